@@ -1,0 +1,350 @@
+"""Turn the text table into typed, plausible, complete values, logging every action with its count.
+
+No customer disappears here: rows that cannot be used are moved to `excluded` with a reason.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .errors import UserError
+from .loading import Table, is_missing
+
+DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]
+TRUE_WORDS = {"1", "1.0", "yes", "y", "true", "t"}
+FALSE_WORDS = {"0", "0.0", "no", "n", "false", "f"}
+OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "numeric", "household")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    step: str
+    column: str
+    count: int
+    action: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CleanData:
+    """Typed customers ready for features, with what was done to get there."""
+
+    customers: pd.DataFrame  # index: customer_id (str); typed columns under their input names
+    all_ids: tuple[str, ...]  # every input customer, in input order
+    reasons: tuple[str, ...]  # why each input row was excluded; '' for the rows in `customers`
+    log: tuple[LogEntry, ...]
+    reference_date: date
+    n_input: int
+
+
+def _line(i: int) -> int:
+    return i + 2  # header is line 1
+
+
+def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
+    """Numbers from text, tolerating currency symbols, thousands separators and decimal commas."""
+    s = values.str.strip()
+    miss = is_missing(s)
+    t = s.str.replace(r"^[\$€£¥]\s*|\s*[\$€£¥%]$", "", regex=True)
+    t = t.where(~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), t.str.replace(",", "", regex=False))
+    if not t.str.contains(".", regex=False).any():
+        t = t.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
+    out = pd.to_numeric(t.where(~miss, None), errors="coerce").astype(float)
+    bad = ~miss & out.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise UserError(
+            f"{path}: column {column!r} should hold numbers but {int(bad.sum())} value(s) do not, "
+            f"e.g. {values.iloc[i]!r} on line {_line(i)}"
+        )
+    return out
+
+
+def parse_flags(values: pd.Series, column: str, path) -> pd.Series:
+    """0/1 answers (also yes/no, true/false); missing stays missing."""
+    low = values.str.strip().str.lower()
+    miss = is_missing(low) & ~low.isin(FALSE_WORDS)
+    out = pd.Series(np.where(low.isin(TRUE_WORDS), 1.0, np.where(low.isin(FALSE_WORDS), 0.0, np.nan)), index=values.index)
+    bad = ~miss & out.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise UserError(
+            f"{path}: column {column!r} should hold 0/1 answers but {int(bad.sum())} value(s) do not, "
+            f"e.g. {values.iloc[i]!r} on line {_line(i)}"
+        )
+    return out
+
+
+def guess_date_format(values: pd.Series) -> str | None:
+    present = values[~is_missing(values)]
+    for fmt in DATE_FORMATS:
+        for suffix in ("", " %H:%M", " %H:%M:%S"):
+            if pd.to_datetime(present, format=fmt + suffix, errors="coerce").notna().all():
+                return fmt + suffix
+    return None
+
+
+def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Series:
+    miss = is_missing(values)
+    if fmt is None:
+        fmt = guess_date_format(values)
+        if fmt is None:
+            raise UserError(f"{path}: column {column!r}: dates in no known format; set its _format key in the config")
+    out = pd.to_datetime(values.where(~miss, None), format=fmt, errors="coerce")
+    bad = ~miss & out.isna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise UserError(
+            f"{path}: column {column!r}: {int(bad.sum())} value(s) are not dates in format {fmt!r}, "
+            f"e.g. {values.iloc[i]!r} on line {_line(i)}"
+        )
+    return out
+
+
+def _numeric_columns(cfg: Config) -> list[str]:
+    c = cfg.columns
+    cols = [c.age, c.birth_year, c.income, c.recency_days, c.deal_purchases, c.web_visits, c.contact_cost,
+            c.revenue_per_answer]
+    cols += c.household + list(c.spend.values()) + list(c.purchases.values()) + c.numeric
+    return [x for x in cols if x]
+
+
+def _flag_columns(cfg: Config) -> list[str]:
+    c = cfg.columns
+    return [x for x in list(c.campaigns.values()) + [c.complaints] if x]
+
+
+def _category_columns(cfg: Config) -> list[str]:
+    c = cfg.columns
+    return [x for x in [c.gender, c.loyalty_card] + c.categorical if x]
+
+
+def columns_by_role(cfg: Config, role: str) -> list[str]:
+    value = getattr(cfg.columns, role)
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list):
+        return list(value)
+    return [value] if value else []
+
+
+def _ids(table: Table, cfg: Config) -> tuple[pd.Series, pd.Series]:
+    """Customer ids as text, and a reason for rows without a usable id ('' when fine)."""
+    raw = table.frame
+    if cfg.columns.id is None:
+        ids = pd.Series([f"row {i + 1}" for i in range(len(raw))], index=raw.index)
+        return ids, pd.Series("", index=raw.index)
+    ids = raw[cfg.columns.id].str.strip()
+    ids = ids.str.replace(r"\.0$", "", regex=True)  # 12.0 and 12 are the same customer
+    reason = pd.Series("", index=raw.index)
+    missing = is_missing(ids)
+    reason[missing] = "missing customer id"
+    ids = ids.where(~missing, [f"row {i + 1} (no id)" for i in range(len(raw))])
+    exact = raw.duplicated(keep="first") & ~missing
+    reason[exact & (reason == "")] = "exact duplicate of an earlier row"
+    repeated = ids.duplicated(keep="first") & ~missing & ~exact
+    reason[repeated & (reason == "")] = "customer id repeated with different values (first row kept)"
+    return ids, reason
+
+
+def _merge_categories(values: pd.Series, column: str, share: float, log: list[LogEntry]) -> pd.Series:
+    miss = is_missing(values)
+    filled = values.where(~miss, "Unknown")
+    if miss.any():
+        log.append(LogEntry("missing values", column, int(miss.sum()), "set to 'Unknown'"))
+    # Spelling variants (case, inner spaces) merge into their most frequent spelling.
+    key = filled.str.casefold().str.replace(r"\s+", " ", regex=True)
+    canon = filled.groupby(key).agg(lambda s: s.value_counts().index[0])
+    merged = key.map(canon)
+    variants = int((merged != filled).sum())
+    if variants:
+        log.append(LogEntry("odd categories", column, variants, "spelling variants merged",
+                            "differences of case or spacing"))
+    counts = merged.value_counts()
+    rare = counts[(counts / len(merged)) < share]
+    if len(rare) and len(counts) - len(rare) >= 1:
+        names = ", ".join(f"'{k}' ({v})" for k, v in rare.sort_index().items())
+        log.append(LogEntry("odd categories", column, int(rare.sum()), "rare categories merged into 'Other'",
+                            f"{names}: each under {share:.0%} of customers"))
+        merged = merged.where(~merged.isin(rare.index), "Other")
+    return merged
+
+
+def _robust_skew(x: np.ndarray) -> float:
+    lo, hi = np.nanpercentile(x, [1, 99])
+    core = x[(x >= lo) & (x <= hi)]
+    if len(core) < 3 or np.std(core) == 0:
+        return 0.0
+    return float(pd.Series(core).skew())
+
+
+def _outlier_fences(x: pd.Series, k: float) -> tuple[float, float, bool] | None:
+    """Tukey far-out fences, on the log scale for skewed non-negative measures."""
+    v = x.dropna().to_numpy(dtype=float)
+    if len(v) < 20:
+        return None
+    use_log = bool(v.min() >= 0 and _robust_skew(v) > 1)
+    w = np.log1p(v) if use_log else v
+    q1, q3 = np.percentile(w, [25, 75])
+    iqr = q3 - q1
+    if iqr <= 0:
+        return None
+    lo, hi = q1 - k * iqr, q3 + k * iqr
+    if use_log:
+        lo, hi = np.expm1(lo), np.expm1(hi)
+    return float(lo), float(hi), use_log
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+
+def clean(table: Table, cfg: Config) -> CleanData:
+    raw, path, c, rules = table.frame, table.path, cfg.columns, cfg.cleaning
+    log: list[LogEntry] = []
+    ids, reason = _ids(table, cfg)
+    for why, n in reason[reason != ""].value_counts().sort_index().items():
+        log.append(LogEntry("duplicates" if "duplicate" in why or "repeated" in why else "missing values",
+                            c.id or "", int(n), "excluded", why))
+
+    typed = pd.DataFrame(index=raw.index)
+    for col in _numeric_columns(cfg):
+        typed[col] = parse_numbers(raw[col], col, path)
+    for col in _flag_columns(cfg):
+        typed[col] = parse_flags(raw[col], col, path)
+    for col in [x for x in (c.signup_date,) if x]:
+        typed[col] = parse_dates(raw[col], c.signup_date_format, col, path)
+    if c.birth_date:
+        typed[c.birth_date] = parse_dates(raw[c.birth_date], c.birth_date_format, c.birth_date, path)
+    for col in _category_columns(cfg):
+        typed[col] = raw[col]
+
+    ref = cfg.report.reference_date
+    if ref is None and c.signup_date and typed[c.signup_date].notna().any():
+        ref = typed[c.signup_date].max().date()
+    if ref is None:
+        ref = date.today()
+
+    # Age from whichever column the config names; implausible ages become missing.
+    if c.age or c.birth_year or c.birth_date:
+        if c.age:
+            age, src = typed[c.age], c.age
+        elif c.birth_year:
+            age, src = ref.year - typed[c.birth_year], c.birth_year
+        else:
+            bd = typed[c.birth_date]
+            age, src = (pd.Timestamp(ref) - bd).dt.days / 365.25, c.birth_date
+        bad = (age < rules.min_age) | (age > rules.max_age)
+        if bad.any():
+            shown = ", ".join(sorted({str(raw[src].iloc[i]) for i in np.flatnonzero(bad.to_numpy())})[:5])
+            log.append(LogEntry("implausible values", src, int(bad.sum()), "treated as missing",
+                                f"age outside {rules.min_age}-{rules.max_age} on {ref:%Y-%m-%d} (values {shown})"))
+        typed["_age"] = age.where(~bad)
+
+    nonneg = [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year)]
+    for col in nonneg:
+        neg = typed[col] < 0
+        if neg.any():
+            log.append(LogEntry("implausible values", col, int(neg.sum()), "treated as missing", "negative values"))
+            typed[col] = typed[col].where(~neg)
+    if c.signup_date:
+        late = typed[c.signup_date] > pd.Timestamp(ref)
+        if late.any():
+            log.append(LogEntry("implausible values", c.signup_date, int(late.sum()), "treated as missing",
+                                f"after the reference date {ref:%Y-%m-%d}"))
+            typed[c.signup_date] = typed[c.signup_date].where(~late)
+
+    for col in _category_columns(cfg):
+        typed[col] = _merge_categories(typed[col], col, rules.rare_category_share, log)
+
+    keep = reason == ""
+    # Rows equal in every column but the id: likely the same customer entered twice.
+    if c.id is not None:
+        others = [x for x in raw.columns if x != c.id]
+        twin = raw[others].duplicated(keep="first") & keep
+        if twin.any():
+            if rules.duplicate_rows == "exclude":
+                reason[twin] = "same values as an earlier customer in every column but the id"
+                keep = reason == ""
+                action = "excluded"
+            else:
+                action = "kept (ids differ; set cleaning.duplicate_rows: exclude to drop them)"
+            log.append(LogEntry("duplicates", "all columns but " + c.id, int(twin.sum()), action,
+                                "rows equal to an earlier row in every column but the id"))
+
+    # Extreme values, judged on the customers still in play.
+    for role in OUTLIER_ROLES:
+        for col in columns_by_role(cfg, role):
+            fences = _outlier_fences(typed.loc[keep, col], rules.outlier_iqr)
+            if fences is None:
+                continue
+            lo, hi, logged = fences
+            x = typed[col]
+            out = keep & ((x < lo) | (x > hi))
+            if not out.any() or rules.outliers == "keep":
+                if out.any():
+                    log.append(LogEntry("outliers", col, int(out.sum()), "kept", f"outside {_fmt(lo)} to {_fmt(hi)}"))
+                continue
+            scale = "on the log scale" if logged else ""
+            span = f"above {_fmt(hi)}" if x.min() >= lo else f"outside {_fmt(lo)} to {_fmt(hi)}"
+            detail = (f"values {span} (quartiles +/- {rules.outlier_iqr:g} IQR {scale}); "
+                      f"most extreme {_fmt(x[out].abs().max())}").replace("IQR )", "IQR)")
+            if rules.outliers == "cap":
+                typed[col] = x.clip(lower=lo if x.min() < lo else None, upper=hi).where(x.notna())
+                log.append(LogEntry("outliers", col, int(out.sum()), "capped at the fence", detail))
+            else:
+                reason[out] = f"extreme value in {col}"
+                keep = reason == ""
+                log.append(LogEntry("outliers", col, int(out.sum()), "excluded", detail))
+
+    # Missing values: medians of the customers kept (numbers), 'not contacted' for answers.
+    kept = typed[keep]
+    for col in [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year)] + (["_age"] if "_age" in typed else []):
+        miss = kept[col].isna()
+        if miss.any():
+            med = kept[col].median()
+            if np.isnan(med):
+                raise UserError(f"{path}: column {col!r} has no usable values")
+            typed.loc[keep, col] = kept[col].fillna(med)
+            if col == "_age":
+                name, detail = c.age or c.birth_year or c.birth_date, f"median age {med:.0f}"
+            else:
+                name, detail = col, f"median {_fmt(med)}"
+            log.append(LogEntry("missing values", name, int(miss.sum()), "imputed with the median", detail))
+    for col in [x for x in (c.signup_date, c.birth_date) if x]:
+        miss = kept[col].isna()
+        if miss.any():
+            med = kept[col].dropna().sort_values().iloc[len(kept[col].dropna()) // 2] if kept[col].notna().any() else None
+            if med is None:
+                raise UserError(f"{path}: column {col!r} has no usable dates")
+            typed.loc[keep, col] = kept[col].fillna(med)
+            log.append(LogEntry("missing values", col, int(miss.sum()), "imputed with the median date",
+                                f"median {med:%Y-%m-%d}"))
+    for col in _flag_columns(cfg):
+        miss = kept[col].isna()
+        if miss.any():
+            log.append(LogEntry("missing values", col, int(miss.sum()), "left missing",
+                                "not counted as contacted in answer rates"))
+
+    for col in [x for x in (c.contact_cost, c.revenue_per_answer) if x]:
+        if typed[col].nunique() == 1:
+            log.append(LogEntry("constant columns", col, int(keep.sum()), "used for campaign economics only",
+                                f"same value {_fmt(typed[col].iloc[0])} for every customer"))
+
+    typed.index = pd.Index(ids.to_numpy(), name="customer_id")
+    keep_arr = keep.to_numpy()
+    if not keep.any():
+        raise UserError(f"{path}: no usable customers after cleaning (all {len(raw)} rows excluded)")
+    return CleanData(
+        customers=typed[keep_arr],
+        all_ids=tuple(ids),
+        reasons=tuple(reason),
+        log=tuple(log),
+        reference_date=ref,
+        n_input=len(raw),
+    )

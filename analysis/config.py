@@ -1,0 +1,185 @@
+"""The run configuration: a YAML file validated by a schema that forbids unknown keys.
+
+Every column role is optional; the report shows the sections the named columns support.
+"""
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import UserError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CustomersFile(_Strict):
+    path: str = Field(description="customer table: CSV, TSV (optionally .gz) or Parquet; relative to the config file")
+    delimiter: str = Field("auto", description="field separator, or auto to detect it")
+    encoding: str = Field("auto", description="text encoding, or auto to detect it")
+
+
+class Columns(_Strict):
+    """Which input column plays which role. Names are the input's own column names."""
+
+    id: str | None = Field(None, description="customer id (row numbers are used when absent)")
+    birth_year: str | None = Field(None, description="year of birth")
+    birth_date: str | None = Field(None, description="date of birth")
+    birth_date_format: str | None = Field(None, description="strftime format of birth_date, e.g. %Y-%m-%d")
+    age: str | None = Field(None, description="age in years")
+    gender: str | None = Field(None, description="gender (profiled, not clustered)")
+    loyalty_card: str | None = Field(None, description="loyalty card holder yes/no (profiled, not clustered)")
+    income: str | None = Field(None, description="yearly household income")
+    household: list[str] = Field(default_factory=list, description="counts of children or dependants at home, summed")
+    signup_date: str | None = Field(None, description="date the customer joined")
+    signup_date_format: str | None = Field(None, description="strftime format of signup_date, e.g. %d-%m-%Y")
+    recency_days: str | None = Field(None, description="days since the last purchase")
+    spend: dict[str, str] = Field(default_factory=dict, description="product category -> column of money spent on it")
+    purchases: dict[str, str] = Field(default_factory=dict, description="sales channel -> column of purchase counts")
+    deal_purchases: str | None = Field(None, description="purchases made with a discount")
+    web_visits: str | None = Field(None, description="web site visits per month")
+    campaigns: dict[str, str] = Field(
+        default_factory=dict, description="campaign name -> 0/1 answer column, oldest first; the last is the latest"
+    )
+    complaints: str | None = Field(None, description="complained recently, 0/1")
+    contact_cost: str | None = Field(None, description="cost of contacting the customer once")
+    revenue_per_answer: str | None = Field(None, description="revenue earned when the customer answers a campaign")
+    numeric: list[str] = Field(default_factory=list, description="other numeric columns used as features as they are")
+    categorical: list[str] = Field(default_factory=list, description="categorical demographics (profiled, not clustered)")
+    ignore: list[str] = Field(default_factory=list, description="columns not used")
+
+    def named(self) -> list[tuple[str, str]]:
+        """(role, column) for every column the config names, in a stable order."""
+        out: list[tuple[str, str]] = []
+        for role in self.model_fields:
+            if role.endswith("_format"):
+                continue
+            value = getattr(self, role)
+            if isinstance(value, str):
+                out.append((role, value))
+            elif isinstance(value, list):
+                out.extend((role, v) for v in value)
+            elif isinstance(value, dict):
+                out.extend((f"{role}.{k}", v) for k, v in value.items())
+        return out
+
+
+class Economics(_Strict):
+    contact_cost: float | None = Field(None, description="cost per contact when no column gives it")
+    revenue_per_answer: float | None = Field(None, description="revenue per answer when no column gives it")
+
+
+class Cleaning(_Strict):
+    min_age: int = Field(16, description="younger customers are implausible: age treated as missing")
+    max_age: int = Field(110, description="older customers are implausible: age treated as missing")
+    rare_category_share: float = Field(0.01, ge=0, lt=0.5, description="categories rarer than this merge into 'Other'")
+    outliers: Literal["cap", "exclude", "keep"] = Field("cap", description="what to do with extreme values")
+    outlier_iqr: float = Field(3.0, gt=0, description="extreme = beyond quartiles +/- this many IQRs (log scale if skewed)")
+    duplicate_rows: Literal["keep", "exclude"] = Field(
+        "keep", description="rows equal to an earlier row in every column but the id"
+    )
+
+
+class Segmentation(_Strict):
+    algorithm: Literal["kmeans"] = "kmeans"
+    k: int | Literal["auto"] = Field("auto", description="number of segments, or auto")
+    k_min: int = Field(2, ge=2)
+    k_max: int = Field(10, ge=2, le=30)
+    min_segment_share: float = Field(0.05, ge=0, lt=0.5, description="smallest segment a team can act on")
+    silhouette_sample: int = Field(20000, ge=500, description="silhouette is computed on a sample this large")
+
+    @field_validator("k")
+    @classmethod
+    def _k_at_least_two(cls, v):
+        if v != "auto" and v < 2:
+            raise ValueError("k must be 'auto' or at least 2")
+        return v
+
+
+class Report(_Strict):
+    title: str = "Customer segments"
+    currency: str = Field("$", description="symbol put before money amounts")
+    reference_date: date | None = Field(None, description="date ages and tenure are measured at; default: latest signup date")
+    min_segment_size: int = Field(20, ge=1, description="smaller segments are not profiled on public pages")
+
+
+class Config(_Strict):
+    customers: CustomersFile
+    columns: Columns = Field(default_factory=Columns)
+    economics: Economics = Field(default_factory=Economics)
+    cleaning: Cleaning = Field(default_factory=Cleaning)
+    segmentation: Segmentation = Field(default_factory=Segmentation)
+    features: list[str] | None = Field(None, description="clustering features; default: all the columns support")
+    report: Report = Field(default_factory=Report)
+    seed: int = 42
+    base_dir: Path = Field(Path("."), exclude=True)
+
+    @property
+    def customers_path(self) -> Path:
+        p = Path(self.customers.path)
+        return p if p.is_absolute() else self.base_dir / p
+
+
+def _describe(err: dict, source: str) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        parent = err["loc"][:-1]
+        model: type[BaseModel] = Config
+        for part in parent:
+            ann = model.model_fields.get(str(part))
+            if ann is None or not isinstance(ann.annotation, type) or not issubclass(ann.annotation, BaseModel):
+                model = None
+                break
+            model = ann.annotation
+        hint = ""
+        if model is not None:
+            close = difflib.get_close_matches(str(err["loc"][-1]), list(model.model_fields), n=1)
+            if close:
+                hint = f" (did you mean '{close[0]}'?)"
+        return f"{source}: unknown key '{loc}'{hint}"
+    if err["type"] == "missing":
+        return f"{source}: missing key '{loc}'"
+    return f"{source}: key '{loc}': {err['msg']} (got {err.get('input')!r})"
+
+
+def parse_config(data: object, source: str = "config", base_dir: Path = Path(".")) -> Config:
+    if data is None:
+        raise UserError(f"{source}: the config is empty")
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: expected a mapping of keys at the top level")
+    try:
+        cfg = Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as e:
+        raise UserError(_describe(e.errors()[0], source)) from None
+    seg = cfg.segmentation
+    if seg.k_min > seg.k_max:
+        raise UserError(f"{source}: segmentation.k_min={seg.k_min} must be <= k_max={seg.k_max}")
+    return cfg
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UserError(f"{path}: not valid YAML{where}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: config is not UTF-8 text") from None
+    if "base_dir" in (data or {}) if isinstance(data, dict) else False:
+        raise UserError(f"{path}: unknown key 'base_dir'")
+    return parse_config(data, str(path), path.parent)
+
+
+def config_to_dict(cfg: Config) -> dict:
+    """The config as plain data (for the run manifest)."""
+    return cfg.model_dump(mode="json", exclude={"base_dir"})

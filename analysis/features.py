@@ -1,0 +1,144 @@
+"""Customer features from the cleaned table: behaviour as shares next to scale, each documented.
+
+Clustering uses the behaviour and scale features; campaign answers and complaints are kept for
+profiling only, so that measuring campaign response per segment is not circular.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .cleaning import CleanData, _robust_skew
+from .config import Config
+from .errors import UserError
+
+PROFILE_ONLY = ("campaigns_accepted", "complaints")
+
+
+@dataclass(frozen=True)
+class FeatureDoc:
+    name: str
+    label: str
+    description: str
+    kind: str  # money, count, share, years, days, months, flag, number
+    source: str  # input columns it comes from
+    transform: str = ""  # how it enters clustering ('' when profile only)
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    table: pd.DataFrame  # unscaled features, index customer_id
+    docs: tuple[FeatureDoc, ...]
+    clustering: tuple[str, ...]
+    matrix: np.ndarray  # scaled clustering features, rows aligned with table
+    value_feature: str | None  # what "value" means for ordering and revenue shares
+
+    def doc(self, name: str) -> FeatureDoc:
+        return next(d for d in self.docs if d.name == name)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
+
+
+def _safe_share(part: pd.Series, total: pd.Series) -> pd.Series:
+    return (part / total.where(total > 0)).fillna(0.0)
+
+
+def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[FeatureDoc]]:
+    c, d = cfg.columns, data.customers
+    ref = pd.Timestamp(data.reference_date)
+    cols: dict[str, pd.Series] = {}
+    docs: list[FeatureDoc] = []
+
+    def add(name, values, label, description, kind, source):
+        cols[name] = values.astype(float)
+        docs.append(FeatureDoc(name, label, description, kind, source))
+
+    if "_age" in d:
+        add("age", d["_age"], "Age", f"Age in years on {ref:%Y-%m-%d}", "years", c.age or c.birth_year or c.birth_date)
+    if c.income:
+        add("income", d[c.income], "Income", "Yearly household income", "money", c.income)
+    if c.household:
+        add("children", d[c.household].sum(axis=1), "Children at home",
+            "Children or dependants living at home", "count", ", ".join(c.household))
+    if c.signup_date:
+        add("tenure_months", (ref - d[c.signup_date]).dt.days / 30.44, "Tenure",
+            f"Months from signing up to {ref:%Y-%m-%d}", "months", c.signup_date)
+    if c.recency_days:
+        add("recency_days", d[c.recency_days], "Days since last purchase", "Days since the latest purchase",
+            "days", c.recency_days)
+    if c.spend:
+        total = d[list(c.spend.values())].sum(axis=1)
+        add("total_spend", total, "Total spend", "Money spent over all product categories", "money",
+            ", ".join(c.spend.values()))
+        for cat, col in c.spend.items():
+            add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {cat}",
+                f"Share of total spend that went to {cat}", "share", col)
+    if c.purchases:
+        total_p = d[list(c.purchases.values())].sum(axis=1)
+        add("purchases", total_p, "Purchases", "Purchases over all sales channels", "count",
+            ", ".join(c.purchases.values()))
+        for ch, col in c.purchases.items():
+            add(f"channel_{slug(ch)}", _safe_share(d[col], total_p), f"Share of purchases: {ch}",
+                f"Share of purchases made through the {ch} channel", "share", col)
+        if c.spend:
+            add("avg_purchase", _safe_share(cols["total_spend"], total_p), "Average purchase value",
+                "Total spend divided by purchases", "money", "spend and purchase columns")
+        if c.deal_purchases:
+            add("deal_share", _safe_share(d[c.deal_purchases], total_p).clip(upper=1.0), "Share bought on deal",
+                "Purchases made with a discount, as a share of all purchases (at most 1)", "share", c.deal_purchases)
+    if c.web_visits:
+        add("web_visits", d[c.web_visits], "Web visits per month", "Visits to the web site per month", "count",
+            c.web_visits)
+    for col in c.numeric:
+        add(slug(col), d[col], col, f"{col} as given in the input", "number", col)
+    if c.campaigns:
+        past = list(c.campaigns.values())
+        add("campaigns_accepted", d[past].fillna(0).sum(axis=1), "Campaigns accepted",
+            "Number of past campaigns the customer accepted", "count", ", ".join(past))
+    if c.complaints:
+        add("complaints", d[c.complaints].fillna(0), "Complained", "Complained in the period (share of customers)",
+            "flag", c.complaints)
+    names = list(cols)
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise UserError(f"two features share the name {sorted(dupes)[0]!r}; rename a category or column")
+    return pd.DataFrame(cols, index=d.index), docs
+
+
+def _transform(x: pd.Series) -> tuple[np.ndarray, str]:
+    v = x.to_numpy(dtype=float)
+    if v.min() >= 0 and _robust_skew(v) > 1:
+        v, how = np.log1p(v), "log(1 + x), then standardised"
+    else:
+        how = "standardised"
+    sd = v.std()
+    return (v - v.mean()) / (sd if sd > 0 else 1.0), how
+
+
+def build_features(data: CleanData, cfg: Config) -> FeatureSet:
+    table, docs = build_table(data, cfg)
+    available = [d.name for d in docs]
+    if cfg.features is not None:
+        unknown = [f for f in cfg.features if f not in available]
+        if unknown:
+            raise UserError(f"config features: unknown feature {unknown[0]!r}; available: {', '.join(available)}")
+        chosen = list(dict.fromkeys(cfg.features))
+    else:
+        chosen = [n for n in available if n not in PROFILE_ONLY]
+    constant = [n for n in chosen if table[n].nunique() <= 1]
+    chosen = [n for n in chosen if n not in constant]
+    if not chosen:
+        raise UserError(f"{cfg.customers_path}: no varying numeric feature to segment on; name columns in the config")
+    parts, how = [], {}
+    for n in chosen:
+        z, how[n] = _transform(table[n])
+        parts.append(z)
+    matrix = np.column_stack(parts)
+    docs = [FeatureDoc(**{**d.__dict__, "transform": how.get(d.name, "")}) for d in docs]
+    value = "total_spend" if "total_spend" in table else ("income" if "income" in table else None)
+    return FeatureSet(table=table, docs=tuple(docs), clustering=tuple(chosen), matrix=matrix, value_feature=value)

@@ -1,0 +1,153 @@
+"""Read a customer table as text, detecting encoding and delimiter, and check it against the config.
+
+Everything is read as strings first so that type problems can be reported with the column,
+the count and an example, instead of pandas' guesses.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Config
+from .errors import UserError
+
+DELIMITERS = [",", ";", "\t", "|"]
+MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "missing"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """An input table as text, with what was detected about the file."""
+
+    path: Path
+    frame: pd.DataFrame  # every column as str; missing as ""
+    delimiter: str
+    encoding: str
+    sha256: str
+
+
+def _open_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a file")
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except OSError:
+            raise UserError(f"{path}: looks gzip-compressed but cannot be decompressed") from None
+    return raw
+
+
+def detect_encoding(raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[:200_000]).best()
+    if best is not None and best.encoding not in ("utf_8",):
+        return best.encoding
+    return "cp1252"
+
+
+def detect_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    # Fall back on the delimiter that splits the header into the most fields.
+    header = text.splitlines()[0] if text else ""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _decode(path: Path, raw: bytes, encoding: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise UserError(f"{path}: cannot be read as {encoding} text; set customers.encoding") from None
+
+
+def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto") -> Table:
+    """Read a CSV/TSV (optionally gzipped) or Parquet file with every column as text."""
+    path = Path(path)
+    raw = _open_bytes(path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    if raw.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
+        try:
+            frame = pd.read_parquet(io.BytesIO(raw))
+        except Exception as e:  # pyarrow raises several types for corrupt files
+            raise UserError(f"{path}: cannot be read as Parquet ({type(e).__name__})") from None
+        frame = frame.astype(object).where(frame.notna(), "").astype(str)
+        return _checked(path, frame, "parquet", "binary", sha)
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        raise UserError(f"{path}: Excel files are not read; save the sheet as CSV")
+    if not raw.strip():
+        raise UserError(f"{path}: file is empty")
+    enc = detect_encoding(raw) if encoding == "auto" else encoding
+    text = _decode(path, raw, enc)
+    if "\x00" in text[:10000]:
+        raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
+    delim = detect_delimiter(text) if delimiter == "auto" else delimiter.encode().decode("unicode_escape")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, skipinitialspace=False,
+            engine="python" if len(delim) > 1 else "c",
+        )
+    except pd.errors.ParserError as e:
+        raise UserError(f"{path}: rows do not split into the header's columns with delimiter {delim!r} ({e})") from None
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path}: file is empty") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.apply(lambda s: s.str.strip())
+    return _checked(path, frame, delim, enc, sha)
+
+
+def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str) -> Table:
+    if frame.shape[1] == 0:
+        raise UserError(f"{path}: no columns found")
+    if len(frame) == 0:
+        raise UserError(f"{path}: has a header but no rows")
+    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if dupes:
+        raise UserError(f"{path}: column {dupes[0]!r} appears more than once in the header")
+    frame = frame.reset_index(drop=True)
+    return Table(path=path, frame=frame, delimiter=delim, encoding=enc, sha256=sha)
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    return values.str.strip().str.lower().isin(MISSING_MARKERS)
+
+
+def check_columns(table: Table, cfg: Config) -> None:
+    """Every column the config names must exist in the table."""
+    present = set(table.frame.columns)
+    for role, col in cfg.columns.named():
+        if col not in present:
+            import difflib
+
+            close = difflib.get_close_matches(col, sorted(present), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(f"{table.path}: column {col!r} (columns.{role} in the config) is not in the file{hint}")
+
+
+def load_customers(cfg: Config) -> Table:
+    table = read_table(cfg.customers_path, cfg.customers.delimiter, cfg.customers.encoding)
+    check_columns(table, cfg)
+    return table

@@ -1,0 +1,101 @@
+"""The analysis half: config -> Results, plus the private exports."""
+from __future__ import annotations
+
+import dataclasses
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .campaigns import campaign_results
+from .cleaning import clean
+from .clustering import finalize
+from .config import Config, config_to_dict
+from .features import build_features
+from .loading import load_customers
+from .profiles import ACTION_RULES, NAMING_RULE, build_profiles
+from .results import Manifest, Results
+from .selection import search
+
+PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "plotly", "jinja2")
+
+
+def _versions() -> dict[str, str]:
+    out = {"segments": __version__}
+    for p in PACKAGES:
+        try:
+            out[p] = version(p)
+        except PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    results: Results
+    assignments: pd.DataFrame  # customer_id, segment, segment_name, excluded_reason (every input row)
+    customers: pd.DataFrame  # engineered features and segment of the segmented customers (private)
+
+
+def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Run:
+    progress(f"loading {cfg.customers_path}")
+    table = load_customers(cfg)
+    progress(f"cleaning {len(table.frame):,} rows")
+    data = clean(table, cfg)
+    progress("building features")
+    feats = build_features(data, cfg)
+    seg = cfg.segmentation
+    progress(f"searching k = {seg.k_min}..{seg.k_max} on {len(feats.table):,} customers" if seg.k == "auto"
+             else f"fitting k = {seg.k}")
+    found = search(feats.matrix, seg, cfg.seed)
+    segments = finalize(found, feats, cfg.seed)
+    labels = segments.labels
+    progress(f"profiling {segments.k} segments")
+    c = cfg.columns
+    cat_cols = [x for x in [c.gender, c.loyalty_card] + c.categorical if x]
+    latest = data.customers[list(c.campaigns.values())[-1]] if c.campaigns else None
+    profiles = build_profiles(feats, labels, data.customers[cat_cols], cfg.report.min_segment_size, latest)
+    camps = campaign_results(data.customers[list(c.campaigns.values())], dict(c.campaigns), labels) if c.campaigns else ()
+
+    names = {p.id: p.name for p in profiles}
+    assignments = _assignments(data, labels, names)
+    reasons = assignments.loc[assignments["excluded_reason"] != "", "excluded_reason"].value_counts().sort_index()
+    manifest = Manifest(
+        input_name=table.path.name, input_sha256=table.sha256, input_rows=data.n_input,
+        delimiter=table.delimiter, encoding=table.encoding, config=config_to_dict(cfg), seed=cfg.seed,
+        versions=_versions(),
+    )
+    results = Results(
+        title=cfg.report.title, currency=cfg.report.currency, reference_date=data.reference_date,
+        n_input=data.n_input, n_segmented=len(feats.table),
+        excluded_reasons={str(k): int(v) for k, v in reasons.items()},
+        cleaning=data.log, features=feats.docs, clustering_features=feats.clustering,
+        model_selection=found.candidates, chosen=found.choice, segments=profiles, map=segments.map,
+        campaigns=camps, naming_rule=NAMING_RULE, action_rules=ACTION_RULES,
+        min_segment_size=cfg.report.min_segment_size, manifest=manifest,
+    )
+    customers = feats.table.assign(segment=labels)
+    return Run(results, assignments, customers)
+
+
+def _assignments(data, labels: np.ndarray, names: dict[int, str]) -> pd.DataFrame:
+    """One row per input row, in input order; kept rows take the labels in turn."""
+    kept = np.array([r == "" for r in data.reasons])
+    segment = np.zeros(data.n_input, dtype=int)
+    segment[kept] = labels
+    return pd.DataFrame({
+        "customer_id": list(data.all_ids),
+        "segment": pd.array([int(s) if k else pd.NA for s, k in zip(segment, kept)], dtype="Int64"),
+        "segment_name": [names[s] if k else "" for s, k in zip(segment, kept)],
+        "excluded_reason": list(data.reasons),
+    })
+
+
+def write_exports(run: Run, exports: Path) -> None:
+    exports.mkdir(parents=True, exist_ok=True)
+    (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
+    run.assignments.to_csv(exports / "assignments.csv", index=False)
+    run.customers.round(6).to_csv(exports / "customers_features.csv", index=True)

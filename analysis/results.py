@@ -1,0 +1,79 @@
+"""The seam between analysis and rendering: one frozen object, and its JSON form."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from .campaigns import CampaignResult
+from .cleaning import LogEntry
+from .clustering import SegmentMap
+from .features import FeatureDoc
+from .profiles import Profile
+from .selection import Candidate, Choice
+
+
+@dataclass(frozen=True)
+class Manifest:
+    input_name: str
+    input_sha256: str
+    input_rows: int
+    delimiter: str
+    encoding: str
+    config: dict
+    seed: int
+    versions: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Results:
+    title: str
+    currency: str
+    reference_date: date
+    n_input: int
+    n_segmented: int
+    excluded_reasons: dict[str, int]
+    cleaning: tuple[LogEntry, ...]
+    features: tuple[FeatureDoc, ...]
+    clustering_features: tuple[str, ...]
+    model_selection: tuple[Candidate, ...]
+    chosen: Choice
+    segments: tuple[Profile, ...]
+    map: SegmentMap
+    campaigns: tuple[CampaignResult, ...]
+    naming_rule: str
+    action_rules: str
+    min_segment_size: int
+    manifest: Manifest
+
+    def to_dict(self) -> dict:
+        return _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _plain(x):
+    """JSON-ready data; floats rounded to 6 significant digits so files compare byte for byte."""
+    if dataclasses.is_dataclass(x):
+        return {f.name: _plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _plain(x.tolist())
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        if math.isnan(x) or math.isinf(x):
+            return None
+        return float(f"{x:.6g}")
+    if isinstance(x, date):
+        return x.isoformat()
+    return x
