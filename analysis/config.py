@@ -57,7 +57,7 @@ class Columns(_Strict):
     def named(self) -> list[tuple[str, str]]:
         """(role, column) for every column the config names, in a stable order."""
         out: list[tuple[str, str]] = []
-        for role in self.model_fields:
+        for role in type(self).model_fields:
             if role.endswith("_format"):
                 continue
             value = getattr(self, role)

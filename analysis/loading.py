@@ -56,12 +56,17 @@ def detect_encoding(raw: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    # Western files that are not UTF-8 are nearly always Windows-1252 (a superset of Latin-1's
+    # printable characters); guessers often pick a rarer code page on small files.
+    try:
+        raw.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw[:200_000]).best()
-    if best is not None and best.encoding not in ("utf_8",):
-        return best.encoding
-    return "cp1252"
+    return best.encoding if best is not None else "latin-1"
 
 
 def detect_delimiter(text: str) -> str:

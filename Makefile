@@ -1,0 +1,37 @@
+# make report: set up, then build site/ (and site/report.pdf) and exports/ from the bundled data.
+# make test:   set up, then run the whole test suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup system report test bench clean
+
+setup: $(STAMP) system
+
+# The Python environment, pinned by constraints.txt so that every machine computes the same.
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+# Debian's Chromium draws the PDF's static charts (through kaleido) and runs the browser tests.
+system:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium (for PDF charts)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: chromium not found and cannot be installed here; the PDF will be skipped"; fi; }
+
+report: setup
+	$(BIN)/segments report --config data/marketing_campaign.yml --out .
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_report.py
+
+clean:
+	rm -rf site exports downloads *.qmd plotly.min.js site.css .site-*

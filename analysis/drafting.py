@@ -1,0 +1,506 @@
+"""Draft a config from a customer table: guess each column's role from its name and its values.
+
+The draft is a starting point, not an answer: every guess is written with a comment saying why,
+so an analyst can check it before the first run. Each column of the file appears exactly once,
+either under a role or under `ignore` with the reason it was left out.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel
+
+from .config import Cleaning, Columns, Economics, Report, Segmentation
+from .errors import UserError
+from .loading import Table, is_missing, read_table
+
+# Role -> regular expression searched in the normalised column name (lowercase, letters and digits only).
+NAME_PATTERNS: dict[str, str] = {
+    "id": r"^(id|(customer|cust|client|member|user|account)(id|no|num|number|code|key|ref)?)$",
+    "campaigns": r"(cmp|campaign)\d+",
+    "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse)$",
+    "complaints": r"complain",
+    "contact_cost": r"costcontact|contactcost|costpercontact",
+    "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)",
+    "deal_purchases": r"deal|discount|promo|coupon",
+    "purchases": r"^num.+purchases$|.+purchases$|^purchases.+",
+    "web_visits": r"webvisits|visits|sessions",
+    "spend": r"^(mnt|spend|amount|amt)|spent|spending",
+    "income": r"income|salary|earning|wage",
+    "household": r"kid|teen|child|dependen|familysize|householdsize|famsize",
+    "birth_year": r"^(yearbirth|yearofbirth|birthyear|yob|byear|birthyr)$",
+    "birth_date": r"^(birthdate|dateofbirth|dob|birthday|bdate|datebirth)$",
+    "age": r"^(age|ageyears|ageinyears|customerage|clientage)$",
+    "gender": r"gender|^sex$|^genre$",
+    "loyalty_card": r"loyal|card|member|club",
+    "signup_date": r"dtcustomer|signup|joined|join|registration|registered|regdate|customersince|membersince"
+    r"|since|firstpurchase|enrol|startdate|datecustomer",
+    "recency_days": r"recency|dayssince|lastpurchase|daysfromlast",
+}
+# Words of a name that say "identifier" (last word, e.g. cust_no) or "some other code": numbers, not measures.
+ID_WORDS = {"id", "no", "nr", "number", "code", "key", "ref"}
+OTHER_CODE_WORDS = {"zip", "zipcode", "post", "postal", "postcode", "postalcode", "phone", "tel", "mobile"}
+# Names that say "score", never money spent (e.g. "Spending Score (1-100)").
+SCORE_NAME = r"score|rank|rating"
+
+# Roles in the order they are guessed: narrow name patterns first, so that e.g. NumDealsPurchases
+# becomes deal_purchases before the purchases channels are looked for.
+ROLE_ORDER = [
+    "id", "campaigns", "complaints", "contact_cost", "revenue_per_answer", "deal_purchases", "purchases",
+    "web_visits", "spend", "income", "household", "birth_year", "birth_date", "age", "gender", "loyalty_card",
+    "signup_date", "recency_days",
+]
+LIST_ROLES = {"household"}
+DICT_ROLES = {"spend", "purchases", "campaigns"}
+
+DATE_FORMATS = [
+    base + time
+    for base in ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]
+    for time in ["", " %H:%M", " %H:%M:%S"]
+]
+NUMERIC_SHARE = 0.95  # a column is numeric when at least this share of its present values are numbers
+MAX_CATEGORIES = 50  # more distinct values than this is not a category a report can profile
+MAX_LABEL = 60  # YAML keys must stay short; a label is for reading, the column name is kept in full
+DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
+
+
+@dataclass(frozen=True, eq=False)
+class Profile:
+    """What the values of one column look like."""
+
+    name: str
+    key: str  # normalised name
+    position: int
+    rows: int
+    missing: int
+    distinct: int
+    numbers: pd.Series = field(repr=False)  # present values that parse as numbers
+    not_numbers: tuple[str, ...]  # examples of present values that do not
+    top: tuple[str, ...]  # most frequent present values
+    date_formats: tuple[str, ...]  # every candidate format that parses all present values
+
+    @property
+    def present(self) -> int:
+        return self.rows - self.missing
+
+    @property
+    def numeric(self) -> bool:
+        return self.present > 0 and len(self.numbers) >= NUMERIC_SHARE * self.present
+
+    @property
+    def integer(self) -> bool:
+        return self.numeric and bool((self.numbers == self.numbers.round()).all())
+
+    @property
+    def binary(self) -> bool:
+        return self.numeric and len(self.numbers) == self.present and bool(self.numbers.isin([0, 1]).all())
+
+    @property
+    def constant(self) -> bool:
+        return self.distinct == 1
+
+    @property
+    def unique(self) -> bool:
+        """No value missing and none repeated: could identify a customer."""
+        return self.rows > 1 and self.missing == 0 and self.distinct == self.rows
+
+    def share_between(self, low: float, high: float) -> float:
+        return float(self.numbers.between(low, high).mean()) if len(self.numbers) else 0.0
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def detect_date_formats(values: pd.Series) -> list[str]:
+    """Every candidate strftime format that parses all the values, in candidate order."""
+    uniques = pd.Series(pd.unique(values), dtype=object).astype(str)
+    if uniques.empty or not uniques.str.contains(r"\d").all():
+        return []
+
+    def parses(fmt: str, sample: pd.Series) -> bool:
+        return bool(pd.to_datetime(sample, format=fmt, errors="coerce").notna().all())
+
+    # A small sample rules most formats out cheaply before all the values are tried.
+    sample = uniques.head(50)
+    return [fmt for fmt in DATE_FORMATS if parses(fmt, sample) and parses(fmt, uniques)]
+
+
+def profile_column(name: str, values: pd.Series, position: int = 0) -> Profile:
+    present = values[~is_missing(values)]
+    parsed = pd.to_numeric(present, errors="coerce")
+    numbers = parsed.dropna().astype(float)
+    not_numbers = tuple(pd.unique(present[parsed.isna()])[:3])
+    all_numeric = len(numbers) == len(present)
+    # Numbers are dates only when written as YYYYMMDD; otherwise do not try (a year is not a date).
+    maybe_date = len(present) > 0 and (not all_numeric or present.str.fullmatch(r"\d{8}").all())
+    return Profile(
+        name=name,
+        key=normalise(name),
+        position=position,
+        rows=len(values),
+        missing=len(values) - len(present),
+        distinct=present.nunique(),
+        numbers=numbers.reset_index(drop=True),
+        not_numbers=tuple(str(v) for v in not_numbers),
+        top=tuple(str(v) for v in present.value_counts().index[:3]),
+        date_formats=tuple(detect_date_formats(present)) if maybe_date else (),
+    )
+
+
+def profile_table(frame: pd.DataFrame) -> list[Profile]:
+    return [profile_column(str(c), frame[c].astype(str), i) for i, c in enumerate(frame.columns)]
+
+
+# --- reading the values -------------------------------------------------------------------------------------
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
+
+
+def describe(p: Profile) -> str:
+    """A short account of the values, for the comment beside a column."""
+    if p.present == 0:
+        return "every value missing"
+    if p.binary:
+        text = f"0/1, {p.numbers.mean():.0%} are 1"
+    elif p.numeric:
+        kind = "integers" if p.integer else "numbers"
+        low, high = p.numbers.min(), p.numbers.max()
+        text = f"always {_num(low)}" if low == high else f"{kind} {_num(low)} to {_num(high)}"
+    elif p.date_formats:
+        text = f"dates like {p.top[0]}"
+    else:
+        shown = ", ".join(p.top) + (", ..." if p.distinct > len(p.top) else "")
+        text = f"{p.distinct} distinct values: {shown}"
+    if p.missing:
+        text += f", {p.missing} missing"
+    if p.numeric and p.not_numbers:
+        text += f", WARNING: {p.present - len(p.numbers)} values are not numbers (e.g. {p.not_numbers[0]!r})"
+    return text
+
+
+# Role -> does the column's content fit the role (the name has already matched)?
+def _fits(role: str, p: Profile) -> bool:
+    if role == "id":
+        return p.unique
+    if role in ("campaigns", "latest_campaign", "complaints"):
+        return p.binary
+    if role in ("contact_cost", "revenue_per_answer"):
+        return p.numeric  # usually constant, which is fine here
+    if role == "spend":
+        return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant
+    if role in ("birth_date", "signup_date"):
+        return bool(p.date_formats)
+    if role == "birth_year":
+        return p.integer and p.share_between(1900, 2020) >= NUMERIC_SHARE
+    if role == "age":
+        return p.numeric and p.share_between(0, 120) >= NUMERIC_SHARE
+    if role == "gender":
+        return 1 < p.distinct <= 10
+    if role == "loyalty_card":
+        return 1 < p.distinct <= 3  # a yes/no flag, not a card number
+    return p.numeric and not p.constant
+
+
+# --- labels for the dictionary roles -------------------------------------------------------------------------
+
+def _words(name: str) -> list[str]:
+    """Words of a column name: 'MntMeatProducts' -> ['mnt', 'meat', 'products']; 'AcceptedCmp1', 'cust_no' too."""
+    camel = r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=\D)(?=\d)|(?<=\d)(?=\D)"
+    return [w.lower() for w in re.findall(r"[^\W_]+", re.sub(camel, " ", name))]
+
+
+def _readable(words: list[str]) -> str:
+    words = [{"prods": "products", "prod": "product"}.get(w, w) for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def spend_label(name: str) -> str:
+    """MntWines -> Wines, MntGoldProds -> Gold products, wine_spent -> Wine."""
+    drop = {"mnt", "amount", "amt", "spend", "spending", "spent", "on"}
+    return _readable([w for w in _words(name) if w not in drop])
+
+
+def channel_label(name: str) -> str:
+    """NumWebPurchases -> Web, store_purchases -> Store; '' for a plain purchase count."""
+    drop = {"num", "number", "nb", "n", "of", "purchases", "purchase", "count"}
+    return _readable([w for w in _words(name) if w not in drop])
+
+
+def campaign_number(p: Profile) -> int | None:
+    m = re.search(r"(?:cmp|campaign)(\d+)", p.key)
+    return int(m.group(1)) if m else None
+
+
+def _unique_labels(pairs: list[tuple[str, Profile]]) -> list[tuple[str, Profile]]:
+    seen: set[str] = set()
+    out = []
+    for label, p in pairs:
+        label = (label or p.name)[:MAX_LABEL]
+        base, n = label, 2
+        while label in seen:
+            label, n = f"{base} {n}", n + 1
+        seen.add(label)
+        out.append((label, p))
+    return out
+
+
+# --- guessing ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Guess:
+    """Columns by role, each with the comment that explains it."""
+
+    scalars: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (value, why)
+    lists: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # role -> [(column, why)]
+    dicts: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # role -> [(label, column, why)]
+
+
+def _matching(role: str, free: list[Profile]) -> list[Profile]:
+    return [p for p in free if re.search(NAME_PATTERNS[role], p.key) and _fits(role, p)]
+
+
+def _named_like_id(p: Profile) -> bool:
+    words = _words(p.name)
+    return bool(words) and words[-1] in ID_WORDS and not OTHER_CODE_WORDS & set(words)
+
+
+def _named_like_code(p: Profile) -> bool:
+    return _named_like_id(p) or bool(OTHER_CODE_WORDS & set(_words(p.name)))
+
+
+def _dict_entries(
+    role: str, found: list[Profile], free: list[Profile]
+) -> tuple[list[tuple[str, Profile]], list[tuple[Profile, str]]]:
+    """(label, column) pairs for a dictionary role, and columns that matched but are left out, with why."""
+    if role == "campaigns":
+        latest = [p for p in _matching("latest_campaign", free) if p not in found][:1]
+        numbered = sorted(found, key=lambda p: (campaign_number(p), p.position))
+        pairs = [(f"Campaign {campaign_number(p)}", p) for p in numbered] + [("Latest campaign", p) for p in latest]
+        return _unique_labels(pairs), []
+    if role == "purchases":
+        # A count with no channel in its name (NumPurchases, TotalPurchases) is not a channel.
+        pairs = [(channel_label(p.name), p) for p in found]
+        return _unique_labels([(lab, p) for lab, p in pairs if lab and lab.lower() != "total"]), []
+    # spend: a total next to the categories would count the money twice
+    totals = [p for p in found if "total" in p.key]
+    if totals and len(totals) < len(found):
+        parts = [p for p in found if p not in totals]
+        return _unique_labels([(spend_label(p.name), p) for p in parts]), [
+            (p, "looks like the total of the spend columns; counting it too would count the money twice")
+            for p in totals
+        ]
+    return _unique_labels([(spend_label(p.name), p) for p in found]), []
+
+
+def _date_comment(p: Profile) -> str:
+    others = p.date_formats[1:]
+    if others:
+        return f"AMBIGUOUS: every value also parses as {', '.join(others)}; check day/month order"
+    return f"detected: all {p.present} values parse"
+
+
+def _fallback_id(free: list[Profile]) -> Profile | None:
+    """An unnamed id: all values distinct, integers or short codes, first column or named like a code."""
+    for p in free:
+        code_like = not p.numeric and p.top and all(re.fullmatch(r"[\w\-]{1,30}", v) for v in p.top)
+        if p.unique and (p.integer or code_like) and (p.position == 0 or _named_like_id(p)):
+            return p
+    return None
+
+
+def _leftover(p: Profile) -> tuple[str, str]:
+    """Role ('numeric', 'categorical' or 'ignore') and why, for a column no named role took."""
+    if p.present == 0:
+        return "ignore", "every value is missing"
+    if p.constant:
+        return "ignore", f"constant: always {p.top[0]!r}, says nothing about a customer"
+    if re.search(NAME_PATTERNS["id"], p.key):
+        return "ignore", f"named like an id but values repeat or are missing ({p.distinct} distinct in {p.rows} rows)"
+    if p.date_formats and (not p.numeric or "date" in p.key):
+        return "ignore", f"dates ({p.date_formats[0]}); not named like a signup or birth date"
+    if p.numeric and _named_like_code(p):
+        return "ignore", f"numbers named like a code or id, not a measure ({describe(p)})"
+    if p.numeric:
+        return "numeric", describe(p)
+    if len(p.numbers) >= 0.5 * p.present:
+        return "ignore", f"mixed: {p.present - len(p.numbers)} values are not numbers (e.g. {p.not_numbers[0]!r})"
+    if p.distinct <= MAX_CATEGORIES and p.distinct < p.rows / 2:
+        return "categorical", describe(p)
+    return "ignore", f"text with {p.distinct} distinct values in {p.rows} rows (free text or an identifier)"
+
+
+def guess_roles(profiles: list[Profile]) -> Guess:
+    """Give each column at most one role; every column ends up somewhere, `ignore` at worst."""
+    guess = Guess()
+    free = list(profiles)
+    ignored: list[tuple[str, str]] = []
+
+    def take(p: Profile) -> None:
+        free.remove(p)
+
+    for role in ROLE_ORDER:
+        found = _matching(role, free)
+        if role in DICT_ROLES:
+            pairs, left_out = _dict_entries(role, found, free)
+            if pairs:
+                guess.dicts[role] = [(label, p.name, describe(p)) for label, p in pairs]
+            for _, p in pairs:
+                take(p)
+            for p, why in left_out:
+                ignored.append((p.name, why))
+                take(p)
+        elif role in LIST_ROLES:
+            if found:
+                guess.lists[role] = [(p.name, describe(p)) for p in found]
+            for p in found:
+                take(p)
+        elif found:
+            p = found[0]
+            why = describe(p) if role != "id" else f"named like an id; all {p.rows} values distinct"
+            guess.scalars[role] = (p.name, why)
+            if role in ("signup_date", "birth_date"):
+                guess.scalars[f"{role}_format"] = (p.date_formats[0], _date_comment(p))
+            take(p)
+
+    if "id" not in guess.scalars and (p := _fallback_id(free)) is not None:
+        guess.scalars["id"] = (p.name, f"no id-like name, but all {p.rows} values are distinct; check")
+        take(p)
+
+    for p in free:
+        role, why = _leftover(p)
+        if role == "ignore":
+            ignored.append((p.name, why))
+        else:
+            guess.lists.setdefault(role, []).append((p.name, why))
+    order = {p.name: p.position for p in profiles}
+    if ignored:
+        guess.lists["ignore"] = sorted(ignored, key=lambda item: order[item[0]])
+    return guess
+
+
+# --- writing YAML --------------------------------------------------------------------------------------------
+
+# Characters YAML does not allow raw, or reads as line breaks, inside a quoted value or a comment.
+_YAML_UNSAFE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def quote(value: str) -> str:
+    """The value as YAML: plain when it is an identifier YAML reads back unchanged, else double-quoted."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) and yaml.safe_load(value) == value:
+        return value
+    text = json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar...
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # ...once these are escaped
+
+
+def _comment(text: str) -> str:
+    return "  # " + " ".join(_YAML_UNSAFE.sub("?", str(text)).split())
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return quote(str(value))
+
+
+def _columns_section(guess: Guess) -> list[str]:
+    lines = ["columns:"]
+    for role in Columns.model_fields:
+        if role in guess.scalars:
+            value, why = guess.scalars[role]
+            lines.append(f"  {role}: {quote(value)}{_comment(why)}")
+        elif guess.lists.get(role):
+            lines.append(f"  {role}:{_comment(Columns.model_fields[role].description)}")
+            lines += [f"    - {quote(col)}{_comment(why)}" for col, why in guess.lists[role]]
+        elif guess.dicts.get(role):
+            lines.append(f"  {role}:{_comment(Columns.model_fields[role].description)}")
+            lines += [f"    {quote(label)}: {quote(col)}{_comment(why)}" for label, col, why in guess.dicts[role]]
+        elif role.endswith("_format"):
+            lines.append(f"  # {role}:  # set it with {role.removesuffix('_format')}")
+        else:
+            empty = {"ignore": "every column has a role", "numeric": "no other numeric columns",
+                     "categorical": "no other columns with few distinct values"}.get(role, "no column found")
+            lines.append(f"  # {role}:  # {empty}")
+    return lines
+
+
+def _model_section(name: str, model: type[BaseModel], overrides: dict | None = None, note: str = "") -> list[str]:
+    """A config section with the schema's defaults; keys without a default are written commented out."""
+    overrides = overrides or {}
+    body = []
+    for key, info in model.model_fields.items():
+        value = overrides.get(key, info.get_default(call_default_factory=True))
+        why = _comment(info.description) if info.description else ""
+        body.append(f"  # {key}:{why}" if value is None else f"  {key}: {_scalar(value)}{why}")
+    header = f"{name}:{_comment(note) if note else ''}"
+    if all(line.startswith("  #") for line in body):
+        return [f"# {header}"] + ["#   " + line[4:] for line in body]
+    return [header] + body
+
+
+def _config_path(path: Path, config_dir: Path | None) -> str:
+    """The table's path relative to the config's folder when it lies under it, else absolute."""
+    base = Path(config_dir if config_dir is not None else os.getcwd()).resolve()
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+def _title(path: Path) -> str:
+    stem = re.sub(r"[_\-\s]+", " ", path.name.split(".")[0]).strip()
+    return f"Customer segments: {stem[:1].upper() + stem[1:]}" if stem else "Customer segments"
+
+
+def render(table: Table, guess: Guess, config_dir: Path | None) -> str:
+    rows, cols = table.frame.shape
+    parquet = table.delimiter == "parquet"
+    found = "Parquet file" if parquet else (
+        f"delimiter {DELIMITER_NAMES.get(table.delimiter, repr(table.delimiter))} and encoding {table.encoding} detected"
+    )
+    lines = [
+        f"# Draft config written by inspecting{_comment(table.path)[3:]}",
+        f"# {rows} rows and {cols} columns; {found}.",
+        "# Every role below is a guess from the column names and values, with the reason beside it.",
+        "# Check every guess, then run: segments report --config THIS.yml",
+        "",
+        "customers:",
+        f"  path: {quote(_config_path(table.path, config_dir))}",
+    ]
+    if parquet:
+        lines.append("  # delimiter and encoding are not used for Parquet files")
+    else:
+        lines.append(f"  delimiter: {quote(table.delimiter)}  # detected")
+        lines.append(f"  encoding: {quote(table.encoding)}  # detected")
+    lines += ["", *_columns_section(guess), ""]
+    lines += _model_section("economics", Economics, note="used only when no column gives these") + [""]
+    lines += _model_section("cleaning", Cleaning) + [""]
+    lines += _model_section("segmentation", Segmentation) + [""]
+    lines += [
+        "# features: left out, so the default features are used: every feature the columns above support.",
+        "",
+    ]
+    lines += _model_section("report", Report, {"title": _title(table.path)}) + [""]
+    lines += ["seed: 42  # same seed and data, same segments", ""]
+    return "\n".join(lines)
+
+
+def draft_config(customers_path: str | Path, config_dir: Path | None = None) -> str:
+    """The text of a YAML config for the customer table, with every guessed role commented."""
+    path = Path(customers_path)
+    try:
+        table = read_table(path)
+    except (OSError, ValueError) as e:  # read_table reports the usual problems itself
+        raise UserError(f"{path}: cannot be read ({type(e).__name__}: {' '.join(str(e).split())})") from None
+    return render(table, guess_roles(profile_table(table.frame)), config_dir)

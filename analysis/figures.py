@@ -1,0 +1,144 @@
+"""Plotly figures built from Results. Each has a title; pages embed them as HTML fragments that
+share one local plotly.min.js."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .results import Results
+
+# Okabe-Ito, safe for colour-blind readers; a segment keeps its colour on every chart.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+           "#999999", "#882255", "#44AA99", "#117733"]
+OVERALL = "#555555"
+FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=13)
+
+
+def colour(segment: int) -> str:
+    return PALETTE[(segment - 1) % len(PALETTE)]
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=15)), height=height, font=FONT,
+        margin=dict(l=60, r=20, t=50, b=50), template="plotly_white", legend=dict(orientation="h", y=-0.18),
+    )
+    return fig
+
+
+def to_html(fig: go.Figure, div_id: str, label: str) -> str:
+    """A fragment for a page: no plotly.js of its own, a stable id, and an aria label."""
+    html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                       config={"displaylogo": False, "responsive": True})
+    return f'<figure class="chart" role="img" aria-label="{label}">{html}</figure>'
+
+
+def _short(name: str, limit: int = 28) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def sizes(r: Results) -> go.Figure:
+    segs = [p for p in r.segments]
+    x = [f"{p.id}. {_short(p.name)}" for p in segs]
+    fig = go.Figure()
+    fig.add_bar(x=x, y=[p.share_customers for p in segs], name="Share of customers", marker_color="#8DA0CB")
+    if all(p.share_value is not None for p in segs):
+        fig.add_bar(x=x, y=[p.share_value for p in segs], name="Share of revenue", marker_color="#1B4F72")
+    fig.update_yaxes(tickformat=".0%")
+    return _layout(fig, "Share of customers and of revenue by segment")
+
+
+def segment_map(r: Results) -> go.Figure:
+    m, fig = r.map, go.Figure()
+    names = {p.id: p.name for p in r.segments}
+    for s in sorted(names):
+        pts = m.points[m.point_segments == s]
+        fig.add_scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"{s}. {_short(names[s])}",
+                          marker=dict(size=5, color=colour(s), opacity=0.55), hoverinfo="name")
+    fig.add_scatter(x=m.centers[:, 0], y=m.centers[:, 1], mode="markers+text", name="Segment centres",
+                    text=[str(s) for s in sorted(names)], textposition="top center",
+                    marker=dict(size=14, color="white", line=dict(width=2, color="#222")), hoverinfo="skip")
+    ex = list(m.explained) + [0.0, 0.0]
+    fig.update_xaxes(title=f"Component 1 ({ex[0]:.0%} of variance)", zeroline=False)
+    fig.update_yaxes(title=f"Component 2 ({ex[1]:.0%} of variance)", zeroline=False)
+    return _layout(fig, "Segment map: customers on the first two principal components", 520)
+
+
+def profile_heatmap(r: Results) -> go.Figure:
+    labels = {d.name: d.label for d in r.features}
+    feats = list(r.clustering_features)
+    z = [[p.stat(f).effect for p in r.segments] for f in feats]
+    fig = go.Figure(go.Heatmap(
+        z=z, y=[labels[f] for f in feats], x=[f"{p.id}. {_short(p.name, 22)}" for p in r.segments],
+        colorscale="RdBu_r", zmid=0, zmin=-2, zmax=2, colorbar=dict(title="sd"),
+        text=[[f"{v:+.1f}" for v in row] for row in z], texttemplate="%{text}",
+        hovertemplate="%{x}<br>%{y}: %{z:+.2f} sd from average<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top")
+    fig = _layout(fig, "How far each segment sits from the average customer (standard deviations)",
+                  max(380, 120 + 26 * len(feats)))
+    fig.update_layout(margin=dict(l=200, t=90))
+    return fig
+
+
+def elbow(r: Results) -> go.Figure:
+    c = r.model_selection
+    fig = go.Figure(go.Scatter(x=[x.k for x in c], y=[x.inertia for x in c], mode="lines+markers", name="Inertia",
+                               line=dict(color="#1B4F72")))
+    if r.chosen.knee:
+        knee = next(x for x in c if x.k == r.chosen.knee)
+        fig.add_scatter(x=[knee.k], y=[knee.inertia], mode="markers", name=f"Knee (k={knee.k})",
+                        marker=dict(size=14, symbol="circle-open", color="#D55E00", line=dict(width=3)))
+    chosen = [x for x in c if x.k == r.chosen.k]
+    if chosen:
+        fig.add_scatter(x=[chosen[0].k], y=[chosen[0].inertia], mode="markers", name=f"Chosen (k={r.chosen.k})",
+                        marker=dict(size=11, symbol="star", color="#009E73"))
+    fig.update_xaxes(title="Number of segments k", dtick=1)
+    fig.update_yaxes(title="Within-segment sum of squares")
+    return _layout(fig, "Elbow: inertia by number of segments")
+
+
+def indices(r: Results) -> go.Figure:
+    c = r.model_selection
+    fig = make_subplots(rows=1, cols=3, subplot_titles=(
+        "Silhouette (higher is better)", "Calinski-Harabasz (higher)", "Davies-Bouldin (lower)"))
+    ks = [x.k for x in c]
+    for i, (attr, colr) in enumerate([("silhouette", "#0072B2"), ("calinski_harabasz", "#E69F00"),
+                                       ("davies_bouldin", "#CC79A7")], start=1):
+        fig.add_scatter(x=ks, y=[getattr(x, attr) for x in c], mode="lines+markers", line=dict(color=colr),
+                        showlegend=False, row=1, col=i)
+        fig.add_vline(x=r.chosen.k, line_dash="dot", line_color="#009E73", row=1, col=i)
+        fig.update_xaxes(title="k", dtick=1, row=1, col=i)
+    return _layout(fig, f"Validity indices by k (dotted line: chosen k={r.chosen.k})", 380)
+
+
+def campaign_rates(r: Results) -> go.Figure:
+    fig = go.Figure()
+    names = [c.name for c in r.campaigns]
+    fig.add_bar(x=names, y=[c.overall.rate for c in r.campaigns], name="All customers", marker_color=OVERALL)
+    for p in r.segments:
+        rates = [c.by_segment[p.id - 1] for c in r.campaigns]
+        fig.add_bar(
+            x=names, y=[x.rate for x in rates], name=f"{p.id}. {_short(p.name)}", marker_color=colour(p.id),
+            error_y=dict(type="data", symmetric=False,
+                         array=[(x.high - x.rate) if x.rate is not None else None for x in rates],
+                         arrayminus=[(x.rate - x.low) if x.rate is not None else None for x in rates],
+                         thickness=1, width=2),
+        )
+    fig.update_yaxes(tickformat=".0%", title="Answer rate")
+    return _layout(fig, "Answer rate by campaign and segment (bars: 95% Wilson intervals)", 460)
+
+
+def segment_effects(r: Results, segment: int) -> go.Figure:
+    p = r.segments[segment - 1]
+    labels = {d.name: d.label for d in r.features}
+    feats = sorted(r.clustering_features, key=lambda f: p.stat(f).effect)
+    vals = [p.stat(f).effect for f in feats]
+    fig = go.Figure(go.Bar(
+        x=vals, y=[labels[f] for f in feats], orientation="h",
+        marker_color=["#B2182B" if v > 0 else "#2166AC" for v in vals],
+        hovertemplate="%{y}: %{x:+.2f} sd<extra></extra>",
+    ))
+    fig.update_xaxes(title="Standard deviations from the average customer", zeroline=True, zerolinecolor="#333")
+    return _layout(fig, f"What sets segment {p.id} apart", max(360, 60 + 24 * len(feats)))

@@ -1,0 +1,82 @@
+"""Numbers formatted for people. Every string a page shows comes through here."""
+from __future__ import annotations
+
+import math
+
+
+def _bad(x) -> bool:
+    return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))
+
+
+def integer(x) -> str:
+    return "–" if _bad(x) else f"{round(x):,}"
+
+
+def number(x, digits: int = 1) -> str:
+    if _bad(x):
+        return "–"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def percent(x, digits: int = 0) -> str:
+    """0.153 -> '15%'; small shares keep one decimal so they do not read as zero."""
+    if _bad(x):
+        return "–"
+    if digits == 0 and 0 < abs(x) < 0.01:
+        digits = 1
+    return f"{x * 100:.{digits}f}%"
+
+
+def money(x, currency: str = "$", digits: int = 0) -> str:
+    if _bad(x):
+        return "–"
+    sign = "-" if x < 0 else ""
+    return f"{sign}{currency}{abs(x):,.{digits}f}"
+
+
+def signed(x, digits: int = 1) -> str:
+    """Standardised difference: '+0.8', '-1.2', '0.0'."""
+    if _bad(x):
+        return "–"
+    s = f"{x:+.{digits}f}"
+    return s.replace("+0.0", "0.0").replace("-0.0", "0.0") if digits == 1 else s
+
+
+def ratio(x) -> str:
+    return "–" if _bad(x) else f"{x:.2f}×"
+
+
+def by_kind(x, kind: str, currency: str = "$") -> str:
+    """A feature value by its kind (see FeatureDoc.kind)."""
+    if kind == "money":
+        return money(x, currency)
+    if kind in ("share", "flag"):
+        return percent(x)
+    if kind in ("years", "months", "days"):
+        return f"{number(x, 0)} {kind}" if not _bad(x) else "–"
+    if kind == "count":
+        return number(x, 1)
+    return number(x, 2)
+
+
+def p_value(p) -> str:
+    if _bad(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+MD_SPECIAL = "\\`*_{}[]<>#|$@~^"
+
+
+def md(text) -> str:
+    """Text that pandoc and Quarto markdown show as written (no emphasis, math or tags)."""
+    return "".join("\\" + ch if ch in MD_SPECIAL else ch for ch in str(text))
+
+
+def yaml_str(text) -> str:
+    """A double-quoted YAML scalar."""
+    import json
+
+    return json.dumps(str(text), ensure_ascii=False)

@@ -1,0 +1,250 @@
+"""Page contexts (plain dicts of formatted strings) and the .qmd sources made from them.
+
+Nothing here computes an analysis result: it formats what Results holds and lays it out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import __version__, figures
+from . import formatters as fmt
+from .results import Results
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+NAV = (  # (file, title) of the pages in the navbar, in order
+    ("index.qmd", "Overview"),
+    ("campaigns.qmd", "Campaigns"),
+    ("methodology.qmd", "Methodology"),
+    ("data-quality.qmd", "Data quality"),
+    ("dictionary.qmd", "Data dictionary"),
+    ("downloads.qmd", "Downloads"),
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str  # file name of the .qmd source
+    title: str
+    text: str
+
+
+def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["md"] = fmt.md
+    env.filters["yaml"] = fmt.yaml_str
+    return env
+
+
+def segment_file(segment: int) -> str:
+    return f"segment-{segment}.qmd"
+
+
+def _feature_value(r: Results, feature: str, value: float) -> str:
+    kind = next(d.kind for d in r.features if d.name == feature)
+    return fmt.by_kind(value, kind, r.currency)
+
+
+def _trait_text(r: Results, p, feature: str) -> str:
+    s = p.stat(feature)
+    label = next(d.label for d in r.features if d.name == feature)
+    word = "above" if s.effect > 0 else "below"
+    return (f"{label}: {_feature_value(r, feature, s.mean)} against {_feature_value(r, feature, s.overall_mean)} "
+            f"on average ({fmt.signed(abs(s.effect))[1:] if s.effect else '0.0'} sd {word})")
+
+
+def _segment_summary(r: Results, p) -> dict:
+    spend = p.stat("total_spend").mean if any(d.name == "total_spend" for d in r.features) else None
+    return {
+        "id": str(p.id), "name": p.name, "href": segment_file(p.id), "public": p.public,
+        "size": fmt.integer(p.size), "share_customers": fmt.percent(p.share_customers),
+        "share_value": fmt.percent(p.share_value) if p.share_value is not None else "–",
+        "avg_spend": fmt.money(spend, r.currency) if spend is not None else "–",
+        "traits": [_trait_text(r, p, f) for f in p.traits[:3]] if p.public else [],
+        "next_step": p.actions[0] if p.actions and p.public else "",
+        "colour": figures.colour(p.id),
+    }
+
+
+def site_meta(r: Results, has_pdf: bool) -> dict:
+    """What every page shows around its content."""
+    return {
+        "report_title": r.title, "version": __version__, "data_date": r.reference_date.isoformat(), "has_pdf": has_pdf,
+        "nav": [{"href": f, "title": t} for f, t in NAV],
+        "segments_nav": [{"href": segment_file(p.id), "title": f"{p.id}. {p.name}"} for p in r.segments],
+    }
+
+
+def overview(r: Results) -> dict:
+    n_excl = r.n_input - r.n_segmented
+    return {
+        "title": r.title,
+        "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
+        "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k),
+        "segments": [_segment_summary(r, p) for p in r.segments],
+        "has_value": all(p.share_value is not None for p in r.segments),
+        "chart_sizes": figures.to_html(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"),
+        "chart_map": figures.to_html(figures.segment_map(r), "chart-map", "Scatter map of segments on two principal components"),
+        "chart_heatmap": figures.to_html(figures.profile_heatmap(r), "chart-heatmap",
+                                         "Heatmap of each segment's distance from the average customer per feature"),
+        "reason": r.chosen.reason,
+    }
+
+
+def segment(r: Results, seg_id: int) -> dict:
+    p = r.segments[seg_id - 1]
+    labels = {d.name: d.label for d in r.features}
+    rows = [
+        {"label": labels[s.feature], "mean": _feature_value(r, s.feature, s.mean),
+         "median": _feature_value(r, s.feature, s.median), "overall": _feature_value(r, s.feature, s.overall_mean),
+         "effect": fmt.signed(s.effect)}
+        for s in sorted(p.stats, key=lambda s: (-abs(s.effect), s.feature))
+    ]
+    cats = []
+    for mix in p.categories:
+        cats.append({"column": mix.column, "rows": [
+            {"category": c, "share": fmt.percent(v), "overall": fmt.percent(mix.overall.get(c, 0.0))}
+            for c, v in sorted(mix.shares.items(), key=lambda kv: -kv[1])]})
+    camps = [
+        {"name": c.name, "rate": fmt.percent(c.by_segment[seg_id - 1].rate, 1),
+         "interval": f"{fmt.percent(c.by_segment[seg_id - 1].low, 1)} – {fmt.percent(c.by_segment[seg_id - 1].high, 1)}",
+         "overall": fmt.percent(c.overall.rate, 1), "lift": fmt.ratio(c.by_segment[seg_id - 1].lift)}
+        for c in r.campaigns
+    ]
+    prev_p = r.segments[seg_id - 2] if seg_id > 1 else None
+    next_p = r.segments[seg_id] if seg_id < len(r.segments) else None
+    return {
+        "title": f"Segment {p.id}: {p.name}",
+        "summary": _segment_summary(r, p), "public": p.public, "min_size": fmt.integer(r.min_segment_size),
+        "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
+        "chart_effects": figures.to_html(figures.segment_effects(r, seg_id), f"chart-effects-{seg_id}",
+                                         f"Bar chart of how segment {seg_id} differs from the average customer")
+        if p.public else "",
+        "prev": {"href": segment_file(prev_p.id), "title": f"{prev_p.id}. {prev_p.name}"} if prev_p else None,
+        "next": {"href": segment_file(next_p.id), "title": f"{next_p.id}. {next_p.name}"} if next_p else None,
+    }
+
+
+def campaigns(r: Results) -> dict:
+    segs = [{"id": str(p.id), "name": p.name} for p in r.segments]
+    rows = []
+    for c in r.campaigns:
+        rows.append({
+            "name": c.name, "column": c.column, "overall": fmt.percent(c.overall.rate, 1),
+            "contacted": fmt.integer(c.overall.contacted), "p_value": fmt.p_value(c.p_value),
+            "cells": [f"{fmt.percent(x.rate, 1)} ({fmt.ratio(x.lift)})" for x in c.by_segment],
+        })
+    return {
+        "title": "Campaigns", "has_campaigns": bool(r.campaigns), "segments": segs, "rows": rows,
+        "latest": r.campaigns[-1].name if r.campaigns else "",
+        "chart": figures.to_html(figures.campaign_rates(r), "chart-campaigns", "Bar chart of answer rates by campaign and segment")
+        if r.campaigns else "",
+    }
+
+
+def methodology(r: Results) -> dict:
+    labels = {d.name: d.label for d in r.features}
+    cands = [{
+        "k": str(c.k), "silhouette": f"{c.silhouette:.3f}", "ch": fmt.number(c.calinski_harabasz, 1),
+        "db": f"{c.davies_bouldin:.3f}", "inertia": fmt.number(c.inertia, 0), "smallest": fmt.percent(c.smallest_share, 1),
+        "rank": f"{c.mean_rank:.2f}" if c.mean_rank is not None else "–", "chosen": c.k == r.chosen.k,
+        "eligible": "yes" if c.eligible else "no",
+    } for c in r.model_selection]
+    loadings = sorted(r.map.loadings.items(), key=lambda kv: -abs(kv[1][0]))
+    return {
+        "title": "Methodology",
+        "features": [{"label": labels[f], "transform": next(d.transform for d in r.features if d.name == f)}
+                     for f in r.clustering_features],
+        "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
+        "rule": r.chosen.rule, "reason": r.chosen.reason, "k": str(r.chosen.k),
+        "knee": str(r.chosen.knee) if r.chosen.knee else "none",
+        "sampled": fmt.integer(r.chosen.silhouette_sample) if r.chosen.silhouette_sample else "",
+        "candidates": cands, "seed": str(r.manifest.seed), "naming_rule": r.naming_rule,
+        "action_rules": r.action_rules,
+        "loadings": [{"label": labels[f], "pc1": f"{v[0]:+.2f}", "pc2": f"{v[1]:+.2f}" if len(v) > 1 else "–"}
+                     for f, v in loadings],
+        "explained": [fmt.percent(x) for x in r.map.explained],
+        "chart_elbow": figures.to_html(figures.elbow(r), "chart-elbow", "Line chart of inertia by number of segments"),
+        "chart_indices": figures.to_html(figures.indices(r), "chart-indices", "Line charts of validity indices by number of segments"),
+        "versions": [{"name": k, "version": v} for k, v in r.manifest.versions.items()],
+        "input_name": r.manifest.input_name, "input_sha256": r.manifest.input_sha256,
+    }
+
+
+def data_quality(r: Results) -> dict:
+    return {
+        "title": "Data quality",
+        "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
+        "n_excluded": fmt.integer(r.n_input - r.n_segmented),
+        "excluded": [{"reason": k, "count": fmt.integer(v)} for k, v in r.excluded_reasons.items()],
+        "log": [{"step": e.step, "column": e.column, "count": fmt.integer(e.count), "action": e.action,
+                 "detail": e.detail} for e in r.cleaning],
+        "input_name": r.manifest.input_name, "delimiter": {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
+        .get(r.manifest.delimiter, r.manifest.delimiter), "encoding": r.manifest.encoding,
+        "reference_date": r.reference_date.isoformat(),
+    }
+
+
+def dictionary(r: Results) -> dict:
+    cols = r.manifest.config.get("columns", {})
+    roles = []
+    for role, value in cols.items():
+        if value in (None, [], {}):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} ({v})" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(value)
+        roles.append({"role": role.replace("_", " "), "columns": str(value)})
+    return {
+        "title": "Data dictionary",
+        "features": [{"name": d.name, "label": d.label, "description": d.description, "source": d.source,
+                      "kind": d.kind, "use": "segmentation" if d.name in r.clustering_features else "profile only",
+                      "transform": d.transform or "–"} for d in r.features],
+        "roles": roles,
+    }
+
+
+def downloads(r: Results) -> dict:
+    return {"title": "Downloads"}
+
+
+def summary_csv(r: Results) -> str:
+    """Aggregates only: one row per segment, no customer."""
+    import csv
+    import io
+
+    feats = [d for d in r.features]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["segment", "name", "customers", "share_customers", "share_revenue"] +
+               [f"mean_{d.name}" for d in feats] + [f"median_{d.name}" for d in feats])
+    for p in r.segments:
+        if not p.public:
+            w.writerow([p.id, p.name, p.size, round(p.share_customers, 4), ""] + [""] * (2 * len(feats)))
+            continue
+        w.writerow([p.id, p.name, p.size, round(p.share_customers, 4),
+                    "" if p.share_value is None else round(p.share_value, 4)] +
+                   [f"{p.stat(d.name).mean:.4g}" for d in feats] + [f"{p.stat(d.name).median:.4g}" for d in feats])
+    return buf.getvalue()
+
+
+def build_pages(r: Results, has_pdf: bool, env: jinja2.Environment | None = None) -> list[Page]:
+    env = env or environment()
+    common = site_meta(r, has_pdf)
+    specs = [("index.qmd", "overview.qmd.j2", overview(r))]
+    specs += [(segment_file(p.id), "segment.qmd.j2", segment(r, p.id)) for p in r.segments]
+    specs += [
+        ("campaigns.qmd", "campaigns.qmd.j2", campaigns(r)),
+        ("methodology.qmd", "methodology.qmd.j2", methodology(r)),
+        ("data-quality.qmd", "data-quality.qmd.j2", data_quality(r)),
+        ("dictionary.qmd", "dictionary.qmd.j2", dictionary(r)),
+        ("downloads.qmd", "downloads.qmd.j2", downloads(r)),
+    ]
+    return [Page(name, ctx["title"], env.get_template(tpl).render(**common, **ctx)) for name, tpl, ctx in specs]

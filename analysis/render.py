@@ -1,0 +1,140 @@
+"""The rendering half: .qmd sources -> site/ with the built-in pandoc renderer, or Quarto's.
+
+The site is built in a temporary folder and swapped in at the end, so a failed build leaves the
+previous site/ untouched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import plotly
+
+from .errors import UserError
+from .pages import NAV, TEMPLATES, Page
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+SOURCE_GLOBS = ("*.qmd",)
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def write_sources(pages: list[Page], out: Path, extra: dict[str, str]) -> None:
+    """The Quarto project's sources: one .qmd per page (stale ones removed) plus resources."""
+    out.mkdir(parents=True, exist_ok=True)
+    names = {p.name for p in pages}
+    for old in out.glob("segment-*.qmd"):
+        if old.name not in names:
+            old.unlink()
+    for p in pages:
+        _write_if_changed(out / p.name, p.text)
+    for rel, text in extra.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        _write_if_changed(out / rel, text)
+    for asset, src in (("plotly.min.js", PLOTLY_JS), ("site.css", TEMPLATES / "site.css")):
+        dst = out / asset
+        if not dst.exists() or dst.stat().st_size != src.stat().st_size or dst.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, dst)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def quarto_yml(title: str, pre_render: str) -> str:
+    """A `_quarto.yml` that makes `quarto render` build the same pages into site/."""
+    nav = "\n".join(f"      - href: {f}\n        text: {json.dumps(t)}" for f, t in NAV)
+    return f"""# Quarto project: `quarto render` (Quarto >= 1.5) runs the pipeline, then builds site/.
+# Without Quarto, `segments report` builds the same pages with its built-in pandoc renderer.
+project:
+  type: website
+  output-dir: site
+  pre-render: {pre_render}
+  render:
+    - "*.qmd"
+  resources:
+    - plotly.min.js
+    - downloads/segments.csv
+    - report.pdf
+website:
+  title: {json.dumps(title)}
+  search: true
+  navbar:
+    left:
+{nav}
+    right:
+      - href: report.pdf
+        text: PDF
+format:
+  html:
+    theme: cosmo
+    css: site.css
+    toc: true
+    include-in-header:
+      text: '<script src="plotly.min.js"></script>'
+"""
+
+
+def _page_meta(page: Page, common: dict) -> dict:
+    """The page's metadata for the HTML template: navigation with the current page marked."""
+    def mark(items):
+        return [{"href": i["href"].replace(".qmd", ".html"), "title": i["title"], "active": i["href"] == page.name}
+                for i in items]
+
+    return {**common, "nav": mark(common["nav"]), "segments_nav": mark(common["segments_nav"]),
+            "in_segment": page.name.startswith("segment-"), "pagetitle": page.title}
+
+
+def _pandoc(pandoc: str, src: Path, dst: Path, meta: Path) -> None:
+    cmd = [pandoc, str(src), "--from", "markdown", "--to", "html5", "--standalone",
+           "--template", str(TEMPLATES / "page.html"), "--lua-filter", str(TEMPLATES / "links.lua"),
+           "--toc", "--toc-depth", "2", "--metadata-file", str(meta), "--output", str(dst)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise UserError(f"pandoc failed on {src.name}: {done.stderr.strip().splitlines()[-1] if done.stderr else ''}")
+
+
+def build_site(pages: list[Page], sources: Path, site: Path, common: dict, files: dict[str, bytes]) -> None:
+    """Render every page with pandoc into a fresh folder, add the assets, then swap it in."""
+    pandoc = pandoc_path()
+    site.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=site.parent))
+    try:
+        metas = []
+        for p in pages:
+            meta = tmp / f".{p.name}.json"
+            meta.write_text(json.dumps(_page_meta(p, common)), encoding="utf-8")
+            metas.append((sources / p.name, tmp / p.name.replace(".qmd", ".html"), meta))
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            list(pool.map(lambda a: _pandoc(pandoc, *a), metas))
+        for _, _, meta in metas:
+            meta.unlink()
+        shutil.copyfile(PLOTLY_JS, tmp / "plotly.min.js")
+        shutil.copyfile(TEMPLATES / "site.css", tmp / "site.css")
+        for rel, data in files.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_bytes(data)
+        _swap(tmp, site)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap(new: Path, site: Path) -> None:
+    old = None
+    if site.exists():
+        old = site.with_name(f".{site.name}-old-{os.getpid()}")
+        site.rename(old)
+    new.rename(site)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

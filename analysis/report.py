@@ -1,0 +1,54 @@
+"""One report run: analysis, exports, page sources, then the site (and PDF)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .config import load_config
+from .pages import build_pages, site_meta, summary_csv
+from .pipeline import analyse, write_exports
+from .render import build_site, quarto_yml, write_sources
+
+
+def build_report(config: Path, out: Path, customers: str | None = None, seed: int | None = None, pdf: bool = True,
+                 sources_only: bool = False, progress: Callable[[str], None] = lambda s: None) -> Path:
+    cfg = load_config(config)
+    if customers is not None:
+        cfg = cfg.model_copy(update={"customers": cfg.customers.model_copy(update={"path": str(Path(customers).resolve())})})
+    if seed is not None:
+        cfg = cfg.model_copy(update={"seed": seed})
+    run = analyse(cfg, progress)
+    progress("writing exports")
+    write_exports(run, out / "exports")
+    results = run.results
+    has_pdf = pdf and not sources_only and _pdf_available(progress)
+    pages = build_pages(results, has_pdf)
+    csv_text = summary_csv(results)
+    write_sources(pages, out, {"downloads/segments.csv": csv_text})
+    if not (out / "_quarto.yml").exists():
+        cmd = f"{sys.executable} -m analysis report --config {config.resolve()} --out . --sources-only"
+        (out / "_quarto.yml").write_text(quarto_yml(results.title, cmd), encoding="utf-8")
+    if sources_only:
+        return out
+    files = {"downloads/segments.csv": csv_text.encode()}
+    if has_pdf:
+        from .pdf import build_pdf
+
+        progress("building the PDF")
+        files["report.pdf"] = build_pdf(results, progress)
+    progress(f"rendering {len(pages)} pages")
+    build_site(pages, out, out / "site", site_meta(results, has_pdf), files)
+    return out / "site"
+
+
+def _pdf_available(progress) -> bool:
+    try:
+        from .pdf import chart_engine_missing
+    except ImportError:
+        return False
+    missing = chart_engine_missing()
+    if missing:
+        progress(f"no PDF: {missing}")
+        return False
+    return True

@@ -1,0 +1,243 @@
+"""The drafted config: it must load as it is, and its guesses must be the ones an analyst would make."""
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.config import load_config, parse_config
+from analysis.drafting import draft_config
+from analysis.errors import UserError
+from analysis.loading import load_customers, read_table
+
+REPO = Path(__file__).resolve().parents[1]
+MARKETING = REPO / "data" / "marketing_campaign.csv"
+
+
+def parse(text: str, base_dir: Path):
+    return parse_config(yaml.safe_load(text), "draft", base_dir)
+
+
+def named_columns(cfg) -> list[str]:
+    return [col for _, col in cfg.columns.named()]
+
+
+def assert_each_column_once(cfg, columns) -> None:
+    counts = Counter(named_columns(cfg))
+    assert sorted(counts) == sorted(columns), "every column of the file must be in the draft"
+    assert [c for c, n in counts.items() if n > 1] == [], "no column may have two roles"
+
+
+# --- the sample data ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def marketing_draft(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cfg")
+    return base, draft_config(MARKETING, config_dir=base)
+
+
+def test_marketing_draft_loads_and_points_at_the_file(marketing_draft):
+    base, text = marketing_draft
+    cfg = parse(text, base)
+    assert cfg.customers_path.resolve() == MARKETING.resolve()  # outside the config folder: absolute
+    assert cfg.customers.delimiter == "\t"
+    assert cfg.customers.encoding == "utf-8"
+    assert 'delimiter: "\\t"  # detected' in text
+
+
+def test_marketing_draft_roles(marketing_draft):
+    base, text = marketing_draft
+    c = parse(text, base).columns
+    assert c.id == "ID"
+    assert c.birth_year == "Year_Birth"
+    assert c.income == "Income"
+    assert c.household == ["Kidhome", "Teenhome"]
+    assert (c.signup_date, c.signup_date_format) == ("Dt_Customer", "%d-%m-%Y")
+    assert c.recency_days == "Recency"
+    assert c.spend == {
+        "Wines": "MntWines", "Fruits": "MntFruits", "Meat products": "MntMeatProducts",
+        "Fish products": "MntFishProducts", "Sweet products": "MntSweetProducts", "Gold products": "MntGoldProds",
+    }
+    assert c.purchases == {"Web": "NumWebPurchases", "Catalog": "NumCatalogPurchases", "Store": "NumStorePurchases"}
+    assert c.deal_purchases == "NumDealsPurchases"
+    assert c.web_visits == "NumWebVisitsMonth"
+    # Oldest first, whatever the file's order (AcceptedCmp3 comes first there); the latest last.
+    assert list(c.campaigns.values()) == [f"AcceptedCmp{i}" for i in range(1, 6)] + ["Response"]
+    assert list(c.campaigns)[-1] == "Latest campaign"
+    assert c.complaints == "Complain"
+    assert c.contact_cost == "Z_CostContact"
+    assert c.revenue_per_answer == "Z_Revenue"
+    assert c.categorical == ["Education", "Marital_Status"]
+    assert c.numeric == [] and c.ignore == []
+    assert (c.age, c.birth_date, c.gender, c.loyalty_card) == (None, None, None, None)
+    assert_each_column_once(parse(text, base), read_table(MARKETING).frame.columns)
+
+
+def test_marketing_draft_layout(marketing_draft):
+    _, text = marketing_draft
+    data = yaml.safe_load(text)
+    assert list(data) == ["customers", "columns", "cleaning", "segmentation", "report", "seed"]
+    assert "features" not in data and "# features:" in text and "default features" in text
+    assert data["seed"] == 42
+    assert "marketing" in data["report"]["title"].lower()
+    header = text.split("customers:")[0]
+    assert "2240 rows" in header and "29 columns" in header
+    assert "segments report --config" in header
+    assert "  income: Income  # " in text and "24 missing" in text
+    assert "  # age:  # no column found" in text
+
+
+def test_relative_path_when_the_table_is_under_the_config_folder(tmp_path):
+    (tmp_path / "data").mkdir()
+    shutil.copy(MARKETING, tmp_path / "data" / "customers.tsv")
+    text = draft_config(tmp_path / "data" / "customers.tsv", config_dir=tmp_path)
+    assert yaml.safe_load(text)["customers"]["path"] == "data/customers.tsv"
+    # The file as the CLI would save it, read back by the real loader.
+    (tmp_path / "draft.yml").write_text(text, encoding="utf-8")
+    table = load_customers(load_config(tmp_path / "draft.yml"))
+    assert table.frame.shape == (2240, 29)
+
+
+# --- other shapes of customer table ------------------------------------------------------------------------
+
+FIRST_NAMES = ["Hélène", "Chloé", "Amélie", "Renée", "Cécile", "Jérémie", "Léa", "Mélanie", "Anne", "Marc"]
+CITIES = ["Paris", "Lyon", "Nantes", "Lille"]
+
+
+def write_semicolon_latin1(path: Path) -> None:
+    lines = ["cust_no;Gender;Age;Annual Income (k$);Spending Score (1-100);city;joined;name"]
+    for i in range(40):
+        day, month = 1 + (i * 7) % 28, 1 + i % 12  # days above 12 make the order day/month certain
+        lines.append(
+            f"{1001 + i};{'Female' if i % 3 else 'Male'};{18 + (i * 13) % 50};{15 + (i * 17) % 120};"
+            f"{1 + (i * 29) % 99};{CITIES[i % 4]};{day:02d}/{month:02d}/{2015 + i % 5};{FIRST_NAMES[i % 10]} Martin {i}"
+        )
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
+
+
+def test_semicolon_latin1_file_with_other_names(tmp_path):
+    path = tmp_path / "clients.csv"
+    write_semicolon_latin1(path)
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert cfg.customers.path == "clients.csv"
+    assert cfg.customers.delimiter == ";"
+    assert cfg.customers.encoding.replace("_", "-").lower() not in ("utf-8", "ascii", "auto")
+    # The written encoding reads the accents back.
+    decoded = path.read_bytes().decode(cfg.customers.encoding)
+    assert "Hélène Martin 0" in decoded
+    c = cfg.columns
+    assert c.id == "cust_no"
+    assert c.gender == "Gender"
+    assert c.age == "Age"
+    assert c.income == "Annual Income (k$)"
+    assert c.spend == {}  # a spending score is not money spent
+    assert c.numeric == ["Spending Score (1-100)"]
+    assert c.categorical == ["city"]
+    assert (c.signup_date, c.signup_date_format) == ("joined", "%d/%m/%Y")
+    assert c.ignore == ["name"]  # free text
+    assert_each_column_once(cfg, read_table(path).frame.columns)
+    assert '"Annual Income (k$)"' in text
+
+
+def test_no_id_like_column_leaves_id_unset(tmp_path):
+    path = tmp_path / "shop.csv"
+    pd.DataFrame({
+        "Age": [30, 30, 41, 52, 23, 30, 41, 60],
+        "City": ["a", "b", "a", "b", "a", "a", "b", "a"],
+        "Income": [100, 200, 300, 400, 500, 600, 700, 800],
+        "zip_code": [75001, 75002, 75003, 75004, 75005, 75006, 75007, 75008],
+        "Note": ["x y", "z", "w", "v v", "u", "t", "s", "r"],
+    }).to_csv(path, index=False)
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert "id" not in yaml.safe_load(text)["columns"]
+    assert cfg.columns.id is None
+    assert "  # id:" in text
+    assert cfg.columns.age == "Age" and cfg.columns.income == "Income"
+    assert set(cfg.columns.ignore) == {"zip_code", "Note"}  # distinct values, but not customer ids
+    assert_each_column_once(cfg, ["Age", "City", "Income", "zip_code", "Note"])
+
+
+def test_parquet_input(tmp_path):
+    frame = pd.read_csv(MARKETING, sep="\t")
+    path = tmp_path / "customers.parquet"
+    frame.to_parquet(path)
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert cfg.customers.path == "customers.parquet"
+    assert "delimiter" not in yaml.safe_load(text)["customers"]  # not used for Parquet
+    c = cfg.columns
+    assert c.id == "ID" and c.income == "Income"  # Income is float with NaN in Parquet: still found
+    assert (c.signup_date, c.signup_date_format) == ("Dt_Customer", "%d-%m-%Y")
+    assert list(c.campaigns.values())[-1] == "Response"
+    assert_each_column_once(cfg, frame.columns)
+
+
+def test_ambiguous_day_month_order_is_flagged(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("customer_id,signup_date,spend_total\n1,01/02/2020,5\n2,03/04/2021,6\n3,12/11/2019,7\n")
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert cfg.columns.signup_date_format == "%d/%m/%Y"  # the first candidate that parses all
+    line = next(l for l in text.splitlines() if l.strip().startswith("signup_date_format:"))
+    assert "AMBIGUOUS" in line and "%m/%d/%Y" in line
+
+
+def test_only_zero_one_columns_are_campaigns_and_totals_are_not_spend(tmp_path):
+    path = tmp_path / "c.csv"
+    rows = ["id,MntWine,MntMeat,MntTotal,AcceptedCmp2,AcceptedCmp1,Campaign3,Response"]
+    rows += [f"{i},{i},{2 * i},{3 * i},{i % 2},{(i + 1) % 2},{i % 3},{i % 2}" for i in range(10)]
+    path.write_text("\n".join(rows) + "\n")
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert cfg.columns.campaigns == {"Campaign 1": "AcceptedCmp1", "Campaign 2": "AcceptedCmp2", "Latest campaign": "Response"}
+    assert cfg.columns.spend == {"Wine": "MntWine", "Meat": "MntMeat"}
+    assert "MntTotal" in cfg.columns.ignore
+    assert "Campaign3" in cfg.columns.numeric  # 0/1/2: not a campaign answer
+
+
+# --- errors ------------------------------------------------------------------------------------------------
+
+def test_missing_file_is_a_one_line_error_naming_it(tmp_path):
+    with pytest.raises(UserError, match="nothere.csv") as err:
+        draft_config(tmp_path / "nothere.csv")
+    assert "\n" not in str(err.value)
+
+
+def test_header_only_file_is_an_error(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("a,b,c\n")
+    with pytest.raises(UserError, match="empty.csv"):
+        draft_config(path)
+
+
+# --- any column names --------------------------------------------------------------------------------------
+
+column_names = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40
+).filter(lambda s: s.strip() == s and s.strip())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(column_names, min_size=1, max_size=6, unique=True))
+def test_any_column_names_round_trip(tmp_path, names):
+    """Quotes, colons, '#', accents, YAML words like 'yes' or 'null': the draft still loads, each name once."""
+    kinds = [
+        [str(i) for i in range(12)],
+        ["a", "b"] * 6,
+        [str(i % 2) for i in range(12)],
+        [f"{1 + i % 28:02d}-0{1 + i % 9}-2020" for i in range(12)],
+        [f"{i * 1.5}" for i in range(12)],
+        ["same"] * 12,
+    ]
+    frame = pd.DataFrame({name: kinds[i % len(kinds)] for i, name in enumerate(names)})
+    path = tmp_path / "any.parquet"
+    frame.to_parquet(path)
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert_each_column_once(cfg, names)
