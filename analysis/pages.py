@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import jinja2
+import plotly.graph_objects as go
 
 from . import __version__, figures
 from . import formatters as fmt
@@ -22,6 +24,14 @@ NAV = (  # (file, title) of the pages in the navbar, in order
     ("dictionary.qmd", "Data dictionary"),
     ("downloads.qmd", "Downloads"),
 )
+
+
+Chart = Callable[[go.Figure, str, str], str]  # (figure, id, label) -> markdown that shows it
+
+
+def html_chart(fig: go.Figure, div_id: str, label: str) -> str:
+    """An interactive chart: a raw HTML block, which Quarto and pandoc both pass through."""
+    return "```{=html}\n" + figures.to_html(fig, div_id, label) + "\n```"
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,7 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
     }
 
 
-def overview(r: Results) -> dict:
+def overview(r: Results, chart: Chart) -> dict:
     n_excl = r.n_input - r.n_segmented
     return {
         "title": r.title,
@@ -89,15 +99,15 @@ def overview(r: Results) -> dict:
         "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k),
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
-        "chart_sizes": figures.to_html(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"),
-        "chart_map": figures.to_html(figures.segment_map(r), "chart-map", "Scatter map of segments on two principal components"),
-        "chart_heatmap": figures.to_html(figures.profile_heatmap(r), "chart-heatmap",
+        "chart_sizes": chart(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"),
+        "chart_map": chart(figures.segment_map(r), "chart-map", "Scatter map of segments on two principal components"),
+        "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
                                          "Heatmap of each segment's distance from the average customer per feature"),
         "reason": r.chosen.reason,
     }
 
 
-def segment(r: Results, seg_id: int) -> dict:
+def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     p = r.segments[seg_id - 1]
     labels = {d.name: d.label for d in r.features}
     rows = [
@@ -123,7 +133,7 @@ def segment(r: Results, seg_id: int) -> dict:
         "title": f"Segment {p.id}: {p.name}",
         "summary": _segment_summary(r, p), "public": p.public, "min_size": fmt.integer(r.min_segment_size),
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
-        "chart_effects": figures.to_html(figures.segment_effects(r, seg_id), f"chart-effects-{seg_id}",
+        "chart_effects": chart(figures.segment_effects(r, seg_id), f"chart-effects-{seg_id}",
                                          f"Bar chart of how segment {seg_id} differs from the average customer")
         if p.public else "",
         "prev": {"href": segment_file(prev_p.id), "title": f"{prev_p.id}. {prev_p.name}"} if prev_p else None,
@@ -131,7 +141,7 @@ def segment(r: Results, seg_id: int) -> dict:
     }
 
 
-def campaigns(r: Results) -> dict:
+def campaigns(r: Results, chart: Chart) -> dict:
     segs = [{"id": str(p.id), "name": p.name} for p in r.segments]
     rows = []
     for c in r.campaigns:
@@ -143,12 +153,12 @@ def campaigns(r: Results) -> dict:
     return {
         "title": "Campaigns", "has_campaigns": bool(r.campaigns), "segments": segs, "rows": rows,
         "latest": r.campaigns[-1].name if r.campaigns else "",
-        "chart": figures.to_html(figures.campaign_rates(r), "chart-campaigns", "Bar chart of answer rates by campaign and segment")
+        "chart": chart(figures.campaign_rates(r), "chart-campaigns", "Bar chart of answer rates by campaign and segment")
         if r.campaigns else "",
     }
 
 
-def methodology(r: Results) -> dict:
+def methodology(r: Results, chart: Chart) -> dict:
     labels = {d.name: d.label for d in r.features}
     cands = [{
         "k": str(c.k), "silhouette": f"{c.silhouette:.3f}", "ch": fmt.number(c.calinski_harabasz, 1),
@@ -170,8 +180,8 @@ def methodology(r: Results) -> dict:
         "loadings": [{"label": labels[f], "pc1": f"{v[0]:+.2f}", "pc2": f"{v[1]:+.2f}" if len(v) > 1 else "–"}
                      for f, v in loadings],
         "explained": [fmt.percent(x) for x in r.map.explained],
-        "chart_elbow": figures.to_html(figures.elbow(r), "chart-elbow", "Line chart of inertia by number of segments"),
-        "chart_indices": figures.to_html(figures.indices(r), "chart-indices", "Line charts of validity indices by number of segments"),
+        "chart_elbow": chart(figures.elbow(r), "chart-elbow", "Line chart of inertia by number of segments"),
+        "chart_indices": chart(figures.indices(r), "chart-indices", "Line charts of validity indices by number of segments"),
         "versions": [{"name": k, "version": v} for k, v in r.manifest.versions.items()],
         "input_name": r.manifest.input_name, "input_sha256": r.manifest.input_sha256,
     }
@@ -235,14 +245,15 @@ def summary_csv(r: Results) -> str:
     return buf.getvalue()
 
 
-def build_pages(r: Results, has_pdf: bool, env: jinja2.Environment | None = None) -> list[Page]:
+def build_pages(r: Results, has_pdf: bool, chart: Chart = html_chart,
+                env: jinja2.Environment | None = None) -> list[Page]:
     env = env or environment()
     common = site_meta(r, has_pdf)
-    specs = [("index.qmd", "overview.qmd.j2", overview(r))]
-    specs += [(segment_file(p.id), "segment.qmd.j2", segment(r, p.id)) for p in r.segments]
+    specs = [("index.qmd", "overview.qmd.j2", overview(r, chart))]
+    specs += [(segment_file(p.id), "segment.qmd.j2", segment(r, p.id, chart)) for p in r.segments]
     specs += [
-        ("campaigns.qmd", "campaigns.qmd.j2", campaigns(r)),
-        ("methodology.qmd", "methodology.qmd.j2", methodology(r)),
+        ("campaigns.qmd", "campaigns.qmd.j2", campaigns(r, chart)),
+        ("methodology.qmd", "methodology.qmd.j2", methodology(r, chart)),
         ("data-quality.qmd", "data-quality.qmd.j2", data_quality(r)),
         ("dictionary.qmd", "dictionary.qmd.j2", dictionary(r)),
         ("downloads.qmd", "downloads.qmd.j2", downloads(r)),

@@ -43,10 +43,8 @@ def build_report(config: Path, out: Path, customers: str | None = None, seed: in
 
 
 def _pdf_available(progress) -> bool:
-    try:
-        from .pdf import chart_engine_missing
-    except ImportError:
-        return False
+    from .pdf import chart_engine_missing
+
     missing = chart_engine_missing()
     if missing:
         progress(f"no PDF: {missing}")

@@ -1,0 +1,99 @@
+"""The PDF for stakeholders: the same page sources with static charts, through pandoc -> Typst.
+
+Charts are drawn as SVG by kaleido, which drives a Chrome or Chromium; interactive charts would
+silently vanish from a PDF otherwise.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import plotly.graph_objects as go
+
+from . import formatters as fmt
+from .errors import UserError
+from .pages import TEMPLATES, build_pages, site_meta
+from .render import pandoc_path
+from .results import Results
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+CHART_WIDTH = 900  # px; the PDF scales charts to the text width
+
+
+class StaticCharts:
+    """Collects the figures a page asks for and puts an image reference in their place."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, go.Figure] = {}
+
+    def __call__(self, fig: go.Figure, div_id: str, label: str) -> str:
+        self.figures[div_id] = fig
+        return f"![]({div_id}.svg){{width=100%}}"
+
+
+def chart_engine_missing() -> str | None:
+    """Why static charts cannot be drawn here, or None when they can."""
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        return "kaleido is not installed (pip install kaleido)"
+    import os
+
+    if os.environ.get("BROWSER_PATH") or any(shutil.which(b) for b in BROWSERS):
+        return None
+    return "no Chrome or Chromium found to draw the PDF's charts; install one (Debian: apt-get install chromium)"
+
+
+def _body(text: str) -> str:
+    """A page source without its YAML front matter."""
+    return re.sub(r"\A---\n.*?\n---\n", "", text, count=1, flags=re.S)
+
+
+def document(results: Results, chart: StaticCharts) -> str:
+    """One markdown document: executive summary, a section per segment, then the rest."""
+    pages = {p.name: p for p in build_pages(results, has_pdf=True, chart=chart)}
+    order = ["index.qmd"] + [n for n in pages if n.startswith("segment-")]
+    order += ["campaigns.qmd", "methodology.qmd", "data-quality.qmd", "dictionary.qmd"]
+    parts = []
+    for name in order:
+        title = "Executive summary" if name == "index.qmd" else pages[name].title
+        parts.append(f"# {fmt.md(title)}\n\n{_body(pages[name].text)}")
+    return "\n\n".join(parts)
+
+
+def build_pdf(results: Results, progress: Callable[[str], None] = lambda s: None) -> bytes:
+    import plotly.io as pio
+    import typst
+
+    charts = StaticCharts()
+    text = document(results, charts)
+    meta = site_meta(results, has_pdf=True)
+    with tempfile.TemporaryDirectory(prefix="segments-pdf-") as tmp:
+        work = Path(tmp)
+        progress(f"drawing {len(charts.figures)} static charts")
+        ids = list(charts.figures)
+        try:
+            pio.write_images([charts.figures[i] for i in ids], [work / f"{i}.svg" for i in ids], format="svg",
+                             width=CHART_WIDTH)
+        except Exception as e:  # kaleido reports a missing or broken browser in several ways
+            raise UserError(f"could not draw the PDF's charts ({type(e).__name__}: {e}); use --no-pdf to skip it") from None
+        (work / "report.md").write_text(text, encoding="utf-8")
+        summary = (f"{fmt.integer(results.n_segmented)} customers in {results.chosen.k} segments, "
+                   f"from {results.manifest.input_name}")
+        cmd = [pandoc_path(), str(work / "report.md"), "--from", "markdown", "--to", "typst",
+               "--template", str(TEMPLATES / "report.typ"), "--lua-filter", str(TEMPLATES / "pdf.lua"),
+               "-V", f"report_title={results.title}", "-V", f"summary_line={summary}",
+               "-V", f"data_date={meta['data_date']}", "-V", f"version={meta['version']}",
+               "--output", str(work / "report.typ")]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise UserError(f"pandoc could not write the PDF source: {done.stderr.strip()}")
+        progress("typesetting the PDF")
+        try:
+            return typst.compile(str(work / "report.typ"), root=str(work))
+        except Exception as e:  # typst raises its own error type with the message
+            raise UserError(f"typst could not make the PDF: {str(e).splitlines()[0]}") from None
