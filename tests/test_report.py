@@ -1,0 +1,193 @@
+"""End to end: the demo report built into a temporary folder, as a user would, and checked."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.cli import main
+from analysis.pages import NAV
+from analysis.pdf import chart_engine_missing
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+
+
+def _demo_with_marked_ids(folder: Path) -> Path:
+    """The bundled table with ids no page could show by chance, and its config."""
+    df = pd.read_csv(DATA / "marketing_campaign.csv", sep="\t", dtype=str, keep_default_na=False)
+    df["ID"] = "CUST" + df["ID"].str.zfill(6) + "X"
+    df.to_csv(folder / "customers.tsv", sep="\t", index=False)
+    cfg = yaml.safe_load((DATA / "marketing_campaign.yml").read_text())
+    cfg["customers"]["path"] = "customers.tsv"
+    (folder / "demo.yml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return folder / "demo.yml"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    config = _demo_with_marked_ids(folder)
+    out = folder / "out"
+    pdf = chart_engine_missing() is None
+    args = ["report", "--config", str(config), "--out", str(out)] + ([] if pdf else ["--no-pdf"])
+    assert main(args) == 0
+    return folder, out, pdf
+
+
+def _results(out: Path) -> dict:
+    return json.loads((out / "exports" / "results.json").read_text())
+
+
+def test_every_page_is_built_with_one_page_per_segment(built):
+    _, out, _ = built
+    site = out / "site"
+    k = _results(out)["chosen"]["k"]
+    pages = sorted(p.name for p in site.glob("*.html"))
+    expected = {f.replace(".qmd", ".html") for f, _ in NAV} | {f"segment-{i}.html" for i in range(1, k + 1)}
+    assert set(pages) == expected
+    assert len(_results(out)["segments"]) == k
+
+
+def test_every_page_has_the_navbar_and_local_plotly(built):
+    _, out, _ = built
+    for page in (out / "site").glob("*.html"):
+        html = page.read_text()
+        for f, title in NAV:
+            assert f'href="{f.replace(".qmd", ".html")}"' in html, (page.name, f)
+        assert "cdn.plot.ly" not in html and "https://cdn" not in html
+        if "Plotly.newPlot" in html:
+            assert '<script src="plotly.min.js"></script>' in html
+    assert len(list((out / "site").rglob("plotly.min.js"))) == 1
+
+
+def test_internal_links_resolve(built):
+    _, out, _ = built
+    site = out / "site"
+    for page in site.glob("*.html"):
+        for href in re.findall(r'href="([^"#]+)(?:#[^"]*)?"', page.read_text()):
+            if href.startswith(("http:", "https:", "mailto:")):
+                continue
+            assert (site / href).exists(), f"{page.name} links to missing {href}"
+
+
+def test_charts_are_embedded(built):
+    _, out, _ = built
+    site = out / "site"
+    assert (site / "index.html").read_text().count("Plotly.newPlot") == 3
+    assert "Plotly.newPlot" in (site / "methodology.html").read_text()
+    assert "Plotly.newPlot" in (site / "segment-1.html").read_text()
+
+
+def test_no_customer_id_or_input_row_in_site(built):
+    folder, out, pdf = built
+    ids = pd.read_csv(folder / "customers.tsv", sep="\t", dtype=str)["ID"].tolist()
+    texts = {p: p.read_text(errors="ignore") for p in (out / "site").rglob("*")
+             if p.is_file() and p.suffix in (".html", ".csv", ".json", ".js", ".css")}
+    if pdf:
+        from pypdf import PdfReader
+
+        texts[out / "site" / "report.pdf"] = " ".join(pg.extract_text() for pg in PdfReader(out / "site" / "report.pdf").pages)
+    pattern = re.compile(r"CUST\d{6}X")
+    for path, text in texts.items():
+        found = pattern.findall(text)
+        assert not found, f"{path.name} shows customer ids such as {found[0]}"
+    raw = (folder / "customers.tsv").read_text().splitlines()[1:]
+    for path, text in texts.items():
+        for line in raw[:200]:
+            values = line.split("\t")[1:]
+            assert "\t".join(values) not in text and ",".join(values) not in text, path.name
+    assert ids  # the scan above ran over real ids
+
+
+def test_assignments_cover_every_input_row(built):
+    folder, out, _ = built
+    a = pd.read_csv(out / "exports" / "assignments.csv", dtype=str, keep_default_na=False)
+    ids = pd.read_csv(folder / "customers.tsv", sep="\t", dtype=str)["ID"]
+    assert list(a.columns) == ["customer_id", "segment", "segment_name", "excluded_reason"]
+    assert a["customer_id"].tolist() == ids.tolist()
+    has_segment = a["segment"] != ""
+    assert ((a["excluded_reason"] == "") == has_segment).all()
+    assert has_segment.sum() == _results(out)["n_segmented"] == 2058
+
+
+def test_downloads_csv_is_aggregate(built):
+    _, out, _ = built
+    summary = pd.read_csv(out / "site" / "downloads" / "segments.csv")
+    res = _results(out)
+    assert len(summary) == res["chosen"]["k"]
+    assert summary["customers"].sum() == res["n_segmented"]
+
+
+def test_quarto_sources_and_config_written(built):
+    _, out, _ = built
+    conf = yaml.safe_load((out / "_quarto.yml").read_text())
+    assert conf["project"]["output-dir"] == "site"
+    assert "--sources-only" in conf["project"]["pre-render"]
+    assert [i["href"] for i in conf["website"]["navbar"]["left"]] == [f for f, _ in NAV]
+    for f, _ in NAV:
+        assert (out / f).exists()
+
+
+def test_repository_quarto_config_matches_the_pages():
+    conf = yaml.safe_load((ROOT / "_quarto.yml").read_text())
+    assert [i["href"] for i in conf["website"]["navbar"]["left"]] == [f for f, _ in NAV]
+    assert conf["project"]["output-dir"] == "site"
+    assert "data/marketing_campaign.yml" in conf["project"]["pre-render"]
+
+
+def test_pdf_has_a_section_per_segment(built):
+    _, out, pdf = built
+    if not pdf:
+        pytest.skip(f"no PDF here: {chart_engine_missing()}")
+    from pypdf import PdfReader
+
+    reader = PdfReader(out / "site" / "report.pdf")
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    assert len(reader.pages) >= 6
+    for seg in _results(out)["segments"]:
+        assert seg["name"] in text
+    assert "Executive summary" in text and "Contents" in text
+
+
+def test_failed_build_leaves_previous_site(built, tmp_path, monkeypatch):
+    folder, out, _ = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    before = {p.relative_to(copy).as_posix(): p.read_bytes() for p in (copy / "site").rglob("*") if p.is_file()}
+    import analysis.render as render
+    from analysis.errors import UserError
+
+    calls = []
+
+    def flaky(pandoc, src, dst, meta):  # the third page fails after two were written
+        calls.append(src)
+        if len(calls) == 3:
+            raise UserError("pandoc failed")
+        dst.write_text("partial")
+
+    monkeypatch.setattr(render, "_pandoc", flaky)
+    monkeypatch.setattr(render, "ThreadPoolExecutor", _SerialPool)
+    assert main(["report", "--config", str(folder / "demo.yml"), "--out", str(copy), "--no-pdf"]) == 2
+    after = {p.relative_to(copy).as_posix(): p.read_bytes() for p in (copy / "site").rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(copy.glob(".site-*"))
+
+
+class _SerialPool:
+    def __init__(self, *a, **k):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, items):
+        return [fn(i) for i in items]
