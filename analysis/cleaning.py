@@ -46,15 +46,21 @@ def _line(i: int) -> int:
     return i + 2  # header is line 1
 
 
-def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
-    """Numbers from text, tolerating currency symbols, thousands separators and decimal commas."""
+def to_numbers(values: pd.Series) -> pd.Series:
+    """Numbers from text, tolerating currency symbols, thousands separators and decimal commas;
+    NaN where a value is missing or not a number."""
     s = values.str.strip()
-    miss = is_missing(s)
     t = s.str.replace(r"^[\$€£¥]\s*|\s*[\$€£¥%]$", "", regex=True)
     t = t.where(~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), t.str.replace(",", "", regex=False))
     if not t.str.contains(".", regex=False).any():
         t = t.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
-    out = pd.to_numeric(t.where(~miss, None), errors="coerce").astype(float)
+    return pd.to_numeric(t.where(~is_missing(s), None), errors="coerce").astype(float)
+
+
+def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
+    """Numbers from text (see to_numbers); any other text is an error naming column and line."""
+    miss = is_missing(values)
+    out = to_numbers(values)
     bad = ~miss & out.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -246,7 +252,8 @@ def clean(table: Table, cfg: Config) -> CleanData:
                                 f"age outside {rules.min_age}-{rules.max_age} on {ref:%Y-%m-%d} (values {shown})"))
         typed["_age"] = age.where(~bad)
 
-    nonneg = [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year)]
+    # Money, counts and days cannot be negative; other numeric measures (a balance) can.
+    nonneg = [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year) and x not in c.numeric]
     for col in nonneg:
         neg = typed[col] < 0
         if neg.any():

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from .config import Cleaning, Columns, Economics, Report, Segmentation
+from .cleaning import FALSE_WORDS, TRUE_WORDS, to_numbers
 from .errors import UserError
 from .loading import Table, is_missing, read_table
 
@@ -24,7 +25,7 @@ from .loading import Table, is_missing, read_table
 NAME_PATTERNS: dict[str, str] = {
     "id": r"^(id|(customer|cust|client|member|user|account)(id|no|num|number|code|key|ref)?)$",
     "campaigns": r"(cmp|campaign)\d+",
-    "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse)$",
+    "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse|y|subscribed)$",
     "complaints": r"complain",
     "contact_cost": r"costcontact|contactcost|costpercontact",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)",
@@ -102,6 +103,12 @@ class Profile:
         return self.numeric and len(self.numbers) == self.present and bool(self.numbers.isin([0, 1]).all())
 
     @property
+    def flag(self) -> bool:
+        """0/1 or yes/no (true/false) answers."""
+        words = TRUE_WORDS | FALSE_WORDS
+        return self.binary or (self.present > 0 and 1 <= self.distinct <= 2 and all(v.lower() in words for v in self.top))
+
+    @property
     def constant(self) -> bool:
         return self.distinct == 1
 
@@ -134,7 +141,7 @@ def detect_date_formats(values: pd.Series) -> list[str]:
 
 def profile_column(name: str, values: pd.Series, position: int = 0) -> Profile:
     present = values[~is_missing(values)]
-    parsed = pd.to_numeric(present, errors="coerce")
+    parsed = to_numbers(present)
     numbers = parsed.dropna().astype(float)
     not_numbers = tuple(pd.unique(present[parsed.isna()])[:3])
     all_numeric = len(numbers) == len(present)
@@ -191,7 +198,7 @@ def _fits(role: str, p: Profile) -> bool:
     if role == "id":
         return p.unique
     if role in ("campaigns", "latest_campaign", "complaints"):
-        return p.binary
+        return p.flag
     if role in ("contact_cost", "revenue_per_answer"):
         return p.numeric  # usually constant, which is fine here
     if role == "spend":

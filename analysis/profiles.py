@@ -2,6 +2,7 @@
 from the data by stated rules, and a first recommendation."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +78,8 @@ def _noun(feature: str, label: str) -> str | None:
 def _adjective(feature: str, label: str, effect: float) -> str:
     if feature.startswith(("share_", "channel_")):
         return ""  # a low share is not a trait worth a name
-    hi, lo = ADJECTIVES.get(feature, (f"High {label.lower()}", f"Low {label.lower()}"))
+    plain = re.sub(r"\s*\([^)]*\)", "", label).strip().lower()  # 'Spending Score (1-100)' -> 'spending score'
+    hi, lo = ADJECTIVES.get(feature, (f"High {plain}", f"Low {plain}"))
     return hi if effect > 0 else lo
 
 
