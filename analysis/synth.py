@@ -12,7 +12,7 @@ With ``dirt=True`` a small amount of the dirt found in real customer files is ad
 incomes, impossible birth years, one extreme income, rare odd marital statuses and rows that repeat
 another row in every column but the id. What was added is reported in ``df.attrs["synth"]``.
 
-Everything is vectorised numpy (about a second per million customers for the draws) and the same
+Everything is vectorised numpy (about 3 s and under 1 GB per million customers) and the same
 arguments always give the same table.
 """
 from __future__ import annotations
