@@ -1,51 +1,186 @@
-"""The final segmentation: labels numbered by value, and a principal-component map of it."""
+"""Segmentation algorithms behind one interface, the final labels for every customer, and the map.
+
+Every algorithm fits on a matrix of standardised features and returns labels 0..k-1, with -1 for
+customers a density method leaves unassigned. Methods whose cost grows with n^2 (Ward, HDBSCAN)
+fit on a sample; `extend` then gives every other customer the label of its nearest segment centre
+(Ward, two-stage) or of its nearest sampled neighbour (HDBSCAN, so that noise stays noise).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_samples
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
 
 from .features import FeatureSet
-from .selection import Search
 
+ALGORITHMS = ("kmeans", "gmm", "ward", "two_stage", "hdbscan")
+SIMPLICITY = {a: i for i, a in enumerate(ALGORITHMS)}  # ties go to the simpler, better known method
+QUADRATIC_SAMPLE = 3000  # Ward and HDBSCAN fit on at most this many customers
 MAP_POINTS = 3000  # points of individual customers drawn on the map, at most
+NICHE_MAX_SHARE = 0.15  # two-stage: a niche is a small group ...
+NICHE_MIN_SILHOUETTE = 0.25  # ... that stands well apart from the rest
 
+
+@dataclass(frozen=True)
+class Fit:
+    """One fitted candidate on the rows it was fitted on."""
+
+    algorithm: str
+    k: int
+    labels: np.ndarray  # 0..k-1, -1 = unassigned
+    params: dict = field(default_factory=dict)
+    bic: float | None = None
+    inertia: float | None = None
+    model: object = field(default=None, repr=False, compare=False)
+
+
+def centres(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    return np.vstack([x[labels == s].mean(axis=0) for s in range(k)])
+
+
+def nearest_centre(x: np.ndarray, c: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    """Label of the nearest centre for every row, in chunks so memory stays linear in n."""
+    out = np.empty(len(x), dtype=int)
+    for i in range(0, len(x), chunk):
+        part = x[i:i + chunk]
+        d = (part ** 2).sum(1)[:, None] - 2 * part @ c.T + (c ** 2).sum(1)[None, :]
+        out[i:i + chunk] = d.argmin(axis=1)
+    return out
+
+
+def kmeans(x: np.ndarray, k: int, seed: int, n_init: int = 4) -> Fit:
+    m = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(x)
+    return Fit("kmeans", k, m.labels_.astype(int), {"n_init": n_init}, inertia=float(m.inertia_), model=m)
+
+
+def gmm(x: np.ndarray, k: int, seed: int) -> Fit:
+    # Diagonal covariances: robust with many features and a fraction of the cost of full ones.
+    m = GaussianMixture(n_components=k, covariance_type="diag", n_init=2, reg_covar=1e-4, random_state=seed).fit(x)
+    comp = m.predict(x)
+    labels = _compact(comp)
+    lookup = {int(c): int(l) for c, l in zip(comp, labels)}
+    return Fit("gmm", int(labels.max()) + 1, labels, {"covariance": "diag", "components": lookup},
+               bic=float(m.bic(x)), model=m)
+
+
+def ward_tree(x: np.ndarray) -> np.ndarray:
+    return linkage(x, method="ward")
+
+
+def ward(tree: np.ndarray, k: int) -> Fit:
+    labels = fcluster(tree, t=k, criterion="maxclust") - 1
+    return Fit("ward", int(labels.max()) + 1, _compact(labels))
+
+
+def two_stage(x: np.ndarray, tree: np.ndarray, k: int, seed: int) -> Fit | None:
+    """Hierarchical first, to split off small and very distinct niches; k-means inside the rest.
+    None when the tree holds no such niche (then the scheme is plain k-means)."""
+    niches = find_niches(x, tree)
+    if not niches or k - len(niches) < 2:
+        return None
+    coarse = fcluster(tree, t=6, criterion="maxclust") - 1
+    labels = np.full(len(x), -1)
+    for i, n in enumerate(niches):
+        labels[coarse == n] = i
+    rest = labels == -1
+    inner = KMeans(n_clusters=k - len(niches), n_init=4, random_state=seed).fit(x[rest])
+    labels[rest] = inner.labels_ + len(niches)
+    return Fit("two_stage", k, labels, {"niches": len(niches)})
+
+
+def find_niches(x: np.ndarray, tree: np.ndarray) -> list[int]:
+    """Clusters of the 6-cluster Ward cut that are small and well separated from the rest."""
+    coarse = fcluster(tree, t=6, criterion="maxclust") - 1
+    sil = silhouette_samples(x, coarse) if len(np.unique(coarse)) > 1 else np.zeros(len(x))
+    out = []
+    for c in np.unique(coarse):
+        share = (coarse == c).mean()
+        if share <= NICHE_MAX_SHARE and sil[coarse == c].mean() >= NICHE_MIN_SILHOUETTE:
+            out.append(int(c))
+    return out
+
+
+def hdbscan(x: np.ndarray, min_cluster_size: int) -> Fit:
+    m = HDBSCAN(min_cluster_size=min_cluster_size, copy=True).fit(x)
+    labels = _compact(m.labels_)
+    return Fit("hdbscan", int(labels.max()) + 1, labels, {"min_cluster_size": int(min_cluster_size)})
+
+
+def _compact(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0..k-1 in order of first appearance (-1 kept)."""
+    out = np.full(len(labels), -1)
+    seen: dict[int, int] = {}
+    for i, v in enumerate(labels):
+        if v >= 0:
+            out[i] = seen.setdefault(int(v), len(seen))
+    return out
+
+
+def extend(fit: Fit, x_fit: np.ndarray, x_all: np.ndarray) -> np.ndarray:
+    """Labels for every customer from a fit on a sample."""
+    c = centres(x_fit, fit.labels, fit.k)
+    if fit.algorithm == "hdbscan":
+        nn = NearestNeighbors(n_neighbors=1).fit(x_fit)
+        return fit.labels[nn.kneighbors(x_all, return_distance=False)[:, 0]]
+    if fit.algorithm == "gmm":
+        lookup = np.full(fit.model.n_components, -1)
+        for comp, label in fit.params["components"].items():
+            lookup[comp] = label
+        out = lookup[fit.model.predict(x_all)]
+        lost = out < 0  # a component that took no sampled customer
+        if lost.any():
+            out[lost] = nearest_centre(x_all[lost], c)
+        return out
+    return nearest_centre(x_all, c)
+
+
+def refit_all(fit: Fit, x_fit: np.ndarray, x_all: np.ndarray, seed: int) -> np.ndarray:
+    """Final labels for every customer: k-means is refitted on everyone (its cost is linear),
+    the other methods extend their fit on the sample."""
+    if len(x_fit) == len(x_all):
+        return fit.labels
+    if fit.algorithm == "kmeans":
+        return kmeans(x_all, fit.k, seed, n_init=10).labels
+    return extend(fit, x_fit, x_all)
+
+
+# ---------------------------------------------------------------- ordering and the map
 
 @dataclass(frozen=True)
 class SegmentMap:
     explained: tuple[float, ...]  # variance share of each component
     loadings: dict[str, tuple[float, ...]]  # feature -> loading on each component
-    points: np.ndarray  # (m, 2) sampled customers' coordinates, rounded
+    points: np.ndarray  # (m, 3) sampled customers' coordinates, rounded
     point_segments: np.ndarray  # (m,) their segment numbers
-    centers: np.ndarray  # (k, 2) segment means
-
-
-@dataclass(frozen=True)
-class Segments:
-    labels: np.ndarray  # segment number 1..k for each customer, aligned with FeatureSet.table
-    k: int
-    map: SegmentMap
+    centers: np.ndarray  # (k, 3) segment means
 
 
 def order_labels(raw: np.ndarray, value: np.ndarray | None) -> np.ndarray:
-    """Renumber segments 1..k by mean value, highest first (size when there is no value)."""
-    ids = np.unique(raw)
+    """Renumber segments 1..k by mean value, highest first (size when there is no value);
+    unassigned customers (-1) form the last group."""
+    ids = [i for i in np.unique(raw) if i >= 0]
     if value is not None:
         key = {i: -float(value[raw == i].mean()) for i in ids}
     else:
         key = {i: -float((raw == i).sum()) for i in ids}
     ordered = sorted(ids, key=lambda i: (key[i], i))
     mapping = {old: new for new, old in enumerate(ordered, start=1)}
+    mapping[-1] = len(ordered) + 1
     return np.vectorize(mapping.get)(raw).astype(int)
 
 
 def segment_map(x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], seed: int) -> SegmentMap:
-    n_comp = min(2, x.shape[1])
+    n_comp = min(3, x.shape[1])
     pca = PCA(n_components=n_comp, random_state=seed).fit(x)
     coords = pca.transform(x)
-    if n_comp == 1:
-        coords = np.column_stack([coords, np.zeros(len(coords))])
+    if n_comp < 3:
+        coords = np.column_stack([coords, np.zeros((len(coords), 3 - n_comp))])
     k = labels.max()
     centers = np.vstack([coords[labels == s].mean(axis=0) for s in range(1, k + 1)])
     rng = np.random.default_rng(seed)
@@ -60,7 +195,25 @@ def segment_map(x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], seed:
     )
 
 
-def finalize(search: Search, features: FeatureSet, seed: int) -> Segments:
+@dataclass(frozen=True)
+class Segments:
+    labels: np.ndarray  # segment number 1..k for each customer, aligned with FeatureSet.table
+    k: int  # segments, the unassigned group included when there is one
+    unassigned: bool  # the last segment holds customers no dense group took
+    map: SegmentMap
+
+
+def label_map(raw: np.ndarray, final: np.ndarray) -> dict[int, int]:
+    """For each raw label of a fit, the final segment most of its customers ended in."""
+    out = {}
+    for r in np.unique(raw):
+        vals, counts = np.unique(final[raw == r], return_counts=True)
+        out[int(r)] = int(vals[counts.argmax()])
+    return out
+
+
+def finalize(raw_labels: np.ndarray, features: FeatureSet, seed: int) -> Segments:
     value = features.table[features.value_feature].to_numpy() if features.value_feature else None
-    labels = order_labels(search.labels, value)
-    return Segments(labels=labels, k=int(labels.max()), map=segment_map(features.matrix, labels, features.clustering, seed))
+    labels = order_labels(raw_labels, value)
+    return Segments(labels=labels, k=int(labels.max()), unassigned=bool((raw_labels < 0).any()),
+                    map=segment_map(features.matrix, labels, features.clustering, seed))

@@ -87,12 +87,18 @@ class Cleaning(_Strict):
 
 
 class Segmentation(_Strict):
-    algorithm: Literal["kmeans"] = "kmeans"
+    algorithm: Literal["auto", "kmeans", "gmm", "ward", "two_stage", "hdbscan"] = Field(
+        "auto", description="auto compares them all; or one of kmeans, gmm, ward, two_stage, hdbscan")
     k: int | Literal["auto"] = Field("auto", description="number of segments, or auto")
-    k_min: int = Field(2, ge=2)
-    k_max: int = Field(10, ge=2, le=30)
+    k_min: int = Field(2, ge=2, description="smallest k searched")
+    k_max: int = Field(10, ge=2, le=30, description="largest k searched: the most segments a team can act on")
+    min_segments: int = Field(3, ge=2, description="fewer segments are not actionable (k=2 only splits high from low)")
     min_segment_share: float = Field(0.05, ge=0, lt=0.5, description="smallest segment a team can act on")
-    silhouette_sample: int = Field(20000, ge=500, description="silhouette is computed on a sample this large")
+    max_unassigned_share: float = Field(0.10, ge=0, lt=1, description="most customers a density method may leave out")
+    shortlist: int = Field(5, ge=1, description="candidates checked for stability")
+    stability_resamples: int = Field(10, ge=2, le=200, description="subsamples refitted to measure stability")
+    min_stability: float = Field(0.8, ge=0, le=1, description="mean ARI a stable candidate reaches")
+    search_sample: int = Field(5000, ge=500, description="the model search runs on a random sample this large")
 
     @field_validator("k")
     @classmethod

@@ -82,35 +82,112 @@ def profile_heatmap(r: Results) -> go.Figure:
     return fig
 
 
+ALGO_COLOURS = {"kmeans": "#0072B2", "gmm": "#E69F00", "ward": "#009E73", "two_stage": "#CC79A7", "hdbscan": "#D55E00"}
+ALGO_NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward", "two_stage": "Two-stage",
+              "hdbscan": "HDBSCAN"}
+
+
+def _kmeans_rows(r: Results):
+    return sorted([c for c in r.model_selection if c.algorithm == "kmeans"], key=lambda c: c.k)
+
+
 def elbow(r: Results) -> go.Figure:
-    c = r.model_selection
+    c = _kmeans_rows(r)
     fig = go.Figure(go.Scatter(x=[x.k for x in c], y=[x.inertia for x in c], mode="lines+markers", name="Inertia",
                                line=dict(color="#1B4F72")))
     if r.chosen.knee:
         knee = next(x for x in c if x.k == r.chosen.knee)
         fig.add_scatter(x=[knee.k], y=[knee.inertia], mode="markers", name=f"Knee (k={knee.k})",
-                        marker=dict(size=14, symbol="circle-open", color="#D55E00", line=dict(width=3)))
-    chosen = [x for x in c if x.k == r.chosen.k]
-    if chosen:
-        fig.add_scatter(x=[chosen[0].k], y=[chosen[0].inertia], mode="markers", name=f"Chosen (k={r.chosen.k})",
-                        marker=dict(size=11, symbol="star", color="#009E73"))
+                        marker=dict(size=16, symbol="circle-open", color="#D55E00", line=dict(width=3)))
     fig.update_xaxes(title="Number of segments k", dtick=1)
     fig.update_yaxes(title="Within-segment sum of squares")
-    return _layout(fig, "Elbow: inertia by number of segments")
+    return _layout(fig, "Elbow: k-means inertia by number of segments, knee marked")
 
 
 def indices(r: Results) -> go.Figure:
-    c = r.model_selection
     fig = make_subplots(rows=1, cols=3, subplot_titles=(
         "Silhouette (higher is better)", "Calinski-Harabasz (higher)", "Davies-Bouldin (lower)"))
-    ks = [x.k for x in c]
-    for i, (attr, colr) in enumerate([("silhouette", "#0072B2"), ("calinski_harabasz", "#E69F00"),
-                                       ("davies_bouldin", "#CC79A7")], start=1):
-        fig.add_scatter(x=ks, y=[getattr(x, attr) for x in c], mode="lines+markers", line=dict(color=colr),
-                        showlegend=False, row=1, col=i)
-        fig.add_vline(x=r.chosen.k, line_dash="dot", line_color="#009E73", row=1, col=i)
+    for algo in ALGO_COLOURS:
+        rows = sorted([c for c in r.model_selection if c.algorithm == algo and c.algorithm != "hdbscan"],
+                      key=lambda c: c.k)
+        if not rows:
+            continue
+        for i, attr in enumerate(["silhouette", "calinski_harabasz", "davies_bouldin"], start=1):
+            fig.add_scatter(x=[c.k for c in rows], y=[getattr(c, attr) for c in rows], mode="lines+markers",
+                            name=ALGO_NAMES[algo], legendgroup=algo, showlegend=i == 1,
+                            line=dict(color=ALGO_COLOURS[algo]), row=1, col=i)
+    for i in range(1, 4):
+        fig.add_vline(x=r.chosen.k, line_dash="dot", line_color="#555", row=1, col=i)
         fig.update_xaxes(title="k", dtick=1, row=1, col=i)
-    return _layout(fig, f"Validity indices by k (dotted line: chosen k={r.chosen.k})", 380)
+    return _layout(fig, f"Validity indices by k and algorithm (dotted line: chosen k={r.chosen.k})", 400)
+
+
+def gap(r: Results) -> go.Figure:
+    rows = r.evidence.gap
+    fig = go.Figure(go.Scatter(
+        x=[k for k, _, _ in rows], y=[g for _, g, _ in rows], mode="lines+markers", name="Gap",
+        error_y=dict(type="data", array=[s for _, _, s in rows], thickness=1), line=dict(color="#0072B2")))
+    if r.chosen.gap_k:
+        fig.add_vline(x=r.chosen.gap_k, line_dash="dot", line_color="#D55E00",
+                      annotation_text=f"gap rule: k={r.chosen.gap_k}")
+    fig.update_xaxes(title="Number of segments k", dtick=1)
+    fig.update_yaxes(title="Gap (log inertia of uniform data minus the data's)")
+    return _layout(fig, "Gap statistic for k-means (bars: one standard error)", 380)
+
+
+def dendrogram(r: Results) -> go.Figure:
+    d = r.evidence.dendrogram
+    fig = go.Figure()
+    for xs, ys in zip(d["icoord"], d["dcoord"]):
+        fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color="#1B4F72", width=1.5), hoverinfo="skip",
+                        showlegend=False)
+    ticks = [5 + 10 * i for i in range(len(d["leaves"]))]
+    fig.update_xaxes(tickvals=ticks, ticktext=d["leaves"], tickangle=-60, title="Groups of customers (size)")
+    fig.update_yaxes(title="Ward merge distance")
+    return _layout(fig, "Ward dendrogram: the last 30 merges on the search sample", 420)
+
+
+def silhouette_profile(r: Results) -> go.Figure:
+    fig = go.Figure()
+    offset = 0
+    for p in r.segments:
+        q = r.evidence.silhouette.get(p.id)
+        if not q:
+            continue
+        q = sorted(q, reverse=True)
+        ys = [offset + i for i in range(len(q))]
+        fig.add_scatter(x=q, y=ys, fill="tozerox", mode="lines", line=dict(color=colour(p.id), width=1),
+                        name=f"{p.id}. {_short(p.name)}")
+        offset += len(q) + 6
+    fig.add_vline(x=0, line_color="#333")
+    fig.update_yaxes(showticklabels=False, title="Customers of each segment, sorted (quantiles)")
+    fig.update_xaxes(title="Silhouette value")
+    return _layout(fig, "Silhouette by segment: how much closer customers are to their own segment", 420)
+
+
+def stability(r: Results) -> go.Figure:
+    segs = [p for p in r.segments if p.stability is not None]
+    fig = go.Figure(go.Bar(
+        x=[f"{p.id}. {_short(p.name, 22)}" for p in segs], y=[p.stability for p in segs],
+        marker_color=[colour(p.id) for p in segs], hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
+    fig.add_hline(y=0.6, line_dash="dash", line_color="#D55E00", annotation_text="0.6: unstable below")
+    fig.update_yaxes(range=[0, 1], title="Mean Jaccard over resamples")
+    return _layout(fig, "Stability of each segment when the model is refitted on subsamples", 380)
+
+
+def segment_map_3d(r: Results) -> go.Figure:
+    m, fig = r.map, go.Figure()
+    names = {p.id: p.name for p in r.segments}
+    pts_all = m.points[: min(len(m.points), 2000)]
+    seg_all = m.point_segments[: len(pts_all)]
+    for s in sorted(names):
+        pts = pts_all[seg_all == s]
+        fig.add_scatter3d(x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], mode="markers", name=f"{s}. {_short(names[s])}",
+                          marker=dict(size=2.5, color=colour(s), opacity=0.6), hoverinfo="name")
+    ex = list(m.explained) + [0.0, 0.0, 0.0]
+    fig.update_layout(scene=dict(xaxis_title=f"PC1 ({ex[0]:.0%})", yaxis_title=f"PC2 ({ex[1]:.0%})",
+                                 zaxis_title=f"PC3 ({ex[2]:.0%})"))
+    return _layout(fig, "Segment map in three dimensions (drag to turn)", 560)
 
 
 def campaign_rates(r: Results) -> go.Figure:

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from . import __version__, figures
 from . import formatters as fmt
+from .profiles import UNSTABLE
 from .results import Results
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -132,6 +133,8 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     return {
         "title": f"Segment {p.id}: {p.name}",
         "summary": _segment_summary(r, p), "public": p.public, "min_size": fmt.integer(r.min_segment_size),
+        "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < UNSTABLE,
+        "unassigned": p.unassigned,
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
         "chart_effects": chart(figures.segment_effects(r, seg_id), f"chart-effects-{seg_id}",
                                          f"Bar chart of how segment {seg_id} differs from the average customer")
@@ -158,30 +161,59 @@ def campaigns(r: Results, chart: Chart) -> dict:
     }
 
 
+def _num(x, digits=3) -> str:
+    return "–" if x is None or x != x else f"{x:.{digits}f}"
+
+
 def methodology(r: Results, chart: Chart) -> dict:
     labels = {d.name: d.label for d in r.features}
+    algo_names = figures.ALGO_NAMES
+    rows = sorted(r.model_selection, key=lambda c: (c.final_rank is None, c.final_rank or 0,
+                                                    c.separation_rank is None, c.separation_rank or 0))
     cands = [{
-        "k": str(c.k), "silhouette": f"{c.silhouette:.3f}", "ch": fmt.number(c.calinski_harabasz, 1),
-        "db": f"{c.davies_bouldin:.3f}", "inertia": fmt.number(c.inertia, 0), "smallest": fmt.percent(c.smallest_share, 1),
-        "rank": f"{c.mean_rank:.2f}" if c.mean_rank is not None else "–", "chosen": c.k == r.chosen.k,
-        "eligible": "yes" if c.eligible else "no",
-    } for c in r.model_selection]
+        "algorithm": algo_names[c.algorithm] + (f" (min size {c.params['min_cluster_size']})" if "min_cluster_size" in c.params else ""),
+        "k": str(c.k), "silhouette": _num(c.silhouette), "ch": fmt.number(c.calinski_harabasz, 1),
+        "db": _num(c.davies_bouldin), "smallest": fmt.percent(c.smallest_share, 1),
+        "unassigned": fmt.percent(c.unassigned_share) if c.algorithm == "hdbscan" else "–",
+        "separation": _num(c.separation_rank, 2), "stability": _num(c.stability, 2),
+        "final": _num(c.final_rank, 2), "note": c.why_not or ("chosen" if (c.algorithm, c.k) == (r.chosen.algorithm, r.chosen.k) else ""),
+        "chosen": (c.algorithm, c.k) == (r.chosen.algorithm, r.chosen.k),
+    } for c in rows]
     loadings = sorted(r.map.loadings.items(), key=lambda kv: -abs(kv[1][0]))
+    mix = r.evidence.mix
+    unstable = [f"{p.id}. {p.name}" for p in r.segments if p.stability is not None and p.stability < UNSTABLE]
     return {
         "title": "Methodology",
         "features": [{"label": labels[f], "transform": next(d.transform for d in r.features if d.name == f)}
                      for f in r.clustering_features],
         "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
         "rule": r.chosen.rule, "reason": r.chosen.reason, "k": str(r.chosen.k),
+        "algorithm": algo_names[r.chosen.algorithm],
         "knee": str(r.chosen.knee) if r.chosen.knee else "none",
-        "sampled": fmt.integer(r.chosen.silhouette_sample) if r.chosen.silhouette_sample else "",
+        "gap_k": str(r.chosen.gap_k) if r.chosen.gap_k else "none",
+        "sample": fmt.integer(r.chosen.sample), "n": fmt.integer(r.chosen.n), "sampled": r.chosen.sample < r.chosen.n,
         "candidates": cands, "seed": str(r.manifest.seed), "naming_rule": r.naming_rule,
         "action_rules": r.action_rules,
-        "loadings": [{"label": labels[f], "pc1": f"{v[0]:+.2f}", "pc2": f"{v[1]:+.2f}" if len(v) > 1 else "–"}
-                     for f, v in loadings],
+        "stability": [{"name": f"{p.id}. {p.name}", "value": _num(p.stability, 2),
+                       "flag": "unstable" if p.stability is not None and p.stability < UNSTABLE else "stable"}
+                      for p in r.segments if p.stability is not None],
+        "unstable": unstable, "unstable_threshold": f"{UNSTABLE:.1f}",
+        "mix": [{"label": labels[f], "amounts": fmt.percent(mix.amounts[f]), "shares": fmt.percent(mix.shares[f])}
+                for f in mix.amounts] if mix else [],
+        "loadings": [{"label": labels[f], "pc1": f"{v[0]:+.2f}", "pc2": f"{v[1]:+.2f}" if len(v) > 1 else "–",
+                      "pc3": f"{v[2]:+.2f}" if len(v) > 2 else "–"} for f, v in loadings],
         "explained": [fmt.percent(x) for x in r.map.explained],
-        "chart_elbow": chart(figures.elbow(r), "chart-elbow", "Line chart of inertia by number of segments"),
+        "chart_elbow": chart(figures.elbow(r), "chart-elbow", "Line chart of k-means inertia by number of segments")
+        if any(c.algorithm == "kmeans" for c in r.model_selection) else "",
         "chart_indices": chart(figures.indices(r), "chart-indices", "Line charts of validity indices by number of segments"),
+        "chart_gap": chart(figures.gap(r), "chart-gap", "Line chart of the gap statistic by k") if r.evidence.gap else "",
+        "chart_dendrogram": chart(figures.dendrogram(r), "chart-dendrogram", "Ward dendrogram of the last merges"),
+        "chart_silhouette": chart(figures.silhouette_profile(r), "chart-silhouette",
+                                  "Silhouette values of each segment's customers, sorted")
+        if r.evidence.silhouette else "",
+        "chart_stability": chart(figures.stability(r), "chart-stability", "Bar chart of each segment's stability")
+        if any(p.stability is not None for p in r.segments) else "",
+        "chart_map3d": chart(figures.segment_map_3d(r), "chart-map3d", "Three-dimensional scatter map of segments"),
         "versions": [{"name": k, "version": v} for k, v in r.manifest.versions.items()],
         "input_name": r.manifest.input_name, "input_sha256": r.manifest.input_sha256,
     }

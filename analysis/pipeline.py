@@ -12,13 +12,13 @@ import pandas as pd
 from . import __version__
 from .campaigns import campaign_results
 from .cleaning import clean
-from .clustering import finalize
+from .clustering import finalize, label_map
 from .config import Config, config_to_dict
 from .features import build_features
 from .loading import load_customers
 from .profiles import ACTION_RULES, NAMING_RULE, build_profiles
-from .results import Manifest, Results
-from .selection import search
+from .results import Evidence, Manifest, Results
+from .selection import mix_evidence, search
 
 PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "plotly", "jinja2")
 
@@ -48,16 +48,26 @@ def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Ru
     progress("building features")
     feats = build_features(data, cfg)
     seg = cfg.segmentation
-    progress(f"searching k = {seg.k_min}..{seg.k_max} on {len(feats.table):,} customers" if seg.k == "auto"
-             else f"fitting k = {seg.k}")
+    what = "every algorithm" if seg.algorithm == "auto" else seg.algorithm
+    ks = f"k = {seg.k_min}..{seg.k_max}" if seg.k == "auto" else f"k = {seg.k}"
+    progress(f"searching {what}, {ks}, on {min(len(feats.table), seg.search_sample):,} of "
+             f"{len(feats.table):,} customers")
     found = search(feats.matrix, seg, cfg.seed)
-    segments = finalize(found, feats, cfg.seed)
+    segments = finalize(found.labels, feats, cfg.seed)
     labels = segments.labels
+    to_final = label_map(found.sample_labels, labels[found.sample_idx])
+    evidence = Evidence(
+        gap=found.diagnostics.gap, dendrogram=found.diagnostics.dendrogram,
+        silhouette={to_final[r]: q for r, q in found.diagnostics.silhouette_profile.items()},
+        mix=mix_evidence(feats.table, feats.clustering, feats.matrix, found.choice.k, cfg.seed),
+    )
+    stability = {to_final[r]: v for r, v in found.diagnostics.jaccard.items()}
     progress(f"profiling {segments.k} segments")
     c = cfg.columns
     cat_cols = [x for x in [c.gender, c.loyalty_card] + c.categorical if x]
     latest = data.customers[list(c.campaigns.values())[-1]] if c.campaigns else None
-    profiles = build_profiles(feats, labels, data.customers[cat_cols], cfg.report.min_segment_size, latest)
+    profiles = build_profiles(feats, labels, data.customers[cat_cols], cfg.report.min_segment_size, latest,
+                              stability, segments.unassigned)
     camps = campaign_results(data.customers[list(c.campaigns.values())], dict(c.campaigns), labels) if c.campaigns else ()
 
     names = {p.id: p.name for p in profiles}
@@ -73,7 +83,8 @@ def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Ru
         n_input=data.n_input, n_segmented=len(feats.table),
         excluded_reasons={str(k): int(v) for k, v in reasons.items()},
         cleaning=data.log, features=feats.docs, clustering_features=feats.clustering,
-        model_selection=found.candidates, chosen=found.choice, segments=profiles, map=segments.map,
+        model_selection=found.candidates, chosen=found.choice, evidence=evidence, segments=profiles,
+        map=segments.map,
         campaigns=camps, naming_rule=NAMING_RULE, action_rules=ACTION_RULES,
         min_segment_size=cfg.report.min_segment_size, manifest=manifest,
     )

@@ -62,14 +62,22 @@ class Profile:
     traits: tuple[str, ...]  # features that set it apart, strongest first
     actions: tuple[str, ...]
     public: bool  # large enough to be profiled on public pages
+    stability: float | None  # mean Jaccard of the segment over resamples
+    unassigned: bool  # the group of customers no dense segment took
 
     def stat(self, feature: str) -> FeatureStat:
         return next(s for s in self.stats if s.feature == feature)
 
 
+def _singular(words: str) -> str:
+    """'Wines' -> 'wine', 'Meat products' -> 'meat product' (the noun before 'lovers')."""
+    w = words.lower()
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+
+
 def _noun(feature: str, label: str) -> str | None:
     if feature.startswith("share_"):
-        return f"{label.split(': ', 1)[1].lower()} lovers"
+        return f"{_singular(label.split(': ', 1)[1])} lovers"
     if feature.startswith("channel_"):
         return f"{label.split(': ', 1)[1].lower()} shoppers"
     return NOUNS.get(feature)
@@ -157,8 +165,13 @@ ACTION_RULES = (
 )
 
 
+UNSTABLE = 0.6  # mean Jaccard below this: the segment does not reliably come back on resampling
+UNASSIGNED_NAME = "Unassigned: in no dense group"
+
+
 def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.DataFrame, min_size: int,
-                   latest_answers: pd.Series | None) -> tuple[Profile, ...]:
+                   latest_answers: pd.Series | None, stability: dict[int, float] | None = None,
+                   unassigned: bool = False) -> tuple[Profile, ...]:
     table = features.table
     overall_mean, overall_median, overall_sd = table.mean(), table.median(), table.std(ddof=0)
     value = table[features.value_feature] if features.value_feature == "total_spend" else None
@@ -176,6 +189,8 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
         effects.append({n: stats[n].effect for n in features.clustering})
     labels_by_name = {d.name: d.label for d in features.docs}
     names = unique_names(effects, labels_by_name)
+    if unassigned:
+        names[-1] = UNASSIGNED_NAME
     overall_resp = float(latest_answers.mean()) if latest_answers is not None and latest_answers.notna().any() else None
     profiles = []
     for s in range(1, k + 1):
@@ -198,5 +213,6 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
             stats=tuple(stats.values()), categories=cats, traits=traits,
             actions=_actions(features, stats, share_c, share_v, resp, overall_resp),
             public=int(mask.sum()) >= min_size,
+            stability=(stability or {}).get(s), unassigned=unassigned and s == k,
         ))
     return tuple(profiles)

@@ -14,7 +14,17 @@ from .cleaning import LogEntry
 from .clustering import SegmentMap
 from .features import FeatureDoc
 from .profiles import Profile
-from .selection import Candidate, Choice
+from .selection import Candidate, Choice, MixEvidence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the methodology page shows besides the comparison table."""
+
+    gap: tuple[tuple[int, float, float], ...]  # (k, gap, sd) of k-means
+    dendrogram: dict  # the Ward tree's last merges on the search sample
+    silhouette: dict[int, list[float]]  # segment -> quantiles of its customers' silhouette values
+    mix: MixEvidence | None
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class Results:
     clustering_features: tuple[str, ...]
     model_selection: tuple[Candidate, ...]
     chosen: Choice
+    evidence: Evidence
     segments: tuple[Profile, ...]
     map: SegmentMap
     campaigns: tuple[CampaignResult, ...]
