@@ -48,13 +48,17 @@ def _line(i: int) -> int:
 
 def to_numbers(values: pd.Series) -> pd.Series:
     """Numbers from text, tolerating currency symbols, thousands separators and decimal commas;
-    NaN where a value is missing or not a number."""
+    NaN where a value is missing or not a finite number."""
     s = values.str.strip()
-    t = s.str.replace(r"^[\$€£¥]\s*|\s*[\$€£¥%]$", "", regex=True)
+    t = s.str.replace(r"^(-?)\s*[\$€£¥]\s*", r"\1", regex=True).str.replace(r"\s*[\$€£¥%]$", "", regex=True)
+    # A column written with decimal commas has no dots and some comma not followed by exactly
+    # three digits ('1,5', '2,25'); then every comma is a decimal one, '3,125' included.
+    comma = t.str.fullmatch(r"-?\d+,\d+")
+    if not t.str.contains(".", regex=False).any() and (comma & ~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+")).any():
+        t = t.where(~comma, t.str.replace(",", ".", regex=False))
     t = t.where(~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), t.str.replace(",", "", regex=False))
-    if not t.str.contains(".", regex=False).any():
-        t = t.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
-    return pd.to_numeric(t.where(~is_missing(s), None), errors="coerce").astype(float)
+    out = pd.to_numeric(t.where(~is_missing(s), None), errors="coerce").astype(float)
+    return out.where(np.isfinite(out))
 
 
 def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
@@ -271,18 +275,19 @@ def clean(table: Table, cfg: Config) -> CleanData:
 
     keep = reason == ""
     # Rows equal in every column but the id: likely the same customer entered twice.
-    if c.id is not None:
-        others = [x for x in raw.columns if x != c.id]
-        twin = raw[others].duplicated(keep="first") & keep
-        if twin.any():
-            if rules.duplicate_rows == "exclude":
-                reason[twin] = "same values as an earlier customer in every column but the id"
-                keep = reason == ""
-                action = "excluded"
-            else:
-                action = "kept (ids differ; set cleaning.duplicate_rows: exclude to drop them)"
-            log.append(LogEntry("duplicates", "all columns but " + c.id, int(twin.sum()), action,
-                                "rows equal to an earlier row in every column but the id"))
+    # Without an id, equal rows may be two customers alike; with one, they differ only by it.
+    others = [x for x in raw.columns if x != c.id]
+    twin = raw[others].duplicated(keep="first") & keep
+    if twin.any():
+        but = " but the id" if c.id else ""
+        if rules.duplicate_rows == "exclude":
+            reason[twin] = f"same values as an earlier customer in every column{but}"
+            keep = reason == ""
+            action = "excluded"
+        else:
+            action = "kept (set cleaning.duplicate_rows: exclude to drop them)"
+        log.append(LogEntry("duplicates", f"all columns but {c.id}" if c.id else "all columns", int(twin.sum()), action,
+                            f"rows equal to an earlier row in every column{but}"))
 
     # Extreme values, judged on the customers still in play.
     for role in OUTLIER_ROLES:

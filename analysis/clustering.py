@@ -78,10 +78,10 @@ def ward(tree: np.ndarray, k: int) -> Fit:
     return Fit("ward", int(labels.max()) + 1, _compact(labels))
 
 
-def two_stage(x: np.ndarray, tree: np.ndarray, k: int, seed: int) -> Fit | None:
+def two_stage(x: np.ndarray, tree: np.ndarray, k: int, seed: int, niches: list[int] | None = None) -> Fit | None:
     """Hierarchical first, to split off small and very distinct niches; k-means inside the rest.
     None when the tree holds no such niche (then the scheme is plain k-means)."""
-    niches = find_niches(x, tree)
+    niches = find_niches(x, tree) if niches is None else niches
     if not niches or k - len(niches) < 2:
         return None
     coarse = fcluster(tree, t=6, criterion="maxclust") - 1
@@ -142,11 +142,11 @@ def extend(fit: Fit, x_fit: np.ndarray, x_all: np.ndarray) -> np.ndarray:
 
 def refit_all(fit: Fit, x_fit: np.ndarray, x_all: np.ndarray, seed: int) -> np.ndarray:
     """Final labels for every customer: k-means is refitted on everyone (its cost is linear),
-    the other methods extend their fit on the sample."""
+    the other methods keep their fit and extend it from the sample."""
+    if fit.algorithm == "kmeans":
+        return kmeans(x_all, fit.k, seed, n_init=10).labels  # more starts than the search could afford
     if len(x_fit) == len(x_all):
         return fit.labels
-    if fit.algorithm == "kmeans":
-        return kmeans(x_all, fit.k, seed, n_init=10).labels
     return extend(fit, x_fit, x_all)
 
 

@@ -98,7 +98,8 @@ class Segmentation(_Strict):
     shortlist: int = Field(5, ge=1, description="candidates checked for stability")
     stability_resamples: int = Field(10, ge=2, le=200, description="subsamples refitted to measure stability")
     min_stability: float = Field(0.8, ge=0, le=1, description="mean ARI a stable candidate reaches")
-    search_sample: int = Field(5000, ge=500, description="the model search runs on a random sample this large")
+    search_sample: int = Field(3000, ge=500, le=20000,
+                               description="the model search runs on a random sample this large")
 
     @field_validator("k")
     @classmethod

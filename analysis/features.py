@@ -55,6 +55,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     docs: list[FeatureDoc] = []
 
     def add(name, values, label, description, kind, source):
+        if name in cols:
+            raise UserError(f"{cfg.customers_path}: two features would both be named {name!r} "
+                            f"({docs[[d.name for d in docs].index(name)].source} and {source}); rename a category")
         cols[name] = values.astype(float)
         docs.append(FeatureDoc(name, label, description, kind, source))
 
@@ -103,10 +106,6 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if c.complaints:
         add("complaints", d[c.complaints].fillna(0), "Complained", "Complained in the period (share of customers)",
             "flag", c.complaints)
-    names = list(cols)
-    dupes = {n for n in names if names.count(n) > 1}
-    if dupes:
-        raise UserError(f"two features share the name {sorted(dupes)[0]!r}; rename a category or column")
     return pd.DataFrame(cols, index=d.index), docs
 
 

@@ -32,6 +32,7 @@ def percent(x, digits: int = 0) -> str:
 def money(x, currency: str = "$", digits: int = 0) -> str:
     if _bad(x):
         return "–"
+    x = round(x, digits) + 0.0  # so that -0.4 shows as $0, not -$0
     sign = "-" if x < 0 else ""
     return f"{sign}{currency}{abs(x):,.{digits}f}"
 

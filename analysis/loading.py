@@ -9,6 +9,7 @@ import csv
 import gzip
 import hashlib
 import io
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def _open_bytes(path: Path) -> bytes:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except OSError:
+        except (OSError, EOFError, zlib.error):
             raise UserError(f"{path}: looks gzip-compressed but cannot be decompressed") from None
     return raw
 
@@ -116,9 +117,16 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
             engine="python" if len(delim) > 1 else "c",
         )
     except pd.errors.ParserError as e:
-        raise UserError(f"{path}: rows do not split into the header's columns with delimiter {delim!r} ({e})") from None
+        detail = str(e).strip().splitlines()[-1].replace("Error tokenizing data. C error: ", "")
+        raise UserError(f"{path}: rows do not split into the header's columns with delimiter {delim!r} ({detail})") from None
     except pd.errors.EmptyDataError:
         raise UserError(f"{path}: file is empty") from None
+    # pandas renames a repeated header ('income', 'income.1'): read the header as written.
+    header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=delim), []) if len(delim) == 1 else []
+    names = [h.strip() for h in header]
+    repeated = sorted({h for h in names if names.count(h) > 1})
+    if repeated:
+        raise UserError(f"{path}: column {repeated[0]!r} appears more than once in the header")
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda s: s.str.strip())
     return _checked(path, frame, delim, enc, sha)

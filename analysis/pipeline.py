@@ -8,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .campaigns import campaign_results
@@ -41,6 +42,13 @@ class Run:
 
 
 def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Run:
+    # One thread for BLAS and OpenMP alike: on small (virtual) machines their spinning thread
+    # pools fight for the cores, and runs took 2 to 20 times longer, at random, than on one thread.
+    with threadpool_limits(limits=1):
+        return _analyse(cfg, progress)
+
+
+def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     progress(f"loading {cfg.customers_path}")
     table = load_customers(cfg)
     progress(f"cleaning {len(table.frame):,} rows")

@@ -19,7 +19,7 @@ from .errors import UserError
 NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward hierarchical",
          "two_stage": "two-stage (Ward niches, then k-means)", "hdbscan": "HDBSCAN (density)"}
 GAP_REFERENCES = 5
-GAP_SAMPLE = 2000
+GAP_SAMPLE = 1000
 SUBSAMPLE = 0.8  # share of customers in each stability resample
 
 RULE = (
@@ -117,13 +117,31 @@ def ranks(values: list[float], higher_is_better: bool) -> np.ndarray:
     return r
 
 
+def silhouettes(dist: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each customer's silhouette from a precomputed distance matrix, as scikit-learn defines it
+    (0 in a segment of one), with one matrix product instead of a pass per segment."""
+    n, k = len(labels), int(labels.max()) + 1
+    onehot = np.zeros((n, k), dtype=dist.dtype)
+    onehot[np.arange(n), labels] = 1
+    sums = dist @ onehot
+    counts = onehot.sum(axis=0)
+    own = counts[labels]
+    a = sums[np.arange(n), labels] / np.maximum(own - 1, 1)
+    other = sums / counts
+    other[np.arange(n), labels] = np.inf
+    b = other.min(axis=1)
+    s = (b - a) / np.maximum(np.maximum(a, b), 1e-12)
+    return np.where(own > 1, s, 0.0)
+
+
 def _scores(x: np.ndarray, dist: np.ndarray | None, labels: np.ndarray, seed: int) -> tuple[float, float, float]:
     keep = labels >= 0
     lab = labels[keep]
     if len(np.unique(lab)) < 2:
         return float("nan"), float("nan"), float("nan")
     if dist is not None:
-        sil = float(silhouette_score(dist[np.ix_(keep, keep)], lab, metric="precomputed"))
+        d = dist if keep.all() else dist[np.ix_(keep, keep)]
+        sil = float(silhouettes(d, lab).mean())
     else:
         sil = float(silhouette_score(x[keep], lab, sample_size=min(len(lab), 5000), random_state=seed))
     return sil, float(calinski_harabasz_score(x[keep], lab)), float(davies_bouldin_score(x[keep], lab))
@@ -206,7 +224,7 @@ def _silhouette_profile(dist, x, labels, seed) -> dict:
     if len(np.unique(labels[keep])) < 2:
         return {}
     if dist is not None:
-        s = silhouette_samples(dist[np.ix_(keep, keep)], labels[keep], metric="precomputed")
+        s = silhouettes(dist if keep.all() else dist[np.ix_(keep, keep)], labels[keep])
     else:
         s = silhouette_samples(x[keep], labels[keep])
     qs = np.linspace(0, 1, 41)
@@ -219,23 +237,23 @@ def _silhouette_profile(dist, x, labels, seed) -> dict:
 def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str], seed: int,
                 tree: np.ndarray) -> list[cl.Fit]:
     fits: list[cl.Fit] = []
-    n_init = 10 if len(x) <= 20_000 else 4
+    niches = cl.find_niches(x, tree) if "two_stage" in algos else []
     for a in algos:
         if a == "hdbscan":
             if seg.k != "auto":
                 continue
-            sizes = sorted({max(10, int(len(x) * f)) for f in (0.01, 0.02, 0.05)})
+            sizes = sorted({max(10, int(len(x) * f)) for f in (0.02, 0.05)})
             fits += [cl.hdbscan(x, m) for m in sizes]
             continue
         for k in ks:
             if a == "kmeans":
-                fits.append(cl.kmeans(x, k, seed, n_init=n_init))
+                fits.append(cl.kmeans(x, k, seed))
             elif a == "gmm":
                 fits.append(cl.gmm(x, k, seed))
             elif a == "ward":
                 fits.append(cl.ward(tree, k))
             elif a == "two_stage":
-                f = cl.two_stage(x, tree, k, seed)
+                f = cl.two_stage(x, tree, k, seed, niches)
                 if f is not None:
                     fits.append(f)
     return fits

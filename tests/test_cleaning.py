@@ -1,0 +1,401 @@
+"""Cleaning on tiny tables with hand-worked answers, and golden checks on the bundled data."""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.cleaning import parse_dates, parse_flags, parse_numbers
+from analysis.errors import UserError
+
+REF = {"report": {"reference_date": "2014-06-30"}}
+
+
+def only(entries):
+    assert len(entries) == 1, entries
+    return entries[0]
+
+
+# --- missing and implausible values ------------------------------------------------------------------------
+
+BASIC = """id,birth,income,wine,meat,joined
+1,1970,100,10,20,2014-01-01
+2,1893,200,-5,30,2014-02-01
+3,1980,,30,40,2014-03-01
+4,1990,400,30,40,2014-04-01
+"""
+BASIC_CFG = {"columns": {"id": "id", "birth_year": "birth", "income": "income",
+                         "spend": {"Wine": "wine", "Meat": "meat"}, "signup_date": "joined"}, **REF}
+
+
+def test_missing_income_is_imputed_with_the_median_of_kept_customers(clean_csv, find_log):
+    data = clean_csv(BASIC, BASIC_CFG)
+    # Incomes of the others: 100, 200, 400 -> median 200.
+    assert data.customers.loc["3", "income"] == 200
+    assert data.customers["income"].tolist() == [100, 200, 200, 400]
+    entry = only(find_log(data.log, "missing values", "income"))
+    assert entry.count == 1
+    assert entry.action == "imputed with the median"
+    assert "200" in entry.detail
+
+
+def test_implausible_birth_year_is_treated_as_missing_and_logged(clean_csv, find_log):
+    data = clean_csv(BASIC, BASIC_CFG)
+    entry = only(find_log(data.log, "implausible values", "birth"))
+    assert entry.count == 1
+    assert entry.action == "treated as missing"
+    assert "1893" in entry.detail and "2014-06-30" in entry.detail
+    # Ages on 2014-06-30: 44, (121: implausible), 34, 24 -> the gap gets the median age 34.
+    assert data.customers["_age"].tolist() == [44, 34, 34, 24]
+    entry = only(find_log(data.log, "missing values", "birth"))
+    assert entry.count == 1 and "median age 34" in entry.detail
+
+
+def test_negative_spend_is_treated_as_missing_then_imputed(clean_csv, find_log):
+    data = clean_csv(BASIC, BASIC_CFG)
+    entry = only(find_log(data.log, "implausible values", "wine"))
+    assert (entry.count, entry.action, entry.detail) == (1, "treated as missing", "negative values")
+    # Wine of the others: 10, 30, 30 -> median 30.
+    assert data.customers.loc["2", "wine"] == 30
+    assert only(find_log(data.log, "missing values", "wine")).count == 1
+
+
+def test_no_customer_disappears(clean_csv):
+    data = clean_csv(BASIC, BASIC_CFG)
+    assert data.n_input == 4
+    assert data.all_ids == ("1", "2", "3", "4")
+    assert data.reasons == ("", "", "", "")
+    assert list(data.customers.index) == ["1", "2", "3", "4"]
+    assert not data.customers[["income", "wine", "meat", "_age"]].isna().any().any()
+
+
+def test_configured_reference_date_is_used(clean_csv):
+    assert clean_csv(BASIC, BASIC_CFG).reference_date == date(2014, 6, 30)
+
+
+def test_reference_date_defaults_to_the_latest_signup(clean_csv):
+    cfg = {"columns": BASIC_CFG["columns"]}
+    assert clean_csv(BASIC, cfg).reference_date == date(2014, 4, 1)
+
+
+def test_signup_after_reference_date_is_implausible(clean_csv, find_log):
+    csv = "id,income,joined\n1,10,2014-01-01\n2,20,2014-03-01\n3,30,2015-01-01\n"
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income", "signup_date": "joined"}, **REF})
+    entry = only(find_log(data.log, "implausible values", "joined"))
+    assert entry.count == 1
+    # Replaced by the median of the two valid dates (the upper one of an even count).
+    assert data.customers.loc["3", "joined"] == pd.Timestamp("2014-03-01")
+
+
+def test_missing_answers_stay_missing_and_are_logged(clean_csv, find_log):
+    csv = "id,income,resp\n1,10,yes\n2,20,\n3,30,0\n"
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income", "campaigns": {"Latest": "resp"}}})
+    assert data.customers["resp"].tolist()[0] == 1.0
+    assert np.isnan(data.customers["resp"].tolist()[1])
+    entry = only(find_log(data.log, "missing values", "resp"))
+    assert entry.count == 1 and entry.action == "left missing"
+
+
+# --- categories --------------------------------------------------------------------------------------------
+
+def test_spelling_variants_and_rare_categories(clean_csv, find_log):
+    statuses = ["Married", "Married", "Married", "Married ", "married", "Single", "Single", "Single", "YOLO", ""]
+    csv = "id,income,status\n" + "".join(f"{i},{10 * i},{s}\n" for i, s in enumerate(statuses, 1))
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income", "categorical": ["status"]},
+                           "cleaning": {"rare_category_share": 0.15}})
+    # 'Married ' loses its space when read; 'married' is a spelling variant of the commoner 'Married'.
+    variants = only([e for e in find_log(data.log, "odd categories", "status") if "spelling" in e.action])
+    assert (variants.count, variants.action) == (1, "spelling variants merged")
+    # The blank becomes 'Unknown'; 'Unknown' and 'YOLO' are 10% each, under 15%: merged into 'Other'.
+    missing = only(find_log(data.log, "missing values", "status"))
+    assert missing.count == 1 and "Unknown" in missing.action
+    rare = only([e for e in find_log(data.log, "odd categories", "status") if "Other" in e.action])
+    assert rare.count == 2
+    assert "'Unknown' (1)" in rare.detail and "'YOLO' (1)" in rare.detail
+    assert data.customers["status"].value_counts().to_dict() == {"Married": 5, "Single": 3, "Other": 2}
+
+
+def test_common_categories_are_left_alone(clean_csv, find_log):
+    csv = "id,income,edu\n1,1,PhD\n2,2,Master\n3,3,PhD\n4,4,Master\n"
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income", "categorical": ["edu"]}})
+    assert find_log(data.log, "odd categories") == []
+    assert data.customers["edu"].tolist() == ["PhD", "Master", "PhD", "Master"]
+
+
+# --- duplicates ------------------------------------------------------------------------------------------
+
+DUPES = """id,income,wine
+1,100,10
+2,200,20
+2,200,20
+3,300,30
+3,310,31
+4,100,10
+"""
+DUPES_CFG = {"columns": {"id": "id", "income": "income", "spend": {"Wine": "wine"}}}
+
+
+def test_exact_duplicate_and_repeated_id_are_excluded_with_reasons(clean_csv, find_log):
+    data = clean_csv(DUPES, DUPES_CFG)
+    assert data.reasons == (
+        "", "", "exact duplicate of an earlier row", "",
+        "customer id repeated with different values (first row kept)", "",
+    )
+    assert data.all_ids == ("1", "2", "2", "3", "3", "4")
+    assert list(data.customers.index) == ["1", "2", "3", "4"]
+    assert data.customers.loc["3", "income"] == 300  # the first row of id 3 is the one kept
+    excluded = find_log(data.log, "duplicates", "id")
+    assert sorted((e.count, e.detail) for e in excluded) == [
+        (1, "customer id repeated with different values (first row kept)"),
+        (1, "exact duplicate of an earlier row"),
+    ]
+
+
+def test_rows_equal_but_for_the_id_are_kept_by_default_and_logged(clean_csv, find_log):
+    data = clean_csv(DUPES, DUPES_CFG)
+    assert "4" in data.customers.index
+    entry = only(find_log(data.log, "duplicates", "all columns but id"))
+    assert entry.count == 1 and entry.action.startswith("kept")
+    assert "duplicate_rows: exclude" in entry.action
+
+
+def test_rows_equal_but_for_the_id_excluded_when_configured(clean_csv, find_log):
+    data = clean_csv(DUPES, {**DUPES_CFG, "cleaning": {"duplicate_rows": "exclude"}})
+    assert data.reasons[5] == "same values as an earlier customer in every column but the id"
+    assert "4" not in data.customers.index
+    entry = only(find_log(data.log, "duplicates", "all columns but id"))
+    assert (entry.count, entry.action) == (1, "excluded")
+
+
+def test_missing_id_is_excluded(clean_csv):
+    data = clean_csv("id,income\n1,10\n,20\n3,30\n", {"columns": {"id": "id", "income": "income"}})
+    assert data.reasons == ("", "missing customer id", "")
+    assert list(data.customers.index) == ["1", "3"]
+
+
+def test_id_12_and_12_0_are_the_same_customer(clean_csv):
+    data = clean_csv("id,income\n12,10\n12.0,20\n", {"columns": {"id": "id", "income": "income"}})
+    assert data.reasons[1].startswith("customer id repeated")
+
+
+def test_without_id_column_rows_are_numbered(clean_csv):
+    data = clean_csv("income,wine\n10,1\n20,2\n10,1\n", {"columns": {"income": "income", "spend": {"W": "wine"}}})
+    assert data.all_ids == ("row 1", "row 2", "row 3")
+    # By default (duplicate_rows: keep) nobody is dropped.
+    assert list(data.customers.index) == ["row 1", "row 2", "row 3"]
+
+
+def test_without_id_column_equal_rows_excluded_when_configured(clean_csv, find_log):
+    data = clean_csv("income,wine\n10,1\n20,2\n10,1\n", {"columns": {"income": "income", "spend": {"W": "wine"}},
+                                                         "cleaning": {"duplicate_rows": "exclude"}})
+    assert data.reasons[2] != ""
+    assert list(data.customers.index) == ["row 1", "row 2"]
+    assert find_log(data.log, "duplicates") != []
+
+
+# --- outliers ----------------------------------------------------------------------------------------------
+
+def incomes_csv() -> str:
+    # 50 incomes 40,000 .. 64,500 in steps of 500, and one 666,666.
+    rows = [f"{i + 1},{40000 + 500 * i},{10 + i}" for i in range(50)] + ["51,666666,30"]
+    return "id,income,wine\n" + "\n".join(rows) + "\n"
+
+
+INCOME_CFG = {"columns": {"id": "id", "income": "income", "spend": {"Wine": "wine"}}}
+
+
+def test_extreme_income_is_capped_at_the_fence_and_logged(clean_csv, find_log):
+    data = clean_csv(incomes_csv(), INCOME_CFG)
+    # 51 values: Q1 = 46,250 and Q3 = 58,750 (linear interpolation), IQR 12,500,
+    # upper fence 58,750 + 3 * 12,500 = 96,250. Not skewed, so no log scale.
+    assert data.customers.loc["51", "income"] == pytest.approx(96250)
+    assert data.customers.loc["50", "income"] == 64500  # normal values untouched
+    entry = only(find_log(data.log, "outliers", "income"))
+    assert (entry.count, entry.action) == (1, "capped at the fence")
+    assert "96,250" in entry.detail and "666,666" in entry.detail
+    assert find_log(data.log, "outliers", "wine") == []
+    assert data.reasons == ("",) * 51
+
+
+def test_extreme_income_excluded_when_configured(clean_csv, find_log):
+    data = clean_csv(incomes_csv(), {**INCOME_CFG, "cleaning": {"outliers": "exclude"}})
+    assert data.reasons[50] == "extreme value in income"
+    assert data.reasons[:50] == ("",) * 50
+    assert "51" not in data.customers.index and len(data.customers) == 50
+    assert only(find_log(data.log, "outliers", "income")).action == "excluded"
+
+
+def test_extreme_income_kept_when_configured_but_still_logged(clean_csv, find_log):
+    data = clean_csv(incomes_csv(), {**INCOME_CFG, "cleaning": {"outliers": "keep"}})
+    assert data.customers.loc["51", "income"] == 666666
+    assert only(find_log(data.log, "outliers", "income")).action == "kept"
+
+
+# --- parsing numbers, flags and dates ----------------------------------------------------------------------
+
+def test_text_in_a_numeric_column_names_column_count_example_and_line(clean_csv):
+    with pytest.raises(UserError) as e:
+        clean_csv("id,income\n1,100\n2,abc\n3,x\n", {"columns": {"id": "id", "income": "income"}})
+    message = str(e.value)
+    assert "customers.csv" in message
+    assert "'income'" in message
+    assert "2 value(s)" in message
+    assert "'abc'" in message
+    assert "line 3" in message  # header is line 1, so the second row is line 3
+
+
+@pytest.mark.parametrize("text, value", [
+    ("$1,234.50", 1234.5),
+    ("1,234", 1234.0),
+    ("1,234,567.5", 1234567.5),
+    ("€12", 12.0),
+    ("£ 3", 3.0),
+    ("-7", -7.0),
+    ("2.5", 2.5),
+])
+def test_money_and_thousands_separators(text, value):
+    assert parse_numbers(pd.Series([text]), "c", "f").tolist() == [value]
+
+
+def test_decimal_comma_column():
+    assert parse_numbers(pd.Series(["12,5", "3", "0,75"]), "c", "f").tolist() == [12.5, 3.0, 0.75]
+
+
+def test_missing_markers_become_nan():
+    out = parse_numbers(pd.Series(["1", "", "NA", "n/a", "?"]), "c", "f")
+    assert out.iloc[0] == 1 and out.iloc[1:].isna().all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-10**9, 10**9), min_size=1, max_size=6))
+def test_money_with_separators_round_trips(cents):
+    values = [c / 100 for c in cents]
+    texts = [f"${v:,.2f}" if v >= 0 else f"{v:,.2f}" for v in values]
+    assert parse_numbers(pd.Series(texts), "c", "f").tolist() == pytest.approx(values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789,.-$€ %einfa", max_size=8), min_size=1, max_size=5))
+def test_any_text_gives_numbers_or_a_user_error(texts):
+    try:
+        out = parse_numbers(pd.Series(texts), "c", "f")
+    except UserError as e:
+        assert "'c'" in str(e) and "line" in str(e)
+        return
+    assert len(out) == len(texts)
+
+
+def test_decimal_comma_with_three_decimals():
+    assert parse_numbers(pd.Series(["1,5", "2,25", "3,125"]), "c", "f").tolist() == [1.5, 2.25, 3.125]
+
+
+def test_negative_money_with_sign_before_the_symbol():
+    assert parse_numbers(pd.Series(["-$1,234.50"]), "c", "f").tolist() == [-1234.5]
+
+
+def test_money_column_through_cleaning(clean_csv):
+    csv = 'id,income\n1,"$1,234.50"\n2,$99\n3,"$2,000"\n'
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income"}})
+    assert data.customers["income"].tolist() == [1234.5, 99.0, 2000.0]
+
+
+def test_decimal_comma_in_semicolon_file_through_cleaning(clean_csv):
+    csv = "id;income\n1;12,5\n2;7\n3;3,25\n"
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income"}})
+    assert data.customers["income"].tolist() == [12.5, 7.0, 3.25]
+
+
+def test_flags_accept_yes_no_true_false():
+    values = pd.Series(["1", "0", "yes", "no", "Y", "N", "True", "false", "", "1.0"])
+    out = parse_flags(values, "c", "f").tolist()
+    assert out[:8] == [1, 0, 1, 0, 1, 0, 1, 0]
+    assert np.isnan(out[8])
+    assert out[9] == 1
+
+
+def test_flag_with_other_value_is_an_error():
+    with pytest.raises(UserError, match=r"'resp' should hold 0/1 answers but 1 value\(s\) do not, e.g. '2' on line 3"):
+        parse_flags(pd.Series(["1", "2", "0"]), "resp", "f")
+
+
+def test_yes_no_campaign_column_through_cleaning(clean_csv):
+    csv = "id,income,resp\n1,10,Yes\n2,20,no\n3,30,YES\n"
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income", "campaigns": {"C": "resp"}}})
+    assert data.customers["resp"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_date_format_is_guessed_day_first():
+    out = parse_dates(pd.Series(["31-12-2013", "01-02-2014"]), None, "joined", "f")
+    assert out.tolist() == [pd.Timestamp("2013-12-31"), pd.Timestamp("2014-02-01")]
+
+
+def test_unparseable_dates_without_format(clean_csv):
+    with pytest.raises(UserError, match="'joined': dates in no known format") as e:
+        clean_csv("id,income,joined\n1,1,2014-01-01\n2,2,yesterday\n",
+                  {"columns": {"id": "id", "income": "income", "signup_date": "joined"}})
+    assert "_format" in str(e.value)
+
+
+def test_unparseable_dates_with_format_name_value_and_line(clean_csv):
+    with pytest.raises(UserError) as e:
+        clean_csv("id,income,joined\n1,1,2014-01-01\n2,2,2014-13-45\n",
+                  {"columns": {"id": "id", "income": "income", "signup_date": "joined",
+                               "signup_date_format": "%Y-%m-%d"}})
+    message = str(e.value)
+    assert "'joined'" in message and "1 value(s)" in message and "'2014-13-45'" in message
+    assert "line 3" in message
+
+
+def test_column_with_no_usable_values(clean_csv):
+    with pytest.raises(UserError, match="'income' has no usable values"):
+        clean_csv("id,income\n1,\n2,NA\n", {"columns": {"id": "id", "income": "income"}})
+
+
+# --- golden checks on the bundled data ---------------------------------------------------------------------
+
+def test_golden_missing_incomes_imputed(demo_run, find_log):
+    entry = only(find_log(demo_run.results.cleaning, "missing values", "Income"))
+    assert entry.count == 24
+    assert entry.action == "imputed with the median"
+
+
+def test_golden_implausible_birth_years(demo_run, find_log):
+    entry = only(find_log(demo_run.results.cleaning, "implausible values", "Year_Birth"))
+    assert entry.count == 3
+    assert "1893" in entry.detail and "1899" in entry.detail and "1900" in entry.detail
+    assert only(find_log(demo_run.results.cleaning, "missing values", "Year_Birth")).count == 3
+
+
+def test_golden_odd_marital_statuses_merged_into_other(demo_run, find_log):
+    entry = only(find_log(demo_run.results.cleaning, "odd categories", "Marital_Status"))
+    assert entry.count == 7
+    assert entry.action == "rare categories merged into 'Other'"
+    assert "'Absurd' (2)" in entry.detail and "'Alone' (3)" in entry.detail and "'YOLO' (2)" in entry.detail
+    mix = next(c for c in demo_run.results.segments[0].categories if c.column == "Marital_Status")
+    assert "Other" in mix.overall
+    assert not {"Absurd", "Alone", "YOLO"} & set(mix.overall)
+
+
+def test_golden_twin_rows_excluded(demo_run, find_log):
+    entry = only(find_log(demo_run.results.cleaning, "duplicates"))
+    assert (entry.count, entry.action) == (182, "excluded")
+    assert demo_run.results.excluded_reasons == {"same values as an earlier customer in every column but the id": 182}
+
+
+def test_golden_income_outlier_capped(demo_run, find_log):
+    entry = only(find_log(demo_run.results.cleaning, "outliers", "Income"))
+    assert (entry.count, entry.action) == (1, "capped at the fence")
+    assert "666,666" in entry.detail
+    assert demo_run.customers["income"].max() < 666666
+
+
+def test_golden_counts(demo_run):
+    assert demo_run.results.n_input == 2240
+    assert demo_run.results.n_segmented == 2058
+    assert len(demo_run.assignments) == 2240
+    assert len(demo_run.customers) == 2058
+    assert not demo_run.customers.isna().any().any()

@@ -1,0 +1,161 @@
+"""`segments report` on bad input: exit code 2 and one `error:` line naming the file, column or key."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+GOOD = "id,income,wine,meat,joined\n1,100,10,20,2014-01-01\n2,200,5,40,2014-02-01\n3,300,30,1,2014-03-01\n"
+COLUMNS = {"id": "id", "income": "income", "spend": {"Wine": "wine", "Meat": "meat"}}
+CFG = {"columns": COLUMNS}
+
+
+def test_help_lists_the_options(run_cli):
+    code, out, err = run_cli("report", "--help")
+    assert code == 0
+    for option in ("--no-pdf", "--seed", "--customers", "--out", "--config"):
+        assert option in out
+
+
+def test_version(run_cli):
+    code, out, _ = run_cli("--version")
+    assert code == 0 and out.startswith("segments ")
+
+
+def test_missing_required_option_is_a_usage_error(run_cli):
+    code, _, err = run_cli("report")
+    assert code == 2
+    assert "--config" in err
+
+
+def test_config_file_not_found(run_cli, one_error, tmp_path):
+    code, _, err = run_cli("report", "--config", str(tmp_path / "nope.yml"), "--out", str(tmp_path / "out"))
+    line = one_error(code, err)
+    assert "nope.yml" in line and "not found" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_customer_file_not_found(report_errors):
+    line = report_errors(GOOD, {"customers": {"path": "missing.csv"}, **CFG})
+    assert "missing.csv" in line and "file not found" in line
+
+
+def test_customers_option_pointing_at_a_missing_file(write_case, run_cli, one_error, tmp_path):
+    cfg = write_case(GOOD, CFG)
+    code, _, err = run_cli("report", "--config", str(cfg), "--customers", str(tmp_path / "other.csv"),
+                           "--out", str(tmp_path / "out"), "--no-pdf")
+    line = one_error(code, err)
+    assert "other.csv" in line and "file not found" in line
+
+
+def test_empty_file(report_errors):
+    line = report_errors("", CFG)
+    assert "customers.csv" in line and "empty" in line
+
+
+def test_header_only(report_errors):
+    line = report_errors("id,income,wine,meat\n", CFG)
+    assert "customers.csv" in line and "no rows" in line
+
+
+def test_unknown_config_key(report_errors):
+    line = report_errors(GOOD, {**CFG, "segmentation": {"kk": 3}})
+    assert "config.yml" in line and "'segmentation.kk'" in line and "did you mean 'k'?" in line
+
+
+def test_unknown_top_level_key(report_errors):
+    line = report_errors(GOOD, {**CFG, "sede": 3})
+    assert "'sede'" in line and "did you mean 'seed'?" in line
+
+
+def test_wrong_type_in_config(report_errors):
+    line = report_errors(GOOD, {**CFG, "seed": "abc"})
+    assert "'seed'" in line and "'abc'" in line
+
+
+def test_invalid_yaml(report_errors):
+    line = report_errors(GOOD, "customers:\n  path: [customers.csv\n")
+    assert "config.yml" in line and "not valid YAML" in line
+
+
+def test_empty_config(report_errors):
+    line = report_errors(GOOD, "")
+    assert "config.yml" in line and "empty" in line
+
+
+def test_absent_column(report_errors):
+    line = report_errors(GOOD, {"columns": {"id": "id", "income": "Income"}})
+    assert "customers.csv" in line and "'Income'" in line and "columns.income" in line
+
+
+def test_text_in_numeric_column(report_errors):
+    line = report_errors(GOOD + "4,abc,1,2,2014-04-01\n", CFG)
+    assert "'income'" in line and "1 value(s)" in line and "'abc'" in line and "line 5" in line
+
+
+def test_unparseable_dates(report_errors):
+    csv = GOOD + "4,400,1,2,tomorrow\n"
+    line = report_errors(csv, {"columns": {**COLUMNS, "signup_date": "joined"}})
+    assert "'joined'" in line and "format" in line
+
+
+def test_dates_not_in_the_configured_format(report_errors):
+    csv = GOOD + "4,400,1,2,2014-13-45\n"
+    line = report_errors(csv, {"columns": {**COLUMNS, "signup_date": "joined", "signup_date_format": "%Y-%m-%d"}})
+    assert "'joined'" in line and "'2014-13-45'" in line and "line 5" in line
+
+
+def test_fewer_usable_customers_than_segments(report_errors):
+    line = report_errors(GOOD, {**CFG, "segmentation": {"k": 5}})
+    assert "3 customers" in line and "k=5" in line
+
+
+def test_too_few_customers_for_any_search(report_errors):
+    line = report_errors("id,income\n1,5\n2,6\n", {"columns": {"id": "id", "income": "income"}})
+    assert "2 customers" in line
+
+
+def test_nothing_to_segment_on(report_errors):
+    line = report_errors("id,income\n1,5\n2,5\n3,5\n", {"columns": {"id": "id", "income": "income"}})
+    assert "customers.csv" in line and "no varying numeric feature" in line
+
+
+def test_unknown_feature(report_errors):
+    line = report_errors(GOOD, {**CFG, "features": ["incme"]})
+    assert "'incme'" in line and "income" in line
+
+
+def test_binary_file(report_errors):
+    line = report_errors(b"\x00\x01\x02\x03id,income\n1,2\n", CFG)
+    assert "binary" in line
+
+
+def test_failed_run_leaves_the_previous_site_intact(report_errors, tmp_path):
+    old = tmp_path / "out" / "site" / "index.html"
+    old.parent.mkdir(parents=True)
+    old.write_text("previous report", encoding="utf-8")
+    report_errors(GOOD + "4,abc,1,2,2014-04-01\n", CFG)
+    assert old.read_text(encoding="utf-8") == "previous report"
+    assert sorted(p.name for p in old.parent.iterdir()) == ["index.html"]
+
+
+def test_row_with_too_many_fields(report_errors):
+    line = report_errors("id,income\n1,2\n3,4,5\n6,7\n", {"columns": {"id": "id", "income": "income"}})
+    assert "customers.csv" in line
+
+
+def test_infinite_number_gives_a_clear_error_or_is_cleaned(write_case, run_cli, one_error, tmp_path):
+    csv = "id,income,wine\n1,100,1\n2,200,5\n3,inf,3\n4,150,2\n"
+    cfg = write_case(csv, {"columns": {"id": "id", "income": "income", "spend": {"W": "wine"}}})
+    code, _, err = run_cli("report", "--config", str(cfg), "--out", str(tmp_path / "out"), "--no-pdf",
+                           "--sources-only")
+    assert "Traceback" not in err
+    if code != 0:
+        assert "'income'" in one_error(code, err)
+
+
+def test_truncated_gzip(report_errors):
+    data = gzip.compress(GOOD.encode() * 50)
+    line = report_errors(data[: len(data) // 2], {"customers": {"path": "customers.csv.gz"}, **CFG},
+                         name="customers.csv.gz")
+    assert "customers.csv.gz" in line

@@ -1,0 +1,137 @@
+"""The config: unknown keys, wrong types and impossible settings are one-line errors naming the key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.config import load_config, parse_config
+from analysis.errors import UserError
+
+MINIMAL = "customers:\n  path: customers.csv\n"
+
+
+def write_yaml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> str:
+    with pytest.raises(UserError) as e:
+        load_config(write_yaml(tmp_path, text))
+    message = str(e.value)
+    assert "\n" not in message
+    return message
+
+
+def test_minimal_config_gets_the_documented_defaults(tmp_path):
+    cfg = load_config(write_yaml(tmp_path, MINIMAL))
+    assert cfg.seed == 42
+    assert cfg.segmentation.k == "auto"
+    assert (cfg.segmentation.k_min, cfg.segmentation.k_max) == (2, 10)
+    assert cfg.cleaning.duplicate_rows == "keep"
+    assert cfg.cleaning.outliers == "cap"
+    assert cfg.customers.delimiter == "auto" and cfg.customers.encoding == "auto"
+
+
+def test_customer_path_is_relative_to_the_config_file(tmp_path):
+    sub = tmp_path / "configs"
+    sub.mkdir()
+    cfg = load_config(write_yaml(sub, MINIMAL))
+    assert cfg.customers_path == sub / "customers.csv"
+
+
+def test_unknown_top_level_key_is_named_with_a_hint(tmp_path):
+    message = error_of(tmp_path, MINIMAL + "sead: 7\n")
+    assert "config.yml" in message
+    assert "unknown key 'sead'" in message
+    assert "did you mean 'seed'?" in message
+
+
+def test_unknown_nested_key_is_named_with_its_path_and_a_hint(tmp_path):
+    message = error_of(tmp_path, MINIMAL + "segmentation:\n  kk: 3\n")
+    assert "unknown key 'segmentation.kk'" in message
+    assert "did you mean 'k'?" in message
+
+
+def test_misspelt_key_under_customers_gets_a_hint(tmp_path):
+    message = error_of(tmp_path, "customers:\n  path: c.csv\n  delimeter: ';'\n")
+    assert "unknown key 'customers.delimeter'" in message
+    assert "did you mean 'delimiter'?" in message
+
+
+def test_wrong_type_names_the_key_and_the_value(tmp_path):
+    message = error_of(tmp_path, MINIMAL + "seed: abc\n")
+    assert "key 'seed'" in message
+    assert "'abc'" in message
+
+
+def test_invalid_choice_names_the_key(tmp_path):
+    message = error_of(tmp_path, MINIMAL + "cleaning:\n  outliers: delete\n")
+    assert "cleaning.outliers" in message
+    assert "'delete'" in message
+
+
+def test_k_below_two_is_rejected(tmp_path):
+    message = error_of(tmp_path, MINIMAL + "segmentation:\n  k: 1\n")
+    assert "segmentation.k" in message
+
+
+def test_k_min_above_k_max_names_both(tmp_path):
+    message = error_of(tmp_path, MINIMAL + "segmentation:\n  k_min: 6\n  k_max: 4\n")
+    assert "k_min=6" in message and "k_max=4" in message
+
+
+def test_empty_yaml_says_the_config_is_empty(tmp_path):
+    message = error_of(tmp_path, "")
+    assert "config.yml" in message and "empty" in message
+
+
+def test_comment_only_yaml_is_empty_too(tmp_path):
+    assert "empty" in error_of(tmp_path, "# nothing here yet\n")
+
+
+def test_missing_customers_section_is_named(tmp_path):
+    message = error_of(tmp_path, "seed: 3\n")
+    assert "missing key 'customers'" in message
+
+
+def test_missing_customers_path_is_named(tmp_path):
+    message = error_of(tmp_path, "customers:\n  delimiter: ','\n")
+    assert "missing key 'customers.path'" in message
+
+
+def test_invalid_yaml_gives_the_line(tmp_path):
+    message = error_of(tmp_path, "customers:\n  path: [unclosed\nseed: 4\n")
+    assert "not valid YAML" in message
+    assert "at line" in message
+
+
+def test_top_level_list_is_rejected(tmp_path):
+    assert "mapping" in error_of(tmp_path, "- customers\n- seed\n")
+
+
+def test_config_file_not_found(tmp_path):
+    with pytest.raises(UserError, match="config file not found") as e:
+        load_config(tmp_path / "nope.yml")
+    assert "nope.yml" in str(e.value)
+
+
+def test_base_dir_cannot_be_set_from_the_file(tmp_path):
+    message = error_of(tmp_path, MINIMAL + "base_dir: /etc\n")
+    assert "unknown key 'base_dir'" in message
+
+
+def test_named_columns_list_every_role_in_a_stable_order():
+    cfg = parse_config({"customers": {"path": "c.csv"},
+                        "columns": {"id": "ID", "income": "Inc", "household": ["Kids", "Teens"],
+                                    "spend": {"Wine": "MntWine"}, "signup_date": "Joined",
+                                    "signup_date_format": "%Y-%m-%d"}})
+    named = cfg.columns.named()
+    assert ("id", "ID") in named
+    assert ("household", "Kids") in named and ("household", "Teens") in named
+    assert ("spend.Wine", "MntWine") in named
+    # Formats are not columns.
+    assert all(not role.endswith("_format") for role, _ in named)
+    assert cfg.columns.named() == named

@@ -1,0 +1,148 @@
+"""Features from a three-customer table whose every value is worked out by hand."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.cleaning import clean
+from analysis.errors import UserError
+from analysis.features import PROFILE_ONLY, build_features, slug
+from analysis.loading import load_customers
+
+CSV = """id,birth,income,kids,teens,joined,recency,wine,meat,web,store,deals,visits,score,c1,c2,complain
+1,1970,100,1,0,2013-06-30,10,30,10,1,3,2,5,7,1,0,0
+2,1980,200,0,0,2014-06-30,20,0,0,0,0,0,6,7,0,1,1
+3,1990,300,2,1,2014-01-01,30,5,15,2,2,5,7,7,1,1,0
+"""
+COLUMNS = {
+    "id": "id", "birth_year": "birth", "income": "income", "household": ["kids", "teens"],
+    "signup_date": "joined", "recency_days": "recency", "spend": {"Wine": "wine", "Meat": "meat"},
+    "purchases": {"Web": "web", "Store": "store"}, "deal_purchases": "deals", "web_visits": "visits",
+    "numeric": ["score"], "campaigns": {"Campaign 1": "c1", "Latest": "c2"}, "complaints": "complain",
+}
+CFG = {"columns": COLUMNS, "report": {"reference_date": "2014-06-30"}}
+
+
+def features(config_for, config=CFG, csv=CSV):
+    cfg = config_for(csv, config)
+    return build_features(clean(load_customers(cfg), cfg), cfg)
+
+
+@pytest.fixture
+def feats(config_for):
+    return features(config_for)
+
+
+def column(feats, name):
+    return feats.table[name].tolist()
+
+
+def test_spend_shares_sum_to_one_and_are_zero_without_spend(feats):
+    assert column(feats, "total_spend") == [40, 0, 20]
+    assert column(feats, "share_wine") == [0.75, 0.0, 0.25]
+    assert column(feats, "share_meat") == [0.25, 0.0, 0.75]
+    shares = feats.table[["share_wine", "share_meat"]].sum(axis=1).tolist()
+    assert shares == [1.0, 0.0, 1.0]
+
+
+def test_channel_shares_purchases_and_basket(feats):
+    assert column(feats, "purchases") == [4, 0, 4]
+    assert column(feats, "channel_web") == [0.25, 0.0, 0.5]
+    assert column(feats, "channel_store") == [0.75, 0.0, 0.5]
+    assert column(feats, "avg_purchase") == [10.0, 0.0, 5.0]
+
+
+def test_deal_share_is_capped_at_one(feats):
+    # 2 of 4, none of none, 5 deals out of 4 purchases -> at most 1.
+    assert column(feats, "deal_share") == [0.5, 0.0, 1.0]
+
+
+def test_age_from_birth_year_on_the_reference_date(feats):
+    assert column(feats, "age") == [44, 34, 24]
+    assert "2014-06-30" in feats.doc("age").description
+
+
+def test_tenure_in_months(feats):
+    # 365 and 180 days to 2014-06-30, over 30.44 days a month.
+    assert column(feats, "tenure_months") == pytest.approx([365 / 30.44, 0.0, 180 / 30.44])
+
+
+def test_children_sum_the_household_columns(feats):
+    assert column(feats, "children") == [1, 0, 3]
+
+
+def test_campaign_answers_and_complaints_are_profile_only_by_default(feats):
+    assert column(feats, "campaigns_accepted") == [1, 1, 2]
+    assert column(feats, "complaints") == [0, 1, 0]
+    for name in PROFILE_ONLY:
+        assert name in feats.table
+        assert name not in feats.clustering
+        assert feats.doc(name).transform == ""
+
+
+def test_constant_feature_is_not_clustered(feats):
+    assert column(feats, "score") == [7, 7, 7]
+    assert "score" not in feats.clustering
+
+
+def test_default_clustering_features(feats):
+    assert set(feats.clustering) == {
+        "age", "income", "children", "tenure_months", "recency_days", "total_spend", "share_wine", "share_meat",
+        "purchases", "channel_web", "channel_store", "avg_purchase", "deal_share", "web_visits",
+    }
+    assert feats.value_feature == "total_spend"
+
+
+def test_matrix_is_standardised_and_aligned(feats):
+    assert feats.matrix.shape == (3, len(feats.clustering))
+    assert np.allclose(feats.matrix.mean(axis=0), 0)
+    assert np.allclose(feats.matrix.std(axis=0), 1)
+    assert list(feats.table.index) == ["1", "2", "3"]
+    # Income 100, 200, 300: standardised to -1.2247, 0, 1.2247 (population sd 81.65).
+    i = feats.clustering.index("income")
+    assert feats.matrix[:, i] == pytest.approx([-1.2247449, 0, 1.2247449])
+
+
+def test_features_named_in_config_are_the_ones_clustered(config_for):
+    f = features(config_for, {**CFG, "features": ["income", "age", "income"]})
+    assert f.clustering == ("income", "age")
+    assert f.matrix.shape == (3, 2)
+
+
+def test_profile_only_feature_can_be_chosen_explicitly(config_for):
+    f = features(config_for, {**CFG, "features": ["income", "campaigns_accepted"]})
+    assert f.clustering == ("income", "campaigns_accepted")
+
+
+def test_unknown_feature_lists_the_available_ones(config_for):
+    with pytest.raises(UserError) as e:
+        features(config_for, {**CFG, "features": ["income", "spend_total"]})
+    message = str(e.value)
+    assert "unknown feature 'spend_total'" in message
+    assert "available:" in message
+    for name in ("total_spend", "age", "share_wine", "channel_web", "tenure_months"):
+        assert name in message
+
+
+def test_nothing_varies_is_a_user_error(config_for):
+    with pytest.raises(UserError, match="no varying numeric feature"):
+        features(config_for, {"columns": {"id": "id", "numeric": ["score"]}})
+
+
+def test_value_feature_falls_back_to_income(config_for):
+    f = features(config_for, {"columns": {"id": "id", "income": "income", "birth_year": "birth"},
+                              "report": {"reference_date": "2014-06-30"}})
+    assert f.value_feature == "income"
+
+
+def test_slug():
+    assert slug("Red wine") == "red_wine"
+    assert slug("  Gold & Silver!! ") == "gold_silver"
+    assert slug("***") == "x"
+
+
+def test_two_categories_with_the_same_feature_name_are_an_error(config_for):
+    csv = "id,a,b,inc\n1,10,0,5\n2,0,10,6\n3,5,5,7\n"
+    with pytest.raises(UserError, match="share_red_wine"):
+        features(config_for, {"columns": {"id": "id", "income": "inc", "spend": {"Red wine": "a", "red-wine": "b"}}},
+                 csv=csv)

@@ -1,0 +1,107 @@
+"""Every number a page shows goes through these: the exact strings readers see."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from analysis.formatters import by_kind, integer, md, money, number, p_value, percent, ratio, signed, yaml_str
+
+
+@pytest.mark.parametrize("x, text", [(0, "0"), (7, "7"), (1234, "1,234"), (1234.6, "1,235"), (2058, "2,058"),
+                                     (-1500, "-1,500"), (1_000_000, "1,000,000")])
+def test_integer(x, text):
+    assert integer(x) == text
+
+
+@pytest.mark.parametrize("bad", [None, float("nan"), math.inf])
+def test_missing_values_show_a_dash(bad):
+    for f in (integer, number, percent, money, signed, ratio, p_value):
+        assert f(bad) == "–"
+
+
+@pytest.mark.parametrize("x, text", [
+    (0.153, "15%"), (0.5, "50%"), (1.0, "100%"), (0.0, "0%"),
+    (0.004, "0.4%"),  # small shares keep a decimal so they do not read as zero
+    (0.0099, "1.0%"), (0.01, "1%"), (-0.004, "-0.4%"),
+])
+def test_percent(x, text):
+    assert percent(x) == text
+
+
+def test_percent_with_digits():
+    assert percent(0.1534, 1) == "15.3%"
+
+
+@pytest.mark.parametrize("x, text", [
+    (1234.56, "$1,235"), (-1234.56, "-$1,235"), (0, "$0"), (51533, "$51,533"), (-5, "-$5"),
+])
+def test_money(x, text):
+    assert money(x) == text
+
+
+def test_money_with_currency_and_cents():
+    assert money(1234.5, "€", 2) == "€1,234.50"
+    assert money(-0.25, "£", 2) == "-£0.25"
+
+
+def test_money_that_rounds_to_zero_has_no_sign():
+    assert money(-0.4) == "$0"
+
+
+@pytest.mark.parametrize("x, text", [(0.8, "+0.8"), (-1.2, "-1.2"), (0.0, "0.0"), (0.04, "0.0"), (-0.04, "0.0"),
+                                     (10.04, "+10.0"), (-10.04, "-10.0"), (2.26, "+2.3")])
+def test_signed(x, text):
+    assert signed(x) == text
+
+
+def test_number():
+    assert number(3.14159) == "3.1"
+    assert number(3.14159, 2) == "3.14"
+    assert number(12345.6) == "12,346"
+
+
+def test_p_value():
+    assert p_value(0.0004) == "< 0.001"
+    assert p_value(0.0123) == "0.012"
+    assert p_value(0.5) == "0.500"
+
+
+def test_ratio():
+    assert ratio(1.333) == "1.33×"
+
+
+@pytest.mark.parametrize("kind, x, text", [
+    ("money", 1500, "$1,500"), ("share", 0.25, "25%"), ("flag", 0.004, "0.4%"), ("years", 44.4, "44 years"),
+    ("months", 11.99, "12 months"), ("days", 30, "30 days"), ("count", 3.25, "3.2"), ("number", 3.14159, "3.14"),
+])
+def test_by_kind(kind, x, text):
+    assert by_kind(x, kind) == text
+
+
+def test_by_kind_missing():
+    assert by_kind(None, "years") == "–"
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("$5", "\\$5"),
+    ("*bold*", "\\*bold\\*"),
+    ("snake_case", "snake\\_case"),
+    ("a|b", "a\\|b"),
+    ("Wine & cheese lovers", "Wine & cheese lovers"),
+    ("<b>#1</b>", "\\<b\\>\\#1\\</b\\>"),
+    ("back\\slash", "back\\\\slash"),
+])
+def test_md_escapes_markdown_specials(text, shown):
+    assert md(text) == shown
+
+
+def test_md_of_a_number():
+    assert md(12) == "12"
+
+
+def test_yaml_str_is_a_double_quoted_scalar():
+    import yaml
+
+    for text in ['Customer "segments": a: b', "José's # report", "line\nbreak"]:
+        assert yaml.safe_load("title: " + yaml_str(text))["title"] == text
