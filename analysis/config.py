@@ -98,6 +98,8 @@ class Segmentation(_Strict):
     shortlist: int = Field(5, ge=1, description="candidates checked for stability")
     stability_resamples: int = Field(10, ge=2, le=200, description="subsamples refitted to measure stability")
     min_stability: float = Field(0.8, ge=0, le=1, description="mean ARI a stable candidate reaches")
+    min_cluster_size: int | Literal["auto"] = Field(
+        "auto", description="hdbscan: smallest dense group; auto tries 2% and 5% of the search sample")
     search_sample: int = Field(3000, ge=500, le=20000,
                                description="the model search runs on a random sample this large")
 
@@ -106,6 +108,13 @@ class Segmentation(_Strict):
     def _k_at_least_two(cls, v):
         if v != "auto" and v < 2:
             raise ValueError("k must be 'auto' or at least 2")
+        return v
+
+    @field_validator("min_cluster_size")
+    @classmethod
+    def _size_at_least_two(cls, v):
+        if v != "auto" and v < 2:
+            raise ValueError("min_cluster_size must be 'auto' or at least 2")
         return v
 
 

@@ -104,7 +104,7 @@ def overview(r: Results, chart: Chart) -> dict:
         "chart_map": chart(figures.segment_map(r), "chart-map", "Scatter map of segments on two principal components"),
         "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
                                          "Heatmap of each segment's distance from the average customer per feature"),
-        "reason": r.chosen.reason,
+        "reason": r.chosen.reason, "algorithm": figures.ALGO_NAMES[r.chosen.algorithm],
     }
 
 

@@ -242,7 +242,10 @@ def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str
         if a == "hdbscan":
             if seg.k != "auto":
                 continue
-            sizes = sorted({max(10, int(len(x) * f)) for f in (0.02, 0.05)})
+            if seg.min_cluster_size == "auto":
+                sizes = sorted({max(10, int(len(x) * f)) for f in (0.02, 0.05)})
+            else:
+                sizes = [min(seg.min_cluster_size, len(x))]
             fits += [cl.hdbscan(x, m) for m in sizes]
             continue
         for k in ks:
