@@ -123,6 +123,7 @@ class Report(_Strict):
     currency: str = Field("$", description="symbol put before money amounts")
     reference_date: date | None = Field(None, description="date ages and tenure are measured at; default: latest signup date")
     min_segment_size: int = Field(20, ge=1, description="smaller segments are not profiled on public pages")
+    overrides: str | None = Field(None, description="persona overrides (YAML, see exports/personas.yml); relative to this file")
 
 
 class Config(_Strict):
@@ -135,6 +136,13 @@ class Config(_Strict):
     report: Report = Field(default_factory=Report)
     seed: int = 42
     base_dir: Path = Field(Path("."), exclude=True)
+
+    @property
+    def overrides_path(self) -> Path | None:
+        if self.report.overrides is None:
+            return None
+        p = Path(self.report.overrides)
+        return p if p.is_absolute() else self.base_dir / p
 
     @property
     def customers_path(self) -> Path:

@@ -207,6 +207,23 @@ def campaign_rates(r: Results) -> go.Figure:
     return _layout(fig, "Answer rate by campaign and segment (bars: 95% Wilson intervals)", 460)
 
 
+def campaign_heatmap(r: Results) -> go.Figure:
+    names = [c.name for c in r.campaigns]
+    segs = list(r.segments)
+    z = [[c.by_segment[p.id - 1].lift for c in r.campaigns] for p in segs]
+    text = [[("–" if c.by_segment[p.id - 1].rate is None else f"{c.by_segment[p.id - 1].rate:.0%}")
+             for c in r.campaigns] for p in segs]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=names, y=[f"{p.id}. {_short(p.name, 22)}" for p in segs], text=text, texttemplate="%{text}",
+        colorscale="RdBu_r", zmid=1, zmin=0, zmax=2, colorbar=dict(title="lift"),
+        hovertemplate="%{y}<br>%{x}: answer rate %{text}, lift %{z:.2f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig = _layout(fig, "Answer rate by segment and campaign (colour: lift against all customers)",
+                  max(320, 110 + 46 * len(segs)))
+    fig.update_layout(margin=dict(l=200))
+    return fig
+
+
 def segment_effects(r: Results, segment: int) -> go.Figure:
     p = r.segments[segment - 1]
     labels = {d.name: d.label for d in r.features}

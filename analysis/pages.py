@@ -62,14 +62,6 @@ def _feature_value(r: Results, feature: str, value: float) -> str:
     return fmt.by_kind(value, kind, r.currency)
 
 
-def _trait_text(r: Results, p, feature: str) -> str:
-    s = p.stat(feature)
-    label = next(d.label for d in r.features if d.name == feature)
-    word = "above" if s.effect > 0 else "below"
-    return (f"{label}: {_feature_value(r, feature, s.mean)} against {_feature_value(r, feature, s.overall_mean)} "
-            f"on average ({fmt.signed(abs(s.effect))[1:] if s.effect else '0.0'} sd {word})")
-
-
 def _segment_summary(r: Results, p) -> dict:
     spend = p.stat("total_spend").mean if any(d.name == "total_spend" for d in r.features) else None
     return {
@@ -77,7 +69,7 @@ def _segment_summary(r: Results, p) -> dict:
         "size": fmt.integer(p.size), "share_customers": fmt.percent(p.share_customers),
         "share_value": fmt.percent(p.share_value) if p.share_value is not None else "–",
         "avg_spend": fmt.money(spend, r.currency) if spend is not None else "–",
-        "traits": [_trait_text(r, p, f) for f in p.traits[:3]] if p.public else [],
+        "traits": list(r.personas[p.id - 1].traits[:3]) if p.public else [],
         "next_step": p.actions[0] if p.actions and p.public else "",
         "colour": figures.colour(p.id),
     }
@@ -128,6 +120,30 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
          "overall": fmt.percent(c.overall.rate, 1), "lift": fmt.ratio(c.by_segment[seg_id - 1].lift)}
         for c in r.campaigns
     ]
+    persona = r.personas[seg_id - 1]
+    rec = persona.recommendation
+    recommendation = [
+        {"what": "Channel", "advice": rec.channel, "why": rec.channel_why},
+        {"what": "Offer", "advice": rec.offer, "why": rec.offer_why},
+        {"what": "Product focus", "advice": rec.product_focus, "why": rec.product_why},
+        {"what": "Timing", "advice": rec.timing, "why": rec.timing_why},
+    ]
+    ex = r.explanation
+    rules = [{"conditions": " and ".join(x.conditions) or "every customer", "customers": fmt.integer(x.customers),
+              "precision": fmt.percent(x.precision), "recall": fmt.percent(x.recall)}
+             for x in ex.rules if x.segment == seg_id]
+    effects = [{"label": e.label, "segment": _feature_value(r, e.feature, e.segment_mean),
+                "rest": _feature_value(r, e.feature, e.rest_mean), "d": fmt.signed(e.effect, 2)}
+               for e in ex.distinguishing.get(seg_id, ())]
+    value = None
+    if r.targeting:
+        v = next(x for x in r.targeting.segments if x.segment == seg_id)
+        value = {"rate": fmt.percent(v.latest.rate, 1), "cost": fmt.money(v.cost, r.currency, 2),
+                 "revenue": fmt.money(v.revenue, r.currency, 2),
+                 "profit": fmt.money(v.profit_per_contact, r.currency, 2),
+                 "range": f"{fmt.money(v.profit_low, r.currency, 2)} to {fmt.money(v.profit_high, r.currency, 2)}",
+                 "answers": fmt.number(v.expected_answers, 0), "total": fmt.money(v.expected_profit, r.currency),
+                 "target": v.target, "break_even": fmt.percent(r.targeting.break_even_rate, 1)}
     prev_p = r.segments[seg_id - 2] if seg_id > 1 else None
     next_p = r.segments[seg_id] if seg_id < len(r.segments) else None
     return {
@@ -136,6 +152,11 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < UNSTABLE,
         "unassigned": p.unassigned,
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
+        "description": persona.description, "notes": persona.notes, "generated_name": persona.generated_name,
+        "overridden": persona.overridden, "recommendation": recommendation, "plan": list(rec.plan),
+        "contact": {True: "yes", False: "no", None: ""}[rec.contact],
+        "rules": rules, "effects": effects, "accuracy": fmt.percent(ex.accuracy), "overlap": ex.overlap,
+        "depth": str(ex.depth), "value": value,
         "chart_effects": chart(figures.segment_effects(r, seg_id), f"chart-effects-{seg_id}",
                                          f"Bar chart of how segment {seg_id} differs from the average customer")
         if p.public else "",
@@ -150,14 +171,34 @@ def campaigns(r: Results, chart: Chart) -> dict:
     for c in r.campaigns:
         rows.append({
             "name": c.name, "column": c.column, "overall": fmt.percent(c.overall.rate, 1),
-            "contacted": fmt.integer(c.overall.contacted), "p_value": fmt.p_value(c.p_value),
+            "contacted": fmt.integer(c.overall.contacted), "p_value": fmt.p_value(c.p_value), "test": c.test or "–",
             "cells": [f"{fmt.percent(x.rate, 1)} ({fmt.ratio(x.lift)})" for x in c.by_segment],
         })
+    t = r.targeting
+    target = None
+    if t:
+        target = {
+            "cost_source": t.cost_source, "revenue_source": t.revenue_source,
+            "break_even": fmt.percent(t.break_even_rate, 1),
+            "rows": [{"name": f"{v.segment}. {r.segments[v.segment - 1].name}", "customers": fmt.integer(v.customers),
+                      "rate": fmt.percent(v.latest.rate, 1),
+                      "interval": f"{fmt.percent(v.latest.low, 1)} – {fmt.percent(v.latest.high, 1)}",
+                      "history": fmt.percent(v.history_rate, 1),
+                      "profit": fmt.money(v.profit_per_contact, r.currency, 2),
+                      "history_profit": fmt.money(v.profit_per_contact_history, r.currency, 2),
+                      "answers": fmt.number(v.expected_answers, 0), "total": fmt.money(v.expected_profit, r.currency),
+                      "target": "yes" if v.target else "no"} for v in t.segments],
+            "everyone": [fmt.integer(t.everyone[0]), fmt.number(t.everyone[1], 0), fmt.money(t.everyone[2], r.currency)],
+            "targeted": [fmt.integer(t.targeted[0]), fmt.number(t.targeted[1], 0), fmt.money(t.targeted[2], r.currency)],
+            "none": t.targeted[0] == 0,
+        }
     return {
         "title": "Campaigns", "has_campaigns": bool(r.campaigns), "segments": segs, "rows": rows,
-        "latest": r.campaigns[-1].name if r.campaigns else "",
+        "latest": r.campaigns[-1].name if r.campaigns else "", "targeting": target,
         "chart": chart(figures.campaign_rates(r), "chart-campaigns", "Bar chart of answer rates by campaign and segment")
         if r.campaigns else "",
+        "chart_heatmap": chart(figures.campaign_heatmap(r), "chart-campaign-heatmap",
+                               "Heatmap of answer rates by segment and campaign") if r.campaigns else "",
     }
 
 

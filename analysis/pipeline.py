@@ -11,13 +11,17 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .campaigns import campaign_results
+from .campaigns import Targeting, campaign_results, targeting
 from .cleaning import clean
 from .clustering import finalize, label_map
 from .config import Config, config_to_dict
+from .errors import UserError
+from .explain import explain
 from .features import build_features
 from .loading import load_customers
-from .profiles import ACTION_RULES, NAMING_RULE, build_profiles
+from .personas import (NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides,
+                       overrides_template)
+from .profiles import build_profiles
 from .results import Evidence, Manifest, Results
 from .selection import mix_evidence, search
 
@@ -73,10 +77,25 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     progress(f"profiling {segments.k} segments")
     c = cfg.columns
     cat_cols = [x for x in [c.gender, c.loyalty_card] + c.categorical if x]
-    latest = data.customers[list(c.campaigns.values())[-1]] if c.campaigns else None
-    profiles = build_profiles(feats, labels, data.customers[cat_cols], cfg.report.min_segment_size, latest,
+    profiles = build_profiles(feats, labels, data.customers[cat_cols], cfg.report.min_segment_size,
                               stability, segments.unassigned)
-    camps = campaign_results(data.customers[list(c.campaigns.values())], dict(c.campaigns), labels) if c.campaigns else ()
+    answers = data.customers[list(c.campaigns.values())]
+    camps = campaign_results(answers, dict(c.campaigns), labels, cfg.seed) if c.campaigns else ()
+    latest = camps[-1] if camps else None
+    target = _targeting(cfg, data, answers, labels) if c.campaigns else None
+    progress("explaining segments with a surrogate tree")
+    explanation = explain(feats.table, labels, feats.clustering, {d.name: (d.label, d.kind) for d in feats.docs},
+                          cfg.report.currency, cfg.seed)
+    context = Context(
+        labels={d.name: d.label for d in feats.docs}, kinds={d.name: d.kind for d in feats.docs},
+        clustering=feats.clustering, currency=cfg.report.currency,
+        latest_rate={i + 1: r.rate for i, r in enumerate(latest.by_segment)} if latest else {},
+        overall_latest_rate=latest.overall.rate if latest else None, latest_name=latest.name if latest else None,
+        profit_per_contact={v.segment: v.profit_per_contact for v in target.segments} if target else {},
+        break_even_rate=target.break_even_rate if target else None,
+    )
+    overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None
+    profiles, personas, matches = build_personas(profiles, feats, context, overrides)
 
     names = {p.id: p.name for p in profiles}
     assignments = _assignments(data, labels, names)
@@ -93,11 +112,28 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         cleaning=data.log, features=feats.docs, clustering_features=feats.clustering,
         model_selection=found.candidates, chosen=found.choice, evidence=evidence, segments=profiles,
         map=segments.map,
-        campaigns=camps, naming_rule=NAMING_RULE, action_rules=ACTION_RULES,
+        campaigns=camps, targeting=target, explanation=explanation, personas=personas, overrides=matches,
+        naming_rule=NAMING_RULE,
+        action_rules=RECOMMENDATION_RULES,
         min_segment_size=cfg.report.min_segment_size, manifest=manifest,
     )
     customers = feats.table.assign(segment=labels)
     return Run(results, assignments, customers)
+
+
+def _targeting(cfg: Config, data, answers: pd.DataFrame, labels: np.ndarray) -> Targeting | None:
+    """Who to target next, when a cost per contact and a revenue per answer are known."""
+    c, e = cfg.columns, cfg.economics
+    cost = data.customers[c.contact_cost] if c.contact_cost else e.contact_cost
+    revenue = data.customers[c.revenue_per_answer] if c.revenue_per_answer else e.revenue_per_answer
+    if cost is None or revenue is None:
+        return None
+    cost_src = f"column {c.contact_cost}" if c.contact_cost else "economics.contact_cost in the config"
+    rev_src = f"column {c.revenue_per_answer}" if c.revenue_per_answer else "economics.revenue_per_answer in the config"
+    try:
+        return targeting(answers, dict(c.campaigns), labels, cost, revenue, cost_src, rev_src)
+    except ValueError as err:
+        raise UserError(f"{cfg.customers_path}: {err}") from None
 
 
 def _assignments(data, labels: np.ndarray, names: dict[int, str]) -> pd.DataFrame:
@@ -118,3 +154,4 @@ def write_exports(run: Run, exports: Path) -> None:
     (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
     run.assignments.to_csv(exports / "assignments.csv", index=False)
     run.customers.round(6).to_csv(exports / "customers_features.csv", index=True)
+    (exports / "personas.yml").write_text(overrides_template(run.results.personas), encoding="utf-8")

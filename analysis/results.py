@@ -9,10 +9,12 @@ from datetime import date
 
 import numpy as np
 
-from .campaigns import CampaignResult
+from .campaigns import CampaignResult, Targeting
 from .cleaning import LogEntry
 from .clustering import SegmentMap
+from .explain import Explanation
 from .features import FeatureDoc
+from .personas import OverrideMatch, Persona
 from .profiles import Profile
 from .selection import Candidate, Choice, MixEvidence
 
@@ -56,6 +58,10 @@ class Results:
     segments: tuple[Profile, ...]
     map: SegmentMap
     campaigns: tuple[CampaignResult, ...]
+    targeting: Targeting | None  # who to target next, when contact cost and revenue are known
+    explanation: Explanation  # surrogate tree rules and distinguishing features
+    personas: tuple[Persona, ...]  # one per segment, in segment order
+    overrides: tuple[OverrideMatch, ...]
     naming_rule: str
     action_rules: str
     min_segment_size: int

@@ -1,0 +1,260 @@
+"""Why a customer is in a segment: a shallow decision tree fitted to the segment labels, read out as
+rules a marketer can check ("Income above $69,000 and children at home at most 0.5"), and the
+features on which each segment differs most from the rest of the customers (Cohen's d).
+
+The tree is a surrogate: it imitates the clustering, it is not the clustering. Its accuracy on
+customers it did not see says how far the rules can be trusted; below OVERLAP_BELOW the segments
+overlap and no short list of thresholds describes them, which the page must say plainly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.tree import DecisionTreeClassifier
+
+from .formatters import by_kind
+
+HOLDOUT = 0.25  # share of customers kept aside to measure the tree's accuracy
+DEPTH_TOLERANCE = 0.02  # a shallower tree this close to the best accuracy reads better, so it wins
+MAX_ROWS = 200_000  # above this the trees are fitted on a stratified sample: cost stays linear
+OVERLAP_BELOW = 0.8
+TOP_EFFECTS = 5
+TIME_UNITS = ("years", "months", "days")
+
+
+@dataclass(frozen=True)
+class Rule:
+    segment: int  # 1..k
+    conditions: tuple[str, ...]  # readable tests, one per feature, thresholds formatted by kind
+    customers: int  # customers reaching this leaf
+    precision: float  # share of them that are in `segment`
+    recall: float  # share of the segment's customers this rule covers
+
+
+@dataclass(frozen=True)
+class Effect:
+    feature: str
+    label: str
+    segment_mean: float
+    rest_mean: float
+    effect: float  # Cohen's d: (segment mean - rest mean) / pooled sd; 0 when sd is 0
+
+
+@dataclass(frozen=True)
+class Explanation:
+    depth: int  # levels of the final tree (at most the chosen maximum depth)
+    accuracy: float  # agreement with the real labels on held-out customers
+    train_accuracy: float  # the same on the customers the tree was fitted on
+    rules: tuple[Rule, ...]  # by segment, then by customers covered, largest first
+    distinguishing: dict[int, tuple[Effect, ...]]  # segment -> largest |d| first
+    overlap: bool  # accuracy < OVERLAP_BELOW: the page must say that segments overlap
+
+
+def explain(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], docs: dict[str, tuple[str, str]],
+            currency: str = "$", seed: int = 0, max_depth: int = 4) -> Explanation:
+    """Rules and distinguishing features for `labels` (1..k, aligned with the rows of `table`).
+
+    `docs` maps feature name -> (label, kind); thresholds are fitted on the unscaled values so that
+    they read in the customers' own units.
+    """
+    x, y = _validate(table, labels, features, docs, max_depth)
+    rng = np.random.default_rng(seed)
+    fit_rows = _stratified(y, MAX_ROWS, rng) if len(y) > MAX_ROWS else np.arange(len(y))
+    xs, ys = x[fit_rows], y[fit_rows]
+    test = np.zeros(len(ys), dtype=bool)
+    test[_stratified(ys, round(HOLDOUT * len(ys)), rng)] = True
+    if not test.any() or test.all():
+        raise ValueError(f"{len(y)} customers are too few to hold out {HOLDOUT:.0%} of them and fit on the rest")
+    leaf = max(10, math.ceil(0.01 * len(ys)))
+
+    def tree(depth: int) -> DecisionTreeClassifier:
+        return DecisionTreeClassifier(max_depth=depth, min_samples_leaf=leaf, random_state=seed)
+
+    scores = {}
+    for depth in range(2, max_depth + 1):
+        t = tree(depth).fit(xs[~test], ys[~test])
+        scores[depth] = (float((t.predict(xs[test]) == ys[test]).mean()),
+                         float((t.predict(xs[~test]) == ys[~test]).mean()))
+    best = max(acc for acc, _ in scores.values())
+    chosen = min(d for d, (acc, _) in scores.items() if acc >= best - DEPTH_TOLERANCE)
+    final = tree(chosen).fit(xs, ys)
+    accuracy, train_accuracy = scores[chosen]
+    return Explanation(
+        depth=int(final.get_depth()), accuracy=accuracy, train_accuracy=train_accuracy,
+        rules=_rules(final, x, y, features, docs, currency),
+        distinguishing=_distinguishing(x, y, features, docs),
+        overlap=accuracy < OVERLAP_BELOW,
+    )
+
+
+def cohens_d(segment: np.ndarray, rest: np.ndarray) -> float:
+    """(mean of segment - mean of rest) / pooled standard deviation (n - 1 weighting); 0 when that sd is 0."""
+    n1, n2 = len(segment), len(rest)
+    if n1 == 0 or n2 == 0 or n1 + n2 <= 2:
+        return 0.0
+    m1, m2 = float(np.mean(segment)), float(np.mean(rest))
+    # Sums of squares rather than variances: a segment of one customer has no ddof=1 variance.
+    ss = float(((segment - m1) ** 2).sum() + ((rest - m2) ** 2).sum())
+    sd = math.sqrt(ss / (n1 + n2 - 2))
+    # A constant column leaves rounding dust in sd; dividing by it would invent a huge effect.
+    if sd <= 1e-12 * (1.0 + abs(m1) + abs(m2)):
+        return 0.0
+    return (m1 - m2) / sd
+
+
+def condition(label: str, kind: str, low: float | None, high: float | None, currency: str = "$") -> str:
+    """One feature's tests on a path, merged: low < x <= high (either bound may be None)."""
+    if kind == "flag" and (low is None) != (high is None):
+        bound = low if high is None else high
+        if 0 <= bound < 1:  # a 0/1 column split between its two values
+            return f"{label}: {'yes' if high is None else 'no'}"
+    lo = None if low is None else _threshold(low, kind, currency)
+    hi = None if high is None else _threshold(high, kind, currency)
+    if lo is not None and hi is not None:
+        # Rounding for display can make the two ends read the same.
+        return f"{label} about {lo}" if lo == hi else f"{label} from {lo} to {hi}"
+    if lo is not None:
+        return f"{label} above {lo}"
+    if hi is not None:
+        return f"{label} at most {hi}"
+    return label
+
+
+def _threshold(t: float, kind: str, currency: str) -> str:
+    # Whole units are floored: for whole-number data "x <= 45.5" is exactly "at most 45 years" and
+    # "x > 45.5" exactly "above 45 years"; rounding half to even would say 46 and be off by one.
+    return by_kind(math.floor(t) if kind in TIME_UNITS else t, kind, currency)
+
+
+def _validate(table, labels, features, docs, max_depth) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    features = tuple(features)
+    if not features:
+        raise ValueError("features is empty: name at least one column of the table to explain the segments with")
+    twice = sorted({f for f in features if features.count(f) > 1})
+    if twice:
+        raise ValueError(f"features names {twice[0]!r} more than once")
+    missing = [f for f in features if f not in table.columns]
+    if missing:
+        raise ValueError(f"feature {missing[0]!r} is not a column of the table; columns: {', '.join(map(str, table.columns))}")
+    undocumented = [f for f in features if f not in docs]
+    if undocumented:
+        raise ValueError(f"feature {undocumented[0]!r} has no (label, kind) in docs")
+    if not isinstance(max_depth, (int, np.integer)) or max_depth < 2:
+        raise ValueError(f"max_depth={max_depth!r} should be an integer >= 2")
+    y = np.asarray(labels)
+    if y.ndim != 1 or len(y) != len(table):
+        raise ValueError(f"labels has shape {y.shape}; expected one label per table row ({len(table)} rows)")
+    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)):
+        raise ValueError(f"labels must be segment numbers 1..k, got dtype {y.dtype}")
+    if np.issubdtype(y.dtype, np.floating):
+        bad = ~np.isfinite(y) | (y != np.round(y))
+        if bad.any():
+            raise ValueError(f"labels must be whole segment numbers; row {int(np.argmax(bad))} has {float(y[bad][0])}")
+    y = y.astype(np.int64)
+    if len(y) and y.min() < 1:
+        raise ValueError(f"labels must be segment numbers 1..k; found {int(y.min())}")
+    present = np.unique(y)
+    if len(present) < 2:
+        raise ValueError(f"need at least 2 segments to explain, found {len(present)} ({', '.join(map(str, present))})")
+    cols = []
+    for f in features:
+        try:
+            v = table[f].to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"feature {f!r} is not numeric (dtype {table[f].dtype}): {e}") from None
+        bad = ~np.isfinite(v)
+        if bad.any():
+            raise ValueError(f"feature {f!r} has {int(bad.sum())} missing or infinite values (first at row "
+                             f"{int(np.argmax(bad))}); the tree needs a number for every customer")
+        cols.append(v)
+    return np.column_stack(cols), y
+
+
+def _stratified(y: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted row numbers of a random sample of `size` rows with each segment's share kept
+    (largest remainders), so that small segments are neither lost nor over-sampled."""
+    classes, counts = np.unique(y, return_counts=True)
+    quota = counts * size / len(y)
+    take = np.floor(quota).astype(int)
+    rest = size - int(take.sum())
+    # Ties in the remainders go to the smaller segment number: deterministic.
+    order = sorted(range(len(classes)), key=lambda i: (-(quota[i] - take[i]), classes[i]))
+    for i in order[:rest]:
+        take[i] += 1
+    rows = [rng.permutation(np.flatnonzero(y == c))[:n] for c, n in zip(classes, take)]
+    return np.sort(np.concatenate(rows))
+
+
+def _paths(tree: DecisionTreeClassifier) -> dict[int, list[tuple[int, bool, float]]]:
+    """Leaf node -> the tests on the way to it: (feature column, went right i.e. x > t, threshold)."""
+    t = tree.tree_
+    out, stack = {}, [(0, [])]
+    while stack:
+        node, tests = stack.pop()
+        left, right = t.children_left[node], t.children_right[node]
+        if left == right:  # a leaf
+            out[node] = tests
+            continue
+        f, thr = int(t.feature[node]), float(t.threshold[node])
+        stack.append((right, tests + [(f, True, thr)]))
+        stack.append((left, tests + [(f, False, thr)]))
+    return out
+
+
+def _conditions(tests, features, docs, currency) -> tuple[str, ...]:
+    bounds: dict[int, list] = {}  # feature column -> [low, high], in order of first test (root first)
+    for f, right, thr in tests:
+        b = bounds.setdefault(f, [None, None])
+        if right:
+            b[0] = thr if b[0] is None else max(b[0], thr)
+        else:
+            b[1] = thr if b[1] is None else min(b[1], thr)
+    return tuple(condition(*docs[features[f]], low, high, currency) for f, (low, high) in bounds.items())
+
+
+def _rules(tree, x, y, features, docs, currency) -> tuple[Rule, ...]:
+    # Counts over every customer, not only the fitted sample: the page reports real numbers.
+    leaves = tree.apply(x)
+    segments = np.unique(y)
+    paths = _paths(tree)
+    nodes = np.array(sorted(paths))
+    node_pos = np.searchsorted(nodes, leaves)
+    seg_pos = np.searchsorted(segments, y)
+    counts = np.zeros((len(nodes), len(segments)), dtype=np.int64)
+    np.add.at(counts, (node_pos, seg_pos), 1)
+    sizes, totals = counts.sum(axis=1), counts.sum(axis=0)
+    majority = counts.argmax(axis=1)  # ties: the smaller segment number
+
+    def rule(i: int, j: int) -> Rule:
+        return Rule(segment=int(segments[j]), conditions=_conditions(paths[int(nodes[i])], features, docs, currency),
+                    customers=int(sizes[i]), precision=float(counts[i, j] / sizes[i]),
+                    recall=float(counts[i, j] / totals[j]))
+
+    out = []
+    for j in range(len(segments)):
+        claimed = [i for i in range(len(nodes)) if majority[i] == j and sizes[i] > 0]
+        if not claimed:
+            # No leaf has this segment as its majority: show where most of its customers end up,
+            # and let the low precision tell the reader that the rule does not single them out.
+            claimed = [max(range(len(nodes)), key=lambda i: (counts[i, j], counts[i, j] / max(sizes[i], 1), -i))]
+        claimed.sort(key=lambda i: (-sizes[i], -counts[i, j] / sizes[i], i))
+        out.extend(rule(i, j) for i in claimed)
+    return tuple(out)
+
+
+def _distinguishing(x, y, features, docs) -> dict[int, tuple[Effect, ...]]:
+    out = {}
+    for s in np.unique(y):
+        mask = y == s
+        seg, rest = x[mask], x[~mask]
+        effects = [Effect(feature=f, label=docs[f][0], segment_mean=float(seg[:, c].mean()),
+                          rest_mean=float(rest[:, c].mean()), effect=cohens_d(seg[:, c], rest[:, c]))
+                   for c, f in enumerate(features)]
+        effects.sort(key=lambda e: (-abs(e.effect), e.feature))
+        out[int(s)] = tuple(effects[:TOP_EFFECTS])
+    return out

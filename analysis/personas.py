@@ -1,0 +1,429 @@
+"""Buyer personas: a name and a description made from each segment's numbers, recommendations
+derived by stated rules, and an analyst's overrides that follow a segment across re-runs.
+
+Overrides are matched to segments by profile (the segment means of the clustering features), not
+by number, so a renamed segment keeps its name when a re-run numbers it differently.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+from scipy.optimize import linear_sum_assignment
+
+from . import formatters as fmt
+from .errors import UserError
+from .features import FeatureSet
+from .profiles import Profile
+
+THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
+MATCH_DISTANCE = 0.75  # an override applies to a segment whose profile is this close (sd units, RMS)
+
+# Words for a segment well above (+) or below (-) the average customer on a scale feature.
+ADJECTIVES = {
+    "income": ("Affluent", "Budget"),
+    "total_spend": ("High-spending", "Low-spending"),
+    "age": ("Older", "Younger"),
+    "tenure_months": ("Long-standing", "Newer"),
+    "recency_days": ("Lapsing", "Recently active"),
+    "purchases": ("Frequent", "Occasional"),
+    "avg_purchase": ("Big-basket", "Small-basket"),
+    "deal_share": ("Deal-seeking", "Full-price"),
+    "children": ("", "Child-free"),
+    "web_visits": ("Web-browsing", "Rarely online"),
+}
+CHANNEL_PHRASES = {"web": "buying online", "online": "buying online", "internet": "buying online",
+                   "catalog": "buying by catalog", "catalogue": "buying by catalogue", "store": "buying in store",
+                   "shop": "buying in store", "phone": "buying by phone", "app": "buying in the app"}
+UNASSIGNED_NAME = "Unassigned: in no dense group"
+
+NAMING_RULE = (
+    f"A persona's name is made from the segment's numbers: up to two adjectives for the scale features on "
+    f"which it differs most from the average customer (at least {THRESHOLD} standard deviations: income, "
+    "spend, age, tenure, recency, frequency, basket value, deal share), a noun for the product category whose "
+    "share of spend is most above average ('wine lovers'; 'families' or 'bargain hunters' when children or "
+    "deals stand out instead; 'customers' when nothing does), and the sales channel most above average "
+    "('buying by catalog'). Names are unique: a clash takes the next adjectives."
+)
+RECOMMENDATION_RULES = (
+    "Channel: the channel with the largest share of the segment's purchases. Offer: the first that applies of "
+    "premium (revenue share at least 1.5 times the customer share), discount or bundle (deal share "
+    f"{THRESHOLD} sd above average), win-back (days since last purchase {THRESHOLD} sd above average), "
+    "low-cost entry offer (revenue share at most half the customer share), otherwise cross-sell. Product focus: "
+    "lead with the category that takes the largest share of the segment's spend; cross-sell the one most below "
+    "the average share. Timing: now for lapsing segments, early in the relationship for newer customers "
+    f"(tenure {THRESHOLD} sd below average), with the next campaign for segments that answer campaigns at least "
+    "1.3 times as often as average, otherwise in the regular cycle. Contact is advised only where the expected "
+    "profit per contact is positive."
+)
+
+
+# ---------------------------------------------------------------- names
+
+def _singular(words: str) -> str:
+    """'Wines' -> 'wine', 'Meat products' -> 'meat product' (the word before 'lovers')."""
+    w = words.lower()
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+
+
+def _part(label: str) -> str:
+    """'Share of spend: Wines' -> 'Wines'."""
+    return label.split(": ", 1)[1] if ": " in label else label
+
+
+def _adjective(feature: str, label: str, effect: float) -> str:
+    if feature.startswith(("share_", "channel_")) or abs(effect) < THRESHOLD:
+        return ""
+    if feature in ("deal_share", "web_visits") and effect > 0:
+        return ""  # these become nouns or channels
+    plain = re.sub(r"\s*\([^)]*\)", "", label).strip().lower()  # 'Spending Score (1-100)' -> 'spending score'
+    hi, lo = ADJECTIVES.get(feature, (f"High {plain}", f"Low {plain}"))
+    return hi if effect > 0 else lo
+
+
+def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 0) -> str:
+    """A name from standardised differences; `skip` passes over the strongest adjectives to break ties."""
+    ranked = sorted(effects.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+    adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
+    shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD]
+    channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD]
+    if shares:
+        noun = f"{_singular(_part(labels[max(shares)[1]]))} lovers"
+        if effects.get("children", 0) >= THRESHOLD:
+            noun += " with children"
+    elif effects.get("children", 0) >= THRESHOLD:
+        noun = "families"
+    elif effects.get("deal_share", 0) >= THRESHOLD:
+        noun = "bargain hunters"
+    else:
+        noun = "customers"
+    tail = ""
+    if channels:
+        ch = _part(labels[max(channels)[1]])
+        tail = " " + CHANNEL_PHRASES.get(ch.lower(), f"buying through {ch.lower()}")
+    if not adjs:
+        head = "Typical customers" if noun == "customers" else noun[0].upper() + noun[1:]
+        return head + tail
+    return ", ".join([adjs[0]] + [a.lower() for a in adjs[1:]]) + f" {noun}{tail}"
+
+
+def unique_names(effects: list[dict[str, float]], labels: dict[str, str]) -> list[str]:
+    names: list[str] = []
+    for i, eff in enumerate(effects):
+        name, skip = name_segment(eff, labels), 1
+        while name in names and skip < 4:
+            name, skip = name_segment(eff, labels, skip), skip + 1
+        if name in names:
+            name = f"{name} ({i + 1})"
+        names.append(name)
+    return names
+
+
+# ---------------------------------------------------------------- personas
+
+@dataclass(frozen=True)
+class Recommendation:
+    channel: str
+    channel_why: str
+    offer: str
+    offer_why: str
+    product_focus: str
+    product_why: str
+    timing: str
+    timing_why: str
+    contact: bool | None  # expected profit per contact is positive (None without campaign economics)
+    plan: tuple[str, ...]  # campaign design, KPIs to track, when to review
+
+
+@dataclass(frozen=True)
+class Persona:
+    segment: int
+    name: str
+    generated_name: str
+    description: str
+    traits: tuple[str, ...]  # the strongest differences, with numbers against the average customer
+    notes: str  # the analyst's, from the overrides file
+    overridden: bool
+    recommendation: Recommendation
+    fingerprint: dict[str, float]  # segment means of the clustering features, to recognise it later
+
+
+@dataclass(frozen=True)
+class OverrideMatch:
+    entry: int  # position in the overrides file, from 1
+    name: str | None
+    segment: int | None  # None: no segment was close enough
+    distance: float | None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What personas are made from besides the profiles (plain numbers from other stages)."""
+
+    labels: dict[str, str]  # feature -> label
+    kinds: dict[str, str]  # feature -> kind
+    clustering: tuple[str, ...]
+    currency: str
+    latest_rate: dict[int, float | None]  # segment -> answer rate to the latest campaign
+    overall_latest_rate: float | None
+    latest_name: str | None
+    profit_per_contact: dict[int, float]  # segment -> expected profit of contacting one customer
+    break_even_rate: float | None
+
+
+def _value(c: Context, feature: str, x: float) -> str:
+    return fmt.by_kind(x, c.kinds[feature], c.currency)
+
+
+def trait_text(c: Context, p: Profile, feature: str) -> str:
+    s = p.stat(feature)
+    word = "above" if s.effect > 0 else "below"
+    return (f"{c.labels[feature]}: {_value(c, feature, s.mean)} against {_value(c, feature, s.overall_mean)} "
+            f"on average ({abs(s.effect):.1f} sd {word})")
+
+
+def _top(p: Profile, prefix: str) -> tuple[str, float] | None:
+    stats = [s for s in p.stats if s.feature.startswith(prefix)]
+    if not stats:
+        return None
+    best = max(stats, key=lambda s: (s.mean, s.feature))
+    return best.feature, best.mean
+
+
+def _describe(c: Context, p: Profile) -> str:
+    value = f", bringing {fmt.percent(p.share_value)} of revenue" if p.share_value is not None else ""
+    parts = [f"{fmt.integer(p.size)} customers ({fmt.percent(p.share_customers)} of all){value}."]
+    strong = [f for f in p.traits if abs(p.stat(f).effect) >= THRESHOLD][:3]
+    if strong:
+        phrases = []
+        for f in strong:
+            s = p.stat(f)
+            phrases.append(f"{_compare(f, c.labels[f], c.kinds[f], s.effect > 0)} "
+                           f"({_value(c, f, s.mean)} against {_value(c, f, s.overall_mean)})")
+        parts.append("Compared with the average customer they show " + _join(phrases) + ".")
+    else:
+        parts.append("They sit close to the average customer on every feature.")
+    cat, ch = _top(p, "share_"), _top(p, "channel_")
+    if cat:
+        parts.append(f"They put {fmt.percent(cat[1])} of their spend on {_part(c.labels[cat[0]]).lower()}")
+        if ch:
+            parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
+                         f"{_part(c.labels[ch[0]]).lower()} channel"
+        parts[-1] += "."
+    rate = c.latest_rate.get(p.id)
+    if rate is not None and c.overall_latest_rate is not None:
+        which = "the latest campaign" + ("" if (c.latest_name or "").lower() in ("", "latest campaign")
+                                         else f" ({c.latest_name})")
+        parts.append(f"{fmt.percent(rate)} of them answered {which}, against {fmt.percent(c.overall_latest_rate)} "
+                     "of all customers.")
+    return " ".join(parts)
+
+
+def _compare(feature: str, label: str, kind: str, above: bool) -> str:
+    """'a larger share of spend on wines', 'higher income', 'more purchases'."""
+    if feature.startswith("share_"):
+        return f"a {'larger' if above else 'smaller'} share of spend on {_part(label).lower()}"
+    if feature.startswith("channel_"):
+        return f"a {'larger' if above else 'smaller'} share of purchases through {_part(label).lower()}"
+    if kind == "count":
+        return f"{'more' if above else 'fewer'} {label.lower()}"
+    return f"{'higher' if above else 'lower'} {label.lower()}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _effect(p: Profile, feature: str) -> float:
+    return p.stat(feature).effect if any(s.feature == feature for s in p.stats) else 0.0
+
+
+def recommend(c: Context, p: Profile) -> Recommendation:
+    ratio = p.share_value / p.share_customers if p.share_value is not None and p.share_customers else None
+    ch = _top(p, "channel_")
+    channel = _part(c.labels[ch[0]]) if ch else "Your usual channel"
+    channel_why = (f"{fmt.percent(ch[1])} of their purchases go through it" if ch
+                   else "the input has no purchases per channel")
+    if ch and _effect(p, "web_visits") >= THRESHOLD:
+        channel_why += "; they also visit the web site more than most, so add e-mail and web retargeting"
+    if p.unassigned:
+        offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
+    elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
+        offer, offer_why = "Premium: loyalty rewards and early access", \
+            f"{fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers; no discount needed"
+    elif _effect(p, "deal_share") >= THRESHOLD:
+        offer, offer_why = "Discount or bundle", "they buy on deal much more than the average customer"
+    elif _effect(p, "recency_days") >= THRESHOLD:
+        offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most"
+    elif ratio is not None and ratio <= 0.5:
+        offer, offer_why = "Low-cost entry offer", \
+            f"{fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers"
+    else:
+        offer, offer_why = "Cross-sell offer", "they spend near the average; grow the categories they buy less"
+    cat = _top(p, "share_")
+    below = sorted([s for s in p.stats if s.feature.startswith("share_")], key=lambda s: (s.effect, s.feature))
+    if cat:
+        product = _part(c.labels[cat[0]])
+        product_why = f"{fmt.percent(cat[1])} of their spend"
+        if below and below[0].effect < 0 and below[0].feature != cat[0]:
+            product_why += (f"; cross-sell {_part(c.labels[below[0].feature]).lower()} "
+                            f"({fmt.percent(below[0].mean)} of their spend against {fmt.percent(below[0].overall_mean)})")
+    else:
+        product, product_why = "Best sellers", "the input has no spend per category"
+    rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
+    if _effect(p, "recency_days") >= THRESHOLD:
+        s = p.stat("recency_days")
+        timing, timing_why = "Now", f"{fmt.number(s.mean, 0)} days since their last purchase against {fmt.number(s.overall_mean, 0)}"
+    elif _effect(p, "tenure_months") <= -THRESHOLD:
+        s = p.stat("tenure_months")
+        timing, timing_why = "Early in the relationship", f"newer customers ({fmt.number(s.mean, 0)} months against {fmt.number(s.overall_mean, 0)}): an onboarding series"
+    elif rate is not None and overall and rate / overall >= 1.3:
+        timing, timing_why = "With the next campaign", f"{fmt.percent(rate)} answered the latest one against {fmt.percent(overall)}"
+    else:
+        timing, timing_why = "Regular cycle", "nothing calls for earlier contact"
+    profit = c.profit_per_contact.get(p.id)
+    contact = None if profit is None else profit > 0
+    design = f"{offer} on {product.lower()} through the {channel.lower()} channel to the {fmt.integer(p.size)} customers of this segment"
+    if contact is False:
+        design = (f"Do not contact in a paid campaign: expected profit per contact {fmt.money(profit, c.currency, 2)}. "
+                  f"Reach them only through free channels with: {design[0].lower() + design[1:]}")
+    elif contact:
+        design += f" (expected profit {fmt.money(profit, c.currency, 2)} per contact)"
+    kpis = [f"answer rate (latest {fmt.percent(rate)}" + (f"; break-even {fmt.percent(c.break_even_rate, 1)})"
+                                                         if c.break_even_rate is not None else ")")] if rate is not None else []
+    if any(s.feature == "total_spend" for s in p.stats):
+        kpis.append(f"average spend per customer (now {fmt.money(p.stat('total_spend').mean, c.currency)})")
+    if ch:
+        kpis.append(f"share of purchases through {channel.lower()} (now {fmt.percent(ch[1])})")
+    plan = (
+        f"Campaign: {design}.",
+        "Track: " + (", ".join(kpis) if kpis else "answers and spend of the contacted customers") + ".",
+        "Review: compare with a random hold-out group of the segment when the campaign closes, and re-run the "
+        "segmentation each quarter to see customers move between segments.",
+    )
+    return Recommendation(channel, channel_why, offer, offer_why, product, product_why, timing, timing_why,
+                          contact, plan)
+
+
+def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
+    """Short steps for cards and pages; the first is the recommended next step."""
+    out = [f"{r.offer} on {r.product_focus.lower()} through the {r.channel.lower()} channel ({r.timing.lower()})."]
+    if r.contact is False:
+        out[0] = f"Keep to free channels: {out[0][0].lower() + out[0][1:]}"
+    rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
+    if rate is not None and overall:
+        if rate / overall >= 1.3:
+            out.append(f"Include in the next campaign: {fmt.percent(rate)} answered the latest one against "
+                       f"{fmt.percent(overall)} overall.")
+        elif rate / overall <= 0.7:
+            out.append(f"Contact less often: {fmt.percent(rate)} answered the latest campaign against "
+                       f"{fmt.percent(overall)} overall.")
+    if p.share_value is not None and p.share_customers:
+        out.append(f"Value: {fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers.")
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- overrides
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str | None = None
+    notes: str | None = None
+    segment: int | None = None  # as numbered in the run it was written from (for the reader only)
+    match: dict[str, float]
+
+
+class _Overrides(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    segments: list[_Entry]
+
+
+def load_overrides(path: Path) -> list[_Entry]:
+    if not path.is_file():
+        raise UserError(f"{path}: overrides file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _Overrides.model_validate(data or {"segments": []}).segments
+    except yaml.YAMLError:
+        raise UserError(f"{path}: not valid YAML") from None
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        what = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        raise UserError(f"{path}: {what} at '{where}'") from None
+
+
+def match_overrides(entries: list[_Entry], profiles: tuple[Profile, ...], clustering: tuple[str, ...],
+                    sd: dict[str, float]) -> tuple[OverrideMatch, ...]:
+    """Pair override entries with segments by profile distance (one entry per segment at most)."""
+    if not entries:
+        return ()
+    cost = np.full((len(entries), len(profiles)), np.inf)
+    for i, e in enumerate(entries):
+        feats = [f for f in clustering if f in e.match and sd.get(f, 0) > 0]
+        if not feats:
+            continue
+        for j, p in enumerate(profiles):
+            z = [(p.stat(f).mean - e.match[f]) / sd[f] for f in feats]
+            cost[i, j] = float(np.sqrt(np.mean(np.square(z))))
+    finite = np.where(np.isfinite(cost), cost, 1e9)
+    rows, cols = linear_sum_assignment(finite)
+    pairs = {int(r): int(c) for r, c in zip(rows, cols) if cost[r, c] <= MATCH_DISTANCE}
+    return tuple(
+        OverrideMatch(i + 1, e.name, profiles[pairs[i]].id if i in pairs else None,
+                      round(float(cost[i, pairs[i]]), 4) if i in pairs else None)
+        for i, e in enumerate(entries)
+    )
+
+
+def overrides_template(personas: tuple[Persona, ...]) -> str:
+    """exports/personas.yml: copy it, edit names and notes, and name it in report.overrides."""
+    lines = ["# Persona overrides: edit a name or add notes, then set report.overrides to this file's path.",
+             "# Each entry is matched to the segment whose profile (the means under `match`) is closest,",
+             "# so it still applies when a re-run numbers the segments differently.", "segments:"]
+    for p in personas:
+        lines.append(f"  - segment: {p.segment}")
+        lines.append(f"    name: {fmt.yaml_str(p.name)}")
+        lines.append(f"    notes: {fmt.yaml_str(p.notes)}")
+        lines.append("    match:")
+        lines += [f"      {f}: {v:.6g}" for f, v in p.fingerprint.items()]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- all together
+
+def build_personas(profiles: tuple[Profile, ...], features: FeatureSet, c: Context,
+                   overrides: list[_Entry] | None = None
+                   ) -> tuple[tuple[Profile, ...], tuple[Persona, ...], tuple[OverrideMatch, ...]]:
+    effects = [{f: p.stat(f).effect for f in c.clustering} for p in profiles]
+    generated = unique_names(effects, c.labels)
+    if profiles and profiles[-1].unassigned:
+        generated[-1] = UNASSIGNED_NAME
+    sd = features.table.std(ddof=0).to_dict()
+    matches = match_overrides(overrides or [], profiles, c.clustering, sd)
+    by_segment = {m.segment: (overrides or [])[m.entry - 1] for m in matches if m.segment is not None}
+    final = []
+    for p, gen in zip(profiles, generated):
+        e = by_segment.get(p.id)
+        final.append(e.name if e is not None and e.name else gen)
+    if len(set(final)) < len(final):
+        raise UserError("persona overrides give two segments the same name: " +
+                        ", ".join(sorted({n for n in final if final.count(n) > 1})))
+    out_profiles, personas = [], []
+    for p, gen, name in zip(profiles, generated, final):
+        e = by_segment.get(p.id)
+        named = dataclasses.replace(p, name=name)
+        rec = recommend(c, named)
+        personas.append(Persona(
+            segment=p.id, name=name, generated_name=gen, description=_describe(c, named),
+            traits=tuple(trait_text(c, named, f) for f in p.traits[:4]),
+            notes=(e.notes or "") if e is not None else "", overridden=e is not None,
+            recommendation=rec, fingerprint={f: round(p.stat(f).mean, 6) for f in c.clustering},
+        ))
+        out_profiles.append(dataclasses.replace(named, actions=actions(c, named, rec)))
+    return tuple(out_profiles), tuple(personas), matches
