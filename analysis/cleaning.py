@@ -233,6 +233,8 @@ def clean(table: Table, cfg: Config) -> CleanData:
         typed[c.birth_date] = parse_dates(raw[c.birth_date], c.birth_date_format, c.birth_date, path)
     for col in _category_columns(cfg):
         typed[col] = raw[col]
+    if c.previous_segment:  # an earlier label is compared as written: no merging of rare values
+        typed[c.previous_segment] = raw[c.previous_segment].where(~is_missing(raw[c.previous_segment]), "")
 
     ref = cfg.report.reference_date
     if ref is None and c.signup_date and typed[c.signup_date].notna().any():

@@ -52,6 +52,7 @@ class Columns(_Strict):
     revenue_per_answer: str | None = Field(None, description="revenue earned when the customer answers a campaign")
     numeric: list[str] = Field(default_factory=list, description="other numeric columns used as features as they are")
     categorical: list[str] = Field(default_factory=list, description="categorical demographics (profiled, not clustered)")
+    previous_segment: str | None = Field(None, description="an earlier segmentation's label, to compare with")
     ignore: list[str] = Field(default_factory=list, description="columns not used")
 
     def named(self) -> list[tuple[str, str]]:
@@ -133,9 +134,18 @@ class Config(_Strict):
     cleaning: Cleaning = Field(default_factory=Cleaning)
     segmentation: Segmentation = Field(default_factory=Segmentation)
     features: list[str] | None = Field(None, description="clustering features; default: all the columns support")
+    compare_with: str | None = Field(None, description="an earlier run's exports/assignments.csv, to compare with")
     report: Report = Field(default_factory=Report)
     seed: int = 42
     base_dir: Path = Field(Path("."), exclude=True)
+
+    @property
+    def compare_path(self) -> Path | None:
+        return None if self.compare_with is None else self._resolve(self.compare_with)
+
+    def _resolve(self, path: str) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else self.base_dir / p
 
     @property
     def overrides_path(self) -> Path | None:

@@ -236,3 +236,22 @@ def segment_effects(r: Results, segment: int) -> go.Figure:
     ))
     fig.update_xaxes(title="Standard deviations from the average customer", zeroline=True, zerolinecolor="#333")
     return _layout(fig, f"What sets segment {p.id} apart", max(360, 60 + 24 * len(feats)))
+
+
+def flows(r: Results) -> go.Figure:
+    """Sankey of customers moving from the earlier groups to the current segments."""
+    cmp = r.comparison
+    left = list(cmp.earlier)
+    right = [f"{s}. {_short(r.segments[s - 1].name)}" for s in cmp.current]
+    src, dst, val = [], [], []
+    for i, row in enumerate(cmp.counts):
+        for j, v in enumerate(row):
+            if v:
+                src.append(i)
+                dst.append(len(left) + j)
+                val.append(v)
+    fig = go.Figure(go.Sankey(
+        node=dict(label=[f"Earlier: {x}" for x in left] + right, pad=14,
+                  color=["#BBBBBB"] * len(left) + [colour(s) for s in cmp.current]),
+        link=dict(source=src, target=dst, value=val, color="rgba(27,79,114,0.25)")))
+    return _layout(fig, "Where the customers of each earlier group are now", max(380, 60 + 40 * max(len(left), len(right))))

@@ -257,6 +257,24 @@ def methodology(r: Results, chart: Chart) -> dict:
         "chart_map3d": chart(figures.segment_map_3d(r), "chart-map3d", "Three-dimensional scatter map of segments"),
         "versions": [{"name": k, "version": v} for k, v in r.manifest.versions.items()],
         "input_name": r.manifest.input_name, "input_sha256": r.manifest.input_sha256,
+        "surrogate": {"accuracy": fmt.percent(r.explanation.accuracy), "depth": str(r.explanation.depth),
+                      "overlap": r.explanation.overlap},
+        "comparison": _comparison(r, chart),
+        "overrides": [{"entry": str(m.entry), "name": m.name or "–",
+                       "segment": f"{m.segment}. {r.segments[m.segment - 1].name}" if m.segment else "no match",
+                       "distance": _num(m.distance, 2)} for m in r.overrides],
+    }
+
+
+def _comparison(r: Results, chart: Chart) -> dict | None:
+    cmp = r.comparison
+    if cmp is None:
+        return None
+    return {
+        "source": cmp.source, "shared": fmt.integer(cmp.shared), "ari": f"{cmp.ari:.2f}",
+        "current": [f"{s}. {r.segments[s - 1].name}" for s in cmp.current],
+        "rows": [{"earlier": e, "cells": [fmt.integer(v) for v in row]} for e, row in zip(cmp.earlier, cmp.counts)],
+        "chart": chart(figures.flows(r), "chart-flows", "Flow chart of customers from earlier groups to segments"),
     }
 
 

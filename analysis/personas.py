@@ -18,7 +18,6 @@ from scipy.optimize import linear_sum_assignment
 
 from . import formatters as fmt
 from .errors import UserError
-from .features import FeatureSet
 from .profiles import Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
@@ -397,14 +396,13 @@ def overrides_template(personas: tuple[Persona, ...]) -> str:
 
 # ---------------------------------------------------------------- all together
 
-def build_personas(profiles: tuple[Profile, ...], features: FeatureSet, c: Context,
+def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Context,
                    overrides: list[_Entry] | None = None
                    ) -> tuple[tuple[Profile, ...], tuple[Persona, ...], tuple[OverrideMatch, ...]]:
     effects = [{f: p.stat(f).effect for f in c.clustering} for p in profiles]
     generated = unique_names(effects, c.labels)
     if profiles and profiles[-1].unassigned:
         generated[-1] = UNASSIGNED_NAME
-    sd = features.table.std(ddof=0).to_dict()
     matches = match_overrides(overrides or [], profiles, c.clustering, sd)
     by_segment = {m.segment: (overrides or [])[m.entry - 1] for m in matches if m.segment is not None}
     final = []

@@ -14,6 +14,7 @@ from . import __version__
 from .campaigns import Targeting, campaign_results, targeting
 from .cleaning import clean
 from .clustering import finalize, label_map
+from .comparison import Comparison, compare, earlier_from_assignments
 from .config import Config, config_to_dict
 from .errors import UserError
 from .explain import explain
@@ -95,7 +96,8 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         break_even_rate=target.break_even_rate if target else None,
     )
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None
-    profiles, personas, matches = build_personas(profiles, feats, context, overrides)
+    comparison = _comparison(cfg, data, feats.table.index, labels)
+    profiles, personas, matches = build_personas(profiles, feats.table.std(ddof=0).to_dict(), context, overrides)
 
     names = {p.id: p.name for p in profiles}
     assignments = _assignments(data, labels, names)
@@ -113,12 +115,24 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         model_selection=found.candidates, chosen=found.choice, evidence=evidence, segments=profiles,
         map=segments.map,
         campaigns=camps, targeting=target, explanation=explanation, personas=personas, overrides=matches,
+        comparison=comparison,
         naming_rule=NAMING_RULE,
         action_rules=RECOMMENDATION_RULES,
         min_segment_size=cfg.report.min_segment_size, manifest=manifest,
     )
     customers = feats.table.assign(segment=labels)
     return Run(results, assignments, customers)
+
+
+def _comparison(cfg: Config, data, ids: pd.Index, labels: np.ndarray) -> Comparison | None:
+    if cfg.compare_path is not None:
+        return compare(ids, labels, earlier_from_assignments(cfg.compare_path), cfg.compare_path.name)
+    col = cfg.columns.previous_segment
+    if col:
+        earlier = data.customers[col]
+        earlier = earlier[earlier != ""]
+        return compare(ids, labels, earlier, f"column {col}")
+    return None
 
 
 def _targeting(cfg: Config, data, answers: pd.DataFrame, labels: np.ndarray) -> Targeting | None:

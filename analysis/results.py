@@ -12,6 +12,7 @@ import numpy as np
 from .campaigns import CampaignResult, Targeting
 from .cleaning import LogEntry
 from .clustering import SegmentMap
+from .comparison import Comparison
 from .explain import Explanation
 from .features import FeatureDoc
 from .personas import OverrideMatch, Persona
@@ -62,6 +63,7 @@ class Results:
     explanation: Explanation  # surrogate tree rules and distinguishing features
     personas: tuple[Persona, ...]  # one per segment, in segment order
     overrides: tuple[OverrideMatch, ...]
+    comparison: Comparison | None  # against an earlier segmentation, when one is given
     naming_rule: str
     action_rules: str
     min_segment_size: int

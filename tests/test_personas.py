@@ -1,0 +1,152 @@
+"""Personas: names from the data, unique and stable; recommendations by the stated rules;
+overrides that follow a segment by profile; comparison with an earlier segmentation."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.metrics import adjusted_rand_score
+
+from analysis import personas as ps
+from analysis.comparison import compare
+from analysis.errors import UserError
+
+LABELS = {"income": "Income", "total_spend": "Total spend", "age": "Age", "children": "Children at home",
+          "share_wines": "Share of spend: Wines", "share_meat": "Share of spend: Meat",
+          "channel_catalog": "Share of purchases: Catalog", "channel_web": "Share of purchases: Web",
+          "deal_share": "Share bought on deal", "recency_days": "Days since last purchase"}
+
+
+def test_name_from_hand_made_differences():
+    eff = {"income": 1.2, "total_spend": 0.9, "age": 0.1, "share_wines": 1.0, "share_meat": 0.6,
+           "channel_catalog": 0.8, "channel_web": -0.4, "children": -0.2, "deal_share": -0.3, "recency_days": 0}
+    assert ps.name_segment(eff, LABELS) == "Affluent, high-spending wine lovers buying by catalog"
+
+
+def test_name_when_nothing_stands_out_and_for_families_and_deals():
+    flat = {f: 0.1 for f in LABELS}
+    assert ps.name_segment(flat, LABELS) == "Typical customers"
+    fam = {**flat, "children": 1.1, "income": -0.7}
+    assert ps.name_segment(fam, LABELS) == "Budget families"
+    deals = {**flat, "deal_share": 0.9, "channel_web": 0.7}
+    assert ps.name_segment(deals, LABELS) == "Bargain hunters buying online"
+
+
+def test_names_are_unique_even_for_alike_segments():
+    eff = {"income": 1.2, "total_spend": 0.9, "age": 0.6, "share_wines": 1.0}
+    names = ps.unique_names([eff, eff, eff], LABELS)
+    assert len(set(names)) == 3
+
+
+def test_demo_personas_unique_named_from_data_and_stable(demo_run):
+    from analysis.config import load_config
+    from analysis.pipeline import analyse
+    from tests.conftest import DEMO_CONFIG
+
+    names = [p.name for p in demo_run.results.personas]
+    assert len(set(names)) == len(names) == demo_run.results.chosen.k
+    assert all(p.description.startswith(f"{p_.size:,} customers") for p, p_ in
+               zip(demo_run.results.personas, demo_run.results.segments))
+    again = analyse(load_config(DEMO_CONFIG)).results
+    assert [p.name for p in again.personas] == names
+
+
+def _context(r):
+    return ps.Context(
+        labels={d.name: d.label for d in r.features}, kinds={d.name: d.kind for d in r.features},
+        clustering=r.clustering_features, currency="$", latest_rate={}, overall_latest_rate=None,
+        latest_name=None, profit_per_contact={}, break_even_rate=None)
+
+
+def _sd(run):
+    return run.customers.drop(columns="segment").std(ddof=0).to_dict()
+
+
+def _entry(persona, name, notes=""):
+    return ps._Entry(name=name, notes=notes, segment=persona.segment, match=persona.fingerprint)
+
+
+def test_override_follows_its_segment_when_segments_are_renumbered(demo_run):
+    r = demo_run.results
+    target = r.personas[1]
+    entries = [_entry(target, "Wine-loving parents", "seen in store surveys")]
+    # The same segments numbered the other way round, as a re-run might number them.
+    k = len(r.segments)
+    shuffled = tuple(dataclasses.replace(p, id=k - p.id + 1) for p in reversed(r.segments))
+    profiles, personas, matches = ps.build_personas(shuffled, _sd(demo_run), _context(r), entries)
+    renamed = [p for p in personas if p.name == "Wine-loving parents"]
+    assert len(renamed) == 1 and renamed[0].segment == k - target.segment + 1
+    assert renamed[0].notes == "seen in store surveys" and renamed[0].overridden
+    assert matches[0].segment == k - target.segment + 1 and matches[0].distance == 0
+    others = [p for p in personas if p.name != "Wine-loving parents"]
+    assert all(not p.overridden for p in others)
+
+
+def test_override_far_from_every_segment_applies_to_none(demo_run):
+    r = demo_run.results
+    far = ps._Entry(name="Nobody", match={f: v * 50 + 1e6 for f, v in r.personas[0].fingerprint.items()})
+    _, personas, matches = ps.build_personas(r.segments, _sd(demo_run), _context(r), [far])
+    assert matches[0].segment is None and "Nobody" not in [p.name for p in personas]
+
+
+def test_overrides_giving_two_segments_one_name_are_an_error(demo_run):
+    r = demo_run.results
+    entries = [_entry(r.personas[0], "Same"), _entry(r.personas[1], "Same")]
+    with pytest.raises(UserError, match="same name"):
+        ps.build_personas(r.segments, _sd(demo_run), _context(r), entries)
+
+
+def test_overrides_file_with_unknown_key_is_an_error(tmp_path):
+    path = tmp_path / "o.yml"
+    path.write_text(yaml.safe_dump({"segments": [{"name": "A", "match": {"income": 1}, "colour": "red"}]}))
+    with pytest.raises(UserError, match="unknown key"):
+        ps.load_overrides(path)
+
+
+def test_exported_template_loads_back(demo_run, tmp_path):
+    path = tmp_path / "personas.yml"
+    path.write_text(ps.overrides_template(demo_run.results.personas))
+    entries = ps.load_overrides(path)
+    assert [e.name for e in entries] == [p.name for p in demo_run.results.personas]
+
+
+def test_recommendation_rules(demo_run):
+    r = demo_run.results
+    c = _context(r)
+    base = r.segments[0]
+
+    def with_effects(**effects):
+        stats = tuple(dataclasses.replace(s, effect=effects.get(s.feature, 0.0)) for s in base.stats)
+        return dataclasses.replace(base, stats=stats, share_value=0.3, share_customers=0.3)
+
+    assert ps.recommend(c, with_effects(deal_share=0.8)).offer == "Discount or bundle"
+    assert ps.recommend(c, with_effects(recency_days=0.9)).offer.startswith("Win-back")
+    assert ps.recommend(c, with_effects(recency_days=0.9)).timing == "Now"
+    assert ps.recommend(c, with_effects(tenure_months=-0.8)).timing == "Early in the relationship"
+    premium = dataclasses.replace(with_effects(deal_share=-0.5), share_value=0.6, share_customers=0.3)
+    assert ps.recommend(c, premium).offer.startswith("Premium")
+    top = max((s for s in base.stats if s.feature.startswith("share_")), key=lambda s: s.mean)
+    assert ps.recommend(c, base).product_focus == c.labels[top.feature].split(": ")[-1]
+    paid = dataclasses.replace(c, profit_per_contact={base.id: -1.5})
+    assert ps.recommend(paid, base).contact is False
+    assert "Do not contact" in ps.recommend(paid, base).plan[0]
+
+
+def test_surrogate_tree_explains_the_bundled_segments(demo_run):
+    ex = demo_run.results.explanation
+    assert ex.accuracy >= 0.8 and not ex.overlap
+    assert {x.segment for x in ex.rules} == {p.id for p in demo_run.results.segments}
+
+
+def test_comparison_cross_tab_and_ari_by_hand():
+    ids = pd.Index(["a", "b", "c", "d", "e", "f"])
+    now = np.array([1, 1, 2, 2, 3, 3])
+    earlier = pd.Series(["x", "x", "x", "y", "y", "y", "z"], index=["a", "b", "c", "d", "e", "f", "gone"])
+    cmp = compare(ids, now, earlier, "test")
+    assert cmp.shared == 6 and cmp.earlier == ("x", "y") and cmp.current == (1, 2, 3)
+    assert cmp.counts == ((2, 1, 0), (0, 1, 2))
+    assert cmp.ari == pytest.approx(adjusted_rand_score(["x", "x", "x", "y", "y", "y"], now))
+    assert compare(ids, now, pd.Series(["x"], index=["zz"]), "none") is None

@@ -1,0 +1,69 @@
+"""The report on other tables: no campaign columns; overrides and an earlier segmentation."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from analysis import synth
+from analysis.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _text(path: Path) -> str:
+    """A page's text with white space folded (pandoc wraps long lines)."""
+    return re.sub(r"\s+", " ", path.read_text())
+
+
+def _config(folder: Path, drop_campaigns: bool, **extra) -> Path:
+    cfg = yaml.safe_load((ROOT / "data" / "marketing_campaign.yml").read_text())
+    cfg["customers"] = {"path": "customers.tsv"}
+    if drop_campaigns:
+        for key in ("campaigns", "contact_cost", "revenue_per_answer", "complaints"):
+            cfg["columns"].pop(key, None)
+    cfg.update(extra)
+    path = folder / f"config{len(list(folder.glob('config*.yml')))}.yml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+def test_without_campaign_columns_the_sections_say_why(tmp_path):
+    df, _ = synth.generate(900, 3, seed=4)
+    df = df.drop(columns=list(synth.CAMPAIGN_COLUMNS) + ["Z_CostContact", "Z_Revenue", "Complain"])
+    synth.write(df, tmp_path / "customers.tsv")
+    assert main(["report", "--config", str(_config(tmp_path, True)), "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
+    site = tmp_path / "out" / "site"
+    res = json.loads((tmp_path / "out" / "exports" / "results.json").read_text())
+    assert res["campaigns"] == [] and res["targeting"] is None
+    assert "names no campaign answer columns" in _text(site / "campaigns.html")
+    for page in site.glob("segment-*.html"):
+        text = _text(page)
+        assert "Campaign answers" not in text and "Expected payoff" not in text
+        assert "Why a customer is in this segment" in text
+
+
+def test_overrides_and_earlier_segmentation_end_to_end(tmp_path):
+    df, _ = synth.generate(900, 3, seed=5)
+    synth.write(df, tmp_path / "customers.tsv")
+    first = tmp_path / "first"
+    assert main(["report", "--config", str(_config(tmp_path, False)), "--out", str(first), "--no-pdf"]) == 0
+    template = yaml.safe_load((first / "exports" / "personas.yml").read_text())
+    template["segments"] = [dict(template["segments"][1], name="Our best friends", notes="Call them first.")]
+    (tmp_path / "overrides.yml").write_text(yaml.safe_dump(template))
+    cfg = _config(tmp_path, False, compare_with=str(first / "exports" / "assignments.csv"))
+    data = yaml.safe_load(cfg.read_text())
+    data["report"]["overrides"] = "overrides.yml"
+    cfg.write_text(yaml.safe_dump(data, sort_keys=False))
+    second = tmp_path / "second"
+    assert main(["report", "--config", str(cfg), "--out", str(second), "--no-pdf"]) == 0
+    res = json.loads((second / "exports" / "results.json").read_text())
+    renamed = [p for p in res["personas"] if p["name"] == "Our best friends"]
+    assert len(renamed) == 1 and renamed[0]["segment"] == 2 and renamed[0]["notes"] == "Call them first."
+    assert res["comparison"]["shared"] == 900 and res["comparison"]["ari"] == 1.0
+    assert "Our best friends" in _text(second / "site" / "index.html")
+    page = _text(second / "site" / "segment-2.html")
+    assert "Call them first." in page
+    assert "Compared with the earlier segmentation" in _text(second / "site" / "methodology.html")
