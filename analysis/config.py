@@ -97,10 +97,10 @@ class Segmentation(_Strict):
     min_segment_share: float = Field(0.05, ge=0, lt=0.5, description="smallest segment a team can act on")
     max_unassigned_share: float = Field(0.10, ge=0, lt=1, description="most customers a density method may leave out")
     shortlist: int = Field(5, ge=1, description="candidates checked for stability")
-    stability_resamples: int = Field(10, ge=2, le=200, description="subsamples refitted to measure stability")
+    stability_resamples: int = Field(8, ge=2, le=200, description="subsamples refitted to measure stability")
     min_stability: float = Field(0.8, ge=0, le=1, description="mean ARI a stable candidate reaches")
     min_cluster_size: int | Literal["auto"] = Field(
-        "auto", description="hdbscan: smallest dense group; auto tries 2% and 5% of the search sample")
+        "auto", description="hdbscan: smallest dense group; auto is 3% of the search sample")
     search_sample: int = Field(3000, ge=500, le=20000,
                                description="the model search runs on a random sample this large")
 

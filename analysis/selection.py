@@ -18,7 +18,7 @@ from .errors import UserError
 
 NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward hierarchical",
          "two_stage": "two-stage (Ward niches, then k-means)", "hdbscan": "HDBSCAN (density)"}
-GAP_REFERENCES = 5
+GAP_REFERENCES = 4
 GAP_SAMPLE = 1000
 SUBSAMPLE = 0.8  # share of customers in each stability resample
 
@@ -117,23 +117,6 @@ def ranks(values: list[float], higher_is_better: bool) -> np.ndarray:
     return r
 
 
-def silhouettes(dist: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Each customer's silhouette from a precomputed distance matrix, as scikit-learn defines it
-    (0 in a segment of one), with one matrix product instead of a pass per segment."""
-    n, k = len(labels), int(labels.max()) + 1
-    onehot = np.zeros((n, k), dtype=dist.dtype)
-    onehot[np.arange(n), labels] = 1
-    sums = dist @ onehot
-    counts = onehot.sum(axis=0)
-    own = counts[labels]
-    a = sums[np.arange(n), labels] / np.maximum(own - 1, 1)
-    other = sums / counts
-    other[np.arange(n), labels] = np.inf
-    b = other.min(axis=1)
-    s = (b - a) / np.maximum(np.maximum(a, b), 1e-12)
-    return np.where(own > 1, s, 0.0)
-
-
 def _scores(x: np.ndarray, dist: np.ndarray | None, labels: np.ndarray, seed: int) -> tuple[float, float, float]:
     keep = labels >= 0
     lab = labels[keep]
@@ -141,7 +124,7 @@ def _scores(x: np.ndarray, dist: np.ndarray | None, labels: np.ndarray, seed: in
         return float("nan"), float("nan"), float("nan")
     if dist is not None:
         d = dist if keep.all() else dist[np.ix_(keep, keep)]
-        sil = float(silhouettes(d, lab).mean())
+        sil = float(cl.silhouettes(d, lab).mean())
     else:
         sil = float(silhouette_score(x[keep], lab, sample_size=min(len(lab), 5000), random_state=seed))
     return sil, float(calinski_harabasz_score(x[keep], lab)), float(davies_bouldin_score(x[keep], lab))
@@ -181,7 +164,7 @@ def _jaccard(ref: np.ndarray, other: np.ndarray) -> dict[int, float]:
 
 def refit(algorithm: str, k: int, params: dict, x: np.ndarray, seed: int) -> cl.Fit | None:
     if algorithm == "kmeans":
-        return cl.kmeans(x, k, seed)
+        return cl.kmeans(x, k, seed, n_init=2)  # resamples only need a good solution, not the best of many
     if algorithm == "gmm":
         return cl.gmm(x, k, seed)
     if algorithm == "ward":
@@ -224,7 +207,7 @@ def _silhouette_profile(dist, x, labels, seed) -> dict:
     if len(np.unique(labels[keep])) < 2:
         return {}
     if dist is not None:
-        s = silhouettes(dist if keep.all() else dist[np.ix_(keep, keep)], labels[keep])
+        s = cl.silhouettes(dist if keep.all() else dist[np.ix_(keep, keep)], labels[keep])
     else:
         s = silhouette_samples(x[keep], labels[keep])
     qs = np.linspace(0, 1, 41)
@@ -235,15 +218,15 @@ def _silhouette_profile(dist, x, labels, seed) -> dict:
 # ---------------------------------------------------------------- the search
 
 def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str], seed: int,
-                tree: np.ndarray) -> list[cl.Fit]:
+                tree: np.ndarray, dist: np.ndarray | None = None) -> list[cl.Fit]:
     fits: list[cl.Fit] = []
-    niches = cl.find_niches(x, tree) if "two_stage" in algos else []
+    niches = cl.find_niches(x, tree, dist) if "two_stage" in algos else []
     for a in algos:
         if a == "hdbscan":
             if seg.k != "auto":
                 continue
             if seg.min_cluster_size == "auto":
-                sizes = sorted({max(10, int(len(x) * f)) for f in (0.02, 0.05)})
+                sizes = [max(10, int(len(x) * 0.03))]
             else:
                 sizes = [min(seg.min_cluster_size, len(x))]
             fits += [cl.hdbscan(x, m) for m in sizes]
@@ -281,7 +264,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int) -> Search:
     algos = list(cl.ALGORITHMS) if seg.algorithm == "auto" else [seg.algorithm]
     tree = cl.ward_tree(x)  # for Ward, the two-stage scheme and the dendrogram
     dist = squareform(pdist(x)).astype(np.float32) if len(x) <= 6000 else None
-    fits = _candidates(x, seg, ks, algos, seed, tree)
+    fits = _candidates(x, seg, ks, algos, seed, tree, dist)
 
     rows = []
     for f in fits:
