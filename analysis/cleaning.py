@@ -61,17 +61,18 @@ def to_numbers(values: pd.Series) -> pd.Series:
     return out.where(np.isfinite(out))
 
 
+def _reject(values: pd.Series, bad: pd.Series, what: str) -> None:
+    """One error line for the values that failed: how many, the first of them and its line."""
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise UserError(f"{what} {int(bad.sum())} value(s) do not, e.g. {values.iloc[i]!r} on line {_line(i)}")
+
+
 def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
     """Numbers from text (see to_numbers); any other text is an error naming column and line."""
     miss = is_missing(values)
     out = to_numbers(values)
-    bad = ~miss & out.isna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise UserError(
-            f"{path}: column {column!r} should hold numbers but {int(bad.sum())} value(s) do not, "
-            f"e.g. {values.iloc[i]!r} on line {_line(i)}"
-        )
+    _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold numbers but")
     return out
 
 
@@ -80,13 +81,7 @@ def parse_flags(values: pd.Series, column: str, path) -> pd.Series:
     low = values.str.strip().str.lower()
     miss = is_missing(low) & ~low.isin(FALSE_WORDS)
     out = pd.Series(np.where(low.isin(TRUE_WORDS), 1.0, np.where(low.isin(FALSE_WORDS), 0.0, np.nan)), index=values.index)
-    bad = ~miss & out.isna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise UserError(
-            f"{path}: column {column!r} should hold 0/1 answers but {int(bad.sum())} value(s) do not, "
-            f"e.g. {values.iloc[i]!r} on line {_line(i)}"
-        )
+    _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold 0/1 answers but")
     return out
 
 
@@ -106,13 +101,7 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
         if fmt is None:
             raise UserError(f"{path}: column {column!r}: dates in no known format; set its _format key in the config")
     out = pd.to_datetime(values.where(~miss, None), format=fmt, errors="coerce")
-    bad = ~miss & out.isna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise UserError(
-            f"{path}: column {column!r}: {int(bad.sum())} value(s) are not dates in format {fmt!r}, "
-            f"e.g. {values.iloc[i]!r} on line {_line(i)}"
-        )
+    _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold dates in format {fmt!r} but")
     return out
 
 

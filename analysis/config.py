@@ -96,7 +96,7 @@ class Segmentation(_Strict):
     min_segments: int = Field(3, ge=2, description="fewer segments are not actionable (k=2 only splits high from low)")
     min_segment_share: float = Field(0.05, ge=0, lt=0.5, description="smallest segment a team can act on")
     max_unassigned_share: float = Field(0.10, ge=0, lt=1, description="most customers a density method may leave out")
-    shortlist: int = Field(5, ge=1, description="candidates checked for stability")
+    shortlist: int = Field(4, ge=1, description="candidates checked for stability")
     stability_resamples: int = Field(8, ge=2, le=200, description="subsamples refitted to measure stability")
     min_stability: float = Field(0.8, ge=0, le=1, description="mean ARI a stable candidate reaches")
     min_cluster_size: int | Literal["auto"] = Field(

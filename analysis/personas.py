@@ -313,7 +313,9 @@ def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
     """Short steps for cards and pages; the first is the recommended next step."""
     out = [f"{r.offer} on {r.product_focus.lower()} through the {r.channel.lower()} channel ({r.timing.lower()})."]
     if r.contact is False:
-        out[0] = f"Keep to free channels: {out[0][0].lower() + out[0][1:]}"
+        loss = fmt.money(-c.profit_per_contact[p.id], c.currency, 2)
+        out[0] = (f"{r.offer} on {r.product_focus.lower()}, through free channels only: a paid contact "
+                  f"is expected to lose {loss} per customer.")
     rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
     if rate is not None and overall:
         if rate / overall >= 1.3:
