@@ -31,7 +31,8 @@ RULE = (
     "the customers; its stability is the mean adjusted Rand index (ARI) between those solutions and its own. "
     "4. Choice: among shortlisted candidates with stability of at least {min_stability}, the best mean rank "
     "over silhouette, Calinski-Harabasz, Davies-Bouldin and stability wins; ties go to fewer segments, then "
-    "to the simpler method (k-means, Gaussian mixture, Ward, two-stage, HDBSCAN)."
+    "to the simpler method (k-means, Gaussian mixture, Ward, two-stage, HDBSCAN). When none is that "
+    "stable, the most stable shortlisted candidate is chosen and the report says the segments overlap."
 )
 
 
@@ -299,7 +300,9 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int) -> Search:
     short = short[: seg.shortlist]
     for r in short:
         r["stability"], r["stability_sd"], r["jaccard"] = stability(r["fit"], x, seg.stability_resamples, seed)
-    stable = [r for r in short if r["stability"] >= seg.min_stability] or short
+    stable = [r for r in short if r["stability"] >= seg.min_stability]
+    if not stable:  # no reproducible structure: the most stable candidate is the least arbitrary
+        stable = [max(short, key=lambda r: (r["stability"], -r["fit"].k, -cl.SIMPLICITY[r["fit"].algorithm]))]
     final = np.vstack([ranks([r["silhouette"] for r in stable], True),
                        ranks([r["calinski_harabasz"] for r in stable], True),
                        ranks([r["davies_bouldin"] for r in stable], False),
@@ -336,17 +339,18 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int) -> Search:
 
 def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation) -> str:
     f = best["fit"]
-    what = f"{NAMES[f.algorithm]} with {f.k} segments"
     if seg.k != "auto" and seg.algorithm != "auto":
-        return f"{what}, as set in the configuration."
+        return f"{NAMES[f.algorithm]} with {f.k} segments, as set in the configuration."
     text = (f"Silhouette {best['silhouette']:.3f}, Calinski-Harabasz {best['calinski_harabasz']:,.0f}, "
-            f"Davies-Bouldin {best['davies_bouldin']:.3f}, stability (mean ARI) {best['stability']:.2f}; "
-            f"best mean rank ({best['final_rank']:.2f}) among {len(stable)} stable shortlisted candidates "
-            f"of {len(pool)} actionable ones.")
+            f"Davies-Bouldin {best['davies_bouldin']:.3f}, stability (mean ARI) {best['stability']:.2f}. ")
+    if best["stability"] >= seg.min_stability:
+        text += (f"Best mean rank ({best['final_rank']:.2f}) of the {len(stable)} stable candidate(s) among the "
+                 f"{len(short)} shortlisted from {len(pool)} actionable ones.")
+    else:
+        text += (f"No shortlisted candidate reached stability {seg.min_stability}, so the most stable of the "
+                 f"{len(short)} was chosen: the segments overlap and are indicative rather than sharp.")
     if seg.k != "auto":
         text += f" The number of segments (k={seg.k}) was set in the configuration."
-    if len(stable) == len(short) and any(r["stability"] < seg.min_stability for r in short):
-        text += f" No shortlisted candidate reached stability {seg.min_stability}: segments overlap."
     return text
 
 
