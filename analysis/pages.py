@@ -5,6 +5,7 @@ Nothing here computes an analysis result: it formats what Results holds and lays
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -79,6 +80,7 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
     """What every page shows around its content."""
     return {
         "report_title": r.title, "version": __version__, "data_date": r.reference_date.isoformat(), "has_pdf": has_pdf,
+        "run_date": date.today().isoformat(),
         "nav": [{"href": f, "title": t} for f, t in NAV],
         "segments_nav": [{"href": segment_file(p.id), "title": f"{p.id}. {p.name}"} for p in r.segments],
     }

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
 from pathlib import Path
 
 import plotly
@@ -121,6 +123,8 @@ def build_site(pages: list[Page], sources: Path, site: Path, common: dict, files
             meta.unlink()
         shutil.copyfile(PLOTLY_JS, tmp / "plotly.min.js")
         shutil.copyfile(TEMPLATES / "site.css", tmp / "site.css")
+        shutil.copyfile(TEMPLATES / "search.js", tmp / "search.js")
+        (tmp / "search-index.js").write_text(search_index(tmp, pages), encoding="utf-8")
         for rel, data in files.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)
@@ -128,6 +132,39 @@ def build_site(pages: list[Page], sources: Path, site: Path, common: dict, files
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+class _Text(HTMLParser):
+    """The visible text of a page's main content (no scripts, no navigation)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.depth = 0  # inside <main>
+        self.skip = 0  # inside <script> or <style>
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag == "main"
+        self.skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "main" and self.depth > 0
+        self.skip -= tag in ("script", "style") and self.skip > 0
+
+    def handle_data(self, data):
+        if self.depth and not self.skip:
+            self.parts.append(data)
+
+
+def search_index(site: Path, pages: list[Page]) -> str:
+    """Every page's text as a script, so that search works from file:// where fetch() cannot."""
+    entries = []
+    for p in pages:
+        parser = _Text()
+        parser.feed((site / p.name.replace(".qmd", ".html")).read_text(encoding="utf-8"))
+        text = re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
+        entries.append({"url": p.name.replace(".qmd", ".html"), "title": p.title, "text": text})
+    return "window.SEARCH_INDEX = " + json.dumps(entries, ensure_ascii=False) + ";\n"
 
 
 def _swap(new: Path, site: Path) -> None:

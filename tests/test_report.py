@@ -191,3 +191,17 @@ class _SerialPool:
 
     def map(self, fn, items):
         return [fn(i) for i in items]
+
+
+def test_search_index_covers_every_page_and_finds_segments(built):
+    _, out, _ = built
+    site = out / "site"
+    text = (site / "search-index.js").read_text()
+    index = json.loads(text[text.index("=") + 1:].strip().rstrip(";"))
+    assert sorted(e["url"] for e in index) == sorted(p.name for p in site.glob("*.html"))
+    for seg in _results(out)["segments"]:
+        page = next(e for e in index if e["url"] == f"segment-{seg['id']}.html")
+        assert seg["name"] in page["title"] and len(page["text"]) > 500
+    for page in site.glob("*.html"):
+        html = page.read_text()
+        assert '<script src="search-index.js"></script>' in html and 'id="search-input"' in html
