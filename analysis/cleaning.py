@@ -4,7 +4,6 @@ No customer disappears here: rows that cannot be used are moved to `excluded` wi
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gzip
 
-import pytest
 
 GOOD = "id,income,wine,meat,joined\n1,100,10,20,2014-01-01\n2,200,5,40,2014-02-01\n3,300,30,1,2014-03-01\n"
 COLUMNS = {"id": "id", "income": "income", "spend": {"Wine": "wine", "Meat": "meat"}}
