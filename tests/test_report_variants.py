@@ -67,3 +67,19 @@ def test_overrides_and_earlier_segmentation_end_to_end(tmp_path):
     page = _text(second / "site" / "segment-2.html")
     assert "Call them first." in page
     assert "Compared with the earlier segmentation" in _text(second / "site" / "methodology.html")
+
+
+def test_density_method_keeps_noise_as_a_visible_unassigned_group(tmp_path):
+    df, _ = synth.generate(1500, 4, seed=2)
+    synth.write(df, tmp_path / "customers.tsv")
+    cfg = _config(tmp_path, False, segmentation={"algorithm": "hdbscan", "max_unassigned_share": 0.5})
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
+    res = json.loads((tmp_path / "out" / "exports" / "results.json").read_text())
+    assert res["chosen"]["algorithm"] == "hdbscan"
+    last = res["segments"][-1]
+    assert last["unassigned"] and last["name"].startswith("Unassigned") and last["size"] > 0
+    assert len(res["segments"]) == res["chosen"]["k"] + 1
+    a = (tmp_path / "out" / "exports" / "assignments.csv").read_text().splitlines()
+    assert len(a) == 1501 and all(line.split(",")[1] for line in a[1:])  # nobody dropped
+    page = _text(tmp_path / "out" / "site" / f"segment-{last['id']}.html")
+    assert "belong to no dense group" in page
