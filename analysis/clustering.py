@@ -24,7 +24,7 @@ SIMPLICITY = {a: i for i, a in enumerate(ALGORITHMS)}  # ties go to the simpler,
 QUADRATIC_SAMPLE = 3000  # Ward and HDBSCAN fit on at most this many customers
 MAP_POINTS = 3000  # points of individual customers drawn on the map, at most
 NICHE_MAX_SHARE = 0.15  # two-stage: a niche is a small group ...
-NICHE_MIN_SILHOUETTE = 0.25  # ... that stands well apart from the rest
+NICHE_MIN_SILHOUETTE = 0.5  # ... that stands well apart from the rest (mean silhouette)
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,25 @@ def test_order_labels_puts_unassigned_customers_last():
     # Cluster 1 (mean 50) is segment 1, cluster 0 (mean 1) segment 2; the unassigned (-1) are
     # segment 3 whatever they spend.
     assert order_labels(raw, value).tolist() == [3, 2, 2, 1, 3]
+
+
+def test_two_stage_splits_off_a_small_distinct_niche_first():
+    from analysis import clustering as cl
+
+    rng = np.random.default_rng(3)
+    big = np.vstack([rng.normal(c, 1.0, size=(400, 2)) for c in ((0, 0), (4, 0), (2, 3))])
+    niche = rng.normal((30, 30), 0.5, size=(80, 2))  # 6% of customers, far from the rest
+    x = np.vstack([big, niche])
+    tree = cl.ward_tree(x)
+    assert len(cl.find_niches(x, tree)) == 1
+    fit = cl.two_stage(x, tree, 4, seed=0)
+    assert fit is not None and fit.k == 4 and fit.params["niches"] == 1
+    niche_labels = set(fit.labels[-80:])
+    assert len(niche_labels) == 1 and not (set(fit.labels[:-80]) & niche_labels)
+
+
+def test_two_stage_is_left_out_when_there_is_no_niche():
+    from analysis import clustering as cl
+
+    x = np.random.default_rng(4).normal(size=(600, 3))
+    assert cl.two_stage(x, cl.ward_tree(x), 4, seed=0) is None
