@@ -39,7 +39,44 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-pdf", action="store_true", help="skip the PDF (the website is still built)")
     rep.add_argument("--sources-only", action="store_true",
                      help="write exports and the .qmd page sources but do not render them (Quarto's pre-render)")
+    syn = sub.add_parser("synth", help="write a synthetic customer table with planted segments",
+                         description="Write DIR/customers.tsv (the bundled table's layout, with segments planted "
+                         "from realistic archetypes), DIR/truth.csv (each customer's planted segment) and "
+                         "DIR/config.yml, ready for `segments report --config DIR/config.yml`.")
+    syn.add_argument("--customers", type=int, required=True, metavar="N", help="number of customers")
+    syn.add_argument("--segments", type=int, default=4, metavar="K", help="planted segments, 2 to 6 (default 4)")
+    syn.add_argument("--seed", type=int, default=0, help="random seed (same seed, same table)")
+    syn.add_argument("--dirt", action="store_true", help="add real-world dirt: missing incomes, odd values, duplicates")
+    syn.add_argument("--format", choices=["tsv", "parquet"], default="tsv", help="file format (default tsv)")
+    syn.add_argument("--out", required=True, metavar="DIR", help="output folder")
     return ap
+
+
+def cmd_synth(args) -> int:
+    import pandas as pd
+    import yaml
+
+    from . import synth
+
+    if not 2 <= args.segments <= len(synth.ARCHETYPES):
+        raise UserError(f"--segments must be from 2 to {len(synth.ARCHETYPES)}, got {args.segments}")
+    if args.customers < 20 * args.segments:
+        raise UserError(f"--customers must be at least {20 * args.segments} for {args.segments} segments")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    df, truth = synth.generate(args.customers, args.segments, seed=args.seed, dirt=args.dirt)
+    name = f"customers.{args.format}"
+    synth.write(df, out / name)
+    names = [a.name for a in synth.ARCHETYPES[: args.segments]]
+    pd.DataFrame({"customer_id": df["ID"], "planted_segment": [names[t] for t in truth]}).to_csv(
+        out / "truth.csv", index=False)
+    demo = Path(__file__).resolve().parent.parent / "data" / "marketing_campaign.yml"
+    cfg = yaml.safe_load(demo.read_text())
+    cfg["customers"] = {"path": name}
+    cfg["report"]["title"] = f"{args.customers:,} synthetic customers"
+    (out / "config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    print(f"wrote {out / name}, {out / 'truth.csv'} and {out / 'config.yml'}", file=sys.stderr)
+    return 0
 
 
 def _progress(start: float):
@@ -68,7 +105,7 @@ def cmd_report(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"init": cmd_init, "report": cmd_report}[args.command](args)
+        return {"init": cmd_init, "report": cmd_report, "synth": cmd_synth}[args.command](args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -158,3 +158,24 @@ def test_truncated_gzip(report_errors):
     line = report_errors(data[: len(data) // 2], {"customers": {"path": "customers.csv.gz"}, **CFG},
                          name="customers.csv.gz")
     assert "customers.csv.gz" in line
+
+
+def test_synth_writes_a_table_its_truth_and_a_config_the_report_accepts(tmp_path, run_cli):
+    import pandas as pd
+    from sklearn.metrics import adjusted_rand_score
+
+    code, _, err = run_cli("synth", "--customers", "900", "--segments", "3", "--seed", "2", "--out", str(tmp_path))
+    assert code == 0, err
+    truth = pd.read_csv(tmp_path / "truth.csv")
+    assert len(truth) == 900 and truth["planted_segment"].nunique() == 3
+    code, _, err = run_cli("report", "--config", str(tmp_path / "config.yml"), "--out", str(tmp_path / "out"),
+                           "--no-pdf")
+    assert code == 0, err
+    a = pd.read_csv(tmp_path / "out" / "exports" / "assignments.csv")
+    assert (a["customer_id"].to_numpy() == truth["customer_id"].to_numpy()).all()
+    assert adjusted_rand_score(truth["planted_segment"], a["segment"]) >= 0.9
+
+
+def test_synth_rejects_too_few_customers(run_cli, tmp_path):
+    code, _, err = run_cli("synth", "--customers", "10", "--out", str(tmp_path))
+    assert code == 2 and err.strip().splitlines() == ["error: --customers must be at least 80 for 4 segments"]
