@@ -1,0 +1,270 @@
+"""The demo website opened in a real browser (Debian's Chromium, driven by Playwright), both from
+file:// (the site opened straight from disk) and over HTTP (as published): every page loads without
+a console or script error, every chart is drawn, every internal link resolves and the navbar's
+Segments menu opens. A full-page screenshot of each page is kept in tests/artifacts/screenshots/.
+
+Chromium is not downloaded by Playwright (`playwright install` is never run): the tests use the
+system's /usr/bin/chromium and fail, rather than skip, when it or Playwright is missing, so that a
+broken site cannot pass unnoticed."""
+from __future__ import annotations
+
+import re
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlparse
+from urllib.request import url2pathname
+
+import pytest
+
+from analysis.cli import main
+from analysis.pages import NAV
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "data" / "marketing_campaign.yml"
+SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# No network here (nor in CI): without the background-networking flags Chromium can hang on
+# refused connections to Google's services.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 30_000  # per page and per wait: generous, as a busy CI machine can be slow
+EXTERNAL = ("http:", "https:", "mailto:", "tel:", "javascript:", "data:", "#")
+ALL_CHARTS_DRAWN = """() => [...document.querySelectorAll('.plotly-graph-div')]
+    .every(d => d.querySelector('svg.main-svg') !== null)"""
+UNDRAWN_CHARTS = """() => [...document.querySelectorAll('.plotly-graph-div')]
+    .filter(d => d.querySelector('svg.main-svg') === null).map(d => d.id || '(no id)')"""
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The demo report built once for this module; its site/ folder."""
+    out = tmp_path_factory.mktemp("browser") / "out"
+    assert main(["report", "--config", str(CONFIG), "--out", str(out), "--no-pdf"]) == 0
+    return out / "site"
+
+
+@pytest.fixture(scope="module")
+def pages(site) -> list[str]:
+    """Every page of the site, Overview first; the NAV pages and at least one segment must be there."""
+    names = sorted(p.name for p in site.glob("*.html"))
+    for f, _ in NAV:
+        assert f.replace(".qmd", ".html") in names, f"{f} was not rendered"
+    assert _segment_pages(names), "no segment-N.html page was rendered"
+    return sorted(names, key=lambda n: (n != "index.html", n))
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """The site served over HTTP on 127.0.0.1 (a free port), in a background thread."""
+    handler = partial(_QuietHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, through Playwright. Fails (never skips) when either is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as e:
+        pytest.fail(f"Playwright is not installed ({e}): it is a test dependency, install it with "
+                    "pip install -e '.[test]' (do not run `playwright install`: the tests use "
+                    f"the system's Chromium at {CHROMIUM})", pytrace=False)
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's Chromium; install it "
+                    "with `apt-get install chromium` (or `make system` as root)", pytrace=False)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                              chromium_sandbox=False, timeout=60_000)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser context (no cache, cookies or storage shared between tests)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(TIMEOUT_MS)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - keep the test output clean
+        pass
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _segment_pages(names) -> list[str]:
+    segs = [n for n in names if re.fullmatch(r"segment-\d+\.html", n)]
+    return sorted(segs, key=lambda n: int(re.search(r"\d+", n).group()))
+
+
+def _base_url(scheme: str, site: Path, server: str) -> str:
+    return server if scheme == "http" else site.as_uri() + "/"
+
+
+class _Tab:
+    """One browser tab that records every console error and uncaught script error of the page it
+    shows. Pages are visited in the same tab, one after the other: each new tab is a new renderer
+    process that compiles the 4.8 MB plotly.min.js from scratch (2-3 s a page on a busy machine)."""
+
+    def __init__(self, context):
+        self.page = context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.problems.append(f"uncaught script error: {e}"))
+
+    def _console(self, m):
+        if m.type != "error":
+            return
+        where = (m.location or {}).get("url", "")
+        # Chromium asks every HTTP origin for /favicon.ico on its own; the site declares none.
+        if urlparse(where).path == "/favicon.ico":
+            return
+        self.problems.append(f"console error: {m.text}" + (f" [{where}]" if where else ""))
+
+    def goto(self, url: str):
+        """Opens `url` (waiting for its load event); returns the main response and forgets the
+        problems of the previous page."""
+        self.problems = []
+        return self.page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+
+
+def _wait_for_charts(page) -> list[str]:
+    """Waits until every Plotly chart on the page has drawn its SVG; returns the ids of any that
+    have not after the timeout (so that one report names all of them)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=TIMEOUT_MS)
+        return []
+    except PlaywrightTimeout:
+        return page.evaluate(UNDRAWN_CHARTS)
+
+
+def _internal_hrefs(page) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    return sorted({h.strip() for h in hrefs if h.strip() and not h.strip().lower().startswith(EXTERNAL)})
+
+
+def _check_link(scheme: str, page, href: str, site: Path, fetched: dict[str, int]) -> str | None:
+    """None if the link resolves, else what is wrong with it."""
+    target, _ = urldefrag(urljoin(page.url, href))
+    if scheme == "http":
+        if target not in fetched:
+            fetched[target] = page.request.get(target, timeout=TIMEOUT_MS).status
+        return None if fetched[target] == 200 else f"{href} -> HTTP {fetched[target]}"
+    path = Path(url2pathname(unquote(urlparse(target).path))).resolve()
+    if not path.is_relative_to(site.resolve()):
+        return f"{href} points outside the site folder ({path})"
+    return None if path.is_file() else f"{href} -> missing file {path.relative_to(site.resolve())}"
+
+
+# ---------------------------------------------------------------- tests
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["file", "http"])
+def test_every_page_loads_draws_its_charts_and_links_resolve(scheme, site, pages, server, context):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob(f"{scheme}-*.png"):  # no stale shots of pages that no longer exist
+        old.unlink()
+    base = _base_url(scheme, site, server)
+    tab = _Tab(context)
+    failures: list[str] = []
+    fetched: dict[str, int] = {}
+    charts_seen = 0
+    for name in pages:
+        response = tab.goto(base + name)
+        page = tab.page
+        if scheme == "http" and (response is None or response.status != 200):
+            failures.append(f"{name}: HTTP {response and response.status}")
+            continue
+        expected = len(re.findall(r"Plotly\.newPlot\(", (site / name).read_text(encoding="utf-8")))
+        found = page.locator(".plotly-graph-div").count()
+        charts_seen += found
+        if found != expected:
+            failures.append(f"{name}: {found} chart containers for {expected} Plotly.newPlot calls")
+        undrawn = _wait_for_charts(page) if found else []
+        if undrawn:
+            failures.append(f"{name}: charts not drawn: {', '.join(undrawn)}")
+        for href in _internal_hrefs(page):
+            bad = _check_link(scheme, page, href, site, fetched)
+            if bad:
+                failures.append(f"{name}: broken link {bad}")
+        page.screenshot(path=str(SCREENSHOTS / f"{scheme}-{Path(name).stem}.png"), full_page=True,
+                        animations="disabled", timeout=TIMEOUT_MS)
+        # Errors logged while the page loaded, drew its charts or was captured are all in by now.
+        failures.extend(f"{name}: {p}" for p in tab.problems)
+    assert charts_seen > 0, "no Plotly chart found on any page"
+    assert not failures, f"{scheme}:// problems:\n" + "\n".join(failures)
+
+
+def _check_segments_menu(page, segments: list[str]) -> None:
+    menu = page.locator("header.navbar details", has=page.locator("summary", has_text="Segments"))
+    assert menu.count() == 1, f"{page.url}: {menu.count()} Segments menus in the navbar"
+    links = menu.locator("a[href]")
+    assert menu.get_attribute("open") is None, f"{page.url}: the Segments menu starts open"
+    assert not links.first.is_visible(), f"{page.url}: segment links visible before the menu opens"
+    menu.locator("summary").click()
+    page.wait_for_function("d => d.open", arg=menu.element_handle(), timeout=TIMEOUT_MS)
+    for i in range(links.count()):
+        links.nth(i).wait_for(state="visible", timeout=TIMEOUT_MS)
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert hrefs == segments, f"{page.url}: the Segments menu lists {hrefs}, the site has {segments}"
+
+
+@pytest.mark.slow
+def test_segments_menu_opens_and_lists_every_segment(pages, server, context):
+    """On the Overview and, reached through the menu itself, on the last segment's page."""
+    segments = _segment_pages(pages)
+    tab = _Tab(context)
+    tab.goto(server + "index.html")
+    _check_segments_menu(tab.page, segments)
+    menu = tab.page.locator("header.navbar details", has=tab.page.locator("summary", has_text="Segments"))
+    menu.locator(f'a[href="{segments[-1]}"]').click()
+    tab.page.wait_for_url(server + segments[-1], wait_until="load", timeout=TIMEOUT_MS)
+    assert tab.problems == [], "\n".join(tab.problems)
+    _check_segments_menu(tab.page, segments)
+    assert tab.problems == [], "\n".join(tab.problems)
+
+
+@pytest.mark.slow
+def test_search_finds_a_segment_by_name_from_file(site, pages, context):
+    """Typing a segment's name in the search box offers that segment's page, from file:// too."""
+    import json
+
+    results = json.loads((site.parent / "exports" / "results.json").read_text())
+    segment = results["segments"][-1]
+    tab = _Tab(context)
+    tab.goto(site.as_uri() + "/index.html")
+    tab.page.fill("#search-input", segment["name"])
+    first = tab.page.locator("#search-results a").first
+    first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert first.get_attribute("href") == f"segment-{segment['id']}.html"
+    first.click()
+    tab.page.wait_for_url(re.compile(rf".*/segment-{segment['id']}\.html$"), timeout=TIMEOUT_MS)
+    tab.page.fill("#search-input", "zzzz-no-such-word")
+    tab.page.locator("#search-results p").wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert tab.problems == [], "\n".join(tab.problems)
