@@ -164,6 +164,8 @@ def _jaccard(ref: np.ndarray, other: np.ndarray) -> dict[int, float]:
 
 
 def refit(algorithm: str, k: int, params: dict, x: np.ndarray, seed: int) -> cl.Fit | None:
+    if k >= len(np.unique(x, axis=0)):
+        return None  # a subsample too small for k segments cannot reproduce them
     if algorithm == "kmeans":
         return cl.kmeans(x, k, seed, n_init=2)  # resamples only need a good solution, not the best of many
     if algorithm == "gmm":
@@ -229,7 +231,8 @@ def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str
             if seg.min_cluster_size == "auto":
                 sizes = [max(10, int(len(x) * 0.03))]
             else:
-                sizes = [min(seg.min_cluster_size, len(x))]
+                sizes = [seg.min_cluster_size]
+            sizes = [m for m in sizes if 2 * m <= len(x)]  # two dense groups must fit in the sample
             fits += [cl.hdbscan(x, m) for m in sizes]
             continue
         for k in ks:

@@ -83,3 +83,14 @@ def test_density_method_keeps_noise_as_a_visible_unassigned_group(tmp_path):
     assert len(a) == 1501 and all(line.split(",")[1] for line in a[1:])  # nobody dropped
     page = _text(tmp_path / "out" / "site" / f"segment-{last['id']}.html")
     assert "belong to no dense group" in page
+
+
+def test_a_table_of_eight_customers_still_gets_a_report(tmp_path):
+    (tmp_path / "t.csv").write_text("id,income,wine,meat\n1,10,5,1\n2,12,6,2\n3,11,5,1\n4,50,1,9\n"
+                                    "5,52,2,8\n6,51,1,9\n7,13,6,1\n8,49,2,9\n")
+    (tmp_path / "t.yml").write_text("customers: {path: t.csv}\n"
+                                    "columns: {id: id, income: income, spend: {Wine: wine, Meat: meat}}\n")
+    assert main(["report", "--config", str(tmp_path / "t.yml"), "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
+    res = json.loads((tmp_path / "out" / "exports" / "results.json").read_text())
+    assert sum(s["size"] for s in res["segments"]) == 8
+    assert all(not s["public"] for s in res["segments"])  # under 20 customers: not profiled in public
