@@ -33,6 +33,11 @@ def to_html(fig: go.Figure, div_id: str, label: str) -> str:
     return f'<figure class="chart" role="img" aria-label="{label}">{html}</figure>'
 
 
+def public(r: Results) -> list:
+    """Segments large enough to be profiled on public pages."""
+    return [p for p in r.segments if p.public]
+
+
 def _short(name: str, limit: int = 28) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
@@ -67,9 +72,10 @@ def segment_map(r: Results) -> go.Figure:
 def profile_heatmap(r: Results) -> go.Figure:
     labels = {d.name: d.label for d in r.features}
     feats = list(r.clustering_features)
-    z = [[p.stat(f).effect for p in r.segments] for f in feats]
+    segs = public(r)
+    z = [[p.stat(f).effect for p in segs] for f in feats]
     fig = go.Figure(go.Heatmap(
-        z=z, y=[labels[f] for f in feats], x=[f"{p.id}. {_short(p.name, 22)}" for p in r.segments],
+        z=z, y=[labels[f] for f in feats], x=[f"{p.id}. {_short(p.name, 22)}" for p in segs],
         colorscale="RdBu_r", zmid=0, zmin=-2, zmax=2, colorbar=dict(title="sd"),
         text=[[f"{v:+.1f}" for v in row] for row in z], texttemplate="%{text}",
         hovertemplate="%{x}<br>%{y}: %{z:+.2f} sd from average<extra></extra>",
@@ -194,7 +200,7 @@ def campaign_rates(r: Results) -> go.Figure:
     fig = go.Figure()
     names = [c.name for c in r.campaigns]
     fig.add_bar(x=names, y=[c.overall.rate for c in r.campaigns], name="All customers", marker_color=OVERALL)
-    for p in r.segments:
+    for p in public(r):
         rates = [c.by_segment[p.id - 1] for c in r.campaigns]
         fig.add_bar(
             x=names, y=[x.rate for x in rates], name=f"{p.id}. {_short(p.name)}", marker_color=colour(p.id),
@@ -209,7 +215,7 @@ def campaign_rates(r: Results) -> go.Figure:
 
 def campaign_heatmap(r: Results) -> go.Figure:
     names = [c.name for c in r.campaigns]
-    segs = list(r.segments)
+    segs = public(r)
     z = [[c.by_segment[p.id - 1].lift for c in r.campaigns] for p in segs]
     text = [[("–" if c.by_segment[p.id - 1].rate is None else f"{c.by_segment[p.id - 1].rate:.0%}")
              for c in r.campaigns] for p in segs]

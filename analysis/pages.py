@@ -168,13 +168,15 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
 
 
 def campaigns(r: Results, chart: Chart) -> dict:
-    segs = [{"id": str(p.id), "name": p.name} for p in r.segments]
+    shown = [p.id for p in r.segments if p.public]  # small segments' answers stay private
+    segs = [{"id": str(p.id), "name": p.name} for p in r.segments if p.public]
     rows = []
     for c in r.campaigns:
         rows.append({
             "name": c.name, "column": c.column, "overall": fmt.percent(c.overall.rate, 1),
             "contacted": fmt.integer(c.overall.contacted), "p_value": fmt.p_value(c.p_value), "test": c.test or "–",
-            "cells": [f"{fmt.percent(x.rate, 1)} ({fmt.ratio(x.lift)})" for x in c.by_segment],
+            "cells": [f"{fmt.percent(c.by_segment[i - 1].rate, 1)} ({fmt.ratio(c.by_segment[i - 1].lift)})"
+                      for i in shown],
         })
     t = r.targeting
     target = None
@@ -189,7 +191,7 @@ def campaigns(r: Results, chart: Chart) -> dict:
                       "profit": fmt.money(v.profit_per_contact, r.currency, 2),
                       "history_profit": fmt.money(v.profit_per_contact_history, r.currency, 2),
                       "answers": fmt.number(v.expected_answers, 0), "total": fmt.money(v.expected_profit, r.currency),
-                      "target": "yes" if v.target else "no"} for v in t.segments],
+                      "target": "yes" if v.target else "no"} for v in t.segments if v.segment in shown],
             "everyone": [fmt.integer(t.everyone[0]), fmt.number(t.everyone[1], 0), fmt.money(t.everyone[2], r.currency)],
             "targeted": [fmt.integer(t.targeted[0]), fmt.number(t.targeted[1], 0), fmt.money(t.targeted[2], r.currency)],
             "none": t.targeted[0] == 0,
@@ -197,6 +199,7 @@ def campaigns(r: Results, chart: Chart) -> dict:
     return {
         "title": "Campaigns", "has_campaigns": bool(r.campaigns), "segments": segs, "rows": rows,
         "latest": r.campaigns[-1].name if r.campaigns else "", "targeting": target,
+        "hidden": [str(p.id) for p in r.segments if not p.public], "min_size": fmt.integer(r.min_segment_size),
         "chart": chart(figures.campaign_rates(r), "chart-campaigns", "Bar chart of answer rates by campaign and segment")
         if r.campaigns else "",
         "chart_heatmap": chart(figures.campaign_heatmap(r), "chart-campaign-heatmap",

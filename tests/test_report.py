@@ -71,7 +71,7 @@ def test_internal_links_resolve(built):
     site = out / "site"
     for page in site.glob("*.html"):
         for href in re.findall(r'href="([^"#]+)(?:#[^"]*)?"', page.read_text()):
-            if href.startswith(("http:", "https:", "mailto:")):
+            if href.startswith(("http:", "https:", "mailto:", "data:")):
                 continue
             assert (site / href).exists(), f"{page.name} links to missing {href}"
 
