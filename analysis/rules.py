@@ -1,0 +1,328 @@
+"""Association rules between items bought together (market-basket analysis).
+
+Baskets are kept as a sparse baskets x items matrix (never dense: a retailer has thousands of
+items and each basket holds a handful). Frequent itemsets come from mlxtend's FP-growth; rules
+are generated here from the itemset counts, so that every threshold is decided on whole counts
+and the output follows the R package arules (`apriori`):
+
+- support = baskets holding lhs and rhs / all baskets; confidence = support / support(lhs);
+  coverage = support(lhs); lift = confidence / support(rhs); leverage = support -
+  coverage * support(rhs); conviction = (1 - support(rhs)) / (1 - confidence), inf when the
+  confidence is 1.
+- thresholds are inclusive (support >= min_support, confidence >= min_confidence), compared on
+  counts with a relative tolerance of 1e-10, so that 7 of 10 baskets pass a support of 0.7
+  although 0.7 * 10 is 7.000000000000001 in floating point.
+- a rule's length is the number of items on both sides; with min_length=1 (arules' minlen=1)
+  the one-item rules `{} => {x}` are produced, their confidence being the support of x. Only
+  these have an empty lhs (none is made with min_length=2, nor `{} => {a,b}`).
+- arules' apriori only makes rules with one item on the right-hand side: max_consequent=1 gives
+  the same rules; None allows any number of items on the right.
+"""
+from __future__ import annotations
+
+import bisect
+import gzip
+import math
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .errors import UserError
+
+COLUMNS = ["lhs", "rhs", "count", "support", "confidence", "coverage", "lift", "leverage", "conviction"]
+# Relative slack on threshold comparisons: far above floating-point error (1e-16), far below the
+# gap between two counts.
+EPS = 1e-10
+
+
+@dataclass(frozen=True)
+class Baskets:
+    """Which items each basket holds: a baskets x items boolean CSR matrix in canonical form."""
+
+    matrix: sp.csr_matrix
+    items: tuple[str, ...]  # column names, sorted
+    ids: tuple[str, ...]  # basket ids, in row order
+
+    def __post_init__(self):
+        if not sp.issparse(self.matrix) or self.matrix.format != "csr":
+            raise TypeError("Baskets.matrix must be a scipy.sparse CSR matrix")
+        if self.matrix.shape != (len(self.ids), len(self.items)):
+            raise ValueError(f"Baskets.matrix has shape {self.matrix.shape}, expected "
+                             f"({len(self.ids)} baskets, {len(self.items)} items)")
+
+    @property
+    def n_baskets(self) -> int:
+        return len(self.ids)
+
+
+def _build(rows: np.ndarray, item_values: pd.Series, ids: tuple[str, ...]) -> Baskets:
+    """Baskets from one (row, item) pair per entry; repeated pairs collapse into one."""
+    codes, uniques = pd.factorize(item_values, sort=True)
+    items = tuple(str(u) for u in uniques)
+    # Counted in int32 (uint8 would wrap at 256 repeats), then made boolean.
+    matrix = sp.csr_matrix((np.ones(len(codes), dtype=np.int32), (rows, codes)),
+                           shape=(len(ids), len(items)))
+    matrix.sum_duplicates()
+    return Baskets(matrix=matrix.astype(bool), items=items, ids=ids)
+
+
+def _item_series(items: Sequence, where: str) -> pd.Series:
+    values = pd.Series(items, dtype=object)
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise UserError(f"{where}: {int(missing.sum())} missing item(s), first at position "
+                        f"{int(np.argmax(missing))}")
+    values = values.astype(str)
+    empty = (values.str.strip() == "").to_numpy()
+    if empty.any():
+        raise UserError(f"{where}: {int(empty.sum())} empty item name(s), first at position "
+                        f"{int(np.argmax(empty))}")
+    return values
+
+
+def baskets_from_lists(lists: Iterable[Iterable[str]], ids: Sequence | None = None) -> Baskets:
+    """One basket per list of items (an empty list is an empty basket); ids default to 1..n."""
+    rows: list[int] = []
+    flat: list[str] = []
+    n = 0
+    for n, basket in enumerate(lists, start=1):
+        if isinstance(basket, (str, bytes)):
+            raise UserError(f"basket {n} is a single string {basket!r}; pass a list of items")
+        for item in basket:
+            rows.append(n - 1)
+            flat.append(item)
+    if ids is None:
+        ids = tuple(str(i) for i in range(1, n + 1))
+    else:
+        ids = tuple(str(i) for i in ids)
+        if len(ids) != n:
+            raise UserError(f"{len(ids)} basket ids given for {n} baskets")
+        if len(set(ids)) != n:
+            raise UserError("basket ids must be unique")
+    values = _item_series(flat, "baskets")
+    return _build(np.asarray(rows, dtype=np.int64), values, ids)
+
+
+def baskets_from_pairs(basket_ids: Sequence, items: Sequence) -> Baskets:
+    """Baskets from one (basket id, item) pair per row, e.g. order lines; repeated pairs collapse.
+
+    Baskets are numbered in order of first appearance; ids are compared as text."""
+    if len(basket_ids) != len(items):
+        raise UserError(f"{len(basket_ids)} basket ids but {len(items)} items: need one of each per row")
+    id_values = pd.Series(basket_ids, dtype=object)
+    missing = id_values.isna().to_numpy() | (id_values.astype(str).str.strip() == "").to_numpy()
+    if missing.any():
+        raise UserError(f"{int(missing.sum())} row(s) without a basket id, first at row {int(np.argmax(missing))}")
+    rows, uniques = pd.factorize(id_values.astype(str), sort=False)
+    values = _item_series(items, "items")
+    return _build(rows.astype(np.int64), values, tuple(str(u) for u in uniques))
+
+
+def itemset_count(baskets: Baskets, items: Iterable[str]) -> int:
+    """Number of baskets that hold every one of the items (all baskets for no items; 0 when an
+    item never occurs)."""
+    wanted = set(items)
+    if not wanted:
+        return baskets.n_baskets
+    cols = []
+    for item in wanted:
+        j = bisect.bisect_left(baskets.items, item)
+        if j == len(baskets.items) or baskets.items[j] != item:
+            return 0
+        cols.append(j)
+    held = baskets.matrix[:, sorted(cols)].getnnz(axis=1)
+    return int(np.count_nonzero(held == len(cols)))
+
+
+def check_params(min_support: float, min_confidence: float, max_consequent: int | None = None,
+                 min_length: int = 1, max_length: int = 10) -> None:
+    """Raise UserError naming the first parameter that is out of range."""
+    for name, value in (("min_support", min_support), ("min_confidence", min_confidence)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+            raise UserError(f"{name} must be a number in (0, 1], got {value!r}")
+    for name, value in (("min_length", min_length), ("max_length", max_length)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise UserError(f"{name} must be a whole number >= 1, got {value!r}")
+    if max_length < min_length:
+        raise UserError(f"max_length={max_length} must be >= min_length={min_length}")
+    if max_consequent is not None and (isinstance(max_consequent, bool)
+                                       or not isinstance(max_consequent, (int, np.integer))
+                                       or max_consequent < 1):
+        raise UserError(f"max_consequent must be a whole number >= 1 or None, got {max_consequent!r}")
+
+
+def min_count(min_support: float, n_baskets: int) -> int:
+    """The fewest baskets an itemset needs to reach min_support (inclusive, float-safe)."""
+    return max(1, math.ceil(min_support * n_baskets * (1 - EPS)))
+
+
+def frequent_itemsets(baskets: Baskets, min_count: int, max_length: int) -> dict[frozenset[int], int]:
+    """Every itemset (as column numbers) in at least min_count baskets, with its count."""
+    from mlxtend.frequent_patterns import fpgrowth
+
+    item_counts = np.asarray(baskets.matrix.sum(axis=0)).ravel()
+    keep_items = np.flatnonzero(item_counts >= min_count)
+    if len(keep_items) == 0:
+        return {}
+    # mlxtend's fpgrowth makes a dense copy of its input to count single items, so it is handed
+    # only the frequent items and the baskets that hold one: no other basket or item can be part
+    # of a frequent itemset. Supports are then relative to the kept baskets.
+    sub = baskets.matrix[:, keep_items]
+    sub = sub[np.flatnonzero(sub.getnnz(axis=1))]
+    n_kept = sub.shape[0]
+    frame = pd.DataFrame.sparse.from_spmatrix(sub.tocsc(), columns=range(len(keep_items)))
+    # Half a basket below the threshold: mlxtend compares floats, the exact filter is below.
+    found = fpgrowth(frame, min_support=(min_count - 0.5) / n_kept, max_len=max_length)
+    counts = np.rint(found["support"].to_numpy() * n_kept).astype(np.int64)
+    out = {}
+    for itemset, count in zip(found["itemsets"], counts):
+        if count >= min_count:
+            out[frozenset(int(keep_items[i]) for i in itemset)] = int(count)
+    return out
+
+
+def _rules(counts: dict[frozenset[int], int], n: int, min_confidence: float, max_consequent: int | None,
+           min_length: int) -> tuple[list, list, np.ndarray, np.ndarray, np.ndarray]:
+    lhs_out, rhs_out, n_rule, n_lhs, n_rhs = [], [], [], [], []
+    threshold = min_confidence * (1 - EPS)
+    for itemset, count in counts.items():
+        k = len(itemset)
+        if k < min_length:
+            continue
+        # Only a one-item rule has an empty lhs ({} => {x}, as arules makes with minlen=1), so
+        # that min_length=2 removes every empty lhs, as arules users expect.
+        largest = max(k - 1, 1) if max_consequent is None else min(max(k - 1, 1), max_consequent)
+        # Confidence can only fall as items move from lhs to rhs, so a right-hand side is grown
+        # only from right-hand sides that passed (as in Agrawal & Srikant's ap-genrules).
+        level = [frozenset([i]) for i in itemset]
+        size = 1
+        while level:
+            passed = []
+            for rhs in level:
+                lhs = itemset - rhs
+                lhs_count = counts[lhs] if lhs else n
+                if count >= threshold * lhs_count:
+                    passed.append(rhs)
+                    lhs_out.append(lhs)
+                    rhs_out.append(rhs)
+                    n_rule.append(count)
+                    n_lhs.append(lhs_count)
+                    n_rhs.append(counts[rhs])
+            if size == largest:
+                break
+            ok = set(passed)
+            grown = {r | {i} for r in passed for i in itemset - r}
+            level = [c for c in grown if all(c - {i} in ok for i in c)]
+            size += 1
+    as_int = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
+    return lhs_out, rhs_out, as_int(n_rule), as_int(n_lhs), as_int(n_rhs)
+
+
+def mine(baskets: Baskets, min_support: float, min_confidence: float, max_consequent: int | None = None,
+         min_length: int = 1, max_length: int = 10) -> pd.DataFrame:
+    """Association rules lhs => rhs that reach both thresholds, with their measures.
+
+    Columns: lhs, rhs (sorted tuples of items), count, support, confidence, coverage, lift,
+    leverage, conviction. Sorted by lift, confidence and support (highest first), then by lhs
+    and rhs, so the same baskets always give the same table."""
+    check_params(min_support, min_confidence, max_consequent, min_length, max_length)
+    n = baskets.n_baskets
+    if n == 0:
+        raise UserError("no baskets to mine")
+    counts = frequent_itemsets(baskets, min_count(min_support, n), max_length)
+    lhs_sets, rhs_sets, n_rule, n_lhs, n_rhs = _rules(counts, n, min_confidence, max_consequent, min_length)
+    names = baskets.items
+    support = n_rule / n
+    confidence = n_rule / np.maximum(n_lhs, 1)
+    coverage = n_lhs / n
+    rhs_support = n_rhs / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conviction = np.where(n_rule == n_lhs, np.inf, (1 - rhs_support) / (1 - confidence))
+    frame = pd.DataFrame({
+        "lhs": [tuple(names[i] for i in sorted(s)) for s in lhs_sets],
+        "rhs": [tuple(names[i] for i in sorted(s)) for s in rhs_sets],
+        "count": n_rule,
+        "support": support,
+        "confidence": confidence,
+        "coverage": coverage,
+        "lift": confidence / rhs_support if len(n_rule) else np.array([], dtype=float),
+        "leverage": support - coverage * rhs_support,
+        "conviction": conviction,
+    }, columns=COLUMNS)
+    order = sorted(range(len(frame)), key=lambda r: (
+        -frame["lift"].iat[r], -frame["confidence"].iat[r], -frame["support"].iat[r],
+        frame["lhs"].iat[r], frame["rhs"].iat[r]))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def format_itemset(items: Iterable[str]) -> str:
+    """arules' way of writing an itemset: {a,b}."""
+    return "{" + ",".join(items) + "}"
+
+
+def _read_text(path: Path) -> str:
+    from .loading import detect_encoding
+
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a file")
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error):
+            raise UserError(f"{path}: looks gzip-compressed but cannot be decompressed") from None
+    if not raw.strip():
+        raise UserError(f"{path}: file is empty")
+    encoding = detect_encoding(raw)
+    try:
+        return raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise UserError(f"{path}: cannot be decoded as {encoding}") from None
+
+
+def read_lines(path: str | Path, delimiter: str = ",") -> Baskets:
+    """One basket per line, items separated by `delimiter` (whitespace around items is trimmed;
+    lines without items are skipped). A basket's id is its line number."""
+    path = Path(path)
+    if not delimiter:
+        raise UserError("the item delimiter must not be empty")
+    text = _read_text(path)
+    lists, ids = [], []
+    for number, line in enumerate(text.split("\n"), start=1):
+        items = [item.strip() for item in line.split(delimiter)]
+        items = [item for item in items if item]
+        if items:
+            lists.append(items)
+            ids.append(str(number))
+    if not lists:
+        raise UserError(f"{path}: no baskets (every line is empty)")
+    return baskets_from_lists(lists, ids=ids)
+
+
+def read_pairs(path: str | Path, basket_column: str, item_column: str,
+               delimiter: str = "auto") -> tuple[Baskets, int]:
+    """Baskets from a table with one (basket, item) pair per row (CSV/TSV/Parquet, see
+    `loading.read_table`). Rows with an empty basket id or item are left out; their number is
+    returned with the baskets so that the caller can report it."""
+    from .loading import read_table
+
+    if basket_column == item_column:
+        raise UserError(f"the basket and item columns must differ (both are {basket_column!r})")
+    table = read_table(path, delimiter=delimiter)
+    frame = table.frame
+    for column in (basket_column, item_column):
+        if column not in frame.columns:
+            raise UserError(f"{table.path}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+    ids, items = frame[basket_column], frame[item_column]
+    usable = ((ids.str.strip() != "") & (items.str.strip() != "")).to_numpy()
+    if not usable.any():
+        raise UserError(f"{table.path}: no row has both a {basket_column!r} and an {item_column!r} value")
+    baskets = baskets_from_pairs(ids[usable].str.strip().to_numpy(), items[usable].str.strip().to_numpy())
+    return baskets, int((~usable).sum())
