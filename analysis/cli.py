@@ -49,6 +49,44 @@ def _parser() -> argparse.ArgumentParser:
     syn.add_argument("--dirt", action="store_true", help="add real-world dirt: missing incomes, odd values, duplicates")
     syn.add_argument("--format", choices=["tsv", "parquet"], default="tsv", help="file format (default tsv)")
     syn.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    rul = sub.add_parser(
+        "rules", help="mine association rules (products bought together) from baskets",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Mine association rules lhs => rhs from baskets and print them as CSV with the columns\n"
+        "lhs,rhs,support,confidence,coverage,lift,count,leverage,conviction (itemsets written {a,b}).\n\n"
+        "Measures and thresholds follow the R package arules (apriori):\n"
+        "  support     share of baskets holding lhs and rhs (count: their number)\n"
+        "  confidence  support / coverage, where coverage is the share of baskets holding lhs\n"
+        "  lift        confidence / support of rhs; leverage = support - coverage * support(rhs);\n"
+        "  conviction  (1 - support(rhs)) / (1 - confidence), inf when the confidence is 1\n"
+        "Thresholds are inclusive and decided on whole basket counts (7 of 10 baskets pass\n"
+        "--min-support 0.7). A rule's length counts the items on both sides; with --min-length 1\n"
+        "the one-item rules {} => {x} are included, as arules does with minlen=1.\n"
+        "--max-consequent 1 gives exactly the rules of arules' apriori (one item on the right).\n\n"
+        "  segments rules baskets.txt --min-support 0.01 --min-confidence 0.5 --max-consequent 1\n"
+        "  segments rules orders.csv --format table --order-column InvoiceNo --item-column StockCode \\\n"
+        "      --min-support 0.01 --min-confidence 0.5")
+    rul.add_argument("file", metavar="FILE", help="baskets file (gzipped files are read too)")
+    rul.add_argument("--min-support", type=float, required=True, metavar="S",
+                     help="keep rules whose lhs and rhs are together in at least this share of baskets, in (0, 1]")
+    rul.add_argument("--min-confidence", type=float, required=True, metavar="C",
+                     help="keep rules with confidence of at least this, in (0, 1]")
+    rul.add_argument("--max-consequent", type=int, metavar="N",
+                     help="at most N items on the right-hand side (default: no limit; 1 = arules)")
+    rul.add_argument("--min-length", type=int, default=1, metavar="N",
+                     help="at least N items in lhs and rhs together (default 1, arules' minlen; "
+                     "2 leaves out the rules with an empty lhs)")
+    rul.add_argument("--max-length", type=int, default=10, metavar="N",
+                     help="at most N items in lhs and rhs together (default 10, arules' maxlen)")
+    rul.add_argument("--format", choices=["lines", "table"], default="lines",
+                     help="lines (default): one basket per line, items separated by commas, empty lines "
+                     "skipped, a basket's id is its line number; table: CSV/TSV/Parquet with one "
+                     "(basket, item) row per line, columns named by --order-column and --item-column")
+    rul.add_argument("--order-column", metavar="NAME", help="table format: the column that names the basket (order)")
+    rul.add_argument("--item-column", metavar="NAME", help="table format: the column that names the item")
+    rul.add_argument("--delimiter", metavar="D",
+                     help="lines format: the item separator (default ','); table format: the column "
+                     "separator (default: detected; '\\t' for tabs)")
     return ap
 
 
@@ -79,6 +117,39 @@ def cmd_synth(args) -> int:
     return 0
 
 
+def cmd_rules(args) -> int:
+    import csv
+
+    from . import rules
+
+    rules.check_params(args.min_support, args.min_confidence, args.max_consequent, args.min_length,
+                       args.max_length)
+    if args.format == "table":
+        if not (args.order_column and args.item_column):
+            raise UserError("--format table needs --order-column and --item-column")
+        baskets, skipped = rules.read_pairs(args.file, args.order_column, args.item_column,
+                                            delimiter=args.delimiter or "auto")
+        if skipped:
+            print(f"skipped {skipped:,} row(s) with an empty {args.order_column!r} or {args.item_column!r}",
+                  file=sys.stderr)
+    else:
+        if args.order_column or args.item_column:
+            raise UserError("--order-column and --item-column apply to --format table only")
+        delimiter = "," if args.delimiter is None else args.delimiter.encode().decode("unicode_escape")
+        baskets = rules.read_lines(args.file, delimiter=delimiter)
+    found = rules.mine(baskets, args.min_support, args.min_confidence, max_consequent=args.max_consequent,
+                       min_length=args.min_length, max_length=args.max_length)
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["lhs", "rhs", "support", "confidence", "coverage", "lift", "count", "leverage", "conviction"])
+    for r in found.itertuples(index=False):
+        out.writerow([rules.format_itemset(r.lhs), rules.format_itemset(r.rhs), repr(float(r.support)),
+                      repr(float(r.confidence)), repr(float(r.coverage)), repr(float(r.lift)), int(r.count),
+                      repr(float(r.leverage)), repr(float(r.conviction))])
+    print(f"{len(found):,} rules from {baskets.n_baskets:,} baskets over {len(baskets.items):,} items",
+          file=sys.stderr)
+    return 0
+
+
 def _progress(start: float):
     def say(msg: str) -> None:
         print(f"[{time.perf_counter() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
@@ -105,7 +176,7 @@ def cmd_report(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"init": cmd_init, "report": cmd_report, "synth": cmd_synth}[args.command](args)
+        return {"init": cmd_init, "report": cmd_report, "synth": cmd_synth, "rules": cmd_rules}[args.command](args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

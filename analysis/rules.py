@@ -237,21 +237,22 @@ def mine(baskets: Baskets, min_support: float, min_confidence: float, max_conseq
     counts = frequent_itemsets(baskets, min_count(min_support, n), max_length)
     lhs_sets, rhs_sets, n_rule, n_lhs, n_rhs = _rules(counts, n, min_confidence, max_consequent, min_length)
     names = baskets.items
-    support = n_rule / n
-    confidence = n_rule / np.maximum(n_lhs, 1)
-    coverage = n_lhs / n
-    rhs_support = n_rhs / n
+    # Each measure is one division of exact integer products (correctly rounded, no cancellation
+    # as in 1 - confidence); the products stay exact in float64 up to ~9e7 baskets.
+    nf = float(n)
+    rule_f, lhs_f, rhs_f = n_rule.astype(float), n_lhs.astype(float), n_rhs.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        conviction = np.where(n_rule == n_lhs, np.inf, (1 - rhs_support) / (1 - confidence))
+        lift = rule_f * nf / (lhs_f * rhs_f)
+        conviction = np.where(n_rule == n_lhs, np.inf, (nf - rhs_f) * lhs_f / (nf * (lhs_f - rule_f)))
     frame = pd.DataFrame({
         "lhs": [tuple(names[i] for i in sorted(s)) for s in lhs_sets],
         "rhs": [tuple(names[i] for i in sorted(s)) for s in rhs_sets],
         "count": n_rule,
-        "support": support,
-        "confidence": confidence,
-        "coverage": coverage,
-        "lift": confidence / rhs_support if len(n_rule) else np.array([], dtype=float),
-        "leverage": support - coverage * rhs_support,
+        "support": rule_f / nf,
+        "confidence": rule_f / lhs_f,
+        "coverage": lhs_f / nf,
+        "lift": lift,
+        "leverage": (rule_f * nf - lhs_f * rhs_f) / (nf * nf),
         "conviction": conviction,
     }, columns=COLUMNS)
     order = sorted(range(len(frame)), key=lambda r: (
