@@ -17,7 +17,8 @@ from .loading import Table, is_missing
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]
 TRUE_WORDS = {"1", "1.0", "yes", "y", "true", "t"}
 FALSE_WORDS = {"0", "0.0", "no", "n", "false", "f"}
-OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "numeric", "household")
+OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "orders",
+                 "basket_size", "numeric", "household")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def _reject(values: pd.Series, bad: pd.Series, what: str) -> None:
 
 def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
     """Numbers from text (see to_numbers); any other text is an error naming column and line."""
+    if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
+        return values.astype(float)
     miss = is_missing(values)
     out = to_numbers(values)
     _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold numbers but")
@@ -94,6 +97,8 @@ def guess_date_format(values: pd.Series) -> str | None:
 
 
 def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
     miss = is_missing(values)
     if fmt is None:
         fmt = guess_date_format(values)
@@ -106,9 +111,9 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
 
 def _numeric_columns(cfg: Config) -> list[str]:
     c = cfg.columns
-    cols = [c.age, c.birth_year, c.income, c.recency_days, c.deal_purchases, c.web_visits, c.contact_cost,
-            c.revenue_per_answer]
-    cols += c.household + list(c.spend.values()) + list(c.purchases.values()) + c.numeric
+    cols = [c.age, c.birth_year, c.income, c.recency_days, c.orders, c.basket_size, c.deal_purchases, c.web_visits,
+            c.contact_cost, c.revenue_per_answer]
+    cols += c.household + list(c.spend.values()) + list(c.purchases.values()) + list(c.habits.values()) + c.numeric
     return [x for x in cols if x]
 
 

@@ -5,6 +5,7 @@ Every column role is optional; the report shows the sections the named columns s
 from __future__ import annotations
 
 import difflib
+import typing
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,45 @@ class CustomersFile(_Strict):
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
 
 
+class TransactionsFile(_Strict):
+    """Order lines: one row per product in an order. Customer features and baskets come from them."""
+
+    path: str = Field(description="order lines: CSV, TSV (optionally .gz) or Parquet; relative to the config file")
+    delimiter: str = Field("auto", description="field separator, or auto to detect it")
+    encoding: str = Field("auto", description="text encoding, or auto to detect it")
+    customer: str = Field(description="customer id column (lines without one are used for baskets only)")
+    order: str = Field(description="order or invoice id column: the lines of one order form a basket")
+    timestamp: str = Field(description="date and time of the order")
+    timestamp_format: str | None = Field(None, description="strftime format of timestamp, e.g. %Y-%m-%d %H:%M; default: detected")
+    product: str = Field(description="product code or name column")
+    product_name: str | None = Field(None, description="product description shown in rules (default: the product column)")
+    quantity: str = Field(description="units of the product in the line")
+    unit_price: str = Field(description="price of one unit")
+    category: str | None = Field(None, description="product category column of the lines (or give a products map)")
+    cancelled_prefix: str | None = Field("C", description="order ids starting with this are cancellations; null: none")
+    not_products: list[str] = Field(default_factory=list, description="product codes that are fees, postage or adjustments, not goods")
+    duplicate_lines: Literal["drop", "keep"] = Field("drop", description="lines equal to an earlier line in every column")
+    customer_columns: list[str] = Field(default_factory=list, description="per-customer categorical columns of the lines (most frequent value), profiled")
+
+
+class ProductsFile(_Strict):
+    path: str = Field(description="product -> category map: CSV, TSV, Parquet or Excel; relative to the config file")
+    product: str = Field(description="column matching the order lines' product column")
+    category: str = Field(description="category column")
+    sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
+
+
+class Baskets(_Strict):
+    levels: list[Literal["product", "category"]] = Field(
+        default_factory=lambda: ["product", "category"], description="item levels rules are mined at")
+    min_baskets: int = Field(20, ge=2, description="an itemset must be in at least this many baskets (sets the minimum support)")
+    min_support: float | Literal["auto"] = Field("auto", description="minimum support as a share of baskets; auto: from min_baskets")
+    min_confidence: float = Field(0.3, gt=0, le=1, description="minimum confidence of a rule")
+    max_length: int = Field(3, ge=2, le=6, description="most items in a rule, both sides together")
+    distinctive_lift: float = Field(1.5, gt=1, description="a segment's rule is distinctive when its lift is this many times its lift over all baskets")
+    top: int = Field(10, ge=1, le=100, description="rules shown per table")
+
+
 class Columns(_Strict):
     """Which input column plays which role. Names are the input's own column names."""
 
@@ -40,6 +80,9 @@ class Columns(_Strict):
     signup_date: str | None = Field(None, description="date the customer joined")
     signup_date_format: str | None = Field(None, description="strftime format of signup_date, e.g. %d-%m-%Y")
     recency_days: str | None = Field(None, description="days since the last purchase")
+    orders: str | None = Field(None, description="number of orders (purchase frequency)")
+    basket_size: str | None = Field(None, description="average number of products per order")
+    habits: dict[str, str] = Field(default_factory=dict, description="time habit (e.g. at weekends) -> column of the share of orders placed then (0 to 1)")
     spend: dict[str, str] = Field(default_factory=dict, description="product category -> column of money spent on it")
     purchases: dict[str, str] = Field(default_factory=dict, description="sales channel -> column of purchase counts")
     deal_purchases: str | None = Field(None, description="purchases made with a discount")
@@ -128,7 +171,10 @@ class Report(_Strict):
 
 
 class Config(_Strict):
-    customers: CustomersFile
+    customers: CustomersFile | None = Field(None, description="customer table (or give transactions)")
+    transactions: TransactionsFile | None = Field(None, description="order lines (or give customers)")
+    products: ProductsFile | None = Field(None, description="product -> category map for the order lines")
+    baskets: Baskets = Field(default_factory=Baskets)
     columns: Columns = Field(default_factory=Columns)
     economics: Economics = Field(default_factory=Economics)
     cleaning: Cleaning = Field(default_factory=Cleaning)
@@ -156,8 +202,12 @@ class Config(_Strict):
 
     @property
     def customers_path(self) -> Path:
-        p = Path(self.customers.path)
-        return p if p.is_absolute() else self.base_dir / p
+        """The input customers come from: the customer table, or the order lines."""
+        return self._resolve(self.customers.path if self.customers else self.transactions.path)
+
+    @property
+    def products_path(self) -> Path | None:
+        return None if self.products is None else self._resolve(self.products.path)
 
 
 def _describe(err: dict, source: str) -> str:
@@ -167,10 +217,13 @@ def _describe(err: dict, source: str) -> str:
         model: type[BaseModel] = Config
         for part in parent:
             ann = model.model_fields.get(str(part))
-            if ann is None or not isinstance(ann.annotation, type) or not issubclass(ann.annotation, BaseModel):
+            # 'X | None' sections: the model is the union's member that is a model.
+            kinds = (ann.annotation, *typing.get_args(ann.annotation)) if ann is not None else ()
+            models = [k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)]
+            if not models:
                 model = None
                 break
-            model = ann.annotation
+            model = models[0]
         hint = ""
         if model is not None:
             close = difflib.get_close_matches(str(err["loc"][-1]), list(model.model_fields), n=1)
@@ -191,6 +244,12 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
         cfg = Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as e:
         raise UserError(_describe(e.errors()[0], source)) from None
+    if (cfg.customers is None) == (cfg.transactions is None):
+        raise UserError(f"{source}: give either 'customers' (a customer table) or 'transactions' (order lines)")
+    if cfg.products is not None and cfg.transactions is None:
+        raise UserError(f"{source}: 'products' maps the order lines' products: it needs 'transactions'")
+    if cfg.transactions is not None and cfg.columns.named():
+        raise UserError(f"{source}: 'columns' describes a customer table; with 'transactions' the columns are derived")
     seg = cfg.segmentation
     if seg.k_min > seg.k_max:
         raise UserError(f"{source}: segmentation.k_min={seg.k_min} must be <= k_max={seg.k_max}")

@@ -69,8 +69,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("children", d[c.household].sum(axis=1), "Children at home",
             "Children or dependants living at home", "count", ", ".join(c.household))
     if c.signup_date:
+        since = "the first order" if cfg.transactions else "signing up"
         add("tenure_months", (ref - d[c.signup_date]).dt.days / 30.44, "Tenure",
-            f"Months from signing up to {ref:%Y-%m-%d}", "months", c.signup_date)
+            f"Months from {since} to {ref:%Y-%m-%d}", "months", c.signup_date)
     if c.recency_days:
         add("recency_days", d[c.recency_days], "Days since last purchase", "Days since the latest purchase",
             "days", c.recency_days)
@@ -94,6 +95,17 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         if c.deal_purchases:
             add("deal_share", _safe_share(d[c.deal_purchases], total_p).clip(upper=1.0), "Share bought on deal",
                 "Purchases made with a discount, as a share of all purchases (at most 1)", "share", c.deal_purchases)
+    if c.orders:
+        add("orders", d[c.orders], "Orders", "Number of orders (purchase frequency)", "count", c.orders)
+        if c.spend:
+            add("avg_order_value", _safe_share(cols["total_spend"], d[c.orders]), "Average order value",
+                "Total spend divided by orders", "money", "spend and order columns")
+    if c.basket_size:
+        add("basket_size", d[c.basket_size], "Products per order", "Average number of different products in an order",
+            "number", c.basket_size)
+    for habit, col in c.habits.items():
+        add(f"orders_{slug(habit.split(' (')[0])}", d[col].clip(0.0, 1.0), f"Orders {habit}",
+            f"Share of the customer's orders placed {habit}", "share", col)
     if c.web_visits:
         add("web_visits", d[c.web_visits], "Web visits per month", "Visits to the web site per month", "count",
             c.web_visits)

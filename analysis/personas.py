@@ -31,7 +31,13 @@ ADJECTIVES = {
     "tenure_months": ("Long-standing", "Newer"),
     "recency_days": ("Lapsing", "Recently active"),
     "purchases": ("Frequent", "Occasional"),
+    "orders": ("Frequent", "Occasional"),
     "avg_purchase": ("Big-basket", "Small-basket"),
+    "avg_order_value": ("Big-basket", "Small-basket"),
+    "basket_size": ("Wide-basket", "Single-item"),
+    "orders_at_weekends": ("Weekend", "Weekday"),
+    "orders_in_the_morning": ("Morning", "Afternoon"),
+    "orders_in_the_evening": ("Evening", "Daytime"),
     "deal_share": ("Deal-seeking", "Full-price"),
     "children": ("", "Child-free"),
     "web_visits": ("Web-browsing", "Rarely online"),
@@ -44,7 +50,7 @@ UNASSIGNED_NAME = "Unassigned: in no dense group"
 NAMING_RULE = (
     f"A persona's name is made from the segment's numbers: up to two adjectives for the scale features on "
     f"which it differs most from the average customer (at least {THRESHOLD} standard deviations: income, "
-    "spend, age, tenure, recency, frequency, basket value, deal share), a noun for the product category whose "
+    "spend, age, tenure, recency, frequency, basket value, deal share, time of ordering), a noun for the product category whose "
     "share of spend is most above average ('wine lovers'; 'families' or 'bargain hunters' when children or "
     "deals stand out instead; 'customers' when nothing does), and the sales channel most above average "
     "('buying by catalog'). Names are unique: a clash takes the next adjectives."
@@ -64,10 +70,26 @@ RECOMMENDATION_RULES = (
 
 # ---------------------------------------------------------------- names
 
+PROPER = ("christmas", "easter", "halloween", "valentine", "hanukkah", "diwali", "ramadan", "eid")
+
+
+def lower(words: str) -> str:
+    """A category in running text: lower case, but for names of holidays ('Christmas decorations')."""
+    return " ".join(w if w.lower().strip("'s") in PROPER else w.lower() for w in words.split(" "))
+
+
 def _singular(words: str) -> str:
-    """'Wines' -> 'wine', 'Meat products' -> 'meat product' (the word before 'lovers')."""
-    w = words.lower()
-    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+    """'Wines' -> 'wine', 'Meat products' -> 'meat product', 'Accessories' -> 'accessory' (before 'lovers')."""
+    w = lower(words)
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    keep = ("ss", "us", "is", "mas", "ics", "news")  # 'glass', 'Christmas', 'electronics' stay as they are
+    return w[:-1] if w.endswith("s") and not w.endswith(keep) and len(w) > 3 else w
+
+
+# Catch-all categories say nothing about a segment: they never name one.
+CATCH_ALL = {"other", "others", "misc", "miscellaneous", "other categories", "uncategorised", "uncategorized",
+             "unknown", "all products"}
 
 
 def _part(label: str) -> str:
@@ -89,7 +111,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     """A name from standardised differences; `skip` passes over the strongest adjectives to break ties."""
     ranked = sorted(effects.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
-    shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD]
+    shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD
+              and _part(labels[f]).lower() not in CATCH_ALL]
     channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD]
     if shares:
         noun = f"{_singular(_part(labels[max(shares)[1]]))} lovers"
@@ -186,8 +209,8 @@ def trait_text(c: Context, p: Profile, feature: str) -> str:
             f"on average ({abs(s.effect):.1f} sd {word})")
 
 
-def _top(p: Profile, prefix: str) -> tuple[str, float] | None:
-    stats = [s for s in p.stats if s.feature.startswith(prefix)]
+def _top(p: Profile, prefix: str, skip=lambda feature: False) -> tuple[str, float] | None:
+    stats = [s for s in p.stats if s.feature.startswith(prefix) and not skip(s.feature)]
     if not stats:
         return None
     best = max(stats, key=lambda s: (s.mean, s.feature))
@@ -209,7 +232,7 @@ def _describe(c: Context, p: Profile) -> str:
         parts.append("They sit close to the average customer on every feature.")
     cat, ch = _top(p, "share_"), _top(p, "channel_")
     if cat:
-        parts.append(f"They put {fmt.percent(cat[1])} of their spend on {_part(c.labels[cat[0]]).lower()}")
+        parts.append(f"They put {fmt.percent(cat[1])} of their spend on {lower(_part(c.labels[cat[0]]))}")
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
                          f"{_part(c.labels[ch[0]]).lower()} channel"
@@ -226,7 +249,7 @@ def _describe(c: Context, p: Profile) -> str:
 def _compare(feature: str, label: str, kind: str, above: bool) -> str:
     """'a larger share of spend on wines', 'higher income', 'more purchases'."""
     if feature.startswith("share_"):
-        return f"a {'larger' if above else 'smaller'} share of spend on {_part(label).lower()}"
+        return f"a {'larger' if above else 'smaller'} share of spend on {lower(_part(label))}"
     if feature.startswith("channel_"):
         return f"a {'larger' if above else 'smaller'} share of purchases through {_part(label).lower()}"
     if kind == "count":
@@ -264,13 +287,14 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f"{fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers"
     else:
         offer, offer_why = "Cross-sell offer", "they spend near the average; grow the categories they buy less"
-    cat = _top(p, "share_")
-    below = sorted([s for s in p.stats if s.feature.startswith("share_")], key=lambda s: (s.effect, s.feature))
+    cat = _top(p, "share_", skip=lambda f: _part(c.labels[f]).lower() in CATCH_ALL)
+    below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
+                    not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
     if cat:
         product = _part(c.labels[cat[0]])
         product_why = f"{fmt.percent(cat[1])} of their spend"
         if below and below[0].effect < 0 and below[0].feature != cat[0]:
-            product_why += (f"; cross-sell {_part(c.labels[below[0].feature]).lower()} "
+            product_why += (f"; cross-sell {lower(_part(c.labels[below[0].feature]))} "
                             f"({fmt.percent(below[0].mean)} of their spend against {fmt.percent(below[0].overall_mean)})")
     else:
         product, product_why = "Best sellers", "the input has no spend per category"
@@ -287,7 +311,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         timing, timing_why = "Regular cycle", "nothing calls for earlier contact"
     profit = c.profit_per_contact.get(p.id)
     contact = None if profit is None else profit > 0
-    design = f"{offer} on {product.lower()} through the {channel.lower()} channel to the {fmt.integer(p.size)} customers of this segment"
+    via = f" through the {channel.lower()} channel" if ch else ""
+    design = f"{offer} on {lower(product)}{via} to the {fmt.integer(p.size)} customers of this segment"
     if contact is False:
         design = (f"Do not contact in a paid campaign: expected profit per contact {fmt.money(profit, c.currency, 2)}. "
                   f"Reach them only through free channels with: {design[0].lower() + design[1:]}")
@@ -311,10 +336,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
 
 def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
     """Short steps for cards and pages; the first is the recommended next step."""
-    out = [f"{r.offer} on {r.product_focus.lower()} through the {r.channel.lower()} channel ({r.timing.lower()})."]
+    via = f" through the {r.channel.lower()} channel" if _top(p, "channel_") else ""
+    out = [f"{r.offer} on {lower(r.product_focus)}{via} ({r.timing.lower()})."]
     if r.contact is False:
         loss = fmt.money(-c.profit_per_contact[p.id], c.currency, 2)
-        out[0] = (f"{r.offer} on {r.product_focus.lower()}, through free channels only: a paid contact "
+        out[0] = (f"{r.offer} on {lower(r.product_focus)}, through free channels only: a paid contact "
                   f"is expected to lose {loss} per customer.")
     rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
     if rate is not None and overall:

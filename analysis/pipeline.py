@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
@@ -12,14 +13,15 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .campaigns import Targeting, campaign_results, targeting
-from .cleaning import clean
+from .cleaning import CleanData, LogEntry, clean
 from .clustering import finalize, label_map
 from .comparison import Comparison, compare, earlier_from_assignments
 from .config import Config, config_to_dict
 from .errors import UserError
 from .explain import explain
 from .features import build_features
-from .loading import load_customers
+from .loading import Table, load_customers
+from .orders import OrderData, load_orders
 from .personas import (NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides,
                        overrides_template)
 from .profiles import build_profiles
@@ -54,10 +56,23 @@ def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Ru
 
 
 def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
-    progress(f"loading {cfg.customers_path}")
-    table = load_customers(cfg)
-    progress(f"cleaning {len(table.frame):,} rows")
+    given = cfg  # as written, for the manifest
+    orders = None
+    if cfg.transactions:
+        progress(f"aggregating order lines {cfg.customers_path} with DuckDB")
+        orders = load_orders(cfg)
+        table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
+                      encoding=orders.encoding, sha256=orders.sha256)
+        # From here on the derived customer table is read as a customer table with these columns.
+        cfg = cfg.model_copy(update={"columns": orders.columns, "report": cfg.report.model_copy(
+            update={"reference_date": orders.reference_date})})
+    else:
+        progress(f"loading {cfg.customers_path}")
+        table = load_customers(cfg)
+    progress(f"cleaning {len(table.frame):,} customers")
     data = clean(table, cfg)
+    if orders is not None:
+        data = _with_orders(data, orders)
     progress("building features")
     feats = build_features(data, cfg)
     seg = cfg.segmentation
@@ -103,8 +118,9 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     assignments = _assignments(data, labels, names)
     reasons = assignments.loc[assignments["excluded_reason"] != "", "excluded_reason"].value_counts().sort_index()
     manifest = Manifest(
-        input_name=table.path.name, input_sha256=table.sha256, input_rows=data.n_input,
-        delimiter=table.delimiter, encoding=table.encoding, config=config_to_dict(cfg), seed=cfg.seed,
+        input_name=table.path.name, input_sha256=table.sha256,
+        input_rows=orders.n_lines if orders is not None else data.n_input,
+        delimiter=table.delimiter, encoding=table.encoding, config=config_to_dict(given), seed=cfg.seed,
         versions=_versions(),
     )
     results = Results(
@@ -122,6 +138,16 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     )
     customers = feats.table.assign(segment=labels)
     return Run(results, assignments, customers)
+
+
+def _with_orders(data: CleanData, orders: OrderData) -> CleanData:
+    """The order lines' log first, and the customers without a usable line listed as excluded."""
+    log = list(orders.log)
+    for why, n in sorted(Counter(orders.excluded.values()).items()):
+        log.append(LogEntry("missing values", "customers", n, "excluded", why))
+    return dataclasses.replace(
+        data, log=tuple(log) + data.log, all_ids=data.all_ids + tuple(orders.excluded),
+        reasons=data.reasons + tuple(orders.excluded.values()), n_input=data.n_input + len(orders.excluded))
 
 
 def _comparison(cfg: Config, data, ids: pd.Index, labels: np.ndarray) -> Comparison | None:

@@ -92,9 +92,21 @@ def test_comment_only_yaml_is_empty_too(tmp_path):
     assert "empty" in error_of(tmp_path, "# nothing here yet\n")
 
 
-def test_missing_customers_section_is_named(tmp_path):
+def test_missing_input_section_names_both_kinds(tmp_path):
     message = error_of(tmp_path, "seed: 3\n")
-    assert "missing key 'customers'" in message
+    assert "give either 'customers'" in message and "'transactions'" in message
+
+
+def test_customers_and_transactions_together_are_refused(tmp_path):
+    message = error_of(tmp_path, "customers:\n  path: c.csv\ntransactions:\n  path: l.csv\n  customer: c\n"
+                                 "  order: o\n  timestamp: t\n  product: p\n  quantity: q\n  unit_price: u\n")
+    assert "give either 'customers'" in message
+
+
+def test_misspelt_key_under_transactions_gets_a_hint(tmp_path):
+    message = error_of(tmp_path, "transactions:\n  path: l.csv\n  customer: c\n  order: o\n  timestamp: t\n"
+                                 "  product: p\n  quantity: q\n  unit_price: u\n  custmer_columns: [x]\n")
+    assert "unknown key 'transactions.custmer_columns'" in message and "did you mean 'customer_columns'?" in message
 
 
 def test_missing_customers_path_is_named(tmp_path):

@@ -1,0 +1,422 @@
+"""Order lines -> one row per customer (recency, frequency, money, category mix, time habits) and
+the baskets behind them, computed by DuckDB straight from CSV or Parquet.
+
+Tens of millions of lines never sit in pandas: DuckDB cleans and aggregates them out of core, and
+only per-customer rows and two integer columns per basket line (order, product) come back.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .cleaning import DATE_FORMATS, LogEntry
+from .config import Columns, Config, TransactionsFile
+from .errors import UserError
+from .loading import MISSING_MARKERS, detect_delimiter, detect_encoding, read_table
+
+MAX_CATEGORIES = 15  # more spend shares than this blur the segments; the rest are pooled
+UNCATEGORISED = "Uncategorised"
+OTHER = "Other categories"
+HABITS = (  # (name, SQL over an order's timestamp ts): share of a customer's orders placed then
+    ("at weekends", "dayofweek(ts) IN (0, 6)"),
+    ("in the morning (before 12:00)", "hour(ts) < 12"),
+    ("in the evening (from 17:00)", "hour(ts) >= 17"),
+)
+# Why a line is not used, checked in this order; lines without a customer are still baskets.
+LINE_RULES = (
+    ("missing values", "missing order id or product", "ord IS NULL OR product IS NULL"),
+    ("unreadable values", "quantity is not a number", "qty IS NULL"),
+    ("unreadable values", "unit price is not a number", "price IS NULL"),
+    ("unreadable values", "timestamp is not a date", "ts IS NULL"),
+    ("cancellations", "cancelled order", "cancelled"),
+    ("returns", "return (negative quantity)", "qty < 0"),
+    ("implausible values", "zero quantity", "qty = 0"),
+    ("implausible values", "price zero or negative", "price <= 0"),
+    ("not products", "fee, postage or adjustment (transactions.not_products)", "not_product"),
+)
+
+
+@dataclass(frozen=True)
+class OrderBaskets:
+    """Every used order as a basket: (order, product) pairs as integer codes."""
+
+    order_idx: np.ndarray  # int32, one per basket line
+    product_idx: np.ndarray  # int32
+    order_customer: np.ndarray  # object: customer id of each order, None without one
+    products: tuple[str, ...]  # product display names by code
+    product_category: np.ndarray  # int32 code into categories, per product
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OrderData:
+    frame: pd.DataFrame  # one typed row per customer with a usable line; columns named in `columns`
+    columns: Columns  # the roles of frame's columns, as a customer table's config would name them
+    log: tuple[LogEntry, ...]
+    excluded: dict[str, str]  # customer id -> why it has no row in frame
+    reference_date: date
+    baskets: OrderBaskets
+    n_lines: int
+    sha256: str
+    delimiter: str
+    encoding: str
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _head(path: Path, size: int = 1 << 16) -> bytes:
+    with path.open("rb") as f:
+        magic = f.read(2)
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    try:
+        with opener(path, "rb") as f:
+            return f.read(size)
+    except (OSError, EOFError):
+        raise UserError(f"{path}: looks gzip-compressed but cannot be decompressed") from None
+
+
+def _run(con, sql: str, params: list | None = None) -> None:
+    """Run a statement and consume its result (DuckDB keeps the connection busy until then)."""
+    con.execute(sql, params or []).fetchall()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
+    """Register the raw lines, every column as text, as view `src`; return (kind, delimiter, encoding)."""
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a file")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: file is empty")
+    with path.open("rb") as f:
+        parquet = f.read(4) == b"PAR1"
+    if parquet or path.suffix.lower() == ".parquet":
+        try:
+            cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
+        except duckdb.Error:
+            raise UserError(f"{path}: cannot be read as Parquet") from None
+        casts = ", ".join(f"CAST({_q(c[0])} AS VARCHAR) AS {_q(c[0])}" for c in cols)
+        _run(con, f"CREATE VIEW src AS SELECT {casts} FROM read_parquet({_lit(str(path))})")
+        return "parquet", "parquet", "binary"
+    head = _head(path)
+    if not head.strip():
+        raise UserError(f"{path}: file is empty")
+    enc = detect_encoding(head) if t.encoding == "auto" else t.encoding
+    duck_enc = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "ascii": "utf-8", "utf-16": "utf-16"}.get(enc.lower(), "latin-1")
+    text = head.decode(enc if duck_enc != "latin-1" else "latin-1", errors="replace")
+    if "\x00" in text[:10000]:
+        raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
+    delim = detect_delimiter(text) if t.delimiter == "auto" else t.delimiter.encode().decode("unicode_escape")
+    try:
+        _run(
+            con, f"CREATE VIEW src AS SELECT * FROM read_csv({_lit(str(path))}, all_varchar = true, header = true, "
+            f"delim = {_lit(delim)}, quote = '\"', escape = '\"', encoding = {_lit(duck_enc)}, "
+            f"null_padding = false, strict_mode = true)")
+        n_cols = len(con.execute("DESCRIBE src").fetchall())
+    except duckdb.Error as e:
+        raise UserError(f"{path}: cannot be read as {enc} text with delimiter {delim!r} "
+                        f"({str(e).splitlines()[0][:160]})") from None
+    if n_cols < 2:
+        raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
+    return "csv", delim, enc
+
+
+def _check_columns(con, path: Path, t: TransactionsFile) -> list[str]:
+    present = [r[0] for r in con.execute("DESCRIBE src").fetchall()]
+    named = [("customer", t.customer), ("order", t.order), ("timestamp", t.timestamp), ("product", t.product),
+             ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price),
+             ("category", t.category)] + [("customer_columns", c) for c in t.customer_columns]
+    for role, col in named:
+        if col is not None and col not in present:
+            import difflib
+
+            close = difflib.get_close_matches(col, present, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
+    return present
+
+
+def _text(col: str) -> str:
+    """SQL: the column trimmed, NULL when it holds a missing-value marker."""
+    markers = ", ".join(_lit(m) for m in sorted(MISSING_MARKERS))
+    return f"CASE WHEN lower(trim({_q(col)})) IN ({markers}) THEN NULL ELSE trim({_q(col)}) END"
+
+
+def _number(col: str) -> str:
+    return f"TRY_CAST(replace(replace({_text(col)}, ',', ''), '£', '') AS DOUBLE)"
+
+
+def _timestamp_expr(con, path: Path, t: TransactionsFile) -> str:
+    """SQL parsing the timestamp column: the configured format, else the first that reads a sample."""
+    col = _text(t.timestamp)
+    if t.timestamp_format:
+        return f"TRY_STRPTIME({col}, {_lit(t.timestamp_format)})"
+    sample = [r[0] for r in con.execute(
+        f"SELECT v FROM (SELECT {col} AS v FROM src) WHERE v IS NOT NULL LIMIT 2000").fetchall()]
+    if not sample:
+        raise UserError(f"{path}: column {t.timestamp!r} has no values")
+    candidates = [f"TRY_CAST({col} AS TIMESTAMP)"] + [
+        f"TRY_STRPTIME({col}, {_lit(f + s)})" for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", "")]
+    _run(con, "CREATE TEMP TABLE ts_sample AS SELECT unnest(?) AS v", [sample])
+    for expr in candidates:
+        probe = expr.replace(col, "v")
+        bad = con.execute(f"SELECT count(*) FROM ts_sample WHERE ({probe}) IS NULL").fetchall()[0][0]
+        if bad == 0:
+            return expr
+    raise UserError(f"{path}: column {t.timestamp!r}: dates in no known format, e.g. {sample[0]!r}; "
+                    "set transactions.timestamp_format")
+
+
+def _categories(con, cfg: Config, path: Path) -> tuple[str, list[LogEntry]]:
+    """SQL for each line's category, after registering the products map (if any) as `pmap`."""
+    t, log = cfg.transactions, []
+    if t.category:
+        return f"coalesce({_text(t.category)}, {_lit(UNCATEGORISED)})", log
+    if cfg.products is None:
+        return "NULL", log
+    p, ppath = cfg.products, cfg.products_path
+    if ppath.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        if not ppath.exists():
+            raise UserError(f"{ppath}: file not found")
+        try:
+            frame = pd.read_excel(ppath, sheet_name=p.sheet or 0, dtype=str).fillna("")
+        except ValueError as e:
+            raise UserError(f"{ppath}: cannot be read as Excel ({e})") from None
+        frame.columns = [str(c).strip() for c in frame.columns]
+    else:
+        frame = read_table(ppath).frame
+    for role, col in (("product", p.product), ("category", p.category)):
+        if col not in frame.columns:
+            raise UserError(f"{ppath}: column {col!r} (products.{role} in the config) is not in the file")
+    m = pd.DataFrame({"product": frame[p.product].astype(str).str.strip().str.upper(),
+                      "category": frame[p.category].astype(str).str.strip()})
+    m = m[(m["product"] != "") & (m["category"] != "")]
+    dup = m["product"].duplicated(keep="first")
+    if dup.any():
+        log.append(LogEntry("duplicates", f"{ppath.name}: {p.product}", int(dup.sum()), "first category kept",
+                            "products listed more than once in the products map"))
+    con.register("pmap_df", m[~dup])
+    _run(con, "CREATE TEMP TABLE pmap AS SELECT * FROM pmap_df")
+    con.unregister("pmap_df")
+    return "pmap.category", log
+
+
+def load_orders(cfg: Config) -> OrderData:
+    t, path = cfg.transactions, cfg.customers_path
+    with tempfile.TemporaryDirectory(prefix="segments-duckdb-") as tmp:
+        con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False})
+        try:
+            return _load(con, cfg, t, path)
+        finally:
+            con.close()
+
+
+def _load(con, cfg: Config, t: TransactionsFile, path: Path) -> OrderData:
+    kind, delim, enc = _source(con, path, t)
+    _check_columns(con, path, t)
+    sha = _sha256(path)
+    n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+    if n_raw == 0:
+        raise UserError(f"{path}: has a header but no rows")
+    log: list[LogEntry] = []
+
+    # Exact duplicate lines (every column equal) are a double export more often than a real repeat.
+    rows = "src"
+    if t.duplicate_lines == "drop":
+        _run(con, "CREATE TEMP TABLE dedup AS SELECT DISTINCT * FROM src")
+        rows = "dedup"
+    n_lines = con.execute(f"SELECT count(*) FROM {rows}").fetchall()[0][0]
+    dupes = n_raw - n_lines if t.duplicate_lines == "drop" else (
+        n_raw - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM src)").fetchall()[0][0])
+    if dupes:
+        action = "dropped" if t.duplicate_lines == "drop" else "kept (transactions.duplicate_lines: keep)"
+        log.append(LogEntry("duplicates", "order lines", int(dupes), action, "lines equal to an earlier line in every column"))
+
+    cat_sql, cat_log = _categories(con, cfg, path)
+    log += cat_log
+    ts = _timestamp_expr(con, path, t)
+    name_col = t.product_name or t.product
+    not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
+    prefix = f"starts_with(coalesce({_text(t.order)}, ''), {_lit(t.cancelled_prefix)})" if t.cancelled_prefix else "false"
+    extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
+    join = "LEFT JOIN pmap ON pmap.product = upper(" + _text(t.product) + ")" if cat_sql == "pmap.category" else ""
+    _run(con, f"""
+        CREATE TEMP TABLE typed AS SELECT
+            regexp_replace({_text(t.customer)}, '\\.0+$', '') AS customer,
+            {_text(t.order)} AS ord,
+            {ts} AS ts,
+            upper({_text(t.product)}) AS product,
+            {_text(t.product)} AS product_raw,
+            upper(regexp_replace({_text(name_col)}, '\\s+', ' ', 'g')) AS name,
+            {_text(name_col)} AS name_raw,
+            {_number(t.quantity)} AS qty,
+            {_number(t.unit_price)} AS price,
+            {prefix} AS cancelled,
+            upper({_text(t.product)}) IN ({not_products}) AS not_product,
+            {cat_sql} AS category{extra}
+        FROM {rows} {join}""")
+
+    reason = "CASE " + " ".join(f"WHEN {cond} THEN {_lit(why)}" for _, why, cond in LINE_RULES) + " ELSE NULL END"
+    _run(con, f"CREATE TEMP TABLE judged AS SELECT *, {reason} AS reason FROM typed")
+    counts = dict(con.execute("SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL GROUP BY reason").fetchall())
+    for step, why, _ in LINE_RULES:
+        n = counts.get(why, 0)
+        if not n:
+            continue
+        # A few unreadable lines in millions are dirt; many mean the config names the wrong column.
+        if step == "unreadable values" and n > 0.01 * n_lines:
+            col = {"quantity": t.quantity, "unit price": t.unit_price, "timestamp": t.timestamp}[why.split(" is ")[0]]
+            raise UserError(f"{path}: column {col!r} should hold {'dates' if 'timestamp' in why else 'numbers'} "
+                            f"but {n:,} of {n_lines:,} lines do not")
+        detail = ""
+        if why == "cancelled order":
+            orders = con.execute("SELECT count(DISTINCT ord) FROM judged WHERE reason = 'cancelled order'").fetchall()[0][0]
+            detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
+        log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
+    _run(con, "CREATE TEMP TABLE valid AS SELECT * EXCLUDE (reason) FROM judged WHERE reason IS NULL")
+    n_valid = con.execute("SELECT count(*) FROM valid").fetchall()[0][0]
+    if n_valid == 0:
+        raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
+    no_customer = con.execute("SELECT count(*) FROM valid WHERE customer IS NULL").fetchall()[0][0]
+    if no_customer:
+        log.append(LogEntry("missing values", t.customer, int(no_customer), "used for baskets only",
+                            "order lines without a customer id"))
+    for what, raw_col, norm in (("product codes", "product_raw", "product"), ("product names", "name_raw", "name")):
+        changed = con.execute(f"SELECT count(*) FROM valid WHERE {raw_col} <> {norm}").fetchall()[0][0]
+        if changed and not (what == "product names" and name_col == t.product):
+            log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(changed),
+                                "normalised", f"{what} with stray spaces or lower case, compared in upper case"))
+
+    ref = cfg.report.reference_date
+    if ref is None:
+        ref = con.execute("SELECT max(ts) FROM valid").fetchall()[0][0].date() + timedelta(days=1)
+    categories = _category_names(con, log)
+    frame, columns = _customers(con, cfg, t, ref, categories)
+    all_customers = [r[0] for r in con.execute(
+        "SELECT DISTINCT customer FROM judged WHERE customer IS NOT NULL ORDER BY customer").fetchall()]
+    have = set(frame["customer_id"])
+    excluded = {c: "no usable order line (all cancelled, returned, free or not products)"
+                for c in all_customers if c not in have}
+    return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
+                     baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc)
+
+
+def _category_names(con, log: list[LogEntry]) -> tuple[str, ...]:
+    """Categories by spend; beyond MAX_CATEGORIES, the smallest are pooled (in `valid`)."""
+    rows = con.execute("SELECT category, sum(qty * price) AS s FROM valid WHERE category IS NOT NULL "
+                       "GROUP BY category ORDER BY s DESC, category").fetchall()
+    if not rows:
+        return ()
+    unmapped = con.execute(f"SELECT count(*), count(DISTINCT product) FROM valid "
+                           f"WHERE category = {_lit(UNCATEGORISED)} OR category IS NULL").fetchall()[0]
+    if unmapped[0] and con.execute("SELECT count(*) FROM valid WHERE category IS NULL").fetchall()[0][0]:
+        _run(con, f"UPDATE valid SET category = {_lit(UNCATEGORISED)} WHERE category IS NULL")
+        log.append(LogEntry("missing values", "category", int(unmapped[0]), f"set to '{UNCATEGORISED}'",
+                            f"lines of {unmapped[1]:,} products missing from the products map"))
+        rows = con.execute("SELECT category, sum(qty * price) AS s FROM valid GROUP BY category "
+                           "ORDER BY s DESC, category").fetchall()
+    names = [r[0] for r in rows]
+    if len(names) > MAX_CATEGORIES:
+        small = names[MAX_CATEGORIES - 1:]
+        _run(con, f"UPDATE valid SET category = {_lit(OTHER)} WHERE category IN ({', '.join(map(_lit, small))})")
+        log.append(LogEntry("odd categories", "category", len(small), f"pooled into '{OTHER}'",
+                            f"{len(names)} categories; the {len(small)} with the least spend are pooled"))
+        names = names[:MAX_CATEGORIES - 1] + [OTHER]
+    return tuple(sorted(names))
+
+
+def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tuple[str, ...]):
+    """One row per customer with a usable line, and the column roles of that row."""
+    habits = ", ".join(f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) AS {_q('Orders ' + name)}"
+                       for name, cond in HABITS)
+    frame = con.execute(f"""
+        WITH o AS (
+            SELECT customer, ord, min(ts) AS ts, count(DISTINCT product) AS products
+            FROM valid WHERE customer IS NOT NULL GROUP BY customer, ord)
+        SELECT customer AS customer_id, min(ts) AS "First order",
+               date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
+               count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}
+        FROM o GROUP BY customer ORDER BY customer""").df()
+    spend_cols = {}
+    if categories:
+        sums = ", ".join(f"coalesce(sum(qty * price) FILTER (WHERE category = {_lit(c)}), 0) AS {_q('Spend on ' + c)}"
+                         for c in categories)
+        spend_cols = {c: f"Spend on {c}" for c in categories}
+    else:
+        sums = 'sum(qty * price) AS "Spend"'
+        spend_cols = {"All products": "Spend"}
+    spend = con.execute(f"SELECT customer AS customer_id, {sums} FROM valid WHERE customer IS NOT NULL "
+                        f"GROUP BY customer ORDER BY customer").df()
+    frame = frame.merge(spend, on="customer_id", how="left", validate="one_to_one")
+    for c in t.customer_columns:  # the customer's most frequent value; ties go to the first in order
+        mode = con.execute(f"""
+            SELECT customer AS customer_id, v FROM (
+                SELECT customer, {_q('cc_' + c)} AS v, count(*) AS n,
+                       row_number() OVER (PARTITION BY customer ORDER BY count(*) DESC, {_q('cc_' + c)}) AS r
+                FROM valid WHERE customer IS NOT NULL AND {_q('cc_' + c)} IS NOT NULL GROUP BY customer, v)
+            WHERE r = 1""").df()
+        frame = frame.merge(mode.rename(columns={"v": c}), on="customer_id", how="left", validate="one_to_one")
+        frame[c] = frame[c].fillna("").astype(str)
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    columns = Columns(
+        id="customer_id", signup_date="First order", recency_days="Days since last order", orders="Orders",
+        basket_size="Products per order", spend=spend_cols,
+        habits={name: f"Orders {name}" for name, _ in HABITS},
+        categorical=list(t.customer_columns),
+    )
+    return frame, columns
+
+
+def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
+    """Orders and products as dense integer codes, in a stable (sorted) order."""
+    _run(con, """CREATE TEMP TABLE b_orders AS SELECT ord, max(customer) AS customer,
+                   (row_number() OVER (ORDER BY ord) - 1)::INTEGER AS i FROM valid GROUP BY ord""")
+    # A product's name is its most frequent spelling (ties: the first alphabetically).
+    _run(con, """CREATE TEMP TABLE b_products AS SELECT product, name, category,
+                   (row_number() OVER (ORDER BY product) - 1)::INTEGER AS i FROM (
+                     SELECT product, name, category, row_number() OVER (PARTITION BY product
+                        ORDER BY n DESC, name NULLS LAST, category NULLS LAST) AS r
+                     FROM (SELECT product, name, category, count(*) AS n FROM valid GROUP BY ALL))
+                   WHERE r = 1""")
+    pairs = con.execute("""SELECT DISTINCT o.i AS b, p.i AS p FROM valid v
+                           JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product
+                           ORDER BY b, p""").fetchnumpy()
+    orders = con.execute("SELECT customer FROM b_orders ORDER BY i").fetchnumpy()["customer"]
+    prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
+    # Two codes with one name (a product re-coded) stay apart: the code is the product.
+    seen: dict[str, int] = {}
+    names = []
+    for code, name, _ in prods:
+        label = name or code
+        seen[label] = seen.get(label, 0) + 1
+        names.append(label if seen[label] == 1 else f"{label} ({code})")
+    cat_index = {c: i for i, c in enumerate(categories)}
+    prod_cat = np.array([cat_index.get(c, -1) for _, _, c in prods], dtype=np.int32)
+    return OrderBaskets(
+        order_idx=np.asarray(pairs["b"], dtype=np.int32), product_idx=np.asarray(pairs["p"], dtype=np.int32),
+        order_customer=np.asarray([None if (c is None or c is pd.NA or (isinstance(c, float) and np.isnan(c)))
+                                   else str(c) for c in orders], dtype=object),
+        products=tuple(names), product_category=prod_cat, categories=categories,
+    )
