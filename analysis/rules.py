@@ -10,8 +10,8 @@ and the output follows the R package arules (`apriori`):
   coverage * support(rhs); conviction = (1 - support(rhs)) / (1 - confidence), inf when the
   confidence is 1.
 - thresholds are inclusive (support >= min_support, confidence >= min_confidence), compared on
-  counts with a relative tolerance of 1e-10, so that 7 of 10 baskets pass a support of 0.7
-  although 0.7 * 10 is 7.000000000000001 in floating point.
+  counts with a relative tolerance of 1e-10, so that 7 of 100 baskets pass a support of 0.07
+  although 0.07 * 100 is 7.000000000000001 in floating point.
 - a rule's length is the number of items on both sides; with min_length=1 (arules' minlen=1)
   the one-item rules `{} => {x}` are produced, their confidence being the support of x. Only
   these have an empty lhs (none is made with min_length=2, nor `{} => {a,b}`).
