@@ -47,7 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     syn.add_argument("--segments", type=int, default=4, metavar="K", help="planted segments, 2 to 6 (default 4)")
     syn.add_argument("--seed", type=int, default=0, help="random seed (same seed, same table)")
     syn.add_argument("--dirt", action="store_true", help="add real-world dirt: missing incomes, odd values, duplicates")
-    syn.add_argument("--format", choices=["tsv", "parquet"], default="tsv", help="file format (default tsv)")
+    syn.add_argument("--transactions", type=int, metavar="M",
+                     help="write M order lines instead (online-retail layout, Parquet by default): "
+                     "DIR/lines.parquet, DIR/products.csv, DIR/truth.csv and DIR/config.yml")
+    syn.add_argument("--format", choices=["tsv", "parquet", "csv"], default=None,
+                     help="file format: tsv (default) or parquet for customers; parquet (default), csv or tsv "
+                     "(gzipped) for order lines")
     syn.add_argument("--out", required=True, metavar="DIR", help="output folder")
     rul = sub.add_parser(
         "rules", help="mine association rules (products bought together) from baskets",
@@ -101,9 +106,21 @@ def cmd_synth(args) -> int:
     if args.customers < 20 * args.segments:
         raise UserError(f"--customers must be at least {20 * args.segments} for {args.segments} segments")
     out = Path(args.out)
+    if args.transactions is not None:
+        if args.transactions < 4 * args.customers:
+            raise UserError(f"--transactions must be at least 4 lines per customer ({4 * args.customers:,})")
+        if args.dirt:
+            raise UserError("--dirt applies to customer tables; order lines always carry cancellations, "
+                            "duplicates, lines without a customer and free lines")
+        lines = synth.generate_orders(args.customers, args.transactions, args.segments, seed=args.seed)
+        paths = synth.write_orders(lines, out, args.format or "parquet")
+        print(f"wrote {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
+        return 0
+    if args.format == "csv":
+        raise UserError("--format csv is for order lines (--transactions); customer tables are tsv or parquet")
     out.mkdir(parents=True, exist_ok=True)
     df, truth = synth.generate(args.customers, args.segments, seed=args.seed, dirt=args.dirt)
-    name = f"customers.{args.format}"
+    name = f"customers.{args.format or 'tsv'}"
     synth.write(df, out / name)
     names = [a.name for a in synth.ARCHETYPES[: args.segments]]
     pd.DataFrame({"customer_id": df["ID"], "planted_segment": [names[t] for t in truth]}).to_csv(

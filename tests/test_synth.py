@@ -215,3 +215,179 @@ def test_dirt_is_reported_by_the_cleaning(tmp_path):
     assert "666,666" in entry("outliers", "Income").detail
     # The dirt is small: the planted segments are still found.
     assert _ari(run, truth) >= 0.9
+
+
+# ---------------------------------------------------------------- order lines
+
+ORDER_N, ORDER_M = 1_500, 60_000
+
+
+@pytest.fixture(scope="module")
+def orders():
+    return synth.generate_orders(ORDER_N, ORDER_M, 5, seed=4)
+
+
+@pytest.fixture(scope="module")
+def lines(orders):
+    return orders.lines.to_pandas()
+
+
+def _customer_table(lines: pd.DataFrame) -> pd.DataFrame:
+    """Per registered customer: recency, orders, lines per order, log units per line, category shares,
+    from the kept lines (no cancellations, duplicates, postage or free lines)."""
+    products = synth.catalogue(3000, seed=4).set_index("StockCode")["Category"]
+    d = lines[lines["CustomerID"].notna() & ~lines["InvoiceNo"].str.startswith("C")
+              & (lines["UnitPrice"] > 0) & (lines["StockCode"] != "POST")].drop_duplicates()
+    d = d.assign(cat=d["StockCode"].astype(str).map(products), amount=d["Quantity"] * d["UnitPrice"],
+                 hour=d["InvoiceDate"].dt.hour, day=d["InvoiceDate"].dt.day_of_year)
+    g = d.groupby("CustomerID")
+    out = pd.DataFrame({
+        "recency": (d["InvoiceDate"].max() - g["InvoiceDate"].max()).dt.days,
+        "orders": np.log(g["InvoiceNo"].nunique()),
+        "lines": np.log(g.size() / g["InvoiceNo"].nunique()),
+        "units": np.log(g["Quantity"].median()),
+        "hour": g["hour"].mean(),
+        "day": g["day"].mean(),
+    })
+    shares = d.pivot_table(index="CustomerID", columns="cat", values="amount", aggfunc="sum", fill_value=0)
+    shares = shares.div(shares.sum(axis=1), axis=0)
+    return out.join(shares)
+
+
+def test_order_lines_layout_and_exact_count(orders, lines):
+    assert tuple(lines.columns) == synth.LINE_COLUMNS
+    assert len(lines) == ORDER_M == orders.info["lines"]
+    assert lines["InvoiceNo"].str.fullmatch(r"C?\d{6,7}").all()
+    assert pd.api.types.is_integer_dtype(lines["Quantity"]) and pd.api.types.is_float_dtype(lines["UnitPrice"])
+    assert lines["InvoiceDate"].min() >= pd.Timestamp("2010-12-01") and lines["InvoiceDate"].max() < pd.Timestamp("2011-12-10")
+    assert set(lines["Country"].astype(str)) <= set(synth.COUNTRIES)
+    assert (lines["Country"].astype(str) == "United Kingdom").mean() > 0.7
+    codes = set(orders.products["StockCode"])
+    assert set(lines["StockCode"].astype(str)) <= codes | {"POST"}
+    assert 2_000 <= len(codes) <= 4_000 and orders.products["Description"].is_unique
+    assert set(orders.products["Category"]) == set(synth.CATEGORIES)
+    # Each stock code always carries the same description.
+    pairs = lines[["StockCode", "Description"]].astype(str).drop_duplicates()
+    assert pairs["StockCode"].is_unique
+
+
+def test_order_lines_carry_real_world_dirt(orders, lines):
+    info = orders.info
+    cancelled = lines["InvoiceNo"].str.startswith("C")
+    assert cancelled.sum() == info["cancelled_lines"] == round(0.017 * ORDER_M)
+    assert (lines.loc[cancelled, "Quantity"] < 0).all() and (lines.loc[~cancelled, "Quantity"] > 0).all()
+    assert lines.loc[cancelled, "CustomerID"].notna().all()
+    # Every cancelled line undoes an earlier line of the same customer and product.
+    orig = lines[~cancelled].groupby(["CustomerID", "StockCode"], observed=True)["InvoiceDate"].min()
+    c = lines[cancelled].set_index(["CustomerID", "StockCode"])["InvoiceDate"]
+    assert (orig.reindex(c.index).to_numpy() < c.to_numpy()).all()
+    guests = lines["CustomerID"].isna()
+    assert guests.sum() == info["guest_lines"] and 0.08 < guests.mean() < 0.12
+    assert lines.duplicated().sum() >= info["duplicate_lines"] == round(0.01 * ORDER_M)
+    assert (lines["UnitPrice"] == 0).sum() == info["zero_price_lines"] >= 1
+    assert (lines["UnitPrice"] < 0).sum() == info["negative_price_lines"] >= 1
+    post = lines["StockCode"] == "POST"
+    assert post.sum() == info["postage_lines"] >= 1
+    assert (lines.loc[post, "Country"] != "United Kingdom").mean() > 0.3  # postage mostly on orders abroad
+
+
+def test_order_lines_are_deterministic(orders):
+    again = synth.generate_orders(ORDER_N, ORDER_M, 5, seed=4)
+    assert again.lines.equals(orders.lines) and again.truth.equals(orders.truth)
+    other = synth.generate_orders(ORDER_N, ORDER_M, 5, seed=5)
+    assert not other.lines.equals(orders.lines)
+
+
+def test_order_truth_covers_every_customer(orders, lines):
+    truth = orders.truth
+    assert len(truth) == ORDER_N and truth["customer_id"].is_unique
+    assert set(lines["CustomerID"].dropna().astype(int)) == set(truth["customer_id"])
+    w = np.array([a.weight for a in synth.ORDER_ARCHETYPES[:5]])
+    assert np.allclose(np.bincount(truth["segment"]) / ORDER_N, w / w.sum(), atol=0.002)
+    assert truth["planted_segment"].tolist() == [synth.ORDER_ARCHETYPES[s].name for s in truth["segment"]]
+
+
+def test_order_segments_are_planted_and_recoverable(orders, lines):
+    """Per-customer features from the lines separate the planted segments: each segment's favourite
+    category is one its archetype prefers most (or as much as its second favourite), wholesale buys more units, lapsed customers
+    are the least recent, and k-means on the features recovers the truth."""
+    from sklearn.cluster import KMeans
+
+    table = _customer_table(lines)
+    seg = orders.truth.set_index("customer_id")["segment"].reindex(table.index.astype(int)).to_numpy()
+    cats = list(synth.CATEGORIES)
+    for s in range(5):
+        mix = np.array(synth.ORDER_ARCHETYPES[s].category_mix)
+        fav = table.loc[seg == s, cats].mean().idxmax()
+        assert mix[cats.index(fav)] >= np.sort(mix)[-2], (synth.ORDER_ARCHETYPES[s].name, fav)
+    by = table.groupby(seg).median()
+    assert by["units"].idxmax() == 0  # wholesale resellers
+    assert by["recency"].idxmax() == 3  # lapsed party planners
+    x = table.fillna(0).to_numpy(float)
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    labels = KMeans(5, n_init=10, random_state=0).fit_predict(x)
+    assert adjusted_rand_score(seg, labels) >= 0.8
+
+
+def test_order_bundles_are_bought_together(orders, lines):
+    """Products of a planted bundle share orders far more often than their popularity explains."""
+    d = lines[~lines["InvoiceNo"].str.startswith("C")]
+    baskets = d.groupby("InvoiceNo")["StockCode"].apply(lambda s: set(s.astype(str)))
+    n = len(baskets)
+    lifts = []
+    for bundle in orders.info["bundles"]:
+        a, b = bundle[:2]
+        has_a = baskets.map(lambda s: a in s)
+        has_b = baskets.map(lambda s: b in s)
+        if has_a.sum() >= 20 and has_b.sum() >= 20:
+            lifts.append((has_a & has_b).sum() * n / (has_a.sum() * has_b.sum()))
+    assert len(lifts) >= 10
+    assert np.median(lifts) > 5
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_write_order_lines(tmp_path, orders, lines, fmt):
+    paths = synth.write_orders(orders, tmp_path, fmt)
+    if fmt == "parquet":
+        back = pd.read_parquet(paths["lines"])
+        pd.testing.assert_frame_equal(back, lines, check_dtype=False)  # Parquet stores seconds as ms
+    else:
+        assert paths["lines"].name == "lines.csv.gz"
+        back = pd.read_csv(paths["lines"], dtype={"InvoiceNo": str, "StockCode": str})
+        assert list(back.columns) == list(synth.LINE_COLUMNS) and len(back) == ORDER_M
+        pd.testing.assert_series_equal(pd.to_datetime(back["InvoiceDate"], format="%Y-%m-%d %H:%M"),
+                                       lines["InvoiceDate"].astype("datetime64[ns]"), check_dtype=False)
+        assert back["CustomerID"].isna().sum() == lines["CustomerID"].isna().sum()
+        assert (back["InvoiceNo"] == lines["InvoiceNo"]).all()
+    products = pd.read_csv(paths["products"], dtype=str)
+    assert list(products.columns) == ["StockCode", "Description", "Category"]
+    assert set(lines["StockCode"].astype(str)) - set(products["StockCode"]) == {"POST"}
+    truth = pd.read_csv(paths["truth"])
+    assert list(truth.columns) == ["customer_id", "planted_segment"] and len(truth) == ORDER_N
+    cfg = yaml.safe_load(paths["config"].read_text())
+    t = cfg["transactions"]
+    assert t["path"] == paths["lines"].name and t["not_products"] == ["POST"] and t["cancelled_prefix"] == "C"
+    assert {t[k] for k in ("customer", "order", "timestamp", "product", "product_name", "quantity",
+                           "unit_price")} <= set(synth.LINE_COLUMNS)
+    assert cfg["products"] == {"path": "products.csv", "product": "StockCode", "category": "Category"}
+
+
+def test_order_bad_arguments():
+    with pytest.raises(ValueError):
+        synth.generate_orders(1_000, 3_000)  # fewer than 4 lines per customer
+    with pytest.raises(ValueError):
+        synth.generate_orders(1_000, 10_000, n_segments=7)
+    with pytest.raises(ValueError):
+        synth.write_orders(synth.generate_orders(200, 2_000), "/tmp/unused", fmt="xlsx")
+
+
+def test_cli_synth_transactions(tmp_path):
+    from analysis.cli import main
+
+    assert main(["synth", "--customers", "400", "--transactions", "8000", "--segments", "3", "--seed", "2",
+                 "--out", str(tmp_path)]) == 0
+    back = pd.read_parquet(tmp_path / "lines.parquet")
+    assert len(back) == 8_000
+    truth = pd.read_csv(tmp_path / "truth.csv")
+    assert set(truth["planted_segment"]) == {a.name for a in synth.ORDER_ARCHETYPES[:3]}
+    assert main(["synth", "--customers", "400", "--transactions", "1000", "--out", str(tmp_path / "x")]) == 2
