@@ -458,3 +458,21 @@ def test_cli_help_explains_the_options(capsys):
     for option in ("--min-support", "--min-confidence", "--max-consequent", "--min-length", "--max-length",
                    "--format", "--order-column", "--item-column", "--delimiter", "arules", "{} => {x}"):
         assert option in out
+
+
+def test_cli_reads_a_parquet_table(tmp_path, capsys):
+    import pandas as pd
+
+    ids = [f"A{i}" for i, b in enumerate(TEN) for _ in b]
+    pd.DataFrame({"order": ids, "sku": [item for b in TEN for item in b]}).to_parquet(tmp_path / "o.parquet")
+    code, out, _ = run(capsys, "rules", str(tmp_path / "o.parquet"), "--format", "table", "--order-column",
+                       "order", "--item-column", "sku", "--min-support", "0.3", "--min-confidence", "0.5")
+    assert code == 0
+    assert list(parse(out)) == [(braces(lhs), braces(rhs)) for lhs, rhs, *_ in RULES_30_50]
+
+
+def test_baskets_must_be_consistent(ten):
+    with pytest.raises(ValueError, match="shape"):
+        Baskets(matrix=ten.matrix, items=ten.items[:-1], ids=ten.ids)
+    with pytest.raises(TypeError, match="CSR"):
+        Baskets(matrix=ten.matrix.toarray(), items=ten.items, ids=ten.ids)
