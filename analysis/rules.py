@@ -255,9 +255,9 @@ def mine(baskets: Baskets, min_support: float, min_confidence: float, max_conseq
         "leverage": (rule_f * nf - lhs_f * rhs_f) / (nf * nf),
         "conviction": conviction,
     }, columns=COLUMNS)
-    order = sorted(range(len(frame)), key=lambda r: (
-        -frame["lift"].iat[r], -frame["confidence"].iat[r], -frame["support"].iat[r],
-        frame["lhs"].iat[r], frame["rhs"].iat[r]))
+    keys = list(zip(-frame["lift"].to_numpy(), -frame["confidence"].to_numpy(), -frame["support"].to_numpy(),
+                    frame["lhs"], frame["rhs"]))
+    order = sorted(range(len(frame)), key=keys.__getitem__)
     return frame.iloc[order].reset_index(drop=True)
 
 
