@@ -2,6 +2,8 @@
 share one local plotly.min.js."""
 from __future__ import annotations
 
+from html import escape
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -28,9 +30,19 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
 
 def to_html(fig: go.Figure, div_id: str, label: str) -> str:
     """A fragment for a page: no plotly.js of its own, a stable id, and an aria label."""
+    title = fig.layout.title.text
+    if title:  # as an HTML caption, which wraps on a phone where Plotly's title would be cut off
+        fig = go.Figure(fig)  # a copy: the PDF draws the same figure with its title
+        fig.update_layout(title_text=None, margin_t=max(25, (fig.layout.margin.t or 50) - 35))
+    caption = f'<figcaption>{escape(title)}</figcaption>' if title else ""
     html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                        config={"displaylogo": False, "responsive": True})
-    return f'<figure class="chart" role="img" aria-label="{label}">{html}</figure>'
+    # The drawing script waits for site.js to run it once the chart scrolls into view (or its tab
+    # opens): a page then costs what its first screen of charts costs, not all of them.
+    if html.count("<script>") != 1:
+        raise ValueError(f"unexpected Plotly fragment for {div_id}: {html.count('<script>')} <script> tags")
+    html = html.replace("<script>", f'<script type="application/x-plotly-deferred" data-chart="{div_id}">')
+    return f'<figure class="chart" role="img" aria-label="{label}">{caption}{html}</figure>'
 
 
 def public(r: Results) -> list:
@@ -58,7 +70,9 @@ def segment_map(r: Results) -> go.Figure:
     names = {p.id: p.name for p in r.segments}
     for s in sorted(names):
         pts = m.points[m.point_segments == s]
-        fig.add_scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"{s}. {_short(names[s])}",
+        # SVG rather than WebGL: a few thousand points draw as fast, need no GPU, and keep the
+        # WebGL trace types out of the site's plotly.js bundle.
+        fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"{s}. {_short(names[s])}",
                           marker=dict(size=5, color=colour(s), opacity=0.55), hoverinfo="name")
     fig.add_scatter(x=m.centers[:, 0], y=m.centers[:, 1], mode="markers+text", name="Segment centres",
                     text=[str(s) for s in sorted(names)], textposition="top center",

@@ -15,13 +15,23 @@ from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
-import plotly
-
 from .errors import UserError
 from .pages import NAV, TEMPLATES, Page
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+VENDOR = TEMPLATES / "vendor"  # third-party files, pinned; vendor/README.md says where each comes from
+# plotly.js with only the trace types figures.py draws (2 MB instead of the full 4.8 MB bundle).
+PLOTLY_JS = VENDOR / "plotly" / "plotly.min.js"
 SOURCE_GLOBS = ("*.qmd",)
+# Copied once into the site, beside the pages: (name in the site, source).
+SITE_ASSETS = (
+    ("plotly.min.js", PLOTLY_JS),
+    ("bootstrap.min.css", VENDOR / "bootstrap" / "bootstrap.min.css"),
+    ("site.css", TEMPLATES / "site.css"),
+    ("site.js", TEMPLATES / "site.js"),
+    ("search.js", TEMPLATES / "search.js"),
+)
+# What a Quarto render needs beside the sources (Quarto brings its own Bootstrap and search).
+QUARTO_ASSETS = ("plotly.min.js", "site.css", "site.js")
 
 
 def pandoc_path() -> str:
@@ -42,7 +52,9 @@ def write_sources(pages: list[Page], out: Path, extra: dict[str, str]) -> None:
     for rel, text in extra.items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         _write_if_changed(out / rel, text)
-    for asset, src in (("plotly.min.js", PLOTLY_JS), ("site.css", TEMPLATES / "site.css")):
+    for asset, src in SITE_ASSETS:
+        if asset not in QUARTO_ASSETS:
+            continue
         dst = out / asset
         if not dst.exists() or dst.stat().st_size != src.stat().st_size or dst.read_bytes() != src.read_bytes():
             shutil.copyfile(src, dst)
@@ -66,6 +78,7 @@ project:
     - "*.qmd"
   resources:
     - plotly.min.js
+    - site.js
     - downloads/segments.csv
     - report.pdf
 website:
@@ -83,7 +96,7 @@ format:
     css: site.css
     toc: true
     include-in-header:
-      text: '<script src="plotly.min.js"></script>'
+      text: '<script src="plotly.min.js"></script><script src="site.js"></script>'
 """
 
 
@@ -99,7 +112,8 @@ def _page_meta(page: Page, common: dict) -> dict:
 
 def _pandoc(pandoc: str, src: Path, dst: Path, meta: Path) -> None:
     cmd = [pandoc, str(src), "--from", "markdown", "--to", "html5", "--standalone",
-           "--template", str(TEMPLATES / "page.html"), "--lua-filter", str(TEMPLATES / "links.lua"),
+           "--template", str(TEMPLATES / "page.html"), "--lua-filter", str(TEMPLATES / "quarto.lua"),
+           "--lua-filter", str(TEMPLATES / "links.lua"),
            "--toc", "--toc-depth", "2", "--metadata-file", str(meta), "--output", str(dst)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
@@ -121,9 +135,8 @@ def build_site(pages: list[Page], sources: Path, site: Path, common: dict, files
             list(pool.map(lambda a: _pandoc(pandoc, *a), metas))
         for _, _, meta in metas:
             meta.unlink()
-        shutil.copyfile(PLOTLY_JS, tmp / "plotly.min.js")
-        shutil.copyfile(TEMPLATES / "site.css", tmp / "site.css")
-        shutil.copyfile(TEMPLATES / "search.js", tmp / "search.js")
+        for asset, src in SITE_ASSETS:
+            shutil.copyfile(src, tmp / asset)
         (tmp / "search-index.js").write_text(search_index(tmp, pages), encoding="utf-8")
         for rel, data in files.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
