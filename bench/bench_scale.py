@@ -1,0 +1,389 @@
+"""Per-stage time and peak memory of the report at scale, the straightforward approach on the same
+data, and the quality of sampled model search against a full run on a subsample.
+
+    python bench/bench_scale.py --demo --runs 3                       # the bundled demo
+    python bench/bench_scale.py --customers 100000 1000000 --runs 3   # synthetic customer tables
+    python bench/bench_scale.py --lines 1000000 10000000 20000000     # synthetic order lines (20 per customer)
+    python bench/bench_scale.py --baselines                           # full silhouette, full Ward, pandas
+    python bench/bench_scale.py --quality                             # 1M customers vs a 50k subsample
+
+Every measured run is a fresh process (`--child`) that runs `analysis.report.build_report(...,
+pdf=False)` and records the time between its progress messages (each marks the start of a stage);
+the final fit (k-means on every customer, labels ordered, map) is timed inside the search stage by
+wrapping `clustering.refit_all` and `pipeline.finalize`, and reported apart from the search. Peak
+memory is the child's largest resident set (ru_maxrss), Python and its imports included. Times are
+medians over --runs; peak memory is the largest seen. Data are generated once per size with
+`segments synth` (seed 1) into --data (default /tmp/segments-bench-scale) and reused.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("load", "clean", "features", "model search", "final fit", "personas", "rules", "exports", "render")
+KEYWORDS = (  # progress message start -> stage
+    ("aggregating", "load"), ("loading", "load"), ("cleaning", "clean"), ("building features", "features"),
+    ("searching", "model search"), ("profiling", "personas"), ("explaining", "personas"), ("naming", "personas"),
+    ("mining", "rules"), ("finding", "rules"), ("rules", "rules"), ("writing exports", "exports"),
+    ("rendering", "render"), ("done", None),
+)
+
+
+def _stage(message: str) -> str:
+    low = message.lower()
+    for key, stage in KEYWORDS:
+        if low.startswith(key):
+            return stage or "done"
+    return "other: " + message.split()[0]
+
+
+# ---------------------------------------------------------------- child: one measured run
+
+def child(config: Path, out_json: Path, labels_out: Path | None) -> None:
+    sys.path.insert(0, str(ROOT))
+    t0 = time.perf_counter()
+    from analysis import clustering, pipeline
+    from analysis.report import build_report
+    imports = time.perf_counter() - t0
+
+    inner = {"final fit": 0.0}
+
+    def timed(fn):
+        def wrapper(*a, **k):
+            s = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                inner["final fit"] += time.perf_counter() - s
+        return wrapper
+
+    clustering.refit_all = timed(clustering.refit_all)
+    pipeline.finalize = timed(pipeline.finalize)
+    marks: list[tuple[float, str, float]] = []
+
+    def progress(msg: str) -> None:
+        marks.append((time.perf_counter(), msg, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+    with tempfile.TemporaryDirectory(prefix="segments-bench-") as out:
+        build_report(config, Path(out), pdf=False, progress=progress)
+        progress("done")
+        if labels_out is not None:
+            import pandas as pd
+
+            a = pd.read_csv(Path(out) / "exports" / "assignments.csv", usecols=["customer_id", "segment"])
+            a.to_parquet(labels_out, index=False)
+        results = json.loads((Path(out) / "exports" / "results.json").read_text())
+    stages = {s: 0.0 for s in STAGES}
+    peaks = {}
+    for (t, msg, _), (t_next, _, rss_next) in zip(marks, marks[1:]):
+        st = _stage(msg)
+        stages[st] = stages.get(st, 0.0) + t_next - t
+        peaks[st] = max(peaks.get(st, 0.0), rss_next)
+    stages["model search"] -= inner["final fit"]
+    stages["final fit"] = inner["final fit"]
+    out_json.write_text(json.dumps({
+        "imports": imports, "stages": stages, "total": marks[-1][0] - marks[0][0],
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "peak_after": peaks,
+        "k": results["chosen"]["k"], "algorithm": results["chosen"]["algorithm"],
+        "n_segmented": results["n_segmented"], "messages": [m for _, m, _ in marks],
+    }))
+
+
+def measure(config: Path, runs: int, labels_out: Path | None = None) -> dict:
+    results = []
+    for i in range(runs):
+        with tempfile.NamedTemporaryFile(suffix=".json") as f:
+            cmd = [sys.executable, __file__, "--child", str(config), f.name]
+            if labels_out is not None and i == 0:
+                cmd.append(str(labels_out))
+            start = time.perf_counter()
+            p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+            wall = time.perf_counter() - start
+            if p.returncode != 0:
+                raise SystemExit(f"run on {config} failed:\n{p.stderr[-3000:]}")
+            r = json.loads(Path(f.name).read_text())
+        r["wall"] = wall
+        results.append(r)
+        print(f"  run {i + 1}: {wall:.1f} s wall, peak {r['peak_mib']:.0f} MiB", file=sys.stderr, flush=True)
+    med = {s: statistics.median(r["stages"].get(s, 0.0) for r in results) for s in STAGES}
+    return {
+        "stages": med, "total": statistics.median(r["total"] for r in results),
+        "wall": statistics.median(r["wall"] for r in results),
+        "wall_range": (min(r["wall"] for r in results), max(r["wall"] for r in results)),
+        "imports": statistics.median(r["imports"] for r in results),
+        "peak_mib": max(r["peak_mib"] for r in results), "peak_after": results[0]["peak_after"],
+        "k": results[0]["k"], "algorithm": results[0]["algorithm"], "n_segmented": results[0]["n_segmented"],
+        "runs": runs,
+    }
+
+
+# ---------------------------------------------------------------- data
+
+def synth_data(data: Path, customers: int, lines: int | None = None) -> Path:
+    folder = data / (f"c{customers}" if lines is None else f"l{lines}")
+    if not (folder / "config.yml").exists():
+        cmd = [sys.executable, "-m", "analysis", "synth", "--customers", str(customers), "--segments", "5",
+               "--seed", "1", "--out", str(folder)]
+        if lines is None:
+            cmd += ["--format", "parquet"]
+        else:
+            cmd += ["--transactions", str(lines)]
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, check=True)
+        print(f"  generated {folder.name} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return folder / "config.yml"
+
+
+# ---------------------------------------------------------------- straightforward approaches
+
+BASELINE = r"""
+import json, resource, sys, time
+import numpy as np
+from threadpoolctl import threadpool_limits
+what, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+out = {}
+with threadpool_limits(limits=1):
+    if what in ("silhouette", "ward"):
+        import pandas as pd
+        x = np.load(path)[:n]
+        labels = np.load(path.replace(".npy", "_labels.npy"))[:n]
+        t = time.perf_counter()
+        if what == "silhouette":
+            from sklearn.metrics import silhouette_score
+            out["value"] = float(silhouette_score(x, labels))
+        else:
+            from scipy.cluster.hierarchy import linkage
+            linkage(x, method="ward")
+        out["seconds"] = time.perf_counter() - t
+    elif what == "pandas":  # the whole order-line file in pandas, then the per-customer groupby
+        import pandas as pd
+        t = time.perf_counter()
+        d = pd.read_parquet(path)
+        d = d[d["CustomerID"].notna() & ~d["InvoiceNo"].str.startswith("C") & (d["Quantity"] > 0)
+              & (d["UnitPrice"] > 0) & (d["StockCode"] != "POST")].drop_duplicates()
+        cats = pd.read_csv(path.replace("lines.parquet", "products.csv"), dtype=str).set_index("StockCode")["Category"]
+        d["category"] = d["StockCode"].astype(str).map(cats)
+        d["amount"] = d["Quantity"] * d["UnitPrice"]
+        g = d.groupby("CustomerID")
+        ref = d["InvoiceDate"].max()
+        per = pd.DataFrame({"recency": (ref - g["InvoiceDate"].max()).dt.days, "orders": g["InvoiceNo"].nunique(),
+                            "lines": g.size()})
+        spend = d.pivot_table(index="CustomerID", columns="category", values="amount", aggfunc="sum", fill_value=0)
+        per = per.join(spend)
+        out["seconds"] = time.perf_counter() - t
+        out["customers"] = len(per)
+out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def baseline(what: str, path: str, n: int, timeout: float) -> dict | None:
+    try:
+        p = subprocess.run([sys.executable, "-c", BASELINE, what, path, str(n)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    if p.returncode != 0:
+        return {"error": p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}"}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def sampled_times(x, labels, seed: int = 42) -> dict:
+    """What the pipeline does instead, on the same matrix: silhouette and Ward on the 3,000-customer
+    search sample (the search's own distance matrix route)."""
+    import numpy as np
+    from scipy.spatial.distance import pdist, squareform
+    from threadpoolctl import threadpool_limits
+
+    sys.path.insert(0, str(ROOT))
+    from analysis import clustering as cl
+
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(x), 3000, replace=False))
+    with threadpool_limits(limits=1):
+        t = time.perf_counter()
+        dist = squareform(pdist(x[idx])).astype(np.float32)
+        sil = float(cl.silhouettes(dist, labels[idx] - labels.min()).mean())  # segments 1..k -> 0..k-1
+        t_sil = time.perf_counter() - t
+        t = time.perf_counter()
+        cl.ward_tree(x[idx])
+        t_ward = time.perf_counter() - t
+    return {"silhouette": sil, "silhouette_s": t_sil, "ward_s": t_ward}
+
+
+def features_matrix(config: Path, labels_path: Path, dest: Path):
+    """The standardised feature matrix and the final labels of a customer table, as the pipeline builds them."""
+    import numpy as np
+    import pandas as pd
+
+    sys.path.insert(0, str(ROOT))
+    from analysis.cleaning import clean
+    from analysis.config import load_config
+    from analysis.features import build_features
+    from analysis.loading import load_customers
+
+    cfg = load_config(config)
+    feats = build_features(clean(load_customers(cfg), cfg), cfg)
+    lab = pd.read_parquet(labels_path).dropna()
+    lab = lab.set_index(lab["customer_id"].astype(str))["segment"]
+    seg = lab.reindex(feats.table.index.astype(str)).to_numpy()
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(seg))  # prefixes of a random order are random subsamples
+    np.save(dest, feats.matrix[order].astype(np.float64))
+    np.save(str(dest).replace(".npy", "_labels.npy"), seg[order].astype(int))
+    return feats.matrix, seg
+
+
+# ---------------------------------------------------------------- quality at scale
+
+def quality(data: Path, n_big: int, n_small: int, runs_dir: Path) -> dict:
+    """Chosen k and ARI on shared customers: the run on n_big customers against a full run on a
+    random n_small subsample of the same table."""
+    import pandas as pd
+    import yaml
+    from sklearn.metrics import adjusted_rand_score
+
+    config = synth_data(data, n_big)
+    big_labels = runs_dir / f"labels_{n_big}.parquet"
+    big = measure(config, 1, big_labels) if not big_labels.exists() else None
+    table = pd.read_parquet(config.parent / "customers.parquet")
+    sub = table.sample(n=n_small, random_state=7).sort_index()
+    folder = data / f"c{n_big}_sub{n_small}"
+    folder.mkdir(exist_ok=True)
+    sub.to_parquet(folder / "customers.parquet", index=False)
+    cfg = yaml.safe_load(config.read_text())
+    cfg["customers"] = {"path": "customers.parquet"}
+    (folder / "config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    small_labels = runs_dir / f"labels_{n_big}_sub{n_small}.parquet"
+    small = measure(folder / "config.yml", 1, small_labels)
+    a = pd.read_parquet(big_labels).dropna()
+    b = pd.read_parquet(small_labels).dropna()
+    m = a.merge(b, on="customer_id", suffixes=("_big", "_small"))
+    truth = pd.read_csv(config.parent / "truth.csv")
+    mt = a.merge(truth, on="customer_id")
+    return {
+        "k_big": big["k"] if big else int(a["segment"].max()), "k_small": small["k"],
+        "algorithm_small": small["algorithm"], "shared": len(m),
+        "ari_shared": float(adjusted_rand_score(m["segment_big"], m["segment_small"])),
+        "ari_truth_big": float(adjusted_rand_score(mt["planted_segment"], mt["segment"])),
+    }
+
+
+# ---------------------------------------------------------------- output
+
+def table_rows(label: str, r: dict) -> str:
+    s = r["stages"]
+    cells = [label] + [f"{s[x]:.1f}" if s.get(x) else "-" for x in STAGES]
+    cells += [f"{r['total']:.1f}", f"{r['wall']:.1f}", f"{r['peak_mib']:,.0f}"]
+    return "| " + " | ".join(cells) + " |"
+
+
+def header() -> str:
+    cols = ["data"] + list(STAGES) + ["stages total", "process wall", "peak MiB"]
+    return "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--demo", action="store_true", help="the bundled demo (data/marketing_campaign.yml)")
+    ap.add_argument("--customers", type=int, nargs="*", default=[], metavar="N", help="synthetic customer tables")
+    ap.add_argument("--lines", type=int, nargs="*", default=[], metavar="M",
+                    help="synthetic order lines, M/20 customers")
+    ap.add_argument("--baselines", action="store_true",
+                    help="full silhouette and full Ward at growing n (from the 100k table), pandas on the order lines")
+    ap.add_argument("--baseline-sizes", type=int, nargs="*", default=[10_000, 20_000, 30_000, 50_000, 100_000])
+    ap.add_argument("--timeout", type=float, default=300, help="seconds a straightforward run may take")
+    ap.add_argument("--quality", action="store_true", help="1M customers against a full run on a 50k subsample")
+    ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "segments-bench-scale")
+    ap.add_argument("--json", type=Path, help="also write every result here")
+    args = ap.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]), Path(args.child[2]) if len(args.child) > 2 else None)
+        return
+    args.data.mkdir(parents=True, exist_ok=True)
+    print(f"{os.cpu_count()} cores; medians of {args.runs} fresh-process runs; seconds; peak resident MiB\n")
+    rows, everything = [], {}
+
+    def run(label: str, config: Path) -> dict:
+        print(f"{label} ...", file=sys.stderr, flush=True)
+        r = measure(config, args.runs)
+        rows.append(table_rows(label, r))
+        everything[label] = r
+        print(header() + "\n" + rows[-1] + f"\n(k={r['k']} {r['algorithm']}, peak after stage: "
+              + ", ".join(f"{k} {v:,.0f}" for k, v in r["peak_after"].items()) + ")\n", flush=True)
+        return r
+
+    if args.demo:
+        run("bundled demo (2,240 customers)", ROOT / "data" / "marketing_campaign.yml")
+    for n in args.customers:
+        run(f"{n:,} customers", synth_data(args.data, n))
+    for m in args.lines:
+        r = run(f"{m:,} order lines ({m // 20:,} customers)", synth_data(args.data, m // 20, m))
+        if args.baselines:
+            lines = str(args.data / f"l{m}" / "lines.parquet")
+            b = baseline("pandas", lines, 0, args.timeout)
+            everything[f"pandas {m}"] = b
+            if b and "seconds" in b:
+                print(f"straightforward: pandas reads all {m:,} lines and groups them: {b['seconds']:.1f} s, "
+                      f"peak {b['peak_mib']:,.0f} MiB; DuckDB load stage {r['stages']['load']:.1f} s, whole "
+                      f"run peak {r['peak_mib']:,.0f} MiB; ratio {b['seconds'] / r['stages']['load']:.1f}x time, "
+                      f"{b['peak_mib'] / r['peak_mib']:.1f}x memory\n", flush=True)
+            else:
+                print(f"straightforward: pandas on {m:,} lines did not finish: {b}\n", flush=True)
+
+    if args.baselines:
+        config = synth_data(args.data, 100_000)
+        labels = args.data / "labels_100000.parquet"
+        if not labels.exists():
+            measure(config, 1, labels)
+        dest = args.data / "x100000.npy"
+        x, seg = features_matrix(config, labels, dest)
+        s = sampled_times(x, seg)
+        print(f"sampled (what the pipeline does): silhouette on 3,000 customers {s['silhouette_s']:.2f} s "
+              f"(mean {s['silhouette']:.3f}); Ward tree on 3,000 {s['ward_s']:.2f} s")
+        print("| n | full silhouette s | ratio to sampled | silhouette value | full Ward s | ratio to sampled | "
+              "Ward peak MiB |\n|---|---|---|---|---|---|---|")
+        for n in args.baseline_sizes:
+            sil = baseline("silhouette", str(dest), n, args.timeout)
+            ward = baseline("ward", str(dest), n, args.timeout) if n * (n - 1) * 4 < 8 * 2 ** 30 else {"error": "not run: its distance matrix alone needs over 8 GiB"}
+            everything[f"baselines {n}"] = {"silhouette": sil, "ward": ward, "sampled": s}
+
+            def cell(b, key="seconds", ref=None):
+                if b is None:
+                    return f"> {args.timeout:.0f} (stopped)"
+                if "error" in b:
+                    return "failed: " + b["error"][:60]
+                return f"{b[key]:.1f}" + (f" | {b[key] / ref:,.0f}x" if ref else "")
+            print(f"| {n:,} | {cell(sil, ref=s['silhouette_s'])} | "
+                  f"{sil['value']:.3f} | " if sil and 'value' in sil else f"| {n:,} | {cell(sil)} | - | - | ", end="")
+            print(f"{cell(ward, ref=s['ward_s'])} | {ward['peak_mib']:,.0f} |" if ward and "seconds" in ward
+                  else f"{cell(ward)} | - | - |", flush=True)
+        print()
+
+    if args.quality:
+        q = quality(args.data, 1_000_000, 50_000, args.data)
+        everything["quality"] = q
+        print(f"quality: 1M customers chose k={q['k_big']}; a full run on a 50,000 subsample chose k={q['k_small']} "
+              f"({q['algorithm_small']}); ARI on the {q['shared']:,} shared customers {q['ari_shared']:.3f}; "
+              f"ARI of the 1M run against the planted segments {q['ari_truth_big']:.3f}")
+
+    if rows:
+        print("\n" + header())
+        print("\n".join(rows))
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
