@@ -69,7 +69,7 @@
       b.type = "button";
       b.className = "nav-link";
       b.id = "tab-" + tabsets + "-" + (i + 1);
-      b.textContent = title ? title.textContent : "Tab " + (i + 1);
+      b.textContent = title ? title.textContent.replace(/\s+/g, " ").trim() : "Tab " + (i + 1);
       b.setAttribute("role", "tab");
       if (!pane.id) pane.id = b.id + "-panel";
       b.setAttribute("aria-controls", pane.id);

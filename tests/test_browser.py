@@ -1,7 +1,10 @@
 """The demo website opened in a real browser (Debian's Chromium, driven by Playwright), both from
 file:// (the site opened straight from disk) and over HTTP (as published): every page loads without
-a console or script error, every chart is drawn, every internal link resolves and the navbar's
-Segments menu opens. A full-page screenshot of each page is kept in tests/artifacts/screenshots/.
+a console or script error, every chart is drawn once scrolled to (charts draw as they come into
+view, or when their tab opens), every internal link resolves and the navbar's Segments menu opens;
+tabsets switch panels (and show every panel without JavaScript), callouts are styled, no page is
+wider than a phone's screen, and the site's trimmed plotly.js draws every trace type the figures
+use. A full-page screenshot of each page is kept in tests/artifacts/screenshots/.
 
 Chromium is not downloaded by Playwright (`playwright install` is never run): the tests use the
 system's /usr/bin/chromium and fail, rather than skip, when it or Playwright is missing, so that a
@@ -35,6 +38,8 @@ ALL_CHARTS_DRAWN = """() => [...document.querySelectorAll('.plotly-graph-div')]
     .every(d => d.querySelector('svg.main-svg') !== null)"""
 UNDRAWN_CHARTS = """() => [...document.querySelectorAll('.plotly-graph-div')]
     .filter(d => d.querySelector('svg.main-svg') === null).map(d => d.id || '(no id)')"""
+CHART_DRAWN = "id => document.getElementById(id).querySelector('svg.main-svg') !== null"
+PHONE = {"width": 390, "height": 844}
 
 
 # ---------------------------------------------------------------- fixtures
@@ -151,11 +156,27 @@ class _Tab:
         return self.page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
 
 
+def _open_tab_of(page, element) -> None:
+    """Clicks the tab of the tabset panel that holds `element`, if that panel is hidden."""
+    pane = element.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' tab-pane ')][1]")
+    if pane.count() and pane.is_hidden():
+        page.locator(f"#{pane.get_attribute('aria-labelledby')}").click()
+
+
 def _wait_for_charts(page) -> list[str]:
-    """Waits until every Plotly chart on the page has drawn its SVG; returns the ids of any that
-    have not after the timeout (so that one report names all of them)."""
+    """Brings every Plotly chart into view as a reader would (opening its tab, scrolling to it),
+    then waits until each has drawn its SVG; returns the ids of any that have not after the timeout
+    (so that one report names all of them)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    for chart_id in page.eval_on_selector_all(".plotly-graph-div", "els => els.map(e => e.id)"):
+        chart = page.locator(f"#{chart_id}")
+        _open_tab_of(page, chart)
+        chart.scroll_into_view_if_needed()
+        try:
+            page.wait_for_function(CHART_DRAWN, arg=chart_id, timeout=TIMEOUT_MS)
+        except PlaywrightTimeout:
+            pass
     try:
         page.wait_for_function(ALL_CHARTS_DRAWN, timeout=TIMEOUT_MS)
         return []
@@ -267,4 +288,161 @@ def test_search_finds_a_segment_by_name_from_file(site, pages, context):
     tab.page.wait_for_url(re.compile(rf".*/segment-{segment['id']}\.html$"), timeout=TIMEOUT_MS)
     tab.page.fill("#search-input", "zzzz-no-such-word")
     tab.page.locator("#search-results p").wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert tab.problems == [], "\n".join(tab.problems)
+
+
+# ---------------------------------------------------------------- layout and Quarto features
+
+
+def _trace_types_in_figures() -> set[str]:
+    """Plotly trace types analysis/figures.py creates (go.Bar(...), fig.add_scatter3d(...), ...)."""
+    import plotly.graph_objects as go
+    from plotly.basedatatypes import BaseTraceType
+
+    known = {n.lower() for n in dir(go) if isinstance(getattr(go, n), type) and issubclass(getattr(go, n), BaseTraceType)}
+    source = (ROOT / "analysis" / "figures.py").read_text(encoding="utf-8")
+    used = {m.lower() for m in re.findall(r"\bgo\.(\w+)\(", source)} | set(re.findall(r"\.add_(\w+)\(", source))
+    return used & known
+
+
+@pytest.mark.slow
+def test_plotly_bundle_draws_every_trace_type_the_figures_use(site, context):
+    """The site ships a trimmed plotly.js: it must be the version the plotly package writes figures
+    for, and hold every trace type figures.py uses (also those the demo does not show, e.g. sankey)."""
+    import plotly.offline
+
+    tab = _Tab(context)
+    tab.goto(site.as_uri() + "/index.html")
+    version = tab.page.evaluate("Plotly.version")
+    assert version == plotly.offline.get_plotlyjs_version()
+    registered = set(tab.page.evaluate("Object.keys(Plotly.PlotSchema.get().traces)"))
+    used = _trace_types_in_figures()
+    assert {"bar", "heatmap", "scatter"} <= used  # the source scan found the figures' traces
+    assert used <= registered, f"trace types missing from plotly.min.js: {sorted(used - registered)}"
+    assert tab.problems == [], "\n".join(tab.problems)
+
+
+@pytest.mark.slow
+def test_charts_in_a_closed_tab_draw_when_their_tab_opens(site, context):
+    """Methodology: the first panel of each tabset shows, the others are hidden; a chart in a hidden
+    panel is not drawn until its tab is clicked, and then fills the panel's width."""
+    tab = _Tab(context)
+    tab.goto(site.as_uri() + "/methodology.html")
+    page = tab.page
+    sets = page.locator(".panel-tabset")
+    assert sets.count() >= 2, "methodology has no tabsets"
+    evidence = sets.first
+    buttons = evidence.locator(":scope > .nav-tabs > button[role=tab]")
+    panes = evidence.locator(":scope > .tab-pane")
+    assert buttons.count() == panes.count() >= 2
+    titles = [" ".join(panes.nth(i).locator(".tab-title").text_content().split()) for i in range(panes.count())]
+    assert [buttons.nth(i).text_content() for i in range(buttons.count())] == titles
+    assert titles[0] == "Validity indices" and "Dendrogram" in titles
+    assert panes.nth(0).is_visible() and not panes.nth(1).is_visible()
+    assert buttons.nth(0).get_attribute("aria-selected") == "true"
+    last = panes.count() - 1
+    chart = panes.nth(last).locator(".plotly-graph-div")
+    chart_id = chart.get_attribute("id")
+    evidence.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # time enough for a visible chart to have been drawn
+    assert not page.evaluate(CHART_DRAWN, chart_id), "a chart in a closed tab was drawn"
+    buttons.nth(last).click()
+    assert panes.nth(last).is_visible() and not panes.nth(0).is_visible()
+    assert buttons.nth(last).get_attribute("aria-selected") == "true"
+    page.wait_for_function(CHART_DRAWN, arg=chart_id, timeout=TIMEOUT_MS)
+    pane_width = panes.nth(last).bounding_box()["width"]
+    svg_width = chart.locator("svg.main-svg").first.bounding_box()["width"]
+    assert svg_width > 0.8 * pane_width, f"chart {svg_width}px wide in a {pane_width}px panel"
+    assert not set(titles) & {" ".join(t.split()) for t in page.locator(".toc a").all_text_contents()}, \
+        "tab headings listed in the table of contents"
+    assert tab.problems == [], "\n".join(tab.problems)
+
+
+@pytest.mark.slow
+def test_without_javascript_every_tab_panel_shows_in_turn(site, browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    try:
+        page = ctx.new_page()
+        page.goto(site.as_uri() + "/methodology.html", wait_until="load", timeout=TIMEOUT_MS)
+        panes = page.locator(".panel-tabset > .tab-pane")
+        assert panes.count() >= 4
+        for i in range(panes.count()):
+            assert panes.nth(i).is_visible(), f"tab panel {i} hidden without JavaScript"
+            assert panes.nth(i).locator(".tab-title").is_visible()
+        assert page.locator(".panel-tabset .nav-tabs").count() == 0
+        assert page.locator("#site-nav a[href='campaigns.html']").is_visible()  # navbar stays usable
+    finally:
+        ctx.close()
+
+
+@pytest.mark.slow
+def test_callouts_are_styled_with_their_title(site, context):
+    tab = _Tab(context)
+    tab.goto(site.as_uri() + "/methodology.html")
+    tip = tab.page.locator(".callout.callout-tip").filter(has_text="Selection rule")
+    assert tip.count() == 1
+    header = tip.locator(".callout-header")
+    assert header.text_content().strip() == "Selection rule"
+    style = tip.evaluate("e => { const s = getComputedStyle(e); return [s.borderLeftWidth, s.borderLeftColor]; }")
+    assert style[0] == "5px" and style[1] not in ("rgba(0, 0, 0, 0)", "transparent"), style
+    header_bg = header.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert header_bg not in ("rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)"), header_bg
+    assert tip.get_attribute("title") is None  # the title is shown, not a hover tooltip
+    assert tab.problems == [], "\n".join(tab.problems)
+
+
+@pytest.mark.slow
+def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, pages, browser):
+    """At 390 px every page fits the screen's width (wide tables scroll inside their own box); the
+    navbar folds behind its toggle button, which opens it."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("phone-*.png"):
+        old.unlink()
+    ctx = browser.new_context(viewport=PHONE, reduced_motion="reduce")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:
+        tab = _Tab(ctx)
+        failures = []
+        for name in pages:
+            tab.goto(site.as_uri() + "/" + name)
+            page = tab.page
+            page.evaluate("window.segmentsDrawAll()")  # drawn charts must fit too
+            page.wait_for_function(ALL_CHARTS_DRAWN, timeout=TIMEOUT_MS)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide = page.evaluate("""w => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-responsive'))
+                    .slice(0, 3).map(e => e.tagName + '.' + e.className)""", PHONE["width"])
+                failures.append(f"{name}: {width}px wide ({', '.join(wide)})")
+            page.screenshot(path=str(SCREENSHOTS / f"phone-{Path(name).stem}.png"), full_page=True,
+                            animations="disabled", timeout=TIMEOUT_MS)
+            failures.extend(f"{name}: {p}" for p in tab.problems)
+        assert not failures, "\n".join(failures)
+        page = tab.page
+        tab.goto(site.as_uri() + "/index.html")
+        link = page.locator("#site-nav a[href='methodology.html']")
+        toggle = page.locator(".navbar-toggler")
+        assert toggle.is_visible() and not link.is_visible()
+        assert page.locator("details.toc").get_attribute("open") is None  # contents folded on a phone
+        toggle.click()
+        link.wait_for(state="visible", timeout=TIMEOUT_MS)
+        assert toggle.get_attribute("aria-expanded") == "true"
+        link.click()
+        page.wait_for_url(re.compile(r".*/methodology\.html$"), timeout=TIMEOUT_MS)
+        assert tab.problems == [], "\n".join(tab.problems)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.slow
+def test_desktop_navbar_is_expanded_with_the_contents_beside_the_page(site, context):
+    tab = _Tab(context)
+    tab.goto(site.as_uri() + "/methodology.html")
+    page = tab.page
+    assert not page.locator(".navbar-toggler").is_visible()
+    assert page.locator("#site-nav a[href='campaigns.html']").is_visible()
+    main, toc = page.locator("main").bounding_box(), page.locator("details.toc").bounding_box()
+    assert toc["x"] >= main["x"] + main["width"] - 1, "the table of contents is not beside the page"
+    assert page.locator("details.toc").get_attribute("open") is not None
+    assert page.locator(".toc a[href='#features']").is_visible()
     assert tab.problems == [], "\n".join(tab.problems)
