@@ -412,7 +412,7 @@ def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, 
             if width > PHONE["width"]:
                 wide = page.evaluate("""w => [...document.querySelectorAll('body *')]
                     .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-responsive'))
-                    .slice(0, 3).map(e => e.tagName + '.' + e.className)""", PHONE["width"])
+                    .slice(0, 3).map(e => e.tagName + '.' + (e.getAttribute('class') || ''))""", PHONE["width"])
                 failures.append(f"{name}: {width}px wide ({', '.join(wide)})")
             page.screenshot(path=str(SCREENSHOTS / f"phone-{Path(name).stem}.png"), full_page=True,
                             animations="disabled", timeout=TIMEOUT_MS)
