@@ -57,8 +57,9 @@ class ProductsFile(_Strict):
 class Baskets(_Strict):
     levels: list[Literal["product", "category"]] = Field(
         default_factory=lambda: ["product", "category"], description="item levels rules are mined at")
-    min_baskets: int = Field(20, ge=2, description="an itemset must be in at least this many baskets (sets the minimum support)")
-    min_support: float | Literal["auto"] = Field("auto", description="minimum support as a share of baskets; auto: from min_baskets")
+    min_baskets: int = Field(20, ge=2, description="an itemset must be in at least this many baskets, whatever the support")
+    min_support: float | Literal["auto"] = Field(
+        "auto", description="minimum support as a share of baskets; auto: 1% of the baskets mined (and at least min_baskets)")
     min_confidence: float = Field(0.3, gt=0, le=1, description="minimum confidence of a rule")
     max_length: int = Field(3, ge=2, le=6, description="most items in a rule, both sides together")
     distinctive_lift: float = Field(1.5, gt=1, description="a segment's rule is distinctive when its lift is this many times its lift over all baskets")

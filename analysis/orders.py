@@ -52,8 +52,9 @@ class OrderBaskets:
     product_idx: np.ndarray  # int32
     order_customer: np.ndarray  # object: customer id of each order, None without one
     products: tuple[str, ...]  # product display names by code
-    product_category: np.ndarray  # int32 code into categories, per product
+    product_category: np.ndarray  # int32 code into categories, per product (-1: none)
     categories: tuple[str, ...]
+    product_value: np.ndarray  # float: average spend on the product in an order that holds it
 
 
 @dataclass(frozen=True)
@@ -405,6 +406,8 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
                            ORDER BY b, p""").fetchnumpy()
     orders = con.execute("SELECT customer FROM b_orders ORDER BY i").fetchnumpy()["customer"]
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
+    value = con.execute("""SELECT sum(v.qty * v.price) / count(DISTINCT v.ord) FROM valid v
+                           JOIN b_products p ON p.product = v.product GROUP BY p.i ORDER BY p.i""").fetchnumpy()
     # Two codes with one name (a product re-coded) stay apart: the code is the product.
     seen: dict[str, int] = {}
     names = []
@@ -419,4 +422,5 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
         order_customer=np.asarray([None if (c is None or c is pd.NA or (isinstance(c, float) and np.isnan(c)))
                                    else str(c) for c in orders], dtype=object),
         products=tuple(names), product_category=prod_cat, categories=categories,
+        product_value=np.asarray(next(iter(value.values())), dtype=float),
     )

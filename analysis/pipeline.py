@@ -12,6 +12,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import __version__
+from .baskets import basket_rules
 from .campaigns import Targeting, campaign_results, targeting
 from .cleaning import CleanData, LogEntry, clean
 from .clustering import finalize, label_map
@@ -116,6 +117,11 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
 
     names = {p.id: p.name for p in profiles}
     assignments = _assignments(data, labels, names)
+    basket = None
+    if orders is not None and cfg.baskets.levels:
+        progress(f"mining basket rules in {len(orders.baskets.order_customer):,} orders")
+        basket = basket_rules(orders.baskets, pd.Series(labels, index=feats.table.index),
+                              {p.id for p in profiles if p.public and not p.unassigned}, cfg.baskets)
     reasons = assignments.loc[assignments["excluded_reason"] != "", "excluded_reason"].value_counts().sort_index()
     manifest = Manifest(
         input_name=table.path.name, input_sha256=table.sha256,
@@ -131,7 +137,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         model_selection=found.candidates, chosen=found.choice, evidence=evidence, segments=profiles,
         map=segments.map,
         campaigns=camps, targeting=target, explanation=explanation, personas=personas, overrides=matches,
-        comparison=comparison,
+        comparison=comparison, baskets=basket,
         naming_rule=NAMING_RULE,
         action_rules=RECOMMENDATION_RULES,
         min_segment_size=cfg.report.min_segment_size, manifest=manifest,

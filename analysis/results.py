@@ -9,6 +9,7 @@ from datetime import date
 
 import numpy as np
 
+from .baskets import BasketResults
 from .campaigns import CampaignResult, Targeting
 from .cleaning import LogEntry
 from .clustering import SegmentMap
@@ -64,6 +65,7 @@ class Results:
     personas: tuple[Persona, ...]  # one per segment, in segment order
     overrides: tuple[OverrideMatch, ...]
     comparison: Comparison | None  # against an earlier segmentation, when one is given
+    baskets: BasketResults | None  # rules per segment, when order lines are given
     naming_rule: str
     action_rules: str
     min_segment_size: int

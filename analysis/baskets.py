@@ -1,0 +1,230 @@
+"""What each segment buys together: association rules per segment and over all baskets, the rules
+that set a segment apart, and the promotions they suggest.
+
+Mining itself is `rules.mine`; this stage cuts the baskets by segment, at product and at category
+level, and compares each segment's rules with the same rules over all baskets.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .config import Baskets as BasketsConfig
+from .orders import OrderBaskets
+from .rules import Baskets, mine
+
+AUTO_SHARE = 0.01  # automatic minimum support: 1% of the baskets mined
+MAX_CONSEQUENT = 1  # one item on the right: an offer names one product to add
+
+
+@dataclass(frozen=True)
+class Rule:
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+    count: int
+    support: float
+    confidence: float
+    lift: float
+    leverage: float
+    conviction: float
+    overall_lift: float | None = None  # the same rule over all baskets (segment rules only)
+
+    @property
+    def lift_ratio(self) -> float | None:
+        return None if not self.overall_lift else self.lift / self.overall_lift
+
+
+@dataclass(frozen=True)
+class Promotion:
+    kind: str  # bundle or cross-sell
+    rule: Rule
+    reach: int  # customers of the segment who bought every lhs item but never the rhs
+    expected_buyers: float
+    expected_revenue: float
+
+
+@dataclass(frozen=True)
+class SegmentRules:
+    segment: int
+    baskets: int
+    min_count: int
+    n_rules: int
+    top: tuple[Rule, ...]
+    distinctive: tuple[Rule, ...]
+    promotions: tuple[Promotion, ...]
+
+
+@dataclass(frozen=True)
+class LevelRules:
+    level: str  # product or category
+    items: int
+    baskets: int
+    min_count: int
+    n_rules: int
+    top: tuple[Rule, ...]
+    segments: tuple[SegmentRules, ...]
+
+
+@dataclass(frozen=True)
+class BasketResults:
+    baskets: int
+    baskets_with_customer: int
+    min_confidence: float
+    max_length: int
+    distinctive_lift: float
+    levels: tuple[LevelRules, ...]
+    method: str
+    assumption: str
+
+
+def _matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, names: tuple[str, ...]) -> Baskets:
+    """Baskets with items sorted by name (as `rules` expects), from integer pairs."""
+    order = np.argsort(np.asarray(names, dtype=object), kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    m = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, rank[cols])), shape=(n_rows, len(names)))
+    m.sum_duplicates()
+    return Baskets(m, tuple(names[i] for i in order), tuple(str(i) for i in range(n_rows)))
+
+
+def _subset(b: Baskets, rows: np.ndarray) -> Baskets:
+    return Baskets(b.matrix[rows], b.items, tuple(str(i) for i in range(len(rows))))
+
+
+def _min_count(cfg: BasketsConfig, n: int) -> int:
+    share = AUTO_SHARE if cfg.min_support == "auto" else cfg.min_support
+    return max(cfg.min_baskets, math.ceil(share * n * (1 - 1e-10)))
+
+
+def _mine(b: Baskets, cfg: BasketsConfig) -> tuple[pd.DataFrame, int]:
+    count = _min_count(cfg, b.n_baskets)
+    if b.n_baskets < count:
+        return pd.DataFrame(columns=["lhs", "rhs"]), count
+    found = mine(b, count / b.n_baskets, cfg.min_confidence, max_consequent=MAX_CONSEQUENT,
+                 min_length=2, max_length=cfg.max_length)
+    return found, count
+
+
+def _rule(row, overall_lift: float | None = None) -> Rule:
+    return Rule(tuple(row.lhs), tuple(row.rhs), int(row.count), float(row.support), float(row.confidence),
+                float(row.lift), float(row.leverage), float(row.conviction), overall_lift)
+
+
+class _Counter:
+    """Baskets holding an itemset, by intersecting the items' sorted basket lists (a CSC matrix);
+    column slicing a CSR matrix per rule was the slowest step of this stage."""
+
+    def __init__(self, b: Baskets):
+        self.n, self.items, self.m = b.n_baskets, b.items, b.matrix.tocsc()
+        self.memo: dict[tuple[str, ...], int] = {}
+
+    def rows(self, item: str) -> np.ndarray:
+        j = int(np.searchsorted(self.items, item))
+        if j >= len(self.items) or self.items[j] != item:
+            return np.empty(0, dtype=self.m.indices.dtype)
+        return self.m.indices[self.m.indptr[j]:self.m.indptr[j + 1]]
+
+    def count(self, items: tuple[str, ...]) -> int:
+        key = tuple(sorted(items))
+        if key not in self.memo:
+            held = self.rows(key[0])
+            for item in key[1:]:
+                held = np.intersect1d(held, self.rows(item), assume_unique=True)
+            self.memo[key] = len(held)
+        return self.memo[key]
+
+    def lift(self, lhs: tuple[str, ...], rhs: tuple[str, ...]) -> float | None:
+        both, left, right = self.count(lhs + rhs), self.count(lhs), self.count(rhs)
+        return both * self.n / (left * right) if both and left and right else None
+
+
+def _customer_items(b: Baskets, rows: np.ndarray, customers: np.ndarray) -> sp.csr_matrix:
+    """customers x items: which items each customer bought in any basket (rows: the baskets)."""
+    codes, uniq = pd.factorize(customers)
+    owner = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (codes, np.arange(len(rows)))),
+                          shape=(len(uniq), len(rows)))
+    return (owner @ b.matrix[rows].astype(np.int32)).tocsc()
+
+
+def _holds(m: sp.csc_matrix, items: tuple[str, ...], names: tuple[str, ...]) -> np.ndarray:
+    idx = np.searchsorted(names, items)
+    return m[:, idx].getnnz(axis=1) == len(items)
+
+
+def _promotions(segment_rules: list[Rule], reverse: dict, cust_items: sp.csc_matrix, names: tuple[str, ...],
+                value: dict[str, float], limit: int) -> tuple[Promotion, ...]:
+    out, seen = [], set()
+    for r in segment_rules:
+        if len(out) == limit:
+            break
+        pair = frozenset(r.lhs + r.rhs)
+        if pair in seen:  # A => B and B => A are one offer
+            continue
+        seen.add(pair)
+        reach = int(np.count_nonzero(_holds(cust_items, r.lhs, names) & ~_holds(cust_items, r.rhs, names)))
+        # Bundle when the pull goes both ways (the reverse rule also passes); otherwise cross-sell.
+        kind = "bundle" if len(r.lhs) == 1 and (r.rhs, r.lhs) in reverse else "cross-sell"
+        buyers = reach * r.confidence
+        out.append(Promotion(kind, r, reach, buyers, buyers * value.get(r.rhs[0], 0.0)))
+    return tuple(out)
+
+
+def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg: BasketsConfig) -> BasketResults:
+    """Rules over all baskets and per public segment, at each configured level.
+
+    segment_of: segment number by customer id (customers not segmented are absent)."""
+    n = len(ob.order_customer)
+    seg = pd.Series(ob.order_customer).map(segment_of).to_numpy(dtype=float)  # NaN: no customer or excluded
+    levels = []
+    for level in dict.fromkeys(cfg.levels):
+        if level == "product":
+            b = _matrix(ob.order_idx, ob.product_idx, n, ob.products)
+            value = {ob.products[i]: float(v) for i, v in enumerate(ob.product_value)}
+        else:
+            if not ob.categories:
+                continue
+            cat = ob.product_category[ob.product_idx]
+            keep = cat >= 0
+            b = _matrix(ob.order_idx[keep], cat[keep], n, ob.categories)
+            value = {}
+        found, count = _mine(b, cfg)
+        overall = _Counter(b)
+        top = tuple(_rule(r) for r in found.head(cfg.top).itertuples())
+        segments = []
+        for s in sorted(public):
+            rows = np.flatnonzero(seg == s)
+            if len(rows) == 0:
+                continue
+            sb = _subset(b, rows)
+            srules, scount = _mine(sb, cfg)
+            rules = [_rule(r, overall.lift(tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
+            distinct = sorted([r for r in rules if r.lift_ratio is not None and r.lift_ratio >= cfg.distinctive_lift],
+                              key=lambda r: (-r.lift_ratio, -r.lift, r.lhs, r.rhs))
+            reverse = {(r.lhs, r.rhs) for r in rules}
+            promos = ()
+            if level == "product" and distinct:
+                cust = _customer_items(b, rows, ob.order_customer[rows])
+                promos = _promotions(distinct, reverse, cust, b.items, value, limit=3)
+            segments.append(SegmentRules(int(s), len(rows), scount, len(rules), tuple(rules[: cfg.top]),
+                                         tuple(distinct[: cfg.top]), promos))
+        levels.append(LevelRules(level, len(b.items), n, count, len(found), top, tuple(segments)))
+    with_customer = int(np.count_nonzero(~np.isnan(seg)))
+    method = (
+        f"Each order is a basket. Frequent itemsets come from FP-growth; rules have one item on the right, "
+        f"at most {cfg.max_length} items in all, a confidence of at least {cfg.min_confidence:.0%}, and an itemset "
+        f"must be in at least {AUTO_SHARE if cfg.min_support == 'auto' else cfg.min_support:.1%} of the baskets mined "
+        f"and in at least {cfg.min_baskets} baskets. A segment's rule is distinctive when its lift inside the "
+        f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets."
+    )
+    assumption = (
+        "Reach counts the segment's customers who have bought every item on the left but never the item on the "
+        "right. Expected buyers assume an offer converts them as often as the rule's confidence (the share of the "
+        "segment's baskets with the left items that also hold the right one): an upper bound to test against a "
+        "hold-out group. Expected revenue multiplies them by the average spend on the item in an order that holds it."
+    )
+    return BasketResults(n, with_customer, cfg.min_confidence, cfg.max_length, cfg.distinctive_lift, tuple(levels),
+                         method, assumption)
