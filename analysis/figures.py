@@ -275,3 +275,18 @@ def flows(r: Results) -> go.Figure:
                   color=["#BBBBBB"] * len(left) + [colour(s) for s in cmp.current]),
         link=dict(source=src, target=dst, value=val, color="rgba(27,79,114,0.25)")))
     return _layout(fig, "Where the customers of each earlier group are now", max(380, 60 + 40 * max(len(left), len(right))))
+
+
+def strongest_rules(level, currency: str = "$") -> go.Figure:
+    """The level's top rules over all baskets by lift, with confidence and baskets on hover."""
+    rules = list(level.top)[::-1]  # strongest at the top of a horizontal bar chart
+    text = [_short(" + ".join(x.lhs), 60) + " → " + _short(x.rhs[0], 40) for x in rules]
+    fig = go.Figure(go.Bar(
+        x=[x.lift for x in rules], y=text, orientation="h", marker_color="#1B4F72",
+        customdata=[[x.confidence, x.count] for x in rules],
+        hovertemplate="%{y}<br>lift %{x:.1f}, confidence %{customdata[0]:.0%}, %{customdata[1]:,} baskets<extra></extra>",
+    ))
+    fig.update_xaxes(title="Lift: how many times more often than if bought independently")
+    fig = _layout(fig, f"Strongest {level.level} rules over all baskets", max(320, 80 + 30 * len(rules)))
+    fig.update_layout(margin=dict(l=20), yaxis=dict(automargin=True))
+    return fig

@@ -26,6 +26,12 @@ NAV = (  # (file, title) of the pages in the navbar, in order
     ("dictionary.qmd", "Data dictionary"),
     ("downloads.qmd", "Downloads"),
 )
+BASKETS = ("baskets.qmd", "Baskets")  # after Campaigns, when order lines give baskets
+
+
+def nav(r: Results) -> tuple[tuple[str, str], ...]:
+    """The navbar of this report: NAV, plus the baskets page when there are baskets."""
+    return NAV[:2] + (BASKETS,) + NAV[2:] if r.baskets else NAV
 
 
 Chart = Callable[[go.Figure, str, str], str]  # (figure, id, label) -> markdown that shows it
@@ -81,7 +87,7 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
     return {
         "report_title": r.title, "version": __version__, "data_date": r.reference_date.isoformat(), "has_pdf": has_pdf,
         "run_date": date.today().isoformat(),
-        "nav": [{"href": f, "title": t} for f, t in NAV],
+        "nav": [{"href": f, "title": t} for f, t in nav(r)],
         "segments_nav": [{"href": segment_file(p.id), "title": f"{p.id}. {p.name}"} for p in r.segments],
     }
 
@@ -158,7 +164,8 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "overridden": persona.overridden, "recommendation": recommendation, "plan": list(rec.plan),
         "contact": {True: "yes", False: "no", None: ""}[rec.contact],
         "rules": rules, "effects": effects, "accuracy": fmt.percent(ex.accuracy), "overlap": ex.overlap,
-        "depth": str(ex.depth), "value": value,
+        "depth": str(ex.depth), "value": value, "baskets": segment_baskets(r, seg_id) if p.public else [],
+        "baskets_assumption": r.baskets.assumption if r.baskets else "",
         "chart_effects": chart(figures.segment_effects(r, seg_id), f"chart-effects-{seg_id}",
                                          f"Bar chart of how segment {seg_id} differs from the average customer")
         if p.public else "",
@@ -204,6 +211,68 @@ def campaigns(r: Results, chart: Chart) -> dict:
         if r.campaigns else "",
         "chart_heatmap": chart(figures.campaign_heatmap(r), "chart-campaign-heatmap",
                                "Heatmap of answer rates by segment and campaign") if r.campaigns else "",
+    }
+
+
+def _rule_text(rule) -> str:
+    return " + ".join(rule.lhs) + " → " + " + ".join(rule.rhs)
+
+
+def _rule_row(rule) -> dict:
+    ratio = rule.lift_ratio
+    return {"rule": _rule_text(rule), "baskets": fmt.integer(rule.count), "support": fmt.percent(rule.support, 1),
+            "confidence": fmt.percent(rule.confidence), "lift": fmt.number(rule.lift, 1),
+            "overall_lift": fmt.number(rule.overall_lift, 1) if rule.overall_lift else "–",
+            "ratio": fmt.ratio(ratio) if ratio is not None else "–"}
+
+
+def _promotion_row(r: Results, x) -> dict:
+    offer = (f"Bundle {' + '.join(x.rule.lhs)} with {x.rule.rhs[0]}" if x.kind == "bundle"
+             else f"Offer {x.rule.rhs[0]} to buyers of {' + '.join(x.rule.lhs)}")
+    return {"kind": x.kind, "offer": offer, "reach": fmt.integer(x.reach),
+            "buyers": fmt.number(x.expected_buyers, 0), "revenue": fmt.money(x.expected_revenue, r.currency),
+            "confidence": fmt.percent(x.rule.confidence)}
+
+
+def _level_title(level: str) -> str:
+    return {"product": "Products", "category": "Categories"}[level]
+
+
+def segment_baskets(r: Results, seg_id: int) -> list[dict]:
+    """The segment's basket rules, one entry per level (empty without order lines)."""
+    out = []
+    for lv in (r.baskets.levels if r.baskets else ()):
+        s = next((x for x in lv.segments if x.segment == seg_id), None)
+        if s is None:
+            continue
+        out.append({"level": _level_title(lv.level), "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
+                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in s.distinctive[:5]],
+                    "top": [_rule_row(x) for x in s.top[:5]],
+                    "promotions": [_promotion_row(r, x) for x in s.promotions]})
+    return out
+
+
+def baskets(r: Results, chart: Chart) -> dict:
+    b = r.baskets
+    names = {p.id: p.name for p in r.segments}
+    levels = []
+    for lv in b.levels:
+        levels.append({
+            "title": _level_title(lv.level), "level": lv.level, "items": fmt.integer(lv.items),
+            "min_count": fmt.integer(lv.min_count), "n_rules": fmt.integer(lv.n_rules),
+            "top": [_rule_row(x) for x in lv.top],
+            "chart": chart(figures.strongest_rules(lv, r.currency), f"chart-rules-{lv.level}",
+                           f"Bar chart of the strongest {lv.level} rules by lift") if lv.top else "",
+            "segments": [{"id": str(s.segment), "name": names[s.segment], "href": segment_file(s.segment),
+                          "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
+                          "n_rules": fmt.integer(s.n_rules),
+                          "distinctive": [_rule_row(x) for x in s.distinctive]} for s in lv.segments],
+        })
+    return {
+        "title": "Baskets", "baskets": fmt.integer(b.baskets), "with_customer": fmt.integer(b.baskets_with_customer),
+        "method": b.method, "assumption": b.assumption, "levels": levels,
+        "lift": fmt.number(b.distinctive_lift, 1),
+        "hidden": [str(p.id) for p in r.segments if not p.public], "min_size": fmt.integer(r.min_segment_size),
     }
 
 
@@ -349,6 +418,7 @@ def build_pages(r: Results, has_pdf: bool, chart: Chart = html_chart,
     specs += [(segment_file(p.id), "segment.qmd.j2", segment(r, p.id, chart)) for p in r.segments]
     specs += [
         ("campaigns.qmd", "campaigns.qmd.j2", campaigns(r, chart)),
+        *([("baskets.qmd", "baskets.qmd.j2", baskets(r, chart))] if r.baskets else []),
         ("methodology.qmd", "methodology.qmd.j2", methodology(r, chart)),
         ("data-quality.qmd", "data-quality.qmd.j2", data_quality(r)),
         ("dictionary.qmd", "dictionary.qmd.j2", dictionary(r)),

@@ -65,9 +65,9 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def quarto_yml(title: str, pre_render: str) -> str:
+def quarto_yml(title: str, pre_render: str, pages: tuple[tuple[str, str], ...] = NAV) -> str:
     """A `_quarto.yml` that makes `quarto render` build the same pages into site/."""
-    nav = "\n".join(f"      - href: {f}\n        text: {json.dumps(t)}" for f, t in NAV)
+    nav = "\n".join(f"      - href: {f}\n        text: {json.dumps(t)}" for f, t in pages)
     return f"""# Quarto project: `quarto render` (Quarto >= 1.5) runs the pipeline, then builds site/.
 # Without Quarto, `segments report` builds the same pages with its built-in pandoc renderer.
 project:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import load_config
-from .pages import build_pages, site_meta, summary_csv
+from .pages import build_pages, nav, site_meta, summary_csv
 from .pipeline import analyse, write_exports
 from .render import build_site, quarto_yml, write_sources
 
@@ -28,7 +28,7 @@ def build_report(config: Path, out: Path, customers: str | None = None, seed: in
     write_sources(pages, out, {"downloads/segments.csv": csv_text})
     if not (out / "_quarto.yml").exists():
         cmd = f"{sys.executable} -m analysis report --config {config.resolve()} --out . --sources-only"
-        (out / "_quarto.yml").write_text(quarto_yml(results.title, cmd), encoding="utf-8")
+        (out / "_quarto.yml").write_text(quarto_yml(results.title, cmd, nav(results)), encoding="utf-8")
     if sources_only:
         return out
     files = {"downloads/segments.csv": csv_text.encode()}
