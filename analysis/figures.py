@@ -286,7 +286,7 @@ def strongest_rules(level, currency: str = "$") -> go.Figure:
         customdata=[[x.confidence, x.count] for x in rules],
         hovertemplate="%{y}<br>lift %{x:.1f}, confidence %{customdata[0]:.0%}, %{customdata[1]:,} baskets<extra></extra>",
     ))
-    fig.update_xaxes(title="Lift: how many times more often than if bought independently")
+    fig.update_xaxes(title="Lift (times more often than by chance)")
     fig = _layout(fig, f"Strongest {level.level} rules over all baskets", max(320, 80 + 30 * len(rules)))
     fig.update_layout(margin=dict(l=20), yaxis=dict(automargin=True))
     return fig

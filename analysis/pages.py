@@ -258,7 +258,7 @@ def baskets(r: Results, chart: Chart) -> dict:
     levels = []
     for lv in b.levels:
         levels.append({
-            "title": _level_title(lv.level), "level": lv.level, "items": fmt.integer(lv.items),
+            "title": _level_title(lv.level), "level": lv.level, "n_items": fmt.integer(lv.items),
             "min_count": fmt.integer(lv.min_count), "n_rules": fmt.integer(lv.n_rules),
             "top": [_rule_row(x) for x in lv.top],
             "chart": chart(figures.strongest_rules(lv, r.currency), f"chart-rules-{lv.level}",

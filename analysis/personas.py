@@ -75,7 +75,10 @@ PROPER = ("christmas", "easter", "halloween", "valentine", "hanukkah", "diwali",
 
 def lower(words: str) -> str:
     """A category in running text: lower case, but for names of holidays ('Christmas decorations')."""
-    return " ".join(w if w.lower().strip("'s") in PROPER else w.lower() for w in words.split(" "))
+    def proper(w: str) -> bool:
+        w = w.lower()
+        return (w[:-2] if w.endswith("'s") else w) in PROPER
+    return " ".join(w if proper(w) else w.lower() for w in words.split(" "))
 
 
 def _singular(words: str) -> str:
