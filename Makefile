@@ -1,11 +1,12 @@
 # make report: set up, then build site/ (and site/report.pdf) and exports/ from the bundled data.
 # make test:   set up, then run the whole test suite.
+# make retail: set up, then build the second demo (order lines) into build/retail/.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system report test bench clean
+.PHONY: setup system report retail test bench clean
 
 setup: $(STAMP) system
 
@@ -27,6 +28,9 @@ system:
 report: setup
 	$(BIN)/segments report --config data/marketing_campaign.yml --out .
 
+retail: setup
+	$(BIN)/segments report --config data/online_retail.yml --out build/retail
+
 test: setup
 	$(BIN)/python -m pytest -q
 
@@ -34,4 +38,4 @@ bench: setup
 	$(BIN)/python bench/bench_report.py
 
 clean:
-	rm -rf site exports downloads *.qmd plotly.min.js site.css .site-*
+	rm -rf site exports build downloads *.qmd plotly.min.js site.css .site-*

@@ -13,6 +13,7 @@ DESCRIPTION = """Customer segments report: find customer segments in a table and
 website (site/) and PDF, with private per-customer outputs in exports/.
 
   segments init --customers customers.csv > my.yml     draft a config, then check it
+  segments init --transactions lines.csv > my.yml      ... or from order lines
   segments report --config my.yml --out build/         build build/site and build/exports
 """
 
@@ -25,7 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="draft a commented config by inspecting a customer table",
                           description="Inspect a CSV/TSV/Parquet customer table (delimiter and encoding are "
                           "detected) and print a YAML config with every column's guessed role commented.")
-    init.add_argument("--customers", required=True, metavar="FILE", help="customer table: CSV, TSV or Parquet")
+    what = init.add_mutually_exclusive_group(required=True)
+    what.add_argument("--customers", metavar="FILE", help="customer table: CSV, TSV or Parquet (one row per customer)")
+    what.add_argument("--transactions", metavar="FILE",
+                      help="order lines: CSV, TSV or Parquet (one row per product in an order); customer features "
+                      "and baskets are derived from them")
+    init.add_argument("--products", metavar="FILE",
+                      help="with --transactions: a product -> category map (CSV, TSV, Parquet or Excel)")
     init.add_argument("--config-dir", default=".", metavar="DIR",
                       help="folder the config will be saved in; the table's path is written relative to it "
                       "(default: the current folder)")
@@ -34,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
                          "write DIR/site (the public website and PDF) and DIR/exports (private outputs).")
     rep.add_argument("--config", required=True, metavar="FILE", help="YAML config (draft one with `segments init`)")
     rep.add_argument("--customers", metavar="FILE", help="customer table to use instead of the config's")
+    rep.add_argument("--transactions", metavar="FILE", help="order lines to use instead of the config's")
     rep.add_argument("--out", default=".", metavar="DIR", help="output folder (default: the current folder)")
     rep.add_argument("--seed", type=int, help="random seed instead of the config's (same seed, same result)")
     rep.add_argument("--no-pdf", action="store_true", help="skip the PDF (the website is still built)")
@@ -174,6 +182,13 @@ def _progress(start: float):
 
 
 def cmd_init(args) -> int:
+    if args.transactions:
+        from .drafting_orders import draft_orders_config
+
+        sys.stdout.write(draft_orders_config(args.transactions, args.products, Path(args.config_dir)))
+        return 0
+    if args.products:
+        raise UserError("--products maps the products of order lines: use it with --transactions")
     from .drafting import draft_config
 
     sys.stdout.write(draft_config(args.customers, Path(args.config_dir)))
@@ -184,7 +199,8 @@ def cmd_report(args) -> int:
     from .report import build_report
 
     say = _progress(time.perf_counter())
-    out = build_report(Path(args.config), Path(args.out), customers=args.customers, seed=args.seed,
+    out = build_report(Path(args.config), Path(args.out), customers=args.customers,
+                       transactions=args.transactions, seed=args.seed,
                        pdf=not args.no_pdf, sources_only=args.sources_only, progress=say)
     say(f"done: {out}")
     return 0

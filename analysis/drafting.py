@@ -413,6 +413,8 @@ def _comment(text: str) -> str:
 
 
 def _scalar(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

@@ -6,16 +6,24 @@ from pathlib import Path
 from typing import Callable
 
 from .config import load_config
+from .errors import UserError
 from .pages import build_pages, nav, site_meta, summary_csv
 from .pipeline import analyse, write_exports
 from .render import build_site, quarto_yml, write_sources
 
 
-def build_report(config: Path, out: Path, customers: str | None = None, seed: int | None = None, pdf: bool = True,
+def build_report(config: Path, out: Path, customers: str | None = None, transactions: str | None = None,
+                 seed: int | None = None, pdf: bool = True,
                  sources_only: bool = False, progress: Callable[[str], None] = lambda s: None) -> Path:
     cfg = load_config(config)
-    if customers is not None:
-        cfg = cfg.model_copy(update={"customers": cfg.customers.model_copy(update={"path": str(Path(customers).resolve())})})
+    for given, section, option in ((customers, "customers", "--customers"), (transactions, "transactions", "--transactions")):
+        if given is None:
+            continue
+        current = getattr(cfg, section)
+        if current is None:
+            raise UserError(f"{config}: {option} replaces the config's '{section}' file, but the config has no "
+                            f"'{section}' section")
+        cfg = cfg.model_copy(update={section: current.model_copy(update={"path": str(Path(given).resolve())})})
     if seed is not None:
         cfg = cfg.model_copy(update={"seed": seed})
     run = analyse(cfg, progress)

@@ -1,0 +1,191 @@
+"""Draft a config from order lines (and a product map): guess each column's role from its name and
+a sample of its values, with the reason written beside every guess.
+
+Only a sample of the lines is read into Python; counts over the whole file (codes that look like
+postage or fees, a cancellation prefix) come from DuckDB.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .cleaning import guess_date_format, to_numbers
+from .config import Baskets, Cleaning, Report, Segmentation, TransactionsFile
+from .drafting import _comment, _config_path, _model_section, normalise, quote
+from .errors import UserError
+from .loading import is_missing, read_table
+from .orders import _q, _source
+
+SAMPLE = 5000
+# Role -> pattern searched in the normalised column name, best first.
+NAMES = {
+    "customer": r"^(customer|cust|client|member|user|account|buyer|shopper)(id|no|num|number|code|key)?$",
+    "order": r"^(invoice|order|receipt|transaction|basket|ticket|bill)(id|no|num|number|code|key)?$",
+    "timestamp": r"date|time|timestamp|^ts$|when",
+    "product": r"^(stockcode|sku|productid|productcode|itemid|itemcode|articleid|article|ean|upc|barcode|product|item)$",
+    "product_name": r"description|^desc$|productname|itemname|^name$|title",
+    "quantity": r"^(qty|quantity|units|unitsold|count|amount|number)$|quantity|qty",
+    "unit_price": r"unitprice|^price$|priceperunit|price",
+    "category": r"category|department|family|productgroup|^group$|^section$",
+}
+WHY = {
+    "customer": "name looks like a customer id", "order": "name looks like an order or invoice id",
+    "timestamp": "name looks like a date, and the values read as dates", "product": "name looks like a product code",
+    "product_name": "name looks like a product description", "quantity": "name looks like a quantity; values are numbers",
+    "unit_price": "name looks like a price; values are numbers", "category": "name looks like a product category",
+}
+LISTED = 30  # most codes written under not_products
+
+
+def _pick(role: str, columns: list[str], used: set[str]) -> str | None:
+    for col in columns:
+        if col not in used and re.search(NAMES[role], normalise(col)):
+            return col
+    return None
+
+
+def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[tuple[str, str]]]:
+    """role -> (column, why), and the other columns with what to do about them."""
+    cols, used, out = list(sample.columns), set(), {}
+    for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", "unit_price", "category"):
+        col = _pick(role, cols, used)
+        if role in ("quantity", "unit_price") and col is not None:
+            present = sample[col][~is_missing(sample[col])]
+            if len(present) and to_numbers(present).isna().mean() > 0.05:
+                col = None  # a name like 'amount' over text is not a quantity
+        if role == "timestamp" and col is not None and guess_date_format(sample[col]) is None:
+            col = None
+        if col is not None:
+            used.add(col)
+            out[role] = (col, WHY[role])
+    if "product" not in out and "product_name" in out:  # names alone identify the products
+        out["product"] = out.pop("product_name")
+    others = []
+    for col in cols:
+        if col in used:
+            continue
+        values = sample[col][~is_missing(sample[col])]
+        distinct = values.nunique()
+        if 1 < distinct <= 50 and to_numbers(values).isna().mean() > 0.5:
+            others.append((col, f"text with {distinct} values in the sample: profiled per customer (its most frequent value)"))
+        else:
+            others.append((col, f"{distinct} distinct values in the sample: not used"))
+    return out, others
+
+
+def _whole_file_hints(con, roles: dict) -> tuple[list[str], str | None, str]:
+    """Product codes without a digit (postage, fees...) and a cancellation prefix, over the whole file."""
+    codes, prefix, why = [], None, "no order id starts with a letter followed by digits"
+    if "product" in roles:
+        p = _q(roles["product"][0])
+        rows = con.execute(f"""SELECT upper(trim({p})) AS code, count(*) AS n FROM src
+                               WHERE {p} IS NOT NULL AND NOT regexp_matches({p}, '[0-9]') AND trim({p}) <> ''
+                               GROUP BY code ORDER BY n DESC, code LIMIT {LISTED}""").fetchall()
+        digits = con.execute(f"SELECT count(*) FROM src WHERE regexp_matches({p}, '[0-9]')").fetchall()[0][0]
+        total = con.execute(f"SELECT count(*) FROM src WHERE {p} IS NOT NULL").fetchall()[0][0]
+        if total and digits / total > 0.9:  # codes are mostly numbers: the few without a digit are not goods
+            codes = [r[0] for r in rows]
+    if "order" in roles:
+        o = _q(roles["order"][0])
+        rows = con.execute(f"""SELECT left(trim({o}), 1) AS c, count(*) FROM src
+                               WHERE regexp_matches(trim({o}), '^[A-Za-z][0-9]+$') GROUP BY c ORDER BY 2 DESC""").fetchall()
+        numeric = con.execute(f"SELECT count(*) FROM src WHERE regexp_matches(trim({o}), '^[0-9]+$')").fetchall()[0][0]
+        if rows and numeric > rows[0][1]:
+            prefix = rows[0][0]
+            why = f"{rows[0][1]:,} lines have order ids like '{prefix}123' where most are numbers: likely cancellations"
+    return codes, prefix, why
+
+
+def _products_section(path: Path | None, lines_sample: pd.Series | None, config_dir: Path | None) -> list[str]:
+    if path is None:
+        return ["# products:  # a product -> category map (CSV, TSV, Parquet or Excel); none given",
+                "#   path: products.csv", "#   product: StockCode", "#   category: Category"]
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        try:
+            frame = pd.read_excel(path, dtype=str, nrows=SAMPLE).fillna("")
+        except (OSError, ValueError) as e:
+            raise UserError(f"{path}: cannot be read as Excel ({' '.join(str(e).split())})") from None
+    else:
+        frame = read_table(path).frame
+    cols = [str(c) for c in frame.columns]
+    product = category = None
+    if lines_sample is not None:  # the column sharing most values with the lines' products
+        wanted = set(lines_sample.str.strip().str.upper())
+        overlap = {c: frame[c].astype(str).str.strip().str.upper().isin(wanted).mean() for c in cols}
+        best = max(cols, key=lambda c: (overlap[c], -cols.index(c)))
+        product = best if overlap[best] > 0 else None
+    category = next((c for c in cols if c != product and re.search(NAMES["category"], normalise(c))), None)
+    out = ["products:", f"  path: {quote(_config_path(path, config_dir))}"]
+    out.append(f"  product: {quote(product)}  # shares the most values with the lines' products" if product
+               else f"  product: ???  # no column matches the lines' products; pick one of: {', '.join(cols)}")
+    out.append(f"  category: {quote(category)}  # name looks like a category" if category
+               else f"  category: ???  # pick one of: {', '.join(cols)}")
+    return out
+
+
+def draft_orders_config(lines_path: str | Path, products_path: str | Path | None = None,
+                        config_dir: Path | None = None) -> str:
+    """The text of a YAML config for order lines, with every guess commented."""
+    path = Path(lines_path)
+    defaults = TransactionsFile.model_construct(path=str(path), delimiter="auto", encoding="auto")
+    con = duckdb.connect()
+    try:
+        kind, delim, enc = _source(con, path, defaults)
+        sample = con.execute(f"SELECT * FROM src LIMIT {SAMPLE}").df().fillna("").astype(str)
+        if sample.empty:
+            raise UserError(f"{path}: has a header but no rows")
+        n_lines = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+        roles, others = guess_roles(sample)
+        codes, prefix, prefix_why = _whole_file_hints(con, roles)
+    finally:
+        con.close()
+    head = [
+        f"# Draft config written by inspecting{_comment(path)[3:]}",
+        f"# {n_lines:,} order lines and {sample.shape[1]} columns; "
+        + ("Parquet file." if kind == "parquet" else f"delimiter {delim!r} and encoding {enc} detected."),
+        "# Every role below is a guess from the column names and a sample of values, with the reason beside it.",
+        "# Check every guess, then run: segments report --config THIS.yml",
+        "",
+        "transactions:",
+        f"  path: {quote(_config_path(path, config_dir))}",
+    ]
+    if kind != "parquet":
+        head += [f"  delimiter: {quote(delim)}  # detected", f"  encoding: {quote(enc)}  # detected"]
+    for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", "unit_price", "category"):
+        if role in roles:
+            col, why = roles[role]
+            head.append(f"  {role}: {quote(col)}{_comment(why)}")
+            if role == "timestamp":
+                fmt = guess_date_format(sample[col])
+                head.append(f"  timestamp_format: {quote(fmt)}  # read every sampled value")
+        elif role in ("product_name", "category"):
+            head.append(f"  # {role}:  # no column found")
+        else:
+            head.append(f"  {role}: ???  # required: no column found; pick one of: {', '.join(sample.columns)}")
+    head.append(f"  cancelled_prefix: {quote(prefix) if prefix else 'null'}{_comment(prefix_why)}")
+    if codes:
+        head.append("  not_products:  # product codes without a digit where nearly all have one: postage, fees? check each")
+        head += [f"    - {quote(c)}" for c in codes]
+    else:
+        head.append("  not_products: []  # codes of postage, fees or adjustments, if any")
+    head.append("  duplicate_lines: drop  # lines equal to an earlier line in every column")
+    texts = [(c, why) for c, why in others if why.startswith("text")]
+    if texts:
+        head.append("  customer_columns:  # per-customer categorical columns, profiled (not clustered)")
+        head += [f"    - {quote(c)}{_comment(why)}" for c, why in texts]
+    else:
+        head.append("  customer_columns: []")
+    head += [f"  # not used: {quote(c)}{_comment(why)}" for c, why in others if not why.startswith("text")]
+    product_values = sample[roles["product"][0]] if "product" in roles else None
+    body = ["", *_products_section(Path(products_path) if products_path else None, product_values, config_dir), ""]
+    body += _model_section("baskets", Baskets) + [""]
+    body += _model_section("cleaning", Cleaning) + [""]
+    body += _model_section("segmentation", Segmentation) + [""]
+    stem = re.sub(r"[_\-\s]+", " ", path.name.split(".")[0]).strip()
+    body += _model_section("report", Report, {"title": f"Customer segments: {stem[:1].upper() + stem[1:]}"}) + [""]
+    body += ["seed: 42  # same seed and data, same segments", ""]
+    return "\n".join(head + body)
+
