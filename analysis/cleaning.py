@@ -50,6 +50,11 @@ def to_numbers(values: pd.Series) -> pd.Series:
     """Numbers from text, tolerating currency symbols, thousands separators and decimal commas;
     NaN where a value is missing or not a finite number."""
     s = values.str.strip()
+    missing = is_missing(s)
+    plain = pd.to_numeric(s, errors="coerce")
+    if (plain.notna() | missing).all():  # plain numbers (the usual case): no symbols or separators to read
+        out = plain.astype(float).where(~missing)
+        return out.where(np.isfinite(out))
     t = s.str.replace(r"^(-?)\s*[\$€£¥]\s*", r"\1", regex=True).str.replace(r"\s*[\$€£¥%]$", "", regex=True)
     # A column written with decimal commas has no dots and some comma not followed by exactly
     # three digits ('1,5', '2,25'); then every comma is a decimal one, '3,125' included.
@@ -57,7 +62,7 @@ def to_numbers(values: pd.Series) -> pd.Series:
     if not t.str.contains(".", regex=False).any() and (comma & ~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+")).any():
         t = t.where(~comma, t.str.replace(",", ".", regex=False))
     t = t.where(~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), t.str.replace(",", "", regex=False))
-    out = pd.to_numeric(t.where(~is_missing(s), None), errors="coerce").astype(float)
+    out = pd.to_numeric(t.where(~missing, None), errors="coerce").astype(float)
     return out.where(np.isfinite(out))
 
 

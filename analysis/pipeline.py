@@ -184,14 +184,15 @@ def _targeting(cfg: Config, data, answers: pd.DataFrame, labels: np.ndarray) -> 
 
 def _assignments(data, labels: np.ndarray, names: dict[int, str]) -> pd.DataFrame:
     """One row per input row, in input order; kept rows take the labels in turn."""
-    kept = np.array([r == "" for r in data.reasons])
-    segment = np.zeros(data.n_input, dtype=int)
+    reasons = pd.Series(data.reasons, dtype=object)
+    kept = (reasons == "").to_numpy()
+    segment = pd.Series(pd.NA, index=reasons.index, dtype="Int64")
     segment[kept] = labels
     return pd.DataFrame({
-        "customer_id": list(data.all_ids),
-        "segment": pd.array([int(s) if k else pd.NA for s, k in zip(segment, kept)], dtype="Int64"),
-        "segment_name": [names[s] if k else "" for s, k in zip(segment, kept)],
-        "excluded_reason": list(data.reasons),
+        "customer_id": pd.Series(data.all_ids, dtype=object),
+        "segment": segment,
+        "segment_name": segment.map(names).fillna("").astype(object),
+        "excluded_reason": reasons,
     })
 
 
