@@ -57,7 +57,8 @@ def document(results: Results, chart: StaticCharts) -> str:
     """One markdown document: executive summary, a section per segment, then the rest."""
     pages = {p.name: p for p in build_pages(results, has_pdf=True, chart=chart)}
     order = ["index.qmd"] + [n for n in pages if n.startswith("segment-")]
-    order += ["campaigns.qmd", "methodology.qmd", "data-quality.qmd", "dictionary.qmd"]
+    order += [n for n in ("campaigns.qmd", "baskets.qmd", "methodology.qmd", "data-quality.qmd", "dictionary.qmd")
+              if n in pages]
     parts = []
     for name in order:
         title = "Executive summary" if name == "index.qmd" else pages[name].title
