@@ -445,4 +445,10 @@ def test_desktop_navbar_is_expanded_with_the_contents_beside_the_page(site, cont
     assert toc["x"] >= main["x"] + main["width"] - 1, "the table of contents is not beside the page"
     assert page.locator("details.toc").get_attribute("open") is not None
     assert page.locator(".toc a[href='#features']").is_visible()
+    # At 1200 px, where the navbar starts to expand, its links still fit on one row.
+    page.set_viewport_size({"width": 1200, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1200
+    tops = {round(b["y"]) for b in (page.locator("#site-nav .navbar-nav > li").nth(i).bounding_box()
+                                    for i in range(page.locator("#site-nav .navbar-nav > li").count()))}
+    assert len(tops) == 1, f"navbar links on {len(tops)} rows at 1200 px"
     assert tab.problems == [], "\n".join(tab.problems)
