@@ -202,7 +202,9 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             sb = _subset(b, rows)
             srules, scount = _mine(sb, cfg)
             rules = [_rule(r, overall.lift(tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
-            distinct = sorted([r for r in rules if r.lift_ratio is not None and r.lift_ratio >= cfg.distinctive_lift],
+            # Inclusive, safe from rounding: a ratio of exactly the threshold passes (as rule thresholds do).
+            distinct = sorted([r for r in rules if r.lift_ratio is not None
+                               and r.lift_ratio >= cfg.distinctive_lift * (1 - 1e-9)],
                               key=lambda r: (-r.lift_ratio, -r.lift, r.lhs, r.rhs))
             reverse = {(r.lhs, r.rhs) for r in rules}
             promos = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +23,9 @@ from .config import Columns, Config, TransactionsFile
 from .errors import UserError
 from .loading import MISSING_MARKERS, detect_delimiter, detect_encoding, read_table
 
+NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                 "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
+MEMORY_LIMIT = "2GB"
 MAX_CATEGORIES = 15  # more spend shares than this blur the segments; the rest are pooled
 UNCATEGORISED = "Uncategorised"
 OTHER = "Other categories"
@@ -118,8 +122,9 @@ def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
             cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
         except duckdb.Error:
             raise UserError(f"{path}: cannot be read as Parquet") from None
-        casts = ", ".join(f"CAST({_q(c[0])} AS VARCHAR) AS {_q(c[0])}" for c in cols)
-        _run(con, f"CREATE VIEW src AS SELECT {casts} FROM read_parquet({_lit(str(path))})")
+        if not cols:
+            raise UserError(f"{path}: no columns found")
+        _run(con, f"CREATE VIEW src AS SELECT * FROM read_parquet({_lit(str(path))})")
         return "parquet", "parquet", "binary"
     head = _head(path)
     if not head.strip():
@@ -162,15 +167,34 @@ def _check_columns(con, path: Path, t: TransactionsFile) -> list[str]:
 def _text(col: str) -> str:
     """SQL: the column trimmed, NULL when it holds a missing-value marker."""
     markers = ", ".join(_lit(m) for m in sorted(MISSING_MARKERS))
-    return f"CASE WHEN lower(trim({_q(col)})) IN ({markers}) THEN NULL ELSE trim({_q(col)}) END"
+    v = f"trim(CAST({_q(col)} AS VARCHAR))"  # Parquet columns keep their types; text is compared as text
+    return f"CASE WHEN lower({v}) IN ({markers}) THEN NULL ELSE {v} END"
 
 
-def _number(col: str) -> str:
-    return f"TRY_CAST(replace(replace({_text(col)}, ',', ''), '£', '') AS DOUBLE)"
+def _number(col: str, typed: bool = False, decimal_comma: bool = False) -> str:
+    """SQL: the column as a number; text with thousands separators (or decimal commas) and a
+    currency sign is read too."""
+    if typed:
+        return f"CAST({_q(col)} AS DOUBLE)"
+    comma = "'.'" if decimal_comma else "''"
+    return f"TRY_CAST(regexp_replace(replace({_text(col)}, ',', {comma}), '^[$€£¥]|[$€£¥]$', '') AS DOUBLE)"
 
 
-def _timestamp_expr(con, path: Path, t: TransactionsFile) -> str:
+def _decimal_comma(con, col: str) -> bool:
+    """Whether a text column writes decimals with a comma ('2,50'), judged on a sample as the
+    customer-table loader judges a whole column: no dots, and some comma not before three digits."""
+    sample = [r[0] for r in con.execute(
+        f"SELECT v FROM (SELECT {_text(col)} AS v FROM src) WHERE v IS NOT NULL AND v LIKE '%,%' LIMIT 5000").fetchall()]
+    if not sample or con.execute(f"SELECT count(*) FROM (SELECT {_text(col)} AS v FROM src LIMIT 100000) "
+                                 "WHERE v LIKE '%.%'").fetchall()[0][0]:
+        return False
+    return any(re.fullmatch(r"-?\d+,\d+", v) and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", v) for v in sample)
+
+
+def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False) -> str:
     """SQL parsing the timestamp column: the configured format, else the first that reads a sample."""
+    if typed:  # a Parquet timestamp or date column
+        return f"CAST({_q(t.timestamp)} AS TIMESTAMP)"
     col = _text(t.timestamp)
     if t.timestamp_format:
         return f"TRY_STRPTIME({col}, {_lit(t.timestamp_format)})"
@@ -227,7 +251,9 @@ def _categories(con, cfg: Config, path: Path) -> tuple[str, list[LogEntry]]:
 def load_orders(cfg: Config) -> OrderData:
     t, path = cfg.transactions, cfg.customers_path
     with tempfile.TemporaryDirectory(prefix="segments-duckdb-") as tmp:
-        con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False})
+        # A memory cap makes DuckDB spill to disk instead of holding tens of millions of lines in RAM.
+        con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,
+                                     "memory_limit": MEMORY_LIMIT})
         try:
             return _load(con, cfg, t, path)
         finally:
@@ -243,44 +269,43 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path) -> OrderData:
         raise UserError(f"{path}: has a header but no rows")
     log: list[LogEntry] = []
 
+    types = dict((r[0], r[1]) for r in con.execute("DESCRIBE src").fetchall())
+    numeric = {c for c, kind in types.items() if kind.split("(")[0] in NUMERIC_TYPES}
     # Exact duplicate lines (every column equal) are a double export more often than a real repeat.
-    rows = "src"
-    if t.duplicate_lines == "drop":
-        _run(con, "CREATE TEMP TABLE dedup AS SELECT DISTINCT * FROM src")
-        rows = "dedup"
-    n_lines = con.execute(f"SELECT count(*) FROM {rows}").fetchall()[0][0]
-    dupes = n_raw - n_lines if t.duplicate_lines == "drop" else (
-        n_raw - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM src)").fetchall()[0][0])
-    if dupes:
-        action = "dropped" if t.duplicate_lines == "drop" else "kept (transactions.duplicate_lines: keep)"
-        log.append(LogEntry("duplicates", "order lines", int(dupes), action, "lines equal to an earlier line in every column"))
+    rows = "(SELECT DISTINCT * FROM src)" if t.duplicate_lines == "drop" else "src"
 
     cat_sql, cat_log = _categories(con, cfg, path)
-    log += cat_log
-    ts = _timestamp_expr(con, path, t)
+    ts = _timestamp_expr(con, path, t, typed=types[t.timestamp].startswith(("TIMESTAMP", "DATE")))
     name_col = t.product_name or t.product
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
     prefix = f"starts_with(coalesce({_text(t.order)}, ''), {_lit(t.cancelled_prefix)})" if t.cancelled_prefix else "false"
     extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
     join = "LEFT JOIN pmap ON pmap.product = upper(" + _text(t.product) + ")" if cat_sql == "pmap.category" else ""
+    reason = "CASE " + " ".join(f"WHEN {cond} THEN {_lit(why)}" for _, why, cond in LINE_RULES) + " ELSE NULL END"
+    # One pass, one table: typed values, why a line is not used, and whether its product code or
+    # name needed normalising (flags, not copies of the raw text, to keep the table small).
     _run(con, f"""
-        CREATE TEMP TABLE typed AS SELECT
+        CREATE TEMP TABLE judged AS SELECT *, {reason} AS reason FROM (SELECT
             regexp_replace({_text(t.customer)}, '\\.0+$', '') AS customer,
             {_text(t.order)} AS ord,
             {ts} AS ts,
             upper({_text(t.product)}) AS product,
-            {_text(t.product)} AS product_raw,
+            CAST({_q(t.product)} AS VARCHAR) <> upper({_text(t.product)}) AS product_changed,
             upper(regexp_replace({_text(name_col)}, '\\s+', ' ', 'g')) AS name,
-            {_text(name_col)} AS name_raw,
-            {_number(t.quantity)} AS qty,
-            {_number(t.unit_price)} AS price,
+            CAST({_q(name_col)} AS VARCHAR) <> upper(regexp_replace({_text(name_col)}, '\\s+', ' ', 'g')) AS name_changed,
+            {_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity))} AS qty,
+            {_number(t.unit_price, t.unit_price in numeric, t.unit_price not in numeric and _decimal_comma(con, t.unit_price))} AS price,
             {prefix} AS cancelled,
             upper({_text(t.product)}) IN ({not_products}) AS not_product,
             {cat_sql} AS category{extra}
-        FROM {rows} {join}""")
-
-    reason = "CASE " + " ".join(f"WHEN {cond} THEN {_lit(why)}" for _, why, cond in LINE_RULES) + " ELSE NULL END"
-    _run(con, f"CREATE TEMP TABLE judged AS SELECT *, {reason} AS reason FROM typed")
+        FROM {rows} {join})""")
+    n_lines = con.execute("SELECT count(*) FROM judged").fetchall()[0][0]
+    dupes = n_raw - n_lines if t.duplicate_lines == "drop" else (
+        n_raw - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM src)").fetchall()[0][0])
+    if dupes:
+        action = "dropped" if t.duplicate_lines == "drop" else "kept (transactions.duplicate_lines: keep)"
+        log.append(LogEntry("duplicates", "order lines", int(dupes), action, "lines equal to an earlier line in every column"))
+    log += cat_log
     counts = dict(con.execute("SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL GROUP BY reason").fetchall())
     for step, why, _ in LINE_RULES:
         n = counts.get(why, 0)
@@ -296,7 +321,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path) -> OrderData:
             orders = con.execute("SELECT count(DISTINCT ord) FROM judged WHERE reason = 'cancelled order'").fetchall()[0][0]
             detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
         log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
-    _run(con, "CREATE TEMP TABLE valid AS SELECT * EXCLUDE (reason) FROM judged WHERE reason IS NULL")
+    _run(con, "CREATE TEMP VIEW valid AS SELECT * FROM judged WHERE reason IS NULL")
     n_valid = con.execute("SELECT count(*) FROM valid").fetchall()[0][0]
     if n_valid == 0:
         raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
@@ -304,8 +329,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path) -> OrderData:
     if no_customer:
         log.append(LogEntry("missing values", t.customer, int(no_customer), "used for baskets only",
                             "order lines without a customer id"))
-    for what, raw_col, norm in (("product codes", "product_raw", "product"), ("product names", "name_raw", "name")):
-        changed = con.execute(f"SELECT count(*) FROM valid WHERE {raw_col} <> {norm}").fetchall()[0][0]
+    for what, flag in (("product codes", "product_changed"), ("product names", "name_changed")):
+        changed = con.execute(f"SELECT count(*) FROM valid WHERE {flag}").fetchall()[0][0]
         if changed and not (what == "product names" and name_col == t.product):
             log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(changed),
                                 "normalised", f"{what} with stray spaces or lower case, compared in upper case"))
@@ -333,7 +358,7 @@ def _category_names(con, log: list[LogEntry]) -> tuple[str, ...]:
     unmapped = con.execute(f"SELECT count(*), count(DISTINCT product) FROM valid "
                            f"WHERE category = {_lit(UNCATEGORISED)} OR category IS NULL").fetchall()[0]
     if unmapped[0] and con.execute("SELECT count(*) FROM valid WHERE category IS NULL").fetchall()[0][0]:
-        _run(con, f"UPDATE valid SET category = {_lit(UNCATEGORISED)} WHERE category IS NULL")
+        _run(con, f"UPDATE judged SET category = {_lit(UNCATEGORISED)} WHERE category IS NULL AND reason IS NULL")
         log.append(LogEntry("missing values", "category", int(unmapped[0]), f"set to '{UNCATEGORISED}'",
                             f"lines of {unmapped[1]:,} products missing from the products map"))
         rows = con.execute("SELECT category, sum(qty * price) AS s FROM valid GROUP BY category "
@@ -341,7 +366,7 @@ def _category_names(con, log: list[LogEntry]) -> tuple[str, ...]:
     names = [r[0] for r in rows]
     if len(names) > MAX_CATEGORIES:
         small = names[MAX_CATEGORIES - 1:]
-        _run(con, f"UPDATE valid SET category = {_lit(OTHER)} WHERE category IN ({', '.join(map(_lit, small))})")
+        _run(con, f"UPDATE judged SET category = {_lit(OTHER)} WHERE category IN ({', '.join(map(_lit, small))})")
         log.append(LogEntry("odd categories", "category", len(small), f"pooled into '{OTHER}'",
                             f"{len(names)} categories; the {len(small)} with the least spend are pooled"))
         names = names[:MAX_CATEGORIES - 1] + [OTHER]
@@ -404,7 +429,7 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
     pairs = con.execute("""SELECT DISTINCT o.i AS b, p.i AS p FROM valid v
                            JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product
                            ORDER BY b, p""").fetchnumpy()
-    orders = con.execute("SELECT customer FROM b_orders ORDER BY i").fetchnumpy()["customer"]
+    orders = [r[0] for r in con.execute("SELECT customer FROM b_orders ORDER BY i").fetchall()]
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
     value = con.execute("""SELECT sum(v.qty * v.price) / count(DISTINCT v.ord) FROM valid v
                            JOIN b_products p ON p.product = v.product GROUP BY p.i ORDER BY p.i""").fetchnumpy()
@@ -419,8 +444,7 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
     prod_cat = np.array([cat_index.get(c, -1) for _, _, c in prods], dtype=np.int32)
     return OrderBaskets(
         order_idx=np.asarray(pairs["b"], dtype=np.int32), product_idx=np.asarray(pairs["p"], dtype=np.int32),
-        order_customer=np.asarray([None if (c is None or c is pd.NA or (isinstance(c, float) and np.isnan(c)))
-                                   else str(c) for c in orders], dtype=object),
+        order_customer=np.asarray(orders, dtype=object),
         products=tuple(names), product_category=prod_cat, categories=categories,
         product_value=np.asarray(next(iter(value.values())), dtype=float),
     )

@@ -222,9 +222,6 @@ def test_automatic_minimum_count():
     assert [s.min_count for s in level.segments] == [10, 10]
 
 
-@pytest.mark.xfail(strict=True, reason="baskets.basket_rules compares lift / overall_lift >= distinctive_lift "
-                   "in floating point without tolerance: 1.2 / 0.8 is 1.4999999999999998, so a rule exactly "
-                   "1.5 times its overall lift is not marked distinctive at distinctive_lift 1.5")
 def test_distinctive_lift_is_inclusive():
     # segment 1: XY XY Y Y Y W (6 baskets; X 2, Y 5, XY 2); two guest orders hold X alone
     orders = [("XY", "r1"), ("XY", "r2"), ("Y", "r3"), ("Y", "r4"), ("Y", "r5"), ("W", "r6"),

@@ -189,8 +189,6 @@ def test_baskets_by_hand(orders):
     assert value == pytest.approx({"WHITE MUG": 6.125, "RED CANDLE": 16 / 3, "LAMP": 25.0, "TOY": 4.0})
 
 
-@pytest.mark.xfail(strict=True, reason="orders._baskets: DuckDB's fetchnumpy returns a masked array, so a "
-                   "guest order's customer is numpy's masked constant (str '--'), not None as documented")
 def test_guest_orders_have_no_customer(orders):
     # order 1009 has no customer id: OrderBaskets.order_customer is documented as None for it
     customers = list(orders.baskets.order_customer)
@@ -311,8 +309,6 @@ def test_products_map_without_the_named_column(tmp_path):
 
 # -- known faults ----------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="orders._number drops every comma, so the decimal comma of '2,50' "
-                   "makes 250 (the customer-table loader reads it as 2.5)")
 def test_decimal_commas_are_not_read_as_thousands(tmp_path):
     # A semicolon-separated export with decimal commas: 2 x 2,50 = 5.00 and 1 x 1,25 = 1.25.
     lines = HEADER.replace(",", ";") + ("1001;A1;WHITE MUG;2;2024-03-02 09:30;2,50;12;UK\n"
@@ -326,9 +322,6 @@ def test_decimal_commas_are_not_read_as_thousands(tmp_path):
     assert spend.to_dict() == pytest.approx({"12": 5.0, "13": 1.25})
 
 
-@pytest.mark.xfail(strict=True, reason="orders._load compares the normalised code with the already trimmed "
-                   "one, so codes whose only fault is a leading or trailing space are merged but not counted "
-                   "in the 'stray spaces or lower case' log entry")
 def test_codes_with_stray_spaces_only_are_counted_as_normalised(tmp_path):
     lines = HEADER + ('1001,"A1 ",WHITE MUG,2,2024-03-02 09:30,3.00,12,UK\n'
                       '1002," A1",WHITE MUG,1,2024-03-03 09:30,3.00,13,UK\n'
