@@ -17,6 +17,7 @@ from .config import Baskets as BasketsConfig
 from .orders import OrderBaskets
 from .rules import Baskets, mine
 
+SAMPLE_MARGIN = 4  # standard errors: thresholds on a sample are lowered by this much
 AUTO_SHARE = 0.01  # automatic minimum support: 1% of the baskets mined
 MAX_CONSEQUENT = 1  # one item on the right: an offer names one product to add
 
@@ -100,13 +101,42 @@ def _min_count(cfg: BasketsConfig, n: int) -> int:
     return max(cfg.min_baskets, math.ceil(share * n * (1 - 1e-10)))
 
 
-def _mine(b: Baskets, cfg: BasketsConfig) -> tuple[pd.DataFrame, int]:
+def _mine(b: Baskets, cfg: BasketsConfig, seed: int) -> tuple[pd.DataFrame, int]:
+    """Rules of the baskets; above cfg.sample baskets, found on a random sample and then counted
+    exactly on every basket (FP-growth walks each basket in Python, so its cost grows with them)."""
     count = _min_count(cfg, b.n_baskets)
     if b.n_baskets < count:
         return pd.DataFrame(columns=["lhs", "rhs"]), count
-    found = mine(b, count / b.n_baskets, cfg.min_confidence, max_consequent=MAX_CONSEQUENT,
-                 min_length=2, max_length=cfg.max_length)
-    return found, count
+    if b.n_baskets <= cfg.sample:
+        return mine(b, count / b.n_baskets, cfg.min_confidence, max_consequent=MAX_CONSEQUENT,
+                    min_length=2, max_length=cfg.max_length), count
+    m = cfg.sample
+    rows = np.sort(np.random.default_rng(seed).choice(b.n_baskets, size=m, replace=False))
+    support = count / b.n_baskets
+    # Thresholds lowered by SAMPLE_MARGIN standard errors of a sampled share, so that an itemset or
+    # rule at the true threshold is missed by the sample only with a negligible probability.
+    low_support = max(support - SAMPLE_MARGIN * math.sqrt(support * (1 - support) / m), 2 / m)
+    low_conf = max(cfg.min_confidence - SAMPLE_MARGIN * math.sqrt(0.25 / (support * m)), 1e-9)
+    candidates = mine(_subset(b, rows), low_support, low_conf, max_consequent=MAX_CONSEQUENT,
+                      min_length=2, max_length=cfg.max_length)
+    return _exact(candidates, _Counter(b), count, cfg.min_confidence), count
+
+
+def _exact(candidates: pd.DataFrame, counter: "_Counter", min_count: int, min_confidence: float) -> pd.DataFrame:
+    """The candidate rules' measures from exact counts over all baskets, thresholds applied."""
+    n, rows = float(counter.n), []
+    for lhs, rhs in zip(candidates["lhs"], candidates["rhs"]):
+        both, left, right = counter.count(lhs + rhs), counter.count(lhs), counter.count(rhs)
+        if both < min_count or both < min_confidence * left * (1 - 1e-10):
+            continue
+        conf = both / left
+        rows.append({"lhs": tuple(lhs), "rhs": tuple(rhs), "count": both, "support": both / n, "confidence": conf,
+                     "coverage": left / n, "lift": both * n / (left * right),
+                     "leverage": (both * n - left * right) / (n * n),
+                     "conviction": math.inf if both == left else (n - right) * left / (n * (left - both))})
+    out = pd.DataFrame(rows, columns=list(candidates.columns))
+    return out.sort_values(["lift", "confidence", "support", "lhs", "rhs"],
+                           ascending=[False, False, False, True, True], kind="stable").reset_index(drop=True)
 
 
 def _rule(row, overall_lift: float | None = None) -> Rule:
@@ -173,7 +203,8 @@ def _promotions(segment_rules: list[Rule], reverse: dict, cust_items: sp.csc_mat
     return tuple(out)
 
 
-def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg: BasketsConfig) -> BasketResults:
+def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg: BasketsConfig,
+                 seed: int = 0) -> BasketResults:
     """Rules over all baskets and per public segment, at each configured level.
 
     segment_of: segment number by customer id (customers not segmented are absent)."""
@@ -191,7 +222,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             keep = cat >= 0
             b = _matrix(ob.order_idx[keep], cat[keep], n, ob.categories)
             value = {}
-        found, count = _mine(b, cfg)
+        found, count = _mine(b, cfg, seed)
         overall = _Counter(b)
         top = tuple(_rule(r) for r in found.head(cfg.top).itertuples())
         segments = []
@@ -200,7 +231,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             if len(rows) == 0:
                 continue
             sb = _subset(b, rows)
-            srules, scount = _mine(sb, cfg)
+            srules, scount = _mine(sb, cfg, seed)
             rules = [_rule(r, overall.lift(tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
             # Inclusive, safe from rounding: a ratio of exactly the threshold passes (as rule thresholds do).
             distinct = sorted([r for r in rules if r.lift_ratio is not None
@@ -222,6 +253,14 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         f"and in at least {cfg.min_baskets} baskets. A segment's rule is distinctive when its lift inside the "
         f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets."
     )
+    if n > cfg.sample:
+        method += (
+            f" With more than {cfg.sample:,} baskets, candidate rules are found on a random sample of {cfg.sample:,} "
+            f"baskets with thresholds lowered by {SAMPLE_MARGIN} standard errors, then every candidate is counted "
+            "exactly on all baskets and the thresholds applied to those counts: every number shown is exact, and a "
+            "rule exactly at the thresholds escapes the sample with a probability of about 3 in 100,000 (less for "
+            "stronger rules)."
+        )
     assumption = (
         "Reach counts the segment's customers who have bought every item on the left but never the item on the "
         "right. Expected buyers assume an offer converts them as often as the rule's confidence (the share of the "

@@ -121,7 +121,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     if orders is not None and cfg.baskets.levels:
         progress(f"mining basket rules in {len(orders.baskets.order_customer):,} orders")
         basket = basket_rules(orders.baskets, pd.Series(labels, index=feats.table.index),
-                              {p.id for p in profiles if p.public and not p.unassigned}, cfg.baskets)
+                              {p.id for p in profiles if p.public and not p.unassigned}, cfg.baskets, cfg.seed)
     reasons = assignments.loc[assignments["excluded_reason"] != "", "excluded_reason"].value_counts().sort_index()
     manifest = Manifest(
         input_name=table.path.name, input_sha256=table.sha256,

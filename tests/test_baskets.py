@@ -244,3 +244,30 @@ def test_minimum_count_at_a_floating_point_trap():
     (level,) = basket_rules(order_baskets(orders, dict.fromkeys("QXY", 1.0)), pd.Series({"k0": 1}), {1}, cfg).levels
     assert (level.min_count, level.n_rules) == (7, 2)
     assert [(r.lhs, r.rhs, r.count) for r in level.top] == [(("X",), ("Y",), 7), (("Y",), ("X",), 7)]
+
+
+def test_mining_a_sample_then_counting_exactly_gives_the_full_rules():
+    """Above `sample` baskets, rules found on a sample and recounted on all baskets are the rules of
+    all baskets, with the same exact counts and measures."""
+    from analysis.baskets import _mine
+    from analysis.rules import baskets_from_lists
+
+    rng = np.random.default_rng(3)
+    items = [f"P{i:02d}" for i in range(30)]
+    lists = []
+    for _ in range(6000):
+        basket = set(rng.choice(items, size=rng.integers(1, 5), replace=False))
+        if rng.random() < 0.3:
+            basket |= {"P00", "P01"}  # planted pair
+        if rng.random() < 0.15:
+            basket |= {"P02", "P03", "P04"}  # planted triple
+        lists.append(sorted(basket))
+    b = baskets_from_lists(lists)
+    full_cfg = Baskets(min_baskets=20, min_support=0.02, min_confidence=0.3, max_length=3, sample=10_000)
+    sampled_cfg = full_cfg.model_copy(update={"sample": 1500})
+    full, n_full = _mine(b, full_cfg, seed=1)
+    sampled, n_sampled = _mine(b, sampled_cfg, seed=1)
+    assert n_full == n_sampled == 120  # 2% of 6,000 baskets
+    assert len(full) > 10
+    cols = ["lhs", "rhs", "count", "support", "confidence", "lift", "leverage"]
+    pd.testing.assert_frame_equal(full[cols].reset_index(drop=True), sampled[cols].reset_index(drop=True))
