@@ -38,4 +38,4 @@ bench: setup
 	$(BIN)/python bench/bench_report.py
 
 clean:
-	rm -rf site exports build downloads *.qmd plotly.min.js site.css .site-*
+	rm -rf site exports build downloads *.qmd plotly.min.js site.css site.js .site-*

@@ -44,7 +44,7 @@ def test_names_are_unique_even_for_alike_segments():
 def test_demo_personas_unique_named_from_data_and_stable(demo_run):
     from analysis.config import load_config
     from analysis.pipeline import analyse
-    from tests.conftest import DEMO_CONFIG
+    from conftest import DEMO_CONFIG
 
     names = [p.name for p in demo_run.results.personas]
     assert len(set(names)) == len(names) == demo_run.results.chosen.k
