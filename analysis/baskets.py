@@ -186,7 +186,7 @@ def _holds(m: sp.csc_matrix, items: tuple[str, ...], names: tuple[str, ...]) -> 
 
 
 def _promotions(segment_rules: list[Rule], reverse: dict, cust_items: sp.csc_matrix, names: tuple[str, ...],
-                value: dict[str, float], limit: int) -> tuple[Promotion, ...]:
+                value: dict[str, float], limit: int, min_reach: int) -> tuple[Promotion, ...]:
     out, seen = [], set()
     for r in segment_rules:
         if len(out) == limit:
@@ -194,8 +194,10 @@ def _promotions(segment_rules: list[Rule], reverse: dict, cust_items: sp.csc_mat
         pair = frozenset(r.lhs + r.rhs)
         if pair in seen:  # A => B and B => A are one offer
             continue
-        seen.add(pair)
         reach = int(np.count_nonzero(_holds(cust_items, r.lhs, names) & ~_holds(cust_items, r.rhs, names)))
+        if reach < min_reach:  # too few to be worth a campaign, and too few to describe on a public page
+            continue
+        seen.add(pair)
         # Bundle when the pull goes both ways (the reverse rule also passes); otherwise cross-sell.
         kind = "bundle" if len(r.lhs) == 1 and (r.rhs, r.lhs) in reverse else "cross-sell"
         buyers = reach * r.confidence
@@ -241,7 +243,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             promos = ()
             if level == "product" and distinct:
                 cust = _customer_items(b, rows, ob.order_customer[rows])
-                promos = _promotions(distinct, reverse, cust, b.items, value, limit=3)
+                promos = _promotions(distinct, reverse, cust, b.items, value, limit=3, min_reach=cfg.min_reach)
             segments.append(SegmentRules(int(s), len(rows), scount, len(rules), tuple(rules[: cfg.top]),
                                          tuple(distinct[: cfg.top]), promos))
         levels.append(LevelRules(level, len(b.items), n, count, len(found), top, tuple(segments)))

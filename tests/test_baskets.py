@@ -56,7 +56,7 @@ ORDERS = SEG1 + SEG2 + SEG3 + REST
 SEGMENT_OF = pd.Series({**{f"a{i}": 1 for i in range(1, 7)}, **{f"b{i}": 2 for i in range(1, 5)},
                         "c1": 3, "c2": 3})
 VALUE = {"A": 4.0, "B": 8.0, "C": 12.0, "D": 20.0, "E": 1.0, "F": 2.0, "G": 3.0}
-CONFIG = Baskets(levels=["product"], min_baskets=2, min_support=0.1, min_confidence=0.4, max_length=3,
+CONFIG = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.1, min_confidence=0.4, max_length=3,
                  distinctive_lift=1.25, top=10)
 
 
@@ -154,7 +154,7 @@ def test_cross_sell_when_the_reverse_rule_is_weak():
     orders = [("XY", "p1"), ("XY", "p2"), ("Y", "p3"), ("Y", "p4"), ("Y", "p5"), ("Z", "p6"), ("Z", "p7"),
               ("X", "p8"), ("X", None), ("X", None), ("X", None), ("Y", None)]
     segment_of = pd.Series({f"p{i}": 1 for i in range(1, 9)})
-    cfg = Baskets(levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     res = basket_rules(order_baskets(orders, {"X": 5.0, "Y": 9.0, "Z": 1.0}), segment_of, {1}, cfg)
     (s1,) = res.levels[0].segments
     # X=>Y: 2 / 3 >= 0.5; Y=>X: 2 / 5 = 0.4 < 0.5, so it is not a rule
@@ -175,7 +175,7 @@ def test_category_level():
               (("P5",), "q5"), (("P5",), "q6")]
     value = {"P1": 1.0, "P2": 1.0, "P3": 1.0, "P5": 1.0}
     category = {"P1": "Home", "P2": "Home", "P3": "Garden", "P5": "Toys"}
-    cfg = Baskets(levels=["product", "category"], min_baskets=2, min_support=0.01, min_confidence=0.5,
+    cfg = Baskets(min_reach=1, levels=["product", "category"], min_baskets=2, min_support=0.01, min_confidence=0.5,
                   distinctive_lift=1.25)
     segment_of = pd.Series({f"q{i}": 1 for i in range(1, 7)})
     res = basket_rules(order_baskets(orders, value, category), segment_of, {1}, cfg)
@@ -204,7 +204,7 @@ def test_automatic_minimum_count():
     orders = [(items, f"k{i}") for i, (items, _) in enumerate(orders)]
     segment_of = pd.Series({f"k{i}": 1 if i < 200 else 2 for i in range(500)})
     value = dict.fromkeys("QWXYZ", 1.0)
-    cfg = Baskets(levels=["product"], min_baskets=2, min_support="auto", min_confidence=0.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support="auto", min_confidence=0.5)
     (level,) = basket_rules(order_baskets(orders, value), segment_of, {1, 2}, cfg).levels
     # overall: max(2, ceil(1% of 700 = 7)) = 7
     # -> X=>Y and Y=>X (7 baskets) pass, Z/W (6) do not; lift 7 x 700 / (7 x 7) = 100
@@ -227,7 +227,7 @@ def test_distinctive_lift_is_inclusive():
     orders = [("XY", "r1"), ("XY", "r2"), ("Y", "r3"), ("Y", "r4"), ("Y", "r5"), ("W", "r6"),
               ("X", None), ("X", None)]
     segment_of = pd.Series({f"r{i}": 1 for i in range(1, 7)})
-    cfg = Baskets(levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     res = basket_rules(order_baskets(orders, dict.fromkeys("WXY", 1.0)), segment_of, {1}, cfg)
     (s1,) = res.levels[0].segments
     # X=>Y: 2 / 2; lift 2 x 6 / (2 x 5) = 1.2; overall (8 baskets, X 4, Y 5) 2 x 8 / (4 x 5) = 0.8;
@@ -240,7 +240,7 @@ def test_minimum_count_at_a_floating_point_trap():
     # 100 baskets, 7 of them X with Y: min_support 0.07 asks for 7 baskets, although 0.07 x 100 is
     # 7.000000000000001 in floating point (rounding that up would ask for 8 and lose the rules)
     orders = [(items, f"k{i}") for i, items in enumerate(["XY"] * 7 + ["Q"] * 93)]
-    cfg = Baskets(levels=["product"], min_baskets=2, min_support=0.07, min_confidence=0.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.07, min_confidence=0.5)
     (level,) = basket_rules(order_baskets(orders, dict.fromkeys("QXY", 1.0)), pd.Series({"k0": 1}), {1}, cfg).levels
     assert (level.min_count, level.n_rules) == (7, 2)
     assert [(r.lhs, r.rhs, r.count) for r in level.top] == [(("X",), ("Y",), 7), (("Y",), ("X",), 7)]
