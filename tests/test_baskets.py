@@ -271,3 +271,15 @@ def test_mining_a_sample_then_counting_exactly_gives_the_full_rules():
     assert len(full) > 10
     cols = ["lhs", "rhs", "count", "support", "confidence", "lift", "leverage"]
     pd.testing.assert_frame_equal(full[cols].reset_index(drop=True), sampled[cols].reset_index(drop=True))
+
+
+def test_promotions_below_the_minimum_reach_are_left_out():
+    # Same baskets as test_bundle_promotions: A=>B reaches 2 customers of segment 1, C=>D 1 of segment 2.
+    b = order_baskets(ORDERS, VALUE)
+    at_two = basket_rules(b, SEGMENT_OF, {1, 2}, CONFIG.model_copy(update={"min_reach": 2}))
+    s1, s2 = at_two.levels[0].segments
+    assert [p.reach for p in s1.promotions] == [2] and s2.promotions == ()
+    at_three = basket_rules(b, SEGMENT_OF, {1, 2}, CONFIG.model_copy(update={"min_reach": 3}))
+    assert all(s.promotions == () for s in at_three.levels[0].segments)
+    # the distinctive rules themselves stay: only the offers need enough customers
+    assert all(s.distinctive for s in at_three.levels[0].segments)
