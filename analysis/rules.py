@@ -21,9 +21,7 @@ and the output follows the R package arules (`apriori`):
 from __future__ import annotations
 
 import bisect
-import gzip
 import math
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,18 +265,9 @@ def format_itemset(items: Iterable[str]) -> str:
 
 
 def _read_text(path: Path) -> str:
-    from .loading import detect_encoding
+    from .loading import _open_bytes, detect_encoding
 
-    if not path.exists():
-        raise UserError(f"{path}: file not found")
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder, expected a file")
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            raise UserError(f"{path}: looks gzip-compressed but cannot be decompressed") from None
+    raw = _open_bytes(path)  # missing file, folder, gzip: as for every other input
     if not raw.strip():
         raise UserError(f"{path}: file is empty")
     encoding = detect_encoding(raw)
