@@ -452,3 +452,44 @@ def test_desktop_navbar_is_expanded_with_the_contents_beside_the_page(site, cont
                                     for i in range(page.locator("#site-nav .navbar-nav > li").count()))}
     assert len(tops) == 1, f"navbar links on {len(tops)} rows at 1200 px"
     assert tab.problems == [], "\n".join(tab.problems)
+
+
+@pytest.fixture(scope="module")
+def retail_site(tmp_path_factory) -> Path:
+    """The order-line demo (baskets page, rules on segment pages), built once for this module."""
+    out = tmp_path_factory.mktemp("browser-retail") / "out"
+    assert main(["report", "--config", str(ROOT / "data" / "online_retail.yml"), "--out", str(out), "--no-pdf"]) == 0
+    return out / "site"
+
+
+@pytest.mark.slow
+def test_order_line_demo_pages_load_and_draw_from_file(retail_site, context):
+    names = sorted(p.name for p in retail_site.glob("*.html"))
+    assert "baskets.html" in names
+    tab = _Tab(context)
+    failures: list[str] = []
+    for name in names:
+        tab.goto(retail_site.as_uri() + "/" + name)
+        page = tab.page
+        expected = len(re.findall(r"Plotly\.newPlot\(", (retail_site / name).read_text(encoding="utf-8")))
+        if page.locator(".plotly-graph-div").count() != expected:
+            failures.append(f"{name}: chart containers do not match its {expected} charts")
+        undrawn = _wait_for_charts(page) if expected else []
+        if undrawn:
+            failures.append(f"{name}: charts not drawn: {', '.join(undrawn)}")
+        for href in _internal_hrefs(page):
+            bad = _check_link("file", page, href, retail_site, {})
+            if bad:
+                failures.append(f"{name}: broken link {bad}")
+        if name.startswith("segment-"):  # the rules sit in tabs: each tab opens its panel
+            tabs = page.locator(".panel-tabset [role=tab]")
+            for i in range(tabs.count()):
+                tabs.nth(i).click()
+        page.screenshot(path=str(SCREENSHOTS / f"retail-{Path(name).stem}.png"), full_page=True,
+                        animations="disabled", timeout=TIMEOUT_MS)
+        failures.extend(f"{name}: {p}" for p in tab.problems)
+    assert not failures, "order-line demo problems:\n" + "\n".join(failures)
+    tab.goto(retail_site.as_uri() + "/baskets.html")
+    assert _wait_for_charts(tab.page) == []
+    bars = tab.page.locator("#chart-rules-product g.trace.bars path")  # one bar per rule shown
+    assert bars.count() >= 5
