@@ -6,6 +6,7 @@ only per-customer rows and two integer columns per basket line (order, product) 
 """
 from __future__ import annotations
 
+import difflib
 import gzip
 import hashlib
 import re
@@ -108,7 +109,8 @@ def _lit(text: str) -> str:
 
 
 def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
-    """Register the raw lines, every column as text, as view `src`; return (kind, delimiter, encoding)."""
+    """Register the raw lines as view `src` (CSV columns as text, Parquet columns with their own
+    types); return (kind, delimiter, encoding)."""
     if not path.exists():
         raise UserError(f"{path}: file not found")
     if path.is_dir():
@@ -156,8 +158,6 @@ def _check_columns(con, path: Path, t: TransactionsFile) -> list[str]:
              ("category", t.category)] + [("customer_columns", c) for c in t.customer_columns]
     for role, col in named:
         if col is not None and col not in present:
-            import difflib
-
             close = difflib.get_close_matches(col, present, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
