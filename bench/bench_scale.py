@@ -5,15 +5,21 @@ data, and the quality of sampled model search against a full run on a subsample.
     python bench/bench_scale.py --customers 100000 1000000 --runs 3   # synthetic customer tables
     python bench/bench_scale.py --lines 1000000 10000000 20000000     # synthetic order lines (20 per customer)
     python bench/bench_scale.py --baselines                           # full silhouette, full Ward, pandas
+    python bench/bench_scale.py --lines 10000000 --rules-baseline 10000000   # rules on every basket, no sample
     python bench/bench_scale.py --quality                             # 1M customers vs a 50k subsample
 
 Every measured run is a fresh process (`--child`) that runs `analysis.report.build_report(...,
 pdf=False)` and records the time between its progress messages (each marks the start of a stage);
 the final fit (k-means on every customer, labels ordered, map) is timed inside the search stage by
-wrapping `clustering.refit_all` and `pipeline.finalize`, and reported apart from the search. Peak
-memory is the child's largest resident set (ru_maxrss), Python and its imports included. Times are
-medians over --runs; peak memory is the largest seen. Data are generated once per size with
-`segments synth` (seed 1) into --data (default /tmp/segments-bench-scale) and reused.
+wrapping `clustering.refit_all` and `pipeline.finalize`, and reported apart from the search. The
+rules stage runs from "mining basket rules" to "writing exports". Peak memory is the child's
+largest resident set (ru_maxrss), Python and its imports included. Times are medians over --runs;
+peak memory is the largest seen. Data are generated once per size with `segments synth` (seed 1)
+into --data (default /tmp/segments-bench-scale) and reused.
+
+--rules-baseline M runs the pipeline once more on M order lines with `baskets.sample` set above
+the number of baskets, so that FP-growth mines every basket (the straightforward way), and
+compares its rules stage and its rules with the sampled run's.
 """
 from __future__ import annotations
 
@@ -68,14 +74,6 @@ def child(config: Path, out_json: Path, labels_out: Path | None) -> None:
 
     clustering.refit_all = timed(clustering.refit_all)
     pipeline.finalize = timed(pipeline.finalize)
-    captured = {}
-    if hasattr(pipeline, "load_orders"):
-        load_orders = pipeline.load_orders
-
-        def keep_orders(cfg):
-            captured["orders"], captured["cfg"] = load_orders(cfg), cfg
-            return captured["orders"]
-        pipeline.load_orders = keep_orders
     marks: list[tuple[float, str, float]] = []
 
     def progress(msg: str) -> None:
@@ -98,57 +96,42 @@ def child(config: Path, out_json: Path, labels_out: Path | None) -> None:
         peaks[st] = max(peaks.get(st, 0.0), rss_next)
     stages["model search"] -= inner["final fit"]
     stages["final fit"] = inner["final fit"]
-    rules_note = None
-    if "orders" in captured and not stages.get("rules"):
-        # The pipeline does not mine rules yet: time them here on its own baskets (all orders).
-        stages["rules"], rules_note = _rules_stage(captured["orders"].baskets, captured["cfg"])
     out_json.write_text(json.dumps({
         "imports": imports, "stages": stages, "total": marks[-1][0] - marks[0][0],
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "peak_after": peaks,
         "k": results["chosen"]["k"], "algorithm": results["chosen"]["algorithm"],
-        "n_segmented": results["n_segmented"], "messages": [m for _, m, _ in marks], "rules_note": rules_note,
+        "n_segmented": results["n_segmented"], "messages": [m for _, m, _ in marks],
+        "rules": _rules_summary(results.get("baskets")),
     }))
 
 
-RULES_LIMIT = 300  # seconds the rules measurement may take
+def _rules_summary(b: dict | None) -> dict | None:
+    """Baskets, thresholds and rules found per level (overall and per segment), and the top rules."""
+    if not b:
+        return None
+    out = {"baskets": b["baskets"], "levels": {}}
+    for lv in b["levels"]:
+        out["levels"][lv["level"]] = {
+            "items": lv["items"], "min_count": lv["min_count"], "n_rules": lv["n_rules"],
+            "top": [[list(r["lhs"]), list(r["rhs"]), r["count"]] for r in lv["top"]],
+            "segments": {str(sg["segment"]): {"baskets": sg["baskets"], "n_rules": sg["n_rules"],
+                                              "top": [[list(r["lhs"]), list(r["rhs"]), r["count"]] for r in sg["top"]]}
+                         for sg in lv["segments"]},
+        }
+    return out
 
 
-def _rules_stage(b, cfg) -> tuple[float, str]:
-    """rules.mine over every basket with the config's thresholds, stopped after RULES_LIMIT seconds."""
-    import signal
-
-    import numpy as np
-    import scipy.sparse as sp
-
-    from analysis import rules
-
-    start = time.perf_counter()
-    n = int(b.order_idx.max()) + 1 if len(b.order_idx) else 0
-    m = sp.csr_matrix((np.ones(len(b.order_idx), dtype=np.int32), (b.order_idx, b.product_idx)),
-                      shape=(n, len(b.products)))
-    m.sum_duplicates()
-    baskets = rules.Baskets(matrix=m.astype(bool), items=tuple(str(p) for p in b.products),
-                            ids=tuple(str(i) for i in range(n)))
-    bk = cfg.baskets
-    support = bk.min_support if bk.min_support != "auto" else bk.min_baskets / max(n, 1)
-
-    def stop(*_):
-        raise TimeoutError
-
-    signal.signal(signal.SIGALRM, stop)
-    signal.alarm(RULES_LIMIT)
-    try:
-        found = rules.mine(baskets, support, bk.min_confidence, max_consequent=1, min_length=2,
-                           max_length=bk.max_length)
-        note = f"{len(found):,} rules from {n:,} baskets, min support {support:.2g}"
-    except TimeoutError:
-        note = f"stopped after {RULES_LIMIT} s ({n:,} baskets, min support {support:.2g})"
-    finally:
-        signal.alarm(0)
-    return time.perf_counter() - start, note
+def rules_note(summary: dict | None) -> str | None:
+    if not summary:
+        return None
+    parts = [f"{lv}: {v['n_rules']:,} rules over {v['items']:,} items, min count {v['min_count']:,}, "
+             f"per segment {', '.join(str(s['n_rules']) for s in v['segments'].values())}"
+             for lv, v in summary["levels"].items()]
+    return f"{summary['baskets']:,} baskets; " + "; ".join(parts)
 
 
-def measure(config: Path, runs: int, labels_out: Path | None = None) -> dict:
+def measure(config: Path, runs: int, labels_out: Path | None = None, timeout: float | None = None) -> dict | None:
+    """Medians of `runs` fresh-process runs; None when a run takes longer than timeout seconds."""
     results = []
     for i in range(runs):
         with tempfile.NamedTemporaryFile(suffix=".json") as f:
@@ -156,7 +139,11 @@ def measure(config: Path, runs: int, labels_out: Path | None = None) -> dict:
             if labels_out is not None and i == 0:
                 cmd.append(str(labels_out))
             start = time.perf_counter()
-            p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+            try:
+                p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                print(f"  run {i + 1}: stopped after {timeout:.0f} s", file=sys.stderr, flush=True)
+                return None
             wall = time.perf_counter() - start
             if p.returncode != 0:
                 raise SystemExit(f"run on {config} failed:\n{p.stderr[-3000:]}")
@@ -172,7 +159,8 @@ def measure(config: Path, runs: int, labels_out: Path | None = None) -> dict:
         "imports": statistics.median(r["imports"] for r in results),
         "peak_mib": max(r["peak_mib"] for r in results), "peak_after": results[0]["peak_after"],
         "k": results[0]["k"], "algorithm": results[0]["algorithm"], "n_segmented": results[0]["n_segmented"],
-        "runs": runs, "rules_note": results[0].get("rules_note"),
+        "runs": runs, "rules": results[0].get("rules"), "walls": [r["wall"] for r in results],
+        "rules_s": [r["stages"].get("rules", 0.0) for r in results],
     }
 
 
@@ -293,18 +281,45 @@ def features_matrix(config: Path, labels_path: Path, dest: Path):
     return feats.matrix, seg
 
 
+def unsampled_config(config: Path) -> Path:
+    """The same config with baskets.sample above any number of baskets: FP-growth mines them all."""
+    import yaml
+
+    cfg = yaml.safe_load(config.read_text())
+    cfg.setdefault("baskets", {})["sample"] = 10 ** 12
+    dest = config.parent / "config_unsampled.yml"
+    dest.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return dest
+
+
+def compare_rules(sampled: dict, full: dict) -> str:
+    """Do the sampled and the full mining report the same rules (counts per level and segment, top rules)?"""
+    out = []
+    for lv, a in sampled["levels"].items():
+        b = full["levels"][lv]
+        segs = [s for s in a["segments"] if a["segments"][s]["n_rules"] != b["segments"].get(s, {}).get("n_rules")]
+        tops = [s for s in a["segments"] if a["segments"][s]["top"] != b["segments"].get(s, {}).get("top")]
+        same = a["n_rules"] == b["n_rules"] and a["top"] == b["top"] and not segs and not tops
+        out.append(f"{lv}: {a['n_rules']:,} rules sampled vs {b['n_rules']:,} on every basket, "
+                   + ("same rule counts and the same top rules with the same counts, overall and in every segment"
+                      if same else f"DIFFER (top rules {'same' if a['top'] == b['top'] else 'differ'}; segments "
+                      f"with other counts {segs or 'none'}, other top rules {tops or 'none'})"))
+    return "; ".join(out)
+
+
 # ---------------------------------------------------------------- quality at scale
 
-def quality(data: Path, n_big: int, n_small: int, runs_dir: Path) -> dict:
+def quality(data: Path, n_big: int, n_small: int, runs_dir: Path, big: dict | None = None) -> dict:
     """Chosen k and ARI on shared customers: the run on n_big customers against a full run on a
-    random n_small subsample of the same table."""
+    random n_small subsample of the same table. big: a measured run on n_big that wrote its labels."""
     import pandas as pd
     import yaml
     from sklearn.metrics import adjusted_rand_score
 
     config = synth_data(data, n_big)
     big_labels = runs_dir / f"labels_{n_big}.parquet"
-    big = measure(config, 1, big_labels) if not big_labels.exists() else None
+    if big is None:
+        big = measure(config, 1, big_labels)
     table = pd.read_parquet(config.parent / "customers.parquet")
     sub = table.sample(n=n_small, random_state=7).sort_index()
     folder = data / f"c{n_big}_sub{n_small}"
@@ -320,11 +335,13 @@ def quality(data: Path, n_big: int, n_small: int, runs_dir: Path) -> dict:
     m = a.merge(b, on="customer_id", suffixes=("_big", "_small"))
     truth = pd.read_csv(config.parent / "truth.csv")
     mt = a.merge(truth, on="customer_id")
+    mts = b.merge(truth, on="customer_id")
     return {
-        "k_big": big["k"] if big else int(a["segment"].max()), "k_small": small["k"],
-        "algorithm_small": small["algorithm"], "shared": len(m),
+        "k_big": big["k"], "algorithm_big": big["algorithm"], "k_small": small["k"],
+        "algorithm_small": small["algorithm"], "shared": len(m), "small_wall": small["wall"],
         "ari_shared": float(adjusted_rand_score(m["segment_big"], m["segment_small"])),
         "ari_truth_big": float(adjusted_rand_score(mt["planted_segment"], mt["segment"])),
+        "ari_truth_small": float(adjusted_rand_score(mts["planted_segment"], mts["segment"])),
     }
 
 
@@ -352,8 +369,12 @@ def main() -> None:
                     help="synthetic order lines, M/20 customers")
     ap.add_argument("--baselines", action="store_true",
                     help="full silhouette and full Ward at growing n (from the 100k table), pandas on the order lines")
-    ap.add_argument("--baseline-sizes", type=int, nargs="*", default=[10_000, 20_000, 30_000, 50_000, 100_000])
+    ap.add_argument("--baseline-sizes", type=int, nargs="*", default=[10_000, 20_000, 30_000, 40_000, 100_000])
     ap.add_argument("--timeout", type=float, default=300, help="seconds a straightforward run may take")
+    ap.add_argument("--rules-baseline", type=int, nargs="*", default=[], metavar="M",
+                    help="order-line sizes (also given to --lines) to mine once more on every basket, without the sample")
+    ap.add_argument("--rules-timeout", type=float, default=1200,
+                    help="seconds a whole run with unsampled rules may take (default 1200)")
     ap.add_argument("--quality", action="store_true", help="1M customers against a full run on a 50k subsample")
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "segments-bench-scale")
     ap.add_argument("--json", type=Path, help="also write every result here")
@@ -365,20 +386,23 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; medians of {args.runs} fresh-process runs; seconds; peak resident MiB\n")
     rows, everything = [], {}
 
-    def run(label: str, config: Path) -> dict:
+    def run(label: str, config: Path, labels: Path | None = None) -> dict:
         print(f"{label} ...", file=sys.stderr, flush=True)
-        r = measure(config, args.runs)
+        r = measure(config, args.runs, labels)
         rows.append(table_rows(label, r))
         everything[label] = r
         print(header() + "\n" + rows[-1] + f"\n(k={r['k']} {r['algorithm']}, peak after stage: "
               + ", ".join(f"{k} {v:,.0f}" for k, v in r["peak_after"].items()) + ")"
-              + (f"\nrules: {r['rules_note']}" if r.get("rules_note") else "") + "\n", flush=True)
+              + f"; process walls {', '.join(f'{w:.1f}' for w in r['walls'])}"
+              + (f"\nrules: {rules_note(r['rules'])}; rules stage per run "
+                 f"{', '.join(f'{t:.1f}' for t in r['rules_s'])} s" if r.get("rules") else "") + "\n", flush=True)
         return r
 
     if args.demo:
         run("bundled demo (2,240 customers)", ROOT / "data" / "marketing_campaign.yml")
+    measured = {}
     for n in args.customers:
-        run(f"{n:,} customers", synth_data(args.data, n))
+        measured[n] = run(f"{n:,} customers", synth_data(args.data, n), args.data / f"labels_{n}.parquet")
     for m in args.lines:
         r = run(f"{m:,} order lines ({m // 20:,} customers)", synth_data(args.data, m // 20, m))
         if args.baselines:
@@ -392,11 +416,25 @@ def main() -> None:
                       f"{b['peak_mib'] / r['peak_mib']:.1f}x memory\n", flush=True)
             else:
                 print(f"straightforward: pandas on {m:,} lines did not finish: {b}\n", flush=True)
+        if m in args.rules_baseline:
+            print(f"{m:,} order lines, rules on every basket (no sample) ...", file=sys.stderr, flush=True)
+            full = measure(unsampled_config(synth_data(args.data, m // 20, m)), 1, timeout=args.rules_timeout)
+            everything[f"unsampled rules {m}"] = full
+            if full is None:
+                print(f"straightforward: rules on every basket of {m:,} lines: the run was stopped after "
+                      f"{args.rules_timeout:.0f} s (sampled rules stage {r['stages']['rules']:.1f} s)\n", flush=True)
+            else:
+                t = full["stages"]["rules"]
+                print(f"straightforward: rules on every basket of {m:,} lines (baskets.sample above the "
+                      f"{full['rules']['baskets']:,} baskets): rules stage {t:.1f} s, peak {full['peak_mib']:,.0f} MiB, "
+                      f"process wall {full['wall']:.1f} s; sampled + exact recount {r['stages']['rules']:.1f} s, "
+                      f"peak {r['peak_mib']:,.0f} MiB; ratio {t / r['stages']['rules']:.1f}x time\n"
+                      f"  {compare_rules(r['rules'], full['rules'])}\n", flush=True)
 
     if args.baselines:
         config = synth_data(args.data, 100_000)
         labels = args.data / "labels_100000.parquet"
-        if not labels.exists():
+        if not labels.exists():  # written by the first measured run on 100,000 customers
             measure(config, 1, labels)
         dest = args.data / "x100000.npy"
         x, seg = features_matrix(config, labels, dest)
@@ -407,14 +445,15 @@ def main() -> None:
               "Ward peak MiB |\n|---|---|---|---|---|---|---|")
         for n in args.baseline_sizes:
             sil = baseline("silhouette", str(dest), n, args.timeout)
-            ward = baseline("ward", str(dest), n, args.timeout) if n * (n - 1) * 4 < 8 * 2 ** 30 else {"error": "not run: its distance matrix alone needs over 8 GiB"}
+            ward = (baseline("ward", str(dest), n, args.timeout) if n * (n - 1) * 8 < 16 * 2 ** 30
+                    else {"error": "not run: its distance matrices need over 16 GiB"})
             everything[f"baselines {n}"] = {"silhouette": sil, "ward": ward, "sampled": s}
 
             def cell(b, key="seconds", ref=None):
                 if b is None:
                     return f"> {args.timeout:.0f} (stopped)"
                 if "error" in b:
-                    return "failed: " + b["error"][:60]
+                    return b["error"] if b["error"].startswith("not run") else "failed: " + b["error"][:60]
                 return f"{b[key]:.1f}" + (f" | {b[key] / ref:,.0f}x" if ref else "")
             print(f"| {n:,} | {cell(sil, ref=s['silhouette_s'])} | "
                   f"{sil['value']:.3f} | " if sil and 'value' in sil else f"| {n:,} | {cell(sil)} | - | - | ", end="")
@@ -423,11 +462,14 @@ def main() -> None:
         print()
 
     if args.quality:
-        q = quality(args.data, 1_000_000, 50_000, args.data)
+        big = measured.get(1_000_000) if (args.data / "labels_1000000.parquet").exists() else None
+        q = quality(args.data, 1_000_000, 50_000, args.data, big)
         everything["quality"] = q
-        print(f"quality: 1M customers chose k={q['k_big']}; a full run on a 50,000 subsample chose k={q['k_small']} "
-              f"({q['algorithm_small']}); ARI on the {q['shared']:,} shared customers {q['ari_shared']:.3f}; "
-              f"ARI of the 1M run against the planted segments {q['ari_truth_big']:.3f}")
+        print(f"quality: 1M customers chose k={q['k_big']} ({q['algorithm_big']}); a full run on a 50,000 subsample "
+              f"chose k={q['k_small']} ({q['algorithm_small']}, {q['small_wall']:.1f} s); ARI on the {q['shared']:,} "
+              f"shared customers {q['ari_shared']:.3f} (target: same k and >= 0.95: "
+              f"{'met' if q['k_big'] == q['k_small'] and q['ari_shared'] >= 0.95 else 'MISSED'}); ARI against the "
+              f"planted segments: 1M run {q['ari_truth_big']:.3f}, 50k run {q['ari_truth_small']:.3f}")
 
     if rows:
         print("\n" + header())
