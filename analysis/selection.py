@@ -30,8 +30,8 @@ RULE = (
     "3. Stability: each shortlisted candidate is refitted on {resamples} random subsamples of {sub:.0%} of "
     "the customers; its stability is the mean adjusted Rand index (ARI) between those solutions and its own. "
     "4. Choice: among shortlisted candidates with stability of at least {min_stability}, the best mean rank "
-    "over silhouette, Calinski-Harabasz, Davies-Bouldin and stability wins; ties go to fewer segments, then "
-    "to the simpler method (k-means, Gaussian mixture, Ward, two-stage, HDBSCAN). When none is that "
+    "over silhouette, Calinski-Harabasz, Davies-Bouldin and stability wins; ties go to the higher silhouette, "
+    "then to fewer segments, then to the simpler method (k-means, Gaussian mixture, Ward, two-stage, HDBSCAN). When none is that "
     "stable, the most stable shortlisted candidate is chosen and the report says the segments overlap."
 )
 
@@ -312,7 +312,10 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int) -> Search:
                        ranks([r["stability"] for r in stable], True)]).mean(axis=0)
     for r, v in zip(stable, final):
         r["final_rank"] = float(v)
-    best = min(stable, key=lambda r: (r["final_rank"], r["fit"].k, cl.SIMPLICITY[r["fit"].algorithm]))
+    # Ties go to the better separated candidate first: a tie between a coarse and a finer solution is
+    # usually stability (coarse) against silhouette (fine), and a planted structure shows as the latter.
+    best = min(stable, key=lambda r: (r["final_rank"], -r["silhouette"], r["fit"].k,
+                                      cl.SIMPLICITY[r["fit"].algorithm]))
     fit = best["fit"]
 
     km = sorted([r for r in rows if r["fit"].algorithm == "kmeans"], key=lambda r: r["fit"].k)
