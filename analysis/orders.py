@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import numpy as np
@@ -248,25 +249,26 @@ def _categories(con, cfg: Config, path: Path) -> tuple[str, list[LogEntry]]:
     return "pmap.category", log
 
 
-def load_orders(cfg: Config) -> OrderData:
+def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> OrderData:
     t, path = cfg.transactions, cfg.customers_path
     with tempfile.TemporaryDirectory(prefix="segments-duckdb-") as tmp:
         # A memory cap makes DuckDB spill to disk instead of holding tens of millions of lines in RAM.
         con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,
                                      "memory_limit": MEMORY_LIMIT})
         try:
-            return _load(con, cfg, t, path)
+            return _load(con, cfg, t, path, progress)
         finally:
             con.close()
 
 
-def _load(con, cfg: Config, t: TransactionsFile, path: Path) -> OrderData:
+def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[[str], None]) -> OrderData:
     kind, delim, enc = _source(con, path, t)
     _check_columns(con, path, t)
     sha = _sha256(path)
     n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
     if n_raw == 0:
         raise UserError(f"{path}: has a header but no rows")
+    progress(f"order lines: cleaning {n_raw:,} lines")
     log: list[LogEntry] = []
 
     types = dict((r[0], r[1]) for r in con.execute("DESCRIBE src").fetchall())
@@ -339,12 +341,14 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path) -> OrderData:
     if ref is None:
         ref = con.execute("SELECT max(ts) FROM valid").fetchall()[0][0].date() + timedelta(days=1)
     categories = _category_names(con, log)
+    progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = _customers(con, cfg, t, ref, categories)
     all_customers = [r[0] for r in con.execute(
         "SELECT DISTINCT customer FROM judged WHERE customer IS NOT NULL ORDER BY customer").fetchall()]
     have = set(frame["customer_id"])
     excluded = {c: "no usable order line (all cancelled, returned, free or not products)"
                 for c in all_customers if c not in have}
+    progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc)
 

@@ -61,7 +61,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     orders = None
     if cfg.transactions:
         progress(f"aggregating order lines {cfg.customers_path} with DuckDB")
-        orders = load_orders(cfg)
+        orders = load_orders(cfg, progress)
         table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
                       encoding=orders.encoding, sha256=orders.sha256)
         # From here on the derived customer table is read as a customer table with these columns.

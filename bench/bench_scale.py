@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("load", "clean", "features", "model search", "final fit", "personas", "rules", "exports", "render")
 KEYWORDS = (  # progress message start -> stage
-    ("aggregating", "load"), ("loading", "load"), ("cleaning", "clean"), ("building features", "features"),
+    ("aggregating", "load"), ("order lines", "load"), ("loading", "load"), ("cleaning", "clean"), ("building features", "features"),
     ("searching", "model search"), ("profiling", "personas"), ("explaining", "personas"), ("naming", "personas"),
     ("mining", "rules"), ("finding", "rules"), ("rules", "rules"), ("writing exports", "exports"),
     ("rendering", "render"), ("done", None),
