@@ -125,8 +125,9 @@ def elbow(r: Results) -> go.Figure:
 
 
 def indices(r: Results) -> go.Figure:
-    fig = make_subplots(rows=1, cols=3, subplot_titles=(
-        "Silhouette (higher is better)", "Calinski-Harabasz (higher)", "Davies-Bouldin (lower)"))
+    # Stacked, not side by side: three panels in a row are unreadable on a phone.
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07, subplot_titles=(
+        "Silhouette (higher is better)", "Calinski-Harabasz (higher is better)", "Davies-Bouldin (lower is better)"))
     for algo in ALGO_COLOURS:
         rows = sorted([c for c in r.model_selection if c.algorithm == algo and c.algorithm != "hdbscan"],
                       key=lambda c: c.k)
@@ -135,11 +136,14 @@ def indices(r: Results) -> go.Figure:
         for i, attr in enumerate(["silhouette", "calinski_harabasz", "davies_bouldin"], start=1):
             fig.add_scatter(x=[c.k for c in rows], y=[getattr(c, attr) for c in rows], mode="lines+markers",
                             name=ALGO_NAMES[algo], legendgroup=algo, showlegend=i == 1,
-                            line=dict(color=ALGO_COLOURS[algo]), row=1, col=i)
+                            line=dict(color=ALGO_COLOURS[algo]), row=i, col=1)
     for i in range(1, 4):
-        fig.add_vline(x=r.chosen.k, line_dash="dot", line_color="#555", row=1, col=i)
-        fig.update_xaxes(title="k", dtick=1, row=1, col=i)
-    return _layout(fig, f"Validity indices by k and algorithm (dotted line: chosen k={r.chosen.k})", 400)
+        fig.add_vline(x=r.chosen.k, line_dash="dot", line_color="#555", row=i, col=1)
+        fig.update_xaxes(dtick=1, row=i, col=1)
+    fig.update_xaxes(title="k", row=3, col=1)
+    fig = _layout(fig, f"Validity indices by k and algorithm (dotted line: chosen k={r.chosen.k})", 640)
+    fig.update_layout(legend=dict(orientation="h", y=-0.12))
+    return fig
 
 
 def gap(r: Results) -> go.Figure:
