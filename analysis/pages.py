@@ -352,6 +352,14 @@ def _comparison(r: Results, chart: Chart) -> dict | None:
     }
 
 
+def _file_kind(delimiter: str, encoding: str) -> str:
+    """'tab-separated, utf-8' or 'a Parquet file': how the input was read."""
+    if delimiter == "parquet":
+        return "a Parquet file"
+    name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(delimiter, repr(delimiter))
+    return f"{name}-separated, {encoding}"
+
+
 def data_quality(r: Results) -> dict:
     return {
         "title": "Data quality",
@@ -360,8 +368,9 @@ def data_quality(r: Results) -> dict:
         "excluded": [{"reason": k, "count": fmt.integer(v)} for k, v in r.excluded_reasons.items()],
         "log": [{"step": e.step, "column": e.column, "count": fmt.integer(e.count), "action": e.action,
                  "detail": e.detail} for e in r.cleaning],
-        "input_name": r.manifest.input_name, "delimiter": {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
-        .get(r.manifest.delimiter, r.manifest.delimiter), "encoding": r.manifest.encoding,
+        "input_name": r.manifest.input_name, "file_kind": _file_kind(r.manifest.delimiter, r.manifest.encoding),
+        "from_lines": r.manifest.config.get("transactions") is not None,
+        "n_lines": fmt.integer(r.manifest.input_rows),
         "reference_date": r.reference_date.isoformat(),
     }
 
