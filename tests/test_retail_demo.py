@@ -121,3 +121,17 @@ def test_report_transactions_option_needs_a_transactions_config(tmp_path, capsys
     assert main(["report", "--config", str(DATA / "marketing_campaign.yml"), "--transactions", "x.csv",
                  "--out", str(tmp_path)]) == 2
     assert "has no 'transactions' section" in capsys.readouterr().err
+
+
+def test_data_quality_page_counts_lines_and_customers(retail):
+    text = _text(retail / "site" / "data-quality.html")
+    assert "has 541,909 order lines from 4,372 customers" in text
+    assert "4,334 customers were segmented and 38 excluded" in text
+
+
+def test_input_files_are_described_by_kind():
+    from analysis.pages import _file_kind
+
+    assert _file_kind("parquet", "binary") == "a Parquet file"
+    assert _file_kind("\t", "utf-8") == "tab-separated, utf-8"
+    assert _file_kind(";", "cp1252") == "semicolon-separated, cp1252"
