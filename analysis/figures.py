@@ -89,16 +89,19 @@ def profile_heatmap(r: Results) -> go.Figure:
     segs = public(r)
     z = [[p.stat(f).effect for p in segs] for f in feats]
     fig = go.Figure(go.Heatmap(
-        z=z, y=[labels[f] for f in feats], x=[f"{p.id}. {_short(p.name, 22)}" for p in segs],
-        colorscale="RdBu_r", zmid=0, zmin=-2, zmax=2, colorbar=dict(title="sd"),
+        # Numbers, not names, head the columns: names would not fit a phone's width (hover shows them).
+        z=z, y=[labels[f] for f in feats], x=[str(p.id) for p in segs],
+        customdata=[[p.name for p in segs] for _ in feats],
+        colorscale="RdBu_r", zmid=0, zmin=-2, zmax=2, colorbar=dict(title="sd", thickness=10, xpad=4),
         text=[[f"{v:+.1f}" for v in row] for row in z], texttemplate="%{text}",
-        hovertemplate="%{x}<br>%{y}: %{z:+.2f} sd from average<extra></extra>",
+        hovertemplate="Segment %{x}: %{customdata}<br>%{y}: %{z:+.2f} sd from average<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(side="top")
+    fig.update_xaxes(side="top", title="Segment", type="category")
     fig = _layout(fig, "How far each segment sits from the average customer (standard deviations)",
                   max(380, 120 + 26 * len(feats)))
-    fig.update_layout(margin=dict(l=200, t=90))
+    # Labels take the room they need (a phone has little to spare), not a fixed 200 px.
+    fig.update_layout(margin=dict(l=10, t=90, r=10), yaxis=dict(automargin=True), xaxis=dict(automargin=True))
     return fig
 
 
@@ -239,7 +242,7 @@ def campaign_heatmap(r: Results) -> go.Figure:
              for c in r.campaigns] for p in segs]
     fig = go.Figure(go.Heatmap(
         z=z, x=names, y=[f"{p.id}. {_short(p.name, 22)}" for p in segs], text=text, texttemplate="%{text}",
-        colorscale="RdBu_r", zmid=1, zmin=0, zmax=2, colorbar=dict(title="lift"),
+        colorscale="RdBu_r", zmid=1, zmin=0, zmax=2, colorbar=dict(title="lift", thickness=10, xpad=4),
         hovertemplate="%{y}<br>%{x}: answer rate %{text}, lift %{z:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig = _layout(fig, "Answer rate by segment and campaign (colour: lift against all customers)",
