@@ -17,7 +17,7 @@ from .config import Baskets, Cleaning, Report, Segmentation, TransactionsFile
 from .drafting import _comment, _config_path, _model_section, normalise, quote
 from .errors import UserError
 from .loading import is_missing, read_table
-from .orders import _q, _source
+from .orders import _q, _source, timestamp_formats
 
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
@@ -99,6 +99,19 @@ def _whole_file_hints(con, roles: dict) -> tuple[list[str], str | None, str]:
     return codes, prefix, why
 
 
+def _format_line(formats: list[str | None]) -> str:
+    """The timestamp_format line: the format that reads every value, and any other that does too."""
+    if not formats:
+        return "  timestamp_format: ???  # no known format reads every value: write the strftime format"
+    if formats[0] is None:
+        return "  # timestamp_format:  # not needed: the values are ISO dates and times"
+    why = "reads every value in the file"
+    others = [f for f in formats[1:] if f is not None]
+    if others:
+        why += f"; so does {others[0]!r}: check which one the file means (day and month can swap)"
+    return f"  timestamp_format: {quote(formats[0])}{_comment(why)}"
+
+
 def _products_section(path: Path | None, lines_sample: pd.Series | None, config_dir: Path | None) -> list[str]:
     if path is None:
         return ["# products:  # a product -> category map (CSV, TSV, Parquet or Excel); none given",
@@ -140,6 +153,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         n_lines = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
         roles, others = guess_roles(sample)
         codes, prefix, prefix_why = _whole_file_hints(con, roles)
+        formats = timestamp_formats(con, roles["timestamp"][0]) if "timestamp" in roles else []
     finally:
         con.close()
     head = [
@@ -159,8 +173,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
             col, why = roles[role]
             head.append(f"  {role}: {quote(col)}{_comment(why)}")
             if role == "timestamp":
-                fmt = guess_date_format(sample[col])
-                head.append(f"  timestamp_format: {quote(fmt)}  # read every sampled value")
+                head.append(_format_line(formats))
         elif role in ("product_name", "category"):
             head.append(f"  # {role}:  # no column found")
         else:

@@ -192,26 +192,41 @@ def _decimal_comma(con, col: str) -> bool:
     return any(re.fullmatch(r"-?\d+,\d+", v) and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", v) for v in sample)
 
 
+TIMESTAMP_FORMATS = tuple(f + s for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", ""))
+
+
+def timestamp_formats(con, column: str, first_only: bool = False) -> list[str | None]:
+    """The formats that read every distinct value of a text column of `src` (None: DuckDB's own
+    ISO reading), best first. Every distinct value is tried, not the first lines: the first days
+    of a file ('12/1/2010') read as day/month and as month/day alike."""
+    col = _text(column)
+    _run(con, f"CREATE OR REPLACE TEMP TABLE ts_values AS SELECT DISTINCT {col} AS v FROM src WHERE {col} IS NOT NULL")
+    if con.execute("SELECT count(*) FROM ts_values").fetchall()[0][0] == 0:
+        return []
+    fits = []
+    for fmt in (None, *TIMESTAMP_FORMATS):
+        probe = "TRY_CAST(v AS TIMESTAMP)" if fmt is None else f"TRY_STRPTIME(v, {_lit(fmt)})"
+        if con.execute(f"SELECT count(*) FROM ts_values WHERE {probe} IS NULL").fetchall()[0][0] == 0:
+            fits.append(fmt)
+            if first_only:
+                break
+    return fits
+
+
 def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False) -> str:
-    """SQL parsing the timestamp column: the configured format, else the first that reads a sample."""
+    """SQL parsing the timestamp column: the configured format, else the first that reads every value."""
     if typed:  # a Parquet timestamp or date column
         return f"CAST({_q(t.timestamp)} AS TIMESTAMP)"
     col = _text(t.timestamp)
     if t.timestamp_format:
         return f"TRY_STRPTIME({col}, {_lit(t.timestamp_format)})"
-    sample = [r[0] for r in con.execute(
-        f"SELECT v FROM (SELECT {col} AS v FROM src) WHERE v IS NOT NULL LIMIT 2000").fetchall()]
-    if not sample:
+    fits = timestamp_formats(con, t.timestamp, first_only=True)
+    if fits:
+        return f"TRY_CAST({col} AS TIMESTAMP)" if fits[0] is None else f"TRY_STRPTIME({col}, {_lit(fits[0])})"
+    example = con.execute(f"SELECT {col} FROM src WHERE {col} IS NOT NULL LIMIT 1").fetchall()
+    if not example:
         raise UserError(f"{path}: column {t.timestamp!r} has no values")
-    candidates = [f"TRY_CAST({col} AS TIMESTAMP)"] + [
-        f"TRY_STRPTIME({col}, {_lit(f + s)})" for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", "")]
-    _run(con, "CREATE TEMP TABLE ts_sample AS SELECT unnest(?) AS v", [sample])
-    for expr in candidates:
-        probe = expr.replace(col, "v")
-        bad = con.execute(f"SELECT count(*) FROM ts_sample WHERE ({probe}) IS NULL").fetchall()[0][0]
-        if bad == 0:
-            return expr
-    raise UserError(f"{path}: column {t.timestamp!r}: dates in no known format, e.g. {sample[0]!r}; "
+    raise UserError(f"{path}: column {t.timestamp!r}: dates in no known format, e.g. {example[0][0]!r}; "
                     "set transactions.timestamp_format")
 
 

@@ -99,7 +99,8 @@ def test_draft_config_from_the_lines_builds_the_same_kind_of_report(tmp_path, ca
     assert (t["customer"], t["order"], t["timestamp"], t["product"], t["product_name"], t["quantity"],
             t["unit_price"]) == ("CustomerID", "InvoiceNo", "InvoiceDate", "StockCode", "Description", "Quantity",
                                  "UnitPrice")
-    assert t["timestamp_format"] == "%Y-%m-%d %H:%M" and t["cancelled_prefix"] == "C"
+    assert "timestamp_format" not in t  # ISO dates and times need no format
+    assert "# timestamp_format:  # not needed" in draft and t["cancelled_prefix"] == "C"
     assert "POST" in t["not_products"] and t["customer_columns"] == ["Country"]
     assert cfg["products"] == {"path": "products.csv", "product": "StockCode", "category": "Category"}
     (tmp_path / "my.yml").write_text(draft)
@@ -135,3 +136,41 @@ def test_input_files_are_described_by_kind():
     assert _file_kind("parquet", "binary") == "a Parquet file"
     assert _file_kind("\t", "utf-8") == "tab-separated, utf-8"
     assert _file_kind(";", "cp1252") == "semicolon-separated, cp1252"
+
+
+def _month_first_lines(folder: Path) -> Path:
+    """Order lines dated month/day/year without zero padding, as the original UCI export writes
+    them: the first days ('12/1/2010') read as day/month too; only later ones ('12/13/2010') do not."""
+    rows = ["InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"]
+    dates = ["12/1/2010 8:26"] * 30 + ["12/2/2010 9:05"] * 30 + ["12/13/2010 14:40"] * 3 + ["1/20/2011 10:00"] * 3
+    for i, d in enumerate(dates):
+        rows.append(f"{536365 + i // 3},{85100 + i % 5},ITEM {i % 5},{1 + i % 4},{d},{1.5 + i % 3},{17850 + i % 7},UK")
+    path = folder / "lines.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_month_first_dates_are_read_as_month_first(tmp_path, capsys):
+    from analysis.config import parse_config
+    from analysis.orders import load_orders
+
+    lines = _month_first_lines(tmp_path)
+    assert main(["init", "--transactions", str(lines), "--config-dir", str(tmp_path)]) == 0
+    draft = capsys.readouterr().out
+    assert yaml.safe_load(draft)["transactions"]["timestamp_format"] == "%m/%d/%Y %H:%M"
+    cfg = parse_config({"transactions": {"path": "lines.csv", "customer": "CustomerID", "order": "InvoiceNo",
+                                         "timestamp": "InvoiceDate", "product": "StockCode", "quantity": "Quantity",
+                                         "unit_price": "UnitPrice"}}, "test", tmp_path)
+    orders = load_orders(cfg)  # no format given: the one that reads every value is used
+    assert orders.reference_date.isoformat() == "2011-01-21"  # the day after 20 January 2011
+    assert orders.frame["First order"].min().isoformat().startswith("2010-12-01T08:26")
+
+
+def test_ambiguous_dates_are_flagged_in_the_draft(tmp_path, capsys):
+    lines = _month_first_lines(tmp_path)
+    text = lines.read_text().replace("12/13/2010 14:40", "12/3/2010 14:40").replace("1/20/2011 10:00", "1/2/2011 10:00")
+    lines.write_text(text)
+    assert main(["init", "--transactions", str(lines), "--config-dir", str(tmp_path)]) == 0
+    draft = capsys.readouterr().out
+    line = next(x for x in draft.splitlines() if x.strip().startswith("timestamp_format:"))
+    assert "day and month can swap" in line
