@@ -46,6 +46,8 @@ CHANNEL_PHRASES = {"web": "buying online", "online": "buying online", "internet"
                    "catalog": "buying by catalog", "catalogue": "buying by catalogue", "store": "buying in store",
                    "shop": "buying in store", "phone": "buying by phone", "app": "buying in the app"}
 UNASSIGNED_NAME = "Unassigned: in no dense group"
+HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_morning": "sent in the morning",
+                 "orders_in_the_evening": "sent in the evening"}
 
 NAMING_RULE = (
     f"A persona's name is made from the segment's numbers: up to two adjectives for the scale features on "
@@ -63,7 +65,8 @@ RECOMMENDATION_RULES = (
     "lead with the category that takes the largest share of the segment's spend; cross-sell the one most below "
     "the average share. Timing: now for lapsing segments, early in the relationship for newer customers "
     f"(tenure {THRESHOLD} sd below average), with the next campaign for segments that answer campaigns at least "
-    "1.3 times as often as average, otherwise in the regular cycle. Contact is advised only where the expected "
+    "1.3 times as often as average, otherwise in the regular cycle; from order lines, sent at the time of week or "
+    f"day when the segment orders {THRESHOLD} sd more than average (weekends, mornings, evenings). Contact is advised only where the expected "
     "profit per contact is positive."
 )
 
@@ -312,6 +315,12 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         timing, timing_why = "With the next campaign", f"{fmt.percent(rate)} answered the latest one against {fmt.percent(overall)}"
     else:
         timing, timing_why = "Regular cycle", "nothing calls for earlier contact"
+    # From order lines: when in the week or day they order, if that sets them apart.
+    habit = max(((s.effect, s.feature, s.mean) for s in p.stats if s.feature in HABIT_MOMENTS), default=None)
+    if habit and habit[0] >= THRESHOLD:
+        moment = HABIT_MOMENTS[habit[1]]
+        timing += f", {moment}"
+        timing_why += f"; {fmt.percent(habit[2])} of their orders come {moment.removeprefix('sent ')}"
     profit = c.profit_per_contact.get(p.id)
     contact = None if profit is None else profit > 0
     via = f" through the {channel.lower()} channel" if ch else ""

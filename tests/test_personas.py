@@ -150,3 +150,23 @@ def test_comparison_cross_tab_and_ari_by_hand():
     assert cmp.counts == ((2, 1, 0), (0, 1, 2))
     assert cmp.ari == pytest.approx(adjusted_rand_score(["x", "x", "x", "y", "y", "y"], now))
     assert compare(ids, now, pd.Series(["x"], index=["zz"]), "none") is None
+
+
+def test_timing_follows_the_moment_a_segment_orders():
+    """From order lines: a segment ordering much more at weekends than average is sent then."""
+    from analysis.profiles import FeatureStat, Profile
+
+    def profile(weekend_effect: float, weekend_mean: float) -> Profile:
+        stats = (FeatureStat("orders_at_weekends", weekend_mean, weekend_mean, 0.1, 0.0, weekend_effect),
+                 FeatureStat("total_spend", 100.0, 90.0, 100.0, 90.0, 0.0))
+        return Profile(id=1, name="", size=50, share_customers=0.5, share_value=0.5, stats=stats, categories=(),
+                       traits=(), actions=(), public=True, stability=None, unassigned=False)
+
+    c = ps.Context(labels={"orders_at_weekends": "Orders at weekends", "total_spend": "Total spend"},
+                   kinds={"orders_at_weekends": "share", "total_spend": "money"},
+                   clustering=("orders_at_weekends", "total_spend"), currency="£", latest_rate={},
+                   overall_latest_rate=None, latest_name=None, profit_per_contact={}, break_even_rate=None)
+    weekend = ps.recommend(c, profile(1.2, 0.6))
+    assert weekend.timing == "Regular cycle, sent at weekends"
+    assert weekend.timing_why.endswith("60% of their orders come at weekends")
+    assert ps.recommend(c, profile(0.3, 0.15)).timing == "Regular cycle"  # under 0.5 sd: no moment
