@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from .config import Baskets as BasketsConfig
 from .orders import OrderBaskets
-from .rules import Baskets, mine
+from .rules import Baskets, ItemsetCounter, mine, rules_frame
 
 SAMPLE_MARGIN = 4  # standard errors: thresholds on a sample are lowered by this much
 AUTO_SHARE = 0.01  # automatic minimum support: 1% of the baskets mined
@@ -96,8 +96,12 @@ def _subset(b: Baskets, rows: np.ndarray) -> Baskets:
     return Baskets(b.matrix[rows], b.items, tuple(str(i) for i in range(len(rows))))
 
 
+def _support_share(cfg: BasketsConfig) -> float:
+    return AUTO_SHARE if cfg.min_support == "auto" else cfg.min_support
+
+
 def _min_count(cfg: BasketsConfig, n: int) -> int:
-    share = AUTO_SHARE if cfg.min_support == "auto" else cfg.min_support
+    share = _support_share(cfg)
     return max(cfg.min_baskets, math.ceil(share * n * (1 - 1e-10)))
 
 
@@ -119,24 +123,21 @@ def _mine(b: Baskets, cfg: BasketsConfig, seed: int) -> tuple[pd.DataFrame, int]
     low_conf = max(cfg.min_confidence - SAMPLE_MARGIN * math.sqrt(0.25 / (support * m)), 1e-9)
     candidates = mine(_subset(b, rows), low_support, low_conf, max_consequent=MAX_CONSEQUENT,
                       min_length=2, max_length=cfg.max_length)
-    return _exact(candidates, _Counter(b), count, cfg.min_confidence), count
+    return _exact(candidates, ItemsetCounter(b), count, cfg.min_confidence), count
 
 
-def _exact(candidates: pd.DataFrame, counter: "_Counter", min_count: int, min_confidence: float) -> pd.DataFrame:
+def _exact(candidates: pd.DataFrame, counter: ItemsetCounter, min_count: int, min_confidence: float) -> pd.DataFrame:
     """The candidate rules' measures from exact counts over all baskets, thresholds applied."""
-    n, rows = float(counter.n), []
+    lhs_out, rhs_out, n_rule, n_lhs, n_rhs = [], [], [], [], []
     for lhs, rhs in zip(candidates["lhs"], candidates["rhs"]):
         both, left, right = counter.count(lhs + rhs), counter.count(lhs), counter.count(rhs)
-        if both < min_count or both < min_confidence * left * (1 - 1e-10):
-            continue
-        conf = both / left
-        rows.append({"lhs": tuple(lhs), "rhs": tuple(rhs), "count": both, "support": both / n, "confidence": conf,
-                     "coverage": left / n, "lift": both * n / (left * right),
-                     "leverage": (both * n - left * right) / (n * n),
-                     "conviction": math.inf if both == left else (n - right) * left / (n * (left - both))})
-    out = pd.DataFrame(rows, columns=list(candidates.columns))
-    return out.sort_values(["lift", "confidence", "support", "lhs", "rhs"],
-                           ascending=[False, False, False, True, True], kind="stable").reset_index(drop=True)
+        if both >= min_count and both >= min_confidence * left * (1 - 1e-10):
+            lhs_out.append(tuple(lhs))
+            rhs_out.append(tuple(rhs))
+            n_rule.append(both)
+            n_lhs.append(left)
+            n_rhs.append(right)
+    return rules_frame(lhs_out, rhs_out, n_rule, n_lhs, n_rhs, counter.n)
 
 
 def _rule(row, overall_lift: float | None = None) -> Rule:
@@ -144,32 +145,9 @@ def _rule(row, overall_lift: float | None = None) -> Rule:
                 float(row.lift), float(row.leverage), float(row.conviction), overall_lift)
 
 
-class _Counter:
-    """Baskets holding an itemset, by intersecting the items' sorted basket lists (a CSC matrix);
-    column slicing a CSR matrix per rule was the slowest step of this stage."""
-
-    def __init__(self, b: Baskets):
-        self.n, self.items, self.m = b.n_baskets, b.items, b.matrix.tocsc()
-        self.memo: dict[tuple[str, ...], int] = {}
-
-    def rows(self, item: str) -> np.ndarray:
-        j = int(np.searchsorted(self.items, item))
-        if j >= len(self.items) or self.items[j] != item:
-            return np.empty(0, dtype=self.m.indices.dtype)
-        return self.m.indices[self.m.indptr[j]:self.m.indptr[j + 1]]
-
-    def count(self, items: tuple[str, ...]) -> int:
-        key = tuple(sorted(items))
-        if key not in self.memo:
-            held = self.rows(key[0])
-            for item in key[1:]:
-                held = np.intersect1d(held, self.rows(item), assume_unique=True)
-            self.memo[key] = len(held)
-        return self.memo[key]
-
-    def lift(self, lhs: tuple[str, ...], rhs: tuple[str, ...]) -> float | None:
-        both, left, right = self.count(lhs + rhs), self.count(lhs), self.count(rhs)
-        return both * self.n / (left * right) if both and left and right else None
+def _overall_lift(counter: ItemsetCounter, lhs: tuple[str, ...], rhs: tuple[str, ...]) -> float | None:
+    both, left, right = counter.count(lhs + rhs), counter.count(lhs), counter.count(rhs)
+    return both * counter.n / (left * right) if both and left and right else None
 
 
 def _customer_items(b: Baskets, rows: np.ndarray, customers: np.ndarray) -> sp.csr_matrix:
@@ -185,7 +163,7 @@ def _holds(m: sp.csc_matrix, items: tuple[str, ...], names: tuple[str, ...]) -> 
     return m[:, idx].getnnz(axis=1) == len(items)
 
 
-def _promotions(segment_rules: list[Rule], reverse: dict, cust_items: sp.csc_matrix, names: tuple[str, ...],
+def _promotions(segment_rules: list[Rule], reverse: set[tuple[tuple[str, ...], tuple[str, ...]]], cust_items: sp.csc_matrix, names: tuple[str, ...],
                 value: dict[str, float], limit: int, min_reach: int) -> tuple[Promotion, ...]:
     out, seen = [], set()
     for r in segment_rules:
@@ -225,7 +203,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             b = _matrix(ob.order_idx[keep], cat[keep], n, ob.categories)
             value = {}
         found, count = _mine(b, cfg, seed)
-        overall = _Counter(b)
+        overall = ItemsetCounter(b)
         top = tuple(_rule(r) for r in found.head(cfg.top).itertuples())
         segments = []
         for s in sorted(public):
@@ -234,7 +212,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
                 continue
             sb = _subset(b, rows)
             srules, scount = _mine(sb, cfg, seed)
-            rules = [_rule(r, overall.lift(tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
+            rules = [_rule(r, _overall_lift(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
             # Inclusive, safe from rounding: a ratio of exactly the threshold passes (as rule thresholds do).
             distinct = sorted([r for r in rules if r.lift_ratio is not None
                                and r.lift_ratio >= cfg.distinctive_lift * (1 - 1e-9)],
@@ -251,7 +229,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
     method = (
         f"Each order is a basket. Frequent itemsets come from FP-growth; rules have one item on the right, "
         f"at most {cfg.max_length} items in all, a confidence of at least {cfg.min_confidence:.0%}, and an itemset "
-        f"must be in at least {AUTO_SHARE if cfg.min_support == 'auto' else cfg.min_support:.1%} of the baskets mined "
+        f"must be in at least {_support_share(cfg):.1%} of the baskets mined "
         f"and in at least {cfg.min_baskets} baskets. A segment's rule is distinctive when its lift inside the "
         f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets."
     )

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from .config import Cleaning, Columns, Economics, Report, Segmentation
 from .cleaning import FALSE_WORDS, TRUE_WORDS, to_numbers
 from .errors import UserError
-from .loading import Table, is_missing, read_table
+from .loading import DELIMITER_NAMES, Table, is_missing, read_table
 
 # Role -> regular expression searched in the normalised column name (lowercase, letters and digits only).
 NAME_PATTERNS: dict[str, str] = {
@@ -68,7 +68,6 @@ DATE_FORMATS = [
 NUMERIC_SHARE = 0.95  # a column is numeric when at least this share of its present values are numbers
 MAX_CATEGORIES = 50  # more distinct values than this is not a category a report can profile
 MAX_LABEL = 60  # YAML keys must stay short; a label is for reading, the column name is kept in full
-DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,8 +16,8 @@ from .cleaning import guess_date_format, to_numbers
 from .config import Baskets, Cleaning, Report, Segmentation, TransactionsFile
 from .drafting import _comment, _config_path, _model_section, normalise, quote
 from .errors import UserError
-from .loading import is_missing, read_table
-from .orders import _q, _source, timestamp_formats
+from .loading import DELIMITER_NAMES, is_missing
+from .orders import _q, _source, read_products, timestamp_formats
 
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
@@ -116,13 +116,7 @@ def _products_section(path: Path | None, lines_sample: pd.Series | None, config_
     if path is None:
         return ["# products:  # a product -> category map (CSV, TSV, Parquet or Excel); none given",
                 "#   path: products.csv", "#   product: StockCode", "#   category: Category"]
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        try:
-            frame = pd.read_excel(path, dtype=str, nrows=SAMPLE).fillna("")
-        except (OSError, ValueError) as e:
-            raise UserError(f"{path}: cannot be read as Excel ({' '.join(str(e).split())})") from None
-    else:
-        frame = read_table(path).frame
+    frame = read_products(path)
     cols = [str(c) for c in frame.columns]
     product = category = None
     if lines_sample is not None:  # the column sharing most values with the lines' products
@@ -158,8 +152,9 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         con.close()
     head = [
         f"# Draft config written by inspecting{_comment(path)[3:]}",
-        f"# {n_lines:,} order lines and {sample.shape[1]} columns; "
-        + ("Parquet file." if kind == "parquet" else f"delimiter {delim!r} and encoding {enc} detected."),
+        f"# {n_lines:,} order lines and {sample.shape[1]} columns; " + ("Parquet file." if kind == "parquet" else
+                                                                      f"delimiter {DELIMITER_NAMES.get(delim, repr(delim))} "
+                                                                      f"and encoding {enc} detected."),
         "# Every role below is a guess from the column names and a sample of values, with the reason beside it.",
         "# Check every guess, then run: segments report --config THIS.yml",
         "",

@@ -284,7 +284,7 @@ def flows(r: Results) -> go.Figure:
     return _layout(fig, "Where the customers of each earlier group are now", max(380, 60 + 40 * max(len(left), len(right))))
 
 
-def strongest_rules(level, currency: str = "$") -> go.Figure:
+def strongest_rules(level) -> go.Figure:
     """The level's top rules over all baskets by lift, with confidence and baskets on hover."""
     rules = list(level.top)[::-1]  # strongest at the top of a horizontal bar chart
     text = [_short(" + ".join(x.lhs), 60) + " → " + _short(x.rhs[0], 40) for x in rules]

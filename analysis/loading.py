@@ -19,6 +19,7 @@ from .config import Config
 from .errors import UserError
 
 DELIMITERS = [",", ";", "\t", "|"]
+DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
 MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "missing"}
 
 

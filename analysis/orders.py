@@ -152,8 +152,10 @@ def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
     return "csv", delim, enc
 
 
-def _check_columns(con, path: Path, t: TransactionsFile) -> list[str]:
-    present = [r[0] for r in con.execute("DESCRIBE src").fetchall()]
+def _check_columns(con, path: Path, t: TransactionsFile) -> dict[str, str]:
+    """Every column the config names must be in the file; returns each column's type."""
+    types = {r[0]: r[1] for r in con.execute("DESCRIBE src").fetchall()}
+    present = list(types)
     named = [("customer", t.customer), ("order", t.order), ("timestamp", t.timestamp), ("product", t.product),
              ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price),
              ("category", t.category)] + [("customer_columns", c) for c in t.customer_columns]
@@ -162,7 +164,7 @@ def _check_columns(con, path: Path, t: TransactionsFile) -> list[str]:
             close = difflib.get_close_matches(col, present, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
-    return present
+    return types
 
 
 def _text(col: str) -> str:
@@ -230,6 +232,20 @@ def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False) -
                     "set transactions.timestamp_format")
 
 
+def read_products(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """A product map as text: Excel (a sheet, default the first) or whatever `read_table` reads."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        return read_table(path).frame
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str).fillna("")
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path}: cannot be read as Excel ({' '.join(str(e).split())})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
 def _categories(con, cfg: Config, path: Path) -> tuple[str, list[LogEntry]]:
     """SQL for each line's category, after registering the products map (if any) as `pmap`."""
     t, log = cfg.transactions, []
@@ -238,16 +254,7 @@ def _categories(con, cfg: Config, path: Path) -> tuple[str, list[LogEntry]]:
     if cfg.products is None:
         return "NULL", log
     p, ppath = cfg.products, cfg.products_path
-    if ppath.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        if not ppath.exists():
-            raise UserError(f"{ppath}: file not found")
-        try:
-            frame = pd.read_excel(ppath, sheet_name=p.sheet or 0, dtype=str).fillna("")
-        except ValueError as e:
-            raise UserError(f"{ppath}: cannot be read as Excel ({e})") from None
-        frame.columns = [str(c).strip() for c in frame.columns]
-    else:
-        frame = read_table(ppath).frame
+    frame = read_products(ppath, p.sheet)
     for role, col in (("product", p.product), ("category", p.category)):
         if col not in frame.columns:
             raise UserError(f"{ppath}: column {col!r} (products.{role} in the config) is not in the file")
@@ -277,8 +284,8 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None) -
 
 
 def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[[str], None]) -> OrderData:
-    kind, delim, enc = _source(con, path, t)
-    _check_columns(con, path, t)
+    _, delim, enc = _source(con, path, t)
+    types = _check_columns(con, path, t)
     sha = _sha256(path)
     n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
     if n_raw == 0:
@@ -286,8 +293,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
     progress(f"order lines: cleaning {n_raw:,} lines")
     log: list[LogEntry] = []
 
-    types = dict((r[0], r[1]) for r in con.execute("DESCRIBE src").fetchall())
-    numeric = {c for c, kind in types.items() if kind.split("(")[0] in NUMERIC_TYPES}
+    numeric = {c for c, sql_type in types.items() if sql_type.split("(")[0] in NUMERIC_TYPES}
     # Exact duplicate lines (every column equal) are a double export more often than a real repeat.
     rows = "(SELECT DISTINCT * FROM src)" if t.duplicate_lines == "drop" else "src"
 
@@ -370,19 +376,16 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
 
 def _category_names(con, log: list[LogEntry]) -> tuple[str, ...]:
     """Categories by spend; beyond MAX_CATEGORIES, the smallest are pooled (in `valid`)."""
-    rows = con.execute("SELECT category, sum(qty * price) AS s FROM valid WHERE category IS NOT NULL "
-                       "GROUP BY category ORDER BY s DESC, category").fetchall()
-    if not rows:
-        return ()
-    unmapped = con.execute(f"SELECT count(*), count(DISTINCT product) FROM valid "
-                           f"WHERE category = {_lit(UNCATEGORISED)} OR category IS NULL").fetchall()[0]
-    if unmapped[0] and con.execute("SELECT count(*) FROM valid WHERE category IS NULL").fetchall()[0][0]:
+    if con.execute("SELECT count(*) FROM valid WHERE category IS NOT NULL").fetchall()[0][0] == 0:
+        return ()  # no categories at all (no map, no column)
+    lines, products = con.execute("SELECT count(*), count(DISTINCT product) FROM valid "
+                                  "WHERE category IS NULL").fetchall()[0]
+    if lines:
         _run(con, f"UPDATE judged SET category = {_lit(UNCATEGORISED)} WHERE category IS NULL AND reason IS NULL")
-        log.append(LogEntry("missing values", "category", int(unmapped[0]), f"set to '{UNCATEGORISED}'",
-                            f"lines of {unmapped[1]:,} products missing from the products map"))
-        rows = con.execute("SELECT category, sum(qty * price) AS s FROM valid GROUP BY category "
-                           "ORDER BY s DESC, category").fetchall()
-    names = [r[0] for r in rows]
+        log.append(LogEntry("missing values", "category", int(lines), f"set to '{UNCATEGORISED}'",
+                            f"lines of {products:,} products missing from the products map"))
+    names = [r[0] for r in con.execute("SELECT category, sum(qty * price) AS s FROM valid GROUP BY category "
+                                       "ORDER BY s DESC, category").fetchall()]
     if len(names) > MAX_CATEGORIES:
         small = names[MAX_CATEGORIES - 1:]
         _run(con, f"UPDATE judged SET category = {_lit(OTHER)} WHERE category IN ({', '.join(map(_lit, small))})")
@@ -404,7 +407,6 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
                date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
                count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}
         FROM o GROUP BY customer ORDER BY customer""").df()
-    spend_cols = {}
     if categories:
         sums = ", ".join(f"coalesce(sum(qty * price) FILTER (WHERE category = {_lit(c)}), 0) AS {_q('Spend on ' + c)}"
                          for c in categories)
@@ -450,8 +452,8 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
                            ORDER BY b, p""").fetchnumpy()
     orders = [r[0] for r in con.execute("SELECT customer FROM b_orders ORDER BY i").fetchall()]
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
-    value = con.execute("""SELECT sum(v.qty * v.price) / count(DISTINCT v.ord) FROM valid v
-                           JOIN b_products p ON p.product = v.product GROUP BY p.i ORDER BY p.i""").fetchnumpy()
+    value = con.execute("""SELECT sum(v.qty * v.price) / count(DISTINCT v.ord) AS value FROM valid v
+                           JOIN b_products p ON p.product = v.product GROUP BY p.i ORDER BY p.i""").fetchnumpy()["value"]
     # Two codes with one name (a product re-coded) stay apart: the code is the product.
     seen: dict[str, int] = {}
     names = []
@@ -465,5 +467,5 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
         order_idx=np.asarray(pairs["b"], dtype=np.int32), product_idx=np.asarray(pairs["p"], dtype=np.int32),
         order_customer=np.asarray(orders, dtype=object),
         products=tuple(names), product_category=prod_cat, categories=categories,
-        product_value=np.asarray(next(iter(value.values())), dtype=float),
+        product_value=np.asarray(value, dtype=float),
     )

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from . import __version__, figures
 from . import formatters as fmt
+from .loading import DELIMITER_NAMES
 from .profiles import UNSTABLE
 from .results import Results
 
@@ -219,11 +220,9 @@ def _rule_text(rule) -> str:
 
 
 def _rule_row(rule) -> dict:
-    ratio = rule.lift_ratio
     return {"rule": _rule_text(rule), "baskets": fmt.integer(rule.count), "support": fmt.percent(rule.support, 1),
             "confidence": fmt.percent(rule.confidence), "lift": fmt.number(rule.lift, 1),
-            "overall_lift": fmt.number(rule.overall_lift, 1) if rule.overall_lift else "–",
-            "ratio": fmt.ratio(ratio) if ratio is not None else "–"}
+            "overall_lift": fmt.number(rule.overall_lift, 1), "ratio": fmt.ratio(rule.lift_ratio)}
 
 
 def _promotion_row(r: Results, x) -> dict:
@@ -261,7 +260,7 @@ def baskets(r: Results, chart: Chart) -> dict:
             "title": _level_title(lv.level), "level": lv.level, "n_items": fmt.integer(lv.items),
             "min_count": fmt.integer(lv.min_count), "n_rules": fmt.integer(lv.n_rules),
             "top": [_rule_row(x) for x in lv.top],
-            "chart": chart(figures.strongest_rules(lv, r.currency), f"chart-rules-{lv.level}",
+            "chart": chart(figures.strongest_rules(lv), f"chart-rules-{lv.level}",
                            f"Bar chart of the strongest {lv.level} rules by lift") if lv.top else "",
             "segments": [{"id": str(s.segment), "name": names[s.segment], "href": segment_file(s.segment),
                           "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
@@ -356,7 +355,7 @@ def _file_kind(delimiter: str, encoding: str) -> str:
     """'tab-separated, utf-8' or 'a Parquet file': how the input was read."""
     if delimiter == "parquet":
         return "a Parquet file"
-    name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(delimiter, repr(delimiter))
+    name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
     return f"{name}-separated, {encoding}"
 
 

@@ -66,8 +66,8 @@ RECOMMENDATION_RULES = (
     "the average share. Timing: now for lapsing segments, early in the relationship for newer customers "
     f"(tenure {THRESHOLD} sd below average), with the next campaign for segments that answer campaigns at least "
     "1.3 times as often as average, otherwise in the regular cycle; from order lines, sent at the time of week or "
-    f"day when the segment orders {THRESHOLD} sd more than average (weekends, mornings, evenings). Contact is advised only where the expected "
-    "profit per contact is positive."
+    f"day when the segment orders {THRESHOLD} sd more than average (weekends, mornings, evenings). Contact is "
+    "advised only where the expected profit per contact is positive."
 )
 
 

@@ -121,20 +121,37 @@ def baskets_from_pairs(basket_ids: Sequence, items: Sequence) -> Baskets:
     return _build(rows.astype(np.int64), values, tuple(str(u) for u in uniques))
 
 
+class ItemsetCounter:
+    """Baskets holding an itemset, by intersecting the items' sorted basket lists (a CSC copy of
+    the matrix, made once); counts are remembered, as rules share their sides."""
+
+    def __init__(self, baskets: Baskets):
+        self.n, self.items, self.m = baskets.n_baskets, baskets.items, baskets.matrix.tocsc()
+        self.memo: dict[tuple[str, ...], int] = {}
+
+    def _rows(self, item: str) -> np.ndarray:
+        j = bisect.bisect_left(self.items, item)
+        if j == len(self.items) or self.items[j] != item:
+            return np.empty(0, dtype=self.m.indices.dtype)
+        return self.m.indices[self.m.indptr[j]:self.m.indptr[j + 1]]
+
+    def count(self, items: Iterable[str]) -> int:
+        """Baskets holding every one of the items (all baskets for none; 0 when an item never occurs)."""
+        key = tuple(sorted(set(items)))
+        if not key:
+            return self.n
+        if key not in self.memo:
+            held = self._rows(key[0])
+            for item in key[1:]:
+                held = np.intersect1d(held, self._rows(item), assume_unique=True)
+            self.memo[key] = len(held)
+        return self.memo[key]
+
+
 def itemset_count(baskets: Baskets, items: Iterable[str]) -> int:
     """Number of baskets that hold every one of the items (all baskets for no items; 0 when an
     item never occurs)."""
-    wanted = set(items)
-    if not wanted:
-        return baskets.n_baskets
-    cols = []
-    for item in wanted:
-        j = bisect.bisect_left(baskets.items, item)
-        if j == len(baskets.items) or baskets.items[j] != item:
-            return 0
-        cols.append(j)
-    held = baskets.matrix[:, sorted(cols)].getnnz(axis=1)
-    return int(np.count_nonzero(held == len(cols)))
+    return ItemsetCounter(baskets).count(items)
 
 
 def check_params(min_support: float, min_confidence: float, max_consequent: int | None = None,
@@ -235,6 +252,14 @@ def mine(baskets: Baskets, min_support: float, min_confidence: float, max_conseq
     counts = frequent_itemsets(baskets, min_count(min_support, n), max_length)
     lhs_sets, rhs_sets, n_rule, n_lhs, n_rhs = _rules(counts, n, min_confidence, max_consequent, min_length)
     names = baskets.items
+    return rules_frame([tuple(names[i] for i in sorted(x)) for x in lhs_sets],
+                       [tuple(names[i] for i in sorted(x)) for x in rhs_sets], n_rule, n_lhs, n_rhs, n)
+
+
+def rules_frame(lhs: list[tuple[str, ...]], rhs: list[tuple[str, ...]], n_rule, n_lhs, n_rhs, n: int) -> pd.DataFrame:
+    """Rules with their measures from the baskets counted for each (rule, lhs, rhs) among n, sorted
+    by lift, confidence and support (highest first), then by lhs and rhs."""
+    n_rule, n_lhs, n_rhs = (np.asarray(v, dtype=np.int64) for v in (n_rule, n_lhs, n_rhs))
     # Each measure is one division of exact integer products (correctly rounded, no cancellation
     # as in 1 - confidence); the products stay exact in float64 up to ~9e7 baskets.
     nf = float(n)
@@ -243,8 +268,8 @@ def mine(baskets: Baskets, min_support: float, min_confidence: float, max_conseq
         lift = rule_f * nf / (lhs_f * rhs_f)
         conviction = np.where(n_rule == n_lhs, np.inf, (nf - rhs_f) * lhs_f / (nf * (lhs_f - rule_f)))
     frame = pd.DataFrame({
-        "lhs": [tuple(names[i] for i in sorted(s)) for s in lhs_sets],
-        "rhs": [tuple(names[i] for i in sorted(s)) for s in rhs_sets],
+        "lhs": list(lhs),
+        "rhs": list(rhs),
         "count": n_rule,
         "support": rule_f / nf,
         "confidence": rule_f / lhs_f,

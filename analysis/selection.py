@@ -31,8 +31,9 @@ RULE = (
     "the customers; its stability is the mean adjusted Rand index (ARI) between those solutions and its own. "
     "4. Choice: among shortlisted candidates with stability of at least {min_stability}, the best mean rank "
     "over silhouette, Calinski-Harabasz, Davies-Bouldin and stability wins; ties go to the higher silhouette, "
-    "then to fewer segments, then to the simpler method (k-means, Gaussian mixture, Ward, two-stage, HDBSCAN). When none is that "
-    "stable, the most stable shortlisted candidate is chosen and the report says the segments overlap."
+    "then to fewer segments, then to the simpler method (k-means, Gaussian mixture, Ward, two-stage, HDBSCAN). "
+    "When none is that stable, the most stable shortlisted candidate is chosen and the report says the segments "
+    "overlap."
 )
 
 

@@ -2,29 +2,14 @@
 -- site.css and site.js style: callouts, tabsets, columns, and Bootstrap tables. The .qmd sources
 -- keep Quarto's own syntax, so `quarto render` gives the same pages.
 
-local CALLOUTS = { -- in a fixed order, so the output never depends on table iteration
-  { "note", "Note" }, { "tip", "Tip" }, { "warning", "Warning" }, { "important", "Important" },
-  { "caution", "Caution" },
-}
+local callout_parts = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "callouts.lua" }))
 
 local function callout(el)
-  for _, kind in ipairs(CALLOUTS) do
-    if el.classes:includes("callout-" .. kind[1]) then
-      local content = el.content:clone()
-      local title
-      if el.attributes.title and el.attributes.title ~= "" then
-        title = pandoc.utils.blocks_to_inlines(pandoc.read(el.attributes.title, "markdown").blocks)
-      elseif #content > 0 and content[1].t == "Header" then -- Quarto: a heading opening the callout
-        title = table.remove(content, 1).content
-      else
-        title = { pandoc.Str(kind[2]) }
-      end
-      local header = pandoc.Div({ pandoc.Plain(title) }, pandoc.Attr("", { "callout-header" }))
-      local body = pandoc.Div(content, pandoc.Attr("", { "callout-body" }))
-      return pandoc.Div({ header, body },
-        pandoc.Attr(el.identifier, { "callout", "callout-" .. kind[1] }, { role = "note" }))
-    end
-  end
+  local kind, title, content = callout_parts(el)
+  if not kind then return nil end
+  local header = pandoc.Div({ pandoc.Plain(title) }, pandoc.Attr("", { "callout-header" }))
+  local body = pandoc.Div(content, pandoc.Attr("", { "callout-body" }))
+  return pandoc.Div({ header, body }, pandoc.Attr(el.identifier, { "callout", "callout-" .. kind }, { role = "note" }))
 end
 
 local tabsets = 0
