@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -23,8 +22,7 @@ from .explain import explain
 from .features import build_features
 from .loading import Table, load_customers
 from .orders import OrderData, load_orders
-from .personas import (NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides,
-                       overrides_template)
+from .personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
 from .profiles import build_profiles
 from .results import Evidence, Manifest, Results
 from .selection import mix_evidence, search
@@ -47,6 +45,8 @@ class Run:
     results: Results
     assignments: pd.DataFrame  # customer_id, segment, segment_name, excluded_reason (every input row)
     customers: pd.DataFrame  # engineered features and segment of the segmented customers (private)
+    # Further private CSVs, (path inside exports/, table), written by exports.write_exports.
+    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
 
 
 def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Run:
@@ -194,11 +194,3 @@ def _assignments(data, labels: np.ndarray, names: dict[int, str]) -> pd.DataFram
         "segment_name": segment.map(names).fillna("").astype(object),
         "excluded_reason": reasons,
     })
-
-
-def write_exports(run: Run, exports: Path) -> None:
-    exports.mkdir(parents=True, exist_ok=True)
-    (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
-    run.assignments.to_csv(exports / "assignments.csv", index=False)
-    run.customers.round(6).to_csv(exports / "customers_features.csv", index=True)
-    (exports / "personas.yml").write_text(overrides_template(run.results.personas), encoding="utf-8")

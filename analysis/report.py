@@ -8,7 +8,8 @@ from typing import Callable
 from .config import load_config
 from .errors import UserError
 from .pages import build_pages, nav, site_meta, summary_csv
-from .pipeline import analyse, write_exports
+from .exports import write_exports
+from .pipeline import analyse
 from .render import build_site, quarto_yml, write_sources
 
 

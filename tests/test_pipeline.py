@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.config import load_config
-from analysis.pipeline import analyse, write_exports
+from analysis.exports import write_exports
+from analysis.pipeline import analyse
 
 DEMO_CONFIG = Path(__file__).resolve().parents[1] / "data" / "marketing_campaign.yml"
 

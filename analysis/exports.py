@@ -1,0 +1,55 @@
+"""The private outputs: results.json, one row per input customer, features and extra tables.
+
+Every CSV goes through `csv_safe`, so that a cell a spreadsheet would read as a formula is text.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .personas import overrides_template
+
+# OWASP (CSV injection): a cell starting with one of these is a formula in Excel, LibreOffice
+# and Google Sheets; a leading apostrophe makes it text, and the apostrophe is not shown.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """One cell made inert: text that starts like a formula gets a leading apostrophe.
+
+    Numbers stay numbers (a negative amount is a number, not text): only strings change.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell, index label and column name made inert for spreadsheets."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(csv_cell)
+    if out.index.dtype == object:
+        out.index = out.index.map(csv_cell)
+    out.index.name = csv_cell(out.index.name) if out.index.name is not None else None
+    out.columns = [csv_cell(str(c)) for c in out.columns]
+    return out
+
+
+def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
+    return csv_safe(frame).to_csv(index=index, lineterminator="\n")
+
+
+def write_exports(run, exports: Path) -> None:
+    """Every private file of a run into `exports` (a fresh folder the caller swaps in)."""
+    exports.mkdir(parents=True, exist_ok=True)
+    (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
+    (exports / "assignments.csv").write_text(csv_text(run.assignments), encoding="utf-8")
+    (exports / "customers_features.csv").write_text(csv_text(run.customers.round(6), index=True), encoding="utf-8")
+    (exports / "personas.yml").write_text(overrides_template(run.results.personas), encoding="utf-8")
+    for rel, frame in run.tables:
+        path = exports / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(csv_text(frame), encoding="utf-8")
