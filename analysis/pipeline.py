@@ -24,6 +24,7 @@ from .loading import Table, load_customers
 from .orders import OrderData, load_orders
 from .personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
 from .profiles import build_profiles
+from .response import fit_response, model_inputs
 from .results import Evidence, Manifest, Results
 from .selection import mix_evidence, search
 
@@ -100,6 +101,11 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     camps = campaign_results(answers, dict(c.campaigns), labels, cfg.seed) if c.campaigns else ()
     latest = camps[-1] if camps else None
     target = _targeting(cfg, data, answers, labels) if c.campaigns else None
+    scored = None
+    if target is not None:
+        progress("scoring every customer's chance to answer (response model, cross-validated)")
+        scored = _response(cfg, data, feats.table, answers, labels)
+    response = scored[0] if scored else None
     progress("explaining segments with a surrogate tree")
     explanation = explain(feats.table, labels, feats.clustering, {d.name: (d.label, d.kind) for d in feats.docs},
                           cfg.report.currency, cfg.seed)
@@ -140,10 +146,10 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         comparison=comparison, baskets=basket,
         naming_rule=NAMING_RULE,
         action_rules=RECOMMENDATION_RULES,
-        min_segment_size=cfg.report.min_segment_size, manifest=manifest,
+        min_segment_size=cfg.report.min_segment_size, manifest=manifest, response=response,
     )
     customers = feats.table.assign(segment=labels)
-    return Run(results, assignments, customers)
+    return Run(results, assignments, customers, _private_tables(feats.table, labels, names, scored))
 
 
 def _with_orders(data: CleanData, orders: OrderData) -> CleanData:
@@ -180,6 +186,56 @@ def _targeting(cfg: Config, data, answers: pd.DataFrame, labels: np.ndarray) -> 
         return targeting(answers, dict(c.campaigns), labels, cost, revenue, cost_src, rev_src)
     except ValueError as err:
         raise UserError(f"{cfg.customers_path}: {err}") from None
+
+
+def _economics(cfg: Config, data) -> tuple[np.ndarray, np.ndarray]:
+    """Cost per contact and revenue per answer, one value per customer (checked by `_targeting`)."""
+    c, e, n = cfg.columns, cfg.economics, len(data.customers)
+    cost = data.customers[c.contact_cost].to_numpy(dtype=float) if c.contact_cost else np.full(n, float(e.contact_cost))
+    revenue = (data.customers[c.revenue_per_answer].to_numpy(dtype=float) if c.revenue_per_answer
+               else np.full(n, float(e.revenue_per_answer)))
+    return cost, revenue
+
+
+def _response(cfg: Config, data, table: pd.DataFrame, answers: pd.DataFrame, labels: np.ndarray):
+    """The response model and each customer's score, or None when the latest campaign has too few answers."""
+    columns = list(cfg.columns.campaigns.values())
+    cost, revenue = _economics(cfg, data)
+    x = model_inputs(table, answers, columns, labels)
+    fitted = fit_response(x, answers[columns[-1]], cost, revenue, labels, list(cfg.columns.campaigns)[-1],
+                          cfg.seed, cfg.report.min_segment_size)
+    if fitted is None:
+        return None
+    model, scores = fitted
+    return model, scores.assign(cost=cost, revenue=revenue)
+
+
+# Columns of the per-segment customer lists, when the table has them.
+LIST_FEATURES = ("total_spend", "recency_days", "purchases", "orders", "income", "tenure_months")
+
+
+def _private_tables(table: pd.DataFrame, labels: np.ndarray, names: dict[int, str], scored
+                    ) -> tuple[tuple[str, pd.DataFrame], ...]:
+    """exports/contact_list.csv (the response model's contact plan) and exports/segments/segment-N.csv."""
+    base = pd.DataFrame({"customer_id": table.index.astype(str), "segment": labels,
+                         "segment_name": [names[int(s)] for s in labels]})
+    out = []
+    if scored:
+        s = scored[1].reset_index(drop=True)
+        base = base.assign(response_score=s["score"].round(6), expected_value=s["expected_value"],
+                           in_contact_list=s["contact"].map({True: "yes", False: "no"}))
+        listed = base.assign(cost=s["cost"], revenue=s["revenue"])[s["contact"].to_numpy()]
+        listed = listed.sort_values(["response_score", "customer_id"], ascending=[False, True], kind="stable")
+        listed.insert(0, "rank", np.arange(1, len(listed) + 1))
+        out.append(("contact_list.csv", listed[["rank", "customer_id", "segment", "segment_name", "response_score",
+                                                 "expected_value", "cost", "revenue"]].reset_index(drop=True)))
+    feats = table[[f for f in LIST_FEATURES if f in table.columns]].round(2).reset_index(drop=True)
+    full = pd.concat([base, feats], axis=1)
+    if scored:
+        full = full.sort_values(["response_score", "customer_id"], ascending=[False, True], kind="stable")
+    for seg in sorted(int(v) for v in np.unique(labels)):
+        out.append((f"segments/segment-{seg}.csv", full[full["segment"] == seg].reset_index(drop=True)))
+    return tuple(out)
 
 
 def _assignments(data, labels: np.ndarray, names: dict[int, str]) -> pd.DataFrame:

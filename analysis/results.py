@@ -18,6 +18,7 @@ from .explain import Explanation
 from .features import FeatureDoc
 from .personas import OverrideMatch, Persona
 from .profiles import Profile
+from .response import ResponseModel
 from .selection import Candidate, Choice, MixEvidence
 
 
@@ -70,6 +71,7 @@ class Results:
     action_rules: str
     min_segment_size: int
     manifest: Manifest
+    response: ResponseModel | None = None  # who to contact, customer by customer, when answers and economics allow
 
     def to_dict(self) -> dict:
         return _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})

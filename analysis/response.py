@@ -1,0 +1,324 @@
+"""Who to contact, customer by customer: a response model that scores each customer's chance to
+answer a campaign like the latest one, evaluated on out-of-fold scores only, and the top-N plan.
+
+How the plan is kept honest:
+
+1. Every candidate model is cross-validated (stratified folds): each contacted customer's score
+   comes from a model that never saw that customer ("out of fold").
+2. The contacted customers are split into two halves (stratified, seeded). On each half the
+   model with the best out-of-fold AUC there is chosen, and the score threshold whose top
+   customers earned the most there; that choice is then measured on the *other* half. Summed over
+   the two halves, this gives the profit of the procedure on customers it did not choose on
+   (cross-fitted), directly comparable with contacting everyone.
+3. Intervals are percentile bootstrap intervals: the customers of each half are resampled and the
+   whole choice (model and threshold) is made again on every resample.
+
+The contact list itself uses the model and the threshold chosen on all contacted customers, and
+each customer's out-of-fold score (customers nobody contacted in the latest campaign are scored
+by the model fitted on all contacted customers, which never saw them either).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+FOLDS = 5
+RESAMPLES = 1000
+MIN_CLASS = 20  # answers and non-answers the latest campaign needs before a model is fitted
+CALIBRATION_BINS = 10
+CURVE_POINTS = 100
+
+# Candidate models, as data: (key, label). Built by `_model`.
+CANDIDATES = (
+    ("logistic_0.1", "regularised logistic regression (C = 0.1)"),
+    ("logistic_1", "logistic regression (C = 1)"),
+    ("boosting", "gradient boosting (100 trees of depth 3)"),
+)
+# Features made from every campaign's answers, the latest included: never an input.
+LEAKING = ("campaigns_accepted",)
+
+RESPONSE_RULE = (
+    f"Response model: each customer's chance to answer a campaign like the latest one, from the segment "
+    f"features, the segment and the answers to earlier campaigns. Candidates ({', '.join(l for _, l in CANDIDATES)}) "
+    f"are compared by {FOLDS}-fold stratified cross-validation on out-of-fold scores only. The contacted customers "
+    "are split into two halves: on each half the model with the best out-of-fold AUC and the number of customers "
+    "to contact (the score threshold whose top customers earned the most there) are chosen, and measured on the "
+    "other half; the two measurements add up to the estimate shown. 95% intervals are percentile bootstrap "
+    f"intervals ({RESAMPLES:,} resamples of the customers, the choice made again on each)."
+)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float
+    low: float  # 95% percentile bootstrap interval
+    high: float
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    key: str
+    label: str
+    auc: float  # out-of-fold ROC AUC over every contacted customer
+
+
+@dataclass(frozen=True)
+class SegmentContacts:
+    segment: int
+    customers: int  # customers scored in the segment
+    contacts: int  # of them in the contact list
+    expected_answers: float  # sum of the listed customers' scores
+    expected_profit: float  # sum of the listed customers' expected values
+    measured_profit: float  # realised profit in the latest campaign of the cross-fitted choice, in this segment
+
+
+@dataclass(frozen=True)
+class ResponseModel:
+    campaign: str
+    column: str
+    inputs: tuple[str, ...]  # input features (names)
+    candidates: tuple[ModelScore, ...]
+    model: str  # key of the model chosen on all contacted customers
+    model_label: str
+    folds: int
+    resamples: int
+    scored: int  # customers scored
+    trained: int  # customers contacted in the latest campaign
+    answered: int  # of them, answered
+    auc: Estimate  # of the cross-fitted out-of-fold scores
+    calibration: tuple[tuple[float, float, int], ...]  # (mean score, answer rate, customers) per score band
+    gains: tuple[tuple[float, float], ...]  # (share of customers contacted, share of answers reached)
+    profit_curve: tuple[tuple[int, float], ...]  # (top-N contacted, realised out-of-fold profit)
+    threshold: float  # the contact list: customers whose score is at least this
+    contacts: int  # N, the customers in the contact list
+    expected_answers: float  # sum of the listed customers' scores
+    expected_profit: float  # sum of the listed customers' expected values (rounded as in the list)
+    measured_contacts: int  # customers the cross-fitted choice contacts among the contacted
+    measured_profit: Estimate  # their realised profit in the latest campaign
+    everyone_profit: Estimate  # contacting every contacted customer, realised in the latest campaign
+    gain_over_everyone: Estimate  # measured_profit - everyone_profit, on the same resamples
+    segments: tuple[SegmentContacts, ...]
+    rule: str
+
+
+# ---------------------------------------------------------------- small pure steps
+
+def auc(y: np.ndarray, s: np.ndarray) -> float:
+    """ROC AUC by ranks (Mann-Whitney), ties counted as half: NaN when one class is missing."""
+    y = np.asarray(y, dtype=bool)
+    s = np.asarray(s, dtype=float)
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    if n1 == 0 or n0 == 0:
+        return math.nan
+    _, inv, counts = np.unique(s, return_inverse=True, return_counts=True)
+    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[inv]
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
+def best_threshold(scores: np.ndarray, gain: np.ndarray) -> float:
+    """The score threshold whose customers (score >= threshold) earned the most in total.
+
+    `gain`: what each customer earned when contacted (revenue if answered, minus cost). Customers
+    with equal scores are contacted together; a tie in profit goes to fewer contacts; when no
+    threshold earns more than 0, nobody is contacted (infinity)."""
+    scores = np.asarray(scores, dtype=float)
+    gain = np.asarray(gain, dtype=float)
+    if len(scores) == 0:
+        return math.inf
+    order = np.argsort(-scores, kind="stable")
+    s, total = scores[order], np.cumsum(gain[order])
+    cuts = np.flatnonzero(np.r_[s[1:] != s[:-1], True])  # last position of each run of equal scores
+    best = cuts[int(np.argmax(total[cuts]))]
+    return float(s[best]) if total[best] > 0 else math.inf
+
+
+def profit_at(scores: np.ndarray, gain: np.ndarray, threshold: float) -> tuple[int, float]:
+    chosen = np.asarray(scores) >= threshold
+    return int(chosen.sum()), float(np.asarray(gain)[chosen].sum())
+
+
+def _interval(values: np.ndarray) -> tuple[float, float]:
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return math.nan, math.nan
+    return float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))
+
+
+def _model(key: str, seed: int):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if key.startswith("logistic_"):
+        return make_pipeline(StandardScaler(), LogisticRegression(C=float(key.split("_")[1]), max_iter=5000))
+    if key == "boosting":
+        return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.05, max_depth=3, random_state=seed)
+    raise ValueError(f"unknown response model {key!r}; known: {', '.join(k for k, _ in CANDIDATES)}")
+
+
+def halves(y: np.ndarray, seed: int) -> np.ndarray:
+    """A stratified random split into two halves: True for the first half."""
+    rng = np.random.default_rng(seed)
+    first = np.zeros(len(y), dtype=bool)
+    for cls in (False, True):
+        idx = np.flatnonzero(np.asarray(y, dtype=bool) == cls)
+        rng.shuffle(idx)
+        first[idx[: (len(idx) + 1) // 2]] = True
+    return first
+
+
+def model_inputs(table: pd.DataFrame, answers: pd.DataFrame, columns: list[str], labels: np.ndarray) -> pd.DataFrame:
+    """The response model's inputs: the customer features (without those made from the latest
+    answer), each earlier campaign's answer (missing: 0), their count, and the segment."""
+    if len(table) != len(answers) or len(labels) != len(table):
+        raise ValueError(f"features ({len(table)} rows), answers ({len(answers)}) and labels ({len(labels)}) differ in length")
+    x = table.drop(columns=[c for c in LEAKING if c in table.columns]).astype(float)
+    earlier = answers[columns[:-1]].fillna(0).to_numpy(dtype=float)
+    for i, col in enumerate(columns[:-1]):
+        x[f"answered_{col}"] = earlier[:, i]
+    if len(columns) > 1:
+        x["earlier_answers"] = earlier.sum(axis=1)
+    labels = np.asarray(labels)
+    for s in np.unique(labels)[1:] if len(np.unique(labels)) > 1 else []:
+        x[f"segment_{int(s)}"] = (labels == s).astype(float)
+    return x
+
+
+# ---------------------------------------------------------------- the model and the plan
+
+def _oof(x: np.ndarray, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    cv = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    return {key: cross_val_predict(_model(key, seed), x, y, cv=cv, method="predict_proba")[:, 1]
+            for key, _ in CANDIDATES}
+
+
+def _choose(idx: np.ndarray, oof: dict[str, np.ndarray], y: np.ndarray, gain: np.ndarray) -> tuple[str, float]:
+    """Model (best out-of-fold AUC; a tie goes to the earlier candidate) and threshold on `idx`."""
+    aucs = [auc(y[idx], oof[k][idx]) for k, _ in CANDIDATES]
+    key = CANDIDATES[int(np.nanargmax(aucs))][0]
+    return key, best_threshold(oof[key][idx], gain[idx])
+
+
+def _cross_fit(a: np.ndarray, b: np.ndarray, oof, y, gain) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and contact decisions of every customer in a and b, each chosen on the other half."""
+    n = len(y)
+    scores, contact = np.full(n, np.nan), np.zeros(n, dtype=bool)
+    for choose_on, apply_to in ((a, b), (b, a)):
+        key, t = _choose(choose_on, oof, y, gain)
+        scores[apply_to] = oof[key][apply_to]
+        contact[apply_to] = oof[key][apply_to] >= t
+    return scores, contact
+
+
+def _resampled(a, b, oof, y, gain, rng) -> tuple[float, float, float]:
+    """(AUC, cross-fitted profit, profit of everyone) on one bootstrap resample of each half."""
+    ra, rb = rng.choice(a, size=len(a)), rng.choice(b, size=len(b))
+    sub = np.r_[ra, rb]
+    ia, ib = np.arange(len(ra)), np.arange(len(ra), len(sub))
+    o = {k: v[sub] for k, v in oof.items()}
+    scores, contact = _cross_fit(ia, ib, o, y[sub], gain[sub])
+    return auc(y[sub], scores), float(gain[sub][contact].sum()), float(gain[sub].sum())
+
+
+def _curves(scores: np.ndarray, y: np.ndarray, gain: np.ndarray, min_size: int):
+    order = np.argsort(-scores, kind="stable")
+    hits, total = np.cumsum(y[order]), np.cumsum(gain[order])
+    n = len(scores)
+    grid = np.unique(np.r_[np.linspace(min(min_size, n), n, CURVE_POINTS).round().astype(int), n])
+    grid = grid[grid >= min(min_size, n)]
+    answered = max(int(y.sum()), 1)
+    gains = ((0.0, 0.0),) + tuple((float(g / n), float(hits[g - 1] / answered)) for g in grid)
+    curve = ((0, 0.0),) + tuple((int(g), float(total[g - 1])) for g in grid)
+    return gains, curve
+
+
+def _calibration(scores: np.ndarray, y: np.ndarray, min_size: int) -> tuple[tuple[float, float, int], ...]:
+    bins = max(1, min(CALIBRATION_BINS, len(scores) // max(min_size, 1)))
+    order = np.argsort(scores, kind="stable")
+    return tuple((float(scores[part].mean()), float(y[part].mean()), int(len(part)))
+                 for part in np.array_split(order, bins) if len(part))
+
+
+def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: np.ndarray, labels: np.ndarray,
+                 campaign: str, seed: int = 0, min_size: int = 20,
+                 resamples: int = RESAMPLES) -> tuple[ResponseModel, pd.DataFrame] | None:
+    """The response model and the contact plan, or None when the latest campaign has fewer than
+    MIN_CLASS answers or non-answers among the contacted customers.
+
+    `x`: inputs (see `model_inputs`), one row per customer; `answer`: the latest campaign's 0/1
+    answers (NaN: not contacted), indexed like `x`; `cost` / `revenue`: per contact and per answer,
+    one value per customer; `labels`: segment of each customer.
+
+    Returns the model and one row per customer (index as `x`): score, expected_value
+    (score x revenue - cost, rounded to 4 decimals), contact (in the contact list)."""
+    n = len(x)
+    if not (len(answer) == len(cost) == len(revenue) == len(labels) == n):
+        raise ValueError(f"x has {n} rows but answer, cost, revenue and labels have "
+                         f"{len(answer)}, {len(cost)}, {len(revenue)}, {len(labels)}")
+    if not answer.index.equals(x.index):
+        raise ValueError("answer is not indexed like x")
+    a = pd.to_numeric(answer, errors="coerce").to_numpy(dtype=float)
+    known = ~np.isnan(a)
+    y = a[known].astype(bool)
+    if min(int(y.sum()), int((~y).sum())) < MIN_CLASS:
+        return None
+    cost, revenue = np.asarray(cost, dtype=float), np.asarray(revenue, dtype=float)
+    labels = np.asarray(labels)
+    xv = x.to_numpy(dtype=float)
+    gain = np.where(y, revenue[known], 0.0) - cost[known]
+
+    oof = _oof(xv[known], y.astype(int), seed)
+    first = halves(y, seed)
+    a_idx, b_idx = np.flatnonzero(first), np.flatnonzero(~first)
+    cf_scores, cf_contact = _cross_fit(a_idx, b_idx, oof, y, gain)
+    rng = np.random.default_rng(seed)
+    boot = np.array([_resampled(a_idx, b_idx, oof, y, gain, rng) for _ in range(resamples)])
+    everyone = float(gain.sum())
+    measured = float(gain[cf_contact].sum())
+
+    everyone_idx = np.arange(len(y))
+    key, threshold = _choose(everyone_idx, oof, y, gain)
+    scores = np.full(n, np.nan)
+    scores[known] = oof[key]
+    if (~known).any():  # never contacted: scored by the model fitted on every contacted customer
+        final = _model(key, seed).fit(xv[known], y.astype(int))
+        scores[~known] = final.predict_proba(xv[~known])[:, 1]
+    expected = np.round(scores * revenue - cost, 4)
+    contact = scores >= threshold
+    gains, curve = _curves(oof[key], y, gain, min_size)
+
+    seg_known = labels[known]
+    segs = []
+    for s in sorted(int(v) for v in np.unique(labels)):
+        m = labels == s
+        mk = seg_known == s
+        segs.append(SegmentContacts(
+            segment=s, customers=int(m.sum()), contacts=int((m & contact).sum()),
+            expected_answers=float(scores[m & contact].sum()), expected_profit=float(expected[m & contact].sum()),
+            measured_profit=float(gain[mk & cf_contact].sum()),
+        ))
+    label = dict(CANDIDATES)
+    model = ResponseModel(
+        campaign=campaign, column=str(answer.name), inputs=tuple(map(str, x.columns)),
+        candidates=tuple(ModelScore(k, label[k], auc(y, oof[k])) for k, _ in CANDIDATES),
+        model=key, model_label=label[key], folds=FOLDS, resamples=resamples, scored=n, trained=int(known.sum()),
+        answered=int(y.sum()),
+        auc=Estimate(auc(y, cf_scores), *_interval(boot[:, 0])),
+        calibration=_calibration(cf_scores, y, min_size), gains=gains, profit_curve=curve,
+        threshold=threshold, contacts=int(contact.sum()), expected_answers=float(scores[contact].sum()),
+        expected_profit=float(expected[contact].sum()),
+        measured_contacts=int(cf_contact.sum()), measured_profit=Estimate(measured, *_interval(boot[:, 1])),
+        everyone_profit=Estimate(everyone, *_interval(boot[:, 2])),
+        gain_over_everyone=Estimate(measured - everyone, *_interval(boot[:, 1] - boot[:, 2])),
+        segments=tuple(segs), rule=RESPONSE_RULE,
+    )
+    frame = pd.DataFrame({"score": scores, "expected_value": expected, "contact": contact}, index=x.index)
+    return model, frame

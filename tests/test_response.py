@@ -1,0 +1,133 @@
+"""The response model and the top-N contact plan: AUC by ranks, the threshold rule worked by hand,
+out-of-fold honesty on noise, the contact list recounted from its own rows."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from analysis import response as rs
+
+
+def test_auc_by_ranks_agrees_with_scikit_learn_including_ties():
+    rng = np.random.default_rng(3)
+    y = rng.random(300) < 0.3
+    s = np.round(rng.random(300) + 0.4 * y, 1)  # rounded: many ties
+    assert rs.auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+    assert rs.auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 1.0
+    assert rs.auc([0, 1], [0.5, 0.5]) == 0.5
+    assert math.isnan(rs.auc([1, 1], [0.1, 0.2]))
+
+
+def test_best_threshold_by_hand():
+    # Sorted: 0.9 (+8), 0.8 (-3), 0.8 (+8), 0.3 (-3). Ties go together: totals 8, 13, 10 -> 0.8.
+    assert rs.best_threshold(np.array([0.3, 0.8, 0.9, 0.8]), np.array([-3, -3, 8, 8.0])) == 0.8
+    # Totals 5, 2, 5: a tie in profit goes to fewer contacts.
+    assert rs.best_threshold(np.array([0.9, 0.5, 0.4]), np.array([5, -3, 3.0])) == 0.9
+    # Nothing earns more than 0: contact nobody.
+    assert rs.best_threshold(np.array([0.9, 0.5]), np.array([-1, 1.0])) == math.inf
+    assert rs.best_threshold(np.array([0.9, 0.5]), np.array([-1, 0.0])) == math.inf
+    assert rs.profit_at(np.array([0.3, 0.8, 0.9, 0.8]), np.array([-3, -3, 8, 8.0]), 0.8) == (3, 13.0)
+
+
+def test_halves_split_each_class_evenly_and_are_seeded():
+    y = np.array([1] * 7 + [0] * 20, dtype=bool)
+    h = rs.halves(y, 5)
+    assert (h & y).sum() == 4 and (h & ~y).sum() == 10
+    assert (rs.halves(y, 5) == h).all() and not (rs.halves(y, 6) == h).all()
+
+
+def test_inputs_leave_out_the_latest_answer():
+    table = pd.DataFrame({"income": [1.0, 2, 3], "campaigns_accepted": [2.0, 0, 1]}, index=["a", "b", "c"])
+    answers = pd.DataFrame({"c1": [1.0, np.nan, 0], "c2": [1.0, 0, 0], "latest": [0.0, 0, 1]}, index=table.index)
+    x = rs.model_inputs(table, answers, ["c1", "c2", "latest"], np.array([1, 2, 2]))
+    assert list(x.columns) == ["income", "answered_c1", "answered_c2", "earlier_answers", "segment_2"]
+    assert x["earlier_answers"].tolist() == [2.0, 0.0, 0.0]
+    assert x["segment_2"].tolist() == [0.0, 1.0, 1.0]
+
+
+def _synthetic(n: int, signal: float, seed: int):
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd"), index=[f"c{i}" for i in range(n)])
+    p = 1 / (1 + np.exp(-(-2.0 + signal * x["a"].to_numpy())))
+    y = pd.Series((rng.random(n) < p).astype(float), index=x.index, name="latest")
+    return x, y
+
+
+def _fit(x, y, cost=3.0, revenue=11.0, resamples=200):
+    n = len(x)
+    return rs.fit_response(x, y, np.full(n, cost), np.full(n, revenue), np.ones(n, dtype=int), "Latest",
+                           seed=1, min_size=20, resamples=resamples)
+
+
+def test_on_noise_the_out_of_fold_auc_is_a_coin_toss_and_contacting_few_pays_little():
+    x, y = _synthetic(600, 0.0, 11)
+    model, _ = _fit(x, y)
+    assert model.auc.low < 0.5 < model.auc.high  # in-sample boosting would score far above 0.5
+    # No score tells answerers apart: choosing N on one half does not beat everyone by much on the other.
+    assert model.measured_profit.low <= 0
+
+
+def test_on_a_planted_signal_the_plan_beats_contacting_everyone():
+    x, y = _synthetic(800, 2.5, 12)
+    model, scores = _fit(x, y)
+    assert model.auc.value > 0.8 and model.auc.low > 0.75
+    assert model.everyone_profit.value < 0 < model.measured_profit.low
+    assert model.gain_over_everyone.low > 0
+    assert 0 < model.contacts < len(x)
+    # The contact list: every listed score at or above the threshold, none below.
+    assert (scores["score"][scores["contact"]] >= model.threshold).all()
+    assert (scores["score"][~scores["contact"]] < model.threshold).all()
+    assert model.expected_profit == pytest.approx(scores["expected_value"][scores["contact"]].sum())
+    # Out-of-fold calibration bands cover every contacted customer.
+    assert sum(b[2] for b in model.calibration) == len(x)
+    assert model.gains[0] == (0.0, 0.0) and model.gains[-1] == (1.0, 1.0)
+
+
+def test_too_few_answers_fit_no_model():
+    x, _ = _synthetic(200, 0.0, 13)
+    y = pd.Series([1.0] * (rs.MIN_CLASS - 1) + [0.0] * (200 - rs.MIN_CLASS + 1), index=x.index)
+    assert _fit(x, y) is None
+    y.iloc[rs.MIN_CLASS - 1] = 1.0
+    assert _fit(x, y, resamples=20) is not None
+
+
+def test_customers_nobody_contacted_are_scored_but_not_counted_as_measured():
+    x, y = _synthetic(400, 2.5, 14)
+    y.iloc[:50] = np.nan
+    model, scores = _fit(x, y, resamples=20)
+    assert model.trained == 350 and model.scored == 400
+    assert scores["score"].notna().all()
+
+
+def test_demo_contact_list_recounts_from_its_own_rows(demo_run):
+    m = demo_run.results.response
+    tables = dict(demo_run.tables)
+    listed = tables["contact_list.csv"]
+    assert len(listed) == m.contacts > 0
+    assert listed["expected_value"].sum() == pytest.approx(m.expected_profit, abs=1e-6)
+    recount = listed["response_score"] * listed["revenue"] - listed["cost"]
+    assert np.allclose(recount, listed["expected_value"], atol=1e-4)
+    assert (listed["response_score"] >= round(m.threshold, 6) - 1e-6).all()
+    assert listed["response_score"].is_monotonic_decreasing and listed["rank"].tolist() == list(range(1, m.contacts + 1))
+    # Segments and names agree with the assignments.
+    a = demo_run.assignments.set_index("customer_id")
+    assert (a.loc[listed["customer_id"], "segment"].to_numpy() == listed["segment"].to_numpy()).all()
+    assert sum(s.contacts for s in m.segments) == m.contacts
+    assert sum(s.measured_profit for s in m.segments) == pytest.approx(m.measured_profit.value)
+    # The per-segment lists hold every segmented customer once.
+    lists = [f for name, f in demo_run.tables if name.startswith("segments/")]
+    assert sum(len(f) for f in lists) == demo_run.results.n_segmented
+    assert sum((f["in_contact_list"] == "yes").sum() for f in lists) == m.contacts
+
+
+def test_demo_plan_is_measured_out_of_fold_and_beats_contacting_everyone(demo_run):
+    m = demo_run.results.response
+    t = demo_run.results.targeting
+    assert m.everyone_profit.value == pytest.approx(t.everyone[2])  # the same latest campaign, recounted
+    assert m.auc.low < m.auc.value < m.auc.high and m.auc.low > 0.8
+    assert m.measured_profit.low > 0 > m.everyone_profit.high
+    assert max(c.auc for c in m.candidates) == next(c.auc for c in m.candidates if c.key == m.model)
