@@ -8,22 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .escaping import csv_cell
 from .personas import overrides_template
-
-# OWASP (CSV injection): a cell starting with one of these is a formula in Excel, LibreOffice
-# and Google Sheets; a leading apostrophe makes it text, and the apostrophe is not shown.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """One cell made inert: text that starts like a formula gets a leading apostrophe.
-
-    Numbers stay numbers (a negative amount is a number, not text): only strings change.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell, index label and column name made inert for spreadsheets."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .escaping import plotly as _text
 from .results import Results
 
 # Okabe-Ito, safe for colour-blind readers; a segment keeps its colour on every chart.
@@ -42,20 +44,26 @@ def to_html(fig: go.Figure, div_id: str, label: str) -> str:
     if html.count("<script>") != 1:
         raise ValueError(f"unexpected Plotly fragment for {div_id}: {html.count('<script>')} <script> tags")
     html = html.replace("<script>", f'<script type="application/x-plotly-deferred" data-chart="{div_id}">')
-    return f'<figure class="chart" role="img" aria-label="{label}">{caption}{html}</figure>'
+    return f'<figure class="chart" role="img" aria-label="{escape(label)}">{caption}{html}</figure>'
 
 
 def public(r: Results) -> list:
-    """Segments large enough to be profiled on public pages."""
+    """Segments large enough to be profiled on public pages: no chart shows any other."""
     return [p for p in r.segments if p.public]
 
 
 def _short(name: str, limit: int = 28) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+    """A name from the data, shortened and escaped for Plotly (which reads tags in labels)."""
+    return _text(name if len(name) <= limit else name[: limit - 1] + "…")
+
+
+def _labels(r: Results) -> dict[str, str]:
+    """Feature labels, escaped for Plotly: labels come from column names in the data."""
+    return {d.name: _text(d.label) for d in r.features}
 
 
 def sizes(r: Results) -> go.Figure:
-    segs = [p for p in r.segments]
+    segs = public(r)
     x = [f"{p.id}. {_short(p.name)}" for p in segs]
     fig = go.Figure()
     fig.add_bar(x=x, y=[p.share_customers for p in segs], name="Share of customers", marker_color="#8DA0CB")
@@ -65,33 +73,50 @@ def sizes(r: Results) -> go.Figure:
     return _layout(fig, "Share of customers and of revenue by segment")
 
 
+def _ellipse(points: np.ndarray, scale: float, n: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """The covariance ellipse of points (2 columns) at `scale` standard deviations."""
+    centre = points.mean(axis=0)
+    vals, vecs = np.linalg.eigh(np.cov(points, rowvar=False))
+    t = np.linspace(0, 2 * np.pi, n)
+    ring = (vecs * np.sqrt(np.clip(vals, 0, None)) * scale) @ np.vstack([np.cos(t), np.sin(t)])
+    return centre[0] + ring[0], centre[1] + ring[1]
+
+
+# The ellipse around the central 75% of a two-dimensional normal cloud: sqrt(chi2.ppf(0.75, 2)).
+ELLIPSE_SCALE = 1.665
+
+
 def segment_map(r: Results) -> go.Figure:
+    """Each public segment as its centre and the ellipse that holds about three quarters of its
+    customers: aggregates of the whole segment, so no point stands for a single customer."""
     m, fig = r.map, go.Figure()
-    names = {p.id: p.name for p in r.segments}
-    for s in sorted(names):
-        pts = m.points[m.point_segments == s]
-        # SVG rather than WebGL: a few thousand points draw as fast, need no GPU, and keep the
-        # WebGL trace types out of the site's plotly.js bundle.
-        fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"{s}. {_short(names[s])}",
-                          marker=dict(size=5, color=colour(s), opacity=0.55), hoverinfo="name")
-    fig.add_scatter(x=m.centers[:, 0], y=m.centers[:, 1], mode="markers+text", name="Segment centres",
-                    text=[str(s) for s in sorted(names)], textposition="top center",
-                    marker=dict(size=14, color="white", line=dict(width=2, color="#222")), hoverinfo="skip")
+    for p in public(r):
+        pts = m.points[m.point_segments == p.id][:, :2]
+        if len(pts) < 3:
+            continue
+        xs, ys = _ellipse(pts, ELLIPSE_SCALE)
+        name = f"{p.id}. {_short(p.name)}"
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", name=name, legendgroup=str(p.id),
+                        line=dict(color=colour(p.id), width=2), opacity=0.35, hoverinfo="name")
+        c = pts.mean(axis=0)
+        fig.add_scatter(x=[c[0]], y=[c[1]], mode="markers+text", text=[str(p.id)], textposition="middle center",
+                        name=name, legendgroup=str(p.id), showlegend=False, hoverinfo="name",
+                        marker=dict(size=22, color="white", line=dict(width=2, color=colour(p.id))))
     ex = list(m.explained) + [0.0, 0.0]
     fig.update_xaxes(title=f"Component 1 ({ex[0]:.0%} of variance)", zeroline=False)
     fig.update_yaxes(title=f"Component 2 ({ex[1]:.0%} of variance)", zeroline=False)
-    return _layout(fig, "Segment map: customers on the first two principal components", 520)
+    return _layout(fig, "Segment map: each segment's centre and the area of about 3 in 4 of its customers", 520)
 
 
 def profile_heatmap(r: Results) -> go.Figure:
-    labels = {d.name: d.label for d in r.features}
+    labels = _labels(r)
     feats = list(r.clustering_features)
     segs = public(r)
     z = [[p.stat(f).effect for p in segs] for f in feats]
     fig = go.Figure(go.Heatmap(
         # Numbers, not names, head the columns: names would not fit a phone's width (hover shows them).
         z=z, y=[labels[f] for f in feats], x=[str(p.id) for p in segs],
-        customdata=[[p.name for p in segs] for _ in feats],
+        customdata=[[_text(p.name) for p in segs] for _ in feats],
         colorscale="RdBu_r", zmid=0, zmin=-2, zmax=2, colorbar=dict(title="sd", thickness=10, xpad=4),
         text=[[f"{v:+.1f}" for v in row] for row in z], texttemplate="%{text}",
         hovertemplate="Segment %{x}: %{customdata}<br>%{y}: %{z:+.2f} sd from average<extra></extra>",
@@ -177,7 +202,7 @@ def dendrogram(r: Results) -> go.Figure:
 def silhouette_profile(r: Results) -> go.Figure:
     fig = go.Figure()
     offset = 0
-    for p in r.segments:
+    for p in public(r):
         q = r.evidence.silhouette.get(p.id)
         if not q:
             continue
@@ -193,7 +218,7 @@ def silhouette_profile(r: Results) -> go.Figure:
 
 
 def stability(r: Results) -> go.Figure:
-    segs = [p for p in r.segments if p.stability is not None]
+    segs = [p for p in public(r) if p.stability is not None]
     fig = go.Figure(go.Bar(
         x=[f"{p.id}. {_short(p.name, 22)}" for p in segs], y=[p.stability for p in segs],
         marker_color=[colour(p.id) for p in segs], hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
@@ -203,14 +228,25 @@ def stability(r: Results) -> go.Figure:
 
 
 def segment_map_3d(r: Results) -> go.Figure:
+    """Each public segment's centre and its three principal ellipses on the first three components
+    (covariance at the map's scale): the shape and overlap of segments, no single customer."""
     m, fig = r.map, go.Figure()
-    names = {p.id: p.name for p in r.segments}
-    pts_all = m.points[: min(len(m.points), 2000)]
-    seg_all = m.point_segments[: len(pts_all)]
-    for s in sorted(names):
-        pts = pts_all[seg_all == s]
-        fig.add_scatter3d(x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], mode="markers", name=f"{s}. {_short(names[s])}",
-                          marker=dict(size=2.5, color=colour(s), opacity=0.6), hoverinfo="name")
+    t = np.linspace(0, 2 * np.pi, 60)
+    for p in public(r):
+        pts = m.points[m.point_segments == p.id][:, :3]
+        if len(pts) < 4 or pts.shape[1] < 3:
+            continue
+        centre = pts.mean(axis=0)
+        vals, vecs = np.linalg.eigh(np.cov(pts, rowvar=False))
+        axes = vecs * np.sqrt(np.clip(vals, 0, None)) * ELLIPSE_SCALE
+        name = f"{p.id}. {_short(p.name)}"
+        for n, (a, b) in enumerate(((0, 1), (0, 2), (1, 2))):
+            ring = centre[:, None] + axes[:, [a]] * np.cos(t) + axes[:, [b]] * np.sin(t)
+            fig.add_scatter3d(x=ring[0], y=ring[1], z=ring[2], mode="lines", name=name, legendgroup=str(p.id),
+                              showlegend=n == 0, line=dict(color=colour(p.id), width=4), hoverinfo="name")
+        fig.add_scatter3d(x=[centre[0]], y=[centre[1]], z=[centre[2]], mode="markers+text", text=[str(p.id)],
+                          name=name, legendgroup=str(p.id), showlegend=False, hoverinfo="name",
+                          marker=dict(size=5, color=colour(p.id)))
     ex = list(m.explained) + [0.0, 0.0, 0.0]
     fig.update_layout(scene=dict(xaxis_title=f"PC1 ({ex[0]:.0%})", yaxis_title=f"PC2 ({ex[1]:.0%})",
                                  zaxis_title=f"PC3 ({ex[2]:.0%})"))
@@ -219,7 +255,7 @@ def segment_map_3d(r: Results) -> go.Figure:
 
 def campaign_rates(r: Results) -> go.Figure:
     fig = go.Figure()
-    names = [c.name for c in r.campaigns]
+    names = [_text(c.name) for c in r.campaigns]
     fig.add_bar(x=names, y=[c.overall.rate for c in r.campaigns], name="All customers", marker_color=OVERALL)
     for p in public(r):
         rates = [c.by_segment[p.id - 1] for c in r.campaigns]
@@ -235,7 +271,7 @@ def campaign_rates(r: Results) -> go.Figure:
 
 
 def campaign_heatmap(r: Results) -> go.Figure:
-    names = [c.name for c in r.campaigns]
+    names = [_text(c.name) for c in r.campaigns]
     segs = public(r)
     z = [[c.by_segment[p.id - 1].lift for c in r.campaigns] for p in segs]
     text = [[("–" if c.by_segment[p.id - 1].rate is None else f"{c.by_segment[p.id - 1].rate:.0%}")
@@ -253,7 +289,7 @@ def campaign_heatmap(r: Results) -> go.Figure:
 
 def segment_effects(r: Results, segment: int) -> go.Figure:
     p = r.segments[segment - 1]
-    labels = {d.name: d.label for d in r.features}
+    labels = _labels(r)
     feats = sorted(r.clustering_features, key=lambda f: p.stat(f).effect)
     vals = [p.stat(f).effect for f in feats]
     fig = go.Figure(go.Bar(
@@ -268,12 +304,13 @@ def segment_effects(r: Results, segment: int) -> go.Figure:
 def flows(r: Results) -> go.Figure:
     """Sankey of customers moving from the earlier groups to the current segments."""
     cmp = r.comparison
-    left = list(cmp.earlier)
-    right = [f"{s}. {_short(r.segments[s - 1].name)}" for s in cmp.current]
+    left = [_short(x) for x in cmp.earlier]
+    right = [f"{s}. {_short(r.segments[s - 1].name)}" if r.segments[s - 1].public else f"{s}. (not published)"
+             for s in cmp.current]
     src, dst, val = [], [], []
     for i, row in enumerate(cmp.counts):
         for j, v in enumerate(row):
-            if v:
+            if v >= r.min_segment_size:  # smaller flows would describe a handful of customers
                 src.append(i)
                 dst.append(len(left) + j)
                 val.append(v)

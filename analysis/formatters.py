@@ -68,12 +68,11 @@ def p_value(p) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-MD_SPECIAL = "\\`*_{}[]<>#|$@~^"
-
-
 def md(text) -> str:
-    """Text that pandoc and Quarto markdown show as written (no emphasis, math or tags)."""
-    return "".join("\\" + ch if ch in MD_SPECIAL else ch for ch in str(text))
+    """Text that pandoc and Quarto markdown show as written (see escaping.markdown)."""
+    from .escaping import markdown
+
+    return markdown(text)
 
 
 def yaml_str(text) -> str:

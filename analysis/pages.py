@@ -11,8 +11,9 @@ from typing import Callable
 
 import jinja2
 import plotly.graph_objects as go
+from markupsafe import Markup
 
-from . import __version__, figures
+from . import __version__, escaping, figures
 from . import formatters as fmt
 from .loading import DELIMITER_NAMES
 from .profiles import UNSTABLE
@@ -40,7 +41,7 @@ Chart = Callable[[go.Figure, str, str], str]  # (figure, id, label) -> markdown 
 
 def html_chart(fig: go.Figure, div_id: str, label: str) -> str:
     """An interactive chart: a raw HTML block, which Quarto and pandoc both pass through."""
-    return "```{=html}\n" + figures.to_html(fig, div_id, label) + "\n```"
+    return Markup("```{=html}\n" + figures.to_html(fig, div_id, label) + "\n```")
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,27 @@ class Page:
     text: str
 
 
+def _markdown(value):
+    """Every value a page template prints is markdown-escaped, unless it is Markup built here."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(escaping.markdown(value))
+
+
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
+    """The .qmd templates' environment: strings land in markdown, so `finalize` escapes each one
+    for markdown (nothing from the data can become a tag, link, heading or table cell break).
+    Filters name the other places a string can land: `yaml` (the front matter, which pandoc reads
+    as markdown), `code` (an inline code span), `attr` (a double-quoted attribute)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True,
+        autoescape=False, finalize=_markdown, keep_trailing_newline=True,
         trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters["md"] = fmt.md
-    env.filters["yaml"] = fmt.yaml_str
+    env.filters["md"] = _markdown
+    env.filters["yaml"] = lambda v: Markup(fmt.yaml_str(escaping.markdown(v)))
+    env.filters["code"] = lambda v: Markup(escaping.code(v))
+    env.filters["attr"] = lambda v: Markup(escaping.markdown_attribute(v))
     return env
 
 
@@ -70,7 +84,20 @@ def _feature_value(r: Results, feature: str, value: float) -> str:
     return fmt.by_kind(value, kind, r.currency)
 
 
+HIDDEN_NAME = "Small segment (not published)"
+
+
+def shown_name(p) -> str:
+    """A segment's name on public pages: a small segment's data-made name would describe its few
+    customers, so it shows as HIDDEN_NAME."""
+    return p.name if p.public else HIDDEN_NAME
+
+
 def _segment_summary(r: Results, p) -> dict:
+    if not p.public:  # no size, share, mean or name of a segment below the minimum size
+        return {"id": str(p.id), "name": HIDDEN_NAME, "href": segment_file(p.id), "public": False, "size": "–",
+                "share_customers": "–", "share_value": "–", "avg_spend": "–", "traits": [], "next_step": "",
+                "colour": Markup(figures.colour(p.id))}
     spend = p.stat("total_spend").mean if any(d.name == "total_spend" for d in r.features) else None
     return {
         "id": str(p.id), "name": p.name, "href": segment_file(p.id), "public": p.public,
@@ -79,7 +106,7 @@ def _segment_summary(r: Results, p) -> dict:
         "avg_spend": fmt.money(spend, r.currency) if spend is not None else "–",
         "traits": list(r.personas[p.id - 1].traits[:3]) if p.public else [],
         "next_step": p.actions[0] if p.actions and p.public else "",
-        "colour": figures.colour(p.id),
+        "colour": Markup(figures.colour(p.id)),  # a palette constant, used in a style attribute
     }
 
 
@@ -89,7 +116,7 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
         "report_title": r.title, "version": __version__, "data_date": r.reference_date.isoformat(), "has_pdf": has_pdf,
         "run_date": date.today().isoformat(),
         "nav": [{"href": f, "title": t} for f, t in nav(r)],
-        "segments_nav": [{"href": segment_file(p.id), "title": f"{p.id}. {p.name}"} for p in r.segments],
+        "segments_nav": [{"href": segment_file(p.id), "title": f"{p.id}. {shown_name(p)}"} for p in r.segments],
     }
 
 
@@ -118,11 +145,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
          "effect": fmt.signed(s.effect)}
         for s in sorted(p.stats, key=lambda s: (-abs(s.effect), s.feature))
     ]
-    cats = []
-    for mix in p.categories:
-        cats.append({"column": mix.column, "rows": [
-            {"category": c, "share": fmt.percent(v), "overall": fmt.percent(mix.overall.get(c, 0.0))}
-            for c, v in sorted(mix.shares.items(), key=lambda kv: -kv[1])]})
+    cats = [{"column": mix.column, "rows": _category_rows(r, p, mix)} for mix in p.categories] if p.public else []
     camps = [
         {"name": c.name, "rate": fmt.percent(c.by_segment[seg_id - 1].rate, 1),
          "interval": f"{fmt.percent(c.by_segment[seg_id - 1].low, 1)} – {fmt.percent(c.by_segment[seg_id - 1].high, 1)}",
@@ -156,7 +179,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     prev_p = r.segments[seg_id - 2] if seg_id > 1 else None
     next_p = r.segments[seg_id] if seg_id < len(r.segments) else None
     return {
-        "title": f"Segment {p.id}: {p.name}",
+        "title": f"Segment {p.id}: {shown_name(p)}",
         "summary": _segment_summary(r, p), "public": p.public, "min_size": fmt.integer(r.min_segment_size),
         "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < UNSTABLE,
         "unassigned": p.unassigned,
@@ -170,9 +193,28 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "chart_effects": chart(figures.segment_effects(r, seg_id), f"chart-effects-{seg_id}",
                                          f"Bar chart of how segment {seg_id} differs from the average customer")
         if p.public else "",
-        "prev": {"href": segment_file(prev_p.id), "title": f"{prev_p.id}. {prev_p.name}"} if prev_p else None,
-        "next": {"href": segment_file(next_p.id), "title": f"{next_p.id}. {next_p.name}"} if next_p else None,
+        "prev": {"href": segment_file(prev_p.id), "title": f"{prev_p.id}. {shown_name(prev_p)}"} if prev_p else None,
+        "next": {"href": segment_file(next_p.id), "title": f"{next_p.id}. {shown_name(next_p)}"} if next_p else None,
     }
+
+
+def _category_rows(r: Results, p, mix) -> list[dict]:
+    """A categorical column's shares in the segment; values held by fewer than the minimum group
+    size (in the segment or overall) are pooled into one row, so no cell describes a few people."""
+    rows, pooled, pooled_all = [], 0.0, 0.0
+    for c, v in sorted(mix.shares.items(), key=lambda kv: -kv[1]):
+        overall = mix.overall.get(c, 0.0)
+        if round(v * p.size) >= r.min_segment_size and round(overall * r.n_segmented) >= r.min_segment_size:
+            rows.append({"category": c, "share": fmt.percent(v), "overall": fmt.percent(overall)})
+        else:
+            pooled, pooled_all = pooled + v, pooled_all + overall
+    if pooled > 0 and round(pooled * p.size) >= r.min_segment_size:
+        rows.append({"category": f"Other values (each under {r.min_segment_size} customers)",
+                     "share": fmt.percent(pooled), "overall": fmt.percent(pooled_all)})
+    elif pooled > 0:
+        rows.append({"category": f"Other values (fewer than {r.min_segment_size} customers in all)",
+                     "share": "–", "overall": "–"})
+    return rows
 
 
 def campaigns(r: Results, chart: Chart) -> dict:
@@ -233,6 +275,11 @@ def _promotion_row(r: Results, x) -> dict:
             "confidence": fmt.percent(x.rule.confidence)}
 
 
+def _shown_rules(r: Results, rules) -> list:
+    """A segment's rules held by at least the minimum group size of baskets."""
+    return [x for x in rules if x.count >= r.min_segment_size]
+
+
 def _level_title(level: str) -> str:
     return {"product": "Products", "category": "Categories"}[level]
 
@@ -245,15 +292,16 @@ def segment_baskets(r: Results, seg_id: int) -> list[dict]:
         if s is None:
             continue
         out.append({"level": _level_title(lv.level), "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
-                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in s.distinctive[:5]],
-                    "top": [_rule_row(x) for x in s.top[:5]],
-                    "promotions": [_promotion_row(r, x) for x in s.promotions]})
+                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)[:5]],
+                    "top": [_rule_row(x) for x in _shown_rules(r, s.top)[:5]],
+                    # A promotion reaching fewer than the minimum group size would point at a few people.
+                    "promotions": [_promotion_row(r, x) for x in s.promotions if x.reach >= r.min_segment_size]})
     return out
 
 
 def baskets(r: Results, chart: Chart) -> dict:
     b = r.baskets
-    names = {p.id: p.name for p in r.segments}
+    names = {p.id: shown_name(p) for p in r.segments}
     levels = []
     for lv in b.levels:
         levels.append({
@@ -265,7 +313,7 @@ def baskets(r: Results, chart: Chart) -> dict:
             "segments": [{"id": str(s.segment), "name": names[s.segment], "href": segment_file(s.segment),
                           "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
                           "n_rules": fmt.integer(s.n_rules),
-                          "distinctive": [_rule_row(x) for x in s.distinctive]} for s in lv.segments],
+                          "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)]} for s in lv.segments],
         })
     return {
         "title": "Baskets", "baskets": fmt.integer(b.baskets), "with_customer": fmt.integer(b.baskets_with_customer),
@@ -295,7 +343,8 @@ def methodology(r: Results, chart: Chart) -> dict:
     } for c in rows]
     loadings = sorted(r.map.loadings.items(), key=lambda kv: -abs(kv[1][0]))
     mix = r.evidence.mix
-    unstable = [f"{p.id}. {p.name}" for p in r.segments if p.stability is not None and p.stability < UNSTABLE]
+    unstable = [f"{p.id}. {p.name}" for p in r.segments
+                if p.public and p.stability is not None and p.stability < UNSTABLE]
     return {
         "title": "Methodology",
         "features": [{"label": labels[f], "transform": next(d.transform for d in r.features if d.name == f)}
@@ -310,7 +359,7 @@ def methodology(r: Results, chart: Chart) -> dict:
         "action_rules": r.action_rules,
         "stability": [{"name": f"{p.id}. {p.name}", "value": _num(p.stability, 2),
                        "flag": "unstable" if p.stability is not None and p.stability < UNSTABLE else "stable"}
-                      for p in r.segments if p.stability is not None],
+                      for p in r.segments if p.public and p.stability is not None],
         "unstable": unstable, "unstable_threshold": f"{UNSTABLE:.1f}",
         "mix": [{"label": labels[f], "amounts": fmt.percent(mix.amounts[f]), "shares": fmt.percent(mix.shares[f])}
                 for f in mix.amounts] if mix else [],
@@ -334,7 +383,7 @@ def methodology(r: Results, chart: Chart) -> dict:
                       "overlap": r.explanation.overlap},
         "comparison": _comparison(r, chart),
         "overrides": [{"entry": str(m.entry), "name": m.name or "–",
-                       "segment": f"{m.segment}. {r.segments[m.segment - 1].name}" if m.segment else "no match",
+                       "segment": f"{m.segment}. {shown_name(r.segments[m.segment - 1])}" if m.segment else "no match",
                        "distance": _num(m.distance, 2)} for m in r.overrides],
     }
 
@@ -345,8 +394,10 @@ def _comparison(r: Results, chart: Chart) -> dict | None:
         return None
     return {
         "source": cmp.source, "shared": fmt.integer(cmp.shared), "ari": f"{cmp.ari:.2f}",
-        "current": [f"{s}. {r.segments[s - 1].name}" for s in cmp.current],
-        "rows": [{"earlier": e, "cells": [fmt.integer(v) for v in row]} for e, row in zip(cmp.earlier, cmp.counts)],
+        "current": [f"{s}. {shown_name(r.segments[s - 1])}" for s in cmp.current],
+        # Cells under the minimum group size would describe a handful of customers.
+        "rows": [{"earlier": e, "cells": [fmt.integer(v) if v >= r.min_segment_size else f"< {r.min_segment_size}"
+                                          for v in row]} for e, row in zip(cmp.earlier, cmp.counts)],
         "chart": chart(figures.flows(r), "chart-flows", "Flow chart of customers from earlier groups to segments"),
     }
 
@@ -409,8 +460,8 @@ def summary_csv(r: Results) -> str:
     w.writerow(["segment", "name", "customers", "share_customers", "share_revenue"] +
                [f"mean_{d.name}" for d in feats] + [f"median_{d.name}" for d in feats])
     for p in r.segments:
-        if not p.public:
-            w.writerow([p.id, p.name, p.size, round(p.share_customers, 4), ""] + [""] * (2 * len(feats)))
+        if not p.public:  # below the minimum group size: neither name nor size nor any statistic
+            w.writerow([p.id, HIDDEN_NAME, "", "", ""] + [""] * (2 * len(feats)))
             continue
         w.writerow([p.id, p.name, p.size, round(p.share_customers, 4),
                     "" if p.share_value is None else round(p.share_value, 4)] +

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Callable
 
 import plotly.graph_objects as go
+from markupsafe import Markup
 
 from . import formatters as fmt
 from .errors import UserError
+from .escaping import typst_string
 from .pages import TEMPLATES, build_pages, site_meta
 from .render import pandoc_path
 from .results import Results
@@ -32,7 +34,7 @@ class StaticCharts:
 
     def __call__(self, fig: go.Figure, div_id: str, label: str) -> str:
         self.figures[div_id] = fig
-        return f"![]({div_id}.svg){{width=100%}}"
+        return Markup(f"![]({div_id}.svg){{width=100%}}")
 
 
 def chart_engine_missing() -> str | None:
@@ -87,8 +89,8 @@ def build_pdf(results: Results, progress: Callable[[str], None] = lambda s: None
                    f"from {results.manifest.input_name}")
         cmd = [pandoc_path(), str(work / "report.md"), "--from", "markdown", "--to", "typst",
                "--template", str(TEMPLATES / "report.typ"), "--lua-filter", str(TEMPLATES / "pdf.lua"),
-               "-V", f"report_title={results.title}", "-V", f"summary_line={summary}",
-               "-V", f"data_date={meta['data_date']}", "-V", f"version={meta['version']}",
+               "-V", f"report_title={typst_string(results.title)}", "-V", f"summary_line={typst_string(summary)}",
+               "-V", f"data_date={typst_string(meta['data_date'])}", "-V", f"version={typst_string(meta['version'])}",
                "--output", str(work / "report.typ")]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import UserError
+from .escaping import markdown
 from .pages import NAV, TEMPLATES, Page
 
 VENDOR = TEMPLATES / "vendor"  # third-party files, pinned; vendor/README.md says where each comes from
@@ -67,7 +68,7 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 def quarto_yml(title: str, pre_render: str, pages: tuple[tuple[str, str], ...] = NAV) -> str:
     """A `_quarto.yml` that makes `quarto render` build the same pages into site/."""
-    nav = "\n".join(f"      - href: {f}\n        text: {json.dumps(t)}" for f, t in pages)
+    nav = "\n".join(f"      - href: {f}\n        text: {json.dumps(markdown(t))}" for f, t in pages)
     return f"""# Quarto project: `quarto render` (Quarto >= 1.5) runs the pipeline, then builds site/.
 # Without Quarto, `segments report` builds the same pages with its built-in pandoc renderer.
 project:
@@ -82,7 +83,7 @@ project:
     - downloads/segments.csv
     - report.pdf
 website:
-  title: {json.dumps(title)}
+  title: {json.dumps(markdown(title))}
   search: true
   navbar:
     left:
@@ -101,13 +102,27 @@ format:
 
 
 def _page_meta(page: Page, common: dict) -> dict:
-    """The page's metadata for the HTML template: navigation with the current page marked."""
+    """The page's metadata for the HTML template: navigation with the current page marked.
+
+    Pandoc reads every metadata string as markdown, so each is escaped for markdown: a title from
+    the config or a segment name from the data lands in the page as text, never as a tag."""
     def mark(items):
         return [{"href": i["href"].replace(".qmd", ".html"), "title": i["title"], "active": i["href"] == page.name}
                 for i in items]
 
-    return {**common, "nav": mark(common["nav"]), "segments_nav": mark(common["segments_nav"]),
+    meta = {**common, "nav": mark(common["nav"]), "segments_nav": mark(common["segments_nav"]),
             "in_segment": page.name.startswith("segment-"), "pagetitle": page.title}
+    return _escaped(meta)
+
+
+def _escaped(value):
+    if isinstance(value, str):
+        return markdown(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return value
 
 
 def _pandoc(pandoc: str, src: Path, dst: Path, meta: Path) -> None:
