@@ -21,6 +21,9 @@ from .errors import UserError
 from .profiles import Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
+MIN_FOCUS_SHARE = 0.05  # a product category leads the advice only if it takes at least this share of spend
+MIN_CHANNEL_SHARE = 0.10  # a channel is advised only if it carries at least this share of purchases
+MIN_INDEX = 1.2  # index (segment share / average share) that makes a category or channel stand out
 MATCH_DISTANCE = 0.75  # an override applies to a segment whose profile is this close (sd units, RMS)
 
 # Words for a segment well above (+) or below (-) the average customer on a scale feature.
@@ -34,7 +37,7 @@ ADJECTIVES = {
     "orders": ("Frequent", "Occasional"),
     "avg_purchase": ("Big-basket", "Small-basket"),
     "avg_order_value": ("Big-basket", "Small-basket"),
-    "basket_size": ("Wide-basket", "Single-item"),
+    "basket_size": ("Wide-basket", "Narrow-basket"),
     "orders_at_weekends": ("Weekend", "Weekday"),
     "orders_in_the_morning": ("Morning", "Afternoon"),
     "orders_in_the_evening": ("Evening", "Daytime"),
@@ -58,16 +61,22 @@ NAMING_RULE = (
     "('buying by catalog'). Names are unique: a clash takes the next adjectives."
 )
 RECOMMENDATION_RULES = (
-    "Channel: the channel with the largest share of the segment's purchases. Offer: the first that applies of "
+    f"Channel and product focus: what sets the segment apart. The category (channel) whose share of the "
+    f"segment's spend (purchases) is at least {THRESHOLD} standard deviations above average, and at least "
+    f"{MIN_FOCUS_SHARE:.0%} of spend ({MIN_CHANNEL_SHARE:.0%} of purchases), is the one the name uses and the one "
+    f"advised; otherwise the one with the highest index (segment share / average share) of at least "
+    f"{MIN_INDEX * 100:.0f}, with the same minimum share; otherwise the largest, said to stand out from nothing. "
+    "Offer: the first that applies of "
     "premium (revenue share at least 1.5 times the customer share), discount or bundle (deal share "
     f"{THRESHOLD} sd above average), win-back (days since last purchase {THRESHOLD} sd above average), "
-    "low-cost entry offer (revenue share at most half the customer share), otherwise cross-sell. Product focus: "
-    "lead with the category that takes the largest share of the segment's spend; cross-sell the one most below "
-    "the average share. Timing: now for lapsing segments, early in the relationship for newer customers "
-    f"(tenure {THRESHOLD} sd below average), with the next campaign for segments that answer campaigns at least "
-    "1.3 times as often as average, otherwise in the regular cycle; from order lines, sent at the time of week or "
-    f"day when the segment orders {THRESHOLD} sd more than average (weekends, mornings, evenings). Contact is "
-    "advised only where the expected profit per contact is positive."
+    "low-cost entry offer (revenue share at most half the customer share), otherwise cross-sell; cross-sell the "
+    "category most below the average share. Timing: now for lapsing segments, early in the relationship for newer "
+    f"customers (tenure {THRESHOLD} sd below average), with the next campaign for segments that answer campaigns "
+    "at least 1.3 times as often as average and are worth a paid contact, otherwise in the regular cycle; from "
+    f"order lines, sent at the time of week or day when the segment orders {THRESHOLD} sd more than average "
+    "(weekends, mornings, evenings). Paid contact: with a response model, only the segment's customers in the "
+    "contact list (those whose score pays for a contact); without one, the whole segment where the expected profit "
+    "per contact is positive; everyone else through free channels only."
 )
 
 
@@ -113,13 +122,18 @@ def _adjective(feature: str, label: str, effect: float) -> str:
     return hi if effect > 0 else lo
 
 
-def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 0) -> str:
-    """A name from standardised differences; `skip` passes over the strongest adjectives to break ties."""
+def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 0,
+                 means: dict[str, float] | None = None) -> str:
+    """A name from standardised differences; `skip` passes over the strongest adjectives to break ties.
+    With the segment's `means`, a category (channel) names it only if it takes at least
+    MIN_FOCUS_SHARE of spend (MIN_CHANNEL_SHARE of purchases), as the advice requires."""
     ranked = sorted(effects.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
+    means = means or {}
     shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD
-              and _part(labels[f]).lower() not in CATCH_ALL]
-    channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD]
+              and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_FOCUS_SHARE]
+    channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD
+                and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_CHANNEL_SHARE]
     if shares:
         noun = f"{_singular(_part(labels[max(shares)[1]]))} lovers"
         if effects.get("children", 0) >= THRESHOLD:
@@ -140,12 +154,14 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     return ", ".join([adjs[0]] + [a.lower() for a in adjs[1:]]) + f" {noun}{tail}"
 
 
-def unique_names(effects: list[dict[str, float]], labels: dict[str, str]) -> list[str]:
+def unique_names(effects: list[dict[str, float]], labels: dict[str, str],
+                 means: list[dict[str, float]] | None = None) -> list[str]:
     names: list[str] = []
     for i, eff in enumerate(effects):
-        name, skip = name_segment(eff, labels), 1
+        m = means[i] if means else None
+        name, skip = name_segment(eff, labels, means=m), 1
         while name in names and skip < 4:
-            name, skip = name_segment(eff, labels, skip), skip + 1
+            name, skip = name_segment(eff, labels, skip, m), skip + 1
         if name in names:
             name = f"{name} ({i + 1})"
         names.append(name)
@@ -164,8 +180,11 @@ class Recommendation:
     product_why: str
     timing: str
     timing_why: str
-    contact: bool | None  # expected profit per contact is positive (None without campaign economics)
+    contact: bool | None  # a paid contact is advised for some customers (None without campaign economics)
     plan: tuple[str, ...]  # campaign design, KPIs to track, when to review
+    contacts: int | None = None  # the segment's customers in the contact list (None without a response model)
+    channel_basis: str = ""  # why the channel: "apart", "index" or "largest" (see Pick)
+    product_basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,17 +221,82 @@ class Context:
     latest_name: str | None
     profit_per_contact: dict[int, float]  # segment -> expected profit of contacting one customer
     break_even_rate: float | None
+    # From the response model: segment -> its customers in the contact list, and their expected profit.
+    contacts: dict[int, int] = dataclasses.field(default_factory=dict)
+    contact_profit: dict[int, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The category or channel advised for a segment, and why."""
+
+    feature: str
+    share: float  # the segment's mean share
+    average: float  # the average customer's
+    index: float | None  # share / average (None when the average is 0)
+    basis: str  # "apart": >= THRESHOLD sd above average (the one the name uses); "index": >= MIN_INDEX; "largest"
+
+
+def _index(s) -> float | None:
+    return s.mean / s.overall_mean if s.overall_mean > 0 else None
+
+
+def pick(p: Profile, prefix: str, labels: dict[str, str], min_share: float) -> Pick | None:
+    """What sets the segment apart among the `prefix` shares (see RECOMMENDATION_RULES)."""
+    stats = [s for s in p.stats if s.feature.startswith(prefix) and _part(labels[s.feature]).lower() not in CATCH_ALL]
+    if not stats:
+        return None
+    apart = [s for s in stats if s.effect >= THRESHOLD and s.mean >= min_share]
+    indexed = [s for s in stats if s.mean >= min_share and (_index(s) or 0.0) >= MIN_INDEX]
+    if apart:
+        best, basis = max(apart, key=lambda s: (s.effect, s.feature)), "apart"
+    elif indexed:
+        best, basis = max(indexed, key=lambda s: (_index(s), s.feature)), "index"
+    else:
+        best, basis = max(stats, key=lambda s: (s.mean, s.feature)), "largest"
+    return Pick(best.feature, best.mean, best.overall_mean, _index(best), basis)
+
+
+def _pick_why(x: Pick, what: str) -> str:
+    """'21% of their spend against 12% on average (index 178)'."""
+    digits = 1 if fmt.percent(x.share) == fmt.percent(x.average) else 0
+    text = f"{fmt.percent(x.share, digits)} of their {what} against {fmt.percent(x.average, digits)} on average"
+    if x.index is not None:
+        text += f" (index {x.index * 100:.0f})"
+    if x.basis == "largest":
+        text += f"; no {'channel' if what == 'purchases' else 'category'} stands out, so the largest leads"
+    return text
 
 
 def _value(c: Context, feature: str, x: float) -> str:
     return fmt.by_kind(x, c.kinds[feature], c.currency)
 
 
+def _with_digits(x: float, kind: str, currency: str, digits: int) -> str:
+    if kind == "money":
+        return fmt.money(x, currency, digits)
+    if kind in ("share", "flag"):
+        return fmt.percent(x, digits)
+    if kind in ("years", "months", "days"):
+        return f"{fmt.number(x, digits)} {kind}"
+    return fmt.number(x, digits + 1)
+
+
+def _pair(c: Context, feature: str, x: float, y: float) -> tuple[str, str]:
+    """Two values of a feature, with as many more digits (up to 2) as it takes to tell them apart."""
+    a, b = _value(c, feature, x), _value(c, feature, y)
+    for digits in (1, 2):
+        if a != b:
+            break
+        a, b = (_with_digits(v, c.kinds[feature], c.currency, digits) for v in (x, y))
+    return a, b
+
+
 def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
     word = "above" if s.effect > 0 else "below"
-    return (f"{c.labels[feature]}: {_value(c, feature, s.mean)} against {_value(c, feature, s.overall_mean)} "
-            f"on average ({abs(s.effect):.1f} sd {word})")
+    a, b = _pair(c, feature, s.mean, s.overall_mean)
+    return f"{c.labels[feature]}: {a} against {b} on average ({abs(s.effect):.1f} sd {word})"
 
 
 def _top(p: Profile, prefix: str, skip=lambda feature: False) -> tuple[str, float] | None:
@@ -231,14 +315,16 @@ def _describe(c: Context, p: Profile) -> str:
         phrases = []
         for f in strong:
             s = p.stat(f)
-            phrases.append(f"{_compare(f, c.labels[f], c.kinds[f], s.effect > 0)} "
-                           f"({_value(c, f, s.mean)} against {_value(c, f, s.overall_mean)})")
+            a, b = _pair(c, f, s.mean, s.overall_mean)
+            phrases.append(f"{_compare(f, c.labels[f], c.kinds[f], s.effect > 0)} ({a} against {b})")
         parts.append("Compared with the average customer they show " + _join(phrases) + ".")
     else:
         parts.append("They sit close to the average customer on every feature.")
-    cat, ch = _top(p, "share_"), _top(p, "channel_")
+    catch_all = lambda f: _part(c.labels[f]).lower() in CATCH_ALL  # noqa: E731
+    cat, ch = _top(p, "share_", skip=catch_all), _top(p, "channel_")
     if cat:
-        parts.append(f"They put {fmt.percent(cat[1])} of their spend on {lower(_part(c.labels[cat[0]]))}")
+        parts.append(f"They put {fmt.percent(cat[1])} of their spend on {lower(_part(c.labels[cat[0]]))}"
+                     + (", their largest category," if ch else ", their largest category"))
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
                          f"{_part(c.labels[ch[0]]).lower()} channel"
@@ -273,10 +359,9 @@ def _effect(p: Profile, feature: str) -> float:
 
 def recommend(c: Context, p: Profile) -> Recommendation:
     ratio = p.share_value / p.share_customers if p.share_value is not None and p.share_customers else None
-    ch = _top(p, "channel_")
-    channel = _part(c.labels[ch[0]]) if ch else "Your usual channel"
-    channel_why = (f"{fmt.percent(ch[1])} of their purchases go through it" if ch
-                   else "the input has no purchases per channel")
+    ch = pick(p, "channel_", c.labels, MIN_CHANNEL_SHARE)
+    channel = _part(c.labels[ch.feature]) if ch else "Your usual channel"
+    channel_why = _pick_why(ch, "purchases") if ch else "the input has no purchases per channel"
     if ch and _effect(p, "web_visits") >= THRESHOLD:
         channel_why += "; they also visit the web site more than most, so add e-mail and web retargeting"
     if p.unassigned:
@@ -293,17 +378,26 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f"{fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers"
     else:
         offer, offer_why = "Cross-sell offer", "they spend near the average; grow the categories they buy less"
-    cat = _top(p, "share_", skip=lambda f: _part(c.labels[f]).lower() in CATCH_ALL)
+    cat = pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
     below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
                     not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
     if cat:
-        product = _part(c.labels[cat[0]])
-        product_why = f"{fmt.percent(cat[1])} of their spend"
-        if below and below[0].effect < 0 and below[0].feature != cat[0]:
+        product = _part(c.labels[cat.feature])
+        product_why = _pick_why(cat, "spend")
+        if below and below[0].effect < 0 and below[0].feature != cat.feature:
             product_why += (f"; cross-sell {lower(_part(c.labels[below[0].feature]))} "
                             f"({fmt.percent(below[0].mean)} of their spend against {fmt.percent(below[0].overall_mean)})")
     else:
         product, product_why = "Best sellers", "the input has no spend per category"
+
+    # Paid contact: the response model's contact list when there is one, else the segment's expected profit.
+    profit = c.profit_per_contact.get(p.id)
+    listed = c.contacts.get(p.id) if c.contacts else None
+    if listed is not None:
+        contact = listed > 0
+    else:
+        contact = None if profit is None else profit > 0
+
     rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
     if _effect(p, "recency_days") >= THRESHOLD:
         s = p.stat("recency_days")
@@ -311,8 +405,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     elif _effect(p, "tenure_months") <= -THRESHOLD:
         s = p.stat("tenure_months")
         timing, timing_why = "Early in the relationship", f"newer customers ({fmt.number(s.mean, 0)} months against {fmt.number(s.overall_mean, 0)}): an onboarding series"
-    elif rate is not None and overall and rate / overall >= 1.3:
+    elif rate is not None and overall and rate / overall >= 1.3 and contact is not False:
         timing, timing_why = "With the next campaign", f"{fmt.percent(rate)} answered the latest one against {fmt.percent(overall)}"
+    elif rate is not None and overall and rate / overall >= 1.3:
+        timing, timing_why = "Regular cycle", (f"{fmt.percent(rate)} answered the latest campaign against "
+                                               f"{fmt.percent(overall)}, still too few to pay for a paid contact")
     else:
         timing, timing_why = "Regular cycle", "nothing calls for earlier contact"
     # From order lines: when in the week or day they order, if that sets them apart.
@@ -321,11 +418,22 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         moment = HABIT_MOMENTS[habit[1]]
         timing += f", {moment}"
         timing_why += f"; {fmt.percent(habit[2])} of their orders come {moment.removeprefix('sent ')}"
-    profit = c.profit_per_contact.get(p.id)
-    contact = None if profit is None else profit > 0
     via = f" through the {channel.lower()} channel" if ch else ""
-    design = f"{offer} on {lower(product)}{via} to the {fmt.integer(p.size)} customers of this segment"
-    if contact is False:
+    offer_text = f"{offer} on {lower(product)}{via}"
+    design = f"{offer_text} to the {fmt.integer(p.size)} customers of this segment"
+    if listed is not None:
+        gain = fmt.money(c.contact_profit.get(p.id, 0.0), c.currency)
+        if listed == 0:
+            design = ("Do not contact in a paid campaign: none of its customers is likely enough to answer to pay "
+                      f"for a contact. Reach them only through free channels with: {offer_text[0].lower() + offer_text[1:]}")
+        elif listed >= p.size:
+            design = (f"{offer_text} to all {fmt.integer(p.size)} customers of this segment, every one in the contact "
+                      f"list (expected profit {gain} from their scores)")
+        else:
+            design = (f"{offer_text} to the {fmt.integer(listed)} customers of this segment in the contact list "
+                      f"(expected profit {gain} from their scores); reach the other {fmt.integer(p.size - listed)} "
+                      "only through free channels")
+    elif contact is False:
         design = (f"Do not contact in a paid campaign: expected profit per contact {fmt.money(profit, c.currency, 2)}. "
                   f"Reach them only through free channels with: {design[0].lower() + design[1:]}")
     elif contact:
@@ -335,7 +443,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if any(s.feature == "total_spend" for s in p.stats):
         kpis.append(f"average spend per customer (now {fmt.money(p.stat('total_spend').mean, c.currency)})")
     if ch:
-        kpis.append(f"share of purchases through {channel.lower()} (now {fmt.percent(ch[1])})")
+        kpis.append(f"share of purchases through {channel.lower()} (now {fmt.percent(ch.share)})")
     plan = (
         f"Campaign: {design}.",
         "Track: " + (", ".join(kpis) if kpis else "answers and spend of the contacted customers") + ".",
@@ -343,20 +451,31 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         "segmentation each quarter to see customers move between segments.",
     )
     return Recommendation(channel, channel_why, offer, offer_why, product, product_why, timing, timing_why,
-                          contact, plan)
+                          contact, plan, contacts=listed, channel_basis=ch.basis if ch else "",
+                          product_basis=cat.basis if cat else "")
 
 
 def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
     """Short steps for cards and pages; the first is the recommended next step."""
-    via = f" through the {r.channel.lower()} channel" if _top(p, "channel_") else ""
-    out = [f"{r.offer} on {lower(r.product_focus)}{via} ({r.timing.lower()})."]
-    if r.contact is False:
+    via = f" through the {r.channel.lower()} channel" if r.channel_basis else ""
+    what = f"{r.offer} on {lower(r.product_focus)}{via}"
+    out = [f"{what} ({r.timing.lower()})."]
+    if r.contacts is not None:
+        if r.contacts == 0:
+            out[0] = (f"{what}, through free channels only: no customer of this segment is likely enough to answer "
+                      "to pay for a paid contact.")
+        elif r.contacts < p.size:
+            out[0] = (f"{what} ({r.timing.lower()}) to its {fmt.integer(r.contacts)} customers in the contact list; "
+                      "free channels only for the rest.")
+        else:
+            out[0] = f"{what} ({r.timing.lower()}) to all its customers: every one is in the contact list."
+    elif r.contact is False:
         loss = fmt.money(-c.profit_per_contact[p.id], c.currency, 2)
-        out[0] = (f"{r.offer} on {lower(r.product_focus)}, through free channels only: a paid contact "
+        out[0] = (f"{what}, through free channels only: a paid contact "
                   f"is expected to lose {loss} per customer.")
     rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
     if rate is not None and overall:
-        if rate / overall >= 1.3:
+        if rate / overall >= 1.3 and r.contact is not False:
             out.append(f"Include in the next campaign: {fmt.percent(rate)} answered the latest one against "
                        f"{fmt.percent(overall)} overall.")
         elif rate / overall <= 0.7:
@@ -440,7 +559,7 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
                    overrides: list[_Entry] | None = None
                    ) -> tuple[tuple[Profile, ...], tuple[Persona, ...], tuple[OverrideMatch, ...]]:
     effects = [{f: p.stat(f).effect for f in c.clustering} for p in profiles]
-    generated = unique_names(effects, c.labels)
+    generated = unique_names(effects, c.labels, [{s.feature: s.mean for s in p.stats} for p in profiles])
     if profiles and profiles[-1].unassigned:
         generated[-1] = UNASSIGNED_NAME
     matches = match_overrides(overrides or [], profiles, c.clustering, sd)
@@ -465,3 +584,52 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
         ))
         out_profiles.append(dataclasses.replace(named, actions=actions(c, named, rec)))
     return tuple(out_profiles), tuple(personas), matches
+
+
+# ---------------------------------------------------------------- consistency
+
+_AGAINST = re.compile(r"(-?[$£€]?-?\d[\d,.]*%?(?: (?:years|months|days))?) against "
+                      r"(-?[$£€]?-?\d[\d,.]*%?(?: (?:years|months|days))?)")
+
+
+def consistency_problems(persona: Persona, profile: Profile, labels: dict[str, str]) -> tuple[str, ...]:
+    """Where a persona's advice contradicts its name, its numbers or the contact decision.
+
+    Checked: a category or channel the generated name uses is the one advised; every adjective of
+    the name lies on the side of the average it claims; a segment not worth a paid contact is not
+    told to join the next campaign, and one worth it is not told to stay out; no comparison in the
+    text reads the same number on both sides ("$4 against $4")."""
+    out = []
+    name = persona.generated_name.lower()
+    rec = persona.recommendation
+    for s in profile.stats:
+        part = _part(labels.get(s.feature, s.feature))
+        if s.feature.startswith("share_") and re.search(rf"\b{re.escape(_singular(part))} lovers\b", name) \
+                and rec.product_focus.lower() != part.lower():
+            out.append(f"named for {part} but the product focus is {rec.product_focus}")
+        if s.feature.startswith("channel_"):
+            phrase = CHANNEL_PHRASES.get(part.lower(), f"buying through {part.lower()}")
+            if name.endswith(phrase) and rec.channel.lower() != part.lower():
+                out.append(f"named '{phrase}' but the channel is {rec.channel}")
+        hi, lo = ADJECTIVES.get(s.feature, ("", ""))
+        for word, above in ((hi, True), (lo, False)):
+            if word and re.search(rf"(^|, ){re.escape(word.lower())}\b", name) and (s.mean > s.overall_mean) != above:
+                out.append(f"named '{word}' but {s.feature} is {s.mean:.4g} against {s.overall_mean:.4g} on average")
+    if rec.contact is False:
+        if rec.timing.startswith("With the next campaign"):
+            out.append("not worth a paid contact, yet timed 'with the next campaign'")
+        if "free channels" not in rec.plan[0] or "Do not contact" not in rec.plan[0]:
+            out.append("not worth a paid contact, yet the plan does not say so")
+        if any(a.startswith("Include in the next campaign") for a in profile.actions):
+            out.append("not worth a paid contact, yet told to join the next campaign")
+    if rec.contact and "Do not contact" in rec.plan[0]:
+        out.append("worth a paid contact, yet the plan says not to contact")
+    if rec.contacts is not None and rec.contacts > profile.size:
+        out.append(f"{rec.contacts} customers in the contact list out of {profile.size}")
+    texts = list(persona.traits) + [persona.description, rec.channel_why, rec.product_why, rec.timing_why,
+                                    *rec.plan, *profile.actions]
+    for text in texts:
+        for a, b in _AGAINST.findall(text):
+            if a.rstrip(".,") == b.rstrip(".,"):
+                out.append(f"'{a} against {b}' in: {text}")
+    return tuple(out)

@@ -116,6 +116,8 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         overall_latest_rate=latest.overall.rate if latest else None, latest_name=latest.name if latest else None,
         profit_per_contact={v.segment: v.profit_per_contact for v in target.segments} if target else {},
         break_even_rate=target.break_even_rate if target else None,
+        contacts={v.segment: v.contacts for v in response.segments} if response else {},
+        contact_profit={v.segment: v.expected_profit for v in response.segments} if response else {},
     )
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None
     comparison = _comparison(cfg, data, feats.table.index, labels)

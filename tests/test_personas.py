@@ -128,8 +128,11 @@ def test_recommendation_rules(demo_run):
     assert ps.recommend(c, with_effects(tenure_months=-0.8)).timing == "Early in the relationship"
     premium = dataclasses.replace(with_effects(deal_share=-0.5), share_value=0.6, share_customers=0.3)
     assert ps.recommend(c, premium).offer.startswith("Premium")
+    # Segment 1 of the demo spends most on wines, but meat is what sets it apart (index at least 1.2).
     top = max((s for s in base.stats if s.feature.startswith("share_")), key=lambda s: s.mean)
-    assert ps.recommend(c, base).product_focus == c.labels[top.feature].split(": ")[-1]
+    lead = ps.pick(base, "share_", c.labels, ps.MIN_FOCUS_SHARE)
+    assert lead.basis == "index" and lead.feature != top.feature
+    assert ps.recommend(c, base).product_focus == c.labels[lead.feature].split(": ")[-1] == "Meat"
     paid = dataclasses.replace(c, profit_per_contact={base.id: -1.5})
     assert ps.recommend(paid, base).contact is False
     assert "Do not contact" in ps.recommend(paid, base).plan[0]
