@@ -294,9 +294,22 @@ def _pair(c: Context, feature: str, x: float, y: float) -> tuple[str, str]:
 
 def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
-    word = "above" if s.effect > 0 else "below"
     a, b = _pair(c, feature, s.mean, s.overall_mean)
-    return f"{c.labels[feature]}: {a} against {b} on average ({abs(s.effect):.1f} sd {word})"
+    return f"{c.labels[feature]}: {a} against {b} on average ({how_different(s.effect)})"
+
+
+MUCH = 1.0  # standardised differences from here on read "much higher" / "much lower"
+
+
+def how_different(effect: float) -> str:
+    """A standardised difference in words, for readers (the methodology page keeps the numbers):
+    at least MUCH sd 'much higher', at least THRESHOLD sd 'higher', otherwise 'a little higher'."""
+    word = "higher" if effect > 0 else "lower"
+    if effect == 0:
+        return "the same"
+    if abs(effect) >= MUCH:
+        return f"much {word}"
+    return word if abs(effect) >= THRESHOLD else f"a little {word}"
 
 
 def _top(p: Profile, prefix: str, skip=lambda feature: False) -> tuple[str, float] | None:

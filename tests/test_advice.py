@@ -209,3 +209,10 @@ def test_a_mall_style_table_reads_consistently(tmp_path):
                        "numeric": ["Annual Income (k$)", "Spending Score (1-100)"]}, "seed": 1}
     (tmp_path / "config.yml").write_text(yaml.safe_dump(cfg))
     assert _problems(analyse(load_config(tmp_path / "config.yml"))) == []
+
+
+def test_differences_read_in_words_with_the_boundaries_of_the_rule():
+    assert ps.how_different(1.0) == "much higher" and ps.how_different(-1.0) == "much lower"
+    assert ps.how_different(0.99) == "higher" and ps.how_different(ps.THRESHOLD) == "higher"
+    assert ps.how_different(0.49) == "a little higher" and ps.how_different(-0.2) == "a little lower"
+    assert ps.how_different(0.0) == "the same"
