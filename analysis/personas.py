@@ -224,6 +224,7 @@ class Context:
     # From the response model: segment -> its customers in the contact list, and their expected profit.
     contacts: dict[int, int] = dataclasses.field(default_factory=dict)
     contact_profit: dict[int, float] = dataclasses.field(default_factory=dict)
+    min_size: int = 0  # public pages describe no group of fewer customers (the contact list's part of a segment)
 
 
 @dataclass(frozen=True)
@@ -439,6 +440,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         if listed == 0:
             design = ("Do not contact in a paid campaign: none of its customers is likely enough to answer to pay "
                       f"for a contact. Reach them only through free channels with: {offer_text[0].lower() + offer_text[1:]}")
+        elif listed < c.min_size:
+            design = (f"{offer_text} to its few customers in the contact list (fewer than {fmt.integer(c.min_size)}); "
+                      "reach the others only through free channels")
         elif listed >= p.size:
             design = (f"{offer_text} to all {fmt.integer(p.size)} customers of this segment, every one in the contact "
                       f"list (expected profit {gain} from their scores)")
@@ -478,7 +482,8 @@ def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
             out[0] = (f"{what}, through free channels only: no customer of this segment is likely enough to answer "
                       "to pay for a paid contact.")
         elif r.contacts < p.size:
-            out[0] = (f"{what} ({r.timing.lower()}) to its {fmt.integer(r.contacts)} customers in the contact list; "
+            few = f"fewer than {fmt.integer(c.min_size)}" if r.contacts < c.min_size else fmt.integer(r.contacts)
+            out[0] = (f"{what} ({r.timing.lower()}) to its {few} customers in the contact list; "
                       "free channels only for the rest.")
         else:
             out[0] = f"{what} ({r.timing.lower()}) to all its customers: every one is in the contact list."

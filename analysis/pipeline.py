@@ -118,6 +118,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         break_even_rate=target.break_even_rate if target else None,
         contacts={v.segment: v.contacts for v in response.segments} if response else {},
         contact_profit={v.segment: v.expected_profit for v in response.segments} if response else {},
+        min_size=cfg.report.min_segment_size,
     )
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None
     comparison = _comparison(cfg, data, feats.table.index, labels)

@@ -216,3 +216,13 @@ def test_differences_read_in_words_with_the_boundaries_of_the_rule():
     assert ps.how_different(0.99) == "higher" and ps.how_different(ps.THRESHOLD) == "higher"
     assert ps.how_different(0.49) == "a little higher" and ps.how_different(-0.2) == "a little lower"
     assert ps.how_different(0.0) == "the same"
+
+
+def test_a_few_listed_customers_are_not_counted_on_public_pages():
+    p = _profile({"share_wines": (0.6, 0.5, 0.6), "channel_web": (0.5, 0.3, 0.8)}, size=100)
+    c = _context(contacts={1: 7}, contact_profit={1: 12.0}, min_size=20, profit_per_contact={1: -1.0})
+    rec = ps.recommend(c, p)
+    assert "fewer than 20" in rec.plan[0] and "7" not in rec.plan[0] and "$12" not in rec.plan[0]
+    assert "fewer than 20" in ps.actions(c, p, rec)[0]
+    c20 = dataclasses.replace(c, contacts={1: 20})
+    assert "the 20 customers" in ps.recommend(c20, p).plan[0]
