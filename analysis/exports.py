@@ -15,9 +15,9 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell, index label and column name made inert for spreadsheets."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+        if not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = out[col].map(csv_cell)
-    if out.index.dtype == object:
+    if not pd.api.types.is_numeric_dtype(out.index):
         out.index = out.index.map(csv_cell)
     out.index.name = csv_cell(out.index.name) if out.index.name is not None else None
     out.columns = [csv_cell(str(c)) for c in out.columns]

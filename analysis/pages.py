@@ -457,13 +457,13 @@ def summary_csv(r: Results) -> str:
     feats = [d for d in r.features]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["segment", "name", "customers", "share_customers", "share_revenue"] +
-               [f"mean_{d.name}" for d in feats] + [f"median_{d.name}" for d in feats])
+    w.writerow([escaping.csv_cell(x) for x in ["segment", "name", "customers", "share_customers", "share_revenue"] +
+                [f"mean_{d.name}" for d in feats] + [f"median_{d.name}" for d in feats]])
     for p in r.segments:
         if not p.public:  # below the minimum group size: neither name nor size nor any statistic
             w.writerow([p.id, HIDDEN_NAME, "", "", ""] + [""] * (2 * len(feats)))
             continue
-        w.writerow([p.id, p.name, p.size, round(p.share_customers, 4),
+        w.writerow([p.id, escaping.csv_cell(p.name), p.size, round(p.share_customers, 4),
                     "" if p.share_value is None else round(p.share_value, 4)] +
                    [f"{p.stat(d.name).mean:.4g}" for d in feats] + [f"{p.stat(d.name).median:.4g}" for d in feats])
     return buf.getvalue()
