@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 
 from . import __version__
+from . import outputs
 from .errors import UserError
 
 DESCRIPTION = """Customer segments report: find customer segments in a table and publish them as a
@@ -208,14 +210,26 @@ def cmd_report(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so that staging folders are removed and children ended.
+    previous = signal.signal(signal.SIGTERM, outputs.on_terminate) if _main_thread() else None
     try:
         return {"init": cmd_init, "report": cmd_report, "synth": cmd_synth, "rules": cmd_rules}[args.command](args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        outputs.end_children()
+        print("stopped" if isinstance(e, outputs.Stopped) else "interrupted", file=sys.stderr)
+        return 143 if isinstance(e, outputs.Stopped) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

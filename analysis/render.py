@@ -1,8 +1,4 @@
-"""The rendering half: .qmd sources -> site/ with the built-in pandoc renderer, or Quarto's.
-
-The site is built in a temporary folder and swapped in at the end, so a failed build leaves the
-previous site/ untouched.
-"""
+"""The rendering half: .qmd sources -> site/ with the built-in pandoc renderer, or Quarto's."""
 from __future__ import annotations
 
 import json
@@ -136,30 +132,30 @@ def _pandoc(pandoc: str, src: Path, dst: Path, meta: Path) -> None:
 
 
 def build_site(pages: list[Page], sources: Path, site: Path, common: dict, files: dict[str, bytes]) -> None:
-    """Render every page with pandoc into a fresh folder, add the assets, then swap it in."""
+    """Render every page with pandoc into `site`, a new folder, and add the assets (the caller
+    builds it in a staging folder and publishes it with the exports)."""
     pandoc = pandoc_path()
-    site.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=site.parent))
+    site.mkdir(parents=True)
+    meta_dir = Path(tempfile.mkdtemp(prefix=".meta-", dir=site.parent))
     try:
         metas = []
         for p in pages:
-            meta = tmp / f".{p.name}.json"
+            meta = meta_dir / f"{p.name}.json"
             meta.write_text(json.dumps(_page_meta(p, common)), encoding="utf-8")
-            metas.append((sources / p.name, tmp / p.name.replace(".qmd", ".html"), meta))
-        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            metas.append((sources / p.name, site / p.name.replace(".qmd", ".html"), meta))
+        pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+        try:
             list(pool.map(lambda a: _pandoc(pandoc, *a), metas))
-        for _, _, meta in metas:
-            meta.unlink()
-        for asset, src in SITE_ASSETS:
-            shutil.copyfile(src, tmp / asset)
-        (tmp / "search-index.js").write_text(search_index(tmp, pages), encoding="utf-8")
-        for rel, data in files.items():
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_bytes(data)
-        _swap(tmp, site)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        finally:  # stopped or failed: start no further page
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        shutil.rmtree(meta_dir, ignore_errors=True)
+    for asset, src in SITE_ASSETS:
+        shutil.copyfile(src, site / asset)
+    (site / "search-index.js").write_text(search_index(site, pages), encoding="utf-8")
+    for rel, data in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(data)
 
 
 class _Text(HTMLParser):
@@ -193,13 +189,3 @@ def search_index(site: Path, pages: list[Page]) -> str:
         text = re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
         entries.append({"url": p.name.replace(".qmd", ".html"), "title": p.title, "text": text})
     return "window.SEARCH_INDEX = " + json.dumps(entries, ensure_ascii=False) + ";\n"
-
-
-def _swap(new: Path, site: Path) -> None:
-    old = None
-    if site.exists():
-        old = site.with_name(f".{site.name}-old-{os.getpid()}")
-        site.rename(old)
-    new.rename(site)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

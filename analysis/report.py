@@ -1,12 +1,14 @@
 """One report run: analysis, exports, page sources, then the site (and PDF)."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Callable
 
 from .config import load_config
 from .errors import UserError
+from .outputs import locked, publish, staging
 from .pages import build_pages, nav, site_meta, summary_csv
 from .exports import write_exports
 from .pipeline import analyse
@@ -27,19 +29,37 @@ def build_report(config: Path, out: Path, customers: str | None = None, transact
         cfg = cfg.model_copy(update={section: current.model_copy(update={"path": str(Path(given).resolve())})})
     if seed is not None:
         cfg = cfg.model_copy(update={"seed": seed})
-    run = analyse(cfg, progress)
+    with locked(out):
+        run = analyse(cfg, progress)
+        stage = staging(out)
+        try:
+            sources = _build(run, out, stage, pdf, sources_only, progress)
+            progress("publishing")
+            publish(out, stage)
+        except OSError as e:  # a full disk, a read-only folder: the previous outputs are untouched
+            raise UserError(f"{out}: could not write the outputs ({e.strerror or e}); "
+                            "the previous site/ and exports/ are unchanged") from None
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        # The Quarto project's sources, beside the outputs, for `quarto render`.
+        write_sources(*sources)
+        if not (out / "_quarto.yml").exists():
+            cmd = f"{sys.executable} -m analysis report --config {config.resolve()} --out . --sources-only"
+            (out / "_quarto.yml").write_text(quarto_yml(run.results.title, cmd, nav(run.results)), encoding="utf-8")
+    return out if sources_only else out / "site"
+
+
+def _build(run, out: Path, stage: Path, pdf: bool, sources_only: bool, progress):
+    """Everything a run publishes, written into `stage`; returns what write_sources needs."""
     progress("writing exports")
-    write_exports(run, out / "exports")
+    write_exports(run, stage / "exports")
     results = run.results
     has_pdf = pdf and not sources_only and _pdf_available(progress)
     pages = build_pages(results, has_pdf)
     csv_text = summary_csv(results)
-    write_sources(pages, out, {"downloads/segments.csv": csv_text})
-    if not (out / "_quarto.yml").exists():
-        cmd = f"{sys.executable} -m analysis report --config {config.resolve()} --out . --sources-only"
-        (out / "_quarto.yml").write_text(quarto_yml(results.title, cmd, nav(results)), encoding="utf-8")
+    sources = (pages, out, {"downloads/segments.csv": csv_text})
     if sources_only:
-        return out
+        return sources
     files = {"downloads/segments.csv": csv_text.encode()}
     if has_pdf:
         from .pdf import build_pdf
@@ -47,8 +67,9 @@ def build_report(config: Path, out: Path, customers: str | None = None, transact
         progress("building the PDF")
         files["report.pdf"] = build_pdf(results, progress)
     progress(f"rendering {len(pages)} pages")
-    build_site(pages, out, out / "site", site_meta(results, has_pdf), files)
-    return out / "site"
+    write_sources(pages, stage / "sources", {"downloads/segments.csv": csv_text})
+    build_site(pages, stage / "sources", stage / "site", site_meta(results, has_pdf), files)
+    return sources
 
 
 def _pdf_available(progress) -> bool:

@@ -176,7 +176,7 @@ def test_failed_build_leaves_previous_site(built, tmp_path, monkeypatch):
     assert main(["report", "--config", str(folder / "demo.yml"), "--out", str(copy), "--no-pdf"]) == 2
     after = {p.relative_to(copy).as_posix(): p.read_bytes() for p in (copy / "site").rglob("*") if p.is_file()}
     assert after == before
-    assert not list(copy.glob(".site-*"))
+    assert not list(copy.glob(".site-*")) and not list(copy.glob(".build-*"))
 
 
 class _SerialPool:
@@ -188,6 +188,9 @@ class _SerialPool:
 
     def __exit__(self, *exc):
         return False
+
+    def shutdown(self, **kwargs):
+        pass
 
     def map(self, fn, items):
         return [fn(i) for i in items]
