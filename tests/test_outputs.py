@@ -1,0 +1,205 @@
+"""Outputs a reader can trust: a build killed, stopped, run twice at once or out of disk leaves
+the previous site/ and exports/ byte for byte; a finished build publishes both together, with
+site/ readable by a web server and exports/ private."""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis import outputs
+from analysis.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _snapshot(out: Path) -> dict[str, str]:
+    """Every file of site/ and exports/ with its SHA-256."""
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for d in ("site", "exports") for p in sorted((out / d).rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory):
+    """A small synthetic table, its config, and a first build (with the PDF) to protect."""
+    root = tmp_path_factory.mktemp("outputs")
+    assert main(["synth", "--customers", "500", "--segments", "3", "--seed", "5", "--out", str(root / "data")]) == 0
+    config = root / "data" / "config.yml"
+    out = root / "out"
+    assert main(["report", "--config", str(config), "--out", str(out)]) == 0
+    return config, out
+
+
+def _start(config: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """A build in its own process, reporting progress on stderr; seed 7 so that its outputs would
+    differ from the first build's."""
+    return subprocess.Popen([sys.executable, "-m", "analysis", "report", "--config", str(config), "--out", str(out),
+                             "--seed", "7", *extra], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def _kill_all(proc: subprocess.Popen) -> None:
+    """SIGKILL to the build and everything it started (a browser outlives its killed parent)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=60)
+
+
+def _wait_for(proc: subprocess.Popen, message: str) -> list[str]:
+    """Reads the build's progress until a line contains `message`; returns the lines read."""
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if message in line:
+            return seen
+    raise AssertionError(f"the build ended before '{message}': {''.join(seen)[-2000:]}")
+
+
+@pytest.mark.parametrize("point", ["writing exports", "drawing", "typesetting the PDF", "rendering"])
+def test_killed_build_leaves_previous_outputs(case, point):
+    config, out = case
+    before = _snapshot(out)
+    proc = _start(config, out)
+    try:
+        _wait_for(proc, point)
+    finally:
+        _kill_all(proc)
+    assert proc.returncode == -signal.SIGKILL
+    assert _snapshot(out) == before
+    assert list(out.glob(outputs.STAGING + "*")), "the killed build's staging folder is expected to remain"
+
+
+def test_next_build_removes_leftovers_and_publishes_together(case):
+    config, out = case
+    stale = out / (outputs.STAGING + "dead")
+    (stale / "site").mkdir(parents=True, exist_ok=True)
+    assert main(["report", "--config", str(config), "--out", str(out), "--no-pdf", "--seed", "9"]) == 0
+    assert not list(out.glob(outputs.STAGING + "*")) and not (out / outputs.JOURNAL).exists()
+    import json
+
+    manifest = json.loads((out / "exports" / "results.json").read_text())["manifest"]
+    assert manifest["seed"] == 9
+    assert not (out / "site" / "report.pdf").exists()  # the whole site is this run's, PDF included
+
+
+def test_half_published_run_is_completed_by_the_next_start(tmp_path):
+    """Killed between its two renames, a publication is finished by the next build's start."""
+    out = tmp_path
+    for name, text in (("site", "old site"), ("exports", "old exports")):
+        (out / name).mkdir()
+        (out / name / "f").write_text(text)
+    stage = outputs.staging(out)
+    for name, text in (("site", "new site"), ("exports", "new exports")):
+        (stage / name).mkdir()
+        (stage / name / "f").write_text(text)
+    (out / outputs.JOURNAL).write_text(stage.name)
+    (out / "site").rename(stage / "site.old")  # the first rename of the first output...
+    (stage / "site").rename(out / "site")  # ...and its second; exports not yet
+    with outputs.locked(out):
+        pass
+    assert (out / "site" / "f").read_text() == "new site" and (out / "exports" / "f").read_text() == "new exports"
+    assert not stage.exists() and not (out / outputs.JOURNAL).exists()
+
+
+def test_second_build_into_the_same_folder_stops_at_once(case, capsys):
+    config, out = case
+    before = _snapshot(out)
+    proc = _start(config, out, "--no-pdf")
+    try:
+        _wait_for(proc, "cleaning")
+        t0 = time.monotonic()
+        assert main(["report", "--config", str(config), "--out", str(out), "--no-pdf"]) == 2
+        assert time.monotonic() - t0 < 5  # at once, not after a whole analysis
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and f"process {proc.pid}" in err and str(out) in err
+        assert _snapshot(out) == before  # nothing of the refused build
+    finally:
+        _kill_all(proc)
+
+
+def test_lock_of_a_dead_process_is_taken_over(tmp_path):
+    (tmp_path / outputs.LOCK).write_text("999999\n")  # a lock file left by a process that died
+    with outputs.locked(tmp_path):
+        assert (tmp_path / outputs.LOCK).read_text().strip() == str(os.getpid())
+
+
+def test_sigterm_ends_children_and_removes_staging(case):
+    """Stopped while kaleido's browser draws the PDF's charts: every child process ends, the
+    staging folder goes, the previous outputs stay."""
+    config, out = case
+    before = _snapshot(out)
+    proc = _start(config, out)
+    children: set[int] = set()
+    try:
+        _wait_for(proc, "drawing")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("chrom" in _name(p) for p in children):
+            children |= set(outputs._descendants(proc.pid))
+            time.sleep(0.1)
+        assert any("chrom" in _name(p) for p in children), "no browser was running: nothing to test"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            _kill_all(proc)
+    assert proc.returncode == 143
+    time.sleep(0.5)
+    assert not [p for p in children if outputs._alive(p)]
+    assert not list(out.glob(outputs.STAGING + "*"))
+    assert _snapshot(out) == before
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def test_full_disk_leaves_previous_outputs(case, monkeypatch, capsys):
+    """A write that fails part-way (as on a full disk) stops the build with one line; nothing of
+    it is published or left behind."""
+    config, out = case
+    before = _snapshot(out)
+    import analysis.exports as exports
+
+    real = exports.write_exports
+
+    def half_then_full(run, folder):
+        real(run, folder)
+        with open(folder / "assignments.csv", "a") as f:
+            f.write("partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("analysis.report.write_exports", half_then_full)
+    assert main(["report", "--config", str(config), "--out", str(out), "--no-pdf"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "No space left on device" in err and str(out) in err
+    assert _snapshot(out) == before
+    assert not list(out.glob(outputs.STAGING + "*"))
+
+
+def test_site_is_world_readable_and_exports_private(tmp_path):
+    """Whatever the umask, a web server running as another user can read site/, and only the
+    owner can read exports/."""
+    assert main(["synth", "--customers", "300", "--segments", "2", "--seed", "5", "--out", str(tmp_path / "d")]) == 0
+    old = os.umask(0o077)
+    try:
+        assert main(["report", "--config", str(tmp_path / "d" / "config.yml"), "--out", str(tmp_path / "o"),
+                     "--no-pdf"]) == 0
+    finally:
+        os.umask(old)
+    site, exports = tmp_path / "o" / "site", tmp_path / "o" / "exports"
+    for p in [site, *site.rglob("*")]:
+        assert p.stat().st_mode & 0o777 == (0o755 if p.is_dir() else 0o644), p
+    for p in [exports, *exports.rglob("*")]:
+        assert p.stat().st_mode & 0o777 == (0o700 if p.is_dir() else 0o600), p
