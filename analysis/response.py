@@ -14,9 +14,9 @@ How the plan is kept honest:
    whole choice (model and threshold) is made again on every resample.
 
 The contact list itself uses the model and the threshold chosen on all contacted customers, and
-each customer's out-of-fold score (customers nobody contacted in the latest campaign are scored
-by the model fitted on all contacted customers, which never saw them either).
-"""
+each customer's out-of-fold score (customers nobody contacted in the latest campaign, and beyond
+MAX_TRAIN contacted customers those outside a stratified sample, are scored by the model fitted
+on every customer it was evaluated on, which never saw them)."""
 from __future__ import annotations
 
 import math
@@ -30,12 +30,13 @@ RESAMPLES = 1000
 MIN_CLASS = 20  # answers and non-answers the latest campaign needs before a model is fitted
 CALIBRATION_BINS = 10
 CURVE_POINTS = 100
+MAX_TRAIN = 5_000  # contacted customers the model is fitted and evaluated on (a stratified sample beyond)
 
 # Candidate models, as data: (key, label). Built by `_model`.
 CANDIDATES = (
     ("logistic_0.1", "regularised logistic regression (C = 0.1)"),
     ("logistic_1", "logistic regression (C = 1)"),
-    ("boosting", "gradient boosting (100 trees of depth 3)"),
+    ("boosting", "gradient boosting (60 trees of depth 3)"),
 )
 # Features made from every campaign's answers, the latest included: never an input.
 LEAKING = ("campaigns_accepted",)
@@ -158,7 +159,7 @@ def _model(key: str, seed: int):
     if key.startswith("logistic_"):
         return make_pipeline(StandardScaler(), LogisticRegression(C=float(key.split("_")[1]), max_iter=5000))
     if key == "boosting":
-        return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.05, max_depth=3, random_state=seed)
+        return HistGradientBoostingClassifier(max_iter=60, learning_rate=0.1, max_depth=3, random_state=seed)
     raise ValueError(f"unknown response model {key!r}; known: {', '.join(k for k, _ in CANDIDATES)}")
 
 
@@ -179,6 +180,7 @@ def model_inputs(table: pd.DataFrame, answers: pd.DataFrame, columns: list[str],
     if len(table) != len(answers) or len(labels) != len(table):
         raise ValueError(f"features ({len(table)} rows), answers ({len(answers)}) and labels ({len(labels)}) differ in length")
     x = table.drop(columns=[c for c in LEAKING if c in table.columns]).astype(float)
+    x = x.fillna(x.median()).fillna(0.0)  # logistic regression takes no missing value
     earlier = answers[columns[:-1]].fillna(0).to_numpy(dtype=float)
     for i, col in enumerate(columns[:-1]):
         x[f"answered_{col}"] = earlier[:, i]
@@ -247,6 +249,20 @@ def _calibration(scores: np.ndarray, y: np.ndarray, min_size: int) -> tuple[tupl
                  for part in np.array_split(order, bins) if len(part))
 
 
+def _sample(known: np.ndarray, a: np.ndarray, seed: int) -> np.ndarray:
+    """`known`, or a stratified random sample of MAX_TRAIN of its customers when there are more."""
+    if known.sum() <= MAX_TRAIN:
+        return known
+    rng = np.random.default_rng(seed)
+    out = np.zeros(len(known), dtype=bool)
+    idx = np.flatnonzero(known)
+    for cls in (True, False):
+        part = idx[(a[idx] == 1) == cls]
+        take = int(round(len(part) * MAX_TRAIN / len(idx)))
+        out[rng.choice(part, size=take, replace=False)] = True
+    return out
+
+
 def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: np.ndarray, labels: np.ndarray,
                  campaign: str, seed: int = 0, min_size: int = 20,
                  resamples: int = RESAMPLES) -> tuple[ResponseModel, pd.DataFrame] | None:
@@ -267,9 +283,10 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
         raise ValueError("answer is not indexed like x")
     a = pd.to_numeric(answer, errors="coerce").to_numpy(dtype=float)
     known = ~np.isnan(a)
-    y = a[known].astype(bool)
-    if min(int(y.sum()), int((~y).sum())) < MIN_CLASS:
+    if min(int((a[known] == 1).sum()), int((a[known] != 1).sum())) < MIN_CLASS:
         return None
+    known = _sample(known, a, seed)  # beyond MAX_TRAIN: the others are scored like the never contacted
+    y = a[known].astype(bool)
     cost, revenue = np.asarray(cost, dtype=float), np.asarray(revenue, dtype=float)
     labels = np.asarray(labels)
     xv = x.to_numpy(dtype=float)
@@ -288,7 +305,7 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
     key, threshold = _choose(everyone_idx, oof, y, gain)
     scores = np.full(n, np.nan)
     scores[known] = oof[key]
-    if (~known).any():  # never contacted: scored by the model fitted on every contacted customer
+    if (~known).any():  # never contacted (or not sampled): scored by the model fitted on every contacted customer
         final = _model(key, seed).fit(xv[known], y.astype(int))
         scores[~known] = final.predict_proba(xv[~known])[:, 1]
     expected = np.round(scores * revenue - cost, 4)

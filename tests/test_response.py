@@ -131,3 +131,11 @@ def test_demo_plan_is_measured_out_of_fold_and_beats_contacting_everyone(demo_ru
     assert m.auc.low < m.auc.value < m.auc.high and m.auc.low > 0.8
     assert m.measured_profit.low > 0 > m.everyone_profit.high
     assert max(c.auc for c in m.candidates) == next(c.auc for c in m.candidates if c.key == m.model)
+
+
+def test_beyond_max_train_a_stratified_sample_is_fitted_and_the_rest_scored(monkeypatch):
+    monkeypatch.setattr(rs, "MAX_TRAIN", 300)
+    x, y = _synthetic(500, 2.5, 15)
+    model, scores = _fit(x, y, resamples=20)
+    assert model.trained == 300 and model.scored == 500 and scores["score"].notna().all()
+    assert model.answered == round(y.sum() * 300 / 500)
