@@ -226,3 +226,14 @@ def test_a_few_listed_customers_are_not_counted_on_public_pages():
     assert "fewer than 20" in ps.actions(c, p, rec)[0]
     c20 = dataclasses.replace(c, contacts={1: 20})
     assert "the 20 customers" in ps.recommend(c20, p).plan[0]
+
+
+def test_column_names_read_as_labels_with_their_units():
+    from analysis.labels import plain
+
+    assert plain("Marital_Status") == "Marital status"
+    assert plain("Z_CostContact") == "Cost per contact" and plain("Z_Revenue") == "Revenue per answer"
+    assert plain("lifetime_spend_groceries") == "Lifetime spend groceries"
+    assert plain("Annual Income (k$)") == "Annual income (k$)"
+    assert plain("Spending Score (1-100)") == "Spending score (1-100)"
+    assert plain("NumWebPurchases") == "Num web purchases" and plain("UK_region") == "UK region"

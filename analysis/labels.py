@@ -1,0 +1,39 @@
+"""Column names as a reader would say them: 'Marital_Status' -> 'Marital status'.
+
+Units in brackets are kept as written ('Annual Income (k$)' -> 'Annual income (k$)'), and a few
+names that say nothing as words get a label of their own ('Z_CostContact' -> 'Cost per contact').
+"""
+from __future__ import annotations
+
+import re
+
+KNOWN = {
+    "z_costcontact": "Cost per contact",
+    "z_revenue": "Revenue per answer",
+    "dt_customer": "Date of signing up",
+    "numwebvisitsmonth": "Web visits per month",
+}
+
+
+def plain(column: str) -> str:
+    """A readable label for a column name (see the module docstring)."""
+    text = str(column).strip()
+    if not text:
+        return text
+    known = KNOWN.get(re.sub(r"[\s_-]+", "_", text).lower())
+    if known:
+        return known
+    unit = ""
+    m = re.search(r"\s*([(\[][^)\]]*[)\]])\s*$", text)
+    if m:
+        text, unit = text[: m.start()], " " + m.group(1)
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)  # camelCase -> camel Case
+    words = re.sub(r"[_\s]+", " ", words).strip()
+    if not words:
+        return str(column)
+    parts = words.split(" ")
+    # Lower case but for acronyms (two or more capitals) and the first word's first letter.
+    parts = [p if (len(p) > 1 and p.isupper()) else p.lower() for p in parts]
+    first = parts[0]
+    parts[0] = first[:1].upper() + first[1:]
+    return " ".join(parts) + unit
