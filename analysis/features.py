@@ -14,6 +14,7 @@ import pandas as pd
 from .cleaning import CleanData, _robust_skew
 from .config import Config
 from .errors import UserError
+from .relevance import relevance, weights
 
 PROFILE_ONLY = ("campaigns_accepted", "complaints")
 
@@ -26,6 +27,8 @@ class FeatureDoc:
     kind: str  # money, count, share, years, days, months, flag, number
     source: str  # input columns it comes from
     transform: str = ""  # how it enters clustering ('' when profile only)
+    relevance: float | None = None  # share of its variance between preliminary segments (clustering features)
+    weight: float | None = None  # 1: counts in the distances; 0: left out by the relevance rule
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class FeatureSet:
     table: pd.DataFrame  # unscaled features, index customer_id
     docs: tuple[FeatureDoc, ...]
     clustering: tuple[str, ...]
-    matrix: np.ndarray  # scaled clustering features, rows aligned with table
+    matrix: np.ndarray  # scaled clustering features, rows aligned with table; a feature the relevance rule
+    # leaves out is a column of zeros (it keeps its place, so names and columns stay aligned)
     value_feature: str | None  # what "value" means for ordering and revenue shares
 
     def doc(self, name: str) -> FeatureDoc:
@@ -150,6 +154,13 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
         z, how[n] = _transform(table[n])
         parts.append(z)
     matrix = np.column_stack(parts)
-    docs = [FeatureDoc(**{**d.__dict__, "transform": how.get(d.name, "")}) for d in docs]
+    score = relevance(matrix, cfg.seed, cfg.segmentation.search_sample)
+    # The user's own list is used as given; otherwise features without segment structure are left out.
+    weight = np.ones(len(chosen)) if cfg.features is not None else weights(score)
+    matrix = matrix * weight
+    rel = {n: (float(score[i]), float(weight[i])) for i, n in enumerate(chosen)}
+    docs = [FeatureDoc(**{**d.__dict__, "transform": how.get(d.name, ""),
+                          "relevance": rel[d.name][0] if d.name in rel else None,
+                          "weight": rel[d.name][1] if d.name in rel else None}) for d in docs]
     value = "total_spend" if "total_spend" in table else ("income" if "income" in table else None)
     return FeatureSet(table=table, docs=tuple(docs), clustering=tuple(chosen), matrix=matrix, value_feature=value)

@@ -30,6 +30,7 @@ class Evidence:
     dendrogram: dict  # the Ward tree's last merges on the search sample
     silhouette: dict[int, list[float]]  # segment -> quantiles of its customers' silhouette values
     mix: MixEvidence | None
+    valleys: dict[int, float] = dataclasses.field(default_factory=dict)  # segment -> border-to-centre density
 
 
 @dataclass(frozen=True)

@@ -20,21 +20,68 @@ NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward hierarchi
          "two_stage": "two-stage (Ward niches, then k-means)", "hdbscan": "HDBSCAN (density)"}
 GAP_REFERENCES = 4
 GAP_SAMPLE = 1000
+GAP_TOLERANCE = 0.1  # one group is as good as any split when no k's gap exceeds it by more (log W: ~10%)
 SUBSAMPLE = 0.8  # share of customers in each stability resample
+
+VALLEY_MAX = 0.5  # distinct: the border between a segment and its nearest one is at most this dense ...
+NO_VALLEY = 0.8  # no natural segments: the chosen model's median segment's border is at least this dense
+WEAK_SILHOUETTE = 0.25  # Kaufman and Rousseeuw: mean silhouette up to 0.25, no substantial structure
+TIERS = 3  # the fallback when there are no natural segments: value tiers (thirds)
 
 RULE = (
     "1. Actionable: from {min_segments} to {k_max} segments, the smallest holding at least {share:.0%} of "
     "customers, and at most {unassigned:.0%} of customers left unassigned. "
-    "2. Separation: actionable candidates are ranked on silhouette (higher is better), Calinski-Harabasz "
-    "(higher) and Davies-Bouldin (lower); the {shortlist} best by mean rank are shortlisted. "
-    "3. Stability: each shortlisted candidate is refitted on {resamples} random subsamples of {sub:.0%} of "
-    "the customers; its stability is the mean adjusted Rand index (ARI) between those solutions and its own. "
-    "4. Choice: among shortlisted candidates with stability of at least {min_stability}, the best mean rank "
-    "over silhouette, Calinski-Harabasz, Davies-Bouldin and stability wins; ties go to the higher silhouette, "
-    "then to fewer segments, then to the simpler method (k-means, Gaussian mixture, Ward, two-stage, HDBSCAN). "
-    "When none is that stable, the most stable shortlisted candidate is chosen and the report says the segments "
-    "overlap."
+    "2. Distinct: on the line through the centres of a segment and of its nearest segment, the density of "
+    "customers around the border between them (the thinnest stretch of the middle 40%) is compared with the "
+    "density at the thinner of the two centres; the segment is distinct when the border holds at most "
+    "{valley:.0%} of it (a valley separates the two). A candidate is distinct when all its segments are. "
+    "3. Stability: a candidate is refitted on {resamples} random subsamples of {sub:.0%} of the customers; its "
+    "stability is the mean adjusted Rand index (ARI) between those solutions and its own, and at least "
+    "{min_stability} is stable. "
+    "4. Choice: the most segments that are all distinct and stable: distinct actionable candidates are taken "
+    "from the most segments down; among those with the same k, a method that assigns every customer comes "
+    "before one that leaves some unassigned (its indices are measured on the easier customers only), then the "
+    "best mean rank over silhouette, Calinski-Harabasz and Davies-Bouldin; the first stable one of at most "
+    "{shortlist} wins. No index votes with a "
+    "bias towards few segments: a split that cuts a real segment in two leaves no valley and is not distinct. "
+    "5. No distinct candidate: the {shortlist} candidates with the best mean rank over silhouette, "
+    "Calinski-Harabasz and Davies-Bouldin are refitted for stability, and the best mean rank over those three and "
+    "stability wins (ties: higher silhouette, fewer segments, simpler method). When the gap statistic puts one "
+    "group (k = 1) within one standard error (and within {gap_tol}) of every k, or when the chosen candidate's "
+    "median segment has no valley (its border at least {no_valley:.0%} as dense as the centres), the report says "
+    "there are no natural segments{fallback}; otherwise that the segments are weakly separated, and how much "
+    "they overlap."
 )
+# What each index says about k, and why the rule does not simply follow it (for the methodology page).
+INDEX_NOTES = {
+    "silhouette": ("Silhouette (highest)", "Favours few, large segments, the more so when some columns carry no "
+                   "segment signal; ranks candidates within a k and in the weak case."),
+    "calinski_harabasz": ("Calinski-Harabasz (highest)", "Rises or falls with k depending on the data's shape "
+                          "rather than on its segments; ranks candidates within a k and in the weak case."),
+    "davies_bouldin": ("Davies-Bouldin (lowest)", "Favours few segments when they are of unequal spread; ranks "
+                       "candidates within a k and in the weak case."),
+    "bic": ("BIC of the Gaussian mixtures (lowest)", "Counts a skewed or curved segment as several Gaussian "
+            "components, so it tends to too many segments on customer data."),
+    "gap": ("Gap statistic (Tibshirani's rule)", "Stops at the first k that is not clearly improved on, which "
+            "misses segments nested inside larger groups; used to recognise data without segments."),
+    "knee": ("Knee of the k-means elbow", "A visual heuristic without a test; shown for reference."),
+    "valley": ("Valleys (the rule)", "The most segments that are each separated from their nearest segment by "
+               "a valley of fewer customers; a split of a real segment leaves no valley."),
+}
+
+FALLBACK_TEXT = " and customers are grouped into {tiers} value tiers (thirds by {value}) instead"
+NO_FALLBACK_TEXT = " and the segments shown are one way of dividing a continuum"
+
+STRUCTURE_TEXT = {
+    "clear": "Every segment is separated from its nearest one by a valley of fewer customers: the segments are "
+             "really there.",
+    "weak": "The segments overlap: between some of them there is no valley of fewer customers, so customers "
+            "near a border could as well belong to the neighbouring segment. Treat the segments as a useful "
+            "division of a continuum rather than as sharply distinct groups.",
+    "none": "The data shows no natural segments: the customers form one continuum, with no valley of fewer "
+            "customers between any way of dividing them (or no more grouped than structureless data of the same "
+            "shape).",
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +102,7 @@ class Candidate:
     stability: float | None  # mean ARI over resamples (shortlisted candidates only)
     stability_sd: float | None
     final_rank: float | None
+    valley: float | None = None  # the largest border-to-centre density ratio of its segments (distinct: <= VALLEY_MAX)
 
 
 @dataclass(frozen=True)
@@ -67,6 +115,14 @@ class Choice:
     gap_k: int | None
     sample: int  # customers the search ran on
     n: int  # customers segmented
+    structure: str = "clear"  # clear | weak | none (no natural segments)
+    structure_note: str = ""  # the same in plain words
+    votes: tuple[tuple[str, int | None], ...] = ()  # (index, the k it prefers) for the methodology page
+    valleys: dict = field(default_factory=dict)  # raw label -> border-to-centre density ratio, chosen model
+    overlap: float | None = None  # share of sampled customers closer on average to another segment (silhouette < 0)
+    silhouette: float | None = None  # mean silhouette of the chosen model on the sample
+    gap_none: bool = False  # the gap statistic finds one group as good as any split
+    fallback: str | None = None  # 'value_tiers' | 'pc_tiers' when the labels are tiers, not segments
 
 
 @dataclass(frozen=True)
@@ -132,8 +188,14 @@ def _scores(x: np.ndarray, dist: np.ndarray | None, labels: np.ndarray, seed: in
     return sil, float(calinski_harabasz_score(x[keep], lab)), float(davies_bouldin_score(x[keep], lab))
 
 
-def gap_statistic(x: np.ndarray, ks: list[int], seed: int) -> tuple[list[tuple[int, float, float]], int | None]:
-    """Tibshirani's gap for k-means, references uniform in the principal-axes box of the data."""
+def gap_statistic(x: np.ndarray, ks: list[int], seed: int
+                  ) -> tuple[list[tuple[int, float, float]], int | None, bool]:
+    """Tibshirani's gap for k-means, references uniform in the principal-axes box of the data.
+
+    Returns the rows (k, gap, sd) for k = 1 and every k in ks, the k of Tibshirani's rule (the smallest
+    k >= 2 whose gap is within one standard error of the next; None when no k qualifies), and whether
+    one group (k = 1) is within one standard error (and GAP_TOLERANCE) of every k's gap: no structure
+    beyond the reference's."""
     rng = np.random.default_rng(seed)
     if len(x) > GAP_SAMPLE:
         x = x[np.sort(rng.choice(len(x), GAP_SAMPLE, replace=False))]
@@ -142,13 +204,75 @@ def gap_statistic(x: np.ndarray, ks: list[int], seed: int) -> tuple[list[tuple[i
     z = xc @ vt.T
     lo, hi = z.min(axis=0), z.max(axis=0)
     refs = [rng.uniform(lo, hi, size=z.shape) @ vt for _ in range(GAP_REFERENCES)]
+
+    def log_w(a: np.ndarray, k: int) -> float:
+        if k == 1:
+            return float(np.log(max(((a - a.mean(axis=0)) ** 2).sum(), 1e-12)))
+        return float(np.log(max(cl.kmeans(a, k, seed, n_init=2).inertia, 1e-12)))
+
     rows = []
-    for k in ks:
-        w = np.log(cl.kmeans(x, k, seed, n_init=2).inertia)
-        wr = np.log([cl.kmeans(r, k, seed, n_init=2).inertia for r in refs])
+    for k in [1] + list(ks):
+        w = log_w(x, k)
+        wr = np.array([log_w(r, k) for r in refs])
         rows.append((k, float(wr.mean() - w), float(wr.std() * np.sqrt(1 + 1 / GAP_REFERENCES))))
-    best = next((rows[i][0] for i in range(len(rows) - 1) if rows[i][1] >= rows[i + 1][1] - rows[i + 1][2]), None)
-    return rows, best
+    multi = rows[1:]
+    best = next((multi[i][0] for i in range(len(multi) - 1) if multi[i][1] >= multi[i + 1][1] - multi[i + 1][2]),
+                None)
+    one = rows[0][1]
+    none = bool(multi) and all(one >= g - max(sd, GAP_TOLERANCE) for _, g, sd in multi)
+    return multi, best, none
+
+
+def valleys(x: np.ndarray, labels: np.ndarray) -> dict[int, float]:
+    """For each segment, how dense the border to its nearest segment is, against the segments' centres.
+
+    Customers of the two segments are projected on the line through their centres (0 at the segment's,
+    1 at the neighbour's), with the customers a density method leaves unassigned, who often lie on the
+    border. The density at a point is the count within 0.1 of it; the border's is the
+    lowest over 0.3..0.7, the centres' the lower of those at 0 and 1. A ratio well under 1 means a valley
+    of fewer customers between the two; near or above 1, one continuum cut in two. The border's count is
+    taken one standard error (its square root) high, so that noise in a small sample is no valley."""
+    ids = [int(s) for s in np.unique(labels[labels >= 0])]
+    if len(ids) < 2:
+        return {}
+    c = np.vstack([x[labels == s].mean(axis=0) for s in ids])
+    out = {}
+    mids = np.arange(0.30, 0.7001, 0.05)
+    for a, s in enumerate(ids):
+        d = ((c - c[a]) ** 2).sum(axis=1)
+        d[a] = np.inf
+        b = int(np.argmin(d))
+        u = c[b] - c[a]
+        uu = float(u @ u)
+        if uu == 0:
+            out[s] = 1.0
+            continue
+        m = (labels == s) | (labels == ids[b]) | (labels < 0)  # the unassigned count where they lie
+        t = np.sort((x[m] - c[a]) @ u / uu)
+
+        def count(at: float) -> int:
+            return int(np.searchsorted(t, at + 0.1, "left") - np.searchsorted(t, at - 0.1, "left"))
+
+        centre = min(count(0.0), count(1.0))
+        border = min(count(v) for v in mids)
+        # The thinnest of nine stretches is an optimistic guess of the border: add its standard error
+        # (a count's is its square root), so that a small sample does not make valleys out of noise.
+        out[s] = float((border + np.sqrt(border)) / max(centre, 1))
+    return out
+
+
+def tiers(value: np.ndarray, n_tiers: int = TIERS) -> np.ndarray:
+    """The fallback labels: tiers of (nearly) equal size by value, 0 = the highest; ties stay together."""
+    value = np.asarray(value, dtype=float)
+    if value.ndim != 1 or len(value) < n_tiers:
+        raise ValueError(f"tiers need one value per customer and at least {n_tiers} customers, got shape {value.shape}")
+    rank = (-value).argsort(kind="stable").argsort(kind="stable")
+    labels = (rank * n_tiers) // len(value)
+    # customers with the same value share the tier most of them are in
+    _, inverse = np.unique(value, return_inverse=True)
+    lowest = np.full(inverse.max() + 1, n_tiers, dtype=int)
+    np.minimum.at(lowest, inverse, labels)
+    return lowest[inverse]
 
 
 def _jaccard(ref: np.ndarray, other: np.ndarray) -> dict[int, float]:
@@ -250,7 +374,11 @@ def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str
     return fits
 
 
-def search(x_all: np.ndarray, seg: Segmentation, seed: int) -> Search:
+def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | None = None,
+           fallback: bool = False) -> Search:
+    """Every candidate scored and one chosen by RULE. With `fallback`, data without natural segments
+    (and k: auto) is grouped into value tiers instead: by `value` (one per row of x_all, e.g. total
+    spend) or, without one, by the first principal component."""
     n = len(x_all)
     rng = np.random.default_rng(seed)
     sample_idx = np.arange(n) if n <= seg.search_sample else np.sort(rng.choice(n, seg.search_sample, replace=False))
@@ -295,39 +423,83 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int) -> Search:
     pool = [r for r in rows if not r["why_not"]] or [r for r in rows if not np.isnan(r["silhouette"])]
     if not pool:
         raise UserError(f"no segmentation found: the {n} customers show fewer than two distinct groups")
+    for r in rows:
+        r["valleys"] = valleys(x, r["fit"].labels)
+        r["valley"] = max(r["valleys"].values()) if r["valleys"] else None
     sep = np.vstack([ranks([r["silhouette"] for r in pool], True),
                      ranks([r["calinski_harabasz"] for r in pool], True),
                      ranks([r["davies_bouldin"] for r in pool], False)]).mean(axis=0)
     for r, v in zip(pool, sep):
         r["separation_rank"] = float(v)
-    short = sorted(pool, key=lambda r: (r["separation_rank"], r["fit"].k, cl.SIMPLICITY[r["fit"].algorithm]))
-    short = short[: seg.shortlist]
-    for r in short:
-        r["stability"], r["stability_sd"], r["jaccard"] = stability(r["fit"], x, seg.stability_resamples, seed)
-    stable = [r for r in short if r["stability"] >= seg.min_stability]
-    if not stable:  # no reproducible structure: the most stable candidate is the least arbitrary
-        stable = [max(short, key=lambda r: (r["stability"], -r["fit"].k, -cl.SIMPLICITY[r["fit"].algorithm]))]
-    final = np.vstack([ranks([r["silhouette"] for r in stable], True),
-                       ranks([r["calinski_harabasz"] for r in stable], True),
-                       ranks([r["davies_bouldin"] for r in stable], False),
-                       ranks([r["stability"] for r in stable], True)]).mean(axis=0)
-    for r, v in zip(stable, final):
-        r["final_rank"] = float(v)
-    # Ties go to the better separated candidate first: a tie between a coarse and a finer solution is
-    # usually stability (coarse) against silhouette (fine), and a planted structure shows as the latter.
-    best = min(stable, key=lambda r: (r["final_rank"], -r["silhouette"], r["fit"].k,
-                                      cl.SIMPLICITY[r["fit"].algorithm]))
-    fit = best["fit"]
+
+    def stable(r: dict) -> bool:
+        if "stability" not in r:
+            r["stability"], r["stability_sd"], r["jaccard"] = stability(r["fit"], x, seg.stability_resamples, seed)
+        return r["stability"] >= seg.min_stability
 
     km = sorted([r for r in rows if r["fit"].algorithm == "kmeans"], key=lambda r: r["fit"].k)
     knee_k = knee([r["fit"].k for r in km], [r["fit"].inertia for r in km]) if km else None
-    gap_rows, gap_k = gap_statistic(x, ks, seed) if seg.k == "auto" and "kmeans" in algos else ([], None)
+    gap_rows, gap_k, gap_none = (gap_statistic(x, ks, seed) if seg.k == "auto" and "kmeans" in algos
+                                 else ([], None, False))
+
+    # 4. the most segments that are all distinct and stable
+    distinct = sorted([r for r in pool if r["valley"] is not None and r["valley"] <= VALLEY_MAX],
+                      key=lambda r: (-r["fit"].k, r["unassigned_share"], r["separation_rank"],
+                                     cl.SIMPLICITY[r["fit"].algorithm]))
+    best = next((r for r in distinct[: seg.shortlist] if stable(r)), None)
+    short, winners = [], []
+    if best is not None:
+        structure = "clear"
+    else:
+        # 5. no distinct candidate: weakly separated segments, or none at all
+        short = sorted(pool, key=lambda r: (r["separation_rank"], r["fit"].k, cl.SIMPLICITY[r["fit"].algorithm]))
+        short = short[: seg.shortlist]
+        winners = [r for r in short if stable(r)]
+        if not winners:  # no reproducible structure: the most stable candidate is the least arbitrary
+            winners = [max(short, key=lambda r: (r["stability"], -r["fit"].k, -cl.SIMPLICITY[r["fit"].algorithm]))]
+        final = np.vstack([ranks([r["silhouette"] for r in winners], True),
+                           ranks([r["calinski_harabasz"] for r in winners], True),
+                           ranks([r["davies_bouldin"] for r in winners], False),
+                           ranks([r["stability"] for r in winners], True)]).mean(axis=0)
+        for r, v in zip(winners, final):
+            r["final_rank"] = float(v)
+        best = min(winners, key=lambda r: (r["final_rank"], -r["silhouette"], r["fit"].k,
+                                           cl.SIMPLICITY[r["fit"].algorithm]))
+        median = float(np.median(list(best["valleys"].values()))) if best["valleys"] else 1.0
+        structure = "none" if gap_none or median >= NO_VALLEY else "weak"
+    if structure == "clear":
+        best["final_rank"] = 1.0
+    if structure == "clear" and (best["silhouette"] <= WEAK_SILHOUETTE or best["stability"] < seg.min_stability):
+        structure = "weak"
+    fit = best["fit"]
+
+    votes = _votes(pool, gap_k, knee_k, distinct)
+    use_tiers = fallback and structure == "none" and seg.k == "auto" and len(x_all) >= TIERS
+    if fallback:
+        what = "total spend" if value is not None else "the first principal component"
+        fb = FALLBACK_TEXT.format(tiers=TIERS, value=what)
+    else:
+        fb = NO_FALLBACK_TEXT
     rule = RULE.format(min_segments=seg.min_segments, k_max=seg.k_max, share=seg.min_segment_share,
                        unassigned=seg.max_unassigned_share, shortlist=seg.shortlist,
-                       resamples=seg.stability_resamples, sub=SUBSAMPLE, min_stability=seg.min_stability)
-    reason = _reason(best, stable, short, pool, seg)
+                       resamples=seg.stability_resamples, sub=SUBSAMPLE, min_stability=seg.min_stability,
+                       valley=VALLEY_MAX, no_valley=NO_VALLEY, fallback=fb, gap_tol=GAP_TOLERANCE)
+    reason = _reason(best, winners or [best], short or [best], pool, seg, structure)
 
-    labels_all = cl.refit_all(fit, x, x_all, seed)
+    sample_labels = fit.labels
+    jaccard = best.get("jaccard", {})
+    if use_tiers:
+        score = np.asarray(value, dtype=float) if value is not None else _first_component(x, x_all)
+        labels_all = tiers(score)
+        sample_labels = labels_all[sample_idx]
+        jaccard = {}
+        reason = (f"No natural segments (best candidate: {NAMES[fit.algorithm]} with {fit.k} segments, "
+                  f"silhouette {best['silhouette']:.3f}). Customers are grouped into {TIERS} value tiers of equal "
+                  f"size by {'total spend' if value is not None else 'the first principal component'} instead.")
+    else:
+        labels_all = cl.refit_all(fit, x, x_all, seed)
+    sil_all = _silhouette_values(dist, x, sample_labels)
+    overlap = float((sil_all < 0).mean()) if sil_all is not None else None
     candidates = tuple(
         Candidate(algorithm=r["fit"].algorithm, k=r["fit"].k,
                   params={k: v for k, v in r["fit"].params.items() if k != "components"},
@@ -335,22 +507,68 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int) -> Search:
                   davies_bouldin=r["davies_bouldin"], inertia=r["fit"].inertia, bic=r["fit"].bic,
                   smallest_share=r["smallest_share"], unassigned_share=r["unassigned_share"],
                   eligible=not r["why_not"], why_not=r["why_not"], separation_rank=r.get("separation_rank"),
-                  stability=r.get("stability"), stability_sd=r.get("stability_sd"), final_rank=r.get("final_rank"))
+                  stability=r.get("stability"), stability_sd=r.get("stability_sd"), final_rank=r.get("final_rank"),
+                  valley=r["valley"])
         for r in rows
     )
     diag = Diagnostics(gap=tuple(gap_rows), dendrogram=_dendrogram(tree),
-                       silhouette_profile=_silhouette_profile(dist, x, fit.labels, seed), jaccard=best["jaccard"])
-    choice = Choice(fit.algorithm, fit.k, reason, rule, knee_k, gap_k, len(x), n)
-    return Search(candidates, choice, np.asarray(labels_all), sample_idx, fit.labels, diag)
+                       silhouette_profile=_silhouette_profile(dist, x, sample_labels, seed), jaccard=jaccard)
+    choice = Choice(
+        "tiers" if use_tiers else fit.algorithm, TIERS if use_tiers else fit.k, reason, rule, knee_k, gap_k,
+        len(x), n, structure=structure, structure_note=STRUCTURE_TEXT[structure], votes=votes,
+        valleys={} if use_tiers else best["valleys"], overlap=overlap,
+        silhouette=float(sil_all.mean()) if sil_all is not None and len(sil_all) else None, gap_none=gap_none,
+        fallback=("value_tiers" if value is not None else "pc_tiers") if use_tiers else None)
+    return Search(candidates, choice, np.asarray(labels_all), sample_idx, sample_labels, diag)
 
 
-def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation) -> str:
+def _votes(pool: list, gap_k: int | None, knee_k: int | None, distinct: list) -> tuple:
+    """The k each index prefers among the actionable candidates (any method)."""
+    def arg(key, sign):
+        vals = [r for r in pool if not np.isnan(r[key])]
+        return max(vals, key=lambda r: (sign * r[key], -r["fit"].k))["fit"].k if vals else None
+
+    gmm = [r for r in pool if r["fit"].bic is not None]
+    return (
+        ("silhouette", arg("silhouette", 1)),
+        ("calinski_harabasz", arg("calinski_harabasz", 1)),
+        ("davies_bouldin", arg("davies_bouldin", -1)),
+        ("bic", min(gmm, key=lambda r: r["fit"].bic)["fit"].k if gmm else None),
+        ("gap", gap_k),
+        ("knee", knee_k),
+        ("valley", distinct[0]["fit"].k if distinct else None),
+    )
+
+
+def _first_component(x: np.ndarray, x_all: np.ndarray) -> np.ndarray:
+    """Every customer's score on the sample's first principal component, signed so that it grows with
+    the column sums (more of everything scores higher)."""
+    mean = x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
+    v = vt[0] if vt[0].sum() >= 0 else -vt[0]
+    return (x_all - mean) @ v
+
+
+def _silhouette_values(dist, x, labels) -> np.ndarray | None:
+    keep = labels >= 0
+    if len(np.unique(labels[keep])) < 2:
+        return None
+    if dist is not None:
+        return cl.silhouettes(dist if keep.all() else dist[np.ix_(keep, keep)], labels[keep])
+    return silhouette_samples(x[keep], labels[keep])
+
+
+def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation, structure: str) -> str:
     f = best["fit"]
     if seg.k != "auto" and seg.algorithm != "auto":
         return f"{NAMES[f.algorithm]} with {f.k} segments, as set in the configuration."
     text = (f"Silhouette {best['silhouette']:.3f}, Calinski-Harabasz {best['calinski_harabasz']:,.0f}, "
-            f"Davies-Bouldin {best['davies_bouldin']:.3f}, stability (mean ARI) {best['stability']:.2f}. ")
-    if best["stability"] >= seg.min_stability:
+            f"Davies-Bouldin {best['davies_bouldin']:.3f}, stability (mean ARI) {best['stability']:.2f}"
+            + (f", largest border-to-centre density {best['valley']:.2f}. " if best["valley"] is not None else ". "))
+    if structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX):
+        text += (f"The most segments ({f.k}) that are all separated from their nearest segment by a valley "
+                 f"and stable, among {len(pool)} actionable candidates.")
+    elif best["stability"] >= seg.min_stability:
         text += (f"Best mean rank ({best['final_rank']:.2f}) of the {len(stable)} stable candidate(s) among the "
                  f"{len(short)} shortlisted from {len(pool)} actionable ones.")
     else:
@@ -358,6 +576,8 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
                  f"{len(short)} was chosen: the segments overlap and are indicative rather than sharp.")
     if seg.k != "auto":
         text += f" The number of segments (k={seg.k}) was set in the configuration."
+    if structure != "clear":
+        text += " " + STRUCTURE_TEXT[structure]
     return text
 
 

@@ -146,3 +146,40 @@ def test_two_categories_with_the_same_feature_name_are_an_error(config_for):
     with pytest.raises(UserError, match="share_red_wine"):
         features(config_for, {"columns": {"id": "id", "income": "inc", "spend": {"Red wine": "a", "red-wine": "b"}}},
                  csv=csv)
+
+
+# ---------------------------------------------------------------- relevance (issue 12)
+
+def _two_group_csv(n: int = 300) -> str:
+    """Half the customers buy mostly wine, half mostly meat; income and age carry no group signal."""
+    rng = np.random.default_rng(0)
+    rows = ["id,birth,income,wine,meat"]
+    for i in range(n):
+        wine_lover = i % 2 == 0
+        wine = int(rng.integers(80, 120)) if wine_lover else int(rng.integers(0, 10))
+        meat = int(rng.integers(0, 10)) if wine_lover else int(rng.integers(80, 120))
+        rows.append(f"{i + 1},{int(rng.integers(1950, 2000))},{int(rng.normal(50_000, 9_000))},{wine},{meat}")
+    return "\n".join(rows) + "\n"
+
+
+TWO_GROUPS = {"columns": {"id": "id", "birth_year": "birth", "income": "income",
+                          "spend": {"Wine": "wine", "Meat": "meat"}}, "report": {"reference_date": "2014-06-30"}}
+
+
+def test_features_without_segment_structure_are_left_out_of_the_distances(config_for):
+    f = features(config_for, TWO_GROUPS, csv=_two_group_csv())
+    docs = {d.name: d for d in f.docs}
+    assert docs["share_wine"].weight == 1.0 and docs["share_wine"].relevance > 0.5
+    assert docs["age"].weight == 0.0 and docs["age"].relevance < 0.1
+    assert docs["income"].weight == 0.0
+    # The names stay: a feature left out is a column of zeros in the matrix.
+    assert "age" in f.clustering
+    assert np.all(f.matrix[:, f.clustering.index("age")] == 0)
+    assert np.allclose(f.matrix[:, f.clustering.index("share_wine")].std(), 1)
+
+
+def test_a_features_list_in_the_config_is_used_as_given(config_for):
+    f = features(config_for, {**TWO_GROUPS, "features": ["income", "age", "share_wine"]}, csv=_two_group_csv())
+    assert all(d.weight == 1.0 for d in f.docs if d.name in f.clustering)
+    assert np.allclose(f.matrix.std(axis=0), 1)
+    assert next(d for d in f.docs if d.name == "age").relevance is not None  # measured and shown all the same

@@ -171,3 +171,119 @@ def test_two_stage_is_left_out_when_there_is_no_niche():
 
     x = np.random.default_rng(4).normal(size=(600, 3))
     assert cl.two_stage(x, cl.ward_tree(x), 4, seed=0) is None
+
+
+# --- valleys, tiers, relevance and the choice of k (issue 12) ----------------------------------------------
+
+from analysis import selection as sel  # noqa: E402
+from analysis.relevance import MIN_RELEVANCE, relevance, weights  # noqa: E402
+
+
+def test_valley_between_two_separate_groups_is_empty():
+    # Centres at 0 and 10: nobody lives between 3 and 7, so the border holds no customer.
+    x = np.array([[v] for v in (-0.5, 0.0, 0.0, 0.5, 9.5, 10.0, 10.0, 10.5)])
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    assert sel.valleys(x, labels) == {0: 0.0, 1: 0.0}
+
+
+def test_valley_of_a_continuum_cut_in_two_is_full():
+    # Customers every 0.01 from 0 to 10, cut at 5: centres 2.5 and 7.5, so 0.1 of the way is 0.5 and
+    # every window of +-0.1 holds 100 customers, at the centres and at the border alike. The border is
+    # taken one standard error high: (100 + sqrt(100)) / 100 = 1.1.
+    x = np.linspace(0, 10, 1001)[:, None]
+    labels = (x[:, 0] > 5).astype(int)
+    v = sel.valleys(x, labels)
+    assert v[0] == pytest.approx(1.1, abs=0.02) and v[1] == pytest.approx(1.1, abs=0.02)
+    assert min(v.values()) > sel.NO_VALLEY > sel.VALLEY_MAX
+
+
+def test_tiers_are_thirds_by_value_highest_first():
+    value = np.array([5.0, 1.0, 9.0, 3.0, 7.0, 2.0])
+    assert sel.tiers(value).tolist() == [1, 2, 0, 1, 0, 2]
+    # Equal values share a tier: the higher one.
+    assert sel.tiers(np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])).tolist() == [0, 0, 0, 1, 1, 1]
+
+
+def _blobs_with_noise(k: int, seed: int, n: int = 600, signal: int = 4, noise: int = 4):
+    x, truth = make_blobs(n_samples=n, centers=k, n_features=signal, cluster_std=1.0, center_box=(-10, 10),
+                          random_state=seed)
+    x = np.hstack([x, np.random.default_rng(seed).normal(0, x.std(), size=(n, noise))])
+    return (x - x.mean(axis=0)) / x.std(axis=0), truth
+
+
+def test_relevance_leaves_out_columns_without_structure():
+    x, _ = _blobs_with_noise(4, seed=1)
+    score = relevance(x, seed=0)
+    assert (score[:4] >= MIN_RELEVANCE).all() and (score[4:] < MIN_RELEVANCE).all()
+    assert weights(score).tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
+
+
+def test_relevance_keeps_at_least_two_features():
+    assert weights(np.array([0.01, 0.05, 0.02])).tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize("k,seed", [(4, 0), (5, 1), (6, 2), (7, 3)])
+def test_planted_segments_among_noise_columns_are_found(k, seed):
+    """A small slice of bench/bench_selection.py: k blobs in 4 columns beside 4 noise columns."""
+    x, truth = _blobs_with_noise(k, seed)
+    found = search(x * weights(relevance(x, seed)), Segmentation(), seed)
+    assert found.choice.k == k, found.choice.reason
+    assert found.choice.structure == "clear"
+    assert adjusted_rand_score(truth, found.labels) >= 0.95
+    assert dict(found.choice.votes)["valley"] == k
+
+
+def test_the_rule_is_not_pulled_to_few_segments():
+    # Two far groups of three blobs each: separation indices like two big groups, but every one of the
+    # six is separated from its nearest neighbour by a valley.
+    centres = [[0, 0], [6, 0], [3, 5], [40, 0], [46, 0], [43, 5]]
+    x, truth = make_blobs(n_samples=900, centers=centres, cluster_std=1.0, random_state=0)
+    found = search(x, Segmentation(), 0)
+    assert found.choice.k == 6 and adjusted_rand_score(truth, found.labels) >= 0.95
+
+
+@pytest.mark.parametrize("kind", ["cloud", "cube", "gradient"])
+def test_no_natural_segments_without_structure(kind):
+    rng = np.random.default_rng(5)
+    if kind == "cloud":
+        x = rng.normal(size=(600, 5)) @ rng.normal(size=(5, 5))
+    elif kind == "cube":
+        x = rng.uniform(size=(600, 4))
+    else:
+        t = rng.uniform(size=600)
+        x = np.column_stack([np.exp(2 * t * a) + rng.normal(0, 0.3, 600) for a in (0.5, 1.0, 1.5, 2.0)])
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    found = search(x * weights(relevance(x, 0)), Segmentation(), 0)
+    assert found.choice.structure == "none", found.choice.reason
+    assert "no natural segments" in found.choice.reason
+
+
+def test_fallback_groups_customers_into_value_tiers():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(600, 4))
+    value = rng.lognormal(size=600)
+    found = search(x, Segmentation(), 0, value=value, fallback=True)
+    c = found.choice
+    assert (c.structure, c.algorithm, c.k, c.fallback) == ("none", "tiers", 3, "value_tiers")
+    assert found.labels.tolist() == sel.tiers(value).tolist()
+    assert "value tiers" in c.reason and "value tiers" in c.rule
+    # Without the fallback the best candidate is kept, and the choice says there are no natural segments.
+    plain = search(x, Segmentation(), 0)
+    assert plain.choice.structure == "none" and plain.choice.algorithm != "tiers" and plain.choice.fallback is None
+
+
+def test_a_fixed_k_is_never_replaced_by_tiers():
+    x = np.random.default_rng(2).normal(size=(400, 3))
+    found = search(x, Segmentation(algorithm="kmeans", k=4), 0, value=x[:, 0], fallback=True)
+    assert (found.choice.algorithm, found.choice.k) == ("kmeans", 4)
+
+
+def test_weak_separation_is_reported_with_the_overlap():
+    # Four clusters whose centres are 3 sd apart: real, but no clean valley between all of them.
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 4, 1200)
+    x = rng.normal(np.eye(4, 5)[truth] * 3 / np.sqrt(2), 1.0)
+    found = search(x, Segmentation(), 0)
+    assert found.choice.structure in ("weak", "none")
+    assert found.choice.overlap is not None and 0 < found.choice.overlap < 0.5
+    assert found.choice.valleys and max(found.choice.valleys.values()) > sel.VALLEY_MAX
