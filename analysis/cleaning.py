@@ -160,7 +160,8 @@ def _ids(table: Table, cfg: Config) -> tuple[pd.Series, pd.Series]:
     return ids, reason
 
 
-def _merge_categories(values: pd.Series, column: str, share: float, log: list[LogEntry]) -> pd.Series:
+def _merge_categories(values: pd.Series, column: str, share: float, min_group: int,
+                      log: list[LogEntry]) -> pd.Series:
     miss = is_missing(values)
     filled = values.where(~miss, "Unknown")
     if miss.any():
@@ -176,9 +177,14 @@ def _merge_categories(values: pd.Series, column: str, share: float, log: list[Lo
     counts = merged.value_counts()
     rare = counts[(counts / len(merged)) < share]
     if len(rare) and len(counts) - len(rare) >= 1:
-        names = ", ".join(f"'{k}' ({v})" for k, v in rare.sort_index().items())
+        # The log is published: a value held by fewer customers than the minimum group size is
+        # counted, not named, since its name and count would describe those few customers.
+        named = [f"'{k}' ({v})" for k, v in rare.sort_index().items() if v >= min_group]
+        unnamed = int((rare < min_group).sum())
+        if unnamed:
+            named.append(f"{unnamed} value{'s' if unnamed > 1 else ''} held by fewer than {min_group} customers")
         log.append(LogEntry("odd categories", column, int(rare.sum()), "rare categories merged into 'Other'",
-                            f"{names}: each under {share:.0%} of customers"))
+                            f"{', '.join(named)}: each under {share:.0%} of customers"))
         merged = merged.where(~merged.isin(rare.index), "Other")
     return merged
 
@@ -271,7 +277,7 @@ def clean(table: Table, cfg: Config) -> CleanData:
             typed[c.signup_date] = typed[c.signup_date].where(~late)
 
     for col in _category_columns(cfg):
-        typed[col] = _merge_categories(typed[col], col, rules.rare_category_share, log)
+        typed[col] = _merge_categories(typed[col], col, rules.rare_category_share, cfg.report.min_segment_size, log)
 
     keep = reason == ""
     # Rows equal in every column but the id: likely the same customer entered twice.

@@ -106,7 +106,7 @@ def test_spelling_variants_and_rare_categories(clean_csv, find_log):
     statuses = ["Married", "Married", "Married", "Married ", "married", "Single", "Single", "Single", "YOLO", ""]
     csv = "id,income,status\n" + "".join(f"{i},{10 * i},{s}\n" for i, s in enumerate(statuses, 1))
     data = clean_csv(csv, {"columns": {"id": "id", "income": "income", "categorical": ["status"]},
-                           "cleaning": {"rare_category_share": 0.15}})
+                           "cleaning": {"rare_category_share": 0.15}, "report": {"min_segment_size": 1}})
     # 'Married ' loses its space when read; 'married' is a spelling variant of the commoner 'Married'.
     variants = only([e for e in find_log(data.log, "odd categories", "status") if "spelling" in e.action])
     assert (variants.count, variants.action) == (1, "spelling variants merged")
@@ -117,6 +117,16 @@ def test_spelling_variants_and_rare_categories(clean_csv, find_log):
     assert rare.count == 2
     assert "'Unknown' (1)" in rare.detail and "'YOLO' (1)" in rare.detail
     assert data.customers["status"].value_counts().to_dict() == {"Married": 5, "Single": 3, "Other": 2}
+
+
+def test_rare_values_below_the_minimum_group_size_are_counted_not_named(clean_csv, find_log):
+    statuses = ["Married"] * 6 + ["Single"] * 2 + ["YOLO"] + ["Alone"]
+    csv = "id,income,status\n" + "".join(f"{i},{10 * i},{s}\n" for i, s in enumerate(statuses, 1))
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income", "categorical": ["status"]},
+                           "cleaning": {"rare_category_share": 0.25}, "report": {"min_segment_size": 2}})
+    rare = only([e for e in find_log(data.log, "odd categories", "status") if "Other" in e.action])
+    assert rare.count == 4
+    assert rare.detail == "'Single' (2), 2 values held by fewer than 2 customers: each under 25% of customers"
 
 
 def test_common_categories_are_left_alone(clean_csv, find_log):
@@ -374,7 +384,8 @@ def test_golden_odd_marital_statuses_merged_into_other(demo_run, find_log):
     entry = only(find_log(demo_run.results.cleaning, "odd categories", "Marital_Status"))
     assert entry.count == 7
     assert entry.action == "rare categories merged into 'Other'"
-    assert "'Absurd' (2)" in entry.detail and "'Alone' (3)" in entry.detail and "'YOLO' (2)" in entry.detail
+    # Published on the data quality page: values held by fewer than 20 customers are counted, not named.
+    assert entry.detail == "3 values held by fewer than 20 customers: each under 1% of customers"
     mix = next(c for c in demo_run.results.segments[0].categories if c.column == "Marital_Status")
     assert "Other" in mix.overall
     assert not {"Absurd", "Alone", "YOLO"} & set(mix.overall)
