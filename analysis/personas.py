@@ -69,7 +69,8 @@ RECOMMENDATION_RULES = (
     "Offer: the first that applies of "
     "premium (revenue share at least 1.5 times the customer share), discount or bundle (deal share "
     f"{THRESHOLD} sd above average), win-back (days since last purchase {THRESHOLD} sd above average), "
-    "low-cost entry offer (revenue share at most half the customer share), otherwise cross-sell; cross-sell the "
+    "low-cost entry offer (revenue share at most half the customer share); without spend, premium or low-cost "
+    f"entry by income ({THRESHOLD} sd above or below average); otherwise cross-sell; cross-sell the "
     "category most below the average share. Timing: now for lapsing segments, early in the relationship for newer "
     f"customers (tenure {THRESHOLD} sd below average), with the next campaign for segments that answer campaigns "
     "at least 1.3 times as often as average and are worth a paid contact, otherwise in the regular cycle; from "
@@ -383,6 +384,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
             f"{fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers; no discount needed"
+    elif ratio is None and _effect(p, "income") >= THRESHOLD and _effect(p, "deal_share") <= 0:
+        s = p.stat("income")
+        a, b = _pair(c, "income", s.mean, s.overall_mean)
+        offer, offer_why = "Premium: loyalty rewards and early access", \
+            f"income {a} against {b} on average (the input has no spend to compare)"
     elif _effect(p, "deal_share") >= THRESHOLD:
         offer, offer_why = "Discount or bundle", "they buy on deal much more than the average customer"
     elif _effect(p, "recency_days") >= THRESHOLD:
@@ -390,6 +396,10 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     elif ratio is not None and ratio <= 0.5:
         offer, offer_why = "Low-cost entry offer", \
             f"{fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers"
+    elif ratio is None and _effect(p, "income") <= -THRESHOLD:
+        s = p.stat("income")
+        a, b = _pair(c, "income", s.mean, s.overall_mean)
+        offer, offer_why = "Low-cost entry offer", f"income {a} against {b} on average (the input has no spend to compare)"
     else:
         offer, offer_why = "Cross-sell offer", "they spend near the average; grow the categories they buy less"
     cat = pick(p, "share_", c.labels, MIN_FOCUS_SHARE)

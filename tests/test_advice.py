@@ -237,3 +237,13 @@ def test_column_names_read_as_labels_with_their_units():
     assert plain("Annual Income (k$)") == "Annual income (k$)"
     assert plain("Spending Score (1-100)") == "Spending score (1-100)"
     assert plain("NumWebPurchases") == "Num web purchases" and plain("UK_region") == "UK region"
+
+
+def test_without_spend_the_offer_follows_income():
+    c = _context(kinds={**KINDS, "income": "money"}, labels={**LABELS, "income": "Income"})
+
+    def offer(effect):
+        p = dataclasses.replace(_profile({"income": (90000.0, 50000.0, effect)}), share_value=None)
+        return ps.recommend(c, p).offer
+    assert offer(0.5).startswith("Premium") and offer(0.49) == "Cross-sell offer"
+    assert offer(-0.5) == "Low-cost entry offer" and offer(-0.49) == "Cross-sell offer"
