@@ -12,11 +12,15 @@ import pandas as pd
 
 from .config import Config
 from .errors import UserError
-from .loading import Table, is_missing
+from .loading import CONTROL, Table, is_missing
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]
 TRUE_WORDS = {"1", "1.0", "yes", "y", "true", "t"}
 FALSE_WORDS = {"0", "0.0", "no", "n", "false", "f"}
+MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a typo or a sentinel
+EARLIEST = pd.Timestamp("1900-01-01")  # signup dates before this are typos
+TOTALS = (r"(?i)^\s*(?:grand\s+|sub)?totals?\b.*|^\s*(?:sum|summe|gesamt(?:summe)?|totaal|totale|somme|suma|"
+          r"soma|insgesamt|all customers)\s*:?\s*$")
 OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "orders",
                  "basket_size", "numeric", "household")
 
@@ -46,24 +50,46 @@ def _line(i: int) -> int:
     return i + 2  # header is line 1
 
 
-def to_numbers(values: pd.Series) -> pd.Series:
-    """Numbers from text, tolerating currency symbols, thousands separators and decimal commas;
-    NaN where a value is missing or not a finite number."""
+_CURRENCY = r"[\$€£¥₹₽]|CHF|EUR|USD|GBP|R\$|kr"
+_GROUP_SPACE = r"(?<=\d)[\s\u00a0\u202f'’](?=\d{3}(?:\D|$))"  # 1 234,56 / 1'234.56 / 1 234 567
+_EU = r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+"  # 15.000,50 / 1.234 / 2,5
+_US = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.\d+|-?\d+"  # 1,234.56 / .5 / 12
+
+
+def _number_text(s: pd.Series) -> pd.Series:
+    """Text of numbers normalised to plain 1234.56, one convention per column: currency signs,
+    percent signs and digit-group spaces or apostrophes dropped; dot thousands with comma decimals
+    (15.000,50) when some value is written so (or '2,5' with no dot anywhere) and none is written
+    1,234.56."""
+    t = s.str.replace(rf"^(-?)\s*(?:{_CURRENCY})\s*", r"\1", regex=True)
+    t = t.str.replace(rf"\s*(?:{_CURRENCY}|%)$", "", regex=True)
+    t = t.str.replace(r"^\((\d.*)\)$", r"-\1", regex=True)  # accounting negatives (1,234.00)
+    t = t.str.replace(_GROUP_SPACE, "", regex=True)
+    us_only = t.str.fullmatch(r"-?\d{1,3}(?:,\d{3})+\.\d+").any()
+    eu_only = (t.str.fullmatch(r"-?\d{1,3}(?:\.\d{3})+,\d+").any() or t.str.fullmatch(r"-?\d{1,3}(?:\.\d{3}){2,}").any())
+    # A column written with decimal commas has no dots and some comma not followed by exactly
+    # three digits ('1,5', '2,25'); then every comma is a decimal one, '3,125' included.
+    comma_decimal = (not t.str.contains(".", regex=False).any()
+                     and (t.str.fullmatch(r"-?\d+,\d+") & ~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+")).any())
+    if (eu_only or comma_decimal) and not us_only:
+        eu = t.str.fullmatch(_EU)
+        return t.where(~eu, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    us = t.str.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+    return t.where(~us, t.str.replace(",", "", regex=False))
+
+
+def to_numbers(values: pd.Series, keep_infinite: bool = False) -> pd.Series:
+    """Numbers from text, tolerating currency symbols, percent signs, digit-group separators
+    (1,234.56; 15.000,50; 1 234,56) and decimal commas; NaN where a value is missing or not a
+    number, and where it is infinite unless `keep_infinite`."""
     s = values.str.strip()
     missing = is_missing(s)
     plain = pd.to_numeric(s, errors="coerce")
     if (plain.notna() | missing).all():  # plain numbers (the usual case): no symbols or separators to read
         out = plain.astype(float).where(~missing)
-        return out.where(np.isfinite(out))
-    t = s.str.replace(r"^(-?)\s*[\$€£¥]\s*", r"\1", regex=True).str.replace(r"\s*[\$€£¥%]$", "", regex=True)
-    # A column written with decimal commas has no dots and some comma not followed by exactly
-    # three digits ('1,5', '2,25'); then every comma is a decimal one, '3,125' included.
-    comma = t.str.fullmatch(r"-?\d+,\d+")
-    if not t.str.contains(".", regex=False).any() and (comma & ~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+")).any():
-        t = t.where(~comma, t.str.replace(",", ".", regex=False))
-    t = t.where(~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), t.str.replace(",", "", regex=False))
-    out = pd.to_numeric(t.where(~missing, None), errors="coerce").astype(float)
-    return out.where(np.isfinite(out))
+    else:
+        out = pd.to_numeric(_number_text(s).where(~missing, None), errors="coerce").astype(float)
+    return out if keep_infinite else out.where(np.isfinite(out))
 
 
 def _reject(values: pd.Series, bad: pd.Series, what: str) -> None:
@@ -78,7 +104,7 @@ def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
         return values.astype(float)
     miss = is_missing(values)
-    out = to_numbers(values)
+    out = to_numbers(values, keep_infinite=True)  # infinite values are implausible, see clean()
     _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold numbers but")
     return out
 
@@ -160,6 +186,17 @@ def _ids(table: Table, cfg: Config) -> tuple[pd.Series, pd.Series]:
     return ids, reason
 
 
+def check_segmentable(data: "CleanData", cfg: Config, path) -> None:
+    """Enough usable customers for the segments asked for, each of at least
+    segmentation.min_segment_customers customers (k when fixed, else min_segments)."""
+    seg = cfg.segmentation
+    k = seg.k if seg.k != "auto" else seg.min_segments
+    n = len(data.customers)
+    if n < k * seg.min_segment_customers:
+        raise UserError(f"{path}: {n} usable customers are too few for {k} segments of at least "
+                        f"{seg.min_segment_customers} customers (segmentation.min_segment_customers)")
+
+
 def _merge_categories(values: pd.Series, column: str, share: float, min_group: int,
                       log: list[LogEntry]) -> pd.Series:
     miss = is_missing(values)
@@ -215,16 +252,63 @@ def _outlier_fences(x: pd.Series, k: float) -> tuple[float, float, bool] | None:
 
 
 def _fmt(x: float) -> str:
+    if not np.isfinite(x) or abs(x) >= 1e9:
+        return f"{x:.3g}"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+
+ROW_REASONS = ("row with control characters (a corrupt line)", "empty row (every field missing)",
+               "totals or footer row (at most one field filled)", "totals row ('{value}' in the first column)")
+
+
+def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series) -> pd.Series:
+    """Rows that are not customers: corrupt lines, empty rows, totals and footer lines. Their
+    reason replaces any other (a footer has no id, but 'missing customer id' would mislead)."""
+    reason = reason.copy()
+    text = raw.astype(str)
+    control = text.apply(lambda col: col.str.contains(CONTROL, regex=True)).any(axis=1)
+    filled = (~text.apply(is_missing)).sum(axis=1)
+    first = text[id_column] if id_column else text.iloc[:, 0]
+    totals = first.str.fullmatch(TOTALS) & ~control
+    few = (filled <= 1) & (raw.shape[1] >= 3) & ~control
+    reason[totals & ~few] = [ROW_REASONS[3].format(value=v[:20]) for v in first[totals & ~few]]
+    reason[few] = ROW_REASONS[2]
+    reason[filled == 0] = ROW_REASONS[1]
+    reason[control] = ROW_REASONS[0]
+    return reason
+
+
+def _implausible_numbers(typed: pd.DataFrame, cols: list[str], habits: list[str], log: list[LogEntry]) -> None:
+    """Infinite values and values beyond +/-1e12 (1e308, 9e99 sentinels) become missing; so do
+    shares outside 0..1 in the time-habit columns."""
+    for col in dict.fromkeys(cols):
+        x = typed[col]
+        bad = x.notna() & (~np.isfinite(x) | (x.abs() > MAX_ABS))
+        if bad.any():
+            log.append(LogEntry("implausible values", col, int(bad.sum()), "treated as missing",
+                                f"infinite or beyond +/-{MAX_ABS:.0e} (largest {_fmt(float(x[bad].abs().max()))})"))
+            typed[col] = x.where(~bad)
+    for col in habits:
+        x = typed[col]
+        bad = (x < 0) | (x > 1)
+        if bad.any():
+            log.append(LogEntry("implausible values", col, int(bad.sum()), "treated as missing",
+                                "a share of orders must be from 0 to 1"))
+            typed[col] = x.where(~bad)
 
 
 def clean(table: Table, cfg: Config) -> CleanData:
     raw, path, c, rules = table.frame, table.path, cfg.columns, cfg.cleaning
     log: list[LogEntry] = []
     ids, reason = _ids(table, cfg)
+    reason = _row_checks(raw, c.id, reason)
     for why, n in reason[reason != ""].value_counts().sort_index().items():
-        log.append(LogEntry("duplicates" if "duplicate" in why or "repeated" in why else "missing values",
-                            c.id or "", int(n), "excluded", why))
+        step = ("duplicates" if "duplicate" in why or "repeated" in why else
+                "not customers" if why in ROW_REASONS[:3] or why.startswith("totals row") else "missing values")
+        log.append(LogEntry(step, c.id or "", int(n), "excluded", why))
+    # Numbers and dates are read from the rows that are customers only: a corrupt line or a
+    # footer's text must not stop the run.
+    raw = raw.where(pd.DataFrame({col: ~reason.str.match(r"row with control|empty row|totals") for col in raw.columns}), "")
 
     typed = pd.DataFrame(index=raw.index)
     for col in _numeric_columns(cfg):
@@ -239,6 +323,19 @@ def clean(table: Table, cfg: Config) -> CleanData:
         typed[col] = raw[col]
     if c.previous_segment:  # an earlier label is compared as written: no merging of rare values
         typed[c.previous_segment] = raw[c.previous_segment].where(~is_missing(raw[c.previous_segment]), "")
+
+    _implausible_numbers(typed, _numeric_columns(cfg), list(c.habits.values()), log)
+    # Dates after today or before 1900 are typos (2099 for 2019): never a reference date.
+    today = pd.Timestamp(date.today())
+    for col in [x for x in (c.signup_date, c.birth_date) if x]:
+        late = typed[col] > today
+        early = typed[col] < EARLIEST
+        for bad, what in ((late, f"in the future (after {today:%Y-%m-%d})"), (early, "before 1900")):
+            if bad.any():
+                shown = ", ".join(sorted({str(raw[col].iloc[i]) for i in np.flatnonzero(bad.to_numpy())})[:3])
+                log.append(LogEntry("implausible values", col, int(bad.sum()), "treated as missing",
+                                    f"dates {what} (values {shown})"))
+                typed[col] = typed[col].where(~bad)
 
     ref = cfg.report.reference_date
     if ref is None and c.signup_date and typed[c.signup_date].notna().any():
@@ -295,25 +392,32 @@ def clean(table: Table, cfg: Config) -> CleanData:
         log.append(LogEntry("duplicates", f"all columns but {c.id}" if c.id else "all columns", int(twin.sum()), action,
                             f"rows equal to an earlier row in every column{but}"))
 
-    # Extreme values, judged on the customers still in play.
+    # Extreme values, judged on the customers still in play. Amounts, counts and days only have
+    # an upper fence: a low spend is a customer who bought little, not an error. Other numeric
+    # measures (a balance, a score) have both.
     for role in OUTLIER_ROLES:
         for col in columns_by_role(cfg, role):
             fences = _outlier_fences(typed.loc[keep, col], rules.outlier_iqr)
             if fences is None:
                 continue
             lo, hi, logged = fences
+            two_sided = role == "numeric"
             x = typed[col]
-            out = keep & ((x < lo) | (x > hi))
-            if not out.any() or rules.outliers == "keep":
-                if out.any():
-                    log.append(LogEntry("outliers", col, int(out.sum()), "kept", f"outside {_fmt(lo)} to {_fmt(hi)}"))
+            low = (x < lo) if two_sided else pd.Series(False, index=x.index)
+            out = keep & ((x > hi) | low)
+            if not out.any():
                 continue
-            scale = "on the log scale" if logged else ""
-            span = f"above {_fmt(hi)}" if x.min() >= lo else f"outside {_fmt(lo)} to {_fmt(hi)}"
-            detail = (f"values {span} (quartiles +/- {rules.outlier_iqr:g} IQR {scale}); "
-                      f"most extreme {_fmt(x[out].abs().max())}").replace("IQR )", "IQR)")
+            span = f"outside {_fmt(lo)} to {_fmt(hi)}" if (keep & low).any() else f"above {_fmt(hi)}"
+            if rules.outliers == "keep":
+                log.append(LogEntry("outliers", col, int(out.sum()), "kept", f"values {span}"))
+                continue
+            beyond = np.maximum(x[out] - hi, (lo - x[out]) if two_sided else 0)
+            extreme = float(x[out].loc[beyond.idxmax()]) if not beyond.index.has_duplicates else float(
+                x[out].iloc[int(np.argmax(beyond.to_numpy()))])
+            scale = " on the log scale" if logged else ""
+            detail = f"values {span} (quartiles +/- {rules.outlier_iqr:g} IQR{scale}); most extreme {_fmt(extreme)}"
             if rules.outliers == "cap":
-                typed[col] = x.clip(lower=lo if x.min() < lo else None, upper=hi).where(x.notna())
+                typed[col] = x.clip(lower=lo if two_sided else None, upper=hi).where(x.notna())
                 log.append(LogEntry("outliers", col, int(out.sum()), "capped at the fence", detail))
             else:
                 reason[out] = f"extreme value in {col}"
@@ -327,6 +431,10 @@ def clean(table: Table, cfg: Config) -> CleanData:
         if miss.any():
             med = kept[col].median()
             if np.isnan(med):
+                if col == "_age":
+                    src = c.age or c.birth_year or c.birth_date
+                    raise UserError(f"{path}: column {src!r} gives no plausible age (every age outside "
+                                    f"cleaning.min_age={rules.min_age} to max_age={rules.max_age})")
                 raise UserError(f"{path}: column {col!r} has no usable values")
             typed.loc[keep, col] = kept[col].fillna(med)
             if col == "_age":
@@ -358,6 +466,7 @@ def clean(table: Table, cfg: Config) -> CleanData:
     keep_arr = keep.to_numpy()
     if not keep.any():
         raise UserError(f"{path}: no usable customers after cleaning (all {len(raw)} rows excluded)")
+
     return CleanData(
         customers=typed[keep_arr],
         all_ids=tuple(ids),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -9,7 +10,28 @@ from pathlib import Path
 
 from . import __version__
 from . import outputs
+from .config import SEED_MAX, check_delimiter, unescape_delimiter
 from .errors import UserError
+
+
+def check_seed(seed: int | None, option: str = "--seed") -> None:
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        raise UserError(f"{option} must be from 0 to {SEED_MAX} (2**32 - 1), got {seed}")
+
+
+def check_out_folder(out: Path, option: str = "--out") -> None:
+    """The output folder is a folder (or can be made) and can be written, before any work starts."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: {option} names an existing file, expected a folder")
+    parent = out
+    while not parent.exists():  # the nearest folder that exists is where the new folders will go
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UserError(f"{out}: {option} cannot be created: {parent} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"{out}: {option} is not writable (no write permission on {parent})")
 
 DESCRIPTION = """Customer segments report: find customer segments in a table and publish them as a
 website (site/) and PDF, with private per-customer outputs in exports/.
@@ -115,7 +137,11 @@ def cmd_synth(args) -> int:
         raise UserError(f"--segments must be from 2 to {len(synth.ARCHETYPES)}, got {args.segments}")
     if args.customers < 20 * args.segments:
         raise UserError(f"--customers must be at least {20 * args.segments} for {args.segments} segments")
+    check_seed(args.seed)
+    if args.customers < 1:
+        raise UserError(f"--customers must be a positive number, got {args.customers}")
     out = Path(args.out)
+    check_out_folder(out)
     if args.transactions is not None:
         if args.transactions < 4 * args.customers:
             raise UserError(f"--transactions must be at least 4 lines per customer ({4 * args.customers:,})")
@@ -154,6 +180,11 @@ def cmd_rules(args) -> int:
     if args.format == "table":
         if not (args.order_column and args.item_column):
             raise UserError("--format table needs --order-column and --item-column")
+        if args.delimiter is not None:
+            try:
+                check_delimiter(args.delimiter, "--delimiter")
+            except ValueError as e:
+                raise UserError(str(e)) from None
         baskets, skipped = rules.read_pairs(args.file, args.order_column, args.item_column,
                                             delimiter=args.delimiter or "auto")
         if skipped:
@@ -162,7 +193,9 @@ def cmd_rules(args) -> int:
     else:
         if args.order_column or args.item_column:
             raise UserError("--order-column and --item-column apply to --format table only")
-        delimiter = "," if args.delimiter is None else args.delimiter.encode().decode("unicode_escape")
+        delimiter = "," if args.delimiter is None else unescape_delimiter(args.delimiter)
+        if delimiter in ("", "\n", "\r"):
+            raise UserError(f"--delimiter cannot be {args.delimiter!r}: give the character between items")
         baskets = rules.read_lines(args.file, delimiter=delimiter)
     found = rules.mine(baskets, args.min_support, args.min_confidence, max_consequent=args.max_consequent,
                        min_length=args.min_length, max_length=args.max_length)
@@ -200,6 +233,11 @@ def cmd_init(args) -> int:
 def cmd_report(args) -> int:
     from .report import build_report
 
+    check_seed(args.seed)
+    config = Path(args.config)
+    if config.is_dir():
+        raise UserError(f"{config}: --config names a folder, expected a YAML config file")
+    check_out_folder(Path(args.out))
     say = _progress(time.perf_counter())
     out = build_report(Path(args.config), Path(args.out), customers=args.customers,
                        transactions=args.transactions, seed=args.seed,

@@ -4,7 +4,9 @@ Every column role is optional; the report shows the sections the named columns s
 """
 from __future__ import annotations
 
+import codecs
 import difflib
+import re
 import typing
 from datetime import date
 from pathlib import Path
@@ -16,14 +18,86 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import UserError
 
 
+SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit
+K_MAX = 30  # the most segments a team can act on
+# strftime directives that strptime reads back; anything else after a % is a typo.
+DATE_DIRECTIVES = set("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
+
+
+def unescape_delimiter(value: str) -> str:
+    """'\\t' as written in YAML or on a command line means a tab."""
+    return {"\\t": "\t", "tab": "\t", "\\|": "|"}.get(value, value)
+
+
+def check_delimiter(value: str, where: str) -> str:
+    """A delimiter is 'auto' or one character that can separate fields; raises ValueError."""
+    if value == "auto":
+        return value
+    d = unescape_delimiter(value)
+    if len(d) != 1:
+        raise ValueError(f"{where} must be 'auto' or a single character such as ',', ';', '\\t' or '|', got {value!r}")
+    if d in "\"\\\r\n" or d.isalnum():
+        raise ValueError(f"{where} cannot be {value!r}: use a character such as ',', ';', '\\t' or '|'")
+    return value
+
+
+def check_date_format(value: str | None, where: str) -> str | None:
+    """A strftime format with known directives and at least one of them; raises ValueError."""
+    if value is None:
+        return value
+    directives = re.findall(r"%(.?)", value)
+    bad = [d for d in directives if d not in DATE_DIRECTIVES]
+    if bad:
+        raise ValueError(f"{where}: unknown directive '%{bad[0]}' (known: %Y %m %d %H %M %S %p %b %z ...)")
+    if not [d for d in directives if d != "%"]:
+        raise ValueError(f"{where} has no date directive such as %Y, %m or %d")
+    return value
+
+
+def check_encoding(value: str, where: str) -> str:
+    if value == "auto":
+        return value
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise ValueError(f"{where}: unknown text encoding {value!r} (e.g. utf-8, cp1252, latin-1)") from None
+    return value
+
+
+def check_path(value: str | None, where: str) -> str | None:
+    if value is None:
+        return value
+    if not value.strip():
+        raise ValueError(f"{where} is empty: give a file path")
+    if "\x00" in value:
+        raise ValueError(f"{where} contains a NUL character")
+    return value
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CustomersFile(_Strict):
     path: str = Field(description="customer table: CSV, TSV (optionally .gz) or Parquet; relative to the config file")
     delimiter: str = Field("auto", description="field separator, or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
+    sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v):
+        return check_path(v, "path")
+
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter(cls, v):
+        return check_delimiter(v, "delimiter")
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v):
+        return check_encoding(v, "encoding")
 
 
 class TransactionsFile(_Strict):
@@ -46,12 +120,37 @@ class TransactionsFile(_Strict):
     duplicate_lines: Literal["drop", "keep"] = Field("drop", description="lines equal to an earlier line in every column")
     customer_columns: list[str] = Field(default_factory=list, description="per-customer categorical columns of the lines (most frequent value), profiled")
 
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v):
+        return check_path(v, "path")
+
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter(cls, v):
+        return check_delimiter(v, "delimiter")
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v):
+        return check_encoding(v, "encoding")
+
+    @field_validator("timestamp_format")
+    @classmethod
+    def _format(cls, v):
+        return check_date_format(v, "timestamp_format")
+
 
 class ProductsFile(_Strict):
     path: str = Field(description="product -> category map: CSV, TSV, Parquet or Excel; relative to the config file")
     product: str = Field(description="column matching the order lines' product column")
     category: str = Field(description="category column")
     sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v):
+        return check_path(v, "path")
 
 
 class Baskets(_Strict):
@@ -109,6 +208,11 @@ class Columns(_Strict):
     previous_segment: str | None = Field(None, description="an earlier segmentation's label, to compare with")
     ignore: list[str] = Field(default_factory=list, description="columns not used")
 
+    @field_validator("signup_date_format", "birth_date_format")
+    @classmethod
+    def _format(cls, v, info):
+        return check_date_format(v, info.field_name)
+
     def named(self) -> list[tuple[str, str]]:
         """(role, column) for every column the config names, in a stable order."""
         out: list[tuple[str, str]] = []
@@ -131,8 +235,8 @@ class Economics(_Strict):
 
 
 class Cleaning(_Strict):
-    min_age: int = Field(16, description="younger customers are implausible: age treated as missing")
-    max_age: int = Field(110, description="older customers are implausible: age treated as missing")
+    min_age: int = Field(16, ge=0, le=150, description="younger customers are implausible: age treated as missing")
+    max_age: int = Field(110, ge=1, le=150, description="older customers are implausible: age treated as missing")
     rare_category_share: float = Field(0.01, ge=0, lt=0.5, description="categories rarer than this merge into 'Other'")
     outliers: Literal["cap", "exclude", "keep"] = Field("cap", description="what to do with extreme values")
     outlier_iqr: float = Field(3.0, gt=0, description="extreme = beyond quartiles +/- this many IQRs (log scale if skewed)")
@@ -145,10 +249,12 @@ class Segmentation(_Strict):
     algorithm: Literal["auto", "kmeans", "gmm", "ward", "two_stage", "hdbscan"] = Field(
         "auto", description="auto compares them all; or one of kmeans, gmm, ward, two_stage, hdbscan")
     k: int | Literal["auto"] = Field("auto", description="number of segments, or auto")
-    k_min: int = Field(2, ge=2, description="smallest k searched")
-    k_max: int = Field(10, ge=2, le=30, description="largest k searched: the most segments a team can act on")
-    min_segments: int = Field(3, ge=2, description="fewer segments are not actionable (k=2 only splits high from low)")
+    k_min: int = Field(2, ge=2, le=K_MAX, description="smallest k searched")
+    k_max: int = Field(10, ge=2, le=K_MAX, description="largest k searched: the most segments a team can act on")
+    min_segments: int = Field(3, ge=2, le=K_MAX, description="fewer segments are not actionable (k=2 only splits high from low)")
     min_segment_share: float = Field(0.05, ge=0, lt=0.5, description="smallest segment a team can act on")
+    min_segment_customers: int = Field(5, ge=1, description="smallest segment in customers, whatever the share: "
+                                       "tables with fewer than this many customers per segment are refused")
     max_unassigned_share: float = Field(0.10, ge=0, lt=1, description="most customers a density method may leave out")
     shortlist: int = Field(4, ge=1, description="candidates checked for stability")
     stability_resamples: int = Field(8, ge=2, le=200, description="subsamples refitted to measure stability")
@@ -161,8 +267,8 @@ class Segmentation(_Strict):
     @field_validator("k")
     @classmethod
     def _k_at_least_two(cls, v):
-        if v != "auto" and v < 2:
-            raise ValueError("k must be 'auto' or at least 2")
+        if v != "auto" and not 2 <= v <= K_MAX:
+            raise ValueError(f"k must be 'auto' or from 2 to {K_MAX}")
         return v
 
     @field_validator("min_cluster_size")
@@ -193,7 +299,7 @@ class Config(_Strict):
     features: list[str] | None = Field(None, description="clustering features; default: all the columns support")
     compare_with: str | None = Field(None, description="an earlier run's exports/assignments.csv, to compare with")
     report: Report = Field(default_factory=Report)
-    seed: int = 42
+    seed: int = Field(42, ge=0, le=SEED_MAX, description="random seed, 0 to 2**32 - 1")
     base_dir: Path = Field(Path("."), exclude=True)
 
     @property
@@ -264,11 +370,26 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
     seg = cfg.segmentation
     if seg.k_min > seg.k_max:
         raise UserError(f"{source}: segmentation.k_min={seg.k_min} must be <= k_max={seg.k_max}")
+    if cfg.cleaning.min_age >= cfg.cleaning.max_age:
+        raise UserError(f"{source}: cleaning.min_age={cfg.cleaning.min_age} must be below "
+                        f"cleaning.max_age={cfg.cleaning.max_age}")
+    for key in ("compare_with",):
+        try:
+            check_path(getattr(cfg, key), key)
+        except ValueError as e:
+            raise UserError(f"{source}: key '{key}': {e}") from None
+    if cfg.report.overrides is not None:
+        try:
+            check_path(cfg.report.overrides, "report.overrides")
+        except ValueError as e:
+            raise UserError(f"{source}: key 'report.overrides': {e}") from None
     return cfg
 
 
 def load_config(path: str | Path) -> Config:
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a YAML config file")
     if not path.is_file():
         raise UserError(f"{path}: config file not found")
     try:

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Config
+from .config import Config, unescape_delimiter
 from .errors import UserError
 
 DELIMITERS = [",", ";", "\t", "|"]
 DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
 MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "missing"}
+# Control characters other than tab, newline and carriage return: a line holding them is corrupt.
+CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,36 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
         raise UserError(f"{path}: cannot be read as {encoding} text; set customers.encoding") from None
 
 
-def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto") -> Table:
-    """Read a CSV/TSV (optionally gzipped) or Parquet file with every column as text."""
+def looks_binary(text: str) -> bool:
+    """Text decoded from a binary file: many control or replacement characters, or NUL bytes in
+    most lines. A few corrupt lines in a text file are not binary (they are excluded as rows)."""
+    sample = text[:20000]
+    if not sample:
+        return False
+    odd = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r") or ch in "\ufffd\x7f")
+    lines = sample.splitlines()[:200] or [""]
+    nul_lines = sum("\x00" in line for line in lines)
+    return odd > 0.1 * len(sample) or nul_lines > 0.5 * len(lines) or "\x00" in lines[0]
+
+
+def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
+    try:
+        book = pd.ExcelFile(io.BytesIO(raw))
+    except Exception as e:  # openpyxl/xlrd raise many types for damaged files
+        raise UserError(f"{path}: cannot be read as Excel ({type(e).__name__})") from None
+    if sheet is not None and sheet not in book.sheet_names:
+        raise UserError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(map(str, book.sheet_names))}); "
+                        "set customers.sheet")
+    try:
+        frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str, keep_default_na=False)
+    except Exception as e:
+        raise UserError(f"{path}: cannot read sheet {sheet or book.sheet_names[0]!r} ({type(e).__name__})") from None
+    frame = frame.dropna(how="all").fillna("")
+    return frame.astype(str)
+
+
+def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto", sheet: str | None = None) -> Table:
+    """Read a CSV/TSV (optionally gzipped), Parquet or Excel file with every column as text."""
     path = Path(path)
     raw = _open_bytes(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -103,15 +133,20 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
             raise UserError(f"{path}: cannot be read as Parquet ({type(e).__name__})") from None
         frame = frame.astype(object).where(frame.notna(), "").astype(str)
         return _checked(path, frame, "parquet", "binary", sha)
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        raise UserError(f"{path}: Excel files are not read; save the sheet as CSV")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") or raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+            raise UserError(f"{path}: is a zip or Office file, not a CSV, TSV, Parquet or Excel (.xlsx) table")
+        frame = _read_excel(path, raw, sheet)
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = frame.apply(lambda s: s.str.strip())
+        return _checked(path, frame, "excel", "binary", sha)
     if not raw.strip():
         raise UserError(f"{path}: file is empty")
     enc = detect_encoding(raw) if encoding == "auto" else encoding
     text = _decode(path, raw, enc)
-    if "\x00" in text[:10000]:
-        raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
-    delim = detect_delimiter(text) if delimiter == "auto" else delimiter.encode().decode("unicode_escape")
+    if looks_binary(text):
+        raise UserError(f"{path}: contains binary data; expected a CSV, TSV, Parquet or Excel file")
+    delim = detect_delimiter(text) if delimiter == "auto" else unescape_delimiter(delimiter)
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, skipinitialspace=False,
@@ -162,6 +197,6 @@ def check_columns(table: Table, cfg: Config) -> None:
 
 
 def load_customers(cfg: Config) -> Table:
-    table = read_table(cfg.customers_path, cfg.customers.delimiter, cfg.customers.encoding)
+    table = read_table(cfg.customers_path, cfg.customers.delimiter, cfg.customers.encoding, cfg.customers.sheet)
     check_columns(table, cfg)
     return table

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .cleaning import DATE_FORMATS, LogEntry
-from .config import Columns, Config, TransactionsFile
+from .config import Columns, Config, TransactionsFile, unescape_delimiter
 from .errors import UserError
-from .loading import MISSING_MARKERS, detect_delimiter, detect_encoding, read_table
+from .loading import MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, read_table
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -44,6 +44,10 @@ LINE_RULES = (
     ("unreadable values", "timestamp is not a date", "ts IS NULL"),
     ("cancellations", "cancelled order", "cancelled"),
     ("returns", "return (negative quantity)", "qty < 0"),
+    ("implausible values", "quantity or unit price infinite or beyond 1e12", "NOT isfinite(qty) OR NOT isfinite(price) "
+     "OR abs(qty) > 1e12 OR abs(price) > 1e12"),
+    ("implausible values", "timestamp in the future", "ts >= TIMESTAMP '{tomorrow}'"),
+    ("implausible values", "timestamp before 1900", "ts < TIMESTAMP '1900-01-01'"),
     ("implausible values", "zero quantity", "qty = 0"),
     ("implausible values", "price zero or negative", "price <= 0"),
     ("not products", "fee, postage or adjustment (transactions.not_products)", "not_product"),
@@ -135,9 +139,9 @@ def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
     enc = detect_encoding(head) if t.encoding == "auto" else t.encoding
     duck_enc = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "ascii": "utf-8", "utf-16": "utf-16"}.get(enc.lower(), "latin-1")
     text = head.decode(enc if duck_enc != "latin-1" else "latin-1", errors="replace")
-    if "\x00" in text[:10000]:
+    if looks_binary(text):
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
-    delim = detect_delimiter(text) if t.delimiter == "auto" else t.delimiter.encode().decode("unicode_escape")
+    delim = detect_delimiter(text) if t.delimiter == "auto" else unescape_delimiter(t.delimiter)
     try:
         _run(
             con, f"CREATE VIEW src AS SELECT * FROM read_csv({_lit(str(path))}, all_varchar = true, header = true, "
@@ -304,7 +308,9 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
     prefix = f"starts_with(coalesce({_text(t.order)}, ''), {_lit(t.cancelled_prefix)})" if t.cancelled_prefix else "false"
     extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
     join = "LEFT JOIN pmap ON pmap.product = upper(" + _text(t.product) + ")" if cat_sql == "pmap.category" else ""
-    reason = "CASE " + " ".join(f"WHEN {cond} THEN {_lit(why)}" for _, why, cond in LINE_RULES) + " ELSE NULL END"
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
+    reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow)} THEN {_lit(why)}"
+                                for _, why, cond in LINE_RULES) + " ELSE NULL END"
     # One pass, one table: typed values, why a line is not used, and whether its product code or
     # name needed normalising (flags, not copies of the raw text, to keep the table small).
     _run(con, f"""
@@ -349,6 +355,9 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
     if n_valid == 0:
         raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
     no_customer = con.execute("SELECT count(*) FROM valid WHERE customer IS NULL").fetchall()[0][0]
+    if no_customer == n_valid:
+        raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
+                        f"{n_valid:,} usable lines")
     if no_customer:
         log.append(LogEntry("missing values", t.customer, int(no_customer), "used for baskets only",
                             "order lines without a customer id"))

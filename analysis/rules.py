@@ -290,16 +290,21 @@ def format_itemset(items: Iterable[str]) -> str:
 
 
 def _read_text(path: Path) -> str:
-    from .loading import _open_bytes, detect_encoding
+    from .loading import _open_bytes, detect_encoding, looks_binary
 
     raw = _open_bytes(path)  # missing file, folder, gzip: as for every other input
     if not raw.strip():
         raise UserError(f"{path}: file is empty")
+    if raw.startswith((b"PAR1", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise UserError(f"{path}: is a Parquet, zip or Office file; --format lines reads text, one basket per line")
     encoding = detect_encoding(raw)
     try:
-        return raw.decode(encoding)
+        text = raw.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         raise UserError(f"{path}: cannot be decoded as {encoding}") from None
+    if looks_binary(text):
+        raise UserError(f"{path}: contains binary data; expected text with one basket per line")
+    return text
 
 
 def read_lines(path: str | Path, delimiter: str = ",") -> Baskets:

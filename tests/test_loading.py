@@ -146,9 +146,31 @@ def test_folder_instead_of_file(tmp_path):
         read_table(tmp_path)
 
 
-def test_excel_is_refused_with_advice(tmp_path):
-    with pytest.raises(UserError, match="save the sheet as CSV"):
+def test_damaged_excel_is_one_error(tmp_path):
+    with pytest.raises(UserError, match=r"c\.xlsx: cannot be read as Excel"):
         read_table(write(tmp_path, "c.xlsx", b"PK\x03\x04 not really excel"))
+
+
+def _xlsx(tmp_path, sheets: dict[str, pd.DataFrame]):
+    path = tmp_path / "c.xlsx"
+    with pd.ExcelWriter(path) as w:
+        for name, frame in sheets.items():
+            frame.to_excel(w, sheet_name=name, index=False)
+    return path
+
+
+def test_excel_customer_table_is_read_from_the_named_sheet(tmp_path):
+    path = _xlsx(tmp_path, {"Notes": pd.DataFrame({"x": ["a"]}),
+                            "Kunden": pd.DataFrame({"id": [1, 2], "income": [10.5, 20]})})
+    table = read_table(path, sheet="Kunden")
+    assert table.frame.values.tolist() == [["1", "10.5"], ["2", "20"]] and table.delimiter == "excel"
+    assert read_table(path).frame.columns.tolist() == ["x"]  # the first sheet by default
+
+
+def test_excel_sheet_not_found_names_the_sheets(tmp_path):
+    path = _xlsx(tmp_path, {"A": pd.DataFrame({"id": [1]})})
+    with pytest.raises(UserError, match=r"no sheet 'B' \(sheets: A\); set customers.sheet"):
+        read_table(path, sheet="B")
 
 
 def test_values_and_headers_are_stripped(tmp_path):
