@@ -208,9 +208,9 @@ def test_dirt_is_reported_by_the_cleaning(tmp_path):
     assert entry("implausible values", "Year_Birth").count == dirt["implausible_birth_years"]
     rare = entry("odd categories", "Marital_Status")
     assert rare.count == odd
-    for status, count in dirt["odd_marital_statuses"].items():
-        if count:
-            assert f"'{status}'" in rare.detail
+    # Each odd status is held by fewer customers than the minimum group size: counted, not named.
+    planted = sum(1 for count in dirt["odd_marital_statuses"].values() if count)
+    assert rare.detail.startswith(f"{planted} value{'s' if planted > 1 else ''} held by fewer than 20 customers")
     assert entry("duplicates", "all columns but ID").count == dirt["duplicated_rows"]
     assert "666,666" in entry("outliers", "Income").detail
     # The dirt is small: the planted segments are still found.
