@@ -15,6 +15,11 @@ from .errors import UserError
 from .loading import CONTROL, Table, is_missing
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]
+# Times that may follow a date: 24-hour, 12-hour with AM/PM (3/14/1985 12:00:00 AM), ISO 8601 with
+# a T and a time zone (2014-03-01T10:00:00Z, +02:00; read as UTC).
+TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", "T%H:%M", "T%H:%M:%S", "T%H:%M:%S%z",
+                 "T%H:%M:%S.%f", "T%H:%M:%S.%f%z", " %H:%M:%S%z")
+ALL_DATE_FORMATS = tuple(f + t for f in DATE_FORMATS for t in TIME_SUFFIXES)
 TRUE_WORDS = {"1", "1.0", "yes", "y", "true", "t"}
 FALSE_WORDS = {"0", "0.0", "no", "n", "false", "f"}
 MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a typo or a sentinel
@@ -120,11 +125,17 @@ def parse_flags(values: pd.Series, column: str, path) -> pd.Series:
 
 def guess_date_format(values: pd.Series) -> str | None:
     present = values[~is_missing(values)]
-    for fmt in DATE_FORMATS:
-        for suffix in ("", " %H:%M", " %H:%M:%S"):
-            if pd.to_datetime(present, format=fmt + suffix, errors="coerce").notna().all():
-                return fmt + suffix
+    for fmt in ALL_DATE_FORMATS:
+        if to_dates(present, fmt).notna().all():
+            return fmt
     return None
+
+
+def to_dates(values: pd.Series, fmt: str) -> pd.Series:
+    """Dates in `fmt` (NaT where a value does not fit); zoned times are read as UTC, zone dropped."""
+    if "%z" in fmt:
+        return pd.to_datetime(values, format=fmt, errors="coerce", utc=True).dt.tz_localize(None)
+    return pd.to_datetime(values, format=fmt, errors="coerce")
 
 
 def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Series:
@@ -135,7 +146,7 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
         fmt = guess_date_format(values)
         if fmt is None:
             raise UserError(f"{path}: column {column!r}: dates in no known format; set its _format key in the config")
-    out = pd.to_datetime(values.where(~miss, None), format=fmt, errors="coerce")
+    out = to_dates(values.where(~miss, None), fmt)
     _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold dates in format {fmt!r} but")
     return out
 
@@ -258,10 +269,11 @@ def _fmt(x: float) -> str:
 
 
 ROW_REASONS = ("row with control characters (a corrupt line)", "empty row (every field missing)",
-               "totals or footer row (at most one field filled)", "totals row ('{value}' in the first column)")
+               "totals or footer row (at most one field filled)", "row with fewer fields than the header",
+               "totals row ('{value}' in the first column)")
 
 
-def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series) -> pd.Series:
+def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, short: tuple[int, ...] = ()) -> pd.Series:
     """Rows that are not customers: corrupt lines, empty rows, totals and footer lines. Their
     reason replaces any other (a footer has no id, but 'missing customer id' would mislead)."""
     reason = reason.copy()
@@ -271,7 +283,9 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series) -> 
     first = text[id_column] if id_column else text.iloc[:, 0]
     totals = first.str.fullmatch(TOTALS) & ~control
     few = (filled <= 1) & (raw.shape[1] >= 3) & ~control
-    reason[totals & ~few] = [ROW_REASONS[3].format(value=v[:20]) for v in first[totals & ~few]]
+    reason[totals & ~few] = [ROW_REASONS[4].format(value=v[:20]) for v in first[totals & ~few]]
+    if short:
+        reason.iloc[list(short)] = ROW_REASONS[3]
     reason[few] = ROW_REASONS[2]
     reason[filled == 0] = ROW_REASONS[1]
     reason[control] = ROW_REASONS[0]
@@ -301,14 +315,15 @@ def clean(table: Table, cfg: Config) -> CleanData:
     raw, path, c, rules = table.frame, table.path, cfg.columns, cfg.cleaning
     log: list[LogEntry] = []
     ids, reason = _ids(table, cfg)
-    reason = _row_checks(raw, c.id, reason)
+    reason = _row_checks(raw, c.id, reason, table.short_rows)
     for why, n in reason[reason != ""].value_counts().sort_index().items():
         step = ("duplicates" if "duplicate" in why or "repeated" in why else
-                "not customers" if why in ROW_REASONS[:3] or why.startswith("totals row") else "missing values")
+                "not customers" if why in ROW_REASONS[:4] or why.startswith("totals row") else "missing values")
         log.append(LogEntry(step, c.id or "", int(n), "excluded", why))
     # Numbers and dates are read from the rows that are customers only: a corrupt line or a
     # footer's text must not stop the run.
-    raw = raw.where(pd.DataFrame({col: ~reason.str.match(r"row with control|empty row|totals") for col in raw.columns}), "")
+    not_customer = reason.str.match(r"row with control|empty row|totals|row with fewer")
+    raw = raw.where(pd.DataFrame({col: ~not_customer for col in raw.columns}), "")
 
     typed = pd.DataFrame(index=raw.index)
     for col in _numeric_columns(cfg):

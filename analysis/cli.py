@@ -71,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-pdf", action="store_true", help="skip the PDF (the website is still built)")
     rep.add_argument("--sources-only", action="store_true",
                      help="write exports and the .qmd page sources but do not render them (Quarto's pre-render)")
+    chk = sub.add_parser("check", help="load and clean the input of a config, print what was read, build nothing",
+                         description="Load and clean the customers (or order lines) named in the config as "
+                         "`segments report` would, and print the rows read, the customers kept, every excluded "
+                         "row's reason with its count and the cleaning log. Exit status 2 with one line naming "
+                         "the file, column or key when the input cannot be used. Writes nothing.")
+    chk.add_argument("--config", required=True, metavar="FILE", help="YAML config")
+    chk.add_argument("--customers", metavar="FILE", help="customer table to use instead of the config's")
+    chk.add_argument("--transactions", metavar="FILE", help="order lines to use instead of the config's")
     syn = sub.add_parser("synth", help="write a synthetic customer table with planted segments",
                          description="Write DIR/customers.tsv (the bundled table's layout, with segments planted "
                          "from realistic archetypes), DIR/truth.csv (each customer's planted segment) and "
@@ -138,8 +146,6 @@ def cmd_synth(args) -> int:
     if args.customers < 20 * args.segments:
         raise UserError(f"--customers must be at least {20 * args.segments} for {args.segments} segments")
     check_seed(args.seed)
-    if args.customers < 1:
-        raise UserError(f"--customers must be a positive number, got {args.customers}")
     out = Path(args.out)
     check_out_folder(out)
     if args.transactions is not None:
@@ -230,14 +236,24 @@ def cmd_init(args) -> int:
     return 0
 
 
-def cmd_report(args) -> int:
-    from .report import build_report
+def cmd_check(args) -> int:
+    from .checking import check_input
 
+    config = Path(args.config)
+    if config.is_dir():
+        raise UserError(f"{config}: --config names a folder, expected a YAML config file")
+    sys.stdout.write(check_input(config, customers=args.customers, transactions=args.transactions).text())
+    return 0
+
+
+def cmd_report(args) -> int:
     check_seed(args.seed)
     config = Path(args.config)
     if config.is_dir():
         raise UserError(f"{config}: --config names a folder, expected a YAML config file")
     check_out_folder(Path(args.out))
+    from .report import build_report
+
     say = _progress(time.perf_counter())
     out = build_report(Path(args.config), Path(args.out), customers=args.customers,
                        transactions=args.transactions, seed=args.seed,
@@ -251,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so that staging folders are removed and children ended.
     previous = signal.signal(signal.SIGTERM, outputs.on_terminate) if _main_thread() else None
     try:
-        return {"init": cmd_init, "report": cmd_report, "synth": cmd_synth, "rules": cmd_rules}[args.command](args)
+        return {"init": cmd_init, "report": cmd_report, "synth": cmd_synth, "rules": cmd_rules,
+                "check": cmd_check}[args.command](args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

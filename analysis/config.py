@@ -328,7 +328,8 @@ class Config(_Strict):
 
 
 def _describe(err: dict, source: str) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
+    # A union's member ('int', "literal['auto']", 'function-after[...]') is not part of the key.
+    loc = ".".join(str(p) for p in err["loc"] if not re.fullmatch(r"int|float|str|bool|\w+(-\w+)*\[.*\]", str(p)))
     if err["type"] == "extra_forbidden":
         parent = err["loc"][:-1]
         model: type[BaseModel] = Config

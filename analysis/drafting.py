@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from .config import Cleaning, Columns, Economics, Report, Segmentation
-from .cleaning import FALSE_WORDS, TRUE_WORDS, to_numbers
+from .cleaning import ALL_DATE_FORMATS, FALSE_WORDS, TRUE_WORDS, to_dates, to_numbers
 from .errors import UserError
 from .loading import DELIMITER_NAMES, Table, is_missing, read_table
 
@@ -60,11 +60,7 @@ ROLE_ORDER = [
 LIST_ROLES = {"household"}
 DICT_ROLES = {"spend", "purchases", "campaigns"}
 
-DATE_FORMATS = [
-    base + time
-    for base in ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]
-    for time in ["", " %H:%M", " %H:%M:%S"]
-]
+DATE_FORMATS = ALL_DATE_FORMATS  # one list for drafting, cleaning and order lines
 NUMERIC_SHARE = 0.95  # a column is numeric when at least this share of its present values are numbers
 MAX_CATEGORIES = 50  # more distinct values than this is not a category a report can profile
 MAX_LABEL = 60  # YAML keys must stay short; a label is for reading, the column name is kept in full
@@ -131,7 +127,7 @@ def detect_date_formats(values: pd.Series) -> list[str]:
         return []
 
     def parses(fmt: str, sample: pd.Series) -> bool:
-        return bool(pd.to_datetime(sample, format=fmt, errors="coerce").notna().all())
+        return bool(to_dates(sample, fmt).notna().all())
 
     # A small sample rules most formats out cheaply before all the values are tried.
     sample = uniques.head(50)

@@ -34,6 +34,7 @@ class Table:
     delimiter: str
     encoding: str
     sha256: str
+    short_rows: tuple[int, ...] = ()  # rows (0-based) with fewer fields than the header
 
 
 def _open_bytes(path: Path) -> bytes:
@@ -164,11 +165,25 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
     if repeated:
         raise UserError(f"{path}: column {repeated[0]!r} appears more than once in the header")
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda s: s.str.strip())
-    return _checked(path, frame, delim, enc, sha)
+    short = _short_rows(text, delim, frame.shape[1], len(frame))
+    frame = frame.fillna("").apply(lambda s: s.str.strip())
+    return _checked(path, frame, delim, enc, sha, short)
 
 
-def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str) -> Table:
+def _short_rows(text: str, delim: str, n_columns: int, n_rows: int) -> tuple[int, ...]:
+    """Rows written with fewer fields than the header (pandas pads them with empty values)."""
+    if len(delim) != 1:
+        return ()
+    try:
+        counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if r][1:]
+    except csv.Error:
+        return ()
+    if len(counts) != n_rows:  # records not aligned with pandas' rows (odd quoting): do not guess
+        return ()
+    return tuple(i for i, n in enumerate(counts) if n < n_columns)
+
+
+def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str, short: tuple[int, ...] = ()) -> Table:
     if frame.shape[1] == 0:
         raise UserError(f"{path}: no columns found")
     if len(frame) == 0:
@@ -177,7 +192,7 @@ def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str) ->
     if dupes:
         raise UserError(f"{path}: column {dupes[0]!r} appears more than once in the header")
     frame = frame.reset_index(drop=True)
-    return Table(path=path, frame=frame, delimiter=delim, encoding=enc, sha256=sha)
+    return Table(path=path, frame=frame, delimiter=delim, encoding=enc, sha256=sha, short_rows=short)
 
 
 def is_missing(values: pd.Series) -> pd.Series:

@@ -198,7 +198,7 @@ def _decimal_comma(con, col: str) -> bool:
     return any(re.fullmatch(r"-?\d+,\d+", v) and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", v) for v in sample)
 
 
-TIMESTAMP_FORMATS = tuple(f + s for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", ""))
+TIMESTAMP_FORMATS = tuple(f + s for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", "", " %I:%M:%S %p", " %I:%M %p"))
 
 
 def timestamp_formats(con, column: str, first_only: bool = False) -> list[str | None]:

@@ -1,0 +1,70 @@
+"""The input half of a run without the model: load and clean a config's customers (or order
+lines) and say what was read. `segments check` prints it; the fuzz suite runs it on bad inputs."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cleaning import CleanData, LogEntry, check_segmentable, clean
+from .config import Config, load_config
+from .errors import UserError
+from .loading import Table, load_customers
+
+
+@dataclass(frozen=True)
+class Checked:
+    path: Path
+    n_rows: int  # input rows (customer table) or customers seen (order lines)
+    n_usable: int
+    excluded: dict[str, int]  # reason -> rows
+    log: tuple[LogEntry, ...]
+    reference_date: str
+    data: CleanData
+
+    def text(self) -> str:
+        lines = [f"{self.path}: {self.n_rows:,} rows, {self.n_usable:,} usable customers, "
+                 f"{self.n_rows - self.n_usable:,} excluded; reference date {self.reference_date}"]
+        lines += [f"excluded: {why}: {n:,}" for why, n in self.excluded.items()]
+        lines += [f"log: {e.step} | {e.column} | {e.count:,} | {e.action} | {e.detail}" for e in self.log]
+        return "\n".join(lines) + "\n"
+
+
+def with_input(cfg: Config, source: Path | str, customers: str | None, transactions: str | None) -> Config:
+    """The config with --customers or --transactions replacing its file (as `segments report`)."""
+    for given, section, option in ((customers, "customers", "--customers"),
+                                   (transactions, "transactions", "--transactions")):
+        if given is None:
+            continue
+        current = getattr(cfg, section)
+        if current is None:
+            raise UserError(f"{source}: {option} replaces the config's '{section}' file, but the config has no "
+                            f"'{section}' section")
+        cfg = cfg.model_copy(update={section: current.model_copy(update={"path": str(Path(given).resolve())})})
+    return cfg
+
+
+def check_config(cfg: Config) -> Checked:
+    excluded_customers: dict[str, str] = {}
+    log: tuple[LogEntry, ...] = ()
+    if cfg.transactions:
+        from .orders import load_orders
+
+        orders = load_orders(cfg)
+        table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
+                      encoding=orders.encoding, sha256=orders.sha256)
+        cfg = cfg.model_copy(update={"columns": orders.columns, "report": cfg.report.model_copy(
+            update={"reference_date": orders.reference_date})})
+        excluded_customers, log = orders.excluded, orders.log
+    else:
+        table = load_customers(cfg)
+    data = clean(table, cfg)
+    check_segmentable(data, cfg, table.path)
+    reasons = Counter(r for r in data.reasons if r) + Counter(excluded_customers.values())
+    return Checked(path=table.path, n_rows=data.n_input + len(excluded_customers), n_usable=len(data.customers),
+                   excluded=dict(sorted(reasons.items())), log=log + data.log,
+                   reference_date=data.reference_date.isoformat(), data=data)
+
+
+def check_input(config: Path, customers: str | None = None, transactions: str | None = None) -> Checked:
+    return check_config(with_input(load_config(config), config, customers, transactions))
