@@ -21,31 +21,47 @@ from .cleaning import ALL_DATE_FORMATS, FALSE_WORDS, TRUE_WORDS, to_dates, to_nu
 from .errors import UserError
 from .loading import DELIMITER_NAMES, Table, is_missing, read_table
 
-# Role -> regular expression searched in the normalised column name (lowercase, letters and digits only).
+# Role -> regular expression searched in the normalised column name (lowercase, accents dropped,
+# letters and digits only). Names in English, German, French, Spanish, Portuguese, Dutch and Italian.
+_CUSTOMER = r"(customer|cust|client|cliente|clienti|member|user|account|kunden?|klant|kund|socio)"
+_IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|key|ref)"
 NAME_PATTERNS: dict[str, str] = {
-    "id": r"^(id|(customer|cust|client|member|user|account)(id|no|num|number|code|key|ref)?)$",
-    "campaigns": r"(cmp|campaign)\d+",
-    "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse|y|subscribed)$",
-    "complaints": r"complain",
-    "contact_cost": r"costcontact|contactcost|costpercontact",
+    "id": rf"^(id|{_CUSTOMER}{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
+    "campaigns": r"(cmp|campaign|kampagne|campagne|campana|campanha|campagna)\d+",
+    "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse|y"
+    r"|subscribed|antwort|reponse|respuesta|resposta|antwoord|risposta)$",
+    "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
+    "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)",
-    "deal_purchases": r"deal|discount|promo|coupon",
-    "purchases": r"^num.+purchases$|.+purchases$|^purchases.+",
-    "web_visits": r"webvisits|visits|sessions",
-    "spend": r"^(mnt|spend|amount|amt)|spent|spending",
-    "income": r"income|salary|earning|wage",
-    "household": r"kid|teen|child|dependen|familysize|householdsize|famsize",
-    "birth_year": r"^(yearbirth|yearofbirth|birthyear|yob|byear|birthyr)$",
-    "birth_date": r"^(birthdate|dateofbirth|dob|birthday|bdate|datebirth)$",
-    "age": r"^(age|ageyears|ageinyears|customerage|clientage)$",
-    "gender": r"gender|^sex$|^genre$",
-    "loyalty_card": r"loyal|card|member|club",
+    "deal_purchases": r"deal|discount|promo|coupon|rabatt|angebot|remise|descuento|oferta|desconto|korting|sconto",
+    "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
+    r"|acquisti",
+    "web_visits": r"webvisits|visits|sessions|besuche|visites|visitas|bezoeken|visite",
+    "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant",
+    "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario"
+    r"|inkomen|reddito|stipendio",
+    "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
+    r"|crianca|figli|bambini",
+    "birth_year": r"^(yearbirth|yearofbirth|birthyear|yob|byear|birthyr|geburtsjahr|jahrgang|anneenaissance"
+    r"|anneedenaissance|anonacimiento|anodenacimiento|anonascimento|anodenascimento|geboortejaar|annodinascita"
+    r"|annonascita)$",
+    "birth_date": r"^(birthdate|dateofbirth|dob|birthday|bdate|datebirth|geburtsdatum|geburtstag|datenaissance"
+    r"|datedenaissance|fechanacimiento|fechadenacimiento|datanascimento|datadenascimento|geboortedatum"
+    r"|datadinascita|datanascita)$",
+    "age": r"^(age|ageyears|ageinyears|customerage|clientage|alter|edad|idade|leeftijd|eta|etaanni)$",
+    "gender": r"gender|^sex$|^genre$|geschlecht|^sexe$|^sexo$|^genero$|geslacht|^sesso$|^genere$",
+    "loyalty_card": r"loyal|card|member|club|kundenkarte|fidelite|tarjeta|cartao|klantenkaart|tessera|fedelta",
     "signup_date": r"dtcustomer|signup|joined|join|registration|registered|regdate|customersince|membersince"
-    r"|since|firstpurchase|enrol|startdate|datecustomer",
-    "recency_days": r"recency|dayssince|lastpurchase|daysfromlast",
+    r"|since|firstpurchase|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
+    r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione",
+    "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
+    r"|dagensinds|giornidal",
 }
+# Names of coordinates: a place, not a behaviour; left out of the features.
+COORDINATE_NAME = r"^(lat|latitude|lon|lng|long|longitude|breitengrad|langengrad|latitud|longitud|geolat|geolon)$" \
+    r"|latitude|longitude|breitengrad|langengrad"
 # Words of a name that say "identifier" (last word, e.g. cust_no) or "some other code": numbers, not measures.
-ID_WORDS = {"id", "no", "nr", "number", "code", "key", "ref"}
+ID_WORDS = {"id", "no", "nr", "number", "nummer", "numero", "code", "codigo", "codice", "key", "ref"}
 OTHER_CODE_WORDS = {"zip", "zipcode", "post", "postal", "postcode", "postalcode", "phone", "tel", "mobile"}
 # Names that say "score", never money spent (e.g. "Spending Score (1-100)").
 SCORE_NAME = r"score|rank|rating"
@@ -80,6 +96,7 @@ class Profile:
     not_numbers: tuple[str, ...]  # examples of present values that do not
     top: tuple[str, ...]  # most frequent present values
     date_formats: tuple[str, ...]  # every candidate format that parses all present values
+    distinct_rows: int = 0  # rows of the table once exact duplicate rows are dropped
 
     @property
     def present(self) -> int:
@@ -109,15 +126,25 @@ class Profile:
 
     @property
     def unique(self) -> bool:
-        """No value missing and none repeated: could identify a customer."""
-        return self.rows > 1 and self.missing == 0 and self.distinct == self.rows
+        """No value missing and none repeated, except in rows that are exact duplicates of another
+        (a cleaning matter): could identify a customer."""
+        return self.rows > 1 and self.missing == 0 and self.distinct in (self.rows, self.distinct_rows)
+
+    @property
+    def share(self) -> bool:
+        """Fractions from 0 to 1 (a share of orders, a rate), not counts or amounts."""
+        return self.numeric and not self.integer and self.share_between(0, 1) == 1.0
 
     def share_between(self, low: float, high: float) -> float:
         return float(self.numbers.between(low, high).mean()) if len(self.numbers) else 0.0
 
 
 def normalise(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """'Âge' -> 'age', 'Käufe_Web' -> 'kaufeweb', 'Straße' -> 'strasse': lower case ASCII letters and digits."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", name.lower().replace("ß", "ss"))
+    return re.sub(r"[^a-z0-9]", "", "".join(ch for ch in text if not unicodedata.combining(ch)))
 
 
 def detect_date_formats(values: pd.Series) -> list[str]:
@@ -134,7 +161,7 @@ def detect_date_formats(values: pd.Series) -> list[str]:
     return [fmt for fmt in DATE_FORMATS if parses(fmt, sample) and parses(fmt, uniques)]
 
 
-def profile_column(name: str, values: pd.Series, position: int = 0) -> Profile:
+def profile_column(name: str, values: pd.Series, position: int = 0, distinct_rows: int = 0) -> Profile:
     present = values[~is_missing(values)]
     parsed = to_numbers(present)
     numbers = parsed.dropna().astype(float)
@@ -153,17 +180,19 @@ def profile_column(name: str, values: pd.Series, position: int = 0) -> Profile:
         not_numbers=tuple(str(v) for v in not_numbers),
         top=tuple(str(v) for v in present.value_counts().index[:3]),
         date_formats=tuple(detect_date_formats(present)) if maybe_date else (),
+        distinct_rows=distinct_rows or len(values),
     )
 
 
 def profile_table(frame: pd.DataFrame) -> list[Profile]:
-    return [profile_column(str(c), frame[c].astype(str), i) for i, c in enumerate(frame.columns)]
+    distinct_rows = len(frame.drop_duplicates())
+    return [profile_column(str(c), frame[c].astype(str), i, distinct_rows) for i, c in enumerate(frame.columns)]
 
 
 # --- reading the values -------------------------------------------------------------------------------------
 
 def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:.4g}"
+    return str(int(x)) if float(x).is_integer() else f"{x:.6g}"
 
 
 def describe(p: Profile) -> str:
@@ -196,6 +225,8 @@ def _fits(role: str, p: Profile) -> bool:
         return p.flag
     if role in ("contact_cost", "revenue_per_answer"):
         return p.numeric  # usually constant, which is fine here
+    if role in ("deal_purchases", "purchases", "web_visits", "household"):
+        return p.numeric and not p.constant and not p.share  # counts, not shares
     if role == "spend":
         return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant
     if role in ("birth_date", "signup_date"):
@@ -227,13 +258,15 @@ def _readable(words: list[str]) -> str:
 
 def spend_label(name: str) -> str:
     """MntWines -> Wines, MntGoldProds -> Gold products, wine_spent -> Wine."""
-    drop = {"mnt", "amount", "amt", "spend", "spending", "spent", "on"}
+    drop = {"mnt", "amount", "amt", "spend", "spending", "spent", "on", "lifetime", "ausgaben", "umsatz", "depenses",
+            "gastos", "gasto", "en", "uitgaven", "spesa", "spese", "montant", "fur", "für", "de", "per"}
     return _readable([w for w in _words(name) if w not in drop])
 
 
 def channel_label(name: str) -> str:
     """NumWebPurchases -> Web, store_purchases -> Store; '' for a plain purchase count."""
-    drop = {"num", "number", "nb", "n", "of", "purchases", "purchase", "count"}
+    drop = {"num", "number", "nb", "n", "of", "purchases", "purchase", "count", "käufe", "kaufe", "einkäufe", "anzahl",
+            "achats", "compras", "aankopen", "acquisti", "de", "en", "per"}
     return _readable([w for w in _words(name) if w not in drop])
 
 
@@ -264,6 +297,7 @@ class Guess:
     scalars: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (value, why)
     lists: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # role -> [(column, why)]
     dicts: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # role -> [(label, column, why)]
+    notes: list[str] = field(default_factory=list)  # what could not be decided
 
 
 def _matching(role: str, free: list[Profile]) -> list[Profile]:
@@ -331,8 +365,12 @@ def _leftover(p: Profile) -> tuple[str, str]:
         return "ignore", f"dates ({p.date_formats[0]}); not named like a signup or birth date"
     if p.numeric and _named_like_code(p):
         return "ignore", f"numbers named like a code or id, not a measure ({describe(p)})"
+    if p.numeric and re.search(COORDINATE_NAME, p.key) and p.share_between(-180, 180) == 1.0:
+        return "ignore", f"coordinates ({describe(p)}): a place, not a behaviour; left out of the segments"
+    if p.numeric and p.key in ("x", "y", "lat", "lon") and p.share_between(-180, 180) == 1.0:
+        return "ignore", f"looks like a coordinate ({describe(p)}); left out"
     if p.numeric:
-        return "numeric", describe(p)
+        return "numeric", describe(p) + (" (a share from 0 to 1)" if p.share else "")
     if len(p.numbers) >= 0.5 * p.present:
         return "ignore", f"mixed: {p.present - len(p.numbers)} values are not numbers (e.g. {p.not_numbers[0]!r})"
     if p.distinct <= MAX_CATEGORIES and p.distinct < p.rows / 2:
@@ -367,7 +405,10 @@ def guess_roles(profiles: list[Profile]) -> Guess:
                 take(p)
         elif found:
             p = found[0]
-            why = describe(p) if role != "id" else f"named like an id; all {p.rows} values distinct"
+            why = describe(p) if role != "id" else (
+                f"named like an id; all {p.rows} values distinct" if p.distinct == p.rows else
+                f"named like an id; values repeat only in {p.rows - p.distinct_rows} exact duplicate rows "
+                "(cleaning excludes them)")
             guess.scalars[role] = (p.name, why)
             if role in ("signup_date", "birth_date"):
                 guess.scalars[f"{role}_format"] = (p.date_formats[0], _date_comment(p))
@@ -375,10 +416,19 @@ def guess_roles(profiles: list[Profile]) -> Guess:
 
     if "id" not in guess.scalars and (p := _fallback_id(free)) is not None:
         guess.scalars["id"] = (p.name, f"no id-like name, but all {p.rows} values are distinct; check")
+        guess.notes.append(f"id: {p.name!r} taken as the customer id from its values only (no id-like name)")
         take(p)
+    if "id" not in guess.scalars:
+        guess.notes.append("id: no column identifies a customer; rows are numbered, so results cannot be joined "
+                           "back to customers")
+    for p in profiles:
+        if len(p.date_formats) > 1 and any(guess.scalars.get(r, ("",))[0] == p.name for r in ("signup_date", "birth_date")):
+            guess.notes.append(f"{p.name!r}: day and month order undecided (also {', '.join(p.date_formats[1:3])})")
 
     for p in free:
         role, why = _leftover(p)
+        if why.startswith("mixed"):
+            guess.notes.append(f"{p.name!r}: {why}; set its role by hand if it is a measure")
         if role == "ignore":
             ignored.append((p.name, why))
         else:
@@ -467,10 +517,10 @@ def _title(path: Path) -> str:
     return f"Customer segments: {stem[:1].upper() + stem[1:]}" if stem else "Customer segments"
 
 
-def render(table: Table, guess: Guess, config_dir: Path | None) -> str:
+def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[str, ...] = ()) -> str:
     rows, cols = table.frame.shape
-    parquet = table.delimiter == "parquet"
-    found = "Parquet file" if parquet else (
+    parquet = table.delimiter in ("parquet", "excel")
+    found = "Parquet file" if table.delimiter == "parquet" else f"Excel sheet {sheets[0]!r}" if sheets else (
         f"delimiter {DELIMITER_NAMES.get(table.delimiter, repr(table.delimiter))} and encoding {table.encoding} detected"
     )
     lines = [
@@ -478,11 +528,19 @@ def render(table: Table, guess: Guess, config_dir: Path | None) -> str:
         f"# {rows} rows and {cols} columns; {found}.",
         "# Every role below is a guess from the column names and values, with the reason beside it.",
         "# Check every guess, then run: segments report --config THIS.yml",
+    ]
+    if guess.notes:
+        lines.append("# NOT DECIDED, check these:")
+        lines += [f"#   - {_comment(n)[4:]}" for n in guess.notes]
+    lines += [
         "",
         "customers:",
         f"  path: {quote(_config_path(table.path, config_dir))}",
     ]
-    if parquet:
+    if sheets:
+        others = f"; other sheets: {', '.join(sheets[1:])}" if len(sheets) > 1 else ""
+        lines.append(f"  sheet: {quote(sheets[0])}{_comment('the sheet read' + others)}")
+    elif parquet:
         lines.append("  # delimiter and encoding are not used for Parquet files")
     else:
         lines.append(f"  delimiter: {quote(table.delimiter)}  # detected")
@@ -507,4 +565,7 @@ def draft_config(customers_path: str | Path, config_dir: Path | None = None) -> 
         table = read_table(path)
     except (OSError, ValueError) as e:  # read_table reports the usual problems itself
         raise UserError(f"{path}: cannot be read ({type(e).__name__}: {' '.join(str(e).split())})") from None
-    return render(table, guess_roles(profile_table(table.frame)), config_dir)
+    sheets: tuple[str, ...] = ()
+    if table.delimiter == "excel":
+        sheets = tuple(map(str, pd.ExcelFile(path).sheet_names))
+    return render(table, guess_roles(profile_table(table.frame)), config_dir, sheets)

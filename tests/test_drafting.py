@@ -241,3 +241,86 @@ def test_any_column_names_round_trip(tmp_path, names):
     frame.to_parquet(path)
     cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
     assert_each_column_once(cfg, names)
+
+
+# --- real-world tables: other languages, number formats, duplicates, coordinates, Excel ----------------------
+
+GERMAN = (
+    "Kundennummer;Geschlecht;Alter;Jahreseinkommen;Breitengrad;Längengrad;lifetime_spend_groceries;Käufe_Web;"
+    "Anmeldedatum;Anteil_Aktion\n"
+    + "".join(f"{i};{'MW'[i % 2]};{20 + i};{15 + i}.000,50;52,{i:02d};13,{i:02d};{i}.234,50;{i % 7};"
+              f"{1 + i % 12}/14/2019 {1 + i % 12}:00:00 {'AP'[i % 2]}M;0,{i % 10}\n" for i in range(1, 31))
+)
+
+
+@pytest.fixture
+def german(tmp_path):
+    path = tmp_path / "kunden.csv"
+    # five exact duplicate rows: the id still identifies customers
+    path.write_text(GERMAN + "".join(GERMAN.splitlines(keepends=True)[1:6]), encoding="utf-8")
+    return tmp_path, draft_config(path, config_dir=tmp_path)
+
+
+def test_german_headers_get_their_roles(german):
+    base, text = german
+    c = parse(text, base).columns
+    assert (c.id, c.gender, c.age, c.income) == ("Kundennummer", "Geschlecht", "Alter", "Jahreseinkommen")
+    assert c.spend == {"Groceries": "lifetime_spend_groceries"}
+    assert c.purchases == {"Web": "Käufe_Web"}
+    assert (c.signup_date, c.signup_date_format) == ("Anmeldedatum", "%m/%d/%Y %I:%M:%S %p")
+
+
+def test_duplicated_rows_do_not_cost_the_id(german):
+    _, text = german
+    assert "values repeat only in 5 exact duplicate rows" in text
+
+
+def test_coordinates_are_left_out_and_shares_are_not_counts(german):
+    base, text = german
+    c = parse(text, base).columns
+    assert {"Breitengrad", "Längengrad"} <= set(c.ignore) and "coordinates" in text
+    assert c.deal_purchases is None and c.numeric == ["Anteil_Aktion"]
+
+
+def test_accented_names_keep_their_letters():
+    from analysis.drafting import normalise
+
+    assert normalise("Âge") == "age" and normalise("Straße") == "strasse" and normalise("Käufe") == "kaufe"
+
+
+@pytest.mark.parametrize("header, role", [
+    ("Geschlecht", "gender"), ("Sexe", "gender"), ("Sexo", "gender"), ("Geslacht", "gender"), ("Sesso", "gender"),
+    ("Âge", "age"), ("Edad", "age"), ("Idade", "age"), ("Leeftijd", "age"), ("Età", "age"),
+    ("Revenu", "income"), ("Ingresos", "income"), ("Renda", "income"), ("Inkomen", "income"), ("Reddito", "income"),
+    ("Kundennummer", "id"), ("ID_Client", "id"), ("Numero_Cliente", "id"), ("Klantnummer", "id"),
+    ("Codice_Cliente", "id"),
+])
+def test_role_names_in_seven_languages(tmp_path, header, role):
+    values = {"gender": lambda i: "FM"[i % 2], "age": lambda i: str(20 + i), "income": lambda i: str(20000 + 97 * i),
+              "id": lambda i: str(500 + i)}[role]
+    path = tmp_path / "t.csv"
+    path.write_text(f"{header},other\n" + "".join(f"{values(i)},{i % 5}\n" for i in range(40)), encoding="utf-8")
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert getattr(c, role) == header
+
+
+def test_excel_customer_table_names_its_sheet(tmp_path):
+    frame = pd.DataFrame({"customer_id": range(1, 31), "income": [20000 + 50 * i for i in range(30)]})
+    path = tmp_path / "c.xlsx"
+    with pd.ExcelWriter(path) as w:
+        frame.to_excel(w, sheet_name="Kunden", index=False)
+        frame.head(2).to_excel(w, sheet_name="Old", index=False)
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert cfg.customers.sheet == "Kunden" and "other sheets: Old" in text
+    assert cfg.columns.id == "customer_id" and cfg.columns.income == "income"
+    assert len(load_customers(cfg).frame) == 30
+
+
+def test_what_could_not_be_decided_is_written(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,joined\n" + "".join(f"{i % 3},0{1 + i % 9}-0{1 + i % 9}-2020\n" for i in range(30)))
+    text = draft_config(path, config_dir=tmp_path)
+    assert "# NOT DECIDED, check these:" in text
+    assert "id: no column identifies a customer" in text
+    assert "'joined': day and month order undecided" in text
