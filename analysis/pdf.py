@@ -26,6 +26,10 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stab
 CHART_WIDTH = 900  # px; the PDF scales charts to the text width
 
 
+# Charts that only work on a screen: a three-dimensional map is read by turning it.
+SCREEN_ONLY = ("chart-map3d",)
+
+
 class StaticCharts:
     """Collects the figures a page asks for and puts an image reference in their place."""
 
@@ -33,6 +37,8 @@ class StaticCharts:
         self.figures: dict[str, go.Figure] = {}
 
     def __call__(self, fig: go.Figure, div_id: str, label: str) -> str:
+        if div_id in SCREEN_ONLY:
+            return Markup("")
         self.figures[div_id] = fig
         return Markup(f"![]({div_id}.svg){{width=100%}}")
 
