@@ -334,3 +334,51 @@ def strongest_rules(level) -> go.Figure:
     fig = _layout(fig, f"Strongest {level.level} rules over all baskets", max(320, 80 + 30 * len(rules)))
     fig.update_layout(margin=dict(l=20), yaxis=dict(automargin=True))
     return fig
+
+
+def response_gains(r: Results) -> go.Figure:
+    m = r.response
+    x, y = [g[0] for g in m.gains], [g[1] for g in m.gains]
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="Customers picked at random",
+                    line=dict(color=OVERALL, dash="dot"), hoverinfo="skip")
+    fig.add_scatter(x=x, y=y, mode="lines", name="Customers ranked by score", line=dict(color=PALETTE[0], width=3),
+                    hovertemplate="top %{x:.0%} of customers: %{y:.0%} of the answers<extra></extra>")
+    chosen = m.contacts / m.scored if m.scored else 0
+    fig.add_vline(x=chosen, line=dict(color=PALETTE[5], dash="dash"),
+                  annotation_text=f"contact list: {m.contacts:,}", annotation_position="bottom right")
+    fig.update_xaxes(title="Share of customers contacted, best scores first", tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(title="Share of the latest campaign's answers reached", tickformat=".0%", range=[0, 1.02])
+    return _layout(fig, "Cumulative gains: answers reached by contacting the best-scored customers first "
+                        "(out-of-fold scores)", 440)
+
+
+def response_profit(r: Results) -> go.Figure:
+    m = r.response
+    n, profit = [c[0] for c in m.profit_curve], [c[1] for c in m.profit_curve]
+    fig = go.Figure()
+    fig.add_scatter(x=n, y=profit, mode="lines", name="Top-N customers by score", line=dict(color=PALETTE[0], width=3),
+                    hovertemplate="top %{x:,} customers: %{y:,.0f}<extra></extra>")
+    fig.add_hline(y=0, line=dict(color="#333", width=1))
+    fig.add_vline(x=m.contacts, line=dict(color=PALETTE[5], dash="dash"),
+                  annotation_text=f"chosen N = {m.contacts:,}", annotation_position="top right")
+    fig.update_xaxes(title="Customers contacted (N), best scores first", rangemode="tozero")
+    fig.update_yaxes(title=f"Profit in the latest campaign ({_text(r.currency)})", tickformat=",.0f")
+    return _layout(fig, "Profit of contacting the top N customers, had they been the only ones contacted "
+                        "(out-of-fold scores)", 440)
+
+
+def response_calibration(r: Results) -> go.Figure:
+    m = r.response
+    pred, seen, count = [b[0] for b in m.calibration], [b[1] for b in m.calibration], [b[2] for b in m.calibration]
+    top = max(pred + seen + [0.05]) * 1.05
+    fig = go.Figure()
+    fig.add_scatter(x=[0, top], y=[0, top], mode="lines", name="Perfect calibration",
+                    line=dict(color=OVERALL, dash="dot"), hoverinfo="skip")
+    fig.add_scatter(x=pred, y=seen, mode="lines+markers", name="Score bands", customdata=count,
+                    line=dict(color=PALETTE[0], width=2), marker=dict(size=9),
+                    hovertemplate="mean score %{x:.1%}: %{y:.1%} answered (%{customdata:,} customers)<extra></extra>")
+    fig.update_xaxes(title="Mean score of the band (predicted answer rate)", tickformat=".0%", range=[0, top])
+    fig.update_yaxes(title="Share who answered the latest campaign", tickformat=".0%", range=[0, top])
+    return _layout(fig, "Calibration: predicted against observed answer rate, in bands of equal size "
+                        "(out-of-fold scores)", 440)

@@ -17,6 +17,7 @@ from . import __version__, escaping, figures
 from . import formatters as fmt
 from .loading import DELIMITER_NAMES
 from .profiles import UNSTABLE
+from .labels import plain
 from .results import Results
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -133,6 +134,7 @@ def overview(r: Results, chart: Chart) -> dict:
         "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
                                          "Heatmap of each segment's distance from the average customer per feature"),
         "reason": r.chosen.reason, "algorithm": figures.ALGO_NAMES[r.chosen.algorithm],
+        "lead": _lead(r), "compare": _comparison_table(r),
     }
 
 
@@ -145,7 +147,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
          "effect": fmt.signed(s.effect)}
         for s in sorted(p.stats, key=lambda s: (-abs(s.effect), s.feature))
     ]
-    cats = [{"column": mix.column, "rows": _category_rows(r, p, mix)} for mix in p.categories] if p.public else []
+    cats = [{"column": plain(mix.column), "rows": _category_rows(r, p, mix)} for mix in p.categories] if p.public else []
     camps = [
         {"name": c.name, "rate": fmt.percent(c.by_segment[seg_id - 1].rate, 1),
          "interval": f"{fmt.percent(c.by_segment[seg_id - 1].low, 1)} – {fmt.percent(c.by_segment[seg_id - 1].high, 1)}",
@@ -217,6 +219,140 @@ def _category_rows(r: Results, p, mix) -> list[dict]:
     return rows
 
 
+
+def _has(r: Results, feature: str) -> bool:
+    return any(d.name == feature for d in r.features)
+
+
+def _lead(r: Results) -> str:
+    """The overview's claim about spend, computed: which public segment spends most on average."""
+    segs = [p for p in r.segments if p.public]
+    if not segs or not _has(r, "total_spend"):
+        return ""
+    top = max(segs, key=lambda p: (p.stat("total_spend").mean, -p.id))
+    s = top.stat("total_spend")
+    return (f"Segment {top.id}, {top.name}, spends the most on average: {fmt.money(s.mean, r.currency)} per "
+            f"customer against {fmt.money(s.overall_mean, r.currency)} for all customers.")
+
+
+def _short_action(r: Results, p) -> str:
+    """The recommended action in a few words, for the comparison table."""
+    rec = r.personas[p.id - 1].recommendation
+    what = f"{rec.offer.split(':')[0]} on {rec.product_focus.lower() if rec.product_basis else 'best sellers'}"
+    if rec.contacts is not None:
+        if rec.contacts == 0:
+            return f"{what}; free channels only"
+        if rec.contacts < r.min_segment_size:
+            return f"{what}; contact its few listed customers"
+        return f"{what}; contact its {fmt.integer(rec.contacts)} listed customers"
+    if rec.contact is False:
+        return f"{what}; free channels only"
+    return f"{what}; contact the segment" if rec.contact else what
+
+
+def _comparison_table(r: Results) -> dict:
+    """Segments side by side (overview): size, value, recency, frequency, answers, profit, action."""
+    freq = "purchases" if _has(r, "purchases") else ("orders" if _has(r, "orders") else None)
+    target = {v.segment: v for v in r.targeting.segments} if r.targeting else {}
+    latest = r.campaigns[-1] if r.campaigns else None
+    rows = []
+    for p in r.segments:
+        if not p.public:
+            continue
+        v = target.get(p.id)
+        rows.append({
+            "id": str(p.id), "name": p.name, "href": segment_file(p.id), "size": fmt.integer(p.size),
+            "share_customers": fmt.percent(p.share_customers),
+            "share_value": fmt.percent(p.share_value) if p.share_value is not None else "–",
+            "spend": fmt.money(p.stat("total_spend").mean, r.currency) if _has(r, "total_spend") else "–",
+            "income": fmt.money(p.stat("income").mean, r.currency) if _has(r, "income") else "–",
+            "recency": fmt.number(p.stat("recency_days").mean, 0) if _has(r, "recency_days") else "–",
+            "frequency": fmt.number(p.stat(freq).mean, 1) if freq else "–",
+            "rate": fmt.percent(latest.by_segment[p.id - 1].rate) if latest else "–",
+            "profit": fmt.money(v.profit_per_contact, r.currency, 2) if v else "–",
+            "action": _short_action(r, p),
+        })
+    return {"rows": rows, "has_value": all(p.share_value is not None for p in r.segments),
+            "has_spend": _has(r, "total_spend"),
+            "has_income": _has(r, "income") and not _has(r, "total_spend"), "has_recency": _has(r, "recency_days"),
+            "frequency": {"purchases": "Purchases", "orders": "Orders"}.get(freq or "", ""),
+            "has_rate": latest is not None, "has_profit": bool(target), "has_list": r.response is not None}
+
+
+def _money_range(e, currency: str) -> str:
+    return f"{fmt.money(e.low, currency)} to {fmt.money(e.high, currency)}"
+
+
+def _response(r: Results, chart: Chart) -> dict | None:
+    """The response model and the top-N plan (campaigns page)."""
+    m = r.response
+    if m is None:
+        return None
+    cur = r.currency
+    segments = []
+    for s in m.segments:
+        p = r.segments[s.segment - 1]
+        if not p.public:
+            continue
+        few = 0 < s.contacts < r.min_segment_size
+        segments.append({
+            "name": f"{p.id}. {p.name}", "customers": fmt.integer(s.customers),
+            "contacts": f"fewer than {fmt.integer(r.min_segment_size)}" if few else fmt.integer(s.contacts),
+            "answers": "–" if few else fmt.number(s.expected_answers, 0),
+            "expected": "–" if few else fmt.money(s.expected_profit, cur),
+            "measured": fmt.money(s.measured_profit, cur),
+        })
+    t = r.targeting
+    return {
+        "campaign": "" if m.campaign.lower() in ("", "latest campaign") else m.campaign, "model": m.model_label, "folds": str(m.folds), "resamples": fmt.integer(m.resamples),
+        "trained": fmt.integer(m.trained), "answered": fmt.integer(m.answered), "scored": fmt.integer(m.scored),
+        "n_inputs": str(len(m.inputs)),
+        "candidates": [{"label": c.label, "auc": f"{c.auc:.3f}", "chosen": c.key == m.model} for c in m.candidates],
+        "auc": f"{m.auc.value:.2f}", "auc_interval": f"{m.auc.low:.2f} to {m.auc.high:.2f}",
+        "contacts": fmt.integer(m.contacts), "any": m.contacts > 0,
+        "share": fmt.percent(m.contacts / m.scored) if m.scored else "–",
+        "threshold": fmt.percent(m.threshold, 1), "expected_answers": fmt.number(m.expected_answers, 0),
+        "expected_profit": fmt.money(m.expected_profit, cur),
+        "measured_contacts": fmt.integer(m.measured_contacts),
+        "measured": fmt.money(m.measured_profit.value, cur), "measured_interval": _money_range(m.measured_profit, cur),
+        "everyone": fmt.money(m.everyone_profit.value, cur), "everyone_interval": _money_range(m.everyone_profit, cur),
+        "gain": fmt.money(m.gain_over_everyone.value, cur), "gain_interval": _money_range(m.gain_over_everyone, cur),
+        "profitable": m.measured_profit.low > 0,
+        "plans": [
+            {"plan": "Contact everyone", "contacts": fmt.integer(t.everyone[0]),
+             "profit": fmt.money(t.everyone[2], cur), "interval": _money_range(m.everyone_profit, cur),
+             "basis": "what the latest campaign earned"},
+            {"plan": "Contact only the segments above break-even", "contacts": fmt.integer(t.targeted[0]),
+             "profit": fmt.money(t.targeted[2], cur), "interval": "–",
+             "basis": "the latest campaign's answer rates of those segments"},
+            {"plan": f"Contact the top {fmt.integer(m.contacts)} customers by score (the contact list)",
+             "contacts": fmt.integer(m.contacts), "profit": fmt.money(m.measured_profit.value, cur),
+             "interval": _money_range(m.measured_profit, cur),
+             "basis": "out of fold: chosen on one half of the customers, measured on the other"},
+        ],
+        "segments": segments, "rule": m.rule, "verdict": _verdict(r),
+        "chart_gains": chart(figures.response_gains(r), "chart-gains",
+                             "Cumulative gains chart of the response model's out-of-fold scores"),
+        "chart_profit": chart(figures.response_profit(r), "chart-profit",
+                              "Line chart of the profit of contacting the top N customers by score"),
+        "chart_calibration": chart(figures.response_calibration(r), "chart-calibration",
+                                   "Calibration chart of the response model's scores"),
+    }
+
+
+def _verdict(r: Results) -> str:
+    m = r.response
+    if m.contacts == 0:
+        return "No plan pays in the out-of-fold estimate: change the offer, the cost of contact or the channel first."
+    if m.measured_profit.low > 0:
+        return (f"The contact list is the plan to run: contacting its {fmt.integer(m.contacts)} customers is the one "
+                "plan whose whole 95% interval lies above zero.")
+    if m.measured_profit.value > 0:
+        return ("The contact list earned more than it cost in the estimate, but its 95% interval reaches below zero: "
+                "test it on part of the list first.")
+    return "Not even the best-scored customers paid for their contact in the out-of-fold estimate."
+
+
 def campaigns(r: Results, chart: Chart) -> dict:
     shown = [p.id for p in r.segments if p.public]  # small segments' answers stay private
     segs = [{"id": str(p.id), "name": p.name} for p in r.segments if p.public]
@@ -249,6 +385,7 @@ def campaigns(r: Results, chart: Chart) -> dict:
     return {
         "title": "Campaigns", "has_campaigns": bool(r.campaigns), "segments": segs, "rows": rows,
         "latest": r.campaigns[-1].name if r.campaigns else "", "targeting": target,
+        "response": _response(r, chart) if r.targeting else None,
         "hidden": [str(p.id) for p in r.segments if not p.public], "min_size": fmt.integer(r.min_segment_size),
         "chart": chart(figures.campaign_rates(r), "chart-campaigns", "Bar chart of answer rates by campaign and segment")
         if r.campaigns else "",

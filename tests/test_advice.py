@@ -194,6 +194,10 @@ def test_a_table_without_spend_or_channels_reads_consistently(tmp_path):
     assert _problems(run) == []
     for per in run.results.personas:
         assert per.recommendation.product_focus == "Best sellers" and "all products" not in per.description
+    from analysis import pages
+    ctx, text = _render(run.results, "overview.qmd.j2", pages.overview)
+    assert ctx["lead"] == "" and "spend" not in text.lower()
+    assert "Average income" in text  # the value measure there is
 
 
 def test_a_mall_style_table_reads_consistently(tmp_path):
@@ -247,3 +251,52 @@ def test_without_spend_the_offer_follows_income():
         return ps.recommend(c, p).offer
     assert offer(0.5).startswith("Premium") and offer(0.49) == "Cross-sell offer"
     assert offer(-0.5) == "Low-cost entry offer" and offer(-0.49) == "Cross-sell offer"
+
+
+# ---------------------------------------------------------------- pages: every sentence computed
+
+def _render(r, page: str, build) -> tuple[dict, str]:
+    from analysis import pages
+    ctx = build(r, lambda fig, div_id, label: "")
+    return ctx, pages.environment().get_template(page).render(**pages.site_meta(r, False), **ctx)
+
+
+def _with_spend(p, mean: float):
+    return dataclasses.replace(p, stats=tuple(dataclasses.replace(s, mean=mean) if s.feature == "total_spend" else s
+                                              for s in p.stats))
+
+
+def test_the_overview_names_the_top_spender_it_computes(demo_run):
+    from analysis import formatters as fmt
+    from analysis import pages
+
+    r = demo_run.results
+    one, two = r.segments[0], r.segments[1]
+    swapped = dataclasses.replace(r, segments=(_with_spend(one, two.stat("total_spend").mean),
+                                               _with_spend(two, one.stat("total_spend").mean)) + r.segments[2:])
+    for res in (r, swapped):
+        ctx, text = _render(res, "overview.qmd.j2", pages.overview)
+        top = max((p for p in res.segments if p.public), key=lambda p: p.stat("total_spend").mean)
+        assert ctx["lead"].startswith(f"Segment {top.id}, {top.name}, spends the most on average: "
+                                      f"{fmt.money(top.stat('total_spend').mean, '$')} per customer")
+        assert "Segment 1 has the highest" not in text and "silhouette" not in text.lower()
+        for row, p in zip(ctx["compare"]["rows"], [p for p in res.segments if p.public]):
+            assert row["spend"] == fmt.money(p.stat("total_spend").mean, "$")
+            assert row["size"] == fmt.integer(p.size)
+            assert row["rate"] == fmt.percent(res.campaigns[-1].by_segment[p.id - 1].rate)
+    assert _render(swapped, "overview.qmd.j2", pages.overview)[0]["lead"].startswith("Segment 2,")
+
+
+def test_the_campaigns_page_names_the_profitable_plan_with_its_measured_numbers(demo_run):
+    from analysis import formatters as fmt
+    from analysis import pages
+
+    r = demo_run.results
+    m = r.response
+    ctx, text = _render(r, "campaigns.qmd.j2", pages.campaigns)
+    resp = ctx["response"]
+    assert resp["contacts"] == fmt.integer(m.contacts) and resp["measured"] == fmt.money(m.measured_profit.value, "$")
+    assert [p["contacts"] for p in resp["plans"]] == [fmt.integer(r.targeting.everyone[0]),
+                                                      fmt.integer(r.targeting.targeted[0]), fmt.integer(m.contacts)]
+    assert "exports/contact_list.csv" in text and "Three plans for the next campaign" in text
+    assert ("The contact list is the plan to run" in text) == (m.measured_profit.low > 0) == True  # noqa: E712
