@@ -129,9 +129,24 @@
     }
   }
 
+  // ---- wide tables: a table wider than the screen scrolls sideways inside its box; while more of
+  // it lies to the right, the box's right edge fades (class "scrolls-right"), a cue to scroll.
+  function scrollCues() {
+    var boxes = document.querySelectorAll(".table-responsive");
+    function mark(box) {
+      box.classList.toggle("scrolls-right", box.scrollWidth - box.scrollLeft - box.clientWidth > 2);
+    }
+    Array.prototype.forEach.call(boxes, function (box) {
+      mark(box);
+      box.addEventListener("scroll", function () { mark(box); }, { passive: true });
+    });
+    window.addEventListener("resize", function () { Array.prototype.forEach.call(boxes, mark); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     navbar();
     Array.prototype.forEach.call(document.querySelectorAll(".panel-tabset"), tabset);
+    scrollCues();
     charts();
   });
 })();

@@ -393,8 +393,9 @@ def test_callouts_are_styled_with_their_title(site, context):
 
 @pytest.mark.slow
 def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, pages, browser):
-    """At 390 px every page fits the screen's width (wide tables scroll inside their own box); the
-    navbar folds behind its toggle button, which opens it."""
+    """At 390 px every page fits the screen's width (wide tables scroll inside their own box, with a
+    faded right edge while there is more to see); the navbar folds behind its toggle button, which
+    opens it."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob("phone-*.png"):
         old.unlink()
@@ -402,7 +403,7 @@ def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, 
     ctx.set_default_timeout(TIMEOUT_MS)
     try:
         tab = _Tab(ctx)
-        failures = []
+        failures, wide_tables = [], 0
         for name in pages:
             tab.goto(site.as_uri() + "/" + name)
             page = tab.page
@@ -414,10 +415,23 @@ def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, 
                     .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-responsive'))
                     .slice(0, 3).map(e => e.tagName + '.' + (e.getAttribute('class') || ''))""", PHONE["width"])
                 failures.append(f"{name}: {width}px wide ({', '.join(wide)})")
+            # A table that scrolls sideways shows it (a faded right edge) until scrolled to its end.
+            cues = page.eval_on_selector_all(".table-responsive", """els => els.map(e => [
+                e.scrollWidth - e.clientWidth > 2, e.classList.contains('scrolls-right')])""")
+            failures += [f"{name}: a wide table without its scroll cue" for wide, cue in cues if wide and not cue]
+            failures += [f"{name}: a scroll cue on a table that fits" for wide, cue in cues if cue and not wide]
+            wide_tables += sum(wide for wide, _ in cues)
+            scrolled = page.evaluate("""() => { const e = [...document.querySelectorAll('.table-responsive')]
+                .find(e => e.scrollWidth - e.clientWidth > 2); if (!e) return null;
+                e.scrollLeft = e.scrollWidth; e.dispatchEvent(new Event('scroll'));
+                return e.classList.contains('scrolls-right'); }""")
+            if scrolled:
+                failures.append(f"{name}: the scroll cue stays at the table's right end")
             page.screenshot(path=str(SCREENSHOTS / f"phone-{Path(name).stem}.png"), full_page=True,
                             animations="disabled", timeout=TIMEOUT_MS)
             failures.extend(f"{name}: {p}" for p in tab.problems)
         assert not failures, "\n".join(failures)
+        assert wide_tables > 0  # the demo has tables wider than a phone: the cue was checked
         page = tab.page
         tab.goto(site.as_uri() + "/index.html")
         link = page.locator("#site-nav a[href='methodology.html']")
