@@ -34,3 +34,30 @@ function Div(el)
   end
   return callout(el) or el
 end
+
+-- Table cells are narrow on paper: long words (column names such as NumCatalogPurchases or
+-- channel_catalog, long values from the data) get break opportunities (zero-width spaces) after
+-- separators, between a lower-case and an upper-case letter, and every 18 characters of a run
+-- with none, so that they wrap inside their cell instead of running into the next one.
+local ZWSP = "\u{200B}"
+local RUN = 18
+
+local function breakable(s)
+  if utf8.len(s) == nil or utf8.len(s) <= 12 then return s end
+  s = s:gsub("([_/,;:%.%-%+=|\\])", "%1" .. ZWSP):gsub("(%l)(%u)", "%1" .. ZWSP .. "%2")
+  local out, run = {}, 0
+  for _, c in utf8.codes(s) do
+    local ch = utf8.char(c)
+    if ch == ZWSP or ch == " " then run = 0 else run = run + 1 end
+    if run > RUN then out[#out + 1] = ZWSP; run = 1 end
+    out[#out + 1] = ch
+  end
+  return table.concat(out)
+end
+
+function Table(el)
+  return el:walk({
+    Str = function(s) s.text = breakable(s.text); return s end,
+    Code = function(c) c.text = breakable(c.text); return c end,
+  })
+end

@@ -155,6 +155,48 @@ def test_pdf_has_a_section_per_segment(built):
     assert "Executive summary" in text and "Contents" in text
 
 
+def _overlapping_characters(page) -> list[str]:
+    """Pairs of characters on one line whose boxes overlap: text running into the next cell."""
+    chars = sorted((c for c in page.chars if c["text"].strip()), key=lambda c: (round(c["top"]), c["x0"]))
+    bad = []
+    for i, a in enumerate(chars):
+        for b in chars[i + 1:i + 4]:
+            if abs(b["top"] - a["top"]) > 1:
+                break
+            if min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > 0.35 * min(a["width"], b["width"]):
+                bad.append(a["text"] + b["text"])
+    return bad
+
+
+def _fullness(page, margin: float = 45) -> float:
+    """How much of the page's text area (between header and footer) its content spans."""
+    boxes = [w for w in page.extract_words() if margin < w["top"] < page.height - margin] + list(page.images)
+    if not boxes:
+        return 0.0
+    return (max(b["bottom"] for b in boxes) - min(b["top"] for b in boxes)) / (page.height - 2 * margin - 20)
+
+
+def test_pdf_layout_holds(built):
+    """Read from the PDF itself: no text runs into other text, no page but the cover and the last
+    is less than a quarter full, the executive summary is within the first three pages, and every
+    segment's name stands unbroken in its heading."""
+    import pdfplumber
+
+    _, out, pdf = built
+    assert pdf, f"no PDF here: {chart_engine_missing()}"
+    with pdfplumber.open(out / "site" / "report.pdf") as doc:
+        pages = doc.pages
+        overlaps = {i + 1: bad[:3] for i, p in enumerate(pages) if (bad := _overlapping_characters(p))}
+        assert not overlaps, f"overlapping text (page: characters): {overlaps}"
+        sparse = {i + 1: round(f, 2) for i, p in enumerate(pages[1:-1], start=1) if (f := _fullness(p)) < 0.25}
+        assert not sparse, f"pages less than a quarter full: {sparse}"
+        texts = [re.sub(r"\s+", " ", (p.extract_text() or "").replace("\u200b", "")) for p in pages]
+    assert any("Executive summary" in t for t in texts[:3])
+    for seg in _results(out)["segments"]:
+        if seg["public"]:
+            assert any(f"Segment {seg['id']}: {seg['name']}" in t for t in texts), seg["name"]
+
+
 def test_failed_build_leaves_previous_site(built, tmp_path, monkeypatch):
     folder, out, _ = built
     copy = tmp_path / "out"
