@@ -277,10 +277,11 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     """Rows that are not customers: corrupt lines, empty rows, totals and footer lines. Their
     reason replaces any other (a footer has no id, but 'missing customer id' would mislead)."""
     reason = reason.copy()
-    text = raw.astype(str)
-    control = text.apply(lambda col: col.str.contains(CONTROL, regex=True)).any(axis=1)
-    filled = (~text.apply(is_missing)).sum(axis=1)
-    first = text[id_column] if id_column else text.iloc[:, 0]
+    cells = pd.Series(raw.to_numpy(dtype=object).ravel(), dtype=object).astype(str)  # one pass over every cell
+    shape = raw.shape
+    control = pd.Series(cells.str.contains(CONTROL, regex=True).to_numpy().reshape(shape).any(axis=1), index=raw.index)
+    filled = pd.Series((~is_missing(cells)).to_numpy().reshape(shape).sum(axis=1), index=raw.index)
+    first = (raw[id_column] if id_column else raw.iloc[:, 0]).astype(str)
     totals = first.str.fullmatch(TOTALS) & ~control
     few = (filled <= 1) & (raw.shape[1] >= 3) & ~control
     reason[totals & ~few] = [ROW_REASONS[4].format(value=v[:20]) for v in first[totals & ~few]]

@@ -9,6 +9,7 @@ import csv
 import gzip
 import hashlib
 import io
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,10 +150,12 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV, Parquet or Excel file")
     delim = detect_delimiter(text) if delimiter == "auto" else unescape_delimiter(delimiter)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, skipinitialspace=False,
-            engine="python" if len(delim) > 1 else "c",
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)  # long rows are reported below
+            frame = pd.read_csv(
+                io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, skipinitialspace=False,
+                index_col=False, engine="python" if len(delim) > 1 else "c",
+            )
     except pd.errors.ParserError as e:
         detail = str(e).strip().splitlines()[-1].replace("Error tokenizing data. C error: ", "")
         raise UserError(f"{path}: rows do not split into the header's columns with delimiter {delim!r} ({detail})") from None
@@ -165,19 +168,27 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
     if repeated:
         raise UserError(f"{path}: column {repeated[0]!r} appears more than once in the header")
     frame.columns = [str(c).strip() for c in frame.columns]
-    short = _short_rows(text, delim, frame.shape[1], len(frame))
+    short = _field_counts(path, text, delim, frame.shape[1], len(frame))
     frame = frame.fillna("").apply(lambda s: s.str.strip())
     return _checked(path, frame, delim, enc, sha, short)
 
 
-def _short_rows(text: str, delim: str, n_columns: int, n_rows: int) -> tuple[int, ...]:
-    """Rows written with fewer fields than the header (pandas pads them with empty values)."""
+def _field_counts(path: Path, text: str, delim: str, n_columns: int, n_rows: int) -> tuple[int, ...]:
+    """Rows written with fewer fields than the header (pandas pads them with empty values); a row
+    with more fields than the header is an error (pandas would otherwise take the first column
+    for an index when every row has one field more, shifting every value)."""
     if len(delim) != 1:
         return ()
     try:
-        counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if r][1:]
+        counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if r]
     except csv.Error:
         return ()
+    header, counts = counts[0] if counts else n_columns, counts[1:]
+    long = [i for i, n in enumerate(counts) if n > header]
+    if long:
+        raise UserError(f"{path}: rows do not split into the header's columns with delimiter {delim!r} "
+                        f"({len(long):,} row(s) have more fields than the header's {header}, the first is data "
+                        f"row {long[0] + 1})")
     if len(counts) != n_rows:  # records not aligned with pandas' rows (odd quoting): do not guess
         return ()
     return tuple(i for i, n in enumerate(counts) if n < n_columns)

@@ -165,6 +165,10 @@ cust("damaged Excel", "error", "cannot be read as Excel", b"PK\x03\x04 junk", fn
 cust("repeated header", "error", "column 'income' appears more than once",
      csv_text(base_rows(), [h if h != "kids" else "income" for h in HEADER]))
 cust("ragged rows", "error", "do not split into the header's columns", GOOD + "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n")
+cust("every row one field too many", "error", "40 row(s) have more fields than the header's 13, the first is data row 1",
+     ",".join(HEADER) + "\n" + "".join(",".join(r + ["x"]) + "\n" for r in base_rows()))
+cust("unquoted decimal commas shift columns", "error", "more fields than the header",
+     with_column("income", lambda i: f"{20 + i}000,50").replace('"', ""))
 cust("latin-1 read as utf-8", "error", "cannot be read as utf-8 text",
      with_cell(0, "gender", "Fémme").encode("latin-1"), config(customers={"path": "customers.csv", "encoding": "utf-8"}))
 cust("file not found", "error", "missing.csv: file not found", GOOD, config(path="missing.csv"))
@@ -689,3 +693,117 @@ def outcome_table() -> str:
 
 if __name__ == "__main__":
     print(outcome_table())
+
+
+# --- property: random dirty tables ------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DIRT = ("clean", "clean", "clean", "missing id", "duplicate row", "repeated id", "empty row", "NUL row", "totals row",
+        "short row", "inf income", "huge income", "future signup", "negative spend", "missing marker", "text id")
+EXPECTED_REASON = {"missing id": "missing customer id", "duplicate row": "exact duplicate of an earlier row",
+                   "repeated id": "customer id repeated", "empty row": "empty row", "NUL row": "control characters",
+                   "totals row": "totals", "short row": "fewer fields than the header"}
+PROP_HEADER = ["id", "income", "wine", "meat", "web", "gender", "signup"]
+
+
+def _prop_row(i: int, rng: np.random.Generator, money: str) -> list[str]:
+    income = float(rng.normal(50000, 15000))
+    wine, meat = float(rng.gamma(2, 150)), float(rng.gamma(2, 80))
+    fmt = {"plain": lambda x: f"{x:.2f}",
+           "eu": lambda x: '"' + f"{x:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") + '"',
+           "us": lambda x: f'"${x:,.2f}"'}[money]
+    return [str(5000 + i), fmt(income), fmt(wine), fmt(meat), str(int(rng.integers(0, 12))),
+            ["F", "M", "f", "X"][int(rng.integers(0, 4))], f"{1 + i % 28:02d}-{1 + i % 12:02d}-{2015 + i % 5}"]
+
+
+def dirty_table(n: int, dirt: list[str], seed: int, money: str) -> tuple[str, list[str]]:
+    """CSV text and, per data row, the dirt applied to it."""
+    rng = np.random.default_rng(seed)
+    rows, kinds = [], []
+    for i in range(n):
+        kind = dirt[i % len(dirt)] if i >= 3 else "clean"  # the first rows stay clean: earlier rows to repeat
+        row = _prop_row(i, rng, money)
+        if kind == "missing id":
+            row[0] = ""
+        elif kind == "duplicate row":
+            row = list(rows[int(rng.integers(0, len(rows)))])
+            if row[0] in ("", "TOTAL") or "\x00" in row[0] or len(row) < len(PROP_HEADER) or not row[0].isdigit():
+                kind, row = "clean", _prop_row(i, rng, money)
+        elif kind == "repeated id":
+            row[0] = "5000"
+        elif kind == "empty row":
+            row = [""] * len(PROP_HEADER)
+        elif kind == "NUL row":
+            row = ["\x00" * 8]
+        elif kind == "totals row":
+            row = ["TOTAL"] + [""] * (len(PROP_HEADER) - 1)
+        elif kind == "short row":
+            row = row[:3]
+        elif kind == "inf income":
+            row[1] = "inf"
+        elif kind == "huge income":
+            row[1] = "1e308"
+        elif kind == "future signup":
+            row[6] = "01-01-2099"
+        elif kind == "negative spend":
+            row[2] = "-50"
+        elif kind == "missing marker":
+            row[3] = "n/a"
+        elif kind == "text id":
+            row[0] = f"C-{i}"
+        rows.append(row)
+        kinds.append(kind)
+    text = ",".join(PROP_HEADER) + "\n" + "".join(",".join(r) + "\n" for r in rows)
+    return text, kinds
+
+
+PROP_CONFIG = {"columns": {"id": "id", "income": "income", "spend": {"Wine": "wine", "Meat": "meat"},
+                           "purchases": {"Web": "web"}, "gender": "gender", "signup_date": "signup",
+                           "signup_date_format": "%d-%m-%Y"},
+               "segmentation": {"algorithm": "kmeans", "k": 3, "shortlist": 1, "stability_resamples": 2},
+               "report": {"min_segment_size": 5}}
+
+
+def _exports(folder: Path, text: str) -> tuple[bytes, bytes] | str:
+    """(assignments.csv, results.json) of a run, or the one-line error it stopped with."""
+    from analysis.config import load_config
+    from analysis.errors import UserError
+    from analysis.exports import write_exports
+    from analysis.pipeline import analyse
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "customers.csv").write_text(text, encoding="utf-8")
+    (folder / "config.yml").write_text(yaml.safe_dump({"customers": {"path": "customers.csv"}, **PROP_CONFIG}))
+    try:
+        run = analyse(load_config(folder / "config.yml"))
+    except UserError as e:
+        return str(e)
+    write_exports(run, folder / "exports")
+    return (folder / "exports" / "assignments.csv").read_bytes(), (folder / "exports" / "results.json").read_bytes()
+
+
+# No shrinking: a failing example is printed as drawn (shrinking a model run takes minutes).
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@given(n=st.integers(16, 60), dirt=st.lists(st.sampled_from(DIRT), min_size=1, max_size=8),
+       seed=st.integers(0, 2**16), money=st.sampled_from(["plain", "eu", "us"]))
+def test_random_dirty_tables_account_for_every_row(tmp_path_factory, n, dirt, seed, money):
+    text, kinds = dirty_table(n, dirt, seed, money)
+    folder = tmp_path_factory.mktemp("prop")
+    first = _exports(folder / "a", text)
+    if isinstance(first, str):  # a one-line error naming the file is an allowed outcome; nothing else is
+        assert "\n" not in first and "customers.csv" in first, first
+        assert "too few" in first or "no usable" in first, first
+        return
+    frame = pd.read_csv(io.BytesIO(first[0]), dtype=str, keep_default_na=False)
+    assert len(frame) == n  # one row per input row, none dropped, none added
+    segmented = frame["segment"] != ""
+    assert (segmented != (frame["excluded_reason"] != "")).all()  # a segment or a reason, never both or neither
+    for i, kind in enumerate(kinds):
+        if kind in EXPECTED_REASON:
+            assert EXPECTED_REASON[kind] in frame["excluded_reason"][i], (i, kind, frame.iloc[i].to_dict())
+        elif kind == "clean":
+            assert frame["customer_id"][i] == str(5000 + i)
+    assert first == _exports(folder / "b", text)  # deterministic: same input, same bytes
