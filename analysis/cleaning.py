@@ -49,6 +49,7 @@ class CleanData:
     log: tuple[LogEntry, ...]
     reference_date: date
     n_input: int
+    columns: tuple = ()  # column_profile.ColumnProfile of every input column
 
 
 def _line(i: int) -> int:
@@ -353,6 +354,8 @@ def clean(table: Table, cfg: Config) -> CleanData:
                                     f"dates {what} (values {shown})"))
                 typed[col] = typed[col].where(~bad)
 
+    parsed = typed.copy()  # as read, implausible values removed: what the column profile describes
+
     ref = cfg.report.reference_date
     if ref is None and c.signup_date and typed[c.signup_date].notna().any():
         ref = typed[c.signup_date].max().date()
@@ -483,7 +486,12 @@ def clean(table: Table, cfg: Config) -> CleanData:
     if not keep.any():
         raise UserError(f"{path}: no usable customers after cleaning (all {len(raw)} rows excluded)")
 
+    from .column_profile import profile_columns
+
+    profiles = profile_columns(raw, parsed, cfg, log, cfg.report.min_segment_size,
+                               tuple(x for x in (c.signup_date, c.birth_date) if x))
     return CleanData(
+        columns=profiles,
         customers=typed[keep_arr],
         all_ids=tuple(ids),
         reasons=tuple(reason),

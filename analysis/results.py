@@ -12,6 +12,7 @@ import numpy as np
 from .baskets import BasketResults
 from .campaigns import CampaignResult, Targeting
 from .cleaning import LogEntry
+from .column_profile import ColumnProfile
 from .clustering import SegmentMap
 from .comparison import Comparison
 from .explain import Explanation
@@ -73,6 +74,7 @@ class Results:
     min_segment_size: int
     manifest: Manifest
     response: ResponseModel | None = None  # who to contact, customer by customer, when answers and economics allow
+    columns: tuple[ColumnProfile, ...] = ()  # a profile of every input column (the data-quality page)
 
     def to_dict(self) -> dict:
         return _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})

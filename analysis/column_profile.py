@@ -1,0 +1,101 @@
+"""A profile of every input column, as a data-profiling report gives one: the role the config
+gave it, its type, missing share, distinct values, its typical range or most frequent values,
+and what cleaning did to it. Computed in the analysis half; the data-quality page phrases it.
+
+Public pages show it, so it holds no single customer's value: numbers are summarised by their
+5th, 50th and 95th percentiles (never the minimum or maximum), dates by the 5th and 95th
+percentile dates, and a category is named only when at least `min_group` customers hold it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .loading import is_missing
+
+MAX_CATEGORIES = 50  # more distinct values than this is text, not a category
+TOP = 3  # most frequent categories shown
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    name: str
+    role: str  # the config's role ('income', 'spend: Wine', 'campaigns: Latest') or 'ignore' or '' (not named)
+    kind: str  # id, number, date, answer, category, text, empty
+    rows: int
+    missing: int
+    distinct: int
+    p5: float | None = None  # numbers: 5th, 50th, 95th percentile
+    p50: float | None = None
+    p95: float | None = None
+    first: str = ""  # dates: 5th and 95th percentile, ISO
+    last: str = ""
+    yes_share: float | None = None  # answers: share of 1 among the present values
+    top: tuple[tuple[str, int], ...] = ()  # categories held by at least min_group rows, most frequent first
+    pooled: int = 0  # distinct values left unnamed (held by fewer than min_group rows)
+    cleaning: tuple[tuple[str, int, str], ...] = ()  # (step, count, action) of the log entries on this column
+
+
+def _roles(cfg: Config) -> dict[str, str]:
+    roles: dict[str, str] = {}
+    for role, col in cfg.columns.named():
+        label = role.replace(".", ": ", 1)
+        roles.setdefault(col, label)
+    return roles
+
+
+def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, min_group: int,
+                    dates: tuple[str, ...] = ()) -> tuple[ColumnProfile, ...]:
+    """One profile per column of `raw` (text as read, rows that are not customers blanked);
+    `typed` holds the parsed values of the columns the config names (before imputation)."""
+    from .cleaning import to_numbers
+
+    roles = _roles(cfg)
+    flags = set(cfg.columns.campaigns.values()) | ({cfg.columns.complaints} if cfg.columns.complaints else set())
+    out = []
+    for col in raw.columns:
+        values = raw[col]
+        if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
+            values = values.astype(str)
+        miss = is_missing(values.astype(str))
+        present = values[~miss].astype(str)
+        role = roles.get(col, "")
+        base = dict(name=str(col), role=role, rows=len(values), missing=int(miss.sum()),
+                    distinct=int(present.nunique()))
+        entries = tuple((e.step, int(e.count), e.action) for e in log if e.column == col)
+        if present.empty:
+            out.append(ColumnProfile(kind="empty", cleaning=entries, **base))
+            continue
+        if role == "id":
+            out.append(ColumnProfile(kind="id", cleaning=entries, **base))
+            continue
+        if col in flags and col in typed:
+            answers = typed[col].dropna()
+            out.append(ColumnProfile(kind="answer", yes_share=float(answers.mean()) if len(answers) else None,
+                                     cleaning=entries, **base))
+            continue
+        if col in dates and col in typed:
+            d = typed[col].dropna().sort_values()
+            if len(d):
+                lo, hi = d.iloc[int(0.05 * (len(d) - 1))], d.iloc[int(round(0.95 * (len(d) - 1)))]
+                out.append(ColumnProfile(kind="date", first=f"{lo:%Y-%m-%d}", last=f"{hi:%Y-%m-%d}",
+                                         cleaning=entries, **base))
+                continue
+        kind = "number" if to_numbers(present).notna().mean() >= 0.95 else ""
+        if kind == "number" or (col in typed and pd.api.types.is_numeric_dtype(typed[col])):
+            x = (typed[col] if col in typed and pd.api.types.is_numeric_dtype(typed[col]) else to_numbers(present))
+            x = x[np.isfinite(x.astype(float))].astype(float)
+            if len(x):
+                p5, p50, p95 = np.percentile(x, [5, 50, 95])
+                out.append(ColumnProfile(kind="number", p5=float(p5), p50=float(p50), p95=float(p95),
+                                         cleaning=entries, **base))
+                continue
+        counts = present.value_counts()
+        kind = "category" if len(counts) <= MAX_CATEGORIES else "text"
+        shown = tuple((str(k), int(v)) for k, v in counts.items() if v >= min_group)[:TOP] if kind == "category" else ()
+        pooled = int((counts < min_group).sum()) if kind == "category" else 0
+        out.append(ColumnProfile(kind=kind, top=shown, pooled=pooled, cleaning=entries, **base))
+    return tuple(out)

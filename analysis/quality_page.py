@@ -1,0 +1,81 @@
+"""The data-quality page's context: what was read, what was excluded, the cleaning log and a
+profile of every input column. Plain strings only (the templates escape them)."""
+from __future__ import annotations
+
+from . import formatters as fmt
+from .column_profile import ColumnProfile
+from .loading import DELIMITER_NAMES
+from .results import Results
+
+KINDS = {"id": "identifier", "number": "number", "date": "date", "answer": "0/1 answer", "category": "category",
+         "text": "text", "empty": "empty"}
+
+
+def file_kind(delimiter: str, encoding: str) -> str:
+    """'tab-separated, utf-8', 'a Parquet file' or 'an Excel sheet': how the input was read."""
+    if delimiter == "parquet":
+        return "a Parquet file"
+    if delimiter == "excel":
+        return "an Excel sheet"
+    name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    return f"{name}-separated, {encoding}"
+
+
+def _value(x: float) -> str:
+    if abs(x) >= 1e9:
+        return f"{x:.3g}"
+    return fmt.integer(x) if float(x).is_integer() or abs(x) >= 100 else fmt.number(x, 2)
+
+
+def _values(p: ColumnProfile) -> str:
+    """Typical values: never one customer's value (no minimum or maximum, no rare category)."""
+    if p.kind == "number" and p.p50 is not None:
+        if p.p5 == p.p95:
+            return f"{_value(p.p50)} for 9 in 10 or more"
+        return f"median {_value(p.p50)}; 90% from {_value(p.p5)} to {_value(p.p95)}"
+    if p.kind == "date" and p.first:
+        return f"90% from {p.first} to {p.last}"
+    if p.kind == "answer" and p.yes_share is not None:
+        return f"{fmt.percent(p.yes_share)} answered 1"
+    if p.kind == "category":
+        shown = ", ".join(f"{v} ({fmt.integer(n)})" for v, n in p.top)
+        if p.pooled:
+            shown += ("; " if shown else "") + f"{p.pooled} rarer value{'s' if p.pooled > 1 else ''} not named"
+        return shown or "every value held by few customers (not named)"
+    return "–"
+
+
+def _role(p: ColumnProfile, ignored: set[str]) -> str:
+    if p.role == "ignore" or p.name in ignored:
+        return "not used (columns.ignore)"
+    if not p.role:
+        return "not used (not named in the config)"
+    return p.role.replace("_", " ")
+
+
+def _cleaning(p: ColumnProfile) -> str:
+    return "; ".join(f"{fmt.integer(n)} {action}" for _, n, action in p.cleaning) or "–"
+
+
+def column_rows(r: Results) -> list[dict]:
+    ignored = set(r.manifest.config.get("columns", {}).get("ignore", []) or [])
+    return [{"name": p.name, "role": _role(p, ignored), "kind": KINDS.get(p.kind, p.kind),
+             "missing": fmt.percent(p.missing / p.rows) if p.rows else "–", "distinct": fmt.integer(p.distinct),
+             "typical": _values(p), "cleaning": _cleaning(p)} for p in r.columns]
+
+
+def data_quality(r: Results) -> dict:
+    """Everything the data-quality template shows (the keys of pages.data_quality, plus `columns`)."""
+    return {
+        "title": "Data quality",
+        "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
+        "n_excluded": fmt.integer(r.n_input - r.n_segmented),
+        "excluded": [{"reason": k, "count": fmt.integer(v)} for k, v in r.excluded_reasons.items()],
+        "log": [{"step": e.step, "column": e.column, "count": fmt.integer(e.count), "action": e.action,
+                 "detail": e.detail} for e in r.cleaning],
+        "input_name": r.manifest.input_name, "file_kind": file_kind(r.manifest.delimiter, r.manifest.encoding),
+        "from_lines": r.manifest.config.get("transactions") is not None,
+        "n_lines": fmt.integer(r.manifest.input_rows),
+        "reference_date": r.reference_date.isoformat(),
+        "columns": column_rows(r),
+    }

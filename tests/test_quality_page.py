@@ -1,0 +1,86 @@
+"""The data-quality page's column profile: every input column with its role, type, missing share,
+distinct values, typical values and what cleaning did, and never one customer's value."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import yaml
+
+from analysis.cleaning import clean
+from analysis.config import load_config
+from analysis.loading import load_customers
+from analysis.pipeline import analyse
+from analysis.quality_page import data_quality
+
+# 40 customers; income 1000..40000 in steps of 1000 with one far-out value; one rare city; an unused note.
+ROWS = [f"{i},{1000 * i if i != 40 else 9_999_999},{['Bern', 'Genf'][i % 2] if i != 7 else 'Chur'},"
+        f"{i % 2},{10 * i % 70},{'' if i % 10 == 0 else 'note'}" for i in range(1, 41)]
+TABLE = "id,income,city,answer,wine,remark\n" + "\n".join(ROWS) + "\n"
+CONFIG = {"customers": {"path": "c.csv"},
+          "columns": {"id": "id", "income": "income", "categorical": ["city"], "campaigns": {"Latest": "answer"},
+                      "spend": {"Wine": "wine"}, "ignore": ["remark"]},
+          "segmentation": {"algorithm": "kmeans", "k": 3, "shortlist": 1, "stability_resamples": 2},
+          "report": {"min_segment_size": 5}}
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("quality")
+    (folder / "c.csv").write_text(TABLE, encoding="utf-8")
+    (folder / "c.yml").write_text(yaml.safe_dump(CONFIG), encoding="utf-8")
+    cfg = load_config(folder / "c.yml")
+    data = clean(load_customers(cfg), cfg)
+    results = dataclasses.replace(analyse(cfg).results, columns=data.columns)
+    return data, data_quality(results)
+
+
+def by_name(page):
+    return {c["name"]: c for c in page[1]["columns"]}
+
+
+def test_every_input_column_is_profiled_in_file_order(page):
+    assert [c["name"] for c in page[1]["columns"]] == ["id", "income", "city", "answer", "wine", "remark"]
+
+
+def test_roles_types_missing_and_distinct(page):
+    cols = by_name(page)
+    assert (cols["id"]["role"], cols["id"]["kind"], cols["id"]["distinct"]) == ("id", "identifier", "40")
+    assert (cols["income"]["role"], cols["income"]["kind"]) == ("income", "number")
+    assert (cols["wine"]["role"], cols["answer"]["role"]) == ("spend: Wine", "campaigns: Latest")
+    assert (cols["city"]["kind"], cols["answer"]["kind"]) == ("category", "0/1 answer")
+    assert cols["remark"]["role"] == "not used (columns.ignore)"
+    assert (cols["remark"]["missing"], cols["remark"]["distinct"]) == ("10%", "1")
+
+
+def test_numbers_show_median_and_middle_90_percent_not_the_extremes(page):
+    income = by_name(page)["income"]
+    # percentiles of 1000..39000 and 9,999,999 (numpy's linear rule): 5th 2,950, median 20,500, 95th 38,050
+    assert income["typical"] == "median 20,500; 90% from 2,950 to 38,050"
+    assert "9,999,999" not in str(page[1]["columns"]) and "1,000;" not in income["typical"]
+
+
+def test_answers_show_their_share(page):
+    assert by_name(page)["answer"]["typical"] == "50% answered 1"
+
+
+def test_rare_categories_are_counted_not_named(page):
+    city = by_name(page)["city"]
+    assert city["typical"] == "Bern (20), Genf (19); 1 rarer value not named"
+    assert "Chur" not in str(page[1]["columns"])
+
+
+def test_cleaning_is_summarised_per_column(page):
+    data, ctx = page
+    assert by_name(page)["income"]["cleaning"] == "1 capped at the fence"
+    assert by_name(page)["wine"]["cleaning"] == "–"
+
+
+def test_the_template_shows_the_profile(page):
+    from analysis.pages import environment
+
+    text = environment().get_template("data-quality.qmd.j2").render(**page[1])
+    assert "## Columns read" in text
+    row = [line for line in text.splitlines() if line.startswith("| income |")]
+    assert row == ["| income | income | number | 0% | 40 | median 20,500; 90% from 2,950 to 38,050 | "
+                   "1 capped at the fence |"]
