@@ -19,7 +19,7 @@ from . import formatters as fmt
 from .errors import UserError
 from .escaping import typst_string
 from .pages import TEMPLATES, build_pages, site_meta
-from .render import pandoc_path
+from .render import PLOTLY_JS, pandoc_path
 from .results import Results
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -74,8 +74,19 @@ def document(results: Results, chart: StaticCharts) -> str:
     return "\n\n".join(parts)
 
 
+def draw_svgs(figures: dict[str, go.Figure], folder: Path) -> None:
+    """Every chart as `<id>.svg` in one kaleido session, with the site's own trimmed plotly.js:
+    it holds every trace type the figures use and loads faster than plotly's full bundle
+    (about 15 s instead of 18 s for the demo's charts on a loaded 2-core machine)."""
+    import kaleido
+
+    specs = [{"fig": fig.to_dict(), "path": folder / f"{i}.svg",
+              "opts": {"format": "svg", "width": CHART_WIDTH, "height": fig.layout.height, "scale": 1}}
+             for i, fig in figures.items()]
+    kaleido.write_fig_from_object_sync(specs, kopts={"plotlyjs": str(PLOTLY_JS)})
+
+
 def build_pdf(results: Results, progress: Callable[[str], None] = lambda s: None) -> bytes:
-    import plotly.io as pio
     import typst
 
     charts = StaticCharts()
@@ -84,10 +95,8 @@ def build_pdf(results: Results, progress: Callable[[str], None] = lambda s: None
     with tempfile.TemporaryDirectory(prefix="segments-pdf-") as tmp:
         work = Path(tmp)
         progress(f"drawing {len(charts.figures)} static charts")
-        ids = list(charts.figures)
         try:
-            pio.write_images([charts.figures[i] for i in ids], [work / f"{i}.svg" for i in ids], format="svg",
-                             width=CHART_WIDTH)
+            draw_svgs(charts.figures, work)
         except Exception as e:  # kaleido reports a missing or broken browser in several ways
             raise UserError(f"could not draw the PDF's charts ({type(e).__name__}: {e}); use --no-pdf to skip it") from None
         (work / "report.md").write_text(text, encoding="utf-8")
