@@ -287,3 +287,12 @@ def test_weak_separation_is_reported_with_the_overlap():
     assert found.choice.structure in ("weak", "none")
     assert found.choice.overlap is not None and 0 < found.choice.overlap < 0.5
     assert found.choice.valleys and max(found.choice.valleys.values()) > sel.VALLEY_MAX
+
+
+def test_gap_statistic_finds_one_group_in_a_uniform_cube_and_several_in_blobs():
+    cube = np.random.default_rng(3).uniform(size=(1000, 3))
+    rows, _, none = sel.gap_statistic((cube - cube.mean(axis=0)) / cube.std(axis=0), [2, 3, 4, 5, 6], seed=0)
+    assert [r[0] for r in rows] == [2, 3, 4, 5, 6] and none
+    x, _ = make_blobs(n_samples=600, centers=4, n_features=3, random_state=0)
+    rows, gap_k, none = sel.gap_statistic(x, [2, 3, 4, 5, 6], seed=0)
+    assert not none and gap_k == 4
