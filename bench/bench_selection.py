@@ -345,7 +345,7 @@ def run(quick: bool = False, only: str | None = None, skip: str | None = None) -
 
 def oracle(d: pd.DataFrame) -> str:
     """Median ARI of k-means (10 starts) at the planted k, on the new rule's and on the old rule's features."""
-    if d["planted"].iloc[0] == 0 or "oracle_new_ari" not in d:
+    if d["planted"].iloc[0] == 0 or "oracle_new_ari" not in d or d["oracle_new_ari"].isna().all():
         return "–"
     return f"{d['oracle_new_ari'].median():.3f} / {d['oracle_old_ari'].median():.3f}"
 
