@@ -326,6 +326,9 @@ def clean(table: Table, cfg: Config) -> CleanData:
     # footer's text must not stop the run.
     not_customer = reason.str.match(r"row with control|empty row|totals|row with fewer")
     raw = raw.where(pd.DataFrame({col: ~not_customer for col in raw.columns}), "")
+    # A corrupt line's id is not written anywhere (it may hold NUL bytes): the row is named by its number.
+    corrupt = ids.str.contains(CONTROL, regex=True)
+    ids = ids.where(~corrupt, [f"row {i + 1} (corrupt line)" for i in range(len(ids))])
 
     typed = pd.DataFrame(index=raw.index)
     for col in _numeric_columns(cfg):
@@ -392,8 +395,10 @@ def clean(table: Table, cfg: Config) -> CleanData:
                                 f"after the reference date {ref:%Y-%m-%d}"))
             typed[c.signup_date] = typed[c.signup_date].where(~late)
 
-    for col in _category_columns(cfg):
-        typed[col] = _merge_categories(typed[col], col, rules.rare_category_share, cfg.report.min_segment_size, log)
+    for col in _category_columns(cfg):  # rows that are not customers do not count as values
+        typed[col] = typed[col].astype(object)
+        typed.loc[~not_customer, col] = _merge_categories(typed.loc[~not_customer, col], col, rules.rare_category_share,
+                                                          cfg.report.min_segment_size, log)
 
     keep = reason == ""
     # Rows equal in every column but the id: likely the same customer entered twice.
