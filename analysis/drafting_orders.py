@@ -22,14 +22,21 @@ from .orders import _q, _source, read_products, timestamp_formats
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
 NAMES = {
-    "customer": r"^(customer|cust|client|member|user|account|buyer|shopper)(id|no|num|number|code|key)?$",
-    "order": r"^(invoice|order|receipt|transaction|basket|ticket|bill)(id|no|num|number|code|key)?$",
-    "timestamp": r"date|time|timestamp|^ts$|when",
-    "product": r"^(stockcode|sku|productid|productcode|itemid|itemcode|articleid|article|ean|upc|barcode|product|item)$",
-    "product_name": r"description|^desc$|productname|itemname|^name$|title",
-    "quantity": r"^(qty|quantity|units|unitsold|count|amount|number)$|quantity|qty",
-    "unit_price": r"unitprice|^price$|priceperunit|price",
-    "category": r"category|department|family|productgroup|^group$|^section$",
+    "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant)"
+    r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(id|num|numero)(client|cliente|klant)$",
+    "order": r"^(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
+    r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino)"
+    r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference)?$|^orderref(erence)?$",
+    "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora",
+    "product": r"^(stockcode|sku|productid|productcode|itemid|itemcode|articleid|article|ean|upc|barcode|product|item"
+    r"|artikel|artikelnummer|artikelnr|produkt|produit|producto|produto|artigo|prodotto|articolo)$",
+    "product_name": r"description|^desc$|productname|itemname|^name$|title|bezeichnung|beschreibung|libelle"
+    r"|descripcion|descricao|omschrijving|descrizione",
+    "quantity": r"^(qty|quantity|units|unitsold|count|amount|number|menge|anzahl|quantite|cantidad|quantidade|aantal"
+    r"|quantita|stuck|pieces|pcs)$|quantity|qty|menge",
+    "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
+    r"|prezzo",
+    "category": r"category|department|family|productgroup|^group$|^section$|kategorie|warengruppe|categorie|categoria",
 }
 WHY = {
     "customer": "name looks like a customer id", "order": "name looks like an order or invoice id",
@@ -61,6 +68,7 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
         if col is not None:
             used.add(col)
             out[role] = (col, WHY[role])
+    _by_values(sample, cols, used, out)
     if "product" not in out and "product_name" in out:  # names alone identify the products
         out["product"] = out.pop("product_name")
     others = []
@@ -74,6 +82,43 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
         else:
             others.append((col, f"{distinct} distinct values in the sample: not used"))
     return out, others
+
+
+def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict) -> None:
+    """Roles the names left undecided, guessed from the values: a column holding nothing but dates
+    and times is the timestamp, one of positive decimals the unit price, one of small positive whole
+    numbers the quantity."""
+    def numbers(col):
+        present = sample[col][~is_missing(sample[col])]
+        x = to_numbers(present)
+        return x if len(present) and x.notna().mean() >= 0.99 else None
+
+    free = [c for c in cols if c not in used]
+    if "timestamp" not in out:
+        for col in free:
+            fmt = guess_date_format(sample[col]) if numbers(col) is None else None
+            if fmt is not None and ("%H" in fmt or "%I" in fmt or "T" in fmt):
+                out["timestamp"] = (col, f"values are all dates and times ({fmt}); check")
+                used.add(col)
+                free.remove(col)
+                break
+    if "unit_price" not in out:
+        for col in free:
+            x = numbers(col)
+            if x is not None and (x >= 0).mean() > 0.95 and (x != x.round()).mean() > 0.5:
+                out["unit_price"] = (col, "values are positive decimals, like prices; check")
+                used.add(col)
+                free.remove(col)
+                break
+    if "quantity" not in out:
+        for col in free:
+            x = numbers(col)
+            if x is not None and (x == x.round()).all() and x.median() <= 100 and x.nunique() > 1 \
+                    and x.nunique() < 0.5 * len(x):
+                out["quantity"] = (col, "values are small whole numbers, like quantities; check")
+                used.add(col)
+                free.remove(col)
+                break
 
 
 def _whole_file_hints(con, roles: dict) -> tuple[list[str], str | None, str]:

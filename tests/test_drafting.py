@@ -324,3 +324,34 @@ def test_what_could_not_be_decided_is_written(tmp_path):
     assert "# NOT DECIDED, check these:" in text
     assert "id: no column identifies a customer" in text
     assert "'joined': day and month order undecided" in text
+
+
+def _odd_lines(tmp_path, header: str):
+    rows = [header]
+    for o in range(200):
+        for j in range(3):
+            p = (o * 7 + j) % 40
+            rows.append(f"R{1000 + o},2021-03-{1 + o % 28:02d} {8 + o % 12}:{o % 60:02d},{500 + o % 60},S{p:03d},"
+                        f"{1 + j},{p * 0.37 + 1:.2f}")
+    path = tmp_path / "lines.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_order_lines_roles_from_other_names(tmp_path):
+    from analysis.drafting_orders import draft_orders_config
+
+    text = draft_orders_config(_odd_lines(tmp_path, "Bestellnummer,Zeitpunkt,Kundennummer,Artikel,Menge,Preis"),
+                               config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert (t.order, t.timestamp, t.customer, t.product, t.quantity, t.unit_price) == (
+        "Bestellnummer", "Zeitpunkt", "Kundennummer", "Artikel", "Menge", "Preis")
+
+
+def test_order_lines_roles_from_values_when_names_say_nothing(tmp_path):
+    from analysis.drafting_orders import draft_orders_config
+
+    text = draft_orders_config(_odd_lines(tmp_path, "order_ref,c2,customer,sku,c5,c6"), config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert (t.timestamp, t.quantity, t.unit_price) == ("c2", "c5", "c6")
+    assert "values are all dates and times" in text and "like prices; check" in text
