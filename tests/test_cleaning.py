@@ -245,6 +245,37 @@ def test_extreme_income_kept_when_configured_but_still_logged(clean_csv, find_lo
     assert only(find_log(data.log, "outliers", "income")).action == "kept"
 
 
+def test_low_spends_are_not_raised_to_a_lower_fence(clean_csv, find_log):
+    # wine: 3 customers spent 0, the rest 500..546 (skewed on the log scale, a lower fence far above 0)
+    rows = [f"{i + 1},{40000 + 500 * i},{0 if i < 3 else 500 + i}" for i in range(50)]
+    data = clean_csv("id,income,wine\n" + "\n".join(rows) + "\n", INCOME_CFG)
+    assert list(data.customers["wine"][:3]) == [0, 0, 0]
+    assert find_log(data.log, "outliers", "wine") == []
+
+
+def test_most_extreme_is_the_value_farthest_beyond_its_fence_with_its_sign(clean_csv, find_log):
+    # a balance (numeric: two fences): -90,000 lies farther beyond the lower fence than 5,000 above the upper
+    rows = [f"{i + 1},{40000 + 500 * i},{10 + i},{100 + i}" for i in range(48)] + ["49,40000,10,-90000",
+                                                                                  "50,40000,10,5000"]
+    cfg = {"columns": {"id": "id", "income": "income", "spend": {"Wine": "wine"}, "numeric": ["balance"]}}
+    data = clean_csv("id,income,wine,balance\n" + "\n".join(rows) + "\n", cfg)
+    entry = only(find_log(data.log, "outliers", "balance"))
+    assert entry.count == 2 and entry.detail.endswith("most extreme -90,000") and "values outside" in entry.detail
+
+
+def test_huge_values_are_written_short(clean_csv, find_log):
+    data = clean_csv(incomes_csv().replace("666666", "555000000000"), INCOME_CFG)
+    assert only(find_log(data.log, "outliers", "income")).detail.endswith("most extreme 5.55e+11")
+
+
+def test_values_beyond_1e12_and_infinite_are_implausible(clean_csv, find_log):
+    text = incomes_csv().replace("666666", "1e308").replace("\n5,42000,", "\n5,inf,")
+    data = clean_csv(text, INCOME_CFG)
+    entry = only(find_log(data.log, "implausible values", "income"))
+    assert (entry.count, entry.action) == (2, "treated as missing") and "largest inf" in entry.detail
+    assert find_log(data.log, "outliers", "income") == []
+
+
 # --- parsing numbers, flags and dates ----------------------------------------------------------------------
 
 def test_text_in_a_numeric_column_names_column_count_example_and_line(clean_csv):
