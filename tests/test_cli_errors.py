@@ -106,21 +106,33 @@ def test_dates_not_in_the_configured_format(report_errors):
 
 def test_fewer_usable_customers_than_segments(report_errors):
     line = report_errors(GOOD, {**CFG, "segmentation": {"k": 5}})
-    assert "3 customers" in line and "k=5" in line
+    assert "customers.csv: 3 usable customers are too few for 5 segments of at least 5 customers" in line
+
+
+def test_minimum_segment_size_in_customers_is_a_boundary(write_case, run_cli, tmp_path):
+    # 15 customers make 3 segments of at least 5; 14 do not
+    rows = "".join(f"{i},{100 * i},{i % 7},{(i * 3) % 11},2014-01-{1 + i:02d}\n" for i in range(1, 16))
+    header = "id,income,wine,meat,joined\n"
+    for n, code in ((14, 2), (15, 0)):
+        text = header + "".join(rows.splitlines(keepends=True)[:n])
+        cfg = write_case(text, CFG)
+        got, _, err = run_cli("check", "--config", str(cfg))
+        assert got == code, err
 
 
 def test_too_few_customers_for_any_search(report_errors):
     line = report_errors("id,income\n1,5\n2,6\n", {"columns": {"id": "id", "income": "income"}})
-    assert "2 customers" in line
+    assert "2 usable customers are too few for 3 segments" in line
 
 
 def test_nothing_to_segment_on(report_errors):
-    line = report_errors("id,income\n1,5\n2,5\n3,5\n", {"columns": {"id": "id", "income": "income"}})
+    line = report_errors("id,income\n1,5\n2,5\n3,5\n", {"columns": {"id": "id", "income": "income"},
+                                                        "segmentation": {"min_segment_customers": 1}})
     assert "customers.csv" in line and "no varying numeric feature" in line
 
 
 def test_unknown_feature(report_errors):
-    line = report_errors(GOOD, {**CFG, "features": ["incme"]})
+    line = report_errors(GOOD, {**CFG, "features": ["incme"], "segmentation": {"min_segment_customers": 1}})
     assert "'incme'" in line and "income" in line
 
 
@@ -145,7 +157,8 @@ def test_row_with_too_many_fields(report_errors):
 
 def test_infinite_number_gives_a_clear_error_or_is_cleaned(write_case, run_cli, one_error, tmp_path):
     csv = "id,income,wine\n1,100,1\n2,200,5\n3,inf,3\n4,150,2\n"
-    cfg = write_case(csv, {"columns": {"id": "id", "income": "income", "spend": {"W": "wine"}}})
+    cfg = write_case(csv, {"columns": {"id": "id", "income": "income", "spend": {"W": "wine"}},
+                           "segmentation": {"min_segment_customers": 1}})
     code, _, err = run_cli("report", "--config", str(cfg), "--out", str(tmp_path / "out"), "--no-pdf",
                            "--sources-only")
     assert "Traceback" not in err

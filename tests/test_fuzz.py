@@ -195,6 +195,12 @@ cust("every birth year in the future", "error", "column 'birth_year' gives no pl
      with_column("birth_year", lambda i: "2090"))
 cust("5 customers", "error", "5 usable customers are too few for 3 segments of at least 5",
      csv_text(base_rows(5)))
+case("report on 5 customers", "customers", "error", "5 usable customers are too few for 3 segments of at least 5",
+     {"customers.csv": csv_text(base_rows(5))}, config(),
+     ("report", "--config", "{dir}/config.yml", "--out", "{dir}/out", "--no-pdf"))
+case("report on 14 customers, k 2", "customers", "error", "14 usable customers are too few for 3 segments",
+     {"customers.csv": csv_text(base_rows(14))}, config(segmentation={"k_min": 2}),
+     ("report", "--config", "{dir}/config.yml", "--out", "{dir}/out", "--no-pdf"))
 cust("14 customers", "error", "14 usable customers are too few", csv_text(base_rows(14)))
 cust("15 customers", "ok", "15 usable customers", csv_text(base_rows(15)))
 cust("30 customers", "ok", "30 usable customers", csv_text(base_rows(30)))
