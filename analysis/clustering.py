@@ -206,7 +206,9 @@ def segment_map(x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], seed:
     centers = np.vstack([coords[labels == s].mean(axis=0) for s in range(1, k + 1)])
     rng = np.random.default_rng(seed)
     pick = np.sort(rng.choice(len(x), size=min(MAP_POINTS, len(x)), replace=False))
-    loadings = {n: tuple(round(float(v), 4) for v in pca.components_[:, i]) for i, n in enumerate(names)}
+    # A feature left out of the distances (a column of zeros) has no place on the axes.
+    loadings = {n: tuple(round(float(v), 4) for v in pca.components_[:, i]) for i, n in enumerate(names)
+                if x[:, i].any()}
     return SegmentMap(
         explained=tuple(float(v) for v in pca.explained_variance_ratio_),
         loadings=loadings,

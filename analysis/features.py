@@ -159,6 +159,9 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
     weight = np.ones(len(chosen)) if cfg.features is not None else weights(score)
     matrix = matrix * weight
     rel = {n: (float(score[i]), float(weight[i])) for i, n in enumerate(chosen)}
+    for i, n in enumerate(chosen):
+        if weight[i] == 0:
+            how[n] += f"; left out of the distances: {score[i]:.0%} of its variance between preliminary segments"
     docs = [FeatureDoc(**{**d.__dict__, "transform": how.get(d.name, ""),
                           "relevance": rel[d.name][0] if d.name in rel else None,
                           "weight": rel[d.name][1] if d.name in rel else None}) for d in docs]
