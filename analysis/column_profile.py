@@ -84,9 +84,11 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
                 out.append(ColumnProfile(kind="date", first=f"{lo:%Y-%m-%d}", last=f"{hi:%Y-%m-%d}",
                                          cleaning=entries, **base))
                 continue
-        kind = "number" if to_numbers(present).notna().mean() >= 0.95 else ""
-        if kind == "number" or (col in typed and pd.api.types.is_numeric_dtype(typed[col])):
-            x = (typed[col] if col in typed and pd.api.types.is_numeric_dtype(typed[col]) else to_numbers(present))
+        parsed = col in typed and pd.api.types.is_numeric_dtype(typed[col])
+        # an unnamed column's type is judged on a sample of its values (cheap on large tables)
+        kind = "number" if parsed or to_numbers(present.head(2000)).notna().mean() >= 0.95 else ""
+        if kind == "number":
+            x = typed[col] if parsed else to_numbers(present)
             x = x[np.isfinite(x.astype(float))].astype(float)
             if len(x):
                 p5, p50, p95 = np.percentile(x, [5, 50, 95])
