@@ -246,29 +246,12 @@ def cmd_check(args) -> int:
     return 0
 
 
-SMALL_INPUT = 2_000_000  # bytes: a table this small is checked before the build (it costs a second)
-
-
-def _check_small_input(config: Path, customers: str | None, transactions: str | None) -> None:
-    """Small tables are where too few customers per segment happen (5 or 30 customers): load and
-    clean them once before the build, so that the minimum segment size in customers
-    (segmentation.min_segment_customers) stops the run with one line. Larger inputs are read once."""
-    from .checking import check_config, with_input
-    from .config import load_config
-
-    cfg = with_input(load_config(config), config, customers, transactions)
-    path = cfg.customers_path
-    if path.is_file() and path.stat().st_size <= SMALL_INPUT:
-        check_config(cfg)
-
-
 def cmd_report(args) -> int:
     check_seed(args.seed)
     config = Path(args.config)
     if config.is_dir():
         raise UserError(f"{config}: --config names a folder, expected a YAML config file")
     check_out_folder(Path(args.out))
-    _check_small_input(config, args.customers, args.transactions)
     from .report import build_report
 
     say = _progress(time.perf_counter())

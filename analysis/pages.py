@@ -13,9 +13,8 @@ import jinja2
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from . import __version__, escaping, figures
+from . import __version__, escaping, figures, quality_page
 from . import formatters as fmt
-from .loading import DELIMITER_NAMES
 from .profiles import UNSTABLE
 from .labels import plain
 from .results import Results
@@ -539,27 +538,8 @@ def _comparison(r: Results, chart: Chart) -> dict | None:
     }
 
 
-def _file_kind(delimiter: str, encoding: str) -> str:
-    """'tab-separated, utf-8' or 'a Parquet file': how the input was read."""
-    if delimiter == "parquet":
-        return "a Parquet file"
-    name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
-    return f"{name}-separated, {encoding}"
-
-
 def data_quality(r: Results) -> dict:
-    return {
-        "title": "Data quality",
-        "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
-        "n_excluded": fmt.integer(r.n_input - r.n_segmented),
-        "excluded": [{"reason": k, "count": fmt.integer(v)} for k, v in r.excluded_reasons.items()],
-        "log": [{"step": e.step, "column": e.column, "count": fmt.integer(e.count), "action": e.action,
-                 "detail": e.detail} for e in r.cleaning],
-        "input_name": r.manifest.input_name, "file_kind": _file_kind(r.manifest.delimiter, r.manifest.encoding),
-        "from_lines": r.manifest.config.get("transactions") is not None,
-        "n_lines": fmt.integer(r.manifest.input_rows),
-        "reference_date": r.reference_date.isoformat(),
-    }
+    return quality_page.data_quality(r)
 
 
 def dictionary(r: Results) -> dict:

@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 from . import __version__
 from .baskets import basket_rules
 from .campaigns import Targeting, campaign_results, targeting
-from .cleaning import CleanData, LogEntry, clean
+from .cleaning import CleanData, LogEntry, check_segmentable, clean
 from .clustering import finalize, label_map
 from .comparison import Comparison, compare, earlier_from_assignments
 from .config import Config, config_to_dict
@@ -73,6 +73,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         table = load_customers(cfg)
     progress(f"cleaning {len(table.frame):,} customers")
     data = clean(table, cfg)
+    check_segmentable(data, cfg, table.path)
     if orders is not None:
         data = _with_orders(data, orders)
     progress("building features")
@@ -142,7 +143,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         title=cfg.report.title, currency=cfg.report.currency, reference_date=data.reference_date,
         n_input=data.n_input, n_segmented=len(feats.table),
         excluded_reasons={str(k): int(v) for k, v in reasons.items()},
-        cleaning=data.log, features=feats.docs, clustering_features=feats.clustering,
+        cleaning=data.log, columns=data.columns, features=feats.docs, clustering_features=feats.clustering,
         model_selection=found.candidates, chosen=found.choice, evidence=evidence, segments=profiles,
         map=segments.map,
         campaigns=camps, targeting=target, explanation=explanation, personas=personas, overrides=matches,

@@ -131,7 +131,7 @@ def test_data_quality_page_counts_lines_and_customers(retail):
 
 
 def test_input_files_are_described_by_kind():
-    from analysis.pages import _file_kind
+    from analysis.quality_page import file_kind as _file_kind
 
     assert _file_kind("parquet", "binary") == "a Parquet file"
     assert _file_kind("\t", "utf-8") == "tab-separated, utf-8"
