@@ -85,11 +85,17 @@ def test_density_method_keeps_noise_as_a_visible_unassigned_group(tmp_path):
     assert "belong to no dense group" in page
 
 
-def test_a_table_of_eight_customers_still_gets_a_report(tmp_path):
+def test_a_table_of_eight_customers_stops_or_gets_segments_of_the_minimum_size(tmp_path, capsys):
     (tmp_path / "t.csv").write_text("id,income,wine,meat\n1,10,5,1\n2,12,6,2\n3,11,5,1\n4,50,1,9\n"
                                     "5,52,2,8\n6,51,1,9\n7,13,6,1\n8,49,2,9\n")
-    (tmp_path / "t.yml").write_text("customers: {path: t.csv}\n"
-                                    "columns: {id: id, income: income, spend: {Wine: wine, Meat: meat}}\n")
+    base = "customers: {path: t.csv}\ncolumns: {id: id, income: income, spend: {Wine: wine, Meat: meat}}\n"
+    (tmp_path / "t.yml").write_text(base)
+    # Three segments (the default least number) of at least 5 customers (the default minimum) need
+    # 15 customers: one line, no report.
+    assert main(["report", "--config", str(tmp_path / "t.yml"), "--out", str(tmp_path / "out"), "--no-pdf"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("error: ") and "8 usable customers" in err and "min_segment_customers" in err
+    (tmp_path / "t.yml").write_text(base + "segmentation: {min_segment_customers: 2}\n")
     assert main(["report", "--config", str(tmp_path / "t.yml"), "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
     res = json.loads((tmp_path / "out" / "exports" / "results.json").read_text())
     assert sum(s["size"] for s in res["segments"]) == 8
