@@ -563,7 +563,8 @@ def dictionary(r: Results) -> dict:
 
 
 def downloads(r: Results) -> dict:
-    return {"title": "Downloads"}
+    return {"title": "Downloads", "has_contacts": r.response is not None,
+            "segment_files": [f"exports/segments/segment-{p.id}.csv" for p in r.segments]}
 
 
 def summary_csv(r: Results) -> str:

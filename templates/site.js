@@ -143,7 +143,40 @@
     window.addEventListener("resize", function () { Array.prototype.forEach.call(boxes, mark); });
   }
 
+  // ---- sortable tables (inside a .sortable block): a click on a column's heading sorts the rows
+  // by that column, numbers as numbers ("$1,256", "33%", "729 (33%)" by their first number);
+  // a second click reverses the order.
+  function number(text) {
+    var m = text.replace(/,/g, "").match(/[-\u2212]?\d+(\.\d+)?/);
+    return m ? parseFloat(m[0].replace("\u2212", "-")) : NaN;
+  }
+  function sortable(table) {
+    var heads = table.querySelectorAll("thead th");
+    Array.prototype.forEach.call(heads, function (th, col) {
+      th.setAttribute("role", "button");
+      th.setAttribute("tabindex", "0");
+      th.title = "Sort by this column";
+      function sort() {
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        rows.sort(function (a, b) {
+          var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
+          var nx = number(x), ny = number(y);
+          var c = !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y);
+          return up ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".sortable table"), sortable);
     navbar();
     Array.prototype.forEach.call(document.querySelectorAll(".panel-tabset"), tabset);
     scrollCues();

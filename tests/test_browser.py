@@ -507,3 +507,23 @@ def test_order_line_demo_pages_load_and_draw_from_file(retail_site, context):
     assert _wait_for_charts(tab.page) == []
     bars = tab.page.locator("#chart-rules-product g.trace.bars path")  # one bar per rule shown
     assert bars.count() >= 5
+
+
+def test_segment_comparison_table_sorts_by_a_column(site, context):
+    """The overview's comparison table sorts its rows by a clicked column, numbers as numbers,
+    and reverses on a second click."""
+    page = context.new_page()
+    page.goto(site.as_uri() + "/index.html", wait_until="load")
+    table = page.locator(".sortable table").first
+    heads = table.locator("thead th")
+    col = next(i for i in range(heads.count()) if heads.nth(i).inner_text().strip() == "Customers")
+
+    def column():
+        cells = table.locator(f"tbody tr td:nth-child({col + 1})").all_inner_texts()
+        return [float(re.search(r"[\d,]+", c).group().replace(",", "")) for c in cells]
+
+    heads.nth(col).click()
+    assert column() == sorted(column()) and heads.nth(col).get_attribute("aria-sort") == "ascending"
+    heads.nth(col).click()
+    assert column() == sorted(column(), reverse=True) and heads.nth(col).get_attribute("aria-sort") == "descending"
+    assert len(column()) >= 2
