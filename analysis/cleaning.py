@@ -37,6 +37,9 @@ class LogEntry:
     count: int
     action: str
     detail: str = ""
+    # The detail as published, where `detail` quotes the raw values of a few customers (an
+    # implausible birth year, the most extreme income): those stay in the private results.
+    public_detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,8 @@ def _implausible_numbers(typed: pd.DataFrame, cols: list[str], habits: list[str]
         bad = x.notna() & (~np.isfinite(x) | (x.abs() > MAX_ABS))
         if bad.any():
             log.append(LogEntry("implausible values", col, int(bad.sum()), "treated as missing",
-                                f"infinite or beyond +/-{MAX_ABS:.0e} (largest {_fmt(float(x[bad].abs().max()))})"))
+                                f"infinite or beyond +/-{MAX_ABS:.0e} (largest {_fmt(float(x[bad].abs().max()))})",
+                                f"infinite or beyond +/-{MAX_ABS:.0e}"))
             typed[col] = x.where(~bad)
     for col in habits:
         x = typed[col]
@@ -354,7 +358,7 @@ def clean(table: Table, cfg: Config) -> CleanData:
             if bad.any():
                 shown = ", ".join(sorted({str(raw[col].iloc[i]) for i in np.flatnonzero(bad.to_numpy())})[:3])
                 log.append(LogEntry("implausible values", col, int(bad.sum()), "treated as missing",
-                                    f"dates {what} (values {shown})"))
+                                    f"dates {what} (values {shown})", f"dates {what}"))
                 typed[col] = typed[col].where(~bad)
 
     parsed = typed.copy()  # as read, implausible values removed: what the column profile describes
@@ -378,7 +382,8 @@ def clean(table: Table, cfg: Config) -> CleanData:
         if bad.any():
             shown = ", ".join(sorted({str(raw[src].iloc[i]) for i in np.flatnonzero(bad.to_numpy())})[:5])
             log.append(LogEntry("implausible values", src, int(bad.sum()), "treated as missing",
-                                f"age outside {rules.min_age}-{rules.max_age} on {ref:%Y-%m-%d} (values {shown})"))
+                                f"age outside {rules.min_age}-{rules.max_age} on {ref:%Y-%m-%d} (values {shown})",
+                                f"age outside {rules.min_age}-{rules.max_age} on {ref:%Y-%m-%d}"))
         typed["_age"] = age.where(~bad)
 
     # Money, counts and days cannot be negative; other numeric measures (a balance) can.
@@ -439,14 +444,15 @@ def clean(table: Table, cfg: Config) -> CleanData:
             extreme = float(x[out].loc[beyond.idxmax()]) if not beyond.index.has_duplicates else float(
                 x[out].iloc[int(np.argmax(beyond.to_numpy()))])
             scale = " on the log scale" if logged else ""
-            detail = f"values {span} (quartiles +/- {rules.outlier_iqr:g} IQR{scale}); most extreme {_fmt(extreme)}"
+            rule = f"values {span} (quartiles +/- {rules.outlier_iqr:g} IQR{scale})"
+            detail = f"{rule}; most extreme {_fmt(extreme)}"
             if rules.outliers == "cap":
                 typed[col] = x.clip(lower=lo if two_sided else None, upper=hi).where(x.notna())
-                log.append(LogEntry("outliers", col, int(out.sum()), "capped at the fence", detail))
+                log.append(LogEntry("outliers", col, int(out.sum()), "capped at the fence", detail, rule))
             else:
                 reason[out] = f"extreme value in {col}"
                 keep = reason == ""
-                log.append(LogEntry("outliers", col, int(out.sum()), "excluded", detail))
+                log.append(LogEntry("outliers", col, int(out.sum()), "excluded", detail, rule))
 
     # Missing values: medians of the customers kept (numbers), 'not contacted' for answers.
     kept = typed[keep]

@@ -72,7 +72,7 @@ def data_quality(r: Results) -> dict:
         "n_excluded": fmt.integer(r.n_input - r.n_segmented),
         "excluded": [{"reason": k, "count": fmt.integer(v)} for k, v in r.excluded_reasons.items()],
         "log": [{"step": e.step, "column": e.column, "count": fmt.integer(e.count), "action": e.action,
-                 "detail": e.detail} for e in r.cleaning],
+                 "detail": e.detail if e.public_detail is None else e.public_detail} for e in r.cleaning],
         "input_name": r.manifest.input_name, "file_kind": file_kind(r.manifest.delimiter, r.manifest.encoding),
         "from_lines": r.manifest.config.get("transactions") is not None,
         "n_lines": fmt.integer(r.manifest.input_rows),

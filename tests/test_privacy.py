@@ -110,3 +110,15 @@ def test_maps_hold_no_single_customer(built):
         assert not {(round(x, 6), round(y, 6)) for x, y in pairs} & points, f"{page}: a customer's point"
         assert not {(round(x, 4), round(y, 4)) for x, y in pairs} & hidden_centres, f"{page}: a small segment"
     assert found > 100
+
+
+def test_published_cleaning_log_quotes_no_customers_values(demo_run):
+    """The demo's implausible birth years (1893, 1899, 1900) and most extreme income are single
+    customers' values: kept in the private results, not on the data-quality page."""
+    from analysis.pages import data_quality
+
+    private = {e.detail for e in demo_run.results.cleaning}
+    assert any("1893" in d for d in private) and any("most extreme" in d for d in private)
+    shown = " ".join(row["detail"] for row in data_quality(demo_run.results)["log"])
+    assert "1893" not in shown and "most extreme" not in shown and "666,666" not in shown
+    assert "age outside" in shown and "quartiles" in shown  # the rule itself is still said
