@@ -78,29 +78,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class CustomersFile(_Strict):
-    path: str = Field(description="customer table: CSV, TSV (optionally .gz) or Parquet; relative to the config file")
-    delimiter: str = Field("auto", description="field separator, or auto to detect it")
-    encoding: str = Field("auto", description="text encoding, or auto to detect it")
-    sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
+class _InputFile(_Strict):
+    """What every input file section checks: its path, delimiter and encoding."""
 
-    @field_validator("path")
+    @field_validator("path", check_fields=False)
     @classmethod
     def _path(cls, v):
         return check_path(v, "path")
 
-    @field_validator("delimiter")
+    @field_validator("delimiter", check_fields=False)
     @classmethod
     def _delimiter(cls, v):
         return check_delimiter(v, "delimiter")
 
-    @field_validator("encoding")
+    @field_validator("encoding", check_fields=False)
     @classmethod
     def _encoding(cls, v):
         return check_encoding(v, "encoding")
 
 
-class TransactionsFile(_Strict):
+class CustomersFile(_InputFile):
+    path: str = Field(description="customer table: CSV, TSV (optionally .gz) or Parquet; relative to the config file")
+    delimiter: str = Field("auto", description="field separator, or auto to detect it")
+    encoding: str = Field("auto", description="text encoding, or auto to detect it")
+    sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
+
+
+class TransactionsFile(_InputFile):
     """Order lines: one row per product in an order. Customer features and baskets come from them."""
 
     path: str = Field(description="order lines: CSV, TSV (optionally .gz) or Parquet; relative to the config file")
@@ -119,21 +123,6 @@ class TransactionsFile(_Strict):
     not_products: list[str] = Field(default_factory=list, description="product codes that are fees, postage or adjustments, not goods")
     duplicate_lines: Literal["drop", "keep"] = Field("drop", description="lines equal to an earlier line in every column")
     customer_columns: list[str] = Field(default_factory=list, description="per-customer categorical columns of the lines (most frequent value), profiled")
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, v):
-        return check_path(v, "path")
-
-    @field_validator("delimiter")
-    @classmethod
-    def _delimiter(cls, v):
-        return check_delimiter(v, "delimiter")
-
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, v):
-        return check_encoding(v, "encoding")
 
     @field_validator("timestamp_format")
     @classmethod

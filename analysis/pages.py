@@ -17,7 +17,9 @@ from . import __version__, escaping, figures, quality_page
 from . import formatters as fmt
 from .profiles import UNSTABLE
 from .labels import plain
+from .relevance import rule_text as relevance_rule
 from .results import Results
+from .selection import INDEX_NOTES, VALLEY_MAX
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 NAV = (  # (file, title) of the pages in the navbar, in order
@@ -123,6 +125,12 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
 def overview(r: Results, chart: Chart) -> dict:
     n_excl = r.n_input - r.n_segmented
     return {
+        "structure": r.chosen.structure,
+        # With no natural segments the value tiers stand in: the reason's plain-words sentence says
+        # so (its first part, with the indices, is for the methodology page).
+        "structure_note": r.chosen.structure_note + (f" {r.chosen.reason.split('). ', 1)[-1]}"
+                                                     if r.chosen.fallback else ""),
+        "structure_title": STRUCTURE_TITLES.get(r.chosen.structure, ""),
         "title": r.title,
         "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
         "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k),
@@ -463,6 +471,29 @@ def _num(x, digits=3) -> str:
     return "–" if x is None or x != x else f"{x:.{digits}f}"
 
 
+STRUCTURE_TITLES = {"weak": "Weakly separated segments", "none": "No natural segments"}
+
+
+def _selection_evidence(r: Results) -> dict:
+    c = r.chosen
+    labels = {d.name: d.label for d in r.features}
+    names = {p.id: f"{p.id}. {p.name}" for p in r.segments if p.public}
+    return {
+        "structure": c.structure, "structure_note": c.structure_note,
+        "structure_title": STRUCTURE_TITLES.get(c.structure, ""),
+        "votes": [{"index": INDEX_NOTES[i][0], "k": str(k) if k else "none", "note": INDEX_NOTES[i][1]}
+                  for i, k in c.votes],
+        "relevance_rule": relevance_rule(),
+        "relevance": [{"label": labels[d.name], "relevance": fmt.percent(d.relevance),
+                       "used": "yes" if d.weight else "left out: no segment structure"}
+                      for d in r.features if d.name in r.clustering_features and d.relevance is not None],
+        "overlap": fmt.percent(c.overlap) if c.overlap is not None else "–",
+        "valley_max": fmt.percent(VALLEY_MAX),
+        "valleys": [{"name": names[s], "ratio": fmt.percent(v), "separated": "yes" if v <= VALLEY_MAX else "no valley"}
+                    for s, v in sorted(r.evidence.valleys.items()) if s in names],
+    }
+
+
 def methodology(r: Results, chart: Chart) -> dict:
     labels = {d.name: d.label for d in r.features}
     algo_names = figures.ALGO_NAMES
@@ -482,6 +513,7 @@ def methodology(r: Results, chart: Chart) -> dict:
     unstable = [f"{p.id}. {p.name}" for p in r.segments
                 if p.public and p.stability is not None and p.stability < UNSTABLE]
     return {
+        **_selection_evidence(r),
         "title": "Methodology",
         "features": [{"label": labels[f], "transform": next(d.transform for d in r.features if d.name == f)}
                      for f in r.clustering_features],

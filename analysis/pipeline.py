@@ -83,13 +83,15 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     ks = f"k = {seg.k_min}..{seg.k_max}" if seg.k == "auto" else f"k = {seg.k}"
     progress(f"searching {what}, {ks}, on {min(len(feats.table), seg.search_sample):,} of "
              f"{len(feats.table):,} customers")
-    found = search(feats.matrix, seg, cfg.seed)
+    value = feats.table[feats.value_feature].to_numpy(dtype=float) if feats.value_feature else None
+    found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True)
     segments = finalize(found.labels, feats, cfg.seed)
     labels = segments.labels
     to_final = label_map(found.sample_labels, labels[found.sample_idx])
     evidence = Evidence(
         gap=found.diagnostics.gap, dendrogram=found.diagnostics.dendrogram,
         silhouette={to_final[r]: q for r, q in found.diagnostics.silhouette_profile.items()},
+        valleys={to_final[r]: v for r, v in found.choice.valleys.items()},
         mix=mix_evidence(feats.table, feats.clustering, feats.matrix, found.choice.k, cfg.seed),
     )
     stability = {to_final[r]: v for r, v in found.diagnostics.jaccard.items()}

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from .checking import with_input
 from .config import load_config
 from .errors import UserError
 from .outputs import locked, publish, staging
@@ -19,14 +20,7 @@ def build_report(config: Path, out: Path, customers: str | None = None, transact
                  seed: int | None = None, pdf: bool = True,
                  sources_only: bool = False, progress: Callable[[str], None] = lambda s: None) -> Path:
     cfg = load_config(config)
-    for given, section, option in ((customers, "customers", "--customers"), (transactions, "transactions", "--transactions")):
-        if given is None:
-            continue
-        current = getattr(cfg, section)
-        if current is None:
-            raise UserError(f"{config}: {option} replaces the config's '{section}' file, but the config has no "
-                            f"'{section}' section")
-        cfg = cfg.model_copy(update={section: current.model_copy(update={"path": str(Path(given).resolve())})})
+    cfg = with_input(cfg, config, customers, transactions)
     if seed is not None:
         cfg = cfg.model_copy(update={"seed": seed})
     with locked(out):

@@ -413,14 +413,20 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
             why.append(f"more than {seg.k_max} segments")
         if smallest < seg.min_segment_share:
             why.append(f"a segment under {seg.min_segment_share:.0%}")
+        if f.k and sizes.min() < seg.min_segment_customers:
+            why.append(f"a segment under {seg.min_segment_customers} customers")
+        tiny = bool(f.k) and sizes.min() < seg.min_segment_customers
         if unassigned > seg.max_unassigned_share:
             why.append(f"{unassigned:.0%} unassigned")
         if np.isnan(sil):
             why.append("fewer than two groups")
         rows.append(dict(fit=f, silhouette=sil, calinski_harabasz=ch, davies_bouldin=db, smallest_share=smallest,
-                         unassigned_share=unassigned, why_not="; ".join(why)))
+                         unassigned_share=unassigned, why_not="; ".join(why), tiny=tiny))
 
-    pool = [r for r in rows if not r["why_not"]] or [r for r in rows if not np.isnan(r["silhouette"])]
+    # Where no candidate meets every condition, any with two groups will do, but never one with a
+    # segment under the minimum size in customers.
+    pool = ([r for r in rows if not r["why_not"]]
+            or [r for r in rows if not np.isnan(r["silhouette"]) and not r["tiny"]])
     if not pool:
         raise UserError(f"no segmentation found: the {n} customers show fewer than two distinct groups")
     for r in rows:
