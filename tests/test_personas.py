@@ -128,11 +128,21 @@ def test_recommendation_rules(demo_run):
     assert ps.recommend(c, with_effects(tenure_months=-0.8)).timing == "Early in the relationship"
     premium = dataclasses.replace(with_effects(deal_share=-0.5), share_value=0.6, share_customers=0.3)
     assert ps.recommend(c, premium).offer.startswith("Premium")
-    # Segment 1 of the demo spends most on wines, but meat is what sets it apart (index at least 1.2).
-    top = max((s for s in base.stats if s.feature.startswith("share_")), key=lambda s: s.mean)
-    lead = ps.pick(base, "share_", c.labels, ps.MIN_FOCUS_SHARE)
-    assert lead.basis == "index" and lead.feature != top.feature
-    assert ps.recommend(c, base).product_focus == c.labels[lead.feature].split(": ")[-1] == "Meat"
+    # A segment spending as the average customer does, but 30% more of it on meat (index 1.3, under
+    # the 0.5 sd that would make it stand out): wines stay its largest share, meat is its focus.
+    def shares(meat_index: float):
+        stats = tuple(dataclasses.replace(s, mean=s.overall_mean * (meat_index if s.feature == "share_meat" else 1.0),
+                                          effect=0.3 if s.feature == "share_meat" else 0.0)
+                      if s.feature.startswith("share_") else s for s in base.stats)
+        return dataclasses.replace(base, stats=stats)
+
+    meaty = shares(1.3)
+    top = max((s for s in meaty.stats if s.feature.startswith("share_")), key=lambda s: s.mean)
+    lead = ps.pick(meaty, "share_", c.labels, ps.MIN_FOCUS_SHARE)
+    assert lead.basis == "index" and lead.feature == "share_meat" != top.feature
+    assert ps.recommend(c, meaty).product_focus == "Meat"
+    # Just under the minimum index, nothing stands out: the largest share leads, and says so.
+    assert ps.pick(shares(ps.MIN_INDEX - 0.02), "share_", c.labels, ps.MIN_FOCUS_SHARE).basis == "largest"
     paid = dataclasses.replace(c, profit_per_contact={base.id: -1.5})
     assert ps.recommend(paid, base).contact is False
     assert "Do not contact" in ps.recommend(paid, base).plan[0]
