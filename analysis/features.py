@@ -99,6 +99,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         if c.deal_purchases:
             add("deal_share", _safe_share(d[c.deal_purchases], total_p).clip(upper=1.0), "Share bought on deal",
                 "Purchases made with a discount, as a share of all purchases (at most 1)", "share", c.deal_purchases)
+    elif c.deal_purchases:  # no purchases to divide by: the count itself, rather than nothing
+        add("deal_purchases", d[c.deal_purchases], "Purchases on deal", "Purchases made with a discount", "count",
+            c.deal_purchases)
     if c.orders:
         add("orders", d[c.orders], "Orders", "Number of orders (purchase frequency)", "count", c.orders)
         if c.spend:

@@ -183,3 +183,23 @@ def test_a_features_list_in_the_config_is_used_as_given(config_for):
     assert all(d.weight == 1.0 for d in f.docs if d.name in f.clustering)
     assert np.allclose(f.matrix.std(axis=0), 1)
     assert next(d for d in f.docs if d.name == "age").relevance is not None  # measured and shown all the same
+
+
+def test_deal_purchases_without_purchases_are_kept_as_a_count(tmp_path):
+    """Without purchase columns there is no share to compute: the deal purchases stay a feature
+    (a count), not silently dropped."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.config import load_config
+    from analysis.pipeline import analyse
+
+    rng = np.random.default_rng(0)
+    n = 300
+    pd.DataFrame({"id": range(n), "income": rng.normal(50000, 10000, n).round(), "wine": rng.gamma(2, 100, n).round(),
+                  "meat": rng.gamma(2, 80, n).round(), "deals": rng.integers(0, 6, n)}).to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "t.yml").write_text("customers: {path: t.csv}\ncolumns: {id: id, income: income, "
+                                    "spend: {Wine: wine, Meat: meat}, deal_purchases: deals}\n")
+    docs = {d.name: d for d in analyse(load_config(tmp_path / "t.yml")).results.features}
+    assert "deal_share" not in docs and docs["deal_purchases"].kind == "count"
+    assert docs["deal_purchases"].source == "deals"
