@@ -427,6 +427,7 @@ def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, 
                 return e.classList.contains('scrolls-right'); }""")
             if scrolled:
                 failures.append(f"{name}: the scroll cue stays at the table's right end")
+            page.evaluate("() => document.querySelectorAll('.table-responsive').forEach(e => e.scrollLeft = 0)")
             page.screenshot(path=str(SCREENSHOTS / f"phone-{Path(name).stem}.png"), full_page=True,
                             animations="disabled", timeout=TIMEOUT_MS)
             failures.extend(f"{name}: {p}" for p in tab.problems)
