@@ -84,7 +84,10 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     progress(f"searching {what}, {ks}, on {min(len(feats.table), seg.search_sample):,} of "
              f"{len(feats.table):,} customers")
     value = feats.table[feats.value_feature].to_numpy(dtype=float) if feats.value_feature else None
-    found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True)
+    try:
+        found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True)
+    except UserError as e:  # the search does not know the file: name it
+        raise UserError(f"{cfg.customers_path}: {e}") from None
     segments = finalize(found.labels, feats, cfg.seed)
     labels = segments.labels
     to_final = label_map(found.sample_labels, labels[found.sample_idx])

@@ -427,6 +427,9 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
     # segment under the minimum size in customers.
     pool = ([r for r in rows if not r["why_not"]]
             or [r for r in rows if not np.isnan(r["silhouette"]) and not r["tiny"]])
+    if not pool and any(r["tiny"] for r in rows):
+        raise UserError(f"no segmentation found: the {n} customers give no split into segments of at least "
+                        f"{seg.min_segment_customers} customers (segmentation.min_segment_customers)")
     if not pool:
         raise UserError(f"no segmentation found: the {n} customers show fewer than two distinct groups")
     for r in rows:
