@@ -93,29 +93,29 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
         x = to_numbers(present)
         return x if len(present) and x.notna().mean() >= 0.99 else None
 
+    def timestamp(col):
+        fmt = guess_date_format(sample[col]) if numbers(col) is None else None
+        if fmt is not None and ("%H" in fmt or "%I" in fmt or "T" in fmt):
+            return f"values are all dates and times ({fmt}); check"
+
+    def unit_price(col):
+        x = numbers(col)
+        if x is not None and (x >= 0).mean() > 0.95 and (x != x.round()).mean() > 0.5:
+            return "values are positive decimals, like prices; check"
+
+    def quantity(col):
+        x = numbers(col)
+        if x is not None and (x == x.round()).all() and x.median() <= 100 and 1 < x.nunique() < 0.5 * len(x):
+            return "values are small whole numbers, like quantities; check"
+
     free = [c for c in cols if c not in used]
-    if "timestamp" not in out:
+    for role, guess in (("timestamp", timestamp), ("unit_price", unit_price), ("quantity", quantity)):
+        if role in out:
+            continue
         for col in free:
-            fmt = guess_date_format(sample[col]) if numbers(col) is None else None
-            if fmt is not None and ("%H" in fmt or "%I" in fmt or "T" in fmt):
-                out["timestamp"] = (col, f"values are all dates and times ({fmt}); check")
-                used.add(col)
-                free.remove(col)
-                break
-    if "unit_price" not in out:
-        for col in free:
-            x = numbers(col)
-            if x is not None and (x >= 0).mean() > 0.95 and (x != x.round()).mean() > 0.5:
-                out["unit_price"] = (col, "values are positive decimals, like prices; check")
-                used.add(col)
-                free.remove(col)
-                break
-    if "quantity" not in out:
-        for col in free:
-            x = numbers(col)
-            if x is not None and (x == x.round()).all() and x.median() <= 100 and x.nunique() > 1 \
-                    and x.nunique() < 0.5 * len(x):
-                out["quantity"] = (col, "values are small whole numbers, like quantities; check")
+            why = guess(col)
+            if why:
+                out[role] = (col, why)
                 used.add(col)
                 free.remove(col)
                 break
