@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from . import outputs
+from .publish import outputs
 from .config import SEED_MAX, check_delimiter, unescape_delimiter
 from .errors import UserError
 
@@ -179,7 +179,7 @@ def cmd_synth(args) -> int:
 def cmd_rules(args) -> int:
     import csv
 
-    from . import rules
+    from .insight import rules
 
     rules.check_params(args.min_support, args.min_confidence, args.max_consequent, args.min_length,
                        args.max_length)
@@ -224,20 +224,20 @@ def _progress(start: float):
 
 def cmd_init(args) -> int:
     if args.transactions:
-        from .drafting_orders import draft_orders_config
+        from .ingest.drafting_orders import draft_orders_config
 
         sys.stdout.write(draft_orders_config(args.transactions, args.products, Path(args.config_dir)))
         return 0
     if args.products:
         raise UserError("--products maps the products of order lines: use it with --transactions")
-    from .drafting import draft_config
+    from .ingest.drafting import draft_config
 
     sys.stdout.write(draft_config(args.customers, Path(args.config_dir)))
     return 0
 
 
 def cmd_check(args) -> int:
-    from .checking import check_input
+    from .ingest.checking import check_input
 
     config = Path(args.config)
     if config.is_dir():

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import UserError
 
+DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}  # how the report names a delimiter
 
 SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit
 K_MAX = 30  # the most segments a team can act on

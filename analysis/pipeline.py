@@ -11,22 +11,23 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .baskets import basket_rules
-from .campaigns import Targeting, campaign_results, targeting
-from .cleaning import CleanData, LogEntry, check_segmentable, clean
-from .clustering import finalize, label_map
-from .comparison import Comparison, compare, earlier_from_assignments
+from .insight.baskets import basket_rules
+from .insight.campaigns import Targeting, campaign_results, targeting
+from .ingest.cleaning import CleanData, LogEntry, check_segmentable, clean
+from .segment.clustering import finalize, label_map
+from .segment.comparison import Comparison, compare, earlier_from_assignments
 from .config import Config, config_to_dict
 from .errors import UserError
-from .explain import explain
-from .features import build_features
-from .loading import Table, load_customers
-from .orders import OrderData, load_orders
-from .personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
-from .profiles import build_profiles
-from .response import fit_response, model_inputs
-from .results import Evidence, Manifest, Results
-from .selection import mix_evidence, search
+from .segment.explain import explain
+from .segment.features import build_features
+from .ingest.loading import Table, load_customers
+from .ingest.orders import OrderData, load_orders
+from .segment.personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
+from .segment.profiles import UNSTABLE, build_profiles
+from .insight.response import fit_response, model_inputs
+from .results import Evidence, Manifest, Results, Thresholds
+from .segment.relevance import rule_text as relevance_rule
+from .segment.selection import INDEX_NOTES, VALLEY_MAX, mix_evidence, search
 
 PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "plotly", "jinja2")
 
@@ -155,6 +156,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         comparison=comparison, baskets=basket,
         naming_rule=NAMING_RULE,
         action_rules=RECOMMENDATION_RULES,
+        thresholds=Thresholds(INDEX_NOTES, VALLEY_MAX, relevance_rule(), UNSTABLE),
         min_segment_size=cfg.report.min_segment_size, manifest=manifest, response=response,
     )
     customers = feats.table.assign(segment=labels)

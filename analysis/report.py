@@ -6,14 +6,14 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .checking import with_input
+from .ingest.checking import with_input
 from .config import load_config
 from .errors import UserError
-from .outputs import locked, publish, staging
-from .pages import build_pages, nav, site_meta, summary_csv
-from .exports import write_exports
+from .publish.outputs import locked, publish, staging
+from .publish.pages import build_pages, nav, site_meta, summary_csv
+from .publish.exports import write_exports
 from .pipeline import analyse
-from .render import build_site, quarto_yml, write_sources
+from .publish.render import build_site, quarto_yml, write_sources
 
 
 def build_report(config: Path, out: Path, customers: str | None = None, transactions: str | None = None,
@@ -56,7 +56,7 @@ def _build(run, out: Path, stage: Path, pdf: bool, sources_only: bool, progress)
         return sources
     files = {"downloads/segments.csv": csv_text.encode()}
     if has_pdf:
-        from .pdf import build_pdf
+        from .publish.pdf import build_pdf
 
         progress("building the PDF")
         files["report.pdf"] = build_pdf(results, progress)
@@ -67,7 +67,7 @@ def _build(run, out: Path, stage: Path, pdf: bool, sources_only: bool, progress)
 
 
 def _pdf_available(progress) -> bool:
-    from .pdf import chart_engine_missing
+    from .publish.pdf import chart_engine_missing
 
     missing = chart_engine_missing()
     if missing:

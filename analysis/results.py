@@ -9,18 +9,18 @@ from datetime import date
 
 import numpy as np
 
-from .baskets import BasketResults
-from .campaigns import CampaignResult, Targeting
-from .cleaning import LogEntry
-from .column_profile import ColumnProfile
-from .clustering import SegmentMap
-from .comparison import Comparison
-from .explain import Explanation
-from .features import FeatureDoc
-from .personas import OverrideMatch, Persona
-from .profiles import Profile
-from .response import ResponseModel
-from .selection import Candidate, Choice, MixEvidence
+from .insight.baskets import BasketResults
+from .insight.campaigns import CampaignResult, Targeting
+from .ingest.cleaning import LogEntry
+from .ingest.column_profile import ColumnProfile
+from .segment.clustering import SegmentMap
+from .segment.comparison import Comparison
+from .segment.explain import Explanation
+from .segment.features import FeatureDoc
+from .segment.personas import OverrideMatch, Persona
+from .segment.profiles import Profile
+from .insight.response import ResponseModel
+from .segment.selection import Candidate, Choice, MixEvidence
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,16 @@ class Manifest:
     config: dict
     seed: int
     versions: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The written rules' constants that the methodology page states (kept here so that publishing
+    needs nothing but Results)."""
+    index_notes: dict[str, tuple[str, str]]  # validity index -> (title, what it favours)
+    valley_max: float  # a border at most this dense separates two segments
+    relevance_rule: str  # how columns without segment structure are found
+    unstable: float  # mean Jaccard below this: a segment that does not reliably come back
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class Results:
     baskets: BasketResults | None  # rules per segment, when order lines are given
     naming_rule: str
     action_rules: str
+    thresholds: Thresholds
     min_segment_size: int
     manifest: Manifest
     response: ResponseModel | None = None  # who to contact, customer by customer, when answers and economics allow

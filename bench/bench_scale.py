@@ -57,7 +57,8 @@ def _stage(message: str) -> str:
 def child(config: Path, out_json: Path, labels_out: Path | None) -> None:
     sys.path.insert(0, str(ROOT))
     t0 = time.perf_counter()
-    from analysis import clustering, pipeline
+    from analysis.segment import clustering
+    from analysis import pipeline
     from analysis.report import build_report
     imports = time.perf_counter() - t0
 
@@ -243,7 +244,7 @@ def sampled_times(x, labels, seed: int = 42) -> dict:
     from threadpoolctl import threadpool_limits
 
     sys.path.insert(0, str(ROOT))
-    from analysis import clustering as cl
+    from analysis.segment import clustering as cl
 
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(x), 3000, replace=False))
@@ -264,10 +265,10 @@ def features_matrix(config: Path, labels_path: Path, dest: Path):
     import pandas as pd
 
     sys.path.insert(0, str(ROOT))
-    from analysis.cleaning import clean
+    from analysis.ingest.cleaning import clean
     from analysis.config import load_config
-    from analysis.features import build_features
-    from analysis.loading import load_customers
+    from analysis.segment.features import build_features
+    from analysis.ingest.loading import load_customers
 
     cfg = load_config(config)
     feats = build_features(clean(load_customers(cfg), cfg), cfg)

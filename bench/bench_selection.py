@@ -178,10 +178,10 @@ def table_features(df: pd.DataFrame, explicit: list[str] | None = None):
     that features list as if the configuration named it: no relevance weights)."""
     import yaml
 
-    from analysis.cleaning import clean
+    from analysis.ingest.cleaning import clean
     from analysis.config import parse_config
-    from analysis.features import build_features
-    from analysis.loading import load_customers
+    from analysis.segment.features import build_features
+    from analysis.ingest.loading import load_customers
 
     base = yaml.safe_load((ROOT / "data" / "marketing_campaign.yml").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -213,10 +213,10 @@ def _synth_case(seed: int, k: int) -> tuple:
 
 def _orders_features(cfg):
     from analysis import pipeline
-    from analysis.cleaning import clean
-    from analysis.features import build_features
-    from analysis.loading import Table
-    from analysis.orders import load_orders
+    from analysis.ingest.cleaning import clean
+    from analysis.segment.features import build_features
+    from analysis.ingest.loading import Table
+    from analysis.ingest.orders import load_orders
 
     orders = load_orders(cfg, lambda s: None)
     table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
@@ -249,7 +249,7 @@ def _old_search():
     import importlib.util
     import subprocess
 
-    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:analysis/selection.py"],
+    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:analysis/segment/selection.py"],
                          capture_output=True, text=True, check=True).stdout
     spec = importlib.util.spec_from_loader("analysis._selection_old", loader=None)
     mod = importlib.util.module_from_spec(spec)
@@ -272,7 +272,7 @@ class Case:
 
 def matrix_case(gen, **kw):
     """A generator of standardised matrices: the new rule sees them after the relevance weights."""
-    from analysis.relevance import relevance, weights
+    from analysis.segment.relevance import relevance, weights
 
     def make(seed):
         x, y = gen(seed, **kw)
@@ -311,7 +311,7 @@ def battery(quick: bool) -> list[tuple[Case, int]]:
 
 
 def run(quick: bool = False, only: str | None = None, skip: str | None = None) -> list[dict]:
-    from analysis.selection import search
+    from analysis.segment.selection import search
 
     old = _old_search()
     seg = Segmentation()

@@ -13,10 +13,10 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-from analysis.cleaning import clean  # noqa: E402
+from analysis.ingest.cleaning import clean  # noqa: E402
 from analysis.cli import main  # noqa: E402
 from analysis.config import load_config, parse_config  # noqa: E402
-from analysis.loading import load_customers  # noqa: E402
+from analysis.ingest.loading import load_customers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO / "data" / "marketing_campaign.yml"

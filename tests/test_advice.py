@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import personas as ps
+from analysis.segment import personas as ps
 from analysis import synth
 from analysis.config import load_config, parse_config
 from analysis.pipeline import analyse
-from analysis.profiles import FeatureStat, Profile
+from analysis.segment.profiles import FeatureStat, Profile
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = {"share_wines": "Share of spend: Wines", "share_meat": "Share of spend: Meat",
@@ -194,7 +194,7 @@ def test_a_table_without_spend_or_channels_reads_consistently(tmp_path):
     assert _problems(run) == []
     for per in run.results.personas:
         assert per.recommendation.product_focus == "Best sellers" and "all products" not in per.description
-    from analysis import pages
+    from analysis.publish import pages
     ctx, text = _render(run.results, "overview.qmd.j2", pages.overview)
     assert ctx["lead"] == "" and "spend" not in text.lower()
     assert "Average income" in text  # the value measure there is
@@ -256,7 +256,7 @@ def test_without_spend_the_offer_follows_income():
 # ---------------------------------------------------------------- pages: every sentence computed
 
 def _render(r, page: str, build) -> tuple[dict, str]:
-    from analysis import pages
+    from analysis.publish import pages
     ctx = build(r, lambda fig, div_id, label: "")
     return ctx, pages.environment().get_template(page).render(**pages.site_meta(r, False), **ctx)
 
@@ -268,7 +268,7 @@ def _with_spend(p, mean: float):
 
 def test_the_overview_names_the_top_spender_it_computes(demo_run):
     from analysis import formatters as fmt
-    from analysis import pages
+    from analysis.publish import pages
 
     r = demo_run.results
     one, two = r.segments[0], r.segments[1]
@@ -289,7 +289,7 @@ def test_the_overview_names_the_top_spender_it_computes(demo_run):
 
 def test_the_campaigns_page_names_the_profitable_plan_with_its_measured_numbers(demo_run):
     from analysis import formatters as fmt
-    from analysis import pages
+    from analysis.publish import pages
 
     r = demo_run.results
     m = r.response

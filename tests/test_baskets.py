@@ -1,4 +1,4 @@
-"""Basket rules per segment (`analysis.baskets.basket_rules`) on hand-made orders.
+"""Basket rules per segment (`analysis.insight.baskets.basket_rules`) on hand-made orders.
 
 Every count, confidence and lift below is worked out by hand in the comments; lift = count x n /
 (count(lhs) x count(rhs)) within the baskets mined, overall lift the same over all baskets.
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.baskets import basket_rules
+from analysis.insight.baskets import basket_rules
 from analysis.config import Baskets
-from analysis.orders import OrderBaskets
+from analysis.ingest.orders import OrderBaskets
 
 
 def order_baskets(orders, value, category=None) -> OrderBaskets:
@@ -249,8 +249,8 @@ def test_minimum_count_at_a_floating_point_trap():
 def test_mining_a_sample_then_counting_exactly_gives_the_full_rules():
     """Above `sample` baskets, rules found on a sample and recounted on all baskets are the rules of
     all baskets, with the same exact counts and measures."""
-    from analysis.baskets import _mine
-    from analysis.rules import baskets_from_lists
+    from analysis.insight.baskets import _mine
+    from analysis.insight.rules import baskets_from_lists
 
     rng = np.random.default_rng(3)
     items = [f"P{i:02d}" for i in range(30)]

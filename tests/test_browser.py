@@ -22,7 +22,7 @@ from urllib.request import url2pathname
 import pytest
 
 from analysis.cli import main
-from analysis.pages import NAV
+from analysis.publish.pages import NAV
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "data" / "marketing_campaign.yml"
@@ -295,7 +295,7 @@ def test_search_finds_a_segment_by_name_from_file(site, pages, context):
 
 
 def _trace_types_in_figures() -> set[str]:
-    """Plotly trace types analysis/figures.py creates (go.Bar(...), fig.add_scatter3d(...), ...)."""
+    """Plotly trace types analysis/publish/figures.py creates (go.Bar(...), fig.add_scatter3d(...), ...)."""
     import plotly.graph_objects as go
     from plotly.basedatatypes import BaseTraceType
 

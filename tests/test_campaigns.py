@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2, chi2_contingency, fisher_exact
 
-from analysis.campaigns import (
+from analysis.insight.campaigns import (
     RESAMPLES, Z95, campaign_results, difference_test, permutation_chi2, rate, targeting, wilson)
-from analysis.cleaning import clean
+from analysis.ingest.cleaning import clean
 from analysis.config import load_config
-from analysis.loading import load_customers
+from analysis.ingest.loading import load_customers
 
 
 def test_z_is_the_two_sided_95_percent_quantile():

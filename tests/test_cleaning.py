@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.cleaning import parse_dates, parse_flags, parse_numbers
+from analysis.ingest.cleaning import parse_dates, parse_flags, parse_numbers
 from analysis.errors import UserError
 
 REF = {"report": {"reference_date": "2014-06-30"}}

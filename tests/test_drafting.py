@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.config import load_config, parse_config
-from analysis.drafting import draft_config
+from analysis.ingest.drafting import draft_config
 from analysis.errors import UserError
-from analysis.loading import load_customers, read_table
+from analysis.ingest.loading import load_customers, read_table
 
 REPO = Path(__file__).resolve().parents[1]
 MARKETING = REPO / "data" / "marketing_campaign.csv"
@@ -283,7 +283,7 @@ def test_coordinates_are_left_out_and_shares_are_not_counts(german):
 
 
 def test_accented_names_keep_their_letters():
-    from analysis.drafting import normalise
+    from analysis.ingest.drafting import normalise
 
     assert normalise("Âge") == "age" and normalise("Straße") == "strasse" and normalise("Käufe") == "kaufe"
 
@@ -339,7 +339,7 @@ def _odd_lines(tmp_path, header: str):
 
 
 def test_order_lines_roles_from_other_names(tmp_path):
-    from analysis.drafting_orders import draft_orders_config
+    from analysis.ingest.drafting_orders import draft_orders_config
 
     text = draft_orders_config(_odd_lines(tmp_path, "Bestellnummer,Zeitpunkt,Kundennummer,Artikel,Menge,Preis"),
                                config_dir=tmp_path)
@@ -349,7 +349,7 @@ def test_order_lines_roles_from_other_names(tmp_path):
 
 
 def test_order_lines_roles_from_values_when_names_say_nothing(tmp_path):
-    from analysis.drafting_orders import draft_orders_config
+    from analysis.ingest.drafting_orders import draft_orders_config
 
     text = draft_orders_config(_odd_lines(tmp_path, "order_ref,c2,customer,sku,c5,c6"), config_dir=tmp_path)
     t = parse(text, tmp_path).transactions

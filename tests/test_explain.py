@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.explain import Effect, Rule, _stratified, cohens_d, condition, explain
+from analysis.segment.explain import Effect, Rule, _stratified, cohens_d, condition, explain
 
 DOCS = {
     "income": ("Income", "money"),

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.cleaning import clean
+from analysis.ingest.cleaning import clean
 from analysis.errors import UserError
-from analysis.features import PROFILE_ONLY, build_features, slug
-from analysis.loading import load_customers
+from analysis.segment.features import PROFILE_ONLY, build_features, slug
+from analysis.ingest.loading import load_customers
 
 CSV = """id,birth,income,kids,teens,joined,recency,wine,meat,web,store,deals,visits,score,c1,c2,complain
 1,1970,100,1,0,2013-06-30,10,30,10,1,3,2,5,7,1,0,0

@@ -781,7 +781,7 @@ def _exports(folder: Path, text: str) -> tuple[bytes, bytes] | str:
     """(assignments.csv, results.json) of a run, or the one-line error it stopped with."""
     from analysis.config import load_config
     from analysis.errors import UserError
-    from analysis.exports import write_exports
+    from analysis.publish.exports import write_exports
     from analysis.pipeline import analyse
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from analysis.config import parse_config
 from analysis.errors import UserError
-from analysis.loading import check_columns, is_missing, load_customers, read_table
+from analysis.ingest.loading import check_columns, is_missing, load_customers, read_table
 
 
 def write(tmp_path, name: str, data: str | bytes):

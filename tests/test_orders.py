@@ -1,4 +1,4 @@
-"""Order lines -> customers, cleaning log and baskets (`analysis.orders.load_orders`).
+"""Order lines -> customers, cleaning log and baskets (`analysis.ingest.orders.load_orders`).
 
 One hand-made file holds every cleaning case; each expected number is worked out in a comment.
 Calendar used below (March 2024): Sat 2, Mon 4, Tue 5, Wed 6, Thu 7, Sun 10, Mon 11.
@@ -12,7 +12,7 @@ import pytest
 
 from analysis.config import parse_config
 from analysis.errors import UserError
-from analysis.orders import load_orders
+from analysis.ingest.orders import load_orders
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
 LINES = HEADER + (

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import outputs
+from analysis.publish import outputs
 from analysis.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +170,7 @@ def test_full_disk_leaves_previous_outputs(case, monkeypatch, capsys):
     it is published or left behind."""
     config, out = case
     before = _snapshot(out)
-    import analysis.exports as exports
+    import analysis.publish.exports as exports
 
     real = exports.write_exports
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from sklearn.metrics import adjusted_rand_score
 
-from analysis import personas as ps
-from analysis.comparison import compare
+from analysis.segment import personas as ps
+from analysis.segment.comparison import compare
 from analysis.errors import UserError
 
 LABELS = {"income": "Income", "total_spend": "Total spend", "age": "Age", "children": "Children at home",
@@ -167,7 +167,7 @@ def test_comparison_cross_tab_and_ari_by_hand():
 
 def test_timing_follows_the_moment_a_segment_orders():
     """From order lines: a segment ordering much more at weekends than average is sent then."""
-    from analysis.profiles import FeatureStat, Profile
+    from analysis.segment.profiles import FeatureStat, Profile
 
     def profile(weekend_effect: float, weekend_mean: float) -> Profile:
         stats = (FeatureStat("orders_at_weekends", weekend_mean, weekend_mean, 0.1, 0.0, weekend_effect),

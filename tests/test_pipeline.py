@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.config import load_config
-from analysis.exports import write_exports
+from analysis.publish.exports import write_exports
 from analysis.pipeline import analyse
 
 DEMO_CONFIG = Path(__file__).resolve().parents[1] / "data" / "marketing_campaign.yml"

@@ -115,7 +115,7 @@ def test_maps_hold_no_single_customer(built):
 def test_published_cleaning_log_quotes_no_customers_values(demo_run):
     """The demo's implausible birth years (1893, 1899, 1900) and most extreme income are single
     customers' values: kept in the private results, not on the data-quality page."""
-    from analysis.pages import data_quality
+    from analysis.publish.pages import data_quality
 
     private = {e.detail for e in demo_run.results.cleaning}
     assert any("1893" in d for d in private) and any("most extreme" in d for d in private)

@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 import yaml
 
-from analysis.cleaning import clean
+from analysis.ingest.cleaning import clean
 from analysis.config import load_config
-from analysis.loading import load_customers
+from analysis.ingest.loading import load_customers
 from analysis.pipeline import analyse
-from analysis.quality_page import data_quality
+from analysis.publish.quality_page import data_quality
 
 # 40 customers; income 1000..40000 in steps of 1000 with one far-out value; one rare city; an unused note.
 ROWS = [f"{i},{1000 * i if i != 40 else 9_999_999},{['Bern', 'Genf'][i % 2] if i != 7 else 'Chur'},"
@@ -77,7 +77,7 @@ def test_cleaning_is_summarised_per_column(page):
 
 
 def test_the_template_shows_the_profile(page):
-    from analysis.pages import environment
+    from analysis.publish.pages import environment
 
     text = environment().get_template("data-quality.qmd.j2").render(**page[1])
     assert "## Columns read" in text

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from analysis.cli import main
-from analysis.pages import NAV
-from analysis.pdf import chart_engine_missing
+from analysis.publish.pages import NAV
+from analysis.publish.pdf import chart_engine_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -202,7 +202,7 @@ def test_failed_build_leaves_previous_site(built, tmp_path, monkeypatch):
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
     before = {p.relative_to(copy).as_posix(): p.read_bytes() for p in (copy / "site").rglob("*") if p.is_file()}
-    import analysis.render as render
+    import analysis.publish.render as render
     from analysis.errors import UserError
 
     calls = []

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from analysis import response as rs
+from analysis.insight import response as rs
 
 
 def test_auc_by_ranks_agrees_with_scikit_learn_including_ties():

@@ -131,7 +131,7 @@ def test_data_quality_page_counts_lines_and_customers(retail):
 
 
 def test_input_files_are_described_by_kind():
-    from analysis.quality_page import file_kind as _file_kind
+    from analysis.publish.quality_page import file_kind as _file_kind
 
     assert _file_kind("parquet", "binary") == "a Parquet file"
     assert _file_kind("\t", "utf-8") == "tab-separated, utf-8"
@@ -152,7 +152,7 @@ def _month_first_lines(folder: Path) -> Path:
 
 def test_month_first_dates_are_read_as_month_first(tmp_path, capsys):
     from analysis.config import parse_config
-    from analysis.orders import load_orders
+    from analysis.ingest.orders import load_orders
 
     lines = _month_first_lines(tmp_path)
     assert main(["init", "--transactions", str(lines), "--config-dir", str(tmp_path)]) == 0

@@ -14,7 +14,7 @@ import pytest
 
 from analysis.cli import main
 from analysis.errors import UserError
-from analysis.rules import (Baskets, baskets_from_lists, baskets_from_pairs, itemset_count, mine,
+from analysis.insight.rules import (Baskets, baskets_from_lists, baskets_from_pairs, itemset_count, mine,
                             read_lines)
 
 # Ten baskets over five items. Counts, worked out by hand:

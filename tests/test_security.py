@@ -25,9 +25,9 @@ import yaml
 from analysis import escaping
 from analysis.cli import main
 from analysis.config import load_config
-from analysis.personas import overrides_template
+from analysis.publish.exports import overrides_template
 from analysis.pipeline import analyse
-from analysis.render import pandoc_path
+from analysis.publish.render import pandoc_path
 
 LONG = "L" * 10_000
 PAYLOADS = [
@@ -95,7 +95,7 @@ def test_csv_cells_that_start_like_formulas_are_text(value, cell):
 
 
 def test_csv_frame_keeps_numbers_numbers():
-    from analysis.exports import csv_text
+    from analysis.publish.exports import csv_text
 
     text = csv_text(pd.DataFrame({"id": ["=cmd|' /C calc'!A0", "7"], "amount": [-12.5, 3.0]}))
     rows = list(csv.reader(io.StringIO(text)))

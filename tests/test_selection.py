@@ -6,10 +6,10 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from analysis.clustering import order_labels
+from analysis.segment.clustering import order_labels
 from analysis.config import Segmentation
 from analysis.errors import UserError
-from analysis.selection import knee, ranks, search
+from analysis.segment.selection import knee, ranks, search
 
 
 # --- the knee of the inertia curve -------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_order_labels_puts_unassigned_customers_last():
 
 
 def test_two_stage_splits_off_a_small_distinct_niche_first():
-    from analysis import clustering as cl
+    from analysis.segment import clustering as cl
 
     rng = np.random.default_rng(3)
     big = np.vstack([rng.normal(c, 1.0, size=(400, 2)) for c in ((0, 0), (4, 0), (2, 3))])
@@ -167,7 +167,7 @@ def test_two_stage_splits_off_a_small_distinct_niche_first():
 
 
 def test_two_stage_is_left_out_when_there_is_no_niche():
-    from analysis import clustering as cl
+    from analysis.segment import clustering as cl
 
     x = np.random.default_rng(4).normal(size=(600, 3))
     assert cl.two_stage(x, cl.ward_tree(x), 4, seed=0) is None
@@ -176,7 +176,7 @@ def test_two_stage_is_left_out_when_there_is_no_niche():
 # --- valleys, tiers, relevance and the choice of k (issue 12) ----------------------------------------------
 
 from analysis import selection as sel  # noqa: E402
-from analysis.relevance import MIN_RELEVANCE, relevance, weights  # noqa: E402
+from analysis.segment.relevance import MIN_RELEVANCE, relevance, weights  # noqa: E402
 
 
 def test_valley_between_two_separate_groups_is_empty():

@@ -16,10 +16,11 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel
 
-from .config import Cleaning, Columns, Economics, Report, Segmentation
+from ..config import Cleaning, Columns, Economics, Report, Segmentation
 from .cleaning import ALL_DATE_FORMATS, FALSE_WORDS, TRUE_WORDS, to_dates, to_numbers
-from .errors import UserError
-from .loading import DELIMITER_NAMES, Table, is_missing, read_table
+from ..errors import UserError
+from ..config import DELIMITER_NAMES
+from .loading import Table, is_missing, read_table
 
 # Role -> regular expression searched in the normalised column name (lowercase, accents dropped,
 # letters and digits only). Names in English, German, French, Spanish, Portuguese, Dutch and Italian.

@@ -13,8 +13,8 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies
 from sklearn.metrics import silhouette_samples, silhouette_score
 
 from . import clustering as cl
-from .config import Segmentation
-from .errors import UserError
+from ..config import Segmentation
+from ..errors import UserError
 
 NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward hierarchical",
          "two_stage": "two-stage (Ward niches, then k-means)", "hdbscan": "HDBSCAN (density)"}

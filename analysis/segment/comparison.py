@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from .errors import UserError
-from .loading import is_missing, read_table
+from ..errors import UserError
+from ..ingest.loading import is_missing, read_table
 
 
 @dataclass(frozen=True)

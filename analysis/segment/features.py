@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .cleaning import CleanData, _robust_skew
-from .config import Config
-from .errors import UserError
+from ..ingest.cleaning import CleanData, _robust_skew
+from ..config import Config
+from ..errors import UserError
 from .relevance import relevance, weights
 
 PROFILE_ONLY = ("campaigns_accepted", "complaints")

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cleaning import CleanData, LogEntry, check_segmentable, clean
-from .config import Config, load_config
-from .errors import UserError
+from ..config import Config, load_config
+from ..errors import UserError
 from .loading import Table, load_customers
 
 

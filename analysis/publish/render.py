@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .errors import UserError
-from .escaping import markdown
+from ..errors import UserError
+from ..escaping import markdown
 from .pages import NAV, TEMPLATES, Page
 
 VENDOR = TEMPLATES / "vendor"  # third-party files, pinned; vendor/README.md says where each comes from

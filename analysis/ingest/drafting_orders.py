@@ -13,10 +13,11 @@ import duckdb
 import pandas as pd
 
 from .cleaning import guess_date_format, to_numbers
-from .config import Baskets, Cleaning, Report, Segmentation, TransactionsFile
+from ..config import Baskets, Cleaning, Report, Segmentation, TransactionsFile
 from .drafting import _comment, _config_path, _model_section, normalise, quote
-from .errors import UserError
-from .loading import DELIMITER_NAMES, is_missing
+from ..errors import UserError
+from ..config import DELIMITER_NAMES
+from .loading import is_missing
 from .orders import _q, _source, read_products, timestamp_formats
 
 SAMPLE = 5000

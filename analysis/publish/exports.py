@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .escaping import csv_cell
-from .personas import overrides_template
+from ..escaping import csv_cell
+from .. import formatters as fmt
+from ..results import Persona
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell, index label and column name made inert for spreadsheets."""
@@ -39,3 +40,17 @@ def write_exports(run, exports: Path) -> None:
         path = exports / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(csv_text(frame), encoding="utf-8")
+
+
+def overrides_template(personas: tuple[Persona, ...]) -> str:
+    """exports/personas.yml: copy it, edit names and notes, and name it in report.overrides."""
+    lines = ["# Persona overrides: edit a name or add notes, then set report.overrides to this file's path.",
+             "# Each entry is matched to the segment whose profile (the means under `match`) is closest,",
+             "# so it still applies when a re-run numbers the segments differently.", "segments:"]
+    for p in personas:
+        lines.append(f"  - segment: {p.segment}")
+        lines.append(f"    name: {fmt.yaml_str(p.name)}")
+        lines.append(f"    notes: {fmt.yaml_str(p.notes)}")
+        lines.append("    match:")
+        lines += [f"      {f}: {v:.6g}" for f, v in p.fingerprint.items()]
+    return "\n".join(lines) + "\n"

@@ -15,12 +15,12 @@ from typing import Callable
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from . import formatters as fmt
-from .errors import UserError
-from .escaping import typst_string
+from .. import formatters as fmt
+from ..errors import UserError
+from ..escaping import typst_string
 from .pages import TEMPLATES, build_pages, site_meta
 from .render import PLOTLY_JS, pandoc_path
-from .results import Results
+from ..results import Results
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 CHART_WIDTH = 900  # px; the PDF scales charts to the text width

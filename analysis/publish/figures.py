@@ -8,8 +8,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .escaping import plotly as _text
-from .results import Results
+from ..escaping import plotly as _text
+from ..results import Results
 
 # Okabe-Ito, safe for colour-blind readers; a segment keeps its colour on every chart.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
-from .formatters import by_kind
+from ..formatters import by_kind
 
 HOLDOUT = 0.25  # share of customers kept aside to measure the tree's accuracy
 DEPTH_TOLERANCE = 0.02  # a shallower tree this close to the best accuracy reads better, so it wins

@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 LOCK = ".segments.lock"  # holds the building process's id; the lock itself is an flock on it
 JOURNAL = ".segments.swap"  # names the staging folder whose outputs are being published

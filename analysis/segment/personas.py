@@ -16,8 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.optimize import linear_sum_assignment
 
-from . import formatters as fmt
-from .errors import UserError
+from .. import formatters as fmt
+from ..errors import UserError
 from .profiles import Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
@@ -560,20 +560,6 @@ def match_overrides(entries: list[_Entry], profiles: tuple[Profile, ...], cluste
                       round(float(cost[i, pairs[i]]), 4) if i in pairs else None)
         for i, e in enumerate(entries)
     )
-
-
-def overrides_template(personas: tuple[Persona, ...]) -> str:
-    """exports/personas.yml: copy it, edit names and notes, and name it in report.overrides."""
-    lines = ["# Persona overrides: edit a name or add notes, then set report.overrides to this file's path.",
-             "# Each entry is matched to the segment whose profile (the means under `match`) is closest,",
-             "# so it still applies when a re-run numbers the segments differently.", "segments:"]
-    for p in personas:
-        lines.append(f"  - segment: {p.segment}")
-        lines.append(f"    name: {fmt.yaml_str(p.name)}")
-        lines.append(f"    notes: {fmt.yaml_str(p.notes)}")
-        lines.append("    match:")
-        lines += [f"      {f}: {v:.6g}" for f, v in p.fingerprint.items()]
-    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- all together

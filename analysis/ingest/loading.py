@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import Config, unescape_delimiter
-from .errors import UserError
+from ..config import Config, unescape_delimiter
+from ..errors import UserError
 
 DELIMITERS = [",", ";", "\t", "|"]
-DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
 MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "missing"}
 # Control characters other than tab, newline and carriage return: a line holding them is corrupt.
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"

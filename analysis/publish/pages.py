@@ -13,15 +13,13 @@ import jinja2
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from . import __version__, escaping, figures, quality_page
-from . import formatters as fmt
-from .profiles import UNSTABLE
-from .labels import plain
-from .relevance import rule_text as relevance_rule
-from .results import Results
-from .selection import INDEX_NOTES, VALLEY_MAX
+from .. import __version__, escaping
+from .. import formatters as fmt
+from . import figures, quality_page
+from ..labels import plain
+from ..results import Results
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 NAV = (  # (file, title) of the pages in the navbar, in order
     ("index.qmd", "Overview"),
     ("campaigns.qmd", "Campaigns"),
@@ -190,7 +188,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     return {
         "title": f"Segment {p.id}: {shown_name(p)}",
         "summary": _segment_summary(r, p), "public": p.public, "min_size": fmt.integer(r.min_segment_size),
-        "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < UNSTABLE,
+        "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < r.thresholds.unstable,
         "unassigned": p.unassigned,
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
         "description": persona.description, "notes": persona.notes, "generated_name": persona.generated_name,
@@ -481,15 +479,15 @@ def _selection_evidence(r: Results) -> dict:
     return {
         "structure": c.structure, "structure_note": c.structure_note,
         "structure_title": STRUCTURE_TITLES.get(c.structure, ""),
-        "votes": [{"index": INDEX_NOTES[i][0], "k": str(k) if k else "none", "note": INDEX_NOTES[i][1]}
+        "votes": [{"index": r.thresholds.index_notes[i][0], "k": str(k) if k else "none", "note": r.thresholds.index_notes[i][1]}
                   for i, k in c.votes],
-        "relevance_rule": relevance_rule(),
+        "relevance_rule": r.thresholds.relevance_rule,
         "relevance": [{"label": labels[d.name], "relevance": fmt.percent(d.relevance),
                        "used": "yes" if d.weight else "left out: no segment structure"}
                       for d in r.features if d.name in r.clustering_features and d.relevance is not None],
         "overlap": fmt.percent(c.overlap) if c.overlap is not None else "–",
-        "valley_max": fmt.percent(VALLEY_MAX),
-        "valleys": [{"name": names[s], "ratio": fmt.percent(v), "separated": "yes" if v <= VALLEY_MAX else "no valley"}
+        "valley_max": fmt.percent(r.thresholds.valley_max),
+        "valleys": [{"name": names[s], "ratio": fmt.percent(v), "separated": "yes" if v <= r.thresholds.valley_max else "no valley"}
                     for s, v in sorted(r.evidence.valleys.items()) if s in names],
     }
 
@@ -511,7 +509,7 @@ def methodology(r: Results, chart: Chart) -> dict:
     loadings = sorted(r.map.loadings.items(), key=lambda kv: -abs(kv[1][0]))
     mix = r.evidence.mix
     unstable = [f"{p.id}. {p.name}" for p in r.segments
-                if p.public and p.stability is not None and p.stability < UNSTABLE]
+                if p.public and p.stability is not None and p.stability < r.thresholds.unstable]
     return {
         **_selection_evidence(r),
         "title": "Methodology",
@@ -526,9 +524,9 @@ def methodology(r: Results, chart: Chart) -> dict:
         "candidates": cands, "seed": str(r.manifest.seed), "naming_rule": r.naming_rule,
         "action_rules": r.action_rules,
         "stability": [{"name": f"{p.id}. {p.name}", "value": _num(p.stability, 2),
-                       "flag": "unstable" if p.stability is not None and p.stability < UNSTABLE else "stable"}
+                       "flag": "unstable" if p.stability is not None and p.stability < r.thresholds.unstable else "stable"}
                       for p in r.segments if p.public and p.stability is not None],
-        "unstable": unstable, "unstable_threshold": f"{UNSTABLE:.1f}",
+        "unstable": unstable, "unstable_threshold": f"{r.thresholds.unstable:.1f}",
         "mix": [{"label": labels[f], "amounts": fmt.percent(mix.amounts[f]), "shares": fmt.percent(mix.shares[f])}
                 for f in mix.amounts] if mix else [],
         "loadings": [{"label": labels[f], "pc1": f"{v[0]:+.2f}", "pc2": f"{v[1]:+.2f}" if len(v) > 1 else "–",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Config
+from ..config import Config
 from .loading import is_missing
 
 MAX_CATEGORIES = 50  # more distinct values than this is text, not a category

@@ -10,8 +10,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .config import Config
-from .errors import UserError
+from ..config import Config
+from ..errors import UserError
 from .loading import CONTROL, Table, is_missing
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]

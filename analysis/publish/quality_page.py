@@ -2,10 +2,10 @@
 profile of every input column. Plain strings only (the templates escape them)."""
 from __future__ import annotations
 
-from . import formatters as fmt
-from .column_profile import ColumnProfile
-from .loading import DELIMITER_NAMES
-from .results import Results
+from .. import formatters as fmt
+from ..config import DELIMITER_NAMES
+from ..results import ColumnProfile
+from ..results import Results
 
 KINDS = {"id": "identifier", "number": "number", "date": "date", "answer": "0/1 answer", "category": "category",
          "text": "text", "empty": "empty"}

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .config import Baskets as BasketsConfig
-from .orders import OrderBaskets
+from ..config import Baskets as BasketsConfig
+from ..ingest.orders import OrderBaskets
 from .rules import Baskets, ItemsetCounter, mine, rules_frame
 
 SAMPLE_MARGIN = 4  # standard errors: thresholds on a sample are lowered by this much

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import UserError
+from ..errors import UserError
 
 COLUMNS = ["lhs", "rhs", "count", "support", "confidence", "coverage", "lift", "leverage", "conviction"]
 # Relative slack on threshold comparisons: far above floating-point error (1e-16), far below the
@@ -290,7 +290,7 @@ def format_itemset(items: Iterable[str]) -> str:
 
 
 def _read_text(path: Path) -> str:
-    from .loading import _open_bytes, detect_encoding, looks_binary
+    from ..ingest.loading import _open_bytes, detect_encoding, looks_binary
 
     raw = _open_bytes(path)  # missing file, folder, gzip: as for every other input
     if not raw.strip():
@@ -331,7 +331,7 @@ def read_pairs(path: str | Path, basket_column: str, item_column: str,
     """Baskets from a table with one (basket, item) pair per row (CSV/TSV/Parquet, see
     `loading.read_table`). Rows with an empty basket id or item are left out; their number is
     returned with the baskets so that the caller can report it."""
-    from .loading import read_table
+    from ..ingest.loading import read_table
 
     if basket_column == item_column:
         raise UserError(f"the basket and item columns must differ (both are {basket_column!r})")

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .cleaning import DATE_FORMATS, LogEntry
-from .config import Columns, Config, TransactionsFile, unescape_delimiter
-from .errors import UserError
+from ..config import Columns, Config, TransactionsFile, unescape_delimiter
+from ..errors import UserError
 from .loading import MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, read_table
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
