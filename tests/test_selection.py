@@ -175,7 +175,7 @@ def test_two_stage_is_left_out_when_there_is_no_niche():
 
 # --- valleys, tiers, relevance and the choice of k (issue 12) ----------------------------------------------
 
-from analysis import selection as sel  # noqa: E402
+from analysis.segment import selection as sel  # noqa: E402
 from analysis.segment.relevance import MIN_RELEVANCE, relevance, weights  # noqa: E402
 
 
