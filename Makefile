@@ -1,12 +1,13 @@
 # make report: set up, then build site/ (and site/report.pdf) and exports/ from the bundled data.
 # make test:   set up, then run the whole test suite.
 # make retail: set up, then build the second demo (order lines) into build/retail/.
+# make joined: set up, then build the third demo (a customer table and its order lines) into build/joined/.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system report retail test bench clean
+.PHONY: setup system report retail joined test bench clean
 
 setup: $(STAMP) system
 
@@ -30,6 +31,12 @@ report: setup
 
 retail: setup
 	$(BIN)/segments report --config data/online_retail.yml --out build/retail
+
+# Generated, not bundled: 5,000 customers with 100,000 order lines and a product map, planted segments
+# that show only when both are read (segments synth --joined).
+joined: setup
+	$(BIN)/segments synth --customers 5000 --transactions 100000 --joined --seed 7 --out build/joined/data
+	$(BIN)/segments report --config build/joined/data/config.yml --out build/joined
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     syn.add_argument("--transactions", type=int, metavar="M",
                      help="write M order lines instead (online-retail layout, Parquet by default): "
                      "DIR/lines.parquet, DIR/products.csv, DIR/truth.csv and DIR/config.yml")
+    syn.add_argument("--joined", action="store_true",
+                     help="with --transactions: write a customer table (DIR/customers.tsv) and its order lines, "
+                     "with 2 x 2 planted segments that show only when both are read (a joined config)")
     syn.add_argument("--format", choices=["tsv", "parquet", "csv"], default=None,
                      help="file format: tsv (default) or parquet for customers; parquet (default), csv or tsv "
                      "(gzipped) for order lines")
@@ -154,10 +157,18 @@ def cmd_synth(args) -> int:
         if args.dirt:
             raise UserError("--dirt applies to customer tables; order lines always carry cancellations, "
                             "duplicates, lines without a customer and free lines")
+        if args.joined:
+            if args.format not in (None, "parquet"):
+                raise UserError("--joined writes the customer table as TSV and the lines as Parquet; leave out --format")
+            paths = synth.write_joined(synth.generate_joined(args.customers, args.transactions, seed=args.seed), out)
+            print(f"wrote {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
+            return 0
         lines = synth.generate_orders(args.customers, args.transactions, args.segments, seed=args.seed)
         paths = synth.write_orders(lines, out, args.format or "parquet")
         print(f"wrote {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
         return 0
+    if args.joined:
+        raise UserError("--joined needs --transactions M (the order lines to write with the customer table)")
     if args.format == "csv":
         raise UserError("--format csv is for order lines (--transactions); customer tables are tsv or parquet")
     out.mkdir(parents=True, exist_ok=True)

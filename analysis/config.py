@@ -277,9 +277,24 @@ class Report(_Strict):
     overrides: str | None = Field(None, description="persona overrides (YAML, see exports/personas.yml); relative to this file")
 
 
+class Join(_Strict):
+    """How a customer table and its order lines meet: on the customer id, named in each file."""
+
+    customers: str | None = Field(None, description="the customer table's id column (default: columns.id)")
+    transactions: str | None = Field(None, description="the order lines' customer column (default: transactions.customer)")
+    without_orders: Literal["keep", "exclude"] = Field(
+        "keep", description="customers of the table without a usable order line: keep (zero activity) or exclude")
+
+
+# Roles the order lines derive in a joined config: the customer table must not name them too.
+DERIVED_ROLES = ("recency_days", "orders", "basket_size", "spend", "habits")
+
+
 class Config(_Strict):
-    customers: CustomersFile | None = Field(None, description="customer table (or give transactions)")
-    transactions: TransactionsFile | None = Field(None, description="order lines (or give customers)")
+    customers: CustomersFile | None = Field(None, description="customer table (and/or transactions)")
+    transactions: TransactionsFile | None = Field(None, description="order lines (and/or customers)")
+    join: Join | None = Field(None, description="with both customers and transactions: the id columns that match")
+    labels: dict[str, str] = Field(default_factory=dict, description="input column -> readable label for features")
     products: ProductsFile | None = Field(None, description="product -> category map for the order lines")
     baskets: Baskets = Field(default_factory=Baskets)
     columns: Columns = Field(default_factory=Columns)
@@ -311,6 +326,20 @@ class Config(_Strict):
     def customers_path(self) -> Path:
         """The input customers come from: the customer table, or the order lines."""
         return self._resolve(self.customers.path if self.customers else self.transactions.path)
+
+    @property
+    def transactions_path(self) -> Path | None:
+        return None if self.transactions is None else self._resolve(self.transactions.path)
+
+    @property
+    def joined(self) -> bool:
+        """A customer table and its order lines together."""
+        return self.customers is not None and self.transactions is not None
+
+    @property
+    def join_key(self) -> str | None:
+        """The customer table's id column the order lines are matched on."""
+        return (self.join.customers if self.join and self.join.customers else None) or self.columns.id
 
     @property
     def products_path(self) -> Path | None:
@@ -352,12 +381,35 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
         cfg = Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as e:
         raise UserError(_describe(e.errors()[0], source)) from None
-    if (cfg.customers is None) == (cfg.transactions is None):
-        raise UserError(f"{source}: give either 'customers' (a customer table) or 'transactions' (order lines)")
+    if cfg.customers is None and cfg.transactions is None:
+        raise UserError(f"{source}: give 'customers' (a customer table), 'transactions' (order lines) or both")
     if cfg.products is not None and cfg.transactions is None:
         raise UserError(f"{source}: 'products' maps the order lines' products: it needs 'transactions'")
-    if cfg.transactions is not None and cfg.columns.named():
+    if cfg.join is not None and not cfg.joined:
+        raise UserError(f"{source}: 'join' matches a customer table with its order lines: it needs both "
+                        "'customers' and 'transactions'")
+    if cfg.customers is None and cfg.columns.named():
         raise UserError(f"{source}: 'columns' describes a customer table; with 'transactions' the columns are derived")
+    if cfg.joined:
+        for role in DERIVED_ROLES:
+            if getattr(cfg.columns, role):
+                raise UserError(f"{source}: key 'columns.{role}': with order lines this is derived from the lines; "
+                                "leave it out of a joined config")
+        if cfg.join_key is None:
+            raise UserError(f"{source}: key 'join.customers': name the customer table's id column (or set columns.id) "
+                            "to match it with the order lines")
+        j = cfg.join or Join()
+        if j.customers and cfg.columns.id and j.customers != cfg.columns.id:
+            raise UserError(f"{source}: key 'join.customers' ({j.customers!r}) differs from columns.id "
+                            f"({cfg.columns.id!r}): the id column is the one the order lines are matched on")
+        # One id column from here on: the table's (cleaning, assignments) and the lines' (aggregation).
+        update = {"columns": cfg.columns.model_copy(update={"id": cfg.join_key})}
+        if j.transactions:
+            update["transactions"] = cfg.transactions.model_copy(update={"customer": j.transactions})
+        cfg = cfg.model_copy(update=update)
+    for col, label in cfg.labels.items():
+        if not isinstance(label, str) or not label.strip():
+            raise UserError(f"{source}: key 'labels.{col}': a label must be non-empty text")
     seg = cfg.segmentation
     if seg.k_min > seg.k_max:
         raise UserError(f"{source}: segmentation.k_min={seg.k_min} must be <= k_max={seg.k_max}")

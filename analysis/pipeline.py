@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from typing import Callable
 
@@ -13,15 +12,14 @@ from threadpoolctl import threadpool_limits
 from . import __version__
 from .insight.baskets import basket_rules
 from .insight.campaigns import Targeting, campaign_results, targeting
-from .ingest.cleaning import CleanData, LogEntry, check_segmentable, clean
+from .ingest.cleaning import check_segmentable, clean
 from .segment.clustering import finalize, label_map
 from .segment.comparison import Comparison, compare, earlier_from_assignments
 from .config import Config, config_to_dict
 from .errors import UserError
 from .segment.explain import explain
 from .segment.features import build_features
-from .ingest.loading import Table, load_customers
-from .ingest.orders import OrderData, load_orders
+from .ingest.joining import load_input, with_extra
 from .segment.personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
 from .segment.profiles import UNSTABLE, build_profiles
 from .insight.response import fit_response, model_inputs
@@ -60,23 +58,12 @@ def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Ru
 
 def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     given = cfg  # as written, for the manifest
-    orders = None
-    if cfg.transactions:
-        progress(f"aggregating order lines {cfg.customers_path} with DuckDB")
-        orders = load_orders(cfg, progress)
-        table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
-                      encoding=orders.encoding, sha256=orders.sha256)
-        # From here on the derived customer table is read as a customer table with these columns.
-        cfg = cfg.model_copy(update={"columns": orders.columns, "report": cfg.report.model_copy(
-            update={"reference_date": orders.reference_date})})
-    else:
-        progress(f"loading {cfg.customers_path}")
-        table = load_customers(cfg)
+    inp = load_input(cfg, progress)
+    table, cfg, orders = inp.table, inp.cfg, inp.orders
     progress(f"cleaning {len(table.frame):,} customers")
     data = clean(table, cfg)
     check_segmentable(data, cfg, table.path)
-    if orders is not None:
-        data = _with_orders(data, orders)
+    data = with_extra(data, inp)
     progress("building features")
     feats = build_features(data, cfg)
     seg = cfg.segmentation
@@ -161,16 +148,6 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     )
     customers = feats.table.assign(segment=labels)
     return Run(results, assignments, customers, _private_tables(feats.table, labels, names, scored))
-
-
-def _with_orders(data: CleanData, orders: OrderData) -> CleanData:
-    """The order lines' log first, and the customers without a usable line listed as excluded."""
-    log = list(orders.log)
-    for why, n in sorted(Counter(orders.excluded.values()).items()):
-        log.append(LogEntry("missing values", "customers", n, "excluded", why))
-    return dataclasses.replace(
-        data, log=tuple(log) + data.log, all_ids=data.all_ids + tuple(orders.excluded),
-        reasons=data.reasons + tuple(orders.excluded.values()), n_input=data.n_input + len(orders.excluded))
 
 
 def _comparison(cfg: Config, data, ids: pd.Index, labels: np.ndarray) -> Comparison | None:

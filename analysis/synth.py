@@ -845,3 +845,88 @@ def write_orders(data: OrderLines, folder: str | Path, fmt: str = "parquet") -> 
     config = folder / "config.yml"
     config.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     return {"lines": lines, "products": products, "truth": truth, "config": config}
+
+
+# ================================================================ a customer table and its order lines
+#
+# Planted joined segments: the first two customer archetypes (who they are) crossed with the first
+# two order archetypes (what they buy), so that the table alone tells only who and the lines alone
+# only what; the four segments show only when both are read together.
+
+JOINED_TABLE_COLUMNS = ("ID", "Year_Birth", "Education", "Marital_Status", "Income", "Kidhome", "Teenhome",
+                        "Dt_Customer", "NumWebVisitsMonth", "AcceptedCmp3", "AcceptedCmp4", "AcceptedCmp5",
+                        "AcceptedCmp1", "AcceptedCmp2", "Complain", "Z_CostContact", "Z_Revenue", "Response")
+JOINED_NO_LINES = 0.01  # share of the table's customers with no order line
+JOINED_UNKNOWN = 0.01  # share of the lines' customers missing from the table
+
+
+@dataclass(frozen=True)
+class JoinedData:
+    customers: pd.DataFrame  # JOINED_TABLE_COLUMNS
+    orders: OrderLines  # CustomerID values are the table's ids (or unknown ones)
+    truth: pd.DataFrame  # customer_id, planted_segment (customers of the table with order lines)
+
+
+def generate_joined(n_customers: int, n_lines: int | None = None, seed: int = 0) -> JoinedData:
+    """A customer table of `n_customers` and its order lines with 2 x 2 planted segments (see above)."""
+    import pyarrow as pa
+
+    n = int(n_customers)
+    table, who = generate(n, 2, seed=seed)
+    n_none = int(round(JOINED_NO_LINES * n))
+    n_unknown = int(round(JOINED_UNKNOWN * n))
+    n_buyers = n - n_none + n_unknown
+    lines = generate_orders(n_buyers, n_lines if n_lines is not None else 20 * n_buyers, 2, seed=seed + 1)
+    # The lines' customers (in random order) take the ids of the table's first rows (random too);
+    # the last n_unknown get ids above every id of the table.
+    ids = table["ID"].to_numpy()
+    top = int(ids.max())
+    new_ids = np.concatenate([ids[: n - n_none], top + 1 + np.arange(n_unknown)])
+    old = lines.truth["customer_id"].to_numpy()
+    lookup = pd.Series(new_ids, index=old)
+    cust = lines.lines["CustomerID"]
+    mapped = lookup.reindex(cust.to_numpy(zero_copy_only=False)).to_numpy()
+    valid = ~np.isnan(mapped.astype(float))
+    t = lines.lines.set_column(lines.lines.column_names.index("CustomerID"), "CustomerID",
+                               pa.array(np.where(valid, mapped, 0).astype(np.int64), mask=~valid))
+    what = lines.truth["segment"].to_numpy()[: n - n_none]
+    demo_names = [a.name for a in ARCHETYPES[:2]]
+    order_names = [a.name for a in ORDER_ARCHETYPES[:2]]
+    planted = [f"{demo_names[d]}, {order_names[o]}" for d, o in zip(who[: n - n_none], what)]
+    truth = pd.DataFrame({"customer_id": ids[: n - n_none], "planted_segment": planted})
+    # The table's signup dates end where the lines end, so that tenure and recency share one clock.
+    shift = (LAST_SIGNUP - date(2011, 12, 9)).days
+    signup = pd.to_datetime(table["Dt_Customer"], format="%d-%m-%Y") - pd.Timedelta(days=shift)
+    customers = table[list(JOINED_TABLE_COLUMNS)].assign(Dt_Customer=signup.dt.strftime("%d-%m-%Y"))
+    info = {**lines.info, "table_customers": n, "without_lines": n_none, "not_in_table": n_unknown}
+    return JoinedData(customers, OrderLines(t, lines.products, truth, info), truth)
+
+
+def write_joined(data: JoinedData, folder: str | Path) -> dict[str, Path]:
+    """customers.tsv, lines.parquet, products.csv, truth.csv and a joined config.yml into folder."""
+    import yaml
+
+    folder = Path(folder)
+    paths = write_orders(data.orders, folder, "parquet")
+    customers = write(data.customers, folder / "customers.tsv")
+    data.truth.to_csv(paths["truth"], index=False)
+    cfg = yaml.safe_load(paths["config"].read_text(encoding="utf-8"))
+    cfg = {
+        "customers": {"path": customers.name, "delimiter": "\\t", "encoding": "utf-8"},
+        "transactions": cfg["transactions"],
+        "products": cfg["products"],
+        "join": {"customers": "ID", "transactions": "CustomerID", "without_orders": "keep"},
+        "columns": {
+            "id": "ID", "birth_year": "Year_Birth", "income": "Income", "household": ["Kidhome", "Teenhome"],
+            "signup_date": "Dt_Customer", "signup_date_format": "%d-%m-%Y", "web_visits": "NumWebVisitsMonth",
+            "campaigns": {"Campaign 1": "AcceptedCmp1", "Campaign 2": "AcceptedCmp2", "Campaign 3": "AcceptedCmp3",
+                          "Campaign 4": "AcceptedCmp4", "Campaign 5": "AcceptedCmp5", "Latest campaign": "Response"},
+            "complaints": "Complain", "contact_cost": "Z_CostContact", "revenue_per_answer": "Z_Revenue",
+            "categorical": ["Education", "Marital_Status"],
+        },
+        "report": {"title": f"{len(data.customers):,} customers and their {data.orders.info['lines']:,} order lines",
+                   "currency": "£"},
+        "seed": 42,
+    }
+    paths["config"].write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    return {**paths, "customers": customers}

@@ -9,7 +9,6 @@ from pathlib import Path
 from .cleaning import CleanData, LogEntry, check_segmentable, clean
 from ..config import Config, load_config
 from ..errors import UserError
-from .loading import Table, load_customers
 
 
 @dataclass(frozen=True)
@@ -45,24 +44,14 @@ def with_input(cfg: Config, source: Path | str, customers: str | None, transacti
 
 
 def check_config(cfg: Config) -> Checked:
-    excluded_customers: dict[str, str] = {}
-    log: tuple[LogEntry, ...] = ()
-    if cfg.transactions:
-        from .orders import load_orders
+    from .joining import load_input
 
-        orders = load_orders(cfg)
-        table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
-                      encoding=orders.encoding, sha256=orders.sha256)
-        cfg = cfg.model_copy(update={"columns": orders.columns, "report": cfg.report.model_copy(
-            update={"reference_date": orders.reference_date})})
-        excluded_customers, log = orders.excluded, orders.log
-    else:
-        table = load_customers(cfg)
-    data = clean(table, cfg)
-    check_segmentable(data, cfg, table.path)
-    reasons = Counter(r for r in data.reasons if r) + Counter(excluded_customers.values())
-    return Checked(path=table.path, n_rows=data.n_input + len(excluded_customers), n_usable=len(data.customers),
-                   excluded=dict(sorted(reasons.items())), log=log + data.log,
+    inp = load_input(cfg)
+    data = clean(inp.table, inp.cfg)
+    check_segmentable(data, inp.cfg, inp.table.path)
+    reasons = Counter(r for r in data.reasons if r) + Counter(inp.extra.values())
+    return Checked(path=inp.table.path, n_rows=data.n_input + len(inp.extra), n_usable=len(data.customers),
+                   excluded=dict(sorted(reasons.items())), log=inp.log + data.log,
                    reference_date=data.reference_date.isoformat(), data=data)
 
 

@@ -317,6 +317,10 @@ def _implausible_numbers(typed: pd.DataFrame, cols: list[str], habits: list[str]
             typed[col] = x.where(~bad)
 
 
+def _typed(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
+
+
 def clean(table: Table, cfg: Config) -> CleanData:
     raw, path, c, rules = table.frame, table.path, cfg.columns, cfg.cleaning
     log: list[LogEntry] = []
@@ -329,7 +333,10 @@ def clean(table: Table, cfg: Config) -> CleanData:
     # Numbers and dates are read from the rows that are customers only: a corrupt line or a
     # footer's text must not stop the run.
     not_customer = reason.str.match(r"row with control|empty row|totals|row with fewer")
-    raw = raw.where(pd.DataFrame({col: ~not_customer for col in raw.columns}), "")
+    # Typed columns (derived from order lines) stay typed: missing rather than "".
+    if not_customer.any():
+        raw = pd.DataFrame({col: raw[col].where(~not_customer) if _typed(raw[col]) else raw[col].where(~not_customer, "")
+                            for col in raw.columns}, index=raw.index)
     # A corrupt line's id is not written anywhere (it may hold NUL bytes): the row is named by its number.
     corrupt = ids.str.contains(CONTROL, regex=True)
     ids = ids.where(~corrupt, [f"row {i + 1} (corrupt line)" for i in range(len(ids))])

@@ -276,7 +276,7 @@ def _categories(con, cfg: Config, path: Path) -> tuple[str, list[LogEntry]]:
 
 
 def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> OrderData:
-    t, path = cfg.transactions, cfg.customers_path
+    t, path = cfg.transactions, cfg.transactions_path
     with tempfile.TemporaryDirectory(prefix="segments-duckdb-") as tmp:
         # A memory cap makes DuckDB spill to disk instead of holding tens of millions of lines in RAM.
         con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,

@@ -1,0 +1,149 @@
+"""A run's input as one customer table: the table itself, the order lines aggregated per customer,
+or both joined on the customer id.
+
+Joined, the table keeps every row in its order and gains the order-derived columns (recency,
+orders, products per order, time habits, spend per category, per-customer columns of the lines).
+Customers of the table without a usable order line follow `join.without_orders`; customers of the
+order lines missing from the table are not segmented (their lines still form baskets) and are listed
+with their reason, so that every customer of either input ends in the assignments.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..config import Columns, Config, Join
+from ..errors import UserError
+from .cleaning import CleanData, LogEntry
+from .loading import Table, is_missing, load_customers
+from .orders import OrderData, load_orders
+
+NOT_IN_TABLE = "in the order lines only, not in the customer table"
+NO_ORDERS = "no usable order line (joined input, join.without_orders: exclude)"
+
+
+@dataclass(frozen=True)
+class Input:
+    table: Table  # what cleaning reads: one row per customer
+    cfg: Config  # the run's config with the derived columns' roles and the reference date
+    orders: OrderData | None
+    log: tuple[LogEntry, ...]  # what aggregating and joining did, before the cleaning log
+    extra: dict[str, str]  # customers that have no row in `table` -> why (listed as excluded)
+
+
+def load_input(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Input:
+    if not cfg.transactions:
+        progress(f"loading {cfg.customers_path}")
+        return Input(load_customers(cfg), cfg, None, (), {})
+    progress(f"aggregating order lines {cfg.transactions_path} with DuckDB")
+    orders = load_orders(cfg, progress)
+    ref = cfg.report.model_copy(update={"reference_date": orders.reference_date})
+    if not cfg.joined:
+        table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
+                      encoding=orders.encoding, sha256=orders.sha256)
+        # From here on the derived customer table is read as a customer table with these columns.
+        return Input(table, cfg.model_copy(update={"columns": orders.columns, "report": ref}), orders,
+                     orders.log + _excluded_log(orders.excluded), dict(orders.excluded))
+    progress(f"loading {cfg.customers_path} and joining the order lines to it")
+    table = load_customers(cfg)
+    return join(table, orders, cfg.model_copy(update={"report": ref}))
+
+
+def _excluded_log(excluded: dict[str, str]) -> tuple[LogEntry, ...]:
+    return tuple(LogEntry("missing values", "customers", n, "excluded", why)
+                 for why, n in sorted(Counter(excluded.values()).items()))
+
+
+def customer_keys(values: pd.Series) -> pd.Series:
+    """Customer ids as cleaning writes them (12.0 and 12 are one customer); '' when missing."""
+    ids = values.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    return ids.where(~is_missing(ids), "")
+
+
+def join(table: Table, orders: OrderData, cfg: Config) -> Input:
+    """The customer table with the order-derived columns of each customer (see the module doc)."""
+    rule = (cfg.join or Join()).without_orders
+    key_col = cfg.columns.id
+    derived, oc = orders.frame, orders.columns
+    # Derived columns named like a column of the table get a suffix rather than hiding it.
+    taken = set(table.frame.columns)
+    rename = {c: (f"{c} (order lines)" if c in taken else c) for c in derived.columns if c != "customer_id"}
+    keys = customer_keys(table.frame[key_col])
+    lines = derived.set_index("customer_id").rename(columns=rename)
+    if lines.index.has_duplicates:  # one row per customer by construction; a join must not multiply rows
+        raise UserError(f"{cfg.transactions_path}: customer ids repeat after aggregation")
+    has = keys.isin(lines.index).to_numpy()
+    present = (keys != "").to_numpy()
+    added = lines.reindex(keys.to_numpy())
+    added.index = table.frame.index
+    frame = pd.concat([table.frame, added], axis=1)
+
+    log = list(orders.log)
+    known = set(keys[present])
+    matched = int((has & present).sum())
+    if matched == 0:
+        raise UserError(f"{cfg.transactions_path}: no customer id of column {cfg.transactions.customer!r} matches "
+                        f"column {key_col!r} of {table.path.name}; check the join keys")
+    extra = {c: NOT_IN_TABLE for c in sorted(set(lines.index) - known)}
+    extra.update({c: why for c, why in sorted(orders.excluded.items()) if c not in known})
+    if extra:
+        log.append(LogEntry("missing values", cfg.transactions.customer, len(extra), "not segmented",
+                            f"customers of the order lines not in {table.path.name} (their lines are still used "
+                            "for baskets)"))
+    without = present & ~has
+    n_without = int(without.sum())
+    history = float(lines[rename["Days since last order"]].max()) if len(lines) else 0.0
+    first = pd.to_datetime(lines[rename["First order"]]).min()
+    if n_without and rule == "exclude":
+        gone = keys[without]
+        extra.update({c: NO_ORDERS for c in gone if c not in extra})
+        frame = frame[~without].reset_index(drop=True)
+        log.append(LogEntry("missing values", "order lines", n_without, "excluded",
+                            f"customers of {table.path.name} without a usable order line (join.without_orders)"))
+    elif n_without:
+        # Zero activity: no order in the whole history, so the last order is at least that long ago.
+        days = float((pd.Timestamp(cfg.report.reference_date) - first).days) if pd.notna(first) else history
+        zero = [rename[c] for c in ["Orders", "Products per order", *oc.habits.values(), *oc.spend.values()]]
+        for c in zero:
+            frame.loc[without, c] = 0.0
+        frame.loc[without, rename["Days since last order"]] = days
+        log.append(LogEntry("missing values", "order lines", n_without, "kept with zero activity",
+                            f"customers of {table.path.name} without a usable order line: no orders and no spend, "
+                            f"days since the last order set to the length of the order history ({days:,.0f})"))
+    for c in oc.categorical:
+        frame[rename[c]] = frame[rename[c]].fillna("").astype(str)
+
+    c = cfg.columns
+    columns = c.model_copy(update={
+        "recency_days": rename[oc.recency_days], "orders": rename[oc.orders], "basket_size": rename[oc.basket_size],
+        "spend": {k: rename[v] for k, v in oc.spend.items()},
+        "habits": {k: rename[v] for k, v in oc.habits.items()},
+        "categorical": list(c.categorical) + [rename[x] for x in oc.categorical],
+        # The table's own signup date says more than the first order in the lines' window.
+        "signup_date": c.signup_date or rename[oc.signup_date],
+        "signup_date_format": c.signup_date_format if c.signup_date else None,
+    })
+    if c.signup_date:
+        frame = frame.drop(columns=[rename[oc.signup_date]])
+    joined = Table(path=table.path, frame=frame.reset_index(drop=True), delimiter=table.delimiter,
+                   encoding=table.encoding, sha256=table.sha256,
+                   short_rows=_kept_rows(table.short_rows, without) if rule == "exclude" else table.short_rows)
+    return Input(joined, cfg.model_copy(update={"columns": columns}), orders, tuple(log), extra)
+
+
+def _kept_rows(rows: tuple[int, ...], dropped: np.ndarray) -> tuple[int, ...]:
+    """Row numbers after the dropped rows are taken out."""
+    new = np.cumsum(~dropped) - 1
+    return tuple(int(new[r]) for r in rows if not dropped[r])
+
+
+def with_extra(data: CleanData, inp: Input) -> CleanData:
+    """Loading's log first, and the customers without a row in the table listed as excluded."""
+    return dataclasses.replace(
+        data, log=inp.log + data.log, all_ids=data.all_ids + tuple(inp.extra),
+        reasons=data.reasons + tuple(inp.extra.values()), n_input=data.n_input + len(inp.extra))
