@@ -38,11 +38,11 @@ def money(x, currency: str = "$", digits: int = 0) -> str:
 
 
 def signed(x, digits: int = 1) -> str:
-    """Standardised difference: '+0.8', '-1.2', '0.0'."""
+    """Standardised difference: '+0.8', '-1.2', '0.0' (never '-0.0' or '+0.00')."""
     if _bad(x):
         return "–"
     s = f"{x:+.{digits}f}"
-    return s.replace("+0.0", "0.0").replace("-0.0", "0.0") if digits == 1 else s
+    return s[1:] if float(s) == 0 else s  # '+0.0' and '-0.0' both read as 0.0
 
 
 def ratio(x) -> str:
@@ -80,3 +80,35 @@ def yaml_str(text) -> str:
     import json
 
     return json.dumps(str(text), ensure_ascii=False)
+
+
+def shares(values, digits: int = 0) -> list[str]:
+    """Shares of one whole as percentages that add up to the rounded total (largest remainder):
+    [0.335, 0.335, 0.33] -> ['34%', '33%', '33%'], not 34 + 34 + 33 = 101. A set holding a share
+    under 1% gets one decimal throughout, so that no share reads as zero and the set's decimals
+    agree. Missing values show as '–' and take no part in the rounding."""
+    known = [v for v in values if not _bad(v)]
+    if digits == 0 and any(0 < abs(v) < 0.01 for v in known):
+        digits = 1
+    scale = 100 * 10 ** digits
+    exact = [v * scale for v in known]
+    floors = [math.floor(x) for x in exact]
+    missing = round(sum(exact)) - sum(floors)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:max(0, missing)]:
+        floors[i] += 1
+    it = iter(floors)
+    return ["–" if _bad(v) else f"{next(it) / 10 ** digits:.{digits}f}%" for v in values]
+
+
+def plain_number(x, significant: int = 4) -> str:
+    """A number for a CSV cell: `significant` digits, never in scientific notation
+    (72912.3 -> '72910', 0.0000123 -> '0.0000123'), no '-0'."""
+    from decimal import Decimal
+
+    if _bad(x):
+        return ""
+    text = format(Decimal(f"{float(x):.{significant}g}"), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

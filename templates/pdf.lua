@@ -55,9 +55,86 @@ local function breakable(s)
   return table.concat(out)
 end
 
+-- A cell whose text starts like a list item ("1. High spenders", "- 3", "+ x") would be a list in
+-- Typst: its first mark is written escaped.
+local function no_list_start(blk)
+  local first = blk.content[1]
+  if first and first.t == "Str" and (first.text:match("^%d+[.)]$") or first.text:match("^[-+*/=]$")) then
+    blk.content[1] = pandoc.RawInline("typst", (first.text:gsub("([%.%)%-%+%*/=])", "\\%1")))
+  end
+  return blk
+end
+
+-- Column widths from the content, not from the dashes of the markdown source (which squeezed long
+-- headers into narrow columns): numbers and short codes (right or centre aligned) take the width
+-- they need (Typst's auto); when the table is wider than the line, the text columns share what is
+-- left, in proportion to their text (capped), and never narrower than their longest word.
+local LINE = 100 -- characters of table text (8.5 pt) across the text width, cell padding included
+local TEXT_CAP = 45
+
+local function text_of(cell)
+  local t = pandoc.utils.stringify(cell.contents)
+  return t
+end
+
+local function longest_word(t)
+  local best = 0
+  for w in t:gmatch("%S+") do best = math.max(best, utf8.len(w) or #w) end
+  return best
+end
+
+local function column_widths(el)
+  local n = #el.colspecs
+  local len, word, head_word = {}, {}, {}
+  for j = 1, n do len[j], word[j], head_word[j] = 0, 0, 0 end
+  local function scan(rows, header)
+    for _, row in ipairs(rows) do
+      local j = 1
+      for _, cell in ipairs(row.cells) do
+        if j <= n then
+          local t = text_of(cell)
+          if header then
+            head_word[j] = math.max(head_word[j], longest_word(t))
+          else
+            len[j] = math.max(len[j], utf8.len(t) or #t)
+          end
+          word[j] = math.max(word[j], longest_word(t))
+        end
+        j = j + (cell.col_span or 1)
+      end
+    end
+  end
+  scan(el.head.rows, true)
+  for _, body in ipairs(el.bodies) do scan(body.body, false) end
+  local fixed, want, wanted = 0, {}, 0
+  local text = {}
+  for j = 1, n do
+    local align = el.colspecs[j][1]
+    text[j] = not (align == "AlignRight" or align == "AlignCenter")
+    if text[j] then
+      want[j] = math.max(math.min(len[j], TEXT_CAP), word[j]) + 2
+      wanted = wanted + want[j]
+    else
+      fixed = fixed + math.max(len[j], head_word[j]) + 2
+    end
+  end
+  for j = 1, n do el.colspecs[j] = { el.colspecs[j][1], pandoc.ColWidthDefault } end
+  if fixed + wanted <= LINE or wanted == 0 then return end
+  local room = math.max(LINE - fixed, 0.3 * LINE)
+  for j = 1, n do
+    if text[j] then
+      local w = math.max(want[j] / wanted * room, math.min(word[j] + 2, want[j]))
+      el.colspecs[j] = { el.colspecs[j][1], w / LINE }
+    end
+  end
+end
+
 function Table(el)
+  column_widths(el)
   return el:walk({
     Str = function(s) s.text = breakable(s.text); return s end,
     Code = function(c) c.text = breakable(c.text); return c end,
+    Plain = no_list_start,
+    Para = no_list_start,
   })
 end

@@ -93,6 +93,15 @@ def shown_name(p) -> str:
     return p.name if p.public else HIDDEN_NAME
 
 
+def share_texts(r: Results) -> dict[int, tuple[str, str]]:
+    """Each segment's share of customers and of revenue as shown, rounded so that each set adds
+    up to 100% (largest remainder; see formatters.shares)."""
+    cust = fmt.shares([p.share_customers for p in r.segments])
+    has_value = all(p.share_value is not None for p in r.segments)
+    value = fmt.shares([p.share_value for p in r.segments]) if has_value else ["–"] * len(r.segments)
+    return {p.id: (c, v) for p, c, v in zip(r.segments, cust, value)}
+
+
 def _segment_summary(r: Results, p) -> dict:
     if not p.public:  # no size, share, mean or name of a segment below the minimum size
         return {"id": str(p.id), "name": HIDDEN_NAME, "href": segment_file(p.id), "public": False, "size": "–",
@@ -101,8 +110,8 @@ def _segment_summary(r: Results, p) -> dict:
     spend = p.stat("total_spend").mean if any(d.name == "total_spend" for d in r.features) else None
     return {
         "id": str(p.id), "name": p.name, "href": segment_file(p.id), "public": p.public,
-        "size": fmt.integer(p.size), "share_customers": fmt.percent(p.share_customers),
-        "share_value": fmt.percent(p.share_value) if p.share_value is not None else "–",
+        "size": fmt.integer(p.size), "share_customers": share_texts(r)[p.id][0],
+        "share_value": share_texts(r)[p.id][1],
         "avg_spend": fmt.money(spend, r.currency) if spend is not None else "–",
         "traits": list(r.personas[p.id - 1].traits[:3]) if p.public else [],
         "next_step": p.actions[0] if p.actions and p.public else "",
@@ -120,7 +129,9 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
     }
 
 
-def overview(r: Results, chart: Chart) -> dict:
+def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
+    """The overview page; on paper (`paper`) its summary part is the executive summary chapter and
+    the segment cards are left out (each segment has its own chapter right after)."""
     n_excl = r.n_input - r.n_segmented
     return {
         "structure": r.chosen.structure,
@@ -139,7 +150,7 @@ def overview(r: Results, chart: Chart) -> dict:
         "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
                                          "Heatmap of each segment's distance from the average customer per feature"),
         "reason": r.chosen.reason, "algorithm": figures.ALGO_NAMES[r.chosen.algorithm],
-        "lead": _lead(r), "compare": _comparison_table(r),
+        "lead": _lead(r), "compare": _comparison_table(r), "decision": decision(r), "paper": paper,
     }
 
 
@@ -260,6 +271,7 @@ def _comparison_table(r: Results) -> dict:
     freq = "purchases" if _has(r, "purchases") else ("orders" if _has(r, "orders") else None)
     target = {v.segment: v for v in r.targeting.segments} if r.targeting else {}
     latest = r.campaigns[-1] if r.campaigns else None
+    shares = share_texts(r)
     rows = []
     for p in r.segments:
         if not p.public:
@@ -267,8 +279,7 @@ def _comparison_table(r: Results) -> dict:
         v = target.get(p.id)
         rows.append({
             "id": str(p.id), "name": p.name, "href": segment_file(p.id), "size": fmt.integer(p.size),
-            "share_customers": fmt.percent(p.share_customers),
-            "share_value": fmt.percent(p.share_value) if p.share_value is not None else "–",
+            "share_customers": shares[p.id][0], "share_value": shares[p.id][1],
             "spend": fmt.money(p.stat("total_spend").mean, r.currency) if _has(r, "total_spend") else "–",
             "income": fmt.money(p.stat("income").mean, r.currency) if _has(r, "income") else "–",
             "recency": fmt.number(p.stat("recency_days").mean, 0) if _has(r, "recency_days") else "–",
@@ -282,6 +293,89 @@ def _comparison_table(r: Results) -> dict:
             "has_income": _has(r, "income") and not _has(r, "total_spend"), "has_recency": _has(r, "recency_days"),
             "frequency": {"purchases": "Purchases", "orders": "Orders"}.get(freq or "", ""),
             "has_rate": latest is not None, "has_profit": bool(target), "has_list": r.response is not None}
+
+
+def _seg_ref(p) -> str:
+    return f"segment {p.id}, {p.name}"
+
+
+def _listing(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _invest(r: Results) -> str:
+    """Where the value is: the public segments whose share of revenue is above their share of
+    customers, best ratio first; without revenue shares, the segment that spends most."""
+    segs = [p for p in r.segments if p.public]
+    if not segs:
+        return ""
+    shares = share_texts(r)
+    if all(p.share_value is not None for p in r.segments):
+        worth = sorted((p for p in segs if p.share_value > p.share_customers),
+                       key=lambda p: (-p.share_value / p.share_customers, p.id))
+        if worth:
+            return _listing([f"{_seg_ref(p)} ({shares[p.id][0]} of customers, {shares[p.id][1]} of revenue)"
+                             for p in worth]) + "."
+    if _has(r, "total_spend"):
+        top = max(segs, key=lambda p: (p.stat("total_spend").mean, -p.id))
+        s = top.stat("total_spend")
+        return (f"{_seg_ref(top)}, the highest average spend: {fmt.money(s.mean, r.currency)} per customer "
+                f"against {fmt.money(s.overall_mean, r.currency)} for all customers.")
+    return ""
+
+
+def _contact_and_result(r: Results) -> tuple[str, str]:
+    """Whom to contact and what it is expected to earn, from the strongest evidence the data allows:
+    the response model's contact list, else the segments above break-even, else answer rates."""
+    cur, m, t = r.currency, r.response, r.targeting
+    public = {p.id: p for p in r.segments if p.public}
+    if m is not None:
+        everyone = (f"contacting everyone would have earned {fmt.money(m.everyone_profit.value, cur)} "
+                    f"(95% interval {_money_range(m.everyone_profit, cur)})")
+        if m.contacts == 0:
+            return ("Nobody in a paid campaign: no number of best-scored customers paid for their contacts "
+                    "in the out-of-fold estimate.",
+                    f"In a campaign like the latest one, {everyone}; use free channels, or change the offer or "
+                    "the cost of contact first.")
+        return (f"The {fmt.integer(m.contacts)} customers of the contact list ({fmt.percent(m.contacts / m.scored)} of "
+                f"all customers), picked one by one by a response model that ranks customers with a ROC AUC of "
+                f"{m.auc.value:.2f}; the list is the private file exports/contact_list.csv.",
+                f"{fmt.money(m.measured_profit.value, cur)} (95% interval {_money_range(m.measured_profit, cur)}) in "
+                f"a campaign like the latest one, measured on customers the choice of the list did not see; "
+                f"{everyone}.")
+    if t is not None:
+        be = fmt.percent(t.break_even_rate, 1)
+        good = [v for v in t.segments if v.target and v.segment in public]
+        if not good:
+            return (f"Nobody in a paid campaign: no segment answered the latest campaign above the break-even rate "
+                    f"of {be}.",
+                    f"Contacting everyone would have earned {fmt.money(t.everyone[2], cur)} in the latest campaign.")
+        low = sum(v.customers * v.profit_low for v in good)
+        high = sum(v.customers * v.profit_high for v in good)
+        return (f"The segments that answered the latest campaign above the break-even rate of {be}: "
+                + _listing([f"{_seg_ref(public[v.segment])} ({fmt.percent(v.latest.rate, 1)})" for v in good]) + ".",
+                f"{fmt.money(sum(v.expected_profit for v in good), cur)} if they answer like the latest campaign "
+                f"({fmt.money(low, cur)} to {fmt.money(high, cur)} at the ends of their 95% intervals), against "
+                f"{fmt.money(t.everyone[2], cur)} for contacting everyone.")
+    if r.campaigns:
+        c = r.campaigns[-1]
+        rated = [p for p in public.values() if c.by_segment[p.id - 1].rate is not None]
+        if rated:
+            best = max(rated, key=lambda p: (c.by_segment[p.id - 1].rate, -p.id))
+            x = c.by_segment[best.id - 1]
+            return (f"First {_seg_ref(best)}, which answered the latest campaign most often: "
+                    f"{fmt.percent(x.rate, 1)} (95% interval {fmt.percent(x.low, 1)} to {fmt.percent(x.high, 1)}) "
+                    f"against {fmt.percent(c.overall.rate, 1)} for all customers.",
+                    "Not computed: the data gives no cost per contact and no revenue per answer.")
+    return ("The data holds no campaign answers, so it cannot say whom a campaign would reach: start with the "
+            "segments above and record who answers the next campaign.", "")
+
+
+def decision(r: Results) -> list[dict]:
+    """The executive summary's decision: where the value is, whom to contact, the expected result."""
+    contact, result = _contact_and_result(r)
+    items = [("Invest in", _invest(r)), ("Contact", contact), ("Expected result", result)]
+    return [{"what": w, "text": t} for w, t in items if t]
 
 
 def _money_range(e, currency: str) -> str:
@@ -613,15 +707,16 @@ def summary_csv(r: Results) -> str:
             continue
         w.writerow([p.id, escaping.csv_cell(p.name), p.size, round(p.share_customers, 4),
                     "" if p.share_value is None else round(p.share_value, 4)] +
-                   [f"{p.stat(d.name).mean:.4g}" for d in feats] + [f"{p.stat(d.name).median:.4g}" for d in feats])
+                   [fmt.plain_number(p.stat(d.name).mean) for d in feats] +
+                   [fmt.plain_number(p.stat(d.name).median) for d in feats])
     return buf.getvalue()
 
 
 def build_pages(r: Results, has_pdf: bool, chart: Chart = html_chart,
-                env: jinja2.Environment | None = None) -> list[Page]:
+                env: jinja2.Environment | None = None, paper: bool = False) -> list[Page]:
     env = env or environment()
     common = site_meta(r, has_pdf)
-    specs = [("index.qmd", "overview.qmd.j2", overview(r, chart))]
+    specs = [("index.qmd", "overview.qmd.j2", overview(r, chart, paper))]
     specs += [(segment_file(p.id), "segment.qmd.j2", segment(r, p.id, chart)) for p in r.segments]
     specs += [
         ("campaigns.qmd", "campaigns.qmd.j2", campaigns(r, chart)),
@@ -632,3 +727,9 @@ def build_pages(r: Results, has_pdf: bool, chart: Chart = html_chart,
         ("downloads.qmd", "downloads.qmd.j2", downloads(r)),
     ]
     return [Page(name, ctx["title"], env.get_template(tpl).render(**common, **ctx)) for name, tpl, ctx in specs]
+
+
+def executive_summary(r: Results, chart: Chart, env: jinja2.Environment | None = None) -> str:
+    """The PDF's first chapter: the overview's summary part (decision, comparison table, chart)."""
+    env = env or environment()
+    return env.get_template("summary.qmd.j2").render(**site_meta(r, True), **overview(r, chart, paper=True))

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from .. import formatters as fmt
 from ..errors import UserError
 from ..escaping import typst_string
-from .pages import TEMPLATES, build_pages, site_meta
+from .pages import TEMPLATES, build_pages, executive_summary, site_meta
 from .render import PLOTLY_JS, pandoc_path
 from ..results import Results
 
@@ -61,15 +61,20 @@ def _body(text: str) -> str:
     return re.sub(r"\A---\n.*?\n---\n", "", text, count=1, flags=re.S)
 
 
+EXECUTIVE_SUMMARY = "Executive summary"
+OVERVIEW_TITLE = "How the segments differ"  # the overview's pictures, after the executive summary
+
+
 def document(results: Results, chart: StaticCharts) -> str:
-    """One markdown document: executive summary, a section per segment, then the rest."""
-    pages = {p.name: p for p in build_pages(results, has_pdf=True, chart=chart)}
+    """One markdown document: the executive summary (the decision, the segments side by side, one
+    chart), the overview's pictures, a section per segment, then the rest."""
+    pages = {p.name: p for p in build_pages(results, has_pdf=True, chart=chart, paper=True)}
+    parts = [f"# {EXECUTIVE_SUMMARY}\n\n{executive_summary(results, chart)}"]
     order = ["index.qmd"] + [n for n in pages if n.startswith("segment-")]
     order += [n for n in ("campaigns.qmd", "baskets.qmd", "methodology.qmd", "data-quality.qmd", "dictionary.qmd")
               if n in pages]
-    parts = []
     for name in order:
-        title = "Executive summary" if name == "index.qmd" else pages[name].title
+        title = OVERVIEW_TITLE if name == "index.qmd" else pages[name].title
         parts.append(f"# {fmt.md(title)}\n\n{_body(pages[name].text)}")
     return "\n\n".join(parts)
 
