@@ -94,13 +94,21 @@ def test_comment_only_yaml_is_empty_too(tmp_path):
 
 def test_missing_input_section_names_both_kinds(tmp_path):
     message = error_of(tmp_path, "seed: 3\n")
-    assert "give either 'customers'" in message and "'transactions'" in message
+    assert "give 'customers'" in message and "'transactions'" in message and "or both" in message
 
 
-def test_customers_and_transactions_together_are_refused(tmp_path):
+def test_customers_and_transactions_together_need_an_id_to_join_on(tmp_path):
     message = error_of(tmp_path, "customers:\n  path: c.csv\ntransactions:\n  path: l.csv\n  customer: c\n"
                                  "  order: o\n  timestamp: t\n  product: p\n  quantity: q\n  unit_price: u\n")
-    assert "give either 'customers'" in message
+    assert "key 'join.customers': name the customer table's id column" in message
+
+
+def test_joined_config_takes_the_join_keys(tmp_path):
+    cfg = parse_config({"customers": {"path": "c.csv"}, "join": {"customers": "ID", "transactions": "Buyer"},
+                        "transactions": {"path": "l.csv", "customer": "c", "order": "o", "timestamp": "t",
+                                         "product": "p", "quantity": "q", "unit_price": "u"}})
+    assert cfg.joined and cfg.columns.id == "ID" and cfg.transactions.customer == "Buyer"
+    assert cfg.transactions_path.name == "l.csv" and cfg.customers_path.name == "c.csv"
 
 
 def test_misspelt_key_under_transactions_gets_a_hint(tmp_path):

@@ -433,8 +433,9 @@ conf("invalid YAML", "error", "not valid YAML at line 3", "customers:\n  path: [
 conf("empty config", "error", "the config is empty", "")
 conf("config is a list", "error", "expected a mapping of keys at the top level", "- a\n- b\n")
 conf("config not UTF-8", "error", "config is not UTF-8 text", None)
-conf("customers and transactions", "error", "give either 'customers'", {**config(), **order_config()})
-conf("neither customers nor transactions", "error", "give either 'customers'", {"seed": 1})
+conf("customers and transactions, table naming recency", "error",
+     "key 'columns.recency_days': with order lines this is derived", {**config(), **order_config()})
+conf("neither customers nor transactions", "error", "give 'customers' (a customer table), 'transactions'", {"seed": 1})
 conf("products without transactions", "error", "'products' maps the order lines' products",
      {**config(), "products": {"path": "p.csv", "product": "a", "category": "b"}})
 conf("columns with transactions", "error", "'columns' describes a customer table", {**order_config(), "columns": {"id": "x"}},

@@ -1,0 +1,152 @@
+"""A customer table and its order lines together: the join's rules, every customer accounted for,
+and planted segments recovered better from both than from either alone."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.metrics import adjusted_rand_score
+
+from analysis import synth
+from analysis.cli import main
+from analysis.config import parse_config
+from analysis.errors import UserError
+from analysis.ingest.joining import NOT_IN_TABLE, NO_ORDERS
+from analysis.pipeline import analyse
+
+
+@pytest.fixture(scope="module")
+def joined(tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("joined")
+    paths = synth.write_joined(synth.generate_joined(1200, 24_000, seed=3), folder)
+    cfg = yaml.safe_load(paths["config"].read_text(encoding="utf-8"))
+    # k-means only and no campaign economics (no response model): the comparison, not the whole report.
+    cfg["segmentation"] = {"algorithm": "kmeans"}
+    for key in ("contact_cost", "revenue_per_answer"):
+        cfg["columns"].pop(key)
+    return folder, cfg
+
+
+def _run(folder: Path, cfg: dict):
+    return analyse(parse_config(cfg, base_dir=folder))
+
+
+def _ari(run, folder: Path) -> float:
+    truth = pd.read_csv(folder / "truth.csv", dtype=str)
+    got = run.assignments.assign(customer_id=run.assignments["customer_id"].astype(str))
+    both = truth.merge(got, on="customer_id")
+    both = both[both["segment"].notna()]
+    assert len(both) > 0.95 * len(truth)
+    return adjusted_rand_score(both["planted_segment"], both["segment"].astype(int))
+
+
+def test_joining_recovers_planted_segments_better_than_either_input(joined):
+    folder, cfg = joined
+    table_only = {k: v for k, v in cfg.items() if k not in ("transactions", "products", "join")}
+    lines_only = {k: v for k, v in cfg.items() if k not in ("customers", "columns", "join")}
+    both, table, lines = _run(folder, cfg), _run(folder, table_only), _run(folder, lines_only)
+    scores = {"joined": _ari(both, folder), "table": _ari(table, folder), "lines": _ari(lines, folder)}
+    # Each input alone sees one of the two planted dimensions: at best half the structure.
+    assert scores["joined"] >= 0.9, scores
+    assert scores["joined"] > max(scores["table"], scores["lines"]) + 0.2, scores
+    assert both.results.baskets is not None  # rules per segment work as for order lines alone
+
+
+def test_every_customer_of_either_input_is_in_the_assignments(joined):
+    folder, cfg = joined
+    run = _run(folder, cfg)
+    a = run.assignments.assign(customer_id=run.assignments["customer_id"].astype(str))
+    table_ids = set(pd.read_csv(folder / "customers.tsv", sep="\t", dtype=str)["ID"])
+    lines = pd.read_parquet(folder / "lines.parquet", columns=["CustomerID"])["CustomerID"].dropna()
+    line_ids = set(lines.astype("int64").astype(str))
+    assert set(a["customer_id"]) == table_ids | line_ids
+    assert not a["customer_id"].duplicated().any()
+    only_lines = line_ids - table_ids
+    assert len(only_lines) == 12  # 1% of 1,200 planted
+    rows = a.set_index("customer_id").loc[sorted(only_lines)]
+    assert (rows["excluded_reason"] == NOT_IN_TABLE).all() and rows["segment"].isna().all()
+    # Customers of the table without lines are kept (zero activity) by default, and logged.
+    no_lines = table_ids - line_ids
+    assert len(no_lines) == 12
+    assert a.set_index("customer_id").loc[sorted(no_lines), "segment"].notna().all()
+    kept = [e for e in run.results.cleaning if e.action == "kept with zero activity"]
+    assert [e.count for e in kept] == [12]
+    feats = run.customers.loc[sorted(no_lines)]
+    assert (feats["orders"] == 0).all() and (feats["total_spend"] == 0).all()
+
+
+def test_customers_without_order_lines_excluded_by_rule(joined):
+    folder, cfg = joined
+    run = _run(folder, {**cfg, "join": {**cfg["join"], "without_orders": "exclude"}})
+    a = run.assignments.assign(customer_id=run.assignments["customer_id"].astype(str))
+    gone = a[a["excluded_reason"] == NO_ORDERS]
+    assert len(gone) == 12 and gone["segment"].isna().all()
+    assert run.results.excluded_reasons[NO_ORDERS] == 12
+
+
+def _write(tmp_path: Path, table: str, lines: str, extra: dict) -> Path:
+    (tmp_path / "c.csv").write_text(table, encoding="utf-8")
+    (tmp_path / "l.csv").write_text(lines, encoding="utf-8")
+    cfg = {"customers": {"path": "c.csv"},
+           "transactions": {"path": "l.csv", "customer": "cust", "order": "ord", "timestamp": "ts",
+                            "product": "sku", "quantity": "q", "unit_price": "p"},
+           **extra}
+    path = tmp_path / "config.yml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return path
+
+
+LINES = "cust,ord,ts,sku,q,p\n1,a,2020-01-02 10:00,X,1,2.5\n2,b,2020-01-03 11:00,Y,2,1.0\n9,c,2020-01-04 12:00,X,1,2.5\n"
+
+
+def test_join_matches_ids_written_differently(tmp_path):
+    """Ids match as cleaning reads them: '1.0' in the table is customer 1 of the lines."""
+    from analysis.ingest.joining import load_input
+    from analysis.config import load_config
+
+    path = _write(tmp_path, "key,income\n1.0,10\n2,20\n3,30\n", LINES,
+                  {"join": {"customers": "key"}, "columns": {"income": "income"}})
+    inp = load_input(load_config(path))
+    frame = inp.table.frame
+    assert list(frame["Orders"]) == [1.0, 1.0, 0.0]  # customer 3 has no lines: zero activity
+    assert inp.extra == {"9": NOT_IN_TABLE}
+    assert inp.cfg.columns.id == "key" and inp.cfg.columns.orders == "Orders"
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"columns": {"id": "key", "recency_days": "income"}},
+     "key 'columns.recency_days': with order lines this is derived"),
+    ({"columns": {"income": "income"}}, "key 'join.customers': name the customer table's id column"),
+    ({"join": {"customers": "key"}, "columns": {"id": "income"}}, "key 'join.customers' ('key') differs from columns.id"),
+    ({"join": {"customers": "nope"}}, "column 'nope' (columns.id in the config) is not in the file"),
+    ({"join": {"customers": "key", "without_orders": "drop"}}, "join.without_orders"),
+])
+def test_joined_config_errors_are_one_line(tmp_path, capsys, extra, message):
+    path = _write(tmp_path, "key,income\n1,10\n2,20\n", LINES, extra)
+    assert main(["check", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+
+
+def test_no_matching_id_is_one_line(tmp_path, capsys):
+    path = _write(tmp_path, "key,income\n101,10\n102,20\n", LINES, {"join": {"customers": "key"}})
+    assert main(["check", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "no customer id of column 'cust' matches column 'key' of c.csv" in err
+
+
+def test_join_needs_both_inputs():
+    with pytest.raises(UserError, match="'join' matches a customer table with its order lines"):
+        parse_config({"customers": {"path": "c.csv"}, "join": {"customers": "id"}})
+
+
+def test_synth_joined_cli(tmp_path):
+    assert main(["synth", "--customers", "200", "--transactions", "4000", "--joined", "--out", str(tmp_path)]) == 0
+    cfg = parse_config(yaml.safe_load((tmp_path / "config.yml").read_text()), base_dir=tmp_path)
+    assert cfg.joined and cfg.join_key == "ID"
+    t = pd.read_csv(tmp_path / "customers.tsv", sep="\t")
+    assert list(t.columns) == list(synth.JOINED_TABLE_COLUMNS) and len(t) == 200
+    assert np.issubdtype(t["ID"].dtype, np.integer)
