@@ -1,0 +1,234 @@
+"""`segments assign`: new customers placed in a run's saved segments, with the run's own
+transformations (nothing refitted), and a report of how far the new customers drift from training.
+
+Drift is judged four ways, each against what the training customers themselves show:
+- far customers: beyond the 99th percentile of the training distances to the nearest segment centre
+  (so about 1% of customers like the training ones are far);
+- features outside the training range (min..max after cleaning);
+- category values the training never saw;
+- each segment's share against its training share.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chisquare
+
+from .config import parse_config
+from .errors import UserError
+from .ingest.cleaning import Fitted, clean
+from .ingest.joining import load_input, with_extra
+from .ingest.loading import DELIMITERS, detect_encoding
+from .segment.features import Scaling, build_table, replay
+from .segment.model import Model, load, nearest
+
+FAR_QUANTILE = 0.99  # the training distance quantile beyond which a customer is far
+# Drift is flagged when a count exceeds what chance gives for customers like the training ones:
+# the expected share plus this many binomial standard errors, and at least MIN_EXCESS more.
+SIGMAS = 4.0
+MIN_EXCESS = 0.01
+OUTSIDE_MAX = 0.01  # a feature drifts when more than this share of customers fall outside its training range
+UNSEEN_MAX = 0.01  # a category column drifts when more than this share holds values never seen
+SHARE_SHIFT = 0.05  # a segment's share drifts when it moves more than this (and the test agrees)
+SHARE_P = 0.001
+
+
+@dataclass(frozen=True)
+class Drift:
+    customers: int
+    far: int
+    far_share: float
+    far_limit: float  # the share of far customers above which the drift is flagged
+    outside: dict[str, float]  # feature -> share of customers outside the training range (only those > 0)
+    unseen: dict[str, dict[str, int]]  # category column -> value never seen -> customers
+    shares: dict[int, tuple[float, float]]  # segment -> (training share, new share)
+    shares_p: float | None  # chi-square test of the new counts against the training shares
+    flags: tuple[str, ...] = field(default=())  # what drifted, in words
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.flags)
+
+    def line(self) -> str:
+        head = "drift: " + ("; ".join(self.flags) if self.flags else "none")
+        moved = max(self.shares.items(), key=lambda kv: abs(kv[1][1] - kv[1][0]))
+        return (f"{head} ({self.customers:,} customers: {self.far_share:.1%} far from every segment centre, "
+                f"expected about {1 - FAR_QUANTILE:.0%}; {len(self.outside)} feature(s) outside the training range; "
+                f"{sum(len(v) for v in self.unseen.values())} category value(s) never seen; largest share change "
+                f"{100 * (moved[1][1] - moved[1][0]):+.1f} points in segment {moved[0]})")
+
+    def to_dict(self) -> dict:
+        return {"drifted": self.drifted, "flags": list(self.flags), "customers": self.customers,
+                "far": {"count": self.far, "share": self.far_share, "limit": self.far_limit,
+                        "training_quantile": FAR_QUANTILE},
+                "features_outside_range": self.outside, "unseen_categories": self.unseen,
+                "segment_shares": {str(k): {"training": v[0], "new": v[1]} for k, v in self.shares.items()},
+                "segment_shares_p": self.shares_p, "summary": self.line()}
+
+
+@dataclass(frozen=True)
+class Assigned:
+    assignments: pd.DataFrame  # customer_id, segment, segment_name, distance, excluded_reason
+    drift: Drift
+
+
+def _limit(expected: float, n: int) -> float:
+    return expected + max(SIGMAS * math.sqrt(expected * (1 - expected) / max(n, 1)), MIN_EXCESS)
+
+
+def header(path: Path) -> list[str] | None:
+    """The column names of a CSV/TSV (optionally gzipped) or Parquet file; None when unreadable here."""
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    if head[:4] == b"PAR1":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception:  # pyarrow raises several types for damaged files; the loader names the problem
+            return None
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as f:
+                head = f.read(1 << 16)
+        except OSError:
+            return None
+    if head[:4] == b"PK\x03\x04":
+        return None
+    text = head.decode(detect_encoding(head), errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text else ""
+    delim = max(DELIMITERS, key=first.count)
+    return [c.strip() for c in next(csv.reader(io.StringIO(first), delimiter=delim), [])]
+
+
+def _check_schema(model: Model, folder: Path, files: dict[str, Path]) -> None:
+    for kind, path in files.items():
+        names = header(path)
+        if names is None:
+            continue
+        missing = [c for c in model.schema.get(kind, []) if c not in names]
+        if missing:
+            raise UserError(f"{path}: {len(missing)} column(s) of the model's input schema are missing "
+                            f"(first {missing[0]!r}); the model in {folder} was built from another layout")
+
+
+def assign(folder: Path, customers: Path | None, transactions: Path | None, reference_date: date | None = None,
+           progress: Callable[[str], None] = lambda s: None) -> Assigned:
+    model = load(folder)
+    need = {"customers": ["customers"], "transactions": ["transactions"], "joined": ["customers", "transactions"]}
+    given = {"customers": customers, "transactions": transactions}
+    for kind in need[model.kind]:
+        if given[kind] is None:
+            raise UserError(f"{folder}: the model was built from {' and '.join(need[model.kind])}: give --{kind} FILE")
+    for kind in given:
+        if given[kind] is not None and kind not in need[model.kind]:
+            raise UserError(f"--{kind}: the model in {folder} was built from {' and '.join(need[model.kind])} only")
+    files = {k: Path(v) for k, v in given.items() if v is not None}
+    _check_schema(model, folder, files)
+
+    fitted = Fitted(**{**model.cleaning, "reference_date": reference_date or date.fromisoformat(
+        model.cleaning["reference_date"]), "fences": {k: tuple(v) for k, v in model.cleaning["fences"].items()}})
+    raw_cfg = dict(model.config)
+    for kind, path in files.items():
+        raw_cfg[kind] = {**raw_cfg[kind], "path": str(path.resolve())}
+    raw_cfg["report"] = {**raw_cfg["report"], "reference_date": fitted.reference_date.isoformat()}
+    raw_cfg.pop("compare_with", None)
+    raw_cfg["report"].pop("overrides", None)
+    if model.product_map is not None:
+        raw_cfg.pop("products", None)  # the model's own map
+    cfg = parse_config(raw_cfg, f"{folder}/model.json", Path.cwd())
+    saved = {}
+    if model.order_categories is not None:
+        saved["categories"] = tuple(model.order_categories)
+        if model.product_map is not None:
+            saved["product_map"] = pd.DataFrame({"product": list(model.product_map),
+                                                 "category": list(model.product_map.values())})
+    inp = load_input(cfg, progress, **saved)
+    progress(f"cleaning {len(inp.table.frame):,} customers with the model's parameters")
+    data = with_extra(clean(inp.table, inp.cfg, fitted), inp)
+    table, _ = build_table(data, inp.cfg)
+    missing = [f for f in model.features if f not in table.columns]
+    if missing:
+        raise UserError(f"{inp.table.path}: the model's feature {missing[0]!r} cannot be made from this input; "
+                        f"the model in {folder} was built from another layout")
+    scaling = tuple(Scaling(**s) for s in model.scaling)
+    x = replay(table, scaling)
+    progress(f"placing {len(x):,} customers in {len(model.segments)} segments")
+    seg = model.segment(model.rule.raw(x, table))
+    order = sorted(model.segments)
+    _, near = nearest(x, model.centres)
+    own = np.sqrt(((x - model.centres[np.searchsorted(order, seg)]) ** 2).sum(axis=1))
+    out = _assignments(data, seg, own, model.segments)
+    return Assigned(out, drift(model, table, data, inp.cfg, seg, near))
+
+
+def _assignments(data, seg: np.ndarray, distance: np.ndarray, names: dict[int, str]) -> pd.DataFrame:
+    """One row per input row (then the customers of the order lines only), as the run's assignments."""
+    reasons = pd.Series(data.reasons, dtype=object)
+    kept = (reasons == "").to_numpy()
+    segment = pd.Series(pd.NA, index=reasons.index, dtype="Int64")
+    segment[kept] = seg
+    dist = pd.Series(np.nan, index=reasons.index)
+    dist[kept] = np.round(distance, 6)
+    return pd.DataFrame({"customer_id": pd.Series(data.all_ids, dtype=object), "segment": segment,
+                         "segment_name": segment.map(names).fillna("").astype(object), "distance": dist,
+                         "excluded_reason": reasons})
+
+
+def drift(model: Model, table: pd.DataFrame, data, cfg, seg: np.ndarray, near: np.ndarray) -> Drift:
+    n = len(seg)
+    flags = []
+    far = int((near > model.distance_p99).sum())
+    limit = _limit(1 - FAR_QUANTILE, n)
+    if far / max(n, 1) > limit:
+        flags.append(f"{far / n:.1%} of customers far from every segment centre (limit {limit:.1%})")
+    outside = {}
+    for f, (lo, hi) in model.ranges.items():
+        v = table[f].to_numpy(dtype=float)
+        share = float(((v < lo) | (v > hi)).mean()) if n else 0.0
+        if share > 0:
+            outside[f] = share
+    wide = [f for f, s in outside.items() if s > OUTSIDE_MAX]
+    if wide:
+        flags.append(f"{len(wide)} feature(s) outside the training range for over {OUTSIDE_MAX:.0%} of customers "
+                     f"({', '.join(wide[:3])}{', ...' if len(wide) > 3 else ''})")
+    unseen = {}
+    for col, known in model.cleaning["categories"].items():
+        if col not in data.customers:
+            continue
+        values = data.customers[col]
+        new = values[~values.isin(set(known.values()) | {"Unknown"})]  # missing is not a new value
+        if len(new):
+            unseen[col] = {str(k): int(v) for k, v in new.value_counts().sort_index().items()}
+            if len(new) / n > UNSEEN_MAX:
+                flags.append(f"{len(new) / n:.1%} of customers with a {col} value never seen")
+    counts = np.array([(seg == s).sum() for s in sorted(model.shares)], dtype=float)
+    train = np.array([model.shares[s] for s in sorted(model.shares)])
+    shares = {s: (model.shares[s], float(c / n)) for s, c in zip(sorted(model.shares), counts)}
+    p = None
+    if n and (train > 0).all():
+        p = float(chisquare(counts, train / train.sum() * n).pvalue)
+        moved = max(abs(b - a) for a, b in shares.values())
+        if p < SHARE_P and moved > SHARE_SHIFT:
+            flags.append(f"segment shares changed (up to {100 * moved:.0f} points)")
+    return Drift(n, far, far / max(n, 1), limit, outside, unseen, shares, p, tuple(flags))
+
+
+def write(assigned: Assigned, out: Path, drift_path: Path) -> None:
+    from .publish.exports import csv_text
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(csv_text(assigned.assignments), encoding="utf-8")
+    drift_path.write_text(json.dumps(assigned.drift.to_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
