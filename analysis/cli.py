@@ -39,6 +39,7 @@ website (site/) and PDF, with private per-customer outputs in exports/.
   segments init --customers customers.csv > my.yml     draft a config, then check it
   segments init --transactions lines.csv > my.yml      ... or from order lines
   segments report --config my.yml --out build/         build build/site and build/exports
+  segments assign --model build/exports/model --customers new.csv --out new_segments.csv
 """
 
 
@@ -97,6 +98,20 @@ def _parser() -> argparse.ArgumentParser:
                      help="file format: tsv (default) or parquet for customers; parquet (default), csv or tsv "
                      "(gzipped) for order lines")
     syn.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    asg = sub.add_parser(
+        "assign", help="place new customers in the segments of a run's saved model",
+        description="Place the customers of FILE in the segments saved by a run (DIR is that run's exports/model) "
+        "with the run's own cleaning and feature transformations, nothing refitted. Writes OUT (customer_id, "
+        "segment, segment_name, distance, excluded_reason: every input customer) and a drift report (JSON), and "
+        "prints a drift summary line: customers far from every segment centre, features outside the training "
+        "range, category values never seen, segment shares against training.")
+    asg.add_argument("--model", required=True, metavar="DIR", help="a run's exports/model folder")
+    asg.add_argument("--customers", metavar="FILE", help="customer table in the layout the model was built from")
+    asg.add_argument("--transactions", metavar="FILE", help="order lines in the layout the model was built from")
+    asg.add_argument("--out", required=True, metavar="FILE", help="assignments CSV to write")
+    asg.add_argument("--drift", metavar="FILE", help="drift report (default: OUT with .drift.json)")
+    asg.add_argument("--reference-date", metavar="YYYY-MM-DD",
+                     help="date ages, tenure and recency are measured at (default: the model's)")
     rul = sub.add_parser(
         "rules", help="mine association rules (products bought together) from baskets",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -273,13 +288,38 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_assign(args) -> int:
+    from datetime import date
+
+    from .assign import assign, write
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise UserError(f"{out}: --out names a folder, expected a CSV file to write")
+    check_out_folder(out.parent, "--out")
+    ref = None
+    if args.reference_date is not None:
+        try:
+            ref = date.fromisoformat(args.reference_date)
+        except ValueError:
+            raise UserError(f"--reference-date must be a date such as 2024-05-31, got {args.reference_date!r}") from None
+    say = _progress(time.perf_counter())
+    done = assign(Path(args.model), args.customers and Path(args.customers),
+                  args.transactions and Path(args.transactions), ref, say)
+    drift = Path(args.drift) if args.drift else out.with_name(out.name.removesuffix(".csv") + ".drift.json")
+    write(done, out, drift)
+    print(done.drift.line())
+    say(f"done: {out} and {drift}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so that staging folders are removed and children ended.
     previous = signal.signal(signal.SIGTERM, outputs.on_terminate) if _main_thread() else None
     try:
         return {"init": cmd_init, "report": cmd_report, "synth": cmd_synth, "rules": cmd_rules,
-                "check": cmd_check}[args.command](args)
+                "check": cmd_check, "assign": cmd_assign}[args.command](args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

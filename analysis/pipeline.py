@@ -18,6 +18,7 @@ from .segment.comparison import Comparison, compare, earlier_from_assignments
 from .config import Config, config_to_dict
 from .errors import UserError
 from .segment.explain import explain
+from .segment.model import Model, Rule, fit_rule, nearest
 from .segment.features import build_features
 from .ingest.joining import load_input, with_extra
 from .segment.personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
@@ -47,6 +48,7 @@ class Run:
     customers: pd.DataFrame  # engineered features and segment of the segmented customers (private)
     # Further private CSVs, (path inside exports/, table), written by exports.write_exports.
     tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+    model: Model | None = None  # the saved segmentation (exports/model/)
 
 
 def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Run:
@@ -76,7 +78,10 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True)
     except UserError as e:  # the search does not know the file: name it
         raise UserError(f"{cfg.customers_path}: {e}") from None
-    segments = finalize(found.labels, feats, cfg.seed)
+    # The saved model's rule labels every customer, so that the model reproduces the run exactly.
+    rule = fit_rule(found, feats.matrix, feats.table, feats.value_feature, cfg.seed)
+    raw = rule.raw(feats.matrix, feats.table)
+    segments = finalize(raw, feats, cfg.seed)
     labels = segments.labels
     to_final = label_map(found.sample_labels, labels[found.sample_idx])
     evidence = Evidence(
@@ -147,7 +152,36 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         min_segment_size=cfg.report.min_segment_size, manifest=manifest, response=response,
     )
     customers = feats.table.assign(segment=labels)
-    return Run(results, assignments, customers, _private_tables(feats.table, labels, names, scored))
+    model = saved_model(given, cfg, inp, data, feats, rule, raw, labels, names)
+    return Run(results, assignments, customers, _private_tables(feats.table, labels, names, scored), model)
+
+
+def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: np.ndarray, labels: np.ndarray,
+                names: dict[int, str]) -> Model:
+    """Everything `segments assign` needs to place new customers as this run placed its own."""
+    kind = "joined" if given.joined else ("transactions" if given.transactions else "customers")
+    schema = {}
+    if given.customers:
+        schema["customers"] = sorted({col for _, col in given.columns.named()} | {cfg.columns.id} - {None})
+    if given.transactions:
+        t = given.transactions
+        schema["transactions"] = sorted({x for x in (t.customer, t.order, t.timestamp, t.product, t.product_name,
+                                                     t.quantity, t.unit_price, t.category, *t.customer_columns) if x})
+    segs = sorted(int(s) for s in np.unique(labels))
+    centres = np.vstack([feats.matrix[labels == s].mean(axis=0) for s in segs])
+    dist = nearest(feats.matrix, centres)[1]
+    fitted = dataclasses.asdict(data.fitted)
+    fitted["reference_date"] = data.fitted.reference_date.isoformat()
+    return Model(
+        config=config_to_dict(given), kind=kind, schema=schema, cleaning=fitted,
+        order_categories=list(inp.orders.columns.spend) if inp.orders is not None else None,
+        product_map=(dict(zip(inp.orders.product_map["product"], inp.orders.product_map["category"]))
+                     if inp.orders is not None and inp.orders.product_map is not None else None),
+        features=list(feats.table.columns), scaling=[dataclasses.asdict(x) for x in feats.scaling],
+        value_feature=feats.value_feature, rule=rule, segment_of_raw=label_map(raw, labels),
+        segments={s: names[s] for s in segs}, centres=centres, distance_p99=float(np.percentile(dist, 99)),
+        ranges={c: (float(feats.table[c].min()), float(feats.table[c].max())) for c in feats.table.columns},
+        shares={s: float((labels == s).mean()) for s in segs}, n_training=len(labels), versions=_versions())
 
 
 def _comparison(cfg: Config, data, ids: pd.Index, labels: np.ndarray) -> Comparison | None:

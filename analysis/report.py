@@ -47,6 +47,10 @@ def _build(run, out: Path, stage: Path, pdf: bool, sources_only: bool, progress)
     """Everything a run publishes, written into `stage`; returns what write_sources needs."""
     progress("writing exports")
     write_exports(run, stage / "exports")
+    if run.model is not None:  # the saved segmentation, for `segments assign`
+        from .segment.model import save
+
+        save(run.model, stage / "exports" / "model")
     results = run.results
     has_pdf = pdf and not sources_only and _pdf_available(progress)
     pages = build_pages(results, has_pdf)

@@ -43,6 +43,18 @@ class LogEntry:
 
 
 @dataclass(frozen=True)
+class Fitted:
+    """What cleaning learnt from the training customers, so that new customers are cleaned alike
+    (`clean(table, cfg, fitted)`): no median, fence or category is recomputed from new data."""
+
+    reference_date: date
+    fences: dict[str, tuple[float, float]]  # column -> (low, high) fence where the outlier rule applied
+    medians: dict[str, float]  # numeric column (or '_age') -> value imputed for missing ones
+    median_dates: dict[str, str]  # date column -> ISO date imputed for missing ones
+    categories: dict[str, dict[str, str]]  # categorical column -> {normalised spelling: value after merging}
+
+
+@dataclass(frozen=True)
 class CleanData:
     """Typed customers ready for features, with what was done to get there."""
 
@@ -53,6 +65,7 @@ class CleanData:
     reference_date: date
     n_input: int
     columns: tuple = ()  # column_profile.ColumnProfile of every input column
+    fitted: Fitted | None = None  # the parameters cleaning used (learnt, or given to replay them)
 
 
 def _line(i: int) -> int:
@@ -212,14 +225,24 @@ def check_segmentable(data: "CleanData", cfg: Config, path) -> None:
                         f"{seg.min_segment_customers} customers (segmentation.min_segment_customers)")
 
 
+def _category_key(values: pd.Series) -> pd.Series:
+    """Spellings that differ only in case or inner spaces share a key."""
+    return values.str.casefold().str.replace(r"\s+", " ", regex=True)
+
+
 def _merge_categories(values: pd.Series, column: str, share: float, min_group: int,
-                      log: list[LogEntry]) -> pd.Series:
+                      log: list[LogEntry], known: dict[str, str] | None = None) -> tuple[pd.Series, dict[str, str]]:
+    """Missing values as 'Unknown', spelling variants merged, rare values pooled into 'Other';
+    returns the values and the map {key: value} that did it. With `known` (a training run's map)
+    nothing is learnt: known spellings map as then, and values never seen stay as written."""
     miss = is_missing(values)
     filled = values.where(~miss, "Unknown")
     if miss.any():
         log.append(LogEntry("missing values", column, int(miss.sum()), "set to 'Unknown'"))
+    key = _category_key(filled)
+    if known is not None:
+        return key.map(known).where(key.isin(known.keys()), filled), known
     # Spelling variants (case, inner spaces) merge into their most frequent spelling.
-    key = filled.str.casefold().str.replace(r"\s+", " ", regex=True)
     canon = filled.groupby(key).agg(lambda s: s.value_counts().index[0])
     merged = key.map(canon)
     variants = int((merged != filled).sum())
@@ -238,7 +261,8 @@ def _merge_categories(values: pd.Series, column: str, share: float, min_group: i
         log.append(LogEntry("odd categories", column, int(rare.sum()), "rare categories merged into 'Other'",
                             f"{', '.join(named)}: each under {share:.0%} of customers"))
         merged = merged.where(~merged.isin(rare.index), "Other")
-    return merged
+        canon = canon.where(~canon.isin(rare.index), "Other")
+    return merged, {str(k): str(v) for k, v in canon.items()}
 
 
 def _robust_skew(x: np.ndarray) -> float:
@@ -321,8 +345,11 @@ def _typed(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
 
 
-def clean(table: Table, cfg: Config) -> CleanData:
+def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
+    """The cleaned customers and the log. With `fitted` (from a training run's CleanData) the
+    training's reference date, fences, medians and category maps are applied instead of learnt."""
     raw, path, c, rules = table.frame, table.path, cfg.columns, cfg.cleaning
+    learnt = {"fences": {}, "medians": {}, "median_dates": {}, "categories": {}}
     log: list[LogEntry] = []
     ids, reason = _ids(table, cfg)
     reason = _row_checks(raw, c.id, reason, table.short_rows)
@@ -370,7 +397,7 @@ def clean(table: Table, cfg: Config) -> CleanData:
 
     parsed = typed.copy()  # as read, implausible values removed: what the column profile describes
 
-    ref = cfg.report.reference_date
+    ref = fitted.reference_date if fitted else cfg.report.reference_date
     if ref is None and c.signup_date and typed[c.signup_date].notna().any():
         ref = typed[c.signup_date].max().date()
     if ref is None:
@@ -409,8 +436,10 @@ def clean(table: Table, cfg: Config) -> CleanData:
 
     for col in _category_columns(cfg):  # rows that are not customers do not count as values
         typed[col] = typed[col].astype(object)
-        typed.loc[~not_customer, col] = _merge_categories(typed.loc[~not_customer, col], col, rules.rare_category_share,
-                                                          cfg.report.min_segment_size, log)
+        merged, learnt["categories"][col] = _merge_categories(
+            typed.loc[~not_customer, col], col, rules.rare_category_share, cfg.report.min_segment_size, log,
+            fitted.categories.get(col, {}) if fitted else None)
+        typed.loc[~not_customer, col] = merged
 
     keep = reason == ""
     # Rows equal in every column but the id: likely the same customer entered twice.
@@ -433,10 +462,14 @@ def clean(table: Table, cfg: Config) -> CleanData:
     # measures (a balance, a score) have both.
     for role in OUTLIER_ROLES:
         for col in columns_by_role(cfg, role):
-            fences = _outlier_fences(typed.loc[keep, col], rules.outlier_iqr)
+            if fitted:
+                fences = (*fitted.fences[col], False) if col in fitted.fences else None
+            else:
+                fences = _outlier_fences(typed.loc[keep, col], rules.outlier_iqr)
             if fences is None:
                 continue
             lo, hi, logged = fences
+            learnt["fences"][col] = (lo, hi)
             two_sided = role == "numeric"
             x = typed[col]
             low = (x < lo) if two_sided else pd.Series(False, index=x.index)
@@ -465,8 +498,9 @@ def clean(table: Table, cfg: Config) -> CleanData:
     kept = typed[keep]
     for col in [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year)] + (["_age"] if "_age" in typed else []):
         miss = kept[col].isna()
+        learnt["medians"][col] = float(kept[col].median()) if not fitted else fitted.medians.get(col, np.nan)
         if miss.any():
-            med = kept[col].median()
+            med = learnt["medians"][col]
             if np.isnan(med):
                 if col == "_age":
                     src = c.age or c.birth_year or c.birth_date
@@ -481,8 +515,13 @@ def clean(table: Table, cfg: Config) -> CleanData:
             log.append(LogEntry("missing values", name, int(miss.sum()), "imputed with the median", detail))
     for col in [x for x in (c.signup_date, c.birth_date) if x]:
         miss = kept[col].isna()
-        if miss.any():
+        if fitted:
+            med = pd.Timestamp(fitted.median_dates[col]) if col in fitted.median_dates else None
+        else:
             med = kept[col].dropna().sort_values().iloc[len(kept[col].dropna()) // 2] if kept[col].notna().any() else None
+        if med is not None:
+            learnt["median_dates"][col] = med.isoformat()
+        if miss.any():
             if med is None:
                 raise UserError(f"{path}: column {col!r} has no usable dates")
             typed.loc[keep, col] = kept[col].fillna(med)
@@ -506,9 +545,11 @@ def clean(table: Table, cfg: Config) -> CleanData:
 
     from .column_profile import profile_columns
 
-    profiles = profile_columns(raw, parsed, cfg, log, cfg.report.min_segment_size,
-                               tuple(x for x in (c.signup_date, c.birth_date) if x))
+    # New customers placed in saved segments need no profile of their columns (and it takes time).
+    profiles = () if fitted else profile_columns(raw, parsed, cfg, log, cfg.report.min_segment_size,
+                                                 tuple(x for x in (c.signup_date, c.birth_date) if x))
     return CleanData(
+        fitted=fitted or Fitted(reference_date=ref, **learnt),
         columns=profiles,
         customers=typed[keep_arr],
         all_ids=tuple(ids),

@@ -36,12 +36,13 @@ class Input:
     extra: dict[str, str]  # customers that have no row in `table` -> why (listed as excluded)
 
 
-def load_input(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Input:
+def load_input(cfg: Config, progress: Callable[[str], None] = lambda s: None, **saved) -> Input:
+    """`saved`: a model's order categories and product map (see orders.load_orders)."""
     if not cfg.transactions:
         progress(f"loading {cfg.customers_path}")
         return Input(load_customers(cfg), cfg, None, (), {})
     progress(f"aggregating order lines {cfg.transactions_path} with DuckDB")
-    orders = load_orders(cfg, progress)
+    orders = load_orders(cfg, progress, **saved)
     ref = cfg.report.model_copy(update={"reference_date": orders.reference_date})
     if not cfg.joined:
         table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,

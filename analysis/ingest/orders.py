@@ -79,6 +79,7 @@ class OrderData:
     sha256: str
     delimiter: str
     encoding: str
+    product_map: pd.DataFrame | None = None  # product (upper case) -> category, as applied
 
 
 def _sha256(path: Path) -> str:
@@ -250,13 +251,20 @@ def read_products(path: Path, sheet: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _categories(con, cfg: Config, path: Path) -> tuple[str, list[LogEntry]]:
-    """SQL for each line's category, after registering the products map (if any) as `pmap`."""
+def _categories(con, cfg: Config, path: Path, given: pd.DataFrame | None = None
+                ) -> tuple[str, list[LogEntry], pd.DataFrame | None]:
+    """SQL for each line's category, after registering the products map (if any) as `pmap`;
+    `given`: a saved map (product, category) used instead of the config's file."""
     t, log = cfg.transactions, []
     if t.category:
-        return f"coalesce({_text(t.category)}, {_lit(UNCATEGORISED)})", log
+        return f"coalesce({_text(t.category)}, {_lit(UNCATEGORISED)})", log, None
+    if given is not None:
+        con.register("pmap_df", given)
+        _run(con, "CREATE TEMP TABLE pmap AS SELECT * FROM pmap_df")
+        con.unregister("pmap_df")
+        return "pmap.category", log, given
     if cfg.products is None:
-        return "NULL", log
+        return "NULL", log, None
     p, ppath = cfg.products, cfg.products_path
     frame = read_products(ppath, p.sheet)
     for role, col in (("product", p.product), ("category", p.category)):
@@ -269,25 +277,30 @@ def _categories(con, cfg: Config, path: Path) -> tuple[str, list[LogEntry]]:
     if dup.any():
         log.append(LogEntry("duplicates", f"{ppath.name}: {p.product}", int(dup.sum()), "first category kept",
                             "products listed more than once in the products map"))
-    con.register("pmap_df", m[~dup])
+    m = m[~dup].reset_index(drop=True)
+    con.register("pmap_df", m)
     _run(con, "CREATE TEMP TABLE pmap AS SELECT * FROM pmap_df")
     con.unregister("pmap_df")
-    return "pmap.category", log
+    return "pmap.category", log, m
 
 
-def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> OrderData:
+def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
+                categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
+    """One row per customer and the baskets. `categories` and `product_map` (from a saved model)
+    fix the spend columns and the product map instead of deriving them from these lines."""
     t, path = cfg.transactions, cfg.transactions_path
     with tempfile.TemporaryDirectory(prefix="segments-duckdb-") as tmp:
         # A memory cap makes DuckDB spill to disk instead of holding tens of millions of lines in RAM.
         con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,
                                      "memory_limit": MEMORY_LIMIT})
         try:
-            return _load(con, cfg, t, path, progress)
+            return _load(con, cfg, t, path, progress, categories, product_map)
         finally:
             con.close()
 
 
-def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[[str], None]) -> OrderData:
+def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[[str], None],
+          fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
     _, delim, enc = _source(con, path, t)
     types = _check_columns(con, path, t)
     sha = _sha256(path)
@@ -301,7 +314,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
     # Exact duplicate lines (every column equal) are a double export more often than a real repeat.
     rows = "(SELECT DISTINCT * FROM src)" if t.duplicate_lines == "drop" else "src"
 
-    cat_sql, cat_log = _categories(con, cfg, path)
+    cat_sql, cat_log, pmap = _categories(con, cfg, path, product_map)
     ts = _timestamp_expr(con, path, t, typed=types[t.timestamp].startswith(("TIMESTAMP", "DATE")))
     name_col = t.product_name or t.product
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
@@ -370,7 +383,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
     ref = cfg.report.reference_date
     if ref is None:
         ref = con.execute("SELECT max(ts) FROM valid").fetchall()[0][0].date() + timedelta(days=1)
-    categories = _category_names(con, log)
+    categories = _category_names(con, log) if fixed is None else _fixed_categories(con, log, fixed)
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = _customers(con, cfg, t, ref, categories)
     all_customers = [r[0] for r in con.execute(
@@ -380,7 +393,24 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
                 for c in all_customers if c not in have}
     progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
-                     baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc)
+                     baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
+                     product_map=pmap)
+
+
+def _fixed_categories(con, log: list[LogEntry], fixed: tuple[str, ...]) -> tuple[str, ...]:
+    """A saved model's categories: others are pooled as the model pooled them (or left out of spend)."""
+    if fixed == ("All products",):  # the model had no categories: one spend column
+        _run(con, "UPDATE judged SET category = NULL")
+        return ()
+    names = ", ".join(map(_lit, fixed))
+    _run(con, f"UPDATE judged SET category = {_lit(UNCATEGORISED)} WHERE category IS NULL AND reason IS NULL")
+    n = con.execute(f"SELECT count(*) FROM valid WHERE category NOT IN ({names})").fetchall()[0][0]
+    if n:
+        into = OTHER if OTHER in fixed else None
+        _run(con, f"UPDATE judged SET category = {_lit(into) if into else 'NULL'} WHERE category NOT IN ({names})")
+        log.append(LogEntry("odd categories", "category", int(n), f"pooled into '{into}'" if into else "left out of spend",
+                            "lines of categories the model was not built with"))
+    return tuple(sorted(fixed))
 
 
 def _category_names(con, log: list[LogEntry]) -> tuple[str, ...]:

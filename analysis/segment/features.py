@@ -32,6 +32,23 @@ class FeatureDoc:
 
 
 @dataclass(frozen=True)
+class Scaling:
+    """How one clustering feature enters the distances: log1p or not, then (x - mean) / sd, times weight."""
+
+    name: str
+    log: bool
+    mean: float
+    sd: float
+    weight: float
+
+    def apply(self, x: pd.Series) -> np.ndarray:
+        v = x.to_numpy(dtype=float)
+        if self.log:
+            v = np.log1p(v)
+        return (v - self.mean) / self.sd * self.weight
+
+
+@dataclass(frozen=True)
 class FeatureSet:
     table: pd.DataFrame  # unscaled features, index customer_id
     docs: tuple[FeatureDoc, ...]
@@ -39,6 +56,7 @@ class FeatureSet:
     matrix: np.ndarray  # scaled clustering features, rows aligned with table; a feature the relevance rule
     # leaves out is a column of zeros (it keeps its place, so names and columns stay aligned)
     value_feature: str | None  # what "value" means for ordering and revenue shares
+    scaling: tuple[Scaling, ...] = ()  # one per clustering feature: replays the matrix on new customers
 
     def doc(self, name: str) -> FeatureDoc:
         return next(d for d in self.docs if d.name == name)
@@ -128,14 +146,19 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     return pd.DataFrame(cols, index=d.index), docs
 
 
-def _transform(x: pd.Series) -> tuple[np.ndarray, str]:
+def _transform(x: pd.Series) -> tuple[bool, float, float, str]:
+    """log1p for skewed non-negative measures, then standardised: (log, mean, sd, how)."""
     v = x.to_numpy(dtype=float)
-    if v.min() >= 0 and _robust_skew(v) > 1:
-        v, how = np.log1p(v), "log(1 + x), then standardised"
-    else:
-        how = "standardised"
-    sd = v.std()
-    return (v - v.mean()) / (sd if sd > 0 else 1.0), how
+    log = bool(v.min() >= 0 and _robust_skew(v) > 1)
+    if log:
+        v = np.log1p(v)
+    sd = float(v.std())
+    return log, float(v.mean()), sd if sd > 0 else 1.0, "log(1 + x), then standardised" if log else "standardised"
+
+
+def replay(table: pd.DataFrame, scaling: tuple[Scaling, ...]) -> np.ndarray:
+    """The clustering matrix of new customers, with a training run's scaling and weights."""
+    return np.column_stack([s.apply(table[s.name]) for s in scaling])
 
 
 def build_features(data: CleanData, cfg: Config) -> FeatureSet:
@@ -152,15 +175,16 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
     chosen = [n for n in chosen if n not in constant]
     if not chosen:
         raise UserError(f"{cfg.customers_path}: no varying numeric feature to segment on; name columns in the config")
-    parts, how = [], {}
+    how, fitted = {}, []
     for n in chosen:
-        z, how[n] = _transform(table[n])
-        parts.append(z)
-    matrix = np.column_stack(parts)
+        log, mean, sd, how[n] = _transform(table[n])
+        fitted.append(Scaling(n, log, mean, sd, 1.0))
+    matrix = replay(table, tuple(fitted))
     score = relevance(matrix, cfg.seed, cfg.segmentation.search_sample)
     # The user's own list is used as given; otherwise features without segment structure are left out.
     weight = np.ones(len(chosen)) if cfg.features is not None else weights(score)
-    matrix = matrix * weight
+    scaling = tuple(Scaling(f.name, f.log, f.mean, f.sd, float(w)) for f, w in zip(fitted, weight))
+    matrix = replay(table, scaling)
     rel = {n: (float(score[i]), float(weight[i])) for i, n in enumerate(chosen)}
     for i, n in enumerate(chosen):
         if weight[i] == 0:
@@ -169,4 +193,5 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
                           "relevance": rel[d.name][0] if d.name in rel else None,
                           "weight": rel[d.name][1] if d.name in rel else None}) for d in docs]
     value = "total_spend" if "total_spend" in table else ("income" if "income" in table else None)
-    return FeatureSet(table=table, docs=tuple(docs), clustering=tuple(chosen), matrix=matrix, value_feature=value)
+    return FeatureSet(table=table, docs=tuple(docs), clustering=tuple(chosen), matrix=matrix, value_feature=value,
+                      scaling=scaling)
