@@ -1,0 +1,215 @@
+"""The saved model and `segments assign`: the training table placed exactly as the run placed it, new
+customers placed as a fresh run would, drift flagged only when there is drift, damaged models refused."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.metrics import adjusted_rand_score
+
+from analysis import synth
+from analysis.assign import assign
+from analysis.cli import main
+from analysis.config import parse_config
+from analysis.pipeline import analyse
+from analysis.segment.model import load, save, tier_of
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _config(path: str, **segmentation) -> dict:
+    base = yaml.safe_load((DATA / "marketing_campaign.yml").read_text(encoding="utf-8"))
+    for key in ("contact_cost", "revenue_per_answer"):  # no response model: not what is tested here
+        base["columns"].pop(key)
+    return {**base, "customers": {"path": path}, "segmentation": segmentation}
+
+
+def _train(folder: Path, df: pd.DataFrame, **segmentation):
+    synth.write(df, folder / "train.tsv")
+    run = analyse(parse_config(_config("train.tsv", **segmentation), base_dir=folder))
+    save(run.model, folder / "model")
+    return run
+
+
+def _same(run, placed: pd.DataFrame) -> None:
+    a, b = run.assignments, placed
+    assert list(a["customer_id"].astype(str)) == list(b["customer_id"].astype(str))
+    assert list(a["excluded_reason"]) == list(b["excluded_reason"])
+    assert a["segment"].equals(b["segment"])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("assign")
+    df, _ = synth.generate(2000, 4, seed=1, dirt=True)
+    return folder, df, _train(folder, df, algorithm="kmeans")
+
+
+def test_assigning_the_training_table_reproduces_the_run(trained):
+    folder, _, run = trained
+    placed = assign(folder / "model", folder / "train.tsv", None)
+    _same(run, placed.assignments)
+    assert not placed.drift.drifted, placed.drift.line()
+    assert (placed.assignments["excluded_reason"] != "").sum() > 0  # dirt: excluded rows are listed too
+
+
+@pytest.mark.parametrize("algorithm, kind", [("gmm", "gmm"), ("ward", "centres"), ("hdbscan", "neighbours")])
+def test_every_rule_reproduces_its_run(tmp_path, algorithm, kind):
+    df, _ = synth.generate(700, 3, seed=5)
+    run = _train(tmp_path, df, algorithm=algorithm)
+    assert run.model.rule.kind == kind
+    _same(run, assign(tmp_path / "model", tmp_path / "train.tsv", None).assignments)
+
+
+def test_value_tiers_reproduce_their_run(tmp_path):
+    """The bundled demo has no natural segments: value tiers, placed by cut points on total spend."""
+    cfg = yaml.safe_load((DATA / "marketing_campaign.yml").read_text(encoding="utf-8"))
+    cfg["customers"]["path"] = str(DATA / "marketing_campaign.csv")
+    for key in ("contact_cost", "revenue_per_answer"):
+        cfg["columns"].pop(key)
+    run = analyse(parse_config(cfg, base_dir=tmp_path))
+    assert run.model.rule.kind == "tiers"
+    save(run.model, tmp_path / "model")
+    _same(run, assign(tmp_path / "model", DATA / "marketing_campaign.csv", None).assignments)
+
+
+def test_tier_cut_points_by_hand():
+    mins = np.array([10.0, 5.0, 0.0])
+    assert list(tier_of(np.array([12, 10, 9.9, 5, 4, 0, -1.0]), mins)) == [0, 0, 1, 1, 2, 2, 2]
+    assert list(tier_of(np.array([12, 3.0]), np.array([10.0, np.nan, 0.0]))) == [0, 2]  # an empty tier
+
+
+def test_order_lines_model_reproduces_its_run(tmp_path):
+    lines = synth.generate_orders(300, 6000, 3, seed=2)
+    paths = synth.write_orders(lines, tmp_path)
+    cfg = yaml.safe_load(paths["config"].read_text())
+    run = analyse(parse_config({**cfg, "segmentation": {"algorithm": "kmeans"}, "baskets": {"levels": []}},
+                               base_dir=tmp_path))
+    save(run.model, tmp_path / "model")
+    placed = assign(tmp_path / "model", None, paths["lines"])
+    _same(run, placed.assignments)
+
+
+def _new(seed: int, n: int, offset: int) -> pd.DataFrame:
+    df, _ = synth.generate(n, 4, seed=seed)
+    return df.assign(ID=df["ID"] + offset)
+
+
+def test_new_customers_placed_as_a_fresh_run_on_old_and_new(trained):
+    folder, old, _ = trained
+    new = _new(2, 1000, 1_000_000)
+    synth.write(new, folder / "new.tsv")
+    placed = assign(folder / "model", folder / "new.tsv", None).assignments
+    both = pd.concat([old, new], ignore_index=True)
+    synth.write(both, folder / "both.tsv")
+    fresh = analyse(parse_config(_config("both.tsv", algorithm="kmeans"), base_dir=folder)).assignments
+    fresh = fresh.set_index(fresh["customer_id"].astype(str))["segment"]
+    got = placed.set_index(placed["customer_id"].astype(str))["segment"]
+    ids = got.index[got.notna() & fresh.reindex(got.index).notna()]
+    assert len(ids) > 950
+    ari = adjusted_rand_score(fresh[ids].astype(int), got[ids].astype(int))
+    assert ari >= 0.95, ari
+
+
+def test_drift_flagged_on_a_shifted_sample_only(trained):
+    folder, _, _ = trained
+    same = _new(3, 1500, 2_000_000)
+    synth.write(same, folder / "same.tsv")
+    calm = assign(folder / "model", folder / "same.tsv", None).drift
+    assert not calm.drifted, calm.line()
+    shifted = same.assign(Income=(same["Income"] * 1.8).round(), MntWines=same["MntWines"] * 4,
+                          NumWebVisitsMonth=same["NumWebVisitsMonth"] + 6)
+    synth.write(shifted, folder / "shifted.tsv")
+    moved = assign(folder / "model", folder / "shifted.tsv", None).drift
+    assert moved.drifted and moved.far_share > 0.05, moved.line()
+    assert "NumWebVisitsMonth" not in moved.outside and "web_visits" in moved.outside
+
+
+def test_unseen_category_values_are_reported(trained):
+    folder, _, _ = trained
+    df = _new(4, 400, 3_000_000)
+    df.loc[:50, "Education"] = "Apprenticeship"
+    synth.write(df, folder / "unseen.tsv")
+    drift = assign(folder / "model", folder / "unseen.tsv", None).drift
+    assert drift.unseen == {"Education": {"Apprenticeship": 51}}
+    assert any("Education value never seen" in f for f in drift.flags)
+
+
+def _copy_model(folder: Path, to: Path) -> Path:
+    to.mkdir()
+    for f in (folder / "model").iterdir():
+        (to / f.name).write_bytes(f.read_bytes())
+    return to
+
+
+def _cli_error(capsys, *args) -> str:
+    assert main(["assign", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_tampered_model_is_refused(trained, tmp_path, capsys):
+    folder, _, _ = trained
+    model = _copy_model(folder, tmp_path / "m")
+    text = (model / "model.json").read_text()
+    (model / "model.json").write_text(text.replace('"distance_p99": ', '"distance_p99": 1'))
+    err = _cli_error(capsys, "--model", str(model), "--customers", str(folder / "train.tsv"), "--out",
+                     str(tmp_path / "o.csv"))
+    assert "model.json: changed since the run wrote it (SHA-256 differs from manifest.json)" in err
+    arrays = _copy_model(folder, tmp_path / "a")
+    npy = next(arrays.glob("rule_*.npy"))
+    npy.write_bytes(npy.read_bytes()[:-8] + b"\x00" * 8)
+    err = _cli_error(capsys, "--model", str(arrays), "--customers", str(folder / "train.tsv"), "--out",
+                     str(tmp_path / "o.csv"))
+    assert f"{npy.name}: changed since the run wrote it" in err
+
+
+def test_model_of_another_version_is_refused(trained, tmp_path, capsys):
+    folder, _, _ = trained
+    model = _copy_model(folder, tmp_path / "m")
+    manifest = json.loads((model / "manifest.json").read_text())
+    (model / "manifest.json").write_text(json.dumps({**manifest, "segments_version": "0.0.1"}))
+    err = _cli_error(capsys, "--model", str(model), "--customers", str(folder / "train.tsv"), "--out",
+                     str(tmp_path / "o.csv"))
+    assert "model written by segments 0.0.1" in err and "build the report again" in err
+
+
+def test_table_of_another_layout_is_refused(trained, tmp_path, capsys):
+    folder, df, _ = trained
+    synth.write(df.drop(columns=["Income", "MntFruits"]), tmp_path / "other.tsv")
+    err = _cli_error(capsys, "--model", str(folder / "model"), "--customers", str(tmp_path / "other.tsv"),
+                     "--out", str(tmp_path / "o.csv"))
+    assert "2 column(s) of the model's input schema are missing (first 'Income')" in err
+    err = _cli_error(capsys, "--model", str(folder / "model"), "--transactions", str(tmp_path / "other.tsv"),
+                     "--out", str(tmp_path / "o.csv"))
+    assert "the model was built from customers: give --customers FILE" in err
+    err = _cli_error(capsys, "--model", str(tmp_path / "nope"), "--customers", str(tmp_path / "other.tsv"),
+                     "--out", str(tmp_path / "o.csv"))
+    assert "no such model folder" in err
+
+
+def test_cli_writes_assignments_drift_json_and_summary(trained, tmp_path, capsys):
+    folder, _, run = trained
+    out = tmp_path / "placed.csv"
+    assert main(["assign", "--model", str(folder / "model"), "--customers", str(folder / "train.tsv"),
+                 "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("drift: none (")
+    placed = pd.read_csv(out, dtype={"customer_id": str})
+    assert list(placed.columns) == ["customer_id", "segment", "segment_name", "distance", "excluded_reason"]
+    assert placed["distance"].notna().sum() == run.results.n_segmented
+    drift = json.loads((tmp_path / "placed.drift.json").read_text())
+    assert drift["drifted"] is False and drift["customers"] == run.results.n_segmented
+
+
+def test_model_files_are_plain_json_and_arrays(trained):
+    folder, _, run = trained
+    names = sorted(p.name for p in (folder / "model").iterdir())
+    assert names == ["centres.npy", "manifest.json", "model.json", "rule_centres.npy"]
+    model = load(folder / "model")
+    assert model.segments == {p.id: p.name for p in run.results.segments}
+    assert model.kind == "customers" and "Income" in model.schema["customers"]
