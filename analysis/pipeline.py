@@ -94,7 +94,9 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     progress(f"profiling {segments.k} segments")
     c = cfg.columns
     cat_cols = [x for x in [c.gender, c.loyalty_card] + c.categorical if x]
-    profiles = build_profiles(feats, labels, data.customers[cat_cols], cfg.report.min_segment_size,
+    # Categorical columns are profiled under the config's readable labels, when it gives them.
+    cats = data.customers[cat_cols].rename(columns=lambda col: cfg.labels.get(col, col))
+    profiles = build_profiles(feats, labels, cats, cfg.report.min_segment_size,
                               stability, segments.unassigned)
     answers = data.customers[list(c.campaigns.values())]
     camps = campaign_results(answers, dict(c.campaigns), labels, cfg.seed) if c.campaigns else ()

@@ -155,3 +155,17 @@ def test_named_columns_list_every_role_in_a_stable_order():
     # Formats are not columns.
     assert all(not role.endswith("_format") for role, _ in named)
     assert cfg.columns.named() == named
+
+
+@pytest.mark.parametrize("labels, message", [
+    ("{Income: 5}", "key 'labels.Income': Input should be a valid string"),
+    ("{Income: '  '}", "key 'labels.Income': a label must be non-empty text"),
+    ("[Income]", "key 'labels': Input should be a valid dictionary"),
+])
+def test_labels_are_text_per_column(tmp_path, labels, message):
+    assert message in error_of(tmp_path, f"customers:\n  path: c.csv\nlabels: {labels}\n")
+
+
+def test_labels_map_is_read(tmp_path):
+    cfg = load_config(write_yaml(tmp_path, "customers:\n  path: c.csv\nlabels:\n  'Annual Income (k$)': Income (k$)\n"))
+    assert cfg.labels == {"Annual Income (k$)": "Income (k$)"}

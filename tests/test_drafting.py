@@ -355,3 +355,18 @@ def test_order_lines_roles_from_values_when_names_say_nothing(tmp_path):
     t = parse(text, tmp_path).transactions
     assert (t.timestamp, t.quantity, t.unit_price) == ("c2", "c5", "c6")
     assert "values are all dates and times" in text and "like prices; check" in text
+
+
+def test_init_drafts_a_readable_label_for_every_column(tmp_path):
+    path = tmp_path / "mall.csv"
+    rows = "\n".join(f"{i},{20 + i % 50},{i % 100},{'Male' if i % 2 else 'Female'}" for i in range(60))
+    path.write_text("CustomerID,Annual Income (k$),Spending_Score,Genre\n" + rows + "\n", encoding="utf-8")
+    text = draft_config(path, tmp_path)
+    cfg = load_config_text(tmp_path, text)
+    assert cfg.labels == {"CustomerID": "Customer ID", "Annual Income (k$)": "Annual income (k$)",
+                          "Spending_Score": "Spending score", "Genre": "Genre"}
+
+
+def load_config_text(folder: Path, text: str):
+    (folder / "draft.yml").write_text(text, encoding="utf-8")
+    return load_config(folder / "draft.yml")

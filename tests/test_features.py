@@ -203,3 +203,19 @@ def test_deal_purchases_without_purchases_are_kept_as_a_count(tmp_path):
     docs = {d.name: d for d in analyse(load_config(tmp_path / "t.yml")).results.features}
     assert "deal_share" not in docs and docs["deal_purchases"].kind == "count"
     assert docs["deal_purchases"].source == "deals"
+
+
+def test_config_labels_name_the_features_made_from_one_column(config_for):
+    labelled = features(config_for, {**CFG, "labels": {"income": "Household income (k$)", "score": "Credit score",
+                                                        "visits": "Visits a month"}})
+    by_name = {d.name: d.label for d in labelled.docs}
+    assert by_name["income"] == "Household income (k$)"  # units kept as written
+    assert by_name["score"] == "Credit score" and by_name["web_visits"] == "Visits a month"
+    assert by_name["recency_days"] == "Days since last purchase"  # no label given: the default
+
+
+def test_scaling_replays_the_matrix_bit_for_bit(feats):
+    from analysis.segment.features import replay
+
+    assert np.array_equal(replay(feats.table, feats.scaling), feats.matrix)
+    assert [s.name for s in feats.scaling] == list(feats.clustering)

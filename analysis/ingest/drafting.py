@@ -555,8 +555,18 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
         "",
     ]
     lines += _model_section("report", Report, {"title": _title(table.path)}) + [""]
+    lines += _labels_section(table.frame.columns) + [""]
     lines += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(lines)
+
+
+def _labels_section(columns) -> list[str]:
+    """Every column's readable label (units such as k$ kept), for the pages; edit any of them."""
+    from ..labels import plain
+
+    out = ["labels:  # column -> the label pages show for it; edit freely"]
+    out += [f"  {quote(str(c))}: {quote(plain(str(c)) or str(c))}" for c in columns]
+    return out
 
 
 def draft_config(customers_path: str | Path, config_dir: Path | None = None) -> str:

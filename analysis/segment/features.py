@@ -76,6 +76,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     cols: dict[str, pd.Series] = {}
     docs: list[FeatureDoc] = []
 
+    def lab(col: str, default: str) -> str:  # the config's readable label of a column, when it gives one
+        return cfg.labels.get(col, default)
+
     def add(name, values, label, description, kind, source):
         if name in cols:
             raise UserError(f"{cfg.customers_path}: two features would both be named {name!r} "
@@ -86,7 +89,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if "_age" in d:
         add("age", d["_age"], "Age", f"Age in years on {ref:%Y-%m-%d}", "years", c.age or c.birth_year or c.birth_date)
     if c.income:
-        add("income", d[c.income], "Income", "Yearly household income", "money", c.income)
+        add("income", d[c.income], lab(c.income, "Income"), "Yearly household income", "money", c.income)
     if c.household:
         add("children", d[c.household].sum(axis=1), "Children at home",
             "Children or dependants living at home", "count", ", ".join(c.household))
@@ -95,7 +98,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("tenure_months", (ref - d[c.signup_date]).dt.days / 30.44, "Tenure",
             f"Months from {since} to {ref:%Y-%m-%d}", "months", c.signup_date)
     if c.recency_days:
-        add("recency_days", d[c.recency_days], "Days since last purchase", "Days since the latest purchase",
+        add("recency_days", d[c.recency_days], lab(c.recency_days, "Days since last purchase"), "Days since the latest purchase",
             "days", c.recency_days)
     if c.spend:
         total = d[list(c.spend.values())].sum(axis=1)
@@ -118,30 +121,30 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             add("deal_share", _safe_share(d[c.deal_purchases], total_p).clip(upper=1.0), "Share bought on deal",
                 "Purchases made with a discount, as a share of all purchases (at most 1)", "share", c.deal_purchases)
     elif c.deal_purchases:  # no purchases to divide by: the count itself, rather than nothing
-        add("deal_purchases", d[c.deal_purchases], "Purchases on deal", "Purchases made with a discount", "count",
+        add("deal_purchases", d[c.deal_purchases], lab(c.deal_purchases, "Purchases on deal"), "Purchases made with a discount", "count",
             c.deal_purchases)
     if c.orders:
-        add("orders", d[c.orders], "Orders", "Number of orders (purchase frequency)", "count", c.orders)
+        add("orders", d[c.orders], lab(c.orders, "Orders"), "Number of orders (purchase frequency)", "count", c.orders)
         if c.spend:
             add("avg_order_value", _safe_share(cols["total_spend"], d[c.orders]), "Average order value",
                 "Total spend divided by orders", "money", "spend and order columns")
     if c.basket_size:
-        add("basket_size", d[c.basket_size], "Products per order", "Average number of different products in an order",
+        add("basket_size", d[c.basket_size], lab(c.basket_size, "Products per order"), "Average number of different products in an order",
             "number", c.basket_size)
     for habit, col in c.habits.items():
         add(f"orders_{slug(habit.split(' (')[0])}", d[col].clip(0.0, 1.0), f"Orders {habit}",
             f"Share of the customer's orders placed {habit}", "share", col)
     if c.web_visits:
-        add("web_visits", d[c.web_visits], "Web visits per month", "Visits to the web site per month", "count",
+        add("web_visits", d[c.web_visits], lab(c.web_visits, "Web visits per month"), "Visits to the web site per month", "count",
             c.web_visits)
     for col in c.numeric:
-        add(slug(col), d[col], col, f"{col} as given in the input", "number", col)
+        add(slug(col), d[col], lab(col, col), f"{col} as given in the input", "number", col)
     if c.campaigns:
         past = list(c.campaigns.values())
         add("campaigns_accepted", d[past].fillna(0).sum(axis=1), "Campaigns accepted",
             "Number of past campaigns the customer accepted", "count", ", ".join(past))
     if c.complaints:
-        add("complaints", d[c.complaints].fillna(0), "Complained", "Complained in the period (share of customers)",
+        add("complaints", d[c.complaints].fillna(0), lab(c.complaints, "Complained"), "Complained in the period (share of customers)",
             "flag", c.complaints)
     return pd.DataFrame(cols, index=d.index), docs
 
