@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="draft a commented config by inspecting a customer table",
                           description="Inspect a CSV/TSV/Parquet customer table (delimiter and encoding are "
                           "detected) and print a YAML config with every column's guessed role commented.")
-    what = init.add_mutually_exclusive_group(required=True)
+    what = init
     what.add_argument("--customers", metavar="FILE", help="customer table: CSV, TSV or Parquet (one row per customer)")
     what.add_argument("--transactions", metavar="FILE",
                       help="order lines: CSV, TSV or Parquet (one row per product in an order); customer features "
@@ -249,6 +249,13 @@ def _progress(start: float):
 
 
 def cmd_init(args) -> int:
+    if not (args.customers or args.transactions):
+        raise UserError("give --customers FILE, --transactions FILE or both")
+    if args.customers and args.transactions:
+        from .ingest.drafting_joined import draft_joined_config
+
+        sys.stdout.write(draft_joined_config(args.customers, args.transactions, args.products, Path(args.config_dir)))
+        return 0
     if args.transactions:
         from .ingest.drafting_orders import draft_orders_config
 

@@ -150,3 +150,16 @@ def test_synth_joined_cli(tmp_path):
     t = pd.read_csv(tmp_path / "customers.tsv", sep="\t")
     assert list(t.columns) == list(synth.JOINED_TABLE_COLUMNS) and len(t) == 200
     assert np.issubdtype(t["ID"].dtype, np.integer)
+
+
+def test_init_drafts_a_joined_config_that_checks(joined, capsys):
+    folder, _ = joined
+    assert main(["init", "--customers", str(folder / "customers.tsv"), "--transactions", str(folder / "lines.parquet"),
+                 "--products", str(folder / "products.csv"), "--config-dir", str(folder)]) == 0
+    text = capsys.readouterr().out
+    draft = yaml.safe_load(text)
+    assert draft["join"] == {"customers": "ID", "transactions": "CustomerID", "without_orders": "keep"}
+    assert "spend" not in draft["columns"] and "recency_days" not in draft["columns"]
+    (folder / "draft.yml").write_text(text, encoding="utf-8")
+    assert main(["check", "--config", str(folder / "draft.yml")]) == 0
+    assert "1,212 rows, 1,200 usable customers" in capsys.readouterr().out

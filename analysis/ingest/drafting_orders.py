@@ -187,7 +187,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     con = duckdb.connect()
     try:
         kind, delim, enc = _source(con, path, defaults)
-        sample = con.execute(f"SELECT * FROM src LIMIT {SAMPLE}").df().fillna("").astype(str)
+        # object first: a nullable integer column (Parquet ids with gaps) cannot hold ""
+        sample = con.execute(f"SELECT * FROM src LIMIT {SAMPLE}").df().astype(object).fillna("").astype(str)
         if sample.empty:
             raise UserError(f"{path}: has a header but no rows")
         n_lines = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
