@@ -1,0 +1,732 @@
+"""The Spark engine: the operations that grow with customers or lines, as Spark DataFrame work.
+
+Order lines are read by `spark.read` and judged, counted and aggregated by the same rules as
+`ingest.orders` (DuckDB), written as column expressions; only per-customer rows, per-order
+customers and integer (order, product) codes come back to the driver. The final k-means fit is
+Lloyd's algorithm as DataFrame aggregations, started at the centres of the model the search
+fitted on its sample (pyspark.ml's KMeans cannot be started from given centres: it has no
+initial model); the rules' exact recount is a join of the candidate itemsets with the
+(order, item) pairs. Customer-level cleaning and features run on the driver, as locally: their
+cost grows with customers, not lines, and they feed the driver-side search anyway.
+
+Differences from the local engine, by design: sums of money may differ in the last bits (Spark
+adds in another order); medians are Spark's `percentile_approx` (ACCURACY), a value of the data
+rather than the mean of the two middle ones; k-means runs once from the sample's centres, not
+10 random starts.
+"""
+from __future__ import annotations
+
+import difflib
+import shutil
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from ..config import Columns, Config, TransactionsFile, unescape_delimiter
+from ..errors import UserError
+from ..escaping import FORMULA_START, csv_cell
+from ..ingest.cleaning import DATE_FORMATS, CleanData, LogEntry
+from ..ingest.loading import MISSING_MARKERS, Table, detect_delimiter, detect_encoding, looks_binary
+from ..ingest.orders import (HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, UNCATEGORISED, OrderBaskets, OrderData,
+                             _head, _sha256, read_products)
+from ..publish.exports import overrides_template
+from ..segment.clustering import Fit, centres, extend
+from . import SegmentStats, item_codes
+from .local import LocalEngine
+
+ACCURACY = 100_000  # percentile_approx: rank error at most 1/ACCURACY of a segment's customers
+MAX_ITER = 300  # Lloyd's iterations at most (scikit-learn's default)
+TOL = 1e-4  # ... stopping when the centres move less than this share of the features' mean variance
+COALESCE_MAX = 2_000_000  # exports: up to this many rows, one CSV file as locally; beyond, a folder of parts
+# Spark's day of week counts 1 = Sunday .. 7 = Saturday; DuckDB's 0 = Sunday .. 6 = Saturday.
+HABIT_EXPRS = {
+    "at weekends": lambda ts: F.dayofweek(ts).isin(1, 7),
+    "in the morning (before 12:00)": lambda ts: F.hour(ts) < 12,
+    "in the evening (from 17:00)": lambda ts: F.hour(ts) >= 17,
+}
+# strftime -> Spark datetime pattern; one letter where strptime also reads unpadded numbers.
+_PATTERN = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%I": "h", "%M": "m", "%S": "s", "%p": "a",
+            "%f": "SSSSSS", "%z": "XX"}
+
+
+def java_pattern(fmt: str) -> str:
+    """A strftime format as a Spark datetime pattern (literal text quoted)."""
+    out, i = [], 0
+    while i < len(fmt):
+        code = fmt[i:i + 2]
+        if code in _PATTERN:
+            out.append(_PATTERN[code])
+            i += 2
+        elif code.startswith("%"):
+            raise ValueError(f"timestamp format {fmt!r}: {code} has no Spark equivalent")
+        else:
+            ch = fmt[i]
+            out.append(f"'{ch}'" if ch.isalpha() or ch == "'" else ch)
+            i += 1
+    return "".join(out)
+
+
+class SparkEngine(LocalEngine):
+    """Spark for order lines, the final fit, per-segment aggregates, the recount and the exports;
+    the driver (as `LocalEngine`) for customer-level cleaning and features."""
+
+    name = "spark"
+
+    def __init__(self, spark: SparkSession, own: bool = False):
+        self.spark = spark
+        self._own = own  # stop the session on close only when this engine started it
+        # (order, product) code pairs of the baskets this engine loaded, kept in Spark for the recount
+        self._pairs: dict[int, tuple[OrderBaskets, DataFrame]] = {}
+
+    @classmethod
+    def start(cls, master: str = "local[*]", conf: dict[str, str] | None = None) -> "SparkEngine":
+        b = SparkSession.builder.master(master).appName("segments")
+        for k, v in {**session_conf(), **(conf or {})}.items():
+            b = b.config(k, v)
+        return cls(b.getOrCreate(), own=True)
+
+    def close(self) -> None:
+        for _, df in self._pairs.values():
+            df.unpersist()
+        self._pairs.clear()
+        if self._own:
+            self.spark.stop()
+
+    # ------------------------------------------------------------------ order lines
+
+    def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None) -> OrderData:
+        data, pairs = _load_orders(self.spark, cfg, progress)
+        self._pairs[id(data.baskets)] = (data.baskets, pairs)
+        return data
+
+    # ------------------------------------------------------------------ final fit
+
+    def final_fit(self, fit: Fit, x_fit: np.ndarray, x_all: np.ndarray, seed: int) -> np.ndarray:
+        if fit.algorithm in ("gmm", "hdbscan"):
+            # The mixture's own predict and the nearest sampled neighbour need the fitted model:
+            # done on the driver, as locally (linear in customers).
+            return fit.labels if len(x_fit) == len(x_all) else extend(fit, x_fit, x_all)
+        if fit.algorithm == "kmeans":
+            start = (np.asarray(fit.model.cluster_centers_, dtype=float) if fit.model is not None
+                     else centres(x_fit, fit.labels, fit.k))
+            return lloyd(self.spark, x_all, start)[0]
+        if len(x_fit) == len(x_all):
+            return fit.labels
+        return nearest(self.spark, x_all, centres(x_fit, fit.labels, fit.k))  # Ward, two-stage
+
+    # ------------------------------------------------------------------ per-segment aggregates
+
+    def segment_stats(self, table: pd.DataFrame, labels: np.ndarray,
+                      categorical: pd.DataFrame | None = None) -> SegmentStats:
+        frame = table.reset_index(drop=True).astype(float)
+        frame.columns = [f"f{i}" for i in range(frame.shape[1])]
+        frame["segment"] = np.asarray(labels, dtype=np.int64)
+        cat_names = list(categorical.columns) if categorical is not None else []
+        for i, c in enumerate(cat_names):
+            frame[f"c{i}"] = categorical[c].astype(str).to_numpy(dtype=object)
+        sdf = self.spark.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False))
+        stats = segment_stats_df(sdf, [f"f{i}" for i in range(table.shape[1])], [f"c{i}" for i in range(len(cat_names))])
+        names = dict(zip([f"f{i}" for i in range(table.shape[1])], table.columns))
+        rename = lambda d: d.rename(columns=names) if isinstance(d, pd.DataFrame) else d.rename(index=names)  # noqa: E731
+        return SegmentStats(size=stats.size, mean=rename(stats.mean), median=rename(stats.median),
+                            total=rename(stats.total), overall_mean=rename(stats.overall_mean),
+                            overall_sd=rename(stats.overall_sd),
+                            categories={cat_names[int(k[1:])]: v for k, v in stats.categories.items()})
+
+    # ------------------------------------------------------------------ rules' exact recount
+
+    def count_itemsets(self, baskets: OrderBaskets, level: str, itemsets: Sequence[Sequence[str]],
+                       orders: np.ndarray | None = None) -> np.ndarray:
+        known = self._pairs.get(id(baskets))
+        if known is not None and known[0] is baskets:
+            pairs = known[1]
+        else:  # baskets from elsewhere (the local loader): ship the integer pairs once
+            pairs = self.spark.createDataFrame(pa.table({"b": baskets.order_idx.astype(np.int32),
+                                                         "p": baskets.product_idx.astype(np.int32)})).cache()
+            self._pairs[id(baskets)] = (baskets, pairs)
+        return recount(self.spark, pairs, baskets, level, itemsets, orders)
+
+    # ------------------------------------------------------------------ exports
+
+    def write_exports(self, run, exports: Path) -> None:
+        """results.json and personas.yml from the driver; every per-customer table written by
+        Spark: a Parquet folder beside each CSV, the CSV one file up to COALESCE_MAX rows."""
+        exports.mkdir(parents=True, exist_ok=True)
+        (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
+        (exports / "personas.yml").write_text(overrides_template(run.results.personas), encoding="utf-8")
+        write_table(self.spark, run.assignments, exports / "assignments.csv")
+        write_table(self.spark, run.customers.round(6), exports / "customers_features.csv", index=True)
+        for rel, frame in run.tables:
+            write_table(self.spark, frame, exports / rel)
+
+
+def session_conf() -> dict[str, str]:
+    """Settings every session of the engine needs: UTC (timestamps are read as written, as DuckDB
+    reads them), Arrow transfers, ANSI SQL (Spark 4's default: casts that fail are errors, so
+    every lenient cast is an explicit try_cast)."""
+    return {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.ansi.enabled": "true",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "16",  # adaptive execution merges small ones further
+    }
+
+
+# ====================================================================== order lines
+
+def _text(col: str):
+    """The column trimmed, NULL when it holds a missing-value marker (orders._text)."""
+    v = F.trim(F.col(f"`{col}`").cast("string"))
+    return F.when(F.lower(v).isin(*sorted(MISSING_MARKERS)), F.lit(None)).otherwise(v)
+
+
+_SIGN = "[$€£¥]"
+
+
+def _number(col: str, typed: bool, decimal_comma: bool):
+    """orders._number: DuckDB's regexp_replace without 'g' drops only the first currency sign."""
+    if typed:
+        return F.col(f"`{col}`").cast("double")
+    t = F.regexp_replace(_text(col), ",", "." if decimal_comma else "")
+    t = F.when(t.rlike(f"^{_SIGN}"), F.regexp_replace(t, f"^{_SIGN}", "")).otherwise(F.regexp_replace(t, f"{_SIGN}$", ""))
+    return t.try_cast("double")
+
+
+def _decimal_comma(src: DataFrame, col: str) -> bool:
+    """orders._decimal_comma on Spark: no dots, and some comma not before exactly three digits."""
+    import re
+    v = _text(col)
+    sample = [r[0] for r in src.select(v.alias("v")).where(F.col("v").isNotNull() & F.col("v").contains(","))
+              .limit(5000).collect()]
+    if not sample or src.limit(100_000).select(v.alias("v")).where(F.col("v").contains(".")).limit(1).count():
+        return False
+    return any(re.fullmatch(r"-?\d+,\d+", s) and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", s) for s in sample)
+
+
+def _iso_timestamp(v):
+    return v.try_cast("timestamp")
+
+
+def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
+    """orders._timestamp_expr: the configured format, else the first that reads every distinct value."""
+    if typed:
+        return F.col(f"`{t.timestamp}`").cast("timestamp")
+    col = _text(t.timestamp)
+    if t.timestamp_format:
+        return F.try_to_timestamp(col, F.lit(java_pattern(t.timestamp_format)))
+    from ..ingest.orders import TIMESTAMP_FORMATS
+    values = src.select(col.alias("v")).where(F.col("v").isNotNull()).distinct().cache()
+    try:
+        if values.limit(1).count() == 0:
+            raise UserError(f"{path}: column {t.timestamp!r} has no values")
+        for fmt in (None, *TIMESTAMP_FORMATS):
+            probe = _iso_timestamp(F.col("v")) if fmt is None else F.try_to_timestamp(F.col("v"), F.lit(java_pattern(fmt)))
+            if values.where(probe.isNull()).limit(1).count() == 0:
+                return _iso_timestamp(col) if fmt is None else F.try_to_timestamp(col, F.lit(java_pattern(fmt)))
+        example = values.limit(1).collect()[0][0]
+    finally:
+        values.unpersist()
+    raise UserError(f"{path}: column {t.timestamp!r}: dates in no known format, e.g. {example!r}; "
+                    "set transactions.timestamp_format")
+
+
+def _source(spark: SparkSession, path: Path, t: TransactionsFile) -> tuple[DataFrame, str, str]:
+    """The raw lines (CSV columns as text, Parquet columns with their own types), delimiter, encoding."""
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, expected a file")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: file is empty")
+    with path.open("rb") as f:
+        parquet = f.read(4) == b"PAR1"
+    if parquet or path.suffix.lower() == ".parquet":
+        return spark.read.parquet(str(path)), "parquet", "binary"
+    head = _head(path)
+    if not head.strip():
+        raise UserError(f"{path}: file is empty")
+    enc = detect_encoding(head) if t.encoding == "auto" else t.encoding
+    spark_enc = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "ascii": "UTF-8", "utf-16": "UTF-16"}.get(enc.lower(), "ISO-8859-1")
+    text = head.decode(enc if spark_enc != "ISO-8859-1" else "latin-1", errors="replace")
+    if looks_binary(text):
+        raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
+    delim = detect_delimiter(text) if t.delimiter == "auto" else unescape_delimiter(t.delimiter)
+    src = (spark.read.option("header", True).option("sep", delim).option("quote", '"').option("escape", '"')
+           .option("encoding", spark_enc).option("mode", "FAILFAST").option("inferSchema", False).csv(str(path)))
+    if len(src.columns) < 2:
+        raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
+    return src, delim, enc
+
+
+def _check_columns(src: DataFrame, path: Path, t: TransactionsFile) -> dict[str, T.DataType]:
+    types = {f.name: f.dataType for f in src.schema.fields}
+    present = list(types)
+    named = [("customer", t.customer), ("order", t.order), ("timestamp", t.timestamp), ("product", t.product),
+             ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price),
+             ("category", t.category)] + [("customer_columns", c) for c in t.customer_columns]
+    for role, col in named:
+        if col is not None and col not in present:
+            close = difflib.get_close_matches(col, present, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
+    return types
+
+
+def _products(spark: SparkSession, cfg: Config) -> tuple[DataFrame | None, list[LogEntry]]:
+    """The products map (small: read on the driver as locally) as a Spark DataFrame (product, category)."""
+    p, ppath = cfg.products, cfg.products_path
+    frame = read_products(ppath, p.sheet)
+    for role, col in (("product", p.product), ("category", p.category)):
+        if col not in frame.columns:
+            raise UserError(f"{ppath}: column {col!r} (products.{role} in the config) is not in the file")
+    m = pd.DataFrame({"pm_product": frame[p.product].astype(str).str.strip().str.upper(),
+                      "pm_category": frame[p.category].astype(str).str.strip()})
+    m = m[(m["pm_product"] != "") & (m["pm_category"] != "")]
+    dup = m["pm_product"].duplicated(keep="first")
+    log = []
+    if dup.any():
+        log.append(LogEntry("duplicates", f"{ppath.name}: {p.product}", int(dup.sum()), "first category kept",
+                            "products listed more than once in the products map"))
+    m = m[~dup]
+    table = pa.table({"pm_product": pa.array(m["pm_product"].tolist(), pa.string()),
+                      "pm_category": pa.array(m["pm_category"].tolist(), pa.string())})
+    return spark.createDataFrame(table), log
+
+
+def _rule_conditions(tomorrow: str) -> dict[str, object]:
+    """Spark conditions of orders.LINE_RULES, by reason (the order comes from LINE_RULES)."""
+    q, pr, ts = F.col("qty"), F.col("price"), F.col("ts")
+    inf = float("inf")
+    finite = lambda c: ~F.isnan(c) & (F.abs(c) != inf)  # noqa: E731
+    return {
+        "missing order id or product": F.col("ord").isNull() | F.col("product").isNull(),
+        "quantity is not a number": q.isNull(),
+        "unit price is not a number": pr.isNull(),
+        "timestamp is not a date": ts.isNull(),
+        "cancelled order": F.col("cancelled"),
+        "return (negative quantity)": q < 0,
+        "quantity or unit price infinite or beyond 1e12": ~finite(q) | ~finite(pr) | (F.abs(q) > 1e12) | (F.abs(pr) > 1e12),
+        "timestamp in the future": ts >= F.lit(tomorrow).cast("timestamp"),
+        "timestamp before 1900": ts < F.lit("1900-01-01").cast("timestamp"),
+        "zero quantity": q == 0,
+        "price zero or negative": pr <= 0,
+        "fee, postage or adjustment (transactions.not_products)": F.col("not_product"),
+    }
+
+
+def _reason(tomorrow: str):
+    conds = _rule_conditions(tomorrow)
+    missing = [why for _, why, _ in LINE_RULES if why not in conds]
+    if missing:  # a rule added to orders.LINE_RULES must be written here too, or counts would differ
+        raise RuntimeError(f"engine.spark: no Spark condition for order-line rule {missing[0]!r}")
+    out = None
+    for _, why, _ in reversed(LINE_RULES):
+        out = F.when(conds[why], F.lit(why)).otherwise(out if out is not None else F.lit(None).cast("string"))
+    return out
+
+
+def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: dict[str, T.DataType]
+           ) -> tuple[DataFrame, list[LogEntry], bool]:
+    """One row per line (duplicates dropped when configured): typed values, why it is not used,
+    whether its code or name needed normalising; the products map's log; whether lines have categories."""
+    t = cfg.transactions
+    numeric = {c for c, ty in types.items() if isinstance(ty, T.NumericType)}
+    typed_ts = isinstance(types[t.timestamp], (T.TimestampType, T.TimestampNTZType, T.DateType))
+    rows = src.distinct() if t.duplicate_lines == "drop" else src
+    name_col = t.product_name or t.product
+    not_products = [p.strip().upper() for p in t.not_products]
+    product = F.upper(_text(t.product))
+    name = F.upper(F.regexp_replace(_text(name_col), r"\s+", " "))
+    log: list[LogEntry] = []
+    cols = [
+        F.regexp_replace(_text(t.customer), r"\.0+$", "").alias("customer"),
+        _text(t.order).alias("ord"),
+        _timestamp(src, path, t, typed_ts).alias("ts"),
+        product.alias("product"),
+        (F.col(f"`{t.product}`").cast("string") != product).alias("product_changed"),
+        name.alias("name"),
+        (F.col(f"`{name_col}`").cast("string") != name).alias("name_changed"),
+        _number(t.quantity, t.quantity in numeric,
+                t.quantity not in numeric and _decimal_comma(src, t.quantity)).alias("qty"),
+        _number(t.unit_price, t.unit_price in numeric,
+                t.unit_price not in numeric and _decimal_comma(src, t.unit_price)).alias("price"),
+        (F.startswith(F.coalesce(_text(t.order), F.lit("")), F.lit(t.cancelled_prefix)) if t.cancelled_prefix
+         else F.lit(False)).alias("cancelled"),
+        (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),
+    ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)]
+    has_category = True
+    if t.category:
+        cols.append(F.coalesce(_text(t.category), F.lit(UNCATEGORISED)).alias("category"))
+        judged = rows.select(*cols)
+    elif cfg.products is not None:
+        pmap, log = _products(spark, cfg)
+        judged = (rows.select(*cols, product.alias("_key"))
+                  .join(F.broadcast(pmap), F.col("_key") == F.col("pm_product"), "left")
+                  .drop("_key", "pm_product").withColumnRenamed("pm_category", "category"))
+    else:
+        has_category = False
+        judged = rows.select(*cols, F.lit(None).cast("string").alias("category"))
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos
+    return judged.withColumn("reason", _reason(tomorrow)), log, has_category
+
+
+def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], None]) -> tuple[OrderData, DataFrame]:
+    t, path = cfg.transactions, cfg.customers_path
+    src, delim, enc = _source(spark, path, t)
+    types = _check_columns(src, path, t)
+    sha = _sha256(path)
+    n_raw = src.count()
+    if n_raw == 0:
+        raise UserError(f"{path}: has a header but no rows")
+    progress(f"order lines: cleaning {n_raw:,} lines (Spark)")
+    judged, cat_log, _ = _judge(spark, cfg, src, path, types)
+    judged = judged.persist()
+    log: list[LogEntry] = []
+    n_lines = judged.count()
+    dupes = n_raw - n_lines if t.duplicate_lines == "drop" else n_raw - src.distinct().count()
+    if dupes:
+        action = "dropped" if t.duplicate_lines == "drop" else "kept (transactions.duplicate_lines: keep)"
+        log.append(LogEntry("duplicates", "order lines", int(dupes), action, "lines equal to an earlier line in every column"))
+    log += cat_log
+    # One pass for every count the log needs.
+    per_reason = {r["reason"]: r["n"] for r in judged.where(F.col("reason").isNotNull())
+                  .groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()}
+    for step, why, _ in LINE_RULES:
+        n = per_reason.get(why, 0)
+        if not n:
+            continue
+        if step == "unreadable values" and n > 0.01 * n_lines:
+            col = {"quantity": t.quantity, "unit price": t.unit_price, "timestamp": t.timestamp}[why.split(" is ")[0]]
+            raise UserError(f"{path}: column {col!r} should hold {'dates' if 'timestamp' in why else 'numbers'} "
+                            f"but {n:,} of {n_lines:,} lines do not")
+        detail = ""
+        if why == "cancelled order":
+            orders = judged.where(F.col("reason") == why).select("ord").distinct().count()
+            detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
+        log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
+    valid = judged.where(F.col("reason").isNull())
+    c = valid.agg(F.count(F.lit(1)).alias("n"), F.count_if(F.col("customer").isNull()).alias("no_customer"),
+                  F.count_if(F.col("product_changed")).alias("product_changed"),
+                  F.count_if(F.col("name_changed")).alias("name_changed"), F.max("ts").alias("max_ts"),
+                  F.count_if(F.col("category").isNotNull()).alias("with_category")).collect()[0]
+    if c["n"] == 0:
+        raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
+    if c["no_customer"] == c["n"]:
+        raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
+                        f"{c['n']:,} usable lines")
+    if c["no_customer"]:
+        log.append(LogEntry("missing values", t.customer, int(c["no_customer"]), "used for baskets only",
+                            "order lines without a customer id"))
+    name_col = t.product_name or t.product
+    for what, flag in (("product codes", "product_changed"), ("product names", "name_changed")):
+        if c[flag] and not (what == "product names" and name_col == t.product):
+            log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(c[flag]),
+                                "normalised", f"{what} with stray spaces or lower case, compared in upper case"))
+    ref = cfg.report.reference_date or (c["max_ts"].date() + timedelta(days=1))
+    valid, categories = _category_names(valid, c["with_category"] > 0, log)
+    valid = valid.persist()
+    progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
+    frame, columns = _customers(valid, t, ref, categories)
+    have = spark.createDataFrame(pa.table({"customer": pa.array(frame["customer_id"].tolist(), pa.string())}))
+    gone = (judged.where(F.col("customer").isNotNull()).select("customer").distinct()
+            .join(have, "customer", "left_anti").collect())
+    excluded = {r[0]: "no usable order line (all cancelled, returned, free or not products)"
+                for r in sorted(gone, key=lambda r: r[0])}
+    progress("order lines: baskets of orders and products (Spark)")
+    baskets, pairs = _baskets(valid, categories)
+    valid.unpersist()
+    judged.unpersist()
+    data = OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
+                     baskets=baskets, n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc)
+    return data, pairs
+
+
+def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry]) -> tuple[DataFrame, tuple[str, ...]]:
+    """orders._category_names: missing categories named, beyond MAX_CATEGORIES the smallest pooled."""
+    if not any_category:
+        return valid, ()
+    r = valid.where(F.col("category").isNull()).agg(F.count(F.lit(1)), F.count_distinct("product")).collect()[0]
+    lines, products = r[0], r[1]
+    if lines:
+        valid = valid.withColumn("category", F.coalesce("category", F.lit(UNCATEGORISED)))
+        log.append(LogEntry("missing values", "category", int(lines), f"set to '{UNCATEGORISED}'",
+                            f"lines of {products:,} products missing from the products map"))
+    spend = valid.groupBy("category").agg(F.sum(F.col("qty") * F.col("price")).alias("s")).collect()
+    names = [x["category"] for x in sorted(spend, key=lambda x: (-x["s"], x["category"]))]
+    if len(names) > MAX_CATEGORIES:
+        small = names[MAX_CATEGORIES - 1:]
+        valid = valid.withColumn("category", F.when(F.col("category").isin(*small), F.lit(OTHER))
+                                 .otherwise(F.col("category")))
+        log.append(LogEntry("odd categories", "category", len(small), f"pooled into '{OTHER}'",
+                            f"{len(names)} categories; the {len(small)} with the least spend are pooled"))
+        names = names[:MAX_CATEGORIES - 1] + [OTHER]
+    return valid, tuple(sorted(names))
+
+
+def _to_pandas(df: DataFrame) -> pd.DataFrame:
+    """Through Arrow, so that pandas' version does not matter to Spark's own conversion."""
+    return df.toArrow().to_pandas()
+
+
+def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tuple[str, ...]):
+    """orders._customers: one row per customer with a usable line, and the column roles of that row."""
+    if [n for n, _ in HABITS] != list(HABIT_EXPRS):
+        raise RuntimeError("engine.spark: the time habits differ from orders.HABITS")
+    lines = valid.where(F.col("customer").isNotNull())
+    o = lines.groupBy("customer", "ord").agg(F.min("ts").alias("ts"), F.count_distinct("product").alias("products"))
+    habits = [F.avg(F.when(expr(F.col("ts")), 1.0).otherwise(0.0)).alias(f"Orders {name}")
+              for name, expr in HABIT_EXPRS.items()]
+    per = o.groupBy("customer").agg(
+        F.min("ts").alias("First order"),
+        F.datediff(F.lit(ref.isoformat()).cast("date"), F.to_date(F.max("ts"))).cast("double").alias("Days since last order"),
+        F.count(F.lit(1)).cast("double").alias("Orders"),
+        F.avg("products").cast("double").alias("Products per order"), *habits)
+    money = F.col("qty") * F.col("price")
+    if categories:
+        sums = [F.coalesce(F.sum(F.when(F.col("category") == cat, money)), F.lit(0.0)).alias(f"Spend on {cat}")
+                for cat in categories]
+        spend_cols = {cat: f"Spend on {cat}" for cat in categories}
+    else:
+        sums = [F.sum(money).alias("Spend")]
+        spend_cols = {"All products": "Spend"}
+    out = per.join(lines.groupBy("customer").agg(*sums), "customer", "left")
+    for i, col in enumerate(t.customer_columns):  # the most frequent value; ties go to the first in order
+        v = f"cc_{i}"
+        w = Window.partitionBy("customer").orderBy(F.col("n").desc(), F.col(v))
+        mode = (lines.where(F.col(v).isNotNull()).groupBy("customer", v).agg(F.count(F.lit(1)).alias("n"))
+                .withColumn("r", F.row_number().over(w)).where(F.col("r") == 1).select("customer", F.col(v).alias(col)))
+        out = out.join(mode, "customer", "left")
+    frame = _to_pandas(out.withColumnRenamed("customer", "customer_id"))
+    frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    first = frame["First order"]
+    if getattr(first.dtype, "tz", None) is not None:  # Spark's timestamps are instants; the session is UTC
+        first = first.dt.tz_convert("UTC").dt.tz_localize(None)
+    frame["First order"] = first.astype("datetime64[us]")
+    for col in t.customer_columns:
+        frame[col] = frame[col].fillna("").astype(str)
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    order = (["customer_id", "First order", "Days since last order", "Orders", "Products per order"]
+             + [f"Orders {n}" for n, _ in HABITS] + list(spend_cols.values()) + list(t.customer_columns))
+    columns = Columns(
+        id="customer_id", signup_date="First order", recency_days="Days since last order", orders="Orders",
+        basket_size="Products per order", spend=spend_cols,
+        habits={name: f"Orders {name}" for name, _ in HABITS},
+        categorical=list(t.customer_columns),
+    )
+    return frame[order], columns
+
+
+def _baskets(valid: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBaskets, DataFrame]:
+    """orders._baskets: orders and products as dense integer codes in sorted order, and the
+    distinct (order, product) code pairs kept in Spark for the recount."""
+    b_orders = (valid.groupBy("ord").agg(F.max("customer").alias("customer"))
+                .withColumn("b", (F.row_number().over(Window.orderBy("ord")) - 1).cast("int"))).persist()
+    # A product's name is its most frequent spelling (ties: the first alphabetically).
+    w = Window.partitionBy("product").orderBy(F.col("n").desc(), F.col("name").asc_nulls_last(),
+                                              F.col("category").asc_nulls_last())
+    b_products = (valid.groupBy("product", "name", "category").agg(F.count(F.lit(1)).alias("n"))
+                  .withColumn("r", F.row_number().over(w)).where(F.col("r") == 1).drop("r", "n")
+                  .withColumn("p", (F.row_number().over(Window.orderBy("product")) - 1).cast("int")))
+    prods = b_products.orderBy("p").collect()
+    codes = F.broadcast(b_products.select("product", "p"))
+    pairs = (valid.select("ord", "product").join(b_orders.select("ord", "b"), "ord").join(codes, "product")
+             .select("b", "p").distinct().persist())
+    arrays = pairs.orderBy("b", "p").toArrow()
+    orders = b_orders.orderBy("b").select("customer").toArrow().column(0).to_pylist()
+    value = {r["p"]: r["value"] for r in valid.join(codes, "product").groupBy("p").agg(
+        (F.sum(F.col("qty") * F.col("price")) / F.count_distinct("ord")).alias("value")).collect()}
+    b_orders.unpersist()
+    seen: dict[str, int] = {}
+    names = []
+    for r in prods:  # two codes with one name (a product re-coded) stay apart: the code is the product
+        label = r["name"] or r["product"]
+        seen[label] = seen.get(label, 0) + 1
+        names.append(label if seen[label] == 1 else f"{label} ({r['product']})")
+    cat_index = {c: i for i, c in enumerate(categories)}
+    baskets = OrderBaskets(
+        order_idx=arrays.column("b").to_numpy().astype(np.int32),
+        product_idx=arrays.column("p").to_numpy().astype(np.int32),
+        order_customer=np.asarray(orders, dtype=object),
+        products=tuple(names),
+        product_category=np.array([cat_index.get(r["category"], -1) for r in prods], dtype=np.int32),
+        categories=categories,
+        product_value=np.array([value[i] for i in range(len(prods))], dtype=float),
+    )
+    return baskets, pairs
+
+
+# ====================================================================== final fit
+
+def _points(spark: SparkSession, x: np.ndarray) -> DataFrame:
+    """Rows of x as columns x0..x{d-1} with their position `i`, cached for the iterations."""
+    table = pa.table({"i": np.arange(len(x), dtype=np.int64), **{f"x{j}": x[:, j].astype(float) for j in range(x.shape[1])}})
+    return spark.createDataFrame(table).repartition(max(2, spark.sparkContext.defaultParallelism), "i").persist()
+
+
+def _assign(points: DataFrame, c: np.ndarray):
+    """Nearest centre (ties: the lower number, as numpy's argmin), from plain column arithmetic."""
+    d = [sum((F.col(f"x{j}") - float(c[s, j])) ** 2 for j in range(c.shape[1])) for s in range(len(c))]
+    dist = F.array(*d)
+    return (F.array_position(dist, F.array_min(dist)) - 1).cast("int")
+
+
+def _labels(points: DataFrame, c: np.ndarray) -> np.ndarray:
+    got = points.select("i", _assign(points, c).alias("label")).toArrow()
+    out = np.empty(got.num_rows, dtype=int)
+    out[got.column("i").to_numpy()] = got.column("label").to_numpy()
+    return out
+
+
+def nearest(spark: SparkSession, x: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """clustering.nearest_centre on Spark."""
+    points = _points(spark, x)
+    try:
+        return _labels(points, c)
+    finally:
+        points.unpersist()
+
+
+def lloyd(spark: SparkSession, x: np.ndarray, start: np.ndarray, max_iter: int = MAX_ITER, tol: float = TOL
+          ) -> tuple[np.ndarray, np.ndarray, int]:
+    """k-means by Lloyd's iterations from the given centres: (labels, centres, iterations).
+
+    Each iteration is one aggregation (the mean of each feature per nearest centre); it stops
+    when the centres move less than `tol` times the features' mean variance, as scikit-learn's
+    KMeans does. A centre that loses every customer stays where it was."""
+    points = _points(spark, x)
+    try:
+        d = x.shape[1]
+        threshold = tol * float(np.mean(np.var(x, axis=0)))
+        c = np.asarray(start, dtype=float).copy()
+        it = 0
+        for it in range(1, max_iter + 1):
+            rows = (points.select(_assign(points, c).alias("s"), *[F.col(f"x{j}") for j in range(d)])
+                    .groupBy("s").agg(*[F.avg(f"x{j}").alias(f"m{j}") for j in range(d)]).collect())
+            new = c.copy()
+            for r in rows:
+                new[r["s"]] = [r[f"m{j}"] for j in range(d)]
+            shift = float(((new - c) ** 2).sum())
+            c = new
+            if shift <= threshold:
+                break
+        return _labels(points, c), c, it
+    finally:
+        points.unpersist()
+
+
+# ====================================================================== per-segment aggregates
+
+def segment_stats_df(sdf: DataFrame, features: list[str], categorical: list[str] = ()) -> SegmentStats:
+    """Per-segment aggregates of a Spark DataFrame with a `segment` column: one groupBy for size,
+    means, sums and medians, one aggregation for the overall means and deviations, one count per
+    (segment, value) of each categorical column."""
+    aggs = [F.count(F.lit(1)).alias("_n")]
+    for i, f in enumerate(features):
+        aggs += [F.avg(f).alias(f"a{i}"), F.sum(f).alias(f"t{i}"),
+                 F.percentile_approx(f, 0.5, ACCURACY).alias(f"m{i}")]
+    g = _to_pandas(sdf.groupBy("segment").agg(*aggs)).sort_values("segment").set_index("segment")
+    g.index = g.index.astype(np.int64)
+    pick = lambda p: g[[f"{p}{i}" for i in range(len(features))]].set_axis(list(features), axis=1).astype(float)  # noqa: E731
+    overall = sdf.agg(*[F.avg(f).alias(f"a{i}") for i, f in enumerate(features)],
+                      *[F.stddev_pop(f).alias(f"s{i}") for i, f in enumerate(features)]).collect()[0]
+    cats = {}
+    for col in categorical:
+        counts = _to_pandas(sdf.groupBy("segment", col).agg(F.count(F.lit(1)).alias("n")))
+        table = counts.pivot(index="segment", columns=col, values="n").fillna(0).astype(np.int64)
+        table.index = table.index.astype(np.int64)
+        cats[col] = table.sort_index(axis=0).sort_index(axis=1)
+    return SegmentStats(
+        size=g["_n"].astype(np.int64).rename(None), mean=pick("a"), median=pick("m"), total=pick("t"),
+        overall_mean=pd.Series([overall[f"a{i}"] for i in range(len(features))], index=list(features), dtype=float),
+        overall_sd=pd.Series([overall[f"s{i}"] for i in range(len(features))], index=list(features), dtype=float),
+        categories=cats)
+
+
+# ====================================================================== rules' exact recount
+
+def recount(spark: SparkSession, pairs: DataFrame, baskets: OrderBaskets, level: str,
+            itemsets: Sequence[Sequence[str]], orders: np.ndarray | None = None) -> np.ndarray:
+    """Baskets holding every item of each itemset: the itemsets as (itemset, item) rows joined to
+    the distinct (basket, item) pairs, kept where a basket holds all of an itemset's items."""
+    _, _, names = item_codes(baskets, level)
+    code = {n: i for i, n in enumerate(names)}
+    sets = [tuple(sorted(set(s))) for s in itemsets]
+    n_total = len(baskets.order_customer) if orders is None else len(orders)
+    out = np.zeros(len(sets), dtype=np.int64)
+    rows = []
+    for k, s in enumerate(sets):
+        if not s:
+            out[k] = n_total
+        elif all(i in code for i in s):  # an item that never occurs: held by no basket
+            rows += [(k, code[i], len(s)) for i in s]
+    if not rows:
+        return out
+    if level == "category":  # products -> their categories, one pair per (basket, category)
+        cat = pa.table({"p": np.arange(len(baskets.product_category), dtype=np.int32),
+                        "item": baskets.product_category.astype(np.int32)})
+        items = pairs.join(F.broadcast(spark.createDataFrame(cat)), "p").where(F.col("item") >= 0).select("b", "item").distinct()
+    else:
+        items = pairs.select("b", F.col("p").alias("item"))
+    if orders is not None:
+        keep = spark.createDataFrame(pa.table({"b": np.asarray(orders, dtype=np.int32)}))
+        items = items.join(keep, "b", "left_semi")
+    cand = spark.createDataFrame(pa.table({"k": pa.array([r[0] for r in rows], pa.int32()),
+                                           "item": pa.array([r[1] for r in rows], pa.int32()),
+                                           "size": pa.array([r[2] for r in rows], pa.int32())}))
+    held = (items.join(F.broadcast(cand), "item").groupBy("k", "b").agg(F.count(F.lit(1)).alias("n"), F.first("size").alias("size"))
+            .where(F.col("n") == F.col("size")).groupBy("k").agg(F.count(F.lit(1)).alias("count")).collect())
+    for r in held:
+        out[r["k"]] = r["count"]
+    return out
+
+
+# ====================================================================== exports
+
+def _safe_text(c):
+    """escaping.csv_cell as a column expression: text starting like a formula gets an apostrophe."""
+    starts = None
+    for s in FORMULA_START:
+        cond = F.startswith(c, F.lit(s))
+        starts = cond if starts is None else starts | cond
+    return F.when(starts, F.concat(F.lit("'"), c)).otherwise(c)
+
+
+def write_table(spark: SparkSession, frame: pd.DataFrame, path: Path, index: bool = False) -> None:
+    """One private table written by Spark: `path` as CSV (one file up to COALESCE_MAX rows, else a
+    folder of part files) and the same rows as a Parquet folder beside it (`x.csv` -> `x.parquet/`);
+    text cells made inert for spreadsheets as `exports.csv_safe` does."""
+    if index:
+        frame = frame.reset_index()
+    frame = frame.copy()
+    frame.columns = [csv_cell(str(c)) for c in frame.columns]
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    for c in text:
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    sdf = spark.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False))
+    sdf = sdf.select(*[_safe_text(F.col(f"`{c}`")).alias(c) if c in text else F.col(f"`{c}`") for c in sdf.columns])
+    parquet = path.with_suffix(".parquet")
+    sdf.write.mode("overwrite").parquet(str(parquet))
+    small = len(frame) <= COALESCE_MAX
+    with tempfile.TemporaryDirectory(prefix=".spark-", dir=path.parent) as tmp:
+        out = Path(tmp) / "csv"
+        (sdf.coalesce(1) if small else sdf).write.option("header", True).option("emptyValue", "") \
+            .option("lineSep", "\n").csv(str(out))
+        if path.exists():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        if small:
+            part = next(iter(sorted(out.glob("part-*"))), None)
+            if part is None:  # no rows: Spark writes no part file, locally the header stands alone
+                path.write_text(frame.head(0).to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+            else:
+                part.rename(path)
+        else:
+            out.rename(path)
