@@ -8,14 +8,16 @@ import io
 import itertools
 import random
 from fractions import Fraction as F
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.cli import main
 from analysis.errors import UserError
-from analysis.insight.rules import (Baskets, baskets_from_lists, baskets_from_pairs, itemset_count, mine,
-                            read_lines)
+from analysis.insight.rules import (Baskets, ItemsetCounter, baskets_from_lists, baskets_from_pairs,
+                                    frequent_itemsets, itemset_count, mine, read_lines)
 
 # Ten baskets over five items. Counts, worked out by hand:
 #   bread 7, milk 6, eggs 4, jam 2, tea 2
@@ -476,3 +478,75 @@ def test_baskets_must_be_consistent(ten):
         Baskets(matrix=ten.matrix, items=ten.items[:-1], ids=ten.ids)
     with pytest.raises(TypeError, match="CSR"):
         Baskets(matrix=ten.matrix.toarray(), items=ten.items, ids=ten.ids)
+
+
+def _mlxtend_itemsets(b, min_count: int, max_length: int) -> dict:
+    """The reference: mlxtend's FP-growth on a dense frame, counts back from its supports."""
+    from mlxtend.frequent_patterns import fpgrowth
+
+    frame = pd.DataFrame(b.matrix.toarray(), columns=range(len(b.items)))
+    found = fpgrowth(frame, min_support=(min_count - 0.5) / b.n_baskets, max_len=max_length)
+    counts = np.rint(found["support"].to_numpy() * b.n_baskets).astype(int)
+    return {frozenset(int(i) for i in s): int(c) for s, c in zip(found["itemsets"], counts) if c >= min_count}
+
+
+def _zipf_baskets(seed: int, n: int, n_items: int):
+    """Long-tailed item popularity, long-tailed basket sizes and planted groups of 2 to 5 items."""
+    rng = np.random.default_rng(seed)
+    p = 1 / np.arange(1, n_items + 1) ** 1.1
+    p /= p.sum()
+    groups = [rng.choice(np.arange(5, 40), size=rng.integers(2, 6), replace=False) for _ in range(6)]
+    lists = []
+    for _ in range(n):
+        basket = set(rng.choice(n_items, size=min(rng.geometric(0.2), n_items), p=p).tolist())
+        if rng.random() < 0.3:
+            basket |= set(groups[rng.integers(len(groups))].tolist())
+        lists.append([f"p{j:03d}" for j in basket])
+    return baskets_from_lists(lists)
+
+
+@pytest.mark.parametrize("seed, n, n_items, min_count, max_length", [
+    (0, 3000, 60, 30, 3),
+    (1, 3000, 60, 15, 6),
+    (2, 2000, 25, 200, 4),  # few, popular items: dense projections, long itemsets
+    (3, 1500, 200, 8, 2),   # pairs only
+])
+def test_frequent_itemsets_are_those_of_mlxtend_fpgrowth(seed, n, n_items, min_count, max_length):
+    b = _zipf_baskets(seed, n, n_items)
+    got = frequent_itemsets(b, min_count, max_length)
+    expected = _mlxtend_itemsets(b, min_count, max_length)
+    assert max(len(s) for s in expected) >= min(max_length, 3)  # the case reaches long itemsets
+    assert got == expected
+
+
+def test_frequent_itemsets_of_the_retail_demo_baskets_match_mlxtend():
+    from analysis.config import load_config
+    from analysis.ingest.orders import load_orders
+    from analysis.insight.baskets import _matrix
+
+    ob = load_orders(load_config(Path(__file__).resolve().parent.parent / "data" / "online_retail.yml")).baskets
+    n = len(ob.order_customer)
+    cat = ob.product_category[ob.product_idx]
+    keep = cat >= 0
+    for b, min_count in ((_matrix(ob.order_idx[keep], cat[keep], n, ob.categories), 200),
+                         (_matrix(ob.order_idx, ob.product_idx, n, ob.products), 150)):
+        got = frequent_itemsets(b, min_count, 3)
+        assert len(got) > 20 and got == _mlxtend_itemsets(b, min_count, 3)
+
+
+def test_itemset_counts_agree_with_and_without_bitsets(monkeypatch):
+    import analysis.insight.rules as rules_module
+
+    b = _zipf_baskets(4, 2000, 40)
+    keys = [("p000", "p001"), ("p000", "p001", "p002"), ("p005",), ("p001", "nowhere"), ()]
+    keys += [tuple(sorted(s)) for s in itertools.combinations([f"p{j:03d}" for j in range(5, 12)], 3)]
+    with_bits = [ItemsetCounter(b).count(k) for k in keys]
+    monkeypatch.setattr(rules_module, "BITS_BUDGET", 0)
+    counter = ItemsetCounter(b)
+    without = [counter.count(k) for k in keys]
+    assert not counter.bits
+    dense = b.matrix.toarray()
+    col = {name: j for j, name in enumerate(b.items)}
+    brute = [int(np.all(dense[:, [col[i] for i in k]], axis=1).sum()) if all(i in col for i in k) else 0
+             for k in keys]
+    assert with_bits == without == brute and with_bits[4] == b.n_baskets

@@ -89,11 +89,11 @@ def _matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, names: tuple[str, .
     rank[order] = np.arange(len(names))
     m = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, rank[cols])), shape=(n_rows, len(names)))
     m.sum_duplicates()
-    return Baskets(m, tuple(names[i] for i in order), tuple(str(i) for i in range(n_rows)))
+    return Baskets(m, tuple(names[i] for i in order), range(n_rows))
 
 
 def _subset(b: Baskets, rows: np.ndarray) -> Baskets:
-    return Baskets(b.matrix[rows], b.items, tuple(str(i) for i in range(len(rows))))
+    return Baskets(b.matrix[rows], b.items, range(len(rows)))
 
 
 def _support_share(cfg: BasketsConfig) -> float:
@@ -107,7 +107,7 @@ def _min_count(cfg: BasketsConfig, n: int) -> int:
 
 def _mine(b: Baskets, cfg: BasketsConfig, seed: int) -> tuple[pd.DataFrame, int]:
     """Rules of the baskets; above cfg.sample baskets, found on a random sample and then counted
-    exactly on every basket (FP-growth walks each basket in Python, so its cost grows with them)."""
+    exactly on every basket (the search for itemsets grows with the baskets; the recount is a bitset AND)."""
     count = _min_count(cfg, b.n_baskets)
     if b.n_baskets < count:
         return pd.DataFrame(columns=["lhs", "rhs"]), count
@@ -227,7 +227,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         levels.append(LevelRules(level, len(b.items), n, count, len(found), top, tuple(segments)))
     with_customer = int(np.count_nonzero(~np.isnan(seg)))
     method = (
-        f"Each order is a basket. Frequent itemsets come from FP-growth; rules have one item on the right, "
+        f"Each order is a basket. Frequent itemsets are found and counted exactly; rules have one item on the right, "
         f"at most {cfg.max_length} items in all, a confidence of at least {cfg.min_confidence:.0%}, and an itemset "
         f"must be in at least {_support_share(cfg):.1%} of the baskets mined "
         f"and in at least {cfg.min_baskets} baskets. A segment's rule is distinctive when its lift inside the "

@@ -1,8 +1,9 @@
 """Association rules between items bought together (market-basket analysis).
 
 Baskets are kept as a sparse baskets x items matrix (never dense: a retailer has thousands of
-items and each basket holds a handful). Frequent itemsets come from mlxtend's FP-growth; rules
-are generated here from the itemset counts, so that every threshold is decided on whole counts
+items and each basket holds a handful). Frequent itemsets are counted exactly with sparse matrix
+products (`frequent_itemsets`; the same itemsets as mlxtend's FP-growth); rules are generated
+here from the itemset counts, so that every threshold is decided on whole counts
 and the output follows the R package arules (`apriori`):
 
 - support = baskets holding lhs and rhs / all baskets; confidence = support / support(lhs);
@@ -36,6 +37,7 @@ COLUMNS = ["lhs", "rhs", "count", "support", "confidence", "coverage", "lift", "
 # Relative slack on threshold comparisons: far above floating-point error (1e-16), far below the
 # gap between two counts.
 EPS = 1e-10
+BITS_BUDGET = 256 * 2**20  # bytes of per-item bitsets an ItemsetCounter may keep (2,000 items at 1M baskets)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Baskets:
 
     matrix: sp.csr_matrix
     items: tuple[str, ...]  # column names, sorted
-    ids: tuple[str, ...]  # basket ids, in row order
+    ids: Sequence  # basket ids, in row order (a range where only their number matters)
 
     def __post_init__(self):
         if not sp.issparse(self.matrix) or self.matrix.format != "csr":
@@ -122,12 +124,15 @@ def baskets_from_pairs(basket_ids: Sequence, items: Sequence) -> Baskets:
 
 
 class ItemsetCounter:
-    """Baskets holding an itemset, by intersecting the items' sorted basket lists (a CSC copy of
-    the matrix, made once); counts are remembered, as rules share their sides."""
+    """Baskets holding an itemset, from each item's baskets as a bitset (one bit per basket, made
+    on first use): an AND and a population count per itemset. Past BITS_BUDGET bytes of bitsets,
+    the items' sorted basket lists are intersected instead. Counts are remembered, as rules share
+    their sides."""
 
     def __init__(self, baskets: Baskets):
         self.n, self.items, self.m = baskets.n_baskets, baskets.items, baskets.matrix.tocsc()
         self.memo: dict[tuple[str, ...], int] = {}
+        self.bits: dict[str, np.ndarray] = {}
 
     def _rows(self, item: str) -> np.ndarray:
         j = bisect.bisect_left(self.items, item)
@@ -135,16 +140,32 @@ class ItemsetCounter:
             return np.empty(0, dtype=self.m.indices.dtype)
         return self.m.indices[self.m.indptr[j]:self.m.indptr[j + 1]]
 
+    def _bits(self, item: str) -> np.ndarray | None:
+        if item not in self.bits:
+            if (len(self.bits) + 1) * (self.n // 8 + 1) > BITS_BUDGET:
+                return None
+            flags = np.zeros(self.n, dtype=bool)
+            flags[self._rows(item)] = True
+            self.bits[item] = np.packbits(flags)
+        return self.bits[item]
+
     def count(self, items: Iterable[str]) -> int:
         """Baskets holding every one of the items (all baskets for none; 0 when an item never occurs)."""
         key = tuple(sorted(set(items)))
         if not key:
             return self.n
         if key not in self.memo:
-            held = self._rows(key[0])
-            for item in key[1:]:
-                held = np.intersect1d(held, self._rows(item), assume_unique=True)
-            self.memo[key] = len(held)
+            bits = [self._bits(item) for item in key]
+            if all(b is not None for b in bits):
+                held = bits[0].copy()
+                for b in bits[1:]:
+                    np.bitwise_and(held, b, out=held)
+                self.memo[key] = int(np.bitwise_count(held).sum())
+            else:
+                held = self._rows(key[0])
+                for item in key[1:]:
+                    held = np.intersect1d(held, self._rows(item), assume_unique=True)
+                self.memo[key] = len(held)
         return self.memo[key]
 
 
@@ -177,27 +198,45 @@ def min_count(min_support: float, n_baskets: int) -> int:
 
 
 def frequent_itemsets(baskets: Baskets, min_count: int, max_length: int) -> dict[frozenset[int], int]:
-    """Every itemset (as column numbers) in at least min_count baskets, with its count."""
-    from mlxtend.frequent_patterns import fpgrowth
+    """Every itemset (as column numbers) in at least min_count baskets, with its count.
 
+    Exact counts by projection, the idea of FP-growth and Eclat done with sparse matrix products:
+    within the baskets holding a prefix P (sorted items), one product X'X counts every pair of
+    later items, so it yields every frequent itemset P + (i, j) at once; the search then descends
+    into P + (i) for each i that begins at least two frequent pairs (an itemset of three needs
+    two of its subsets frequent). The same itemsets and counts as mlxtend's FP-growth (tested),
+    without walking each basket in Python."""
     item_counts = np.asarray(baskets.matrix.sum(axis=0)).ravel()
-    keep_items = np.flatnonzero(item_counts >= min_count)
-    if len(keep_items) == 0:
-        return {}
-    # mlxtend's fpgrowth makes a dense copy of its input to count single items, so it is handed
-    # only the frequent items and the baskets that hold one: no other basket or item can be part
-    # of a frequent itemset. Supports are then relative to the kept baskets.
-    sub = baskets.matrix[:, keep_items]
-    sub = sub[np.flatnonzero(sub.getnnz(axis=1))]
-    n_kept = sub.shape[0]
-    frame = pd.DataFrame.sparse.from_spmatrix(sub.tocsc(), columns=range(len(keep_items)))
-    # Half a basket below the threshold: mlxtend compares floats, the exact filter is below.
-    found = fpgrowth(frame, min_support=(min_count - 0.5) / n_kept, max_len=max_length)
-    counts = np.rint(found["support"].to_numpy() * n_kept).astype(np.int64)
-    out = {}
-    for itemset, count in zip(found["itemsets"], counts):
-        if count >= min_count:
-            out[frozenset(int(keep_items[i]) for i in itemset)] = int(count)
+    keep = np.flatnonzero(item_counts >= min_count)
+    out = {frozenset([int(j)]): int(item_counts[j]) for j in keep}
+    if max_length < 2 or len(keep) < 2:
+        return out
+    # Only the frequent items, and the baskets holding two of them, can be in a frequent pair.
+    m = baskets.matrix[:, keep].astype(np.int32).tocsr()
+    m = m[np.flatnonzero(m.getnnz(axis=1) >= 2)]
+    holders = m.tocsc()  # each item's baskets, sorted
+    flags = np.zeros(m.shape[0], dtype=bool)
+
+    def extend(prefix: tuple[int, ...], rows: np.ndarray, first: int) -> None:
+        sub = m[rows]
+        pairs = sp.triu(sub.T.tocsr() @ sub, k=1).tocoo()
+        hit = (pairs.data >= min_count) & (pairs.row >= first)
+        i, j, c = pairs.row[hit], pairs.col[hit], pairs.data[hit]
+        order = np.lexsort((j, i))
+        i, j, c = i[order], j[order], c[order]
+        for a, b, n in zip(i.tolist(), j.tolist(), c.tolist()):
+            out[frozenset(int(keep[x]) for x in (*prefix, a, b))] = int(n)
+        if len(prefix) + 3 > max_length:
+            return
+        starts, n_pairs = np.unique(i, return_counts=True)
+        for a in starts[n_pairs >= 2].tolist():
+            held = holders.indices[holders.indptr[a]:holders.indptr[a + 1]]
+            flags[held] = True
+            holding = rows[flags[rows]]
+            flags[held] = False
+            extend((*prefix, a), holding, a + 1)
+
+    extend((), np.arange(m.shape[0]), 0)
     return out
 
 
