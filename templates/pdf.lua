@@ -66,16 +66,13 @@ local function no_list_start(blk)
 end
 
 -- Column widths from the content, not from the dashes of the markdown source (which squeezed long
--- headers into narrow columns): numbers and short codes (right or centre aligned) take the width
--- they need (Typst's auto); when the table is wider than the line, the text columns share what is
--- left, in proportion to their text (capped), and never narrower than their longest word.
-local LINE = 100 -- characters of table text (8.5 pt) across the text width, cell padding included
+-- headers into narrow columns). A table that fits the line keeps Typst's auto widths. A wider one
+-- gets a width per column, in characters of table text: numbers and short codes (right or centre
+-- aligned) what their longest value and header word need; text columns at least their longest
+-- word, and the rest of the line in proportion to their text (capped).
+local LINE = 105 -- characters of 8.5 pt table text across the text width
+local PAD = 3 -- a cell's padding, in characters
 local TEXT_CAP = 45
-
-local function text_of(cell)
-  local t = pandoc.utils.stringify(cell.contents)
-  return t
-end
 
 local function longest_word(t)
   local best = 0
@@ -92,7 +89,7 @@ local function column_widths(el)
       local j = 1
       for _, cell in ipairs(row.cells) do
         if j <= n then
-          local t = text_of(cell)
+          local t = pandoc.utils.stringify(cell.contents)
           if header then
             head_word[j] = math.max(head_word[j], longest_word(t))
           else
@@ -106,27 +103,32 @@ local function column_widths(el)
   end
   scan(el.head.rows, true)
   for _, body in ipairs(el.bodies) do scan(body.body, false) end
-  local fixed, want, wanted = 0, {}, 0
-  local text = {}
+  local width, text = {}, {}
+  local fixed, least, wanted = 0, 0, 0
   for j = 1, n do
     local align = el.colspecs[j][1]
     text[j] = not (align == "AlignRight" or align == "AlignCenter")
     if text[j] then
-      want[j] = math.max(math.min(len[j], TEXT_CAP), word[j]) + 2
-      wanted = wanted + want[j]
+      width[j] = word[j] + PAD
+      least = least + width[j]
+      wanted = wanted + math.max(math.min(len[j], TEXT_CAP) + PAD - width[j], 0)
     else
-      fixed = fixed + math.max(len[j], head_word[j]) + 2
+      width[j] = math.max(len[j], head_word[j]) + PAD
+      fixed = fixed + width[j]
     end
+    el.colspecs[j] = { align, pandoc.ColWidthDefault }
   end
-  for j = 1, n do el.colspecs[j] = { el.colspecs[j][1], pandoc.ColWidthDefault } end
-  if fixed + wanted <= LINE or wanted == 0 then return end
-  local room = math.max(LINE - fixed, 0.3 * LINE)
+  if fixed + least + wanted <= LINE then return end
+  local spare = math.max(LINE - fixed - least, 0)
+  local total = 0
   for j = 1, n do
-    if text[j] then
-      local w = math.max(want[j] / wanted * room, math.min(word[j] + 2, want[j]))
-      el.colspecs[j] = { el.colspecs[j][1], w / LINE }
+    if text[j] and wanted > 0 then
+      local extra = math.max(math.min(len[j], TEXT_CAP) + PAD - width[j], 0)
+      width[j] = width[j] + spare * extra / wanted
     end
+    total = total + width[j]
   end
+  for j = 1, n do el.colspecs[j] = { el.colspecs[j][1], width[j] / total } end
 end
 
 function Table(el)

@@ -14,6 +14,8 @@ from analysis.cli import main
 from analysis.publish.pages import NAV
 from analysis.publish.pdf import chart_engine_missing
 
+from layout_checks import pdf_problems
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 
@@ -155,46 +157,48 @@ def test_pdf_has_a_section_per_segment(built):
     assert "Executive summary" in text and "Contents" in text
 
 
-def _overlapping_characters(page) -> list[str]:
-    """Pairs of characters on one line whose boxes overlap: text running into the next cell."""
-    chars = sorted((c for c in page.chars if c["text"].strip()), key=lambda c: (round(c["top"]), c["x0"]))
-    bad = []
-    for i, a in enumerate(chars):
-        for b in chars[i + 1:i + 4]:
-            if abs(b["top"] - a["top"]) > 1:
-                break
-            if min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > 0.35 * min(a["width"], b["width"]):
-                bad.append(a["text"] + b["text"])
-    return bad
-
-
-def _fullness(page, margin: float = 45) -> float:
-    """How much of the page's text area (between header and footer) its content spans."""
-    boxes = [w for w in page.extract_words() if margin < w["top"] < page.height - margin] + list(page.images)
-    if not boxes:
-        return 0.0
-    return (max(b["bottom"] for b in boxes) - min(b["top"] for b in boxes)) / (page.height - 2 * margin - 20)
-
-
 def test_pdf_layout_holds(built):
-    """Read from the PDF itself: no text runs into other text, no page but the cover and the last
-    is less than a quarter full, the executive summary is within the first three pages, and every
-    segment's name stands unbroken in its heading."""
-    import pdfplumber
-
+    """Read from the PDF itself (tests/layout_checks.py): no text runs into other text, no page but
+    the cover and the last is less than a quarter full, the executive summary starts on the page
+    after the cover and ends within the first three, and every segment's name stands unbroken in
+    its heading and in the summary's table."""
     _, out, pdf = built
     assert pdf, f"no PDF here: {chart_engine_missing()}"
-    with pdfplumber.open(out / "site" / "report.pdf") as doc:
-        pages = doc.pages
-        overlaps = {i + 1: bad[:3] for i, p in enumerate(pages) if (bad := _overlapping_characters(p))}
-        assert not overlaps, f"overlapping text (page: characters): {overlaps}"
-        sparse = {i + 1: round(f, 2) for i, p in enumerate(pages[1:-1], start=1) if (f := _fullness(p)) < 0.25}
-        assert not sparse, f"pages less than a quarter full: {sparse}"
-        texts = [re.sub(r"\s+", " ", (p.extract_text() or "").replace("\u200b", "")) for p in pages]
-    assert any("Executive summary" in t for t in texts[:3])
-    for seg in _results(out)["segments"]:
-        if seg["public"]:
-            assert any(f"Segment {seg['id']}: {seg['name']}" in t for t in texts), seg["name"]
+    problems = pdf_problems(out / "site" / "report.pdf", _results(out)["segments"])
+    assert not problems, "\n".join(problems)
+
+
+def _typst_pdf(tmp_path, body: str) -> Path:
+    import typst
+
+    n = len(list(tmp_path.glob("*.typ")))  # a new file each time: typst caches files by path
+    src = tmp_path / f"t{n}.typ"
+    src.write_text('#set page(paper: "a4", margin: 2cm)\n#set text(size: 10pt)\n' + body)
+    path = tmp_path / f"t{n}.pdf"
+    path.write_bytes(typst.compile(str(src)))
+    return path
+
+
+def test_the_pdf_checks_catch_what_they_look_for(tmp_path):
+    """Each check fails on a PDF made to show its fault: overlapping words, a nearly empty page, a
+    summary that does not start after the cover, a name broken in the middle of a word."""
+    segs = [{"id": 1, "public": True, "name": "Loyal wine buyers"}]
+    full = "Filler text for more than a quarter of a page. " * 60
+    ok = f"Cover\n#pagebreak()\n= Executive summary\n1. Loyal wine buyers\n\n{full}\n= How the segments differ\n" \
+         f"{full}\n#pagebreak()\n{full}\n#pagebreak()\n= Segment 1: Loyal wine buyers\n{full}\n#pagebreak()\nThe end."
+    assert pdf_problems(_typst_pdf(tmp_path, ok), segs) == []
+    overlap = ok.replace("The end.", "The end.\n#place(top + left, dx: 1pt)[Overlapping words]\n"
+                                     "#place(top + left, dx: 2pt, dy: 1pt)[Overlapping words]")
+    assert any("overlapping text" in p for p in pdf_problems(_typst_pdf(tmp_path, overlap), segs))
+    sparse = ok.replace("#pagebreak()\n= Segment 1", "#pagebreak()\nA short page.\n#pagebreak()\n= Segment 1")
+    assert any(p.endswith("full") for p in pdf_problems(_typst_pdf(tmp_path, sparse), segs))
+    late = ok.replace("Cover\n#pagebreak()", f"Cover\n#pagebreak()\nContents\n{full}\n#pagebreak()", 1)
+    assert any("does not start on page 2" in p for p in pdf_problems(_typst_pdf(tmp_path, late), segs))
+    broken = ok.replace("1. Loyal wine buyers", "1. Loyal wi\\ ne buyers")
+    found = pdf_problems(_typst_pdf(tmp_path, broken), segs)
+    assert any("broken or missing in the executive summary: ['wine']" in p for p in found), found
+    heading = ok.replace("= Segment 1: Loyal wine buyers", "= Segment 1: Loyal wi\\ ne buyers")
+    assert any("heading does not hold its name" in p for p in pdf_problems(_typst_pdf(tmp_path, heading), segs))
 
 
 def test_failed_build_leaves_previous_site(built, tmp_path, monkeypatch):

@@ -139,3 +139,36 @@ def test_beyond_max_train_a_stratified_sample_is_fitted_and_the_rest_scored(monk
     model, scores = _fit(x, y, resamples=20)
     assert model.trained == 300 and model.scored == 500 and scores["score"].notna().all()
     assert model.answered == round(y.sum() * 300 / 500)
+
+
+def _two_segments(seed: int, signal: float):
+    """Segment 1 with the planted signal (or none); segment 2 never answered."""
+    x, y = _synthetic(800, signal, seed)
+    labels = np.where(np.arange(len(x)) % 2 == 0, 1, 2)
+    y[labels == 2] = 0.0
+    n = len(x)
+    fitted = rs.fit_response(x, y, np.full(n, 3.0), np.full(n, 11.0), labels, "Latest", seed=1, min_size=20,
+                             resamples=200)
+    return fitted[0], fitted[1], labels
+
+
+def test_each_segment_gets_its_own_n_chosen_on_one_half_and_measured_on_the_other():
+    model, scores, labels = _two_segments(16, 2.5)
+    one, two = model.segments
+    # A segment nobody answered in: no N pays there, chosen on either half; nothing earned or lost.
+    assert two.best_threshold == math.inf and two.best_n == 0
+    assert two.best_measured.value == 0 and two.best_measured.low == two.best_measured.high == 0
+    # The segment with the signal: its own N, its customers at or above its own threshold.
+    assert 0 < one.best_n < one.customers
+    assert one.best_n == int(((labels == 1) & (scores["score"].to_numpy() >= one.best_threshold)).sum())
+    assert one.best_measured.low > 0
+    assert model.per_segment_contacts == one.best_n + two.best_n
+    assert model.per_segment_profit.value == pytest.approx(one.best_measured.value + two.best_measured.value)
+
+
+def test_on_noise_the_per_segment_plans_earn_nothing_for_sure_out_of_fold():
+    # Chosen and measured on the same customers, the best N of a segment never earns below 0; measured
+    # on the half the choice did not see, a plan on noise is as likely to lose as to earn.
+    model, _, _ = _two_segments(17, 0.0)
+    assert model.per_segment_profit.low < 0
+    assert model.segments[0].best_measured.low < 0

@@ -47,7 +47,9 @@ RESPONSE_RULE = (
     f"are compared by {FOLDS}-fold stratified cross-validation on out-of-fold scores only. The contacted customers "
     "are split into two halves: on each half the model with the best out-of-fold AUC and the number of customers "
     "to contact (the score threshold whose top customers earned the most there) are chosen, and measured on the "
-    "other half; the two measurements add up to the estimate shown. 95% intervals are percentile bootstrap "
+    "other half; the two measurements add up to the estimate shown. Each segment's own number of customers to "
+    "contact is chosen and measured the same way, on the segment's customers of each half. 95% intervals are "
+    "percentile bootstrap "
     f"intervals ({RESAMPLES:,} resamples of the customers, the choice made again on each)."
 )
 
@@ -74,6 +76,12 @@ class SegmentContacts:
     expected_answers: float  # sum of the listed customers' scores
     expected_profit: float  # sum of the listed customers' expected values
     measured_profit: float  # realised profit in the latest campaign of the cross-fitted choice, in this segment
+    # The segment's own plan: the N of its customers, best scores first, that earns the most in the
+    # segment (its own score threshold), and that plan's profit measured as the overall one: the
+    # threshold chosen on one half of the segment's contacted customers, measured on the other.
+    best_n: int = 0  # the segment's customers (of all scored) at or above its own threshold
+    best_threshold: float = math.inf  # inf: no N earns more than it costs in the segment
+    best_measured: Estimate | None = None  # cross-fitted profit of the segment's own plan, 95% interval
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,9 @@ class ResponseModel:
     gain_over_everyone: Estimate  # measured_profit - everyone_profit, on the same resamples
     segments: tuple[SegmentContacts, ...]
     rule: str
+    # Every segment with its own N (SegmentContacts.best_n): contacts and cross-fitted profit, summed.
+    per_segment_contacts: int = 0
+    per_segment_profit: Estimate | None = None
 
 
 # ---------------------------------------------------------------- small pure steps
@@ -209,25 +220,34 @@ def _choose(idx: np.ndarray, oof: dict[str, np.ndarray], y: np.ndarray, gain: np
     return key, best_threshold(oof[key][idx], gain[idx])
 
 
-def _cross_fit(a: np.ndarray, b: np.ndarray, oof, y, gain) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and contact decisions of every customer in a and b, each chosen on the other half."""
+def _cross_fit(a: np.ndarray, b: np.ndarray, oof, y, gain, seg: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores and contact decisions of every customer in a and b, each chosen on the other half:
+    one threshold over all customers (`contact`), and one per segment (`seg_contact`, each
+    segment's threshold chosen on its customers in the other half, with the same model)."""
     n = len(y)
-    scores, contact = np.full(n, np.nan), np.zeros(n, dtype=bool)
+    scores, contact, seg_contact = np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for choose_on, apply_to in ((a, b), (b, a)):
         key, t = _choose(choose_on, oof, y, gain)
         scores[apply_to] = oof[key][apply_to]
         contact[apply_to] = oof[key][apply_to] >= t
-    return scores, contact
+        for s in np.unique(seg[apply_to]):
+            on, to = choose_on[seg[choose_on] == s], apply_to[seg[apply_to] == s]
+            seg_contact[to] = oof[key][to] >= best_threshold(oof[key][on], gain[on])
+    return scores, contact, seg_contact
 
 
-def _resampled(a, b, oof, y, gain, rng) -> tuple[float, float, float]:
-    """(AUC, cross-fitted profit, profit of everyone) on one bootstrap resample of each half."""
+def _resampled(a, b, oof, y, gain, seg, segments, rng) -> np.ndarray:
+    """On one bootstrap resample of each half: AUC, cross-fitted profit, profit of everyone,
+    profit of the per-segment plans, then that profit in each of `segments`."""
     ra, rb = rng.choice(a, size=len(a)), rng.choice(b, size=len(b))
     sub = np.r_[ra, rb]
     ia, ib = np.arange(len(ra)), np.arange(len(ra), len(sub))
     o = {k: v[sub] for k, v in oof.items()}
-    scores, contact = _cross_fit(ia, ib, o, y[sub], gain[sub])
-    return auc(y[sub], scores), float(gain[sub][contact].sum()), float(gain[sub].sum())
+    g, sg = gain[sub], seg[sub]
+    scores, contact, seg_contact = _cross_fit(ia, ib, o, y[sub], g, sg)
+    per = [float(g[seg_contact & (sg == s)].sum()) for s in segments]
+    return np.array([auc(y[sub], scores), float(g[contact].sum()), float(g.sum()), float(g[seg_contact].sum()), *per])
 
 
 def _curves(scores: np.ndarray, y: np.ndarray, gain: np.ndarray, min_size: int):
@@ -295,9 +315,11 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
     oof = _oof(xv[known], y.astype(int), seed)
     first = halves(y, seed)
     a_idx, b_idx = np.flatnonzero(first), np.flatnonzero(~first)
-    cf_scores, cf_contact = _cross_fit(a_idx, b_idx, oof, y, gain)
+    seg_known = labels[known]
+    seg_ids = sorted(int(v) for v in np.unique(labels))
+    cf_scores, cf_contact, cf_seg_contact = _cross_fit(a_idx, b_idx, oof, y, gain, seg_known)
     rng = np.random.default_rng(seed)
-    boot = np.array([_resampled(a_idx, b_idx, oof, y, gain, rng) for _ in range(resamples)])
+    boot = np.array([_resampled(a_idx, b_idx, oof, y, gain, seg_known, seg_ids, rng) for _ in range(resamples)])
     everyone = float(gain.sum())
     measured = float(gain[cf_contact].sum())
 
@@ -312,15 +334,17 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
     contact = scores >= threshold
     gains, curve = _curves(oof[key], y, gain, min_size)
 
-    seg_known = labels[known]
     segs = []
-    for s in sorted(int(v) for v in np.unique(labels)):
+    for i, s in enumerate(seg_ids):
         m = labels == s
         mk = seg_known == s
+        t_s = best_threshold(oof[key][mk], gain[mk])  # the segment's own N, on all its contacted customers
         segs.append(SegmentContacts(
             segment=s, customers=int(m.sum()), contacts=int((m & contact).sum()),
             expected_answers=float(scores[m & contact].sum()), expected_profit=float(expected[m & contact].sum()),
             measured_profit=float(gain[mk & cf_contact].sum()),
+            best_n=int((m & (scores >= t_s)).sum()), best_threshold=t_s,
+            best_measured=Estimate(float(gain[mk & cf_seg_contact].sum()), *_interval(boot[:, 4 + i])),
         ))
     label = dict(CANDIDATES)
     model = ResponseModel(
@@ -336,6 +360,8 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
         everyone_profit=Estimate(everyone, *_interval(boot[:, 2])),
         gain_over_everyone=Estimate(measured - everyone, *_interval(boot[:, 1] - boot[:, 2])),
         segments=tuple(segs), rule=RESPONSE_RULE,
+        per_segment_contacts=sum(x.best_n for x in segs),
+        per_segment_profit=Estimate(float(gain[cf_seg_contact].sum()), *_interval(boot[:, 3])),
     )
     frame = pd.DataFrame({"score": scores, "expected_value": expected, "contact": contact}, index=x.index)
     return model, frame

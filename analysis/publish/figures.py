@@ -2,12 +2,13 @@
 share one local plotly.min.js."""
 from __future__ import annotations
 
-from html import escape
+from html import escape, unescape
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import formatters as fmt
 from ..escaping import plotly as _text
 from ..results import Results
 
@@ -23,19 +24,54 @@ def colour(segment: int) -> str:
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    """Phone first: margins grow to fit the tick labels and axis titles (automargin) instead of a
+    fixed width that cuts them, and the legend sits above the plot, where it covers no data and
+    rotated tick labels cannot run into it."""
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)), height=height, font=FONT,
-        margin=dict(l=60, r=20, t=50, b=50), template="plotly_white", legend=dict(orientation="h", y=-0.18),
+        margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
     )
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
+
+
+def untitled(fig: go.Figure) -> tuple[go.Figure, str]:
+    """The figure without its title, and the title as plain text: pages show it as a caption,
+    which wraps on a phone (Plotly's title would be cut off) and reads as a caption on paper."""
+    title = fig.layout.title.text
+    if not title:
+        return fig, ""
+    fig = go.Figure(fig)  # a copy
+    fig.update_layout(title_text=None, margin_t=max(10, (fig.layout.margin.t or 50) - 40))
+    return fig, unescape(title)
+
+
+def _wrap(text: str, width: int = 24) -> str:
+    """A label from the data on lines of about `width` characters, escaped for Plotly: long
+    category and segment names stay readable on a phone instead of taking the plot's width."""
+    lines, line = [], ""
+    for word in str(text).split():
+        while len(word) > width:  # a word longer than a line is cut
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return "<br>".join(_text(x) for x in lines)
 
 
 def to_html(fig: go.Figure, div_id: str, label: str) -> str:
     """A fragment for a page: no plotly.js of its own, a stable id, and an aria label."""
-    title = fig.layout.title.text
-    if title:  # as an HTML caption, which wraps on a phone where Plotly's title would be cut off
-        fig = go.Figure(fig)  # a copy: the PDF draws the same figure with its title
-        fig.update_layout(title_text=None, margin_t=max(25, (fig.layout.margin.t or 50) - 35))
+    fig, title = untitled(fig)
     caption = f'<figcaption>{escape(title)}</figcaption>' if title else ""
     html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                        config={"displaylogo": False, "responsive": True})
@@ -63,14 +99,25 @@ def _labels(r: Results) -> dict[str, str]:
 
 
 def sizes(r: Results) -> go.Figure:
-    segs = public(r)
-    x = [f"{p.id}. {_short(p.name)}" for p in segs]
+    """Horizontal bars (names read across, on a phone too), labelled with the shares as the tables
+    round them (adding up to 100%)."""
+    segs = public(r)[::-1]  # the first segment on top
+    y = [_wrap(f"{p.id}. {p.name}") for p in segs]
+    cust = dict(zip([p.id for p in r.segments], fmt.shares([p.share_customers for p in r.segments])))
     fig = go.Figure()
-    fig.add_bar(x=x, y=[p.share_customers for p in segs], name="Share of customers", marker_color="#8DA0CB")
-    if all(p.share_value is not None for p in segs):
-        fig.add_bar(x=x, y=[p.share_value for p in segs], name="Share of revenue", marker_color="#1B4F72")
-    fig.update_yaxes(tickformat=".0%")
-    return _layout(fig, "Share of customers and of revenue by segment")
+    fig.add_bar(y=y, x=[p.share_customers for p in segs], name="Share of customers", marker_color="#8DA0CB",
+                orientation="h", text=[cust[p.id] for p in segs], textposition="outside", cliponaxis=False,
+                hovertemplate="%{y}: %{text} of customers<extra></extra>")
+    if all(p.share_value is not None for p in r.segments):
+        value = dict(zip([p.id for p in r.segments], fmt.shares([p.share_value for p in r.segments])))
+        fig.add_bar(y=y, x=[p.share_value for p in segs], name="Share of revenue", marker_color="#1B4F72",
+                    orientation="h", text=[value[p.id] for p in segs], textposition="outside", cliponaxis=False,
+                    hovertemplate="%{y}: %{text} of revenue<extra></extra>")
+    top = max([p.share_customers for p in segs] + [p.share_value or 0 for p in segs] + [0.01])
+    fig.update_xaxes(tickformat=".0%", range=[0, top * 1.18], nticks=5)
+    fig.update_layout(barmode="group", legend_traceorder="normal")
+    lines = sum(label.count("<br>") + 1 for label in y)
+    return _layout(fig, "Share of customers and of revenue by segment", max(240, 70 + 18 * lines + 20 * len(segs)))
 
 
 def _ellipse(points: np.ndarray, scale: float, n: int = 60) -> tuple[np.ndarray, np.ndarray]:
@@ -115,18 +162,18 @@ def profile_heatmap(r: Results) -> go.Figure:
     z = [[p.stat(f).effect for p in segs] for f in feats]
     fig = go.Figure(go.Heatmap(
         # Numbers, not names, head the columns: names would not fit a phone's width (hover shows them).
-        z=z, y=[labels[f] for f in feats], x=[str(p.id) for p in segs],
+        z=z, y=[_wrap(unescape(labels[f]), 22) for f in feats], x=[str(p.id) for p in segs],
         customdata=[[_text(p.name) for p in segs] for _ in feats],
         colorscale="RdBu_r", zmid=0, zmin=-2, zmax=2, colorbar=dict(title="sd", thickness=10, xpad=4),
-        text=[[f"{v:+.1f}" for v in row] for row in z], texttemplate="%{text}",
+        text=[[fmt.signed(v) for v in row] for row in z], texttemplate="%{text}",
         hovertemplate="Segment %{x}: %{customdata}<br>%{y}: %{z:+.2f} sd from average<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top", title="Segment", type="category")
+    lines = sum(_wrap(unescape(labels[f]), 22).count("<br>") + 1 for f in feats)
     fig = _layout(fig, "How far each segment sits from the average customer (standard deviations)",
-                  max(380, 120 + 26 * len(feats)))
+                  max(380, 110 + 16 * lines + 12 * len(feats)))
     # Labels take the room they need (a phone has little to spare), not a fixed 200 px.
-    fig.update_layout(margin=dict(l=10, t=90, r=10), yaxis=dict(automargin=True), xaxis=dict(automargin=True))
     return fig
 
 
@@ -169,9 +216,7 @@ def indices(r: Results) -> go.Figure:
         fig.add_vline(x=r.chosen.k, line_dash="dot", line_color="#555", row=i, col=1)
         fig.update_xaxes(dtick=1, row=i, col=1)
     fig.update_xaxes(title="k", row=3, col=1)
-    fig = _layout(fig, f"Validity indices by k and algorithm (dotted line: chosen k={r.chosen.k})", 640)
-    fig.update_layout(legend=dict(orientation="h", y=-0.12))
-    return fig
+    return _layout(fig, f"Validity indices by k and algorithm (dotted line: chosen k={r.chosen.k})", 640)
 
 
 def gap(r: Results) -> go.Figure:
@@ -183,7 +228,7 @@ def gap(r: Results) -> go.Figure:
         fig.add_vline(x=r.chosen.gap_k, line_dash="dot", line_color="#D55E00",
                       annotation_text=f"gap rule: k={r.chosen.gap_k}")
     fig.update_xaxes(title="Number of segments k", dtick=1)
-    fig.update_yaxes(title="Gap (log inertia of uniform data minus the data's)")
+    fig.update_yaxes(title="Gap")
     return _layout(fig, "Gap statistic for k-means (bars: one standard error)", 380)
 
 
@@ -218,13 +263,21 @@ def silhouette_profile(r: Results) -> go.Figure:
 
 
 def stability(r: Results) -> go.Figure:
-    segs = [p for p in public(r) if p.stability is not None]
+    """Horizontal bars; the threshold is a dashed line named in the legend, so that its label
+    never sits on a bar."""
+    segs = [p for p in public(r) if p.stability is not None][::-1]
+    y = [_wrap(f"{p.id}. {p.name}") for p in segs]
     fig = go.Figure(go.Bar(
-        x=[f"{p.id}. {_short(p.name, 22)}" for p in segs], y=[p.stability for p in segs],
-        marker_color=[colour(p.id) for p in segs], hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
-    fig.add_hline(y=0.6, line_dash="dash", line_color="#D55E00", annotation_text="0.6: unstable below")
-    fig.update_yaxes(range=[0, 1], title="Mean Jaccard over resamples")
-    return _layout(fig, "Stability of each segment when the model is refitted on subsamples", 380)
+        y=y, x=[p.stability for p in segs], orientation="h", showlegend=False,
+        marker_color=[colour(p.id) for p in segs], hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
+    cut = r.thresholds.unstable
+    line = dict(color="#D55E00", dash="dash", width=2)
+    fig.add_vline(x=cut, line=line)
+    fig.add_scatter(x=[None], y=[None], mode="lines", name=f"Unstable below {cut:.1f}", line=line)
+    fig.update_xaxes(range=[0, 1], title=_wrap("Mean Jaccard over resamples", 16))
+    lines = sum(label.count("<br>") + 1 for label in y)
+    return _layout(fig, "Stability of each segment when the model is refitted on subsamples",
+                   max(300, 110 + 22 * lines + 16 * len(segs)))
 
 
 def segment_map_3d(r: Results) -> go.Figure:
@@ -254,37 +307,44 @@ def segment_map_3d(r: Results) -> go.Figure:
 
 
 def campaign_rates(r: Results) -> go.Figure:
+    """Horizontal groups, one per campaign (first on top): campaign names read across on a phone."""
     fig = go.Figure()
-    names = [_text(c.name) for c in r.campaigns]
-    fig.add_bar(x=names, y=[c.overall.rate for c in r.campaigns], name="All customers", marker_color=OVERALL)
-    for p in public(r):
+    names = [_wrap(c.name, 16) for c in r.campaigns]
+    segs = public(r)
+    # On the reversed axis a group's bars run top-down in the order of the traces, as the legend.
+    fig.add_bar(y=names, x=[c.overall.rate for c in r.campaigns], name="All customers", marker_color=OVERALL,
+                orientation="h")
+    for p in segs:
         rates = [c.by_segment[p.id - 1] for c in r.campaigns]
         fig.add_bar(
-            x=names, y=[x.rate for x in rates], name=f"{p.id}. {_short(p.name)}", marker_color=colour(p.id),
-            error_y=dict(type="data", symmetric=False,
+            y=names, x=[x.rate for x in rates], name=f"{p.id}. {_short(p.name)}", marker_color=colour(p.id),
+            orientation="h",
+            error_x=dict(type="data", symmetric=False,
                          array=[(x.high - x.rate) if x.rate is not None else None for x in rates],
                          arrayminus=[(x.rate - x.low) if x.rate is not None else None for x in rates],
                          thickness=1, width=2),
         )
-    fig.update_yaxes(tickformat=".0%", title="Answer rate")
-    return _layout(fig, "Answer rate by campaign and segment (bars: 95% Wilson intervals)", 460)
+    fig.update_xaxes(tickformat=".0%", title="Answer rate", rangemode="tozero")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="group", bargap=0.25)
+    height = 80 + len(r.campaigns) * (10 * (len(segs) + 1) + 18)
+    return _layout(fig, "Answer rate by campaign and segment (bars: 95% Wilson intervals)", max(320, height))
 
 
 def campaign_heatmap(r: Results) -> go.Figure:
-    names = [_text(c.name) for c in r.campaigns]
+    names = [_short(c.name, 18) for c in r.campaigns]
     segs = public(r)
     z = [[c.by_segment[p.id - 1].lift for c in r.campaigns] for p in segs]
     text = [[("–" if c.by_segment[p.id - 1].rate is None else f"{c.by_segment[p.id - 1].rate:.0%}")
              for c in r.campaigns] for p in segs]
     fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=[f"{p.id}. {_short(p.name, 22)}" for p in segs], text=text, texttemplate="%{text}",
+        z=z, x=names, y=[_wrap(f"{p.id}. {p.name}", 20) for p in segs], text=text, texttemplate="%{text}",
         colorscale="RdBu_r", zmid=1, zmin=0, zmax=2, colorbar=dict(title="lift", thickness=10, xpad=4),
         hovertemplate="%{y}<br>%{x}: answer rate %{text}, lift %{z:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
-    fig = _layout(fig, "Answer rate by segment and campaign (colour: lift against all customers)",
-                  max(320, 110 + 46 * len(segs)))
-    fig.update_layout(margin=dict(l=200))
-    return fig
+    fig.update_xaxes(side="top", tickangle=-45 if len(names) > 4 else 0)
+    return _layout(fig, "Answer rate by segment and campaign (colour: lift against all customers)",
+                   max(320, 130 + 46 * len(segs)))
 
 
 def segment_effects(r: Results, segment: int) -> go.Figure:
@@ -293,12 +353,13 @@ def segment_effects(r: Results, segment: int) -> go.Figure:
     feats = sorted(r.clustering_features, key=lambda f: p.stat(f).effect)
     vals = [p.stat(f).effect for f in feats]
     fig = go.Figure(go.Bar(
-        x=vals, y=[labels[f] for f in feats], orientation="h",
+        x=vals, y=[_wrap(unescape(labels[f]), 20) for f in feats], orientation="h",
         marker_color=["#B2182B" if v > 0 else "#2166AC" for v in vals],
         hovertemplate="%{y}: %{x:+.2f} sd<extra></extra>",
     ))
-    fig.update_xaxes(title="Standard deviations from the average customer", zeroline=True, zerolinecolor="#333")
-    return _layout(fig, f"What sets segment {p.id} apart", max(360, 60 + 24 * len(feats)))
+    fig.update_xaxes(title=_wrap("Distance from average (sd)", 16), zeroline=True, zerolinecolor="#333")
+    lines = sum(_wrap(unescape(labels[f]), 20).count("<br>") + 1 for f in feats)
+    return _layout(fig, f"What sets segment {p.id} apart", max(360, 110 + 18 * lines + 10 * len(feats)))
 
 
 def flows(r: Results) -> go.Figure:
@@ -324,16 +385,15 @@ def flows(r: Results) -> go.Figure:
 def strongest_rules(level) -> go.Figure:
     """The level's top rules over all baskets by lift, with confidence and baskets on hover."""
     rules = list(level.top)[::-1]  # strongest at the top of a horizontal bar chart
-    text = [_short(" + ".join(x.lhs), 60) + " → " + _short(x.rhs[0], 40) for x in rules]
+    text = [_wrap(" + ".join(x.lhs) + " → " + x.rhs[0], 26) for x in rules]
     fig = go.Figure(go.Bar(
         x=[x.lift for x in rules], y=text, orientation="h", marker_color="#1B4F72",
         customdata=[[x.confidence, x.count] for x in rules],
         hovertemplate="%{y}<br>lift %{x:.1f}, confidence %{customdata[0]:.0%}, %{customdata[1]:,} baskets<extra></extra>",
     ))
-    fig.update_xaxes(title="Lift (times more often than by chance)")
-    fig = _layout(fig, f"Strongest {level.level} rules over all baskets", max(320, 80 + 30 * len(rules)))
-    fig.update_layout(margin=dict(l=20), yaxis=dict(automargin=True))
-    return fig
+    fig.update_xaxes(title=_wrap("Lift (times chance)", 16))
+    lines = sum(t.count("<br>") + 1 for t in text)
+    return _layout(fig, f"Strongest {level.level} rules over all baskets", max(320, 80 + 17 * lines + 12 * len(rules)))
 
 
 def response_gains(r: Results) -> go.Figure:
@@ -346,9 +406,10 @@ def response_gains(r: Results) -> go.Figure:
                     hovertemplate="top %{x:.0%} of customers: %{y:.0%} of the answers<extra></extra>")
     chosen = m.contacts / m.scored if m.scored else 0
     fig.add_vline(x=chosen, line=dict(color=PALETTE[5], dash="dash"),
-                  annotation_text=f"contact list: {m.contacts:,}", annotation_position="bottom right")
-    fig.update_xaxes(title="Share of customers contacted, best scores first", tickformat=".0%", range=[0, 1])
-    fig.update_yaxes(title="Share of the latest campaign's answers reached", tickformat=".0%", range=[0, 1.02])
+                  annotation_text=f"contact list: {m.contacts:,}", annotation_position="top right")
+    fig.update_xaxes(title="Contacted, best scores first", tickformat=".0%", range=[0, 1],
+                     tickvals=[0.2, 0.4, 0.6, 0.8, 1.0])  # no 0% beside the other axis' 0%
+    fig.update_yaxes(title="Answers reached", tickformat=".0%", range=[0, 1.02])
     return _layout(fig, "Cumulative gains: answers reached by contacting the best-scored customers first "
                         "(out-of-fold scores)", 440)
 
@@ -362,7 +423,7 @@ def response_profit(r: Results) -> go.Figure:
     fig.add_hline(y=0, line=dict(color="#333", width=1))
     fig.add_vline(x=m.contacts, line=dict(color=PALETTE[5], dash="dash"),
                   annotation_text=f"chosen N = {m.contacts:,}", annotation_position="top right")
-    fig.update_xaxes(title="Customers contacted (N), best scores first", rangemode="tozero")
+    fig.update_xaxes(title="Customers contacted (N)", rangemode="tozero")
     fig.update_yaxes(title=f"Profit in the latest campaign ({_text(r.currency)})", tickformat=",.0f")
     return _layout(fig, "Profit of contacting the top N customers, had they been the only ones contacted "
                         "(out-of-fold scores)", 440)
@@ -378,7 +439,8 @@ def response_calibration(r: Results) -> go.Figure:
     fig.add_scatter(x=pred, y=seen, mode="lines+markers", name="Score bands", customdata=count,
                     line=dict(color=PALETTE[0], width=2), marker=dict(size=9),
                     hovertemplate="mean score %{x:.1%}: %{y:.1%} answered (%{customdata:,} customers)<extra></extra>")
-    fig.update_xaxes(title="Mean score of the band (predicted answer rate)", tickformat=".0%", range=[0, top])
-    fig.update_yaxes(title="Share who answered the latest campaign", tickformat=".0%", range=[0, top])
+    fig.update_xaxes(title="Predicted answer rate (mean score)", tickformat=".0%", range=[0, top],
+                     tick0=0.1 if top > 0.4 else 0.05, dtick=0.1 if top > 0.4 else 0.05)  # no 0% by the other 0%
+    fig.update_yaxes(title="Observed answer rate", tickformat=".0%", range=[0, top])
     return _layout(fig, "Calibration: predicted against observed answer rate, in bands of equal size "
                         "(out-of-fold scores)", 440)

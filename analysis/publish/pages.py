@@ -400,6 +400,10 @@ def _response(r: Results, chart: Chart) -> dict | None:
             "answers": "–" if few else fmt.number(s.expected_answers, 0),
             "expected": "–" if few else fmt.money(s.expected_profit, cur),
             "measured": fmt.money(s.measured_profit, cur),
+            "best_n": (f"fewer than {fmt.integer(r.min_segment_size)}" if 0 < s.best_n < r.min_segment_size
+                       else fmt.integer(s.best_n)),
+            "best_measured": fmt.money(s.best_measured.value, cur) if s.best_measured else "–",
+            "best_interval": _money_range(s.best_measured, cur) if s.best_measured else "–",
         })
     t = r.targeting
     return {
@@ -428,12 +432,27 @@ def _response(r: Results, chart: Chart) -> dict | None:
              "contacts": fmt.integer(m.contacts), "profit": fmt.money(m.measured_profit.value, cur),
              "interval": _money_range(m.measured_profit, cur),
              "basis": "out of fold: chosen on one half of the customers, measured on the other"},
-        ],
+        ] + ([{"plan": "Contact each segment's own best N", "contacts": fmt.integer(m.per_segment_contacts),
+               "profit": fmt.money(m.per_segment_profit.value, cur), "interval": _money_range(m.per_segment_profit, cur),
+               "basis": "out of fold: each segment's N chosen on one half of its customers, measured on the other"}]
+             if m.per_segment_profit else []),
         "segments": segments, "rule": m.rule, "verdict": _verdict(r),
         "chart_gains": chart(figures.response_gains(r), "chart-gains",
                              "Cumulative gains chart of the response model's out-of-fold scores"),
         "chart_profit": chart(figures.response_profit(r), "chart-profit",
                               "Line chart of the profit of contacting the top N customers by score"),
+    }
+
+
+def _response_method(r: Results, chart: Chart) -> dict | None:
+    """How the response model is evaluated (methodology page): AUC, candidates, calibration."""
+    m = r.response
+    if m is None:
+        return None
+    return {
+        "rule": m.rule, "auc": f"{m.auc.value:.2f}", "auc_interval": f"{m.auc.low:.2f} to {m.auc.high:.2f}",
+        "trained": fmt.integer(m.trained), "answered": fmt.integer(m.answered),
+        "candidates": [{"label": c.label, "auc": f"{c.auc:.3f}", "chosen": c.key == m.model} for c in m.candidates],
         "chart_calibration": chart(figures.response_calibration(r), "chart-calibration",
                                    "Calibration chart of the response model's scores"),
     }
@@ -641,7 +660,7 @@ def methodology(r: Results, chart: Chart) -> dict:
         "input_name": r.manifest.input_name, "input_sha256": r.manifest.input_sha256,
         "surrogate": {"accuracy": fmt.percent(r.explanation.accuracy), "depth": str(r.explanation.depth),
                       "overlap": r.explanation.overlap},
-        "comparison": _comparison(r, chart),
+        "comparison": _comparison(r, chart), "response": _response_method(r, chart),
         "overrides": [{"entry": str(m.entry), "name": m.name or "–",
                        "segment": f"{m.segment}. {shown_name(r.segments[m.segment - 1])}" if m.segment else "no match",
                        "distance": _num(m.distance, 2)} for m in r.overrides],

@@ -19,11 +19,13 @@ from .. import formatters as fmt
 from ..errors import UserError
 from ..escaping import typst_string
 from .pages import TEMPLATES, build_pages, executive_summary, site_meta
+from .figures import untitled
 from .render import PLOTLY_JS, pandoc_path
 from ..results import Results
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 CHART_WIDTH = 900  # px; the PDF scales charts to the text width
+MAX_RATIO = 1.15  # height / width of a chart at the full text width that still fits a page with its caption
 
 
 # Charts that only work on a screen: a three-dimensional map is read by turning it.
@@ -39,8 +41,12 @@ class StaticCharts:
     def __call__(self, fig: go.Figure, div_id: str, label: str) -> str:
         if div_id in SCREEN_ONLY:
             return Markup("")
+        fig, title = untitled(fig)
         self.figures[div_id] = fig
-        return Markup(f"![]({div_id}.svg){{width=100%}}")
+        # Tall charts are drawn narrower so that chart and caption fit on one page.
+        ratio = (fig.layout.height or 450) / CHART_WIDTH
+        width = min(100, round(100 * MAX_RATIO / ratio))
+        return Markup(f"![{fmt.md(title)}]({div_id}.svg){{width={width}%}}")
 
 
 def chart_engine_missing() -> str | None:
