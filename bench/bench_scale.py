@@ -7,6 +7,7 @@ data, and the quality of sampled model search against a full run on a subsample.
     python bench/bench_scale.py --baselines                           # full silhouette, full Ward, pandas
     python bench/bench_scale.py --lines 10000000 --rules-baseline 10000000   # rules on every basket, no sample
     python bench/bench_scale.py --quality                             # 1M customers vs a 50k subsample
+    python bench/bench_scale.py --lines 1000000 --engine local spark --master 'local[2]'   # engine operations
 
 Every measured run is a fresh process (`--child`) that runs `analysis.report.build_report(...,
 pdf=False)` and records the time between its progress messages (each marks the start of a stage);
@@ -20,6 +21,15 @@ into --data (default /tmp/segments-bench-scale) and reused.
 --rules-baseline M runs the pipeline once more on M order lines with `baskets.sample` set above
 the number of baskets, so that FP-growth mines every basket (the straightforward way), and
 compares its rules stage and its rules with the sampled run's.
+
+--engine local spark times the engine's operations on the --lines data, each engine in a fresh
+process (`--engine-child`): the Spark session's start, loading and aggregating the order lines,
+the final k-means fit of 5 segments started from a fit on a 3,000-customer sample, the
+per-segment aggregates, the exact recount of candidate rules mined on a 20,000-basket sample
+(product level, all orders), and writing the assignments and features (exports). Cleaning and
+features run on the driver for both engines and are not timed. It also checks that both engines
+agree (cleaning log, customers, ARI of the labels, recounts). Peak memory is the Python
+process's; the Spark JVMs are not included.
 """
 from __future__ import annotations
 
@@ -163,6 +173,94 @@ def measure(config: Path, runs: int, labels_out: Path | None = None, timeout: fl
         "runs": runs, "rules": results[0].get("rules"), "walls": [r["wall"] for r in results],
         "rules_s": [r["stages"].get("rules", 0.0) for r in results],
     }
+
+
+# ---------------------------------------------------------------- engines: the operations alone
+
+ENGINE_OPS = ("start", "load", "final fit", "segment aggregates", "recount", "exports")
+
+
+def engine_child(engine: str, master: str, config: Path, out_json: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    import hashlib
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+    from analysis.config import load_config
+    from analysis.engine import get_engine, item_codes
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import Table
+    from analysis.insight.rules import baskets_from_pairs, mine
+    from analysis.segment.clustering import kmeans
+    from analysis.segment.features import build_features
+    times: dict[str, float] = {}
+    cfg = load_config(config)
+    with threadpool_limits(limits=1):
+        t = time.perf_counter()
+        eng = get_engine(engine, master)
+        times["start"] = time.perf_counter() - t
+        t = time.perf_counter()
+        orders = eng.load_orders(cfg)
+        times["load"] = time.perf_counter() - t
+        table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
+                      encoding=orders.encoding, sha256=orders.sha256)
+        cfg = cfg.model_copy(update={"columns": orders.columns, "report": cfg.report.model_copy(
+            update={"reference_date": orders.reference_date})})
+        feats = build_features(clean(table, cfg), cfg)
+        x = feats.matrix
+        sample = np.sort(np.random.default_rng(1).choice(len(x), min(3000, len(x)), replace=False))
+        fit = kmeans(x[sample], 5, seed=42)
+        t = time.perf_counter()
+        labels = eng.final_fit(fit, x[sample], x, 42)
+        times["final fit"] = time.perf_counter() - t
+        t = time.perf_counter()
+        stats = eng.segment_stats(feats.table, labels + 1)
+        times["segment aggregates"] = time.perf_counter() - t
+        rows, cols, names = item_codes(orders.baskets, "product")
+        pick = np.random.default_rng(3).choice(len(orders.baskets.order_customer), 20_000, replace=False)
+        keep = np.isin(rows, pick)
+        rules = mine(baskets_from_pairs(rows[keep], [names[i] for i in cols[keep]]), 0.005, 0.3,
+                     max_consequent=1, min_length=2, max_length=3)
+        sets = sorted({s for lhs, rhs in zip(rules["lhs"], rules["rhs"]) for s in (tuple(lhs) + tuple(rhs), tuple(lhs))})
+        t = time.perf_counter()
+        counts = eng.count_itemsets(orders.baskets, "product", sets)
+        times["recount"] = time.perf_counter() - t
+        run = type("Run", (), {})()
+        run.results = type("R", (), {"to_json": lambda self: "{}", "personas": ()})()
+        import pandas as pd
+        run.assignments = pd.DataFrame({"customer_id": feats.table.index.astype(str), "segment": labels + 1})
+        run.customers = feats.table.assign(segment=labels + 1)
+        run.tables = ()
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            eng.write_exports(run, Path(tmp) / "exports")
+            times["exports"] = time.perf_counter() - t
+        eng.close()
+    out = {"times": times, "customers": len(feats.table), "lines": orders.n_lines,
+           "log": hashlib.sha256(repr(orders.log).encode()).hexdigest(), "labels": labels.tolist(),
+           "counts": counts.tolist(), "n_sets": len(sets), "sizes": stats.size.tolist(),
+           "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    out_json.write_text(json.dumps(out))
+
+
+def measure_engine(engine: str, master: str, config: Path, runs: int) -> dict:
+    results = []
+    for i in range(runs):
+        with tempfile.NamedTemporaryFile(suffix=".json") as f:
+            start = time.perf_counter()
+            p = subprocess.run([sys.executable, __file__, "--engine-child", engine, master, str(config), f.name],
+                               cwd=ROOT, capture_output=True, text=True)
+            wall = time.perf_counter() - start
+            if p.returncode != 0:
+                raise SystemExit(f"{engine} run on {config} failed:\n{p.stderr[-3000:]}")
+            r = json.loads(Path(f.name).read_text())
+        r["wall"] = wall
+        results.append(r)
+        print(f"  {engine} run {i + 1}: {wall:.1f} s wall; " + ", ".join(f"{k} {v:.1f}" for k, v in r["times"].items()),
+              file=sys.stderr, flush=True)
+    first = results[0]
+    return {**first, "times": {k: statistics.median(r["times"][k] for r in results) for k in ENGINE_OPS},
+            "wall": statistics.median(r["wall"] for r in results), "walls": [r["wall"] for r in results],
+            "peak_mib": max(r["peak_mib"] for r in results)}
 
 
 # ---------------------------------------------------------------- data
@@ -379,7 +477,18 @@ def main() -> None:
     ap.add_argument("--quality", action="store_true", help="1M customers against a full run on a 50k subsample")
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "segments-bench-scale")
     ap.add_argument("--json", type=Path, help="also write every result here")
+    ap.add_argument("--engine", nargs="+", choices=("local", "spark"), default=[],
+                    help="time the engine operations alone on the --lines data, for each engine named")
+    ap.add_argument("--master", default="local[2]", help="Spark master for --engine spark (default local[2])")
+    ap.add_argument("--engine-child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.engine_child:
+        e, master, config, out = args.engine_child
+        engine_child(e, master, Path(config), Path(out))
+        return
+    if args.engine:
+        engines(args)
+        return
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]), Path(args.child[2]) if len(args.child) > 2 else None)
         return
@@ -475,6 +584,34 @@ def main() -> None:
     if rows:
         print("\n" + header())
         print("\n".join(rows))
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=1, default=str))
+
+
+def engines(args) -> None:
+    from sklearn.metrics import adjusted_rand_score
+    args.data.mkdir(parents=True, exist_ok=True)
+    print(f"{os.cpu_count()} cores; engine operations, medians of {args.runs} fresh-process runs; seconds; "
+          f"Spark master {args.master}\n")
+    print("| data | engine | " + " | ".join(ENGINE_OPS) + " | process wall | Python peak MiB |")
+    print("|---|---|" + "---|" * (len(ENGINE_OPS) + 2), flush=True)
+    everything = {}
+    for m in args.lines:
+        config = synth_data(args.data, m // 20, m)
+        got = {}
+        for e in args.engine:
+            r = got[e] = measure_engine(e, args.master, config, args.runs)
+            print(f"| {m:,} lines ({r['customers']:,} customers) | {e} | "
+                  + " | ".join(f"{r['times'][k]:.1f}" for k in ENGINE_OPS)
+                  + f" | {r['wall']:.1f} | {r['peak_mib']:,.0f} |", flush=True)
+        if len(got) == 2:
+            a, b = got["local"], got["spark"]
+            ari = adjusted_rand_score(a["labels"], b["labels"])
+            print(f"  agreement on {m:,} lines: cleaning log {'identical' if a['log'] == b['log'] else 'DIFFERENT'}, "
+                  f"customers {a['customers']:,} / {b['customers']:,}, final fit ARI {ari:.4f}, "
+                  f"segment sizes {a['sizes']} / {b['sizes']}, recounts of {a['n_sets']} itemsets "
+                  f"{'identical' if a['counts'] == b['counts'] else 'DIFFERENT'}", flush=True)
+        everything[m] = {e: {k: v for k, v in r.items() if k not in ("labels", "counts")} for e, r in got.items()}
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1, default=str))
 
