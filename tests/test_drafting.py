@@ -82,7 +82,10 @@ def test_marketing_draft_roles(marketing_draft):
 def test_marketing_draft_layout(marketing_draft):
     _, text = marketing_draft
     data = yaml.safe_load(text)
-    assert list(data) == ["customers", "columns", "cleaning", "segmentation", "report", "seed"]
+    assert list(data) == ["customers", "columns", "cleaning", "segmentation", "report", "labels", "seed"]
+    # One readable label per input column, in the file's order.
+    assert list(data["labels"]) == list(read_table(MARKETING).frame.columns)
+    assert data["labels"]["Dt_Customer"] == "Date of signing up"
     assert "features" not in data and "# features:" in text and "default features" in text
     assert data["seed"] == 42
     assert "marketing" in data["report"]["title"].lower()
