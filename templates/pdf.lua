@@ -71,6 +71,7 @@ end
 -- aligned) what their longest value and header word need; text columns at least their longest
 -- word, and the rest of the line in proportion to their text (capped).
 local LINE = 105 -- characters of 8.5 pt table text across the text width
+local SIZE, MIN_SIZE = 8.5, 6 -- pt: table text, and the smallest it is set to fit a wide table
 local PAD = 3 -- a cell's padding, in characters
 local TEXT_CAP = 45
 
@@ -95,7 +96,8 @@ local function column_widths(el)
           else
             len[j] = math.max(len[j], utf8.len(t) or #t)
           end
-          word[j] = math.max(word[j], longest_word(t))
+          -- breakable() cuts runs longer than RUN characters
+          word[j] = math.max(word[j], math.min(longest_word(t), RUN + 1))
         end
         j = j + (cell.col_span or 1)
       end
@@ -118,8 +120,11 @@ local function column_widths(el)
     end
     el.colspecs[j] = { align, pandoc.ColWidthDefault }
   end
-  if fixed + least + wanted <= LINE then return end
-  local spare = math.max(LINE - fixed - least, 0)
+  if fixed + least + wanted <= LINE then return SIZE end
+  -- A table whose numbers and longest words do not fit the line is set in smaller type.
+  local size = math.max(MIN_SIZE, math.min(SIZE, SIZE * LINE / (fixed + least)))
+  local line = LINE * SIZE / size
+  local spare = math.max(line - fixed - least, 0)
   local total = 0
   for j = 1, n do
     if text[j] and wanted > 0 then
@@ -129,14 +134,21 @@ local function column_widths(el)
     total = total + width[j]
   end
   for j = 1, n do el.colspecs[j] = { el.colspecs[j][1], width[j] / total } end
+  return size
 end
 
 function Table(el)
-  column_widths(el)
-  return el:walk({
+  local size = column_widths(el)
+  el = el:walk({
     Str = function(s) s.text = breakable(s.text); return s end,
     Code = function(c) c.text = breakable(c.text); return c end,
     Plain = no_list_start,
     Para = no_list_start,
   })
+  if size >= SIZE then return el end
+  return {
+    pandoc.RawBlock("typst", string.format("#[#show table: set text(size: %.1fpt)", size)),
+    el,
+    pandoc.RawBlock("typst", "]"),
+  }
 end

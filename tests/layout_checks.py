@@ -79,6 +79,15 @@ def page_texts(pages) -> list[str]:
     return out
 
 
+def _first_line(page, margin: float = 45) -> str:
+    """The first line of the page's body (below the running header)."""
+    words = [w for w in page.extract_words() if w["top"] > margin]
+    if not words:
+        return ""
+    top = min(w["top"] for w in words)
+    return " ".join(w["text"] for w in sorted(words, key=lambda w: w["x0"]) if abs(w["top"] - top) < 3)
+
+
 def _hyphen_parts(word: str) -> list[str]:
     """'low-spending,' -> ['low-', 'spending,']: the pieces of a word broken after its hyphens."""
     parts = word.split("-")
@@ -103,12 +112,15 @@ def pdf_problems(pdf: Path, segments: list[dict]) -> list[str]:
             if f < MIN_FULLNESS:
                 problems.append(f"page {i}: {f:.0%} full")
         texts = page_texts(pages)
+        top_line = _first_line(pages[SUMMARY_PAGES]) if len(pages) > SUMMARY_PAGES else ""
         summary_words = {w["text"].replace("\u200b", "") for p in pages[1:SUMMARY_PAGES] for w in p.extract_words()}
     starts = [i for i, t in enumerate(texts, start=1) if EXECUTIVE_SUMMARY in t and i > 1]
     ends = [i for i, t in enumerate(texts, start=1) if AFTER_SUMMARY in t and i > 1]
     if not starts or starts[0] != 2:
         problems.append(f"the executive summary does not start on page 2 (found on {starts})")
-    if not ends or ends[0] > SUMMARY_PAGES:
+    # The summary ends within SUMMARY_PAGES: the next chapter starts there, or at the top of the
+    # page after (its first picture did not fit below the summary).
+    if not ends or (ends[0] > SUMMARY_PAGES and not (ends[0] == SUMMARY_PAGES + 1 and top_line == AFTER_SUMMARY)):
         problems.append(f"the executive summary runs past page {SUMMARY_PAGES} (next chapter on {ends})")
     for s in segments:
         if not s["public"]:

@@ -24,6 +24,8 @@ import pytest
 from analysis.cli import main
 from analysis.publish.pages import NAV
 
+from layout_checks import phone_problems
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "data" / "marketing_campaign.yml"
 SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
@@ -300,7 +302,7 @@ def _trace_types_in_figures() -> set[str]:
     from plotly.basedatatypes import BaseTraceType
 
     known = {n.lower() for n in dir(go) if isinstance(getattr(go, n), type) and issubclass(getattr(go, n), BaseTraceType)}
-    source = (ROOT / "analysis" / "figures.py").read_text(encoding="utf-8")
+    source = (ROOT / "analysis" / "publish" / "figures.py").read_text(encoding="utf-8")
     used = {m.lower() for m in re.findall(r"\bgo\.(\w+)\(", source)} | set(re.findall(r"\.add_(\w+)\(", source))
     return used & known
 
@@ -394,8 +396,9 @@ def test_callouts_are_styled_with_their_title(site, context):
 @pytest.mark.slow
 def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, pages, browser):
     """At 390 px every page fits the screen's width (wide tables scroll inside their own box, with a
-    faded right edge while there is more to see); the navbar folds behind its toggle button, which
-    opens it."""
+    faded right edge while there is more to see), no chart's tick label or axis title is cut or
+    overlaps another, no legend covers a plot (tests/layout_checks.py); the navbar folds behind its
+    toggle button, which opens it."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob("phone-*.png"):
         old.unlink()
@@ -409,6 +412,7 @@ def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, 
             page = tab.page
             page.evaluate("window.segmentsDrawAll()")  # drawn charts must fit too
             page.wait_for_function(ALL_CHARTS_DRAWN, timeout=TIMEOUT_MS)
+            failures += [f"{name}: {p}" for p in phone_problems(page, PHONE["width"])]
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
                 wide = page.evaluate("""w => [...document.querySelectorAll('body *')]
@@ -504,6 +508,17 @@ def test_order_line_demo_pages_load_and_draw_from_file(retail_site, context):
                         animations="disabled", timeout=TIMEOUT_MS)
         failures.extend(f"{name}: {p}" for p in tab.problems)
     assert not failures, "order-line demo problems:\n" + "\n".join(failures)
+    phone = tab.page.context.browser.new_context(viewport=PHONE, reduced_motion="reduce")
+    try:
+        page = phone.new_page()
+        for name in names:
+            page.goto(retail_site.as_uri() + "/" + name, wait_until="load", timeout=TIMEOUT_MS)
+            page.evaluate("window.segmentsDrawAll()")
+            page.wait_for_function(ALL_CHARTS_DRAWN, timeout=TIMEOUT_MS)
+            failures += [f"{name} at {PHONE['width']} px: {p}" for p in phone_problems(page, PHONE["width"])]
+    finally:
+        phone.close()
+    assert not failures, "order-line demo at a phone's width:\n" + "\n".join(failures)
     tab.goto(retail_site.as_uri() + "/baskets.html")
     assert _wait_for_charts(tab.page) == []
     bars = tab.page.locator("#chart-rules-product g.trace.bars path")  # one bar per rule shown

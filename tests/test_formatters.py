@@ -106,3 +106,40 @@ def test_yaml_str_is_a_double_quoted_scalar():
 
     for text in ['Customer "segments": a: b', "José's # report", "line\nbreak"]:
         assert yaml.safe_load("title: " + yaml_str(text))["title"] == text
+
+
+def test_shares_add_up_to_100_by_largest_remainder():
+    from analysis.formatters import shares
+
+    # Rounded one by one these read 34% + 34% + 33% = 101%.
+    assert [percent(x) for x in (0.335, 0.335, 0.33)] == ["34%", "34%", "33%"]
+    assert shares([0.335, 0.335, 0.33]) == ["34%", "33%", "33%"]
+    # The largest remainders get the missing points, the earlier share on a tie.
+    assert shares([0.126, 0.126, 0.748]) == ["13%", "12%", "75%"]
+    assert shares([0.5, 0.5]) == ["50%", "50%"]
+    # A share under 1% gives the whole set one decimal, so none reads as zero and decimals agree.
+    assert shares([0.6, 0.396, 0.004]) == ["60.0%", "39.6%", "0.4%"]
+    assert shares([None, 0.25, 0.75]) == ["–", "25%", "75%"]
+    rng = __import__("numpy").random.default_rng(0)
+    for _ in range(200):
+        w = rng.dirichlet([1.0] * int(rng.integers(2, 10)))
+        assert sum(float(x.rstrip("%")) for x in shares(w)) == pytest.approx(100)
+
+
+def test_signed_never_shows_a_signed_zero():
+    assert signed(-0.04) == "0.0" and signed(0.04) == "0.0"
+    assert signed(-0.004, 2) == "0.00" and signed(0.004, 2) == "0.00"
+    assert signed(-0.06) == "-0.1" and signed(0.5, 2) == "+0.50"
+
+
+def test_csv_numbers_are_never_in_scientific_notation():
+    import pandas as pd
+
+    from analysis.formatters import plain_number
+    from analysis.publish.exports import csv_text
+
+    assert [plain_number(x) for x in (72912.3, 0.0000123, -0.0, 1354.2, 1e12, 3)] == \
+        ["72910", "0.0000123", "0", "1354", "1000000000000", "3"]
+    text = csv_text(pd.DataFrame({"a": [1e-5, 72912.3, -0.0, 1e12]}))
+    assert text == "a\n0.00001\n72912.3\n0\n1000000000000\n"
+    assert "e+" not in text and "e-" not in text

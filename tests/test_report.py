@@ -254,3 +254,21 @@ def test_search_index_covers_every_page_and_finds_segments(built):
     for page in site.glob("*.html"):
         html = page.read_text()
         assert '<script src="search-index.js"></script>' in html and 'id="search-input"' in html
+
+
+def test_numbers_read_as_written(built):
+    """Shares in the overview's comparison table add up to 100%, no page shows '-0.0', and the
+    public CSV has no number in scientific notation."""
+    _, out, _ = built
+    site = out / "site"
+    csv_text = (site / "downloads" / "segments.csv").read_text()
+    assert not re.search(r"\d[eE][+-]\d", csv_text)
+    html = (site / "index.html").read_text()
+    table = html[html.index("<table"):html.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)[1:]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S) for row in rows]
+    customers = [float(re.search(r"\((\d+(?:\.\d)?)%\)", c[1]).group(1)) for c in cells]
+    revenue = [float(c[2].strip().rstrip("%")) for c in cells]
+    assert sum(customers) == pytest.approx(100) and sum(revenue) == pytest.approx(100)
+    for page in site.glob("*.html"):
+        assert not re.search(r"[\"'>\s]-0\.0+(?![0-9])", page.read_text()), page.name

@@ -13,6 +13,9 @@ import pytest
 import yaml
 
 from analysis.cli import main
+from analysis.publish.pdf import chart_engine_missing
+
+from layout_checks import pdf_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -25,8 +28,16 @@ def _text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def retail(tmp_path_factory):
     out = tmp_path_factory.mktemp("retail")
-    assert main(["report", "--config", str(DATA / "online_retail.yml"), "--out", str(out), "--no-pdf"]) == 0
+    assert chart_engine_missing() is None, chart_engine_missing()
+    assert main(["report", "--config", str(DATA / "online_retail.yml"), "--out", str(out)]) == 0
     return out
+
+
+def test_pdf_layout_holds(retail):
+    """The layout checks of the customer demo's PDF (tests/layout_checks.py), on the order-line demo."""
+    segments = json.loads((retail / "exports" / "results.json").read_text())["segments"]
+    problems = pdf_problems(retail / "site" / "report.pdf", segments)
+    assert not problems, "\n".join(problems)
 
 
 def test_every_customer_of_the_lines_is_segmented_or_excluded_with_a_reason(retail):

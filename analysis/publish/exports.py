@@ -25,8 +25,15 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _decimal(x: float) -> str:
+    """A float cell as a plain decimal: no scientific notation (1e-05, 7.3e+04), no '-0'."""
+    text = f"{x:.10f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
-    return csv_safe(frame).to_csv(index=index, lineterminator="\n")
+    """CSV of the frame (see csv_safe); floats written as plain decimals (at most 10 places)."""
+    return csv_safe(frame).to_csv(index=index, lineterminator="\n", float_format=_decimal)
 
 
 def write_exports(run, exports: Path) -> None:

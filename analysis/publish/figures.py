@@ -48,9 +48,14 @@ def untitled(fig: go.Figure) -> tuple[go.Figure, str]:
     return fig, unescape(title)
 
 
-def _wrap(text: str, width: int = 24) -> str:
-    """A label from the data on lines of about `width` characters, escaped for Plotly: long
-    category and segment names stay readable on a phone instead of taking the plot's width."""
+LABEL_LINES = 3  # a wrapped label's most lines; the rest is cut with an ellipsis (hover has it whole)
+LINE_PX = 17  # height of a label line at the charts' font size
+
+
+def _wrap(text: str, width: int = 24, max_lines: int = LABEL_LINES) -> str:
+    """A label from the data on lines of about `width` characters (at most `max_lines`, the last
+    one ending with an ellipsis when cut), escaped for Plotly: long category and segment names stay
+    readable on a phone instead of taking the plot's width."""
     lines, line = [], ""
     for word in str(text).split():
         while len(word) > width:  # a word longer than a line is cut
@@ -66,7 +71,16 @@ def _wrap(text: str, width: int = 24) -> str:
             line = f"{line} {word}" if line else word
     if line:
         lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
     return "<br>".join(_text(x) for x in lines)
+
+
+def _band(labels: list[str], gap: int = 8) -> int:
+    """Height (px) of one category on an axis of wrapped labels: the tallest label and a gap, so
+    that no two labels touch however they are spread."""
+    return LINE_PX * max([x.count("<br>") + 1 for x in labels] + [1]) + gap
 
 
 def to_html(fig: go.Figure, div_id: str, label: str) -> str:
@@ -102,7 +116,7 @@ def sizes(r: Results) -> go.Figure:
     """Horizontal bars (names read across, on a phone too), labelled with the shares as the tables
     round them (adding up to 100%)."""
     segs = public(r)[::-1]  # the first segment on top
-    y = [_wrap(f"{p.id}. {p.name}") for p in segs]
+    y = [_wrap(f"{p.id}. {p.name}", 26, 2) for p in segs]
     cust = dict(zip([p.id for p in r.segments], fmt.shares([p.share_customers for p in r.segments])))
     fig = go.Figure()
     fig.add_bar(y=y, x=[p.share_customers for p in segs], name="Share of customers", marker_color="#8DA0CB",
@@ -116,8 +130,8 @@ def sizes(r: Results) -> go.Figure:
     top = max([p.share_customers for p in segs] + [p.share_value or 0 for p in segs] + [0.01])
     fig.update_xaxes(tickformat=".0%", range=[0, top * 1.18], nticks=5)
     fig.update_layout(barmode="group", legend_traceorder="normal")
-    lines = sum(label.count("<br>") + 1 for label in y)
-    return _layout(fig, "Share of customers and of revenue by segment", max(240, 70 + 18 * lines + 20 * len(segs)))
+    band = max(_band(y), 44 if len(fig.data) > 1 else 26)  # room for the two bars of a segment
+    return _layout(fig, "Share of customers and of revenue by segment", max(240, 90 + band * len(segs)))
 
 
 def _ellipse(points: np.ndarray, scale: float, n: int = 60) -> tuple[np.ndarray, np.ndarray]:
@@ -143,8 +157,10 @@ def segment_map(r: Results) -> go.Figure:
             continue
         xs, ys = _ellipse(pts, ELLIPSE_SCALE)
         name = f"{p.id}. {_short(p.name)}"
+        # No legend: each centre carries its segment's number, as in the tables (a legend of many
+        # long names would cover the map on a phone).
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", name=name, legendgroup=str(p.id),
-                        line=dict(color=colour(p.id), width=2), opacity=0.35, hoverinfo="name")
+                        line=dict(color=colour(p.id), width=2), opacity=0.35, hoverinfo="name", showlegend=False)
         c = pts.mean(axis=0)
         fig.add_scatter(x=[c[0]], y=[c[1]], mode="markers+text", text=[str(p.id)], textposition="middle center",
                         name=name, legendgroup=str(p.id), showlegend=False, hoverinfo="name",
@@ -162,7 +178,7 @@ def profile_heatmap(r: Results) -> go.Figure:
     z = [[p.stat(f).effect for p in segs] for f in feats]
     fig = go.Figure(go.Heatmap(
         # Numbers, not names, head the columns: names would not fit a phone's width (hover shows them).
-        z=z, y=[_wrap(unescape(labels[f]), 22) for f in feats], x=[str(p.id) for p in segs],
+        z=z, y=(rows := [_wrap(unescape(labels[f]), 22, 2) for f in feats]), x=[str(p.id) for p in segs],
         customdata=[[_text(p.name) for p in segs] for _ in feats],
         colorscale="RdBu_r", zmid=0, zmin=-2, zmax=2, colorbar=dict(title="sd", thickness=10, xpad=4),
         text=[[fmt.signed(v) for v in row] for row in z], texttemplate="%{text}",
@@ -170,9 +186,8 @@ def profile_heatmap(r: Results) -> go.Figure:
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top", title="Segment", type="category")
-    lines = sum(_wrap(unescape(labels[f]), 22).count("<br>") + 1 for f in feats)
     fig = _layout(fig, "How far each segment sits from the average customer (standard deviations)",
-                  max(380, 110 + 16 * lines + 12 * len(feats)))
+                  max(380, 110 + _band(rows, 6) * len(feats)))
     # Labels take the room they need (a phone has little to spare), not a fixed 200 px.
     return fig
 
@@ -266,7 +281,7 @@ def stability(r: Results) -> go.Figure:
     """Horizontal bars; the threshold is a dashed line named in the legend, so that its label
     never sits on a bar."""
     segs = [p for p in public(r) if p.stability is not None][::-1]
-    y = [_wrap(f"{p.id}. {p.name}") for p in segs]
+    y = [_wrap(f"{p.id}. {p.name}", 26, 2) for p in segs]
     fig = go.Figure(go.Bar(
         y=y, x=[p.stability for p in segs], orientation="h", showlegend=False,
         marker_color=[colour(p.id) for p in segs], hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
@@ -275,9 +290,8 @@ def stability(r: Results) -> go.Figure:
     fig.add_vline(x=cut, line=line)
     fig.add_scatter(x=[None], y=[None], mode="lines", name=f"Unstable below {cut:.1f}", line=line)
     fig.update_xaxes(range=[0, 1], title=_wrap("Mean Jaccard over resamples", 16))
-    lines = sum(label.count("<br>") + 1 for label in y)
     return _layout(fig, "Stability of each segment when the model is refitted on subsamples",
-                   max(300, 110 + 22 * lines + 16 * len(segs)))
+                   max(300, 130 + _band(y) * len(segs)))
 
 
 def segment_map_3d(r: Results) -> go.Figure:
@@ -338,13 +352,13 @@ def campaign_heatmap(r: Results) -> go.Figure:
     text = [[("–" if c.by_segment[p.id - 1].rate is None else f"{c.by_segment[p.id - 1].rate:.0%}")
              for c in r.campaigns] for p in segs]
     fig = go.Figure(go.Heatmap(
-        z=z, x=names, y=[_wrap(f"{p.id}. {p.name}", 20) for p in segs], text=text, texttemplate="%{text}",
+        z=z, x=names, y=(rows := [_wrap(f"{p.id}. {p.name}", 22, 2) for p in segs]), text=text, texttemplate="%{text}",
         colorscale="RdBu_r", zmid=1, zmin=0, zmax=2, colorbar=dict(title="lift", thickness=10, xpad=4),
         hovertemplate="%{y}<br>%{x}: answer rate %{text}, lift %{z:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(side="top", tickangle=-45 if len(names) > 4 else 0)
     return _layout(fig, "Answer rate by segment and campaign (colour: lift against all customers)",
-                   max(320, 130 + 46 * len(segs)))
+                   max(320, 150 + max(_band(rows), 40) * len(segs)))
 
 
 def segment_effects(r: Results, segment: int) -> go.Figure:
@@ -353,13 +367,12 @@ def segment_effects(r: Results, segment: int) -> go.Figure:
     feats = sorted(r.clustering_features, key=lambda f: p.stat(f).effect)
     vals = [p.stat(f).effect for f in feats]
     fig = go.Figure(go.Bar(
-        x=vals, y=[_wrap(unescape(labels[f]), 20) for f in feats], orientation="h",
+        x=vals, y=(rows := [_wrap(unescape(labels[f]), 20, 2) for f in feats]), orientation="h",
         marker_color=["#B2182B" if v > 0 else "#2166AC" for v in vals],
         hovertemplate="%{y}: %{x:+.2f} sd<extra></extra>",
     ))
     fig.update_xaxes(title=_wrap("Distance from average (sd)", 16), zeroline=True, zerolinecolor="#333")
-    lines = sum(_wrap(unescape(labels[f]), 20).count("<br>") + 1 for f in feats)
-    return _layout(fig, f"What sets segment {p.id} apart", max(360, 110 + 18 * lines + 10 * len(feats)))
+    return _layout(fig, f"What sets segment {p.id} apart", max(360, 120 + _band(rows, 4) * len(feats)))
 
 
 def flows(r: Results) -> go.Figure:
@@ -392,8 +405,7 @@ def strongest_rules(level) -> go.Figure:
         hovertemplate="%{y}<br>lift %{x:.1f}, confidence %{customdata[0]:.0%}, %{customdata[1]:,} baskets<extra></extra>",
     ))
     fig.update_xaxes(title=_wrap("Lift (times chance)", 16))
-    lines = sum(t.count("<br>") + 1 for t in text)
-    return _layout(fig, f"Strongest {level.level} rules over all baskets", max(320, 80 + 17 * lines + 12 * len(rules)))
+    return _layout(fig, f"Strongest {level.level} rules over all baskets", max(320, 120 + _band(text) * len(rules)))
 
 
 def response_gains(r: Results) -> go.Figure:
@@ -439,8 +451,9 @@ def response_calibration(r: Results) -> go.Figure:
     fig.add_scatter(x=pred, y=seen, mode="lines+markers", name="Score bands", customdata=count,
                     line=dict(color=PALETTE[0], width=2), marker=dict(size=9),
                     hovertemplate="mean score %{x:.1%}: %{y:.1%} answered (%{customdata:,} customers)<extra></extra>")
+    step = 0.1 if top > 0.4 else 0.05
     fig.update_xaxes(title="Predicted answer rate (mean score)", tickformat=".0%", range=[0, top],
-                     tick0=0.1 if top > 0.4 else 0.05, dtick=0.1 if top > 0.4 else 0.05)  # no 0% by the other 0%
+                     tickvals=[step * i for i in range(1, int(top / step) + 1)])  # no 0% by the other axis' 0%
     fig.update_yaxes(title="Observed answer rate", tickformat=".0%", range=[0, top])
     return _layout(fig, "Calibration: predicted against observed answer rate, in bands of equal size "
                         "(out-of-fold scores)", 440)

@@ -150,7 +150,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
                                          "Heatmap of each segment's distance from the average customer per feature"),
         "reason": r.chosen.reason, "algorithm": figures.ALGO_NAMES[r.chosen.algorithm],
-        "lead": _lead(r), "compare": _comparison_table(r), "decision": decision(r), "paper": paper,
+        "lead": _lead(r), "compare": _comparison_table(r, compact=paper), "decision": decision(r), "paper": paper,
     }
 
 
@@ -266,8 +266,10 @@ def _short_action(r: Results, p) -> str:
     return f"{what}; contact the segment" if rec.contact else what
 
 
-def _comparison_table(r: Results) -> dict:
-    """Segments side by side (overview): size, value, recency, frequency, answers, profit, action."""
+def _comparison_table(r: Results, compact: bool = False) -> dict:
+    """Segments side by side (overview): size, value, recency, frequency, answers, profit, action.
+    `compact` (the executive summary on paper) leaves out recency and frequency, which the segment
+    chapters give, so that the names and next steps have room on the page's width."""
     freq = "purchases" if _has(r, "purchases") else ("orders" if _has(r, "orders") else None)
     target = {v.segment: v for v in r.targeting.segments} if r.targeting else {}
     latest = r.campaigns[-1] if r.campaigns else None
@@ -290,8 +292,9 @@ def _comparison_table(r: Results) -> dict:
         })
     return {"rows": rows, "has_value": all(p.share_value is not None for p in r.segments),
             "has_spend": _has(r, "total_spend"),
-            "has_income": _has(r, "income") and not _has(r, "total_spend"), "has_recency": _has(r, "recency_days"),
-            "frequency": {"purchases": "Purchases", "orders": "Orders"}.get(freq or "", ""),
+            "has_income": _has(r, "income") and not _has(r, "total_spend"),
+            "has_recency": _has(r, "recency_days") and not compact,
+            "frequency": "" if compact else {"purchases": "Purchases", "orders": "Orders"}.get(freq or "", ""),
             "has_rate": latest is not None, "has_profit": bool(target), "has_list": r.response is not None}
 
 
