@@ -10,6 +10,7 @@ import pytest
 import yaml
 from sklearn.metrics import adjusted_rand_score
 
+from analysis.publish.exports import overrides_template
 from analysis.segment import personas as ps
 from analysis.segment.comparison import compare
 from analysis.errors import UserError
@@ -108,7 +109,7 @@ def test_overrides_file_with_unknown_key_is_an_error(tmp_path):
 
 def test_exported_template_loads_back(demo_run, tmp_path):
     path = tmp_path / "personas.yml"
-    path.write_text(ps.overrides_template(demo_run.results.personas))
+    path.write_text(overrides_template(demo_run.results.personas))
     entries = ps.load_overrides(path)
     assert [e.name for e in entries] == [p.name for p in demo_run.results.personas]
 
