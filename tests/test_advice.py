@@ -297,6 +297,50 @@ def test_the_campaigns_page_names_the_profitable_plan_with_its_measured_numbers(
     resp = ctx["response"]
     assert resp["contacts"] == fmt.integer(m.contacts) and resp["measured"] == fmt.money(m.measured_profit.value, "$")
     assert [p["contacts"] for p in resp["plans"]] == [fmt.integer(r.targeting.everyone[0]),
-                                                      fmt.integer(r.targeting.targeted[0]), fmt.integer(m.contacts)]
-    assert "exports/contact_list.csv" in text and "Three plans for the next campaign" in text
+                                                      fmt.integer(r.targeting.targeted[0]), fmt.integer(m.contacts),
+                                                      fmt.integer(m.per_segment_contacts)]
+    assert resp["plans"][3]["profit"] == fmt.money(m.per_segment_profit.value, "$")
+    assert "exports/contact_list.csv" in text and "4 plans for the next campaign" in text
+    # Each segment's own best N, measured out of fold, in the by-segment table.
+    for row, s in zip(resp["segments"], [s for s in m.segments if r.segments[s.segment - 1].public]):
+        assert row["best_measured"] == fmt.money(s.best_measured.value, "$")
+    assert "Its best N" in text
     assert ("The contact list is the plan to run" in text) == (m.measured_profit.low > 0) == True  # noqa: E712
+
+
+def test_the_decision_is_computed_from_the_strongest_evidence_the_data_has(demo_run):
+    """The executive summary's 'What to do', one case per branch: the response model's contact list
+    (or nobody when no N pays), else the segments above break-even, else the best answer rate, else
+    no campaign; 'Invest in' lists the segments whose revenue share is above their customer share."""
+    import dataclasses
+
+    from analysis import formatters as fmt
+    from analysis.publish import pages
+
+    r = demo_run.results
+    m = r.response
+    what = lambda res: {d["what"]: d["text"] for d in pages.decision(res)}  # noqa: E731
+    shares = pages.share_texts(r)
+    worth = [p for p in r.segments if p.public and p.share_value > p.share_customers]
+    assert worth and len(worth) < len([p for p in r.segments if p.public])
+    d = what(r)
+    for p in r.segments:
+        assert (f"segment {p.id}, {p.name} ({shares[p.id][0]} of customers" in d["Invest in"]) == (p in worth)
+    assert f"The {fmt.integer(m.contacts)} customers of the contact list" in d["Contact"]
+    assert d["Expected result"].startswith(f"{fmt.money(m.measured_profit.value, '$')} (95% interval "
+                                           f"{fmt.money(m.measured_profit.low, '$')} to {fmt.money(m.measured_profit.high, '$')})")
+    assert what(dataclasses.replace(r, response=dataclasses.replace(m, contacts=0)))["Contact"].startswith("Nobody")
+    no_model = dataclasses.replace(r, response=None)
+    assert not any(v.target for v in r.targeting.segments)
+    assert f"break-even rate of {fmt.percent(r.targeting.break_even_rate, 1)}" in what(no_model)["Contact"]
+    target = r.targeting.segments[0]  # the best profit per contact, made to pay
+    paying = dataclasses.replace(no_model, targeting=dataclasses.replace(
+        r.targeting, segments=(dataclasses.replace(target, target=True),) + r.targeting.segments[1:]))
+    assert what(paying)["Contact"].startswith("The segments that answered the latest campaign above")
+    assert f"segment {target.segment}," in what(paying)["Contact"]
+    assert what(paying)["Expected result"].startswith(fmt.money(target.expected_profit, "$"))
+    rates = dataclasses.replace(no_model, targeting=None)
+    latest = r.campaigns[-1]
+    best = max((p for p in r.segments if p.public), key=lambda p: latest.by_segment[p.id - 1].rate)
+    assert what(rates)["Contact"].startswith(f"First segment {best.id}, {best.name}, which answered")
+    assert what(dataclasses.replace(rates, campaigns=()))["Contact"].startswith("The data holds no campaign answers")
