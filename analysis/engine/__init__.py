@@ -53,8 +53,10 @@ class SegmentStats:
 class Engine(Protocol):
     name: str
 
-    def load_orders(self, cfg: Config, progress: Callable[[str], None] = ...) -> OrderData:
-        """Order lines -> cleaning log, one row per customer, baskets (orders.load_orders' contract)."""
+    def load_orders(self, cfg: Config, progress: Callable[[str], None] = ...,
+                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
+        """Order lines -> cleaning log, one row per customer, baskets (orders.load_orders' contract;
+        `categories` and `product_map` from a saved model fix the spend columns and the map)."""
 
     def clean(self, table: Table, cfg: Config) -> CleanData: ...
 

@@ -22,8 +22,10 @@ from . import SegmentStats, item_codes
 class LocalEngine:
     name = "local"
 
-    def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None) -> OrderData:
-        return load_orders(cfg, progress)
+    def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None,
+                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
+        saved = {} if categories is None and product_map is None else {"categories": categories, "product_map": product_map}
+        return load_orders(cfg, progress, **saved)
 
     def clean(self, table: Table, cfg: Config) -> CleanData:
         return clean(table, cfg)

@@ -63,7 +63,10 @@ def java_pattern(fmt: str) -> str:
     while i < len(fmt):
         code = fmt[i:i + 2]
         if code in _PATTERN:
-            out.append(_PATTERN[code])
+            letters = _PATTERN[code]
+            if len(letters) == 1 and fmt[i + 2:i + 3] == "%" and letters != "a":
+                letters *= 2  # numbers written back to back (%Y%m%d) have fixed widths
+            out.append(letters)
             i += 2
         elif code.startswith("%"):
             raise ValueError(f"timestamp format {fmt!r}: {code} has no Spark equivalent")
@@ -102,8 +105,9 @@ class SparkEngine(LocalEngine):
 
     # ------------------------------------------------------------------ order lines
 
-    def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None) -> OrderData:
-        data, pairs = _load_orders(self.spark, cfg, progress)
+    def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None,
+                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
+        data, pairs = _load_orders(self.spark, cfg, progress, categories, product_map)
         self._pairs[id(data.baskets)] = (data.baskets, pairs)
         return data
 
@@ -224,17 +228,18 @@ def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
     if t.timestamp_format:
         return F.try_to_timestamp(col, F.lit(java_pattern(t.timestamp_format)))
     from ..ingest.orders import TIMESTAMP_FORMATS
-    values = src.select(col.alias("v")).where(F.col("v").isNotNull()).distinct().cache()
-    try:
-        if values.limit(1).count() == 0:
-            raise UserError(f"{path}: column {t.timestamp!r} has no values")
-        for fmt in (None, *TIMESTAMP_FORMATS):
-            probe = _iso_timestamp(F.col("v")) if fmt is None else F.try_to_timestamp(F.col("v"), F.lit(java_pattern(fmt)))
-            if values.where(probe.isNull()).limit(1).count() == 0:
-                return _iso_timestamp(col) if fmt is None else F.try_to_timestamp(col, F.lit(java_pattern(fmt)))
-        example = values.limit(1).collect()[0][0]
-    finally:
-        values.unpersist()
+    values = src.select(col.alias("v")).where(F.col("v").isNotNull()).distinct()
+    formats = (None, *TIMESTAMP_FORMATS)
+    probe = lambda fmt, v: _iso_timestamp(v) if fmt is None else F.try_to_timestamp(v, F.lit(java_pattern(fmt)))  # noqa: E731
+    # One pass over the distinct values: how many each format fails to read (and one example).
+    row = values.agg(F.count(F.lit(1)).alias("n"), F.first("v").alias("example"),
+                     *[F.count_if(probe(f, F.col("v")).isNull()).alias(f"f{i}") for i, f in enumerate(formats)]).collect()[0]
+    if row["n"] == 0:
+        raise UserError(f"{path}: column {t.timestamp!r} has no values")
+    for i, fmt in enumerate(formats):
+        if row[f"f{i}"] == 0:
+            return probe(fmt, col)
+    example = row["example"]
     raise UserError(f"{path}: column {t.timestamp!r}: dates in no known format, e.g. {example!r}; "
                     "set transactions.timestamp_format")
 
@@ -281,8 +286,12 @@ def _check_columns(src: DataFrame, path: Path, t: TransactionsFile) -> dict[str,
     return types
 
 
-def _products(spark: SparkSession, cfg: Config) -> tuple[DataFrame | None, list[LogEntry]]:
-    """The products map (small: read on the driver as locally) as a Spark DataFrame (product, category)."""
+def _products(spark: SparkSession, cfg: Config, given: pd.DataFrame | None
+              ) -> tuple[DataFrame, list[LogEntry], pd.DataFrame]:
+    """The products map (small: read on the driver as locally) as a Spark DataFrame, the log,
+    and the map as applied (orders._categories); `given`: a saved map used instead of the file."""
+    if given is not None:
+        return _pmap_df(spark, given), [], given
     p, ppath = cfg.products, cfg.products_path
     frame = read_products(ppath, p.sheet)
     for role, col in (("product", p.product), ("category", p.category)):
@@ -296,10 +305,13 @@ def _products(spark: SparkSession, cfg: Config) -> tuple[DataFrame | None, list[
     if dup.any():
         log.append(LogEntry("duplicates", f"{ppath.name}: {p.product}", int(dup.sum()), "first category kept",
                             "products listed more than once in the products map"))
-    m = m[~dup]
-    table = pa.table({"pm_product": pa.array(m["pm_product"].tolist(), pa.string()),
-                      "pm_category": pa.array(m["pm_category"].tolist(), pa.string())})
-    return spark.createDataFrame(table), log
+    m = m[~dup].reset_index(drop=True).set_axis(["product", "category"], axis=1)
+    return _pmap_df(spark, m), log, m
+
+
+def _pmap_df(spark: SparkSession, m: pd.DataFrame) -> DataFrame:
+    return spark.createDataFrame(pa.table({"pm_product": pa.array(m["product"].astype(str).tolist(), pa.string()),
+                                           "pm_category": pa.array(m["category"].astype(str).tolist(), pa.string())}))
 
 
 def _rule_conditions(tomorrow: str) -> dict[str, object]:
@@ -334,10 +346,10 @@ def _reason(tomorrow: str):
     return out
 
 
-def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: dict[str, T.DataType]
-           ) -> tuple[DataFrame, list[LogEntry], bool]:
+def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: dict[str, T.DataType],
+           given_map: pd.DataFrame | None = None) -> tuple[DataFrame, list[LogEntry], pd.DataFrame | None]:
     """One row per line (duplicates dropped when configured): typed values, why it is not used,
-    whether its code or name needed normalising; the products map's log; whether lines have categories."""
+    whether its code or name needed normalising; the products map's log and the map applied."""
     t = cfg.transactions
     numeric = {c for c, ty in types.items() if isinstance(ty, T.NumericType)}
     typed_ts = isinstance(types[t.timestamp], (T.TimestampType, T.TimestampNTZType, T.DateType))
@@ -363,24 +375,26 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
          else F.lit(False)).alias("cancelled"),
         (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),
     ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)]
-    has_category = True
+    applied = None
     if t.category:
         cols.append(F.coalesce(_text(t.category), F.lit(UNCATEGORISED)).alias("category"))
         judged = rows.select(*cols)
-    elif cfg.products is not None:
-        pmap, log = _products(spark, cfg)
+    elif given_map is not None or cfg.products is not None:
+        pmap, log, applied = _products(spark, cfg, given_map)
         judged = (rows.select(*cols, product.alias("_key"))
                   .join(F.broadcast(pmap), F.col("_key") == F.col("pm_product"), "left")
                   .drop("_key", "pm_product").withColumnRenamed("pm_category", "category"))
     else:
-        has_category = False
         judged = rows.select(*cols, F.lit(None).cast("string").alias("category"))
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos
-    return judged.withColumn("reason", _reason(tomorrow)), log, has_category
+    return judged.withColumn("reason", _reason(tomorrow)), log, applied
 
 
-def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], None]) -> tuple[OrderData, DataFrame]:
-    t, path = cfg.transactions, cfg.customers_path
+def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], None],
+                 fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None
+                 ) -> tuple[OrderData, DataFrame]:
+    t = cfg.transactions
+    path = getattr(cfg, "transactions_path", None) or cfg.customers_path
     src, delim, enc = _source(spark, path, t)
     types = _check_columns(src, path, t)
     sha = _sha256(path)
@@ -388,20 +402,28 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     if n_raw == 0:
         raise UserError(f"{path}: has a header but no rows")
     progress(f"order lines: cleaning {n_raw:,} lines (Spark)")
-    judged, cat_log, _ = _judge(spark, cfg, src, path, types)
+    judged, cat_log, pmap = _judge(spark, cfg, src, path, types, product_map)
     judged = judged.persist()
     log: list[LogEntry] = []
-    n_lines = judged.count()
+    # One pass for every count the log needs: lines per reason, cancelled orders, and the usable
+    # lines' counts (the row of reason NULL).
+    use, cancelled = F.col("reason").isNull(), "cancelled order"
+    per = {r["reason"]: r for r in judged.groupBy("reason").agg(
+        F.count(F.lit(1)).alias("n"),
+        F.count_distinct(F.when(F.col("reason") == cancelled, F.col("ord"))).alias("orders"),
+        F.count_if(use & F.col("customer").isNull()).alias("no_customer"),
+        F.count_if(use & F.col("product_changed")).alias("product_changed"),
+        F.count_if(use & F.col("name_changed")).alias("name_changed"),
+        F.max(F.when(use, F.col("ts"))).alias("max_ts"),
+        F.count_if(use & F.col("category").isNotNull()).alias("with_category")).collect()}
+    n_lines = sum(r["n"] for r in per.values())
     dupes = n_raw - n_lines if t.duplicate_lines == "drop" else n_raw - src.distinct().count()
     if dupes:
         action = "dropped" if t.duplicate_lines == "drop" else "kept (transactions.duplicate_lines: keep)"
         log.append(LogEntry("duplicates", "order lines", int(dupes), action, "lines equal to an earlier line in every column"))
     log += cat_log
-    # One pass for every count the log needs.
-    per_reason = {r["reason"]: r["n"] for r in judged.where(F.col("reason").isNotNull())
-                  .groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()}
     for step, why, _ in LINE_RULES:
-        n = per_reason.get(why, 0)
+        n = per[why]["n"] if why in per else 0
         if not n:
             continue
         if step == "unreadable values" and n > 0.01 * n_lines:
@@ -409,16 +431,12 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
             raise UserError(f"{path}: column {col!r} should hold {'dates' if 'timestamp' in why else 'numbers'} "
                             f"but {n:,} of {n_lines:,} lines do not")
         detail = ""
-        if why == "cancelled order":
-            orders = judged.where(F.col("reason") == why).select("ord").distinct().count()
-            detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
+        if why == cancelled:
+            detail = f"{per[why]['orders']:,} orders whose id starts with {t.cancelled_prefix!r}"
         log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
-    valid = judged.where(F.col("reason").isNull())
-    c = valid.agg(F.count(F.lit(1)).alias("n"), F.count_if(F.col("customer").isNull()).alias("no_customer"),
-                  F.count_if(F.col("product_changed")).alias("product_changed"),
-                  F.count_if(F.col("name_changed")).alias("name_changed"), F.max("ts").alias("max_ts"),
-                  F.count_if(F.col("category").isNotNull()).alias("with_category")).collect()[0]
-    if c["n"] == 0:
+    valid = judged.where(use)
+    c = per.get(None)
+    if c is None:
         raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
     if c["no_customer"] == c["n"]:
         raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
@@ -432,7 +450,8 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
             log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(c[flag]),
                                 "normalised", f"{what} with stray spaces or lower case, compared in upper case"))
     ref = cfg.report.reference_date or (c["max_ts"].date() + timedelta(days=1))
-    valid, categories = _category_names(valid, c["with_category"] > 0, log)
+    valid, categories = (_category_names(valid, c["with_category"] > 0, log) if fixed is None
+                         else _fixed_categories(valid, log, fixed))
     valid = valid.persist()
     progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
     frame, columns = _customers(valid, t, ref, categories)
@@ -445,8 +464,9 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     baskets, pairs = _baskets(valid, categories)
     valid.unpersist()
     judged.unpersist()
+    extra = {"product_map": pmap} if "product_map" in OrderData.__dataclass_fields__ else {}
     data = OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
-                     baskets=baskets, n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc)
+                     baskets=baskets, n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc, **extra)
     return data, pairs
 
 
@@ -454,13 +474,16 @@ def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry]) -
     """orders._category_names: missing categories named, beyond MAX_CATEGORIES the smallest pooled."""
     if not any_category:
         return valid, ()
-    r = valid.where(F.col("category").isNull()).agg(F.count(F.lit(1)), F.count_distinct("product")).collect()[0]
-    lines, products = r[0], r[1]
-    if lines:
+    # One pass: spend per category, and the lines and products of the missing one.
+    spend = valid.groupBy("category").agg(F.count(F.lit(1)).alias("lines"), F.count_distinct("product").alias("products"),
+                                          F.sum(F.col("qty") * F.col("price")).alias("s")).collect()
+    missing = next((x for x in spend if x["category"] is None), None)
+    if missing is not None:
         valid = valid.withColumn("category", F.coalesce("category", F.lit(UNCATEGORISED)))
-        log.append(LogEntry("missing values", "category", int(lines), f"set to '{UNCATEGORISED}'",
-                            f"lines of {products:,} products missing from the products map"))
-    spend = valid.groupBy("category").agg(F.sum(F.col("qty") * F.col("price")).alias("s")).collect()
+        log.append(LogEntry("missing values", "category", int(missing["lines"]), f"set to '{UNCATEGORISED}'",
+                            f"lines of {missing['products']:,} products missing from the products map"))
+        spend = ([x for x in spend if x["category"] not in (None, UNCATEGORISED)]
+                 + [{"category": UNCATEGORISED, "s": sum(x["s"] for x in spend if x["category"] in (None, UNCATEGORISED))}])
     names = [x["category"] for x in sorted(spend, key=lambda x: (-x["s"], x["category"]))]
     if len(names) > MAX_CATEGORIES:
         small = names[MAX_CATEGORIES - 1:]
@@ -470,6 +493,21 @@ def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry]) -
                             f"{len(names)} categories; the {len(small)} with the least spend are pooled"))
         names = names[:MAX_CATEGORIES - 1] + [OTHER]
     return valid, tuple(sorted(names))
+
+
+def _fixed_categories(valid: DataFrame, log: list[LogEntry], fixed: tuple[str, ...]) -> tuple[DataFrame, tuple[str, ...]]:
+    """orders._fixed_categories: a saved model's categories; others pooled as the model pooled them."""
+    if fixed == ("All products",):  # the model had no categories: one spend column
+        return valid.withColumn("category", F.lit(None).cast("string")), ()
+    valid = valid.withColumn("category", F.coalesce("category", F.lit(UNCATEGORISED)))
+    n = valid.where(~F.col("category").isin(*fixed)).count()
+    if n:
+        into = OTHER if OTHER in fixed else None
+        valid = valid.withColumn("category", F.when(F.col("category").isin(*fixed), F.col("category"))
+                                 .otherwise(F.lit(into).cast("string")))
+        log.append(LogEntry("odd categories", "category", int(n), f"pooled into '{into}'" if into else "left out of spend",
+                            "lines of categories the model was not built with"))
+    return valid, tuple(sorted(fixed))
 
 
 def _to_pandas(df: DataFrame) -> pd.DataFrame:
@@ -533,17 +571,17 @@ def _baskets(valid: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBasket
     # A product's name is its most frequent spelling (ties: the first alphabetically).
     w = Window.partitionBy("product").orderBy(F.col("n").desc(), F.col("name").asc_nulls_last(),
                                               F.col("category").asc_nulls_last())
+    value = valid.groupBy("product").agg(
+        (F.sum(F.col("qty") * F.col("price")) / F.count_distinct("ord")).alias("value"))
     b_products = (valid.groupBy("product", "name", "category").agg(F.count(F.lit(1)).alias("n"))
                   .withColumn("r", F.row_number().over(w)).where(F.col("r") == 1).drop("r", "n")
                   .withColumn("p", (F.row_number().over(Window.orderBy("product")) - 1).cast("int")))
-    prods = b_products.orderBy("p").collect()
+    prods = b_products.join(value, "product").orderBy("p").collect()
     codes = F.broadcast(b_products.select("product", "p"))
     pairs = (valid.select("ord", "product").join(b_orders.select("ord", "b"), "ord").join(codes, "product")
              .select("b", "p").distinct().persist())
     arrays = pairs.orderBy("b", "p").toArrow()
     orders = b_orders.orderBy("b").select("customer").toArrow().column(0).to_pylist()
-    value = {r["p"]: r["value"] for r in valid.join(codes, "product").groupBy("p").agg(
-        (F.sum(F.col("qty") * F.col("price")) / F.count_distinct("ord")).alias("value")).collect()}
     b_orders.unpersist()
     seen: dict[str, int] = {}
     names = []
@@ -559,7 +597,7 @@ def _baskets(valid: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBasket
         products=tuple(names),
         product_category=np.array([cat_index.get(r["category"], -1) for r in prods], dtype=np.int32),
         categories=categories,
-        product_value=np.array([value[i] for i in range(len(prods))], dtype=float),
+        product_value=np.array([r["value"] for r in prods], dtype=float),
     )
     return baskets, pairs
 

@@ -1,0 +1,236 @@
+"""The Spark engine against the local engine, on a cluster of two executor processes
+(`local-cluster[2,1,1024]`): the retail demo's order lines and synthetic ones.
+
+Same cleaning log, same per-customer rows (counts exact, sums to 1e-9), same baskets; final
+k-means labels with ARI >= 0.99; same per-segment aggregates (medians within Spark's percentile
+accuracy); identical rule recounts; exports that read back as the local ones.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.engine import spark_missing
+
+MISSING = spark_missing()
+if MISSING and os.environ.get("CI"):  # in CI every Spark test runs: a missing pyspark or Java is an error
+    raise RuntimeError(f"CI is set but the Spark engine cannot run: {MISSING}")
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"Spark engine unavailable: {MISSING}")
+
+ROOT = Path(__file__).resolve().parent.parent
+MASTER = "local-cluster[2,1,1024]"  # two executor processes, one core and 1 GB each
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from analysis.engine.spark import SparkEngine
+    # Small data on two single-core executors: few shuffle partitions, and the JIT's quick tier
+    # only (its optimising compiler costs more CPU than these short jobs save).
+    quick = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    eng = SparkEngine.start(MASTER, {"spark.driver.memory": "1g", "spark.ui.enabled": "false",
+                                     "spark.driver.host": "127.0.0.1", "spark.sql.shuffle.partitions": "4",
+                                     "spark.driver.extraJavaOptions": quick, "spark.executor.extraJavaOptions": quick})
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="module")
+def local():
+    from analysis.engine.local import LocalEngine
+    return LocalEngine()
+
+
+@pytest.fixture(scope="module")
+def retail_cfg():
+    from analysis.config import load_config
+    return load_config(ROOT / "data" / "online_retail.yml")
+
+
+@pytest.fixture(scope="module")
+def retail(engine, local, retail_cfg):
+    return local.load_orders(retail_cfg), engine.load_orders(retail_cfg)
+
+
+@pytest.fixture(scope="module")
+def synthetic(engine, local, tmp_path_factory):
+    """60,000 synthetic lines as gzipped CSV: timestamps and numbers as text, cancellations,
+    lines without a customer, duplicates, postage and free lines."""
+    from analysis.config import load_config
+    from analysis.cli import main as cli_main
+    out = tmp_path_factory.mktemp("synth")
+    cli_main(["synth", "--customers", "3000", "--transactions", "60000", "--segments", "4", "--seed", "7",
+                "--format", "csv", "--out", str(out)])
+    cfg = load_config(out / "config.yml")
+    return cfg, local.load_orders(cfg), engine.load_orders(cfg)
+
+
+def _same_orders(a, b):
+    assert b.log == a.log  # every cleaning count and its wording
+    assert list(b.frame.columns) == list(a.frame.columns)
+    assert b.columns == a.columns
+    counts = [c for c in a.frame.columns if c in ("Orders", "Days since last order", "customer_id", "First order")
+              or c in a.columns.categorical]
+    pd.testing.assert_frame_equal(b.frame[counts], a.frame[counts], check_dtype=False)
+    money = [c for c in a.frame.columns if c not in counts]  # sums and averages: to the last bits
+    pd.testing.assert_frame_equal(b.frame[money], a.frame[money], check_exact=False, rtol=1e-9, atol=1e-9)
+    assert b.excluded == a.excluded
+    assert (b.reference_date, b.n_lines, b.sha256) == (a.reference_date, a.n_lines, a.sha256)
+    for f in ("order_idx", "product_idx", "order_customer", "product_category"):
+        assert np.array_equal(getattr(b.baskets, f), getattr(a.baskets, f)), f
+    np.testing.assert_allclose(b.baskets.product_value, a.baskets.product_value, rtol=1e-9)
+    assert (b.baskets.products, b.baskets.categories) == (a.baskets.products, a.baskets.categories)
+    if getattr(a, "product_map", None) is not None:  # the map as applied, saved with a model
+        pd.testing.assert_frame_equal(b.product_map.reset_index(drop=True), a.product_map.reset_index(drop=True),
+                                      check_dtype=False)
+
+
+def test_retail_order_lines_as_locally(retail):
+    a, b = retail
+    _same_orders(a, b)
+    assert len(a.frame) > 4000 and any(e.step == "cancellations" for e in a.log)  # the demo, not an empty case
+
+
+def test_synthetic_order_lines_as_locally(synthetic):
+    _, a, b = synthetic
+    _same_orders(a, b)
+    assert {e.step for e in a.log} >= {"duplicates", "cancellations", "missing values"}
+
+
+def test_saved_model_categories_as_locally(engine, local, synthetic):
+    """A saved model's categories and product map: the other categories pooled as the model did."""
+    from analysis.ingest.orders import OTHER
+    cfg, a, _ = synthetic
+    fixed = tuple(sorted(a.baskets.categories[:4])) + (OTHER,)
+    ours = local.load_orders(cfg, categories=fixed, product_map=a.product_map)
+    _same_orders(ours, engine.load_orders(cfg, categories=fixed, product_map=a.product_map))
+    assert any("model was not built with" in e.detail for e in ours.log)
+
+
+def _features(orders, cfg):
+    """The retail customers' clustering matrix, as the pipeline builds it (cleaned on the driver)."""
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import Table
+    from analysis.segment.features import build_features
+    table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
+                  encoding=orders.encoding, sha256=orders.sha256)
+    cfg = cfg.model_copy(update={"columns": orders.columns, "report": cfg.report.model_copy(
+        update={"reference_date": orders.reference_date})})
+    return build_features(clean(table, cfg), cfg)
+
+
+def test_final_fit_and_segment_aggregates(engine, local, retail, retail_cfg):
+    from sklearn.metrics import adjusted_rand_score
+    from analysis.segment.clustering import Fit, kmeans
+    a, _ = retail
+    feats = _features(a, retail_cfg)
+    x = feats.matrix
+    sample = np.sort(np.random.default_rng(1).choice(len(x), 3000, replace=False))
+    fit = kmeans(x[sample], 3, seed=42)  # as the search fits it on its sample
+    ours, theirs = local.final_fit(fit, x[sample], x, 42), engine.final_fit(fit, x[sample], x, 42)
+    assert adjusted_rand_score(ours, theirs) >= 0.99
+    # Other methods: every customer to the nearest centre of the sample's segments, exactly as locally.
+    ward = Fit("ward", 3, fit.labels)
+    assert np.array_equal(engine.final_fit(ward, x[sample], x, 42), local.final_fit(ward, x[sample], x, 42))
+
+    labels = ours + 1
+    country = a.frame.set_index("customer_id").loc[feats.table.index, ["Country"]]
+    s, t = local.segment_stats(feats.table, labels, country), engine.segment_stats(feats.table, labels, country)
+    pd.testing.assert_series_equal(t.size, s.size, check_names=False)
+    for part in ("mean", "total"):
+        pd.testing.assert_frame_equal(getattr(t, part), getattr(s, part), check_exact=False, rtol=1e-9, atol=1e-9,
+                                      check_names=False)
+    for o in ("overall_mean", "overall_sd"):
+        pd.testing.assert_series_equal(getattr(t, o), getattr(s, o), check_exact=False, rtol=1e-9, check_names=False)
+    assert t.categories["Country"].equals(s.categories["Country"])
+    # Spark's median is a value of the segment whose rank is within the percentile's accuracy of the middle.
+    from analysis.engine.spark import ACCURACY
+    for seg in s.size.index:
+        part = feats.table[labels == seg]
+        n = len(part)
+        for col in part.columns:
+            v = part[col].to_numpy()
+            below, at_most = int((v < t.median.loc[seg, col]).sum()), int((v <= t.median.loc[seg, col]).sum())
+            slack = n / ACCURACY + 1
+            assert below <= n / 2 + slack and at_most >= n / 2 - slack, (seg, col)
+
+
+def _candidates(baskets, level, seed=3):
+    """Candidate itemsets as the rules step gets them: rules mined on a sample of 2,000 baskets."""
+    from analysis.engine import item_codes
+    from analysis.insight.rules import baskets_from_pairs, mine
+    rows, cols, names = item_codes(baskets, level)
+    pick = np.random.default_rng(seed).choice(len(baskets.order_customer), 2000, replace=False)
+    keep = np.isin(rows, pick)
+    b = baskets_from_pairs(rows[keep], [names[i] for i in cols[keep]])
+    rules = mine(b, 0.02, 0.3, max_consequent=1, min_length=2, max_length=3)
+    sets = set()
+    for lhs, rhs in zip(rules["lhs"], rules["rhs"]):
+        sets |= {tuple(lhs) + tuple(rhs), tuple(lhs), tuple(rhs)}
+    return sorted(sets)
+
+
+def test_rule_recount_identical(engine, local, retail):
+    a, _ = retail
+    # One segment's baskets: the orders of about a third of the customers.
+    orders = np.flatnonzero(pd.Series(a.baskets.order_customer).fillna("").str.endswith(("1", "4", "7")).to_numpy())
+    for level, subset in (("product", None), ("category", orders)):
+        sets = _candidates(a.baskets, level)
+        assert len(sets) > 20, level
+        ours = local.count_itemsets(a.baskets, level, sets, subset)
+        assert np.array_equal(engine.count_itemsets(a.baskets, level, sets, subset), ours), level
+        assert ours.min() > 0
+        if subset is not None:  # a subset's counts: never above all baskets', below for some itemset
+            every = local.count_itemsets(a.baskets, level, sets)
+            assert (ours <= every).all() and (ours < every).any()
+
+
+def test_recount_on_the_engines_own_baskets(engine, retail):
+    """Baskets the Spark engine loaded are recounted from the pairs it kept, with the same counts."""
+    a, b = retail
+    sets = _candidates(a.baskets, "product", seed=5)
+    assert np.array_equal(engine.count_itemsets(b.baskets, "product", sets),
+                          engine.count_itemsets(a.baskets, "product", sets))
+
+
+def test_exports_read_back_as_locally(engine, local, tmp_path):
+    assignments = pd.DataFrame({
+        "customer_id": ["1", "=cmd()", "3", "-4"],
+        "segment": pd.array([1, 2, pd.NA, 1], dtype="Int64"),
+        "segment_name": ["Loyal", "+Big spenders", "", "Loyal"],
+        "excluded_reason": ["", "", "no usable order line", ""],
+    })
+    customers = pd.DataFrame({"total_spend": [10.1234567, -5.0, 1e6], "segment": [1, 2, 1]},
+                             index=pd.Index(["1", "=cmd()", "-4"], name="customer_id"))
+    run = SimpleNamespace(results=SimpleNamespace(to_json=lambda: '{"ok": true}\n', personas=()),
+                          assignments=assignments, customers=customers,
+                          tables=(("segments/segment-1.csv", assignments[assignments["segment"] == 1]),))
+    local.write_exports(run, tmp_path / "local")
+    engine.write_exports(run, tmp_path / "spark")
+    for rel in ("assignments.csv", "customers_features.csv", "segments/segment-1.csv"):
+        ours = pd.read_csv(tmp_path / "local" / rel, dtype=str, keep_default_na=False)
+        theirs = pd.read_csv(tmp_path / "spark" / rel, dtype=str, keep_default_na=False)
+        assert list(theirs.columns) == list(ours.columns), rel
+        for col in ours.columns:  # numbers may be written differently (1e6 / 1000000.0): compare values
+            num = pd.to_numeric(ours[col], errors="coerce")
+            if num.notna().any() and col != "customer_id":
+                np.testing.assert_allclose(pd.to_numeric(theirs[col].replace("", np.nan)), num, err_msg=rel)
+            else:
+                assert theirs[col].tolist() == ours[col].tolist(), (rel, col)
+    assert (tmp_path / "spark" / "results.json").read_text() == (tmp_path / "local" / "results.json").read_text()
+    back = pd.read_parquet(tmp_path / "spark" / "assignments.parquet").sort_values("customer_id")
+    assert sorted(back["customer_id"]) == sorted(["1", "'=cmd()", "3", "'-4"])
+
+
+def test_java_pattern():
+    from analysis.engine.spark import java_pattern
+    assert java_pattern("%Y-%m-%d %H:%M") == "yyyy-M-d H:m"
+    assert java_pattern("%d/%m/%YT%I:%M %p") == "d/M/yyyy'T'h:m a"
+    assert java_pattern("%Y%m%d") == "yyyyMMd"
+    with pytest.raises(ValueError, match="%j"):
+        java_pattern("%Y %j")
