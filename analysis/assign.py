@@ -226,9 +226,53 @@ def drift(model: Model, table: pd.DataFrame, data, cfg, seg: np.ndarray, near: n
     return Drift(n, far, far / max(n, 1), limit, outside, unseen, shares, p, tuple(flags))
 
 
-def write(assigned: Assigned, out: Path, drift_path: Path) -> None:
-    from .publish.exports import csv_text
+def _decimals(x: pd.Series) -> pd.Series:
+    """Distances (rounded to 6 places, not negative) as plain decimals, as exports._decimal writes
+    one float ('1.5', '0', no scientific notation), without a Python call per customer."""
+    v = x.to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    micro = np.zeros(len(v), dtype=np.int64)
+    micro[ok] = np.rint(v[ok] * 1e6).astype(np.int64)
+    whole = pd.Series(micro // 1_000_000).astype(str)
+    frac = pd.Series(micro % 1_000_000).astype(str).str.zfill(6).str.rstrip("0")
+    text = whole.where(frac == "", whole + "." + frac)
+    return pd.Series(text.where(ok, np.nan).array, index=x.index)
 
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """exports.csv_text of the assignments (every text cell made inert for spreadsheets, distances
+    as plain decimals), with the per-cell work done once per column."""
+    from .escaping import FORMULA_START, csv_cell
+
+    out = frame.copy()
+    for col in out.columns:
+        if col == "distance":
+            out[col] = _decimals(out[col])
+        elif not pd.api.types.is_numeric_dtype(out[col]):
+            text = out[col]
+            if pd.api.types.infer_dtype(text, skipna=False) != "string":  # not all text: cell by cell
+                out[col] = text.map(csv_cell)
+                continue
+            text = text.astype(str)
+            out[col] = text.where(~text.str.startswith(FORMULA_START), "'" + text)
+    # As pandas' to_csv writes it: a field holding a comma, a quote or a line feed is quoted, its
+    # quotes doubled; missing values are empty.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = []
+    for col in out.columns:
+        text = out[col].astype(str).fillna("")
+        quote = text.str.contains('[,"\n]', regex=True)
+        if quote.any():
+            text = text.where(~quote, '"' + text.str.replace('"', '""', regex=False) + '"')
+        cells.append(pc.cast(pa.array(text.array), pa.large_string()))
+    lines = pc.binary_join_element_wise(*cells, pa.scalar(",", pa.large_string()))
+    body = "\n".join(lines.to_pylist()) + "\n" if len(out) else ""
+    return ",".join(out.columns) + "\n" + body
+
+
+def write(assigned: Assigned, out: Path, drift_path: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(csv_text(assigned.assignments), encoding="utf-8")
     drift_path.write_text(json.dumps(assigned.drift.to_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")

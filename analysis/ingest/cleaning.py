@@ -100,17 +100,47 @@ def _number_text(s: pd.Series) -> pd.Series:
     return t.where(~us, t.str.replace(",", "", regex=False))
 
 
-def to_numbers(values: pd.Series, keep_infinite: bool = False) -> pd.Series:
+# A plain decimal number, as pandas.to_numeric reads it (digits ASCII only).
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def _plain_numbers(s: pd.Series, missing: pd.Series) -> pd.Series | None:
+    """When every value present is a plain decimal number: the numbers, read by Arrow's parser (the
+    values pandas.to_numeric gives, at a fraction of its time); None otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(s.dtype, pd.StringDtype):
+        return None
+    present = ~missing.to_numpy(dtype=bool)
+    arr = pa.array(s.array)
+    if not present.all():
+        arr = arr.filter(pa.array(present))
+    if len(arr) and not pc.all(pc.match_substring_regex(arr, _PLAIN_NUMBER)).as_py():
+        return None
+    try:
+        numbers = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # out of range: pandas reads it
+        return None
+    out = np.full(len(s), np.nan)
+    out[present] = numbers
+    return pd.Series(out, index=s.index)
+
+
+def to_numbers(values: pd.Series, keep_infinite: bool = False, missing: pd.Series | None = None) -> pd.Series:
     """Numbers from text, tolerating currency symbols, percent signs, digit-group separators
     (1,234.56; 15.000,50; 1 234,56) and decimal commas; NaN where a value is missing or not a
-    number, and where it is infinite unless `keep_infinite`."""
+    number, and where it is infinite unless `keep_infinite`. `missing`: is_missing(values), when
+    already known."""
     s = values.str.strip()
-    missing = is_missing(s)
-    plain = pd.to_numeric(s, errors="coerce")
-    if (plain.notna() | missing).all():  # plain numbers (the usual case): no symbols or separators to read
-        out = plain.astype(float).where(~missing)
-    else:
-        out = pd.to_numeric(_number_text(s).where(~missing, None), errors="coerce").astype(float)
+    missing = is_missing(s) if missing is None else missing
+    out = _plain_numbers(s, missing)
+    if out is None:
+        plain = pd.to_numeric(s, errors="coerce")
+        if (plain.notna() | missing).all():  # plain numbers (the usual case): no symbols or separators to read
+            out = plain.astype(float).where(~missing)
+        else:
+            out = pd.to_numeric(_number_text(s).where(~missing, None), errors="coerce").astype(float)
     return out if keep_infinite else out.where(np.isfinite(out))
 
 
@@ -126,7 +156,7 @@ def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
         return values.astype(float)
     miss = is_missing(values)
-    out = to_numbers(values, keep_infinite=True)  # infinite values are implausible, see clean()
+    out = to_numbers(values, keep_infinite=True, missing=miss)  # infinite values are implausible, see clean()
     _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold numbers but")
     return out
 
@@ -155,6 +185,16 @@ def to_dates(values: pd.Series, fmt: str) -> pd.Series:
     return pd.to_datetime(values, format=fmt, errors="coerce")
 
 
+def by_value(values: pd.Series, fn) -> pd.Series:
+    """fn (elementwise) applied to each distinct value once, then spread to every row: columns of
+    dates, categories and codes repeat few values over many customers."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if len(uniques) > len(values) // 2:
+        return fn(values)
+    done = fn(pd.Series(uniques, dtype=values.dtype))
+    return pd.Series(done.array.take(codes), index=values.index, name=values.name)
+
+
 def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
@@ -163,7 +203,7 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
         fmt = guess_date_format(values)
         if fmt is None:
             raise UserError(f"{path}: column {column!r}: dates in no known format; set its _format key in the config")
-    out = to_dates(values.where(~miss, None), fmt)
+    out = by_value(values.where(~miss, None), lambda v: to_dates(v, fmt))
     _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold dates in format {fmt!r} but")
     return out
 
@@ -206,12 +246,32 @@ def _ids(table: Table, cfg: Config) -> tuple[pd.Series, pd.Series]:
     reason = pd.Series("", index=raw.index)
     missing = is_missing(ids)
     reason[missing] = "missing customer id"
-    ids = ids.where(~missing, [f"row {i + 1} (no id)" for i in range(len(raw))])
-    exact = raw.duplicated(keep="first") & ~missing
+    if missing.any():
+        ids = ids.copy()
+        ids[missing] = [f"row {i + 1} (no id)" for i in np.flatnonzero(missing.to_numpy())]
+    exact = duplicated_rows(raw, table.plain) & ~missing
     reason[exact & (reason == "")] = "exact duplicate of an earlier row"
     repeated = ids.duplicated(keep="first") & ~missing & ~exact
     reason[repeated & (reason == "")] = "customer id repeated with different values (first row kept)"
     return ids, reason
+
+
+def duplicated_rows(frame: pd.DataFrame, plain: bool = False) -> pd.Series:
+    """frame.duplicated(keep='first'). `plain`: no cell holds a control character, so for a frame
+    of text each row joined with one (\\x1f) is a key equal exactly when the rows are equal, and
+    one column of keys is checked instead of every column."""
+    if not plain or not len(frame) or not all(isinstance(t, pd.StringDtype) for t in frame.dtypes) \
+            or frame.isna().any().any():
+        return frame.duplicated(keep="first")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = [pc.cast(pa.array(frame.iloc[:, i].array), pa.large_string()) for i in range(frame.shape[1])]
+    key = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, pa.scalar("\x1f", pa.large_string()))
+    if isinstance(key, pa.ChunkedArray):
+        key = key.combine_chunks()
+    codes = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
+    return pd.Series(pd.Series(codes).duplicated(keep="first").to_numpy(), index=frame.index)
 
 
 def check_segmentable(data: "CleanData", cfg: Config, path) -> None:
@@ -235,13 +295,17 @@ def _merge_categories(values: pd.Series, column: str, share: float, min_group: i
     """Missing values as 'Unknown', spelling variants merged, rare values pooled into 'Other';
     returns the values and the map {key: value} that did it. With `known` (a training run's map)
     nothing is learnt: known spellings map as then, and values never seen stay as written."""
-    miss = is_missing(values)
+    miss = by_value(values, is_missing)
     filled = values.where(~miss, "Unknown")
     if miss.any():
         log.append(LogEntry("missing values", column, int(miss.sum()), "set to 'Unknown'"))
-    key = _category_key(filled)
     if known is not None:
-        return key.map(known).where(key.isin(known.keys()), filled), known
+        def replay(v: pd.Series) -> pd.Series:
+            key = _category_key(v)
+            return key.map(known).where(key.isin(known.keys()), v)
+
+        return by_value(filled, replay), known
+    key = by_value(filled, _category_key)
     # Spelling variants (case, inner spaces) merge into their most frequent spelling.
     canon = filled.groupby(key).agg(lambda s: s.value_counts().index[0])
     merged = key.map(canon)
@@ -301,16 +365,35 @@ ROW_REASONS = ("row with control characters (a corrupt line)", "empty row (every
                "totals row ('{value}' in the first column)")
 
 
-def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, short: tuple[int, ...] = ()) -> pd.Series:
+def _totals(first: pd.Series) -> pd.Series:
+    """first.str.fullmatch(TOTALS), with Python's regex run only on values holding a letter (every
+    totals word is made of letters; ids made of digits cannot match)."""
+    out = pd.Series(False, index=first.index)
+    maybe = first.str.contains(r"[A-Za-z]|[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
+    if maybe.any():
+        out[maybe] = first[maybe].str.fullmatch(TOTALS).fillna(False).astype(bool)
+    return out
+
+
+def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, short: tuple[int, ...] = (),
+                plain: bool = False) -> pd.Series:
     """Rows that are not customers: corrupt lines, empty rows, totals and footer lines. Their
-    reason replaces any other (a footer has no id, but 'missing customer id' would mislead)."""
+    reason replaces any other (a footer has no id, but 'missing customer id' would mislead).
+    `plain`: the file holds no control character (read_table checked), so no cell is searched."""
     reason = reason.copy()
-    cells = pd.Series(raw.to_numpy(dtype=object).ravel(), dtype=object).astype(str)  # one pass over every cell
-    shape = raw.shape
-    control = pd.Series(cells.str.contains(CONTROL, regex=True).to_numpy().reshape(shape).any(axis=1), index=raw.index)
-    filled = pd.Series((~is_missing(cells)).to_numpy().reshape(shape).sum(axis=1), index=raw.index)
+    control = np.zeros(len(raw), dtype=bool)
+    filled = np.zeros(len(raw), dtype=np.int64)
+    for col in range(raw.shape[1]):  # column by column: every cell as text, as written
+        cells = raw.iloc[:, col]
+        if not isinstance(cells.dtype, pd.StringDtype):
+            cells = pd.Series(cells.to_numpy(dtype=object), dtype=object).astype(str)
+        if not plain:
+            control |= cells.str.contains(CONTROL, regex=True).to_numpy(dtype=bool)
+        filled += ~is_missing(cells).to_numpy(dtype=bool)
+    control = pd.Series(control, index=raw.index)
+    filled = pd.Series(filled, index=raw.index)
     first = (raw[id_column] if id_column else raw.iloc[:, 0]).astype(str)
-    totals = first.str.fullmatch(TOTALS) & ~control
+    totals = _totals(first) & ~control
     few = (filled <= 1) & (raw.shape[1] >= 3) & ~control
     reason[totals & ~few] = [ROW_REASONS[4].format(value=v[:20]) for v in first[totals & ~few]]
     if short:
@@ -352,7 +435,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     learnt = {"fences": {}, "medians": {}, "median_dates": {}, "categories": {}}
     log: list[LogEntry] = []
     ids, reason = _ids(table, cfg)
-    reason = _row_checks(raw, c.id, reason, table.short_rows)
+    reason = _row_checks(raw, c.id, reason, table.short_rows, table.plain)
     for why, n in reason[reason != ""].value_counts().sort_index().items():
         step = ("duplicates" if "duplicate" in why or "repeated" in why else
                 "not customers" if why in ROW_REASONS[:4] or why.startswith("totals row") else "missing values")
@@ -365,8 +448,11 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         raw = pd.DataFrame({col: raw[col].where(~not_customer) if _typed(raw[col]) else raw[col].where(~not_customer, "")
                             for col in raw.columns}, index=raw.index)
     # A corrupt line's id is not written anywhere (it may hold NUL bytes): the row is named by its number.
-    corrupt = ids.str.contains(CONTROL, regex=True)
-    ids = ids.where(~corrupt, [f"row {i + 1} (corrupt line)" for i in range(len(ids))])
+    if not table.plain:
+        corrupt = ids.str.contains(CONTROL, regex=True)
+        if corrupt.any():
+            ids = ids.copy()
+            ids[corrupt] = [f"row {i + 1} (corrupt line)" for i in np.flatnonzero(corrupt.to_numpy())]
 
     typed = pd.DataFrame(index=raw.index)
     for col in _numeric_columns(cfg):
@@ -395,7 +481,8 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
                                     f"dates {what} (values {shown})", f"dates {what}"))
                 typed[col] = typed[col].where(~bad)
 
-    parsed = typed.copy()  # as read, implausible values removed: what the column profile describes
+    # As read, implausible values removed: what the column profile describes (not made when replaying).
+    parsed = typed.copy() if fitted is None else None
 
     ref = fitted.reference_date if fitted else cfg.report.reference_date
     if ref is None and c.signup_date and typed[c.signup_date].notna().any():
@@ -445,7 +532,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     # Rows equal in every column but the id: likely the same customer entered twice.
     # Without an id, equal rows may be two customers alike; with one, they differ only by it.
     others = [x for x in raw.columns if x != c.id]
-    twin = raw[others].duplicated(keep="first") & keep
+    twin = duplicated_rows(raw[others], table.plain) & keep
     if twin.any():
         but = " but the id" if c.id else ""
         if rules.duplicate_rows == "exclude":
@@ -552,8 +639,8 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         fitted=fitted or Fitted(reference_date=ref, **learnt),
         columns=profiles,
         customers=typed[keep_arr],
-        all_ids=tuple(ids),
-        reasons=tuple(reason),
+        all_ids=tuple(ids.tolist()),
+        reasons=tuple(reason.tolist()),
         log=tuple(log),
         reference_date=ref,
         n_input=len(raw),

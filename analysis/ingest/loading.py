@@ -9,6 +9,7 @@ import csv
 import gzip
 import hashlib
 import io
+import re
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -35,20 +36,23 @@ class Table:
     encoding: str
     sha256: str
     short_rows: tuple[int, ...] = ()  # rows (0-based) with fewer fields than the header
+    plain: bool = False  # read from text known to hold no control character (no cell needs that check)
 
 
-def _open_bytes(path: Path) -> bytes:
+def _open_bytes(path: Path) -> tuple[bytes, str]:
+    """The file's content (decompressed when gzipped) and the SHA-256 of the file as stored."""
     if not path.exists():
         raise UserError(f"{path}: file not found")
     if path.is_dir():
         raise UserError(f"{path}: is a folder, expected a file")
     raw = path.read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error):
             raise UserError(f"{path}: looks gzip-compressed but cannot be decompressed") from None
-    return raw
+    return raw, sha
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -74,14 +78,24 @@ def detect_encoding(raw: bytes) -> str:
     return best.encoding if best is not None else "latin-1"
 
 
+def head_lines(text: str, n: int) -> list[str]:
+    """text.splitlines()[:n] without splitting the whole text (a large file has millions of lines)."""
+    end = -1
+    for _ in range(n):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text.splitlines()[:n]
+    return text[:end + 1].splitlines()[:n]
+
+
 def detect_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
+    sample = "\n".join(head_lines(text, 50))
     try:
         return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
         pass
     # Fall back on the delimiter that splits the header into the most fields.
-    header = text.splitlines()[0] if text else ""
+    header = head_lines(text, 1)[0] if text else ""
     counts = {d: header.count(d) for d in DELIMITERS}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
@@ -125,8 +139,7 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
 def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto", sheet: str | None = None) -> Table:
     """Read a CSV/TSV (optionally gzipped), Parquet or Excel file with every column as text."""
     path = Path(path)
-    raw = _open_bytes(path)
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    raw, sha = _open_bytes(path)
     if raw.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         try:
             frame = pd.read_parquet(io.BytesIO(raw))
@@ -148,6 +161,9 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
     if looks_binary(text):
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV, Parquet or Excel file")
     delim = detect_delimiter(text) if delimiter == "auto" else unescape_delimiter(delimiter)
+    fast = _read_plain(path, raw, text, enc, delim)
+    if fast is not None:
+        return _checked(path, fast, delim, enc, sha, plain=True)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)  # long rows are reported below
@@ -161,7 +177,7 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
     except pd.errors.EmptyDataError:
         raise UserError(f"{path}: file is empty") from None
     # pandas renames a repeated header ('income', 'income.1'): read the header as written.
-    header = next(csv.reader(io.StringIO(text.splitlines()[0]), delimiter=delim), []) if len(delim) == 1 else []
+    header = next(csv.reader(io.StringIO(head_lines(text, 1)[0]), delimiter=delim), []) if len(delim) == 1 else []
     names = [h.strip() for h in header]
     repeated = sorted({h for h in names if names.count(h) > 1})
     if repeated:
@@ -170,6 +186,67 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
     short = _field_counts(path, text, delim, frame.shape[1], len(frame))
     frame = frame.fillna("").apply(lambda s: s.str.strip())
     return _checked(path, frame, delim, enc, sha, short)
+
+
+def _read_plain(path: Path, raw: bytes, text: str, enc: str, delim: str) -> pd.DataFrame | None:
+    """The common case read fast, by Arrow's multi-threaded CSV reader: a single-character
+    delimiter, no quote character, no control character, line ends \\n or \\r\\n, and every row with
+    exactly the header's fields. The frame is then the one pandas' parser gives (every column as
+    text, as written); for anything else (None) pandas reads the file and reports what is wrong."""
+    if len(delim) != 1 or ord(delim) > 127 or delim in "\r\n" or '"' in text or _CONTROL_RE.search(text):
+        return None
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    data = raw if enc in ("utf-8", "ascii") else text.encode("utf-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    names = data[:data.find(b"\n") if b"\n" in data else len(data)].rstrip(b"\r").decode("utf-8").split(delim)
+    if any(not n.strip() for n in names) or len({n.strip() for n in names}) != len(names):
+        return None  # pandas names empty and repeated header fields itself (and repeats are refused)
+    # Fields per line from the bytes (every \\r ends a line here; empty lines are skipped, as both
+    # parsers skip them).
+    sep = delim.encode("ascii")
+    fields = [line.count(sep) + 1 for line in data.split(b"\n") if line and line != b"\r"]
+    if not fields or any(n != len(names) for n in fields):
+        return None
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    gen = [f"c{i}" for i in range(len(names))]
+    try:
+        arrow = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=gen, skip_rows=1, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False,
+                                             ignore_empty_lines=True, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types={g: pa.large_string() for g in gen}, null_values=[],
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if arrow.num_rows != len(fields) - 1:  # the header is the first line counted
+        return None
+    stripped = pa.table([_stripped(arrow.column(i)) for i in range(len(names))], names=gen)
+    del arrow
+    frame = stripped.to_pandas()
+    del stripped
+    pa.default_memory_pool().release_unused()
+    frame.columns = [n.strip() for n in names]
+    return frame
+
+
+def _stripped(column):
+    """A text column with surrounding white space removed (as str.strip), without copying a
+    column of ASCII values that has none (the usual case)."""
+    import pyarrow.compute as pc
+
+    if pc.all(pc.string_is_ascii(column)).as_py() is not False and \
+            not pc.any(pc.match_substring_regex(column, r"^[\t\n\v\f\r ]|[\t\n\v\f\r ]$")).as_py():
+        return column
+    return pc.utf8_trim_whitespace(column)
+
+
+_CONTROL_RE = re.compile(CONTROL)
 
 
 def _field_counts(path: Path, text: str, delim: str, n_columns: int, n_rows: int) -> tuple[int, ...]:
@@ -193,7 +270,8 @@ def _field_counts(path: Path, text: str, delim: str, n_columns: int, n_rows: int
     return tuple(i for i, n in enumerate(counts) if n < n_columns)
 
 
-def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str, short: tuple[int, ...] = ()) -> Table:
+def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str, short: tuple[int, ...] = (),
+             plain: bool = False) -> Table:
     if frame.shape[1] == 0:
         raise UserError(f"{path}: no columns found")
     if len(frame) == 0:
@@ -202,7 +280,7 @@ def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str, sh
     if dupes:
         raise UserError(f"{path}: column {dupes[0]!r} appears more than once in the header")
     frame = frame.reset_index(drop=True)
-    return Table(path=path, frame=frame, delimiter=delim, encoding=enc, sha256=sha, short_rows=short)
+    return Table(path=path, frame=frame, delimiter=delim, encoding=enc, sha256=sha, short_rows=short, plain=plain)
 
 
 def is_missing(values: pd.Series) -> pd.Series:
