@@ -251,16 +251,16 @@ def measure_engine(engine: str, master: str, config: Path, runs: int) -> dict:
     results = []
     for i in range(runs):
         with tempfile.NamedTemporaryFile(suffix=".json") as f:
-            start = time.perf_counter()
+            start, load_before = time.perf_counter(), os.getloadavg()[0]
             p = subprocess.run([sys.executable, __file__, "--engine-child", engine, master, str(config), f.name],
                                cwd=ROOT, capture_output=True, text=True)
             wall = time.perf_counter() - start
             if p.returncode != 0:
                 raise SystemExit(f"{engine} run on {config} failed:\n{p.stderr[-3000:]}")
             r = json.loads(Path(f.name).read_text())
-        r["wall"] = wall
+        r["wall"], r["load"] = wall, (load_before, os.getloadavg()[0])
         results.append(r)
-        print(f"  {engine} run {i + 1}: {wall:.1f} s wall; " + ", ".join(f"{k} {v:.1f}" for k, v in r["times"].items()),
+        print(f"  {engine} run {i + 1}: {wall:.1f} s wall, load average {r['load'][0]:.1f} -> {r['load'][1]:.1f}; " + ", ".join(f"{k} {v:.1f}" for k, v in r["times"].items()),
               file=sys.stderr, flush=True)
     first = results[0]
     return {**first, "times": {k: statistics.median(r["times"][k] for r in results) for k in ENGINE_OPS},

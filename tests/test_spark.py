@@ -81,6 +81,7 @@ def _same_orders(a, b):
     pd.testing.assert_frame_equal(b.frame[money], a.frame[money], check_exact=False, rtol=1e-9, atol=1e-9)
     assert b.excluded == a.excluded
     assert (b.reference_date, b.n_lines, b.sha256) == (a.reference_date, a.n_lines, a.sha256)
+    assert getattr(b, "products_sha256", None) == getattr(a, "products_sha256", None)
     for f in ("order_idx", "product_idx", "order_customer", "product_category"):
         assert np.array_equal(getattr(b.baskets, f), getattr(a.baskets, f)), f
     np.testing.assert_allclose(b.baskets.product_value, a.baskets.product_value, rtol=1e-9)

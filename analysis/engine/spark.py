@@ -464,7 +464,12 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     baskets, pairs = _baskets(valid, categories)
     valid.unpersist()
     judged.unpersist()
-    extra = {"product_map": pmap} if "product_map" in OrderData.__dataclass_fields__ else {}
+    # Fields the local loader has gained (a saved model's map, the map file's hash), set alike.
+    fields = OrderData.__dataclass_fields__
+    extra = {"product_map": pmap} if "product_map" in fields else {}
+    if "products_sha256" in fields:
+        extra["products_sha256"] = (_sha256(cfg.products_path) if cfg.products is not None and product_map is None
+                                    else None)
     data = OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=baskets, n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc, **extra)
     return data, pairs
