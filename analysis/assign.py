@@ -30,7 +30,7 @@ from .ingest.cleaning import Fitted, clean
 from .ingest.joining import load_input, with_extra
 from .ingest.loading import DELIMITERS, detect_encoding
 from .segment.features import Scaling, build_table, replay
-from .segment.model import Model, load, nearest
+from .segment.model import CHUNK, Model, load, nearest
 
 FAR_QUANTILE = 0.99  # the training distance quantile beyond which a customer is far
 # Drift is flagged when a count exceeds what chance gives for customers like the training ones:
@@ -158,10 +158,13 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
     inp = load_input(cfg, progress, **saved)
     progress(f"cleaning {len(inp.table.frame):,} customers with the model's parameters")
     data = with_extra(clean(inp.table, inp.cfg, fitted), inp)
-    table, _ = build_table(data, inp.cfg)
+    cfg, path = inp.cfg, inp.table.path
+    del inp  # the input as text is no longer needed: a million customers' text is hundreds of MB
+    _release()
+    table, _ = build_table(data, cfg)
     missing = [f for f in model.features if f not in table.columns]
     if missing:
-        raise UserError(f"{inp.table.path}: the model's feature {missing[0]!r} cannot be made from this input; "
+        raise UserError(f"{path}: the model's feature {missing[0]!r} cannot be made from this input; "
                         f"the model in {folder} was built from another layout")
     scaling = tuple(Scaling(**s) for s in model.scaling)
     x = replay(table, scaling)
@@ -169,9 +172,21 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
     seg = model.segment(model.rule.raw(x, table))
     order = sorted(model.segments)
     _, near = nearest(x, model.centres)
-    own = np.sqrt(((x - model.centres[np.searchsorted(order, seg)]) ** 2).sum(axis=1))
+    own = np.empty(len(x))
+    which = np.searchsorted(order, seg)
+    for i in range(0, len(x), CHUNK):  # in blocks: no second matrix the size of x
+        d = x[i:i + CHUNK] - model.centres[which[i:i + CHUNK]]
+        own[i:i + CHUNK] = np.sqrt((d ** 2).sum(axis=1))
+    del x
     out = _assignments(data, seg, own, model.segments)
-    return Assigned(out, drift(model, table, data, inp.cfg, seg, near))
+    return Assigned(out, drift(model, table, data, cfg, seg, near))
+
+
+def _release() -> None:
+    """Hand memory that Arrow's allocator keeps for reuse back to the system."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _assignments(data, seg: np.ndarray, distance: np.ndarray, names: dict[int, str]) -> pd.DataFrame:

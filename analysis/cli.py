@@ -32,6 +32,16 @@ def check_out_folder(out: Path, option: str = "--out") -> None:
         raise UserError(f"{out}: {option} cannot be created: {parent} is a file")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UserError(f"{out}: {option} is not writable (no write permission on {parent})")
+    # Permissions do not tell everything (root passes os.access on a read-only or virtual file
+    # system): a file is actually created there, and removed.
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
+        raise UserError(f"{out}: {option} is not writable (cannot create a file in {parent}: "
+                        f"{e.strerror or type(e).__name__})") from None
 
 DESCRIPTION = """Customer segments report: find customer segments in a table and publish them as a
 website (site/) and PDF, with private per-customer outputs in exports/.

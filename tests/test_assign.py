@@ -15,6 +15,7 @@ from analysis import synth
 from analysis.assign import assign
 from analysis.cli import main
 from analysis.config import parse_config
+from analysis.errors import UserError
 from analysis.pipeline import analyse
 from analysis.segment.model import load, save, tier_of
 
@@ -93,6 +94,12 @@ def test_order_lines_model_reproduces_its_run(tmp_path):
     save(run.model, tmp_path / "model")
     placed = assign(tmp_path / "model", None, paths["lines"])
     _same(run, placed.assignments)
+    # Order lines of another layout are refused by the schema check, in one line naming the column.
+    t = cfg["transactions"]
+    pd.read_parquet(paths["lines"]).drop(columns=[t["quantity"]]).to_parquet(tmp_path / "other.parquet")
+    with pytest.raises(UserError, match=rf"other.parquet: 1 column\(s\) of the model's input schema are missing "
+                                        rf"\(first '{t['quantity']}'\)"):
+        assign(tmp_path / "model", None, tmp_path / "other.parquet")
 
 
 def _new(seed: int, n: int, offset: int) -> pd.DataFrame:
@@ -214,3 +221,15 @@ def test_model_files_are_plain_json_and_arrays(trained):
     model = load(folder / "model")
     assert model.segments == {p.id: p.name for p in run.results.segments}
     assert model.kind == "customers" and "Income" in model.schema["customers"]
+
+
+def test_model_keeps_the_hash_of_every_training_input(trained, tmp_path):
+    import dataclasses
+
+    folder, _, run = trained
+    inputs = {"customers": {"file": "train.tsv", "sha256": "ab" * 32},
+              "transactions": {"file": "lines.parquet", "sha256": "cd" * 32},
+              "products": {"file": "products.csv", "sha256": "ef" * 32}}
+    save(dataclasses.replace(run.model, inputs=inputs), tmp_path / "m")
+    assert load(tmp_path / "m").inputs == inputs
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["inputs"] == inputs

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
+
+import pytest
 
 
 GOOD = "id,income,wine,meat,joined\n1,100,10,20,2014-01-01\n2,200,5,40,2014-02-01\n3,300,30,1,2014-03-01\n"
@@ -192,3 +195,29 @@ def test_synth_writes_a_table_its_truth_and_a_config_the_report_accepts(tmp_path
 def test_synth_rejects_too_few_customers(run_cli, tmp_path):
     code, _, err = run_cli("synth", "--customers", "10", "--out", str(tmp_path))
     assert code == 2 and err.strip().splitlines() == ["error: --customers must be at least 80 for 4 segments"]
+
+
+def _unwritable_folder():
+    """A folder that exists and that os.access calls writable even for root, but where no file can
+    be created (sysfs); None where there is none to test with."""
+    import os
+    import tempfile
+
+    folder = Path("/sys")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        return None
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError:
+        return folder
+
+
+@pytest.mark.skipif(_unwritable_folder() is None, reason="no folder here that permissions call writable but is not")
+@pytest.mark.parametrize("command", [["synth", "--customers", "100"], ["report", "--config", "x.yml"]])
+def test_out_where_no_file_can_be_created_is_one_line(run_cli, one_error, command):
+    """os.access says yes for root on a read-only or virtual file system: a file is actually created."""
+    out = _unwritable_folder() / "segments-out"
+    code, _, err = run_cli(*command, "--out", str(out))
+    line = one_error(code, err)
+    assert f"{out}: --out is not writable (cannot create a file in /sys" in line

@@ -163,3 +163,16 @@ def test_init_drafts_a_joined_config_that_checks(joined, capsys):
     (folder / "draft.yml").write_text(text, encoding="utf-8")
     assert main(["check", "--config", str(folder / "draft.yml")]) == 0
     assert "1,212 rows, 1,200 usable customers" in capsys.readouterr().out
+
+
+def test_every_input_file_is_recorded_with_its_hash(joined):
+    """The customer table, the order lines and the product map each named with their SHA-256."""
+    import hashlib
+
+    from analysis.ingest.joining import load_input
+
+    folder, cfg = joined
+    sources = load_input(parse_config(cfg, base_dir=folder)).sources
+    files = {"customers": "customers.tsv", "transactions": "lines.parquet", "products": "products.csv"}
+    assert sources == {role: {"file": name, "sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest()}
+                       for role, name in files.items()}

@@ -4,6 +4,7 @@ No customer disappears here: rows that cannot be used are moved to `excluded` wi
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -582,10 +583,28 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
                 log.append(LogEntry("outliers", col, int(out.sum()), "excluded", detail, rule))
 
     # Missing values: medians of the customers kept (numbers), 'not contacted' for answers.
-    kept = typed[keep]
-    for col in [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year)] + (["_age"] if "_age" in typed else []):
-        miss = kept[col].isna()
-        learnt["medians"][col] = float(kept[col].median()) if not fitted else fitted.medians.get(col, np.nan)
+    numeric = [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year)] + (["_age"] if "_age" in typed else [])
+    dates = [x for x in (c.signup_date, c.birth_date) if x]
+    # Each column of the customers kept as it is before imputing (one column at a time rather
+    # than a copy of the whole table; a column used twice is kept until its last use).
+    uses = Counter(numeric + dates + _flag_columns(cfg))
+    before: dict[str, pd.Series] = {}
+
+    class _Kept:
+        def __getitem__(self, col: str) -> pd.Series:
+            v = before[col] if col in before else typed.loc[keep, col]
+            uses[col] -= 1
+            if uses[col] > 0:
+                before[col] = v
+            else:
+                before.pop(col, None)
+            return v
+
+    kept = _Kept()
+    for col in numeric:
+        values = kept[col]
+        miss = values.isna()
+        learnt["medians"][col] = float(values.median()) if not fitted else fitted.medians.get(col, np.nan)
         if miss.any():
             med = learnt["medians"][col]
             if np.isnan(med):
@@ -594,24 +613,25 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
                     raise UserError(f"{path}: column {src!r} gives no plausible age (every age outside "
                                     f"cleaning.min_age={rules.min_age} to max_age={rules.max_age})")
                 raise UserError(f"{path}: column {col!r} has no usable values")
-            typed.loc[keep, col] = kept[col].fillna(med)
+            typed.loc[keep, col] = values.fillna(med)
             if col == "_age":
                 name, detail = c.age or c.birth_year or c.birth_date, f"median age {med:.0f}"
             else:
                 name, detail = col, f"median {_fmt(med)}"
             log.append(LogEntry("missing values", name, int(miss.sum()), "imputed with the median", detail))
-    for col in [x for x in (c.signup_date, c.birth_date) if x]:
-        miss = kept[col].isna()
+    for col in dates:
+        values = kept[col]
+        miss = values.isna()
         if fitted:
             med = pd.Timestamp(fitted.median_dates[col]) if col in fitted.median_dates else None
         else:
-            med = kept[col].dropna().sort_values().iloc[len(kept[col].dropna()) // 2] if kept[col].notna().any() else None
+            med = values.dropna().sort_values().iloc[len(values.dropna()) // 2] if values.notna().any() else None
         if med is not None:
             learnt["median_dates"][col] = med.isoformat()
         if miss.any():
             if med is None:
                 raise UserError(f"{path}: column {col!r} has no usable dates")
-            typed.loc[keep, col] = kept[col].fillna(med)
+            typed.loc[keep, col] = values.fillna(med)
             log.append(LogEntry("missing values", col, int(miss.sum()), "imputed with the median date",
                                 f"median {med:%Y-%m-%d}"))
     for col in _flag_columns(cfg):
@@ -638,7 +658,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     return CleanData(
         fitted=fitted or Fitted(reference_date=ref, **learnt),
         columns=profiles,
-        customers=typed[keep_arr],
+        customers=typed if keep_arr.all() else typed[keep_arr],
         all_ids=tuple(ids.tolist()),
         reasons=tuple(reason.tolist()),
         log=tuple(log),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -34,25 +35,36 @@ class Input:
     orders: OrderData | None
     log: tuple[LogEntry, ...]  # what aggregating and joining did, before the cleaning log
     extra: dict[str, str]  # customers that have no row in `table` -> why (listed as excluded)
+    # Every input file read: role (customers, transactions, products) -> {"file": name, "sha256": digest}
+    sources: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
 
 
 def load_input(cfg: Config, progress: Callable[[str], None] = lambda s: None, **saved) -> Input:
     """`saved`: a model's order categories and product map (see orders.load_orders)."""
     if not cfg.transactions:
         progress(f"loading {cfg.customers_path}")
-        return Input(load_customers(cfg), cfg, None, (), {})
+        table = load_customers(cfg)
+        return Input(table, cfg, None, (), {}, {"customers": _source(table.path, table.sha256)})
     progress(f"aggregating order lines {cfg.transactions_path} with DuckDB")
     orders = load_orders(cfg, progress, **saved)
+    sources = {"transactions": _source(cfg.transactions_path, orders.sha256)}
+    if orders.products_sha256 is not None:
+        sources["products"] = _source(cfg.products_path, orders.products_sha256)
     ref = cfg.report.model_copy(update={"reference_date": orders.reference_date})
     if not cfg.joined:
         table = Table(path=cfg.customers_path, frame=orders.frame, delimiter=orders.delimiter,
                       encoding=orders.encoding, sha256=orders.sha256)
         # From here on the derived customer table is read as a customer table with these columns.
         return Input(table, cfg.model_copy(update={"columns": orders.columns, "report": ref}), orders,
-                     orders.log + _excluded_log(orders.excluded), dict(orders.excluded))
+                     orders.log + _excluded_log(orders.excluded), dict(orders.excluded), sources)
     progress(f"loading {cfg.customers_path} and joining the order lines to it")
     table = load_customers(cfg)
-    return join(table, orders, cfg.model_copy(update={"report": ref}))
+    joined = join(table, orders, cfg.model_copy(update={"report": ref}))
+    return dataclasses.replace(joined, sources={"customers": _source(table.path, table.sha256), **sources})
+
+
+def _source(path, digest: str) -> dict[str, str]:
+    return {"file": Path(path).name, "sha256": digest}
 
 
 def _excluded_log(excluded: dict[str, str]) -> tuple[LogEntry, ...]:

@@ -39,7 +39,12 @@ class Table:
     plain: bool = False  # read from text known to hold no control character (no cell needs that check)
 
 
-def _open_bytes(path: Path) -> tuple[bytes, str]:
+def _open_bytes(path: Path) -> bytes:
+    """The file's content (decompressed when gzipped)."""
+    return _read_bytes(path)[0]
+
+
+def _read_bytes(path: Path) -> tuple[bytes, str]:
     """The file's content (decompressed when gzipped) and the SHA-256 of the file as stored."""
     if not path.exists():
         raise UserError(f"{path}: file not found")
@@ -139,7 +144,7 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
 def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto", sheet: str | None = None) -> Table:
     """Read a CSV/TSV (optionally gzipped), Parquet or Excel file with every column as text."""
     path = Path(path)
-    raw, sha = _open_bytes(path)
+    raw, sha = _read_bytes(path)
     if raw.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         try:
             frame = pd.read_parquet(io.BytesIO(raw))

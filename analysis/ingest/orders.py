@@ -80,6 +80,7 @@ class OrderData:
     delimiter: str
     encoding: str
     product_map: pd.DataFrame | None = None  # product (upper case) -> category, as applied
+    products_sha256: str | None = None  # SHA-256 of the product map file read (None: no file read)
 
 
 def _sha256(path: Path) -> str:
@@ -394,7 +395,9 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
     progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
-                     product_map=pmap)
+                     product_map=pmap,
+                     products_sha256=_sha256(cfg.products_path) if cfg.products is not None and product_map is None
+                     else None)
 
 
 def _fixed_categories(con, log: list[LogEntry], fixed: tuple[str, ...]) -> tuple[str, ...]:

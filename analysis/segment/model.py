@@ -163,6 +163,8 @@ class Model:
     shares: dict[int, float]  # segment -> share of the training customers
     n_training: int
     versions: dict[str, str]
+    # The training inputs: role (customers, transactions, products) -> {"file": name, "sha256": digest}
+    inputs: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
 
     def segment(self, raw: np.ndarray) -> np.ndarray:
         lookup = np.zeros(max(self.segment_of_raw) + 2, dtype=np.int64)
