@@ -441,3 +441,15 @@ def test_golden_counts(demo_run):
     assert len(demo_run.assignments) == 2240
     assert len(demo_run.customers) == 2058
     assert not demo_run.customers.isna().any().any()
+
+
+def test_share_above_1_or_negative_is_flagged(clean_csv, find_log):
+    """A percentage given where a share of orders is expected (45 for 45%), or a negative share, is
+    logged with the rule it breaks and treated as missing, not used as a share of 4,500%."""
+    text = "id,income,weekend\n1,100,0.2\n2,200,45\n3,300,-0.1\n4,400,0.5\n5,500,1\n6,600,0\n"
+    data = clean_csv(text, {"columns": {"id": "id", "income": "income", "habits": {"at weekends": "weekend"}}})
+    entry = only(find_log(data.log, "implausible values", "weekend"))
+    assert (entry.count, entry.action) == (2, "treated as missing")
+    assert entry.detail == "a share of orders must be from 0 to 1"
+    # The two become the median of the plausible shares (0.2, 0.5, 1, 0): 0.35.
+    assert list(data.customers["weekend"]) == [0.2, 0.35, 0.35, 0.5, 1.0, 0.0]
