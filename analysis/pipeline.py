@@ -137,7 +137,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
         input_name=table.path.name, input_sha256=table.sha256,
         input_rows=orders.n_lines if orders is not None else data.n_input,
         delimiter=table.delimiter, encoding=table.encoding, config=config_to_dict(given), seed=cfg.seed,
-        versions=_versions(),
+        versions=_versions(), inputs=inp.sources,
     )
     results = Results(
         title=cfg.report.title, currency=cfg.report.currency, reference_date=data.reference_date,
@@ -183,7 +183,8 @@ def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: n
         value_feature=feats.value_feature, rule=rule, segment_of_raw=label_map(raw, labels),
         segments={s: names[s] for s in segs}, centres=centres, distance_p99=float(np.percentile(dist, 99)),
         ranges={c: (float(feats.table[c].min()), float(feats.table[c].max())) for c in feats.table.columns},
-        shares={s: float((labels == s).mean()) for s in segs}, n_training=len(labels), versions=_versions())
+        shares={s: float((labels == s).mean()) for s in segs}, n_training=len(labels), versions=_versions(),
+        inputs=inp.sources)
 
 
 def _comparison(cfg: Config, data, ids: pd.Index, labels: np.ndarray) -> Comparison | None:

@@ -44,6 +44,8 @@ class Manifest:
     config: dict
     seed: int
     versions: dict[str, str]
+    # Every input file read: role (customers, transactions, products) -> {"file": name, "sha256": digest}
+    inputs: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -233,3 +233,13 @@ def test_model_keeps_the_hash_of_every_training_input(trained, tmp_path):
     save(dataclasses.replace(run.model, inputs=inputs), tmp_path / "m")
     assert load(tmp_path / "m").inputs == inputs
     assert json.loads((tmp_path / "m" / "model.json").read_text())["inputs"] == inputs
+
+
+def test_a_run_records_the_hash_of_its_input_in_the_model_and_results(trained):
+    import hashlib
+
+    folder, _, run = trained
+    digest = hashlib.sha256((folder / "train.tsv").read_bytes()).hexdigest()
+    expected = {"customers": {"file": "train.tsv", "sha256": digest}}
+    assert run.model.inputs == expected
+    assert json.loads(run.results.to_json())["manifest"]["inputs"] == expected

@@ -53,6 +53,8 @@ def test_joining_recovers_planted_segments_better_than_either_input(joined):
     assert scores["joined"] >= 0.9, scores
     assert scores["joined"] > max(scores["table"], scores["lines"]) + 0.2, scores
     assert both.results.baskets is not None  # rules per segment work as for order lines alone
+    # The model and results.json record every file read, with its hash.
+    assert set(both.model.inputs) == set(both.results.manifest.inputs) == {"customers", "transactions", "products"}
 
 
 def test_every_customer_of_either_input_is_in_the_assignments(joined):

@@ -426,7 +426,7 @@ def _category_names(con, log: list[LogEntry]) -> tuple[str, ...]:
         _run(con, f"UPDATE judged SET category = {_lit(UNCATEGORISED)} WHERE category IS NULL AND reason IS NULL")
         log.append(LogEntry("missing values", "category", int(lines), f"set to '{UNCATEGORISED}'",
                             f"lines of {products:,} products missing from the products map"))
-    names = [r[0] for r in con.execute("SELECT category, sum(qty * price) AS s FROM valid GROUP BY category "
+    names = [r[0] for r in con.execute(f"SELECT category, {money_sum()} AS s FROM valid GROUP BY category "
                                        "ORDER BY s DESC, category").fetchall()]
     if len(names) > MAX_CATEGORIES:
         small = names[MAX_CATEGORIES - 1:]
@@ -435,6 +435,13 @@ def _category_names(con, log: list[LogEntry]) -> tuple[str, ...]:
                             f"{len(names)} categories; the {len(small)} with the least spend are pooled"))
         names = names[:MAX_CATEGORIES - 1] + [OTHER]
     return tuple(sorted(names))
+
+
+def money_sum(prefix: str = "", where: str | None = None) -> str:
+    """SQL for the sum of qty x price, exact: summed as decimals (to a millionth), so that the
+    threads' order of adding cannot change the last digits (floating-point sums depend on it)."""
+    only = f" FILTER (WHERE {where})" if where else ""
+    return f"(sum(({prefix}qty * {prefix}price)::DECIMAL(38, 6)){only})::DOUBLE"
 
 
 def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tuple[str, ...]):
@@ -450,11 +457,11 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
                count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}
         FROM o GROUP BY customer ORDER BY customer""").df()
     if categories:
-        sums = ", ".join(f"coalesce(sum(qty * price) FILTER (WHERE category = {_lit(c)}), 0) AS {_q('Spend on ' + c)}"
+        sums = ", ".join(f"coalesce({money_sum(where=f'category = {_lit(c)}')}, 0) AS {_q('Spend on ' + c)}"
                          for c in categories)
         spend_cols = {c: f"Spend on {c}" for c in categories}
     else:
-        sums = 'sum(qty * price) AS "Spend"'
+        sums = f'{money_sum()} AS "Spend"'
         spend_cols = {"All products": "Spend"}
     spend = con.execute(f"SELECT customer AS customer_id, {sums} FROM valid WHERE customer IS NOT NULL "
                         f"GROUP BY customer ORDER BY customer").df()
@@ -494,7 +501,7 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
                            ORDER BY b, p""").fetchnumpy()
     orders = [r[0] for r in con.execute("SELECT customer FROM b_orders ORDER BY i").fetchall()]
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
-    value = con.execute("""SELECT sum(v.qty * v.price) / count(DISTINCT v.ord) AS value FROM valid v
+    value = con.execute(f"""SELECT {money_sum("v.")} / count(DISTINCT v.ord) AS value FROM valid v
                            JOIN b_products p ON p.product = v.product GROUP BY p.i ORDER BY p.i""").fetchnumpy()["value"]
     # Two codes with one name (a product re-coded) stay apart: the code is the product.
     seen: dict[str, int] = {}
