@@ -1,13 +1,14 @@
 # make report: set up, then build site/ (and site/report.pdf) and exports/ from the bundled data.
-# make test:   set up, then run the whole test suite.
+# make test:   set up (plus the Spark extra and Java), then run the whole test suite.
 # make retail: set up, then build the second demo (order lines) into build/retail/.
 # make joined: set up, then build the third demo (a customer table and its order lines) into build/joined/.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SPARK  := $(VENV)/.spark-installed
 
-.PHONY: setup system report retail joined test bench clean
+.PHONY: setup system spark java report retail joined test bench clean
 
 setup: $(STAMP) system
 
@@ -38,7 +39,21 @@ joined: setup
 	$(BIN)/segments synth --customers 5000 --transactions 100000 --joined --seed 7 --out build/joined/data
 	$(BIN)/segments report --config build/joined/data/config.yml --out build/joined
 
-test: setup
+# The Spark engine's tests need pyspark (the optional extra) and Java; `make report` needs neither.
+spark: $(SPARK) java
+
+$(SPARK): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,spark]'
+	touch $(SPARK)
+
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's openjdk-17-jre-headless (for the Spark engine)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "note: java not found and cannot be installed here; the Spark tests will be skipped"; fi; }
+
+test: setup spark
 	$(BIN)/python -m pytest -q
 
 bench: setup
