@@ -89,7 +89,7 @@ def get_engine(name: str = "local", master: str | None = None) -> Engine:
             from ..errors import UserError
             raise UserError(f"engine spark: {missing}")
         from .spark import SparkEngine
-        return SparkEngine.start(master or "local[*]")
+        return SparkEngine.start(master)
     raise ValueError(f"engine {name!r}: expected one of {', '.join(ENGINES)}")
 
 

@@ -9,8 +9,7 @@ initial model); the rules' exact recount is a join of the candidate itemsets wit
 (order, item) pairs. Customer-level cleaning and features run on the driver, as locally: their
 cost grows with customers, not lines, and they feed the driver-side search anyway.
 
-Differences from the local engine, by design: sums of money may differ in the last bits (Spark
-adds in another order); medians are Spark's `percentile_approx` (ACCURACY), a value of the data
+Differences from the local engine, by design: medians are Spark's `percentile_approx` (ACCURACY), a value of the data
 rather than the mean of the two middle ones; k-means runs once from the sample's centres, not
 10 random starts.
 """
@@ -90,8 +89,15 @@ class SparkEngine(LocalEngine):
         self._pairs: dict[int, tuple[OrderBaskets, DataFrame]] = {}
 
     @classmethod
-    def start(cls, master: str = "local[*]", conf: dict[str, str] | None = None) -> "SparkEngine":
-        b = SparkSession.builder.master(master).appName("segments")
+    def start(cls, master: str | None = None, conf: dict[str, str] | None = None) -> "SparkEngine":
+        """A session on `master`; without one, the session already running (a notebook), left
+        running at close, else spark-submit's master (`--master`; local[*] by default)."""
+        active = SparkSession.getActiveSession()
+        if master is None and active is not None:
+            return cls(active, own=False)
+        b = SparkSession.builder.appName("segments")
+        if master is not None:
+            b = b.master(master)
         for k, v in {**session_conf(), **(conf or {})}.items():
             b = b.config(k, v)
         return cls(b.getOrCreate(), own=True)
@@ -481,7 +487,7 @@ def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry]) -
         return valid, ()
     # One pass: spend per category, and the lines and products of the missing one.
     spend = valid.groupBy("category").agg(F.count(F.lit(1)).alias("lines"), F.count_distinct("product").alias("products"),
-                                          F.sum(F.col("qty") * F.col("price")).alias("s")).collect()
+                                          money_sum().alias("s")).collect()
     missing = next((x for x in spend if x["category"] is None), None)
     if missing is not None:
         valid = valid.withColumn("category", F.coalesce("category", F.lit(UNCATEGORISED)))
@@ -515,6 +521,13 @@ def _fixed_categories(valid: DataFrame, log: list[LogEntry], fixed: tuple[str, .
     return valid, tuple(sorted(fixed))
 
 
+def money_sum(where=None):
+    """orders.money_sum: qty x price summed as decimals (to a millionth), exact whatever the order
+    of adding, so the sums equal DuckDB's to the last bit; `where`: only those lines."""
+    amount = (F.col("qty") * F.col("price")).cast("decimal(38,6)")
+    return F.sum(amount if where is None else F.when(where, amount)).cast("double")
+
+
 def _to_pandas(df: DataFrame) -> pd.DataFrame:
     """Through Arrow, so that pandas' version does not matter to Spark's own conversion."""
     return df.toArrow().to_pandas()
@@ -533,13 +546,12 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
         F.datediff(F.lit(ref.isoformat()).cast("date"), F.to_date(F.max("ts"))).cast("double").alias("Days since last order"),
         F.count(F.lit(1)).cast("double").alias("Orders"),
         F.avg("products").cast("double").alias("Products per order"), *habits)
-    money = F.col("qty") * F.col("price")
     if categories:
-        sums = [F.coalesce(F.sum(F.when(F.col("category") == cat, money)), F.lit(0.0)).alias(f"Spend on {cat}")
+        sums = [F.coalesce(money_sum(F.col("category") == cat), F.lit(0.0)).alias(f"Spend on {cat}")
                 for cat in categories]
         spend_cols = {cat: f"Spend on {cat}" for cat in categories}
     else:
-        sums = [F.sum(money).alias("Spend")]
+        sums = [money_sum().alias("Spend")]
         spend_cols = {"All products": "Spend"}
     out = per.join(lines.groupBy("customer").agg(*sums), "customer", "left")
     for i, col in enumerate(t.customer_columns):  # the most frequent value; ties go to the first in order
@@ -577,7 +589,7 @@ def _baskets(valid: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBasket
     w = Window.partitionBy("product").orderBy(F.col("n").desc(), F.col("name").asc_nulls_last(),
                                               F.col("category").asc_nulls_last())
     value = valid.groupBy("product").agg(
-        (F.sum(F.col("qty") * F.col("price")) / F.count_distinct("ord")).alias("value"))
+        (money_sum() / F.count_distinct("ord")).alias("value"))
     b_products = (valid.groupBy("product", "name", "category").agg(F.count(F.lit(1)).alias("n"))
                   .withColumn("r", F.row_number().over(w)).where(F.col("r") == 1).drop("r", "n")
                   .withColumn("p", (F.row_number().over(Window.orderBy("product")) - 1).cast("int")))
