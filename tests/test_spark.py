@@ -1,5 +1,5 @@
 """The Spark engine against the local engine, on a cluster of two executor processes
-(`local-cluster[2,1,1024]`): the retail demo's order lines and synthetic ones.
+(`local-cluster[2,1,1024]`): the retail demo's first 150,000 order lines and synthetic ones.
 
 Same cleaning log, same per-customer rows (every value exact), same baskets; final
 k-means labels with ARI >= 0.99; same per-segment aggregates (medians within Spark's percentile
@@ -46,10 +46,27 @@ def local():
     return LocalEngine()
 
 
+RETAIL_LINES = 150_000  # the demo's first lines (of 541,909): every rule and count of the whole, in a third of the time
+
+
 @pytest.fixture(scope="module")
-def retail_cfg():
+def retail_cfg(tmp_path_factory):
+    """The retail demo's config on its first RETAIL_LINES order lines, copied byte for byte."""
+    import gzip
+    import shutil as sh
+
     from analysis.config import load_config
-    return load_config(ROOT / "data" / "online_retail.yml")
+
+    folder = tmp_path_factory.mktemp("retail")
+    with gzip.open(ROOT / "data" / "online_retail.csv.gz", "rb") as src, \
+            gzip.open(folder / "online_retail.csv.gz", "wb") as dst:
+        for i, line in enumerate(src):
+            if i > RETAIL_LINES:
+                break
+            dst.write(line)
+    sh.copy(ROOT / "data" / "online_retail_products.csv", folder)
+    sh.copy(ROOT / "data" / "online_retail.yml", folder)
+    return load_config(folder / "online_retail.yml")
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +108,7 @@ def _same_orders(a, b):
 def test_retail_order_lines_as_locally(retail):
     a, b = retail
     _same_orders(a, b)
-    assert len(a.frame) > 4000 and any(e.step == "cancellations" for e in a.log)  # the demo, not an empty case
+    assert len(a.frame) > 2000 and any(e.step == "cancellations" for e in a.log)  # the demo, not an empty case
 
 
 def test_synthetic_order_lines_as_locally(synthetic):
@@ -128,8 +145,8 @@ def test_final_fit_and_segment_aggregates(engine, local, retail, retail_cfg):
     a, _ = retail
     feats = _features(a, retail_cfg)
     x = feats.matrix
-    sample = np.sort(np.random.default_rng(1).choice(len(x), 3000, replace=False))
-    fit = kmeans(x[sample], 3, seed=42)  # as the search fits it on its sample
+    sample = np.sort(np.random.default_rng(1).choice(len(x), 1500, replace=False))
+    fit = kmeans(x[sample], 3, seed=42)  # as the search fits it on its sample (1,500 of about 2,200)
     ours, theirs = local.final_fit(fit, x[sample], x, 42), engine.final_fit(fit, x[sample], x, 42)
     assert adjusted_rand_score(ours, theirs) >= 0.99
     # Other methods: every customer to the nearest centre of the sample's segments, exactly as locally.
