@@ -15,7 +15,6 @@ rather than the mean of the two middle ones; k-means runs once from the sample's
 """
 from __future__ import annotations
 
-import difflib
 import shutil
 import tempfile
 from datetime import date, timedelta
@@ -32,9 +31,10 @@ from pyspark.sql import types as T
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from ..escaping import FORMULA_START, csv_cell
-from ..ingest.cleaning import DATE_FORMATS, CleanData, LogEntry
-from ..ingest.loading import MISSING_MARKERS, Table, detect_delimiter, detect_encoding, looks_binary
+from ..ingest.cleaning import LogEntry
+from ..ingest.loading import MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary
 from ..ingest.orders import (HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, UNCATEGORISED, OrderBaskets, OrderData,
+                             check_named_columns,
                              _head, _sha256, read_products)
 from ..publish.exports import overrides_template
 from ..segment.clustering import Fit, centres, extend
@@ -280,15 +280,7 @@ def _source(spark: SparkSession, path: Path, t: TransactionsFile) -> tuple[DataF
 
 def _check_columns(src: DataFrame, path: Path, t: TransactionsFile) -> dict[str, T.DataType]:
     types = {f.name: f.dataType for f in src.schema.fields}
-    present = list(types)
-    named = [("customer", t.customer), ("order", t.order), ("timestamp", t.timestamp), ("product", t.product),
-             ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price),
-             ("category", t.category)] + [("customer_columns", c) for c in t.customer_columns]
-    for role, col in named:
-        if col is not None and col not in present:
-            close = difflib.get_close_matches(col, present, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
+    check_named_columns(list(types), path, t)
     return types
 
 

@@ -161,7 +161,12 @@ def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
 def _check_columns(con, path: Path, t: TransactionsFile) -> dict[str, str]:
     """Every column the config names must be in the file; returns each column's type."""
     types = {r[0]: r[1] for r in con.execute("DESCRIBE src").fetchall()}
-    present = list(types)
+    check_named_columns(list(types), path, t)
+    return types
+
+
+def check_named_columns(present: list[str], path: Path, t: TransactionsFile) -> None:
+    """One line naming the first column the config names that the file (`present`) lacks."""
     named = [("customer", t.customer), ("order", t.order), ("timestamp", t.timestamp), ("product", t.product),
              ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price),
              ("category", t.category)] + [("customer_columns", c) for c in t.customer_columns]
@@ -170,7 +175,6 @@ def _check_columns(con, path: Path, t: TransactionsFile) -> dict[str, str]:
             close = difflib.get_close_matches(col, present, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
-    return types
 
 
 def _text(col: str) -> str:
