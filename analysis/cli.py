@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--transactions", metavar="FILE", help="order lines to use instead of the config's")
     rep.add_argument("--out", default=".", metavar="DIR", help="output folder (default: the current folder)")
     rep.add_argument("--seed", type=int, help="random seed instead of the config's (same seed, same result)")
+    rep.add_argument("--engine", choices=["local", "spark"],
+                     help="where the operations that grow with the data run, instead of the config's engine "
+                     "(spark needs `pip install segments[spark]` and Java 17)")
+    rep.add_argument("--master", metavar="URL", help="with --engine spark: the Spark master (default local[*])")
     rep.add_argument("--no-pdf", action="store_true", help="skip the PDF (the website is still built)")
     rep.add_argument("--sources-only", action="store_true",
                      help="write exports and the .qmd page sources but do not render them (Quarto's pre-render)")
@@ -300,7 +304,8 @@ def cmd_report(args) -> int:
     say = _progress(time.perf_counter())
     out = build_report(Path(args.config), Path(args.out), customers=args.customers,
                        transactions=args.transactions, seed=args.seed,
-                       pdf=not args.no_pdf, sources_only=args.sources_only, progress=say)
+                       pdf=not args.no_pdf, sources_only=args.sources_only, progress=say,
+                       engine=args.engine, master=args.master)
     say(f"done: {out}")
     return 0
 

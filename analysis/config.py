@@ -305,6 +305,10 @@ class Config(_Strict):
     compare_with: str | None = Field(None, description="an earlier run's exports/assignments.csv, to compare with")
     report: Report = Field(default_factory=Report)
     seed: int = Field(42, ge=0, le=SEED_MAX, description="random seed, 0 to 2**32 - 1")
+    engine: Literal["local", "spark"] = Field(
+        "local", description="where the operations that grow with order lines or customers run: local or spark")
+    master: str | None = Field(None, description="engine spark: the Spark master URL (local[*], spark://host:7077, "
+                               "yarn, ...); default: the running session's, else spark-submit's (local[*])")
     base_dir: Path = Field(Path("."), exclude=True)
 
     @property
@@ -450,4 +454,5 @@ def load_config(path: str | Path) -> Config:
 
 def config_to_dict(cfg: Config) -> dict:
     """The config as plain data (for the run manifest)."""
-    return cfg.model_dump(mode="json", exclude={"base_dir"})
+    # Not where it ran (`master`): the same config gives the same results on any cluster.
+    return cfg.model_dump(mode="json", exclude={"base_dir", "master"})

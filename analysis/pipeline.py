@@ -27,6 +27,7 @@ from .insight.response import fit_response, model_inputs
 from .results import Evidence, Manifest, Results, Thresholds
 from .segment.relevance import rule_text as relevance_rule
 from .segment.selection import INDEX_NOTES, VALLEY_MAX, mix_evidence, search
+from .engine import Engine, get_engine
 
 PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "plotly", "jinja2")
 
@@ -51,23 +52,31 @@ class Run:
     model: Model | None = None  # the saved segmentation (exports/model/)
 
 
-def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None) -> Run:
-    # One thread for BLAS and OpenMP alike: on small (virtual) machines their spinning thread
-    # pools fight for the cores, and runs took 2 to 20 times longer, at random, than on one thread.
-    with threadpool_limits(limits=1):
-        return _analyse(cfg, progress)
+def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None, engine: Engine | None = None) -> Run:
+    """`engine`: where the operations that grow with the data run (default: cfg.engine's, started
+    and stopped here)."""
+    own = engine is None
+    engine = engine or get_engine(cfg.engine, cfg.master)
+    try:
+        # One thread for BLAS and OpenMP alike: on small (virtual) machines their spinning thread
+        # pools fight for the cores, and runs took 2 to 20 times longer, at random, than on one thread.
+        with threadpool_limits(limits=1):
+            return _analyse(cfg, progress, engine)
+    finally:
+        if own:
+            engine.close()
 
 
-def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
+def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Run:
     given = cfg  # as written, for the manifest
-    inp = load_input(cfg, progress)
+    inp = load_input(cfg, progress, load_orders=engine.load_orders)
     table, cfg, orders = inp.table, inp.cfg, inp.orders
     progress(f"cleaning {len(table.frame):,} customers")
-    data = clean(table, cfg)
+    data = engine.clean(table, cfg)
     check_segmentable(data, cfg, table.path)
     data = with_extra(data, inp)
     progress("building features")
-    feats = build_features(data, cfg)
+    feats = engine.features(data, cfg)
     seg = cfg.segmentation
     what = "every algorithm" if seg.algorithm == "auto" else seg.algorithm
     ks = f"k = {seg.k_min}..{seg.k_max}" if seg.k == "auto" else f"k = {seg.k}"
@@ -75,7 +84,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
              f"{len(feats.table):,} customers")
     value = feats.table[feats.value_feature].to_numpy(dtype=float) if feats.value_feature else None
     try:
-        found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True)
+        found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True, refit=engine.final_fit)
     except UserError as e:  # the search does not know the file: name it
         raise UserError(f"{cfg.customers_path}: {e}") from None
     # The saved model's rule labels every customer, so that the model reproduces the run exactly.
@@ -131,7 +140,9 @@ def _analyse(cfg: Config, progress: Callable[[str], None]) -> Run:
     if orders is not None and cfg.baskets.levels:
         progress(f"mining basket rules in {len(orders.baskets.order_customer):,} orders")
         basket = basket_rules(orders.baskets, pd.Series(labels, index=feats.table.index),
-                              {p.id for p in profiles if p.public and not p.unassigned}, cfg.baskets, cfg.seed)
+                              {p.id for p in profiles if p.public and not p.unassigned}, cfg.baskets, cfg.seed,
+                              # locally the bitsets on the matrix already built count fastest
+                              recount=None if engine.name == "local" else engine.count_itemsets)
     reasons = assignments.loc[assignments["excluded_reason"] != "", "excluded_reason"].value_counts().sort_index()
     manifest = Manifest(
         input_name=table.path.name, input_sha256=table.sha256,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import closing
 import sys
 from pathlib import Path
 from typing import Callable
@@ -11,23 +12,30 @@ from .config import load_config
 from .errors import UserError
 from .publish.outputs import locked, publish, staging
 from .publish.pages import build_pages, nav, site_meta, summary_csv
-from .publish.exports import write_exports
+from .engine import Engine, get_engine
 from .pipeline import analyse
 from .publish.render import build_site, quarto_yml, write_sources
 
 
 def build_report(config: Path, out: Path, customers: str | None = None, transactions: str | None = None,
                  seed: int | None = None, pdf: bool = True,
-                 sources_only: bool = False, progress: Callable[[str], None] = lambda s: None) -> Path:
+                 sources_only: bool = False, progress: Callable[[str], None] = lambda s: None,
+                 engine: str | None = None, master: str | None = None) -> Path:
     cfg = load_config(config)
     cfg = with_input(cfg, config, customers, transactions)
     if seed is not None:
         cfg = cfg.model_copy(update={"seed": seed})
-    with locked(out):
-        run = analyse(cfg, progress)
+    if engine is not None or master is not None:
+        cfg = cfg.model_copy(update={"engine": engine or cfg.engine, "master": master or cfg.master})
+    if cfg.master is not None and cfg.engine != "spark":
+        raise UserError(f"{config}: a Spark master ({cfg.master}) is for the Spark engine: "
+                        "add --engine spark (or engine: spark to the config), or leave out --master")
+    # One engine for the run: the analysis and the exports; a Spark session is stopped at the end.
+    with locked(out), closing(get_engine(cfg.engine, cfg.master)) as eng:
+        run = analyse(cfg, progress, eng)
         stage = staging(out)
         try:
-            sources = _build(run, out, stage, pdf, sources_only, progress)
+            sources = _build(run, out, stage, pdf, sources_only, progress, eng)
             progress("publishing")
             publish(out, stage)
         except OSError as e:  # a full disk, a read-only folder: the previous outputs are untouched
@@ -43,10 +51,10 @@ def build_report(config: Path, out: Path, customers: str | None = None, transact
     return out if sources_only else out / "site"
 
 
-def _build(run, out: Path, stage: Path, pdf: bool, sources_only: bool, progress):
+def _build(run, out: Path, stage: Path, pdf: bool, sources_only: bool, progress, eng: Engine):
     """Everything a run publishes, written into `stage`; returns what write_sources needs."""
     progress("writing exports")
-    write_exports(run, stage / "exports")
+    eng.write_exports(run, stage / "exports")
     if run.model is not None:  # the saved segmentation, for `segments assign`
         from .segment.model import save
 

@@ -271,6 +271,19 @@ def test_mining_a_sample_then_counting_exactly_gives_the_full_rules():
     assert len(full) > 10
     cols = ["lhs", "rhs", "count", "support", "confidence", "lift", "leverage"]
     pd.testing.assert_frame_equal(full[cols].reset_index(drop=True), sampled[cols].reset_index(drop=True))
+    # An engine's recount (all candidates' itemsets in one call, as on Spark) gives the same rules.
+    from analysis.insight.rules import ItemsetCounter
+    calls = []
+    counter = ItemsetCounter(b)
+
+    def recount(sets):
+        calls.append(len(sets))
+        return np.array([counter.count(s) for s in sets])
+    engine, _ = _mine(b, sampled_cfg, seed=1, recount=recount)
+    assert len(calls) == 1 and calls[0] > len(full)
+    pd.testing.assert_frame_equal(full[cols].reset_index(drop=True), engine[cols].reset_index(drop=True))
+    wrong, _ = _mine(b, sampled_cfg, seed=1, recount=lambda sets: recount(sets) // 2)  # counts reach the rules
+    assert len(wrong) < len(full)
 
 
 def test_promotions_below_the_minimum_reach_are_left_out():

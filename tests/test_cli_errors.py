@@ -221,3 +221,20 @@ def test_out_where_no_file_can_be_created_is_one_line(run_cli, one_error, comman
     code, _, err = run_cli(*command, "--out", str(out))
     line = one_error(code, err)
     assert f"{out}: --out is not writable (cannot create a file in /sys" in line
+
+
+def test_master_without_the_spark_engine(report_errors):
+    line = report_errors(GOOD, CFG, extra=("--master", "local[2]"))
+    assert "--master" in line and "--engine spark" in line
+
+
+def test_spark_engine_without_pyspark_or_java_is_one_line(report_errors, monkeypatch):
+    import analysis.engine as engine
+    monkeypatch.setattr(engine, "spark_missing", lambda: "Java is not installed (Debian: apt-get install x)")
+    line = report_errors(GOOD, {**CFG, "engine": "spark"})
+    assert "engine spark" in line and "Java is not installed" in line
+
+
+def test_unknown_engine_is_named(report_errors):
+    line = report_errors(GOOD, {**CFG, "engine": "dask"})
+    assert "engine" in line and "dask" in line

@@ -7,6 +7,7 @@ level, and compares each segment's rules with the same rules over all baskets.
 from __future__ import annotations
 
 import math
+from typing import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,9 +106,11 @@ def _min_count(cfg: BasketsConfig, n: int) -> int:
     return max(cfg.min_baskets, math.ceil(share * n * (1 - 1e-10)))
 
 
-def _mine(b: Baskets, cfg: BasketsConfig, seed: int) -> tuple[pd.DataFrame, int]:
+def _mine(b: Baskets, cfg: BasketsConfig, seed: int,
+          recount: Callable[[list[tuple[str, ...]]], np.ndarray] | None = None) -> tuple[pd.DataFrame, int]:
     """Rules of the baskets; above cfg.sample baskets, found on a random sample and then counted
-    exactly on every basket (the search for itemsets grows with the baskets; the recount is a bitset AND)."""
+    exactly on every basket (the search for itemsets grows with the baskets; the recount is a bitset
+    AND here, or `recount`: the engine's count of baskets holding each itemset, e.g. on Spark)."""
     count = _min_count(cfg, b.n_baskets)
     if b.n_baskets < count:
         return pd.DataFrame(columns=["lhs", "rhs"]), count
@@ -123,10 +126,26 @@ def _mine(b: Baskets, cfg: BasketsConfig, seed: int) -> tuple[pd.DataFrame, int]
     low_conf = max(cfg.min_confidence - SAMPLE_MARGIN * math.sqrt(0.25 / (support * m)), 1e-9)
     candidates = mine(_subset(b, rows), low_support, low_conf, max_consequent=MAX_CONSEQUENT,
                       min_length=2, max_length=cfg.max_length)
-    return _exact(candidates, ItemsetCounter(b), count, cfg.min_confidence), count
+    counter = ItemsetCounter(b) if recount is None else _Counted(candidates, recount, b.n_baskets)
+    return _exact(candidates, counter, count, cfg.min_confidence), count
 
 
-def _exact(candidates: pd.DataFrame, counter: ItemsetCounter, min_count: int, min_confidence: float) -> pd.DataFrame:
+class _Counted:
+    """ItemsetCounter's answers for the candidates' itemsets (both sides, each side), counted in
+    one call of an engine's recount."""
+
+    def __init__(self, candidates: pd.DataFrame, recount: Callable[[list[tuple[str, ...]]], np.ndarray], n: int):
+        sets = {tuple(sorted(s)) for lhs, rhs in zip(candidates["lhs"], candidates["rhs"])
+                for s in (tuple(lhs) + tuple(rhs), tuple(lhs), tuple(rhs))}
+        sets = sorted(sets)
+        self.memo = dict(zip(sets, (int(c) for c in recount(sets)))) if sets else {}
+        self.n = n
+
+    def count(self, items) -> int:
+        return self.memo[tuple(sorted(items))]
+
+
+def _exact(candidates: pd.DataFrame, counter: "ItemsetCounter | _Counted", min_count: int, min_confidence: float) -> pd.DataFrame:
     """The candidate rules' measures from exact counts over all baskets, thresholds applied."""
     lhs_out, rhs_out, n_rule, n_lhs, n_rhs = [], [], [], [], []
     for lhs, rhs in zip(candidates["lhs"], candidates["rhs"]):
@@ -183,11 +202,18 @@ def _promotions(segment_rules: list[Rule], reverse: set[tuple[tuple[str, ...], t
     return tuple(out)
 
 
+def _scoped(recount, ob: OrderBaskets, level: str, orders: np.ndarray | None):
+    """The engine's recount over some baskets (their order codes; None: all), or None."""
+    return None if recount is None else (lambda sets: recount(ob, level, sets, orders))
+
+
 def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg: BasketsConfig,
-                 seed: int = 0) -> BasketResults:
+                 seed: int = 0, recount: Callable[..., np.ndarray] | None = None) -> BasketResults:
     """Rules over all baskets and per public segment, at each configured level.
 
-    segment_of: segment number by customer id (customers not segmented are absent)."""
+    segment_of: segment number by customer id (customers not segmented are absent).
+    recount: an engine's `count_itemsets(baskets, level, itemsets, orders)` for the exact recount
+    of sampled candidates (None: bitsets on this machine)."""
     n = len(ob.order_customer)
     seg = pd.Series(ob.order_customer).map(segment_of).to_numpy(dtype=float)  # NaN: no customer or excluded
     levels = []
@@ -202,7 +228,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             keep = cat >= 0
             b = _matrix(ob.order_idx[keep], cat[keep], n, ob.categories)
             value = {}
-        found, count = _mine(b, cfg, seed)
+        found, count = _mine(b, cfg, seed, _scoped(recount, ob, level, None))
         overall = ItemsetCounter(b)
         top = tuple(_rule(r) for r in found.head(cfg.top).itertuples())
         segments = []
@@ -211,7 +237,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             if len(rows) == 0:
                 continue
             sb = _subset(b, rows)
-            srules, scount = _mine(sb, cfg, seed)
+            srules, scount = _mine(sb, cfg, seed, _scoped(recount, ob, level, rows))
             rules = [_rule(r, _overall_lift(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
             # Inclusive, safe from rounding: a ratio of exactly the threshold passes (as rule thresholds do).
             distinct = sorted([r for r in rules if r.lift_ratio is not None

@@ -375,7 +375,7 @@ def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str
 
 
 def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | None = None,
-           fallback: bool = False) -> Search:
+           fallback: bool = False, refit=None) -> Search:
     """Every candidate scored and one chosen by RULE. With `fallback`, data without natural segments
     (and k: auto) is grouped into value tiers instead: by `value` (one per row of x_all, e.g. total
     spend) or, without one, by the first principal component."""
@@ -506,7 +506,8 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                   f"silhouette {best['silhouette']:.3f}). Customers are grouped into {TIERS} value tiers of equal "
                   f"size by {'total spend' if value is not None else 'the first principal component'} instead.")
     else:
-        labels_all = cl.refit_all(fit, x, x_all, seed)
+        # The final fit on every customer: the engine's (`refit`), else this machine's.
+        labels_all = (refit or cl.refit_all)(fit, x, x_all, seed)
     sil_all = _silhouette_values(dist, x, sample_labels)
     overlap = float((sil_all < 0).mean()) if sil_all is not None else None
     candidates = tuple(
