@@ -34,6 +34,7 @@ process's; the Spark JVMs are not included (the driver JVM gets SPARK_DRIVER_MEM
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -178,6 +179,42 @@ def measure(config: Path, runs: int, labels_out: Path | None = None, timeout: fl
 # ---------------------------------------------------------------- engines: the operations alone
 
 SPARK_DRIVER_MEMORY = "6g"
+STANDALONE_EXECUTOR_MEMORY = "4g"  # per worker (two of one core each)
+STANDALONE_MASTER = "spark://127.0.0.1:7077"
+
+
+@contextlib.contextmanager
+def standalone_cluster(workers: int = 2, cores: int = 1, memory: str = STANDALONE_EXECUTOR_MEMORY):
+    """A standalone Spark master and `workers` workers on 127.0.0.1, started with pyspark's own
+    launcher (bin/spark-class: pip's pyspark has no sbin/start-master.sh) and stopped on exit."""
+    import pyspark
+    home = Path(pyspark.__file__).parent
+    env = {**os.environ, "SPARK_HOME": str(home)}
+    logs = Path(tempfile.mkdtemp(prefix="spark-standalone-"))
+    spark_class = str(home / "bin" / "spark-class")
+    procs = [subprocess.Popen([spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                               "--port", "7077", "--webui-port", "8090"], env=env,
+                              stdout=open(logs / "master.log", "w"), stderr=subprocess.STDOUT)]
+    try:
+        time.sleep(5)
+        for i in range(workers):
+            procs.append(subprocess.Popen([spark_class, "org.apache.spark.deploy.worker.Worker", "--cores", str(cores),
+                                           "--memory", memory, "--webui-port", str(8091 + i), STANDALONE_MASTER],
+                                          env=env, stdout=open(logs / f"worker{i}.log", "w"), stderr=subprocess.STDOUT))
+        deadline = time.time() + 120
+        while sum("Successfully registered with master" in (logs / f"worker{i}.log").read_text()
+                  for i in range(workers)) < workers:
+            if time.time() > deadline:
+                raise SystemExit(f"the standalone workers did not register; logs in {logs}")
+            time.sleep(1)
+        print(f"  standalone cluster: master and {workers} workers ({cores} core, {memory} each) up; logs in {logs}",
+              file=sys.stderr, flush=True)
+        yield STANDALONE_MASTER
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=60)
 ENGINE_OPS = ("start", "load", "final fit", "segment aggregates", "recount", "exports")
 
 
@@ -199,7 +236,10 @@ def engine_child(engine: str, master: str, config: Path, out_json: Path) -> None
         t = time.perf_counter()
         if engine == "spark":  # local[N] runs every task in the driver's JVM: give it the memory
             from analysis.engine.spark import SparkEngine
-            eng = SparkEngine.start(master, {"spark.driver.memory": SPARK_DRIVER_MEMORY, "spark.ui.enabled": "false"})
+            conf = {"spark.driver.memory": SPARK_DRIVER_MEMORY, "spark.ui.enabled": "false"}
+            if master.startswith("spark://"):  # a standalone cluster's executors: memory of their own
+                conf |= {"spark.executor.memory": STANDALONE_EXECUTOR_MEMORY, "spark.driver.host": "127.0.0.1"}
+            eng = SparkEngine.start(master, conf)
         else:
             eng = get_engine(engine, master)
         times["start"] = time.perf_counter() - t
@@ -221,7 +261,8 @@ def engine_child(engine: str, master: str, config: Path, out_json: Path) -> None
         stats = eng.segment_stats(feats.table, labels + 1)
         times["segment aggregates"] = time.perf_counter() - t
         rows, cols, names = item_codes(orders.baskets, "product")
-        pick = np.random.default_rng(3).choice(len(orders.baskets.order_customer), 20_000, replace=False)
+        n_orders = len(orders.baskets.order_customer)
+        pick = np.random.default_rng(3).choice(n_orders, min(20_000, n_orders), replace=False)
         keep = np.isin(rows, pick)
         rules = mine(baskets_from_pairs(rows[keep], [names[i] for i in cols[keep]]), 0.005, 0.3,
                      max_consequent=1, min_length=2, max_length=3)
@@ -485,11 +526,18 @@ def main() -> None:
     ap.add_argument("--engine", nargs="+", choices=("local", "spark"), default=[],
                     help="time the engine operations alone on the --lines data, for each engine named")
     ap.add_argument("--master", default="local[2]", help="Spark master for --engine spark (default local[2])")
+    ap.add_argument("--standalone", action="store_true",
+                    help="--engine spark on a standalone master and two one-core workers started on 127.0.0.1 (and stopped)")
     ap.add_argument("--engine-child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.engine_child:
         e, master, config, out = args.engine_child
         engine_child(e, master, Path(config), Path(out))
+        return
+    if args.engine and args.standalone:
+        with standalone_cluster() as master:
+            args.master = master
+            engines(args)
         return
     if args.engine:
         engines(args)
