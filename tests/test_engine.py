@@ -3,6 +3,8 @@
 The Spark engine is checked against the local one in tests/test_spark.py."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,3 +90,13 @@ def test_get_engine():
         get_engine("dask")
     reason = spark_missing()
     assert reason is None or "install" in reason
+
+
+def test_the_spark_submit_entry_point_runs_the_cli():
+    """spark-submit runs a Python file: scripts/segments_submit.py is `segments` with its arguments."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.run([sys.executable, str(root / "scripts" / "segments_submit.py"), "report", "--help"],
+                       capture_output=True, text=True, cwd=root)
+    assert p.returncode == 0 and "--engine" in p.stdout and "--master" in p.stdout

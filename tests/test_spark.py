@@ -3,7 +3,8 @@
 
 Same cleaning log, same per-customer rows (every value exact), same baskets; final
 k-means labels with ARI >= 0.99; same per-segment aggregates (medians within Spark's percentile
-accuracy); identical rule recounts; exports that read back as the local ones.
+accuracy); identical rule recounts; exports that read back as the local ones; and the whole
+analysis on the cluster: same k, personas and rules as with the local engine.
 """
 from __future__ import annotations
 
