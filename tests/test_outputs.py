@@ -180,7 +180,7 @@ def test_full_disk_leaves_previous_outputs(case, monkeypatch, capsys):
             f.write("partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("analysis.report.write_exports", half_then_full)
+    monkeypatch.setattr("analysis.engine.local.write_exports", half_then_full)  # the local engine writes them
     assert main(["report", "--config", str(config), "--out", str(out), "--no-pdf"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "No space left on device" in err and str(out) in err
