@@ -9,7 +9,6 @@ analysis on the cluster: same k, personas and rules as with the local engine.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 

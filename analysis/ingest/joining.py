@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..config import Columns, Config, Join
+from ..config import Config, Join
 from ..errors import UserError
 from .cleaning import CleanData, LogEntry
 from .loading import Table, is_missing, load_customers
