@@ -325,10 +325,21 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
     prefix = f"starts_with(coalesce({_text(t.order)}, ''), {_lit(t.cancelled_prefix)})" if t.cancelled_prefix else "false"
     extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
-    join = "LEFT JOIN pmap ON pmap.product = upper(" + _text(t.product) + ")" if cat_sql == "pmap.category" else ""
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
     reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow)} THEN {_lit(why)}"
                                 for _, why, cond in LINE_RULES) + " ELSE NULL END"
+    # Each distinct product code and name is normalised (and mapped to its category) once, and
+    # joined back to the lines: thousands of values through the regular expressions, not millions.
+    code, name = _text("_raw"), f"upper(regexp_replace({_text('_raw')}, '\\s+', ' ', 'g'))"
+    in_map = cat_sql == "pmap.category"
+    _run(con, f"""
+        CREATE TEMP TABLE codes AS SELECT _raw, upper({code}) AS _product, _raw <> upper({code}) AS _changed,
+            upper({code}) IN ({not_products}) AS _not_product{", pmap.category AS _category" if in_map else ""}
+        FROM (SELECT DISTINCT CAST({_q(t.product)} AS VARCHAR) AS _raw FROM src)
+        {"LEFT JOIN pmap ON pmap.product = upper(" + code + ")" if in_map else ""}""")
+    _run(con, f"""
+        CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed
+        FROM (SELECT DISTINCT CAST({_q(name_col)} AS VARCHAR) AS _raw FROM src)""")
     # One pass, one table: typed values, why a line is not used, and whether its product code or
     # name needed normalising (flags, not copies of the raw text, to keep the table small).
     _run(con, f"""
@@ -336,16 +347,18 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
             regexp_replace({_text(t.customer)}, '\\.0+$', '') AS customer,
             {_text(t.order)} AS ord,
             {ts} AS ts,
-            upper({_text(t.product)}) AS product,
-            CAST({_q(t.product)} AS VARCHAR) <> upper({_text(t.product)}) AS product_changed,
-            upper(regexp_replace({_text(name_col)}, '\\s+', ' ', 'g')) AS name,
-            CAST({_q(name_col)} AS VARCHAR) <> upper(regexp_replace({_text(name_col)}, '\\s+', ' ', 'g')) AS name_changed,
+            codes._product AS product,
+            codes._changed AS product_changed,
+            names._name AS name,
+            names._changed AS name_changed,
             {_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity))} AS qty,
             {_number(t.unit_price, t.unit_price in numeric, t.unit_price not in numeric and _decimal_comma(con, t.unit_price))} AS price,
             {prefix} AS cancelled,
-            upper({_text(t.product)}) IN ({not_products}) AS not_product,
-            {cat_sql} AS category{extra}
-        FROM {rows} {join})""")
+            codes._not_product AS not_product,
+            {"codes._category" if in_map else cat_sql} AS category{extra}
+        FROM {rows} AS r
+        LEFT JOIN codes ON codes._raw IS NOT DISTINCT FROM CAST(r.{_q(t.product)} AS VARCHAR)
+        LEFT JOIN names ON names._raw IS NOT DISTINCT FROM CAST(r.{_q(name_col)} AS VARCHAR))""")
     n_lines = con.execute("SELECT count(*) FROM judged").fetchall()[0][0]
     dupes = n_raw - n_lines if t.duplicate_lines == "drop" else (
         n_raw - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM src)").fetchall()[0][0])
