@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import shutil
-from contextlib import closing
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Callable
 

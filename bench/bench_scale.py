@@ -215,6 +215,8 @@ def standalone_cluster(workers: int = 2, cores: int = 1, memory: str = STANDALON
             p.terminate()
         for p in procs:
             p.wait(timeout=60)
+
+
 ENGINE_OPS = ("start", "load", "final fit", "segment aggregates", "recount", "exports")
 
 

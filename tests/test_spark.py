@@ -272,11 +272,15 @@ def test_the_report_on_the_cluster_as_locally(engine, local, retail, retail_cfg,
         "segmentation": retail_cfg.segmentation.model_copy(update={"search_sample": 1000, "algorithm": "kmeans"}),
         "baskets": retail_cfg.baskets.model_copy(update={"sample": 5000, "levels": ["category"]})})  # 5,490 orders
     ours_orders, theirs_orders = retail
-    monkeypatch.setattr(local, "load_orders", lambda *a, **k: ours_orders, raising=False)
+    monkeypatch.setattr(local, "load_orders", lambda *a, **k: ours_orders)
     monkeypatch.setattr(engine, "load_orders", lambda *a, **k: theirs_orders)
     counted = []
     recount = engine.count_itemsets
-    monkeypatch.setattr(engine, "count_itemsets", lambda *a, **k: counted.append(a[1]) or recount(*a, **k))
+
+    def counting(baskets, level, *rest):
+        counted.append(level)
+        return recount(baskets, level, *rest)
+    monkeypatch.setattr(engine, "count_itemsets", counting)
     run_a, run_b = analyse(cfg, engine=local), analyse(cfg, engine=engine)
     a, b = run_a.results, run_b.results
     assert set(counted) == set(cfg.baskets.levels)  # the recount ran on the cluster at every level

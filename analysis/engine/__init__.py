@@ -5,8 +5,8 @@ driver and never knows which engine ran. Two implementations:
 
 - `local` (`engine.local.LocalEngine`): today's code, pandas, DuckDB and numpy on one machine;
 - `spark` (`engine.spark.SparkEngine`): the same operations on Apache Spark (`pip install
-  segments[spark]` and Java 17), with the same results: equal counts, sums equal to the last
-  bits of floating point, medians within Spark's approximate percentile, k-means labels from
+  segments[spark]` and Java 17), with the same results: equal counts, money summed exactly, per-segment means
+  and sums equal up to the last bits of floating point, medians within Spark's approximate percentile, k-means labels from
   one run of Lloyd's iterations started at the sample's centres.
 
 An engine is called with plain inputs (the config, paths, numpy arrays, pandas frames) and

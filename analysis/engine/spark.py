@@ -9,9 +9,9 @@ initial model); the rules' exact recount is a join of the candidate itemsets wit
 (order, item) pairs. Customer-level cleaning and features run on the driver, as locally: their
 cost grows with customers, not lines, and they feed the driver-side search anyway.
 
-Differences from the local engine, by design: medians are Spark's `percentile_approx` (ACCURACY), a value of the data
-rather than the mean of the two middle ones; k-means runs once from the sample's centres, not
-10 random starts.
+Differences from the local engine, by design: medians are Spark's `percentile_approx`
+(ACCURACY), a value of the data rather than the mean of the two middle ones; k-means runs once
+from the sample's centres, not 10 random starts.
 """
 from __future__ import annotations
 

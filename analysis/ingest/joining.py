@@ -40,13 +40,14 @@ class Input:
 
 
 def load_input(cfg: Config, progress: Callable[[str], None] = lambda s: None, load_orders=load_orders,
-               **saved) -> Input:
-    """`saved`: a model's order categories and product map (see orders.load_orders)."""
+               engine: str = "local", **saved) -> Input:
+    """`load_orders`: the engine's (named `engine`); `saved`: a model's order categories and
+    product map (see orders.load_orders)."""
     if not cfg.transactions:
         progress(f"loading {cfg.customers_path}")
         table = load_customers(cfg)
         return Input(table, cfg, None, (), {}, {"customers": _source(table.path, table.sha256)})
-    progress(f"aggregating order lines {cfg.transactions_path} with {'Spark' if cfg.engine == 'spark' else 'DuckDB'}")
+    progress(f"aggregating order lines {cfg.transactions_path} with {'Spark' if engine == 'spark' else 'DuckDB'}")
     orders = load_orders(cfg, progress, **saved)
     sources = {"transactions": _source(cfg.transactions_path, orders.sha256)}
     if orders.products_sha256 is not None:

@@ -7,8 +7,8 @@ level, and compares each segment's rules with the same rules over all baskets.
 from __future__ import annotations
 
 import math
-from typing import Callable
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -135,9 +135,8 @@ class _Counted:
     one call of an engine's recount."""
 
     def __init__(self, candidates: pd.DataFrame, recount: Callable[[list[tuple[str, ...]]], np.ndarray], n: int):
-        sets = {tuple(sorted(s)) for lhs, rhs in zip(candidates["lhs"], candidates["rhs"])
-                for s in (tuple(lhs) + tuple(rhs), tuple(lhs), tuple(rhs))}
-        sets = sorted(sets)
+        sets = sorted({tuple(sorted(s)) for lhs, rhs in zip(candidates["lhs"], candidates["rhs"])
+                       for s in (tuple(lhs) + tuple(rhs), tuple(lhs), tuple(rhs))})
         self.memo = dict(zip(sets, (int(c) for c in recount(sets)))) if sets else {}
         self.n = n
 
