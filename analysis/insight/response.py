@@ -27,6 +27,7 @@ import pandas as pd
 
 FOLDS = 5
 RESAMPLES = 1000
+BLOCK = 250  # bootstrap resamples evaluated together (memory: customers x BLOCK numbers per array)
 MIN_CLASS = 20  # answers and non-answers the latest campaign needs before a model is fitted
 CALIBRATION_BINS = 10
 CURVE_POINTS = 100
@@ -237,17 +238,79 @@ def _cross_fit(a: np.ndarray, b: np.ndarray, oof, y, gain, seg: np.ndarray
     return scores, contact, seg_contact
 
 
-def _resampled(a, b, oof, y, gain, seg, segments, rng) -> np.ndarray:
-    """On one bootstrap resample of each half: AUC, cross-fitted profit, profit of everyone,
-    profit of the per-segment plans, then that profit in each of `segments`."""
-    ra, rb = rng.choice(a, size=len(a)), rng.choice(b, size=len(b))
-    sub = np.r_[ra, rb]
-    ia, ib = np.arange(len(ra)), np.arange(len(ra), len(sub))
-    o = {k: v[sub] for k, v in oof.items()}
-    g, sg = gain[sub], seg[sub]
-    scores, contact, seg_contact = _cross_fit(ia, ib, o, y[sub], g, sg)
-    per = [float(g[seg_contact & (sg == s)].sum()) for s in segments]
-    return np.array([auc(y[sub], scores), float(g[contact].sum()), float(g.sum()), float(g[seg_contact].sum()), *per])
+def _run_ends(s: np.ndarray, descending: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The order that sorts `s` and the last position of each run of equal scores in it."""
+    order = np.argsort(-s if descending else s, kind="stable")
+    ss = s[order]
+    return order, np.flatnonzero(np.r_[ss[1:] != ss[:-1], True])
+
+
+def _auc_rows(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """`auc(y, s)` on each bootstrap resample, given as a column of `w` (how often each customer was
+    drawn): the same Mann-Whitney count, ties as half, from one sort of `s` for every resample."""
+    if not len(s):
+        return np.full(w.shape[1], np.nan)
+    order, ends = _run_ends(s)
+    wo, yo = w[order], y[order]
+    pos = np.cumsum(wo * yo[:, None], axis=0)[ends]  # answerers up to the end of each run
+    neg = np.cumsum(wo * ~yo[:, None], axis=0)[ends]
+    before = np.vstack([np.zeros((1, w.shape[1])), neg[:-1]])
+    n1, n0 = pos[-1], neg[-1]
+    # each run's answerers are above the non-answerers of earlier runs and tied with half of their own
+    u = (np.diff(pos, axis=0, prepend=0.0) * (before + neg) / 2).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((n1 > 0) & (n0 > 0), u / (n1 * n0), np.nan)
+
+
+def _threshold_rows(s: np.ndarray, gain: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """`best_threshold(s, gain)` on each bootstrap resample (a column of `w`). A run of scores nobody
+    drew adds nothing to the running total, so the first best run is always one that was drawn."""
+    if not len(s):
+        return np.full(w.shape[1], np.inf)
+    order, ends = _run_ends(s, descending=True)
+    total = np.cumsum(w[order] * gain[order, None], axis=0)[ends]
+    best = total.argmax(axis=0)
+    return np.where(total[best, np.arange(w.shape[1])] > 0, s[order][ends][best], np.inf)
+
+
+def _bootstrap(a, b, oof, y, gain, seg, segments, rng, resamples: int) -> np.ndarray:
+    """`_cross_fit` made again on each bootstrap resample of each half: one row per resample with
+    the AUC of the cross-fitted scores, the cross-fitted profit, the profit of contacting everyone,
+    the profit of the per-segment plans, then that profit in each of `segments`.
+
+    The resamples are drawn one after the other (the same draws for a seed as resampling in a
+    loop) and evaluated BLOCK at a time, all of a block's resamples in each array operation."""
+    drawn = np.vstack([np.r_[rng.choice(a, size=len(a)), rng.choice(b, size=len(b))] for _ in range(resamples)])
+    return np.vstack([_resample_block(drawn[i:i + BLOCK], a, b, oof, y, gain, seg, segments)
+                      for i in range(0, resamples, BLOCK)])
+
+
+def _resample_block(drawn, a, b, oof, y, gain, seg, segments) -> np.ndarray:
+    n, cols = len(y), np.arange(len(drawn))
+    # customers x resamples: how often each resample drew each customer (the halves do not overlap)
+    w = np.bincount((drawn + cols[:, None] * n).ravel(), minlength=len(cols) * n).reshape(len(cols), n).T
+    w = w.astype(float)
+    scores = np.stack([oof[k] for k, _ in CANDIDATES])
+    chosen, profit, per = [], np.zeros(len(cols)), np.zeros((len(cols), len(segments)))
+    for on, to in ((a, b), (b, a)):
+        w_on, w_to, g_on, g_to = w[on], w[to], gain[on], gain[to]
+        aucs = np.stack([_auc_rows(s[on], y[on], w_on) for s in scores])
+        key = np.nan_to_num(aucs, nan=-np.inf).argmax(axis=0)  # first best, as in `_choose`
+        applied = scores[:, to][key].T  # the other half's customers x resamples, under each chosen model
+        t = np.stack([_threshold_rows(s[on], g_on, w_on) for s in scores])[key, cols]
+        profit += (w_to * g_to[:, None] * (applied >= t)).sum(axis=0)
+        for i, s_id in enumerate(segments):
+            r_on, r_to = seg[on] == s_id, seg[to] == s_id
+            t_s = np.stack([_threshold_rows(s[on][r_on], g_on[r_on], w_on[r_on]) for s in scores])[key, cols]
+            per[:, i] += (w_to[r_to] * g_to[r_to, None] * (applied[r_to] >= t_s)).sum(axis=0)
+        chosen.append(key)
+    in_b = np.zeros(len(y), dtype=bool)
+    in_b[b] = True
+    auc_all = np.empty(len(cols))
+    for ka, kb in set(zip(*chosen)):  # the cross-fitted scores differ only by the pair of models chosen
+        sel = (chosen[0] == ka) & (chosen[1] == kb)
+        auc_all[sel] = _auc_rows(np.where(in_b, scores[ka], scores[kb]), y, w[:, sel])
+    return np.column_stack([auc_all, profit, (w * gain[:, None]).sum(axis=0), per.sum(axis=1), per])
 
 
 def _curves(scores: np.ndarray, y: np.ndarray, gain: np.ndarray, min_size: int):
@@ -319,7 +382,7 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
     seg_ids = sorted(int(v) for v in np.unique(labels))
     cf_scores, cf_contact, cf_seg_contact = _cross_fit(a_idx, b_idx, oof, y, gain, seg_known)
     rng = np.random.default_rng(seed)
-    boot = np.array([_resampled(a_idx, b_idx, oof, y, gain, seg_known, seg_ids, rng) for _ in range(resamples)])
+    boot = _bootstrap(a_idx, b_idx, oof, y, gain, seg_known, seg_ids, rng, resamples)
     everyone = float(gain.sum())
     measured = float(gain[cf_contact].sum())
 
