@@ -2,6 +2,7 @@
 share one local plotly.min.js."""
 from __future__ import annotations
 
+from functools import cache
 from html import escape, unescape
 
 import numpy as np
@@ -23,13 +24,21 @@ def colour(segment: int) -> str:
     return PALETTE[(segment - 1) % len(PALETTE)]
 
 
+@cache
+def _template() -> go.layout.Template:
+    """Plotly's "plotly_white", looked up once: by name, every chart would build it again."""
+    import plotly.io as pio
+
+    return pio.templates["plotly_white"]
+
+
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     """Phone first: margins grow to fit the tick labels and axis titles (automargin) instead of a
     fixed width that cuts them, and the legend sits above the plot, where it covers no data and
     rotated tick labels cannot run into it."""
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=15)), height=height, font=FONT,
-        margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
+        margin=dict(l=10, r=10, t=50, b=10), template=_template(),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
     )
     fig.update_xaxes(automargin=True)
@@ -39,11 +48,12 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
 
 def untitled(fig: go.Figure) -> tuple[go.Figure, str]:
     """The figure without its title, and the title as plain text: pages show it as a caption,
-    which wraps on a phone (Plotly's title would be cut off) and reads as a caption on paper."""
+    which wraps on a phone (Plotly's title would be cut off) and reads as a caption on paper.
+    The figure is changed in place (each chart is built for one use; a copy would validate the
+    whole figure again)."""
     title = fig.layout.title.text
     if not title:
         return fig, ""
-    fig = go.Figure(fig)  # a copy
     fig.update_layout(title_text=None, margin_t=max(10, (fig.layout.margin.t or 50) - 40))
     return fig, unescape(title)
 
