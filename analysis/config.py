@@ -8,12 +8,13 @@ import codecs
 import difflib
 import re
 import typing
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import UserError
 
@@ -75,6 +76,21 @@ def check_path(value: str | None, where: str) -> str | None:
     return value
 
 
+@dataclass(frozen=True)
+class CatalogTable:
+    """Order lines read by name from a Spark catalog (transactions.table): named like a file in
+    messages and in the manifest."""
+
+    table: str
+
+    @property
+    def name(self) -> str:
+        return self.table
+
+    def __str__(self) -> str:
+        return f"table {self.table}"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -108,7 +124,10 @@ class CustomersFile(_InputFile):
 class TransactionsFile(_InputFile):
     """Order lines: one row per product in an order. Customer features and baskets come from them."""
 
-    path: str = Field(description="order lines: CSV, TSV (optionally .gz) or Parquet; relative to the config file")
+    path: str | None = Field(None, description="order lines: CSV, TSV (optionally .gz), Parquet, or a folder of "
+                             "Parquet parts; relative to the config file")
+    table: str | None = Field(None, description="instead of path, with engine: spark: a table in the Spark catalog "
+                              "(Hive metastore, Unity Catalog, Delta), e.g. sales.order_lines")
     delimiter: str = Field("auto", description="field separator, or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
     customer: str = Field(description="customer id column (lines without one are used for baskets only)")
@@ -129,6 +148,21 @@ class TransactionsFile(_InputFile):
     @classmethod
     def _format(cls, v):
         return check_date_format(v, "timestamp_format")
+
+    @field_validator("table")
+    @classmethod
+    def _table(cls, v):
+        if v is not None and not re.fullmatch(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*){0,2}|`[^`]+`(\.`[^`]+`){0,2}", v):
+            raise ValueError(f"{v!r} is not a table name (name, database.name or catalog.database.name)")
+        return v
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.path is not None and self.table is not None:
+            raise ValueError("give path (a file or folder) or table (a Spark catalog table), not both")
+        if self.path is None and self.table is None:
+            raise ValueError("give path (a file, or a folder of Parquet parts) or table (a Spark catalog table)")
+        return self
 
 
 class ProductsFile(_Strict):
@@ -327,13 +361,17 @@ class Config(_Strict):
         return p if p.is_absolute() else self.base_dir / p
 
     @property
-    def customers_path(self) -> Path:
+    def customers_path(self) -> Path | CatalogTable:
         """The input customers come from: the customer table, or the order lines."""
-        return self._resolve(self.customers.path if self.customers else self.transactions.path)
+        return self._resolve(self.customers.path) if self.customers else self.transactions_path
 
     @property
-    def transactions_path(self) -> Path | None:
-        return None if self.transactions is None else self._resolve(self.transactions.path)
+    def transactions_path(self) -> Path | CatalogTable | None:
+        if self.transactions is None:
+            return None
+        if self.transactions.table is not None:
+            return CatalogTable(self.transactions.table)
+        return self._resolve(self.transactions.path)
 
     @property
     def joined(self) -> bool:

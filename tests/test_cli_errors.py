@@ -238,3 +238,10 @@ def test_spark_engine_without_pyspark_or_java_is_one_line(report_errors, monkeyp
 def test_unknown_engine_is_named(report_errors):
     line = report_errors(GOOD, {**CFG, "engine": "dask"})
     assert "engine" in line and "dask" in line
+
+
+def test_a_catalog_table_without_the_spark_engine(report_errors):
+    config = ("transactions:\n  table: sales.order_lines\n  customer: c\n  order: o\n  timestamp: t\n"
+              "  product: p\n  quantity: q\n  unit_price: u\n")
+    line = report_errors(GOOD, config)
+    assert "transactions.table (sales.order_lines) is read from a Spark catalog" in line and "--engine spark" in line

@@ -169,3 +169,23 @@ def test_labels_are_text_per_column(tmp_path, labels, message):
 def test_labels_map_is_read(tmp_path):
     cfg = load_config(write_yaml(tmp_path, "customers:\n  path: c.csv\nlabels:\n  'Annual Income (k$)': Income (k$)\n"))
     assert cfg.labels == {"Annual Income (k$)": "Income (k$)"}
+
+
+LINE_ROLES = "  customer: c\n  order: o\n  timestamp: t\n  product: p\n  quantity: q\n  unit_price: u\n"
+
+
+@pytest.mark.parametrize("source, message", [
+    ("  path: l.csv\n  table: sales.lines\n", "give path (a file or folder) or table (a Spark catalog table), not both"),
+    ("", "give path (a file, or a folder of Parquet parts) or table (a Spark catalog table)"),
+    ("  table: sales lines\n", "key 'transactions.table'"),
+    ("  table: a.b.c.d\n", "is not a table name"),
+])
+def test_order_lines_come_from_a_path_or_a_table(tmp_path, source, message):
+    assert message in error_of(tmp_path, "transactions:\n" + source + LINE_ROLES)
+
+
+def test_a_catalog_table_is_named_like_a_file(tmp_path):
+    cfg = parse_config({"transactions": {"table": "main.sales.order_lines", "customer": "c", "order": "o",
+                                         "timestamp": "t", "product": "p", "quantity": "q", "unit_price": "u"}})
+    assert str(cfg.transactions_path) == "table main.sales.order_lines" == str(cfg.customers_path)
+    assert cfg.transactions_path.name == "main.sales.order_lines"  # the manifest's input name

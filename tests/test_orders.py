@@ -223,6 +223,50 @@ def test_parquet_lines_give_the_same_result(tmp_path, orders):
     assert_same(summary(data), summary(orders))
 
 
+def _typed_lines(tmp_path) -> pd.DataFrame:
+    (tmp_path / "raw.csv").write_text(LINES, encoding="utf-8")
+    return pd.read_csv(tmp_path / "raw.csv", dtype={"StockCode": str, "Description": str}, parse_dates=["InvoiceDate"])
+
+
+def test_a_folder_of_parquet_parts_gives_the_same_result(tmp_path, orders):
+    # As Spark writes a table: part files, a _SUCCESS marker and hidden checksums, which are not data.
+    typed = _typed_lines(tmp_path)
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    typed.iloc[:7].to_parquet(folder / "part-00000-1.snappy.parquet", index=False)
+    typed.iloc[7:].to_parquet(folder / "part-00001-1.snappy.parquet", index=False)
+    (folder / "_SUCCESS").write_bytes(b"")
+    (folder / ".part-00000-1.snappy.parquet.crc").write_bytes(b"not parquet")
+    data = load_orders(make_config(tmp_path, transactions={"path": "lines"}))
+    assert_same(summary(data), summary(orders))
+    assert data.n_lines == 19
+    # The folder's digest covers its parts: another split of the same lines is another input.
+    (folder / "part-00001-1.snappy.parquet").unlink()
+    typed.iloc[7:].to_parquet(folder / "part-00002-1.snappy.parquet", index=False)
+    assert load_orders(make_config(tmp_path, transactions={"path": "lines"})).sha256 != data.sha256
+
+
+def test_a_hive_partitioned_folder_gives_the_same_result(tmp_path, orders):
+    # Partition folders (Country=France/...): the partition column comes back from the folder names.
+    typed = _typed_lines(tmp_path)
+    typed.to_parquet(tmp_path / "lines", partition_cols=["Country"], index=False)
+    assert (tmp_path / "lines" / "Country=France").is_dir()
+    data = load_orders(make_config(tmp_path, transactions={"path": "lines"}))
+    assert_same(summary(data), summary(orders))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: (d / "_delta_log").mkdir(), "is a Delta table"),
+    (lambda d: (d / "notes.txt").write_text("x"), "is a folder without Parquet files"),
+])
+def test_folders_that_are_not_parquet_parts_are_refused(tmp_path, make, message):
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    make(folder)
+    with pytest.raises(UserError, match=f"lines: {message}"):
+        load_orders(make_config(tmp_path, transactions={"path": "lines"}))
+
+
 def test_excel_products_map_gives_the_same_categories(tmp_path, orders):
     (tmp_path / "lines.csv").write_text(LINES, encoding="utf-8")
     pd.DataFrame({"StockCode": ["A1", "b2 ", "C3"], "Category": ["Kitchen", "Home", "Home"]}).to_excel(

@@ -295,3 +295,41 @@ def test_the_report_on_the_cluster_as_locally(engine, local, retail, retail_cfg,
         assert (lb.level, lb.n_rules, lb.top) == (la.level, la.n_rules, la.top)
         for sa, sb in zip(la.segments, lb.segments):
             assert (sb.n_rules, sb.top) == (sa.n_rules, sa.top)
+
+
+def test_a_parquet_folder_and_a_catalog_table_as_locally(engine, local, synthetic, tmp_path):
+    """Order lines as Spark writes them (a folder of part files), read as a folder and as a table of
+    the session's catalog, by name: the same customers, log and baskets as the local engine reads
+    from the folder."""
+    import dataclasses
+
+    from analysis.errors import UserError
+    cfg, _, _ = synthetic
+    lines = pd.read_csv(cfg.transactions_path, dtype=str, nrows=5000)
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    lines.iloc[:2500].to_parquet(folder / "part-00000-a.snappy.parquet", index=False)
+    lines.iloc[2500:].to_parquet(folder / "part-00001-a.snappy.parquet", index=False)
+    (folder / "_SUCCESS").write_bytes(b"")
+    in_folder = cfg.model_copy(update={"transactions": cfg.transactions.model_copy(update={"path": str(folder)})})
+    ours = local.load_orders(in_folder)
+    assert ours.n_lines == 5000 and len(ours.frame) > 100
+    from analysis.engine.spark import _source  # the folder read directly: every part, nothing else
+    raw, kind, _ = _source(engine.spark, folder, cfg.transactions)
+    assert kind == "parquet" and raw.count() == 5000 and raw.columns == list(lines.columns)
+
+    engine.spark.sql(f"CREATE TABLE synth_lines USING parquet LOCATION '{folder.as_posix()}'")
+    try:
+        by_name = cfg.model_copy(update={"transactions": cfg.transactions.model_copy(
+            update={"path": None, "table": "synth_lines"})})
+        theirs = engine.load_orders(by_name)
+        assert theirs.delimiter == "table" and len(theirs.sha256) == 64 and theirs.sha256 != ours.sha256
+        _same_orders(ours, dataclasses.replace(theirs, sha256=ours.sha256))
+        with pytest.raises(UserError, match="transactions.table .synth_lines. is read from a Spark catalog"):
+            local.load_orders(by_name)
+    finally:
+        engine.spark.sql("DROP TABLE synth_lines")
+    missing = cfg.model_copy(update={"transactions": cfg.transactions.model_copy(
+        update={"path": None, "table": "no_such_lines"})})
+    with pytest.raises(UserError, match="^table no_such_lines: cannot be read from the Spark catalog"):
+        engine.load_orders(missing)

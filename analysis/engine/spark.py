@@ -28,14 +28,14 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..config import Columns, Config, TransactionsFile, unescape_delimiter
+from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from ..escaping import FORMULA_START, csv_cell
 from ..ingest.cleaning import LogEntry
 from ..ingest.loading import MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary
 from ..ingest.orders import (HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, UNCATEGORISED, OrderBaskets, OrderData,
                              check_named_columns,
-                             _head, _sha256, read_products)
+                             _head, _sha256, parquet_parts, read_products)
 from ..publish.exports import overrides_template
 from ..segment.clustering import Fit, centres, extend
 from . import SegmentStats, item_codes
@@ -250,12 +250,22 @@ def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
                     "set transactions.timestamp_format")
 
 
-def _source(spark: SparkSession, path: Path, t: TransactionsFile) -> tuple[DataFrame, str, str]:
-    """The raw lines (CSV columns as text, Parquet columns with their own types), delimiter, encoding."""
+def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile) -> tuple[DataFrame, str, str]:
+    """The raw lines (CSV columns as text, Parquet and catalog tables with their own types),
+    delimiter, encoding."""
+    if isinstance(path, CatalogTable):
+        from pyspark.errors import AnalysisException
+
+        try:
+            return spark.table(path.table), "table", "binary"
+        except AnalysisException as e:
+            raise UserError(f"{path}: cannot be read from the Spark catalog "
+                            f"({' '.join(str(e).split())[:200]})") from None
     if not path.exists():
         raise UserError(f"{path}: file not found")
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder, expected a file")
+    if path.is_dir():  # Spark's own partition discovery; the parts are checked as the local engine does
+        parquet_parts(path)
+        return spark.read.parquet(str(path)), "parquet", "binary"
     if path.stat().st_size == 0:
         raise UserError(f"{path}: file is empty")
     with path.open("rb") as f:
@@ -276,6 +286,14 @@ def _source(spark: SparkSession, path: Path, t: TransactionsFile) -> tuple[DataF
     if len(src.columns) < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return src, delim, enc
+
+
+def _files_digest(src: DataFrame) -> str:
+    """A catalog table's version, as far as Spark shows it: SHA-256 of the names of the files it
+    reads now (Delta and Parquet tables name every new part file anew), not of their contents."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(src.inputFiles())).encode()).hexdigest()
 
 
 def _check_columns(src: DataFrame, path: Path, t: TransactionsFile) -> dict[str, T.DataType]:
@@ -395,10 +413,10 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     path = getattr(cfg, "transactions_path", None) or cfg.customers_path
     src, delim, enc = _source(spark, path, t)
     types = _check_columns(src, path, t)
-    sha = _sha256(path)
+    sha = _sha256(path) if isinstance(path, Path) else _files_digest(src)
     n_raw = src.count()
     if n_raw == 0:
-        raise UserError(f"{path}: has a header but no rows")
+        raise UserError(f"{path}: has {'no rows' if isinstance(path, CatalogTable) else 'a header but no rows'}")
     progress(f"order lines: cleaning {n_raw:,} lines (Spark)")
     judged, cat_log, pmap = _judge(spark, cfg, src, path, types, product_map)
     judged = judged.persist()

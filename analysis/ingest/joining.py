@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -66,7 +65,7 @@ def load_input(cfg: Config, progress: Callable[[str], None] = lambda s: None, lo
 
 
 def _source(path, digest: str) -> dict[str, str]:
-    return {"file": Path(path).name, "sha256": digest}
+    return {"file": path.name, "sha256": digest}  # a Path, or a CatalogTable (its name)
 
 
 def _excluded_log(excluded: dict[str, str]) -> tuple[LogEntry, ...]:

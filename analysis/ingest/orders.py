@@ -84,11 +84,30 @@ class OrderData:
 
 
 def _sha256(path: Path) -> str:
+    """SHA-256 of a file; of a Parquet folder, of its parts' names and contents in name order."""
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    for part in parquet_parts(path) if path.is_dir() else [path]:
+        if path.is_dir():
+            h.update(part.relative_to(path).as_posix().encode() + b"\0")
+        with part.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
+
+
+def parquet_parts(folder: Path) -> list[Path]:
+    """The Parquet files of a folder as Spark, Hive and DuckDB write them (part files, in
+    partition folders such as `year=2024/` too), in name order. Names starting with `_` or `.`
+    (`_SUCCESS`, checksums) are not data. A Delta table's folder also holds files it no longer
+    uses: reading its parts would count removed rows, so it is refused."""
+    if (folder / "_delta_log").is_dir():
+        raise UserError(f"{folder}: is a Delta table; its folder also keeps files it no longer uses. Read it "
+                        f"by name from a Spark catalog (transactions.table, with engine: spark)")
+    parts = sorted(p for p in folder.rglob("*.parquet") if p.is_file()
+                   and not any(x.startswith(("_", ".")) for x in p.relative_to(folder).parts))
+    if not parts:
+        raise UserError(f"{folder}: is a folder without Parquet files (expected a file, or a folder of Parquet parts)")
+    return parts
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
@@ -121,19 +140,22 @@ def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
     if not path.exists():
         raise UserError(f"{path}: file not found")
     if path.is_dir():
-        raise UserError(f"{path}: is a folder, expected a file")
-    if path.stat().st_size == 0:
-        raise UserError(f"{path}: file is empty")
-    with path.open("rb") as f:
-        parquet = f.read(4) == b"PAR1"
-    if parquet or path.suffix.lower() == ".parquet":
+        files = "[" + ", ".join(_lit(str(p)) for p in parquet_parts(path)) + "]"
+        read = f"read_parquet({files}, hive_partitioning = true, union_by_name = true)"
+    else:
+        if path.stat().st_size == 0:
+            raise UserError(f"{path}: file is empty")
+        with path.open("rb") as f:
+            parquet = f.read(4) == b"PAR1"
+        read = f"read_parquet({_lit(str(path))})" if parquet or path.suffix.lower() == ".parquet" else None
+    if read:
         try:
-            cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(path))})").fetchall()
+            cols = con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()
         except duckdb.Error:
             raise UserError(f"{path}: cannot be read as Parquet") from None
         if not cols:
             raise UserError(f"{path}: no columns found")
-        _run(con, f"CREATE VIEW src AS SELECT * FROM read_parquet({_lit(str(path))})")
+        _run(con, f"CREATE VIEW src AS SELECT * FROM {read}")
         return "parquet", "parquet", "binary"
     head = _head(path)
     if not head.strip():
@@ -294,6 +316,9 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
     """One row per customer and the baskets. `categories` and `product_map` (from a saved model)
     fix the spend columns and the product map instead of deriving them from these lines."""
     t, path = cfg.transactions, cfg.transactions_path
+    if t.table is not None:
+        raise UserError(f"transactions.table ({t.table}) is read from a Spark catalog: run with --engine spark "
+                        "(or engine: spark in the config), or give transactions.path")
     with tempfile.TemporaryDirectory(prefix="segments-duckdb-") as tmp:
         # A memory cap makes DuckDB spill to disk instead of holding tens of millions of lines in RAM.
         con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,
