@@ -143,3 +143,21 @@ def test_csv_numbers_are_never_in_scientific_notation():
     text = csv_text(pd.DataFrame({"a": [1e-5, 72912.3, -0.0, 1e12]}))
     assert text == "a\n0.00001\n72912.3\n0\n1000000000000\n"
     assert "e+" not in text and "e-" not in text
+
+
+def test_csv_floats_are_the_ten_place_decimals_of_the_cell_by_cell_rule():
+    # `decimals` keeps Arrow's shortest text only where it equals `_decimal` (no exponent, at most
+    # 10 places, below 2**19); every other cell goes through `_decimal`. Checked on cells where the
+    # two differ: 11 places, large values whose last place is coarser than 1e-10, exponents.
+    import numpy as np
+
+    from analysis.publish.exports import _decimal, decimals
+
+    rng = np.random.default_rng(4)
+    special = [0.12345678901, 5_000_000.1, 1e9 + 0.1, 1e-5, 2.5e-7, 1e16, -0.0, 0.0, 3.0, -2.5, 0.1 + 0.2,
+               2.0**19 - 0.1, 2.0**19 + 0.1, np.nan]
+    values = np.r_[special, *[np.round(rng.normal(size=500) * 10.0**e, d) for e in range(-8, 13, 2) for d in (2, 6, 10, 12)],
+                   rng.normal(size=500) * 1e3]
+    want = [None if np.isnan(v) else _decimal(v) for v in values]
+    assert list(decimals(values)) == want
+    assert _decimal(5_000_000.1) == "5000000.0999999996" and _decimal(0.12345678901) == "0.123456789"

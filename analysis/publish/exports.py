@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..escaping import csv_cell
 from .. import formatters as fmt
@@ -31,9 +34,38 @@ def _decimal(x: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+# Below 2**19 a double's unit in the last place is under 1e-10: the shortest text that reads back
+# as x, when it has at most 10 decimals, is then also x rounded to 10 places, i.e. _decimal(x).
+FAST_BELOW = 2.0**19
+
+
+def decimals(values) -> np.ndarray:
+    """`_decimal` of every float (None where missing), the common cells at C speed: Arrow's
+    shortest round-trip text is kept where it has no exponent, at most 10 decimals and the value
+    is below FAST_BELOW; any other cell goes through `_decimal` itself."""
+    x = np.asarray(values, dtype=float)
+    arr = pa.array(x, from_pandas=True)  # NaN -> null
+    text = pc.cast(arr, pa.string())
+    point = pc.find_substring(text, ".")
+    places = pc.if_else(pc.equal(point, -1), 0, pc.subtract(pc.subtract(pc.utf8_length(text), point), 1))
+    fast = pc.and_(pc.and_(pc.invert(pc.match_substring(text, "e")), pc.less_equal(places, 10)),
+                   pc.less(pc.abs(arr), FAST_BELOW))
+    text = pc.if_else(pc.equal(text, "-0"), "0", text)
+    out = text.to_numpy(zero_copy_only=False).astype(object)
+    slow = np.flatnonzero(~pc.fill_null(fast, True).to_numpy(zero_copy_only=False))
+    out[slow] = [_decimal(v) for v in x[slow]]
+    return out
+
+
 def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
     """CSV of the frame (see csv_safe); floats written as plain decimals (at most 10 places)."""
-    return csv_safe(frame).to_csv(index=index, lineterminator="\n", float_format=_decimal)
+    out = csv_safe(frame)  # before the floats become text: a negative number is not a formula
+    for i, col in enumerate(out.columns):
+        if pd.api.types.is_float_dtype(out.dtypes.iloc[i]):
+            out[col] = pd.Series(decimals(out.iloc[:, i]), index=out.index, dtype=object)
+    if index and pd.api.types.is_float_dtype(out.index.dtype):
+        out.index = pd.Index(decimals(out.index), dtype=object, name=out.index.name)
+    return out.to_csv(index=index, lineterminator="\n")
 
 
 def write_exports(run, exports: Path) -> None:
