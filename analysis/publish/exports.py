@@ -39,10 +39,10 @@ def _decimal(x: float) -> str:
 FAST_BELOW = 2.0**19
 
 
-def decimals(values) -> np.ndarray:
-    """`_decimal` of every float (None where missing), the common cells at C speed: Arrow's
-    shortest round-trip text is kept where it has no exponent, at most 10 decimals and the value
-    is below FAST_BELOW; any other cell goes through `_decimal` itself."""
+def decimals(values) -> pa.Array:
+    """`_decimal` of every float as Arrow text (null where missing), the common cells at C speed:
+    Arrow's shortest round-trip text is kept where it has no exponent, at most 10 decimals and
+    the value is below FAST_BELOW; any other cell goes through `_decimal` itself."""
     x = np.asarray(values, dtype=float)
     arr = pa.array(x, from_pandas=True)  # NaN -> null
     text = pc.cast(arr, pa.string())
@@ -51,21 +51,63 @@ def decimals(values) -> np.ndarray:
     fast = pc.and_(pc.and_(pc.invert(pc.match_substring(text, "e")), pc.less_equal(places, 10)),
                    pc.less(pc.abs(arr), FAST_BELOW))
     text = pc.if_else(pc.equal(text, "-0"), "0", text)
-    out = text.to_numpy(zero_copy_only=False).astype(object)
     slow = np.flatnonzero(~pc.fill_null(fast, True).to_numpy(zero_copy_only=False))
+    if not len(slow):
+        return text
+    out = text.to_numpy(zero_copy_only=False).astype(object)
     out[slow] = [_decimal(v) for v in x[slow]]
-    return out
+    return pa.array(out, type=pa.string())
 
 
 def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
-    """CSV of the frame (see csv_safe); floats written as plain decimals (at most 10 places)."""
+    """CSV of the frame (see csv_safe); floats written as plain decimals (at most 10 places).
+
+    The text is what pandas' `to_csv` writes (minimal quoting, "\n"); frames of text, integer and
+    float columns are assembled column by column in Arrow, others written by pandas."""
     out = csv_safe(frame)  # before the floats become text: a negative number is not a formula
+    fast = _arrow_csv(out, index)
+    if fast is not None:
+        return fast
     for i, col in enumerate(out.columns):
         if pd.api.types.is_float_dtype(out.dtypes.iloc[i]):
-            out[col] = pd.Series(decimals(out.iloc[:, i]), index=out.index, dtype=object)
+            out[col] = pd.Series(decimals(out.iloc[:, i]).to_pylist(), index=out.index, dtype=object)
     if index and pd.api.types.is_float_dtype(out.index.dtype):
-        out.index = pd.Index(decimals(out.index), dtype=object, name=out.index.name)
+        out.index = pd.Index(decimals(out.index).to_pylist(), dtype=object, name=out.index.name)
     return out.to_csv(index=index, lineterminator="\n")
+
+
+def _cells(col: pd.Series) -> pa.Array | None:
+    """A column's cells as pandas writes them (quoted where they hold a comma, a quote or a line
+    break), or None for a type this does not render."""
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_float_dtype(dtype):  # numbers need no quotes
+        return pc.fill_null(decimals(col), "")
+    if pd.api.types.is_integer_dtype(dtype):
+        return pc.fill_null(pc.cast(pa.array(col, from_pandas=True), pa.string()), "")
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+        return None
+    try:
+        cells = pc.fill_null(pa.array(col, type=pa.string(), from_pandas=True), "")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text (numbers among the strings)
+        return None
+    # A carriage return is quoted too, as Python 3.12's csv module does (3.11's leaves it bare, which
+    # splits the row in spreadsheets).
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
+    return pc.if_else(pc.match_substring_regex(cells, '[,"\r\n]'), quoted, cells)
+
+
+def _arrow_csv(frame: pd.DataFrame, index: bool) -> str | None:
+    if len(frame) == 0 or frame.shape[1] + index < 2:  # a lone empty cell is quoted by pandas
+        return None
+    columns = ([frame.index.to_series()] if index else []) + [frame.iloc[:, i] for i in range(frame.shape[1])]
+    texts = [_cells(col) for col in columns]
+    if any(t is None for t in texts):
+        return None
+    rows = pc.binary_join_element_wise(*texts, ",")
+    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows), "\n")[0].as_py()
+    return frame.iloc[:0].to_csv(index=index, lineterminator="\n") + body + "\n"
 
 
 def write_exports(run, exports: Path) -> None:
