@@ -298,8 +298,11 @@ def measure_engine(engine: str, master: str, config: Path, runs: int) -> dict:
             p = subprocess.run([sys.executable, __file__, "--engine-child", engine, master, str(config), f.name],
                                cwd=ROOT, capture_output=True, text=True)
             wall = time.perf_counter() - start
-            if p.returncode != 0:
-                raise SystemExit(f"{engine} run on {config} failed:\n{p.stderr[-3000:]}")
+            if p.returncode != 0:  # the whole log kept: Spark's cause is often far from the end
+                log = config.parent / f"{engine}-failed.log"
+                log.write_text(p.stderr)
+                causes = "\n".join(x for x in p.stderr.splitlines() if x.lstrip().startswith("Caused by"))[-3000:]
+                raise SystemExit(f"{engine} run on {config} failed (whole log: {log}):\n{causes}\n{p.stderr[-2000:]}")
             r = json.loads(Path(f.name).read_text())
         r["wall"], r["load"] = wall, (load_before, os.getloadavg()[0])
         results.append(r)
