@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -137,6 +136,7 @@ def _lit(text: str) -> str:
 def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
     """Register the raw lines as view `src` (CSV columns as text, Parquet columns with their own
     types); return (kind, delimiter, encoding)."""
+    import duckdb  # here, not at import: a run on a customer table never needs it
     if not path.exists():
         raise UserError(f"{path}: file not found")
     if path.is_dir():
@@ -315,6 +315,8 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
                 categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
     """One row per customer and the baskets. `categories` and `product_map` (from a saved model)
     fix the spend columns and the product map instead of deriving them from these lines."""
+    import duckdb
+
     t, path = cfg.transactions, cfg.transactions_path
     if t.table is not None:
         raise UserError(f"transactions.table ({t.table}) is read from a Spark catalog: run with --engine spark "
