@@ -115,7 +115,8 @@ class _InputFile(_Strict):
 
 
 class CustomersFile(_InputFile):
-    path: str = Field(description="customer table: CSV, TSV (optionally .gz) or Parquet; relative to the config file")
+    path: str = Field(description="customer table: CSV, TSV (optionally .gz), Parquet, a folder of Parquet parts, "
+                      "or Excel; relative to the config file")
     delimiter: str = Field("auto", description="field separator, or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
     sheet: str | None = Field(None, description="Excel sheet name (default: the first)")

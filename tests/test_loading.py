@@ -113,6 +113,30 @@ def test_parquet_columns_become_text_with_missing_as_empty(tmp_path):
     assert table.frame["joined"].tolist()[2] == ""
 
 
+def test_a_folder_of_parquet_parts_reads_as_the_one_file(tmp_path):
+    # As Spark writes a table: part files in name order, a _SUCCESS marker and hidden checksums.
+    frame = pd.DataFrame({"id": [f"c{i}" for i in range(30)], "income": [float(i) for i in range(30)],
+                          "region": ["north", "south", "east"] * 10})
+    frame.to_parquet(tmp_path / "one.parquet", index=False)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, start in enumerate(range(0, 30, 8)):  # 4 parts, the last one short
+        frame.iloc[start:start + 8].to_parquet(folder / f"part-{i:05d}-x.snappy.parquet", index=False)
+    (folder / "_SUCCESS").write_bytes(b"")
+    (folder / ".part-00000-x.snappy.parquet.crc").write_bytes(b"not parquet")
+    one, parts = read_table(tmp_path / "one.parquet"), read_table(folder)
+    pd.testing.assert_frame_equal(parts.frame, one.frame)
+    assert parts.delimiter == "parquet" and parts.sha256 != one.sha256
+    # Partition folders (region=north/...): the partition column comes back from the folder names.
+    frame.to_parquet(tmp_path / "by_region", partition_cols=["region"], index=False)
+    got = read_table(tmp_path / "by_region").frame
+    assert sorted(map(tuple, got[["id", "income", "region"]].values.tolist())) == \
+        sorted(map(tuple, one.frame[["id", "income", "region"]].values.tolist()))
+    (folder / "_delta_log").mkdir()
+    with pytest.raises(UserError, match="parts: is a Delta table"):
+        read_table(folder)
+
+
 def test_corrupt_parquet_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="cannot be read as Parquet"):
         read_table(write(tmp_path, "c.parquet", b"not parquet at all"))

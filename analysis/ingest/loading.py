@@ -60,6 +60,33 @@ def _read_bytes(path: Path) -> tuple[bytes, str]:
     return raw, sha
 
 
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file; of a Parquet folder, of its parts' names and contents in name order."""
+    h = hashlib.sha256()
+    for part in parquet_parts(path) if path.is_dir() else [path]:
+        if path.is_dir():
+            h.update(part.relative_to(path).as_posix().encode() + b"\0")
+        with part.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def parquet_parts(folder: Path) -> list[Path]:
+    """The Parquet files of a folder as Spark, Hive and DuckDB write them (part files, in
+    partition folders such as `year=2024/` too), in name order. Names starting with `_` or `.`
+    (`_SUCCESS`, checksums) are not data. A Delta table's folder also holds files it no longer
+    uses: reading its parts would count removed rows, so it is refused."""
+    if (folder / "_delta_log").is_dir():
+        raise UserError(f"{folder}: is a Delta table; its folder also keeps files it no longer uses. Read it "
+                        f"by name from a Spark catalog (transactions.table, with engine: spark)")
+    parts = sorted(p for p in folder.rglob("*.parquet") if p.is_file()
+                   and not any(x.startswith(("_", ".")) for x in p.relative_to(folder).parts))
+    if not parts:
+        raise UserError(f"{folder}: is a folder without Parquet files (expected a file, or a folder of Parquet parts)")
+    return parts
+
+
 def detect_encoding(raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
@@ -142,8 +169,20 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
 
 
 def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto", sheet: str | None = None) -> Table:
-    """Read a CSV/TSV (optionally gzipped), Parquet or Excel file with every column as text."""
+    """Read a CSV/TSV (optionally gzipped), Parquet or Excel file, or a folder of Parquet parts,
+    with every column as text."""
     path = Path(path)
+    if path.is_dir():  # a folder of Parquet parts, partition folders included
+        import pyarrow.dataset as ds
+
+        parts = parquet_parts(path)
+        try:
+            frame = ds.dataset([str(p) for p in parts], format="parquet", partitioning="hive",
+                               partition_base_dir=str(path)).to_table().to_pandas()
+        except Exception as e:  # pyarrow raises several types for corrupt or mismatched parts
+            raise UserError(f"{path}: cannot be read as Parquet parts ({type(e).__name__})") from None
+        frame = frame.astype(object).where(frame.notna(), "").astype(str)
+        return _checked(path, frame, "parquet", "binary", sha256_of(path))
     raw, sha = _read_bytes(path)
     if raw.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         try:

@@ -22,7 +22,8 @@ import pandas as pd
 from .cleaning import DATE_FORMATS, LogEntry
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
-from .loading import MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, read_table
+from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, parquet_parts, read_table,
+                      sha256_of as _sha256)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -80,33 +81,6 @@ class OrderData:
     encoding: str
     product_map: pd.DataFrame | None = None  # product (upper case) -> category, as applied
     products_sha256: str | None = None  # SHA-256 of the product map file read (None: no file read)
-
-
-def _sha256(path: Path) -> str:
-    """SHA-256 of a file; of a Parquet folder, of its parts' names and contents in name order."""
-    h = hashlib.sha256()
-    for part in parquet_parts(path) if path.is_dir() else [path]:
-        if path.is_dir():
-            h.update(part.relative_to(path).as_posix().encode() + b"\0")
-        with part.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
-
-def parquet_parts(folder: Path) -> list[Path]:
-    """The Parquet files of a folder as Spark, Hive and DuckDB write them (part files, in
-    partition folders such as `year=2024/` too), in name order. Names starting with `_` or `.`
-    (`_SUCCESS`, checksums) are not data. A Delta table's folder also holds files it no longer
-    uses: reading its parts would count removed rows, so it is refused."""
-    if (folder / "_delta_log").is_dir():
-        raise UserError(f"{folder}: is a Delta table; its folder also keeps files it no longer uses. Read it "
-                        f"by name from a Spark catalog (transactions.table, with engine: spark)")
-    parts = sorted(p for p in folder.rglob("*.parquet") if p.is_file()
-                   and not any(x.startswith(("_", ".")) for x in p.relative_to(folder).parts))
-    if not parts:
-        raise UserError(f"{folder}: is a folder without Parquet files (expected a file, or a folder of Parquet parts)")
-    return parts
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
