@@ -32,10 +32,10 @@ from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_d
 from ..errors import UserError
 from ..escaping import FORMULA_START, csv_cell
 from ..ingest.cleaning import LogEntry
-from ..ingest.loading import MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary
+from ..ingest.loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, parquet_parts,
+                              sha256_of)
 from ..ingest.orders import (HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, UNCATEGORISED, OrderBaskets, OrderData,
-                             check_named_columns,
-                             _head, _sha256, parquet_parts, read_products)
+                             check_named_columns, _head, read_products)
 from ..publish.exports import overrides_template
 from ..segment.clustering import Fit, centres, extend
 from . import SegmentStats, item_codes
@@ -413,7 +413,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     path = getattr(cfg, "transactions_path", None) or cfg.customers_path
     src, delim, enc = _source(spark, path, t)
     types = _check_columns(src, path, t)
-    sha = _sha256(path) if isinstance(path, Path) else _files_digest(src)
+    sha = sha256_of(path) if isinstance(path, Path) else _files_digest(src)
     n_raw = src.count()
     if n_raw == 0:
         raise UserError(f"{path}: has {'no rows' if isinstance(path, CatalogTable) else 'a header but no rows'}")
@@ -484,7 +484,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     fields = OrderData.__dataclass_fields__
     extra = {"product_map": pmap} if "product_map" in fields else {}
     if "products_sha256" in fields:
-        extra["products_sha256"] = (_sha256(cfg.products_path) if cfg.products is not None and product_map is None
+        extra["products_sha256"] = (sha256_of(cfg.products_path) if cfg.products is not None and product_map is None
                                     else None)
     data = OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=baskets, n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc, **extra)

@@ -78,8 +78,9 @@ def parquet_parts(folder: Path) -> list[Path]:
     (`_SUCCESS`, checksums) are not data. A Delta table's folder also holds files it no longer
     uses: reading its parts would count removed rows, so it is refused."""
     if (folder / "_delta_log").is_dir():
-        raise UserError(f"{folder}: is a Delta table; its folder also keeps files it no longer uses. Read it "
-                        f"by name from a Spark catalog (transactions.table, with engine: spark)")
+        raise UserError(f"{folder}: is a Delta table; its folder also keeps files it no longer uses. Read it by "
+                        f"name from a Spark catalog (order lines: transactions.table, with engine: spark) or "
+                        f"export it to Parquet")
     parts = sorted(p for p in folder.rglob("*.parquet") if p.is_file()
                    and not any(x.startswith(("_", ".")) for x in p.relative_to(folder).parts))
     if not parts:

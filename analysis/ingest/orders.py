@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import gzip
-import hashlib
 import re
 import tempfile
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from .cleaning import DATE_FORMATS, LogEntry
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, parquet_parts, read_table,
-                      sha256_of as _sha256)
+                      sha256_of)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -311,7 +310,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
           fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
     _, delim, enc = _source(con, path, t)
     types = _check_columns(con, path, t)
-    sha = _sha256(path)
+    sha = sha256_of(path)
     n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
     if n_raw == 0:
         raise UserError(f"{path}: has a header but no rows")
@@ -416,7 +415,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
                      product_map=pmap,
-                     products_sha256=_sha256(cfg.products_path) if cfg.products is not None and product_map is None
+                     products_sha256=sha256_of(cfg.products_path) if cfg.products is not None and product_map is None
                      else None)
 
 
