@@ -87,7 +87,10 @@ def _limit(expected: float, n: int) -> float:
 
 
 def header(path: Path) -> list[str] | None:
-    """The column names of a CSV/TSV (optionally gzipped) or Parquet file; None when unreadable here."""
+    """The column names of a CSV/TSV (optionally gzipped) or Parquet file; None when unreadable here
+    (a folder of Parquet parts too: the loader checks its columns)."""
+    if path.is_dir():
+        return None
     if not path.is_file():
         raise UserError(f"{path}: file not found")
     with path.open("rb") as f:
@@ -141,8 +144,8 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
     fitted = Fitted(**{**model.cleaning, "reference_date": reference_date or date.fromisoformat(
         model.cleaning["reference_date"]), "fences": {k: tuple(v) for k, v in model.cleaning["fences"].items()}})
     raw_cfg = dict(model.config)
-    for kind, path in files.items():
-        raw_cfg[kind] = {**raw_cfg[kind], "path": str(path.resolve())}
+    for kind, path in files.items():  # the new input replaces the model's (a catalog table too)
+        raw_cfg[kind] = {**{k: v for k, v in raw_cfg[kind].items() if k != "table"}, "path": str(path.resolve())}
     raw_cfg["report"] = {**raw_cfg["report"], "reference_date": fitted.reference_date.isoformat()}
     raw_cfg.pop("compare_with", None)
     raw_cfg["report"].pop("overrides", None)

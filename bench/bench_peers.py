@@ -27,6 +27,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -85,26 +86,29 @@ def planted(n: int, folder: Path) -> tuple[Path, Path]:
 
 
 def run(cmd: list[str], timeout: float, memory_gb: float) -> dict:
-    """A child process: wall time, peak memory, and its last stdout line (JSON) or why it stopped."""
+    """A child process: wall time, its own peak memory (wait4), and its last stdout line (JSON) or
+    why it stopped."""
     def cap():
         limit = int(memory_gb * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    start = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=cap)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.communicate()
-        return {"wall": time.perf_counter() - start, "stopped": f"stopped after {timeout:.0f} s"}
-    wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
-    if p.returncode != 0:
-        memory = "MemoryError" in err or "Cannot allocate memory" in err or "std::bad_alloc" in err
-        why = f"out of memory (cap {memory_gb:g} GB)" if memory else (err.strip().splitlines() or ["failed"])[-1]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, text=True, preexec_fn=cap)
+        timer = threading.Timer(timeout, p.kill)
+        timer.start()
+        _, status, usage = os.wait4(p.pid, 0)
+        timer.cancel()
+        wall, peak = time.perf_counter() - start, usage.ru_maxrss / 1024
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if wall >= timeout:
+        return {"wall": wall, "stopped": f"stopped after {timeout:.0f} s"}
+    if os.waitstatus_to_exitcode(status) != 0:
+        memory = any(s in stderr for s in ("MemoryError", "Cannot allocate memory", "std::bad_alloc"))
+        why = f"out of memory (cap {memory_gb:g} GB)" if memory else (stderr.strip().splitlines() or ["failed"])[-1]
         return {"wall": wall, "peak": peak, "stopped": why}
-    lines = out.strip().splitlines()
+    lines = stdout.strip().splitlines()
     return {"wall": wall, "peak": peak, **(json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {})}
 
 
@@ -125,8 +129,6 @@ def peer_rows(n: int, timeout: float, memory_gb: float) -> list[dict]:
         folder = Path(tmp)
         table, config = planted(n, folder)
         truth = folder / "truth.csv"
-        # Each method in a fresh process; RUSAGE_CHILDREN only grows, so each runs behind a
-        # `python -c` wrapper that reports its own child's peak.
         methods = [
             ("report", [sys.executable, "-m", "analysis", "report", "--config", str(config), "--out",
                         str(folder / "out"), "--no-pdf"], folder / "out" / "exports" / "assignments.csv"),
@@ -141,7 +143,7 @@ def peer_rows(n: int, timeout: float, memory_gb: float) -> list[dict]:
             rows.append({"n": n, "method": "pycaret", "stopped": "not installed"})
         for name, cmd, labels in methods:
             print(f"  {n:,} customers: {name} ...", file=sys.stderr, flush=True)
-            r = isolated(cmd, timeout, memory_gb)
+            r = run(cmd, timeout, memory_gb)
             if name == "report" and "stopped" not in r:
                 results = json.loads((folder / "out" / "exports" / "results.json").read_text())
                 r.update(k=results["chosen"]["k"], algorithm=results["chosen"]["algorithm"])
@@ -149,16 +151,6 @@ def peer_rows(n: int, timeout: float, memory_gb: float) -> list[dict]:
                 r["ari"], r["scored"] = ari(labels, truth)
             rows.append({"n": n, "method": name, **r})
     return rows
-
-
-def isolated(cmd: list[str], timeout: float, memory_gb: float) -> dict:
-    """`run` in a wrapper process, so that the peak memory reported is this command's alone."""
-    wrapper = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); from bench_peers import run; "
-               f"print(json.dumps(run({cmd!r}, {timeout!r}, {memory_gb!r})))")
-    p = subprocess.run([sys.executable, "-c", wrapper], cwd=ROOT, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(p.stderr)
-    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def table(rows: list[dict]) -> str:

@@ -94,6 +94,13 @@ def test_order_lines_model_reproduces_its_run(tmp_path):
     save(run.model, tmp_path / "model")
     placed = assign(tmp_path / "model", None, paths["lines"])
     _same(run, placed.assignments)
+    # The same lines as a folder of Parquet parts, as Spark writes them.
+    lines_frame = pd.read_parquet(paths["lines"])
+    (tmp_path / "parts").mkdir()
+    half = len(lines_frame) // 2
+    lines_frame.iloc[:half].to_parquet(tmp_path / "parts" / "part-00000.parquet", index=False)
+    lines_frame.iloc[half:].to_parquet(tmp_path / "parts" / "part-00001.parquet", index=False)
+    _same(run, assign(tmp_path / "model", None, tmp_path / "parts").assignments)
     # Order lines of another layout are refused by the schema check, in one line naming the column.
     t = cfg["transactions"]
     pd.read_parquet(paths["lines"]).drop(columns=[t["quantity"]]).to_parquet(tmp_path / "other.parquet")

@@ -212,20 +212,18 @@ def assert_same(a, b):
     assert a == b
 
 
-def test_parquet_lines_give_the_same_result(tmp_path, orders):
-    # The same lines as a typed Parquet file (numbers, timestamps, float customer ids with nulls).
+def _typed_lines(tmp_path) -> pd.DataFrame:
+    """LINES typed as Parquet keeps them: numbers, timestamps, float customer ids with nulls."""
     (tmp_path / "raw.csv").write_text(LINES, encoding="utf-8")
-    typed = pd.read_csv(tmp_path / "raw.csv", dtype={"StockCode": str, "Description": str},
-                        parse_dates=["InvoiceDate"])
+    return pd.read_csv(tmp_path / "raw.csv", dtype={"StockCode": str, "Description": str}, parse_dates=["InvoiceDate"])
+
+
+def test_parquet_lines_give_the_same_result(tmp_path, orders):
+    typed = _typed_lines(tmp_path)
     assert typed["Customer ID"].dtype == float and typed["Quantity"].dtype.kind == "i"
     typed.to_parquet(tmp_path / "lines.parquet", index=False)
     data = load_orders(make_config(tmp_path, transactions={"path": "lines.parquet"}))
     assert_same(summary(data), summary(orders))
-
-
-def _typed_lines(tmp_path) -> pd.DataFrame:
-    (tmp_path / "raw.csv").write_text(LINES, encoding="utf-8")
-    return pd.read_csv(tmp_path / "raw.csv", dtype={"StockCode": str, "Description": str}, parse_dates=["InvoiceDate"])
 
 
 def test_a_folder_of_parquet_parts_gives_the_same_result(tmp_path, orders):

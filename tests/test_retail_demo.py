@@ -144,7 +144,7 @@ def test_data_quality_page_counts_lines_and_customers(retail):
 def test_input_files_are_described_by_kind():
     from analysis.publish.quality_page import file_kind as _file_kind
 
-    assert _file_kind("parquet", "binary") == "a Parquet file"
+    assert _file_kind("parquet", "binary") == "Parquet"  # a file or a folder of parts
     assert _file_kind("table", "binary") == "a Spark catalog table"
     assert _file_kind("\t", "utf-8") == "tab-separated, utf-8"
     assert _file_kind(";", "cp1252") == "semicolon-separated, cp1252"

@@ -521,7 +521,7 @@ def _title(path: Path) -> str:
 def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[str, ...] = ()) -> str:
     rows, cols = table.frame.shape
     parquet = table.delimiter in ("parquet", "excel")
-    found = "Parquet file" if table.delimiter == "parquet" else f"Excel sheet {sheets[0]!r}" if sheets else (
+    found = "read as Parquet" if table.delimiter == "parquet" else f"Excel sheet {sheets[0]!r}" if sheets else (
         f"delimiter {DELIMITER_NAMES.get(table.delimiter, repr(table.delimiter))} and encoding {table.encoding} detected"
     )
     lines = [

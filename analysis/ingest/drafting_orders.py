@@ -199,7 +199,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         con.close()
     head = [
         f"# Draft config written by inspecting{_comment(path)[3:]}",
-        f"# {n_lines:,} order lines and {sample.shape[1]} columns; " + ("Parquet file." if kind == "parquet" else
+        f"# {n_lines:,} order lines and {sample.shape[1]} columns; " + ("read as Parquet." if kind == "parquet" else
                                                                       f"delimiter {DELIMITER_NAMES.get(delim, repr(delim))} "
                                                                       f"and encoding {enc} detected."),
         "# Every role below is a guess from the column names and a sample of values, with the reason beside it.",

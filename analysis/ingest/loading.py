@@ -62,9 +62,9 @@ def _read_bytes(path: Path) -> tuple[bytes, str]:
 
 def sha256_of(path: Path) -> str:
     """SHA-256 of a file; of a Parquet folder, of its parts' names and contents in name order."""
-    h = hashlib.sha256()
-    for part in parquet_parts(path) if path.is_dir() else [path]:
-        if path.is_dir():
+    h, folder = hashlib.sha256(), path.is_dir()
+    for part in parquet_parts(path) if folder else [path]:
+        if folder:
             h.update(part.relative_to(path).as_posix().encode() + b"\0")
         with part.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -169,6 +169,11 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
     return frame.astype(str)
 
 
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed Parquet columns as text, missing values as empty cells, like a CSV read."""
+    return frame.astype(object).where(frame.notna(), "").astype(str)
+
+
 def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto", sheet: str | None = None) -> Table:
     """Read a CSV/TSV (optionally gzipped), Parquet or Excel file, or a folder of Parquet parts,
     with every column as text."""
@@ -182,16 +187,14 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
                                partition_base_dir=str(path)).to_table().to_pandas()
         except Exception as e:  # pyarrow raises several types for corrupt or mismatched parts
             raise UserError(f"{path}: cannot be read as Parquet parts ({type(e).__name__})") from None
-        frame = frame.astype(object).where(frame.notna(), "").astype(str)
-        return _checked(path, frame, "parquet", "binary", sha256_of(path))
+        return _checked(path, _as_text(frame), "parquet", "binary", sha256_of(path))
     raw, sha = _read_bytes(path)
     if raw.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         try:
             frame = pd.read_parquet(io.BytesIO(raw))
         except Exception as e:  # pyarrow raises several types for corrupt files
             raise UserError(f"{path}: cannot be read as Parquet ({type(e).__name__})") from None
-        frame = frame.astype(object).where(frame.notna(), "").astype(str)
-        return _checked(path, frame, "parquet", "binary", sha)
+        return _checked(path, _as_text(frame), "parquet", "binary", sha)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") or raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
             raise UserError(f"{path}: is a zip or Office file, not a CSV, TSV, Parquet or Excel (.xlsx) table")

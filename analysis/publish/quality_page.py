@@ -12,10 +12,10 @@ KINDS = {"id": "identifier", "number": "number", "date": "date", "answer": "0/1 
 
 
 def file_kind(delimiter: str, encoding: str) -> str:
-    """'tab-separated, utf-8', 'a Parquet file', 'a Spark catalog table' or 'an Excel sheet': how
-    the input was read."""
+    """'tab-separated, utf-8', 'Parquet' (a file or a folder of parts), 'a Spark catalog table' or
+    'an Excel sheet': how the input was read."""
     if delimiter == "parquet":
-        return "a Parquet file"
+        return "Parquet"
     if delimiter == "table":
         return "a Spark catalog table"
     if delimiter == "excel":
