@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from contextlib import closing
+from contextlib import closing, nullcontext
 from pathlib import Path
 from typing import Callable
 
@@ -30,12 +30,15 @@ def build_report(config: Path, out: Path, customers: str | None = None, transact
     if cfg.master is not None and cfg.engine != "spark":
         raise UserError(f"{config}: a Spark master ({cfg.master}) is for the Spark engine: "
                         "add --engine spark (or engine: spark to the config), or leave out --master")
+    has_pdf = pdf and not sources_only and _pdf_available(progress)
     # One engine for the run: the analysis and the exports; a Spark session is stopped at the end.
-    with locked(out), closing(get_engine(cfg.engine, cfg.master)) as eng:
+    # The PDF's browser starts now, beside the analysis.
+    with locked(out), closing(get_engine(cfg.engine, cfg.master)) as eng, \
+            (_chart_drawer() if has_pdf else nullcontext()) as drawer:
         run = analyse(cfg, progress, eng)
         stage = staging(out)
         try:
-            sources = _build(run, out, stage, pdf, sources_only, progress, eng)
+            sources = _build(run, out, stage, drawer, sources_only, progress, eng)
             progress("publishing")
             publish(out, stage)
         except OSError as e:  # a full disk, a read-only folder: the previous outputs are untouched
@@ -51,31 +54,42 @@ def build_report(config: Path, out: Path, customers: str | None = None, transact
     return out if sources_only else out / "site"
 
 
-def _build(run, out: Path, stage: Path, pdf: bool, sources_only: bool, progress, eng: Engine):
-    """Everything a run publishes, written into `stage`; returns what write_sources needs."""
+def _build(run, out: Path, stage: Path, drawer, sources_only: bool, progress, eng: Engine):
+    """Everything a run publishes, written into `stage`; returns what write_sources needs. With a
+    chart drawer, the PDF's charts are drawn while the exports and the site are written."""
+    results = run.results
+    has_pdf = drawer is not None
+    finish_pdf = None
+    if has_pdf:
+        from .publish.pdf import begin_pdf
+
+        progress("building the PDF")
+        (stage / "pdf").mkdir()
+        finish_pdf = begin_pdf(results, drawer, stage / "pdf", progress)
     progress("writing exports")
     eng.write_exports(run, stage / "exports")
     if run.model is not None:  # the saved segmentation, for `segments assign`
         from .segment.model import save
 
         save(run.model, stage / "exports" / "model")
-    results = run.results
-    has_pdf = pdf and not sources_only and _pdf_available(progress)
     pages = build_pages(results, has_pdf)
     csv_text = summary_csv(results)
     sources = (pages, out, {"downloads/segments.csv": csv_text})
     if sources_only:
         return sources
-    files = {"downloads/segments.csv": csv_text.encode()}
-    if has_pdf:
-        from .publish.pdf import build_pdf
-
-        progress("building the PDF")
-        files["report.pdf"] = build_pdf(results, progress)
     progress(f"rendering {len(pages)} pages")
     write_sources(pages, stage / "sources", {"downloads/segments.csv": csv_text})
-    build_site(pages, stage / "sources", stage / "site", site_meta(results, has_pdf), files)
+    build_site(pages, stage / "sources", stage / "site", site_meta(results, has_pdf),
+               {"downloads/segments.csv": csv_text.encode()})
+    if finish_pdf is not None:
+        (stage / "site" / "report.pdf").write_bytes(finish_pdf())
     return sources
+
+
+def _chart_drawer():
+    from .publish.pdf import ChartDrawer
+
+    return closing(ChartDrawer())
 
 
 def _pdf_available(progress) -> bool:

@@ -1,0 +1,38 @@
+"""Every chart has the site's look (Plotly's "plotly_white"), however it is built."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import plotly.io as pio
+
+from analysis.publish import figures
+from analysis.publish.pages import build_pages
+
+SOURCE = Path(figures.__file__)
+
+
+def test_every_chart_of_the_demo_is_drawn_on_plotly_white_and_the_default_is_left_alone(demo_run):
+    white = pio.templates["plotly_white"].to_plotly_json()
+    drawn: dict[str, dict] = {}
+
+    def collect(fig, div_id, label):
+        drawn[div_id] = fig.layout.template.to_plotly_json()
+        return ""
+
+    before = pio.templates.default
+    build_pages(demo_run.results, has_pdf=False, chart=collect)
+    assert pio.templates.default == before
+    assert len(drawn) >= 15
+    assert {i for i, t in drawn.items() if t != white} == set()
+
+
+def test_every_builder_that_lays_out_a_chart_is_themed():
+    """Charts the demo does not show (flows, rules, ...) are built the same way: each function
+    that calls `_layout` carries `@chart`, which gives it the template."""
+    tree = ast.parse(SOURCE.read_text(encoding="utf-8"))
+    builders = [f for f in tree.body if isinstance(f, ast.FunctionDef)
+                and any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "_layout" for n in ast.walk(f))]
+    assert len(builders) >= 18
+    bare = [f.name for f in builders if not any(getattr(d, "id", "") == "chart" for d in f.decorator_list)]
+    assert bare == []
