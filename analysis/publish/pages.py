@@ -738,20 +738,22 @@ def build_pages(r: Results, has_pdf: bool, chart: Chart = html_chart,
                 env: jinja2.Environment | None = None, paper: bool = False) -> list[Page]:
     env = env or environment()
     common = site_meta(r, has_pdf)
-    specs = [("index.qmd", "overview.qmd.j2", overview(r, chart, paper))]
-    specs += [(segment_file(p.id), "segment.qmd.j2", segment(r, p.id, chart)) for p in r.segments]
-    specs += [
-        ("campaigns.qmd", "campaigns.qmd.j2", campaigns(r, chart)),
-        *([("baskets.qmd", "baskets.qmd.j2", baskets(r, chart))] if r.baskets else []),
-        ("methodology.qmd", "methodology.qmd.j2", methodology(r, chart)),
-        ("data-quality.qmd", "data-quality.qmd.j2", data_quality(r)),
-        ("dictionary.qmd", "dictionary.qmd.j2", dictionary(r)),
-        ("downloads.qmd", "downloads.qmd.j2", downloads(r)),
-    ]
+    with figures.plotly_white():
+        specs = [("index.qmd", "overview.qmd.j2", overview(r, chart, paper))]
+        specs += [(segment_file(p.id), "segment.qmd.j2", segment(r, p.id, chart)) for p in r.segments]
+        specs += [
+            ("campaigns.qmd", "campaigns.qmd.j2", campaigns(r, chart)),
+            *([("baskets.qmd", "baskets.qmd.j2", baskets(r, chart))] if r.baskets else []),
+            ("methodology.qmd", "methodology.qmd.j2", methodology(r, chart)),
+            ("data-quality.qmd", "data-quality.qmd.j2", data_quality(r)),
+            ("dictionary.qmd", "dictionary.qmd.j2", dictionary(r)),
+            ("downloads.qmd", "downloads.qmd.j2", downloads(r)),
+        ]
     return [Page(name, ctx["title"], env.get_template(tpl).render(**common, **ctx)) for name, tpl, ctx in specs]
 
 
 def executive_summary(r: Results, chart: Chart, env: jinja2.Environment | None = None) -> str:
     """The PDF's first chapter: the overview's summary part (decision, comparison table, chart)."""
     env = env or environment()
-    return env.get_template("summary.qmd.j2").render(**site_meta(r, True), **overview(r, chart, paper=True))
+    with figures.plotly_white():
+        return env.get_template("summary.qmd.j2").render(**site_meta(r, True), **overview(r, chart, paper=True))

@@ -22,7 +22,7 @@ from .. import formatters as fmt
 from ..errors import UserError
 from ..escaping import typst_string
 from .pages import TEMPLATES, build_pages, executive_summary, site_meta
-from .figures import untitled
+from .figures import plotly_white, untitled
 from .render import PLOTLY_JS, pandoc_path
 from ..results import Results
 
@@ -77,8 +77,9 @@ OVERVIEW_TITLE = "How the segments differ"  # the overview's pictures, after the
 def document(results: Results, chart: StaticCharts) -> str:
     """One markdown document: the executive summary (the decision, the segments side by side, one
     chart), the overview's pictures, a section per segment, then the rest."""
-    pages = {p.name: p for p in build_pages(results, has_pdf=True, chart=chart, paper=True)}
-    parts = [f"# {EXECUTIVE_SUMMARY}\n\n{executive_summary(results, chart)}"]
+    with plotly_white():  # once for all the charts
+        pages = {p.name: p for p in build_pages(results, has_pdf=True, chart=chart, paper=True)}
+        parts = [f"# {EXECUTIVE_SUMMARY}\n\n{executive_summary(results, chart)}"]
     order = ["index.qmd"] + [n for n in pages if n.startswith("segment-")]
     order += [n for n in ("campaigns.qmd", "baskets.qmd", "methodology.qmd", "data-quality.qmd", "dictionary.qmd")
               if n in pages]
