@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import Config, unescape_delimiter
@@ -170,8 +171,52 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Typed Parquet columns as text, missing values as empty cells, like a CSV read."""
-    return frame.astype(object).where(frame.notna(), "").astype(str)
+    """Typed Parquet columns as text, missing values as empty cells, like a CSV read: each value
+    as Python's str() writes it."""
+    out = pd.DataFrame({i: _text(frame.iloc[:, i]) for i in range(frame.shape[1])}, index=frame.index)
+    out.columns = frame.columns
+    return out
+
+
+def _large(text: str):
+    import pyarrow as pa
+
+    return pa.scalar(text, pa.large_string())
+
+
+SMALLEST_POSITIONAL = 1e-4  # str() writes smaller floats with an exponent (5e-05); Arrow does not (0.00005)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """One column as text, str()'s text exactly. Integers, booleans and floats are written by
+    Arrow, in one pass instead of one Python object per cell (10 s a million rows of 30 columns):
+    Arrow writes integers as str() does, and floats with the same shortest digits, without the
+    '.0' str() adds to a whole number; values either writes with an exponent go through str()."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = values.dtype.kind
+    if kind in "iub":
+        arr = pa.Array.from_pandas(values)
+        text = pc.if_else(arr, "True", "False") if kind == "b" else pc.cast(arr, pa.large_string())
+    elif values.dtype == np.float64:
+        x = values.to_numpy()
+        size = np.abs(x)
+        positional = np.isfinite(x) & ((size >= SMALLEST_POSITIONAL) | (x == 0))
+        text = pc.cast(pa.array(x), pa.large_string())
+        # Arrow turns to an exponent sooner than str() does (1e+10 for 10000000000.0)
+        positional &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
+        whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
+        text = pc.if_else(whole, pc.binary_join_element_wise(text, _large(".0"), _large("")), text)
+        text = pc.if_else(pa.array(positional), text, None)
+        other = np.flatnonzero(~positional & ~np.isnan(x))  # inf, and exponents: str() itself
+        if len(other):
+            text = text.to_numpy(zero_copy_only=False)
+            text[other] = [str(v) for v in x[other]]
+            text = pa.array(text, pa.large_string())
+    else:
+        return values.astype(object).where(values.notna(), "").astype(str)
+    return pd.Series(pc.fill_null(text, "").to_pandas(), index=values.index, name=values.name, dtype=str)
 
 
 def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto", sheet: str | None = None) -> Table:
