@@ -181,6 +181,31 @@ def test_rows_equal_but_for_the_id_excluded_when_configured(clean_csv, find_log)
     assert (entry.count, entry.action) == (1, "excluded")
 
 
+def _parquet(frame: pd.DataFrame) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def test_a_typed_parquet_table_is_cleaned_as_its_csv(clean_csv):
+    """Numbers read from Parquet (written as text by Arrow) give the CSV's duplicates and twins."""
+    csv = clean_csv(DUPES, {**DUPES_CFG, "cleaning": {"duplicate_rows": "exclude"}})
+    frame = pd.read_csv(__import__("io").StringIO(DUPES))
+    pq = clean_csv(_parquet(frame), {**DUPES_CFG, "cleaning": {"duplicate_rows": "exclude"}}, "customers.parquet")
+    assert pq.reasons == csv.reasons and pq.all_ids == csv.all_ids
+    pd.testing.assert_frame_equal(pq.customers, csv.customers)
+
+
+@pytest.mark.parametrize("cell", ["Ann\x00", "\x1b[31mred", "a\x7fb"])
+def test_a_control_character_in_a_parquet_text_cell_marks_its_row_corrupt(clean_csv, cell):
+    frame = pd.DataFrame({"id": [1, 2, 3], "name": ["Bo", cell, "Cy"], "income": [10.5, 20.0, None]})
+    data = clean_csv(_parquet(frame), {"columns": {"id": "id", "income": "income", "categorical": ["name"]}},
+                     "customers.parquet")
+    assert data.reasons == ("", "row with control characters (a corrupt line)", "")
+
+
 def test_missing_id_is_excluded(clean_csv):
     data = clean_csv("id,income\n1,10\n,20\n3,30\n", {"columns": {"id": "id", "income": "income"}})
     assert data.reasons == ("", "missing customer id", "")

@@ -37,7 +37,7 @@ class Table:
     encoding: str
     sha256: str
     short_rows: tuple[int, ...] = ()  # rows (0-based) with fewer fields than the header
-    plain: bool = False  # read from text known to hold no control character (no cell needs that check)
+    plain: bool = False  # no cell holds a control character (read_table checked; cleaning need not)
 
 
 def _open_bytes(path: Path) -> bytes:
@@ -178,6 +178,15 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _parquet_table(path: Path, frame: pd.DataFrame, sha: str) -> Table:
+    text = _as_text(frame)
+    # Only text columns can hold a control character (numbers and flags are written here), so
+    # only they are searched; without one, cleaning need not search any cell again.
+    plain = not any(frame.iloc[:, i].dtype.kind not in "iubf"
+                    and text.iloc[:, i].str.contains(CONTROL, regex=True).any() for i in range(frame.shape[1]))
+    return _checked(path, text, "parquet", "binary", sha, plain=plain)
+
+
 def _large(text: str):
     import pyarrow as pa
 
@@ -232,14 +241,14 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
                                partition_base_dir=str(path)).to_table().to_pandas()
         except Exception as e:  # pyarrow raises several types for corrupt or mismatched parts
             raise UserError(f"{path}: cannot be read as Parquet parts ({type(e).__name__})") from None
-        return _checked(path, _as_text(frame), "parquet", "binary", sha256_of(path))
+        return _parquet_table(path, frame, sha256_of(path))
     raw, sha = _read_bytes(path)
     if raw.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         try:
             frame = pd.read_parquet(io.BytesIO(raw))
         except Exception as e:  # pyarrow raises several types for corrupt files
             raise UserError(f"{path}: cannot be read as Parquet ({type(e).__name__})") from None
-        return _checked(path, _as_text(frame), "parquet", "binary", sha)
+        return _parquet_table(path, frame, sha)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") or raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
             raise UserError(f"{path}: is a zip or Office file, not a CSV, TSV, Parquet or Excel (.xlsx) table")
