@@ -147,6 +147,23 @@ def test_typed_parquet_columns_read_as_str_writes_each_value(floats, ints, gaps)
     pd.testing.assert_frame_equal(_as_text(frame), _str_of_each(frame))
 
 
+@pytest.mark.parametrize("values", [
+    pd.Series(BOUNDARY_FLOATS + [None, 12.0, -7.25]),
+    pd.Series([3, -2, 0, 2 ** 62], dtype="int64"),
+    pd.Series([5, None, -1], dtype="Int64"),
+    pd.Series([True, False, True]),
+    pd.Series([True, None, False], dtype="boolean"),
+    pd.Series([1.5, 0.1, None], dtype="float32"),
+    pd.Series(pd.to_datetime(["2014-01-01 00:00", None, "2014-03-01 10:30"])),
+], ids=["float", "int", "Int64", "bool", "boolean", "float32", "dates"])
+def test_text_of_typed_values_is_astype_str(values):
+    """The customers derived from order lines are typed: cleaning and the column profile read them
+    as text with text_of, which must be pandas' astype(str) (missing values stay missing)."""
+    from analysis.ingest.loading import text_of
+
+    pd.testing.assert_series_equal(text_of(values), values.astype(str))
+
+
 def test_a_folder_of_parquet_parts_reads_as_the_one_file(tmp_path):
     # As Spark writes a table: part files in name order, a _SUCCESS marker and hidden checksums.
     frame = pd.DataFrame({"id": [f"c{i}" for i in range(30)], "income": [float(i) for i in range(30)],

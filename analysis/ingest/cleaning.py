@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..config import Config
 from ..errors import UserError
-from .loading import CONTROL, Table, is_missing
+from .loading import CONTROL, Table, is_missing, text_of
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]
 # Times that may follow a date: 24-hour, 12-hour with AM/PM (3/14/1985 12:00:00 AM), ISO 8601 with
@@ -387,7 +387,7 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     for col in range(raw.shape[1]):  # column by column: every cell as text, as written
         cells = raw.iloc[:, col]
         if not isinstance(cells.dtype, pd.StringDtype):
-            cells = pd.Series(cells.to_numpy(dtype=object), dtype=object).astype(str)
+            cells = text_of(cells)
         if not plain:
             control |= cells.str.contains(CONTROL, regex=True).to_numpy(dtype=bool)
         filled += ~is_missing(cells).to_numpy(dtype=bool)

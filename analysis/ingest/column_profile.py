@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config
-from .loading import is_missing
+from .loading import is_missing, text_of
 
 MAX_CATEGORIES = 50  # more distinct values than this is text, not a category
 TOP = 3  # most frequent categories shown
@@ -59,7 +59,7 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
     for col in raw.columns:
         values = raw[col]
         if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
-            values = values.astype(str)
+            values = text_of(values)
         miss = is_missing(values.astype(str))
         present = values[~miss].astype(str)
         role = roles.get(col, "")

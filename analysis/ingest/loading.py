@@ -178,6 +178,13 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def text_of(values: pd.Series) -> pd.Series:
+    """values.astype(str), missing values kept missing; numbers and flags written by Arrow (_text)."""
+    if values.dtype.kind in "iub" or values.dtype == np.float64:
+        return _text(values).where(values.notna())
+    return values.astype(str)
+
+
 def _parquet_table(path: Path, frame: pd.DataFrame, sha: str) -> Table:
     text = _as_text(frame)
     # Only text columns can hold a control character (numbers and flags are written here), so
