@@ -91,7 +91,7 @@ def document(results: Results, chart: StaticCharts) -> str:
 
 class ChartDrawer:
     """A Chromium for the PDF's static charts, driven by kaleido in a thread of its own. Opened when
-    the run starts, it starts up (about 2 s) while the analysis runs, and it draws (about 0.3 s a
+    the run starts, it starts up (about 2 s) while the analysis runs, and it draws (about 0.15 s a
     chart) while the site is built, instead of both after them. It draws with the site's own
     trimmed plotly.js: that holds every trace type the figures use and loads faster than plotly's
     full bundle."""
