@@ -227,19 +227,31 @@ def test_exports_read_back_as_locally(engine, local, tmp_path):
                           tables=(("segments/segment-1.csv", assignments[assignments["segment"] == 1]),))
     local.write_exports(run, tmp_path / "local")
     engine.write_exports(run, tmp_path / "spark")
-    for rel in ("assignments.csv", "customers_features.csv", "segments/segment-1.csv"):
-        ours = pd.read_csv(tmp_path / "local" / rel, dtype=str, keep_default_na=False)
-        theirs = pd.read_csv(tmp_path / "spark" / rel, dtype=str, keep_default_na=False)
-        assert list(theirs.columns) == list(ours.columns), rel
-        for col in ours.columns:  # numbers may be written differently (1e6 / 1000000.0): compare values
-            num = pd.to_numeric(ours[col], errors="coerce")
-            if num.notna().any() and col != "customer_id":
-                np.testing.assert_allclose(pd.to_numeric(theirs[col].replace("", np.nan)), num, err_msg=rel)
-            else:
-                assert theirs[col].tolist() == ours[col].tolist(), (rel, col)
-    assert (tmp_path / "spark" / "results.json").read_text() == (tmp_path / "local" / "results.json").read_text()
-    back = pd.read_parquet(tmp_path / "spark" / "assignments.parquet").sort_values("customer_id")
-    assert sorted(back["customer_id"]) == sorted(["1", "'=cmd()", "3", "'-4"])
+    for rel in ("assignments.csv", "customers_features.csv", "segments/segment-1.csv", "results.json"):
+        assert (tmp_path / "spark" / rel).read_bytes() == (tmp_path / "local" / rel).read_bytes(), rel
+    back = pd.read_parquet(tmp_path / "spark" / "assignments.parquet")
+    assert back["customer_id"].tolist() == ["1", "'=cmd()", "3", "'-4"]
+    assert back["segment_name"].tolist() == ["Loyal", "'+Big spenders", "", "Loyal"]
+    features = pd.read_parquet(tmp_path / "spark" / "customers_features.parquet")
+    assert features["customer_id"].tolist() == ["1", "'=cmd()", "'-4"]
+
+
+def test_exports_beyond_one_file_are_written_by_spark_as_parts(engine, tmp_path, monkeypatch):
+    """Above COALESCE_MAX rows Spark writes the CSV as a folder of part files, from the Parquet
+    folder the driver wrote (rows never travel inside tasks)."""
+    import analysis.engine.spark as spark_engine
+
+    monkeypatch.setattr(spark_engine, "COALESCE_MAX", 10)
+    n = 25_000
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "segment": np.arange(n) % 4 + 1,
+                          "segment_name": np.where(np.arange(n) % 2 == 0, "=SUM(A1)", "Loyal")})
+    spark_engine.write_table(engine.spark, frame, tmp_path / "a.csv")
+    assert (tmp_path / "a.csv").is_dir()
+    parts = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted((tmp_path / "a.csv").glob("part-*.csv"))]
+    back = pd.concat(parts).sort_values("customer_id", key=lambda s: s.str[1:].astype(int))
+    assert back["customer_id"].tolist() == frame["customer_id"].tolist()
+    assert set(back["segment_name"]) == {"'=SUM(A1)", "Loyal"}
+    assert back["segment"].astype(int).tolist() == frame["segment"].tolist()
 
 
 def test_java_pattern():

@@ -30,13 +30,12 @@ from pyspark.sql import types as T
 
 from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
-from ..escaping import FORMULA_START, csv_cell
 from ..ingest.cleaning import LogEntry
 from ..ingest.loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, parquet_parts,
                               sha256_of)
 from ..ingest.orders import (HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, UNCATEGORISED, OrderBaskets, OrderData,
                              check_named_columns, _head, read_products)
-from ..publish.exports import overrides_template
+from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..segment.clustering import Fit, centres, extend
 from . import SegmentStats, item_codes
 from .local import LocalEngine
@@ -167,8 +166,8 @@ class SparkEngine(LocalEngine):
     # ------------------------------------------------------------------ exports
 
     def write_exports(self, run, exports: Path) -> None:
-        """results.json and personas.yml from the driver; every per-customer table written by
-        Spark: a Parquet folder beside each CSV, the CSV one file up to COALESCE_MAX rows."""
+        """results.json and personas.yml from the driver; every per-customer table as a Parquet
+        folder beside its CSV, the CSV one file up to COALESCE_MAX rows (see write_table)."""
         exports.mkdir(parents=True, exist_ok=True)
         (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
         (exports / "personas.yml").write_text(overrides_template(run.results.personas), encoding="utf-8")
@@ -756,42 +755,31 @@ def recount(spark: SparkSession, pairs: DataFrame, baskets: OrderBaskets, level:
 
 # ====================================================================== exports
 
-def _safe_text(c):
-    """escaping.csv_cell as a column expression: text starting like a formula gets an apostrophe."""
-    starts = None
-    for s in FORMULA_START:
-        cond = F.startswith(c, F.lit(s))
-        starts = cond if starts is None else starts | cond
-    return F.when(starts, F.concat(F.lit("'"), c)).otherwise(c)
-
-
 def write_table(spark: SparkSession, frame: pd.DataFrame, path: Path, index: bool = False) -> None:
-    """One private table written by Spark: `path` as CSV (one file up to COALESCE_MAX rows, else a
-    folder of part files) and the same rows as a Parquet folder beside it (`x.csv` -> `x.parquet/`);
-    text cells made inert for spreadsheets as `exports.csv_safe` does."""
-    if index:
-        frame = frame.reset_index()
-    frame = frame.copy()
-    frame.columns = [csv_cell(str(c)) for c in frame.columns]
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    for c in text:
-        frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
-    sdf = spark.createDataFrame(pa.Table.from_pandas(frame, preserve_index=False))
-    sdf = sdf.select(*[_safe_text(F.col(f"`{c}`")).alias(c) if c in text else F.col(f"`{c}`") for c in sdf.columns])
+    """One private table: `path` as CSV and the same rows as a Parquet folder beside it
+    (`x.csv` -> `x.parquet/`), text cells made inert for spreadsheets (`exports.csv_safe`).
+
+    The rows are on the driver (cleaning and features run there), so the driver writes them once,
+    as Parquet, and Spark reads that folder. Handed to `createDataFrame`, they travelled inside
+    the tasks: at a million customers on a standalone cluster one task of 182 MB exceeded
+    spark.rpc.message.maxSize (128 MiB). Up to COALESCE_MAX rows the CSV is one file, written as
+    the local engine writes it; beyond, Spark writes it as a folder of part files."""
+    import pyarrow.parquet as pq
+
+    safe = csv_safe(frame.reset_index() if index else frame)
     parquet = path.with_suffix(".parquet")
-    sdf.write.mode("overwrite").parquet(str(parquet))
-    small = len(frame) <= COALESCE_MAX
+    for old in (parquet, path):
+        if old.is_dir():
+            shutil.rmtree(old)
+        elif old.exists():
+            old.unlink()
+    parquet.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pandas(safe, preserve_index=False), parquet / "part-00000.parquet")
+    if len(frame) <= COALESCE_MAX:
+        path.write_text(csv_text(frame, index=index), encoding="utf-8")
+        return
     with tempfile.TemporaryDirectory(prefix=".spark-", dir=path.parent) as tmp:
         out = Path(tmp) / "csv"
-        (sdf.coalesce(1) if small else sdf).write.option("header", True).option("emptyValue", "") \
+        spark.read.parquet(str(parquet)).write.option("header", True).option("emptyValue", "") \
             .option("lineSep", "\n").csv(str(out))
-        if path.exists():
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        if small:
-            part = next(iter(sorted(out.glob("part-*"))), None)
-            if part is None:  # no rows: Spark writes no part file, locally the header stands alone
-                path.write_text(frame.head(0).to_csv(index=False, lineterminator="\n"), encoding="utf-8")
-            else:
-                part.rename(path)
-        else:
-            out.rename(path)
+        out.rename(path)
