@@ -78,8 +78,8 @@ def check_path(value: str | None, where: str) -> str | None:
 
 @dataclass(frozen=True)
 class CatalogTable:
-    """Order lines read by name from a Spark catalog (transactions.table): named like a file in
-    messages and in the manifest."""
+    """A table read by name from a Spark catalog (customers.table, transactions.table): named like
+    a file in messages and in the manifest."""
 
     table: str
 
@@ -114,15 +114,39 @@ class _InputFile(_Strict):
         return check_encoding(v, "encoding")
 
 
-class CustomersFile(_InputFile):
-    path: str = Field(description="customer table: CSV, TSV (optionally .gz), Parquet, a folder of Parquet parts, "
-                      "or Excel; relative to the config file")
+TABLE_NAME = r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*){0,2}|`[^`]+`(\.`[^`]+`){0,2}"
+
+
+class _FileOrTable(_InputFile):
+    """A file (path) or, with engine: spark, a table of the Spark catalog (table): one of them."""
+
+    @field_validator("table", check_fields=False)
+    @classmethod
+    def _table(cls, v):
+        if v is not None and not re.fullmatch(TABLE_NAME, v):
+            raise ValueError(f"{v!r} is not a table name (name, database.name or catalog.database.name)")
+        return v
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.path is not None and self.table is not None:
+            raise ValueError("give path (a file or folder) or table (a Spark catalog table), not both")
+        if self.path is None and self.table is None:
+            raise ValueError("give path (a file, or a folder of Parquet parts) or table (a Spark catalog table)")
+        return self
+
+
+class CustomersFile(_FileOrTable):
+    path: str | None = Field(None, description="customer table: CSV, TSV (optionally .gz), Parquet, a folder of "
+                             "Parquet parts, or Excel; relative to the config file")
+    table: str | None = Field(None, description="instead of path, with engine: spark: a table in the Spark catalog "
+                              "(Hive metastore, Unity Catalog, Delta), e.g. crm.customers")
     delimiter: str = Field("auto", description="field separator, or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
     sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
 
 
-class TransactionsFile(_InputFile):
+class TransactionsFile(_FileOrTable):
     """Order lines: one row per product in an order. Customer features and baskets come from them."""
 
     path: str | None = Field(None, description="order lines: CSV, TSV (optionally .gz), Parquet, or a folder of "
@@ -149,21 +173,6 @@ class TransactionsFile(_InputFile):
     @classmethod
     def _format(cls, v):
         return check_date_format(v, "timestamp_format")
-
-    @field_validator("table")
-    @classmethod
-    def _table(cls, v):
-        if v is not None and not re.fullmatch(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*){0,2}|`[^`]+`(\.`[^`]+`){0,2}", v):
-            raise ValueError(f"{v!r} is not a table name (name, database.name or catalog.database.name)")
-        return v
-
-    @model_validator(mode="after")
-    def _one_source(self):
-        if self.path is not None and self.table is not None:
-            raise ValueError("give path (a file or folder) or table (a Spark catalog table), not both")
-        if self.path is None and self.table is None:
-            raise ValueError("give path (a file, or a folder of Parquet parts) or table (a Spark catalog table)")
-        return self
 
 
 class ProductsFile(_Strict):
@@ -364,7 +373,11 @@ class Config(_Strict):
     @property
     def customers_path(self) -> Path | CatalogTable:
         """The input customers come from: the customer table, or the order lines."""
-        return self._resolve(self.customers.path) if self.customers else self.transactions_path
+        if self.customers is None:
+            return self.transactions_path
+        if self.customers.table is not None:
+            return CatalogTable(self.customers.table)
+        return self._resolve(self.customers.path)
 
     @property
     def transactions_path(self) -> Path | CatalogTable | None:

@@ -69,7 +69,8 @@ def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None, engin
 
 def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Run:
     given = cfg  # as written, for the manifest
-    inp = load_input(cfg, progress, load_orders=engine.load_orders, engine=engine.name)
+    inp = load_input(cfg, progress, load_orders=engine.load_orders, engine=engine.name,
+                     load_customers=engine.load_customers)
     table, cfg, orders = inp.table, inp.cfg, inp.orders
     progress(f"cleaning {len(table.frame):,} customers")
     data = engine.clean(table, cfg)

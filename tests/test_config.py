@@ -119,7 +119,7 @@ def test_misspelt_key_under_transactions_gets_a_hint(tmp_path):
 
 def test_missing_customers_path_is_named(tmp_path):
     message = error_of(tmp_path, "customers:\n  delimiter: ','\n")
-    assert "missing key 'customers.path'" in message
+    assert "key 'customers': Value error, give path (a file, or a folder of Parquet parts) or table" in message
 
 
 def test_invalid_yaml_gives_the_line(tmp_path):
@@ -182,6 +182,35 @@ LINE_ROLES = "  customer: c\n  order: o\n  timestamp: t\n  product: p\n  quantit
 ])
 def test_order_lines_come_from_a_path_or_a_table(tmp_path, source, message):
     assert message in error_of(tmp_path, "transactions:\n" + source + LINE_ROLES)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("  path: c.csv\n  table: crm.customers\n", "give path (a file or folder) or table (a Spark catalog table), not both"),
+    ("  table: crm customers\n", "key 'customers.table'"),
+    ("  table: a.b.c.d\n", "is not a table name"),
+])
+def test_customers_come_from_a_path_or_a_table(tmp_path, source, message):
+    assert message in error_of(tmp_path, "customers:\n" + source)
+
+
+def test_a_file_given_on_the_command_line_replaces_a_catalog_table(tmp_path):
+    """--customers / --transactions FILE read that file, not the config's table."""
+    from analysis.ingest.checking import with_input
+    cfg = parse_config({"customers": {"table": "crm.customers"}, "columns": {"id": "ID"},
+                        "transactions": {"table": "sales.lines", "customer": "c", "order": "o", "timestamp": "t",
+                                         "product": "p", "quantity": "q", "unit_price": "u"}})
+    assert str(cfg.customers_path) == "table crm.customers"
+    given = with_input(cfg, "c.yml", str(tmp_path / "c.csv"), str(tmp_path / "l.csv"))
+    assert given.customers_path == tmp_path / "c.csv" and given.transactions_path == tmp_path / "l.csv"
+    assert given.customers.table is None and given.transactions.table is None
+
+
+def test_a_catalog_customer_table_needs_the_spark_engine(tmp_path):
+    from analysis.engine.local import LocalEngine
+    cfg = parse_config({"customers": {"table": "crm.customers"}, "columns": {"id": "ID"}})
+    with pytest.raises(UserError, match=r"^customers.table \(crm.customers\) is read from a Spark catalog: run with "
+                                        r"--engine spark"):
+        LocalEngine().load_customers(cfg)
 
 
 def test_a_catalog_table_is_named_like_a_file(tmp_path):

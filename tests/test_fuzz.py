@@ -372,7 +372,8 @@ conf("encoding unknown", "error", "key 'customers.encoding': Value error, encodi
 conf("encoding latin-1", "ok", "40 usable customers", cust_file(encoding="latin-1"))
 conf("path empty", "error", "key 'customers.path': Value error, path is empty", cust_file(path=""))
 conf("path with NUL", "error", "contains a NUL character", cust_file(path="cu\x00stomers.csv"))
-conf("path missing", "error", "missing key 'customers.path'", {"customers": {}, "columns": BASE_COLUMNS})
+conf("path missing", "error", "key 'customers': Value error, give path (a file, or a folder of Parquet parts) or table",
+     {"customers": {}, "columns": BASE_COLUMNS})
 conf("date format bad directive", "error", "key 'columns.signup_date_format': Value error, signup_date_format: unknown directive '%Q'",
      config({**BASE_COLUMNS, "signup_date_format": "%Q-%m"}))
 conf("date format without directive", "error", "has no date directive", config({**BASE_COLUMNS, "signup_date_format": "YYYY-MM-DD"}))

@@ -345,3 +345,48 @@ def test_a_parquet_folder_and_a_catalog_table_as_locally(engine, local, syntheti
         update={"path": None, "table": "no_such_lines"})})
     with pytest.raises(UserError, match="^table no_such_lines: cannot be read from the Spark catalog"):
         engine.load_orders(missing)
+
+
+def test_a_customer_table_of_the_catalog_as_its_parquet_file(engine, local, tmp_path):
+    """The marketing demo as a typed Parquet table of the session's catalog, named in
+    customers.table: read as the local engine reads the same Parquet file (every cell, the
+    control-character check), cleaned alike, and the whole analysis on the cluster gives the same
+    segments and personas. The local engine refuses the name with one line."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from analysis.config import load_config
+    from analysis.errors import UserError
+    from analysis.pipeline import analyse
+
+    demo = load_config(ROOT / "data" / "marketing_campaign.yml")
+    typed = pd.read_csv(ROOT / "data" / "marketing_campaign.csv", sep="\t")  # ints, floats with gaps, text
+    assert {"int64", "float64"} <= {str(t) for t in typed.dtypes}
+    assert any(pd.api.types.is_string_dtype(t) for t in typed.dtypes)
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    typed.to_parquet(folder / "part-00000.parquet", index=False)
+    fast = demo.segmentation.model_copy(update={"search_sample": 1000, "algorithm": "kmeans"})
+    as_file = demo.model_copy(update={"customers": demo.customers.model_copy(update={"path": str(folder)}),
+                                      "segmentation": fast})
+    by_name = as_file.model_copy(update={"customers": demo.customers.model_copy(
+        update={"path": None, "table": "demo_customers"})})
+    engine.spark.sql(f"CREATE TABLE demo_customers USING parquet LOCATION '{folder.as_posix()}'")
+    try:
+        ours, theirs = local.load_customers(as_file), engine.load_customers(by_name)
+        pd.testing.assert_frame_equal(theirs.frame, ours.frame, check_exact=True)
+        assert theirs.plain == ours.plain and theirs.delimiter == "table" and str(theirs.path) == "table demo_customers"
+        assert (ours.frame["Income"] == "").sum() == 24  # the gaps stay gaps, as in the CSV
+        a, b = local.clean(ours, as_file), engine.clean(theirs, by_name)
+        pd.testing.assert_frame_equal(b.customers, a.customers, check_exact=True)
+        assert (b.log, b.reasons, b.all_ids) == (a.log, a.reasons, a.all_ids)
+        run_a, run_b = analyse(as_file, engine=local), analyse(by_name, engine=engine)
+        assert run_b.results.chosen.k == run_a.results.chosen.k
+        assert [p.name for p in run_b.results.personas] == [p.name for p in run_a.results.personas]
+        seg_a, seg_b = (r.assignments["segment"].fillna(0).to_numpy(dtype=int) for r in (run_a, run_b))
+        assert adjusted_rand_score(seg_a, seg_b) >= 0.99
+        with pytest.raises(UserError, match=r"^customers.table \(demo_customers\) is read from a Spark catalog"):
+            local.load_customers(by_name)
+    finally:
+        engine.spark.sql("DROP TABLE demo_customers")
+    with pytest.raises(UserError, match="^table demo_customers: cannot be read from the Spark catalog"):
+        engine.load_customers(by_name)

@@ -58,6 +58,9 @@ class Engine(Protocol):
         """Order lines -> cleaning log, one row per customer, baskets (orders.load_orders' contract;
         `categories` and `product_map` from a saved model fix the spend columns and the map)."""
 
+    def load_customers(self, cfg: Config) -> Table:
+        """The customer table as text (loading.load_customers' contract)."""
+
     def clean(self, table: Table, cfg: Config) -> CleanData: ...
 
     def features(self, data: CleanData, cfg: Config) -> FeatureSet: ...

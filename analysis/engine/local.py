@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from ..config import Config
 from ..ingest.cleaning import CleanData, clean
-from ..ingest.loading import Table
+from ..ingest.loading import Table, load_customers
 from ..ingest.orders import OrderBaskets, OrderData, load_orders
 from ..insight.rules import Baskets, ItemsetCounter
 from ..publish.exports import write_exports
@@ -26,6 +26,9 @@ class LocalEngine:
                     categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
         saved = {} if categories is None and product_map is None else {"categories": categories, "product_map": product_map}
         return load_orders(cfg, progress, **saved)
+
+    def load_customers(self, cfg: Config) -> Table:
+        return load_customers(cfg)
 
     def clean(self, table: Table, cfg: Config) -> CleanData:
         return clean(table, cfg)

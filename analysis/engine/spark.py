@@ -7,7 +7,9 @@ Lloyd's algorithm as DataFrame aggregations, started at the centres of the model
 fitted on its sample (pyspark.ml's KMeans cannot be started from given centres: it has no
 initial model); the rules' exact recount is a join of the candidate itemsets with the
 (order, item) pairs. Customer-level cleaning and features run on the driver, as locally: their
-cost grows with customers, not lines, and they feed the driver-side search anyway.
+cost grows with customers, not lines, and they feed the driver-side search anyway. So a customer
+table named in the Spark catalog (customers.table) is collected to the driver through Arrow, and
+customer files are read there as locally.
 
 Differences from the local engine, by design: medians are Spark's `percentile_approx`
 (ACCURACY), a value of the data rather than the mean of the two middle ones; k-means runs once
@@ -31,8 +33,9 @@ from pyspark.sql import types as T
 from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from ..ingest.cleaning import LogEntry
-from ..ingest.loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, parquet_parts,
-                              sha256_of)
+from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
+                              parquet_parts, sha256_of, typed_table)
+from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, UNCATEGORISED, OrderBaskets, OrderData,
                              check_named_columns, _head, read_products)
 from ..publish.exports import csv_safe, csv_text, overrides_template
@@ -115,6 +118,9 @@ class SparkEngine(LocalEngine):
         data, pairs = _load_orders(self.spark, cfg, progress, categories, product_map)
         self._pairs[id(data.baskets)] = (data.baskets, pairs)
         return data
+
+    def load_customers(self, cfg: Config) -> Table:
+        return load_customers(self.spark, cfg)
 
     # ------------------------------------------------------------------ final fit
 
@@ -253,13 +259,7 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
     """The raw lines (CSV columns as text, Parquet and catalog tables with their own types),
     delimiter, encoding."""
     if isinstance(path, CatalogTable):
-        from pyspark.errors import AnalysisException
-
-        try:
-            return spark.table(path.table), "table", "binary"
-        except AnalysisException as e:
-            raise UserError(f"{path}: cannot be read from the Spark catalog "
-                            f"({' '.join(str(e).split())[:200]})") from None
+        return catalog_table(spark, path), "table", "binary"
     if not path.exists():
         raise UserError(f"{path}: file not found")
     if path.is_dir():  # Spark's own partition discovery; the parts are checked as the local engine does
@@ -285,6 +285,30 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
     if len(src.columns) < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return src, delim, enc
+
+
+def catalog_table(spark: SparkSession, path: CatalogTable) -> DataFrame:
+    from pyspark.errors import AnalysisException
+
+    try:
+        return spark.table(path.table)
+    except AnalysisException as e:
+        raise UserError(f"{path}: cannot be read from the Spark catalog ({' '.join(str(e).split())[:200]})") from None
+
+
+def load_customers(spark: SparkSession, cfg: Config) -> Table:
+    """A customer table of the Spark catalog, collected to the driver as text as a Parquet file of
+    it would be read (cleaning runs on the driver); files are read as locally."""
+    path = cfg.customers_path
+    if not isinstance(path, CatalogTable):
+        return load_customers_file(cfg)
+    src = catalog_table(spark, path)
+    frame = src.toArrow().to_pandas()
+    if frame.shape[1] and not len(frame):
+        raise UserError(f"{path}: has no rows")
+    table = typed_table(path, frame, _files_digest(src), "table")
+    check_columns(table, cfg)
+    return table
 
 
 def _files_digest(src: DataFrame) -> str:

@@ -39,7 +39,8 @@ def with_input(cfg: Config, source: Path | str, customers: str | None, transacti
         if current is None:
             raise UserError(f"{source}: {option} replaces the config's '{section}' file, but the config has no "
                             f"'{section}' section")
-        cfg = cfg.model_copy(update={section: current.model_copy(update={"path": str(Path(given).resolve())})})
+        # A file given replaces a catalog table as well.
+        cfg = cfg.model_copy(update={section: current.model_copy(update={"path": str(Path(given).resolve()), "table": None})})
     return cfg
 
 

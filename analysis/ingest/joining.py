@@ -39,9 +39,9 @@ class Input:
 
 
 def load_input(cfg: Config, progress: Callable[[str], None] = lambda s: None, load_orders=load_orders,
-               engine: str = "local", **saved) -> Input:
-    """`load_orders`: the engine's (named `engine`); `saved`: a model's order categories and
-    product map (see orders.load_orders)."""
+               engine: str = "local", load_customers=load_customers, **saved) -> Input:
+    """`load_orders`, `load_customers`: the engine's (named `engine`); `saved`: a model's order
+    categories and product map (see orders.load_orders)."""
     if not cfg.transactions:
         progress(f"loading {cfg.customers_path}")
         table = load_customers(cfg)

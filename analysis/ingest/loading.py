@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import Config, unescape_delimiter
+from ..config import CatalogTable, Config, unescape_delimiter
 from ..errors import UserError
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -185,13 +185,15 @@ def text_of(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
-def _parquet_table(path: Path, frame: pd.DataFrame, sha: str) -> Table:
+def typed_table(path: Path | CatalogTable, frame: pd.DataFrame, sha: str, delimiter: str = "parquet") -> Table:
+    """A table read with its own column types (Parquet, a Spark catalog table) as text, each value
+    as a CSV of it would hold it."""
     text = _as_text(frame)
     # Only text columns can hold a control character (numbers and flags are written here), so
     # only they are searched; without one, cleaning need not search any cell again.
     plain = not any(frame.iloc[:, i].dtype.kind not in "iubf"
                     and text.iloc[:, i].str.contains(CONTROL, regex=True).any() for i in range(frame.shape[1]))
-    return _checked(path, text, "parquet", "binary", sha, plain=plain)
+    return _checked(path, text, delimiter, "binary", sha, plain=plain)
 
 
 def _large(text: str):
@@ -248,14 +250,14 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
                                partition_base_dir=str(path)).to_table().to_pandas()
         except Exception as e:  # pyarrow raises several types for corrupt or mismatched parts
             raise UserError(f"{path}: cannot be read as Parquet parts ({type(e).__name__})") from None
-        return _parquet_table(path, frame, sha256_of(path))
+        return typed_table(path, frame, sha256_of(path))
     raw, sha = _read_bytes(path)
     if raw.startswith(b"PAR1") or path.suffix.lower() == ".parquet":
         try:
             frame = pd.read_parquet(io.BytesIO(raw))
         except Exception as e:  # pyarrow raises several types for corrupt files
             raise UserError(f"{path}: cannot be read as Parquet ({type(e).__name__})") from None
-        return _parquet_table(path, frame, sha)
+        return typed_table(path, frame, sha)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") or raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
             raise UserError(f"{path}: is a zip or Office file, not a CSV, TSV, Parquet or Excel (.xlsx) table")
@@ -409,6 +411,9 @@ def check_columns(table: Table, cfg: Config) -> None:
 
 
 def load_customers(cfg: Config) -> Table:
+    if isinstance(cfg.customers_path, CatalogTable):
+        raise UserError(f"customers.table ({cfg.customers.table}) is read from a Spark catalog: run with --engine spark "
+                        "(or engine: spark in the config), or give customers.path")
     table = read_table(cfg.customers_path, cfg.customers.delimiter, cfg.customers.encoding, cfg.customers.sheet)
     check_columns(table, cfg)
     return table
