@@ -361,16 +361,22 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
         FROM {rows} AS r
         LEFT JOIN codes ON codes._raw IS NOT DISTINCT FROM CAST(r.{_q(t.product)} AS VARCHAR)
         LEFT JOIN names ON names._raw IS NOT DISTINCT FROM CAST(r.{_q(name_col)} AS VARCHAR))""")
-    n_lines = con.execute("SELECT count(*) FROM judged").fetchall()[0][0]
+    # One pass for every count the log needs: lines per reason, cancelled orders, and the usable
+    # lines' counts (the group of reason NULL).
+    per = {r[0]: r[1:] for r in con.execute("""
+        SELECT reason, count(*), count(DISTINCT ord) FILTER (WHERE reason = 'cancelled order'),
+               count_if(customer IS NULL), count_if(product_changed), count_if(name_changed), max(ts),
+               count_if(category IS NOT NULL)
+        FROM judged GROUP BY reason""").fetchall()}
+    n_lines = sum(r[0] for r in per.values())
     dupes = n_raw - n_lines if t.duplicate_lines == "drop" else (
         n_raw - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM src)").fetchall()[0][0])
     if dupes:
         action = "dropped" if t.duplicate_lines == "drop" else "kept (transactions.duplicate_lines: keep)"
         log.append(LogEntry("duplicates", "order lines", int(dupes), action, "lines equal to an earlier line in every column"))
     log += cat_log
-    counts = dict(con.execute("SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL GROUP BY reason").fetchall())
     for step, why, _ in LINE_RULES:
-        n = counts.get(why, 0)
+        n = per[why][0] if why in per else 0
         if not n:
             continue
         # A few unreadable lines in millions are dirt; many mean the config names the wrong column.
@@ -380,37 +386,32 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
                             f"but {n:,} of {n_lines:,} lines do not")
         detail = ""
         if why == "cancelled order":
-            orders = con.execute("SELECT count(DISTINCT ord) FROM judged WHERE reason = 'cancelled order'").fetchall()[0][0]
-            detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
+            detail = f"{per[why][1]:,} orders whose id starts with {t.cancelled_prefix!r}"
         log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
     _run(con, "CREATE TEMP VIEW valid AS SELECT * FROM judged WHERE reason IS NULL")
-    n_valid = con.execute("SELECT count(*) FROM valid").fetchall()[0][0]
-    if n_valid == 0:
+    if None not in per:
         raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
-    no_customer = con.execute("SELECT count(*) FROM valid WHERE customer IS NULL").fetchall()[0][0]
+    n_valid, _, no_customer, *changed, max_ts, with_category = per[None]
     if no_customer == n_valid:
         raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
                         f"{n_valid:,} usable lines")
     if no_customer:
         log.append(LogEntry("missing values", t.customer, int(no_customer), "used for baskets only",
                             "order lines without a customer id"))
-    for what, flag in (("product codes", "product_changed"), ("product names", "name_changed")):
-        changed = con.execute(f"SELECT count(*) FROM valid WHERE {flag}").fetchall()[0][0]
-        if changed and not (what == "product names" and name_col == t.product):
-            log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(changed),
+    for what, n in zip(("product codes", "product names"), changed):
+        if n and not (what == "product names" and name_col == t.product):
+            log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(n),
                                 "normalised", f"{what} with stray spaces or lower case, compared in upper case"))
 
-    ref = cfg.report.reference_date
-    if ref is None:
-        ref = con.execute("SELECT max(ts) FROM valid").fetchall()[0][0].date() + timedelta(days=1)
-    categories = _category_names(con, log) if fixed is None else _fixed_categories(con, log, fixed)
+    ref = cfg.report.reference_date or (max_ts.date() + timedelta(days=1))
+    categories = (_category_names(con, log, with_category > 0) if fixed is None
+                  else _fixed_categories(con, log, fixed))
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = _customers(con, cfg, t, ref, categories)
-    all_customers = [r[0] for r in con.execute(
-        "SELECT DISTINCT customer FROM judged WHERE customer IS NOT NULL ORDER BY customer").fetchall()]
-    have = set(frame["customer_id"])
-    excluded = {c: "no usable order line (all cancelled, returned, free or not products)"
-                for c in all_customers if c not in have}
+    # Customers whose every line is unused (found in one pass, not by comparing a million names).
+    excluded = {r[0]: "no usable order line (all cancelled, returned, free or not products)" for r in con.execute(
+        "SELECT customer FROM judged WHERE customer IS NOT NULL GROUP BY customer HAVING count_if(reason IS NULL) = 0 "
+        "ORDER BY customer").fetchall()}
     progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
@@ -435,9 +436,9 @@ def _fixed_categories(con, log: list[LogEntry], fixed: tuple[str, ...]) -> tuple
     return tuple(sorted(fixed))
 
 
-def _category_names(con, log: list[LogEntry]) -> tuple[str, ...]:
+def _category_names(con, log: list[LogEntry], any_category: bool) -> tuple[str, ...]:
     """Categories by spend; beyond MAX_CATEGORIES, the smallest are pooled (in `valid`)."""
-    if con.execute("SELECT count(*) FROM valid WHERE category IS NOT NULL").fetchall()[0][0] == 0:
+    if not any_category:
         return ()  # no categories at all (no map, no column)
     lines, products = con.execute("SELECT count(*), count(DISTINCT product) FROM valid "
                                   "WHERE category IS NULL").fetchall()[0]
@@ -464,27 +465,28 @@ def money_sum(prefix: str = "", where: str | None = None) -> str:
 
 
 def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tuple[str, ...]):
-    """One row per customer with a usable line, and the column roles of that row."""
+    """One row per customer with a usable line, and the column roles of that row. Every usable
+    line is read once, into one row per (customer, order) that the baskets' order codes reuse."""
     habits = ", ".join(f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) AS {_q('Orders ' + name)}"
                        for name, cond in HABITS)
-    frame = con.execute(f"""
-        WITH o AS (
-            SELECT customer, ord, min(ts) AS ts, count(DISTINCT product) AS products
-            FROM valid WHERE customer IS NOT NULL GROUP BY customer, ord)
-        SELECT customer AS customer_id, min(ts) AS "First order",
-               date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
-               count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}
-        FROM o GROUP BY customer ORDER BY customer""").df()
+    # Spend as exact decimals per order, summed again per customer: the same decimal sums.
+    line_money = "(qty * price)::DECIMAL(38, 6)"
     if categories:
-        sums = ", ".join(f"coalesce({money_sum(where=f'category = {_lit(c)}')}, 0) AS {_q('Spend on ' + c)}"
-                         for c in categories)
+        per_order = ", ".join(f"sum({line_money}) FILTER (WHERE category = {_lit(c)}) AS s{i}"
+                              for i, c in enumerate(categories))
+        sums = ", ".join(f"coalesce(sum(s{i})::DOUBLE, 0) AS {_q('Spend on ' + c)}" for i, c in enumerate(categories))
         spend_cols = {c: f"Spend on {c}" for c in categories}
     else:
-        sums = f'{money_sum()} AS "Spend"'
+        per_order, sums = f"sum({line_money}) AS s0", 'sum(s0)::DOUBLE AS "Spend"'
         spend_cols = {"All products": "Spend"}
-    spend = con.execute(f"SELECT customer AS customer_id, {sums} FROM valid WHERE customer IS NOT NULL "
-                        f"GROUP BY customer ORDER BY customer").df()
-    frame = frame.merge(spend, on="customer_id", how="left", validate="one_to_one")
+    _run(con, f"""CREATE TEMP TABLE per_order AS SELECT customer, ord, min(ts) AS ts,
+                    count(DISTINCT product) AS products, {per_order}
+                  FROM valid GROUP BY customer, ord""")
+    frame = con.execute(f"""
+        SELECT customer AS customer_id, min(ts) AS "First order",
+               date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
+               count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}, {sums}
+        FROM per_order WHERE customer IS NOT NULL GROUP BY customer ORDER BY customer""").df()
     for c in t.customer_columns:  # the customer's most frequent value; ties go to the first in order
         mode = con.execute(f"""
             SELECT customer AS customer_id, v FROM (
@@ -507,7 +509,7 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
 def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
     """Orders and products as dense integer codes, in a stable (sorted) order."""
     _run(con, """CREATE TEMP TABLE b_orders AS SELECT ord, max(customer) AS customer,
-                   (row_number() OVER (ORDER BY ord) - 1)::INTEGER AS i FROM valid GROUP BY ord""")
+                   (row_number() OVER (ORDER BY ord) - 1)::INTEGER AS i FROM per_order GROUP BY ord""")
     # A product's name is its most frequent spelling (ties: the first alphabetically).
     _run(con, """CREATE TEMP TABLE b_products AS SELECT product, name, category,
                    (row_number() OVER (ORDER BY product) - 1)::INTEGER AS i FROM (
@@ -515,13 +517,15 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
                         ORDER BY n DESC, name NULLS LAST, category NULLS LAST) AS r
                      FROM (SELECT product, name, category, count(*) AS n FROM valid GROUP BY ALL))
                    WHERE r = 1""")
-    pairs = con.execute("""SELECT DISTINCT o.i AS b, p.i AS p FROM valid v
-                           JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product
-                           ORDER BY b, p""").fetchnumpy()
+    # Each (order, product) pair once, with its money: the baskets, and a product's value per order
+    # (its pairs are the orders holding it; decimal sums, as money_sum).
+    _run(con, """CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, sum((v.qty * v.price)::DECIMAL(38, 6)) AS m
+                 FROM valid v JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product
+                 GROUP BY ALL""")
+    pairs = con.execute("SELECT b, p FROM b_pairs ORDER BY b, p").fetchnumpy()
     orders = [r[0] for r in con.execute("SELECT customer FROM b_orders ORDER BY i").fetchall()]
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
-    value = con.execute(f"""SELECT {money_sum("v.")} / count(DISTINCT v.ord) AS value FROM valid v
-                           JOIN b_products p ON p.product = v.product GROUP BY p.i ORDER BY p.i""").fetchnumpy()["value"]
+    value = con.execute("SELECT sum(m)::DOUBLE / count(*) AS value FROM b_pairs GROUP BY p ORDER BY p").fetchnumpy()["value"]
     # Two codes with one name (a product re-coded) stay apart: the code is the product.
     seen: dict[str, int] = {}
     names = []
