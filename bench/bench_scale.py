@@ -241,6 +241,7 @@ def engine_child(engine: str, master: str, config: Path, out_json: Path) -> None
             conf = {"spark.driver.memory": SPARK_DRIVER_MEMORY, "spark.ui.enabled": "false"}
             if master.startswith("spark://"):  # a standalone cluster's executors: memory of their own
                 conf |= {"spark.executor.memory": STANDALONE_EXECUTOR_MEMORY, "spark.driver.host": "127.0.0.1"}
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # its workers run on this machine
             eng = SparkEngine.start(master, conf)
         else:
             eng = get_engine(engine, master)

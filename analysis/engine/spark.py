@@ -17,7 +17,9 @@ from the sample's centres, not 10 random starts.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,6 +41,7 @@ from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, UNCATEGORISED, OrderBaskets, OrderData,
                              check_named_columns, _head, read_products)
 from ..publish.exports import csv_safe, csv_text, overrides_template
+from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
 from . import SegmentStats, item_codes
 from .local import LocalEngine
@@ -87,7 +90,7 @@ class SparkEngine(LocalEngine):
     def __init__(self, spark: SparkSession, own: bool = False):
         self.spark = spark
         self._own = own  # stop the session on close only when this engine started it
-        # (order, product) code pairs of the baskets this engine loaded, kept in Spark for the recount
+        # each basket's product codes (basket_lists) of the baskets this engine loaded, kept in Spark for the recount
         self._pairs: dict[int, tuple[OrderBaskets, DataFrame]] = {}
 
     @classmethod
@@ -100,6 +103,8 @@ class SparkEngine(LocalEngine):
         b = SparkSession.builder.appName("segments")
         if master is not None:
             b = b.master(master)
+        if (master or "").startswith("local"):  # executors on this machine: this Python, with numpy and pyarrow
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         for k, v in {**session_conf(), **(conf or {})}.items():
             b = b.config(k, v)
         return cls(b.getOrCreate(), own=True)
@@ -164,8 +169,8 @@ class SparkEngine(LocalEngine):
         if known is not None and known[0] is baskets:
             pairs = known[1]
         else:  # baskets from elsewhere (the local loader): ship the integer pairs once
-            pairs = self.spark.createDataFrame(pa.table({"b": baskets.order_idx.astype(np.int32),
-                                                         "p": baskets.product_idx.astype(np.int32)})).cache()
+            pairs = basket_lists(self.spark.createDataFrame(pa.table({"b": baskets.order_idx.astype(np.int32),
+                                                                      "p": baskets.product_idx.astype(np.int32)})))
             self._pairs[id(baskets)] = (baskets, pairs)
         return recount(self.spark, pairs, baskets, level, itemsets, orders)
 
@@ -493,14 +498,14 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
                          else _fixed_categories(valid, log, fixed))
     valid = valid.persist()
     progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
-    frame, columns = _customers(valid, t, ref, categories)
+    frame, columns, per_order = _customers(valid, t, ref, categories)
     have = spark.createDataFrame(pa.table({"customer": pa.array(frame["customer_id"].tolist(), pa.string())}))
     gone = (judged.where(F.col("customer").isNotNull()).select("customer").distinct()
             .join(have, "customer", "left_anti").collect())
     excluded = {r[0]: "no usable order line (all cancelled, returned, free or not products)"
                 for r in sorted(gone, key=lambda r: r[0])}
     progress("order lines: baskets of orders and products (Spark)")
-    baskets, pairs = _baskets(valid, categories)
+    baskets, pairs = _baskets(valid, per_order, categories)
     valid.unpersist()
     judged.unpersist()
     # Fields the local loader has gained (a saved model's map, the map file's hash), set alike.
@@ -571,22 +576,26 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
     if [n for n, _ in HABITS] != list(HABIT_EXPRS):
         raise RuntimeError("engine.spark: the time habits differ from orders.HABITS")
     lines = valid.where(F.col("customer").isNotNull())
-    o = lines.groupBy("customer", "ord").agg(F.min("ts").alias("ts"), F.count_distinct("product").alias("products"))
+    # Spend as exact decimals per order, summed again per customer: the same decimal sums.
+    amount = (F.col("qty") * F.col("price")).cast("decimal(38,6)")
+    if categories:
+        per_order = [F.sum(F.when(F.col("category") == cat, amount)).alias(f"s{i}") for i, cat in enumerate(categories)]
+        sums = [F.coalesce(F.sum(f"s{i}").cast("double"), F.lit(0.0)).alias(f"Spend on {cat}")
+                for i, cat in enumerate(categories)]
+        spend_cols = {cat: f"Spend on {cat}" for cat in categories}
+    else:
+        per_order, sums = [F.sum(amount).alias("s0")], [F.sum("s0").cast("double").alias("Spend")]
+        spend_cols = {"All products": "Spend"}
+    # One row per (customer, order), the orders of the baskets too (lines without a customer included).
+    o = valid.groupBy("customer", "ord").agg(F.min("ts").alias("ts"), F.count_distinct("product").alias("products"),
+                                             *per_order).persist()
     habits = [F.avg(F.when(expr(F.col("ts")), 1.0).otherwise(0.0)).alias(f"Orders {name}")
               for name, expr in HABIT_EXPRS.items()]
-    per = o.groupBy("customer").agg(
+    out = o.where(F.col("customer").isNotNull()).groupBy("customer").agg(
         F.min("ts").alias("First order"),
         F.datediff(F.lit(ref.isoformat()).cast("date"), F.to_date(F.max("ts"))).cast("double").alias("Days since last order"),
         F.count(F.lit(1)).cast("double").alias("Orders"),
-        F.avg("products").cast("double").alias("Products per order"), *habits)
-    if categories:
-        sums = [F.coalesce(money_sum(F.col("category") == cat), F.lit(0.0)).alias(f"Spend on {cat}")
-                for cat in categories]
-        spend_cols = {cat: f"Spend on {cat}" for cat in categories}
-    else:
-        sums = [money_sum().alias("Spend")]
-        spend_cols = {"All products": "Spend"}
-    out = per.join(lines.groupBy("customer").agg(*sums), "customer", "left")
+        F.avg("products").cast("double").alias("Products per order"), *habits, *sums)
     for i, col in enumerate(t.customer_columns):  # the most frequent value; ties go to the first in order
         v = f"cc_{i}"
         w = Window.partitionBy("customer").orderBy(F.col("n").desc(), F.col(v))
@@ -610,27 +619,34 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
         habits={name: f"Orders {name}" for name, _ in HABITS},
         categorical=list(t.customer_columns),
     )
-    return frame[order], columns
+    return frame[order], columns, o
 
 
-def _baskets(valid: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBaskets, DataFrame]:
+def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBaskets, DataFrame]:
     """orders._baskets: orders and products as dense integer codes in sorted order, and the
     distinct (order, product) code pairs kept in Spark for the recount."""
-    b_orders = (valid.groupBy("ord").agg(F.max("customer").alias("customer"))
+    b_orders = (per_order.groupBy("ord").agg(F.max("customer").alias("customer"))
                 .withColumn("b", (F.row_number().over(Window.orderBy("ord")) - 1).cast("int"))).persist()
+    per_order.unpersist()
     # A product's name is its most frequent spelling (ties: the first alphabetically).
     w = Window.partitionBy("product").orderBy(F.col("n").desc(), F.col("name").asc_nulls_last(),
                                               F.col("category").asc_nulls_last())
-    value = valid.groupBy("product").agg(
-        (money_sum() / F.count_distinct("ord")).alias("value"))
     b_products = (valid.groupBy("product", "name", "category").agg(F.count(F.lit(1)).alias("n"))
                   .withColumn("r", F.row_number().over(w)).where(F.col("r") == 1).drop("r", "n")
-                  .withColumn("p", (F.row_number().over(Window.orderBy("product")) - 1).cast("int")))
-    prods = b_products.join(value, "product").orderBy("p").collect()
+                  .withColumn("p", (F.row_number().over(Window.orderBy("product")) - 1).cast("int"))).persist()
     codes = F.broadcast(b_products.select("product", "p"))
-    pairs = (valid.select("ord", "product").join(b_orders.select("ord", "b"), "ord").join(codes, "product")
-             .select("b", "p").distinct().persist())
-    arrays = pairs.orderBy("b", "p").toArrow()
+    # Each (order, product) pair once with its money: the baskets, and a product's value per order
+    # (its pairs are the orders holding it; decimal sums, as money_sum).
+    amount = (F.col("qty") * F.col("price")).cast("decimal(38,6)")
+    with_money = (valid.select("ord", "product", amount.alias("m")).join(b_orders.select("ord", "b"), "ord")
+                  .join(codes, "product").groupBy("b", "p").agg(F.sum("m").alias("m")).persist())
+    value = with_money.groupBy("p").agg((F.sum("m").cast("double") / F.count(F.lit(1))).alias("value"))
+    prods = b_products.join(value, "p").orderBy("p").collect()
+    b_products.unpersist()
+    lists = basket_lists(with_money)
+    arrays = lists.orderBy("b").toArrow()  # (caches the lists, so the pairs' money can go)
+    with_money.unpersist()
+    sizes = np.diff(arrays.column("items").combine_chunks().offsets.to_numpy())
     orders = b_orders.orderBy("b").select("customer").toArrow().column(0).to_pylist()
     b_orders.unpersist()
     seen: dict[str, int] = {}
@@ -641,15 +657,21 @@ def _baskets(valid: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBasket
         names.append(label if seen[label] == 1 else f"{label} ({r['product']})")
     cat_index = {c: i for i, c in enumerate(categories)}
     baskets = OrderBaskets(
-        order_idx=arrays.column("b").to_numpy().astype(np.int32),
-        product_idx=arrays.column("p").to_numpy().astype(np.int32),
+        order_idx=np.repeat(arrays.column("b").to_numpy().astype(np.int32), sizes),
+        product_idx=arrays.column("items").combine_chunks().flatten().to_numpy().astype(np.int32),
         order_customer=np.asarray(orders, dtype=object),
         products=tuple(names),
         product_category=np.array([cat_index.get(r["category"], -1) for r in prods], dtype=np.int32),
         categories=categories,
         product_value=np.array([r["value"] for r in prods], dtype=float),
     )
-    return baskets, pairs
+    return baskets, lists
+
+
+def basket_lists(pairs: DataFrame) -> DataFrame:
+    """(b, items): each basket's product codes, sorted, in one row (cached), from (b, p) pairs.
+    A row holds a whole basket, so the recount counts each partition on its own."""
+    return pairs.groupBy("b").agg(F.sort_array(F.collect_list("p")).alias("items")).persist()
 
 
 # ====================================================================== final fit
@@ -741,40 +763,85 @@ def segment_stats_df(sdf: DataFrame, features: list[str], categorical: list[str]
 
 # ====================================================================== rules' exact recount
 
-def recount(spark: SparkSession, pairs: DataFrame, baskets: OrderBaskets, level: str,
+def recount(spark: SparkSession, lists: DataFrame, baskets: OrderBaskets, level: str,
             itemsets: Sequence[Sequence[str]], orders: np.ndarray | None = None) -> np.ndarray:
-    """Baskets holding every item of each itemset: the itemsets as (itemset, item) rows joined to
-    the distinct (basket, item) pairs, kept where a basket holds all of an itemset's items."""
+    """Baskets holding every item of each itemset: each partition of the basket lists counted on
+    its executor as `rules.ItemsetCounter` counts (one bitset per item the itemsets name, an AND
+    and a population count per itemset), the partitions' counts summed on the driver. Exact: a
+    basket is one row, so it is counted once, in one partition."""
     _, _, names = item_codes(baskets, level)
     code = {n: i for i, n in enumerate(names)}
     sets = [tuple(sorted(set(s))) for s in itemsets]
     n_total = len(baskets.order_customer) if orders is None else len(orders)
     out = np.zeros(len(sets), dtype=np.int64)
-    rows = []
+    wanted, members = [], []
     for k, s in enumerate(sets):
         if not s:
             out[k] = n_total
         elif all(i in code for i in s):  # an item that never occurs: held by no basket
-            rows += [(k, code[i], len(s)) for i in s]
-    if not rows:
+            wanted.append(k)
+            members.append(np.array([code[i] for i in s], dtype=np.int64))
+    if not wanted:
         return out
-    if level == "category":  # products -> their categories, one pair per (basket, category)
-        cat = pa.table({"p": np.arange(len(baskets.product_category), dtype=np.int32),
-                        "item": baskets.product_category.astype(np.int32)})
-        items = pairs.join(F.broadcast(spark.createDataFrame(cat)), "p").where(F.col("item") >= 0).select("b", "item").distinct()
-    else:
-        items = pairs.select("b", F.col("p").alias("item"))
+    item_of = baskets.product_category.astype(np.int64) if level == "category" else None
+    rows = lists
     if orders is not None:
         keep = spark.createDataFrame(pa.table({"b": np.asarray(orders, dtype=np.int32)}))
-        items = items.join(keep, "b", "left_semi")
-    cand = spark.createDataFrame(pa.table({"k": pa.array([r[0] for r in rows], pa.int32()),
-                                           "item": pa.array([r[1] for r in rows], pa.int32()),
-                                           "size": pa.array([r[2] for r in rows], pa.int32())}))
-    held = (items.join(F.broadcast(cand), "item").groupBy("k", "b").agg(F.count(F.lit(1)).alias("n"), F.first("size").alias("size"))
-            .where(F.col("n") == F.col("size")).groupBy("k").agg(F.count(F.lit(1)).alias("count")).collect())
-    for r in held:
-        out[r["k"]] = r["count"]
+        rows = rows.join(keep, "b", "left_semi")
+    # A function of its own (numpy and pyarrow only), shipped to the executors by value.
+    count = _partition_counter(members, item_of, BITS_BUDGET)
+    partial = rows.select("items").mapInArrow(count, "j int, n long").toArrow()
+    np.add.at(out, np.asarray(wanted)[partial.column("j").to_numpy()], partial.column("n").to_numpy())
     return out
+
+
+def _partition_counter(members: list[np.ndarray], item_of: np.ndarray | None, budget: int):
+    def count(batches):
+        import numpy as np
+        import pyarrow as pa
+
+        flat, sizes = [], []
+        for batch in batches:
+            lists = batch.column(0)
+            flat.append(lists.flatten().to_numpy(zero_copy_only=False))
+            sizes.append(np.diff(lists.offsets.to_numpy()))
+        if not flat:
+            return
+        sizes = np.concatenate(sizes)
+        n = len(sizes)
+        item = np.concatenate(flat).astype(np.int64)
+        basket = np.repeat(np.arange(n, dtype=np.int64), sizes)
+        if item_of is not None:  # products -> categories, each (basket, category) once
+            item = item_of[item]
+            basket, item = basket[item >= 0], item[item >= 0]
+        key = np.unique(item * n + basket)  # by item, then basket
+        item, basket = key // n, key % n
+        involved = np.unique(np.concatenate(members))
+        lo = np.searchsorted(item, involved, "left")
+        hi = np.searchsorted(item, involved, "right")
+        held_by = {int(i): basket[a:b] for i, a, b in zip(involved, lo, hi)}
+        use_bits = len(involved) * (n // 8 + 1) <= budget
+        bits = {}
+        if use_bits:
+            for i, rows in held_by.items():
+                flags = np.zeros(n, dtype=bool)
+                flags[rows] = True
+                bits[i] = np.packbits(flags)
+        counts = np.zeros(len(members), dtype=np.int64)
+        for j, m in enumerate(members):
+            if use_bits:
+                held = bits[int(m[0])].copy()
+                for i in m[1:]:
+                    np.bitwise_and(held, bits[int(i)], out=held)
+                counts[j] = int(np.bitwise_count(held).sum())
+            else:
+                held = held_by[int(m[0])]
+                for i in m[1:]:
+                    held = np.intersect1d(held, held_by[int(i)], assume_unique=True)
+                counts[j] = len(held)
+        nonzero = np.flatnonzero(counts)
+        yield pa.RecordBatch.from_arrays([pa.array(nonzero.astype(np.int32)), pa.array(counts[nonzero])], ["j", "n"])
+    return count
 
 
 # ====================================================================== exports
