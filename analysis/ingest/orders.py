@@ -361,12 +361,11 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
         FROM {rows} AS r
         LEFT JOIN codes ON codes._raw IS NOT DISTINCT FROM CAST(r.{_q(t.product)} AS VARCHAR)
         LEFT JOIN names ON names._raw IS NOT DISTINCT FROM CAST(r.{_q(name_col)} AS VARCHAR))""")
-    # One pass for every count the log needs: lines per reason, cancelled orders, and the usable
-    # lines' counts (the group of reason NULL).
+    # One pass for the log's counts: lines per reason, and the usable lines' counts (the group of
+    # reason NULL).
     per = {r[0]: r[1:] for r in con.execute("""
-        SELECT reason, count(*), count(DISTINCT ord) FILTER (WHERE reason = 'cancelled order'),
-               count_if(customer IS NULL), count_if(product_changed), count_if(name_changed), max(ts),
-               count_if(category IS NOT NULL)
+        SELECT reason, count(*), count_if(customer IS NULL), count_if(product_changed), count_if(name_changed),
+               max(ts), count_if(category IS NOT NULL)
         FROM judged GROUP BY reason""").fetchall()}
     n_lines = sum(r[0] for r in per.values())
     dupes = n_raw - n_lines if t.duplicate_lines == "drop" else (
@@ -386,12 +385,13 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[
                             f"but {n:,} of {n_lines:,} lines do not")
         detail = ""
         if why == "cancelled order":
-            detail = f"{per[why][1]:,} orders whose id starts with {t.cancelled_prefix!r}"
+            orders = con.execute("SELECT count(DISTINCT ord) FROM judged WHERE reason = 'cancelled order'").fetchall()[0][0]
+            detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
         log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
     _run(con, "CREATE TEMP VIEW valid AS SELECT * FROM judged WHERE reason IS NULL")
     if None not in per:
         raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
-    n_valid, _, no_customer, *changed, max_ts, with_category = per[None]
+    n_valid, no_customer, *changed, max_ts, with_category = per[None]
     if no_customer == n_valid:
         raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
                         f"{n_valid:,} usable lines")
@@ -465,28 +465,27 @@ def money_sum(prefix: str = "", where: str | None = None) -> str:
 
 
 def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tuple[str, ...]):
-    """One row per customer with a usable line, and the column roles of that row. Every usable
-    line is read once, into one row per (customer, order) that the baskets' order codes reuse."""
+    """One row per customer with a usable line, and the column roles of that row. The rows per
+    (customer, order) are kept: the baskets' order codes come from them."""
     habits = ", ".join(f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) AS {_q('Orders ' + name)}"
                        for name, cond in HABITS)
-    # Spend as exact decimals per order, summed again per customer: the same decimal sums.
-    line_money = "(qty * price)::DECIMAL(38, 6)"
-    if categories:
-        per_order = ", ".join(f"sum({line_money}) FILTER (WHERE category = {_lit(c)}) AS s{i}"
-                              for i, c in enumerate(categories))
-        sums = ", ".join(f"coalesce(sum(s{i})::DOUBLE, 0) AS {_q('Spend on ' + c)}" for i, c in enumerate(categories))
-        spend_cols = {c: f"Spend on {c}" for c in categories}
-    else:
-        per_order, sums = f"sum({line_money}) AS s0", 'sum(s0)::DOUBLE AS "Spend"'
-        spend_cols = {"All products": "Spend"}
-    _run(con, f"""CREATE TEMP TABLE per_order AS SELECT customer, ord, min(ts) AS ts,
-                    count(DISTINCT product) AS products, {per_order}
-                  FROM valid GROUP BY customer, ord""")
+    _run(con, """CREATE TEMP TABLE per_order AS SELECT customer, ord, min(ts) AS ts, count(DISTINCT product) AS products
+                 FROM valid GROUP BY customer, ord""")
     frame = con.execute(f"""
         SELECT customer AS customer_id, min(ts) AS "First order",
                date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
-               count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}, {sums}
+               count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}
         FROM per_order WHERE customer IS NOT NULL GROUP BY customer ORDER BY customer""").df()
+    if categories:
+        sums = ", ".join(f"coalesce({money_sum(where=f'category = {_lit(c)}')}, 0) AS {_q('Spend on ' + c)}"
+                         for c in categories)
+        spend_cols = {c: f"Spend on {c}" for c in categories}
+    else:
+        sums = f'{money_sum()} AS "Spend"'
+        spend_cols = {"All products": "Spend"}
+    spend = con.execute(f"SELECT customer AS customer_id, {sums} FROM valid WHERE customer IS NOT NULL "
+                        f"GROUP BY customer ORDER BY customer").df()
+    frame = frame.merge(spend, on="customer_id", how="left", validate="one_to_one")
     for c in t.customer_columns:  # the customer's most frequent value; ties go to the first in order
         mode = con.execute(f"""
             SELECT customer AS customer_id, v FROM (
