@@ -5,8 +5,8 @@ Order lines are read by `spark.read` and judged, counted and aggregated by the s
 customers and integer (order, product) codes come back to the driver. The final k-means fit is
 Lloyd's algorithm as DataFrame aggregations, started at the centres of the model the search
 fitted on its sample (pyspark.ml's KMeans cannot be started from given centres: it has no
-initial model); the rules' exact recount is a join of the candidate itemsets with the
-(order, item) pairs. Customer-level cleaning and features run on the driver, as locally: their
+initial model); the rules' exact recount counts each partition of the basket lists on its
+executor (numpy bitsets, as rules.ItemsetCounter) and sums the partitions' counts. Customer-level cleaning and features run on the driver, as locally: their
 cost grows with customers, not lines, and they feed the driver-side search anyway. So a customer
 table named in the Spark catalog (customers.table) is collected to the driver through Arrow, and
 customer files are read there as locally.
@@ -90,8 +90,8 @@ class SparkEngine(LocalEngine):
     def __init__(self, spark: SparkSession, own: bool = False):
         self.spark = spark
         self._own = own  # stop the session on close only when this engine started it
-        # each basket's product codes (basket_lists) of the baskets this engine loaded, kept in Spark for the recount
-        self._pairs: dict[int, tuple[OrderBaskets, DataFrame]] = {}
+        # each basket's product codes (basket_lists) of the baskets this engine loaded, kept for the recount
+        self._lists: dict[int, tuple[OrderBaskets, DataFrame]] = {}
 
     @classmethod
     def start(cls, master: str | None = None, conf: dict[str, str] | None = None) -> "SparkEngine":
@@ -110,9 +110,9 @@ class SparkEngine(LocalEngine):
         return cls(b.getOrCreate(), own=True)
 
     def close(self) -> None:
-        for _, df in self._pairs.values():
+        for _, df in self._lists.values():
             df.unpersist()
-        self._pairs.clear()
+        self._lists.clear()
         if self._own:
             self.spark.stop()
 
@@ -120,8 +120,8 @@ class SparkEngine(LocalEngine):
 
     def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None,
                     categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
-        data, pairs = _load_orders(self.spark, cfg, progress, categories, product_map)
-        self._pairs[id(data.baskets)] = (data.baskets, pairs)
+        data, lists = _load_orders(self.spark, cfg, progress, categories, product_map)
+        self._lists[id(data.baskets)] = (data.baskets, lists)
         return data
 
     def load_customers(self, cfg: Config) -> Table:
@@ -165,14 +165,14 @@ class SparkEngine(LocalEngine):
 
     def count_itemsets(self, baskets: OrderBaskets, level: str, itemsets: Sequence[Sequence[str]],
                        orders: np.ndarray | None = None) -> np.ndarray:
-        known = self._pairs.get(id(baskets))
+        known = self._lists.get(id(baskets))
         if known is not None and known[0] is baskets:
-            pairs = known[1]
+            lists = known[1]
         else:  # baskets from elsewhere (the local loader): ship the integer pairs once
-            pairs = basket_lists(self.spark.createDataFrame(pa.table({"b": baskets.order_idx.astype(np.int32),
+            lists = basket_lists(self.spark.createDataFrame(pa.table({"b": baskets.order_idx.astype(np.int32),
                                                                       "p": baskets.product_idx.astype(np.int32)})))
-            self._pairs[id(baskets)] = (baskets, pairs)
-        return recount(self.spark, pairs, baskets, level, itemsets, orders)
+            self._lists[id(baskets)] = (baskets, lists)
+        return recount(self.spark, lists, baskets, level, itemsets, orders)
 
     # ------------------------------------------------------------------ exports
 
@@ -505,7 +505,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     excluded = {r[0]: "no usable order line (all cancelled, returned, free or not products)"
                 for r in sorted(gone, key=lambda r: r[0])}
     progress("order lines: baskets of orders and products (Spark)")
-    baskets, pairs = _baskets(valid, per_order, categories)
+    baskets, lists = _baskets(valid, per_order, categories)
     valid.unpersist()
     judged.unpersist()
     # Fields the local loader has gained (a saved model's map, the map file's hash), set alike.
@@ -516,7 +516,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
                                     else None)
     data = OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=baskets, n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc, **extra)
-    return data, pairs
+    return data, lists
 
 
 def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry]) -> tuple[DataFrame, tuple[str, ...]]:
@@ -624,7 +624,7 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
 
 def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBaskets, DataFrame]:
     """orders._baskets: orders and products as dense integer codes in sorted order, and the
-    distinct (order, product) code pairs kept in Spark for the recount."""
+    basket lists (basket_lists) kept in Spark for the recount."""
     b_orders = (per_order.groupBy("ord").agg(F.max("customer").alias("customer"))
                 .withColumn("b", (F.row_number().over(Window.orderBy("ord")) - 1).cast("int"))).persist()
     per_order.unpersist()
