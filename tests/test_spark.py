@@ -390,3 +390,32 @@ def test_a_customer_table_of_the_catalog_as_its_parquet_file(engine, local, tmp_
         engine.spark.sql("DROP TABLE demo_customers")
     with pytest.raises(UserError, match="^table demo_customers: cannot be read from the Spark catalog"):
         engine.load_customers(by_name)
+
+
+def test_a_joined_config_of_two_catalog_tables(engine, local, tmp_path):
+    """customers.table and transactions.table together (a joined config): the same joined input
+    as the local engine reads from the two Parquet files, the log naming the table."""
+    import dataclasses
+
+    from analysis.cli import main as cli_main
+    from analysis.config import load_config
+    from analysis.ingest.joining import load_input
+    cli_main(["synth", "--customers", "1000", "--transactions", "8000", "--joined", "--seed", "3", "--out", str(tmp_path)])
+    cfg = load_config(tmp_path / "config.yml")
+    pd.read_csv(cfg.customers_path, sep="\t").to_parquet(tmp_path / "customers.parquet", index=False)
+    as_files = cfg.model_copy(update={"customers": cfg.customers.model_copy(update={"path": str(tmp_path / "customers.parquet")})})
+    by_name = cfg.model_copy(update={"customers": cfg.customers.model_copy(update={"path": None, "table": "j_customers"}),
+                                     "transactions": cfg.transactions.model_copy(update={"path": None, "table": "j_lines"})})
+    engine.spark.sql(f"CREATE TABLE j_customers USING parquet LOCATION '{(tmp_path / 'customers.parquet').as_posix()}'")
+    engine.spark.sql(f"CREATE TABLE j_lines USING parquet LOCATION '{cfg.transactions_path.as_posix()}'")
+    try:
+        a = load_input(as_files, load_orders=local.load_orders, load_customers=local.load_customers)
+        b = load_input(by_name, load_orders=engine.load_orders, load_customers=engine.load_customers, engine="spark")
+    finally:
+        engine.spark.sql("DROP TABLE j_customers")
+        engine.spark.sql("DROP TABLE j_lines")
+    pd.testing.assert_frame_equal(b.table.frame, a.table.frame, check_exact=True)
+    assert b.extra == a.extra and len(b.log) == len(a.log) and any("table j_customers" in e.detail for e in b.log)
+    named = [dataclasses.replace(e, detail=e.detail.replace("table j_customers", "customers.parquet")) for e in b.log]
+    assert named == list(a.log)
+    assert b.sources["customers"]["file"] == "j_customers" and b.sources["transactions"]["file"] == "j_lines"

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..config import Config, Join
+from ..config import CatalogTable, Config, Join
 from ..errors import UserError
 from .cleaning import CleanData, LogEntry
 from .loading import Table, is_missing, load_customers
@@ -64,6 +64,11 @@ def load_input(cfg: Config, progress: Callable[[str], None] = lambda s: None, lo
     return dataclasses.replace(joined, sources={"customers": _source(table.path, table.sha256), **sources})
 
 
+def _named(path) -> str:
+    """How a sentence names the input: a file by its name, a catalog table as 'table NAME'."""
+    return str(path) if isinstance(path, CatalogTable) else path.name
+
+
 def _source(path, digest: str) -> dict[str, str]:
     return {"file": path.name, "sha256": digest}  # a Path, or a CatalogTable (its name)
 
@@ -102,12 +107,12 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     matched = int((has & present).sum())
     if matched == 0:
         raise UserError(f"{cfg.transactions_path}: no customer id of column {cfg.transactions.customer!r} matches "
-                        f"column {key_col!r} of {table.path.name}; check the join keys")
+                        f"column {key_col!r} of {_named(table.path)}; check the join keys")
     extra = {c: NOT_IN_TABLE for c in sorted(set(lines.index) - known)}
     extra.update({c: why for c, why in sorted(orders.excluded.items()) if c not in known})
     if extra:
         log.append(LogEntry("missing values", cfg.transactions.customer, len(extra), "not segmented",
-                            f"customers of the order lines not in {table.path.name} (their lines are still used "
+                            f"customers of the order lines not in {_named(table.path)} (their lines are still used "
                             "for baskets)"))
     without = present & ~has
     n_without = int(without.sum())
@@ -118,7 +123,7 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
         extra.update({c: NO_ORDERS for c in gone if c not in extra})
         frame = frame[~without].reset_index(drop=True)
         log.append(LogEntry("missing values", "order lines", n_without, "excluded",
-                            f"customers of {table.path.name} without a usable order line (join.without_orders)"))
+                            f"customers of {_named(table.path)} without a usable order line (join.without_orders)"))
     elif n_without:
         # Zero activity: no order in the whole history, so the last order is at least that long ago.
         days = float((pd.Timestamp(cfg.report.reference_date) - first).days) if pd.notna(first) else history
@@ -127,7 +132,7 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
             frame.loc[without, c] = 0.0
         frame.loc[without, rename["Days since last order"]] = days
         log.append(LogEntry("missing values", "order lines", n_without, "kept with zero activity",
-                            f"customers of {table.path.name} without a usable order line: no orders and no spend, "
+                            f"customers of {_named(table.path)} without a usable order line: no orders and no spend, "
                             f"days since the last order set to the length of the order history ({days:,.0f})"))
     for c in oc.categorical:
         frame[rename[c]] = frame[rename[c]].fillna("").astype(str)
