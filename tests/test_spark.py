@@ -419,3 +419,35 @@ def test_a_joined_config_of_two_catalog_tables(engine, local, tmp_path):
     named = [dataclasses.replace(e, detail=e.detail.replace("table j_customers", "customers.parquet")) for e in b.log]
     assert named == list(a.log)
     assert b.sources["customers"]["file"] == "j_customers" and b.sources["transactions"]["file"] == "j_lines"
+
+
+@pytest.mark.parametrize("budget", [2**28, 0])  # per-item bitsets, and sorted lists intersected past the budget
+@pytest.mark.parametrize("level", ["product", "category"])
+def test_a_partition_counts_as_the_local_counter(budget, level):
+    """The recount's per-partition function on its own (no Spark): baskets split over Arrow batches
+    of one partition, counted as rules.ItemsetCounter counts them."""
+    import itertools
+
+    import pyarrow as pa
+
+    from analysis.engine.spark import _partition_counter
+    from analysis.insight.rules import ItemsetCounter, baskets_from_lists
+    rng = np.random.default_rng(5)
+    n_products, category = 12, np.array([0, 0, 1, 1, 2, 2, 3, 3, -1, -1, 4, 4])
+    lists = [sorted(rng.choice(n_products, size=rng.integers(1, 6), replace=False).tolist()) for _ in range(3000)]
+    item_of = category if level == "category" else None
+    named = [sorted({f"i{item_of[p] if item_of is not None else p}" for p in b
+                     if item_of is None or item_of[p] >= 0}) for b in lists]
+    counter = ItemsetCounter(baskets_from_lists(named))
+    codes = range(5) if level == "category" else range(n_products)
+    members = [np.array(s) for s in itertools.chain(itertools.combinations(codes, 1), itertools.combinations(codes, 2),
+                                                       itertools.combinations(codes, 3))]
+    batches = [pa.RecordBatch.from_arrays([pa.array(lists[i:i + 700], pa.list_(pa.int32()))], ["items"])
+               for i in range(0, len(lists), 700)]
+    out = list(_partition_counter(members, item_of, budget)(iter(batches)))
+    got = np.zeros(len(members), dtype=np.int64)
+    for batch in out:
+        got[batch.column(0).to_numpy()] = batch.column(1).to_numpy()
+    want = np.array([counter.count([f"i{i}" for i in m]) for m in members])
+    assert want.sum() > 0
+    assert np.array_equal(got, want)
