@@ -6,10 +6,11 @@ customers and integer (order, product) codes come back to the driver. The final 
 Lloyd's algorithm as DataFrame aggregations, started at the centres of the model the search
 fitted on its sample (pyspark.ml's KMeans cannot be started from given centres: it has no
 initial model); the rules' exact recount counts each partition of the basket lists on its
-executor (numpy bitsets, as rules.ItemsetCounter) and sums the partitions' counts. Customer-level cleaning and features run on the driver, as locally: their
-cost grows with customers, not lines, and they feed the driver-side search anyway. So a customer
-table named in the Spark catalog (customers.table) is collected to the driver through Arrow, and
-customer files are read there as locally.
+executor (numpy bitsets, as rules.ItemsetCounter) and sums the partitions' counts.
+Customer-level cleaning and features run on the driver, as locally: their cost grows with
+customers, not lines, and they feed the driver-side search anyway. So a customer table named in
+the Spark catalog (customers.table) is collected to the driver through Arrow, and customer files
+are read there as locally.
 
 Differences from the local engine, by design: medians are Spark's `percentile_approx`
 (ACCURACY), a value of the data rather than the mean of the two middle ones; k-means runs once
@@ -559,10 +560,15 @@ def _fixed_categories(valid: DataFrame, log: list[LogEntry], fixed: tuple[str, .
     return valid, tuple(sorted(fixed))
 
 
+def line_money():
+    """orders.line_money: a line's qty x price as a decimal (to a millionth), so that sums of it
+    are exact whatever the order of adding and equal DuckDB's to the last bit."""
+    return (F.col("qty") * F.col("price")).cast("decimal(38,6)")
+
+
 def money_sum(where=None):
-    """orders.money_sum: qty x price summed as decimals (to a millionth), exact whatever the order
-    of adding, so the sums equal DuckDB's to the last bit; `where`: only those lines."""
-    amount = (F.col("qty") * F.col("price")).cast("decimal(38,6)")
+    """orders.money_sum: the exact sum of line_money as a double; `where`: only those lines."""
+    amount = line_money()
     return F.sum(amount if where is None else F.when(where, amount)).cast("double")
 
 
@@ -577,7 +583,7 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
         raise RuntimeError("engine.spark: the time habits differ from orders.HABITS")
     lines = valid.where(F.col("customer").isNotNull())
     # Spend as exact decimals per order, summed again per customer: the same decimal sums.
-    amount = (F.col("qty") * F.col("price")).cast("decimal(38,6)")
+    amount = line_money()
     if categories:
         per_order = [F.sum(F.when(F.col("category") == cat, amount)).alias(f"s{i}") for i, cat in enumerate(categories)]
         sums = [F.coalesce(F.sum(f"s{i}").cast("double"), F.lit(0.0)).alias(f"Spend on {cat}")
@@ -636,9 +642,8 @@ def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]
                   .withColumn("p", (F.row_number().over(Window.orderBy("product")) - 1).cast("int"))).persist()
     codes = F.broadcast(b_products.select("product", "p"))
     # Each (order, product) pair once with its money: the baskets, and a product's value per order
-    # (its pairs are the orders holding it; decimal sums, as money_sum).
-    amount = (F.col("qty") * F.col("price")).cast("decimal(38,6)")
-    with_money = (valid.select("ord", "product", amount.alias("m")).join(b_orders.select("ord", "b"), "ord")
+    # (its pairs are the orders holding it; exact decimal sums).
+    with_money = (valid.select("ord", "product", line_money().alias("m")).join(b_orders.select("ord", "b"), "ord")
                   .join(codes, "product").groupBy("b", "p").agg(F.sum("m").alias("m")).persist())
     value = with_money.groupBy("p").agg((F.sum("m").cast("double") / F.count(F.lit(1))).alias("value"))
     prods = b_products.join(value, "p").orderBy("p").collect()

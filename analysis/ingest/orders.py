@@ -457,11 +457,16 @@ def _category_names(con, log: list[LogEntry], any_category: bool) -> tuple[str, 
     return tuple(sorted(names))
 
 
-def money_sum(prefix: str = "", where: str | None = None) -> str:
-    """SQL for the sum of qty x price, exact: summed as decimals (to a millionth), so that the
+def line_money(prefix: str = "") -> str:
+    """SQL for a line's qty x price as a decimal (to a millionth): sums of it are exact, so the
     threads' order of adding cannot change the last digits (floating-point sums depend on it)."""
+    return f"({prefix}qty * {prefix}price)::DECIMAL(38, 6)"
+
+
+def money_sum(where: str | None = None) -> str:
+    """SQL for the exact sum of qty x price (line_money), as a double."""
     only = f" FILTER (WHERE {where})" if where else ""
-    return f"(sum(({prefix}qty * {prefix}price)::DECIMAL(38, 6)){only})::DOUBLE"
+    return f"(sum({line_money()}){only})::DOUBLE"
 
 
 def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tuple[str, ...]):
@@ -517,10 +522,10 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
                      FROM (SELECT product, name, category, count(*) AS n FROM valid GROUP BY ALL))
                    WHERE r = 1""")
     # Each (order, product) pair once, with its money: the baskets, and a product's value per order
-    # (its pairs are the orders holding it; decimal sums, as money_sum).
-    _run(con, """CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, sum((v.qty * v.price)::DECIMAL(38, 6)) AS m
-                 FROM valid v JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product
-                 GROUP BY ALL""")
+    # (its pairs are the orders holding it; exact decimal sums).
+    _run(con, f"""CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, sum({line_money("v.")}) AS m
+                  FROM valid v JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product
+                  GROUP BY ALL""")
     pairs = con.execute("SELECT b, p FROM b_pairs ORDER BY b, p").fetchnumpy()
     orders = [r[0] for r in con.execute("SELECT customer FROM b_orders ORDER BY i").fetchall()]
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
