@@ -45,6 +45,24 @@ def test_without_campaign_columns_the_sections_say_why(tmp_path):
         assert "Why a customer is in this segment" in text
 
 
+def test_answers_without_costs_leave_no_stray_markup(tmp_path):
+    """Campaign answers but no cost per contact nor revenue per answer: the overview's table has
+    the answer rates and no profit column, and no empty note (an empty '**' paragraph) under it."""
+    df, _ = synth.generate(900, 3, seed=4)
+    synth.write(df, tmp_path / "customers.tsv")
+    config = _config(tmp_path, False)
+    cfg = yaml.safe_load(config.read_text())
+    for key in ("contact_cost", "revenue_per_answer"):
+        cfg["columns"].pop(key, None)
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert main(["report", "--config", str(config), "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
+    site = tmp_path / "out" / "site"
+    overview = _text(site / "index.html")
+    assert "Answered the latest campaign" in overview and "Profit per contact" not in overview
+    for page in site.glob("*.html"):
+        assert not re.search(r"<p>\s*\*+\s*</p>", page.read_text()), page.name
+
+
 def test_overrides_and_earlier_segmentation_end_to_end(tmp_path):
     df, _ = synth.generate(900, 3, seed=5)
     synth.write(df, tmp_path / "customers.tsv")
