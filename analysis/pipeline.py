@@ -257,19 +257,20 @@ def _private_tables(table: pd.DataFrame, labels: np.ndarray, names: dict[int, st
     base = pd.DataFrame({"customer_id": table.index.astype(str), "segment": labels,
                          "segment_name": [names[int(s)] for s in labels]})
     out = []
+    feats = table[[f for f in LIST_FEATURES if f in table.columns]].round(2).reset_index(drop=True)
     if scored:
         s = scored[1].reset_index(drop=True)
         base = base.assign(response_score=s["score"].round(6), expected_value=s["expected_value"],
                            in_contact_list=s["contact"].map({True: "yes", False: "no"}))
-        listed = base.assign(cost=s["cost"], revenue=s["revenue"])[s["contact"].to_numpy()]
-        listed = listed.sort_values(["response_score", "customer_id"], ascending=[False, True], kind="stable")
+        # Best score first, ties by id: one sort serves the contact list and the segment lists.
+        order = base.sort_values(["response_score", "customer_id"], ascending=[False, True], kind="stable").index
+        listed = base.assign(cost=s["cost"], revenue=s["revenue"]).loc[order]
+        listed = listed[s["contact"].to_numpy()[order]]
         listed.insert(0, "rank", np.arange(1, len(listed) + 1))
         out.append(("contact_list.csv", listed[["rank", "customer_id", "segment", "segment_name", "response_score",
                                                  "expected_value", "cost", "revenue"]].reset_index(drop=True)))
-    feats = table[[f for f in LIST_FEATURES if f in table.columns]].round(2).reset_index(drop=True)
+        base, feats = base.loc[order], feats.loc[order]
     full = pd.concat([base, feats], axis=1)
-    if scored:
-        full = full.sort_values(["response_score", "customer_id"], ascending=[False, True], kind="stable")
     for seg in sorted(int(v) for v in np.unique(labels)):
         out.append((f"segments/segment-{seg}.csv", full[full["segment"] == seg].reset_index(drop=True)))
     return tuple(out)

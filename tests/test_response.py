@@ -122,6 +122,12 @@ def test_demo_contact_list_recounts_from_its_own_rows(demo_run):
     lists = [f for name, f in demo_run.tables if name.startswith("segments/")]
     assert sum(len(f) for f in lists) == demo_run.results.n_segmented
     assert sum((f["in_contact_list"] == "yes").sum() for f in lists) == m.contacts
+    # Each list: best score first, ties by id, and every row's features are its own customer's.
+    c = demo_run.customers.set_index(demo_run.customers.index.astype(str))
+    for f in lists:
+        key = list(zip(-f["response_score"], f["customer_id"]))
+        assert key == sorted(key)
+        assert "total_spend" in f and np.allclose(f["total_spend"], c.loc[f["customer_id"], "total_spend"], atol=0.006)
 
 
 def test_demo_plan_is_measured_out_of_fold_and_beats_contacting_everyone(demo_run):

@@ -29,17 +29,32 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _inert(values: pd.Series) -> pd.Series:
-    """`csv_cell` of every value: the strings that start like a formula are found in one vectorised
-    pass (a million cells: 0.1 s instead of 1.5 s one by one) and only they are changed."""
+    """`csv_cell` of every value: the strings that start like a formula are found in vectorised
+    passes (Arrow for columns of text only, else pandas) and only they are changed."""
     try:
-        risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool).to_numpy()
-    except AttributeError:  # no strings at all (dates, categories of numbers): one by one
-        return values.map(csv_cell)
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):  # not only text
+        text = None
+    if text is not None:
+        hit = _any([pc.starts_with(text, start) for start in FORMULA_START])
+        risky = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    else:
+        try:
+            risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool).to_numpy()
+        except AttributeError:  # no strings at all (dates, categories of numbers): one by one
+            return values.map(csv_cell)
     if not risky.any():
         return values
     out = values.astype(object)
     out[risky] = [csv_cell(v) for v in values[risky]]
     return out.astype(values.dtype) if isinstance(values.dtype, pd.StringDtype) else out
+
+
+def _any(masks: list) -> pa.Array:
+    out = masks[0]
+    for m in masks[1:]:
+        out = pc.or_(out, m)
+    return out
 
 
 def _decimal(x: float) -> str:
