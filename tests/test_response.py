@@ -213,3 +213,14 @@ def test_the_bootstrap_in_blocks_is_the_bootstrap_one_resample_at_a_time(n, segm
     # The same draws and choices; sums of non-integer gains may differ in the last bits (order of addition).
     np.testing.assert_allclose(blocks, reference, rtol=1e-12, atol=1e-9)
     assert len(np.unique(reference[:, 0])) > 10  # the AUC varies between resamples: a real comparison
+
+
+def test_lists_rank_best_score_first_missing_last_ties_by_id_as_text():
+    from analysis.pipeline import _best_first
+
+    score = pd.Series([0.5, np.nan, 0.9, 0.5, 0.5, np.nan, 0.1])
+    ids = pd.Series(["9", "b", "x", "10", "é1", "a", "z"])
+    order = _best_first(score, ids)
+    assert ids[order].tolist() == ["x", "10", "9", "é1", "z", "a", "b"]
+    frame = pd.DataFrame({"s": score, "i": ids})  # as pandas sorts them
+    assert order.tolist() == frame.sort_values(["s", "i"], ascending=[False, True], kind="stable").index.tolist()
