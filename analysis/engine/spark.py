@@ -450,12 +450,12 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     judged, cat_log, pmap = _judge(spark, cfg, src, path, types, product_map)
     judged = judged.persist()
     log: list[LogEntry] = []
-    # One pass for every count the log needs: lines per reason, cancelled orders, and the usable
-    # lines' counts (the row of reason NULL).
+    # One pass for every count the log needs: lines per reason and the usable lines' counts (the
+    # row of reason NULL). Plain aggregates only: a distinct count among them would make Spark
+    # shuffle every line (the cancelled orders are counted apart, from their lines only).
     use, cancelled = F.col("reason").isNull(), "cancelled order"
     per = {r["reason"]: r for r in judged.groupBy("reason").agg(
         F.count(F.lit(1)).alias("n"),
-        F.count_distinct(F.when(F.col("reason") == cancelled, F.col("ord"))).alias("orders"),
         F.count_if(use & F.col("customer").isNull()).alias("no_customer"),
         F.count_if(use & F.col("product_changed")).alias("product_changed"),
         F.count_if(use & F.col("name_changed")).alias("name_changed"),
@@ -477,7 +477,8 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
                             f"but {n:,} of {n_lines:,} lines do not")
         detail = ""
         if why == cancelled:
-            detail = f"{per[why]['orders']:,} orders whose id starts with {t.cancelled_prefix!r}"
+            orders = judged.where(F.col("reason") == cancelled).select("ord").distinct().count()
+            detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
         log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
     valid = judged.where(use)
     c = per.get(None)
@@ -592,9 +593,13 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
     else:
         per_order, sums = [F.sum(amount).alias("s0")], [F.sum("s0").cast("double").alias("Spend")]
         spend_cols = {"All products": "Spend"}
-    # One row per (customer, order), the orders of the baskets too (lines without a customer included).
-    o = valid.groupBy("customer", "ord").agg(F.min("ts").alias("ts"), F.count_distinct("product").alias("products"),
-                                             *per_order).persist()
+    # One row per (customer, order), the orders of the baskets too (lines without a customer included),
+    # through one row per (customer, order, product): plain aggregates at both levels, as a
+    # distinct count of products would shuffle every line. Decimal sums are exact in any grouping.
+    o = (valid.groupBy("customer", "ord", "product").agg(F.min("ts").alias("ts"), *per_order)
+         .groupBy("customer", "ord").agg(F.min("ts").alias("ts"), F.count(F.lit(1)).alias("products"),
+                                         *[F.sum(f"s{i}").alias(f"s{i}") for i in range(len(per_order))])
+         .persist())
     habits = [F.avg(F.when(expr(F.col("ts")), 1.0).otherwise(0.0)).alias(f"Orders {name}")
               for name, expr in HABIT_EXPRS.items()]
     out = o.where(F.col("customer").isNotNull()).groupBy("customer").agg(
