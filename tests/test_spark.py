@@ -1,5 +1,6 @@
 """The Spark engine against the local engine, on a cluster of two executor processes
-(`local-cluster[2,1,1024]`): the retail demo's first 150,000 order lines and synthetic ones.
+(`local-cluster[2,1,1024]`): the retail demo's first 150,000 order lines, and synthetic ones
+(60,000 lines of every kind of flaw, and a million lines).
 
 Same cleaning log, same per-customer rows (every value exact), same baskets; final
 k-means labels with ARI >= 0.99; same per-segment aggregates (medians within Spark's percentile
@@ -419,6 +420,37 @@ def test_a_joined_config_of_two_catalog_tables(engine, local, tmp_path):
     named = [dataclasses.replace(e, detail=e.detail.replace("table j_customers", "customers.parquet")) for e in b.log]
     assert named == list(a.log)
     assert b.sources["customers"]["file"] == "j_customers" and b.sources["transactions"]["file"] == "j_lines"
+
+
+def test_a_million_synthetic_lines_on_the_cluster_as_locally(engine, local, tmp_path):
+    """`segments synth --transactions 1000000` on the two executors: the same order data to the
+    last value, final-fit labels with ARI >= 0.99, and identical recounts of rules mined on a
+    sample of baskets, at both levels, for all orders and for one segment's."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from analysis.cli import main as cli_main
+    from analysis.config import load_config
+    from analysis.segment.clustering import kmeans
+    cli_main(["synth", "--customers", "50000", "--transactions", "1000000", "--segments", "5", "--seed", "1",
+              "--out", str(tmp_path)])
+    cfg = load_config(tmp_path / "config.yml")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    assert a.n_lines == 1_000_000 and len(a.frame) > 45_000
+    _same_orders(a, b)
+    feats = _features(a, cfg)
+    x = feats.matrix
+    sample = np.sort(np.random.default_rng(1).choice(len(x), 3000, replace=False))
+    fit = kmeans(x[sample], 5, seed=42)  # as the search fits it on its sample
+    ours, theirs = local.final_fit(fit, x[sample], x, 42), engine.final_fit(fit, x[sample], x, 42)
+    assert adjusted_rand_score(ours, theirs) >= 0.99
+    members = set(feats.table.index[ours == 0].astype(str))
+    segment = np.flatnonzero(pd.Series(a.baskets.order_customer).isin(members).to_numpy())
+    for level, subset in (("product", None), ("category", segment)):
+        sets = _candidates(a.baskets, level)
+        assert len(sets) > 20, level
+        counts = local.count_itemsets(a.baskets, level, sets, subset)
+        assert np.array_equal(engine.count_itemsets(b.baskets, level, sets, subset), counts), level
+        assert counts.min() > 0
 
 
 @pytest.mark.parametrize("budget", [2**28, 0])  # per-item bitsets, and sorted lists intersected past the budget
