@@ -373,3 +373,34 @@ def test_init_drafts_a_readable_label_for_every_column(tmp_path):
 def load_config_text(folder: Path, text: str):
     (folder / "draft.yml").write_text(text, encoding="utf-8")
     return load_config(folder / "draft.yml")
+
+
+FRENCH_LINES = "N° commande;Client;Date;Réf produit;Désignation;Quantité;Prix unitaire;Rayon;Ville\r\n" + "".join(
+    f"{5000 + o};CL-{100 + o % 40};{1 + o % 28:02d}/03/2024 {8 + o % 12}:{o % 60:02d};P{(o * 7 + j) % 30:02d};"
+    f"Œufs frais n°{(o * 7 + j) % 30};{1 + j};{(o * 7 + j) % 30 * 0.37 + 1:.2f} €;{'Crèmerie' if j else 'Épicerie'};"
+    f"{'Besançon' if o % 2 else 'Lyon'}\r\n".replace(".", ",") for o in range(200) for j in range(3))
+
+
+def test_french_windows_1252_order_lines_get_their_roles_and_currency(tmp_path):
+    """A French Excel export: `;`, Windows-1252 with euro signs after the prices, decimal commas."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    path = tmp_path / "lignes.csv"
+    path.write_bytes(FRENCH_LINES.encode("cp1252"))
+    text = draft_orders_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    t = cfg.transactions
+    assert (t.order, t.customer, t.timestamp, t.product, t.product_name, t.quantity, t.unit_price, t.category) == (
+        "N° commande", "Client", "Date", "Réf produit", "Désignation", "Quantité", "Prix unitaire", "Rayon")
+    assert (t.encoding, t.delimiter, t.timestamp_format) == ("cp1252", ";", "%d/%m/%Y %H:%M")
+    assert t.customer_columns == ["Ville"]
+    assert cfg.report.currency == "€"
+
+
+def test_currency_is_the_sign_beside_most_prices():
+    from analysis.ingest.drafting_orders import currency_of
+
+    assert currency_of(pd.Series(["4,90 €", "€5", "12,00 €", ""])) == "€"
+    assert currency_of(pd.Series(["£3.50", "£1", "2.00"])) == "£"
+    assert currency_of(pd.Series(["3.50", "1", "$2.00"])) is None  # one price in three: not the column's currency
+    assert currency_of(pd.Series(["US$ 3", "10 $US"])) is None  # a sign inside the text is not read

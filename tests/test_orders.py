@@ -417,3 +417,37 @@ def test_pipeline_lists_every_customer_once(tmp_path):
     assert kind[[str(100 + c) for c in range(12)]].nunique() == 1
     assert kind[[str(100 + c) for c in range(12, 24)]].nunique() == 1
     assert run.results.n_input == 26
+
+
+def _euro_lines() -> str:
+    """LINES as a Windows-1252 export writes them: euro signs after the prices, letters beyond Latin-1."""
+    import re
+
+    return re.sub(r",(-?\d+\.\d\d),", r",\1 €,", LINES).replace("LAMP", "LAMPE ŒIL")
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_windows_1252_lines_with_euro_signs(tmp_path, orders, gzipped):
+    import gzip
+
+    data = _euro_lines().encode("cp1252")
+    name = "lines.csv.gz" if gzipped else "lines.csv"
+    (tmp_path / name).write_bytes(gzip.compress(data) if gzipped else data)
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    got = load_orders(make_config(tmp_path, transactions={"path": name}))
+    assert got.encoding == "cp1252" and b"\x80" in data and b"\x8c" in data  # the euro sign and the OE ligature
+    pd.testing.assert_frame_equal(got.frame, orders.frame)  # every price read, every amount the same
+    assert "LAMPE ŒIL" in got.baskets.products
+    assert [(e.step, e.count) for e in got.log] == [(e.step, e.count) for e in orders.log]
+
+
+def test_a_byte_the_encoding_lacks_is_one_error_line(tmp_path):
+    # The first 64 KB (all that is sniffed) read as Windows-1252; a later byte 0x81 has no character there.
+    filler = "".join(f"2{i:04d},A1,WHITE MUG €,1,2024-03-02 09:30,3.00,12,United Kingdom\n" for i in range(1500))
+    data = (HEADER + filler).encode("cp1252") + b"30000,A1,MUG \x81,1,2024-03-02 09:30,3.00,12,France\n"
+    assert len(data) > 1 << 16
+    (tmp_path / "lines.csv").write_bytes(data)
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    with pytest.raises(UserError, match=r"lines.csv: is not cp1252 text \(byte b'\\x81' after about [\d,]+ characters\); "
+                                         r"set transactions.encoding"):
+        load_orders(make_config(tmp_path))

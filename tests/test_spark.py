@@ -422,6 +422,18 @@ def test_a_joined_config_of_two_catalog_tables(engine, local, tmp_path):
     assert b.sources["customers"]["file"] == "j_customers" and b.sources["transactions"]["file"] == "j_lines"
 
 
+def test_windows_1252_lines_with_euro_signs_as_locally(engine, local, tmp_path):
+    """Read with Java's windows-1252 (not ISO-8859-1, which has no euro sign): every price read."""
+    from test_orders import PRODUCTS, _euro_lines, make_config
+    (tmp_path / "lines.csv").write_bytes(_euro_lines().encode("cp1252"))
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    cfg = make_config(tmp_path)
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert b.encoding == "cp1252" and "LAMPE ŒIL" in b.baskets.products
+    assert not any("not a number" in e.detail for e in b.log)
+
+
 def test_a_million_synthetic_lines_on_the_cluster_as_locally(engine, local, tmp_path):
     """`segments synth --transactions 1000000` on the two executors: the same order data to the
     last value, final-fit labels with ARI >= 0.99, and identical recounts of rules mined on a

@@ -50,6 +50,7 @@ from .local import LocalEngine
 ACCURACY = 100_000  # percentile_approx: rank error at most 1/ACCURACY of a segment's customers
 MAX_ITER = 300  # Lloyd's iterations at most (scikit-learn's default)
 TOL = 1e-4  # ... stopping when the centres move less than this share of the features' mean variance
+SPARK_CHARSETS = {"UTF-8", "UTF-16", "ISO-8859-1"}  # ... read without spark.sql.legacy.javaCharsets
 COALESCE_MAX = 2_000_000  # exports: up to this many rows, one CSV file as locally; beyond, a folder of parts
 # Spark's day of week counts 1 = Sunday .. 7 = Saturday; DuckDB's 0 = Sunday .. 6 = Saturday.
 HABIT_EXPRS = {
@@ -281,8 +282,10 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
     if not head.strip():
         raise UserError(f"{path}: file is empty")
     enc = detect_encoding(head) if t.encoding == "auto" else t.encoding
-    spark_enc = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "ascii": "UTF-8", "utf-16": "UTF-16"}.get(enc.lower(), "ISO-8859-1")
-    text = head.decode(enc if spark_enc != "ISO-8859-1" else "latin-1", errors="replace")
+    spark_enc = java_charset(enc)
+    if spark_enc not in SPARK_CHARSETS:  # Spark 4 reads other Java charsets (windows-1252 ...) only when told
+        spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+    text = head.decode(enc, errors="replace")
     if looks_binary(text):
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
     delim = detect_delimiter(text) if t.delimiter == "auto" else unescape_delimiter(t.delimiter)
@@ -291,6 +294,24 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
     if len(src.columns) < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return src, delim, enc
+
+
+def java_charset(enc: str) -> str:
+    """A Python encoding's name as Java knows it (Spark's CSV `encoding`): cp1252 -> windows-1252."""
+    import codecs
+    import re
+
+    try:
+        name = codecs.lookup(enc).name
+    except LookupError:
+        raise UserError(f"unknown encoding {enc!r} (transactions.encoding)") from None
+    if name in ("utf-8", "utf-8-sig", "ascii"):
+        return "UTF-8"
+    if m := re.fullmatch(r"cp(125\d)", name):
+        return f"windows-{m.group(1)}"
+    if m := re.fullmatch(r"iso8859-(\d+)", name):
+        return f"ISO-8859-{m.group(1)}"
+    return name.upper()
 
 
 def catalog_table(spark: SparkSession, path: CatalogTable) -> DataFrame:

@@ -7,6 +7,7 @@ postage or fees, a cancellation prefix) come from DuckDB.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -25,19 +26,23 @@ SAMPLE = 5000
 NAMES = {
     "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant)"
     r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(id|num|numero)(client|cliente|klant)$",
-    "order": r"^(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
+    "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
     r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino)"
     r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference)?$|^orderref(erence)?$",
     "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora",
-    "product": r"^(stockcode|sku|productid|productcode|itemid|itemcode|articleid|article|ean|upc|barcode|product|item"
-    r"|artikel|artikelnummer|artikelnr|produkt|produit|producto|produto|artigo|prodotto|articolo)$",
+    "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(stockcode|sku|productid|productcode|itemid"
+    r"|itemcode|articleid|article|ean|upc|barcode|product|item|artikel|artikelnummer|artikelnr|produkt|produit"
+    r"|producto|produto|artigo|prodotto|articolo)(id|code|ref|no|nr|num|number|nummer|numero)?$",
     "product_name": r"description|^desc$|productname|itemname|^name$|title|bezeichnung|beschreibung|libelle"
-    r"|descripcion|descricao|omschrijving|descrizione",
+    r"|descripcion|descricao|omschrijving|descrizione|designation|artikelname|productnaam"
+    r"|^nom(du)?(produit|article)$|^nombre(del)?(producto|articulo)$|^nome(do|del)?(produto|prodotto|artigo|articolo)$",
     "quantity": r"^(qty|quantity|units|unitsold|count|amount|number|menge|anzahl|quantite|cantidad|quantidade|aantal"
     r"|quantita|stuck|pieces|pcs)$|quantity|qty|menge",
     "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
     r"|prezzo",
-    "category": r"category|department|family|productgroup|^group$|^section$|kategorie|warengruppe|categorie|categoria",
+    "category": r"category|department|family|productgroup|^group$|^section$|kategorie|warengruppe|categorie|categoria"
+    r"|^rayon$|famille|familia|famiglia|abteilung|departamento|reparto|afdeling|^(product|produit|producto|prodotto)?"
+    r"(groupe|grupo|gruppo|groep|gruppe)$",
 }
 WHY = {
     "customer": "name looks like a customer id", "order": "name looks like an order or invoice id",
@@ -46,6 +51,17 @@ WHY = {
     "unit_price": "name looks like a price; values are numbers", "category": "name looks like a product category",
 }
 LISTED = 30  # most codes written under not_products
+
+
+def currency_of(prices: pd.Series) -> str | None:
+    """The currency sign written before or after most unit prices ('4,90 €', '$12.50'), if any."""
+    text = prices[~is_missing(prices)].astype(str).str.strip()
+    if not len(text):
+        return None
+    signs = text.str.extract(r"^([$€£¥])|([$€£¥])$").bfill(axis=1).iloc[:, 0].dropna()
+    if len(signs) < 0.5 * len(text):
+        return None
+    return str(signs.value_counts().index[0])
 
 
 def _pick(role: str, columns: list[str], used: set[str]) -> str | None:
@@ -184,9 +200,10 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     """The text of a YAML config for order lines, with every guess commented."""
     path = Path(lines_path)
     defaults = TransactionsFile.model_construct(path=str(path), delimiter="auto", encoding="auto")
+    tmp = tempfile.TemporaryDirectory(prefix="segments-draft-")
     con = duckdb.connect()
     try:
-        kind, delim, enc = _source(con, path, defaults)
+        kind, delim, enc = _source(con, path, defaults, tmp.name)
         # object first: a nullable integer column (Parquet ids with gaps) cannot hold ""
         sample = con.execute(f"SELECT * FROM src LIMIT {SAMPLE}").df().astype(object).fillna("").astype(str)
         if sample.empty:
@@ -197,6 +214,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         formats = timestamp_formats(con, roles["timestamp"][0]) if "timestamp" in roles else []
     finally:
         con.close()
+        tmp.cleanup()
     head = [
         f"# Draft config written by inspecting{_comment(path)[3:]}",
         f"# {n_lines:,} order lines and {sample.shape[1]} columns; " + ("read as Parquet." if kind == "parquet" else
@@ -240,7 +258,12 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     body += _model_section("cleaning", Cleaning) + [""]
     body += _model_section("segmentation", Segmentation) + [""]
     stem = re.sub(r"[_\-\s]+", " ", path.name.split(".")[0]).strip()
-    body += _model_section("report", Report, {"title": f"Customer segments: {stem[:1].upper() + stem[1:]}"}) + [""]
+    report = {"title": f"Customer segments: {stem[:1].upper() + stem[1:]}"}
+    sign = currency_of(sample[roles["unit_price"][0]]) if "unit_price" in roles else None
+    if sign:
+        report["currency"] = sign
+    body += _model_section("report", Report, report,
+                           note=f"currency {sign} as written beside the unit prices" if sign else "") + [""]
     body += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(head + body)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import gzip
+import io
 import re
 import tempfile
 from dataclasses import dataclass
@@ -93,6 +94,28 @@ def _head(path: Path, size: int = 1 << 16) -> bytes:
         raise UserError(f"{path}: looks gzip-compressed but cannot be decompressed") from None
 
 
+def to_utf8(path: Path, enc: str, folder: Path) -> Path:
+    """A UTF-8 copy of a text file in another encoding (Windows-1252 exports with their euro signs,
+    say), decompressed, written in pieces; one line naming the file when it is not that encoding."""
+    with path.open("rb") as f:
+        magic = f.read(2)
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    out = folder / "lines-utf8.csv"
+    done = 0
+    try:
+        with opener(path, "rb") as raw, out.open("w", encoding="utf-8", newline="") as dst:
+            src = io.TextIOWrapper(raw, encoding=enc, newline="")
+            while piece := src.read(1 << 20):
+                dst.write(piece)
+                done += len(piece)
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path}: is not {enc} text (byte {e.object[e.start:e.start + 1]!r} after about "
+                        f"{done:,} characters); set transactions.encoding") from None
+    except LookupError:
+        raise UserError(f"{path}: unknown encoding {enc!r} (transactions.encoding)") from None
+    return out
+
+
 def _run(con, sql: str, params: list | None = None) -> None:
     """Run a statement and consume its result (DuckDB keeps the connection busy until then)."""
     con.execute(sql, params or []).fetchall()
@@ -106,9 +129,9 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
+def _source(con, path: Path, t: TransactionsFile, tmp: str) -> tuple[str, str, str]:
     """Register the raw lines as view `src` (CSV columns as text, Parquet columns with their own
-    types); return (kind, delimiter, encoding)."""
+    types); return (kind, delimiter, encoding). `tmp`: a folder for a UTF-8 copy, when one is needed."""
     import duckdb  # here, not at import: a run on a customer table never needs it
     if not path.exists():
         raise UserError(f"{path}: file not found")
@@ -134,14 +157,17 @@ def _source(con, path: Path, t: TransactionsFile) -> tuple[str, str, str]:
     if not head.strip():
         raise UserError(f"{path}: file is empty")
     enc = detect_encoding(head) if t.encoding == "auto" else t.encoding
-    duck_enc = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "ascii": "utf-8", "utf-16": "utf-16"}.get(enc.lower(), "latin-1")
-    text = head.decode(enc if duck_enc != "latin-1" else "latin-1", errors="replace")
+    duck_enc = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "ascii": "utf-8", "utf-16": "utf-16"}.get(enc.lower())
+    text = head.decode(enc, errors="replace")
     if looks_binary(text):
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
     delim = detect_delimiter(text) if t.delimiter == "auto" else unescape_delimiter(t.delimiter)
+    read_path = path
+    if duck_enc is None:  # DuckDB reads UTF-8 and UTF-16 only: other encodings are written out as UTF-8
+        read_path, duck_enc = to_utf8(path, enc, Path(tmp)), "utf-8"
     try:
         _run(
-            con, f"CREATE VIEW src AS SELECT * FROM read_csv({_lit(str(path))}, all_varchar = true, header = true, "
+            con, f"CREATE VIEW src AS SELECT * FROM read_csv({_lit(str(read_path))}, all_varchar = true, header = true, "
             f"delim = {_lit(delim)}, quote = '\"', escape = '\"', encoding = {_lit(duck_enc)}, "
             f"null_padding = false, strict_mode = true)")
         n_cols = len(con.execute("DESCRIBE src").fetchall())
@@ -301,14 +327,14 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
         con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,
                                      "memory_limit": MEMORY_LIMIT, "disabled_optimizers": "in_clause"})
         try:
-            return _load(con, cfg, t, path, progress, categories, product_map)
+            return _load(con, cfg, t, path, tmp, progress, categories, product_map)
         finally:
             con.close()
 
 
-def _load(con, cfg: Config, t: TransactionsFile, path: Path, progress: Callable[[str], None],
+def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress: Callable[[str], None],
           fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
-    _, delim, enc = _source(con, path, t)
+    _, delim, enc = _source(con, path, t, tmp)
     types = _check_columns(con, path, t)
     sha = sha256_of(path)
     n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
