@@ -426,6 +426,22 @@ def _euro_lines() -> str:
     return re.sub(r",(-?\d+\.\d\d),", r",\1 €,", LINES).replace("LAMP", "LAMPE ŒIL")
 
 
+def _comma_lines() -> str:
+    """LINES as a French spreadsheet writes them: ';' between fields, decimal commas, a no-break
+    space and the euro sign after each price."""
+    import re
+
+    text = LINES.replace(",", ";")
+    return re.sub(r";(-?\d+)\.(\d\d);", lambda m: f";{m.group(1)},{m.group(2)}\u00a0€;", text)
+
+
+def test_decimal_commas_with_euro_signs(tmp_path, orders):
+    got = load(tmp_path, _comma_lines())
+    assert "3,00\u00a0€" in _comma_lines()
+    pd.testing.assert_frame_equal(got.frame, orders.frame)  # 3,00 € is 3, not 300
+    assert [(e.step, e.count) for e in got.log] == [(e.step, e.count) for e in orders.log]
+
+
 @pytest.mark.parametrize("gzipped", [False, True])
 def test_windows_1252_lines_with_euro_signs(tmp_path, orders, gzipped):
     import gzip
@@ -451,3 +467,34 @@ def test_a_byte_the_encoding_lacks_is_one_error_line(tmp_path):
     with pytest.raises(UserError, match=r"lines.csv: is not cp1252 text \(byte b'\\x81' after about [\d,]+ characters\); "
                                          r"set transactions.encoding"):
         load_orders(make_config(tmp_path))
+
+
+NUMBER_COLUMNS = {  # each list one column of a file; the customer-table loader's reading is the reference
+    "comma decimals": ["13,90 €", "€ 4,90", "1.234,50 €", "(12,50)", "-€3,10", "EUR 7,00", "5 %", "12", "2,5",
+                       "1.234", "3,125", "7,5\u00a0€", "", "n/a"],
+    "dot decimals": ["$1,234.50", "12.00 $", "1,234", "USD 3", "12,5", "1e3", "(7.25)", "£ 0.99", "-2", "8 kr",
+                     "1,234,567.5", "", "NULL"],
+    "commas only, three digits after each": ["1,234", "12,345", "7", "£1,000"],  # thousands, as in a spreadsheet
+}
+
+
+@pytest.mark.parametrize("kind", list(NUMBER_COLUMNS))
+def test_numbers_in_order_lines_are_read_as_in_customer_tables(kind):
+    """Prices as text, with currency signs and codes before or after, spaces (no-break ones too),
+    accounting negatives, thousands and decimal separators: the order lines' SQL reads each column
+    as cleaning.to_numbers reads it, one convention per column ('13,90 €' is 13.9, not 1390)."""
+    import duckdb
+    import numpy as np
+
+    from analysis.ingest.cleaning import to_numbers
+    from analysis.ingest.orders import _decimal_comma, _number
+    values = NUMBER_COLUMNS[kind]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src (x VARCHAR)")
+    con.executemany("INSERT INTO src VALUES (?)", [[v] for v in values])
+    comma = _decimal_comma(con, "x")
+    assert comma == (kind == "comma decimals")
+    got = np.array([r[0] for r in con.execute(f"SELECT {_number('x', False, comma)} FROM src").fetchall()], dtype=float)
+    want = to_numbers(pd.Series(values, dtype="string")).to_numpy(dtype=float)
+    assert np.array_equal(got, want, equal_nan=True), list(zip(values, got, want))
+    assert np.isfinite(got).sum() >= len(values) - 3

@@ -422,8 +422,9 @@ def test_a_joined_config_of_two_catalog_tables(engine, local, tmp_path):
     assert b.sources["customers"]["file"] == "j_customers" and b.sources["transactions"]["file"] == "j_lines"
 
 
-def test_windows_1252_lines_with_euro_signs_as_locally(engine, local, tmp_path):
-    """Read with Java's windows-1252 (not ISO-8859-1, which has no euro sign): every price read."""
+def test_windows_1252_euro_signs_and_decimal_commas_as_locally(engine, local, tmp_path):
+    """Read with Java's windows-1252 (not ISO-8859-1, which has no euro sign); prices with decimal
+    commas and signs read as the local engine and the customer-table loader read them."""
     from test_orders import PRODUCTS, _euro_lines, make_config
     (tmp_path / "lines.csv").write_bytes(_euro_lines().encode("cp1252"))
     (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
@@ -432,6 +433,24 @@ def test_windows_1252_lines_with_euro_signs_as_locally(engine, local, tmp_path):
     _same_orders(a, b)
     assert b.encoding == "cp1252" and "LAMPE ŒIL" in b.baskets.products
     assert not any("not a number" in e.detail for e in b.log)
+    # Decimal commas, a no-break space and the euro sign after each price, as a French spreadsheet writes them.
+    from test_orders import _comma_lines
+    (tmp_path / "lines.csv").write_text(_comma_lines(), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert not any("not a number" in e.detail for e in b.log) and b.delimiter == ";"
+    # Every format of the local engine's number test, read alike.
+    from test_orders import NUMBER_COLUMNS
+
+    from analysis.engine.spark import _decimal_comma, _number
+    from analysis.ingest.cleaning import to_numbers
+    for kind, values in NUMBER_COLUMNS.items():
+        src = engine.spark.createDataFrame([(v,) for v in values], "x string")
+        comma = _decimal_comma(src, "x")
+        assert comma == (kind == "comma decimals"), kind
+        got = np.array([r[0] for r in src.select(_number("x", False, comma)).collect()], dtype=float)
+        want = to_numbers(pd.Series(values, dtype="string")).to_numpy(dtype=float)
+        assert np.array_equal(got, want, equal_nan=True), (kind, list(zip(values, got, want)))
 
 
 def test_a_million_synthetic_lines_on_the_cluster_as_locally(engine, local, tmp_path):

@@ -39,8 +39,9 @@ from ..ingest.cleaning import LogEntry
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
-from ..ingest.orders import (HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, UNCATEGORISED, OrderBaskets, OrderData,
-                             check_named_columns, _head, read_products)
+from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, EU_NUMBER, EU_ONLY, HABITS, LINE_RULES,
+                             MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY,
+                             OrderBaskets, OrderData, check_named_columns, comma_decimals, _head, read_products)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
@@ -211,27 +212,42 @@ def _text(col: str):
     return F.when(F.lower(v).isin(*sorted(MISSING_MARKERS)), F.lit(None)).otherwise(v)
 
 
-_SIGN = "[$€£¥]"
+def _bare(col: str, text=None):
+    """orders._bare: the text without currency, percent sign or accounting parentheses."""
+    t = F.regexp_replace(_text(col) if text is None else text, SIGN_BEFORE, "$1")
+    t = F.regexp_replace(t, SIGN_AFTER, "")
+    return F.regexp_replace(t, ACCOUNTING, "-$1")
+
+
+def _full(pattern: str) -> str:
+    return f"^(?:{pattern})$"
 
 
 def _number(col: str, typed: bool, decimal_comma: bool):
-    """orders._number: DuckDB's regexp_replace without 'g' drops only the first currency sign."""
+    """orders._number: plain numbers as they are, others through _bare and the column's convention."""
     if typed:
         return F.col(f"`{col}`").cast("double")
-    t = F.regexp_replace(_text(col), ",", "." if decimal_comma else "")
-    t = F.when(t.rlike(f"^{_SIGN}"), F.regexp_replace(t, f"^{_SIGN}", "")).otherwise(F.regexp_replace(t, f"{_SIGN}$", ""))
-    return t.try_cast("double")
+    t = _bare(col)
+    if decimal_comma:
+        text = F.when(t.rlike(_full(EU_NUMBER)), F.replace(F.replace(t, F.lit("."), F.lit("")), F.lit(","), F.lit(".")))
+        plain = F.when(~_text(col).contains("."), _text(col))
+    else:
+        text = F.when(t.rlike(_full(US_GROUPED)), F.replace(t, F.lit(","), F.lit("")))
+        plain = _text(col)
+    return F.coalesce(plain.try_cast("double"), F.coalesce(text, t).try_cast("double"))
 
 
 def _decimal_comma(src: DataFrame, col: str) -> bool:
-    """orders._decimal_comma on Spark: no dots, and some comma not before exactly three digits."""
-    import re
-    v = _text(col)
-    sample = [r[0] for r in src.select(v.alias("v")).where(F.col("v").isNotNull() & F.col("v").contains(","))
-              .limit(5000).collect()]
-    if not sample or src.limit(100_000).select(v.alias("v")).where(F.col("v").contains(".")).limit(1).count():
-        return False
-    return any(re.fullmatch(r"-?\d+,\d+", s) and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", s) for s in sample)
+    """orders._decimal_comma: a dot anywhere, and the patterns among the distinct values that are
+    not plain numbers."""
+    raw, v = F.col("raw"), F.col("v")
+    seen = lambda cond: F.max(F.when(cond, 1).otherwise(0))  # noqa: E731
+    values = src.select(_text(col).alias("raw")).where(raw.isNotNull())
+    has_dot = values.agg(seen(raw.contains("."))).collect()[0][0]
+    row = (values.where(raw.try_cast("double").isNull()).distinct().select(_bare(col, raw).alias("v"))
+           .where(v.isNotNull()).agg(seen(v.rlike(_full(US_ONLY))), seen(v.rlike(_full(EU_ONLY))),
+                                     seen(v.rlike(_full(COMMA_DECIMAL)) & ~v.rlike(_full(COMMA_GROUPS)))).collect()[0])
+    return comma_decimals(bool(has_dot), *(bool(x) for x in row))
 
 
 def _iso_timestamp(v):

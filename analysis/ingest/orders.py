@@ -205,24 +205,69 @@ def _text(col: str) -> str:
     return f"CASE WHEN lower({v}) IN ({markers}) THEN NULL ELSE {v} END"
 
 
+# Numbers written as text, read as the customer-table loader reads them (cleaning._number_text):
+# a currency sign or code before or after (spaces, no-break ones too, between), a percent sign,
+# accounting negatives '(12.50)'; then one convention per column for commas and dots.
+_SPACE = "[ \t\u00a0\u202f]*"
+_CURRENCY = r"(?:[$€£¥₹₽]|CHF|EUR|USD|GBP|R\$|kr)"
+SIGN_BEFORE = rf"^(-?){_SPACE}{_CURRENCY}{_SPACE}"  # replaced by the minus sign, if any
+SIGN_AFTER = rf"{_SPACE}(?:{_CURRENCY}|%)$"
+ACCOUNTING = r"^\((\d.*)\)$"  # replaced by '-' and the number
+US_ONLY = r"-?\d{1,3}(?:,\d{3})+\.\d+"  # 1,234.56: commas group thousands
+EU_ONLY = r"-?\d{1,3}(?:\.\d{3})+,\d+|-?\d{1,3}(?:\.\d{3}){2,}"  # 1.234,56 or 1.234.567: dots group
+COMMA_DECIMAL = r"-?\d+,\d+"  # 2,5 (a decimal comma unless it is 1,234 or 12,345,678)
+COMMA_GROUPS = r"-?\d{1,3}(?:,\d{3})+"
+EU_NUMBER = r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+"  # rewritten 1234.56 in a comma-decimal column
+US_GROUPED = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # rewritten 1234.56 in a dot-decimal column
+
+
+def comma_decimals(has_dot: bool, us_only: bool, eu_only: bool, comma_decimal: bool) -> bool:
+    """cleaning._number_text's choice for a column, from what its values show: commas are decimal
+    when some value groups with dots (1.234,56) or, with no dot anywhere, some comma is not
+    followed by exactly three digits (2,5); never when some value is written 1,234.56."""
+    return (eu_only or (comma_decimal and not has_dot)) and not us_only
+
+
+def _bare(col: str, text: str | None = None) -> str:
+    """SQL: the column's text (or the `text` expression) without currency, percent sign or
+    accounting parentheses."""
+    t = f"regexp_replace({text or _text(col)}, {_lit(SIGN_BEFORE)}, '\\1')"
+    t = f"regexp_replace({t}, {_lit(SIGN_AFTER)}, '')"
+    return f"regexp_replace({t}, {_lit(ACCOUNTING)}, '-\\1')"
+
+
 def _number(col: str, typed: bool = False, decimal_comma: bool = False) -> str:
-    """SQL: the column as a number; text with thousands separators (or decimal commas) and a
-    currency sign is read too."""
+    """SQL: the column as a number (text read as `_bare`, then with the column's convention)."""
     if typed:
         return f"CAST({_q(col)} AS DOUBLE)"
-    comma = "'.'" if decimal_comma else "''"
-    return f"TRY_CAST(regexp_replace(replace({_text(col)}, ',', {comma}), '^[$€£¥]|[$€£¥]$', '') AS DOUBLE)"
+    t = _bare(col)
+    if decimal_comma:
+        text = (f"CASE WHEN regexp_full_match({t}, {_lit('(?:' + EU_NUMBER + ')')}) "
+                f"THEN replace(replace({t}, '.', ''), ',', '.') ELSE {t} END")
+    else:
+        text = f"CASE WHEN regexp_full_match({t}, {_lit(US_GROUPED)}) THEN replace({t}, ',', '') ELSE {t} END"
+    # Most values are plain numbers, read as they are (the same number): the regular expressions
+    # run on the others only. With decimal commas a dot groups thousands, so no dot is plain.
+    # (CASE, not coalesce: DuckDB evaluates a CASE branch for the rows that take it only.)
+    plain = _text(col) if not decimal_comma else f"CASE WHEN contains({_text(col)}, '.') THEN NULL ELSE {_text(col)} END"
+    return (f"CASE WHEN TRY_CAST({plain} AS DOUBLE) IS NOT NULL THEN TRY_CAST({plain} AS DOUBLE) "
+            f"ELSE TRY_CAST({text} AS DOUBLE) END")
 
 
 def _decimal_comma(con, col: str) -> bool:
-    """Whether a text column writes decimals with a comma ('2,50'), judged on a sample as the
-    customer-table loader judges a whole column: no dots, and some comma not before three digits."""
-    sample = [r[0] for r in con.execute(
-        f"SELECT v FROM (SELECT {_text(col)} AS v FROM src) WHERE v IS NOT NULL AND v LIKE '%,%' LIMIT 5000").fetchall()]
-    if not sample or con.execute(f"SELECT count(*) FROM (SELECT {_text(col)} AS v FROM src LIMIT 100000) "
-                                 "WHERE v LIKE '%.%'").fetchall()[0][0]:
-        return False
-    return any(re.fullmatch(r"-?\d+,\d+", v) and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", v) for v in sample)
+    """comma_decimals, judged on every value of a text column: a dot anywhere, and the patterns
+    among the distinct values that are not plain numbers (the only ones that can match them)."""
+    row = con.execute(
+        f"""WITH r AS (SELECT {_text(col)} AS raw FROM src)
+            SELECT (SELECT coalesce(bool_or(contains(raw, '.')), false) FROM r),
+                   coalesce(bool_or(regexp_full_match(v, {_lit(US_ONLY)})), false),
+                   coalesce(bool_or(regexp_full_match(v, {_lit('(?:' + EU_ONLY + ')')})), false),
+                   coalesce(bool_or(regexp_full_match(v, {_lit(COMMA_DECIMAL)})
+                                    AND NOT regexp_full_match(v, {_lit(COMMA_GROUPS)})), false)
+            FROM (SELECT DISTINCT {_bare(col, 'raw')} AS v FROM (
+                    SELECT DISTINCT raw FROM r WHERE raw IS NOT NULL AND TRY_CAST(raw AS DOUBLE) IS NULL))
+            WHERE v IS NOT NULL""").fetchall()[0]
+    return comma_decimals(*row)
 
 
 TIMESTAMP_FORMATS = tuple(f + s for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", "", " %I:%M:%S %p", " %I:%M %p"))
