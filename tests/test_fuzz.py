@@ -516,6 +516,15 @@ lines("decimal comma prices", "ok", "40 usable customers",
       csv_text([r[:5] + [r[5].replace(".", ",")] + r[6:] for r in line_rows()], LINE_HEADER, sep=";"),
       order_config(delimiter=";"))
 lines("pound prices", "ok", "40 usable customers", lines_text([r[:5] + ["£" + r[5]] + r[6:] for r in line_rows()]))
+lines("euro after decimal-comma prices", "ok", "40 usable customers",
+      csv_text([r[:5] + [r[5].replace(".", ",") + "\u00a0€"] + r[6:] for r in line_rows()], LINE_HEADER, sep=";"),
+      order_config(delimiter=";"), absent="not a number")
+lines("dot thousands, comma decimals", "ok", "40 usable customers",
+      csv_text([r[:5] + [("1.00" if i == 3 else "") + r[5].replace(".", ",") + " €"] + r[6:]
+                for i, r in enumerate(line_rows())], LINE_HEADER, sep=";"), order_config(delimiter=";"),
+      absent="not a number")
+lines("windows-1252 euro prices", "ok", "40 usable customers",
+      lines_text([r[:5] + [r[5] + " €"] + r[6:] for r in line_rows()]).encode("cp1252"), absent="not a number")
 lines("AM/PM timestamps", "ok", "40 usable customers",
       lines_text([r[:4] + [f"{1 + i % 12}/{1 + i % 27}/2011 {1 + i % 12}:15 {'AP'[i % 2]}M"] + r[5:]
                   for i, r in enumerate(line_rows())]))
