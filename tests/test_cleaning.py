@@ -383,6 +383,14 @@ def test_flags_accept_yes_no_true_false():
     assert out[9] == 1
 
 
+@pytest.mark.parametrize("yes, no", [("ja", "nein"), ("Oui", "Non"), ("sí", "no"), ("S", "N"), ("Sim", "Não"),
+                                     ("nao", "sim"), ("ja", "nee"), ("Sì", "No"), ("wahr", "falsch"), ("vrai", "faux")])
+def test_flags_in_seven_languages(yes, no):
+    out = parse_flags(pd.Series([yes, no, yes.upper(), ""]), "c", "f").tolist()
+    expected = [0, 1, 0] if yes == "nao" else [1, 0, 1]  # ("nao", "sim"): the no first
+    assert out[:3] == expected and np.isnan(out[3])
+
+
 def test_flag_with_other_value_is_an_error():
     with pytest.raises(UserError, match=r"'resp' should hold 0/1 answers but 1 value\(s\) do not, e.g. '2' on line 3"):
         parse_flags(pd.Series(["1", "2", "0"]), "resp", "f")

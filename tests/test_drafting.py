@@ -404,3 +404,21 @@ def test_currency_is_the_sign_beside_most_prices():
     assert currency_of(pd.Series(["£3.50", "£1", "2.00"])) == "£"
     assert currency_of(pd.Series(["3.50", "1", "$2.00"])) is None  # one price in three: not the column's currency
     assert currency_of(pd.Series(["US$ 3", "10 $US"])) is None  # a sign inside the text is not read
+
+
+def test_spanish_table_with_euro_amounts_and_si_no_answers(tmp_path):
+    rows = ["ID Cliente;Fecha de alta;Ingresos anuales;Gasto en moda;Gasto en hogar;Compras online;Respondió campaña"]
+    rows += [f"C{i:04d};{1 + i % 28:02d}/0{1 + i % 9}/2021;{20000 + 37 * i:,}.{i % 100:02d} €;{5 + i % 70},{i % 100:02d} €;"
+             f"1.{100 + i % 800},50 €;{i % 9};{'sí' if i % 4 == 0 else 'no'}".replace(",", "X").replace(".", ",")
+             .replace("X", ".") for i in range(120)]
+    path = tmp_path / "clientes.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert cfg.columns.campaigns == {"Latest campaign": "Respondió campaña"}
+    assert cfg.columns.income == "Ingresos anuales" and set(cfg.columns.spend.values()) == {"Gasto en moda", "Gasto en hogar"}
+    assert cfg.report.currency == "€"
+    from analysis.ingest.cleaning import clean
+    data = clean(load_customers(cfg), cfg)
+    assert data.customers["Respondió campaña"].sum() == 30  # every fourth customer said sí
+    assert data.customers["Ingresos anuales"].iloc[0] == 20000.0 and data.customers["Gasto en hogar"].iloc[0] == 1100.5

@@ -21,8 +21,11 @@ DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/
 TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", "T%H:%M", "T%H:%M:%S", "T%H:%M:%S%z",
                  "T%H:%M:%S.%f", "T%H:%M:%S.%f%z", " %H:%M:%S%z")
 ALL_DATE_FORMATS = tuple(f + t for f in DATE_FORMATS for t in TIME_SUFFIXES)
-TRUE_WORDS = {"1", "1.0", "yes", "y", "true", "t"}
-FALSE_WORDS = {"0", "0.0", "no", "n", "false", "f"}
+# Answers as written in English, German, French, Spanish, Portuguese, Dutch and Italian.
+TRUE_WORDS = {"1", "1.0", "yes", "y", "true", "t", "ja", "wahr", "oui", "vrai", "si", "sí", "s", "verdadero",
+              "sim", "verdadeiro", "waar", "sì", "vero"}
+FALSE_WORDS = {"0", "0.0", "no", "n", "false", "f", "nein", "falsch", "non", "faux", "falso", "não", "nao", "nee",
+               "onwaar"}
 MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a typo or a sentinel
 EARLIEST = pd.Timestamp("1900-01-01")  # signup dates before this are typos
 TOTALS = (r"(?i)^\s*(?:grand\s+|sub)?totals?\b.*|^\s*(?:sum|summe|gesamt(?:summe)?|totaal|totale|somme|suma|"
@@ -163,7 +166,7 @@ def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
 
 
 def parse_flags(values: pd.Series, column: str, path) -> pd.Series:
-    """0/1 answers (also yes/no, true/false); missing stays missing."""
+    """0/1 answers (also yes/no, true/false, in seven languages: TRUE_WORDS); missing stays missing."""
     low = values.str.strip().str.lower()
     miss = is_missing(low) & ~low.isin(FALSE_WORDS)
     out = pd.Series(np.where(low.isin(TRUE_WORDS), 1.0, np.where(low.isin(FALSE_WORDS), 0.0, np.nan)), index=values.index)

@@ -30,7 +30,9 @@ NAME_PATTERNS: dict[str, str] = {
     "id": rf"^(id|{_CUSTOMER}{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
     "campaigns": r"(cmp|campaign|kampagne|campagne|campana|campanha|campagna)\d+",
     "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse|y"
-    r"|subscribed|antwort|reponse|respuesta|resposta|antwoord|risposta)$",
+    r"|subscribed|antwort|reponse|respuesta|resposta|antwoord|risposta|respondio|respondeu|reagiert|arepondu"
+    r"|(responded|respondio|respondeu|reponducampagne|reagiertkampagne|risposto)(to)?(the)?(last)?(campaign|campana"
+    r"|campanha|campagne|kampagne|campagna))$",
     "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)",
@@ -518,6 +520,17 @@ def _title(path: Path) -> str:
     return f"Customer segments: {stem[:1].upper() + stem[1:]}" if stem else "Customer segments"
 
 
+def currency_of(prices: pd.Series) -> str | None:
+    """The currency sign written before or after most of these amounts ('4,90 €', '$12.50'), if any."""
+    text = prices[~is_missing(prices)].astype(str).str.strip()
+    if not len(text):
+        return None
+    signs = text.str.extract(r"^([$€£¥])|([$€£¥])$").bfill(axis=1).iloc[:, 0].dropna()
+    if len(signs) < 0.5 * len(text):
+        return None
+    return str(signs.value_counts().index[0])
+
+
 def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[str, ...] = ()) -> str:
     rows, cols = table.frame.shape
     parquet = table.delimiter in ("parquet", "excel")
@@ -554,7 +567,11 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
         "# features: left out, so the default features are used: every feature the columns above support.",
         "",
     ]
-    lines += _model_section("report", Report, {"title": _title(table.path)}) + [""]
+    money = [c for _, c, _ in guess.dicts.get("spend", [])] + [guess.scalars[r][0] for r in ("income",) if r in guess.scalars]
+    sign = currency_of(pd.concat([table.frame[c].astype(str) for c in money])) if money else None
+    report = {"title": _title(table.path), **({"currency": sign} if sign else {})}
+    lines += _model_section("report", Report, report,
+                            note=f"currency {sign} as written beside the amounts" if sign else "") + [""]
     lines += _labels_section(table.frame.columns) + [""]
     lines += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(lines)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .cleaning import guess_date_format, to_numbers
 from ..config import Baskets, Cleaning, Report, Segmentation, TransactionsFile
-from .drafting import _comment, _config_path, _model_section, normalise, quote
+from .drafting import _comment, _config_path, _model_section, currency_of, normalise, quote
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
 from .loading import is_missing
@@ -51,17 +51,6 @@ WHY = {
     "unit_price": "name looks like a price; values are numbers", "category": "name looks like a product category",
 }
 LISTED = 30  # most codes written under not_products
-
-
-def currency_of(prices: pd.Series) -> str | None:
-    """The currency sign written before or after most unit prices ('4,90 €', '$12.50'), if any."""
-    text = prices[~is_missing(prices)].astype(str).str.strip()
-    if not len(text):
-        return None
-    signs = text.str.extract(r"^([$€£¥])|([$€£¥])$").bfill(axis=1).iloc[:, 0].dropna()
-    if len(signs) < 0.5 * len(text):
-        return None
-    return str(signs.value_counts().index[0])
 
 
 def _pick(role: str, columns: list[str], used: set[str]) -> str | None:
