@@ -344,3 +344,25 @@ def test_the_decision_is_computed_from_the_strongest_evidence_the_data_has(demo_
     best = max((p for p in r.segments if p.public), key=lambda p: latest.by_segment[p.id - 1].rate)
     assert what(rates)["Contact"].startswith(f"First segment {best.id}, {best.name}, which answered")
     assert what(dataclasses.replace(rates, campaigns=()))["Contact"].startswith("The data holds no campaign answers")
+
+
+def test_contact_first_only_a_segment_that_answered_above_everyone_beyond_chance(demo_run):
+    """Answers but no costs: 'First segment N' only when that segment's 95% interval lies above the
+    rate of all customers; otherwise the overview says no segment stands out."""
+    from analysis.insight.campaigns import Rate
+    from analysis.publish.pages import _contact_and_result
+    r = dataclasses.replace(demo_run.results, targeting=None, response=None)
+    c = r.campaigns[-1]
+    k = len(c.by_segment)
+
+    def overview(best_low: float) -> str:
+        rates = [Rate(100, 20, 0.20, 0.13, 0.29, 1.0)] * k
+        rates[1] = Rate(100, 30, 0.30, best_low, 0.40, 1.5)
+        camp = dataclasses.replace(c, overall=Rate(100 * k, 20 * k + 10, 0.21, 0.18, 0.25, 1.0), by_segment=tuple(rates))
+        return _contact_and_result(dataclasses.replace(r, campaigns=r.campaigns[:-1] + (camp,)))[0]
+
+    clear = overview(0.215)  # just above 21%
+    assert clear.startswith("First segment 2, ") and "30.0% (95% interval 21.5% to 40.0%) against 21.0%" in clear
+    within = overview(0.21)  # the interval reaches the rate of all customers
+    assert within.startswith("No segment answered the latest campaign clearly more often than all customers (21.0%)")
+    assert "30.0% in segment 2, " in within and "First" not in within

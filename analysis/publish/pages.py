@@ -366,10 +366,16 @@ def _contact_and_result(r: Results) -> tuple[str, str]:
         if rated:
             best = max(rated, key=lambda p: (c.by_segment[p.id - 1].rate, -p.id))
             x = c.by_segment[best.id - 1]
-            return (f"First {_seg_ref(best)}, which answered the latest campaign most often: "
-                    f"{fmt.percent(x.rate, 1)} (95% interval {fmt.percent(x.low, 1)} to {fmt.percent(x.high, 1)}) "
-                    f"against {fmt.percent(c.overall.rate, 1)} for all customers.",
-                    "Not computed: the data gives no cost per contact and no revenue per answer.")
+            interval = f"95% interval {fmt.percent(x.low, 1)} to {fmt.percent(x.high, 1)}"
+            unpriced = "Not computed: the data gives no cost per contact and no revenue per answer."
+            if x.low > c.overall.rate:  # above all customers beyond chance: worth contacting first
+                return (f"First {_seg_ref(best)}, which answered the latest campaign most often: "
+                        f"{fmt.percent(x.rate, 1)} ({interval}) against {fmt.percent(c.overall.rate, 1)} for all "
+                        "customers.", unpriced)
+            return (f"No segment answered the latest campaign clearly more often than all customers "
+                    f"({fmt.percent(c.overall.rate, 1)}): the highest rate, {fmt.percent(x.rate, 1)} in "
+                    f"{_seg_ref(best)}, has a {interval}, which holds it. Answers do not say whom to contact "
+                    "first; try the next campaign on a sample of every segment.", unpriced)
     return ("The data holds no campaign answers, so it cannot say whom a campaign would reach: start with the "
             "segments above and record who answers the next campaign.", "")
 
