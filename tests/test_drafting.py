@@ -422,3 +422,36 @@ def test_spanish_table_with_euro_amounts_and_si_no_answers(tmp_path):
     data = clean(load_customers(cfg), cfg)
     assert data.customers["Respondió campaña"].sum() == 30  # every fourth customer said sí
     assert data.customers["Ingresos anuales"].iloc[0] == 20000.0 and data.customers["Gasto en hogar"].iloc[0] == 1100.5
+
+
+def test_typed_parquet_order_lines_with_integer_ids(tmp_path):
+    """Integer order ids and product codes, a decimal price and a time-zoned timestamp, as a shop
+    export writes them: drafted (it stopped with a traceback on the integer ids) and read."""
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from analysis.ingest.drafting_orders import draft_orders_config
+    from analysis.ingest.orders import load_orders
+    n = 600
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    table = pa.table({
+        "order_id": pa.array([i // 3 for i in range(n)], pa.int64()),
+        "customer_id": pa.array([(i // 3) % 40 for i in range(n)], pa.int64()),
+        "ordered_at": pa.array([start + dt.timedelta(hours=i // 3) for i in range(n)], pa.timestamp("us", tz="UTC")),
+        "sku": pa.array([100 + (i * 7) % 25 for i in range(n)], pa.int32()),
+        "qty": pa.array([1 + i % 3 for i in range(n)], pa.int32()),
+        "unit_price": pa.array([decimal.Decimal(f"{2 + (i * 7) % 25 * 0.5:.2f}") for i in range(n)], pa.decimal128(10, 2)),
+        "product_type": [["Shoes", "Bags", "Hats"][(i * 7) % 25 % 3] for i in range(n)],
+    })
+    pq.write_table(table, tmp_path / "orders.parquet")
+    cfg = parse(draft_orders_config(tmp_path / "orders.parquet", config_dir=tmp_path), tmp_path)
+    t = cfg.transactions
+    assert (t.order, t.customer, t.timestamp, t.product, t.quantity, t.unit_price, t.category) == (
+        "order_id", "customer_id", "ordered_at", "sku", "qty", "unit_price", "product_type")
+    data = load_orders(cfg)
+    assert len(data.frame) == 40 and data.n_lines == n
+    spend = data.frame[[c for c in data.frame.columns if c.startswith("Spend on ")]].to_numpy().sum()
+    assert spend == pytest.approx(sum(float(p) * q for p, q in zip(table["unit_price"].to_pylist(), table["qty"].to_pylist())))

@@ -29,7 +29,8 @@ NAMES = {
     "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
     r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino)"
     r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference)?$|^orderref(erence)?$",
-    "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora",
+    "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora"
+    r"|(order|purchas|creat|plac|book)edat$",
     "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(stockcode|sku|productid|productcode|itemid"
     r"|itemcode|articleid|article|ean|upc|barcode|product|item|artikel|artikelnummer|artikelnr|produkt|produit"
     r"|producto|produto|artigo|prodotto|articolo)(id|code|ref|no|nr|num|number|nummer|numero)?$",
@@ -41,6 +42,7 @@ NAMES = {
     "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
     r"|prezzo",
     "category": r"category|department|family|productgroup|^group$|^section$|kategorie|warengruppe|categorie|categoria"
+    r"|^(product|item|article)type$"
     r"|^rayon$|famille|familia|famiglia|abteilung|departamento|reparto|afdeling|^(product|produit|producto|prodotto)?"
     r"(groupe|grupo|gruppo|groep|gruppe)$",
 }
@@ -131,7 +133,7 @@ def _whole_file_hints(con, roles: dict) -> tuple[list[str], str | None, str]:
     """Product codes without a digit (postage, fees...) and a cancellation prefix, over the whole file."""
     codes, prefix, why = [], None, "no order id starts with a letter followed by digits"
     if "product" in roles:
-        p = _q(roles["product"][0])
+        p = f"CAST({_q(roles['product'][0])} AS VARCHAR)"  # Parquet codes may be integers
         rows = con.execute(f"""SELECT upper(trim({p})) AS code, count(*) AS n FROM src
                                WHERE {p} IS NOT NULL AND NOT regexp_matches({p}, '[0-9]') AND trim({p}) <> ''
                                GROUP BY code ORDER BY n DESC, code LIMIT {LISTED}""").fetchall()
@@ -140,7 +142,7 @@ def _whole_file_hints(con, roles: dict) -> tuple[list[str], str | None, str]:
         if total and digits / total > 0.9:  # codes are mostly numbers: the few without a digit are not goods
             codes = [r[0] for r in rows]
     if "order" in roles:
-        o = _q(roles["order"][0])
+        o = f"CAST({_q(roles['order'][0])} AS VARCHAR)"  # ... and order ids too
         rows = con.execute(f"""SELECT left(trim({o}), 1) AS c, count(*) FROM src
                                WHERE regexp_matches(trim({o}), '^[A-Za-z][0-9]+$') GROUP BY c ORDER BY 2 DESC""").fetchall()
         numeric = con.execute(f"SELECT count(*) FROM src WHERE regexp_matches(trim({o}), '^[0-9]+$')").fetchall()[0][0]
