@@ -149,12 +149,13 @@ class CustomersFile(_FileOrTable):
 class TransactionsFile(_FileOrTable):
     """Order lines: one row per product in an order. Customer features and baskets come from them."""
 
-    path: str | None = Field(None, description="order lines: CSV, TSV (optionally .gz), Parquet, or a folder of "
-                             "Parquet parts; relative to the config file")
+    path: str | None = Field(None, description="order lines: CSV, TSV (optionally .gz), Parquet, a folder of "
+                             "Parquet parts, or Excel; relative to the config file")
     table: str | None = Field(None, description="instead of path, with engine: spark: a table in the Spark catalog "
                               "(Hive metastore, Unity Catalog, Delta), e.g. sales.order_lines")
     delimiter: str = Field("auto", description="field separator, or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
+    sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
     customer: str = Field(description="customer id column (lines without one are used for baskets only)")
     order: str = Field(description="order or invoice id column: the lines of one order form a basket")
     timestamp: str = Field(description="date and time of the order")

@@ -535,6 +535,8 @@ lines("gzipped lines", "ok", "40 usable customers", gzip.compress(GOOD_LINES.enc
 lines("parquet lines", "ok", "40 usable customers", parquet_bytes(pd.DataFrame(line_rows(), columns=LINE_HEADER)),
       fname="lines.parquet")
 lines("tab separated lines", "ok", "40 usable customers", csv_text(line_rows(), LINE_HEADER, sep="\t"), fname="lines.tsv")
+lines("excel lines", "ok", "40 usable customers", excel_bytes({"Lines": pd.DataFrame(line_rows(), columns=LINE_HEADER)}),
+      fname="lines.xlsx")
 
 # Product maps.
 PRODUCTS = "code,category\n" + "".join(f"P{p:03d},{['Home', 'Garden', 'Kitchen'][p % 3]}\n" for p in range(12))

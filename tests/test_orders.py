@@ -498,3 +498,18 @@ def test_numbers_in_order_lines_are_read_as_in_customer_tables(kind):
     want = to_numbers(pd.Series(values, dtype="string")).to_numpy(dtype=float)
     assert np.array_equal(got, want, equal_nan=True), list(zip(values, got, want))
     assert np.isfinite(got).sum() >= len(values) - 3
+
+
+def test_excel_lines_give_the_same_result(tmp_path, orders):
+    import io
+
+    frame = pd.read_csv(io.StringIO(LINES), dtype=str, keep_default_na=False)
+    with pd.ExcelWriter(tmp_path / "lines.xlsx") as w:
+        pd.DataFrame({"note": ["not the lines"]}).to_excel(w, sheet_name="About", index=False)
+        frame.to_excel(w, sheet_name="Lines", index=False)
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    got = load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx", "sheet": "Lines"}))
+    pd.testing.assert_frame_equal(got.frame, orders.frame)
+    assert got.log == orders.log and got.excluded == orders.excluded and got.delimiter == "excel"
+    with pytest.raises(UserError, match=r"lines.xlsx: column 'Customer ID' \(transactions.customer in the config\) is not in"):
+        load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx"}))  # the first sheet holds no lines

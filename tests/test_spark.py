@@ -453,6 +453,18 @@ def test_windows_1252_euro_signs_and_decimal_commas_as_locally(engine, local, tm
         assert np.array_equal(got, want, equal_nan=True), (kind, list(zip(values, got, want)))
 
 
+def test_excel_lines_are_refused_with_one_line(tmp_path):
+    """Excel order lines are a file on the driver that a cluster's executors cannot read."""
+    from analysis.config import TransactionsFile
+    from analysis.engine.spark import _source
+    from analysis.errors import UserError
+    path = tmp_path / "lines.xlsx"
+    pd.DataFrame({"a": [1], "b": [2]}).to_excel(path, index=False)
+    t = TransactionsFile(path=str(path), customer="a", order="a", timestamp="a", product="a", quantity="a", unit_price="b")
+    with pytest.raises(UserError, match=r"lines.xlsx: Excel order lines are read by the local engine only"):
+        _source(None, path, t)
+
+
 def test_a_million_synthetic_lines_on_the_cluster_as_locally(engine, local, tmp_path):
     """`segments synth --transactions 1000000` on the two executors: the same order data to the
     last value, final-fit labels with ARI >= 0.99, and identical recounts of rules mined on a

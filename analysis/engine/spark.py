@@ -39,7 +39,7 @@ from ..ingest.cleaning import LogEntry
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
-from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, EU_NUMBER, EU_ONLY, HABITS, LINE_RULES,
+from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, EU_NUMBER, EU_ONLY, EXCEL, HABITS, LINE_RULES,
                              MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY,
                              OrderBaskets, OrderData, check_named_columns, comma_decimals, _head, read_products)
 from ..publish.exports import csv_safe, csv_text, overrides_template
@@ -290,6 +290,9 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
         return spark.read.parquet(str(path)), "parquet", "binary"
     if path.stat().st_size == 0:
         raise UserError(f"{path}: file is empty")
+    if path.suffix.lower() in EXCEL:  # a driver-side file the executors of a cluster could not read
+        raise UserError(f"{path}: Excel order lines are read by the local engine only; save them as CSV or Parquet "
+                        "for engine: spark")
     with path.open("rb") as f:
         parquet = f.read(4) == b"PAR1"
     if parquet or path.suffix.lower() == ".parquet":

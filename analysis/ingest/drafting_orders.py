@@ -208,17 +208,19 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         tmp.cleanup()
     head = [
         f"# Draft config written by inspecting{_comment(path)[3:]}",
-        f"# {n_lines:,} order lines and {sample.shape[1]} columns; " + ("read as Parquet." if kind == "parquet" else
-                                                                      f"delimiter {DELIMITER_NAMES.get(delim, repr(delim))} "
-                                                                      f"and encoding {enc} detected."),
+        f"# {n_lines:,} order lines and {sample.shape[1]} columns; " + (
+            "read as Parquet." if kind == "parquet" else "read from the first Excel sheet." if kind == "excel" else
+            f"delimiter {DELIMITER_NAMES.get(delim, repr(delim))} and encoding {enc} detected."),
         "# Every role below is a guess from the column names and a sample of values, with the reason beside it.",
         "# Check every guess, then run: segments report --config THIS.yml",
         "",
         "transactions:",
         f"  path: {quote(_config_path(path, config_dir))}",
     ]
-    if kind != "parquet":
+    if kind == "csv":
         head += [f"  delimiter: {quote(delim)}  # detected", f"  encoding: {quote(enc)}  # detected"]
+    elif kind == "excel":
+        head.append("  # sheet:  # the first sheet is read; name another here")
     for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", "unit_price", "category"):
         if role in roles:
             col, why = roles[role]

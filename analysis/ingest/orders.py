@@ -144,6 +144,17 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str) -> tuple[str, str, s
         with path.open("rb") as f:
             parquet = f.read(4) == b"PAR1"
         read = f"read_parquet({_lit(str(path))})" if parquet or path.suffix.lower() == ".parquet" else None
+    if path.suffix.lower() in EXCEL:  # a sheet holds at most a million lines: read as text, handed over as Parquet
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        frame = excel_text(path, t.sheet)
+        if not len(frame.columns):
+            raise UserError(f"{path}: no columns found")
+        out = Path(tmp) / "lines-excel.parquet"
+        pq.write_table(pa.table({c: pa.array(frame[c].astype(str).tolist(), pa.string()) for c in frame.columns}), out)
+        _run(con, f"CREATE VIEW src AS SELECT * FROM read_parquet({_lit(str(out))})")
+        return "excel", "excel", "binary"
     if read:
         try:
             cols = con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()
@@ -308,10 +319,18 @@ def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False) -
                     "set transactions.timestamp_format")
 
 
+EXCEL = (".xlsx", ".xlsm", ".xls")
+
+
 def read_products(path: Path, sheet: str | None = None) -> pd.DataFrame:
     """A product map as text: Excel (a sheet, default the first) or whatever `read_table` reads."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+    if path.suffix.lower() not in EXCEL:
         return read_table(path).frame
+    return excel_text(path, sheet)
+
+
+def excel_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """An Excel sheet (default the first) as text, empty cells ''."""
     if not path.exists():
         raise UserError(f"{path}: file not found")
     try:
