@@ -471,9 +471,9 @@ def test_a_byte_the_encoding_lacks_is_one_error_line(tmp_path):
 
 NUMBER_COLUMNS = {  # each list one column of a file; the customer-table loader's reading is the reference
     "comma decimals": ["13,90 €", "€ 4,90", "1.234,50 €", "(12,50)", "-€3,10", "EUR 7,00", "5 %", "12", "2,5",
-                       "1.234", "3,125", "7,5\u00a0€", "", "n/a"],
+                       "1.234", "3,125", "7,5\u00a0€", "", "n/a", "1 234,56 €", "12\u202f345,6", "1 2345,6"],
     "dot decimals": ["$1,234.50", "12.00 $", "1,234", "USD 3", "12,5", "1e3", "(7.25)", "£ 0.99", "-2", "8 kr",
-                     "1,234,567.5", "", "NULL"],
+                     "1,234,567.5", "", "NULL", "1'234.50 CHF", "CHF 12’345", "1 234 567"],
     "commas only, three digits after each": ["1,234", "12,345", "7", "£1,000"],  # thousands, as in a spreadsheet
 }
 

@@ -39,9 +39,10 @@ from ..ingest.cleaning import LogEntry
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
-from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, EU_NUMBER, EU_ONLY, EXCEL, HABITS, LINE_RULES,
-                             MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY,
-                             OrderBaskets, OrderData, check_named_columns, comma_decimals, _head, read_products)
+from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
+                             HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
+                             US_GROUPED, US_ONLY, OrderBaskets, OrderData, check_named_columns, comma_decimals, _head,
+                             read_products)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
@@ -213,10 +214,11 @@ def _text(col: str):
 
 
 def _bare(col: str, text=None):
-    """orders._bare: the text without currency, percent sign or accounting parentheses."""
+    """orders._bare: the text without currency, percent sign, accounting parentheses or group spaces."""
     t = F.regexp_replace(_text(col) if text is None else text, SIGN_BEFORE, "$1")
     t = F.regexp_replace(t, SIGN_AFTER, "")
-    return F.regexp_replace(t, ACCOUNTING, "-$1")
+    t = F.regexp_replace(t, ACCOUNTING, "-$1")
+    return F.when(t.rlike(_full(GROUPED)), F.regexp_replace(t, GROUP_MARK, "")).otherwise(t)
 
 
 def _full(pattern: str) -> str:

@@ -224,6 +224,8 @@ _CURRENCY = r"(?:[$€£¥₹₽]|CHF|EUR|USD|GBP|R\$|kr)"
 SIGN_BEFORE = rf"^(-?){_SPACE}{_CURRENCY}{_SPACE}"  # replaced by the minus sign, if any
 SIGN_AFTER = rf"{_SPACE}(?:{_CURRENCY}|%)$"
 ACCOUNTING = r"^\((\d.*)\)$"  # replaced by '-' and the number
+GROUP_MARK = "[ \t\u00a0\u202f'’]"  # digit-group spaces and apostrophes: 1 234,56 / 1'234.56
+GROUPED = rf"-?\d{{1,3}}(?:{GROUP_MARK}\d{{3}})+(?:[.,]\d+)?"  # ... dropped from a number grouped so
 US_ONLY = r"-?\d{1,3}(?:,\d{3})+\.\d+"  # 1,234.56: commas group thousands
 EU_ONLY = r"-?\d{1,3}(?:\.\d{3})+,\d+|-?\d{1,3}(?:\.\d{3}){2,}"  # 1.234,56 or 1.234.567: dots group
 COMMA_DECIMAL = r"-?\d+,\d+"  # 2,5 (a decimal comma unless it is 1,234 or 12,345,678)
@@ -240,11 +242,12 @@ def comma_decimals(has_dot: bool, us_only: bool, eu_only: bool, comma_decimal: b
 
 
 def _bare(col: str, text: str | None = None) -> str:
-    """SQL: the column's text (or the `text` expression) without currency, percent sign or
-    accounting parentheses."""
+    """SQL: the column's text (or the `text` expression) without currency, percent sign,
+    accounting parentheses or digit-group spaces."""
     t = f"regexp_replace({text or _text(col)}, {_lit(SIGN_BEFORE)}, '\\1')"
     t = f"regexp_replace({t}, {_lit(SIGN_AFTER)}, '')"
-    return f"regexp_replace({t}, {_lit(ACCOUNTING)}, '-\\1')"
+    t = f"regexp_replace({t}, {_lit(ACCOUNTING)}, '-\\1')"
+    return f"CASE WHEN regexp_full_match({t}, {_lit(GROUPED)}) THEN regexp_replace({t}, {_lit(GROUP_MARK)}, '', 'g') ELSE {t} END"
 
 
 def _number(col: str, typed: bool = False, decimal_comma: bool = False) -> str:
