@@ -398,7 +398,7 @@ def test_french_windows_1252_order_lines_get_their_roles_and_currency(tmp_path):
 
 
 def test_currency_is_the_sign_beside_most_prices():
-    from analysis.ingest.drafting_orders import currency_of
+    from analysis.ingest.drafting import currency_of
 
     assert currency_of(pd.Series(["4,90 €", "€5", "12,00 €", ""])) == "€"
     assert currency_of(pd.Series(["£3.50", "£1", "2.00"])) == "£"

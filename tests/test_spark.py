@@ -191,19 +191,26 @@ def _candidates(baskets, level, seed=3):
     return sorted(sets)
 
 
+def _same_recounts(engine, local, ours, theirs, segment_orders) -> None:
+    """Candidates recounted by both engines, identical: product level over all orders, category
+    level over one segment's orders (`ours`: the local engine's baskets, `theirs` the Spark engine's,
+    which hold the same baskets)."""
+    for level, subset in (("product", None), ("category", segment_orders)):
+        sets = _candidates(ours, level)
+        assert len(sets) > 20, level
+        counts = local.count_itemsets(ours, level, sets, subset)
+        assert np.array_equal(engine.count_itemsets(theirs, level, sets, subset), counts), level
+        assert counts.min() > 0
+        if subset is not None:  # a subset's counts: never above all baskets', below for some itemset
+            every = local.count_itemsets(ours, level, sets)
+            assert (counts <= every).all() and (counts < every).any()
+
+
 def test_rule_recount_identical(engine, local, retail):
     a, _ = retail
     # One segment's baskets: the orders of about a third of the customers.
     orders = np.flatnonzero(pd.Series(a.baskets.order_customer).fillna("").str.endswith(("1", "4", "7")).to_numpy())
-    for level, subset in (("product", None), ("category", orders)):
-        sets = _candidates(a.baskets, level)
-        assert len(sets) > 20, level
-        ours = local.count_itemsets(a.baskets, level, sets, subset)
-        assert np.array_equal(engine.count_itemsets(a.baskets, level, sets, subset), ours), level
-        assert ours.min() > 0
-        if subset is not None:  # a subset's counts: never above all baskets', below for some itemset
-            every = local.count_itemsets(a.baskets, level, sets)
-            assert (ours <= every).all() and (ours < every).any()
+    _same_recounts(engine, local, a.baskets, a.baskets, orders)
 
 
 def test_recount_on_the_engines_own_baskets(engine, retail):
@@ -487,13 +494,8 @@ def test_a_million_synthetic_lines_on_the_cluster_as_locally(engine, local, tmp_
     ours, theirs = local.final_fit(fit, x[sample], x, 42), engine.final_fit(fit, x[sample], x, 42)
     assert adjusted_rand_score(ours, theirs) >= 0.99
     members = set(feats.table.index[ours == 0].astype(str))
-    segment = np.flatnonzero(pd.Series(a.baskets.order_customer).isin(members).to_numpy())
-    for level, subset in (("product", None), ("category", segment)):
-        sets = _candidates(a.baskets, level)
-        assert len(sets) > 20, level
-        counts = local.count_itemsets(a.baskets, level, sets, subset)
-        assert np.array_equal(engine.count_itemsets(b.baskets, level, sets, subset), counts), level
-        assert counts.min() > 0
+    _same_recounts(engine, local, a.baskets, b.baskets,
+                   np.flatnonzero(pd.Series(a.baskets.order_customer).isin(members).to_numpy()))
 
 
 @pytest.mark.parametrize("budget", [2**28, 0])  # per-item bitsets, and sorted lists intersected past the budget

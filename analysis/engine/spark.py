@@ -18,7 +18,9 @@ from the sample's centres, not 10 random starts.
 """
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -319,9 +321,6 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
 
 def java_charset(enc: str) -> str:
     """A Python encoding's name as Java knows it (Spark's CSV `encoding`): cp1252 -> windows-1252."""
-    import codecs
-    import re
-
     try:
         name = codecs.lookup(enc).name
     except LookupError:

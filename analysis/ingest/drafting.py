@@ -531,6 +531,13 @@ def currency_of(prices: pd.Series) -> str | None:
     return str(signs.value_counts().index[0])
 
 
+def report_section(path: Path, amounts: pd.Series | None, what: str) -> list[str]:
+    """The report section: a title from the file's name, the currency written beside `amounts`."""
+    sign = currency_of(amounts) if amounts is not None else None
+    report = {"title": _title(path), **({"currency": sign} if sign else {})}
+    return _model_section("report", Report, report, note=f"currency {sign} as written beside {what}" if sign else "")
+
+
 def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[str, ...] = ()) -> str:
     rows, cols = table.frame.shape
     parquet = table.delimiter in ("parquet", "excel")
@@ -568,10 +575,8 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
         "",
     ]
     money = [c for _, c, _ in guess.dicts.get("spend", [])] + [guess.scalars[r][0] for r in ("income",) if r in guess.scalars]
-    sign = currency_of(pd.concat([table.frame[c].astype(str) for c in money])) if money else None
-    report = {"title": _title(table.path), **({"currency": sign} if sign else {})}
-    lines += _model_section("report", Report, report,
-                            note=f"currency {sign} as written beside the amounts" if sign else "") + [""]
+    amounts = pd.concat([table.frame[c].astype(str) for c in money]) if money else None
+    lines += report_section(table.path, amounts, "the amounts") + [""]
     lines += _labels_section(table.frame.columns) + [""]
     lines += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(lines)

@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 
 from .cleaning import guess_date_format, to_numbers
-from ..config import Baskets, Cleaning, Report, Segmentation, TransactionsFile
-from .drafting import _comment, _config_path, _model_section, currency_of, normalise, quote
+from ..config import Baskets, Cleaning, Segmentation, TransactionsFile
+from .drafting import _comment, _config_path, _model_section, normalise, quote, report_section
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
 from .loading import is_missing
@@ -191,21 +191,20 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     """The text of a YAML config for order lines, with every guess commented."""
     path = Path(lines_path)
     defaults = TransactionsFile.model_construct(path=str(path), delimiter="auto", encoding="auto")
-    tmp = tempfile.TemporaryDirectory(prefix="segments-draft-")
-    con = duckdb.connect()
-    try:
-        kind, delim, enc = _source(con, path, defaults, tmp.name)
-        # object first: a nullable integer column (Parquet ids with gaps) cannot hold ""
-        sample = con.execute(f"SELECT * FROM src LIMIT {SAMPLE}").df().astype(object).fillna("").astype(str)
-        if sample.empty:
-            raise UserError(f"{path}: has a header but no rows")
-        n_lines = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
-        roles, others = guess_roles(sample)
-        codes, prefix, prefix_why = _whole_file_hints(con, roles)
-        formats = timestamp_formats(con, roles["timestamp"][0]) if "timestamp" in roles else []
-    finally:
-        con.close()
-        tmp.cleanup()
+    with tempfile.TemporaryDirectory(prefix="segments-draft-") as tmp:  # for a UTF-8 or Parquet copy, if needed
+        con = duckdb.connect()
+        try:
+            kind, delim, enc = _source(con, path, defaults, tmp)
+            # object first: a nullable integer column (Parquet ids with gaps) cannot hold ""
+            sample = con.execute(f"SELECT * FROM src LIMIT {SAMPLE}").df().astype(object).fillna("").astype(str)
+            if sample.empty:
+                raise UserError(f"{path}: has a header but no rows")
+            n_lines = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+            roles, others = guess_roles(sample)
+            codes, prefix, prefix_why = _whole_file_hints(con, roles)
+            formats = timestamp_formats(con, roles["timestamp"][0]) if "timestamp" in roles else []
+        finally:
+            con.close()
     head = [
         f"# Draft config written by inspecting{_comment(path)[3:]}",
         f"# {n_lines:,} order lines and {sample.shape[1]} columns; " + (
@@ -250,13 +249,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     body += _model_section("baskets", Baskets) + [""]
     body += _model_section("cleaning", Cleaning) + [""]
     body += _model_section("segmentation", Segmentation) + [""]
-    stem = re.sub(r"[_\-\s]+", " ", path.name.split(".")[0]).strip()
-    report = {"title": f"Customer segments: {stem[:1].upper() + stem[1:]}"}
-    sign = currency_of(sample[roles["unit_price"][0]]) if "unit_price" in roles else None
-    if sign:
-        report["currency"] = sign
-    body += _model_section("report", Report, report,
-                           note=f"currency {sign} as written beside the unit prices" if sign else "") + [""]
+    prices = sample[roles["unit_price"][0]] if "unit_price" in roles else None
+    body += report_section(path, prices, "the unit prices") + [""]
     body += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(head + body)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import gzip
 import io
-import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -83,10 +82,14 @@ class OrderData:
     products_sha256: str | None = None  # SHA-256 of the product map file read (None: no file read)
 
 
-def _head(path: Path, size: int = 1 << 16) -> bytes:
+def _opener(path: Path):
+    """gzip.open for a gzip-compressed file, else open."""
     with path.open("rb") as f:
-        magic = f.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
+        return gzip.open if f.read(2) == b"\x1f\x8b" else open
+
+
+def _head(path: Path, size: int = 1 << 16) -> bytes:
+    opener = _opener(path)
     try:
         with opener(path, "rb") as f:
             return f.read(size)
@@ -97,13 +100,10 @@ def _head(path: Path, size: int = 1 << 16) -> bytes:
 def to_utf8(path: Path, enc: str, folder: Path) -> Path:
     """A UTF-8 copy of a text file in another encoding (Windows-1252 exports with their euro signs,
     say), decompressed, written in pieces; one line naming the file when it is not that encoding."""
-    with path.open("rb") as f:
-        magic = f.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
     out = folder / "lines-utf8.csv"
     done = 0
     try:
-        with opener(path, "rb") as raw, out.open("w", encoding="utf-8", newline="") as dst:
+        with _opener(path)(path, "rb") as raw, out.open("w", encoding="utf-8", newline="") as dst:
             src = io.TextIOWrapper(raw, encoding=enc, newline="")
             while piece := src.read(1 << 20):
                 dst.write(piece)
@@ -227,10 +227,10 @@ ACCOUNTING = r"^\((\d.*)\)$"  # replaced by '-' and the number
 GROUP_MARK = "[ \t\u00a0\u202f'’]"  # digit-group spaces and apostrophes: 1 234,56 / 1'234.56
 GROUPED = rf"-?\d{{1,3}}(?:{GROUP_MARK}\d{{3}})+(?:[.,]\d+)?"  # ... dropped from a number grouped so
 US_ONLY = r"-?\d{1,3}(?:,\d{3})+\.\d+"  # 1,234.56: commas group thousands
-EU_ONLY = r"-?\d{1,3}(?:\.\d{3})+,\d+|-?\d{1,3}(?:\.\d{3}){2,}"  # 1.234,56 or 1.234.567: dots group
+EU_ONLY = r"(?:-?\d{1,3}(?:\.\d{3})+,\d+|-?\d{1,3}(?:\.\d{3}){2,})"  # 1.234,56 or 1.234.567: dots group
 COMMA_DECIMAL = r"-?\d+,\d+"  # 2,5 (a decimal comma unless it is 1,234 or 12,345,678)
 COMMA_GROUPS = r"-?\d{1,3}(?:,\d{3})+"
-EU_NUMBER = r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+"  # rewritten 1234.56 in a comma-decimal column
+EU_NUMBER = r"(?:-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+)"  # rewritten 1234.56 in a comma-decimal column
 US_GROUPED = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # rewritten 1234.56 in a dot-decimal column
 
 
@@ -256,7 +256,7 @@ def _number(col: str, typed: bool = False, decimal_comma: bool = False) -> str:
         return f"CAST({_q(col)} AS DOUBLE)"
     t = _bare(col)
     if decimal_comma:
-        text = (f"CASE WHEN regexp_full_match({t}, {_lit('(?:' + EU_NUMBER + ')')}) "
+        text = (f"CASE WHEN regexp_full_match({t}, {_lit(EU_NUMBER)}) "
                 f"THEN replace(replace({t}, '.', ''), ',', '.') ELSE {t} END")
     else:
         text = f"CASE WHEN regexp_full_match({t}, {_lit(US_GROUPED)}) THEN replace({t}, ',', '') ELSE {t} END"
@@ -275,7 +275,7 @@ def _decimal_comma(con, col: str) -> bool:
         f"""WITH r AS (SELECT {_text(col)} AS raw FROM src)
             SELECT (SELECT coalesce(bool_or(contains(raw, '.')), false) FROM r),
                    coalesce(bool_or(regexp_full_match(v, {_lit(US_ONLY)})), false),
-                   coalesce(bool_or(regexp_full_match(v, {_lit('(?:' + EU_ONLY + ')')})), false),
+                   coalesce(bool_or(regexp_full_match(v, {_lit(EU_ONLY)})), false),
                    coalesce(bool_or(regexp_full_match(v, {_lit(COMMA_DECIMAL)})
                                     AND NOT regexp_full_match(v, {_lit(COMMA_GROUPS)})), false)
             FROM (SELECT DISTINCT {_bare(col, 'raw')} AS v FROM (
