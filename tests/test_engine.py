@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
 
 from analysis.engine import ENGINES, SegmentStats, get_engine, item_codes, spark_missing
 from analysis.engine.local import LocalEngine, segment_stats
 from analysis.ingest.orders import OrderBaskets
-from analysis.segment.clustering import Fit, kmeans, refit_all
+from analysis.segment.clustering import Fit, centres, kmeans, refit_all
 
 
 def _baskets() -> OrderBaskets:
@@ -100,3 +102,24 @@ def test_the_spark_submit_entry_point_runs_the_cli():
     p = subprocess.run([sys.executable, str(root / "scripts" / "segments_submit.py"), "report", "--help"],
                        capture_output=True, text=True, cwd=root)
     assert p.returncode == 0 and "--engine" in p.stdout and "--master" in p.stdout
+
+
+def test_the_final_fit_keeps_the_segments_the_search_scored():
+    """Four groups at the corners of a wide rectangle, k = 2: splitting left from right is the
+    best k-means solution, top from bottom a worse one that Lloyd's iterations do not leave. When
+    the search kept the worse split, the final fit on everyone refines it instead of replacing it
+    by fresh starts; fitted on everyone, the search's labels are the answer as they are."""
+    rng = np.random.default_rng(3)
+    corners = np.array([[-6.0, -2.0], [-6.0, 2.0], [6.0, -2.0], [6.0, 2.0]])
+    x = np.vstack([rng.normal(c, 0.3, (300, 2)) for c in corners])
+    sample = x[::5]
+    top_bottom = (sample[:, 1] > 0).astype(int)
+    model = KMeans(n_clusters=2, init=centres(sample, top_bottom, 2), n_init=1).fit(sample)
+    fit = Fit("kmeans", 2, model.labels_.astype(int), model=model)
+    assert adjusted_rand_score(top_bottom, fit.labels) == 1.0  # a fixed point of Lloyd's iterations
+    got = refit_all(fit, sample, x, seed=1)
+    assert adjusted_rand_score(x[:, 1] > 0, got) == 1.0
+    fresh = KMeans(n_clusters=2, n_init=10, random_state=1).fit(x).labels_
+    assert adjusted_rand_score(x[:, 0] > 0, fresh) == 1.0  # what fresh starts would have given
+    scrambled = Fit("kmeans", 2, np.arange(len(x)) % 2)
+    assert np.array_equal(refit_all(scrambled, x, x, seed=1), scrambled.labels)

@@ -162,12 +162,16 @@ def extend(fit: Fit, x_fit: np.ndarray, x_all: np.ndarray) -> np.ndarray:
 
 
 def refit_all(fit: Fit, x_fit: np.ndarray, x_all: np.ndarray, seed: int) -> np.ndarray:
-    """Final labels for every customer: k-means is refitted on everyone (its cost is linear),
-    the other methods keep their fit and extend it from the sample."""
-    if fit.algorithm == "kmeans":
-        return kmeans(x_all, fit.k, seed, n_init=10).labels  # more starts than the search could afford
+    """Final labels for every customer. Fitted on everyone, the chosen fit is the answer. Fitted
+    on a sample, k-means is refined on everyone by Lloyd's iterations started at the sample's
+    centres (its cost is linear), so the segments are those the search scored and found stable,
+    not another local optimum of fresh starts; the Spark engine does the same. The other
+    methods extend their fit from the sample."""
     if len(x_fit) == len(x_all):
         return fit.labels
+    if fit.algorithm == "kmeans":
+        start = fit.model.cluster_centers_ if fit.model is not None else centres(x_fit, fit.labels, fit.k)
+        return KMeans(n_clusters=fit.k, init=start, n_init=1, random_state=seed).fit(x_all).labels_.astype(int)
     return extend(fit, x_fit, x_all)
 
 
