@@ -163,13 +163,18 @@ def test_csv_floats_are_the_ten_place_decimals_of_the_cell_by_cell_rule():
     assert _decimal(5_000_000.1) == "5000000.0999999996" and _decimal(0.12345678901) == "0.123456789"
 
 
-def test_csv_text_is_what_pandas_writes_with_the_cell_by_cell_rule():
-    # Text, integer (with missing values) and float columns are assembled in Arrow; the result is
-    # pandas' minimal quoting byte for byte, and frames of other types go through pandas itself.
+@pytest.mark.parametrize("parallel_rows", [10**9, 1000])
+def test_csv_text_is_what_pandas_writes_with_the_cell_by_cell_rule(parallel_rows, monkeypatch):
+    # Text, integer (with missing values) and float columns are assembled in Arrow, one column
+    # after another or, for long tables, in threads; the result is pandas' minimal quoting byte for
+    # byte, and frames of other types go through pandas itself.
     import numpy as np
     import pandas as pd
 
+    from analysis.publish import exports
     from analysis.publish.exports import _decimal, csv_safe, csv_text
+
+    monkeypatch.setattr(exports, "PARALLEL_ROWS", parallel_rows)
 
     rng = np.random.default_rng(5)
     n = 3000

@@ -4,6 +4,8 @@ Every CSV goes through `csv_safe`, so that a cell a spreadsheet would read as a 
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +68,7 @@ def _decimal(x: float) -> str:
 # Below 2**19 a double's unit in the last place is under 1e-10: the shortest text that reads back
 # as x, when it has at most 10 decimals, is then also x rounded to 10 places, i.e. _decimal(x).
 FAST_BELOW = 2.0**19
+PARALLEL_ROWS = 100_000  # from this many rows, a table's columns are turned into text in threads
 
 
 def decimals(values) -> pa.Array:
@@ -131,7 +134,11 @@ def _arrow_csv(frame: pd.DataFrame, index: bool) -> str | None:
     if len(frame) == 0 or frame.shape[1] + index < 2:  # a lone empty cell is quoted by pandas
         return None
     columns = ([frame.index.to_series()] if index else []) + [frame.iloc[:, i] for i in range(frame.shape[1])]
-    texts = [_cells(col) for col in columns]
+    if len(frame) < PARALLEL_ROWS:
+        texts = [_cells(col) for col in columns]
+    else:  # Arrow's kernels release the GIL: columns become text side by side
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            texts = list(pool.map(_cells, columns))
     if any(t is None for t in texts):
         return None
     rows = pc.binary_join_element_wise(*texts, ",")
