@@ -486,3 +486,17 @@ def test_share_above_1_or_negative_is_flagged(clean_csv, find_log):
     assert entry.detail == "a share of orders must be from 0 to 1"
     # The two become the median of the plausible shares (0.2, 0.5, 1, 0): 0.35.
     assert list(data.customers["weekend"]) == [0.2, 0.35, 0.35, 0.5, 1.0, 0.0]
+
+
+def test_dates_with_a_zone_keep_the_time_as_written():
+    """A zone is dropped, not converted: 01:00+02:00 stays on its own day (in UTC it would be the
+    day before), as order-line times are read; a bare date's day is never taken for a zone."""
+    from analysis.ingest.cleaning import to_dates
+
+    values = pd.Series(["2013-01-01T01:00:00+02:00", "2013-01-01T23:30:00Z", "2013-01-02T08:00:00.5-0500",
+                        "2013-01-03T12:00:00 +02"], dtype="string")
+    got = to_dates(values, "%Y-%m-%dT%H:%M:%S%z")
+    assert got.tolist()[:2] == [pd.Timestamp("2013-01-01 01:00"), pd.Timestamp("2013-01-01 23:30")]
+    assert got.iloc[3] == pd.Timestamp("2013-01-03 12:00") and pd.isna(got.iloc[2])  # fractions need %f
+    assert to_dates(values.iloc[2:3], "%Y-%m-%dT%H:%M:%S.%f%z").iloc[0] == pd.Timestamp("2013-01-02 08:00:00.5")
+    assert to_dates(pd.Series(["2013-01-05"], dtype="string"), "%Y-%m-%d").iloc[0] == pd.Timestamp("2013-01-05")

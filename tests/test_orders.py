@@ -513,3 +513,22 @@ def test_excel_lines_give_the_same_result(tmp_path, orders):
     assert got.log == orders.log and got.excluded == orders.excluded and got.delimiter == "excel"
     with pytest.raises(UserError, match=r"lines.xlsx: column 'Customer ID' \(transactions.customer in the config\) is not in"):
         load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx"}))  # the first sheet holds no lines
+
+
+def _zoned_lines() -> str:
+    """LINES with a zone after every time, in the styles shops write: +0100, -05:00, Z, +02."""
+    import re
+
+    zones = [" +0100", "-05:00", "Z", " +02", "+0530"]
+    times = sorted(set(re.findall(r"2024-\d\d-\d\d \d\d:\d\d", LINES)))  # one zone per time: duplicates stay duplicates
+    return re.sub(r"(2024-\d\d-\d\d \d\d:\d\d)", lambda m: m.group(1) + zones[times.index(m.group(1)) % 5], LINES)
+
+
+@pytest.mark.parametrize("fmt", [None, "%Y-%m-%d %H:%M%z"])
+def test_times_with_a_zone_are_read_as_written(tmp_path, orders, fmt):
+    """The zone is dropped and the time kept as written (the customer's local hour), whether the
+    format is detected or given with %z: the same customers, habits and recency as without zones."""
+    assert all(z + "," in _zoned_lines() for z in (" +0100", "-05:00", "Z", " +02", "+0530"))
+    got = load(tmp_path, _zoned_lines(), transactions={"timestamp_format": fmt} if fmt else None)
+    pd.testing.assert_frame_equal(got.frame, orders.frame)
+    assert got.reference_date == orders.reference_date

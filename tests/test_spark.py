@@ -429,7 +429,7 @@ def test_a_joined_config_of_two_catalog_tables(engine, local, tmp_path):
     assert b.sources["customers"]["file"] == "j_customers" and b.sources["transactions"]["file"] == "j_lines"
 
 
-def test_windows_1252_euro_signs_and_decimal_commas_as_locally(engine, local, tmp_path):
+def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, local, tmp_path):
     """Read with Java's windows-1252 (not ISO-8859-1, which has no euro sign); prices with decimal
     commas and signs read as the local engine and the customer-table loader read them."""
     from test_orders import PRODUCTS, _euro_lines, make_config
@@ -446,6 +446,14 @@ def test_windows_1252_euro_signs_and_decimal_commas_as_locally(engine, local, tm
     a, b = local.load_orders(cfg), engine.load_orders(cfg)
     _same_orders(a, b)
     assert not any("not a number" in e.detail for e in b.log) and b.delimiter == ";"
+    # Times with zones (+0100, -05:00, Z ...): the time as written, detected or given with %z.
+    from test_orders import _zoned_lines
+    (tmp_path / "lines.csv").write_text(_zoned_lines(), encoding="utf-8")
+    for fmt in (None, "%Y-%m-%d %H:%M%z"):
+        zoned = make_config(tmp_path, transactions={"timestamp_format": fmt})
+        a, b = local.load_orders(zoned), engine.load_orders(zoned)
+        _same_orders(a, b)
+        assert b.reference_date == a.reference_date
     # Every format of the local engine's number test, read alike.
     from test_orders import NUMBER_COLUMNS
 

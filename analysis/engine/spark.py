@@ -37,7 +37,7 @@ from pyspark.sql import types as T
 
 from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
-from ..ingest.cleaning import LogEntry
+from ..ingest.cleaning import ZONE, LogEntry, zoneless
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
@@ -258,17 +258,25 @@ def _iso_timestamp(v):
     return v.try_cast("timestamp")
 
 
+def _zone_dropped(col):
+    return F.regexp_replace(F.trim(col), ZONE, "$1")
+
+
 def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
     """orders._timestamp_expr: the configured format, else the first that reads every distinct value."""
     if typed:
         return F.col(f"`{t.timestamp}`").cast("timestamp")
     col = _text(t.timestamp)
     if t.timestamp_format:
+        bare = zoneless(t.timestamp_format)
+        if bare is not None:  # the time as written, zone dropped, as locally
+            return F.try_to_timestamp(_zone_dropped(col), F.lit(java_pattern(bare)))
         return F.try_to_timestamp(col, F.lit(java_pattern(t.timestamp_format)))
     from ..ingest.orders import TIMESTAMP_FORMATS
     values = src.select(col.alias("v")).where(F.col("v").isNotNull()).distinct()
     formats = (None, *TIMESTAMP_FORMATS)
-    probe = lambda fmt, v: _iso_timestamp(v) if fmt is None else F.try_to_timestamp(v, F.lit(java_pattern(fmt)))  # noqa: E731
+    # ISO times: Spark would turn a zone into UTC; DuckDB keeps the time as written.
+    probe = lambda fmt, v: _iso_timestamp(_zone_dropped(v)) if fmt is None else F.try_to_timestamp(v, F.lit(java_pattern(fmt)))  # noqa: E731
     # One pass over the distinct values: how many each format fails to read (and one example).
     row = values.agg(F.count(F.lit(1)).alias("n"), F.first("v").alias("example"),
                      *[F.count_if(probe(f, F.col("v")).isNull()).alias(f"f{i}") for i, f in enumerate(formats)]).collect()[0]

@@ -182,9 +182,24 @@ def guess_date_format(values: pd.Series) -> str | None:
     return None
 
 
+# A zone offset at the end of a time (after its minutes or seconds, so that the day of a bare
+# date is never taken for one): Z, +02, +0200, +02:00, with or without a space before it. The
+# time is group 1: replace the match by it.
+ZONE = r"(:\d{2}(?:\.\d+)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def zoneless(fmt: str) -> str | None:
+    """`fmt` without its trailing %z, or None when it has none. A time with a zone is read as the
+    time written there, the zone dropped: the hour a customer shops is the local one."""
+    return fmt.rstrip()[:-2].rstrip() if fmt.rstrip().endswith("%z") else None
+
+
 def to_dates(values: pd.Series, fmt: str) -> pd.Series:
-    """Dates in `fmt` (NaT where a value does not fit); zoned times are read as UTC, zone dropped."""
-    if "%z" in fmt:
+    """Dates in `fmt` (NaT where a value does not fit); zoned times keep the time as written."""
+    bare = zoneless(fmt)
+    if bare is not None:
+        return pd.to_datetime(values.str.strip().str.replace(ZONE, r"\1", regex=True), format=bare, errors="coerce")
+    if "%z" in fmt:  # a zone before other fields: read as UTC
         return pd.to_datetime(values, format=fmt, errors="coerce", utc=True).dt.tz_localize(None)
     return pd.to_datetime(values, format=fmt, errors="coerce")
 

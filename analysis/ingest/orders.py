@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .cleaning import DATE_FORMATS, LogEntry
+from .cleaning import DATE_FORMATS, ZONE, LogEntry, zoneless
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, parquet_parts, read_table,
@@ -311,6 +311,11 @@ def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False) -
         return f"CAST({_q(t.timestamp)} AS TIMESTAMP)"
     col = _text(t.timestamp)
     if t.timestamp_format:
+        bare = zoneless(t.timestamp_format)
+        if bare is not None:  # the time as written, as DuckDB's own ISO reading does
+            return f"TRY_STRPTIME(regexp_replace(trim({col}), {_lit(ZONE)}, '\\1'), {_lit(bare)})"
+        if "%z" in t.timestamp_format:  # a zone before other fields: UTC
+            return f"CAST(TRY_STRPTIME({col}, {_lit(t.timestamp_format)}) AS TIMESTAMP)"
         return f"TRY_STRPTIME({col}, {_lit(t.timestamp_format)})"
     fits = timestamp_formats(con, t.timestamp, first_only=True)
     if fits:
