@@ -296,3 +296,18 @@ def test_promotions_below_the_minimum_reach_are_left_out():
     assert all(s.promotions == () for s in at_three.levels[0].segments)
     # the distinctive rules themselves stay: only the offers need enough customers
     assert all(s.distinctive for s in at_three.levels[0].segments)
+
+
+def test_rules_pair_items_bought_together_more_often_than_chance():
+    """X => Y of confidence 0.5 but lift 0.83 in a segment, 0.50 over all baskets: X and Y are bought
+    together less often than if they were independent, so there is no rule to show, set apart or offer."""
+    seg = [("XY", f"s{i}") for i in range(30)] + [("X", f"s{i}") for i in range(30)] + \
+          [("Y", f"s{i}") for i in range(30)] + [("W", f"s{i}") for i in range(10)]  # 100 baskets: X 60, Y 60, XY 30
+    rest = [("X", f"t{i}") for i in range(50)] + [("Y", f"t{i}") for i in range(50)]  # never together
+    segment_of = pd.Series({**{f"s{i}": 1 for i in range(30)}, **{f"t{i}": 2 for i in range(50)}})
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.4,
+                  distinctive_lift=1.5)
+    res = basket_rules(order_baskets(seg + rest, dict.fromkeys("WXY", 1.0)), segment_of, {1, 2}, cfg)
+    s1 = res.levels[0].segments[0]
+    assert (s1.n_rules, s1.top, s1.distinctive, s1.promotions) == (0, (), (), ())
+    assert res.levels[0].n_rules == 0 and "lift above 1" in res.method

@@ -108,6 +108,14 @@ def _min_count(cfg: BasketsConfig, n: int) -> int:
 
 def _mine(b: Baskets, cfg: BasketsConfig, seed: int,
           recount: Callable[[list[tuple[str, ...]]], np.ndarray] | None = None) -> tuple[pd.DataFrame, int]:
+    """The rules of `_mine_all` whose items are bought together more often than chance would
+    have it (lift above 1): a rule of lift 1 or less pairs items that do not go together."""
+    rules, count = _mine_all(b, cfg, seed, recount)
+    return (rules[rules["lift"] > 1].reset_index(drop=True) if len(rules) else rules), count
+
+
+def _mine_all(b: Baskets, cfg: BasketsConfig, seed: int,
+              recount: Callable[[list[tuple[str, ...]]], np.ndarray] | None = None) -> tuple[pd.DataFrame, int]:
     """Rules of the baskets; above cfg.sample baskets, found on a random sample and then counted
     exactly on every basket (the search for itemsets grows with the baskets; the recount is a bitset
     AND here, or `recount`: the engine's count of baskets holding each itemset, e.g. on Spark)."""
@@ -253,7 +261,8 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
     with_customer = int(np.count_nonzero(~np.isnan(seg)))
     method = (
         f"Each order is a basket. Frequent itemsets are found and counted exactly; rules have one item on the right, "
-        f"at most {cfg.max_length} items in all, a confidence of at least {cfg.min_confidence:.0%}, and an itemset "
+        f"at most {cfg.max_length} items in all, a confidence of at least {cfg.min_confidence:.0%}, a lift above 1 "
+        f"(the items are bought together more often than if they were independent), and an itemset "
         f"must be in at least {_support_share(cfg):.1%} of the baskets mined "
         f"and in at least {cfg.min_baskets} baskets. A segment's rule is distinctive when its lift inside the "
         f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets."

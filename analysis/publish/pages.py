@@ -577,6 +577,8 @@ def baskets(r: Results, chart: Chart) -> dict:
             "segments": [{"id": str(s.segment), "name": names[s.segment], "href": segment_file(s.segment),
                           "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
                           "n_rules": fmt.integer(s.n_rules),
+                          "none": ("none is distinctive: this segment buys together what all customers do" if s.n_rules
+                                   else "no rule reaches the thresholds in them"),
                           "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)]} for s in lv.segments],
         })
     return {
