@@ -366,3 +366,26 @@ def test_contact_first_only_a_segment_that_answered_above_everyone_beyond_chance
     within = overview(0.21)  # the interval reaches the rate of all customers
     assert within.startswith("No segment answered the latest campaign clearly more often than all customers (21.0%)")
     assert "30.0% in segment 2, " in within and "First" not in within
+
+
+def test_a_hidden_top_spender_is_never_replaced_by_a_lower_one(demo_run):
+    """When the highest-spending segment is too small to show, the overview says the shown top is
+    only the top of the segments shown, and that the customers who spend more are hidden; the
+    decision names no segment as the highest average spend when every shown one is below average."""
+    from analysis.publish import pages
+
+    r = demo_run.results
+    top = max(r.segments, key=lambda p: p.stat("total_spend").mean)
+    hidden = dataclasses.replace(r, segments=tuple(dataclasses.replace(p, public=p.id != top.id) for p in r.segments))
+    lead = pages._lead(hidden)
+    assert "of the segments large enough to show" in lead
+    below = [p for p in hidden.segments if p.public and p.stat("total_spend").mean >= p.stat("total_spend").overall_mean]
+    if not below:  # every shown segment spends less than the average customer
+        assert "the customers who spend more are in 1 segment of fewer than" in lead
+    low = dataclasses.replace(hidden, segments=tuple(
+        _with_spend(p, p.stat("total_spend").overall_mean * 0.5) if p.public else p for p in hidden.segments))
+    low_lead = pages._lead(low)
+    assert "the customers who spend more are in 1 segment of fewer than" in low_lead
+    assert "the highest average spend" not in pages._invest(dataclasses.replace(
+        low, segments=tuple(dataclasses.replace(p, share_value=None) for p in low.segments)))
+    assert "of the segments large enough" not in pages._lead(r) and "spend more are in" not in pages._lead(r)

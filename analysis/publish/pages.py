@@ -247,8 +247,20 @@ def _lead(r: Results) -> str:
         return ""
     top = max(segs, key=lambda p: (p.stat("total_spend").mean, -p.id))
     s = top.stat("total_spend")
-    return (f"Segment {top.id}, {top.name}, spends the most on average: {fmt.money(s.mean, r.currency)} per "
-            f"customer against {fmt.money(s.overall_mean, r.currency)} for all customers.")
+    most = "spends the most on average" if len(segs) == len(r.segments) else \
+        "spends the most on average of the segments large enough to show"
+    return (f"Segment {top.id}, {top.name}, {most}: {fmt.money(s.mean, r.currency)} per "
+            f"customer against {fmt.money(s.overall_mean, r.currency)} for all customers{_hidden_spenders(r, s)}.")
+
+
+def _hidden_spenders(r: Results, s) -> str:
+    """When the best-spending segment shown is below the average of all customers, the higher
+    spenders are in segments too small to show: said, so that no lower figure reads as the top."""
+    hidden = len([p for p in r.segments if not p.public])
+    if not hidden or s.mean >= s.overall_mean:
+        return ""
+    return (f"; the customers who spend more are in {hidden} segment{'s' if hidden > 1 else ''} of fewer than "
+            f"{fmt.integer(r.min_segment_size)} customers, too small to show")
 
 
 def _short_action(r: Results, p) -> str:
@@ -322,6 +334,8 @@ def _invest(r: Results) -> str:
     if _has(r, "total_spend"):
         top = max(segs, key=lambda p: (p.stat("total_spend").mean, -p.id))
         s = top.stat("total_spend")
+        if s.mean < s.overall_mean:  # the segments shown all spend less than the average customer
+            return ""
         return (f"{_seg_ref(top)}, the highest average spend: {fmt.money(s.mean, r.currency)} per customer "
                 f"against {fmt.money(s.overall_mean, r.currency)} for all customers.")
     return ""
