@@ -345,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `segments rules ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 0
     except KeyboardInterrupt as e:
         outputs.end_children()
         print("stopped" if isinstance(e, outputs.Stopped) else "interrupted", file=sys.stderr)

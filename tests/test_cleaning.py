@@ -500,3 +500,13 @@ def test_dates_with_a_zone_keep_the_time_as_written():
     assert got.iloc[3] == pd.Timestamp("2013-01-03 12:00") and pd.isna(got.iloc[2])  # fractions need %f
     assert to_dates(values.iloc[2:3], "%Y-%m-%dT%H:%M:%S.%f%z").iloc[0] == pd.Timestamp("2013-01-02 08:00:00.5")
     assert to_dates(pd.Series(["2013-01-05"], dtype="string"), "%Y-%m-%d").iloc[0] == pd.Timestamp("2013-01-05")
+
+
+def test_missing_markers_of_other_languages(clean_csv):
+    """'k.A.' (keine Angabe), 'n.d.', 's/d', '#NV' ... are missing values, not numbers that fail."""
+    csv_text = ("ID,Income,Year_Birth\n" + "".join(f"{i},{40000 + i * 100},{1960 + i % 30}\n" for i in range(1, 40))
+                + "40,k.A.,1970\n41,n.d.,1975\n42,S/D,1985\n43,--,1980\n44,45000,#NV\n45,46000,k. a.\n")
+    data = clean_csv(csv_text, {"columns": {"id": "ID", "income": "Income", "birth_year": "Year_Birth"}})
+    assert len(data.customers) == 45
+    missing = {e.column: e.count for e in data.log if e.step == "missing values"}
+    assert missing == {"Income": 4, "Year_Birth": 2}

@@ -479,15 +479,18 @@ NUMBER_COLUMNS = {  # each list one column of a file; the customer-table loader'
 
 
 @pytest.mark.parametrize("kind", list(NUMBER_COLUMNS))
-def test_numbers_in_order_lines_are_read_as_in_customer_tables(kind):
+def test_numbers_in_order_lines_are_read_as_in_customer_tables(kind, monkeypatch):
     """Prices as text, with currency signs and codes before or after, spaces (no-break ones too),
     accounting negatives, thousands and decimal separators: the order lines' SQL reads each column
-    as cleaning.to_numbers reads it, one convention per column ('13,90 €' is 13.9, not 1390)."""
+    as cleaning.to_numbers reads it, one convention per column ('13,90 €' is 13.9, not 1390).
+    (The columns mix currencies to try every sign; a real file doing so is refused, see below.)"""
     import duckdb
     import numpy as np
 
+    from analysis.ingest import orders as orders_module
     from analysis.ingest.cleaning import to_numbers
     from analysis.ingest.orders import _decimal_comma, _number
+    monkeypatch.setattr(orders_module, "one_currency", lambda *a: None)
     values = NUMBER_COLUMNS[kind]
     con = duckdb.connect()
     con.execute("CREATE TABLE src (x VARCHAR)")
@@ -498,6 +501,21 @@ def test_numbers_in_order_lines_are_read_as_in_customer_tables(kind):
     want = to_numbers(pd.Series(values, dtype="string")).to_numpy(dtype=float)
     assert np.array_equal(got, want, equal_nan=True), list(zip(values, got, want))
     assert np.isfinite(got).sum() >= len(values) - 3
+
+
+MIXED_CURRENCIES = [("$3.00", "£5.00"), ("3.00 €", "5.00 USD"), ("3.00 kr", "CHF 5.00")]
+
+
+@pytest.mark.parametrize("signs", MIXED_CURRENCIES)
+def test_amounts_in_two_currencies_are_refused_with_one_line(tmp_path, orders, signs):
+    """$ and £ (or € and USD) in one price column cannot be added up: one error line naming the
+    file, the column and the signs. One currency written two ways ($ and USD) is read."""
+    same = LINES.replace(",3.00,", ",$3.00,").replace(",5.00,", ",USD 5.00,")
+    pd.testing.assert_frame_equal(load(tmp_path, same).frame, orders.frame)
+    mixed = LINES.replace(",3.00,", f",{signs[0]},").replace(",5.00,", f",{signs[1]},")
+    message = error_of(tmp_path, mixed)
+    assert "lines.csv: column 'Price' holds amounts in more than one currency" in message
+    assert "convert them to one currency first" in message
 
 
 def test_excel_lines_give_the_same_result(tmp_path, orders):

@@ -364,6 +364,16 @@ def test_read_lines_trims_items_skips_empty_lines_and_numbers_baskets_by_line(tm
     assert b.matrix.nnz == sum(len(x) for x in TEN)
 
 
+def test_read_lines_keeps_a_quoted_item_whole(tmp_path):
+    """A CSV writer quotes an item holding the delimiter: "Coca-Cola 1,5L" is one item, not two; a
+    quote inside an item (a 12" pizza) stays as written."""
+    path = tmp_path / "b.csv"
+    path.write_text('bread,"Coca-Cola 1,5L"\n"Coca-Cola 1,5L", milk\n12" pizza,milk\n', encoding="utf-8")
+    b = read_lines(path)
+    assert b.items == ('12" pizza', "Coca-Cola 1,5L", "bread", "milk")
+    assert b.matrix.toarray().tolist() == [[0, 1, 1, 0], [0, 1, 0, 1], [1, 0, 0, 1]]
+
+
 def run(capsys, *args):
     code = main(list(args))
     out = capsys.readouterr()
@@ -557,3 +567,18 @@ def test_itemset_counts_agree_with_and_without_bitsets(monkeypatch):
     brute = [int(np.all(dense[:, [col[i] for i in k]], axis=1).sum()) if all(i in col for i in k) else 0
              for k in keys]
     assert with_bits == without == brute and with_bits[4] == b.n_baskets
+
+
+def test_cli_output_cut_short_by_a_pipe_ends_quietly(tmp_path):
+    """`segments rules ... | head -1`: no traceback when the reader stops early."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "b.txt"
+    path.write_text("\n".join(",".join(f"i{(b * 7 + j) % 40}" for j in range(8)) for b in range(3000)))
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "rules", str(path), "--min-support", "0.01",
+                             "--min-confidence", "0.01"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err

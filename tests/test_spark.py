@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.errors import UserError
+
 from analysis.engine import spark_missing
 
 MISSING = spark_missing()
@@ -429,7 +431,7 @@ def test_a_joined_config_of_two_catalog_tables(engine, local, tmp_path):
     assert b.sources["customers"]["file"] == "j_customers" and b.sources["transactions"]["file"] == "j_lines"
 
 
-def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, local, tmp_path):
+def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, local, tmp_path, monkeypatch):
     """Read with Java's windows-1252 (not ISO-8859-1, which has no euro sign); prices with decimal
     commas and signs read as the local engine and the customer-table loader read them."""
     from test_orders import PRODUCTS, _euro_lines, make_config
@@ -454,11 +456,21 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
         a, b = local.load_orders(zoned), engine.load_orders(zoned)
         _same_orders(a, b)
         assert b.reference_date == a.reference_date
-    # Every format of the local engine's number test, read alike.
+    # Amounts in two currencies: refused with the local engine's line.
+    from test_orders import LINES
+    (tmp_path / "lines.csv").write_text(LINES.replace(",3.00,", ",$3.00,").replace(",5.00,", ",£5.00,"), encoding="utf-8")
+    with pytest.raises(UserError) as spark_error:
+        engine.load_orders(cfg)
+    with pytest.raises(UserError) as local_error:
+        local.load_orders(cfg)
+    assert str(spark_error.value) == str(local_error.value) and "more than one currency ($, £)" in str(spark_error.value)
+    # Every format of the local engine's number test, read alike (the test's columns mix currencies).
     from test_orders import NUMBER_COLUMNS
 
+    from analysis.engine import spark as spark_module
     from analysis.engine.spark import _decimal_comma, _number
     from analysis.ingest.cleaning import to_numbers
+    monkeypatch.setattr(spark_module, "one_currency", lambda *a: None)
     for kind, values in NUMBER_COLUMNS.items():
         src = engine.spark.createDataFrame([(v,) for v in values], "x string")
         comma = _decimal_comma(src, "x")

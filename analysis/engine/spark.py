@@ -41,10 +41,10 @@ from ..ingest.cleaning import ZONE, LogEntry, zoneless
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
-from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
+from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
                              HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
                              US_GROUPED, US_ONLY, OrderBaskets, OrderData, check_named_columns, comma_decimals, _head,
-                             read_products)
+                             one_currency, read_products)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
@@ -241,14 +241,17 @@ def _number(col: str, typed: bool, decimal_comma: bool):
     return F.coalesce(plain.try_cast("double"), F.coalesce(text, t).try_cast("double"))
 
 
-def _decimal_comma(src: DataFrame, col: str) -> bool:
+def _decimal_comma(src: DataFrame, col: str, path: Path | None = None) -> bool:
     """orders._decimal_comma: a dot anywhere, and the patterns among the distinct values that are
-    not plain numbers."""
+    not plain numbers; amounts in more than one currency are refused."""
     raw, v = F.col("raw"), F.col("v")
     seen = lambda cond: F.max(F.when(cond, 1).otherwise(0))  # noqa: E731
     values = src.select(_text(col).alias("raw")).where(raw.isNotNull())
     has_dot = values.agg(seen(raw.contains("."))).collect()[0][0]
-    row = (values.where(raw.try_cast("double").isNull()).distinct().select(_bare(col, raw).alias("v"))
+    odd = values.where(raw.try_cast("double").isNull()).distinct()
+    signs = odd.agg(F.collect_set(F.regexp_extract(raw, CURRENCY, 0))).collect()[0][0]
+    one_currency(list(signs or []), col, path)
+    row = (odd.select(_bare(col, raw).alias("v"))
            .where(v.isNotNull()).agg(seen(v.rlike(_full(US_ONLY))), seen(v.rlike(_full(EU_ONLY))),
                                      seen(v.rlike(_full(COMMA_DECIMAL)) & ~v.rlike(_full(COMMA_GROUPS)))).collect()[0])
     return comma_decimals(bool(has_dot), *(bool(x) for x in row))
@@ -462,9 +465,9 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
         name.alias("name"),
         (F.col(f"`{name_col}`").cast("string") != name).alias("name_changed"),
         _number(t.quantity, t.quantity in numeric,
-                t.quantity not in numeric and _decimal_comma(src, t.quantity)).alias("qty"),
+                t.quantity not in numeric and _decimal_comma(src, t.quantity, path)).alias("qty"),
         _number(t.unit_price, t.unit_price in numeric,
-                t.unit_price not in numeric and _decimal_comma(src, t.unit_price)).alias("price"),
+                t.unit_price not in numeric and _decimal_comma(src, t.unit_price, path)).alias("price"),
         (F.startswith(F.coalesce(_text(t.order), F.lit("")), F.lit(t.cancelled_prefix)) if t.cancelled_prefix
          else F.lit(False)).alias("cancelled"),
         (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),

@@ -22,7 +22,10 @@ from ..config import CatalogTable, Config, unescape_delimiter
 from ..errors import UserError
 
 DELIMITERS = [",", ";", "\t", "|"]
-MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "?", "#n/a", "missing"}
+# Compared in lower case. Also as German, French, Spanish and Dutch exports write them: keine Angabe,
+# nicht verfügbar, non disponible, sin datos, and Excel's #N/A in German (#NV).
+MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "#nv", "missing", "n.a.",
+                   "k.a.", "k. a.", "n.v.", "n.d.", "n/d", "s/d", "s.d."}
 # Control characters other than tab, newline and carriage return: a line holding them is corrupt.
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 

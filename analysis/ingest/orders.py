@@ -220,9 +220,9 @@ def _text(col: str) -> str:
 # a currency sign or code before or after (spaces, no-break ones too, between), a percent sign,
 # accounting negatives '(12.50)'; then one convention per column for commas and dots.
 _SPACE = "[ \t\u00a0\u202f]*"
-_CURRENCY = r"(?:[$€£¥₹₽]|CHF|EUR|USD|GBP|R\$|kr)"
-SIGN_BEFORE = rf"^(-?){_SPACE}{_CURRENCY}{_SPACE}"  # replaced by the minus sign, if any
-SIGN_AFTER = rf"{_SPACE}(?:{_CURRENCY}|%)$"
+CURRENCY = r"(?:R\$|[$€£¥₹₽]|CHF|EUR|USD|GBP|kr)"  # R$ first: a leftmost match, not its $
+SIGN_BEFORE = rf"^(-?){_SPACE}{CURRENCY}{_SPACE}"  # replaced by the minus sign, if any
+SIGN_AFTER = rf"{_SPACE}(?:{CURRENCY}|%)$"
 ACCOUNTING = r"^\((\d.*)\)$"  # replaced by '-' and the number
 GROUP_MARK = "[ \t\u00a0\u202f'’]"  # digit-group spaces and apostrophes: 1 234,56 / 1'234.56
 GROUPED = rf"-?\d{{1,3}}(?:{GROUP_MARK}\d{{3}})+(?:[.,]\d+)?"  # ... dropped from a number grouped so
@@ -268,20 +268,36 @@ def _number(col: str, typed: bool = False, decimal_comma: bool = False) -> str:
             f"ELSE TRY_CAST({text} AS DOUBLE) END")
 
 
-def _decimal_comma(con, col: str) -> bool:
+def _decimal_comma(con, col: str, path: Path | None = None) -> bool:
     """comma_decimals, judged on every value of a text column: a dot anywhere, and the patterns
-    among the distinct values that are not plain numbers (the only ones that can match them)."""
-    row = con.execute(
-        f"""WITH r AS (SELECT {_text(col)} AS raw FROM src)
+    among the distinct values that are not plain numbers (the only ones that can match them).
+    Amounts in more than one currency are refused (`one_currency`): summed, they would mean nothing."""
+    *row, signs = con.execute(
+        f"""WITH r AS (SELECT {_text(col)} AS raw FROM src),
+            odd AS (SELECT DISTINCT raw FROM r WHERE raw IS NOT NULL AND TRY_CAST(raw AS DOUBLE) IS NULL)
             SELECT (SELECT coalesce(bool_or(contains(raw, '.')), false) FROM r),
                    coalesce(bool_or(regexp_full_match(v, {_lit(US_ONLY)})), false),
                    coalesce(bool_or(regexp_full_match(v, {_lit(EU_ONLY)})), false),
                    coalesce(bool_or(regexp_full_match(v, {_lit(COMMA_DECIMAL)})
-                                    AND NOT regexp_full_match(v, {_lit(COMMA_GROUPS)})), false)
-            FROM (SELECT DISTINCT {_bare(col, 'raw')} AS v FROM (
-                    SELECT DISTINCT raw FROM r WHERE raw IS NOT NULL AND TRY_CAST(raw AS DOUBLE) IS NULL))
+                                    AND NOT regexp_full_match(v, {_lit(COMMA_GROUPS)})), false),
+                   (SELECT list(DISTINCT regexp_extract(raw, {_lit(CURRENCY)})) FROM odd)
+            FROM (SELECT DISTINCT {_bare(col, 'raw')} AS v FROM odd)
             WHERE v IS NOT NULL""").fetchall()[0]
+    one_currency(signs or [], col, path)
     return comma_decimals(*row)
+
+
+# Signs and codes of the same currency; '$' is taken for the US dollar, as it is written alone.
+SAME_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
+
+
+def one_currency(signs: list[str], col: str, path: Path | None) -> None:
+    """Amounts written in two currencies ($ and €, EUR and GBP) cannot be added: one error line."""
+    found = sorted({SAME_CURRENCY.get(x, x) for x in signs if x})
+    if len(found) > 1:
+        shown = ", ".join(sorted({x for x in signs if x}))
+        raise UserError(f"{path}: column {col!r} holds amounts in more than one currency ({shown}); "
+                        "convert them to one currency first")
 
 
 TIMESTAMP_FORMATS = tuple(f + s for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", "", " %I:%M:%S %p", " %I:%M %p"))
@@ -451,8 +467,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
             codes._changed AS product_changed,
             names._name AS name,
             names._changed AS name_changed,
-            {_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity))} AS qty,
-            {_number(t.unit_price, t.unit_price in numeric, t.unit_price not in numeric and _decimal_comma(con, t.unit_price))} AS price,
+            {_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity, path))} AS qty,
+            {_number(t.unit_price, t.unit_price in numeric, t.unit_price not in numeric and _decimal_comma(con, t.unit_price, path))} AS price,
             {prefix} AS cancelled,
             codes._not_product AS not_product,
             {"codes._category" if in_map else cat_sql} AS category{extra}

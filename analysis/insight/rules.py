@@ -348,14 +348,20 @@ def _read_text(path: Path) -> str:
 
 def read_lines(path: str | Path, delimiter: str = ",") -> Baskets:
     """One basket per line, items separated by `delimiter` (whitespace around items is trimmed;
-    lines without items are skipped). A basket's id is its line number."""
+    lines without items are skipped). An item in double quotes may hold the delimiter, as a CSV
+    writer quotes it ("Coca-Cola 1,5L"). A basket's id is its line number."""
+    import csv
+
     path = Path(path)
     if not delimiter:
         raise UserError("the item delimiter must not be empty")
     text = _read_text(path)
+    quoted = len(delimiter) == 1 and '"' in text
     lists, ids = [], []
     for number, line in enumerate(text.split("\n"), start=1):
-        items = [item.strip() for item in line.split(delimiter)]
+        fields = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), []) if quoted else \
+            line.split(delimiter)
+        items = [item.strip() for item in fields]
         items = [item for item in items if item]
         if items:
             lists.append(items)
