@@ -455,3 +455,16 @@ def test_typed_parquet_order_lines_with_integer_ids(tmp_path):
     assert len(data.frame) == 40 and data.n_lines == n
     spend = data.frame[[c for c in data.frame.columns if c.startswith("Spend on ")]].to_numpy().sum()
     assert spend == pytest.approx(sum(float(p) * q for p, q in zip(table["unit_price"].to_pylist(), table["qty"].to_pylist())))
+
+
+@pytest.mark.parametrize("orders_name", ["Anzahl_Bestellungen", "orders", "NumOrders", "nb_commandes", "Total Orders"])
+def test_a_count_of_orders_and_a_total_in_other_languages(tmp_path, orders_name):
+    """A count of orders takes the orders role; a spend column named as the total (Umsatz_gesamt)
+    is left out of the categories, whose sum it is: counted too, the money would count twice."""
+    rows = "".join(f"{i};{(i * 37) % 400 + 20};{(i * 53) % 300 + 10};{(i * 37) % 400 + (i * 53) % 300 + 30};"
+                   f"{1 + i % 25}\n" for i in range(1, 61))
+    path = tmp_path / "kunden.csv"
+    path.write_text(f"Kundennummer;Umsatz_Wein;Umsatz_Fleisch;Umsatz_gesamt;{orders_name}\n" + rows, encoding="utf-8")
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert c.spend == {"Wein": "Umsatz_Wein", "Fleisch": "Umsatz_Fleisch"}
+    assert c.orders == orders_name and "Umsatz_gesamt" not in c.numeric

@@ -39,6 +39,8 @@ NAME_PATTERNS: dict[str, str] = {
     "deal_purchases": r"deal|discount|promo|coupon|rabatt|angebot|remise|descuento|oferta|desconto|korting|sconto",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
     r"|acquisti",
+    "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal)?(of|de|der|di)?(orders|bestellungen"
+    r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini)(count|number|total|anzahl)?$|^ordercount$|^frequency$",
     "web_visits": r"webvisits|visits|sessions|besuche|visites|visitas|bezoeken|visite",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant",
     "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario"
@@ -66,13 +68,15 @@ COORDINATE_NAME = r"^(lat|latitude|lon|lng|long|longitude|breitengrad|langengrad
 # Words of a name that say "identifier" (last word, e.g. cust_no) or "some other code": numbers, not measures.
 ID_WORDS = {"id", "no", "nr", "number", "nummer", "numero", "code", "codigo", "codice", "key", "ref"}
 OTHER_CODE_WORDS = {"zip", "zipcode", "post", "postal", "postcode", "postalcode", "phone", "tel", "mobile"}
+# Words of a spend column's name that make it the total of the others (Umsatz_gesamt, MontantTotal).
+TOTAL_WORDS = r"total|totaal|gesamt|summe"
 # Names that say "score", never money spent (e.g. "Spending Score (1-100)").
 SCORE_NAME = r"score|rank|rating"
 
 # Roles in the order they are guessed: narrow name patterns first, so that e.g. NumDealsPurchases
 # becomes deal_purchases before the purchases channels are looked for.
 ROLE_ORDER = [
-    "id", "campaigns", "complaints", "contact_cost", "revenue_per_answer", "deal_purchases", "purchases",
+    "id", "campaigns", "complaints", "contact_cost", "revenue_per_answer", "deal_purchases", "orders", "purchases",
     "web_visits", "spend", "income", "household", "birth_year", "birth_date", "age", "gender", "loyalty_card",
     "signup_date", "recency_days",
 ]
@@ -228,7 +232,7 @@ def _fits(role: str, p: Profile) -> bool:
         return p.flag
     if role in ("contact_cost", "revenue_per_answer"):
         return p.numeric  # usually constant, which is fine here
-    if role in ("deal_purchases", "purchases", "web_visits", "household"):
+    if role in ("deal_purchases", "orders", "purchases", "web_visits", "household"):
         return p.numeric and not p.constant and not p.share  # counts, not shares
     if role == "spend":
         return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant
@@ -330,7 +334,7 @@ def _dict_entries(
         pairs = [(channel_label(p.name), p) for p in found]
         return _unique_labels([(lab, p) for lab, p in pairs if lab and lab.lower() != "total"]), []
     # spend: a total next to the categories would count the money twice
-    totals = [p for p in found if "total" in p.key]
+    totals = [p for p in found if re.search(TOTAL_WORDS, p.key)]
     if totals and len(totals) < len(found):
         parts = [p for p in found if p not in totals]
         return _unique_labels([(spend_label(p.name), p) for p in parts]), [
