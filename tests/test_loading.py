@@ -43,6 +43,18 @@ def test_quoted_comma_inside_a_field(tmp_path):
     assert table.frame["income"].tolist() == ["1,234.50", "99.90"]
 
 
+@pytest.mark.parametrize("delim", ["\t", ";", "|"])
+def test_quoted_text_with_commas_does_not_mislead_the_delimiter(tmp_path, delim):
+    """A quoted formula or note holding commas and doubled quotes, in a tab, ';' or '|' file: the
+    fields are split by the file's delimiter, not by the commas inside the quotes."""
+    note = '"=HYPERLINK(""http://e.x"",""y"")"'
+    rows = [delim.join(["id", "spend", "orders", "note"])] + [
+        delim.join([str(i), str(100 + i), str(i % 5), note if i % 3 else "plain"]) for i in range(12)]
+    table = read_table(write(tmp_path, "c.txt", "\n".join(rows) + "\n"))
+    assert table.delimiter == delim and list(table.frame.columns) == ["id", "spend", "orders", "note"]
+    assert table.frame["note"].tolist()[1] == '=HYPERLINK("http://e.x","y")'
+
+
 def test_explicit_tab_delimiter_written_as_escape(tmp_path):
     table = read_table(write(tmp_path, "c.tsv", "id\tx\n1\ta,b\n"), delimiter="\\t")
     assert table.delimiter == "\t"

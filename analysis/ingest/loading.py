@@ -125,12 +125,28 @@ def head_lines(text: str, n: int) -> list[str]:
     return text[:end + 1].splitlines()[:n]
 
 
+def _agreement(sample: str, delimiter: str) -> float:
+    """Share of the sample's rows that split into as many fields as its header (0 for one field)."""
+    rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r]
+    if not rows or len(rows[0]) < 2:
+        return 0.0
+    return sum(len(r) == len(rows[0]) for r in rows) / len(rows)
+
+
 def detect_delimiter(text: str) -> str:
-    sample = "\n".join(head_lines(text, 50))
+    lines = head_lines(text, 50)
+    sample = "\n".join(lines[:-1] if len(lines) > 2 else lines)  # the last line read may be cut short
     try:
-        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
-        pass
+        sniffed = None
+    # The sniffer is misled by quotes (a quoted '=HYPERLINK("a","b")' in a tab file reads as commas):
+    # when its choice does not split every row like the header and another delimiter does, that one.
+    agree = {d: _agreement(sample, d) for d in DELIMITERS}
+    if sniffed is not None and (agree.get(sniffed, 0.0) == 1.0 or max(agree.values()) < 1.0):
+        return sniffed
+    if max(agree.values()) == 1.0:
+        return max(DELIMITERS, key=lambda d: (agree[d], len(next(csv.reader([lines[0]], delimiter=d), []))))
     # Fall back on the delimiter that splits the header into the most fields.
     header = head_lines(text, 1)[0] if text else ""
     counts = {d: header.count(d) for d in DELIMITERS}
