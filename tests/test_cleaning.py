@@ -510,3 +510,20 @@ def test_missing_markers_of_other_languages(clean_csv):
     assert len(data.customers) == 45
     missing = {e.column: e.count for e in data.log if e.step == "missing values"}
     assert missing == {"Income": 4, "Year_Birth": 2}
+
+
+@pytest.mark.parametrize("base, big, capped", [(1980, 21, False), (1980, 20, True), (1000, 20, False),
+                                               (1000, 19, True), (1980, 2, True)])
+def test_a_group_beyond_the_fence_keeps_its_real_values(clean_csv, find_log, base, big, capped):
+    """Customers beyond the far-out fence are capped as errors only when they are few: more than 1%
+    of the customers and at least report.min_segment_size (20) of them are a group (big spenders
+    in fashion), whose spend the report must add up as it is."""
+    rows = [f"{i + 1},{40000 + 10 * i},{10 + i % 40}" for i in range(base)]
+    rows += [f"{base + 1 + i},{40000 + 10 * i},{50000 + i}" for i in range(big)]
+    data = clean_csv("id,income,wine\n" + "\n".join(rows) + "\n", INCOME_CFG)
+    entry = only(find_log(data.log, "outliers", "wine"))
+    assert entry.count == big and entry.action == ("capped at the fence" if capped else "kept")
+    assert (data.customers["wine"].max() < 50000) == capped
+    if not capped:
+        assert f"{big / (base + big):.1%} of the customers, too many to be errors" in entry.detail
+        assert "wine" not in data.fitted.fences  # `segments assign` caps nobody either

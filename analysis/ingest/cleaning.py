@@ -30,6 +30,10 @@ MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a t
 EARLIEST = pd.Timestamp("1900-01-01")  # signup dates before this are typos
 TOTALS = (r"(?i)^\s*(?:grand\s+|sub)?totals?\b.*|^\s*(?:sum|summe|gesamt(?:summe)?|totaal|totale|somme|suma|"
           r"soma|insgesamt|all customers)\s*:?\s*$")
+# Beyond a far-out fence (3 IQR) lie about 2 in 10 million values of a normal distribution; more
+# than this share of the customers there, and at least report.min_segment_size of them, are a group
+# of their own, not errors: kept as they are.
+OUTLIER_MAX_SHARE = 0.01
 OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "orders",
                  "basket_size", "numeric", "household")
 
@@ -575,14 +579,22 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             if fences is None:
                 continue
             lo, hi, logged = fences
-            learnt["fences"][col] = (lo, hi)
             two_sided = role == "numeric"
             x = typed[col]
             low = (x < lo) if two_sided else pd.Series(False, index=x.index)
             out = keep & ((x > hi) | low)
+            span = f"outside {_fmt(lo)} to {_fmt(hi)}" if (keep & low).any() else f"above {_fmt(hi)}"
+            if not fitted and out.sum() > OUTLIER_MAX_SHARE * keep.sum() and out.sum() >= cfg.report.min_segment_size:
+                # Far-out fences flag a tiny share of any smooth distribution; this many customers
+                # beyond one (as many as a segment shown needs) are a group, say of big spenders,
+                # whose real values count.
+                log.append(LogEntry("outliers", col, int(out.sum()), "kept",
+                                    f"values {span}: {out.sum() / keep.sum():.1%} of the customers, too many to be "
+                                    "errors (a group, not isolated values)"))
+                continue
+            learnt["fences"][col] = (lo, hi)
             if not out.any():
                 continue
-            span = f"outside {_fmt(lo)} to {_fmt(hi)}" if (keep & low).any() else f"above {_fmt(hi)}"
             if rules.outliers == "keep":
                 log.append(LogEntry("outliers", col, int(out.sum()), "kept", f"values {span}"))
                 continue
