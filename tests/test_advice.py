@@ -389,3 +389,18 @@ def test_a_hidden_top_spender_is_never_replaced_by_a_lower_one(demo_run):
     assert "the highest average spend" not in pages._invest(dataclasses.replace(
         low, segments=tuple(dataclasses.replace(p, share_value=None) for p in low.segments)))
     assert "of the segments large enough" not in pages._lead(r) and "spend more are in" not in pages._lead(r)
+
+
+def test_a_persona_states_its_shares_as_every_page_does(demo_run):
+    """The shares in a persona's text are the pages' (rounded to add up to 100%): the demo's three
+    thirds read 33%, 34%, 33% everywhere, never 33% in the text and 34% in the table."""
+    from analysis import formatters as fmt
+    from analysis.publish import pages
+
+    r = demo_run.results
+    shown = pages.share_texts(r)
+    assert [shown[p.id][0] for p in r.segments] != [fmt.percent(p.share_customers) for p in r.segments]
+    for persona, p in zip(r.personas, r.segments):
+        cust, revenue = shown[p.id]
+        assert persona.description.startswith(f"{fmt.integer(p.size)} customers ({cust} of all), bringing {revenue} of revenue")
+        assert all(f"of revenue from {cust} of customers" in a for a in p.actions if a.startswith("Value:"))

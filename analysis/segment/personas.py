@@ -221,6 +221,8 @@ class Context:
     contacts: dict[int, int] = dataclasses.field(default_factory=dict)
     contact_profit: dict[int, float] = dataclasses.field(default_factory=dict)
     min_size: int = 0  # public pages describe no group of fewer customers (the contact list's part of a segment)
+    # segment -> its shares of customers and of revenue as every page shows them (build_personas)
+    shown: dict[int, tuple[str, str]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -317,9 +319,18 @@ def _top(p: Profile, prefix: str, skip=lambda feature: False) -> tuple[str, floa
     return best.feature, best.mean
 
 
+def _shares(c: Context, p: Profile) -> tuple[str, str]:
+    """The segment's shares of customers and of revenue as the pages show them (each set rounded to
+    add up to 100%), so that a persona's text never reads 29% where its page says 28%."""
+    if p.id in c.shown:
+        return c.shown[p.id]
+    return fmt.percent(p.share_customers), fmt.percent(p.share_value)
+
+
 def _describe(c: Context, p: Profile) -> str:
-    value = f", bringing {fmt.percent(p.share_value)} of revenue" if p.share_value is not None else ""
-    parts = [f"{fmt.integer(p.size)} customers ({fmt.percent(p.share_customers)} of all){value}."]
+    cust, revenue = _shares(c, p)
+    value = f", bringing {revenue} of revenue" if p.share_value is not None else ""
+    parts = [f"{fmt.integer(p.size)} customers ({cust} of all){value}."]
     strong = [f for f in p.traits if abs(p.stat(f).effect) >= THRESHOLD][:3]
     if strong:
         phrases = []
@@ -378,7 +389,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
-            f"{fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers; no discount needed"
+            f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers; no discount needed"
     elif ratio is None and _effect(p, "income") >= THRESHOLD and _effect(p, "deal_share") <= 0:
         s = p.stat("income")
         a, b = _pair(c, "income", s.mean, s.overall_mean)
@@ -390,7 +401,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most"
     elif ratio is not None and ratio <= 0.5:
         offer, offer_why = "Low-cost entry offer", \
-            f"{fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers"
+            f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers"
     elif ratio is None and _effect(p, "income") <= -THRESHOLD:
         s = p.stat("income")
         a, b = _pair(c, "income", s.mean, s.overall_mean)
@@ -505,7 +516,7 @@ def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
             out.append(f"Contact less often: {fmt.percent(rate)} answered the latest campaign against "
                        f"{fmt.percent(overall)} overall.")
     if p.share_value is not None and p.share_customers:
-        out.append(f"Value: {fmt.percent(p.share_value)} of revenue from {fmt.percent(p.share_customers)} of customers.")
+        out.append(f"Value: {_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers.")
     return tuple(out)
 
 
@@ -567,6 +578,11 @@ def match_overrides(entries: list[_Entry], profiles: tuple[Profile, ...], cluste
 def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Context,
                    overrides: list[_Entry] | None = None
                    ) -> tuple[tuple[Profile, ...], tuple[Persona, ...], tuple[OverrideMatch, ...]]:
+    has_value = all(p.share_value is not None for p in profiles)
+    c = dataclasses.replace(c, shown=dict(zip(
+        [p.id for p in profiles], zip(fmt.shares([p.share_customers for p in profiles]),
+                                      fmt.shares([p.share_value for p in profiles]) if has_value
+                                      else [fmt.percent(None)] * len(profiles)))))
     effects = [{f: p.stat(f).effect for f in c.clustering} for p in profiles]
     generated = unique_names(effects, c.labels, [{s.feature: s.mean for s in p.stats} for p in profiles])
     if profiles and profiles[-1].unassigned:
