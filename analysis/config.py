@@ -220,7 +220,7 @@ class Columns(_Strict):
     age: str | None = Field(None, description="age in years")
     gender: str | None = Field(None, description="gender (profiled, not clustered)")
     loyalty_card: str | None = Field(None, description="loyalty card holder yes/no (profiled, not clustered)")
-    income: str | None = Field(None, description="yearly household income")
+    income: str | None = Field(None, description="income (yearly or monthly, as the table gives it)")
     household: list[str] = Field(default_factory=list, description="counts of children or dependants at home, summed")
     signup_date: str | None = Field(None, description="date the customer joined")
     signup_date_format: str | None = Field(None, description="strftime format of signup_date, e.g. %d-%m-%Y")

@@ -84,3 +84,15 @@ def test_the_template_shows_the_profile(page):
     row = [line for line in text.splitlines() if line.startswith("| income |")]
     assert row == ["| income | income | number | 0% | 40 | median 20,500; 90% from 2,950 to 38,050 | "
                    "1 capped at the fence |"]
+
+
+def test_years_are_written_as_years():
+    """Birth years read 1974, not 1,974; an amount in the same range keeps its separator."""
+    from analysis.publish.quality_page import _values
+    from analysis.results import ColumnProfile
+
+    years = ColumnProfile(name="Geburtsjahr", role="birth_year", rows=40, missing=0, distinct=30, kind="number",
+                          p5=1947.0, p50=1974.0, p95=2000.0)
+    assert _values(years) == "median 1974; 90% from 1947 to 2000"
+    money = dataclasses.replace(years, p5=1947.5, p95=2400.0)
+    assert _values(money) == "median 1,974; 90% from 1,948 to 2,400"

@@ -30,12 +30,18 @@ def _value(x: float) -> str:
     return fmt.integer(x) if float(x).is_integer() or abs(x) >= 100 else fmt.number(x, 2)
 
 
+def _years(*xs: float) -> bool:
+    """Whole numbers from 1800 to 2100 (birth years, years of first purchase): written 1974, not 1,974."""
+    return all(float(x).is_integer() and 1800 <= x <= 2100 for x in xs)
+
+
 def _values(p: ColumnProfile) -> str:
     """Typical values: never one customer's value (no minimum or maximum, no rare category)."""
     if p.kind == "number" and p.p50 is not None:
+        value = (lambda x: f"{x:.0f}") if _years(p.p5, p.p50, p.p95) else _value
         if p.p5 == p.p95:
-            return f"{_value(p.p50)} for 9 in 10 or more"
-        return f"median {_value(p.p50)}; 90% from {_value(p.p5)} to {_value(p.p95)}"
+            return f"{value(p.p50)} for 9 in 10 or more"
+        return f"median {value(p.p50)}; 90% from {value(p.p5)} to {value(p.p95)}"
     if p.kind == "date" and p.first:
         return f"90% from {p.first} to {p.last}"
     if p.kind == "answer" and p.yes_share is not None:

@@ -89,7 +89,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if "_age" in d:
         add("age", d["_age"], "Age", f"Age in years on {ref:%Y-%m-%d}", "years", c.age or c.birth_year or c.birth_date)
     if c.income:
-        add("income", d[c.income], lab(c.income, "Income"), "Yearly household income", "money", c.income)
+        add("income", d[c.income], lab(c.income, "Income"), f"Income as given in {c.income}", "money", c.income)
     if c.household:
         add("children", d[c.household].sum(axis=1), "Children at home",
             "Children or dependants living at home", "count", ", ".join(c.household))
