@@ -468,3 +468,18 @@ def test_a_count_of_orders_and_a_total_in_other_languages(tmp_path, orders_name)
     c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
     assert c.spend == {"Wein": "Umsatz_Wein", "Fleisch": "Umsatz_Fleisch"}
     assert c.orders == orders_name and "Umsatz_gesamt" not in c.numeric
+
+
+@pytest.mark.parametrize("name, label", [("Compras na loja", "Loja"), ("Compras no site", "Site"), ("NumWebPurchases", "Web"),
+                                         ("Käufe im Laden", "Laden"), ("store_purchases", "Store")])
+def test_a_channel_is_named_without_its_preposition(name, label):
+    from analysis.ingest.drafting import channel_label
+    assert channel_label(name) == label
+
+
+def test_campaigns_numbered_in_other_languages(tmp_path):
+    rows = "".join(f"{i};{['Sim', 'Não', 'sim', 'NÃO'][i % 4]};{['Não', 'Sim'][i % 2]};{100 + i}\n" for i in range(1, 61))
+    path = tmp_path / "clientes.csv"
+    path.write_text("Codigo do Cliente;Aceitou Campanha 2;Aceitou Campanha 1;Gasto Moda\n" + rows, encoding="utf-8")
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert c.campaigns == {"Campaign 1": "Aceitou Campanha 1", "Campaign 2": "Aceitou Campanha 2"}

@@ -184,3 +184,11 @@ def test_timing_follows_the_moment_a_segment_orders():
     assert weekend.timing == "Regular cycle, sent at weekends"
     assert weekend.timing_why.endswith("60% of their orders come at weekends")
     assert ps.recommend(c, profile(0.3, 0.15)).timing == "Regular cycle"  # under 0.5 sd: no moment
+
+
+@pytest.mark.parametrize("label, word", [("Wines", "wine"), ("Accessories", "accessory"), ("Meat products", "meat product"),
+                                         ("Knives", "knife"), ("Home > Kitchen > Knives", "knife"), ("Glass", "glass"),
+                                         ("Olives", "olive"), ("Garden / Tools", "tool"), ("Electronics", "electronics")])
+def test_a_category_is_named_by_its_singular(label, word):
+    from analysis.segment.personas import _singular
+    assert _singular(label) == word

@@ -101,7 +101,7 @@ class Profile:
     distinct: int
     numbers: pd.Series = field(repr=False)  # present values that parse as numbers
     not_numbers: tuple[str, ...]  # examples of present values that do not
-    top: tuple[str, ...]  # most frequent present values
+    top: tuple[str, ...]  # the 8 most frequent present values
     date_formats: tuple[str, ...]  # every candidate format that parses all present values
     distinct_rows: int = 0  # rows of the table once exact duplicate rows are dropped
 
@@ -125,7 +125,9 @@ class Profile:
     def flag(self) -> bool:
         """0/1 or yes/no (true/false) answers."""
         words = TRUE_WORDS | FALSE_WORDS
-        return self.binary or (self.present > 0 and 1 <= self.distinct <= 2 and all(v.lower() in words for v in self.top))
+        answers = {v.strip().lower() for v in self.top}  # 'Sim', 'sim' and 'NÃO', 'Não' are two answers
+        return self.binary or (self.present > 0 and self.distinct <= len(self.top) and 1 <= len(answers) <= 2
+                               and answers <= words)
 
     @property
     def constant(self) -> bool:
@@ -185,7 +187,7 @@ def profile_column(name: str, values: pd.Series, position: int = 0, distinct_row
         distinct=present.nunique(),
         numbers=numbers.reset_index(drop=True),
         not_numbers=tuple(str(v) for v in not_numbers),
-        top=tuple(str(v) for v in present.value_counts().index[:3]),
+        top=tuple(str(v) for v in present.value_counts().index[:8]),
         date_formats=tuple(detect_date_formats(present)) if maybe_date else (),
         distinct_rows=distinct_rows or len(values),
     )
@@ -215,7 +217,7 @@ def describe(p: Profile) -> str:
     elif p.date_formats:
         text = f"dates like {p.top[0]}"
     else:
-        shown = ", ".join(p.top) + (", ..." if p.distinct > len(p.top) else "")
+        shown = ", ".join(p.top[:3]) + (", ..." if p.distinct > 3 else "")
         text = f"{p.distinct} distinct values: {shown}"
     if p.missing:
         text += f", {p.missing} missing"
@@ -273,12 +275,15 @@ def spend_label(name: str) -> str:
 def channel_label(name: str) -> str:
     """NumWebPurchases -> Web, store_purchases -> Store; '' for a plain purchase count."""
     drop = {"num", "number", "nb", "n", "of", "purchases", "purchase", "count", "käufe", "kaufe", "einkäufe", "anzahl",
-            "achats", "compras", "aankopen", "acquisti", "de", "en", "per"}
+            "achats", "compras", "aankopen", "acquisti", "de", "en", "per",
+            # prepositions and articles: 'Compras na loja' is the loja (shop) channel, not 'na loja'
+            "in", "im", "at", "on", "via", "through", "the", "na", "no", "nas", "nos", "em", "el", "la", "le", "les",
+            "par", "por", "sur", "auf", "del", "des", "du", "do", "da", "dans", "nel", "nella"}
     return _readable([w for w in _words(name) if w not in drop])
 
 
 def campaign_number(p: Profile) -> int | None:
-    m = re.search(r"(?:cmp|campaign)(\d+)", p.key)
+    m = re.search(r"(?:cmp|campaign|kampagne|campagne|campana|campanha|campagna)(\d+)", p.key)
     return int(m.group(1)) if m else None
 
 
@@ -354,7 +359,7 @@ def _date_comment(p: Profile) -> str:
 def _fallback_id(free: list[Profile]) -> Profile | None:
     """An unnamed id: all values distinct, integers or short codes, first column or named like a code."""
     for p in free:
-        code_like = not p.numeric and p.top and all(re.fullmatch(r"[\w\-]{1,30}", v) for v in p.top)
+        code_like = not p.numeric and p.top and all(re.fullmatch(r"[\w\-]{1,30}", v) for v in p.top[:3])
         if p.unique and (p.integer or code_like) and (p.position == 0 or _named_like_id(p)):
             return p
     return None

@@ -89,9 +89,18 @@ def lower(words: str) -> str:
     return " ".join(w if proper(w) else w.lower() for w in words.split(" "))
 
 
+# Plurals in -ves whose singular is not the word less its s.
+IRREGULAR = {"knives": "knife", "shelves": "shelf", "leaves": "leaf", "loaves": "loaf", "halves": "half",
+             "wolves": "wolf", "scarves": "scarf", "wives": "wife", "calves": "calf", "hooves": "hoof"}
+
+
 def _singular(words: str) -> str:
-    """'Wines' -> 'wine', 'Meat products' -> 'meat product', 'Accessories' -> 'accessory' (before 'lovers')."""
-    w = lower(words)
+    """'Wines' -> 'wine', 'Meat products' -> 'meat product', 'Accessories' -> 'accessory', 'Knives'
+    -> 'knife' (before 'lovers'); of a path of categories ('Home > Kitchen > Knives'), the last."""
+    w = lower(re.split(r"\s+[>/|»]\s+", words.strip())[-1])
+    head, _, last = w.rpartition(" ")
+    if last in IRREGULAR:
+        return f"{head} {IRREGULAR[last]}".strip()
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
     keep = ("ss", "us", "is", "mas", "ics", "news")  # 'glass', 'Christmas', 'electronics' stay as they are

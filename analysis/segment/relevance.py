@@ -26,7 +26,8 @@ RULE = (
     "relevance is the share of its variance that lies between those segments (eta squared, averaged over the "
     "preliminary segmentations, which are refitted twice with each feature weighted by its relevance so that "
     "features without structure stop steering them). Features with relevance under {min:.0%} are left out of "
-    "the distances; at least {kept} features are kept. A features list in the configuration is used as given."
+    "the distances; at least {kept} features are kept (every one, when there are no more). A features list in the "
+    "configuration is used as given."
 )
 
 
