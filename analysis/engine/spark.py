@@ -44,7 +44,7 @@ from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
                              HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
                              US_GROUPED, US_ONLY, OrderBaskets, OrderData, check_named_columns, comma_decimals, _head,
-                             one_currency, read_products)
+                             no_usable_line, one_currency, read_products)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
@@ -553,11 +553,10 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     valid = valid.persist()
     progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
     frame, columns, per_order = _customers(valid, t, ref, categories)
-    have = spark.createDataFrame(pa.table({"customer": pa.array(frame["customer_id"].tolist(), pa.string())}))
-    gone = (judged.where(F.col("customer").isNotNull()).select("customer").distinct()
-            .join(have, "customer", "left_anti").collect())
-    excluded = {r[0]: "no usable order line (all cancelled, returned, free or not products)"
-                for r in sorted(gone, key=lambda r: r[0])}
+    gone = (judged.where(F.col("customer").isNotNull()).groupBy("customer")
+            .agg(F.count_if(F.col("reason").isNull()).alias("usable"), F.collect_set("reason").alias("why"))
+            .where(F.col("usable") == 0).collect())
+    excluded = {r["customer"]: no_usable_line(list(r["why"])) for r in sorted(gone, key=lambda r: r["customer"])}
     progress("order lines: baskets of orders and products (Spark)")
     baskets, lists = _baskets(valid, per_order, categories)
     valid.unpersist()

@@ -523,15 +523,20 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = _customers(con, cfg, t, ref, categories)
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
-    excluded = {r[0]: "no usable order line (all cancelled, returned, free or not products)" for r in con.execute(
-        "SELECT customer FROM judged WHERE customer IS NOT NULL GROUP BY customer HAVING count_if(reason IS NULL) = 0 "
-        "ORDER BY customer").fetchall()}
+    excluded = {r[0]: no_usable_line(r[1]) for r in con.execute(
+        "SELECT customer, list(DISTINCT reason ORDER BY reason) FROM judged WHERE customer IS NOT NULL "
+        "GROUP BY customer HAVING count_if(reason IS NULL) = 0 ORDER BY customer").fetchall()}
     progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
                      product_map=pmap,
                      products_sha256=sha256_of(cfg.products_path) if cfg.products is not None and product_map is None
                      else None)
+
+
+def no_usable_line(reasons: list[str]) -> str:
+    """Why a customer is left out: every line of theirs was set aside, for these reasons."""
+    return f"no usable order line: {'; '.join(sorted(reasons))}"
 
 
 def _fixed_categories(con, log: list[LogEntry], fixed: tuple[str, ...]) -> tuple[str, ...]:
