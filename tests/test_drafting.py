@@ -483,3 +483,27 @@ def test_campaigns_numbered_in_other_languages(tmp_path):
     path.write_text("Codigo do Cliente;Aceitou Campanha 2;Aceitou Campanha 1;Gasto Moda\n" + rows, encoding="utf-8")
     c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
     assert c.campaigns == {"Campaign 1": "Aceitou Campanha 1", "Campaign 2": "Aceitou Campanha 2"}
+
+
+def test_currency_codes_and_real_signs():
+    from analysis.ingest.drafting import currency_of
+    assert currency_of(pd.Series(["R$ 1.234,56", "R$ 12,00"])) == "R$"  # the real, not the dollar
+    assert currency_of(pd.Series(["12.00 EUR", "3 EUR"])) == "€" and currency_of(pd.Series(["EUR"] * 3)) == "€"
+    assert currency_of(pd.Series(["CHF 12", "CHF 3"])) == "CHF "
+    assert currency_of(pd.Series(["ABC 12", "XYZ 3"])) is None  # three capitals are not a currency
+
+
+def test_a_shop_export_with_order_numbers_emails_and_a_currency_column(tmp_path):
+    """A Shopify-like export: 'Name' holds the order numbers (#1001), 'Email' the customer,
+    'Lineitem name' the product, zoned times, and a Currency column saying EUR."""
+    rows = "".join(f"#{1000 + i // 3},c{i % 7}@example.de,2024-03-{1 + i % 28:02d} 13:38:57 +0200,{1 + i % 3},"
+                   f"Item {i % 11},{9 + i % 5}.50,EUR\n" for i in range(90))
+    path = tmp_path / "orders_export.csv"
+    path.write_text("Name,Email,Created at,Lineitem quantity,Lineitem name,Lineitem price,Currency\n" + rows,
+                    encoding="utf-8")
+    from analysis.ingest.drafting_orders import draft_orders_config
+    text = draft_orders_config(path, config_dir=tmp_path)
+    t = parse_config(yaml.safe_load(text), "draft", tmp_path)
+    assert (t.transactions.customer, t.transactions.order, t.transactions.timestamp) == ("Email", "Name", "Created at")
+    assert t.transactions.product == "Lineitem name" and t.report.currency == "€"
+    assert "values are order numbers (#1001)" in text

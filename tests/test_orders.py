@@ -330,7 +330,7 @@ def test_quantity_column_of_text(tmp_path):
                              for i, q in enumerate(["two", "three", "a few", "4", "many"]))
     message = error_of(tmp_path, lines)
     assert "lines.csv" in message and "'Quantity'" in message and "numbers" in message
-    assert "4 of 5 lines" in message
+    assert "4 of 5 lines" in message and "e.g. 'a few'" in message
 
 
 def test_timestamps_in_no_known_format(tmp_path):
@@ -338,6 +338,14 @@ def test_timestamps_in_no_known_format(tmp_path):
                              for i, t in enumerate(["last Tuesday", "March the 2nd", "yesterday"]))
     message = error_of(tmp_path, lines)
     assert "lines.csv" in message and "'InvoiceDate'" in message and "transactions.timestamp_format" in message
+
+
+def test_timestamps_in_two_formats_name_the_closest_format_and_a_value_it_misses(tmp_path):
+    times = ["19/06/2024 10:00", "20/06/2024 11:00", "21/06/2024 12:00", "2024-06-22 10:00"]
+    lines = HEADER + "".join(f"10{i},A1,WHITE MUG,1,{t},3.00,12,UK\n" for i, t in enumerate(times))
+    message = error_of(tmp_path, lines)
+    assert "'InvoiceDate': no one known format reads every date; the closest, '%d/%m/%Y %H:%M', reads 3 of 4 " \
+           "distinct values but not e.g. '2024-06-22 10:00'" in message
 
 
 def test_products_map_without_the_named_column(tmp_path):

@@ -44,7 +44,8 @@ from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
                              HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
                              US_GROUPED, US_ONLY, OrderBaskets, OrderData, check_named_columns, comma_decimals, _head,
-                             no_usable_line, one_currency, read_products)
+                             no_timestamp_format, no_usable_line, one_currency, read_products,
+                             unreadable_column)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
@@ -257,6 +258,16 @@ def _decimal_comma(src: DataFrame, col: str, path: Path | None = None) -> bool:
     return comma_decimals(bool(has_dot), *(bool(x) for x in row))
 
 
+def _unreadable_example(src: DataFrame, path, t: TransactionsFile, types: dict[str, T.DataType], col: str):
+    """The smallest value of `col` that is not read (as orders.load_orders shows it)."""
+    if col == t.timestamp:
+        parsed = _timestamp(src, path, t, isinstance(types.get(col), (T.TimestampType, T.TimestampNTZType, T.DateType)))
+    else:
+        typed = isinstance(types.get(col), T.NumericType)
+        parsed = _number(col, typed, not typed and _decimal_comma(src, col, path))
+    return src.where(_text(col).isNotNull() & parsed.isNull()).agg(F.min(_text(col))).collect()[0][0]
+
+
 def _iso_timestamp(v):
     return v.try_cast("timestamp")
 
@@ -288,9 +299,10 @@ def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
     for i, fmt in enumerate(formats):
         if row[f"f{i}"] == 0:
             return probe(fmt, col)
-    example = row["example"]
-    raise UserError(f"{path}: column {t.timestamp!r}: dates in no known format, e.g. {example!r}; "
-                    "set transactions.timestamp_format")
+    # As locally: the format (not ISO) that reads the most distinct values, first of equals.
+    i = min(range(1, len(formats)), key=lambda j: (row[f"f{j}"], j))
+    example = values.where(probe(formats[i], F.col("v")).isNull()).agg(F.min("v")).collect()[0][0]
+    raise UserError(no_timestamp_format(path, t.timestamp, row["n"], formats[i], row["n"] - row[f"f{i}"], example))
 
 
 def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile) -> tuple[DataFrame, str, str]:
@@ -525,8 +537,8 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
             continue
         if step == "unreadable values" and n > 0.01 * n_lines:
             col = {"quantity": t.quantity, "unit price": t.unit_price, "timestamp": t.timestamp}[why.split(" is ")[0]]
-            raise UserError(f"{path}: column {col!r} should hold {'dates' if 'timestamp' in why else 'numbers'} "
-                            f"but {n:,} of {n_lines:,} lines do not")
+            raise UserError(unreadable_column(path, col, "timestamp" in why, n, n_lines,
+                                              _unreadable_example(src, path, t, types, col), t.timestamp_format))
         detail = ""
         if why == cancelled:
             orders = judged.where(F.col("reason") == cancelled).select("ord").distinct().count()

@@ -529,22 +529,36 @@ def _title(path: Path) -> str:
     return f"Customer segments: {stem[:1].upper() + stem[1:]}" if stem else "Customer segments"
 
 
+# Currency codes shown as their signs; other codes are shown as written ('CHF 12').
+CODE_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹", "RUB": "₽"}
+_SIGN = (r"R\$|[$€£¥₹₽]|EUR|USD|GBP|CHF|BRL|JPY|INR|RUB|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|MXN|ZAR|CNY|HKD|SGD"
+         r"|TRY|ILS|KRW")
+
+
 def currency_of(prices: pd.Series) -> str | None:
-    """The currency sign written before or after most of these amounts ('4,90 €', '$12.50'), if any."""
+    """The currency sign or code written before or after most of these amounts ('4,90 €', '$12.50',
+    'R$ 1.234,56', '12.00 EUR'), or alone (a currency column), if any: as the report shows it."""
     text = prices[~is_missing(prices)].astype(str).str.strip()
     if not len(text):
         return None
-    signs = text.str.extract(r"^([$€£¥])|([$€£¥])$").bfill(axis=1).iloc[:, 0].dropna()
+    signs = text.str.extract(rf"^({_SIGN})(?![A-Za-z])|(?<![A-Za-z])({_SIGN})$").bfill(axis=1).iloc[:, 0].dropna()
     if len(signs) < 0.5 * len(text):
         return None
-    return str(signs.value_counts().index[0])
+    sign = str(signs.value_counts().index[0])
+    return CODE_SIGNS.get(sign, sign if not sign.isalpha() else f"{sign} ")
 
 
-def report_section(path: Path, amounts: pd.Series | None, what: str) -> list[str]:
-    """The report section: a title from the file's name, the currency written beside `amounts`."""
-    sign = currency_of(amounts) if amounts is not None else None
+def report_section(path: Path, amounts: pd.Series | None, what: str, currency: pd.Series | None = None) -> list[str]:
+    """The report section: a title from the file's name, the currency of a currency column (codes
+    like EUR) or else the one written beside `amounts`."""
+    sign = currency_of(currency) if currency is not None else None
+    if sign is None:
+        sign = currency_of(amounts) if amounts is not None else None
+    else:
+        what = "in the currency column"
     report = {"title": _title(path), **({"currency": sign} if sign else {})}
-    return _model_section("report", Report, report, note=f"currency {sign} as written beside {what}" if sign else "")
+    note = f"currency {sign} as written {what}" if what.startswith("in ") else f"currency {sign} as written beside {what}"
+    return _model_section("report", Report, report, note=note if sign else "")
 
 
 def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[str, ...] = ()) -> str:

@@ -25,7 +25,8 @@ SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
 NAMES = {
     "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant)"
-    r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(id|num|numero)(client|cliente|klant)$",
+    r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(id|num|numero)(client|cliente|klant)$"
+    r"|^(customer|client|buyer|kunden?)?e?mail(address|adresse)?$",
     "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
     r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino)"
     r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference)?$|^orderref(erence)?$",
@@ -53,6 +54,9 @@ WHY = {
     "unit_price": "name looks like a price; values are numbers", "category": "name looks like a product category",
 }
 LISTED = 30  # most codes written under not_products
+CURRENCY_NAME = r"(order|line)?(currency|currencycode|devise|moneda|moeda|wahrung|waehrung|valuta|munt)"
+# Order numbers as shops write them (#1001): the order, even under a column called Name.
+ORDER_NUMBER = r"#\d+"
 
 
 def _pick(role: str, columns: list[str], used: set[str]) -> str | None:
@@ -66,7 +70,10 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
     """role -> (column, why), and the other columns with what to do about them."""
     cols, used, out = list(sample.columns), set(), {}
     for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", "unit_price", "category"):
-        col = _pick(role, cols, used)
+        col, why = _pick(role, cols, used), WHY[role]
+        if role == "order" and col is None:
+            col = next((c for c in cols if c not in used and _all_match(sample[c], ORDER_NUMBER)), None)
+            why = "values are order numbers (#1001)"
         if role in ("quantity", "unit_price") and col is not None:
             present = sample[col][~is_missing(sample[col])]
             if len(present) and to_numbers(present).isna().mean() > 0.05:
@@ -75,7 +82,7 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
             col = None
         if col is not None:
             used.add(col)
-            out[role] = (col, WHY[role])
+            out[role] = (col, why)
     _by_values(sample, cols, used, out)
     if "product" not in out and "product_name" in out:  # names alone identify the products
         out["product"] = out.pop("product_name")
@@ -90,6 +97,11 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
         else:
             others.append((col, f"{distinct} distinct values in the sample: not used"))
     return out, others
+
+
+def _all_match(values: pd.Series, pattern: str) -> bool:
+    present = values[~is_missing(values)].astype(str).str.strip()
+    return bool(len(present)) and bool(present.str.fullmatch(pattern).all())
 
 
 def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict) -> None:
@@ -250,7 +262,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     body += _model_section("cleaning", Cleaning) + [""]
     body += _model_section("segmentation", Segmentation) + [""]
     prices = sample[roles["unit_price"][0]] if "unit_price" in roles else None
-    body += report_section(path, prices, "the unit prices") + [""]
+    currency = next((c for c in sample.columns if re.fullmatch(CURRENCY_NAME, normalise(c))), None)
+    body += report_section(path, prices, "the unit prices", sample[currency] if currency else None) + [""]
     body += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(head + body)
 

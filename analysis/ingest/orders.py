@@ -336,11 +336,27 @@ def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False) -
     fits = timestamp_formats(con, t.timestamp, first_only=True)
     if fits:
         return f"TRY_CAST({col} AS TIMESTAMP)" if fits[0] is None else f"TRY_STRPTIME({col}, {_lit(fits[0])})"
-    example = con.execute(f"SELECT {col} FROM src WHERE {col} IS NOT NULL LIMIT 1").fetchall()
-    if not example:
+    n = con.execute("SELECT count(*) FROM ts_values").fetchall()[0][0]
+    if not n:
         raise UserError(f"{path}: column {t.timestamp!r} has no values")
-    raise UserError(f"{path}: column {t.timestamp!r}: dates in no known format, e.g. {example[0][0]!r}; "
-                    "set transactions.timestamp_format")
+    # The format that reads the most distinct values, and the smallest value it does not read.
+    best = None
+    for fmt in TIMESTAMP_FORMATS:
+        probe = f"TRY_STRPTIME(v, {_lit(fmt)})"
+        read, example = con.execute(f"SELECT count({probe}), min(v) FILTER (WHERE {probe} IS NULL) FROM ts_values"
+                                    ).fetchall()[0]
+        if best is None or read > best[1]:
+            best = (fmt, read, example)
+    raise UserError(no_timestamp_format(path, t.timestamp, n, *best))
+
+
+def no_timestamp_format(path, col: str, n: int, fmt: str, read: int, example) -> str:
+    """No known format reads every date: the closest one, and a value it cannot read."""
+    if not read:
+        return f"{path}: column {col!r}: dates in no known format, e.g. {example!r}; set transactions.timestamp_format"
+    return (f"{path}: column {col!r}: no one known format reads every date; the closest, {fmt!r}, reads {read:,} "
+            f"of {n:,} distinct values but not e.g. {example!r} (write the column in one format, or set "
+            "transactions.timestamp_format to the one most lines use)")
 
 
 EXCEL = (".xlsx", ".xlsm", ".xls")
@@ -456,6 +472,9 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     _run(con, f"""
         CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed
         FROM (SELECT DISTINCT CAST({_q(name_col)} AS VARCHAR) AS _raw FROM src)""")
+    qty = _number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity, path))
+    price = _number(t.unit_price, t.unit_price in numeric,
+                    t.unit_price not in numeric and _decimal_comma(con, t.unit_price, path))
     # One pass, one table: typed values, why a line is not used, and whether its product code or
     # name needed normalising (flags, not copies of the raw text, to keep the table small).
     _run(con, f"""
@@ -467,8 +486,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
             codes._changed AS product_changed,
             names._name AS name,
             names._changed AS name_changed,
-            {_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity, path))} AS qty,
-            {_number(t.unit_price, t.unit_price in numeric, t.unit_price not in numeric and _decimal_comma(con, t.unit_price, path))} AS price,
+            {qty} AS qty,
+            {price} AS price,
             {prefix} AS cancelled,
             codes._not_product AS not_product,
             {"codes._category" if in_map else cat_sql} AS category{extra}
@@ -494,9 +513,11 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
             continue
         # A few unreadable lines in millions are dirt; many mean the config names the wrong column.
         if step == "unreadable values" and n > 0.01 * n_lines:
-            col = {"quantity": t.quantity, "unit price": t.unit_price, "timestamp": t.timestamp}[why.split(" is ")[0]]
-            raise UserError(f"{path}: column {col!r} should hold {'dates' if 'timestamp' in why else 'numbers'} "
-                            f"but {n:,} of {n_lines:,} lines do not")
+            col, expr = {"quantity": (t.quantity, qty), "unit price": (t.unit_price, price),
+                         "timestamp": (t.timestamp, ts)}[why.split(" is ")[0]]
+            example = con.execute(f"SELECT min({_text(col)}) FROM src WHERE {_text(col)} IS NOT NULL AND ({expr}) IS NULL"
+                                  ).fetchall()[0][0]
+            raise UserError(unreadable_column(path, col, "timestamp" in why, n, n_lines, example, t.timestamp_format))
         detail = ""
         if why == "cancelled order":
             orders = con.execute("SELECT count(DISTINCT ord) FROM judged WHERE reason = 'cancelled order'").fetchall()[0][0]
@@ -532,6 +553,14 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
                      product_map=pmap,
                      products_sha256=sha256_of(cfg.products_path) if cfg.products is not None and product_map is None
                      else None)
+
+
+def unreadable_column(path, col: str, dates: bool, n: int, n_lines: int, example, fmt: str | None) -> str:
+    """One error line for a column that many lines cannot be read from, with one of its values."""
+    hint = ("; set transactions.timestamp_format" if not fmt else
+            f"; they do not fit transactions.timestamp_format {fmt!r} (one format for the whole column)") if dates else ""
+    return (f"{path}: column {col!r} should hold {'dates' if dates else 'numbers'} but {n:,} of {n_lines:,} lines "
+            f"do not, e.g. {example!r}{hint}")
 
 
 def no_usable_line(reasons: list[str]) -> str:
