@@ -166,6 +166,10 @@ class TransactionsFile(_FileOrTable):
     unit_price: str = Field(description="price of one unit")
     category: str | None = Field(None, description="product category column of the lines (or give a products map)")
     cancelled_prefix: str | None = Field("C", description="order ids starting with this are cancellations; null: none")
+    status: str | None = Field(None, description="order status column; an order any of whose lines has one of "
+                               "cancelled_statuses is a cancellation")
+    cancelled_statuses: list[str] = Field(default_factory=lambda: list(CANCELLED_STATUSES),
+                                          description="status values (any case) of orders not bought: cancelled, refunded, failed")
     not_products: list[str] = Field(default_factory=list, description="product codes that are fees, postage or adjustments, not goods")
     duplicate_lines: Literal["drop", "keep"] = Field("drop", description="lines equal to an earlier line in every column")
     customer_columns: list[str] = Field(default_factory=list, description="per-customer categorical columns of the lines (most frequent value), profiled")
@@ -174,6 +178,12 @@ class TransactionsFile(_FileOrTable):
     @classmethod
     def _format(cls, v):
         return check_date_format(v, "timestamp_format")
+
+
+# Order statuses of orders that were not bought, in the languages drafts read.
+CANCELLED_STATUSES = ("cancelled", "canceled", "refunded", "failed", "voided", "storniert", "erstattet", "annulé",
+                      "annulée", "remboursé", "cancelado", "cancelada", "reembolsado", "geannuleerd", "terugbetaald",
+                      "annullato", "rimborsato")
 
 
 class ProductsFile(_Strict):

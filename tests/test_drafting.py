@@ -507,3 +507,15 @@ def test_a_shop_export_with_order_numbers_emails_and_a_currency_column(tmp_path)
     assert (t.transactions.customer, t.transactions.order, t.transactions.timestamp) == ("Email", "Name", "Created at")
     assert t.transactions.product == "Lineitem name" and t.report.currency == "€"
     assert "values are order numbers (#1001)" in text
+
+
+def test_a_status_column_with_cancelled_orders_is_drafted(tmp_path):
+    from analysis.ingest.drafting_orders import draft_orders_config
+    statuses = ["completed", "completed", "Cancelled", "refunded", "processing"]
+    rows = "".join(f"{100 + i // 2},{i % 9},2024-03-{1 + i % 28:02d} 10:00,SKU{i % 13},{1 + i % 3},{4 + i % 5}.99,"
+                   f"{statuses[(i // 2) % 5]}\n" for i in range(80))
+    path = tmp_path / "woo.csv"
+    path.write_text("order_id,customer_id,order_date,sku,quantity,unit_price,status\n" + rows, encoding="utf-8")
+    text = draft_orders_config(path, config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert t.status == "status" and "values include cancelled, refunded" in text and "status" not in t.customer_columns

@@ -558,3 +558,30 @@ def test_times_with_a_zone_are_read_as_written(tmp_path, orders, fmt):
     got = load(tmp_path, _zoned_lines(), transactions={"timestamp_format": fmt} if fmt else None)
     pd.testing.assert_frame_equal(got.frame, orders.frame)
     assert got.reference_date == orders.reference_date
+
+
+def _status_lines() -> str:
+    """LINES with a Status column: order 1005 refunded, said on its first line only (as shops write
+    it); the rest completed or blank."""
+    out, seen = [], False
+    for line in LINES.splitlines():
+        if line.startswith("Invoice,"):
+            out.append(line + ",Status")
+        elif line.startswith("1005,") and not seen:
+            out.append(line + ",Refunded")
+            seen = True
+        else:
+            out.append(line + ("," if line.startswith("1005,") else ",completed"))
+    return "\n".join(out) + "\n"
+
+
+def test_an_order_with_a_cancelled_status_on_any_line_is_a_cancellation(tmp_path, orders):
+    got = load(tmp_path, _status_lines(), transactions={"status": "Status"})
+    cancelled = next(e for e in got.log if e.step == "cancellations")
+    assert cancelled.count == 5  # C1003, C1007 and the three lines of 1005 (one of them priced zero)
+    assert cancelled.detail.startswith("cancelled order: 3 orders whose id starts with 'C' or with a line whose Status is ")
+    c13 = got.frame.set_index("customer_id").loc["13"]
+    assert c13["Orders"] == 1 and orders.frame.set_index("customer_id").loc["13", "Orders"] == 2
+    # Without the status column named, the same lines are read as before.
+    pd.testing.assert_frame_equal(load(tmp_path, _status_lines()).frame, orders.frame)
+    assert "'Staus' (transactions.status in the config)" in error_of(tmp_path, _status_lines(), {"status": "Staus"})

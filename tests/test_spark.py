@@ -456,6 +456,13 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
         a, b = local.load_orders(zoned), engine.load_orders(zoned)
         _same_orders(a, b)
         assert b.reference_date == a.reference_date
+    # An order status on one line of an order cancels the whole order, as locally.
+    from test_orders import _status_lines
+    (tmp_path / "lines.csv").write_text(_status_lines(), encoding="utf-8")
+    with_status = make_config(tmp_path, transactions={"status": "Status"})
+    a, b = local.load_orders(with_status), engine.load_orders(with_status)
+    _same_orders(a, b)
+    assert next(e for e in b.log if e.step == "cancellations").count == 5
     # Amounts in two currencies: refused with the local engine's line.
     from test_orders import LINES
     (tmp_path / "lines.csv").write_text(LINES.replace(",3.00,", ",$3.00,").replace(",5.00,", ",£5.00,"), encoding="utf-8")

@@ -41,7 +41,7 @@ from ..ingest.cleaning import ZONE, LogEntry, zoneless
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
-from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
+from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, cancelled_detail, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
                              HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
                              US_GROUPED, US_ONLY, OrderBaskets, OrderData, check_named_columns, comma_decimals, _head,
                              no_timestamp_format, no_usable_line, one_currency, read_products,
@@ -468,6 +468,14 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     product = F.upper(_text(t.product))
     name = F.upper(F.regexp_replace(_text(name_col), r"\s+", " "))
     log: list[LogEntry] = []
+    cancelled = (F.startswith(F.coalesce(_text(t.order), F.lit("")), F.lit(t.cancelled_prefix)) if t.cancelled_prefix
+                 else F.lit(False))
+    statuses = [v.strip().lower() for v in t.cancelled_statuses]
+    if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status
+        by_status = (src.where(F.lower(_text(t.status)).isin(*statuses))
+                     .select(_text(t.order).alias("_cancelled_ord")).distinct())
+        rows = rows.join(by_status, _text(t.order) == F.col("_cancelled_ord"), "left")
+        cancelled = cancelled | F.col("_cancelled_ord").isNotNull()
     cols = [
         F.regexp_replace(_text(t.customer), r"\.0+$", "").alias("customer"),
         _text(t.order).alias("ord"),
@@ -480,8 +488,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
                 t.quantity not in numeric and _decimal_comma(src, t.quantity, path)).alias("qty"),
         _number(t.unit_price, t.unit_price in numeric,
                 t.unit_price not in numeric and _decimal_comma(src, t.unit_price, path)).alias("price"),
-        (F.startswith(F.coalesce(_text(t.order), F.lit("")), F.lit(t.cancelled_prefix)) if t.cancelled_prefix
-         else F.lit(False)).alias("cancelled"),
+        cancelled.alias("cancelled"),
         (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),
     ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)]
     applied = None
@@ -542,7 +549,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         detail = ""
         if why == cancelled:
             orders = judged.where(F.col("reason") == cancelled).select("ord").distinct().count()
-            detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
+            detail = cancelled_detail(orders, t)
         log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
     valid = judged.where(use)
     c = per.get(None)

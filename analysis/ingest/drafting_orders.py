@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from .cleaning import guess_date_format, to_numbers
-from ..config import Baskets, Cleaning, Segmentation, TransactionsFile
+from ..config import CANCELLED_STATUSES, Baskets, Cleaning, Segmentation, TransactionsFile
 from .drafting import _comment, _config_path, _model_section, normalise, quote, report_section
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
@@ -97,6 +97,20 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
         else:
             others.append((col, f"{distinct} distinct values in the sample: not used"))
     return out, others
+
+
+STATUS_NAME = r"(order|financial|payment|fulfillment)?(status|state|estado|statut|zustand|bestellstatus|stato)"
+
+
+def _status_column(sample: pd.DataFrame, free: list[str]) -> tuple[str, str] | None:
+    """A status column holding some of CANCELLED_STATUSES, and those values: (column, 'refunded, ...')."""
+    for col in free:
+        if re.fullmatch(STATUS_NAME, normalise(col)):
+            values = set(sample[col].astype(str).str.strip().str.lower())
+            found = sorted(values & set(CANCELLED_STATUSES))
+            if found:
+                return col, ", ".join(found)
+    return None
 
 
 def _all_match(values: pd.Series, pattern: str) -> bool:
@@ -243,6 +257,11 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         else:
             head.append(f"  {role}: ???  # required: no column found; pick one of: {', '.join(sample.columns)}")
     head.append(f"  cancelled_prefix: {quote(prefix) if prefix else 'null'}{_comment(prefix_why)}")
+    status = _status_column(sample, [c for c, _ in others])
+    if status is not None:
+        col, found = status
+        head.append(f"  status: {quote(col)}{_comment(f'values include {found}: orders with such a line are cancellations (cancelled_statuses)')}")
+        others = [(c, why) for c, why in others if c != col]
     if codes:
         head.append("  not_products:  # product codes without a digit where nearly all have one: postage, fees? check each")
         head += [f"    - {quote(c)}" for c in codes]

@@ -201,7 +201,7 @@ def check_named_columns(present: list[str], path: Path, t: TransactionsFile) -> 
     """One line naming the first column the config names that the file (`present`) lacks."""
     named = [("customer", t.customer), ("order", t.order), ("timestamp", t.timestamp), ("product", t.product),
              ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price),
-             ("category", t.category)] + [("customer_columns", c) for c in t.customer_columns]
+             ("category", t.category), ("status", t.status)] + [("customer_columns", c) for c in t.customer_columns]
     for role, col in named:
         if col is not None and col not in present:
             close = difflib.get_close_matches(col, present, n=1)
@@ -456,6 +456,10 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     name_col = t.product_name or t.product
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
     prefix = f"starts_with(coalesce({_text(t.order)}, ''), {_lit(t.cancelled_prefix)})" if t.cancelled_prefix else "false"
+    if t.status:  # an order is cancelled when any of its lines says so (shops write the status on one line)
+        _run(con, f"""CREATE TEMP TABLE cancelled_orders AS SELECT DISTINCT {_text(t.order)} AS ord FROM src
+                      WHERE lower({_text(t.status)}) IN ({', '.join(_lit(v.strip().lower()) for v in t.cancelled_statuses) or 'NULL'})""")
+        prefix = f"({prefix} OR {_text(t.order)} IN (SELECT ord FROM cancelled_orders))"
     extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
     reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow)} THEN {_lit(why)}"
@@ -521,7 +525,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         detail = ""
         if why == "cancelled order":
             orders = con.execute("SELECT count(DISTINCT ord) FROM judged WHERE reason = 'cancelled order'").fetchall()[0][0]
-            detail = f"{orders:,} orders whose id starts with {t.cancelled_prefix!r}"
+            detail = cancelled_detail(orders, t)
         log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
     _run(con, "CREATE TEMP VIEW valid AS SELECT * FROM judged WHERE reason IS NULL")
     if None not in per:
@@ -561,6 +565,13 @@ def unreadable_column(path, col: str, dates: bool, n: int, n_lines: int, example
             f"; they do not fit transactions.timestamp_format {fmt!r} (one format for the whole column)") if dates else ""
     return (f"{path}: column {col!r} should hold {'dates' if dates else 'numbers'} but {n:,} of {n_lines:,} lines "
             f"do not, e.g. {example!r}{hint}")
+
+
+def cancelled_detail(orders: int, t: TransactionsFile) -> str:
+    """How the cancelled orders were told apart: by their id, their status, or either."""
+    rules = ([f"whose id starts with {t.cancelled_prefix!r}"] if t.cancelled_prefix else []) + (
+        [f"with a line whose {t.status} is {', '.join(t.cancelled_statuses)}"] if t.status else [])
+    return f"{orders:,} orders " + " or ".join(rules)
 
 
 def no_usable_line(reasons: list[str]) -> str:
