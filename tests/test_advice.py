@@ -404,3 +404,16 @@ def test_a_persona_states_its_shares_as_every_page_does(demo_run):
         cust, revenue = shown[p.id]
         assert persona.description.startswith(f"{fmt.integer(p.size)} customers ({cust} of all), bringing {revenue} of revenue")
         assert all(f"of revenue from {cust} of customers" in a for a in p.actions if a.startswith("Value:"))
+
+
+def test_a_response_model_no_better_than_chance_is_said_to_be(demo_run):
+    from analysis.publish import pages
+    from analysis.insight.response import Estimate
+
+    r = demo_run.results
+    assert r.response is not None and r.response.contacts > 0 and r.response.auc.low > 0.5
+    contact, _ = pages._contact_and_result(r)
+    assert f"ranks customers with a ROC AUC of {r.response.auc.value:.2f};" in contact
+    weak = dataclasses.replace(r, response=dataclasses.replace(r.response, auc=Estimate(0.53, 0.5, 0.58)))
+    contact, _ = pages._contact_and_result(weak)
+    assert "no better than chance can be ruled out (ROC AUC 0.53, 95% interval 0.50 to 0.58)" in contact

@@ -354,9 +354,12 @@ def _contact_and_result(r: Results) -> tuple[str, str]:
                     "in the out-of-fold estimate.",
                     f"In a campaign like the latest one, {everyone}; use free channels, or change the offer or "
                     "the cost of contact first.")
+        ranks = (f"ranks customers with a ROC AUC of {m.auc.value:.2f}" if m.auc.low > 0.5 else
+                 f"ranks customers no better than chance can be ruled out (ROC AUC {m.auc.value:.2f}, 95% interval "
+                 f"{m.auc.low:.2f} to {m.auc.high:.2f}): treat the list as a test, not a targeting")
         return (f"The {fmt.integer(m.contacts)} customers of the contact list ({fmt.percent(m.contacts / m.scored)} of "
-                f"all customers), picked one by one by a response model that ranks customers with a ROC AUC of "
-                f"{m.auc.value:.2f}; the list is the private file exports/contact_list.csv.",
+                f"all customers), picked one by one by a response model that {ranks}; the list is the private file "
+                f"exports/contact_list.csv.",
                 f"{fmt.money(m.measured_profit.value, cur)} (95% interval {_money_range(m.measured_profit, cur)}) in "
                 f"a campaign like the latest one, measured on customers the choice of the list did not see; "
                 f"{everyone}.")
