@@ -235,6 +235,9 @@ class Columns(_Strict):
     signup_date: str | None = Field(None, description="date the customer joined")
     signup_date_format: str | None = Field(None, description="strftime format of signup_date, e.g. %d-%m-%Y")
     recency_days: str | None = Field(None, description="days since the last purchase")
+    last_purchase: str | None = Field(None, description="date of the latest purchase (instead of recency_days: "
+                                      "the days since it are measured at the reference date)")
+    last_purchase_format: str | None = Field(None, description="strftime format of last_purchase, e.g. %d.%m.%Y")
     orders: str | None = Field(None, description="number of orders (purchase frequency)")
     basket_size: str | None = Field(None, description="average number of products per order")
     habits: dict[str, str] = Field(default_factory=dict, description="time habit (e.g. at weekends) -> column of the share of orders placed then (0 to 1)")
@@ -253,7 +256,7 @@ class Columns(_Strict):
     previous_segment: str | None = Field(None, description="an earlier segmentation's label, to compare with")
     ignore: list[str] = Field(default_factory=list, description="columns not used")
 
-    @field_validator("signup_date_format", "birth_date_format")
+    @field_validator("signup_date_format", "birth_date_format", "last_purchase_format")
     @classmethod
     def _format(cls, v, info):
         return check_date_format(v, info.field_name)
@@ -327,7 +330,7 @@ class Segmentation(_Strict):
 class Report(_Strict):
     title: str = "Customer segments"
     currency: str = Field("$", description="symbol put before money amounts")
-    reference_date: date | None = Field(None, description="date ages and tenure are measured at; default: latest signup date")
+    reference_date: date | None = Field(None, description="date ages, tenure and recency are measured at; default: the latest last_purchase or signup date")
     min_segment_size: int = Field(20, ge=1, description="smaller segments are not profiled on public pages")
     overrides: str | None = Field(None, description="persona overrides (YAML, see exports/personas.yml); relative to this file")
 
@@ -342,7 +345,7 @@ class Join(_Strict):
 
 
 # Roles the order lines derive in a joined config: the customer table must not name them too.
-DERIVED_ROLES = ("recency_days", "orders", "basket_size", "spend", "habits")
+DERIVED_ROLES = ("recency_days", "last_purchase", "orders", "basket_size", "spend", "habits")
 
 
 class Config(_Strict):
@@ -455,6 +458,9 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
     if cfg.join is not None and not cfg.joined:
         raise UserError(f"{source}: 'join' matches a customer table with its order lines: it needs both "
                         "'customers' and 'transactions'")
+    if cfg.columns.recency_days and cfg.columns.last_purchase:
+        raise UserError(f"{source}: keys 'columns.recency_days' and 'columns.last_purchase' both give the recency: "
+                        "keep one")
     if cfg.customers is None and cfg.columns.named():
         raise UserError(f"{source}: 'columns' describes a customer table; with 'transactions' the columns are derived")
     if cfg.joined:

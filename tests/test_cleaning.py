@@ -512,12 +512,12 @@ def test_missing_markers_of_other_languages(clean_csv):
     assert missing == {"Income": 4, "Year_Birth": 2}
 
 
-@pytest.mark.parametrize("base, big, capped", [(1980, 21, False), (1980, 20, True), (1000, 20, False),
-                                               (1000, 19, True), (1980, 2, True)])
+@pytest.mark.parametrize("base, big, capped", [(1000, 53, False), (1000, 52, True), (300, 20, False),
+                                               (300, 19, True), (1980, 2, True)])
 def test_a_group_beyond_the_fence_keeps_its_real_values(clean_csv, find_log, base, big, capped):
-    """Customers beyond the far-out fence are capped as errors only when they are few: more than 1%
-    of the customers and at least report.min_segment_size (20) of them are a group (big spenders
-    in fashion), whose spend the report must add up as it is."""
+    """Customers beyond the far-out fence are capped as errors only when they are few: more than
+    segmentation.min_segment_share (5%) of the customers and at least report.min_segment_size (20)
+    of them are a group (big spenders in fashion), whose spend the report must add up as it is."""
     rows = [f"{i + 1},{40000 + 10 * i},{10 + i % 40}" for i in range(base)]
     rows += [f"{base + 1 + i},{40000 + 10 * i},{50000 + i}" for i in range(big)]
     data = clean_csv("id,income,wine\n" + "\n".join(rows) + "\n", INCOME_CFG)
@@ -527,3 +527,23 @@ def test_a_group_beyond_the_fence_keeps_its_real_values(clean_csv, find_log, bas
     if not capped:
         assert f"{big / (base + big):.1%} of the customers, too many to be errors" in entry.detail
         assert "wine" not in data.fitted.fences  # `segments assign` caps nobody either
+
+
+def test_recency_from_a_last_purchase_date(clean_csv, config_for):
+    """A date of the latest purchase gives the recency in days at the reference date, which is the
+    latest purchase when none is given; a purchase after today is implausible."""
+    from analysis.segment.features import build_features
+
+    rows = [f"{i},{40000 + 100 * i},{(i % 28) + 1:02d}.0{(i % 6) + 1}.2024" for i in range(1, 60)] + ["60,41000,01.01.2999"]
+    text = "id,income,Letzter_Kauf\n" + "\n".join(rows) + "\n"
+    conf = {"columns": {"id": "id", "income": "income", "last_purchase": "Letzter_Kauf",
+                        "last_purchase_format": "%d.%m.%Y"}}
+    data = clean_csv(text, conf)
+    assert str(data.reference_date) == "2024-06-26"  # the latest purchase (i = 53), not today
+    assert any(e.column == "Letzter_Kauf" and e.step == "implausible values" and e.count == 1 for e in data.log)
+    feats = build_features(data, config_for(text, conf))
+    recency = feats.table["recency_days"]
+    assert recency.loc["1"] == (pd.Timestamp("2024-06-26") - pd.Timestamp("2024-02-02")).days
+    assert recency.min() == 0
+    with pytest.raises(UserError, match="'columns.recency_days' and 'columns.last_purchase' both give the recency"):
+        config_for(text, {"columns": {**conf["columns"], "recency_days": "income"}})

@@ -519,3 +519,17 @@ def test_a_status_column_with_cancelled_orders_is_drafted(tmp_path):
     text = draft_orders_config(path, config_dir=tmp_path)
     t = parse(text, tmp_path).transactions
     assert t.status == "status" and "values include cancelled, refunded" in text and "status" not in t.customer_columns
+
+
+def test_a_total_whose_categories_are_only_some_of_it_is_the_spend(tmp_path):
+    """Umsatz_gesamt next to Umsatz_Wein alone (wine is a part of the spend): the total is the spend
+    and the part is left out, rather than wine alone (too little) or both (counted twice)."""
+    rows = "".join(f"{i};{(i * 37) % 400 + 20};{(i * 37) % 400 + 20 + (i * 53) % 300 + 10};1{i % 9}.0{1 + i % 3}.2024\n"
+                   for i in range(1, 61))
+    path = tmp_path / "kunden.csv"
+    path.write_text("Kundennummer;Umsatz_Wein;Umsatz_gesamt;Letzter_Kauf\n" + rows, encoding="utf-8")
+    text = draft_config(path, config_dir=tmp_path)
+    c = parse(text, tmp_path).columns
+    assert c.spend == {"Total": "Umsatz_gesamt"} and "Umsatz_Wein" in c.ignore
+    assert "a part of Umsatz_gesamt, whose categories do not add up to it" in text
+    assert (c.last_purchase, c.last_purchase_format) == ("Letzter_Kauf", "%d.%m.%Y")

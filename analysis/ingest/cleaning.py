@@ -30,10 +30,9 @@ MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a t
 EARLIEST = pd.Timestamp("1900-01-01")  # signup dates before this are typos
 TOTALS = (r"(?i)^\s*(?:grand\s+|sub)?totals?\b.*|^\s*(?:sum|summe|gesamt(?:summe)?|totaal|totale|somme|suma|"
           r"soma|insgesamt|all customers)\s*:?\s*$")
-# Beyond a far-out fence (3 IQR) lie about 2 in 10 million values of a normal distribution; more
-# than this share of the customers there, and at least report.min_segment_size of them, are a group
-# of their own, not errors: kept as they are.
-OUTLIER_MAX_SHARE = 0.01
+# Beyond a far-out fence (3 IQR) lie about 2 in 10 million values of a normal distribution: more
+# than segmentation.min_segment_share of the customers there, and at least report.min_segment_size
+# of them, are a group that could be a segment of its own, not errors: kept as they are.
 OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "orders",
                  "basket_size", "numeric", "household")
 
@@ -482,8 +481,9 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         typed[col] = parse_numbers(raw[col], col, path)
     for col in _flag_columns(cfg):
         typed[col] = parse_flags(raw[col], col, path)
-    for col in [x for x in (c.signup_date,) if x]:
-        typed[col] = parse_dates(raw[col], c.signup_date_format, col, path)
+    for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format),
+                                          (c.last_purchase, c.last_purchase_format)) if x]:
+        typed[col] = parse_dates(raw[col], fmt, col, path)
     if c.birth_date:
         typed[c.birth_date] = parse_dates(raw[c.birth_date], c.birth_date_format, c.birth_date, path)
     for col in _category_columns(cfg):
@@ -494,7 +494,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     _implausible_numbers(typed, _numeric_columns(cfg), list(c.habits.values()), log)
     # Dates after today or before 1900 are typos (2099 for 2019): never a reference date.
     today = pd.Timestamp(date.today())
-    for col in [x for x in (c.signup_date, c.birth_date) if x]:
+    for col in [x for x in (c.signup_date, c.birth_date, c.last_purchase) if x]:
         late = typed[col] > today
         early = typed[col] < EARLIEST
         for bad, what in ((late, f"in the future (after {today:%Y-%m-%d})"), (early, "before 1900")):
@@ -508,8 +508,10 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     parsed = typed.copy() if fitted is None else None
 
     ref = fitted.reference_date if fitted else cfg.report.reference_date
-    if ref is None and c.signup_date and typed[c.signup_date].notna().any():
-        ref = typed[c.signup_date].max().date()
+    # Without one given, the latest date the table knows of: a purchase, else a signup.
+    latest = [typed[x].max() for x in (c.last_purchase, c.signup_date) if x and typed[x].notna().any()]
+    if ref is None and latest:
+        ref = max(latest).date()
     if ref is None:
         ref = date.today()
 
@@ -537,12 +539,12 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         if neg.any():
             log.append(LogEntry("implausible values", col, int(neg.sum()), "treated as missing", "negative values"))
             typed[col] = typed[col].where(~neg)
-    if c.signup_date:
-        late = typed[c.signup_date] > pd.Timestamp(ref)
+    for col in [x for x in (c.signup_date, c.last_purchase) if x]:
+        late = typed[col] > pd.Timestamp(ref)
         if late.any():
-            log.append(LogEntry("implausible values", c.signup_date, int(late.sum()), "treated as missing",
+            log.append(LogEntry("implausible values", col, int(late.sum()), "treated as missing",
                                 f"after the reference date {ref:%Y-%m-%d}"))
-            typed[c.signup_date] = typed[c.signup_date].where(~late)
+            typed[col] = typed[col].where(~late)
 
     for col in _category_columns(cfg):  # rows that are not customers do not count as values
         typed[col] = typed[col].astype(object)
@@ -584,10 +586,11 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             low = (x < lo) if two_sided else pd.Series(False, index=x.index)
             out = keep & ((x > hi) | low)
             span = f"outside {_fmt(lo)} to {_fmt(hi)}" if (keep & low).any() else f"above {_fmt(hi)}"
-            if not fitted and out.sum() > OUTLIER_MAX_SHARE * keep.sum() and out.sum() >= cfg.report.min_segment_size:
-                # Far-out fences flag a tiny share of any smooth distribution; this many customers
-                # beyond one (as many as a segment shown needs) are a group, say of big spenders,
-                # whose real values count.
+            if (not fitted and out.sum() > cfg.segmentation.min_segment_share * keep.sum()
+                    and out.sum() >= cfg.report.min_segment_size):
+                # Far-out fences flag a tiny share of any smooth distribution; as many customers
+                # beyond one as an actionable segment holds (min_segment_share, and enough to be
+                # shown) are a group, say of big spenders, whose real values count.
                 log.append(LogEntry("outliers", col, int(out.sum()), "kept",
                                     f"values {span}: {out.sum() / keep.sum():.1%} of the customers, too many to be "
                                     "errors (a group, not isolated values)"))
@@ -614,7 +617,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
 
     # Missing values: medians of the customers kept (numbers), 'not contacted' for answers.
     numeric = [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year)] + (["_age"] if "_age" in typed else [])
-    dates = [x for x in (c.signup_date, c.birth_date) if x]
+    dates = [x for x in (c.signup_date, c.birth_date, c.last_purchase) if x]
     # Each column of the customers kept as it is before imputing (one column at a time rather
     # than a copy of the whole table; a column used twice is kept until its last use).
     uses = Counter(numeric + dates + _flag_columns(cfg))
@@ -684,7 +687,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
 
     # New customers placed in saved segments need no profile of their columns (and it takes time).
     profiles = () if fitted else profile_columns(raw, parsed, cfg, log, cfg.report.min_segment_size,
-                                                 tuple(x for x in (c.signup_date, c.birth_date) if x))
+                                                 tuple(x for x in (c.signup_date, c.birth_date, c.last_purchase) if x))
     return CleanData(
         fitted=fitted or Fitted(reference_date=ref, **learnt),
         columns=profiles,

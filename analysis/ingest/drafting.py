@@ -59,6 +59,9 @@ NAME_PATTERNS: dict[str, str] = {
     "signup_date": r"dtcustomer|signup|joined|join|registration|registered|regdate|customersince|membersince"
     r"|since|firstpurchase|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione",
+    "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction)(date|at|on)?$|^letzter?(kauf"
+    r"|einkauf|bestellung|auftrag)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande)$|^(fecha)?(de)?ultim[oa](compra"
+    r"|pedido)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine)$|^laatste(aankoop|bestelling)(datum)?$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
     r"|dagensinds|giornidal",
 }
@@ -78,7 +81,7 @@ SCORE_NAME = r"score|rank|rating"
 ROLE_ORDER = [
     "id", "campaigns", "complaints", "contact_cost", "revenue_per_answer", "deal_purchases", "orders", "purchases",
     "web_visits", "spend", "income", "household", "birth_year", "birth_date", "age", "gender", "loyalty_card",
-    "signup_date", "recency_days",
+    "signup_date", "last_purchase", "recency_days",
 ]
 LIST_ROLES = {"household"}
 DICT_ROLES = {"spend", "purchases", "campaigns"}
@@ -104,6 +107,7 @@ class Profile:
     top: tuple[str, ...]  # the 8 most frequent present values
     date_formats: tuple[str, ...]  # every candidate format that parses all present values
     distinct_rows: int = 0  # rows of the table once exact duplicate rows are dropped
+    by_row: pd.Series | None = field(default=None, repr=False)  # the numbers row by row (NaN: missing or text)
 
     @property
     def present(self) -> int:
@@ -186,6 +190,7 @@ def profile_column(name: str, values: pd.Series, position: int = 0, distinct_row
         missing=len(values) - len(present),
         distinct=present.nunique(),
         numbers=numbers.reset_index(drop=True),
+        by_row=parsed.reindex(values.index).astype(float),
         not_numbers=tuple(str(v) for v in not_numbers),
         top=tuple(str(v) for v in present.value_counts().index[:8]),
         date_formats=tuple(detect_date_formats(present)) if maybe_date else (),
@@ -238,7 +243,7 @@ def _fits(role: str, p: Profile) -> bool:
         return p.numeric and not p.constant and not p.share  # counts, not shares
     if role == "spend":
         return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant
-    if role in ("birth_date", "signup_date"):
+    if role in ("birth_date", "signup_date", "last_purchase"):
         return bool(p.date_formats)
     if role == "birth_year":
         return p.integer and p.share_between(1900, 2020) >= NUMERIC_SHARE
@@ -342,11 +347,27 @@ def _dict_entries(
     totals = [p for p in found if re.search(TOTAL_WORDS, p.key)]
     if totals and len(totals) < len(found):
         parts = [p for p in found if p not in totals]
+        if len(totals) == 1 and not _adds_up(parts, totals[0]):  # the parts are some categories, not all
+            return [("Total", totals[0])], [
+                (p, f"a part of {totals[0].name}, whose categories do not add up to it: the total is the spend")
+                for p in parts]
         return _unique_labels([(spend_label(p.name), p) for p in parts]), [
             (p, "looks like the total of the spend columns; counting it too would count the money twice")
             for p in totals
         ]
     return _unique_labels([(spend_label(p.name), p) for p in found]), []
+
+
+def _adds_up(parts: list[Profile], total: Profile) -> bool:
+    """The parts sum to the total (within 1%) on at least 95% of the rows where all are numbers."""
+    if total.by_row is None or any(p.by_row is None for p in parts):
+        return True
+    both = sum(p.by_row for p in parts)
+    rows = both.notna() & total.by_row.notna()
+    if not rows.any():
+        return True
+    gap = (both[rows] - total.by_row[rows]).abs() <= 0.01 * total.by_row[rows].abs() + 0.01
+    return bool(gap.mean() >= 0.95)
 
 
 def _date_comment(p: Profile) -> str:
@@ -422,7 +443,7 @@ def guess_roles(profiles: list[Profile]) -> Guess:
                 f"named like an id; values repeat only in {p.rows - p.distinct_rows} exact duplicate rows "
                 "(cleaning excludes them)")
             guess.scalars[role] = (p.name, why)
-            if role in ("signup_date", "birth_date"):
+            if role in ("signup_date", "birth_date", "last_purchase"):
                 guess.scalars[f"{role}_format"] = (p.date_formats[0], _date_comment(p))
             take(p)
 
@@ -434,7 +455,7 @@ def guess_roles(profiles: list[Profile]) -> Guess:
         guess.notes.append("id: no column identifies a customer; rows are numbered, so results cannot be joined "
                            "back to customers")
     for p in profiles:
-        if len(p.date_formats) > 1 and any(guess.scalars.get(r, ("",))[0] == p.name for r in ("signup_date", "birth_date")):
+        if len(p.date_formats) > 1 and any(guess.scalars.get(r, ("",))[0] == p.name for r in ("signup_date", "birth_date", "last_purchase")):
             guess.notes.append(f"{p.name!r}: day and month order undecided (also {', '.join(p.date_formats[1:3])})")
 
     for p in free:

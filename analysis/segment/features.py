@@ -100,11 +100,14 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if c.recency_days:
         add("recency_days", d[c.recency_days], lab(c.recency_days, "Days since last purchase"), "Days since the latest purchase",
             "days", c.recency_days)
+    elif c.last_purchase:
+        add("recency_days", (ref - d[c.last_purchase]).dt.days, "Days since last purchase",
+            f"Days from the latest purchase to {ref:%Y-%m-%d}", "days", c.last_purchase)
     if c.spend:
         total = d[list(c.spend.values())].sum(axis=1)
         add("total_spend", total, "Total spend", "Money spent over all product categories", "money",
             ", ".join(c.spend.values()))
-        for cat, col in c.spend.items():
+        for cat, col in c.spend.items() if len(c.spend) > 1 else ():  # one category: its share is always 1
             add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {cat}",
                 f"Share of total spend that went to {cat}", "share", col)
     if c.purchases:
