@@ -326,3 +326,16 @@ def test_any_bytes_give_a_table_or_a_user_error(tmp_path, raw):
         return
     assert len(table.frame) >= 1 and table.frame.shape[1] >= 1
     assert all(isinstance(v, str) for v in table.frame.to_numpy().ravel())
+
+
+@pytest.mark.parametrize("name", ["customers.json", "lines.jsonl", "export.xml"])
+def test_formats_that_are_not_read_say_so_in_one_line(tmp_path, name):
+    from analysis.ingest.orders import load_orders
+
+    path = write(tmp_path, name, '{"id": 1, "spend": 10}\n{"id": 2, "spend": 20}\n')
+    with pytest.raises(UserError, match=r"is not read; export the table as CSV, TSV, Parquet or Excel \(.xlsx\)"):
+        read_table(path)
+    cfg = parse_config({"transactions": {"path": name, "customer": "id", "order": "id", "timestamp": "t",
+                                         "product": "p", "quantity": "q", "unit_price": "u"}}, "c.yml", base_dir=tmp_path)
+    with pytest.raises(UserError, match="is not read"):
+        load_orders(cfg)

@@ -39,7 +39,7 @@ from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_d
 from ..errors import UserError
 from ..ingest.cleaning import ZONE, LogEntry, zoneless
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
-                              parquet_parts, sha256_of, typed_table)
+                              not_read, parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, cancelled_detail, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
                              HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
@@ -312,6 +312,7 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
         return catalog_table(spark, path), "table", "binary"
     if not path.exists():
         raise UserError(f"{path}: file not found")
+    not_read(path)
     if path.is_dir():  # Spark's own partition discovery; the parts are checked as the local engine does
         parquet_parts(path)
         return spark.read.parquet(str(path)), "parquet", "binary"

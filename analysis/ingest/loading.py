@@ -256,10 +256,22 @@ def _text(values: pd.Series) -> pd.Series:
     return pd.Series(pc.fill_null(text, "").to_pandas(), index=values.index, name=values.name, dtype=str)
 
 
+# Formats a user may have, that are not read: one line saying so, rather than a parse error.
+NOT_READ = {".json": "JSON", ".jsonl": "JSON lines", ".ndjson": "JSON lines", ".xml": "XML", ".avro": "Avro",
+            ".orc": "ORC", ".sqlite": "SQLite", ".db": "a database file", ".ods": "OpenDocument"}
+
+
+def not_read(path: Path) -> None:
+    kind = NOT_READ.get(path.suffix.lower())
+    if kind is not None and path.is_file():
+        raise UserError(f"{path}: {kind} is not read; export the table as CSV, TSV, Parquet or Excel (.xlsx)")
+
+
 def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto", sheet: str | None = None) -> Table:
     """Read a CSV/TSV (optionally gzipped), Parquet or Excel file, or a folder of Parquet parts,
     with every column as text."""
     path = Path(path)
+    not_read(path)
     if path.is_dir():  # a folder of Parquet parts, partition folders included
         import pyarrow.dataset as ds
 

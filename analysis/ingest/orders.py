@@ -21,7 +21,7 @@ import pandas as pd
 from .cleaning import DATE_FORMATS, ZONE, LogEntry, zoneless
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
-from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, parquet_parts, read_table,
+from .loading import (MISSING_MARKERS, detect_delimiter, not_read, detect_encoding, looks_binary, parquet_parts, read_table,
                       sha256_of)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -135,6 +135,7 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str) -> tuple[str, str, s
     import duckdb  # here, not at import: a run on a customer table never needs it
     if not path.exists():
         raise UserError(f"{path}: file not found")
+    not_read(path)
     if path.is_dir():
         files = "[" + ", ".join(_lit(str(p)) for p in parquet_parts(path)) + "]"
         read = f"read_parquet({files}, hive_partitioning = true, union_by_name = true)"
