@@ -145,7 +145,11 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
         model.cleaning["reference_date"]), "fences": {k: tuple(v) for k, v in model.cleaning["fences"].items()}})
     raw_cfg = dict(model.config)
     for kind, path in files.items():  # the new input replaces the model's (a catalog table too)
-        raw_cfg[kind] = {**{k: v for k, v in raw_cfg[kind].items() if k != "table"}, "path": str(path.resolve())}
+        # Its delimiter and encoding are its own (a training file's draft names the detected ones),
+        # and so is its sheet when it is not the same kind of file.
+        same_kind = Path(str(raw_cfg[kind].get("path") or "")).suffix.lower() == path.suffix.lower()
+        raw_cfg[kind] = {**{k: v for k, v in raw_cfg[kind].items() if k not in ("table", "delimiter", "encoding")
+                            and (k != "sheet" or same_kind)}, "path": str(path.resolve())}
     raw_cfg["report"] = {**raw_cfg["report"], "reference_date": fitted.reference_date.isoformat()}
     raw_cfg.pop("compare_with", None)
     raw_cfg["report"].pop("overrides", None)

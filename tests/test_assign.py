@@ -250,3 +250,17 @@ def test_a_run_records_the_hash_of_its_input_in_the_model_and_results(trained):
     expected = {"customers": {"file": "train.tsv", "sha256": digest}}
     assert run.model.inputs == expected
     assert json.loads(run.results.to_json())["manifest"]["inputs"] == expected
+
+
+def test_new_customers_in_another_delimiter_and_encoding(tmp_path):
+    """The training config names its file's delimiter and encoding (as a draft does); new customers
+    exported as a comma-separated UTF-8 file are read with their own, and placed as in the run."""
+    df, _ = synth.generate(600, 3, seed=2)
+    synth.write(df, tmp_path / "train.tsv")
+    cfg = _config("train.tsv", algorithm="kmeans")
+    cfg["customers"] = {"path": "train.tsv", "delimiter": "\t", "encoding": "cp1252"}
+    run = analyse(parse_config(cfg, base_dir=tmp_path))
+    save(run.model, tmp_path / "model")
+    table = pd.read_csv(tmp_path / "train.tsv", sep="\t", dtype=str, keep_default_na=False)
+    table.to_csv(tmp_path / "new.csv", index=False, encoding="utf-8")
+    _same(run, assign(tmp_path / "model", tmp_path / "new.csv", None).assignments)
