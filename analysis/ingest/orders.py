@@ -549,9 +549,11 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = _customers(con, cfg, t, ref, categories)
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
+    # The reasons are gathered for the few customers without a usable line only, not for every one.
     excluded = {r[0]: no_usable_line(r[1]) for r in con.execute(
-        "SELECT customer, list(DISTINCT reason ORDER BY reason) FROM judged WHERE customer IS NOT NULL "
-        "GROUP BY customer HAVING count_if(reason IS NULL) = 0 ORDER BY customer").fetchall()}
+        "SELECT customer, list(DISTINCT reason ORDER BY reason) FROM judged WHERE customer IN ("
+        "SELECT customer FROM judged WHERE customer IS NOT NULL GROUP BY customer HAVING count_if(reason IS NULL) = 0) "
+        "GROUP BY customer ORDER BY customer").fetchall()}
     progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
