@@ -107,7 +107,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         total = d[list(c.spend.values())].sum(axis=1)
         add("total_spend", total, "Total spend", "Money spent over all product categories", "money",
             ", ".join(c.spend.values()))
-        for cat, col in c.spend.items() if len(c.spend) > 1 else ():  # one category: its share is always 1
+        for cat, col in c.spend.items():
             add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {cat}",
                 f"Share of total spend that went to {cat}", "share", col)
     if c.purchases:
