@@ -41,10 +41,10 @@ from ..ingest.cleaning import ZONE, LogEntry, zoneless
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               not_read, parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
-from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, cancelled_detail, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK, GROUPED,
-                             HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
-                             US_GROUPED, US_ONLY, OrderBaskets, OrderData, check_named_columns, comma_decimals, _head,
-                             no_timestamp_format, no_usable_line, one_currency, read_products,
+from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK,
+                             GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
+                             US_GROUPED, US_ONLY, OrderBaskets, OrderData, cancelled_detail, check_named_columns,
+                             comma_decimals, _head, no_timestamp_format, no_usable_line, one_currency, read_products,
                              unreadable_column)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET

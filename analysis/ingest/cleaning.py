@@ -30,9 +30,6 @@ MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a t
 EARLIEST = pd.Timestamp("1900-01-01")  # signup dates before this are typos
 TOTALS = (r"(?i)^\s*(?:grand\s+|sub)?totals?\b.*|^\s*(?:sum|summe|gesamt(?:summe)?|totaal|totale|somme|suma|"
           r"soma|insgesamt|all customers)\s*:?\s*$")
-# Beyond a far-out fence (3 IQR) lie about 2 in 10 million values of a normal distribution: more
-# than segmentation.min_segment_share of the customers there, and at least report.min_segment_size
-# of them, are a group that could be a segment of its own, not errors: kept as they are.
 OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "orders",
                  "basket_size", "numeric", "household")
 
@@ -80,6 +77,8 @@ def _line(i: int) -> int:
 
 
 _CURRENCY = r"[\$€£¥₹₽]|CHF|EUR|USD|GBP|R\$|kr"
+# Currency codes and the signs the report shows for them (one currency written either way).
+CODE_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹", "RUB": "₽"}
 _GROUP_SPACE = r"(?<=\d)[\s\u00a0\u202f'’](?=\d{3}(?:\D|$))"  # 1 234,56 / 1'234.56 / 1 234 567
 _EU = r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+"  # 15.000,50 / 1.234 / 2,5
 _US = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.\d+|-?\d+"  # 1,234.56 / .5 / 12
@@ -493,8 +492,9 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
 
     _implausible_numbers(typed, _numeric_columns(cfg), list(c.habits.values()), log)
     # Dates after today or before 1900 are typos (2099 for 2019): never a reference date.
+    dates = [x for x in (c.signup_date, c.birth_date, c.last_purchase) if x]
     today = pd.Timestamp(date.today())
-    for col in [x for x in (c.signup_date, c.birth_date, c.last_purchase) if x]:
+    for col in dates:
         late = typed[col] > today
         early = typed[col] < EARLIEST
         for bad, what in ((late, f"in the future (after {today:%Y-%m-%d})"), (early, "before 1900")):
@@ -588,9 +588,9 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             span = f"outside {_fmt(lo)} to {_fmt(hi)}" if (keep & low).any() else f"above {_fmt(hi)}"
             if (not fitted and out.sum() > cfg.segmentation.min_segment_share * keep.sum()
                     and out.sum() >= cfg.report.min_segment_size):
-                # Far-out fences flag a tiny share of any smooth distribution; as many customers
-                # beyond one as an actionable segment holds (min_segment_share, and enough to be
-                # shown) are a group, say of big spenders, whose real values count.
+                # Beyond a far-out fence lie about 2 in 10 million values of a normal distribution; as
+                # many customers beyond one as an actionable segment holds (min_segment_share, and
+                # enough to be shown) are a group, say of big spenders, whose real values count.
                 log.append(LogEntry("outliers", col, int(out.sum()), "kept",
                                     f"values {span}: {out.sum() / keep.sum():.1%} of the customers, too many to be "
                                     "errors (a group, not isolated values)"))
@@ -617,7 +617,6 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
 
     # Missing values: medians of the customers kept (numbers), 'not contacted' for answers.
     numeric = [x for x in _numeric_columns(cfg) if x not in (c.age, c.birth_year)] + (["_age"] if "_age" in typed else [])
-    dates = [x for x in (c.signup_date, c.birth_date, c.last_purchase) if x]
     # Each column of the customers kept as it is before imputing (one column at a time rather
     # than a copy of the whole table; a column used twice is kept until its last use).
     uses = Counter(numeric + dates + _flag_columns(cfg))
@@ -687,7 +686,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
 
     # New customers placed in saved segments need no profile of their columns (and it takes time).
     profiles = () if fitted else profile_columns(raw, parsed, cfg, log, cfg.report.min_segment_size,
-                                                 tuple(x for x in (c.signup_date, c.birth_date, c.last_purchase) if x))
+                                                 tuple(dates))
     return CleanData(
         fitted=fitted or Fitted(reference_date=ref, **learnt),
         columns=profiles,

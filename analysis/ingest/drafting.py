@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
-from .cleaning import ALL_DATE_FORMATS, FALSE_WORDS, TRUE_WORDS, to_dates, to_numbers
+from .cleaning import ALL_DATE_FORMATS, CODE_SIGNS, FALSE_WORDS, TRUE_WORDS, to_dates, to_numbers
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
 from .loading import Table, is_missing, read_table
@@ -550,8 +550,7 @@ def _title(path: Path) -> str:
     return f"Customer segments: {stem[:1].upper() + stem[1:]}" if stem else "Customer segments"
 
 
-# Currency codes shown as their signs; other codes are shown as written ('CHF 12').
-CODE_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹", "RUB": "₽"}
+# Signs and codes read beside amounts; codes without a sign (CODE_SIGNS) are shown as written ('CHF 12').
 _SIGN = (r"R\$|[$€£¥₹₽]|EUR|USD|GBP|CHF|BRL|JPY|INR|RUB|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|MXN|ZAR|CNY|HKD|SGD"
          r"|TRY|ILS|KRW")
 
@@ -572,14 +571,11 @@ def currency_of(prices: pd.Series) -> str | None:
 def report_section(path: Path, amounts: pd.Series | None, what: str, currency: pd.Series | None = None) -> list[str]:
     """The report section: a title from the file's name, the currency of a currency column (codes
     like EUR) or else the one written beside `amounts`."""
-    sign = currency_of(currency) if currency is not None else None
+    sign, where = (currency_of(currency) if currency is not None else None), "in the currency column"
     if sign is None:
-        sign = currency_of(amounts) if amounts is not None else None
-    else:
-        what = "in the currency column"
+        sign, where = (currency_of(amounts) if amounts is not None else None), f"beside {what}"
     report = {"title": _title(path), **({"currency": sign} if sign else {})}
-    note = f"currency {sign} as written {what}" if what.startswith("in ") else f"currency {sign} as written beside {what}"
-    return _model_section("report", Report, report, note=note if sign else "")
+    return _model_section("report", Report, report, note=f"currency {sign} as written {where}" if sign else "")
 
 
 def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[str, ...] = ()) -> str:

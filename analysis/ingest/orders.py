@@ -18,11 +18,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .cleaning import DATE_FORMATS, ZONE, LogEntry, zoneless
+from .cleaning import CODE_SIGNS, DATE_FORMATS, ZONE, LogEntry, zoneless
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
-from .loading import (MISSING_MARKERS, detect_delimiter, not_read, detect_encoding, looks_binary, parquet_parts, read_table,
-                      sha256_of)
+from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, not_read, parquet_parts,
+                      read_table, sha256_of)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -288,13 +288,10 @@ def _decimal_comma(con, col: str, path: Path | None = None) -> bool:
     return comma_decimals(*row)
 
 
-# Signs and codes of the same currency; '$' is taken for the US dollar, as it is written alone.
-SAME_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
-
-
 def one_currency(signs: list[str], col: str, path: Path | None) -> None:
-    """Amounts written in two currencies ($ and €, EUR and GBP) cannot be added: one error line."""
-    found = sorted({SAME_CURRENCY.get(x, x) for x in signs if x})
+    """Amounts written in two currencies ($ and €, EUR and GBP) cannot be added: one error line.
+    A code and its sign are one currency ('$' is taken for the US dollar, as it is written alone)."""
+    found = sorted({CODE_SIGNS.get(x, x) for x in signs if x})
     if len(found) > 1:
         shown = ", ".join(sorted({x for x in signs if x}))
         raise UserError(f"{path}: column {col!r} holds amounts in more than one currency ({shown}); "
