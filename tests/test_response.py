@@ -65,10 +65,14 @@ def _fit(x, y, cost=3.0, revenue=11.0, resamples=200):
 
 def test_on_noise_the_out_of_fold_auc_is_a_coin_toss_and_contacting_few_pays_little():
     x, y = _synthetic(600, 0.0, 11)
-    model, _ = _fit(x, y)
+    model, _ = _fit(x, y, cost=0.9)
     assert model.auc.low < 0.5 < model.auc.high  # in-sample boosting would score far above 0.5
-    # No score tells answerers apart: choosing N on one half does not beat everyone by much on the other.
-    assert model.measured_profit.low <= 0
+    # No score tells answerers apart: choosing N on one half does not surely beat everyone on the other.
+    assert model.everyone_profit.value > 0 and model.gain_over_everyone.low <= 0
+    # At a cost where an answer rate of 12% loses money, few scores reach break-even: a small list, and
+    # what it earns on the half it was not chosen on is not surely above 0.
+    model, scores = _fit(x, y)
+    assert model.contacts < 0.05 * len(x) and model.measured_profit.low <= 0
 
 
 def test_on_a_planted_signal_the_plan_beats_contacting_everyone():
@@ -85,6 +89,26 @@ def test_on_a_planted_signal_the_plan_beats_contacting_everyone():
     # Out-of-fold calibration bands cover every contacted customer.
     assert sum(b[2] for b in model.calibration) == len(x)
     assert model.gains[0] == (0.0, 0.0) and model.gains[-1] == (1.0, 1.0)
+
+
+def test_the_list_holds_no_customer_below_break_even_however_past_answers_fell():
+    # Scores too low for the answers they got: the realised gains alone would take the low scorers.
+    y = np.array([True] * 30 + [False] * 30 + [True] * 10)
+    s = np.r_[np.full(30, 0.1), np.full(30, 0.5), np.full(10, 0.6)]
+    gain = np.where(y, 11.0, 0.0) - 3.0
+    idx = np.arange(len(y))
+    assert rs.best_threshold(s, gain) == 0.1
+    oof = {k: s for k, _ in rs.CANDIDATES}
+    _, t = rs._choose(idx, oof, y, gain, rs.breakeven(np.full(len(y), 3.0), np.full(len(y), 11.0)))
+    assert t == 0.6  # above break-even (3/11), the top 10 earn the most
+    # A cost per customer: each is listed only above its own break-even.
+    x, yy = _synthetic(500, 2.5, 21)
+    cost = np.random.default_rng(3).uniform(0.5, 9.0, len(x))
+    model, scores = rs.fit_response(x, yy, cost, np.full(len(x), 11.0), np.ones(len(x), dtype=int), "Latest",
+                                    seed=1, min_size=20, resamples=20)
+    listed = scores[scores["contact"]]
+    assert len(listed) and (listed["expected_value"] > 0).all()
+    assert ((scores["score"] >= model.threshold) & (scores["expected_value"] <= 0)).any()  # the floor binds
 
 
 def test_too_few_answers_fit_no_model():
@@ -112,6 +136,7 @@ def test_demo_contact_list_recounts_from_its_own_rows(demo_run):
     recount = listed["response_score"] * listed["revenue"] - listed["cost"]
     assert np.allclose(recount, listed["expected_value"], atol=1e-4)
     assert (listed["response_score"] >= round(m.threshold, 6) - 1e-6).all()
+    assert (listed["expected_value"] > 0).all()  # nobody the model expects to lose money on
     assert listed["response_score"].is_monotonic_decreasing and listed["rank"].tolist() == list(range(1, m.contacts + 1))
     # Segments and names agree with the assignments.
     a = demo_run.assignments.set_index("customer_id")
@@ -145,15 +170,23 @@ def test_beyond_max_train_a_stratified_sample_is_fitted_and_the_rest_scored(monk
     model, scores = _fit(x, y, resamples=20)
     assert model.trained == 300 and model.scored == 500 and scores["score"].notna().all()
     assert model.answered == round(y.sum() * 300 / 500)
+    # The plan's numbers speak of the 500 contacted customers, as the campaign's own totals do: contacting
+    # everyone is counted exactly, the sample's measurements are scaled by 500 / 300.
+    assert model.contacted == 500
+    assert model.everyone_profit.value == pytest.approx(float((np.where(y == 1, 11.0, 0.0) - 3.0).sum()))
+    assert model.everyone_profit.low < model.everyone_profit.value < model.everyone_profit.high
+    assert model.measured_contacts > 0.5 * model.contacts
+    unscaled, _ = _fit(x.iloc[:300], y.iloc[:300], resamples=20)
+    assert unscaled.contacted == unscaled.trained == 300
 
 
-def _two_segments(seed: int, signal: float):
+def _two_segments(seed: int, signal: float, cost: float = 3.0):
     """Segment 1 with the planted signal (or none); segment 2 never answered."""
     x, y = _synthetic(800, signal, seed)
     labels = np.where(np.arange(len(x)) % 2 == 0, 1, 2)
     y[labels == 2] = 0.0
     n = len(x)
-    fitted = rs.fit_response(x, y, np.full(n, 3.0), np.full(n, 11.0), labels, "Latest", seed=1, min_size=20,
+    fitted = rs.fit_response(x, y, np.full(n, cost), np.full(n, 11.0), labels, "Latest", seed=1, min_size=20,
                              resamples=200)
     return fitted[0], fitted[1], labels
 
@@ -174,20 +207,21 @@ def test_each_segment_gets_its_own_n_chosen_on_one_half_and_measured_on_the_othe
 
 def test_on_noise_the_per_segment_plans_earn_nothing_for_sure_out_of_fold():
     # Chosen and measured on the same customers, the best N of a segment never earns below 0; measured
-    # on the half the choice did not see, a plan on noise is as likely to lose as to earn.
-    model, _, _ = _two_segments(17, 0.0)
+    # on the half the choice did not see, a plan on noise is as likely to lose as to earn. The cost is
+    # set so that break-even (0.9 / 11) lies below the answer rate (12%): scores on both sides of it.
+    model, _, _ = _two_segments(17, 0.0, cost=0.9)
     assert model.per_segment_profit.low < 0
     assert model.segments[0].best_measured.low < 0
 
 
-def _one_resample(a, b, oof, y, gain, seg, segments, rng) -> np.ndarray:
+def _one_resample(a, b, oof, y, gain, seg, be, segments, rng) -> np.ndarray:
     """The bootstrap by its definition: draw each half with replacement, make the cross-fitted
     choice again on the drawn customers, and measure it (the reference for `_bootstrap`)."""
     ra, rb = rng.choice(a, size=len(a)), rng.choice(b, size=len(b))
     sub = np.r_[ra, rb]
     ia, ib = np.arange(len(ra)), np.arange(len(ra), len(sub))
     g, sg = gain[sub], seg[sub]
-    scores, contact, seg_contact = rs._cross_fit(ia, ib, {k: v[sub] for k, v in oof.items()}, y[sub], g, sg)
+    scores, contact, seg_contact = rs._cross_fit(ia, ib, {k: v[sub] for k, v in oof.items()}, y[sub], g, sg, be[sub])
     per = [g[seg_contact & (sg == s)].sum() for s in segments]
     return np.array([rs.auc(y[sub], scores), g[contact].sum(), g.sum(), g[seg_contact].sum(), *per])
 
@@ -207,8 +241,9 @@ def test_the_bootstrap_in_blocks_is_the_bootstrap_one_resample_at_a_time(n, segm
     ids = list(range(segments))
     draws = rs.BLOCK + 37  # a full block and a partial one
     rng_ref = np.random.default_rng(9)
-    reference = np.array([_one_resample(a, b, oof, y, gain, seg, ids, rng_ref) for _ in range(draws)])
-    blocks = rs._bootstrap(a, b, oof, y, gain, seg, ids, np.random.default_rng(9), draws)
+    be = rs.breakeven(np.full(n, cost), np.full(n, revenue)) + rng.uniform(-0.2, 0.2, n)  # a cost per customer
+    reference = np.array([_one_resample(a, b, oof, y, gain, seg, be, ids, rng_ref) for _ in range(draws)])
+    blocks = rs._bootstrap(a, b, oof, y, gain, seg, be, ids, np.random.default_rng(9), draws)
     assert blocks.shape == reference.shape
     # The same draws and choices; sums of non-integer gains may differ in the last bits (order of addition).
     np.testing.assert_allclose(blocks, reference, rtol=1e-12, atol=1e-9)

@@ -7,7 +7,8 @@ How the plan is kept honest:
    comes from a model that never saw that customer ("out of fold").
 2. The contacted customers are split into two halves (stratified, seeded). On each half the
    model with the best out-of-fold AUC there is chosen, and the score threshold whose top
-   customers earned the most there; that choice is then measured on the *other* half. Summed over
+   customers earned the most there, counting only customers whose own expected value (score x
+   revenue - cost) is positive; that choice is then measured on the *other* half. Summed over
    the two halves, this gives the profit of the procedure on customers it did not choose on
    (cross-fitted), directly comparable with contacting everyone.
 3. Intervals are percentile bootstrap intervals: the customers of each half are resampled and the
@@ -47,7 +48,8 @@ RESPONSE_RULE = (
     f"features, the segment and the answers to earlier campaigns. Candidates ({', '.join(l for _, l in CANDIDATES)}) "
     f"are compared by {FOLDS}-fold stratified cross-validation on out-of-fold scores only. The contacted customers "
     "are split into two halves: on each half the model with the best out-of-fold AUC and the number of customers "
-    "to contact (the score threshold whose top customers earned the most there) are chosen, and measured on the "
+    "to contact (among customers whose expected value, score x revenue per answer - cost per contact, is "
+    "positive, the score threshold whose top customers earned the most there) are chosen, and measured on the "
     "other half; the two measurements add up to the estimate shown. Each segment's own number of customers to "
     "contact is chosen and measured the same way, on the segment's customers of each half. 95% intervals are "
     "percentile bootstrap "
@@ -80,7 +82,7 @@ class SegmentContacts:
     # The segment's own plan: the N of its customers, best scores first, that earns the most in the
     # segment (its own score threshold), and that plan's profit measured as the overall one: the
     # threshold chosen on one half of the segment's contacted customers, measured on the other.
-    best_n: int = 0  # the segment's customers (of all scored) at or above its own threshold
+    best_n: int = 0  # the segment's customers (of all scored) at or above its own threshold and above break-even
     best_threshold: float = math.inf  # inf: no N earns more than it costs in the segment
     best_measured: Estimate | None = None  # cross-fitted profit of the segment's own plan, 95% interval
 
@@ -96,13 +98,13 @@ class ResponseModel:
     folds: int
     resamples: int
     scored: int  # customers scored
-    trained: int  # customers contacted in the latest campaign
+    trained: int  # customers contacted in the latest campaign the model is fitted and measured on
     answered: int  # of them, answered
     auc: Estimate  # of the cross-fitted out-of-fold scores
     calibration: tuple[tuple[float, float, int], ...]  # (mean score, answer rate, customers) per score band
     gains: tuple[tuple[float, float], ...]  # (share of customers contacted, share of answers reached)
     profit_curve: tuple[tuple[int, float], ...]  # (top-N contacted, realised out-of-fold profit)
-    threshold: float  # the contact list: customers whose score is at least this
+    threshold: float  # the contact list: customers whose score is at least this and above break-even
     contacts: int  # N, the customers in the contact list
     expected_answers: float  # sum of the listed customers' scores
     expected_profit: float  # sum of the listed customers' expected values (rounded as in the list)
@@ -115,6 +117,10 @@ class ResponseModel:
     # Every segment with its own N (SegmentContacts.best_n): contacts and cross-fitted profit, summed.
     per_segment_contacts: int = 0
     per_segment_profit: Estimate | None = None
+    # Customers the latest campaign contacted. Beyond MAX_TRAIN the measurements above are made on a
+    # stratified sample of `trained` of them and scaled by contacted / trained, so that they speak of
+    # the same customers as the campaign's own totals; everyone_profit is then counted exactly.
+    contacted: int = 0
 
 
 # ---------------------------------------------------------------- small pure steps
@@ -214,14 +220,29 @@ def _oof(x: np.ndarray, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
             for key, _ in CANDIDATES}
 
 
-def _choose(idx: np.ndarray, oof: dict[str, np.ndarray], y: np.ndarray, gain: np.ndarray) -> tuple[str, float]:
+def breakeven(cost: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+    """The score above which a customer's expected value (score x revenue - cost) is positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(revenue > 0, np.asarray(cost, dtype=float) / revenue, np.where(cost < 0, -np.inf, np.inf))
+
+
+def _threshold(s: np.ndarray, gain: np.ndarray, be: np.ndarray) -> float:
+    """`best_threshold` among the customers worth contacting by their own score (above break-even):
+    a customer the model expects to lose money on is never listed, however the realised answers of
+    lower scores happened to fall."""
+    worth = s > be
+    return best_threshold(s[worth], gain[worth])
+
+
+def _choose(idx: np.ndarray, oof: dict[str, np.ndarray], y: np.ndarray, gain: np.ndarray,
+            be: np.ndarray) -> tuple[str, float]:
     """Model (best out-of-fold AUC; a tie goes to the earlier candidate) and threshold on `idx`."""
     aucs = [auc(y[idx], oof[k][idx]) for k, _ in CANDIDATES]
     key = CANDIDATES[int(np.nanargmax(aucs))][0]
-    return key, best_threshold(oof[key][idx], gain[idx])
+    return key, _threshold(oof[key][idx], gain[idx], be[idx])
 
 
-def _cross_fit(a: np.ndarray, b: np.ndarray, oof, y, gain, seg: np.ndarray
+def _cross_fit(a: np.ndarray, b: np.ndarray, oof, y, gain, seg: np.ndarray, be: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores and contact decisions of every customer in a and b, each chosen on the other half:
     one threshold over all customers (`contact`), and one per segment (`seg_contact`, each
@@ -229,12 +250,12 @@ def _cross_fit(a: np.ndarray, b: np.ndarray, oof, y, gain, seg: np.ndarray
     n = len(y)
     scores, contact, seg_contact = np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for choose_on, apply_to in ((a, b), (b, a)):
-        key, t = _choose(choose_on, oof, y, gain)
-        scores[apply_to] = oof[key][apply_to]
-        contact[apply_to] = oof[key][apply_to] >= t
-        for s in np.unique(seg[apply_to]):
-            on, to = choose_on[seg[choose_on] == s], apply_to[seg[apply_to] == s]
-            seg_contact[to] = oof[key][to] >= best_threshold(oof[key][on], gain[on])
+        key, t = _choose(choose_on, oof, y, gain, be)
+        s = scores[apply_to] = oof[key][apply_to]
+        contact[apply_to] = (s >= t) & (s > be[apply_to])
+        for g in np.unique(seg[apply_to]):
+            on, to = choose_on[seg[choose_on] == g], apply_to[seg[apply_to] == g]
+            seg_contact[to] = (oof[key][to] >= _threshold(oof[key][on], gain[on], be[on])) & (oof[key][to] > be[to])
     return scores, contact, seg_contact
 
 
@@ -262,9 +283,11 @@ def _auc_rows(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where((n1 > 0) & (n0 > 0), u / (n1 * n0), np.nan)
 
 
-def _threshold_rows(s: np.ndarray, gain: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """`best_threshold(s, gain)` on each bootstrap resample (a column of `w`). A run of scores nobody
+def _threshold_rows(s: np.ndarray, gain: np.ndarray, w: np.ndarray, be: np.ndarray) -> np.ndarray:
+    """`_threshold(s, gain, be)` on each bootstrap resample (a column of `w`). A run of scores nobody
     drew adds nothing to the running total, so the first best run is always one that was drawn."""
+    worth = s > be
+    s, gain, w = s[worth], gain[worth], w[worth]
     if not len(s):
         return np.full(w.shape[1], np.inf)
     order, ends = _run_ends(s, descending=True)
@@ -273,7 +296,7 @@ def _threshold_rows(s: np.ndarray, gain: np.ndarray, w: np.ndarray) -> np.ndarra
     return np.where(total[best, np.arange(w.shape[1])] > 0, s[order][ends][best], np.inf)
 
 
-def _bootstrap(a, b, oof, y, gain, seg, segments, rng, resamples: int) -> np.ndarray:
+def _bootstrap(a, b, oof, y, gain, seg, be, segments, rng, resamples: int) -> np.ndarray:
     """`_cross_fit` made again on each bootstrap resample of each half: one row per resample with
     the AUC of the cross-fitted scores, the cross-fitted profit, the profit of contacting everyone,
     the profit of the per-segment plans, then that profit in each of `segments`.
@@ -281,11 +304,11 @@ def _bootstrap(a, b, oof, y, gain, seg, segments, rng, resamples: int) -> np.nda
     The resamples are drawn one after the other (the same draws for a seed as resampling in a
     loop) and evaluated BLOCK at a time, all of a block's resamples in each array operation."""
     drawn = np.vstack([np.r_[rng.choice(a, size=len(a)), rng.choice(b, size=len(b))] for _ in range(resamples)])
-    return np.vstack([_resample_block(drawn[i:i + BLOCK], a, b, oof, y, gain, seg, segments)
+    return np.vstack([_resample_block(drawn[i:i + BLOCK], a, b, oof, y, gain, seg, be, segments)
                       for i in range(0, resamples, BLOCK)])
 
 
-def _resample_block(drawn, a, b, oof, y, gain, seg, segments) -> np.ndarray:
+def _resample_block(drawn, a, b, oof, y, gain, seg, be, segments) -> np.ndarray:
     n, cols = len(y), np.arange(len(drawn))
     # customers x resamples: how often each resample drew each customer (the halves do not overlap)
     w = np.bincount((drawn + cols[:, None] * n).ravel(), minlength=len(cols) * n).reshape(len(cols), n).T
@@ -293,16 +316,18 @@ def _resample_block(drawn, a, b, oof, y, gain, seg, segments) -> np.ndarray:
     scores = np.stack([oof[k] for k, _ in CANDIDATES])
     chosen, profit, per = [], np.zeros(len(cols)), np.zeros((len(cols), len(segments)))
     for on, to in ((a, b), (b, a)):
-        w_on, w_to, g_on, g_to = w[on], w[to], gain[on], gain[to]
+        w_on, w_to, g_on, g_to, be_on = w[on], w[to], gain[on], gain[to], be[on]
         aucs = np.stack([_auc_rows(s[on], y[on], w_on) for s in scores])
         key = np.nan_to_num(aucs, nan=-np.inf).argmax(axis=0)  # first best, as in `_choose`
         applied = scores[:, to][key].T  # the other half's customers x resamples, under each chosen model
-        t = np.stack([_threshold_rows(s[on], g_on, w_on) for s in scores])[key, cols]
-        profit += (w_to * g_to[:, None] * (applied >= t)).sum(axis=0)
+        worth = applied > be[to][:, None]
+        t = np.stack([_threshold_rows(s[on], g_on, w_on, be_on) for s in scores])[key, cols]
+        profit += (w_to * g_to[:, None] * ((applied >= t) & worth)).sum(axis=0)
         for i, s_id in enumerate(segments):
             r_on, r_to = seg[on] == s_id, seg[to] == s_id
-            t_s = np.stack([_threshold_rows(s[on][r_on], g_on[r_on], w_on[r_on]) for s in scores])[key, cols]
-            per[:, i] += (w_to[r_to] * g_to[r_to, None] * (applied[r_to] >= t_s)).sum(axis=0)
+            t_s = np.stack([_threshold_rows(s[on][r_on], g_on[r_on], w_on[r_on], be_on[r_on])
+                            for s in scores])[key, cols]
+            per[:, i] += (w_to[r_to] * g_to[r_to, None] * ((applied[r_to] >= t_s) & worth[r_to])).sum(axis=0)
         chosen.append(key)
     in_b = np.zeros(len(y), dtype=bool)
     in_b[b] = True
@@ -368,46 +393,52 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
     known = ~np.isnan(a)
     if min(int((a[known] == 1).sum()), int((a[known] != 1).sum())) < MIN_CLASS:
         return None
-    known = _sample(known, a, seed)  # beyond MAX_TRAIN: the others are scored like the never contacted
-    y = a[known].astype(bool)
     cost, revenue = np.asarray(cost, dtype=float), np.asarray(revenue, dtype=float)
+    everyone = float((np.where(a[known] == 1, revenue[known], 0.0) - cost[known]).sum())  # exact, sampled or not
+    contacted = int(known.sum())
+    known = _sample(known, a, seed)  # beyond MAX_TRAIN: the others are scored like the never contacted
+    scale = contacted / int(known.sum())  # 1 unless sampled: a stratified sample's sums, scaled to all
+    y = a[known].astype(bool)
     labels = np.asarray(labels)
     xv = x.to_numpy(dtype=float)
     gain = np.where(y, revenue[known], 0.0) - cost[known]
+    be_all = breakeven(cost, revenue)
+    be = be_all[known]
 
     oof = _oof(xv[known], y.astype(int), seed)
     first = halves(y, seed)
     a_idx, b_idx = np.flatnonzero(first), np.flatnonzero(~first)
     seg_known = labels[known]
     seg_ids = sorted(int(v) for v in np.unique(labels))
-    cf_scores, cf_contact, cf_seg_contact = _cross_fit(a_idx, b_idx, oof, y, gain, seg_known)
+    cf_scores, cf_contact, cf_seg_contact = _cross_fit(a_idx, b_idx, oof, y, gain, seg_known, be)
     rng = np.random.default_rng(seed)
-    boot = _bootstrap(a_idx, b_idx, oof, y, gain, seg_known, seg_ids, rng, resamples)
-    everyone = float(gain.sum())
-    measured = float(gain[cf_contact].sum())
+    boot = _bootstrap(a_idx, b_idx, oof, y, gain, seg_known, be, seg_ids, rng, resamples)
+    boot[:, 1:] *= scale
+    measured = float(gain[cf_contact].sum()) * scale
 
     everyone_idx = np.arange(len(y))
-    key, threshold = _choose(everyone_idx, oof, y, gain)
+    key, threshold = _choose(everyone_idx, oof, y, gain, be)
     scores = np.full(n, np.nan)
     scores[known] = oof[key]
     if (~known).any():  # never contacted (or not sampled): scored by the model fitted on every contacted customer
         final = _model(key, seed).fit(xv[known], y.astype(int))
         scores[~known] = final.predict_proba(xv[~known])[:, 1]
     expected = np.round(scores * revenue - cost, 4)
-    contact = scores >= threshold
+    worth = scores > be_all
+    contact = (scores >= threshold) & worth
     gains, curve = _curves(oof[key], y, gain, min_size)
 
     segs = []
     for i, s in enumerate(seg_ids):
         m = labels == s
         mk = seg_known == s
-        t_s = best_threshold(oof[key][mk], gain[mk])  # the segment's own N, on all its contacted customers
+        t_s = _threshold(oof[key][mk], gain[mk], be[mk])  # the segment's own N, on all its contacted customers
         segs.append(SegmentContacts(
             segment=s, customers=int(m.sum()), contacts=int((m & contact).sum()),
             expected_answers=float(scores[m & contact].sum()), expected_profit=float(expected[m & contact].sum()),
-            measured_profit=float(gain[mk & cf_contact].sum()),
-            best_n=int((m & (scores >= t_s)).sum()), best_threshold=t_s,
-            best_measured=Estimate(float(gain[mk & cf_seg_contact].sum()), *_interval(boot[:, 4 + i])),
+            measured_profit=float(gain[mk & cf_contact].sum()) * scale,
+            best_n=int((m & (scores >= t_s) & worth).sum()), best_threshold=t_s,
+            best_measured=Estimate(float(gain[mk & cf_seg_contact].sum()) * scale, *_interval(boot[:, 4 + i])),
         ))
     label = dict(CANDIDATES)
     model = ResponseModel(
@@ -419,12 +450,12 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
         calibration=_calibration(cf_scores, y, min_size), gains=gains, profit_curve=curve,
         threshold=threshold, contacts=int(contact.sum()), expected_answers=float(scores[contact].sum()),
         expected_profit=float(expected[contact].sum()),
-        measured_contacts=int(cf_contact.sum()), measured_profit=Estimate(measured, *_interval(boot[:, 1])),
+        measured_contacts=int(round(cf_contact.sum() * scale)), measured_profit=Estimate(measured, *_interval(boot[:, 1])),
         everyone_profit=Estimate(everyone, *_interval(boot[:, 2])),
         gain_over_everyone=Estimate(measured - everyone, *_interval(boot[:, 1] - boot[:, 2])),
         segments=tuple(segs), rule=RESPONSE_RULE,
         per_segment_contacts=sum(x.best_n for x in segs),
-        per_segment_profit=Estimate(float(gain[cf_seg_contact].sum()), *_interval(boot[:, 3])),
+        per_segment_profit=Estimate(float(gain[cf_seg_contact].sum()) * scale, *_interval(boot[:, 3])), contacted=contacted,
     )
     frame = pd.DataFrame({"score": scores, "expected_value": expected, "contact": contact}, index=x.index)
     return model, frame

@@ -242,7 +242,7 @@ def _has(r: Results, feature: str) -> bool:
 
 def _lead(r: Results) -> str:
     """The overview's claim about spend, computed: which public segment spends most on average."""
-    segs = [p for p in r.segments if p.public]
+    segs = [p for p in r.segments if p.public and not p.unassigned]  # the noise group is no segment to name
     if not segs or not _has(r, "total_spend"):
         return ""
     top = max(segs, key=lambda p: (p.stat("total_spend").mean, -p.id))
@@ -320,8 +320,9 @@ def _listing(items: list[str]) -> str:
 
 def _invest(r: Results) -> str:
     """Where the value is: the public segments whose share of revenue is above their share of
-    customers, best ratio first; without revenue shares, the segment that spends most."""
-    segs = [p for p in r.segments if p.public]
+    customers, best ratio first; without revenue shares, the segment that spends most. The group
+    of customers no dense segment took is no segment to invest in."""
+    segs = [p for p in r.segments if p.public and not p.unassigned]
     if not segs:
         return ""
     shares = share_texts(r)
@@ -447,6 +448,9 @@ def _response(r: Results, chart: Chart) -> dict | None:
         "everyone": fmt.money(m.everyone_profit.value, cur), "everyone_interval": _money_range(m.everyone_profit, cur),
         "gain": fmt.money(m.gain_over_everyone.value, cur), "gain_interval": _money_range(m.gain_over_everyone, cur),
         "profitable": m.measured_profit.low > 0,
+        "sampled": (f"The model is fitted and measured on a stratified sample of {fmt.integer(m.trained)} of the "
+                    f"{fmt.integer(m.contacted)} customers the latest campaign contacted; its measured profits are "
+                    "scaled to all of them." if m.contacted > m.trained else ""),
         "plans": [
             {"plan": "Contact everyone", "contacts": fmt.integer(t.everyone[0]),
              "profit": fmt.money(t.everyone[2], cur), "interval": _money_range(m.everyone_profit, cur),
@@ -457,7 +461,9 @@ def _response(r: Results, chart: Chart) -> dict | None:
             {"plan": f"Contact the top {fmt.integer(m.contacts)} customers by score (the contact list)",
              "contacts": fmt.integer(m.contacts), "profit": fmt.money(m.measured_profit.value, cur),
              "interval": _money_range(m.measured_profit, cur),
-             "basis": "out of fold: chosen on one half of the customers, measured on the other"},
+             "basis": f"out of fold: chosen on one half of the customers, measured on the other (where it contacts "
+                      f"{fmt.integer(m.measured_contacts)} of the {fmt.integer(m.contacted)} customers the latest "
+                      "campaign contacted)"},
         ] + ([{"plan": "Contact each segment's own best N", "contacts": fmt.integer(m.per_segment_contacts),
                "profit": fmt.money(m.per_segment_profit.value, cur), "interval": _money_range(m.per_segment_profit, cur),
                "basis": "out of fold: each segment's N chosen on one half of its customers, measured on the other"}]
