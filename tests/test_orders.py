@@ -88,7 +88,7 @@ def test_every_cleaning_case_is_logged_with_its_count(orders):
         ("odd categories", "StockCode", 1, "normalised",
          "product codes with stray spaces or lower case, compared in upper case"),  # ' a1 '
         ("odd categories", "Description", 1, "normalised",
-         "product names with stray spaces or lower case, compared in upper case"),  # ' white  mug'
+         "product names with stray spaces, tidied (a product is shown by its most frequent name)"),  # ' white  mug'
         ("missing values", "category", 1, "set to 'Uncategorised'",
          "lines of 1 products missing from the products map"),  # the one usable D4 line
     }
@@ -443,6 +443,17 @@ def _comma_lines() -> str:
     return re.sub(r";(-?\d+)\.(\d\d);", lambda m: f";{m.group(1)},{m.group(2)}\u00a0€;", text)
 
 
+def test_a_product_is_shown_by_its_most_frequent_spelling_and_compared_by_code(tmp_path):
+    # A shop writing names in mixed case: shown as written most often, not in capitals; one code, one product.
+    lines = HEADER + "".join(f"{o},K1,{n},1,2024-03-0{d} 10:00,4.00,{c},Polska\n" for o, n, d, c in [
+        (1, "Kawa ziarnista", 2, 21), (2, "Kawa ziarnista", 3, 22), (3, "KAWA ZIARNISTA", 4, 21),
+        (4, "Żurek  domowy", 5, 22), (5, "Żurek domowy", 6, 21), (6, "Żurek domowy", 7, 22)])
+    got = load(tmp_path, lines.replace(",K1,Żurek", ",Z2,Żurek"), products=None)
+    assert sorted(got.baskets.products) == ["Kawa ziarnista", "Żurek domowy"]
+    assert {(e.step, e.column, e.count) for e in got.log if e.action == "normalised"} == {
+        ("odd categories", "Description", 1)}  # the double space only: capitals are not an error
+
+
 def test_decimal_commas_with_euro_signs(tmp_path, orders):
     got = load(tmp_path, _comma_lines())
     assert "3,00\u00a0€" in _comma_lines()
@@ -479,9 +490,11 @@ def test_a_byte_the_encoding_lacks_is_one_error_line(tmp_path):
 
 NUMBER_COLUMNS = {  # each list one column of a file; the customer-table loader's reading is the reference
     "comma decimals": ["13,90 €", "€ 4,90", "1.234,50 €", "(12,50)", "-€3,10", "EUR 7,00", "5 %", "12", "2,5",
-                       "1.234", "3,125", "7,5\u00a0€", "", "n/a", "1 234,56 €", "12\u202f345,6", "1 2345,6"],
+                       "1.234", "3,125", "7,5\u00a0€", "", "n/a", "1 234,56 €", "12\u202f345,6", "1 2345,6",
+                       "10,00 zł", "PLN 39.149,91", "1 234,50 Kč", "990 Ft", "3,50 lei"],
     "dot decimals": ["$1,234.50", "12.00 $", "1,234", "USD 3", "12,5", "1e3", "(7.25)", "£ 0.99", "-2", "8 kr",
-                     "1,234,567.5", "", "NULL", "1'234.50 CHF", "CHF 12’345", "1 234 567"],
+                     "1,234,567.5", "", "NULL", "1'234.50 CHF", "CHF 12’345", "1 234 567", "₺12.5", "₩1,000",
+                     "NOK 4.50"],
     "commas only, three digits after each": ["1,234", "12,345", "7", "£1,000"],  # thousands, as in a spreadsheet
 }
 
@@ -511,7 +524,8 @@ def test_numbers_in_order_lines_are_read_as_in_customer_tables(kind, monkeypatch
     assert np.isfinite(got).sum() >= len(values) - 3
 
 
-MIXED_CURRENCIES = [("$3.00", "£5.00"), ("3.00 €", "5.00 USD"), ("3.00 kr", "CHF 5.00")]
+MIXED_CURRENCIES = [("$3.00", "£5.00"), ("3.00 €", "5.00 USD"), ("3.00 kr", "CHF 5.00"), ("3.00 zł", "5.00 CZK"),
+                    ("3.00 kr", "5.00 SEK")]  # the Nordic crowns all write 'kr': a code beside it may be another
 
 
 @pytest.mark.parametrize("signs", MIXED_CURRENCIES)
@@ -520,6 +534,8 @@ def test_amounts_in_two_currencies_are_refused_with_one_line(tmp_path, orders, s
     file, the column and the signs. One currency written two ways ($ and USD) is read."""
     same = LINES.replace(",3.00,", ",$3.00,").replace(",5.00,", ",USD 5.00,")
     pd.testing.assert_frame_equal(load(tmp_path, same).frame, orders.frame)
+    zloty = LINES.replace(",3.00,", ",3.00 zł,").replace(",5.00,", ",PLN 5.00,")
+    pd.testing.assert_frame_equal(load(tmp_path, zloty).frame, orders.frame)
     mixed = LINES.replace(",3.00,", f",{signs[0]},").replace(",5.00,", f",{signs[1]},")
     message = error_of(tmp_path, mixed)
     assert "lines.csv: column 'Price' holds amounts in more than one currency" in message

@@ -42,10 +42,10 @@ from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_deli
                               not_read, parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK,
-                             GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, OTHER, SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED,
-                             US_GROUPED, US_ONLY, OrderBaskets, OrderData, cancelled_detail, check_named_columns,
-                             comma_decimals, _head, no_timestamp_format, no_usable_line, one_currency, read_products,
-                             unreadable_column)
+                             GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NORMALISED, OTHER, SIGN_AFTER, SIGN_BEFORE,
+                             UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData, cancelled_detail,
+                             check_named_columns, comma_decimals, _head, no_timestamp_format, no_usable_line,
+                             one_currency, read_products, unreadable_column)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
@@ -467,7 +467,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     name_col = t.product_name or t.product
     not_products = [p.strip().upper() for p in t.not_products]
     product = F.upper(_text(t.product))
-    name = F.upper(F.regexp_replace(_text(name_col), r"\s+", " "))
+    name = F.regexp_replace(_text(name_col), r"\s+", " ")
     log: list[LogEntry] = []
     cancelled = (F.startswith(F.coalesce(_text(t.order), F.lit("")), F.lit(t.cancelled_prefix)) if t.cancelled_prefix
                  else F.lit(False))
@@ -566,7 +566,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     for what, flag in (("product codes", "product_changed"), ("product names", "name_changed")):
         if c[flag] and not (what == "product names" and name_col == t.product):
             log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(c[flag]),
-                                "normalised", f"{what} with stray spaces or lower case, compared in upper case"))
+                                "normalised", NORMALISED[what]))
     ref = cfg.report.reference_date or (c["max_ts"].date() + timedelta(days=1))
     valid, categories = (_category_names(valid, c["with_category"] > 0, log) if fixed is None
                          else _fixed_categories(valid, log, fixed))

@@ -76,9 +76,15 @@ def _line(i: int) -> int:
     return i + 2  # header is line 1
 
 
-_CURRENCY = r"[\$€£¥₹₽]|CHF|EUR|USD|GBP|R\$|kr"
-# Currency codes and the signs the report shows for them (one currency written either way).
-CODE_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹", "RUB": "₽"}
+# Currency signs and ISO codes read beside amounts, by customer tables, order lines and drafts
+# alike (R$ first: the leftmost match, not its $).
+CURRENCY_CODES = ("EUR", "USD", "GBP", "CHF", "BRL", "JPY", "INR", "RUB", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK",
+                  "PLN", "CZK", "HUF", "RON", "MXN", "ZAR", "CNY", "HKD", "SGD", "TRY", "ILS", "KRW")
+CURRENCY = r"R\$|[$€£¥₹₽₺₪₩]|zł|Kč|Ft|lei|kr|" + "|".join(CURRENCY_CODES)
+# Codes and the signs the report shows for them (one currency written either way). The Nordic
+# crowns share 'kr', so they have no sign here: 'SEK' and 'kr' in one column are refused as two.
+CODE_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹", "RUB": "₽", "PLN": "zł",
+              "CZK": "Kč", "HUF": "Ft", "RON": "lei", "TRY": "₺", "ILS": "₪", "KRW": "₩"}
 _GROUP_SPACE = r"(?<=\d)[\s\u00a0\u202f'’](?=\d{3}(?:\D|$))"  # 1 234,56 / 1'234.56 / 1 234 567
 _EU = r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+"  # 15.000,50 / 1.234 / 2,5
 _US = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.\d+|-?\d+"  # 1,234.56 / .5 / 12
@@ -89,8 +95,8 @@ def _number_text(s: pd.Series) -> pd.Series:
     percent signs and digit-group spaces or apostrophes dropped; dot thousands with comma decimals
     (15.000,50) when some value is written so (or '2,5' with no dot anywhere) and none is written
     1,234.56."""
-    t = s.str.replace(rf"^(-?)\s*(?:{_CURRENCY})\s*", r"\1", regex=True)
-    t = t.str.replace(rf"\s*(?:{_CURRENCY}|%)$", "", regex=True)
+    t = s.str.replace(rf"^(-?)\s*(?:{CURRENCY})\s*", r"\1", regex=True)
+    t = t.str.replace(rf"\s*(?:{CURRENCY}|%)$", "", regex=True)
     t = t.str.replace(r"^\((\d.*)\)$", r"-\1", regex=True)  # accounting negatives (1,234.00)
     t = t.str.replace(_GROUP_SPACE, "", regex=True)
     us_only = t.str.fullmatch(r"-?\d{1,3}(?:,\d{3})+\.\d+").any()

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
-from .cleaning import ALL_DATE_FORMATS, CODE_SIGNS, FALSE_WORDS, TRUE_WORDS, to_dates, to_numbers
+from .cleaning import ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, FALSE_WORDS, TRUE_WORDS, to_dates, to_numbers
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
 from .loading import Table, is_missing, read_table
@@ -551,8 +551,7 @@ def _title(path: Path) -> str:
 
 
 # Signs and codes read beside amounts; codes without a sign (CODE_SIGNS) are shown as written ('CHF 12').
-_SIGN = (r"R\$|[$€£¥₹₽]|EUR|USD|GBP|CHF|BRL|JPY|INR|RUB|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|MXN|ZAR|CNY|HKD|SGD"
-         r"|TRY|ILS|KRW")
+_SIGN = CURRENCY
 
 
 def currency_of(prices: pd.Series) -> str | None:
@@ -565,7 +564,8 @@ def currency_of(prices: pd.Series) -> str | None:
     if len(signs) < 0.5 * len(text):
         return None
     sign = str(signs.value_counts().index[0])
-    return CODE_SIGNS.get(sign, sign if not sign.isalpha() else f"{sign} ")
+    shown = CODE_SIGNS.get(sign, sign)
+    return f"{shown} " if shown[-1].isalpha() else shown  # CHF 12, zł 12
 
 
 def report_section(path: Path, amounts: pd.Series | None, what: str, currency: pd.Series | None = None) -> list[str]:

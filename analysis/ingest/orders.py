@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from . import cleaning
 from .cleaning import CODE_SIGNS, DATE_FORMATS, ZONE, LogEntry, zoneless
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
@@ -210,6 +211,11 @@ def check_named_columns(present: list[str], path: Path, t: TransactionsFile) -> 
             raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
 
 
+NORMALISED = {"product codes": "product codes with stray spaces or lower case, compared in upper case",
+              "product names": "product names with stray spaces, tidied (a product is shown by its most frequent "
+                               "name)"}
+
+
 def _text(col: str) -> str:
     """SQL: the column trimmed, NULL when it holds a missing-value marker."""
     markers = ", ".join(_lit(m) for m in sorted(MISSING_MARKERS))
@@ -221,7 +227,7 @@ def _text(col: str) -> str:
 # a currency sign or code before or after (spaces, no-break ones too, between), a percent sign,
 # accounting negatives '(12.50)'; then one convention per column for commas and dots.
 _SPACE = "[ \t\u00a0\u202f]*"
-CURRENCY = r"(?:R\$|[$€£¥₹₽]|CHF|EUR|USD|GBP|kr)"  # R$ first: a leftmost match, not its $
+CURRENCY = f"(?:{cleaning.CURRENCY})"
 SIGN_BEFORE = rf"^(-?){_SPACE}{CURRENCY}{_SPACE}"  # replaced by the minus sign, if any
 SIGN_AFTER = rf"{_SPACE}(?:{CURRENCY}|%)$"
 ACCOUNTING = r"^\((\d.*)\)$"  # replaced by '-' and the number
@@ -464,7 +470,9 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
                                 for _, why, cond in LINE_RULES) + " ELSE NULL END"
     # Each distinct product code and name is normalised (and mapped to its category) once, and
     # joined back to the lines: thousands of values through the regular expressions, not millions.
-    code, name = _text("_raw"), f"upper(regexp_replace({_text('_raw')}, '\\s+', ' ', 'g'))"
+    # Codes are compared in upper case; a name keeps its letters (a product is shown by its most
+    # frequent spelling, see _baskets), with runs of spaces made one.
+    code, name = _text("_raw"), f"regexp_replace({_text('_raw')}, '\\s+', ' ', 'g')"
     in_map = cat_sql == "pmap.category"
     _run(con, f"""
         CREATE TEMP TABLE codes AS SELECT _raw, upper({code}) AS _product, _raw <> upper({code}) AS _changed,
@@ -538,7 +546,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     for what, n in zip(("product codes", "product names"), changed):
         if n and not (what == "product names" and name_col == t.product):
             log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(n),
-                                "normalised", f"{what} with stray spaces or lower case, compared in upper case"))
+                                "normalised", NORMALISED[what]))
 
     ref = cfg.report.reference_date or (max_ts.date() + timedelta(days=1))
     categories = (_category_names(con, log, with_category > 0) if fixed is None
