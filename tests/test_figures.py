@@ -36,3 +36,18 @@ def test_every_builder_that_lays_out_a_chart_is_themed():
     assert len(builders) >= 18
     bare = [f.name for f in builders if not any(getattr(d, "id", "") == "chart" for d in f.decorator_list)]
     assert bare == []
+
+
+def test_rules_cut_to_the_same_words_are_still_one_bar_each():
+    from analysis.insight.baskets import LevelRules, Rule
+
+    cable = "Kabel miedziany instalacyjny YDYp 3x2,5 mm2 450/750V, krążek 100 m"
+    rules = tuple(Rule((cable,), (rhs,), 40, 0.01, 0.5, lift, 0.0, 1.0)
+                  for rhs, lift in (("Puszka <b>Z1</b>", 7.29), ("Puszka Z2", 7.12), ("Kołki", 7.05)))
+    fig = figures.strongest_rules(LevelRules("product", 10, 1000, 10, 3, rules, ()))
+    bar = fig.data[0]
+    assert len(set(bar.y)) == 3 == len(bar.x)  # Plotly stacks bars of equal labels into one
+    assert [y.count("<br>") for y in bar.y] == [2, 2, 2] and all("→ Puszka" in y or "→ Kołki" in y for y in bar.y)
+    assert "&lt;b&gt;Z1&lt;/b&gt;" in bar.y[-1] and "<b>" not in bar.y[-1]
+    # Segment and feature names cut alike keep their own rows too.
+    assert figures._unique(["a…", "a…", "b"]) == ["a…", "a…\u200b", "b"]

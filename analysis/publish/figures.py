@@ -108,6 +108,17 @@ def _wrap(text: str, width: int = 24, max_lines: int = LABEL_LINES) -> str:
     return "<br>".join(_text(x) for x in lines)
 
 
+def _unique(labels: list[str]) -> list[str]:
+    """Labels made distinct with invisible zero-width spaces: Plotly draws equal category labels as
+    one category, so two rules cut to the same words would be stacked into one bar."""
+    seen: dict[str, int] = {}
+    out = []
+    for x in labels:
+        seen[x] = seen.get(x, 0) + 1
+        out.append(x + "\u200b" * (seen[x] - 1))
+    return out
+
+
 def _band(labels: list[str], gap: int = 8) -> int:
     """Height (px) of one category on an axis of wrapped labels: the tallest label and a gap, so
     that no two labels touch however they are spread."""
@@ -212,7 +223,7 @@ def profile_heatmap(r: Results) -> go.Figure:
     z = [[p.stat(f).effect for p in segs] for f in feats]
     fig = go.Figure(go.Heatmap(
         # Numbers, not names, head the columns: names would not fit a phone's width (hover shows them).
-        z=z, y=(rows := [_wrap(unescape(labels[f]), 22, 2) for f in feats]), x=[str(p.id) for p in segs],
+        z=z, y=(rows := _unique([_wrap(unescape(labels[f]), 22, 2) for f in feats])), x=[str(p.id) for p in segs],
         customdata=[[_text(p.name) for p in segs] for _ in feats],
         colorscale="RdBu_r", zmid=0, zmin=-2, zmax=2, colorbar=dict(title="sd", thickness=10, xpad=4),
         text=[[fmt.signed(v) for v in row] for row in z], texttemplate="%{text}",
@@ -365,7 +376,7 @@ def segment_map_3d(r: Results) -> go.Figure:
 def campaign_rates(r: Results) -> go.Figure:
     """Horizontal groups, one per campaign (first on top): campaign names read across on a phone."""
     fig = go.Figure()
-    names = [_wrap(c.name, 16) for c in r.campaigns]
+    names = _unique([_wrap(c.name, 16) for c in r.campaigns])
     segs = public(r)
     # On the reversed axis a group's bars run top-down in the order of the traces, as the legend.
     fig.add_bar(y=names, x=[c.overall.rate for c in r.campaigns], name="All customers", marker_color=OVERALL,
@@ -389,7 +400,7 @@ def campaign_rates(r: Results) -> go.Figure:
 
 @chart
 def campaign_heatmap(r: Results) -> go.Figure:
-    names = [_short(c.name, 18) for c in r.campaigns]
+    names = _unique([_short(c.name, 18) for c in r.campaigns])
     segs = public(r)
     z = [[c.by_segment[p.id - 1].lift for c in r.campaigns] for p in segs]
     text = [[("–" if c.by_segment[p.id - 1].rate is None else f"{c.by_segment[p.id - 1].rate:.0%}")
@@ -411,7 +422,7 @@ def segment_effects(r: Results, segment: int) -> go.Figure:
     feats = sorted(r.clustering_features, key=lambda f: p.stat(f).effect)
     vals = [p.stat(f).effect for f in feats]
     fig = go.Figure(go.Bar(
-        x=vals, y=(rows := [_wrap(unescape(labels[f]), 20, 2) for f in feats]), orientation="h",
+        x=vals, y=(rows := _unique([_wrap(unescape(labels[f]), 20, 2) for f in feats])), orientation="h",
         marker_color=["#B2182B" if v > 0 else "#2166AC" for v in vals],
         hovertemplate="%{y}: %{x:+.2f} sd<extra></extra>",
     ))
@@ -444,11 +455,13 @@ def flows(r: Results) -> go.Figure:
 def strongest_rules(level) -> go.Figure:
     """The level's top rules over all baskets by lift, with confidence and baskets on hover."""
     rules = list(level.top)[::-1]  # strongest at the top of a horizontal bar chart
-    text = [_wrap(" + ".join(x.lhs) + " → " + x.rhs[0], 26) for x in rules]
+    # The right-hand item always shows: a long left-hand side is cut first.
+    text = _unique([_wrap(" + ".join(x.lhs), 26, LABEL_LINES - 1) + "<br>→ " + _wrap(x.rhs[0], 24, 1) for x in rules])
     fig = go.Figure(go.Bar(
         x=[x.lift for x in rules], y=text, orientation="h", marker_color="#1B4F72",
-        customdata=[[x.confidence, x.count] for x in rules],
-        hovertemplate="%{y}<br>lift %{x:.1f}, confidence %{customdata[0]:.0%}, %{customdata[1]:,} baskets<extra></extra>",
+        customdata=[[x.confidence, x.count, _text(" + ".join(x.lhs) + " → " + x.rhs[0])] for x in rules],
+        hovertemplate="%{customdata[2]}<br>lift %{x:.1f}, confidence %{customdata[0]:.0%}, %{customdata[1]:,} baskets"
+                      "<extra></extra>",
     ))
     fig.update_xaxes(title=_wrap("Lift (times chance)", 16))
     return _layout(fig, f"Strongest {level.level} rules over all baskets", max(320, 120 + _band(text) * len(rules)))
