@@ -417,3 +417,16 @@ def test_a_response_model_no_better_than_chance_is_said_to_be(demo_run):
     weak = dataclasses.replace(r, response=dataclasses.replace(r.response, auc=Estimate(0.53, 0.5, 0.58)))
     contact, _ = pages._contact_and_result(weak)
     assert "no better than chance can be ruled out (ROC AUC 0.53, 95% interval 0.50 to 0.58)" in contact
+
+
+def test_the_group_no_dense_segment_took_is_never_where_to_invest(demo_run):
+    """A density method's leftover customers are no segment: the overview neither invests in them nor
+    names them as the top spenders, however much they spend."""
+    from analysis.publish import pages
+
+    r = demo_run.results
+    top = max(r.segments, key=lambda p: (p.share_value / p.share_customers, p.stat("total_spend").mean))
+    assert f"segment {top.id}" in pages._invest(r).lower() and f"Segment {top.id}," in pages._lead(r)
+    noise = dataclasses.replace(r, segments=tuple(dataclasses.replace(p, unassigned=p.id == top.id) for p in r.segments))
+    assert f"segment {top.id}" not in pages._invest(noise).lower()
+    assert f"Segment {top.id}," not in pages._lead(noise)

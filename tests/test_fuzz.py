@@ -474,7 +474,7 @@ def lines(name, outcome, fragment, text, cfg=None, fname="lines.csv", absent=Non
 
 
 GOOD_LINES = lines_text()
-lines("good lines", "ok", "40 rows, 40 usable customers", GOOD_LINES)
+lines("good lines", "ok", "lines.csv: 40 customers, 40 usable customers", GOOD_LINES)
 lines("empty file", "error", "lines.csv: file is empty", "")
 lines("header only", "error", "has a header but no rows", ",".join(LINE_HEADER) + "\n")
 lines("binary", "error", "contains binary data", bytes(range(1, 256)) * 40)

@@ -53,6 +53,11 @@ def test_joining_recovers_planted_segments_better_than_either_input(joined):
     assert scores["joined"] >= 0.9, scores
     assert scores["joined"] > max(scores["table"], scores["lines"]) + 0.2, scores
     assert both.results.baskets is not None  # rules per segment work as for order lines alone
+    # The data-quality page names each file with what it holds, not the table as the lines' source.
+    from analysis.publish.quality_page import data_quality
+    page = data_quality(both.results)
+    assert (page["input_name"], page["lines_name"]) == ("customers.tsv", "lines.parquet")
+    assert data_quality(lines.results)["lines_name"] == "" == data_quality(table.results)["lines_name"]
     # The model and results.json record every file read, with its hash.
     assert set(both.model.inputs) == set(both.results.manifest.inputs) == {"customers", "transactions", "products"}
 
@@ -118,6 +123,25 @@ def test_join_matches_ids_written_differently(tmp_path):
     assert inp.cfg.columns.id == "key" and inp.cfg.columns.orders == "Orders"
 
 
+def test_join_matches_ids_that_lost_their_leading_zeros_when_no_two_ids_merge(tmp_path):
+    """A spreadsheet writes '1' for '001': matched, logged with an example, baskets follow. When dropping
+    the zeros would make two ids of a file one ('01' and '1'), nothing is rewritten."""
+    from analysis.ingest.joining import load_input
+    from analysis.config import load_config
+
+    extra = {"join": {"customers": "key"}, "columns": {"income": "income"}}
+    inp = load_input(load_config(_write(tmp_path, "key,income\n001,10\n002,20\n003,30\n", LINES, extra)))
+    assert list(inp.table.frame["Orders"]) == [1.0, 1.0, 0.0]
+    assert inp.extra == {"9": NOT_IN_TABLE}
+    entry = next(e for e in inp.log if e.action == "matched without leading zeros")
+    assert entry.count == 2 and "'1' for '001'" in entry.detail
+    assert sorted(inp.orders.baskets.order_customer) == ["001", "002", "9"]
+    inp = load_input(load_config(_write(tmp_path, "key,income\n01,10\n1,20\n002,30\n", LINES, extra)))
+    assert list(inp.table.frame["Orders"]) == [0.0, 1.0, 0.0]
+    assert not [e for e in inp.log if e.action == "matched without leading zeros"]
+    assert inp.extra == {"2": NOT_IN_TABLE, "9": NOT_IN_TABLE}
+
+
 @pytest.mark.parametrize("extra, message", [
     ({"columns": {"id": "key", "recency_days": "income"}},
      "key 'columns.recency_days': with order lines this is derived"),
@@ -164,7 +188,7 @@ def test_init_drafts_a_joined_config_that_checks(joined, capsys):
     assert "spend" not in draft["columns"] and "recency_days" not in draft["columns"]
     (folder / "draft.yml").write_text(text, encoding="utf-8")
     assert main(["check", "--config", str(folder / "draft.yml")]) == 0
-    assert "1,212 rows, 1,200 usable customers" in capsys.readouterr().out
+    assert "1,212 customers (1,200 rows of the table, 12 in the order lines only), 1,200 usable customers" in capsys.readouterr().out
 
 
 def test_every_input_file_is_recorded_with_its_hash(joined):

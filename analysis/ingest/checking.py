@@ -14,15 +14,24 @@ from ..errors import UserError
 @dataclass(frozen=True)
 class Checked:
     path: Path
-    n_rows: int  # input rows (customer table) or customers seen (order lines)
+    n_rows: int  # customers: input rows (customer table), seen (order lines), or both (joined)
     n_usable: int
     excluded: dict[str, int]  # reason -> rows
     log: tuple[LogEntry, ...]
     reference_date: str
     data: CleanData
+    lines_path: Path | None = None  # the order lines, when they are read
+    n_table: int | None = None  # rows of the customer table, when one is read
 
     def text(self) -> str:
-        lines = [f"{self.path}: {self.n_rows:,} rows, {self.n_usable:,} usable customers, "
+        if self.lines_path is None:
+            what = f"{self.path}: {self.n_rows:,} rows"
+        elif self.n_table is None:
+            what = f"{self.lines_path}: {self.n_rows:,} customers"
+        else:
+            what = (f"{self.path} and {self.lines_path}: {self.n_rows:,} customers ({self.n_table:,} rows of the "
+                    f"table, {self.n_rows - self.n_table:,} in the order lines only)")
+        lines = [f"{what}, {self.n_usable:,} usable customers, "
                  f"{self.n_rows - self.n_usable:,} excluded; reference date {self.reference_date}"]
         lines += [f"excluded: {why}: {n:,}" for why, n in self.excluded.items()]
         lines += [f"log: {e.step} | {e.column} | {e.count:,} | {e.action} | {e.detail}" for e in self.log]
@@ -53,7 +62,9 @@ def check_config(cfg: Config) -> Checked:
     reasons = Counter(r for r in data.reasons if r) + Counter(inp.extra.values())
     return Checked(path=inp.table.path, n_rows=data.n_input + len(inp.extra), n_usable=len(data.customers),
                    excluded=dict(sorted(reasons.items())), log=inp.log + data.log,
-                   reference_date=data.reference_date.isoformat(), data=data)
+                   reference_date=data.reference_date.isoformat(), data=data,
+                   lines_path=cfg.transactions_path if cfg.transactions is not None else None,
+                   n_table=data.n_input if cfg.customers is not None else None)
 
 
 def check_input(config: Path, customers: str | None = None, transactions: str | None = None) -> Checked:

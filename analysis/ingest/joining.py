@@ -84,6 +84,34 @@ def customer_keys(values: pd.Series) -> pd.Series:
     return ids.where(~is_missing(ids), "")
 
 
+def _unpadded(ids: pd.Series) -> pd.Series:
+    """Digit ids without their leading zeros ('003675' -> '3675'; '0' stays '0'; 'A012' is kept)."""
+    return ids.str.replace(r"^0+(?=\d+$)", "", regex=True)
+
+
+def _match_unpadded(keys: pd.Series, present: np.ndarray, orders: OrderData) -> tuple[OrderData, dict[str, str]]:
+    """The order lines' customer ids rewritten as the table writes them where the two differ only by
+    leading zeros (a spreadsheet drops them: '3675' for '003675'), and the ids rewritten. Only
+    when dropping the zeros merges no two ids of either file, so no two customers become one."""
+    line_ids = orders.frame["customer_id"]
+    table_u, lines_u = _unpadded(keys[present]), _unpadded(line_ids)
+    if table_u.duplicated().any() or lines_u.duplicated().any():
+        return orders, {}
+    to_table = dict(zip(table_u, keys[present]))
+    new = pd.Series([to_table.get(u, i) for u, i in zip(lines_u, line_ids)], index=line_ids.index)
+    changed = new != line_ids
+    if not changed.any():
+        return orders, {}
+    rekey = dict(zip(line_ids[changed], new[changed]))
+    baskets = orders.baskets
+    if baskets is not None:
+        mapped = pd.Series(baskets.order_customer).map(lambda c: rekey.get(c, c)).to_numpy(dtype=object)
+        baskets = dataclasses.replace(baskets, order_customer=mapped)
+    frame = orders.frame.assign(customer_id=new.to_numpy())
+    excluded = {rekey.get(c, c): why for c, why in orders.excluded.items()}
+    return dataclasses.replace(orders, frame=frame, excluded=excluded, baskets=baskets), rekey
+
+
 def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     """The customer table with the order-derived columns of each customer (see the module doc)."""
     rule = (cfg.join or Join()).without_orders
@@ -93,16 +121,26 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     taken = set(table.frame.columns)
     rename = {c: (f"{c} (order lines)" if c in taken else c) for c in derived.columns if c != "customer_id"}
     keys = customer_keys(table.frame[key_col])
+    present = (keys != "").to_numpy()
+    unpadded: dict[str, str] = {}
+    if not keys[present].isin(derived["customer_id"]).all():
+        orders, unpadded = _match_unpadded(keys, present, orders)
+        derived = orders.frame
     lines = derived.set_index("customer_id").rename(columns=rename)
     if lines.index.has_duplicates:  # one row per customer by construction; a join must not multiply rows
         raise UserError(f"{cfg.transactions_path}: customer ids repeat after aggregation")
     has = keys.isin(lines.index).to_numpy()
-    present = (keys != "").to_numpy()
     added = lines.reindex(keys.to_numpy())
     added.index = table.frame.index
     frame = pd.concat([table.frame, added], axis=1)
 
     log = list(orders.log)
+    if unpadded:
+        line_id, table_id = next(iter(unpadded.items()))
+        log.append(LogEntry("odd categories", cfg.transactions.customer, len(unpadded), "matched without leading zeros",
+                            f"customer ids of the order lines that differ from column {key_col!r} of "
+                            f"{_named(table.path)} only by leading zeros (e.g. {line_id!r} for {table_id!r}); no two "
+                            "ids of either file differ only by them"))
     known = set(keys[present])
     matched = int((has & present).sum())
     if matched == 0:

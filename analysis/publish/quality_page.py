@@ -84,6 +84,9 @@ def data_quality(r: Results) -> dict:
                  "detail": e.detail if e.public_detail is None else e.public_detail} for e in r.cleaning],
         "input_name": r.manifest.input_name, "file_kind": file_kind(r.manifest.delimiter, r.manifest.encoding),
         "from_lines": r.manifest.config.get("transactions") is not None,
+        # Joined: the table and the order lines are two files; each is named with what it holds.
+        "lines_name": (r.manifest.inputs.get("transactions", {}).get("file", "")
+                       if r.manifest.config.get("customers") is not None else ""),
         "n_lines": fmt.integer(r.manifest.input_rows),
         "reference_date": r.reference_date.isoformat(),
         "columns": column_rows(r),
