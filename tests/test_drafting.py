@@ -296,11 +296,14 @@ def test_accented_names_keep_their_letters():
     ("Âge", "age"), ("Edad", "age"), ("Idade", "age"), ("Leeftijd", "age"), ("Età", "age"),
     ("Revenu", "income"), ("Ingresos", "income"), ("Renda", "income"), ("Inkomen", "income"), ("Reddito", "income"),
     ("Kundennummer", "id"), ("ID_Client", "id"), ("Numero_Cliente", "id"), ("Klantnummer", "id"),
-    ("Codice_Cliente", "id"),
+    ("Codice_Cliente", "id"), ("id_klienta", "id"),
+    ("dias_ultima_compra", "recency_days"), ("giorni_dall_ultimo_acquisto", "recency_days"),
+    ("jours_depuis_dernier_achat", "recency_days"), ("ingreso_respuesta", "revenue_per_answer"),
 ])
 def test_role_names_in_seven_languages(tmp_path, header, role):
     values = {"gender": lambda i: "FM"[i % 2], "age": lambda i: str(20 + i), "income": lambda i: str(20000 + 97 * i),
-              "id": lambda i: str(500 + i)}[role]
+              "id": lambda i: str(500 + i), "recency_days": lambda i: str(3 * i),
+              "revenue_per_answer": lambda i: "11"}[role]
     path = tmp_path / "t.csv"
     path.write_text(f"{header},other\n" + "".join(f"{values(i)},{i % 5}\n" for i in range(40)), encoding="utf-8")
     c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
@@ -341,14 +344,15 @@ def _odd_lines(tmp_path, header: str):
     return path
 
 
-def test_order_lines_roles_from_other_names(tmp_path):
+@pytest.mark.parametrize("header", ["Bestellnummer,Zeitpunkt,Kundennummer,Artikel,Menge,Preis",
+                                    "NumeroOrdine,DataOra,CodiceCliente,CodiceArticolo,Quantita,Prezzo",
+                                    "nr_zamówienia,data,id_klienta,kod,ilość,cena_netto"])
+def test_order_lines_roles_from_other_names(tmp_path, header):
     from analysis.ingest.drafting_orders import draft_orders_config
 
-    text = draft_orders_config(_odd_lines(tmp_path, "Bestellnummer,Zeitpunkt,Kundennummer,Artikel,Menge,Preis"),
-                               config_dir=tmp_path)
+    text = draft_orders_config(_odd_lines(tmp_path, header), config_dir=tmp_path)
     t = parse(text, tmp_path).transactions
-    assert (t.order, t.timestamp, t.customer, t.product, t.quantity, t.unit_price) == (
-        "Bestellnummer", "Zeitpunkt", "Kundennummer", "Artikel", "Menge", "Preis")
+    assert (t.order, t.timestamp, t.customer, t.product, t.quantity, t.unit_price) == tuple(header.split(","))
 
 
 def test_order_lines_roles_from_values_when_names_say_nothing(tmp_path):

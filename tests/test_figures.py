@@ -51,3 +51,14 @@ def test_rules_cut_to_the_same_words_are_still_one_bar_each():
     assert "&lt;b&gt;Z1&lt;/b&gt;" in bar.y[-1] and "<b>" not in bar.y[-1]
     # Segment and feature names cut alike keep their own rows too.
     assert figures._unique(["a…", "a…", "b"]) == ["a…", "a…\u200b", "b"]
+
+
+def test_the_size_chart_claims_revenue_only_when_it_draws_it(demo_run):
+    import dataclasses
+
+    r = demo_run.results
+    fig = figures.sizes(r)
+    assert len(fig.data) == 2 and "of revenue" in fig.layout.title.text
+    bare = dataclasses.replace(r, segments=tuple(dataclasses.replace(p, share_value=None) for p in r.segments))
+    fig = figures.sizes(bare)
+    assert len(fig.data) == 1 and "revenue" not in fig.layout.title.text

@@ -24,7 +24,7 @@ from .loading import Table, is_missing, read_table
 
 # Role -> regular expression searched in the normalised column name (lowercase, accents dropped,
 # letters and digits only). Names in English, German, French, Spanish, Portuguese, Dutch and Italian.
-_CUSTOMER = r"(customer|cust|client|cliente|clienti|member|user|account|kunden?|klant|kund|socio)"
+_CUSTOMER = r"(customer|cust|client|cliente|clienti|member|user|account|kunden?|klant|kund|socio|klienta?)"
 _IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|key|ref)"
 NAME_PATTERNS: dict[str, str] = {
     "id": rf"^(id|{_CUSTOMER}{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
@@ -35,7 +35,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|campanha|campagne|kampagne|campagna))$",
     "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
-    "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)",
+    "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
+    r"|revenu|opbrengst)(por|per|pro|par)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$",
     "deal_purchases": r"deal|discount|promo|coupon|rabatt|angebot|remise|descuento|oferta|desconto|korting|sconto",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
     r"|acquisti",
@@ -63,7 +64,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|einkauf|bestellung|auftrag)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande)$|^(fecha)?(de)?ultim[oa](compra"
     r"|pedido)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine)$|^laatste(aankoop|bestelling)(datum)?$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
-    r"|dagensinds|giornidal",
+    r"|dagensinds|giornidal|^dias(desde)?(la)?ultim|^giorni(dal|dall)?ultim|^jours(depuis)?(le|la)?dernier"
+    r"|^tage(seit)?(dem)?letzte",
 }
 # Names of coordinates: a place, not a behaviour; left out of the features.
 COORDINATE_NAME = r"^(lat|latitude|lon|lng|long|longitude|breitengrad|langengrad|latitud|longitud|geolat|geolon)$" \

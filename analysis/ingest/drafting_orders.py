@@ -25,24 +25,28 @@ SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
 NAMES = {
     "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant)"
-    r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(id|num|numero)(client|cliente|klant)$"
+    r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(id|num|numero|nr|no|code|codice|codigo|cod)(client|cliente"
+    r"|klant|kunden?|klienta?)$"
     r"|^(customer|client|buyer|kunden?)?e?mail(address|adresse)?$",
     "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
-    r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino)"
+    r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino|zamowienia|zamowienie|faktura"
+    r"|objednavka|objednavky)"
     r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference)?$|^orderref(erence)?$",
     "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora"
     r"|(order|purchas|creat|plac|book)edat$",
     "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(stockcode|sku|productid|productcode|itemid"
     r"|itemcode|articleid|article|ean|upc|barcode|product|item|artikel|artikelnummer|artikelnr|produkt|produit"
-    r"|producto|produto|artigo|prodotto|articolo)(id|code|ref|no|nr|num|number|nummer|numero)?$",
+    r"|producto|produto|artigo|prodotto|articolo|produktu|towaru|zbozi)(id|code|ref|no|nr|num|number|nummer|numero)?$"
+    r"|^kod(produktu|towaru|zbozi)?$",
     "product_name": r"description|^desc$|productname|itemname|^name$|title|bezeichnung|beschreibung|libelle"
     r"|descripcion|descricao|omschrijving|descrizione|designation|artikelname|productnaam"
-    r"|^nom(du)?(produit|article)$|^nombre(del)?(producto|articulo)$|^nome(do|del)?(produto|prodotto|artigo|articolo)$",
+    r"|^nom(du)?(produit|article)$|^nombre(del)?(producto|articulo)$|^nome(do|del)?(produto|prodotto|artigo|articolo)$"
+    r"|^nazwa(produktu|towaru)?$|^nazev(produktu|zbozi)?$",
     "quantity": r"^(qty|quantity|units|unitsold|count|amount|number|menge|anzahl|quantite|cantidad|quantidade|aantal"
-    r"|quantita|stuck|pieces|pcs)$|quantity|qty|menge",
+    r"|quantita|stuck|pieces|pcs|ilosc|liczba|mnozstvi)$|quantity|qty|menge",
     "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
-    r"|prezzo",
-    "category": r"category|department|family|productgroup|^group$|^section$|kategorie|warengruppe|categorie|categoria"
+    r"|prezzo|^cena",
+    "category": r"category|department|family|productgroup|^group$|^section$|kategorie|kategoria|warengruppe|categorie|categoria"
     r"|^(product|item|article)type$"
     r"|^rayon$|famille|familia|famiglia|abteilung|departamento|reparto|afdeling|^(product|produit|producto|prodotto)?"
     r"(groupe|grupo|gruppo|groep|gruppe)$",

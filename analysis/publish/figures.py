@@ -174,7 +174,8 @@ def sizes(r: Results) -> go.Figure:
     fig.update_xaxes(tickformat=".0%", range=[0, top * 1.18], nticks=5)
     fig.update_layout(barmode="group", legend_traceorder="normal")
     band = max(_band(y), 44 if len(fig.data) > 1 else 26)  # room for the two bars of a segment
-    return _layout(fig, "Share of customers and of revenue by segment", max(240, 90 + band * len(segs)))
+    title = "Share of customers and of revenue by segment" if len(fig.data) > 1 else "Share of customers by segment"
+    return _layout(fig, title, max(240, 90 + band * len(segs)))
 
 
 def _ellipse(points: np.ndarray, scale: float, n: int = 60) -> tuple[np.ndarray, np.ndarray]:

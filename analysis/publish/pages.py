@@ -145,7 +145,8 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k),
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
-        "chart_sizes": chart(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"),
+        "chart_sizes": chart(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"
+                             if all(p.share_value is not None for p in r.segments) else "Bar chart of segment sizes"),
         "chart_map": chart(figures.segment_map(r), "chart-map", "Scatter map of segments on two principal components"),
         "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
                                          "Heatmap of each segment's distance from the average customer per feature"),

@@ -35,8 +35,8 @@ ADJECTIVES = {
     "recency_days": ("Lapsing", "Recently active"),
     "purchases": ("Frequent", "Occasional"),
     "orders": ("Frequent", "Occasional"),
-    "avg_purchase": ("Big-basket", "Small-basket"),
-    "avg_order_value": ("Big-basket", "Small-basket"),
+    "avg_purchase": ("Big-ticket", "Small-ticket"),  # order value; "basket" would read as products per order
+    "avg_order_value": ("Big-ticket", "Small-ticket"),
     "basket_size": ("Wide-basket", "Narrow-basket"),
     "orders_at_weekends": ("Weekend", "Weekday"),
     "orders_in_the_morning": ("Morning", "Afternoon"),
@@ -55,7 +55,7 @@ HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_mornin
 NAMING_RULE = (
     f"A persona's name is made from the segment's numbers: up to two adjectives for the scale features on "
     f"which it differs most from the average customer (at least {THRESHOLD} standard deviations: income, "
-    "spend, age, tenure, recency, frequency, basket value, deal share, time of ordering), a noun for the product category whose "
+    "spend, age, tenure, recency, frequency, order value, deal share, time of ordering), a noun for the product category whose "
     "share of spend is most above average ('wine lovers'; 'families' or 'bargain hunters' when children or "
     "deals stand out instead; 'customers' when nothing does), and the sales channel most above average "
     "('buying by catalog'). Names are unique: a clash takes the next adjectives."
