@@ -186,6 +186,33 @@ def test_timing_follows_the_moment_a_segment_orders():
     assert ps.recommend(c, profile(0.3, 0.15)).timing == "Regular cycle"  # under 0.5 sd: no moment
 
 
+@pytest.mark.parametrize("orders, never", [(0.01, True), (0.49, True), (0.5, False), (2.0, False)])
+def test_a_segment_most_of_whose_customers_never_ordered_is_named_and_advised_so(orders, never):
+    """Customers of a table without an order line carry zero orders and a recency of the whole history:
+    when most of a segment never ordered (mean orders under 0.5, orders being whole numbers), it is
+    not called lapsing or narrow-basket, and it gets a first-order offer, not a win-back."""
+    from analysis.segment.profiles import FeatureStat, Profile
+
+    labels = {**LABELS, "orders": "Orders", "basket_size": "Products per order"}
+    eff = {"orders": -1.5, "recency_days": 1.4, "basket_size": -1.3, "age": 0.9, "share_wines": 0.8,
+           "channel_web": 0.9}
+    name = ps.name_segment(eff, labels, means={"orders": orders, "share_wines": 0.3, "channel_web": 0.5})
+    if never:
+        assert name == "Older customers without orders"
+    else:
+        assert name == "Occasional, lapsing wine lovers buying online"
+    stats = tuple(FeatureStat(f, m, o, 1.0, 1.0, e) for f, m, o, e in [
+        ("orders", orders, 2.5, -1.5), ("recency_days", 600.0, 200.0, 1.4), ("age", 60.0, 45.0, 0.9)])
+    p = Profile(id=1, name="", size=50, share_customers=0.5, share_value=0.1, stats=stats, categories=(),
+                traits=("orders", "recency_days", "age"), actions=(), public=True, stability=None, unassigned=False)
+    c = ps.Context(labels=labels, kinds={"orders": "count", "recency_days": "days", "age": "years"},
+                   clustering=("orders", "recency_days", "age"), currency="£", latest_rate={},
+                   overall_latest_rate=None, latest_name=None, profit_per_contact={}, break_even_rate=None)
+    rec = ps.recommend(c, p)
+    assert (rec.offer == "First-order offer") == never and (rec.offer.startswith("Win-back")) == (not never)
+    assert (rec.timing == "Now") == (not never)
+
+
 @pytest.mark.parametrize("label, word", [("Wines", "wine"), ("Accessories", "accessory"), ("Meat products", "meat product"),
                                          ("Knives", "knife"), ("Home > Kitchen > Knives", "knife"), ("Glass", "glass"),
                                          ("Olives", "olive"), ("Garden / Tools", "tool"), ("Electronics", "electronics")])

@@ -49,6 +49,10 @@ CHANNEL_PHRASES = {"web": "buying online", "online": "buying online", "internet"
                    "catalog": "buying by catalog", "catalogue": "buying by catalogue", "store": "buying in store",
                    "shop": "buying in store", "phone": "buying by phone", "app": "buying in the app"}
 UNASSIGNED_NAME = "Unassigned: in no dense group"
+# Features an order gives: a customer without one has none of them (zero, or recency set to the
+# whole history), so they describe no habit of a segment most of whose customers never ordered.
+ORDER_FEATURES = ("orders", "recency_days", "basket_size", "avg_order_value", "orders_at_weekends",
+                  "orders_in_the_morning", "orders_in_the_evening")
 HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_morning": "sent in the morning",
                  "orders_in_the_evening": "sent in the evening"}
 
@@ -127,14 +131,23 @@ def _adjective(feature: str, label: str, effect: float) -> str:
     return hi if effect > 0 else lo
 
 
+def never_ordered(means: dict[str, float]) -> bool:
+    """Most of the segment's customers have no order: orders are whole numbers, so a mean below 0.5
+    means more than half of them are 0."""
+    return "orders" in means and means["orders"] < 0.5
+
+
 def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 0,
                  means: dict[str, float] | None = None) -> str:
     """A name from standardised differences; `skip` passes over the strongest adjectives to break ties.
     With the segment's `means`, a category (channel) names it only if it takes at least
-    MIN_FOCUS_SHARE of spend (MIN_CHANNEL_SHARE of purchases), as the advice requires."""
+    MIN_FOCUS_SHARE of spend (MIN_CHANNEL_SHARE of purchases), as the advice requires. A segment
+    most of whose customers never ordered is named so, without a habit only orders would show."""
+    means = means or {}
+    if never_ordered(means):
+        effects = {f: e for f, e in effects.items() if f not in ORDER_FEATURES and not f.startswith(("share_", "channel_"))}
     ranked = sorted(effects.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
-    means = means or {}
     shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD
               and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_FOCUS_SHARE]
     channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD
@@ -149,7 +162,7 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         noun = "bargain hunters"
     else:
         noun = "customers"
-    tail = ""
+    tail = " without orders" if never_ordered(means) else ""
     if channels:
         ch = _part(labels[max(channels)[1]])
         tail = " " + CHANNEL_PHRASES.get(ch.lower(), f"buying through {ch.lower()}")
@@ -300,6 +313,13 @@ def _pair(c: Context, feature: str, x: float, y: float) -> tuple[str, str]:
     return a, b
 
 
+def _traits(p: Profile) -> list[str]:
+    """The segment's traits, without those only orders give when most of it never ordered."""
+    if never_ordered({s.feature: s.mean for s in p.stats}):
+        return [f for f in p.traits if f not in ORDER_FEATURES and not f.startswith(("share_", "channel_"))]
+    return list(p.traits)
+
+
 def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
     a, b = _pair(c, feature, s.mean, s.overall_mean)
@@ -340,7 +360,7 @@ def _describe(c: Context, p: Profile) -> str:
     cust, revenue = _shares(c, p)
     value = f", bringing {revenue} of revenue" if p.share_value is not None else ""
     parts = [f"{fmt.integer(p.size)} customers ({cust} of all){value}."]
-    strong = [f for f in p.traits if abs(p.stat(f).effect) >= THRESHOLD][:3]
+    strong = [f for f in _traits(p) if abs(p.stat(f).effect) >= THRESHOLD][:3]
     if strong:
         phrases = []
         for f in strong:
@@ -352,6 +372,11 @@ def _describe(c: Context, p: Profile) -> str:
         parts.append("They sit close to the average customer on every feature.")
     catch_all = lambda f: _part(c.labels[f]).lower() in CATCH_ALL  # noqa: E731
     cat, ch = _top(p, "share_", skip=catch_all), _top(p, "channel_")
+    if never_ordered({s.feature: s.mean for s in p.stats}):
+        o = p.stat("orders")
+        parts.append(f"Most of them have never ordered: {fmt.number(o.mean, 2)} orders per customer against "
+                     f"{fmt.number(o.overall_mean, 2)} on average.")
+        cat = ch = None
     if cat:
         parts.append(f"They put {fmt.percent(cat[1])} of their spend on {lower(_part(c.labels[cat[0]]))}"
                      + (", their largest category," if ch else ", their largest category"))
@@ -394,8 +419,13 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     channel_why = _pick_why(ch, "purchases") if ch else "the input has no purchases per channel"
     if ch and _effect(p, "web_visits") >= THRESHOLD:
         channel_why += "; they also visit the web site more than most, so add e-mail and web retargeting"
+    never = never_ordered({s.feature: s.mean for s in p.stats})
     if p.unassigned:
         offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
+    elif never:
+        o = p.stat("orders")
+        offer, offer_why = "First-order offer", (f"most have never ordered ({fmt.number(o.mean, 2)} orders per customer "
+                                                 f"against {fmt.number(o.overall_mean, 2)})")
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
             f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers; no discount needed"
@@ -417,7 +447,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Low-cost entry offer", f"income {a} against {b} on average (the input has no spend to compare)"
     else:
         offer, offer_why = "Cross-sell offer", "they spend near the average; grow the categories they buy less"
-    cat = pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
+    cat = None if never else pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
     below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
                     not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
     if cat:
@@ -427,7 +457,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             product_why += (f"; cross-sell {lower(_part(c.labels[below[0].feature]))} "
                             f"({fmt.percent(below[0].mean)} of their spend against {fmt.percent(below[0].overall_mean)})")
     else:
-        product, product_why = "Best sellers", "the input has no spend per category"
+        product, product_why = "Best sellers", ("most of them have bought nothing yet" if never
+                                                else "the input has no spend per category")
 
     # Paid contact: the response model's contact list when there is one, else the segment's expected profit.
     profit = c.profit_per_contact.get(p.id)
@@ -438,7 +469,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         contact = None if profit is None else profit > 0
 
     rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
-    if _effect(p, "recency_days") >= THRESHOLD:
+    if _effect(p, "recency_days") >= THRESHOLD and not never:
         s = p.stat("recency_days")
         timing, timing_why = "Now", f"{fmt.number(s.mean, 0)} days since their last purchase against {fmt.number(s.overall_mean, 0)}"
     elif _effect(p, "tenure_months") <= -THRESHOLD:
@@ -453,7 +484,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         timing, timing_why = "Regular cycle", "nothing calls for earlier contact"
     # From order lines: when in the week or day they order, if that sets them apart.
     habit = max(((s.effect, s.feature, s.mean) for s in p.stats if s.feature in HABIT_MOMENTS), default=None)
-    if habit and habit[0] >= THRESHOLD:
+    if habit and habit[0] >= THRESHOLD and not never:
         moment = HABIT_MOMENTS[habit[1]]
         timing += f", {moment}"
         timing_why += f"; {fmt.percent(habit[2])} of their orders come {moment.removeprefix('sent ')}"
@@ -612,7 +643,7 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
         rec = recommend(c, named)
         personas.append(Persona(
             segment=p.id, name=name, generated_name=gen, description=_describe(c, named),
-            traits=tuple(trait_text(c, named, f) for f in p.traits[:4]),
+            traits=tuple(trait_text(c, named, f) for f in _traits(p)[:4]),
             notes=(e.notes or "") if e is not None else "", overridden=e is not None,
             recommendation=rec, fingerprint={f: round(p.stat(f).mean, 6) for f in c.clustering},
         ))
