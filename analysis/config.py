@@ -299,7 +299,8 @@ class Segmentation(_Strict):
     k: int | Literal["auto"] = Field("auto", description="number of segments, or auto")
     k_min: int = Field(2, ge=2, le=K_MAX, description="smallest k searched")
     k_max: int = Field(10, ge=2, le=K_MAX, description="largest k searched: the most segments a team can act on")
-    min_segments: int = Field(3, ge=2, le=K_MAX, description="fewer segments are not actionable (k=2 only splits high from low)")
+    min_segments: int = Field(3, ge=2, le=K_MAX, description="fewer segments are chosen only when no more are separated by valleys "
+                              "(a k=2 without a valley only splits high from low)")
     min_segment_share: float = Field(0.05, ge=0, lt=0.5, description="smallest segment a team can act on")
     min_segment_customers: int = Field(5, ge=1, description="smallest segment in customers, whatever the share: "
                                        "tables with fewer than this many customers per segment are refused")

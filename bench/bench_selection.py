@@ -249,8 +249,10 @@ def _old_search():
     import importlib.util
     import subprocess
 
-    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:analysis/segment/selection.py"],
+    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:analysis/selection.py"],
                          capture_output=True, text=True, check=True).stdout
+    # the file predates analysis/segment/: its sibling import now lives there
+    src = src.replace("from . import clustering as cl", "from .segment import clustering as cl")
     spec = importlib.util.spec_from_loader("analysis._selection_old", loader=None)
     mod = importlib.util.module_from_spec(spec)
     mod.__package__ = "analysis"

@@ -180,10 +180,28 @@ from analysis.segment.relevance import MIN_RELEVANCE, relevance, weights  # noqa
 
 
 def test_valley_between_two_separate_groups_is_empty():
-    # Centres at 0 and 10: nobody lives between 3 and 7, so the border holds no customer.
+    # Centres at 0 and 10: nobody lives between 3 and 7, so the border holds no customer; taken one
+    # standard error high (the exact Poisson bound of an empty count, 1.84) against the 4 at each centre.
     x = np.array([[v] for v in (-0.5, 0.0, 0.0, 0.5, 9.5, 10.0, 10.0, 10.5)])
     labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
-    assert sel.valleys(x, labels) == {0: 0.0, 1: 0.0}
+    v = sel.valleys(x, labels)
+    assert v[0] == pytest.approx(1.84 / 4, abs=0.01) and v[1] == v[0] and v[0] <= sel.VALLEY_MAX
+
+
+def test_an_empty_border_beside_a_lone_customer_is_no_valley():
+    # A centre window holding one customer and an empty border is no evidence of a valley.
+    x = np.array([[v] for v in (0.0, 0.3, -0.3, 1.0, 1.3, 0.7)])
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    assert min(sel.valleys(x, labels).values()) > sel.VALLEY_MAX
+
+
+def test_two_natural_segments_are_chosen_when_no_more_are_distinct():
+    # Two separated groups: k = 2 is below min_segments, but every split into more cuts a group without a
+    # valley, so the two are chosen rather than "no natural segments".
+    x, truth = make_blobs(n_samples=400, centers=[[0, 0, 0], [8, 8, 0]], cluster_std=1.0, random_state=1)
+    found = search(x, Segmentation(), 0, value=x[:, 0], fallback=True)
+    assert (found.choice.k, found.choice.structure, found.choice.fallback) == (2, "clear", None)
+    assert adjusted_rand_score(truth, found.labels) >= 0.95
 
 
 def test_valley_of_a_continuum_cut_in_two_is_full():

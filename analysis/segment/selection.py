@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
+from scipy.stats import chi2
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
 from sklearn.metrics import silhouette_samples, silhouette_score
 
@@ -42,7 +43,9 @@ RULE = (
     "from the most segments down; among those with the same k, a method that assigns every customer comes "
     "before one that leaves some unassigned (its indices are measured on the easier customers only), then the "
     "best mean rank over silhouette, Calinski-Harabasz and Davies-Bouldin; the first stable one of at most "
-    "{shortlist} wins. No index votes with a "
+    "{shortlist} wins. When none is, a candidate with fewer than {min_segments} segments that is distinct and "
+    "stable (and meets every other condition) is chosen the same way: a split with a valley is natural segments, "
+    "not high against low. No index votes with a "
     "bias towards few segments: a split that cuts a real segment in two leaves no valley and is not distinct. "
     "5. No distinct candidate: the {shortlist} candidates with the best mean rank over silhouette, "
     "Calinski-Harabasz and Davies-Bouldin are refitted for stability, and the best mean rank over those three and "
@@ -255,10 +258,20 @@ def valleys(x: np.ndarray, labels: np.ndarray) -> dict[int, float]:
 
         centre = min(count(0.0), count(1.0))
         border = min(count(v) for v in mids)
-        # The thinnest of nine stretches is an optimistic guess of the border: add its standard error
-        # (a count's is its square root), so that a small sample does not make valleys out of noise.
-        out[s] = float((border + np.sqrt(border)) / max(centre, 1))
+        # The thinnest of nine stretches is an optimistic guess of the border: take it one standard error
+        # high, by the exact (Garwood) one-sided Poisson bound: about border + sqrt(border) for large counts,
+        # but 1.84 rather than 0 for an empty stretch, so that a small sample does not make valleys out of noise
+        # (an empty border beside a centre of one or two customers is no evidence of a valley).
+        out[s] = float(poisson_upper(border) / max(centre, 1))
     return out
+
+
+ONE_SE = 0.8413447  # one-sided coverage of one standard error of a normal
+
+
+def poisson_upper(count: int) -> float:
+    """The exact one-sided upper bound, at one standard error's coverage, of a Poisson mean from a count."""
+    return float(chi2.ppf(ONE_SE, 2 * (count + 1)) / 2)
 
 
 def tiers(value: np.ndarray, n_tiers: int = TIERS) -> np.ndarray:
@@ -456,6 +469,23 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                       key=lambda r: (-r["fit"].k, r["unassigned_share"], r["separation_rank"],
                                      cl.SIMPLICITY[r["fit"].algorithm]))
     best = next((r for r in distinct[: seg.shortlist] if stable(r)), None)
+    if best is None and seg.k == "auto":
+        # Fewer natural segments than min_segments: a split with a valley is no split of high from low (the
+        # reason k = 2 is not actionable), so when no actionable candidate is distinct, a distinct and stable
+        # one whose only fault is its number of segments is chosen, rather than calling the data structureless.
+        few = [r for r in rows if r["fit"].k >= 2 and r["why_not"] == f"fewer than {seg.min_segments} segments"
+               and r["valley"] is not None and r["valley"] <= VALLEY_MAX]
+        if few:
+            rank = np.vstack([ranks([r["silhouette"] for r in few], True),
+                              ranks([r["calinski_harabasz"] for r in few], True),
+                              ranks([r["davies_bouldin"] for r in few], False)]).mean(axis=0)
+            for r, v in zip(few, rank):
+                r["separation_rank"] = float(v)
+            few.sort(key=lambda r: (-r["fit"].k, r["unassigned_share"], r["separation_rank"],
+                                    cl.SIMPLICITY[r["fit"].algorithm]))
+            best = next((r for r in few[: seg.shortlist] if stable(r)), None)
+            if best is not None:  # chosen: actionable after all, as the rule says (no "fewer than" shown)
+                best["why_not"], best["few"] = "", True
     short, winners = [], []
     if best is not None:
         structure = "clear"
@@ -482,7 +512,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
         structure = "weak"
     fit = best["fit"]
 
-    votes = _votes(pool, gap_k, knee_k, distinct)
+    votes = _votes(pool, gap_k, knee_k, distinct or ([best] if structure == "clear" else []))
     use_tiers = fallback and structure == "none" and seg.k == "auto" and len(x_all) >= TIERS
     if fallback:
         what = "total spend" if value is not None else "the first principal component"
@@ -575,7 +605,10 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
     text = (f"Silhouette {best['silhouette']:.3f}, Calinski-Harabasz {best['calinski_harabasz']:,.0f}, "
             f"Davies-Bouldin {best['davies_bouldin']:.3f}, stability (mean ARI) {best['stability']:.2f}"
             + (f", largest border-to-centre density {best['valley']:.2f}. " if best["valley"] is not None else ". "))
-    if structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX):
+    if best.get("few"):
+        text += (f"No candidate with at least {seg.min_segments} segments is separated by valleys, but {f.k} "
+                 f"segments are, and are stable: fewer natural segments than min_segments asks for.")
+    elif structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX):
         text += (f"The most segments ({f.k}) that are all separated from their nearest segment by a valley "
                  f"and stable, among {len(pool)} actionable candidates.")
     elif best["stability"] >= seg.min_stability:
