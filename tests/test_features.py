@@ -219,3 +219,27 @@ def test_scaling_replays_the_matrix_bit_for_bit(feats):
 
     assert np.array_equal(replay(feats.table, feats.scaling), feats.matrix)
     assert [s.name for s in feats.scaling] == list(feats.clustering)
+
+
+def test_a_column_named_like_a_built_feature_is_kept_once_or_apart(tmp_path):
+    """A shop export's own avg_order_value beside spend and orders: the same measure as the built
+    feature (one customer's spend is capped, so not the same numbers) is counted once; other numbers
+    under that name are kept as a feature of their own."""
+    import pandas as pd
+
+    from analysis.config import load_config
+    from analysis.ingest.loading import load_customers as load
+    from analysis.segment.features import build_table
+
+    rng = np.random.default_rng(1)
+    n = 60
+    spend, orders = rng.gamma(2, 100, n).round(2) + 1, rng.integers(1, 9, n)
+    frame = pd.DataFrame({"id": range(n), "spend": spend, "orders": orders, "avg_order_value": spend / orders,
+                          "other": rng.normal(size=n)})
+    for given, kept in ((spend / orders, False), (rng.gamma(2, 20, n), True)):
+        frame.assign(avg_order_value=given).to_csv(tmp_path / "t.csv", index=False)
+        (tmp_path / "t.yml").write_text("customers: {path: t.csv}\ncolumns: {id: id, spend: {All: spend}, "
+                                        "orders: orders, numeric: [avg_order_value, other]}\n")
+        cfg = load_config(tmp_path / "t.yml")
+        table, docs = build_table(clean(load(cfg), cfg), cfg)
+        assert ("avg_order_value_as_given" in table) == kept and "avg_order_value" in table and "other" in table

@@ -17,6 +17,7 @@ from ..errors import UserError
 from .relevance import relevance, weights
 
 PROFILE_ONLY = ("campaigns_accepted", "complaints")
+SAME_MEASURE = 0.99  # correlation above which a given column is the feature built under its name
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,13 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("web_visits", d[c.web_visits], lab(c.web_visits, "Web visits per month"), "Visits to the web site per month", "count",
             c.web_visits)
     for col in c.numeric:
-        add(slug(col), d[col], lab(col, col), f"{col} as given in the input", "number", col)
+        name, values = slug(col), d[col].astype(float)
+        if name in cols:  # named like a feature built above (an export's own avg_order_value, say)
+            both = cols[name].notna() & values.notna()
+            if both.sum() > 2 and np.corrcoef(cols[name][both], values[both])[0, 1] >= SAME_MEASURE:
+                continue  # the same measure (capping may touch the two differently): counted once
+            name = f"{name}_as_given"
+        add(name, values, lab(col, col), f"{col} as given in the input", "number", col)
     if c.campaigns:
         past = list(c.campaigns.values())
         add("campaigns_accepted", d[past].fillna(0).sum(axis=1), "Campaigns accepted",
