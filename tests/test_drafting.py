@@ -291,6 +291,15 @@ def test_accented_names_keep_their_letters():
     assert normalise("Âge") == "age" and normalise("Straße") == "strasse" and normalise("Käufe") == "kaufe"
 
 
+@pytest.mark.parametrize("header", ["Rabatt_Prozent", "discount_pct", "taux_remise", "deal_rate"])
+def test_a_discount_percentage_is_no_count_of_deal_purchases(tmp_path, header):
+    path = tmp_path / "t.csv"
+    path.write_text(f"id,{header},Rabattkäufe\n" + "".join(f"{i},{(i * 7) % 40},{i % 6}\n" for i in range(40)),
+                    encoding="utf-8")
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert c.deal_purchases == "Rabattkäufe" and header in c.numeric
+
+
 @pytest.mark.parametrize("header, role", [
     ("Geschlecht", "gender"), ("Sexe", "gender"), ("Sexo", "gender"), ("Geslacht", "gender"), ("Sesso", "gender"),
     ("Âge", "age"), ("Edad", "age"), ("Idade", "age"), ("Leeftijd", "age"), ("Età", "age"),

@@ -77,6 +77,8 @@ OTHER_CODE_WORDS = {"zip", "zipcode", "post", "postal", "postcode", "postalcode"
 TOTAL_WORDS = r"total|totaal|gesamt|summe"
 # Names that say "score", never money spent (e.g. "Spending Score (1-100)").
 SCORE_NAME = r"score|rank|rating"
+# Names that say "percentage or rate", never a count (Rabatt_Prozent, discount_pct, taux_remise).
+RATE_NAME = r"pct|percent|prozent|pourcent|porcent|percentual|rate|ratio|share|anteil|taux|tasa|quota|taxa"
 
 # Roles in the order they are guessed: narrow name patterns first, so that e.g. NumDealsPurchases
 # becomes deal_purchases before the purchases channels are looked for.
@@ -242,7 +244,7 @@ def _fits(role: str, p: Profile) -> bool:
     if role in ("contact_cost", "revenue_per_answer"):
         return p.numeric  # usually constant, which is fine here
     if role in ("deal_purchases", "orders", "purchases", "web_visits", "household"):
-        return p.numeric and not p.constant and not p.share  # counts, not shares
+        return p.numeric and not p.constant and not p.share and not re.search(RATE_NAME, p.key)  # counts
     if role == "spend":
         return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant
     if role in ("birth_date", "signup_date", "last_purchase"):
