@@ -464,6 +464,16 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     a, b = local.load_orders(with_status), engine.load_orders(with_status)
     _same_orders(a, b)
     assert next(e for e in b.log if e.step == "cancellations").count == 5
+    # Names in mixed case: a product shown by its most frequent spelling, as locally.
+    from test_orders import HEADER
+    (tmp_path / "lines.csv").write_text(HEADER + "".join(
+        f"{o},{code},{n},1,2024-03-0{d} 10:00,4.00,{c},PL\n" for o, code, n, d, c in [
+            (1, "K1", "Kawa ziarnista", 2, 21), (2, "K1", "Kawa ziarnista", 3, 22), (3, "K1", "KAWA ZIARNISTA", 4, 21),
+            (4, "Z2", "Żurek  domowy", 5, 22), (5, "Z2", "Żurek domowy", 6, 21)]), encoding="utf-8")
+    cased = make_config(tmp_path, products=None)
+    a, b = local.load_orders(cased), engine.load_orders(cased)
+    _same_orders(a, b)
+    assert sorted(b.baskets.products) == ["Kawa ziarnista", "Żurek domowy"]
     # Amounts in two currencies: refused with the local engine's line.
     from test_orders import LINES
     (tmp_path / "lines.csv").write_text(LINES.replace(",3.00,", ",$3.00,").replace(",5.00,", ",£5.00,"), encoding="utf-8")
@@ -472,6 +482,24 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     with pytest.raises(UserError) as local_error:
         local.load_orders(cfg)
     assert str(spark_error.value) == str(local_error.value) and "more than one currency ($, £)" in str(spark_error.value)
+    # A column of text where numbers belong: the same line, with the same example value.
+    from test_orders import HEADER
+    (tmp_path / "lines.csv").write_text(HEADER + "".join(f"10{i},A1,WHITE MUG,{q},2024-03-02 09:30,3.00,12,UK\n"
+                                                         for i, q in enumerate(["two", "a few", "4"])), encoding="utf-8")
+    with pytest.raises(UserError) as spark_error:
+        engine.load_orders(cfg)
+    with pytest.raises(UserError) as local_error:
+        local.load_orders(cfg)
+    assert str(spark_error.value) == str(local_error.value) and "e.g. 'a few'" in str(spark_error.value)
+    # Dates in two formats: the same closest format and example.
+    times = ["19/06/2024 10:00", "20/06/2024 11:00", "2024-06-22 10:00"]
+    (tmp_path / "lines.csv").write_text(HEADER + "".join(f"10{i},A1,WHITE MUG,1,{x},3.00,12,UK\n"
+                                                         for i, x in enumerate(times)), encoding="utf-8")
+    with pytest.raises(UserError) as spark_error:
+        engine.load_orders(cfg)
+    with pytest.raises(UserError) as local_error:
+        local.load_orders(cfg)
+    assert str(spark_error.value) == str(local_error.value) and "the closest, '%d/%m/%Y %H:%M'" in str(spark_error.value)
     # Every format of the local engine's number test, read alike (the test's columns mix currencies).
     from test_orders import NUMBER_COLUMNS
 
