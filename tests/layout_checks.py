@@ -194,3 +194,23 @@ PHONE_PROBLEMS = """w => {
 def phone_problems(page, width: int) -> list[str]:
     """The problems of the page open in `page` (charts drawn) at a viewport `width` px wide."""
     return page.evaluate(PHONE_PROBLEMS, width)
+
+
+# ---------------------------------------------------------------- site text
+
+# Markdown syntax that pandoc leaves as text when a template line loses its blank line: a callout's
+# fence, a table's rule, bold marks, a heading.
+RAW_MARKDOWN = re.compile(r":::\s*\{|^\s*\|\s*:?-{3,}|\*\*\S|^#{1,4} \w", re.M)
+
+
+def raw_markdown(site: Path) -> list[str]:
+    """Every page's Markdown shown as text (with some context), as readable lines."""
+    import html
+
+    out = []
+    for page in sorted(site.glob("*.html")):
+        text = re.sub(r"<(script|style)\b.*?</\1>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        text = html.unescape(re.sub(r"<[^>]+>", "\n", text))
+        out += [f"{page.name}: {text[max(0, m.start() - 60):m.end() + 40]!r}" for m in RAW_MARKDOWN.finditer(text)]
+    return out
+

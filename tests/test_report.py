@@ -272,3 +272,13 @@ def test_numbers_read_as_written(built):
     assert sum(customers) == pytest.approx(100) and sum(revenue) == pytest.approx(100)
     for page in site.glob("*.html"):
         assert not re.search(r"[\"'>\s]-0\.0+(?![0-9])", page.read_text()), page.name
+
+
+
+def test_no_markdown_reaches_a_page_as_text(built):
+    """A template line that loses its blank line glues a callout or a table to the paragraph before:
+    pandoc then prints ':::' and '| Plan |' as text. No page may show Markdown syntax."""
+    from layout_checks import raw_markdown
+
+    _, out, _ = built
+    assert raw_markdown(out / "site") == []

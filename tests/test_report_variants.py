@@ -9,6 +9,7 @@ import yaml
 
 from analysis import synth
 from analysis.cli import main
+from layout_checks import raw_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +40,7 @@ def test_without_campaign_columns_the_sections_say_why(tmp_path):
     res = json.loads((tmp_path / "out" / "exports" / "results.json").read_text())
     assert res["campaigns"] == [] and res["targeting"] is None
     assert "names no campaign answer columns" in _text(site / "campaigns.html")
+    assert raw_markdown(site) == []
     for page in site.glob("segment-*.html"):
         text = _text(page)
         assert "Campaign answers" not in text and "Expected payoff" not in text
@@ -61,6 +63,7 @@ def test_answers_without_costs_leave_no_stray_markup(tmp_path):
     assert "Answered the latest campaign" in overview and "Profit per contact" not in overview
     for page in site.glob("*.html"):
         assert not re.search(r"<p>\s*\*+\s*</p>", page.read_text()), page.name
+    assert raw_markdown(site) == []
 
 
 def test_overrides_and_earlier_segmentation_end_to_end(tmp_path):
@@ -101,6 +104,7 @@ def test_density_method_keeps_noise_as_a_visible_unassigned_group(tmp_path):
     assert len(a) == 1501 and all(line.split(",")[1] for line in a[1:])  # nobody dropped
     page = _text(tmp_path / "out" / "site" / f"segment-{last['id']}.html")
     assert "belong to no dense group" in page
+    assert raw_markdown(tmp_path / "out" / "site") == []
 
 
 def test_a_table_of_eight_customers_stops_or_gets_segments_of_the_minimum_size(tmp_path, capsys):

@@ -15,7 +15,7 @@ import yaml
 from analysis.cli import main
 from analysis.publish.pdf import chart_engine_missing
 
-from layout_checks import pdf_problems
+from layout_checks import pdf_problems, raw_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -189,3 +189,8 @@ def test_ambiguous_dates_are_flagged_in_the_draft(tmp_path, capsys):
     draft = capsys.readouterr().out
     line = next(x for x in draft.splitlines() if x.strip().startswith("timestamp_format:"))
     assert "day and month can swap" in line
+
+
+def test_no_markdown_reaches_a_page_as_text(retail):
+    assert raw_markdown(retail / "site") == []
+
