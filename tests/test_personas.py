@@ -219,3 +219,27 @@ def test_a_segment_most_of_whose_customers_never_ordered_is_named_and_advised_so
 def test_a_category_is_named_by_its_singular(label, word):
     from analysis.segment.personas import _singular
     assert _singular(label) == word
+
+
+def test_a_segment_that_orders_in_the_evening_is_not_called_afternoon():
+    """Fewer morning orders than average says nothing of afternoons: they may all be evenings."""
+    labels = {"orders_in_the_morning": "Orders in the morning", "orders_in_the_evening": "Orders in the evening",
+              "income": "Income"}
+    name = ps.name_segment({"orders_in_the_evening": 1.6, "orders_in_the_morning": -1.1, "income": 0.8}, labels)
+    assert name == "Evening, affluent customers"
+    assert ps.name_segment({"orders_in_the_morning": 1.1, "income": 0.2}, labels) == "Morning customers"
+
+
+def test_the_cross_sell_fallback_states_the_segment_s_value_not_near_the_average():
+    from analysis.segment.profiles import FeatureStat, Profile
+
+    stats = (FeatureStat("total_spend", 291.0, 570.0, 100.0, 90.0, -0.45),)
+    p = Profile(id=3, name="", size=50, share_customers=0.27, share_value=0.14, stats=stats, categories=(),
+                traits=(), actions=(), public=True, stability=None, unassigned=False)
+    c = ps.Context(labels={"total_spend": "Total spend"}, kinds={"total_spend": "money"}, clustering=("total_spend",),
+                   currency="£", latest_rate={}, overall_latest_rate=None, latest_name=None, profit_per_contact={},
+                   break_even_rate=None)
+    rec = ps.recommend(c, p)
+    assert rec.offer == "Cross-sell offer" and rec.offer_why.startswith("14% of revenue from 27% of customers")
+    low = ps.recommend(c, dataclasses.replace(p, share_value=0.13))  # at most half its share of customers
+    assert low.offer == "Low-cost entry offer"

@@ -39,7 +39,7 @@ ADJECTIVES = {
     "avg_order_value": ("Big-ticket", "Small-ticket"),
     "basket_size": ("Wide-basket", "Narrow-basket"),
     "orders_at_weekends": ("Weekend", "Weekday"),
-    "orders_in_the_morning": ("Morning", "Afternoon"),
+    "orders_in_the_morning": ("Morning", ""),  # not mornings: afternoons or evenings, so no word
     "orders_in_the_evening": ("Evening", "Daytime"),
     "deal_share": ("Deal-seeking", "Full-price"),
     "children": ("", "Child-free"),
@@ -446,7 +446,10 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         a, b = _pair(c, "income", s.mean, s.overall_mean)
         offer, offer_why = "Low-cost entry offer", f"income {a} against {b} on average (the input has no spend to compare)"
     else:
-        offer, offer_why = "Cross-sell offer", "they spend near the average; grow the categories they buy less"
+        # The numbers, not "near the average": the fallback also takes segments between the other rules' bounds.
+        value = (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" if ratio is not None
+                 else "no spend or income sets them apart")
+        offer, offer_why = "Cross-sell offer", f"{value}; grow the categories they buy less"
     cat = None if never else pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
     below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
                     not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
