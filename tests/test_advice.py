@@ -430,3 +430,32 @@ def test_the_group_no_dense_segment_took_is_never_where_to_invest(demo_run):
     noise = dataclasses.replace(r, segments=tuple(dataclasses.replace(p, unassigned=p.id == top.id) for p in r.segments))
     assert f"segment {top.id}" not in pages._invest(noise).lower()
     assert f"Segment {top.id}," not in pages._lead(noise)
+
+
+def test_the_break_even_plan_totals_only_segments_large_enough_to_show(demo_run):
+    """A segment under the minimum size is above break-even: its customers, answers and profit stay out
+    of the public plans, which say so, and the overview says that smaller segments did answer."""
+    from analysis.publish import pages
+
+    r = demo_run.results
+    # Segment 1 made a target (in the demo no segment as a whole pays for its contact).
+    t = dataclasses.replace(r.targeting, segments=tuple(dataclasses.replace(v, target=v.segment == 1)
+                                                         for v in r.targeting.segments))
+    one = next(v for v in t.segments if v.segment == 1)
+    t = dataclasses.replace(t, targeted=(one.customers, one.expected_answers, one.expected_profit))
+    r = dataclasses.replace(r, targeting=t)
+    targets = [1]
+    hidden = dataclasses.replace(r, segments=tuple(dataclasses.replace(p, public=p.id not in targets)
+                                                   for p in r.segments))
+    page = pages.campaigns(hidden, lambda *a: "")
+    assert page["targeting"]["targeted"] == ["0", "0", pages.fmt.money(0.0, r.currency)]
+    assert page["targeting"]["targeted_plan"].endswith("large enough to show")
+    plan = page["response"]["plans"][1]
+    assert plan["contacts"] == "0" and plan["plan"].endswith("large enough to show")
+    assert page["response"]["plans"][0]["profit"] == pages.fmt.money(r.response.everyone_profit.value, r.currency)
+    no_model = dataclasses.replace(hidden, response=None)
+    contact = pages._contact_and_result(no_model)[0]
+    assert contact.startswith("Nobody in a paid campaign: no segment large enough to show answered")
+    assert f"{len(targets)} segment" in contact and "did (see exports/, private)" in contact
+    shown = pages.campaigns(r, lambda *a: "")["targeting"]
+    assert shown["targeted"][0] == pages.fmt.integer(t.targeted[0]) and "large enough" not in shown["targeted_plan"]
