@@ -139,6 +139,9 @@ def test_slug():
     assert slug("Red wine") == "red_wine"
     assert slug("  Gold & Silver!! ") == "gold_silver"
     assert slug("***") == "x"
+    assert slug("Café") == "cafe" and slug("Épicerie fine") == "epicerie_fine"
+    assert slug("食品購入額") == "食品購入額" != slug("ファッション購入額")  # two Japanese categories stay two
+    assert slug("ウェブ") == "ウェブ"  # the voiced mark is part of the letter
 
 
 def test_two_categories_with_the_same_feature_name_are_an_error(config_for):

@@ -64,7 +64,16 @@ class FeatureSet:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
+    """A feature's name from a label: accents dropped ('Café' -> 'cafe'), other scripts kept as they
+    are ('食品' stays '食品', so that two Japanese categories do not both become 'x')."""
+    import unicodedata
+
+    def fold(ch: str) -> str:  # a Latin letter loses its accent; kana keep their marks (ブ is not フ)
+        d = unicodedata.normalize("NFKD", ch)
+        return "".join(x for x in d if not unicodedata.combining(x)) if d[0].isascii() else ch
+
+    plain = "".join(fold(ch) for ch in unicodedata.normalize("NFC", text))
+    return re.sub(r"[\W_]+", "_", plain.lower()).strip("_") or "x"
 
 
 def _safe_share(part: pd.Series, total: pd.Series) -> pd.Series:
