@@ -68,9 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                       "and baskets are derived from them")
     init.add_argument("--products", metavar="FILE",
                       help="with --transactions: a product -> category map (CSV, TSV, Parquet or Excel)")
-    init.add_argument("--config-dir", default=".", metavar="DIR",
+    init.add_argument("--config-dir", default=None, metavar="DIR",
                       help="folder the config will be saved in; the table's path is written relative to it "
-                      "(default: the current folder)")
+                      "(default: the folder of the file the output is redirected to, else paths are absolute)")
     rep = sub.add_parser("report", help="build the report from a config",
                          description="Load, clean, segment and profile the customers named in the config, then "
                          "write DIR/site (the public website and PDF) and DIR/exports (private outputs).")
@@ -262,24 +262,41 @@ def _progress(start: float):
     return say
 
 
+def _config_dir(given: str | None) -> Path | None:
+    """Where the draft will live: --config-dir, else the folder of the file standard output is
+    redirected to (`segments init ... > project/cfg.yml`), else None (paths written absolute)."""
+    import os
+    import stat
+
+    if given is not None:
+        return Path(given)
+    try:
+        if stat.S_ISREG(os.fstat(1).st_mode):
+            return Path(os.readlink("/proc/self/fd/1")).parent
+    except OSError:
+        pass
+    return None
+
+
 def cmd_init(args) -> int:
+    args.config_dir = _config_dir(args.config_dir)
     if not (args.customers or args.transactions):
         raise UserError("give --customers FILE, --transactions FILE or both")
     if args.customers and args.transactions:
         from .ingest.drafting_joined import draft_joined_config
 
-        sys.stdout.write(draft_joined_config(args.customers, args.transactions, args.products, Path(args.config_dir)))
+        sys.stdout.write(draft_joined_config(args.customers, args.transactions, args.products, args.config_dir))
         return 0
     if args.transactions:
         from .ingest.drafting_orders import draft_orders_config
 
-        sys.stdout.write(draft_orders_config(args.transactions, args.products, Path(args.config_dir)))
+        sys.stdout.write(draft_orders_config(args.transactions, args.products, args.config_dir))
         return 0
     if args.products:
         raise UserError("--products maps the products of order lines: use it with --transactions")
     from .ingest.drafting import draft_config
 
-    sys.stdout.write(draft_config(args.customers, Path(args.config_dir)))
+    sys.stdout.write(draft_config(args.customers, args.config_dir))
     return 0
 
 

@@ -548,3 +548,25 @@ def test_a_total_whose_categories_are_only_some_of_it_is_the_spend(tmp_path):
     assert c.spend == {"Total": "Umsatz_gesamt"} and "Umsatz_Wein" in c.ignore
     assert "a part of Umsatz_gesamt, whose categories do not add up to it" in text
     assert (c.last_purchase, c.last_purchase_format) == ("Letzter_Kauf", "%d.%m.%Y")
+
+
+def test_a_draft_redirected_into_another_folder_finds_its_table(tmp_path):
+    """`segments init --customers a/c.csv > a/cfg.yml` run from above `a`: the path is written relative
+    to the config's folder (where `report` reads it from), not to the folder init ran in; printed to a
+    terminal or a pipe, the path is absolute."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a").mkdir()
+    src = Path(__file__).resolve().parents[1] / "data" / "marketing_campaign.csv"
+    (tmp_path / "a" / "c.csv").write_bytes(src.read_bytes())
+    with open(tmp_path / "a" / "cfg.yml", "w") as out:
+        subprocess.run([sys.executable, "-m", "analysis", "init", "--customers", "a/c.csv"], cwd=tmp_path,
+                       stdout=out, check=True)
+    assert yaml.safe_load((tmp_path / "a" / "cfg.yml").read_text())["customers"]["path"] == "c.csv"
+    checked = subprocess.run([sys.executable, "-m", "analysis", "check", "--config", "a/cfg.yml"], cwd=tmp_path,
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    piped = subprocess.run([sys.executable, "-m", "analysis", "init", "--customers", "a/c.csv"], cwd=tmp_path,
+                           capture_output=True, text=True, check=True).stdout
+    assert yaml.safe_load(piped)["customers"]["path"] == str(tmp_path.resolve() / "a" / "c.csv")

@@ -7,7 +7,6 @@ either under a role or under `ignore` with the reason it was left out.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -540,9 +539,12 @@ def _model_section(name: str, model: type[BaseModel], overrides: dict | None = N
 
 
 def _config_path(path: Path, config_dir: Path | None) -> str:
-    """The table's path relative to the config's folder when it lies under it, else absolute."""
-    base = Path(config_dir if config_dir is not None else os.getcwd()).resolve()
+    """The table's path relative to the config's folder when it lies under it, else absolute (also
+    when the config's folder is unknown: a path relative to some other folder would not be found)."""
     absolute = path.resolve()
+    if config_dir is None:
+        return str(absolute)
+    base = Path(config_dir).resolve()
     try:
         return absolute.relative_to(base).as_posix()
     except ValueError:
