@@ -570,3 +570,13 @@ def test_a_draft_redirected_into_another_folder_finds_its_table(tmp_path):
     piped = subprocess.run([sys.executable, "-m", "analysis", "init", "--customers", "a/c.csv"], cwd=tmp_path,
                            capture_output=True, text=True, check=True).stdout
     assert yaml.safe_load(piped)["customers"]["path"] == str(tmp_path.resolve() / "a" / "c.csv")
+
+
+def test_the_draft_counts_the_duplicate_lines_it_would_drop(tmp_path):
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    path = _odd_lines(tmp_path, "order_ref,c2,customer,sku,c5,c6")
+    assert "every column: none here" in draft_orders_config(path, config_dir=tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines + lines[1:4]) + "\n", encoding="utf-8")  # three lines scanned twice
+    assert "every column: 3 of 603 here; set keep if these are real" in draft_orders_config(path, config_dir=tmp_path)

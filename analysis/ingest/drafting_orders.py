@@ -230,6 +230,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
             if sample.empty:
                 raise UserError(f"{path}: has a header but no rows")
             n_lines = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+            dupes = n_lines - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM src)").fetchall()[0][0]
             roles, others = guess_roles(sample)
             codes, prefix, prefix_why = _whole_file_hints(con, roles)
             formats = timestamp_formats(con, roles["timestamp"][0]) if "timestamp" in roles else []
@@ -271,7 +272,9 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         head += [f"    - {quote(c)}" for c in codes]
     else:
         head.append("  not_products: []  # codes of postage, fees or adjustments, if any")
-    head.append("  duplicate_lines: drop  # lines equal to an earlier line in every column")
+    # A repeated scan of one item is a line equal to another too: the count lets the user judge.
+    head.append("  duplicate_lines: drop  # lines equal to an earlier line in every column: " + (
+        f"{dupes:,} of {n_lines:,} here; set keep if these are real (an item scanned twice)" if dupes else "none here"))
     texts = [(c, why) for c, why in others if why.startswith("text")]
     if texts:
         head.append("  customer_columns:  # per-customer categorical columns, profiled (not clustered)")
