@@ -53,10 +53,8 @@ java:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	  else echo "note: java not found and cannot be installed here; the Spark tests will be skipped"; fi; }
 
-# Two workers, a test file each at a time (the Spark file keeps its one cluster): about 14 minutes
-# on a 2-core machine instead of 20.
 test: setup spark
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python bench/bench_report.py
