@@ -73,3 +73,15 @@ def test_a_browser_that_cannot_start_is_one_error_line_and_the_outputs_stay(tmp_
     assert not any("Traceback" in line for line in err)
     assert [p.name for p in (out / "site").iterdir()] == ["index.html"]
     assert (out / "site" / "index.html").read_text() == "the previous site"
+
+
+def test_charts_that_never_come_are_one_error_line_not_a_wait_forever(monkeypatch, tmp_path):
+    from concurrent.futures import Future
+
+    from analysis.errors import UserError
+    from analysis.publish import pdf
+
+    monkeypatch.setattr(pdf, "CHART_TIMEOUT", 0.05)
+    with pytest.raises(UserError, match=r"could not draw the PDF's charts \(the browser gave no answer in 0.05 s\); "
+                                         r"use --no-pdf"):
+        pdf._finish_pdf(None, Future(), tmp_path, lambda s: None)  # a Future nobody completes

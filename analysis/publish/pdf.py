@@ -148,6 +148,9 @@ def _kaleido_class():
     return Kaleido
 
 
+CHART_TIMEOUT = 600  # seconds the PDF's static charts may take (the retail demo's take about 10)
+
+
 def begin_pdf(results: Results, drawer: ChartDrawer, work: Path,
               progress: Callable[[str], None] = lambda s: None) -> Callable[[], bytes]:
     """Starts the PDF in `work`: its document is written and its charts are sent to be drawn. The
@@ -163,9 +166,11 @@ def _finish_pdf(results: Results, drawn: Future, work: Path, progress: Callable[
     import typst
 
     try:
-        drawn.result()
+        drawn.result(timeout=CHART_TIMEOUT)  # a browser that stops answering is an error, not a wait forever
     except Exception as e:  # kaleido reports a missing or broken browser in several ways
-        raise UserError(f"could not draw the PDF's charts ({type(e).__name__}: {e}); use --no-pdf to skip it") from None
+        why = (f"the browser gave no answer in {CHART_TIMEOUT} s" if isinstance(e, TimeoutError)
+               else f"{type(e).__name__}: {e}")
+        raise UserError(f"could not draw the PDF's charts ({why}); use --no-pdf to skip it") from None
     meta = site_meta(results, has_pdf=True)
     summary = (f"{fmt.integer(results.n_segmented)} customers in {results.chosen.k} segments, "
                f"from {results.manifest.input_name}")
