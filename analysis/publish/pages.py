@@ -343,17 +343,24 @@ def _invest(r: Results) -> str:
     return ""
 
 
-def _shown_targets(r: Results) -> tuple[tuple[int, float, float], int, str]:
-    """The plan "segments above break-even" over the segments large enough to show (customers,
-    expected answers, expected profit), how many smaller segments are above it too, and the plan's
-    name: the public pages give no total of a segment under the minimum size."""
+@dataclass(frozen=True)
+class ShownTargets:
+    """The plan "segments above break-even" over the segments large enough to show (the public pages
+    give no total of a segment under the minimum size), and how many smaller ones are above it too."""
+    customers: int
+    answers: float
+    profit: float
+    hidden: int
+    plan: str
+
+
+def _shown_targets(r: Results) -> ShownTargets:
     public = {p.id for p in r.segments if p.public}
     good = [v for v in r.targeting.segments if v.target and v.segment in public]
     hidden = len([v for v in r.targeting.segments if v.target and v.segment not in public])
-    totals = (sum(v.customers for v in good), float(sum(v.expected_answers for v in good)),
-              float(sum(v.expected_profit for v in good)))
-    name = "Contact only the segments above break-even" + (" large enough to show" if hidden else "")
-    return totals, hidden, name
+    return ShownTargets(sum(v.customers for v in good), float(sum(v.expected_answers for v in good)),
+                        float(sum(v.expected_profit for v in good)), hidden,
+                        "Contact only the segments above break-even" + (" large enough to show" if hidden else ""))
 
 
 def _contact_and_result(r: Results) -> tuple[str, str]:
@@ -382,7 +389,7 @@ def _contact_and_result(r: Results) -> tuple[str, str]:
         be = fmt.percent(t.break_even_rate, 1)
         good = [v for v in t.segments if v.target and v.segment in public]
         if not good:
-            hidden = _shown_targets(r)[1]
+            hidden = _shown_targets(r).hidden
             small = (f"; {hidden} segment{'s' if hidden > 1 else ''} of fewer than {fmt.integer(r.min_segment_size)} "
                      "customers did (see exports/, private)" if hidden else "")
             return (f"Nobody in a paid campaign: no segment {'large enough to show ' if hidden else ''}answered the "
@@ -474,8 +481,8 @@ def _response(r: Results, chart: Chart) -> dict | None:
             {"plan": "Contact everyone", "contacts": fmt.integer(m.contacted or t.everyone[0]),
              "profit": fmt.money(m.everyone_profit.value, cur), "interval": _money_range(m.everyone_profit, cur),
              "basis": "what the latest campaign earned"},
-            {"plan": targets[2], "contacts": fmt.integer(targets[0][0]),
-             "profit": fmt.money(targets[0][2], cur), "interval": "–",
+            {"plan": targets.plan, "contacts": fmt.integer(targets.customers),
+             "profit": fmt.money(targets.profit, cur), "interval": "–",
              "basis": "the latest campaign's answer rates of those segments"},
             {"plan": f"Contact the top {fmt.integer(m.contacts)} customers by score (the contact list)",
              "contacts": fmt.integer(m.contacts), "profit": fmt.money(m.measured_profit.value, cur),
@@ -536,7 +543,7 @@ def campaigns(r: Results, chart: Chart) -> dict:
     t = r.targeting
     target = None
     if t:
-        shown_targets = _shown_targets(r)
+        above = _shown_targets(r)
         target = {
             "cost_source": t.cost_source, "revenue_source": t.revenue_source,
             "break_even": fmt.percent(t.break_even_rate, 1),
@@ -549,9 +556,9 @@ def campaigns(r: Results, chart: Chart) -> dict:
                       "answers": fmt.number(v.expected_answers, 0), "total": fmt.money(v.expected_profit, r.currency),
                       "target": "yes" if v.target else "no"} for v in t.segments if v.segment in shown],
             "everyone": [fmt.integer(t.everyone[0]), fmt.number(t.everyone[1], 0), fmt.money(t.everyone[2], r.currency)],
-            "targeted": [fmt.integer(shown_targets[0][0]), fmt.number(shown_targets[0][1], 0),
-                         fmt.money(shown_targets[0][2], r.currency)],
-            "targeted_plan": shown_targets[2],
+            "targeted": [fmt.integer(above.customers), fmt.number(above.answers, 0),
+                         fmt.money(above.profit, r.currency)],
+            "targeted_plan": above.plan,
             "none": t.targeted[0] == 0,
         }
     return {

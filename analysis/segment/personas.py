@@ -137,6 +137,15 @@ def never_ordered(means: dict[str, float]) -> bool:
     return "orders" in means and means["orders"] < 0.5
 
 
+def _never(p: Profile) -> bool:
+    return never_ordered({s.feature: s.mean for s in p.stats})
+
+
+def _without_orders(feature: str) -> bool:
+    """A feature that says something of customers who never ordered (not one only orders give)."""
+    return feature not in ORDER_FEATURES and not feature.startswith(("share_", "channel_"))
+
+
 def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 0,
                  means: dict[str, float] | None = None) -> str:
     """A name from standardised differences; `skip` passes over the strongest adjectives to break ties.
@@ -145,7 +154,7 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     most of whose customers never ordered is named so, without a habit only orders would show."""
     means = means or {}
     if never_ordered(means):
-        effects = {f: e for f, e in effects.items() if f not in ORDER_FEATURES and not f.startswith(("share_", "channel_"))}
+        effects = {f: e for f, e in effects.items() if _without_orders(f)}
     ranked = sorted(effects.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
     shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD
@@ -315,9 +324,7 @@ def _pair(c: Context, feature: str, x: float, y: float) -> tuple[str, str]:
 
 def _traits(p: Profile) -> list[str]:
     """The segment's traits, without those only orders give when most of it never ordered."""
-    if never_ordered({s.feature: s.mean for s in p.stats}):
-        return [f for f in p.traits if f not in ORDER_FEATURES and not f.startswith(("share_", "channel_"))]
-    return list(p.traits)
+    return [f for f in p.traits if _without_orders(f)] if _never(p) else list(p.traits)
 
 
 def trait_text(c: Context, p: Profile, feature: str) -> str:
@@ -372,7 +379,7 @@ def _describe(c: Context, p: Profile) -> str:
         parts.append("They sit close to the average customer on every feature.")
     catch_all = lambda f: _part(c.labels[f]).lower() in CATCH_ALL  # noqa: E731
     cat, ch = _top(p, "share_", skip=catch_all), _top(p, "channel_")
-    if never_ordered({s.feature: s.mean for s in p.stats}):
+    if _never(p):
         o = p.stat("orders")
         parts.append(f"Most of them have never ordered: {fmt.number(o.mean, 2)} orders per customer against "
                      f"{fmt.number(o.overall_mean, 2)} on average.")
@@ -419,7 +426,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     channel_why = _pick_why(ch, "purchases") if ch else "the input has no purchases per channel"
     if ch and _effect(p, "web_visits") >= THRESHOLD:
         channel_why += "; they also visit the web site more than most, so add e-mail and web retargeting"
-    never = never_ordered({s.feature: s.mean for s in p.stats})
+    never = _never(p)
     if p.unassigned:
         offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
     elif never:
