@@ -54,28 +54,33 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
     overall_mean, overall_median, overall_sd = table.mean(), table.median(), table.std(ddof=0)
     value = table[features.value_feature] if features.value_feature == "total_spend" else None
     k = int(labels.max())
+    # Rows sorted by segment once (stably, so each segment keeps its order): a segment is a slice,
+    # and its statistics are those of its rows taken out by a mask, without k copies of the table.
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(1, k + 2))
+    parts = [slice(bounds[s - 1], bounds[s]) for s in range(1, k + 1)]
+    columns = {col: table[col].to_numpy()[order] for col in table.columns}
     stats_by_seg, effects = [], []
-    for s in range(1, k + 1):
-        part = table[labels == s]
+    for part in parts:
         stats = {}
-        for col in table.columns:
+        for col, values in columns.items():
+            seg = pd.Series(values[part])
             sd = overall_sd[col]
-            eff = float((part[col].mean() - overall_mean[col]) / sd) if sd > 0 else 0.0
-            stats[col] = FeatureStat(col, float(part[col].mean()), float(part[col].median()),
+            eff = float((seg.mean() - overall_mean[col]) / sd) if sd > 0 else 0.0
+            stats[col] = FeatureStat(col, float(seg.mean()), float(seg.median()),
                                      float(overall_mean[col]), float(overall_median[col]), round(eff, 6))
         stats_by_seg.append(stats)
         effects.append({n: stats[n].effect for n in features.clustering})
+    overall_mix = {col: _shares(categorical[col]) for col in categorical.columns}
+    mixes = [tuple(CategoryMix(col, _shares(categorical[col].iloc[order[part]]), overall_mix[col])
+                   for col in categorical.columns) for part in parts]
     profiles = []
     for s in range(1, k + 1):
         mask = labels == s
         stats = stats_by_seg[s - 1]
         share_c = float(mask.mean())
         share_v = float(value[mask].sum() / value.sum()) if value is not None and value.sum() > 0 else None
-        cats = tuple(
-            CategoryMix(col, {str(a): float(b) for a, b in categorical.loc[mask, col].value_counts(normalize=True).sort_index().items()},
-                        {str(a): float(b) for a, b in categorical[col].value_counts(normalize=True).sort_index().items()})
-            for col in categorical.columns
-        )
+        cats = mixes[s - 1]
         traits = tuple(f for f, e in sorted(effects[s - 1].items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:4])
         profiles.append(Profile(
             id=s, name="", size=int(mask.sum()), share_customers=share_c, share_value=share_v,
@@ -84,3 +89,7 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
             stability=(stability or {}).get(s), unassigned=unassigned and s == k,
         ))
     return tuple(profiles)
+
+
+def _shares(values: pd.Series) -> dict[str, float]:
+    return {str(a): float(b) for a, b in values.value_counts(normalize=True).sort_index().items()}
