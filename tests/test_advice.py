@@ -303,9 +303,44 @@ def test_the_campaigns_page_names_the_profitable_plan_with_its_measured_numbers(
     assert "exports/contact_list.csv" in text and "4 plans for the next campaign" in text
     # Each segment's own best N, measured out of fold, in the by-segment table.
     for row, s in zip(resp["segments"], [s for s in m.segments if r.segments[s.segment - 1].public]):
-        assert row["best_measured"] == fmt.money(s.best_measured.value, "$")
+        assert row["best_measured"] == (fmt.money(s.best_measured.value, "$") if s.best_n >= r.min_segment_size else "–")
+    # What fewer listed customers than the minimum group earned is not published.
+    first = next(s for s in m.segments if r.segments[s.segment - 1].public)
+    for n, shown in ((r.min_segment_size - 1, False), (r.min_segment_size, True)):
+        few = dataclasses.replace(r, response=dataclasses.replace(m, segments=tuple(
+            dataclasses.replace(s, contacts=n, best_n=n, measured_profit=-5.0) if s is first else s for s in m.segments)))
+        row = pages.campaigns(few, lambda fig, div_id, label: "")["response"]["segments"][0]
+        assert (row["measured"] == "-$5") == shown and (row["measured"] == "–") == (not shown)
+        assert (row["best_measured"] == "–") == (not shown or first.best_measured is None)
     assert "Its best N" in text
     assert ("The contact list is the plan to run" in text) == (m.measured_profit.low > 0) == True  # noqa: E712
+
+
+def test_the_plan_verdict_claims_only_what_the_intervals_show(demo_run):
+    """'The one plan whose whole interval lies above zero' only when no other measured plan's does;
+    the list 'beats' contacting everyone only when its gain's interval lies above zero."""
+    from analysis.insight.response import Estimate as E
+    from analysis.publish import pages
+
+    m = demo_run.results.response
+
+    def verdict(listed, everyone, per_segment, gain):
+        return pages._verdict(dataclasses.replace(demo_run.results, response=dataclasses.replace(
+            m, measured_profit=E(*listed), everyone_profit=E(*everyone), per_segment_profit=E(*per_segment),
+            gain_over_everyone=E(*gain))))
+
+    loses, unsure = (-20.0, -50.0, 10.0), (10.0, -5.0, 30.0)
+    assert "is the one plan whose whole 95% interval" in verdict((100, 50, 150), loses, loses, unsure)
+    sure = verdict((100, 50, 150), loses, loses, (120, 30, 200))
+    assert "it earned $120 more than contacting everyone" in sure and "one plan" not in sure
+    both = verdict((100, 50, 150), (90, 10, 170), loses, unsure)
+    assert "one plan" not in both and "so does contacting everyone ($10 to $170)" in both and "is not sure" in both
+    richer = verdict((100, 50, 150), (90, 10, 170), (130, 20, 200), unsure)
+    assert "so do contacting everyone" in richer and "Each segment's own best N earned more" in richer
+    assert "earned more" not in verdict((100, 50, 150), loses, (90, 20, 200), unsure)
+    only = verdict((40, -10, 90), (90, 10, 170), loses, (-50, -120, 20))
+    assert "test it on part of the list" in only and "Only contacting everyone ($10 to $170) pays" in only
+    assert "Only" not in verdict((40, -10, 90), loses, loses, unsure)
 
 
 def test_the_decision_is_computed_from_the_strongest_evidence_the_data_has(demo_run):

@@ -446,16 +446,18 @@ def _response(r: Results, chart: Chart) -> dict | None:
         if not p.public:
             continue
         few = 0 < s.contacts < r.min_segment_size
+        # What fewer customers than the minimum group earned is theirs alone: not published.
+        small, best_small = s.contacts < r.min_segment_size, s.best_n < r.min_segment_size
         segments.append({
             "name": f"{p.id}. {p.name}", "customers": fmt.integer(s.customers),
             "contacts": f"fewer than {fmt.integer(r.min_segment_size)}" if few else fmt.integer(s.contacts),
             "answers": "–" if few else fmt.number(s.expected_answers, 0),
             "expected": "–" if few else fmt.money(s.expected_profit, cur),
-            "measured": fmt.money(s.measured_profit, cur),
+            "measured": "–" if small else fmt.money(s.measured_profit, cur),
             "best_n": (f"fewer than {fmt.integer(r.min_segment_size)}" if 0 < s.best_n < r.min_segment_size
                        else fmt.integer(s.best_n)),
-            "best_measured": fmt.money(s.best_measured.value, cur) if s.best_measured else "–",
-            "best_interval": _money_range(s.best_measured, cur) if s.best_measured else "–",
+            "best_measured": fmt.money(s.best_measured.value, cur) if s.best_measured and not best_small else "–",
+            "best_interval": _money_range(s.best_measured, cur) if s.best_measured and not best_small else "–",
         })
     t = r.targeting
     return {
@@ -471,7 +473,9 @@ def _response(r: Results, chart: Chart) -> dict | None:
         "measured_contacts": fmt.integer(m.measured_contacts),
         "measured": fmt.money(m.measured_profit.value, cur), "measured_interval": _money_range(m.measured_profit, cur),
         "everyone": fmt.money(m.everyone_profit.value, cur), "everyone_interval": _money_range(m.everyone_profit, cur),
-        "gain": fmt.money(m.gain_over_everyone.value, cur), "gain_interval": _money_range(m.gain_over_everyone, cur),
+        "gain": (f"{fmt.money(abs(m.gain_over_everyone.value), cur)} "
+                 f"{'more' if m.gain_over_everyone.value >= 0 else 'less'}"),
+        "gain_interval": _money_range(m.gain_over_everyone, cur),
         "profitable": m.measured_profit.low > 0,
         "sampled": (f"The model is fitted and measured on a stratified sample of {fmt.integer(m.trained)} of the "
                     f"{fmt.integer(m.contacted)} customers the latest campaign contacted; its measured profits are "
@@ -517,16 +521,37 @@ def _response_method(r: Results, chart: Chart) -> dict | None:
 
 
 def _verdict(r: Results) -> str:
-    m = r.response
+    """Which plan to run, from the measured plans' intervals: a plan pays when its whole 95%
+    interval lies above zero; the list beats contacting everyone only when its gain's does."""
+    m, cur = r.response, r.currency
     if m.contacts == 0:
         return "No plan pays in the out-of-fold estimate: change the offer, the cost of contact or the channel first."
-    if m.measured_profit.low > 0:
-        return (f"The contact list is the plan to run: contacting its {fmt.integer(m.contacts)} customers is the one "
-                "plan whose whole 95% interval lies above zero.")
-    if m.measured_profit.value > 0:
-        return ("The contact list earned more than it cost in the estimate, but its 95% interval reaches below zero: "
-                "test it on part of the list first.")
-    return "Not even the best-scored customers paid for their contact in the out-of-fold estimate."
+    others = [("contacting everyone", m.everyone_profit)] + (
+        [("each segment's own best N", m.per_segment_profit)] if m.per_segment_profit else [])
+    paying = [(name, e) for name, e in others if e.low > 0]
+    named = " and ".join(f"{name} ({_money_range(e, cur)})" for name, e in paying)
+    verb = "does" if len(paying) == 1 else "do"
+    if m.measured_profit.low <= 0:
+        first = ("The contact list earned more than it cost in the estimate, but its 95% interval reaches below zero: "
+                 "test it on part of the list first." if m.measured_profit.value > 0 else
+                 "Not even the best-scored customers paid for their contact in the out-of-fold estimate.")
+        return first + (f" Only {named} {'pays' if len(paying) == 1 else 'pay'} with the whole 95% interval above zero."
+                        if paying else "")
+    if m.gain_over_everyone.low > 0:
+        first = (f"The contact list is the plan to run: it earned {fmt.money(m.gain_over_everyone.value, cur)} more than "
+                 f"contacting everyone, and the whole 95% interval of that gain ({_money_range(m.gain_over_everyone, cur)}) "
+                 "lies above zero.")
+    elif not paying:
+        first = (f"The contact list is the plan to run: contacting its {fmt.integer(m.contacts)} customers is the one "
+                 "plan whose whole 95% interval lies above zero.")
+    else:
+        fewer = m.contacted - m.contacts
+        first = (f"The contact list pays (its whole 95% interval lies above zero), and so {verb} {named}; its gain over "
+                 f"contacting everyone ({_money_range(m.gain_over_everyone, cur)}) is not sure"
+                 + (f", but it needs {fmt.integer(fewer)} fewer contacts." if fewer > 0 else "."))
+    more = [e for name, e in paying if name != "contacting everyone" and e.value > m.measured_profit.value]
+    return first + "".join(f" Each segment's own best N earned more in the estimate: {fmt.money(e.value, cur)} against "
+                           f"{fmt.money(m.measured_profit.value, cur)} for the list." for e in more)
 
 
 def campaigns(r: Results, chart: Chart) -> dict:
