@@ -18,7 +18,7 @@ from analysis.pipeline import analyse
 from analysis.segment.profiles import FeatureStat, Profile
 
 ROOT = Path(__file__).resolve().parent.parent
-LABELS = {"share_wines": "Share of spend: Wines", "share_meat": "Share of spend: Meat",
+LABELS = {"share_wines": "Share of spend: Wines", "share_meat": "Share of spend: Meat", "share_fish": "Share of spend: Fish",
           "share_gold": "Share of spend: Gold", "share_other": "Share of spend: Other",
           "channel_web": "Share of purchases: Web", "channel_store": "Share of purchases: Store",
           "channel_catalog": "Share of purchases: Catalog", "total_spend": "Total spend"}
@@ -48,8 +48,10 @@ def test_a_category_that_stands_out_in_sd_leads_even_against_a_higher_index():
 
 
 def test_standing_out_needs_the_minimum_share_then_the_index_decides():
-    # Gold is 0.9 sd above average but only 4% of spend: not a focus. Meat's index 1.2 qualifies (>=).
-    p = _profile({"share_wines": (0.50, 0.45, 0.1), "share_gold": (0.04, 0.01, 0.9), "share_meat": (0.30, 0.25, 0.3)})
+    # Gold is 0.9 sd above average but only 4% of spend: not a focus. Meat's index 1.2 qualifies (>=)
+    # against the typical index 1 (wines).
+    p = _profile({"share_wines": (0.45, 0.45, 0.0), "share_gold": (0.04, 0.01, 0.9), "share_meat": (0.30, 0.25, 0.3),
+                  "share_fish": (0.21, 0.29, -0.3)})
     x = ps.pick(p, "share_", LABELS, ps.MIN_FOCUS_SHARE)
     assert (x.feature, x.basis) == ("share_meat", "index")
     # Just under the index: nothing stands out and the largest category leads, saying so.
@@ -62,6 +64,23 @@ def test_standing_out_needs_the_minimum_share_then_the_index_decides():
     assert ps.pick(r, "share_", LABELS, ps.MIN_FOCUS_SHARE).basis == "apart"
     s = _profile({"share_wines": (0.90, 0.80, 0.1), "share_gold": (ps.MIN_FOCUS_SHARE, 0.01, 0.49)})
     assert ps.pick(s, "share_", LABELS, ps.MIN_FOCUS_SHARE).basis == "index"
+
+
+def test_an_index_raised_only_because_the_segment_avoids_one_category_does_not_stand_out():
+    # No gold: wines, meat and web each have an index near 1.4 (the same shift), none stands out.
+    avoids = _profile({"share_gold": (0.02, 0.30, -1.5), "share_wines": (0.34, 0.24, 0.4),
+                       "share_meat": (0.33, 0.23, 0.4), "share_other": (0.31, 0.23, 0.4)})
+    x = ps.pick(avoids, "share_", LABELS, ps.MIN_FOCUS_SHARE)
+    assert (x.feature, x.basis) == ("share_wines", "largest")
+    # Wines 1.2 times the typical index (meat, 1.4): it stands out; at 0.40 of spend it would not.
+    likes = _profile({"share_gold": (0.02, 0.30, -1.5), "share_wines": (0.41, 0.24, 0.4),
+                      "share_meat": (0.33, 0.236, 0.4), "share_meat2": (0.25, 0.18, 0.4)})
+    labels = {**LABELS, "share_meat2": "Share of spend: Fish"}
+    y = ps.pick(likes, "share_", labels, ps.MIN_FOCUS_SHARE)
+    assert (y.feature, y.basis) == ("share_wines", "index")
+    just_under = dataclasses.replace(likes, stats=tuple(
+        dataclasses.replace(t, mean=0.40) if t.feature == "share_wines" else t for t in likes.stats))
+    assert ps.pick(just_under, "share_", labels, ps.MIN_FOCUS_SHARE).basis == "largest"
 
 
 def test_catch_all_categories_never_lead():

@@ -67,7 +67,8 @@ NAMING_RULE = (
 RECOMMENDATION_RULES = (
     f"Channel and product focus: the channel (category) whose share of the segment's purchases (spend) is most "
     f"above average, by at least {THRESHOLD} sd, as in the name; else the highest index (segment share / average "
-    f"share) of at least {MIN_INDEX * 100:.0f}; both with at least {MIN_CHANNEL_SHARE:.0%} of purchases "
+    f"share x 100) of at least {MIN_INDEX:g} times the larger of 100 and the segment's typical index (the median of "
+    f"its indices weighted by its shares); both with at least {MIN_CHANNEL_SHARE:.0%} of purchases "
     f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest. Offer, the first that applies: premium (revenue share at least "
     f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), win-back (recency {THRESHOLD} sd above), low-cost entry (revenue share at most half "
@@ -271,13 +272,26 @@ def _index(s) -> float | None:
     return s.mean / s.overall_mean if s.overall_mean > 0 else None
 
 
+def _typical_index(stats) -> float:
+    """The index of the segment's typical unit of spend (the median of the indices weighted by the
+    segment's shares), at least 1. An index stands out against this, not only against 1: a segment
+    that buys little of one category has every other index raised alike, and none of those stands out."""
+    pairs = sorted((i, s.mean) for s in stats if (i := _index(s)) is not None and s.mean > 0)
+    half, seen = sum(w for _, w in pairs) / 2, 0.0
+    for i, w in pairs:
+        seen += w
+        if seen >= half:
+            return max(1.0, i)
+    return 1.0
+
+
 def pick(p: Profile, prefix: str, labels: dict[str, str], min_share: float) -> Pick | None:
     """What sets the segment apart among the `prefix` shares (see RECOMMENDATION_RULES)."""
     stats = [s for s in p.stats if s.feature.startswith(prefix) and _part(labels[s.feature]).lower() not in CATCH_ALL]
     if not stats:
         return None
     apart = [s for s in stats if s.effect >= THRESHOLD and s.mean >= min_share]
-    indexed = [s for s in stats if s.mean >= min_share and (_index(s) or 0.0) >= MIN_INDEX]
+    indexed = [s for s in stats if s.mean >= min_share and (_index(s) or 0.0) >= MIN_INDEX * _typical_index(stats)]
     if apart:
         best, basis = max(apart, key=lambda s: (s.effect, s.feature)), "apart"
     elif indexed:
