@@ -212,7 +212,7 @@ def test_a_table_without_spend_or_channels_reads_consistently(tmp_path):
     run = analyse(load_config(_demo_config(tmp_path, drop=("spend", "purchases", "deal_purchases"))))
     assert _problems(run) == []
     for per in run.results.personas:
-        assert per.recommendation.product_focus == "Best sellers" and "all products" not in per.description
+        assert per.recommendation.product_focus == "Your usual range" and "all products" not in per.description
     from analysis.publish import pages
     ctx, text = _render(run.results, "overview.qmd.j2", pages.overview)
     assert ctx["lead"] == "" and "spend" not in text.lower()
@@ -268,8 +268,27 @@ def test_without_spend_the_offer_follows_income():
     def offer(effect):
         p = dataclasses.replace(_profile({"income": (90000.0, 50000.0, effect)}), share_value=None)
         return ps.recommend(c, p).offer
-    assert offer(0.5).startswith("Premium") and offer(0.49) == "Cross-sell offer"
-    assert offer(-0.5) == "Low-cost entry offer" and offer(-0.49) == "Cross-sell offer"
+    assert offer(0.5).startswith("Premium") and offer(0.49) == "Standard offer"
+    assert offer(-0.5) == "Low-cost entry offer" and offer(-0.49) == "Standard offer"
+    # Nothing to cross-sell without categories; with one, the fallback grows the categories they buy less.
+    p = dataclasses.replace(_profile({"income": (90000.0, 50000.0, 0.1)}), share_value=None)
+    rec = ps.recommend(c, p)
+    assert "no spend per category" in rec.offer_why and rec.product_focus == "Your usual range"
+    with_cat = dataclasses.replace(_profile({"income": (90000.0, 50000.0, 0.1), "share_wines": (0.5, 0.5, 0.0)}),
+                                   share_value=None)
+    assert ps.recommend(c, with_cat).offer == "Cross-sell offer"
+
+
+def test_small_spenders_who_buy_often_get_a_basket_offer_not_an_entry_offer():
+    c = _context(kinds={**KINDS, "orders": "count"}, labels={**LABELS, "orders": "Orders"})
+
+    def offer(effect):
+        p = dataclasses.replace(_profile({"orders": (8.9, 7.0, effect), "total_spend": (100.0, 300.0, -0.8)}),
+                                share_customers=0.30, share_value=0.07)
+        return ps.recommend(c, p)
+    rec = offer(0.5)
+    assert rec.offer == "Basket-building offer" and "8.9 orders against 7.0" in rec.offer_why
+    assert offer(0.49).offer == "Low-cost entry offer"
 
 
 # ---------------------------------------------------------------- pages: every sentence computed

@@ -233,10 +233,11 @@ def test_a_segment_that_orders_in_the_evening_is_not_called_afternoon():
 def test_the_cross_sell_fallback_states_the_segment_s_value_not_near_the_average():
     from analysis.segment.profiles import FeatureStat, Profile
 
-    stats = (FeatureStat("total_spend", 291.0, 570.0, 100.0, 90.0, -0.45),)
+    stats = (FeatureStat("total_spend", 291.0, 570.0, 100.0, 90.0, -0.45), FeatureStat("share_tea", 0.3, 0.3, 0.3, 0.3, 0.0))
     p = Profile(id=3, name="", size=50, share_customers=0.27, share_value=0.14, stats=stats, categories=(),
                 traits=(), actions=(), public=True, stability=None, unassigned=False)
-    c = ps.Context(labels={"total_spend": "Total spend"}, kinds={"total_spend": "money"}, clustering=("total_spend",),
+    c = ps.Context(labels={"total_spend": "Total spend", "share_tea": "Share of spend: Tea"},
+                   kinds={"total_spend": "money", "share_tea": "share"}, clustering=("total_spend",),
                    currency="£", latest_rate={}, overall_latest_rate=None, latest_name=None, profit_per_contact={},
                    break_even_rate=None)
     rec = ps.recommend(c, p)

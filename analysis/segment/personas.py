@@ -71,9 +71,10 @@ RECOMMENDATION_RULES = (
     f"its indices weighted by its shares); both with at least {MIN_CHANNEL_SHARE:.0%} of purchases "
     f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest. Offer, the first that applies: premium (revenue share at least "
     f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
-    f"share {THRESHOLD} sd above), win-back (recency {THRESHOLD} sd above), low-cost entry (revenue share at most half "
-    f"the customer share; without spend, income {THRESHOLD} sd below), else cross-sell the category most below "
-    f"average. Timing: now if lapsing, early if newer (tenure {THRESHOLD} sd below), with the next campaign if they "
+    f"share {THRESHOLD} sd above), win-back (recency {THRESHOLD} sd above), basket-building (revenue share at most half "
+    f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
+    f"half the customer share; without spend, income {THRESHOLD} sd below), else cross-sell the category most below "
+    f"average (without categories, a standard offer on the usual range). Timing: now if lapsing, early if newer (tenure {THRESHOLD} sd below), with the next campaign if they "
     "answer 1.3 times as often as average and a paid contact pays, else the regular cycle; from order lines, at "
     f"weekends, mornings or evenings when they order then {THRESHOLD} sd more. Paid contact: the segment's customers "
     "in the contact list (response model), else the whole segment if its expected profit per contact is positive; "
@@ -441,6 +442,10 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if ch and _effect(p, "web_visits") >= THRESHOLD:
         channel_why += "; they also visit the web site more than most, so add e-mail and web retargeting"
     never = _never(p)
+    categories = any(s.feature.startswith("share_") and _part(c.labels[s.feature]).lower() not in CATCH_ALL
+                     for s in p.stats)
+    # Orders (order lines) or purchases (a customer table) well above average: a frequent buyer.
+    frequent = next((f for f in ("orders", "purchases") if _effect(p, f) >= THRESHOLD), None)
     if p.unassigned:
         offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
     elif never:
@@ -459,6 +464,13 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Discount or bundle", "they buy on deal much more than the average customer"
     elif _effect(p, "recency_days") >= THRESHOLD:
         offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most"
+    elif ratio is not None and ratio <= 0.5 and frequent:
+        s = p.stat(frequent)
+        a, b = _pair(c, frequent, s.mean, s.overall_mean)
+        offer, offer_why = "Basket-building offer", \
+            (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers, though they buy more often "
+             f"({a} {c.labels[frequent].lower()} against {b}): small baskets, so a bundle or a reward above a "
+             "basket size")
     elif ratio is not None and ratio <= 0.5:
         offer, offer_why = "Low-cost entry offer", \
             f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers"
@@ -470,7 +482,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         # The numbers, not "near the average": the fallback also takes segments between the other rules' bounds.
         value = (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" if ratio is not None
                  else "no spend or income sets them apart")
-        offer, offer_why = "Cross-sell offer", f"{value}; grow the categories they buy less"
+        offer, offer_why = (("Cross-sell offer", f"{value}; grow the categories they buy less") if categories else
+                            ("Standard offer", f"{value}; the input has no spend per category to cross-sell"))
     cat = None if never else pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
     below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
                     not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
@@ -481,8 +494,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             product_why += (f"; cross-sell {lower(_part(c.labels[below[0].feature]))} "
                             f"({fmt.percent(below[0].mean)} of their spend against {fmt.percent(below[0].overall_mean)})")
     else:
-        product, product_why = "Best sellers", ("most of them have bought nothing yet" if never
-                                                else "the input has no spend per category")
+        product, product_why = (("Best sellers", "most of them have bought nothing yet") if never else
+                                ("Your usual range", "the input has no spend per category"))
 
     # Paid contact: the response model's contact list when there is one, else the segment's expected profit.
     profit = c.profit_per_contact.get(p.id)
