@@ -84,19 +84,27 @@ def yaml_str(text) -> str:
 
 def shares(values, digits: int = 0) -> list[str]:
     """Shares of one whole as percentages that add up to the rounded total (largest remainder):
-    [0.335, 0.335, 0.33] -> ['34%', '33%', '33%'], not 34 + 34 + 33 = 101. A set holding a share
-    under 1% gets one decimal throughout, so that no share reads as zero and the set's decimals
-    agree. Missing values show as '–' and take no part in the rounding."""
+    [0.336, 0.334, 0.33] -> ['34%', '33%', '33%'], not 34 + 34 + 33 = 101. Equal remainders are
+    rounded alike (all up only when most of them must be), so equal shares always read the same:
+    three thirds are 33% each, adding up to 99%. A set holding a share under 1% gets one decimal
+    throughout, so that no share reads as zero and the set's decimals agree. Missing values show
+    as '–' and take no part in the rounding."""
     known = [v for v in values if not _bad(v)]
     if digits == 0 and any(0 < abs(v) < 0.01 for v in known):
         digits = 1
     scale = 100 * 10 ** digits
     exact = [v * scale for v in known]
     floors = [math.floor(x) for x in exact]
-    missing = round(sum(exact)) - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:max(0, missing)]:
-        floors[i] += 1
+    left = round(sum(exact)) - sum(floors)
+    remainders = [round(x - f, 9) for x, f in zip(exact, floors)]
+    for rem in sorted(set(remainders), reverse=True):
+        if left <= 0:
+            break
+        tied = [i for i, r in enumerate(remainders) if r == rem]
+        if 2 * left > len(tied):
+            for i in tied:
+                floors[i] += 1
+        left -= len(tied)
     it = iter(floors)
     return ["–" if _bad(v) else f"{next(it) / 10 ** digits:.{digits}f}%" for v in values]
 

@@ -113,9 +113,14 @@ def test_shares_add_up_to_100_by_largest_remainder():
 
     # Rounded one by one these read 34% + 34% + 33% = 101%.
     assert [percent(x) for x in (0.335, 0.335, 0.33)] == ["34%", "34%", "33%"]
-    assert shares([0.335, 0.335, 0.33]) == ["34%", "33%", "33%"]
-    # The largest remainders get the missing points, the earlier share on a tie.
-    assert shares([0.126, 0.126, 0.748]) == ["13%", "12%", "75%"]
+    assert shares([0.336, 0.334, 0.33]) == ["34%", "33%", "33%"]
+    # The largest remainders get the missing points; equal remainders are rounded alike, up only
+    # when most of them must be: equal shares never read differently.
+    assert shares([0.126, 0.126, 0.748]) == ["12%", "12%", "75%"]
+    assert shares([1 / 3] * 3) == ["33%", "33%", "33%"]
+    assert shares([0.335, 0.335, 0.33]) == ["33%", "33%", "33%"]
+    assert shares([0.2, 0.2, 0.2, 0.133, 0.133, 0.134]) == ["20%", "20%", "20%", "13%", "13%", "14%"]
+    assert shares([0.1966, 0.1966, 0.1966, 0.41]) == ["20%", "20%", "20%", "41%"]
     assert shares([0.5, 0.5]) == ["50%", "50%"]
     # A share under 1% gives the whole set one decimal, so none reads as zero and decimals agree.
     assert shares([0.6, 0.396, 0.004]) == ["60.0%", "39.6%", "0.4%"]
