@@ -325,6 +325,24 @@ def test_the_overview_names_the_top_spender_it_computes(demo_run):
     assert _render(swapped, "overview.qmd.j2", pages.overview)[0]["lead"].startswith("Segment 2,")
 
 
+def test_value_tiers_are_called_tiers_on_every_page_that_shows_them(demo_run):
+    """With no natural segments the groups are cuts of one continuum: the overview, its executive
+    summary and each segment page say so; natural segments read as segments, with no such note."""
+    from analysis.publish import pages
+
+    r = demo_run.results
+    assert r.chosen.fallback == "value_tiers"  # the bundled demo has no natural segments
+    natural = dataclasses.replace(r, chosen=dataclasses.replace(r.chosen, fallback=None))
+    for res, tiers in ((r, True), (natural, False)):
+        _, text = _render(res, "overview.qmd.j2", pages.overview)
+        summary = pages.environment().get_template("summary.qmd.j2").render(**pages.overview(res, lambda *a: ""))
+        _, page = _render(res, "segment.qmd.j2", lambda x, chart: pages.segment(x, 1, chart))
+        assert ("fall into **3 value tiers** of equal size by total spend" in text + summary) == tiers
+        assert ("fall into **3 segments**" in summary) == (not tiers)
+        assert ("## Why 3 value tiers" in text) == tiers and ("## Why 3 segments" in text) == (not tiers)
+        assert ("A value tier, not a natural segment" in page) == tiers
+
+
 def test_the_campaigns_page_names_the_profitable_plan_with_its_measured_numbers(demo_run):
     from analysis import formatters as fmt
     from analysis.publish import pages

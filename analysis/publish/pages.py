@@ -129,6 +129,11 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
     }
 
 
+def tiers_by(r: Results) -> str:
+    """What value tiers are cut by ('' when the segments are no tiers)."""
+    return {"value_tiers": "total spend", "pc_tiers": "the first principal component"}.get(r.chosen.fallback or "", "")
+
+
 def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
     """The overview page; on paper (`paper`) its summary part is the executive summary chapter and
     the segment cards are left out (each segment has its own chapter right after)."""
@@ -142,7 +147,8 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "structure_title": STRUCTURE_TITLES.get(r.chosen.structure, ""),
         "title": r.title,
         "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
-        "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k),
+        "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k), "tiers_by": tiers_by(r),
+        "grouping": f"{r.chosen.k} value tiers" if tiers_by(r) else f"{r.chosen.k} segments",
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
         "chart_sizes": chart(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"
@@ -201,7 +207,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "title": f"Segment {p.id}: {shown_name(p)}",
         "summary": _segment_summary(r, p), "public": p.public, "min_size": fmt.integer(r.min_segment_size),
         "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < r.thresholds.unstable,
-        "unassigned": p.unassigned,
+        "unassigned": p.unassigned, "tiers_by": tiers_by(r), "k": str(r.chosen.k),
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
         "description": persona.description, "notes": persona.notes, "generated_name": persona.generated_name,
         "overridden": persona.overridden, "recommendation": recommendation, "plan": list(rec.plan),
