@@ -325,6 +325,22 @@ def test_the_overview_names_the_top_spender_it_computes(demo_run):
     assert _render(swapped, "overview.qmd.j2", pages.overview)[0]["lead"].startswith("Segment 2,")
 
 
+def test_pooled_values_say_they_are_few_in_this_segment_not_overall(demo_run):
+    from analysis.publish import pages
+    from analysis.segment.profiles import CategoryMix
+
+    r = dataclasses.replace(demo_run.results, min_segment_size=20, n_segmented=1000)
+    p = dataclasses.replace(r.segments[0], size=100)
+    # Lux: 15 customers here but 300 in all; Nord: 5 here.
+    mix = CategoryMix("Region", {"Süd": 0.8, "Lux": 0.15, "Nord": 0.05}, {"Süd": 0.5, "Lux": 0.3, "Nord": 0.2})
+    rows = pages._category_rows(r, p, mix)
+    assert [x["category"] for x in rows] == ["Süd", "Other values (each held by fewer than 20 customers of this segment)"]
+    assert rows[1]["share"] == "20%" and rows[1]["overall"] == "50%"
+    few = CategoryMix("Region", {"Süd": 0.9, "Lux": 0.1}, {"Süd": 0.7, "Lux": 0.3})
+    assert pages._category_rows(r, p, few)[-1] == {
+        "category": "Other values (fewer than 20 customers of this segment in all)", "share": "–", "overall": "–"}
+
+
 def test_value_tiers_are_called_tiers_on_every_page_that_shows_them(demo_run):
     """With no natural segments the groups are cuts of one continuum: the overview, its executive
     summary and each segment page say so; natural segments read as segments, with no such note."""

@@ -234,10 +234,10 @@ def _category_rows(r: Results, p, mix) -> list[dict]:
         else:
             pooled, pooled_all = pooled + v, pooled_all + overall
     if pooled > 0 and round(pooled * p.size) >= r.min_segment_size:
-        rows.append({"category": f"Other values (each under {r.min_segment_size} customers)",
+        rows.append({"category": f"Other values (each held by fewer than {r.min_segment_size} customers of this segment)",
                      "share": fmt.percent(pooled), "overall": fmt.percent(pooled_all)})
     elif pooled > 0:
-        rows.append({"category": f"Other values (fewer than {r.min_segment_size} customers in all)",
+        rows.append({"category": f"Other values (fewer than {r.min_segment_size} customers of this segment in all)",
                      "share": "–", "overall": "–"})
     return rows
 
