@@ -325,6 +325,23 @@ def test_the_overview_names_the_top_spender_it_computes(demo_run):
     assert _render(swapped, "overview.qmd.j2", pages.overview)[0]["lead"].startswith("Segment 2,")
 
 
+def test_a_segment_worth_contacting_at_its_rate_says_what_qualifies_that(demo_run):
+    from analysis.publish import pages
+
+    r = demo_run.results
+    p = dataclasses.replace(r.segments[0], size=752)
+    v = dataclasses.replace(next(x for x in r.targeting.segments if x.segment == p.id), target=True,
+                            profit_low=-0.2, profit_per_contact=0.37)
+    listed = dataclasses.replace(r, response=dataclasses.replace(r.response, segments=tuple(
+        dataclasses.replace(s, contacts=300) if s.segment == p.id else s for s in r.response.segments)))
+    text = pages._segment_payoff(listed, p, v)
+    assert text.startswith("at its answer rate, a paid contact of the whole segment pays")
+    assert "interval reaches below break-even" in text and "takes only the 300 of its customers" in text
+    sure = pages._segment_payoff(dataclasses.replace(listed, response=None), p, dataclasses.replace(v, profit_low=0.01))
+    assert sure == "at its answer rate, a paid contact of the whole segment pays."
+    assert "does not pay" in pages._segment_payoff(r, p, dataclasses.replace(v, target=False))
+
+
 def test_pooled_values_say_they_are_few_in_this_segment_not_overall(demo_run):
     from analysis.publish import pages
     from analysis.segment.profiles import CategoryMix

@@ -200,7 +200,8 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
                  "profit": fmt.money(v.profit_per_contact, r.currency, 2),
                  "range": f"{fmt.money(v.profit_low, r.currency, 2)} to {fmt.money(v.profit_high, r.currency, 2)}",
                  "answers": fmt.number(v.expected_answers, 0), "total": fmt.money(v.expected_profit, r.currency),
-                 "target": v.target, "break_even": fmt.percent(r.targeting.break_even_rate, 1)}
+                 "target": v.target, "break_even": fmt.percent(r.targeting.break_even_rate, 1),
+                 "verdict": _segment_payoff(r, p, v)}
     prev_p = r.segments[seg_id - 2] if seg_id > 1 else None
     next_p = r.segments[seg_id] if seg_id < len(r.segments) else None
     return {
@@ -221,6 +222,24 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "prev": {"href": segment_file(prev_p.id), "title": f"{prev_p.id}. {shown_name(prev_p)}"} if prev_p else None,
         "next": {"href": segment_file(next_p.id), "title": f"{next_p.id}. {shown_name(next_p)}"} if next_p else None,
     }
+
+
+def _segment_payoff(r: Results, p, v) -> str:
+    """Whether a paid contact of the whole segment pays at its answer rate, with what qualifies it:
+    the rate's interval reaching below break-even, and the contact list taking only some of it."""
+    if not v.target:
+        return ("a paid contact of the whole segment does not pay (see the plan above for the customers of the "
+                "contact list).")
+    text = "at its answer rate, a paid contact of the whole segment pays"
+    if v.profit_low is not None and v.profit_low <= 0:
+        text += ", though the rate's 95% interval reaches below break-even"
+    listed = next((s.contacts for s in r.response.segments if s.segment == p.id), 0) if r.response else None
+    if listed is not None and listed < p.size:
+        few = (f"fewer than {fmt.integer(r.min_segment_size)}" if 0 < listed < r.min_segment_size
+               else fmt.integer(listed))
+        text += ("; the contact list above holds none of its customers: no one's own score pays" if listed == 0 else
+                 f"; the contact list above takes only the {few} of its customers whose own scores pay")
+    return text + "."
 
 
 def _category_rows(r: Results, p, mix) -> list[dict]:
