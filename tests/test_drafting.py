@@ -580,3 +580,45 @@ def test_the_draft_counts_the_duplicate_lines_it_would_drop(tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(lines + lines[1:4]) + "\n", encoding="utf-8")  # three lines scanned twice
     assert "every column: 3 of 603 here; set keep if these are real" in draft_orders_config(path, config_dir=tmp_path)
+
+
+def test_a_dutch_subscription_table_gets_its_campaigns_and_signup_date(tmp_path):
+    """Unnumbered answer columns (reactie_..., ja/nee) are campaigns in the file's order, the one
+    named 'laatste' last; a subscription start is the signup date; days since a login are no
+    purchase recency."""
+    rows = ["klant_id;startdatum_abonnement;maandelijkse_kosten;dagen_sinds_laatste_login;reactie_voorjaarsactie;"
+            "reactie_laatste_campagne"]
+    rows += [f"NL-{i};{1 + i % 28:02d}-0{1 + i % 9}-2022;{20 + i % 40},50;{i % 90};{'ja' if i % 3 else 'nee'};"
+             f"{'ja' if i % 5 == 0 else 'nee'}" for i in range(150)]
+    path = tmp_path / "klanten.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert cfg.columns.campaigns == {"Voorjaarsactie": "reactie_voorjaarsactie",
+                                     "Latest campaign": "reactie_laatste_campagne"}
+    assert cfg.columns.signup_date == "startdatum_abonnement" and cfg.columns.recency_days is None
+    assert "dagen_sinds_laatste_login" in cfg.columns.numeric
+
+
+def test_store_visits_are_not_web_visits_and_the_period_is_no_part_of_a_label(tmp_path):
+    rows = ["CustomerRef,SpendOnline12m,SpendStore12m,StoreVisits12m,WebSessionsPerMonth,DaysSinceLastVisit,"
+            "RespondedLastPromo"]
+    rows += [f"C{i:04d},{10 + i % 50}.5,{5 + i % 30}.25,{i % 12},{i % 7}.5,{i % 200},{'Yes' if i % 4 == 0 else 'No'}"
+             for i in range(150)]
+    path = tmp_path / "customers.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert cfg.columns.web_visits == "WebSessionsPerMonth" and "StoreVisits12m" in cfg.columns.numeric
+    assert cfg.columns.spend == {"Online": "SpendOnline12m", "Store": "SpendStore12m"}
+    assert cfg.columns.campaigns == {"Latest campaign": "RespondedLastPromo"}
+    assert cfg.columns.recency_days is None and "DaysSinceLastVisit" in cfg.columns.numeric
+
+
+def test_a_dept_column_is_the_order_lines_category(tmp_path):
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    path = tmp_path / "lines.csv"
+    path.write_text("Basket Ref,Client No,SKU,Dept,Units,Price Each,Sold At\n" + "".join(
+        f"B{i // 3},C{i // 9},S{i % 7},{['Kitchen', 'Toys', 'Garden'][i % 3]},{1 + i % 4},{3 + i % 5}.50,"
+        f"2024-03-{1 + i % 28:02d} 10:00\n" for i in range(300)), encoding="utf-8")
+    t = parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
+    assert t.category == "Dept"

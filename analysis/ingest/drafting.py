@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
+from ..labels import plain
 from .cleaning import ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, FALSE_WORDS, TRUE_WORDS, to_dates, to_numbers
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
@@ -25,13 +26,18 @@ from .loading import Table, is_missing, read_table
 # letters and digits only). Names in English, German, French, Spanish, Portuguese, Dutch and Italian.
 _CUSTOMER = r"(customer|cust|client|cliente|clienti|member|user|account|kunden?|klant|kund|socio|klienta?)"
 _IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|key|ref)"
+ANSWER_WORDS = ("responded", "response", "reactie", "antwort", "reponse", "respuesta", "resposta", "risposta", "reagiert")
 NAME_PATTERNS: dict[str, str] = {
     "id": rf"^(id|{_CUSTOMER}{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
     "campaigns": r"(cmp|campaign|kampagne|campagne|campana|campanha|campagna)\d+",
     "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse|y"
-    r"|subscribed|antwort|reponse|respuesta|resposta|antwoord|risposta|respondio|respondeu|reagiert|arepondu"
-    r"|(responded|respondio|respondeu|reponducampagne|reagiertkampagne|risposto)(to)?(the)?(last)?(campaign|campana"
-    r"|campanha|campagne|kampagne|campagna))$",
+    r"|subscribed|antwort|reponse|respuesta|resposta|antwoord|risposta|respondio|respondeu|reagiert|arepondu|reactie"
+    r"|(response|responded|respondio|respondeu|reponducampagne|reagiertkampagne|risposto|reactie|antwort|reponse"
+    r"|respuesta|resposta|risposta)(to|op|auf|a|al)?(the|de|die|la|le|il)?(last|latest|laatste|letzte|derniere"
+    r"|ultima|ultimo)?(campaign|campana|campanha|campagne|kampagne|campagna|promo|promotion|offer|actie|aktion"
+    r"|mailing))$",
+    # An answer to one named campaign ('reactie_voorjaarsactie', 'response_summer_sale'): earlier than the latest.
+    "campaign_response": rf"^({'|'.join(ANSWER_WORDS)})(to|op|auf|a|al)?.+",
     "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
@@ -41,7 +47,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|acquisti",
     "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal)?(of|de|der|di)?(orders|bestellungen"
     r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini)(count|number|total|anzahl)?$|^ordercount$|^frequency$",
-    "web_visits": r"webvisits|visits|sessions|besuche|visites|visitas|bezoeken|visite",
+    "web_visits": r"webvisits|visits|sessions|besuche|visites|visitas|bezoeken|visite|bezoek",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant",
     "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario"
     r"|inkomen|reddito|stipendio",
@@ -58,13 +64,21 @@ NAME_PATTERNS: dict[str, str] = {
     "loyalty_card": r"loyal|card|member|club|kundenkarte|fidelite|tarjeta|cartao|klantenkaart|tessera|fedelta",
     "signup_date": r"dtcustomer|signup|joined|join|registration|registered|regdate|customersince|membersince"
     r"|since|firstpurchase|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
-    r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione",
+    r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
+    r"|ingangsdatum|aanmeld|fecha(de)?inicio|data(de)?inicio|data(di)?inizio|date(de)?debut|(subscription|contract)start"
+    r"|vertragsbeginn|abobeginn",
     "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction)(date|at|on)?$|^letzter?(kauf"
     r"|einkauf|bestellung|auftrag)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande)$|^(fecha)?(de)?ultim[oa](compra"
     r"|pedido)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine)$|^laatste(aankoop|bestelling)(datum)?$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
     r"|dagensinds|giornidal|^dias(desde)?(la)?ultim|^giorni(dal|dall)?ultim|^jours(depuis)?(le|la)?dernier"
     r"|^tage(seit)?(dem)?letzte",
+}
+# Role -> words that rule a name out although the role's pattern matched: store visits are not web
+# visits; days since a login, visit or call are not days since a purchase.
+NOT_NAMED: dict[str, str] = {
+    "web_visits": r"store|shop|winkel|filiale|laden|geschaft|magasin|boutique|tienda|loja|negozio|branch|instore",
+    "recency_days": r"login|logon|visit|session|call|contact|mail|open|click|bezoek|anruf|appel|llamada|chiamata",
 }
 # Names of coordinates: a place, not a behaviour; left out of the features.
 COORDINATE_NAME = r"^(lat|latitude|lon|lng|long|longitude|breitengrad|langengrad|latitud|longitud|geolat|geolon)$" \
@@ -238,7 +252,7 @@ def describe(p: Profile) -> str:
 def _fits(role: str, p: Profile) -> bool:
     if role == "id":
         return p.unique
-    if role in ("campaigns", "latest_campaign", "complaints"):
+    if role in ("campaigns", "latest_campaign", "campaign_response", "complaints"):
         return p.flag
     if role in ("contact_cost", "revenue_per_answer"):
         return p.numeric  # usually constant, which is fine here
@@ -273,11 +287,22 @@ def _readable(words: list[str]) -> str:
     return text[:1].upper() + text[1:]
 
 
+# The period a measure covers ('12m', 'last 12 months', 'YTD'): the same for every column, no part of a label.
+PERIOD_WORDS = re.compile(
+    r"\b((l|last|past|letzte|laatste|derniers|ultimos|ultimi)\s)?\d+\s(m|mo|mon|month|months|mnd|maanden|monate|mois"
+    r"|meses|mesi|y|yr|yrs|year|years|jahre|jaar|ans|anos|anni|w|wk|weeks|d|days)\b|\b(ytd|mtd|ltm|ttm)\b")
+
+
+def _without_period(words: list[str]) -> list[str]:
+    kept = PERIOD_WORDS.sub(" ", " ".join(words)).split()
+    return kept if kept else words
+
+
 def spend_label(name: str) -> str:
-    """MntWines -> Wines, MntGoldProds -> Gold products, wine_spent -> Wine."""
+    """MntWines -> Wines, MntGoldProds -> Gold products, wine_spent -> Wine, SpendOnline12m -> Online."""
     drop = {"mnt", "amount", "amt", "spend", "spending", "spent", "on", "lifetime", "ausgaben", "umsatz", "depenses",
             "gastos", "gasto", "en", "uitgaven", "spesa", "spese", "montant", "fur", "für", "de", "per"}
-    return _readable([w for w in _words(name) if w not in drop])
+    return _readable(_without_period([w for w in _words(name) if w not in drop]))
 
 
 def channel_label(name: str) -> str:
@@ -287,7 +312,7 @@ def channel_label(name: str) -> str:
             # prepositions and articles: 'Compras na loja' is the loja (shop) channel, not 'na loja'
             "in", "im", "at", "on", "via", "through", "the", "na", "no", "nas", "nos", "em", "el", "la", "le", "les",
             "par", "por", "sur", "auf", "del", "des", "du", "do", "da", "dans", "nel", "nella"}
-    return _readable([w for w in _words(name) if w not in drop])
+    return _readable(_without_period([w for w in _words(name) if w not in drop]))
 
 
 def campaign_number(p: Profile) -> int | None:
@@ -321,7 +346,15 @@ class Guess:
 
 
 def _matching(role: str, free: list[Profile]) -> list[Profile]:
-    return [p for p in free if re.search(NAME_PATTERNS[role], p.key) and _fits(role, p)]
+    return [p for p in free if re.search(NAME_PATTERNS[role], p.key) and _fits(role, p)
+            and not (role in NOT_NAMED and re.search(NOT_NAMED[role], p.key))]
+
+
+def _campaign_label(p: Profile) -> str:
+    """'reactie_voorjaarsactie' -> 'Voorjaarsactie': the name without its answer word."""
+    rest = re.sub(rf"^({'|'.join(ANSWER_WORDS)})[\s_\-]*((to|op|auf|a|al)[\s_\-]+)?", "", p.name.strip(),
+                  flags=re.IGNORECASE)
+    return plain(rest) if re.search(r"[^\W\d_]", rest) else p.name
 
 
 def _named_like_id(p: Profile) -> bool:
@@ -340,7 +373,10 @@ def _dict_entries(
     if role == "campaigns":
         latest = [p for p in _matching("latest_campaign", free) if p not in found][:1]
         numbered = sorted(found, key=lambda p: (campaign_number(p), p.position))
-        pairs = [(f"Campaign {campaign_number(p)}", p) for p in numbered] + [("Latest campaign", p) for p in latest]
+        # Answers to named campaigns, in the file's order, before the latest.
+        named = [p for p in _matching("campaign_response", free) if p not in found and p not in latest]
+        pairs = ([(f"Campaign {campaign_number(p)}", p) for p in numbered] + [(_campaign_label(p), p) for p in named]
+                 + [("Latest campaign", p) for p in latest])
         return _unique_labels(pairs), []
     if role == "purchases":
         # A count with no channel in its name (NumPurchases, TotalPurchases) is not a channel.

@@ -46,7 +46,8 @@ NAMES = {
     r"|quantita|stuck|pieces|pcs|ilosc|liczba|mnozstvi)$|quantity|qty|menge",
     "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
     r"|prezzo|^cena",
-    "category": r"category|department|family|productgroup|^group$|^section$|kategorie|kategoria|warengruppe|categorie|categoria"
+    "category": r"category|department|^dept$|^dep$|family|productgroup|^group$|^section$|^aisle$|kategorie|kategoria"
+    r"|warengruppe|categorie|categoria|afdeling|rayon|reparto|departamento|abteilung"
     r"|^(product|item|article)type$"
     r"|^rayon$|famille|familia|famiglia|abteilung|departamento|reparto|afdeling|^(product|produit|producto|prodotto)?"
     r"(groupe|grupo|gruppo|groep|gruppe)$",
