@@ -64,6 +64,24 @@ def test_negative_spend_is_treated_as_missing_then_imputed(clean_csv, find_log):
     assert only(find_log(data.log, "missing values", "wine")).count == 1
 
 
+@pytest.mark.parametrize("tickets, coded", [
+    ([999, 999] + [i % 18 for i in range(40)], 2),   # 999 twice, the rest at most 17: a code
+    ([999] + [i % 18 for i in range(41)], 0),        # once: one extreme customer, capped as an outlier
+    ([99, 99] + list(range(50)), 2),                 # 49 * 2 <= 99
+    ([99, 99] + list(range(51)), 0),                 # 50 * 2 > 99: a real value among the others
+    ([998, 998] + [i % 18 for i in range(40)], 0),   # not written with nines only
+])
+def test_a_nines_code_for_unknown_becomes_missing_not_a_capped_value(clean_csv, find_log, tickets, coded):
+    rows = "".join(f"{i},{t},{10 + i}\n" for i, t in enumerate(tickets))
+    data = clean_csv("id,tickets,spend\n" + rows, {"columns": {"id": "id", "numeric": ["tickets"],
+                                                              "spend": {"All": "spend"}}, **REF})
+    codes = [e for e in find_log(data.log, "implausible values", "tickets") if "code" in e.detail]
+    assert sum(e.count for e in codes) == coded
+    if coded:
+        assert data.customers["tickets"].max() <= 50  # imputed, not capped at a fence above every real value
+        assert codes[0].public_detail == "a code for an unknown value (99, 999 ...)"
+
+
 def test_no_customer_disappears(clean_csv):
     data = clean_csv(BASIC, BASIC_CFG)
     assert data.n_input == 4

@@ -451,6 +451,24 @@ def _implausible_numbers(typed: pd.DataFrame, cols: list[str], habits: list[str]
             typed[col] = x.where(~bad)
 
 
+def _missing_codes(typed: pd.DataFrame, cols: list[str], log: list[LogEntry]) -> None:
+    """A column's largest value written only with nines (99, 999, 9999 ...), held by at least two
+    rows and at least twice every other value, is a code for 'unknown' (999 support tickets where
+    the rest stop at 17), not a measure to cap: it becomes missing."""
+    for col in dict.fromkeys(cols):
+        x = typed[col]
+        top = x.max()
+        if not (pd.notna(top) and top >= 99 and float(top).is_integer() and set(str(int(top))) == {"9"}):
+            continue
+        code = x == top
+        rest = x[x.notna() & ~code]
+        if int(code.sum()) >= 2 and len(rest) and rest.max() * 2 <= top:
+            log.append(LogEntry("implausible values", col, int(code.sum()), "treated as missing",
+                                f"{int(top)}, far above every other value (at most {_fmt(float(rest.max()))}): "
+                                "a code for an unknown value", "a code for an unknown value (99, 999 ...)"))
+            typed[col] = x.where(~code)
+
+
 def _typed(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
 
@@ -497,6 +515,8 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         typed[c.previous_segment] = raw[c.previous_segment].where(~is_missing(raw[c.previous_segment]), "")
 
     _implausible_numbers(typed, _numeric_columns(cfg), list(c.habits.values()), log)
+    # Only columns as written in a file can hold such a code; those computed from order lines cannot.
+    _missing_codes(typed, [x for x in _numeric_columns(cfg) if not _typed(raw[x])], log)
     # Dates after today or before 1900 are typos (2099 for 2019): never a reference date.
     dates = [x for x in (c.signup_date, c.birth_date, c.last_purchase) if x]
     today = pd.Timestamp(date.today())
