@@ -311,3 +311,29 @@ def test_rules_pair_items_bought_together_more_often_than_chance():
     s1 = res.levels[0].segments[0]
     assert (s1.n_rules, s1.top, s1.distinctive, s1.promotions) == (0, (), (), ())
     assert res.levels[0].n_rules == 0 and "lift above 1" in res.method
+
+
+def test_a_rule_made_only_by_the_segment_mix_has_a_lift_of_one_within_segments(demo_run):
+    """Segment 1 buys A and B (independently: AB = A x B / n inside it) and D with E; segment 2
+    buys neither. Over all baskets A => B has a lift of 2; within segments 1: no bundle. D => E keeps
+    its pull within segments. The baskets page says which is which."""
+    import dataclasses
+
+    from analysis.publish import pages
+
+    seg1 = [("ABDE", "a"), ("ABDE", "a"), ("ADE", "a"), ("A", "a"), ("A", "a"), ("B", "a"), ("B", "a"),
+            ("C", "a"), ("C", "a"), ("C", "a")]
+    seg2 = [("C", "b")] * 10
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.1, min_confidence=0.4, top=50)
+    res = basket_rules(order_baskets(seg1 + seg2, dict.fromkeys("ABCDE", 1.0)), pd.Series({"a": 1, "b": 2}),
+                       {1, 2}, cfg)
+    rules = {(r.lhs, r.rhs): r for r in res.levels[0].top}
+    ab, de = rules[(("A",), ("B",))], rules[(("D",), ("E",))]
+    # Over all 20 baskets: A 5, B 4, AB 2: lift 2 x 20 / 20 = 2; within: 2 / (5 x 4 / 10 + 0) = 1.
+    assert ab.lift == pytest.approx(2.0) and ab.within_lift == pytest.approx(1.0)
+    # D 3, E 3, DE 3: lift 3 x 20 / 9; within 3 / (3 x 3 / 10) = 10 / 3.
+    assert de.lift == pytest.approx(60 / 9) and de.within_lift == pytest.approx(10 / 3)
+    r = dataclasses.replace(demo_run.results, baskets=res)
+    (level,) = pages.baskets(r, lambda *a: "")["levels"]
+    assert "A → B" in level["mix"] and "D → E" not in level["mix"]
+    assert next(x for x in level["top"] if x["rule"] == "D → E")["within"] == "3.3"

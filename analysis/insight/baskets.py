@@ -6,6 +6,7 @@ level, and compares each segment's rules with the same rules over all baskets.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -34,6 +35,10 @@ class Rule:
     leverage: float
     conviction: float
     overall_lift: float | None = None  # the same rule over all baskets (segment rules only)
+    # Rules over all baskets: observed baskets with both sides / those expected were the sides
+    # independent inside each segment (see within_segments). Near 1: the same segments buy both
+    # sides, but not together; the rule's lift comes from who buys, not from buying them together.
+    within_lift: float | None = None
 
     @property
     def lift_ratio(self) -> float | None:
@@ -176,6 +181,21 @@ def _overall_lift(counter: ItemsetCounter, lhs: tuple[str, ...], rhs: tuple[str,
     return both * counter.n / (left * right) if both and left and right else None
 
 
+def within_segments(rules: list[Rule], strata: list[np.ndarray], count_in) -> list[float | None]:
+    """Each rule's lift with the segments held apart (a standardised ratio, as Mantel and Haenszel
+    pool strata): baskets holding both sides over the sum, per stratum of baskets (a segment's, or
+    those without a segmented customer), of (baskets with the left side x baskets with the right
+    side / baskets). `count_in(rows, itemsets)`: each itemset's count over those baskets."""
+    sets = sorted({tuple(sorted(x)) for r in rules for x in (r.lhs + r.rhs, r.lhs, r.rhs)})
+    observed, expected = np.zeros(len(rules)), np.zeros(len(rules))
+    for rows in (x for x in strata if len(x)):
+        counts = dict(zip(sets, (int(c) for c in count_in(rows, sets))))
+        for i, r in enumerate(rules):
+            observed[i] += counts[tuple(sorted(r.lhs + r.rhs))]
+            expected[i] += counts[tuple(sorted(r.lhs))] * counts[tuple(sorted(r.rhs))] / len(rows)
+    return [float(o / e) if e > 0 else None for o, e in zip(observed, expected)]
+
+
 def _customer_items(b: Baskets, rows: np.ndarray, customers: np.ndarray) -> sp.csr_matrix:
     """customers x items: which items each customer bought in any basket (rows: the baskets)."""
     codes, uniq = pd.factorize(customers)
@@ -223,6 +243,8 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
     of sampled candidates (None: bitsets on this machine)."""
     n = len(ob.order_customer)
     seg = pd.Series(ob.order_customer).map(segment_of).to_numpy(dtype=float)  # NaN: no customer or excluded
+    known = ~np.isnan(seg)
+    strata = [np.flatnonzero(seg == s) for s in np.unique(seg[known])] + [np.flatnonzero(~known)]
     levels = []
     for level in dict.fromkeys(cfg.levels):
         if level == "product":
@@ -237,7 +259,14 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             value = {}
         found, count = _mine(b, cfg, seed, _scoped(recount, ob, level, None))
         overall = ItemsetCounter(b)
-        top = tuple(_rule(r) for r in found.head(cfg.top).itertuples())
+        top = [_rule(r) for r in found.head(cfg.top).itertuples()]
+
+        def count_in(rows: np.ndarray, sets: list[tuple[str, ...]], b=b, level=level) -> list[int]:
+            if recount is not None:
+                return list(recount(ob, level, sets, rows))
+            counter = ItemsetCounter(_subset(b, rows))
+            return [counter.count(x) for x in sets]
+        top = tuple(dataclasses.replace(r, within_lift=w) for r, w in zip(top, within_segments(top, strata, count_in)))
         segments = []
         for s in sorted(public):
             rows = np.flatnonzero(seg == s)

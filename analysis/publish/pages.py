@@ -630,7 +630,8 @@ def _rule_text(rule) -> str:
 def _rule_row(rule) -> dict:
     return {"rule": _rule_text(rule), "baskets": fmt.integer(rule.count), "support": fmt.percent(rule.support, 1),
             "confidence": fmt.percent(rule.confidence), "lift": fmt.number(rule.lift, 1),
-            "overall_lift": fmt.number(rule.overall_lift, 1), "ratio": fmt.ratio(rule.lift_ratio)}
+            "overall_lift": fmt.number(rule.overall_lift, 1), "ratio": fmt.ratio(rule.lift_ratio),
+            "within": fmt.number(rule.within_lift, 1)}
 
 
 def _promotion_row(r: Results, x) -> dict:
@@ -665,6 +666,9 @@ def segment_baskets(r: Results, seg_id: int) -> list[dict]:
     return out
 
 
+MIX_LIFT = 1.1  # a rule's lift within segments under this: its pull over all baskets comes from the segment mix
+
+
 def baskets(r: Results, chart: Chart) -> dict:
     b = r.baskets
     names = {p.id: shown_name(p) for p in r.segments}
@@ -674,6 +678,9 @@ def baskets(r: Results, chart: Chart) -> dict:
             "title": _level_title(lv.level), "level": lv.level, "n_items": fmt.integer(lv.items),
             "min_count": fmt.integer(lv.min_count), "n_rules": fmt.integer(lv.n_rules),
             "top": [_rule_row(x) for x in lv.top],
+            # Rules whose lift is gone once the segments are held apart: who buys, not buying together.
+            "mix": [_rule_text(x) for x in lv.top if x.within_lift is not None and x.within_lift < MIX_LIFT],
+            "mix_lift": fmt.number(MIX_LIFT, 1),
             "chart": chart(figures.strongest_rules(lv), f"chart-rules-{lv.level}",
                            f"Bar chart of the strongest {lv.level} rules by lift") if lv.top else "",
             "segments": [{"id": str(s.segment), "name": names[s.segment], "href": segment_file(s.segment),
