@@ -592,7 +592,9 @@ def test_a_dutch_subscription_table_gets_its_campaigns_and_signup_date(tmp_path)
              f"{'ja' if i % 5 == 0 else 'nee'}" for i in range(150)]
     path = tmp_path / "klanten.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert "report:  # no currency sign found in the data: set the currency below to yours" in text
     assert cfg.columns.campaigns == {"Voorjaarsactie": "reactie_voorjaarsactie",
                                      "Latest campaign": "reactie_laatste_campagne"}
     assert cfg.columns.signup_date == "startdatum_abonnement" and cfg.columns.recency_days is None

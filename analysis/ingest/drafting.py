@@ -617,7 +617,9 @@ def report_section(path: Path, amounts: pd.Series | None, what: str, currency: p
     if sign is None:
         sign, where = (currency_of(amounts) if amounts is not None else None), f"beside {what}"
     report = {"title": _title(path), **({"currency": sign} if sign else {})}
-    return _model_section("report", Report, report, note=f"currency {sign} as written {where}" if sign else "")
+    return _model_section("report", Report, report, note=f"currency {sign} as written {where}" if sign else
+                          f"no currency sign found {where if amounts is not None else 'in the data'}: "
+                          "set the currency below to yours")
 
 
 def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[str, ...] = ()) -> str:
