@@ -602,7 +602,8 @@ def currency_of(prices: pd.Series) -> str | None:
     text = prices[~is_missing(prices)].astype(str).str.strip()
     if not len(text):
         return None
-    signs = text.str.extract(rf"^({_SIGN})(?![A-Za-z])|(?<![A-Za-z])({_SIGN})$").bfill(axis=1).iloc[:, 0].dropna()
+    found = text.str.extract(rf"^({_SIGN})(?![A-Za-z])|(?<![A-Za-z])({_SIGN})$")
+    signs = found[0].fillna(found[1]).dropna()  # before the amount, else after it
     if len(signs) < 0.5 * len(text):
         return None
     sign = str(signs.value_counts().index[0])
