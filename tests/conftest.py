@@ -23,6 +23,17 @@ DEMO_CONFIG = REPO / "data" / "marketing_campaign.yml"
 
 
 @pytest.fixture(scope="session")
+def retail_demo(tmp_path_factory) -> Path:
+    """The order-line demo built once, with its PDF, for every module that reads it (never changed)."""
+    from analysis.publish.pdf import chart_engine_missing
+
+    out = tmp_path_factory.mktemp("retail-demo")
+    assert chart_engine_missing() is None, chart_engine_missing()
+    assert main(["report", "--config", str(REPO / "data" / "online_retail.yml"), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
 def demo_run():
     """The bundled demo analysed once: `analysis.pipeline.Run` (results, assignments, customers)."""
     from analysis.pipeline import analyse

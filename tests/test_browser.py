@@ -474,11 +474,9 @@ def test_desktop_navbar_is_expanded_with_the_contents_beside_the_page(site, cont
 
 
 @pytest.fixture(scope="module")
-def retail_site(tmp_path_factory) -> Path:
-    """The order-line demo (baskets page, rules on segment pages), built once for this module."""
-    out = tmp_path_factory.mktemp("browser-retail") / "out"
-    assert main(["report", "--config", str(ROOT / "data" / "online_retail.yml"), "--out", str(out), "--no-pdf"]) == 0
-    return out / "site"
+def retail_site(retail_demo) -> Path:
+    """The order-line demo (baskets page, rules on segment pages), built once for the session."""
+    return retail_demo / "site"
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from analysis.cli import main
-from analysis.publish.pdf import chart_engine_missing
 
 from layout_checks import pdf_problems, raw_markdown
 
@@ -26,11 +25,8 @@ def _text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def retail(tmp_path_factory):
-    out = tmp_path_factory.mktemp("retail")
-    assert chart_engine_missing() is None, chart_engine_missing()
-    assert main(["report", "--config", str(DATA / "online_retail.yml"), "--out", str(out)]) == 0
-    return out
+def retail(retail_demo):
+    return retail_demo
 
 
 def test_pdf_layout_holds(retail):
