@@ -85,7 +85,9 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
              f"{len(feats.table):,} customers")
     value = feats.table[feats.value_feature].to_numpy(dtype=float) if feats.value_feature else None
     try:
-        found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True, refit=engine.final_fit)
+        value_name = next((d.label for d in feats.docs if d.name == feats.value_feature), "total spend")
+        found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True, refit=engine.final_fit,
+                       value_name=value_name[:1].lower() + value_name[1:])
     except UserError as e:  # the search does not know the file: name it
         raise UserError(f"{cfg.customers_path}: {e}") from None
     # The saved model's rule labels every customer, so that the model reproduces the run exactly.

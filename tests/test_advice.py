@@ -374,6 +374,11 @@ def test_value_tiers_are_called_tiers_on_every_page_that_shows_them(demo_run):
         assert ("fall into **3 segments**" in summary) == (not tiers)
         assert ("## Why 3 value tiers" in text) == tiers and ("## Why 3 segments" in text) == (not tiers)
         assert ("A value tier, not a natural segment" in page) == tiers
+    # Tiers cut by income (no spend in the data) say so.
+    by_income = dataclasses.replace(r, chosen=dataclasses.replace(
+        r.chosen, tiers_by="income", reason=r.chosen.reason.replace("total spend", "income")))
+    _, text = _render(by_income, "overview.qmd.j2", pages.overview)
+    assert "of equal size by income instead" in text and "by total spend" not in text
 
 
 def test_the_campaigns_page_names_the_profitable_plan_with_its_measured_numbers(demo_run):

@@ -285,6 +285,10 @@ def test_fallback_groups_customers_into_value_tiers():
     assert (c.structure, c.algorithm, c.k, c.fallback) == ("none", "tiers", 3, "value_tiers")
     assert found.labels.tolist() == sel.tiers(value).tolist()
     assert "value tiers" in c.reason and "value tiers" in c.rule
+    assert c.tiers_by == "total spend" and "by total spend" in c.reason
+    by_income = search(x, Segmentation(), 0, value=value, fallback=True, value_name="income").choice
+    assert by_income.tiers_by == "income" and "by income instead" in by_income.reason and "spend" not in by_income.reason
+    assert search(x, Segmentation(), 0, fallback=True).choice.tiers_by == "the first principal component"
     # Without the fallback the best candidate is kept, and the choice says there are no natural segments.
     plain = search(x, Segmentation(), 0)
     assert plain.choice.structure == "none" and plain.choice.algorithm != "tiers" and plain.choice.fallback is None

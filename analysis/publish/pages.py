@@ -131,7 +131,7 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
 
 def tiers_by(r: Results) -> str:
     """What value tiers are cut by ('' when the segments are no tiers)."""
-    return {"value_tiers": "total spend", "pc_tiers": "the first principal component"}.get(r.chosen.fallback or "", "")
+    return r.chosen.tiers_by if r.chosen.fallback else ""
 
 
 def overview(r: Results, chart: Chart, paper: bool = False) -> dict:

@@ -126,6 +126,7 @@ class Choice:
     silhouette: float | None = None  # mean silhouette of the chosen model on the sample
     gap_none: bool = False  # the gap statistic finds one group as good as any split
     fallback: str | None = None  # 'value_tiers' | 'pc_tiers' when the labels are tiers, not segments
+    tiers_by: str = ""  # what tiers are cut by ('total spend', 'income', 'the first principal component')
 
 
 @dataclass(frozen=True)
@@ -388,7 +389,7 @@ def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str
 
 
 def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | None = None,
-           fallback: bool = False, refit=None) -> Search:
+           fallback: bool = False, refit=None, value_name: str = "total spend") -> Search:
     """Every candidate scored and one chosen by RULE. With `fallback`, data without natural segments
     (and k: auto) is grouped into value tiers instead: by `value` (one per row of x_all, e.g. total
     spend) or, without one, by the first principal component."""
@@ -515,7 +516,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
     votes = _votes(pool, gap_k, knee_k, distinct or ([best] if structure == "clear" else []))
     use_tiers = fallback and structure == "none" and seg.k == "auto" and len(x_all) >= TIERS
     if fallback:
-        what = "total spend" if value is not None else "the first principal component"
+        what = value_name if value is not None else "the first principal component"
         fb = FALLBACK_TEXT.format(tiers=TIERS, value=what)
     else:
         fb = NO_FALLBACK_TEXT
@@ -534,7 +535,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
         jaccard = {}
         reason = (f"No natural segments (best candidate: {NAMES[fit.algorithm]} with {fit.k} segments, "
                   f"silhouette {best['silhouette']:.3f}). Customers are grouped into {TIERS} value tiers of equal "
-                  f"size by {'total spend' if value is not None else 'the first principal component'} instead.")
+                  f"size by {what} instead.")
     else:
         # The final fit on every customer: the engine's (`refit`), else this machine's.
         labels_all = (refit or cl.refit_all)(fit, x, x_all, seed)
@@ -558,7 +559,8 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
         len(x), n, structure=structure, structure_note=STRUCTURE_TEXT[structure], votes=votes,
         valleys={} if use_tiers else best["valleys"], overlap=overlap,
         silhouette=float(sil_all.mean()) if sil_all is not None and len(sil_all) else None, gap_none=gap_none,
-        fallback=("value_tiers" if value is not None else "pc_tiers") if use_tiers else None)
+        fallback=("value_tiers" if value is not None else "pc_tiers") if use_tiers else None,
+        tiers_by=what if use_tiers else "")
     return Search(candidates, choice, np.asarray(labels_all), sample_idx, sample_labels, diag)
 
 
@@ -649,6 +651,8 @@ def mix_evidence(table, clustering: tuple[str, ...], matrix: np.ndarray, k: int,
     scale = [f for f in ("total_spend", "income", "purchases") if f in table]
     if not shares or not scale:
         return None
+    rng = np.random.default_rng(seed)
+    idx = np.arange(len(matrix)) if len(matrix) <= 50_000 else np.sort(rng.choice(len(matrix), 50_000, replace=False))
     cols = []
     for f in clustering:
         v = table[f].to_numpy(dtype=float)
@@ -657,11 +661,9 @@ def mix_evidence(table, clustering: tuple[str, ...], matrix: np.ndarray, k: int,
         elif f.startswith("channel_") and "purchases" in table:
             v = v * table["purchases"].to_numpy()
         v = np.log1p(np.clip(v, 0, None)) if v.min() >= 0 else v
-        cols.append((v - v.mean()) / (v.std() or 1.0))
+        cols.append(((v - v.mean()) / (v.std() or 1.0))[idx])  # standardised on everyone, kept for the sample
     amounts = np.column_stack(cols)
-    rng = np.random.default_rng(seed)
-    idx = np.arange(len(matrix)) if len(matrix) <= 50_000 else np.sort(rng.choice(len(matrix), 50_000, replace=False))
-    lab_a = cl.kmeans(amounts[idx], k, seed).labels
+    lab_a = cl.kmeans(amounts, k, seed).labels
     lab_s = cl.kmeans(matrix[idx], k, seed).labels
     return MixEvidence(
         k=k,
