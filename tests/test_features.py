@@ -135,6 +135,17 @@ def test_value_feature_falls_back_to_income(config_for):
     assert f.value_feature == "income"
 
 
+def test_one_spend_or_purchase_column_is_a_total_with_no_share_of_it(config_for):
+    """A single spend column would be 100% of every spender's spend: no 'share' feature, no
+    'Total lovers'; the same for one purchase column and channels."""
+    one = {**COLUMNS, "spend": {"Total": "wine"}, "purchases": {"All": "web"}}
+    f = features(config_for, {"columns": one, "report": {"reference_date": "2014-06-30"}})
+    assert column(f, "total_spend") == [30, 0, 5] and column(f, "purchases") == [1, 0, 2]
+    assert not [c for c in f.table.columns if c.startswith(("share_", "channel_"))]
+    two = features(config_for)
+    assert {"share_wine", "share_meat", "channel_web", "channel_store"} <= set(two.table.columns)
+
+
 def test_slug():
     assert slug("Red wine") == "red_wine"
     assert slug("  Gold & Silver!! ") == "gold_silver"

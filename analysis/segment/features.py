@@ -117,14 +117,15 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         total = d[list(c.spend.values())].sum(axis=1)
         add("total_spend", total, "Total spend", "Money spent over all product categories", "money",
             ", ".join(c.spend.values()))
-        for cat, col in c.spend.items():
+        # One spend column is the total itself: its share is 100% for every spender, no category.
+        for cat, col in (c.spend.items() if len(c.spend) > 1 else ()):
             add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {cat}",
                 f"Share of total spend that went to {cat}", "share", col)
     if c.purchases:
         total_p = d[list(c.purchases.values())].sum(axis=1)
         add("purchases", total_p, "Purchases", "Purchases over all sales channels", "count",
             ", ".join(c.purchases.values()))
-        for ch, col in c.purchases.items():
+        for ch, col in (c.purchases.items() if len(c.purchases) > 1 else ()):  # one column: no channel mix
             add(f"channel_{slug(ch)}", _safe_share(d[col], total_p), f"Share of purchases: {ch}",
                 f"Share of purchases made through the {ch} channel", "share", col)
         if c.spend:
