@@ -146,6 +146,13 @@ def test_one_spend_or_purchase_column_is_a_total_with_no_share_of_it(config_for)
     assert {"share_wine", "share_meat", "channel_web", "channel_store"} <= set(two.table.columns)
 
 
+def test_one_household_column_keeps_its_own_label(config_for):
+    one = {**COLUMNS, "household": ["kids"]}
+    f = features(config_for, {"columns": one, "labels": {"kids": "Dependants"}, "report": {"reference_date": "2014-06-30"}})
+    assert next(d.label for d in f.docs if d.name == "children") == "Dependants"
+    assert next(d.label for d in features(config_for).docs if d.name == "children") == "Children at home"
+
+
 def test_slug():
     assert slug("Red wine") == "red_wine"
     assert slug("  Gold & Silver!! ") == "gold_silver"

@@ -101,7 +101,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if c.income:
         add("income", d[c.income], lab(c.income, "Income"), f"Income as given in {c.income}", "money", c.income)
     if c.household:
-        add("children", d[c.household].sum(axis=1), "Children at home",
+        add("children", d[c.household].sum(axis=1),
+            lab(c.household[0], "Children at home") if len(c.household) == 1 else "Children at home",
             "Children or dependants living at home", "count", ", ".join(c.household))
     if c.signup_date:
         since = "the first order" if cfg.transactions else "signing up"
