@@ -100,16 +100,16 @@ class ChartDrawer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="pdf-charts", daemon=True)
         self._thread.start()
+        self._kaleido = None  # the browser as soon as it exists: one that never opens can still be killed
         self._browser = self._run(self._open())
 
     def _run(self, coroutine) -> Future:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
 
-    @staticmethod
-    async def _open():
-        browser = _kaleido_class()(plotlyjs=str(PLOTLY_JS))
-        await browser.open()
-        return browser
+    async def _open(self):
+        self._kaleido = _kaleido_class()(plotlyjs=str(PLOTLY_JS))
+        await self._kaleido.open()
+        return self._kaleido
 
     def draw(self, figures: dict[str, go.Figure], folder: Path) -> Future:
         """Every chart as `<id>.svg` in `folder`; the future is done when all are written."""
@@ -119,19 +119,25 @@ class ChartDrawer:
 
         async def draw() -> None:
             browser = await asyncio.wrap_future(self._browser)
-            await browser.write_fig_from_object(specs)
+            failed = await browser.write_fig_from_object(specs)  # kaleido returns a chart's error, not raises it
+            if failed:
+                raise failed[0]
         return self._run(draw())
 
     def close(self) -> None:
+        """Closes the browser; one that does not answer within CLOSE_WAIT seconds is killed."""
         try:
-            browser = self._browser.result()  # one still starting is waited for, then closed
-            self._run(browser.close()).result()
-        except Exception:  # noqa: BLE001 - a browser that failed to start has nothing to close; draw() reported it
-            pass
+            browser = self._browser.result(timeout=CLOSE_WAIT)  # one still starting is waited for, then closed
+            self._run(browser.close()).result(timeout=CLOSE_WAIT)
+        except Exception:  # noqa: BLE001 - failed to start (draw() reported it) or stopped answering
+            process = getattr(self._kaleido, "subprocess", None)
+            if process is not None and process.poll() is None:
+                process.kill()
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
-            self._loop.close()
+            self._thread.join(timeout=CLOSE_WAIT)
+            if not self._thread.is_alive():
+                self._loop.close()
 
 
 @cache
@@ -149,6 +155,10 @@ def _kaleido_class():
 
 
 CHART_TIMEOUT = 600  # seconds the PDF's static charts may take (the retail demo's take about 10)
+# A browser that has not delivered the charts after this many seconds is taken for stuck (one
+# started beside a busy run has been seen to never answer): they are drawn again in a new one.
+FIRST_WAIT = 120
+CLOSE_WAIT = 30
 
 
 def begin_pdf(results: Results, drawer: ChartDrawer, work: Path,
@@ -159,17 +169,36 @@ def begin_pdf(results: Results, drawer: ChartDrawer, work: Path,
     (work / "report.md").write_text(document(results, charts), encoding="utf-8")
     progress(f"drawing {len(charts.figures)} static charts")
     drawn = drawer.draw(charts.figures, work)
-    return partial(_finish_pdf, results, drawn, work, progress)
+    return partial(_finish_pdf, results, drawn, work, progress, partial(_draw_anew, charts.figures, work))
 
 
-def _finish_pdf(results: Results, drawn: Future, work: Path, progress: Callable[[str], None]) -> bytes:
+def _draw_anew(figures: dict[str, go.Figure], folder: Path) -> None:
+    """The charts drawn by a browser of their own, waited for (at most CHART_TIMEOUT seconds), into
+    a folder of their own first: the stuck browser may still write its files."""
+    again = folder / "again"
+    again.mkdir(exist_ok=True)
+    fresh = ChartDrawer()
+    try:
+        fresh.draw(figures, again).result(timeout=CHART_TIMEOUT)
+    finally:
+        fresh.close()
+    for svg in again.glob("*.svg"):
+        svg.replace(folder / svg.name)
+
+
+def _finish_pdf(results: Results, drawn: Future, work: Path, progress: Callable[[str], None],
+                draw_anew: Callable[[], None]) -> bytes:
     import typst
 
     try:
-        drawn.result(timeout=CHART_TIMEOUT)  # a browser that stops answering is an error, not a wait forever
+        try:
+            drawn.result(timeout=FIRST_WAIT)
+        except TimeoutError:  # stuck, not slow: a second browser, then an error rather than a wait forever
+            progress(f"the browser drawing the charts gave no answer in {FIRST_WAIT} s: drawing them in another")
+            draw_anew()
     except Exception as e:  # kaleido reports a missing or broken browser in several ways
-        why = (f"the browser gave no answer in {CHART_TIMEOUT} s" if isinstance(e, TimeoutError)
-               else f"{type(e).__name__}: {e}")
+        why = (f"the browser gave no answer in {FIRST_WAIT} s, nor a second one in {CHART_TIMEOUT} s"
+               if isinstance(e, TimeoutError) else f"{type(e).__name__}: {e}")
         raise UserError(f"could not draw the PDF's charts ({why}); use --no-pdf to skip it") from None
     meta = site_meta(results, has_pdf=True)
     summary = (f"{fmt.integer(results.n_segmented)} customers in {results.chosen.k} segments, "
