@@ -155,6 +155,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     )
     results = Results(
         title=cfg.report.title, currency=cfg.report.currency, reference_date=data.reference_date,
+        undated=data.undated,
         n_input=data.n_input, n_segmented=len(feats.table),
         excluded_reasons={str(k): int(v) for k, v in reasons.items()},
         cleaning=data.log, columns=data.columns, features=feats.docs, clustering_features=feats.clustering,

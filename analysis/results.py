@@ -88,6 +88,7 @@ class Results:
     manifest: Manifest
     response: ResponseModel | None = None  # who to contact, customer by customer, when answers and economics allow
     columns: tuple[ColumnProfile, ...] = ()  # a profile of every input column (the data-quality page)
+    undated: bool = False  # neither the data nor the config gives a date: reference_date is the run's
 
     def to_dict(self) -> dict:
         return _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})

@@ -239,6 +239,11 @@ def test_differences_read_in_words_with_the_boundaries_of_the_rule():
     assert ps.how_different(0.99) == "higher" and ps.how_different(ps.THRESHOLD) == "higher"
     assert ps.how_different(0.49) == "a little higher" and ps.how_different(-0.2) == "a little lower"
     assert ps.how_different(0.0) == "the same"
+    # Times the average count too: $393 against $135 (0.4 sd on a skewed measure) is much higher.
+    assert ps.how_different(0.4, 393 / 135) == "much higher" and ps.how_different(-0.3, 45 / 135) == "much lower"
+    assert ps.how_different(0.3, 2.0) == "much higher" and ps.how_different(0.3, 1.99) == "higher"
+    assert ps.how_different(0.3, 1.5) == "higher" and ps.how_different(0.3, 1.49) == "a little higher"
+    assert ps.how_different(-0.3, 1 / 1.5) == "lower" and ps.how_different(-0.3, 0.7) == "a little lower"
 
 
 def test_a_few_listed_customers_are_not_counted_on_public_pages():

@@ -565,3 +565,18 @@ def test_recency_from_a_last_purchase_date(clean_csv, config_for):
     assert recency.min() == 0
     with pytest.raises(UserError, match="'columns.recency_days' and 'columns.last_purchase' both give the recency"):
         config_for(text, {"columns": {**conf["columns"], "recency_days": "income"}})
+
+
+def test_a_table_without_dates_is_measured_on_the_run_date_and_says_so(clean_csv, demo_run):
+    import dataclasses
+
+    from analysis.publish import pages
+
+    csv = "id,income,wine\n1,100,10\n2,200,20\n3,300,30\n"
+    undated = clean_csv(csv, {"columns": {"id": "id", "income": "income", "spend": {"Wine": "wine"}}})
+    assert undated.undated and undated.reference_date == date.today()
+    dated = clean_csv(csv, {"columns": {"id": "id", "income": "income", "spend": {"Wine": "wine"}}, **REF})
+    assert not dated.undated and dated.reference_date == date(2014, 6, 30)
+    r = dataclasses.replace(demo_run.results, undated=True)
+    assert pages.site_meta(r, False)["data_date"] == f"the run date, {r.reference_date.isoformat()} (the data hold no dates)"
+    assert pages.site_meta(demo_run.results, False)["data_date"] == demo_run.results.reference_date.isoformat()

@@ -72,7 +72,8 @@ def test_ratio():
 
 
 @pytest.mark.parametrize("kind, x, text", [
-    ("money", 1500, "$1,500"), ("share", 0.25, "25%"), ("flag", 0.004, "0.4%"), ("years", 44.4, "44 years"),
+    ("money", 1500, "$1,500"), ("money", 3.374, "$3.37"), ("money", 9.996, "$10.00"), ("money", 10.4, "$10"),
+    ("money", -2.5, "-$2.50"), ("share", 0.25, "25%"), ("flag", 0.004, "0.4%"), ("years", 44.4, "44 years"),
     ("months", 11.99, "12 months"), ("days", 30, "30 days"), ("count", 3.25, "3.2"), ("number", 3.14159, "3.14"),
 ])
 def test_by_kind(kind, x, text):

@@ -70,6 +70,7 @@ class CleanData:
     n_input: int
     columns: tuple = ()  # column_profile.ColumnProfile of every input column
     fitted: Fitted | None = None  # the parameters cleaning used (learnt, or given to replay them)
+    undated: bool = False  # no date in the data or the config: the reference date is the run's
 
 
 def _line(i: int) -> int:
@@ -538,7 +539,8 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     latest = [typed[x].max() for x in (c.last_purchase, c.signup_date) if x and typed[x].notna().any()]
     if ref is None and latest:
         ref = max(latest).date()
-    if ref is None:
+    undated = ref is None
+    if undated:
         ref = date.today()
 
     # Age from whichever column the config names; implausible ages become missing.
@@ -722,4 +724,5 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         log=tuple(log),
         reference_date=ref,
         n_input=len(raw),
+        undated=undated,
     )

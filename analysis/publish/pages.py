@@ -122,7 +122,9 @@ def _segment_summary(r: Results, p) -> dict:
 def site_meta(r: Results, has_pdf: bool) -> dict:
     """What every page shows around its content."""
     return {
-        "report_title": r.title, "version": __version__, "data_date": r.reference_date.isoformat(), "has_pdf": has_pdf,
+        "report_title": r.title, "version": __version__, "has_pdf": has_pdf,
+        "data_date": (f"the run date, {r.reference_date.isoformat()} (the data hold no dates)" if r.undated
+                      else r.reference_date.isoformat()),
         "run_date": date.today().isoformat(),
         "nav": [{"href": f, "title": t} for f, t in nav(r)],
         "segments_nav": [{"href": segment_file(p.id), "title": f"{p.id}. {shown_name(p)}"} for p in r.segments],

@@ -88,6 +88,6 @@ def data_quality(r: Results) -> dict:
         "lines_name": (r.manifest.inputs.get("transactions", {}).get("file", "")
                        if r.manifest.config.get("customers") is not None else ""),
         "n_lines": fmt.integer(r.manifest.input_rows),
-        "reference_date": r.reference_date.isoformat(),
+        "reference_date": r.reference_date.isoformat(), "undated": r.undated,
         "columns": column_rows(r),
     }

@@ -97,7 +97,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         docs.append(FeatureDoc(name, label, description, kind, source))
 
     if "_age" in d:
-        add("age", d["_age"], "Age", f"Age in years on {ref:%Y-%m-%d}", "years", c.age or c.birth_year or c.birth_date)
+        add("age", d["_age"], "Age", f"Age in years as given in {c.age}" if c.age else f"Age in years on {ref:%Y-%m-%d}",
+            "years", c.age or c.birth_year or c.birth_date)
     if c.income:
         add("income", d[c.income], lab(c.income, "Income"), f"Income as given in {c.income}", "money", c.income)
     if c.household:

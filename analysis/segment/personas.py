@@ -345,21 +345,28 @@ def _traits(p: Profile) -> list[str]:
 def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
     a, b = _pair(c, feature, s.mean, s.overall_mean)
-    return f"{c.labels[feature]}: {a} against {b} on average ({how_different(s.effect)})"
+    ratio = s.mean / s.overall_mean if s.mean > 0 and s.overall_mean > 0 else None
+    return f"{c.labels[feature]}: {a} against {b} on average ({how_different(s.effect, ratio)})"
 
 
 MUCH = 1.0  # standardised differences from here on read "much higher" / "much lower"
+# Times the average from which a difference reads "higher" and "much higher" (or its inverse
+# "lower"), whatever the spread: on a skewed measure $393 against $135 is under 0.5 sd, yet no
+# reader would call it a little higher.
+RATIO, MUCH_RATIO = 1.5, 2.0
 
 
-def how_different(effect: float) -> str:
-    """A standardised difference in words, for readers (the methodology page keeps the numbers):
-    at least MUCH sd 'much higher', at least THRESHOLD sd 'higher', otherwise 'a little higher'."""
+def how_different(effect: float, ratio: float | None = None) -> str:
+    """A difference in words, for readers (the methodology page keeps the numbers): at least MUCH
+    sd or MUCH_RATIO times (or its inverse) 'much higher', at least THRESHOLD sd or RATIO times
+    'higher', otherwise 'a little higher'. `ratio`: segment mean / overall mean, both positive."""
     word = "higher" if effect > 0 else "lower"
     if effect == 0:
         return "the same"
-    if abs(effect) >= MUCH:
+    times = max(ratio, 1 / ratio) if ratio else 1.0
+    if abs(effect) >= MUCH or times >= MUCH_RATIO:
         return f"much {word}"
-    return word if abs(effect) >= THRESHOLD else f"a little {word}"
+    return word if abs(effect) >= THRESHOLD or times >= RATIO else f"a little {word}"
 
 
 def _top(p: Profile, prefix: str, skip=lambda feature: False) -> tuple[str, float] | None:
