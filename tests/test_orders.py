@@ -601,3 +601,17 @@ def test_an_order_with_a_cancelled_status_on_any_line_is_a_cancellation(tmp_path
     # Without the status column named, the same lines are read as before.
     pd.testing.assert_frame_equal(load(tmp_path, _status_lines()).frame, orders.frame)
     assert "'Staus' (transactions.status in the config)" in error_of(tmp_path, _status_lines(), {"status": "Staus"})
+
+
+def test_dates_without_a_time_of_day_make_no_morning_or_evening_shares(tmp_path):
+    """Every order at 00:00 (a date only): 100% 'in the morning' would be read as a habit; those two
+    shares are left out and the log says why. Weekends still count. One timed order keeps them."""
+    lines = HEADER + "".join(f"10{i},A1,WHITE MUG,1,2024-03-0{1 + i % 7},3.00,{12 + i % 3},UK\n" for i in range(9))
+    data = load(tmp_path, lines)
+    assert [c for c in data.frame.columns if c.startswith("Orders ")] == ["Orders at weekends"]
+    assert list(data.columns.habits) == ["at weekends"]
+    (entry,) = [e for e in data.log if e.step == "not used"]
+    assert (entry.column, entry.count, entry.action) == ("InvoiceDate", 9, "morning and evening shares not made")
+    timed = load(tmp_path, lines.replace("2024-03-01,", "2024-03-01 00:00:01,"))
+    assert "Orders in the morning (before 12:00)" in timed.frame.columns and len(timed.columns.habits) == 3
+    assert not [e for e in timed.log if e.step == "not used"]

@@ -45,7 +45,7 @@ from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, 
                              GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NORMALISED, OTHER, SIGN_AFTER, SIGN_BEFORE,
                              UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData, cancelled_detail,
                              check_named_columns, comma_decimals, _head, no_timestamp_format, no_usable_line,
-                             one_currency, read_products, unreadable_column)
+                             one_currency, read_products, unreadable_column, without_clock)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
@@ -573,6 +573,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     valid = valid.persist()
     progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
     frame, columns, per_order = _customers(valid, t, ref, categories)
+    frame, columns = without_clock(frame, columns, t, log)
     gone = (judged.where(F.col("customer").isNotNull()).groupBy("customer")
             .agg(F.count_if(F.col("reason").isNull()).alias("usable"), F.collect_set("reason").alias("why"))
             .where(F.col("usable") == 0).collect())

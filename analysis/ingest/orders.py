@@ -552,7 +552,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     categories = (_category_names(con, log, with_category > 0) if fixed is None
                   else _fixed_categories(con, log, fixed))
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
-    frame, columns = _customers(con, cfg, t, ref, categories)
+    frame, columns = without_clock(*_customers(con, cfg, t, ref, categories), t, log)
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
     # The reasons are gathered for the few customers without a usable line only, not for every one.
     excluded = {r[0]: no_usable_line(r[1]) for r in con.execute(
@@ -675,6 +675,24 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
         categorical=list(t.customer_columns),
     )
     return frame, columns
+
+
+CLOCK_HABITS = ("in the morning (before 12:00)", "in the evening (from 17:00)")
+
+
+def without_clock(frame: pd.DataFrame, columns: Columns, t: TransactionsFile, log: list[LogEntry]):
+    """Timestamps that are dates only (every order at 00:00) say nothing of mornings and evenings:
+    those shares (100% and 0% for everyone) are left out rather than shown as habits. Both engines
+    call this on the same rows, so they agree."""
+    habits = [f"Orders {n}" for n in CLOCK_HABITS]
+    first = frame["First order"]
+    if not len(frame) or not ((first == first.dt.normalize()).all() and (frame[habits[0]] == 1).all()
+                              and (frame[habits[1]] == 0).all()):
+        return frame, columns
+    log.append(LogEntry("not used", t.timestamp, int(frame["Orders"].sum()), "morning and evening shares not made",
+                        "every order's timestamp is a date without a time of day"))
+    return frame.drop(columns=habits), columns.model_copy(
+        update={"habits": {k: v for k, v in columns.habits.items() if k not in CLOCK_HABITS}})
 
 
 def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
