@@ -163,7 +163,9 @@ class TransactionsFile(_FileOrTable):
     product: str = Field(description="product code or name column")
     product_name: str | None = Field(None, description="product description shown in rules (default: the product column)")
     quantity: str = Field(description="units of the product in the line")
-    unit_price: str = Field(description="price of one unit")
+    unit_price: str | None = Field(None, description="price of one unit (or give amount)")
+    amount: str | None = Field(None, description="instead of unit_price: the line's total (quantity x price), "
+                               "as a sales export writes it")
     category: str | None = Field(None, description="product category column of the lines (or give a products map)")
     cancelled_prefix: str | None = Field("C", description="order ids starting with this are cancellations; null: none")
     status: str | None = Field(None, description="order status column; an order any of whose lines has one of "
@@ -178,6 +180,17 @@ class TransactionsFile(_FileOrTable):
     @classmethod
     def _format(cls, v):
         return check_date_format(v, "timestamp_format")
+
+    @model_validator(mode="after")
+    def _one_price(self):
+        if (self.unit_price is None) == (self.amount is None):
+            raise ValueError("give unit_price (the price of one unit) or amount (the line's total), one of them")
+        return self
+
+    @property
+    def money(self) -> str:
+        """The column of money: the unit price, or the line's total (amount)."""
+        return self.unit_price or self.amount
 
 
 # Order statuses of orders that were not bought, in the languages drafts read.

@@ -183,7 +183,7 @@ def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: n
     if given.transactions:
         t = given.transactions
         schema["transactions"] = sorted({x for x in (t.customer, t.order, t.timestamp, t.product, t.product_name,
-                                                     t.quantity, t.unit_price, t.category, *t.customer_columns) if x})
+                                                     t.quantity, t.unit_price, t.amount, t.category, *t.customer_columns) if x})
     segs = sorted(int(s) for s in np.unique(labels))
     centres = np.vstack([feats.matrix[labels == s].mean(axis=0) for s in segs])
     dist = nearest(feats.matrix, centres)[1]

@@ -624,3 +624,19 @@ def test_a_dept_column_is_the_order_lines_category(tmp_path):
         f"2024-03-{1 + i % 28:02d} 10:00\n" for i in range(300)), encoding="utf-8")
     t = parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
     assert t.category == "Dept"
+
+
+def test_a_money_column_named_like_a_total_is_the_lines_amount_not_a_unit_price(tmp_path):
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    rows = ["customer_id,order_id,date,sku,number_of_cds,dollar_value"]
+    rows += [f"{1 + i % 40:05d},O{i // 2},1997{1 + i % 12:02d}{1 + i % 28:02d},S{i % 9},{1 + i % 3},{11.77 * (1 + i % 3):.2f}"
+             for i in range(300)]
+    path = tmp_path / "lines.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t = parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
+    assert (t.amount, t.unit_price, t.quantity) == ("dollar_value", None, "number_of_cds")
+    priced = path.read_text().replace("dollar_value", "unit_price_usd")
+    path.write_text(priced, encoding="utf-8")
+    t = parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
+    assert (t.amount, t.unit_price) == (None, "unit_price_usd")

@@ -12,6 +12,7 @@ import pytest
 
 from analysis.config import parse_config
 from analysis.errors import UserError
+from analysis.ingest.cleaning import to_numbers
 from analysis.ingest.orders import load_orders
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
@@ -615,3 +616,20 @@ def test_dates_without_a_time_of_day_make_no_morning_or_evening_shares(tmp_path)
     timed = load(tmp_path, lines.replace("2024-03-01,", "2024-03-01 00:00:01,"))
     assert "Orders in the morning (before 12:00)" in timed.frame.columns and len(timed.columns.habits) == 3
     assert not [e for e in timed.log if e.step == "not used"]
+
+
+def test_a_line_total_instead_of_a_unit_price_gives_the_same_customers(tmp_path):
+    """transactions.amount: the line's total (quantity x price), as sales exports write it; the
+    price is the total over the quantity, and every count and sum is the unit-price file's."""
+    by_price = load(tmp_path)
+    header, *rows = LINES.splitlines()
+    totals = [header + ",Amount"]
+    for row in rows:
+        f = row.split(",")
+        qty, price = to_numbers(pd.Series([f[3], f[5]], dtype="string")).tolist()
+        totals.append(row + "," + ("" if pd.isna(qty) or pd.isna(price) else f"{qty * price:.2f}"))
+    by_total = load(tmp_path, "\n".join(totals) + "\n", transactions={"unit_price": None, "amount": "Amount"})
+    pd.testing.assert_frame_equal(by_total.frame, by_price.frame, check_exact=False, rtol=1e-9)
+    assert entries(by_total) == entries(by_price)
+    with pytest.raises(UserError, match="give unit_price .* or amount .*, one of them"):
+        make_config(tmp_path, transactions={"amount": "Amount"})

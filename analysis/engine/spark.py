@@ -471,6 +471,8 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     log: list[LogEntry] = []
     cancelled = (F.startswith(F.coalesce(_text(t.order), F.lit("")), F.lit(t.cancelled_prefix)) if t.cancelled_prefix
                  else F.lit(False))
+    qty = _number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(src, t.quantity, path))
+    money = _number(t.money, t.money in numeric, t.money not in numeric and _decimal_comma(src, t.money, path))
     statuses = [v.strip().lower() for v in t.cancelled_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status
         by_status = (src.where(F.lower(_text(t.status)).isin(*statuses))
@@ -485,10 +487,8 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
         (F.col(f"`{t.product}`").cast("string") != product).alias("product_changed"),
         name.alias("name"),
         (F.col(f"`{name_col}`").cast("string") != name).alias("name_changed"),
-        _number(t.quantity, t.quantity in numeric,
-                t.quantity not in numeric and _decimal_comma(src, t.quantity, path)).alias("qty"),
-        _number(t.unit_price, t.unit_price in numeric,
-                t.unit_price not in numeric and _decimal_comma(src, t.unit_price, path)).alias("price"),
+        qty.alias("qty"),
+        (money if t.unit_price else F.when(qty == 0, money).otherwise(money / qty)).alias("price"),  # orders: a total / qty
         cancelled.alias("cancelled"),
         (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),
     ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)]
@@ -544,7 +544,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         if not n:
             continue
         if step == "unreadable values" and n > 0.01 * n_lines:
-            col = {"quantity": t.quantity, "unit price": t.unit_price, "timestamp": t.timestamp}[why.split(" is ")[0]]
+            col = {"quantity": t.quantity, "unit price": t.money, "timestamp": t.timestamp}[why.split(" is ")[0]]
             raise UserError(unreadable_column(path, col, "timestamp" in why, n, n_lines,
                                               _unreadable_example(src, path, t, types, col), t.timestamp_format))
         detail = ""

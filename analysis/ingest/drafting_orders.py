@@ -46,6 +46,9 @@ NAMES = {
     r"|quantita|stuck|pieces|pcs|ilosc|liczba|mnozstvi)$|quantity|qty|menge",
     "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
     r"|prezzo|^cena",
+    # A line's total, not a unit price (checked on the money column's name, price words excluded).
+    "amount": r"total|amount|value|sales|revenue|turnover|subtotal|betrag|umsatz|montant|importe|valor|bedrag"
+    r"|importo|kwota|wartosc|castka",
     "category": r"category|department|^dept$|^dep$|family|productgroup|^group$|^section$|^aisle$|kategorie|kategoria"
     r"|warengruppe|categorie|categoria|afdeling|rayon|reparto|departamento|abteilung"
     r"|^(product|item|article)type$"
@@ -57,6 +60,7 @@ WHY = {
     "timestamp": "name looks like a date, and the values read as dates", "product": "name looks like a product code",
     "product_name": "name looks like a product description", "quantity": "name looks like a quantity; values are numbers",
     "unit_price": "name looks like a price; values are numbers", "category": "name looks like a product category",
+    "amount": "name looks like a line's total (quantity x price), not a unit price; values are numbers",
 }
 LISTED = 30  # most codes written under not_products
 CURRENCY_NAME = r"(order|line)?(currency|currencycode|devise|moneda|moeda|wahrung|waehrung|valuta|munt)"
@@ -88,7 +92,16 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
         if col is not None:
             used.add(col)
             out[role] = (col, why)
+    if "unit_price" not in out:  # no price by name: a line's total by name
+        col = _pick("amount", cols, used)
+        if col is not None and not to_numbers(sample[col][~is_missing(sample[col])]).isna().mean() > 0.05:
+            used.add(col)
+            out["amount"] = (col, WHY["amount"])
     _by_values(sample, cols, used, out)
+    price = out.get("unit_price", (None, ""))[0]
+    if price is not None and re.search(NAMES["amount"], normalise(price)) and not re.search(
+            NAMES["unit_price"], normalise(price)):  # picked by its values, but named like a total
+        out["amount"] = (out.pop("unit_price")[0], WHY["amount"] + "; check")
     if "product" not in out and "product_name" in out:  # names alone identify the products
         out["product"] = out.pop("product_name")
     others = []
@@ -149,7 +162,7 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
 
     free = [c for c in cols if c not in used]
     for role, guess in (("timestamp", timestamp), ("unit_price", unit_price), ("quantity", quantity)):
-        if role in out:
+        if role in out or (role == "unit_price" and "amount" in out):
             continue
         for col in free:
             why = guess(col)
@@ -252,7 +265,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         head += [f"  delimiter: {quote(delim)}  # detected", f"  encoding: {quote(enc)}  # detected"]
     elif kind == "excel":
         head.append("  # sheet:  # the first sheet is read; name another here")
-    for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", "unit_price", "category"):
+    money = "amount" if "amount" in roles else "unit_price"
+    for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", money, "category"):
         if role in roles:
             col, why = roles[role]
             head.append(f"  {role}: {quote(col)}{_comment(why)}")
@@ -288,7 +302,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     body += _model_section("baskets", Baskets) + [""]
     body += _model_section("cleaning", Cleaning) + [""]
     body += _model_section("segmentation", Segmentation) + [""]
-    prices = sample[roles["unit_price"][0]] if "unit_price" in roles else None
+    prices = sample[roles[money][0]] if money in roles else None
     currency = next((c for c in sample.columns if re.fullmatch(CURRENCY_NAME, normalise(c))), None)
     body += report_section(path, prices, "the unit prices", sample[currency] if currency else None) + [""]
     body += ["seed: 42  # same seed and data, same segments", ""]

@@ -202,7 +202,7 @@ def _check_columns(con, path: Path, t: TransactionsFile) -> dict[str, str]:
 def check_named_columns(present: list[str], path: Path, t: TransactionsFile) -> None:
     """One line naming the first column the config names that the file (`present`) lacks."""
     named = [("customer", t.customer), ("order", t.order), ("timestamp", t.timestamp), ("product", t.product),
-             ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price),
+             ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price), ("amount", t.amount),
              ("category", t.category), ("status", t.status)] + [("customer_columns", c) for c in t.customer_columns]
     for role, col in named:
         if col is not None and col not in present:
@@ -483,8 +483,10 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed
         FROM (SELECT DISTINCT CAST({_q(name_col)} AS VARCHAR) AS _raw FROM src)""")
     qty = _number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity, path))
-    price = _number(t.unit_price, t.unit_price in numeric,
-                    t.unit_price not in numeric and _decimal_comma(con, t.unit_price, path))
+    money = _number(t.money, t.money in numeric, t.money not in numeric and _decimal_comma(con, t.money, path))
+    # A line's total is a price times the quantity: the price is the total over the quantity (a
+    # zero quantity keeps the total, and the zero-quantity rule sets the line aside).
+    price = money if t.unit_price else f"(CASE WHEN ({qty}) = 0 THEN {money} ELSE {money} / ({qty}) END)"
     # One pass, one table: typed values, why a line is not used, and whether its product code or
     # name needed normalising (flags, not copies of the raw text, to keep the table small).
     _run(con, f"""
@@ -523,7 +525,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
             continue
         # A few unreadable lines in millions are dirt; many mean the config names the wrong column.
         if step == "unreadable values" and n > 0.01 * n_lines:
-            col, expr = {"quantity": (t.quantity, qty), "unit price": (t.unit_price, price),
+            col, expr = {"quantity": (t.quantity, qty), "unit price": (t.money, money),
                          "timestamp": (t.timestamp, ts)}[why.split(" is ")[0]]
             example = con.execute(f"SELECT min({_text(col)}) FROM src WHERE {_text(col)} IS NOT NULL AND ({expr}) IS NULL"
                                   ).fetchall()[0][0]
