@@ -190,3 +190,10 @@ def test_ambiguous_dates_are_flagged_in_the_draft(tmp_path, capsys):
 def test_no_markdown_reaches_a_page_as_text(retail):
     assert raw_markdown(retail / "site") == []
 
+
+
+def test_the_dictionary_names_the_order_line_columns_by_role(retail):
+    text = _text(retail / "site" / "dictionary.html")
+    for role, col in (("customer", "CustomerID"), ("order", "InvoiceNo"), ("timestamp", "InvoiceDate"),
+                      ("quantity", "Quantity"), ("unit price", "UnitPrice")):
+        assert f"order lines: {role} {col}" in text, role

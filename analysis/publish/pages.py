@@ -818,6 +818,11 @@ def dictionary(r: Results) -> dict:
         elif isinstance(value, list):
             value = ", ".join(value)
         roles.append({"role": role.replace("_", " "), "columns": str(value)})
+    lines = r.manifest.config.get("transactions") or {}
+    for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", "unit_price", "amount",
+                 "category", "status"):
+        if lines.get(role):
+            roles.append({"role": f"order lines: {role.replace('_', ' ')}", "columns": str(lines[role])})
     return {
         "title": "Data dictionary",
         "features": [{"name": d.name, "label": d.label, "description": d.description, "source": d.source,
