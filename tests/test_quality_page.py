@@ -20,7 +20,7 @@ TABLE = "id,income,city,answer,wine,remark\n" + "\n".join(ROWS) + "\n"
 CONFIG = {"customers": {"path": "c.csv"},
           "columns": {"id": "id", "income": "income", "categorical": ["city"], "campaigns": {"Latest": "answer"},
                       "spend": {"Wine": "wine"}, "ignore": ["remark"]},
-          "segmentation": {"algorithm": "kmeans", "k": 3, "shortlist": 1, "stability_resamples": 2},
+          "segmentation": {"algorithm": "kmeans", "k": 2, "shortlist": 1, "stability_resamples": 2},
           "report": {"min_segment_size": 5}}
 
 
