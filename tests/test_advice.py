@@ -156,7 +156,7 @@ def test_the_consistency_check_finds_each_kind_of_contradiction():
 
 def test_values_that_round_alike_get_more_digits():
     c = _context(kinds={**KINDS, "aov": "money"}, labels={**LABELS, "aov": "Average order value"})
-    assert ps._pair(c, "aov", 4.2, 3.8) == ("$4.2", "$3.8")
+    assert ps._pair(c, "aov", 4.2, 3.8) == ("$4.20", "$3.80")  # amounts under $10 keep their cents
     assert ps._pair(c, "aov", 4.24, 4.21) == ("$4.24", "$4.21")
     assert ps._pair(c, "aov", 42.0, 30.0) == ("$42", "$30")
 
