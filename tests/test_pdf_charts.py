@@ -94,14 +94,11 @@ def test_charts_that_never_come_are_one_error_line_not_a_wait_forever(monkeypatc
     assert tried == [True]
 
 
-def test_a_browser_that_stops_answering_is_replaced_and_the_pdf_is_built(monkeypatch, tmp_path):
+def test_a_browser_that_stops_answering_is_replaced_and_the_pdf_is_built(monkeypatch, tmp_path, demo_run):
     """The first chart browser never delivers (as one started beside a busy run once did): after
-    FIRST_WAIT a second browser draws the charts and the PDF is built."""
+    FIRST_WAIT a second browser draws the charts and the PDF is typeset from them."""
     from concurrent.futures import Future
 
-    from conftest import DEMO_CONFIG
-
-    from analysis.cli import main
     from analysis.publish import pdf
 
     monkeypatch.setattr(pdf, "FIRST_WAIT", 1)
@@ -112,5 +109,10 @@ def test_a_browser_that_stops_answering_is_replaced_and_the_pdf_is_built(monkeyp
         return Future() if len(calls) == 1 else real(self, figures, folder)
 
     monkeypatch.setattr(pdf.ChartDrawer, "draw", first_never)
-    assert main(["report", "--config", str(DEMO_CONFIG), "--out", str(tmp_path / "out")]) == 0
-    assert calls == ["pdf", "again"] and (tmp_path / "out" / "site" / "report.pdf").stat().st_size > 100_000
+    drawer = pdf.ChartDrawer()
+    try:
+        typeset = pdf.begin_pdf(demo_run.results, drawer, tmp_path)
+        document = typeset()
+    finally:
+        drawer.close()
+    assert calls == [tmp_path.name, "again"] and document[:4] == b"%PDF" and len(document) > 100_000
