@@ -370,7 +370,7 @@ def test_value_tiers_are_called_tiers_on_every_page_that_shows_them(demo_run):
 
     r = demo_run.results
     assert r.chosen.fallback == "value_tiers"  # the bundled demo has no natural segments
-    natural = dataclasses.replace(r, chosen=dataclasses.replace(r.chosen, fallback=None))
+    natural = dataclasses.replace(r, chosen=dataclasses.replace(r.chosen, fallback=None, tiers_by=""))
     for res, tiers in ((r, True), (natural, False)):
         _, text = _render(res, "overview.qmd.j2", pages.overview)
         summary = pages.environment().get_template("summary.qmd.j2").render(**pages.overview(res, lambda *a: ""))

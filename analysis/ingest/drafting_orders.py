@@ -78,12 +78,15 @@ def _pick(role: str, columns: list[str], used: set[str]) -> str | None:
 def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[tuple[str, str]]]:
     """role -> (column, why), and the other columns with what to do about them."""
     cols, used, out = list(sample.columns), set(), {}
-    for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", "unit_price", "category"):
+    for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", "unit_price", "amount",
+                 "category"):
+        if role == "amount" and "unit_price" in out:  # a line's total by name only where no price is named
+            continue
         col, why = _pick(role, cols, used), WHY[role]
         if role == "order" and col is None:
             col = next((c for c in cols if c not in used and _all_match(sample[c], ORDER_NUMBER)), None)
             why = "values are order numbers (#1001)"
-        if role in ("quantity", "unit_price") and col is not None:
+        if role in ("quantity", "unit_price", "amount") and col is not None:
             present = sample[col][~is_missing(sample[col])]
             if len(present) and to_numbers(present).isna().mean() > 0.05:
                 col = None  # a name like 'amount' over text is not a quantity
@@ -92,11 +95,6 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
         if col is not None:
             used.add(col)
             out[role] = (col, why)
-    if "unit_price" not in out:  # no price by name: a line's total by name
-        col = _pick("amount", cols, used)
-        if col is not None and not to_numbers(sample[col][~is_missing(sample[col])]).isna().mean() > 0.05:
-            used.add(col)
-            out["amount"] = (col, WHY["amount"])
     _by_values(sample, cols, used, out)
     price = out.get("unit_price", (None, ""))[0]
     if price is not None and re.search(NAMES["amount"], normalise(price)) and not re.search(
@@ -304,7 +302,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     body += _model_section("segmentation", Segmentation) + [""]
     prices = sample[roles[money][0]] if money in roles else None
     currency = next((c for c in sample.columns if re.fullmatch(CURRENCY_NAME, normalise(c))), None)
-    body += report_section(path, prices, "the unit prices", sample[currency] if currency else None) + [""]
+    body += report_section(path, prices, "the amounts" if money == "amount" else "the unit prices",
+                           sample[currency] if currency else None) + [""]
     body += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(head + body)
 

@@ -261,7 +261,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         overall = ItemsetCounter(b)
         top = [_rule(r) for r in found.head(cfg.top).itertuples()]
 
-        def count_in(rows: np.ndarray, sets: list[tuple[str, ...]], b=b, level=level) -> list[int]:
+        def count_in(rows: np.ndarray, sets: list[tuple[str, ...]]) -> list[int]:  # used at once, in this level
             if recount is not None:
                 return list(recount(ob, level, sets, rows))
             counter = ItemsetCounter(_subset(b, rows))

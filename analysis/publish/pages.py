@@ -131,11 +131,6 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
     }
 
 
-def tiers_by(r: Results) -> str:
-    """What value tiers are cut by ('' when the segments are no tiers)."""
-    return r.chosen.tiers_by if r.chosen.fallback else ""
-
-
 def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
     """The overview page; on paper (`paper`) its summary part is the executive summary chapter and
     the segment cards are left out (each segment has its own chapter right after)."""
@@ -149,8 +144,8 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "structure_title": STRUCTURE_TITLES.get(r.chosen.structure, ""),
         "title": r.title,
         "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
-        "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k), "tiers_by": tiers_by(r),
-        "grouping": f"{r.chosen.k} value tiers" if tiers_by(r) else f"{r.chosen.k} segments",
+        "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k), "tiers_by": r.chosen.tiers_by,
+        "grouping": f"{r.chosen.k} value tiers" if r.chosen.tiers_by else f"{r.chosen.k} segments",
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
         "chart_sizes": chart(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"
@@ -210,7 +205,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "title": f"Segment {p.id}: {shown_name(p)}",
         "summary": _segment_summary(r, p), "public": p.public, "min_size": fmt.integer(r.min_segment_size),
         "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < r.thresholds.unstable,
-        "unassigned": p.unassigned, "tiers_by": tiers_by(r), "k": str(r.chosen.k),
+        "unassigned": p.unassigned, "tiers_by": r.chosen.tiers_by, "k": str(r.chosen.k),
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
         "description": persona.description, "notes": persona.notes, "generated_name": persona.generated_name,
         "overridden": persona.overridden, "recommendation": recommendation, "plan": list(rec.plan),
@@ -237,11 +232,14 @@ def _segment_payoff(r: Results, p, v) -> str:
         text += ", though the rate's 95% interval reaches below break-even"
     listed = next((s.contacts for s in r.response.segments if s.segment == p.id), 0) if r.response else None
     if listed is not None and listed < p.size:
-        few = (f"fewer than {fmt.integer(r.min_segment_size)}" if 0 < listed < r.min_segment_size
-               else fmt.integer(listed))
         text += ("; the contact list above holds none of its customers: no one's own score pays" if listed == 0 else
-                 f"; the contact list above takes only the {few} of its customers whose own scores pay")
+                 f"; the contact list above takes only the {_count(r, listed)} of its customers whose own scores pay")
     return text + "."
+
+
+def _count(r: Results, n: int) -> str:
+    """A count of customers as public pages give it: under the minimum group size, not exactly."""
+    return f"fewer than {fmt.integer(r.min_segment_size)}" if 0 < n < r.min_segment_size else fmt.integer(n)
 
 
 def _category_rows(r: Results, p, mix) -> list[dict]:
@@ -477,12 +475,11 @@ def _response(r: Results, chart: Chart) -> dict | None:
         small, best_small = s.contacts < r.min_segment_size, s.best_n < r.min_segment_size
         segments.append({
             "name": f"{p.id}. {p.name}", "customers": fmt.integer(s.customers),
-            "contacts": f"fewer than {fmt.integer(r.min_segment_size)}" if few else fmt.integer(s.contacts),
+            "contacts": _count(r, s.contacts),
             "answers": "–" if few else fmt.number(s.expected_answers, 0),
             "expected": "–" if few else fmt.money(s.expected_profit, cur),
             "measured": "–" if small else fmt.money(s.measured_profit, cur),
-            "best_n": (f"fewer than {fmt.integer(r.min_segment_size)}" if 0 < s.best_n < r.min_segment_size
-                       else fmt.integer(s.best_n)),
+            "best_n": _count(r, s.best_n),
             "best_measured": fmt.money(s.best_measured.value, cur) if s.best_measured and not best_small else "–",
             "best_interval": _money_range(s.best_measured, cur) if s.best_measured and not best_small else "–",
         })

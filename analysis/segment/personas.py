@@ -74,8 +74,9 @@ RECOMMENDATION_RULES = (
     f"share {THRESHOLD} sd above), win-back (recency {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
     f"half the customer share; without spend, income {THRESHOLD} sd below), else cross-sell the category most below "
-    f"average (without categories, a standard offer on the usual range). Timing: now if lapsing, early if newer (tenure {THRESHOLD} sd below), with the next campaign if they "
-    "answer 1.3 times as often as average and a paid contact pays, else the regular cycle; from order lines, at "
+    f"average (without categories, a standard offer on the usual range). Timing: now if lapsing, early if newer "
+    f"(tenure {THRESHOLD} sd below), with the next campaign if they answer 1.3 times as often as average and a paid "
+    "contact pays, else the regular cycle; from order lines, at "
     f"weekends, mornings or evenings when they order then {THRESHOLD} sd more. Paid contact: the segment's customers "
     "in the contact list (response model), else the whole segment if its expected profit per contact is positive; "
     "free channels for the rest."
@@ -449,8 +450,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if ch and _effect(p, "web_visits") >= THRESHOLD:
         channel_why += "; they also visit the web site more than most, so add e-mail and web retargeting"
     never = _never(p)
-    categories = any(s.feature.startswith("share_") and _part(c.labels[s.feature]).lower() not in CATCH_ALL
-                     for s in p.stats)
+    # The input's own categories (no catch-all), least bought against the average first.
+    below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
+                    not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
     # Orders (order lines) or purchases (a customer table) well above average: a frequent buyer.
     frequent = next((f for f in ("orders", "purchases") if _effect(p, f) >= THRESHOLD), None)
     if p.unassigned:
@@ -489,11 +491,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         # The numbers, not "near the average": the fallback also takes segments between the other rules' bounds.
         value = (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" if ratio is not None
                  else "no spend or income sets them apart")
-        offer, offer_why = (("Cross-sell offer", f"{value}; grow the categories they buy less") if categories else
+        offer, offer_why = (("Cross-sell offer", f"{value}; grow the categories they buy less") if below else
                             ("Standard offer", f"{value}; the input has no spend per category to cross-sell"))
     cat = None if never else pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
-    below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
-                    not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
     if cat:
         product = _part(c.labels[cat.feature])
         product_why = _pick_why(cat, "spend")

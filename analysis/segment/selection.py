@@ -126,7 +126,7 @@ class Choice:
     silhouette: float | None = None  # mean silhouette of the chosen model on the sample
     gap_none: bool = False  # the gap statistic finds one group as good as any split
     fallback: str | None = None  # 'value_tiers' | 'pc_tiers' when the labels are tiers, not segments
-    tiers_by: str = ""  # what tiers are cut by ('total spend', 'income', 'the first principal component')
+    tiers_by: str = ""  # what the tiers are cut by ('total spend', 'income', ...); '' when the labels are no tiers
 
 
 @dataclass(frozen=True)
