@@ -157,7 +157,8 @@ class TransactionsFile(_FileOrTable):
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
     sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
     customer: str = Field(description="customer id column (lines without one are used for baskets only)")
-    order: str = Field(description="order or invoice id column: the lines of one order form a basket")
+    order: str | None = Field(None, description="order or invoice id column: the lines of one order form a basket; "
+                              "without one, an order is a customer's lines at one date and time")
     timestamp: str = Field(description="date and time of the order")
     timestamp_format: str | None = Field(None, description="strftime format of timestamp, e.g. %Y-%m-%d %H:%M; default: detected")
     product: str = Field(description="product code or name column")
@@ -185,6 +186,13 @@ class TransactionsFile(_FileOrTable):
     def _one_price(self):
         if (self.unit_price is None) == (self.amount is None):
             raise ValueError("give unit_price (the price of one unit) or amount (the line's total), one of them")
+        return self
+
+    @model_validator(mode="after")
+    def _prefix_needs_order(self):
+        if self.order is None and self.cancelled_prefix and "cancelled_prefix" in self.model_fields_set:
+            raise ValueError("cancelled_prefix marks order ids: name the order column (order), or set "
+                             "cancelled_prefix: null")
         return self
 
     @property

@@ -640,3 +640,36 @@ def test_a_money_column_named_like_a_total_is_the_lines_amount_not_a_unit_price(
     path.write_text(priced, encoding="utf-8")
     t = parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
     assert (t.amount, t.unit_price) == (None, "unit_price_usd")
+    # 'Amount' before the quantity column: money with cents is the line's total, not the units;
+    # whole numbers under that name stay a quantity.
+    rows = ["customer_id,order_id,date,sku,Amount,Qty"]
+    rows += [f"{1 + i % 40:05d},O{i // 2},1997{1 + i % 12:02d}{1 + i % 28:02d},S{i % 9},{11.77 * (1 + i % 3):.2f},{1 + i % 3}"
+             for i in range(300)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t = parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
+    assert (t.amount, t.unit_price, t.quantity) == ("Amount", None, "Qty")
+    rows = ["customer_id,order_id,date,sku,Amount,price"]
+    rows += [f"{1 + i % 40:05d},O{i // 2},1997{1 + i % 12:02d}{1 + i % 28:02d},S{i % 9},{1 + i % 3},{11.77 + i % 3:.2f}"
+             for i in range(300)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t = parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
+    assert (t.quantity, t.unit_price) == ("Amount", "price")
+
+
+def test_order_lines_without_an_order_id_are_drafted_and_read(tmp_path):
+    """A sales export with no order or invoice column (CDNOW-style): the draft names none, says an
+    order is then a customer's lines at one time, and the draft reads as it stands."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+    from analysis.ingest.orders import load_orders
+    rows = ["customer_id,purchase_date,sku,units,price"]
+    for i in range(300):  # 30 customers, each buying on 5 days, 2 lines a day
+        c, day = i % 30, (i // 60) + 1
+        rows.append(f"{c},2024-05-{day:02d},P{i % 7},{1 + i % 2},{2 + i % 5}.50")
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = draft_orders_config(path, config_dir=tmp_path)
+    assert "  # order:  # no order id found: an order is a customer's lines at one date and time" in text
+    assert "cancelled_prefix: null  # no order column" in text
+    data = load_orders(parse(text, tmp_path))
+    assert len(data.frame) == 30 and (data.frame["Orders"] == 5).all()
+    assert data.baskets.order_idx.max() + 1 == 150  # 30 customers x 5 days

@@ -633,3 +633,31 @@ def test_a_line_total_instead_of_a_unit_price_gives_the_same_customers(tmp_path)
     assert entries(by_total) == entries(by_price)
     with pytest.raises(UserError, match="give unit_price .* or amount .*, one of them"):
         make_config(tmp_path, transactions={"amount": "Amount"})
+
+
+def test_without_an_order_id_an_order_is_a_customers_lines_at_one_time(tmp_path, orders):
+    """transactions.order left out (CDNOW-style exports): each customer's lines at one date and
+    time are one order. In LINES every invoice has its own time, so customers come out the same;
+    the 'C' invoices are then plain returns, and the guest's lines (no customer, so no order) are
+    set aside instead of making a basket."""
+    lines = "".join(row.split(",", 1)[1] + "\n" for row in LINES.splitlines())
+    got = load(tmp_path, lines, transactions={"order": None, "cancelled_prefix": None},
+               report={"reference_date": "2024-03-12"})  # the guest's line had set it
+    pd.testing.assert_frame_equal(got.frame, orders.frame)
+    assert got.excluded == {"14": "no usable order line: return (negative quantity)",
+                            "15": "no usable order line: return (negative quantity)"}
+    log = {(e.step, e.count) for e in got.log}
+    assert ("returns", 4) in log and ("missing values", 2) in log and not any(s == "cancellations" for s, _ in log)
+    # B2's two spellings now have one usable line each: the tie goes to the first in order.
+    assert basket_contents(got.baskets) == [
+        ("12", ("CANDLE RED", "TOY", "WHITE MUG")), ("12", ("LAMP", "WHITE MUG")),
+        ("13", ("CANDLE RED",)), ("13", ("WHITE MUG",))]
+    # Two invoices of one customer at one time are one order: 1006 moved to 1005's time.
+    merged = load(tmp_path, lines.replace("2024-03-10 08:00", "2024-03-07 14:00"),
+                  transactions={"order": None, "cancelled_prefix": None})
+    assert merged.frame.set_index("customer_id").loc["13", "Orders"] == 1
+    assert ("13", ("CANDLE RED", "WHITE MUG")) in basket_contents(merged.baskets)
+    with pytest.raises(UserError, match="cancelled_prefix marks order ids"):
+        make_config(tmp_path, transactions={"order": None, "cancelled_prefix": "C"})
+    # The default prefix does not apply without an order column.
+    assert make_config(tmp_path, transactions={"order": None}).transactions.cancelled_prefix == "C"

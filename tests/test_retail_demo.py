@@ -197,3 +197,18 @@ def test_the_dictionary_names_the_order_line_columns_by_role(retail):
     for role, col in (("customer", "CustomerID"), ("order", "InvoiceNo"), ("timestamp", "InvoiceDate"),
                       ("quantity", "Quantity"), ("unit price", "UnitPrice")):
         assert f"order lines: {role} {col}" in text, role
+
+
+def test_the_dictionary_says_how_orders_are_formed_without_an_order_column(demo_run):
+    import dataclasses
+
+    from analysis.publish.pages import dictionary
+    r = demo_run.results
+    lines = {"customer": "cust", "timestamp": "day", "product": "sku", "quantity": "n", "amount": "total"}
+    manifest = dataclasses.replace(r.manifest, config={**r.manifest.config, "transactions": lines})
+    roles = {x["role"]: x["columns"] for x in dictionary(dataclasses.replace(r, manifest=manifest))["roles"]}
+    assert roles["order lines: order"] == "none: a customer's lines at one date and time"
+    assert roles["order lines: amount"] == "total" and "order lines: unit price" not in roles
+    with_order = dataclasses.replace(r.manifest, config={**r.manifest.config, "transactions": {**lines, "order": "inv"}})
+    assert {x["role"]: x["columns"] for x in dictionary(dataclasses.replace(r, manifest=with_order))["roles"]
+            }["order lines: order"] == "inv"

@@ -466,18 +466,21 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     assert next(e for e in b.log if e.step == "cancellations").count == 5
     # Names in mixed case: a product shown by its most frequent spelling, as locally; dates
     # without a time of day: no morning or evening shares; a line's total (amount) instead of a
-    # unit price (the 'Price' column holds 3 units' total here), as locally.
+    # unit price (the 'Price' column holds 3 units' total here); no order column (an order is a
+    # customer's lines of one time: 21's lines of the 6th are one), as locally.
     from test_orders import HEADER
     (tmp_path / "lines.csv").write_text(HEADER + "".join(
         f"{o},{code},{n},3,2024-03-0{d},4.00,{c},PL\n" for o, code, n, d, c in [
-            (1, "K1", "Kawa ziarnista", 2, 21), (2, "K1", "Kawa ziarnista", 3, 22), (3, "K1", "KAWA ZIARNISTA", 4, 21),
+            (1, "K1", "Kawa ziarnista", 2, 21), (2, "K1", "Kawa ziarnista", 3, 22), (3, "K1", "KAWA ZIARNISTA", 6, 21),
             (4, "Z2", "Żurek  domowy", 5, 22), (5, "Z2", "Żurek domowy", 6, 21)]), encoding="utf-8")
-    cased = make_config(tmp_path, products=None, transactions={"unit_price": None, "amount": "Price"})
+    cased = make_config(tmp_path, products=None, transactions={"unit_price": None, "amount": "Price", "order": None,
+                                                               "cancelled_prefix": None})
     a, b = local.load_orders(cased), engine.load_orders(cased)
     _same_orders(a, b)
     assert sorted(b.baskets.products) == ["Kawa ziarnista", "Żurek domowy"]
     assert list(b.columns.habits) == ["at weekends"] and any(e.step == "not used" for e in b.log)
-    assert b.frame["Spend"].tolist() == [12.0, 8.0]  # customers 21 (3 orders) and 22 (2), 4.00 each
+    assert b.frame["Spend"].tolist() == [12.0, 8.0]  # customers 21 (3 lines) and 22 (2), 4.00 each
+    assert b.frame["Orders"].tolist() == [2, 2]
     # Amounts in two currencies: refused with the local engine's line.
     from test_orders import LINES
     (tmp_path / "lines.csv").write_text(LINES.replace(",3.00,", ",$3.00,").replace(",5.00,", ",£5.00,"), encoding="utf-8")

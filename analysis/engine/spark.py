@@ -469,20 +469,24 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     product = F.upper(_text(t.product))
     name = F.regexp_replace(_text(name_col), r"\s+", " ")
     log: list[LogEntry] = []
-    cancelled = (F.startswith(F.coalesce(_text(t.order), F.lit("")), F.lit(t.cancelled_prefix)) if t.cancelled_prefix
+    customer = F.regexp_replace(_text(t.customer), r"\.0+$", "")
+    ts = _timestamp(src, path, t, typed_ts)
+    # As locally: without an order id, an order is a customer's lines at one date and time.
+    order = _text(t.order) if t.order else F.concat(customer, F.lit(" @ "), ts.cast("string"))
+    cancelled = (F.startswith(F.coalesce(order, F.lit("")), F.lit(t.cancelled_prefix)) if t.order and t.cancelled_prefix
                  else F.lit(False))
     qty = _number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(src, t.quantity, path))
     money = _number(t.money, t.money in numeric, t.money not in numeric and _decimal_comma(src, t.money, path))
     statuses = [v.strip().lower() for v in t.cancelled_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status
         by_status = (src.where(F.lower(_text(t.status)).isin(*statuses))
-                     .select(_text(t.order).alias("_cancelled_ord")).distinct())
-        rows = rows.join(by_status, _text(t.order) == F.col("_cancelled_ord"), "left")
+                     .select(order.alias("_cancelled_ord")).distinct())
+        rows = rows.join(by_status, order == F.col("_cancelled_ord"), "left")
         cancelled = cancelled | F.col("_cancelled_ord").isNotNull()
     cols = [
-        F.regexp_replace(_text(t.customer), r"\.0+$", "").alias("customer"),
-        _text(t.order).alias("ord"),
-        _timestamp(src, path, t, typed_ts).alias("ts"),
+        customer.alias("customer"),
+        order.alias("ord"),
+        ts.alias("ts"),
         product.alias("product"),
         (F.col(f"`{t.product}`").cast("string") != product).alias("product_changed"),
         name.alias("name"),

@@ -88,8 +88,11 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
             why = "values are order numbers (#1001)"
         if role in ("quantity", "unit_price", "amount") and col is not None:
             present = sample[col][~is_missing(sample[col])]
-            if len(present) and to_numbers(present).isna().mean() > 0.05:
+            x = to_numbers(present)
+            if len(present) and x.isna().mean() > 0.05:
                 col = None  # a name like 'amount' over text is not a quantity
+            elif role == "quantity" and normalise(col) == "amount" and (x != x.round()).mean() > 0.5:
+                col = None  # 'Amount' over decimals is money (the line's total), not a count of units
         if role == "timestamp" and col is not None and guess_date_format(sample[col]) is None:
             col = None
         if col is not None:
@@ -173,7 +176,8 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
 
 def _whole_file_hints(con, roles: dict) -> tuple[list[str], str | None, str]:
     """Product codes without a digit (postage, fees...) and a cancellation prefix, over the whole file."""
-    codes, prefix, why = [], None, "no order id starts with a letter followed by digits"
+    codes, prefix = [], None
+    why = "no order id starts with a letter followed by digits" if "order" in roles else "no order column"
     if "product" in roles:
         p = f"CAST({_q(roles['product'][0])} AS VARCHAR)"  # Parquet codes may be integers
         rows = con.execute(f"""SELECT upper(trim({p})) AS code, count(*) AS n FROM src
@@ -270,6 +274,9 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
             head.append(f"  {role}: {quote(col)}{_comment(why)}")
             if role == "timestamp":
                 head.append(_format_line(formats))
+        elif role == "order":
+            head.append("  # order:  # no order id found: an order is a customer's lines at one date and time; "
+                        "name the column if there is one")
         elif role in ("product_name", "category"):
             head.append(f"  # {role}:  # no column found")
         else:

@@ -459,11 +459,15 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     ts = _timestamp_expr(con, path, t, typed=types[t.timestamp].startswith(("TIMESTAMP", "DATE")))
     name_col = t.product_name or t.product
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
-    prefix = f"starts_with(coalesce({_text(t.order)}, ''), {_lit(t.cancelled_prefix)})" if t.cancelled_prefix else "false"
+    customer = f"regexp_replace({_text(t.customer)}, '\\.0+$', '')"
+    # Without an order id, an order is a customer's lines at one date and time (a line without a
+    # customer then has no order and is set aside).
+    order = _text(t.order) if t.order else f"({customer} || ' @ ' || CAST({ts} AS VARCHAR))"
+    prefix = f"starts_with(coalesce({order}, ''), {_lit(t.cancelled_prefix)})" if t.order and t.cancelled_prefix else "false"
     if t.status:  # an order is cancelled when any of its lines says so (shops write the status on one line)
-        _run(con, f"""CREATE TEMP TABLE cancelled_orders AS SELECT DISTINCT {_text(t.order)} AS ord FROM src
+        _run(con, f"""CREATE TEMP TABLE cancelled_orders AS SELECT DISTINCT {order} AS ord FROM src
                       WHERE lower({_text(t.status)}) IN ({', '.join(_lit(v.strip().lower()) for v in t.cancelled_statuses) or 'NULL'})""")
-        prefix = f"({prefix} OR {_text(t.order)} IN (SELECT ord FROM cancelled_orders))"
+        prefix = f"({prefix} OR {order} IN (SELECT ord FROM cancelled_orders))"
     extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
     reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow)} THEN {_lit(why)}"
@@ -491,8 +495,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     # name needed normalising (flags, not copies of the raw text, to keep the table small).
     _run(con, f"""
         CREATE TEMP TABLE judged AS SELECT *, {reason} AS reason FROM (SELECT
-            regexp_replace({_text(t.customer)}, '\\.0+$', '') AS customer,
-            {_text(t.order)} AS ord,
+            {customer} AS customer,
+            {order} AS ord,
             {ts} AS ts,
             codes._product AS product,
             codes._changed AS product_changed,
@@ -579,7 +583,7 @@ def unreadable_column(path, col: str, dates: bool, n: int, n_lines: int, example
 
 def cancelled_detail(orders: int, t: TransactionsFile) -> str:
     """How the cancelled orders were told apart: by their id, their status, or either."""
-    rules = ([f"whose id starts with {t.cancelled_prefix!r}"] if t.cancelled_prefix else []) + (
+    rules = ([f"whose id starts with {t.cancelled_prefix!r}"] if t.order and t.cancelled_prefix else []) + (
         [f"with a line whose {t.status} is {', '.join(t.cancelled_statuses)}"] if t.status else [])
     return f"{orders:,} orders " + " or ".join(rules)
 

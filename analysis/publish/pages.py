@@ -820,6 +820,8 @@ def dictionary(r: Results) -> dict:
                  "category", "status"):
         if lines.get(role):
             roles.append({"role": f"order lines: {role.replace('_', ' ')}", "columns": str(lines[role])})
+        elif role == "order" and lines:
+            roles.append({"role": "order lines: order", "columns": "none: a customer's lines at one date and time"})
     return {
         "title": "Data dictionary",
         "features": [{"name": d.name, "label": d.label, "description": d.description, "source": d.source,
