@@ -279,9 +279,11 @@ def test_without_spend_the_offer_follows_income():
     p = dataclasses.replace(_profile({"income": (90000.0, 50000.0, 0.1)}), share_value=None)
     rec = ps.recommend(c, p)
     assert "no spend per category" in rec.offer_why and rec.product_focus == "Your usual range"
-    with_cat = dataclasses.replace(_profile({"income": (90000.0, 50000.0, 0.1), "share_wines": (0.5, 0.5, 0.0)}),
+    with_cat = dataclasses.replace(_profile({"income": (90000.0, 50000.0, 0.1), "share_wines": (0.2, 0.5, -0.6),
+                                             "share_gold": (0.8, 0.5, 0.6)}),
                                    share_value=None)
-    assert ps.recommend(c, with_cat).offer == "Cross-sell offer"
+    rec = ps.recommend(c, with_cat)
+    assert rec.offer == "Cross-sell offer" and rec.offer_why.endswith("cross-sell wines (20% of their spend against 50%)")
 
 
 def test_small_spenders_who_buy_often_get_a_basket_offer_not_an_entry_offer():
@@ -593,3 +595,30 @@ def test_the_break_even_plan_totals_only_segments_large_enough_to_show(demo_run)
     assert f"{len(targets)} segment" in contact and "did (see exports/, private)" in contact
     shown = pages.campaigns(r, lambda *a: "")["targeting"]
     assert shown["targeted"][0] == pages.fmt.integer(t.targeted[0]) and "large enough" not in shown["targeted_plan"]
+
+
+def test_the_excluded_count_names_rows_of_a_table_and_customers_of_order_lines(demo_run):
+    from analysis.publish import pages
+
+    r = dataclasses.replace(demo_run.results, n_input=2240, n_segmented=2200)
+
+    def summary(res):
+        return pages.environment().get_template("summary.qmd.j2").render(**pages.overview(res, lambda *a: ""))
+    assert "(40 of 2,240 input rows were excluded" in summary(r)
+    lines = dataclasses.replace(r.manifest, config={**r.manifest.config, "transactions": {"customer": "c"}})
+    assert "(40 of 2,240 customers in the input were excluded" in summary(dataclasses.replace(r, manifest=lines))
+
+
+def test_the_methodology_says_what_the_segments_are_found_on():
+    from analysis.publish.pages import features_sentence
+
+    labels = {"share_wines": "Share of spend: Wines", "channel_web": "Share of purchases: Web", "income": "Income",
+              "total_spend": "Total spend", "orders_at_weekends": "Orders at weekends", "recency_days": "Days since"}
+    assert features_sentence(["share_wines", "channel_web", "income", "total_spend"], labels) == (
+        "Segments are found on spend by category and purchases by channel as shares, beside income and total spend, "
+        "so that how customers buy counts as much as how much they buy.")
+    assert features_sentence(["orders_at_weekends", "share_wines"], labels) == (
+        "Segments are found on spend by category and orders by time of week and day as shares.")
+    assert features_sentence(["income", "recency_days"], labels) == "Segments are found on income and days since."
+    many = {f"m{i}": f"M{i}" for i in range(7)}
+    assert features_sentence(list(many), many) == "Segments are found on m0, m1, m2, m3 and 3 more measures."

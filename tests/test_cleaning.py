@@ -580,3 +580,16 @@ def test_a_table_without_dates_is_measured_on_the_run_date_and_says_so(clean_csv
     r = dataclasses.replace(demo_run.results, undated=True)
     assert pages.site_meta(r, False)["data_date"] == f"the run date, {r.reference_date.isoformat()} (the data hold no dates)"
     assert pages.site_meta(demo_run.results, False)["data_date"] == demo_run.results.reference_date.isoformat()
+
+
+def test_a_value_on_the_fence_is_not_beyond_it(clean_csv, find_log):
+    """Purchase counts 1 (30 customers), 2, 3 (20), 4 and 31 (3), 40 (2): skewed, so fenced on the log
+    scale: log 2 and log 4 are the quartiles, and expm1(log 4 + 3 log 2) = 31, which the log round
+    trip gives as 30.999999999999986. The customers with 31 purchases are on the fence, not above it."""
+    counts = [1] * 30 + [2] * 10 + [3] * 20 + [4] * 5 + [31] * 3 + [40] * 2
+    rows = [f"{i + 1},{n},{10 + i}" for i, n in enumerate(counts)]
+    data = clean_csv("id,web,wine\n" + "\n".join(rows) + "\n",
+                     {"columns": {"id": "id", "purchases": {"Web": "web"}, "spend": {"Wine": "wine"}}})
+    entry = only(find_log(data.log, "outliers", "web"))
+    assert (entry.count, entry.action) == (2, "capped at the fence") and "above 31.00" in entry.detail
+    assert sorted(data.customers["web"])[-5:] == [31, 31, 31, 31, 31]

@@ -5,6 +5,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -355,7 +356,8 @@ def _odd_lines(tmp_path, header: str):
 
 @pytest.mark.parametrize("header", ["Bestellnummer,Zeitpunkt,Kundennummer,Artikel,Menge,Preis",
                                     "NumeroOrdine,DataOra,CodiceCliente,CodiceArticolo,Quantita,Prezzo",
-                                    "nr_zamówienia,data,id_klienta,kod,ilość,cena_netto"])
+                                    "nr_zamówienia,data,id_klienta,kod,ilość,cena_netto",
+                                    "Nº Pedido,Fecha,Nº Cliente,Código artículo,Cantidad,Precio"])
 def test_order_lines_roles_from_other_names(tmp_path, header):
     from analysis.ingest.drafting_orders import draft_orders_config
 
@@ -673,3 +675,49 @@ def test_order_lines_without_an_order_id_are_drafted_and_read(tmp_path):
     data = load_orders(parse(text, tmp_path))
     assert len(data.frame) == 30 and (data.frame["Orders"] == 5).all()
     assert data.baskets.order_idx.max() + 1 == 150  # 30 customers x 5 days
+
+
+@pytest.mark.parametrize("name", ["spend", "ventas", "Price"])
+def test_a_money_column_is_read_as_a_total_or_a_price_by_how_it_grows_with_the_quantity(tmp_path, name):
+    """Whatever its name: a line's total grows with the quantity (the money over the quantity varies
+    less within a product than the money does), a unit price does not. CDNOW's dollar value under
+    an unknown name had been drafted as a unit price and multiplied by the quantity again."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+    rng = np.random.default_rng(3)
+    n = 400
+    product = rng.integers(0, 12, n)
+    price = (5 + product * 1.5) * rng.uniform(0.97, 1.03, n)  # each product's price, with a little noise
+    qty = rng.integers(1, 6, n)
+    path = tmp_path / "lines.csv"
+
+    def draft(money):
+        pd.DataFrame({"customer_id": rng.integers(0, 50, n), "order_id": np.arange(n), "date": "2024-05-01",
+                      "sku": [f"S{p}" for p in product], "qty": qty, name: np.round(money, 2)}).to_csv(path, index=False)
+        return parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
+    t = draft(price * qty)
+    assert (t.amount, t.unit_price) == (name, None)
+    t = draft(price)
+    assert (t.amount, t.unit_price) == (None, name)
+    # Quantities all 1: the two readings give the same spend, and the name decides.
+    qty = np.ones(n, dtype=int)
+    t = draft(price)
+    assert t.money == name and (t.unit_price == "Price") == (name == "Price")
+
+
+def test_the_money_rule_reads_the_name_when_the_spreads_are_close():
+    from analysis.ingest.drafting_orders import _price_or_total
+
+    # Within a product the total's spread (log 2 / 2 around its mean) and the price's are set by
+    # the price's own spread s: the total reads as a total only when the spreads differ by 10%.
+    def roles(s):
+        price = [10.0, 10.0 * np.exp(2 * s)] * 20
+        qty = [1, 2] * 20
+        sample = pd.DataFrame({"p": ["A"] * 40, "q": [str(x) for x in qty],
+                               "m": [f"{a * b:.6f}" for a, b in zip(price, qty)]})
+        out = {"product": ("p", ""), "quantity": ("q", ""), "unit_price": ("m", "")}
+        _price_or_total(sample, out)
+        return "amount" if "amount" in out else "unit_price"
+    # log total = log price + log qty: spread s + log 2 / 2 against s for the price alone
+    half = np.log(2) / 2
+    s_edge = half * 9  # where the spreads differ by 10% of the larger: (s + half) * 0.9 = s
+    assert roles(s_edge * 0.9) == "amount" and roles(s_edge * 1.1) == "unit_price"

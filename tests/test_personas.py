@@ -233,14 +233,26 @@ def test_a_segment_that_orders_in_the_evening_is_not_called_afternoon():
 def test_the_cross_sell_fallback_states_the_segment_s_value_not_near_the_average():
     from analysis.segment.profiles import FeatureStat, Profile
 
-    stats = (FeatureStat("total_spend", 291.0, 570.0, 100.0, 90.0, -0.45), FeatureStat("share_tea", 0.3, 0.3, 0.3, 0.3, 0.0))
+    stats = (FeatureStat("total_spend", 291.0, 570.0, 100.0, 90.0, -0.45), FeatureStat("share_tea", 0.3, 0.3, 0.3, 0.3, 0.0),
+             FeatureStat("share_coffee", 0.7, 0.7, 0.7, 0.7, 0.0))
     p = Profile(id=3, name="", size=50, share_customers=0.27, share_value=0.14, stats=stats, categories=(),
                 traits=(), actions=(), public=True, stability=None, unassigned=False)
     c = ps.Context(labels={"total_spend": "Total spend", "share_tea": "Share of spend: Tea"},
                    kinds={"total_spend": "money", "share_tea": "share"}, clustering=("total_spend",),
                    currency="£", latest_rate={}, overall_latest_rate=None, latest_name=None, profit_per_contact={},
                    break_even_rate=None)
+    c = dataclasses.replace(c, labels={**c.labels, "share_coffee": "Share of spend: Coffee"},
+                            kinds={**c.kinds, "share_coffee": "share"})
     rec = ps.recommend(c, p)
-    assert rec.offer == "Cross-sell offer" and rec.offer_why.startswith("14% of revenue from 27% of customers")
+    # No category of theirs is below its average share: nothing to cross-sell.
+    assert rec.offer == "Standard offer" and rec.offer_why == (
+        "14% of revenue from 27% of customers; no category of theirs falls below its average share")
+    # Tea below average, coffee their focus: the offer is on tea, the focus stays coffee.
+    p = dataclasses.replace(p, stats=(stats[0], FeatureStat("share_tea", 0.1, 0.1, 0.3, 0.3, -0.8),
+                                      FeatureStat("share_coffee", 0.9, 0.9, 0.7, 0.7, 0.8)))
+    rec = ps.recommend(c, p)
+    assert rec.offer == "Cross-sell offer" and rec.offer_why == (
+        "14% of revenue from 27% of customers; cross-sell tea (10% of their spend against 30%)")
+    assert rec.product_focus == "Coffee" and "Cross-sell offer on tea" in rec.plan[0]
     low = ps.recommend(c, dataclasses.replace(p, share_value=0.13))  # at most half its share of customers
     assert low.offer == "Low-cost entry offer"

@@ -424,12 +424,14 @@ def _pmap_df(spark: SparkSession, m: pd.DataFrame) -> DataFrame:
                                            "pm_category": pa.array(m["category"].astype(str).tolist(), pa.string())}))
 
 
-def _rule_conditions(tomorrow: str) -> dict[str, object]:
-    """Spark conditions of orders.LINE_RULES, by reason (the order comes from LINE_RULES)."""
+def _rule_conditions(tomorrow: str, derived: bool) -> dict[str, object]:
+    """Spark conditions of orders.LINE_RULES, by reason (the order comes from LINE_RULES); `derived`:
+    orders are made of a customer's lines at one time (no order column)."""
     q, pr, ts = F.col("qty"), F.col("price"), F.col("ts")
     inf = float("inf")
     finite = lambda c: ~F.isnan(c) & (F.abs(c) != inf)  # noqa: E731
     return {
+        "no customer id to make its order of (no order column)": F.lit(derived) & F.col("customer").isNull(),
         "missing order id or product": F.col("ord").isNull() | F.col("product").isNull(),
         "quantity is not a number": q.isNull(),
         "unit price is not a number": pr.isNull(),
@@ -445,8 +447,8 @@ def _rule_conditions(tomorrow: str) -> dict[str, object]:
     }
 
 
-def _reason(tomorrow: str):
-    conds = _rule_conditions(tomorrow)
+def _reason(tomorrow: str, derived: bool):
+    conds = _rule_conditions(tomorrow, derived)
     missing = [why for _, why, _ in LINE_RULES if why not in conds]
     if missing:  # a rule added to orders.LINE_RULES must be written here too, or counts would differ
         raise RuntimeError(f"engine.spark: no Spark condition for order-line rule {missing[0]!r}")
@@ -508,7 +510,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     else:
         judged = rows.select(*cols, F.lit(None).cast("string").alias("category"))
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos
-    return judged.withColumn("reason", _reason(tomorrow)), log, applied
+    return judged.withColumn("reason", _reason(tomorrow, t.order is None)), log, applied
 
 
 def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], None],

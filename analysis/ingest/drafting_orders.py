@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .cleaning import guess_date_format, to_numbers
@@ -36,7 +37,7 @@ NAMES = {
     r"|(order|purchas|creat|plac|book)edat$",
     "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(stockcode|sku|productid|productcode|itemid"
     r"|itemcode|articleid|article|ean|upc|barcode|product|item|artikel|artikelnummer|artikelnr|produkt|produit"
-    r"|producto|produto|artigo|prodotto|articolo|produktu|towaru|zbozi)(id|code|ref|no|nr|num|number|nummer|numero)?$"
+    r"|producto|produto|artigo|articulo|prodotto|articolo|produktu|towaru|zbozi)(id|code|ref|no|nr|num|number|nummer|numero)?$"
     r"|^kod(produktu|towaru|zbozi)?$",
     "product_name": r"description|^desc$|productname|itemname|^name$|title|bezeichnung|beschreibung|libelle"
     r"|descripcion|descricao|omschrijving|descrizione|designation|artikelname|productnaam"
@@ -105,6 +106,7 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
         out["amount"] = (out.pop("unit_price")[0], WHY["amount"] + "; check")
     if "product" not in out and "product_name" in out:  # names alone identify the products
         out["product"] = out.pop("product_name")
+    _price_or_total(sample, out)
     others = []
     for col in cols:
         if col in used:
@@ -116,6 +118,39 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
         else:
             others.append((col, f"{distinct} distinct values in the sample: not used"))
     return out, others
+
+
+CLEARLY = 0.1  # the money column is read against its name when one spread is this much below the other
+
+
+def _pooled_sd(values: pd.Series, groups: pd.Series | None) -> float:
+    """Standard deviation around each group's own mean (the whole's mean without groups)."""
+    centred = values - (values.groupby(groups).transform("mean") if groups is not None else values.mean())
+    return float(np.sqrt((centred ** 2).mean()))
+
+
+def _price_or_total(sample: pd.DataFrame, out: dict) -> None:
+    """Decide from the values whether the money column is a unit price or the line's total. A unit
+    price belongs to the product: it varies less within a product than the money over the
+    quantity does; a total grows with the quantity, so the money over the quantity varies less.
+    (With quantities nearly all 1 the two readings agree and the name stands.)"""
+    money = "amount" if "amount" in out else "unit_price" if "unit_price" in out else None
+    if money is None or "quantity" not in out:
+        return
+    x, q = to_numbers(sample[out[money][0]]), to_numbers(sample[out["quantity"][0]])
+    ok = x.notna() & q.notna() & (x > 0) & (q > 0)
+    if ok.sum() < 20 or (q[ok] != 1).mean() < 0.05:
+        return
+    groups = sample.loc[ok, out["product"][0]] if "product" in out else None
+    as_is, per_unit = (_pooled_sd(v, groups) for v in (np.log(x[ok]), np.log(x[ok] / q[ok])))
+    if max(as_is, per_unit) < 1e-9 or abs(as_is - per_unit) < CLEARLY * max(as_is, per_unit):
+        return  # no quantity varies within a product, or too close to call: the name stands
+    total = per_unit < as_is
+    if total != (money == "amount"):
+        role = "amount" if total else "unit_price"
+        col = out.pop(money)[0]
+        out[role] = (col, ("values grow with the quantity: a line's total, not a unit price" if total else
+                           "values do not grow with the quantity: a unit price, not a line's total") + "; check")
 
 
 STATUS_NAME = r"(order|financial|payment|fulfillment)?(status|state|estado|statut|zustand|bestellstatus|stato)"

@@ -38,6 +38,8 @@ HABITS = (  # (name, SQL over an order's timestamp ts): share of a customer's or
 )
 # Why a line is not used, checked in this order; lines without a customer are still baskets.
 LINE_RULES = (
+    # Without an order column an order is a customer's lines at one time: a line without a customer has none.
+    ("missing values", "no customer id to make its order of (no order column)", "{derived} AND customer IS NULL"),
     ("missing values", "missing order id or product", "ord IS NULL OR product IS NULL"),
     ("unreadable values", "quantity is not a number", "qty IS NULL"),
     ("unreadable values", "unit price is not a number", "price IS NULL"),
@@ -470,7 +472,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         prefix = f"({prefix} OR {order} IN (SELECT ord FROM cancelled_orders))"
     extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
-    reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow)} THEN {_lit(why)}"
+    derived = "FALSE" if t.order else "TRUE"
+    reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow, derived=derived)} THEN {_lit(why)}"
                                 for _, why, cond in LINE_RULES) + " ELSE NULL END"
     # Each distinct product code and name is normalised (and mapped to its category) once, and
     # joined back to the lines: thousands of values through the regular expressions, not millions.

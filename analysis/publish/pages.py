@@ -145,6 +145,8 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "title": r.title,
         "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
         "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k), "tiers_by": r.chosen.tiers_by,
+        # A customer table's rows (footers and empty rows among them); order lines give customers.
+        "input_unit": "input rows" if r.manifest.config.get("transactions") is None else "customers in the input",
         "grouping": f"{r.chosen.k} value tiers" if r.chosen.tiers_by else f"{r.chosen.k} segments",
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
@@ -724,6 +726,29 @@ def _selection_evidence(r: Results) -> dict:
     }
 
 
+HABIT_FEATURES = ("orders_at_weekends", "orders_in_the_morning", "orders_in_the_evening")
+
+
+def _and(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
+
+
+def features_sentence(used: list[str], labels: dict[str, str]) -> str:
+    """What the segments are found on, from the features the distances use."""
+    kinds = [what for what, has in (
+        ("spend by category", any(f.startswith("share_") for f in used)),
+        ("purchases by channel", any(f.startswith("channel_") for f in used)),
+        ("orders by time of week and day", any(f in HABIT_FEATURES for f in used))) if has]
+    scale = [labels[f][0].lower() + labels[f][1:] for f in used
+             if not f.startswith(("share_", "channel_")) and f not in HABIT_FEATURES]
+    if len(scale) > 5:  # the table beside lists them all
+        scale = scale[:4] + [f"{len(scale) - 4} more measures"]
+    if kinds and scale:
+        return (f"Segments are found on {_and(kinds)} as shares, beside {_and(scale)}, so that how customers buy "
+                "counts as much as how much they buy.")
+    return f"Segments are found on {_and(kinds)} as shares." if kinds else f"Segments are found on {_and(scale)}."
+
+
 def methodology(r: Results, chart: Chart) -> dict:
     labels = {d.name: d.label for d in r.features}
     algo_names = figures.ALGO_NAMES
@@ -747,6 +772,7 @@ def methodology(r: Results, chart: Chart) -> dict:
         "title": "Methodology",
         "features": [{"label": labels[f], "transform": next(d.transform for d in r.features if d.name == f)}
                      for f in r.clustering_features],
+        "features_sentence": features_sentence(list(r.clustering_features), labels),
         "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
         "rule": r.chosen.rule, "reason": r.chosen.reason, "k": str(r.chosen.k),
         "algorithm": algo_names[r.chosen.algorithm],

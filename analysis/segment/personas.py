@@ -73,8 +73,8 @@ RECOMMENDATION_RULES = (
     f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), win-back (recency {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
-    f"half the customer share; without spend, income {THRESHOLD} sd below), else cross-sell the category most below "
-    f"average (without categories, a standard offer on the usual range). Timing: now if lapsing, early if newer "
+    f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
+    f"whose share is most below average (without categories, or none below, a standard offer). Timing: now if lapsing, early if newer "
     f"(tenure {THRESHOLD} sd below), with the next campaign if they answer 1.3 times as often as average and a paid "
     "contact pays, else the regular cycle; from order lines, at "
     f"weekends, mornings or evenings when they order then {THRESHOLD} sd more. Paid contact: the segment's customers "
@@ -453,6 +453,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     # The input's own categories (no catch-all), least bought against the average first.
     below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
                     not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
+    cat = None if never else pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
+    # The category to cross-sell: their own share furthest below the average one, not their focus.
+    cross = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)), None)
+    cross_text = cross and (f"cross-sell {lower(_part(c.labels[cross.feature]))} ({fmt.percent(cross.mean)} of their "
+                            f"spend against {fmt.percent(cross.overall_mean)})")
     # Orders (order lines) or purchases (a customer table) well above average: a frequent buyer.
     frequent = next((f for f in ("orders", "purchases") if _effect(p, f) >= THRESHOLD), None)
     if p.unassigned:
@@ -491,15 +496,12 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         # The numbers, not "near the average": the fallback also takes segments between the other rules' bounds.
         value = (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" if ratio is not None
                  else "no spend or income sets them apart")
-        offer, offer_why = (("Cross-sell offer", f"{value}; grow the categories they buy less") if below else
-                            ("Standard offer", f"{value}; the input has no spend per category to cross-sell"))
-    cat = None if never else pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
+        offer, offer_why = ("Cross-sell offer", f"{value}; {cross_text}") if cross else ("Standard offer", f"{value}; " + (
+            "no category of theirs falls below its average share" if below else
+            "the input has no spend per category to cross-sell"))
     if cat:
         product = _part(c.labels[cat.feature])
-        product_why = _pick_why(cat, "spend")
-        if below and below[0].effect < 0 and below[0].feature != cat.feature:
-            product_why += (f"; cross-sell {lower(_part(c.labels[below[0].feature]))} "
-                            f"({fmt.percent(below[0].mean)} of their spend against {fmt.percent(below[0].overall_mean)})")
+        product_why = _pick_why(cat, "spend") + (f"; {cross_text}" if cross and offer != "Cross-sell offer" else "")
     else:
         product, product_why = (("Best sellers", "most of them have bought nothing yet") if never else
                                 ("Your usual range", "the input has no spend per category"))
@@ -533,7 +535,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         timing += f", {moment}"
         timing_why += f"; {fmt.percent(habit[2])} of their orders come {moment.removeprefix('sent ')}"
     via = f" through the {channel.lower()} channel" if ch else ""
-    offer_text = f"{offer} on {lower(product)}{via}"
+    # A cross-sell offer is on the category to grow; every other offer on what they buy most.
+    on = _part(c.labels[cross.feature]) if offer == "Cross-sell offer" else product
+    offer_text = f"{offer} on {lower(on)}{via}"
     design = f"{offer_text} to the {fmt.integer(p.size)} customers of this segment"
     if listed is not None:
         gain = fmt.money(c.contact_profit.get(p.id, 0.0), c.currency)
