@@ -622,3 +622,34 @@ def test_the_methodology_says_what_the_segments_are_found_on():
     assert features_sentence(["income", "recency_days"], labels) == "Segments are found on income and days since."
     many = {f"m{i}": f"M{i}" for i in range(7)}
     assert features_sentence(list(many), many) == "Segments are found on m0, m1, m2, m3 and 3 more measures."
+
+
+def test_win_back_only_beyond_twice_their_own_gap_between_orders():
+    """Occasional buyers are not lapsing because they bought long ago: with 3 orders over 24 months
+    (730.56 days), the gap is (730.56 - recency) / 2, and twice it is passed from recency 365.28 on."""
+    extra = {"recency_days": "Days since last purchase", "orders": "Orders", "tenure_months": "Tenure"}
+    c = _context(labels={**LABELS, **extra}, kinds={**KINDS, "recency_days": "days", "orders": "count",
+                                                    "tenure_months": "months"})
+
+    def rec(recency, orders=3.0):
+        return ps.recommend(c, _profile({"recency_days": (recency, 66.0, 1.2), "orders": (orders, 5.0, -0.4),
+                                         "tenure_months": (24.0, 20.0, 0.3)}))
+    on_cycle = rec(360.0)
+    assert not on_cycle.offer.startswith("Win-back") and on_cycle.timing == "Regular cycle"
+    assert on_cycle.timing_why == "their last purchase, 360 days ago, is within twice their own 185 days between orders"
+    late = rec(370.0)
+    assert late.offer.startswith("Win-back") and late.timing == "Now"
+    assert late.offer_why == "their last purchase is longer ago than most and beyond twice their own 180 days between orders"
+    # Most ordered once (1.49 orders on average): no rhythm of their own, recency alone decides.
+    assert rec(370.0, orders=1.49).offer.startswith("Win-back") and rec(100.0, orders=1.49).offer.startswith("Win-back")
+    assert not rec(370.0, orders=1.5).offer.startswith("Win-back")  # gap (730.56 - 370) / 0.5 = 721 days
+    # Without order counts and tenure (a customer table of recency only), recency alone decides.
+    alone = ps.recommend(c, _profile({"recency_days": (100.0, 66.0, 1.2)}))
+    assert alone.offer == "Win-back: a time-limited reactivation offer" and alone.offer_why == (
+        "their last purchase is longer ago than most")
+    # The name follows the same rule: on their own cycle they are not called lapsing.
+    labels = {**LABELS, **extra}
+    means = {"orders": 3.0, "tenure_months": 24.0}
+    effects = {"recency_days": 1.2, "orders": -0.6, "tenure_months": 0.3}
+    assert ps.name_segment(effects, labels, means={**means, "recency_days": 360.0}) == "Occasional customers"
+    assert ps.name_segment(effects, labels, means={**means, "recency_days": 370.0}) == "Lapsing, occasional customers"

@@ -264,3 +264,54 @@ def test_a_column_named_like_a_built_feature_is_kept_once_or_apart(tmp_path):
         cfg = load_config(tmp_path / "t.yml")
         table, docs = build_table(clean(load(cfg), cfg), cfg)
         assert ("avg_order_value_as_given" in table) == kept and "avg_order_value" in table and "other" in table
+
+
+def _habit_csv(orders, weekend_p, seed=0) -> str:
+    """Customers with their orders and the share of them placed at weekends (each order at a weekend
+    with the customer's own probability), and two spend columns that carry two groups."""
+    rng = np.random.default_rng(seed)
+    rows = ["id,orders,weekend,wine,meat"]
+    for i, (n, p) in enumerate(zip(orders, weekend_p)):
+        wine = int(rng.integers(80, 120)) if i % 2 else int(rng.integers(0, 10))
+        rows.append(f"{i + 1},{n},{rng.binomial(n, p) / n:.4f},{wine},{int(rng.integers(40, 60))}")
+    return "\n".join(rows) + "\n"
+
+
+HABITS = {"columns": {"id": "id", "orders": "orders", "habits": {"at weekends": "weekend"},
+                      "spend": {"Wine": "wine", "Meat": "meat"}}, "report": {"reference_date": "2014-06-30"}}
+
+
+def test_a_habit_share_of_few_orders_each_is_chance_and_left_out(config_for):
+    """One or two orders each, every order at a weekend with the same 29%: customers' shares are 0,
+    50% or 100%, all chance. With ten orders each and two kinds of customers (90% and 10% at
+    weekends), the same share is a habit and stays."""
+    from analysis.segment.features import chance_share
+    import pandas as pd
+
+    assert chance_share(pd.Series([0.0, 1.0, 0.0, 1.0]), pd.Series([1, 1, 1, 1])) == 1.0
+    # p = 0.5, variance 0.16 (shares 0.1 and 0.9), chance 0.25 / 10 = 0.025: 0.025 / 0.16
+    assert chance_share(pd.Series([0.1, 0.9] * 5), pd.Series([10] * 10)) == pytest.approx(0.15625)
+    n = 400
+    few = features(config_for, HABITS, csv=_habit_csv([1 + i % 2 for i in range(n)], [0.29] * n))
+    doc = next(d for d in few.docs if d.name == "orders_at_weekends")
+    assert doc.weight == 0.0 and "is what their few orders each give by chance" in doc.transform
+    assert np.all(few.matrix[:, few.clustering.index("orders_at_weekends")] == 0)
+    many = features(config_for, HABITS, csv=_habit_csv([10] * n, [0.9 if i % 4 == 0 else 0.1 for i in range(n)]))
+    doc = next(d for d in many.docs if d.name == "orders_at_weekends")
+    assert doc.weight == 1.0 and "chance" not in doc.transform
+    # Listed in the config, it is used as given.
+    listed = features(config_for, {**HABITS, "features": ["orders_at_weekends", "share_wine"]},
+                      csv=_habit_csv([1 + i % 2 for i in range(n)], [0.29] * n))
+    assert next(d for d in listed.docs if d.name == "orders_at_weekends").weight == 1.0
+
+
+@pytest.mark.parametrize("d, left_out", [(0.3727, False), (0.3371, True)])
+def test_a_habit_is_left_out_when_chance_gives_more_than_half_its_variance(config_for, d, left_out):
+    """Four orders each, shares 0.5 - d and 0.5 + d: chance gives 0.25 / 4 against a variance of
+    d squared, 45% of it for d = 0.3727 and 55% for d = 0.3371."""
+    rows = ["id,orders,weekend,wine,meat"] + [
+        f"{i + 1},4,{0.5 + (d if i % 2 else -d):.4f},{100 if i % 2 else 5},{50 + i % 7}" for i in range(400)]
+    f = features(config_for, HABITS, csv="\n".join(rows) + "\n")
+    doc = next(x for x in f.docs if x.name == "orders_at_weekends")
+    assert ("by chance" in doc.transform) == left_out
+    assert doc.weight == (0.0 if left_out else 1.0)

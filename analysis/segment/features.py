@@ -17,6 +17,7 @@ from ..errors import UserError
 from .relevance import relevance, weights
 
 PROFILE_ONLY = ("campaigns_accepted", "complaints")
+DAYS_PER_MONTH = 30.44  # tenure in months: days over the average month's length
 SAME_MEASURE = 0.99  # correlation above which a given column is the feature built under its name
 
 
@@ -107,7 +108,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             "Children or dependants living at home", "count", ", ".join(c.household))
     if c.signup_date:
         since = "the first order" if cfg.transactions else "signing up"
-        add("tenure_months", (ref - d[c.signup_date]).dt.days / 30.44, "Tenure",
+        add("tenure_months", (ref - d[c.signup_date]).dt.days / DAYS_PER_MONTH, "Tenure",
             f"Months from {since} to {ref:%Y-%m-%d}", "months", c.signup_date)
     if c.recency_days:
         add("recency_days", d[c.recency_days], lab(c.recency_days, "Days since last purchase"), "Days since the latest purchase",
@@ -171,6 +172,22 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     return pd.DataFrame(cols, index=d.index), docs
 
 
+MAX_CHANCE = 0.5  # a habit share is left out when chance gives more than half its variance
+
+
+def chance_share(share: pd.Series, orders: pd.Series) -> float:
+    """The part of a per-customer share's variance that chance alone gives: with every order placed
+    then with the same probability p (the average share), a customer's share of n orders varies by
+    p(1 - p) / n. Near 1: the differences between customers are noise of few orders each."""
+    ok = (orders >= 1) & share.notna()
+    x, n = share[ok].to_numpy(dtype=float), orders[ok].to_numpy(dtype=float)
+    var = x.var() if len(x) else 0.0
+    if var <= 0:
+        return 1.0
+    p = x.mean()
+    return float(min(1.0, np.mean(p * (1 - p) / n) / var))
+
+
 def _transform(x: pd.Series) -> tuple[bool, float, float, str]:
     """log1p for skewed non-negative measures, then standardised: (log, mean, sd, how)."""
     v = x.to_numpy(dtype=float)
@@ -200,19 +217,30 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
     chosen = [n for n in chosen if n not in constant]
     if not chosen:
         raise UserError(f"{cfg.customers_path}: no varying numeric feature to segment on; name columns in the config")
+    # Shares of a customer's orders placed at a time, from one or two orders each, are mostly chance:
+    # those are left out of the distances (unless the config lists them), before the relevance rule.
+    habits = {d.name for d in docs if d.source in cfg.columns.habits.values()}
+    chance = ({n: chance_share(table[n], table["orders"]) for n in chosen if n in habits}
+              if cfg.features is None and "orders" in table else {})
+    noisy = {n for n, v in chance.items() if v > MAX_CHANCE}
     how, fitted = {}, []
     for n in chosen:
         log, mean, sd, how[n] = _transform(table[n])
-        fitted.append(Scaling(n, log, mean, sd, 1.0))
+        fitted.append(Scaling(n, log, mean, sd, 0.0 if n in noisy else 1.0))
     matrix = replay(table, tuple(fitted))
     score = relevance(matrix, cfg.seed, cfg.segmentation.search_sample)
     # The user's own list is used as given; otherwise features without segment structure are left out.
     weight = np.ones(len(chosen)) if cfg.features is not None else weights(score)
+    for i, n in enumerate(chosen):
+        if n in noisy:
+            weight[i] = 0.0
+            how[n] += (f"; left out of the distances: {chance[n]:.0%} of its spread between customers is what "
+                       "their few orders each give by chance")
     scaling = tuple(Scaling(f.name, f.log, f.mean, f.sd, float(w)) for f, w in zip(fitted, weight))
     matrix = replay(table, scaling)
     rel = {n: (float(score[i]), float(weight[i])) for i, n in enumerate(chosen)}
     for i, n in enumerate(chosen):
-        if weight[i] == 0:
+        if weight[i] == 0 and n not in noisy:
             how[n] += f"; left out of the distances: {score[i]:.0%} of its variance between preliminary segments"
     docs = [FeatureDoc(**{**d.__dict__, "transform": how.get(d.name, ""),
                           "relevance": rel[d.name][0] if d.name in rel else None,

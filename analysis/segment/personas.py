@@ -18,11 +18,14 @@ from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
 from ..errors import UserError
+from .features import DAYS_PER_MONTH
 from .profiles import Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
 MIN_FOCUS_SHARE = 0.05  # a product category leads the advice only if it takes at least this share of spend
 MIN_CHANNEL_SHARE = 0.10  # a channel is advised only if it carries at least this share of purchases
+LAPSE_GAPS = 2.0  # lapsing: the last purchase further back than this many of their own gaps between orders
+CYCLE_ORDERS = 1.5  # their own gap is measured only where the average customer of the segment ordered this often
 MIN_INDEX = 1.2  # index (segment share / average share) that makes a category or channel stand out
 MATCH_DISTANCE = 0.75  # an override applies to a segment whose profile is this close (sd units, RMS)
 
@@ -71,7 +74,8 @@ RECOMMENDATION_RULES = (
     f"its indices weighted by its shares); both with at least {MIN_CHANNEL_SHARE:.0%} of purchases "
     f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest. Offer, the first that applies: premium (revenue share at least "
     f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
-    f"share {THRESHOLD} sd above), win-back (recency {THRESHOLD} sd above), basket-building (revenue share at most half "
+    f"share {THRESHOLD} sd above), win-back (recency {THRESHOLD} sd above and, where "
+    f"their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
     f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
     f"whose share is most below average (without categories, or none below, a standard offer). Timing: now if lapsing, early if newer "
@@ -158,6 +162,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     means = means or {}
     if never_ordered(means):
         effects = {f: e for f, e in effects.items() if _without_orders(f)}
+    if effects.get("recency_days", 0) >= THRESHOLD and means and not lapsing(effects["recency_days"], means):
+        effects = {f: e for f, e in effects.items() if f != "recency_days"}  # on their own cycle: not "lapsing"
     ranked = sorted(effects.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
     shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD
@@ -442,6 +448,23 @@ def _effect(p: Profile, feature: str) -> float:
     return p.stat(feature).effect if any(s.feature == feature for s in p.stats) else 0.0
 
 
+def own_gap(means: dict[str, float]) -> float | None:
+    """Days between a segment's orders, from its averages: the span from the first order to the last
+    (tenure less recency) over the orders after the first. None without those measures, or where
+    most of its customers ordered once (no rhythm of their own to compare with)."""
+    if not all(f in means for f in ("orders", "tenure_months", "recency_days")) or means["orders"] < CYCLE_ORDERS:
+        return None
+    return max(means["tenure_months"] * DAYS_PER_MONTH - means["recency_days"], 0.0) / (means["orders"] - 1)
+
+
+def lapsing(recency_effect: float, means: dict[str, float]) -> bool:
+    """Their last purchase is longer ago than most customers' and, where their own rhythm is known,
+    beyond LAPSE_GAPS of their gaps between orders (for a customer who buys at a steady rate the
+    time since the last order averages one gap: being twice as late is the exception, e^-2)."""
+    gap = own_gap(means)
+    return recency_effect >= THRESHOLD and (gap is None or means["recency_days"] > LAPSE_GAPS * gap)
+
+
 def recommend(c: Context, p: Profile) -> Recommendation:
     ratio = p.share_value / p.share_customers if p.share_value is not None and p.share_customers else None
     ch = pick(p, "channel_", c.labels, MIN_CHANNEL_SHARE)
@@ -458,6 +481,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     cross = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)), None)
     cross_text = cross and (f"cross-sell {lower(_part(c.labels[cross.feature]))} ({fmt.percent(cross.mean)} of their "
                             f"spend against {fmt.percent(cross.overall_mean)})")
+    means = {s.feature: s.mean for s in p.stats}
+    gap, late = own_gap(means), lapsing(_effect(p, "recency_days"), means)
+    on_cycle = "" if late or _effect(p, "recency_days") < THRESHOLD else (
+        f"their last purchase, {fmt.number(means['recency_days'], 0)} days ago, is within twice their own "
+        f"{fmt.number(gap, 0)} days between orders")
     # Orders (order lines) or purchases (a customer table) well above average: a frequent buyer.
     frequent = next((f for f in ("orders", "purchases") if _effect(p, f) >= THRESHOLD), None)
     if p.unassigned:
@@ -476,8 +504,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f"income {a} against {b} on average (the input has no spend to compare)"
     elif _effect(p, "deal_share") >= THRESHOLD:
         offer, offer_why = "Discount or bundle", "they buy on deal much more than the average customer"
-    elif _effect(p, "recency_days") >= THRESHOLD:
-        offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most"
+    elif late:
+        offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most" + (
+            f" and beyond twice their own {fmt.number(gap, 0)} days between orders" if gap is not None else "")
     elif ratio is not None and ratio <= 0.5 and frequent:
         s = p.stat(frequent)
         a, b = _pair(c, frequent, s.mean, s.overall_mean)
@@ -515,7 +544,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         contact = None if profit is None else profit > 0
 
     rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
-    if _effect(p, "recency_days") >= THRESHOLD and not never:
+    if late and not never:
         s = p.stat("recency_days")
         timing, timing_why = "Now", f"{fmt.number(s.mean, 0)} days since their last purchase against {fmt.number(s.overall_mean, 0)}"
     elif _effect(p, "tenure_months") <= -THRESHOLD:
@@ -527,7 +556,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         timing, timing_why = "Regular cycle", (f"{fmt.percent(rate)} answered the latest campaign against "
                                                f"{fmt.percent(overall)}, still too few to pay for a paid contact")
     else:
-        timing, timing_why = "Regular cycle", "nothing calls for earlier contact"
+        timing, timing_why = "Regular cycle", on_cycle or "nothing calls for earlier contact"
     # From order lines: when in the week or day they order, if that sets them apart.
     habit = max(((s.effect, s.feature, s.mean) for s in p.stats if s.feature in HABIT_MOMENTS), default=None)
     if habit and habit[0] >= THRESHOLD and not never:
