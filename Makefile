@@ -53,8 +53,9 @@ java:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	  else echo "note: java not found and cannot be installed here; the Spark tests will be skipped"; fi; }
 
+# Two workers, one test file each at a time (module fixtures such as the Spark cluster stay in one).
 test: setup spark
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: setup
 	$(BIN)/python bench/bench_report.py

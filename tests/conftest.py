@@ -19,6 +19,12 @@ from analysis.config import load_config, parse_config  # noqa: E402
 from analysis.ingest.loading import load_customers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items):
+    """The Spark module, the longest file, first: with two workers (`make test`, one file per
+    worker at a time) the other files run beside it instead of after it."""
+    items.sort(key=lambda item: item.path.name != "test_spark.py")
 DEMO_CONFIG = REPO / "data" / "marketing_campaign.yml"
 
 
