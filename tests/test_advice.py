@@ -653,3 +653,19 @@ def test_win_back_only_beyond_twice_their_own_gap_between_orders():
     effects = {"recency_days": 1.2, "orders": -0.6, "tenure_months": 0.3}
     assert ps.name_segment(effects, labels, means={**means, "recency_days": 360.0}) == "Occasional customers"
     assert ps.name_segment(effects, labels, means={**means, "recency_days": 370.0}) == "Lapsing, occasional customers"
+
+
+def test_the_comparison_table_names_what_the_campaign_is_on(demo_run):
+    """The side-by-side table's next step and the segment's campaign name the same offer on the same
+    thing (it had said 'on best sellers' where the campaign said 'on your usual range')."""
+    from analysis.publish import pages
+
+    r = demo_run.results
+    for p in r.segments:
+        rec = r.personas[p.id - 1].recommendation
+        short = pages._short_action(r, p).split(";")[0]
+        assert short == f"{rec.offer.split(':')[0]} on {rec.offer_on}"
+        assert f"{rec.offer} on {rec.offer_on}" in rec.plan[0]
+    c = _context(labels={**LABELS, "share_tea": "Share of spend: Tea"})
+    rec = ps.recommend(c, _profile({"share_wines": (0.7, 0.4, 0.9), "share_tea": (0.1, 0.4, -0.9)}))
+    assert (rec.offer, rec.offer_on, rec.product_focus) == ("Cross-sell offer", "tea", "Wines")

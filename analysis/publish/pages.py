@@ -294,7 +294,7 @@ def _hidden_spenders(r: Results, s) -> str:
 def _short_action(r: Results, p) -> str:
     """The recommended action in a few words, for the comparison table."""
     rec = r.personas[p.id - 1].recommendation
-    what = f"{rec.offer.split(':')[0]} on {rec.product_focus.lower() if rec.product_basis else 'best sellers'}"
+    what = f"{rec.offer.split(':')[0]} on {rec.offer_on}"
     if rec.contacts is not None:
         if rec.contacts == 0:
             return f"{what}; free channels only"

@@ -221,6 +221,7 @@ class Recommendation:
     contacts: int | None = None  # the segment's customers in the contact list (None without a response model)
     channel_basis: str = ""  # why the channel: "apart", "index" or "largest" (see Pick)
     product_basis: str = ""
+    offer_on: str = ""  # what the offer is on, as the plan writes it: the category to cross-sell, else the focus
 
 
 @dataclass(frozen=True)
@@ -602,7 +603,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     )
     return Recommendation(channel, channel_why, offer, offer_why, product, product_why, timing, timing_why,
                           contact, plan, contacts=listed, channel_basis=ch.basis if ch else "",
-                          product_basis=cat.basis if cat else "")
+                          product_basis=cat.basis if cat else "", offer_on=lower(on))
 
 
 def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
