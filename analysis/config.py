@@ -161,7 +161,8 @@ class TransactionsFile(_FileOrTable):
                               "without one, an order is a customer's lines at one date and time")
     timestamp: str = Field(description="date and time of the order")
     timestamp_format: str | None = Field(None, description="strftime format of timestamp, e.g. %Y-%m-%d %H:%M; default: detected")
-    product: str = Field(description="product code or name column")
+    product: str | None = Field(None, description="product code or name column; without one, every line is of one "
+                                "product: customers and spend as usual, no baskets or rules")
     product_name: str | None = Field(None, description="product description shown in rules (default: the product column)")
     quantity: str = Field(description="units of the product in the line")
     unit_price: str | None = Field(None, description="price of one unit (or give amount)")
@@ -477,6 +478,8 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
         raise UserError(f"{source}: give 'customers' (a customer table), 'transactions' (order lines) or both")
     if cfg.products is not None and cfg.transactions is None:
         raise UserError(f"{source}: 'products' maps the order lines' products: it needs 'transactions'")
+    if cfg.products is not None and cfg.transactions.product is None:
+        raise UserError(f"{source}: 'products' maps the order lines' products: name their column (transactions.product)")
     if cfg.join is not None and not cfg.joined:
         raise UserError(f"{source}: 'join' matches a customer table with its order lines: it needs both "
                         "'customers' and 'transactions'")

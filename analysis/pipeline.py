@@ -140,7 +140,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     names = {p.id: p.name for p in profiles}
     assignments = _assignments(data, labels, names)
     basket = None
-    if orders is not None and cfg.baskets.levels:
+    if orders is not None and cfg.baskets.levels and cfg.transactions.product is not None:
         progress(f"mining basket rules in {len(orders.baskets.order_customer):,} orders")
         basket = basket_rules(orders.baskets, pd.Series(labels, index=feats.table.index),
                               {p.id for p in profiles if p.public and not p.unassigned}, cfg.baskets, cfg.seed,

@@ -675,6 +675,13 @@ def test_order_lines_without_an_order_id_are_drafted_and_read(tmp_path):
     data = load_orders(parse(text, tmp_path))
     assert len(data.frame) == 30 and (data.frame["Orders"] == 5).all()
     assert data.baskets.order_idx.max() + 1 == 150  # 30 customers x 5 days
+    # Without a product column either (a ledger of amounts): drafted and read, no baskets.
+    path.write_text("\n".join(",".join(f for i, f in enumerate(r.split(",")) if i != 2) for r in rows) + "\n",
+                    encoding="utf-8")
+    text = draft_orders_config(path, config_dir=tmp_path)
+    assert "  # product:  # no product column found: customers and spend as usual, no baskets or rules" in text
+    data = load_orders(parse(text, tmp_path))
+    assert len(data.frame) == 30 and (data.frame["Orders"] == 5).all()
 
 
 @pytest.mark.parametrize("name", ["spend", "ventas", "Price"])

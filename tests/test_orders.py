@@ -9,6 +9,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+import yaml
 
 from analysis.config import parse_config
 from analysis.errors import UserError
@@ -663,3 +664,35 @@ def test_without_an_order_id_an_order_is_a_customers_lines_at_one_time(tmp_path,
         make_config(tmp_path, transactions={"order": None, "cancelled_prefix": "C"})
     # The default prefix does not apply without an order column.
     assert make_config(tmp_path, transactions={"order": None}).transactions.cancelled_prefix == "C"
+
+
+def test_without_a_product_column_customers_and_spend_are_read_and_no_baskets_are_mined(tmp_path):
+    """transactions.product left out (a sales ledger of amounts only): every line is of one product.
+    Orders, spend and every other measure are those of the same lines read with their products,
+    but for products per order (1); the log says no baskets are mined, and the report has no
+    baskets page."""
+    from analysis.cli import main
+
+    plain = {"not_products": []}
+    with_products = load(tmp_path, transactions=plain, products=None)
+    without = load(tmp_path, transactions={**plain, "product": None, "product_name": None}, products=None)
+    a, b = with_products.frame, without.frame
+    assert (b["Products per order"] == 1).all() and not (a["Products per order"] == 1).all()
+    pd.testing.assert_frame_equal(a.drop(columns="Products per order"), b.drop(columns="Products per order"))
+    note = [e for e in without.log if e.action == "no baskets or rules"]
+    assert len(note) == 1 and note[0].count == int(b["Orders"].sum()) == 4
+    assert not any(e.step == "odd categories" for e in without.log)
+    assert without.baskets.products == ("ALL PRODUCTS",)
+    with pytest.raises(UserError, match="'products' maps the order lines' products: name their column"):
+        make_config(tmp_path, transactions={"product": None})
+    # The whole report: customers segmented, no baskets page.
+    many = HEADER + "".join(f"{1000 + i},A{i % 5},X,{1 + i % 3},2024-03-{1 + i % 28:02d} 10:00,{2 + i % 7}.50,{i % 60},UK\n"
+                            for i in range(600))
+    (tmp_path / "many.csv").write_text(many, encoding="utf-8")
+    cfg = {"transactions": {**TRANSACTIONS, "path": "many.csv", "product": None, "product_name": None,
+                            "not_products": []}, "segmentation": {"k": 2}}
+    (tmp_path / "many.yml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    assert main(["report", "--config", str(tmp_path / "many.yml"), "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
+    site = tmp_path / "out" / "site"
+    assert (site / "index.html").exists() and not (site / "baskets.html").exists()
+    assert "no baskets or rules" in (site / "data-quality.html").read_text(encoding="utf-8")

@@ -41,11 +41,12 @@ from ..ingest.cleaning import ZONE, LogEntry, zoneless
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               not_read, parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
-from ..ingest.orders import (ACCOUNTING, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL, GROUP_MARK,
-                             GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NORMALISED, OTHER, SIGN_AFTER, SIGN_BEFORE,
-                             UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData, cancelled_detail,
-                             check_named_columns, comma_decimals, _head, no_timestamp_format, no_usable_line,
-                             one_currency, read_products, unreadable_column, without_clock)
+from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
+                             GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NO_PRODUCT, NORMALISED, OTHER,
+                             SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
+                             cancelled_detail, check_named_columns, comma_decimals, _head, no_product_note,
+                             no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
+                             without_clock)
 from ..publish.exports import csv_safe, csv_text, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
@@ -519,6 +520,10 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     t = cfg.transactions
     path = getattr(cfg, "transactions_path", None) or cfg.customers_path
     src, delim, enc = _source(spark, path, t)
+    if t.product is None:  # as locally: every line of one product
+        src = src.withColumn(NO_PRODUCT, F.lit(ALL_PRODUCTS))
+        t = t.model_copy(update={"product": NO_PRODUCT})
+        cfg = cfg.model_copy(update={"transactions": t})
     types = _check_columns(src, path, t)
     sha = sha256_of(path) if isinstance(path, Path) else _files_digest(src)
     n_raw = src.count()
@@ -580,6 +585,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
     frame, columns, per_order = _customers(valid, t, ref, categories)
     frame, columns = without_clock(frame, columns, t, log)
+    no_product_note(frame, t, log)
     gone = (judged.where(F.col("customer").isNotNull()).groupBy("customer")
             .agg(F.count_if(F.col("reason").isNull()).alias("usable"), F.collect_set("reason").alias("why"))
             .where(F.col("usable") == 0).collect())

@@ -56,6 +56,10 @@ LINE_RULES = (
 )
 
 
+# Order lines without a product column read as lines of this one product, in a column of this name.
+NO_PRODUCT, ALL_PRODUCTS = "_segments_product", "ALL PRODUCTS"  # a code as normalised codes read
+
+
 @dataclass(frozen=True)
 class OrderBaskets:
     """Every used order as a basket: (order, product) pairs as integer codes."""
@@ -445,6 +449,10 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
 def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress: Callable[[str], None],
           fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
     _, delim, enc = _source(con, path, t, tmp)
+    if t.product is None:  # every line of one product: customers and spend as usual, no baskets
+        _run(con, "ALTER VIEW src RENAME TO lines_read")
+        _run(con, f"CREATE TEMP VIEW src AS SELECT *, {_lit(ALL_PRODUCTS)} AS {_q(NO_PRODUCT)} FROM lines_read")
+        t = t.model_copy(update={"product": NO_PRODUCT})
     types = _check_columns(con, path, t)
     sha = sha256_of(path)
     n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
@@ -562,6 +570,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
                   else _fixed_categories(con, log, fixed))
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = without_clock(*_customers(con, cfg, t, ref, categories), t, log)
+    no_product_note(frame, t, log)
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
     # The reasons are gathered for the few customers without a usable line only, not for every one.
     excluded = {r[0]: no_usable_line(r[1]) for r in con.execute(
@@ -687,6 +696,14 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
 
 
 CLOCK_HABITS = ("in the morning (before 12:00)", "in the evening (from 17:00)")
+
+
+def no_product_note(frame: pd.DataFrame, t: TransactionsFile, log: list[LogEntry]) -> None:
+    """Lines read without a product column (both engines): said once, with the orders it concerns."""
+    if t.product == NO_PRODUCT:
+        log.append(LogEntry("not used", "order lines", int(frame["Orders"].sum()), "no baskets or rules",
+                            "the config names no product column (transactions.product): orders are not "
+                            "mined for products bought together"))
 
 
 def without_clock(frame: pd.DataFrame, columns: Columns, t: TransactionsFile, log: list[LogEntry]):
