@@ -666,6 +666,47 @@ def test_the_comparison_table_names_what_the_campaign_is_on(demo_run):
         short = pages._short_action(r, p).split(";")[0]
         assert short == f"{rec.offer.split(':')[0]} on {rec.offer_on}"
         assert f"{rec.offer} on {rec.offer_on}" in rec.plan[0]
+        assert p.actions[0].startswith(f"{rec.offer} on {rec.offer_on}")  # the overview card's next step
     c = _context(labels={**LABELS, "share_tea": "Share of spend: Tea"})
     rec = ps.recommend(c, _profile({"share_wines": (0.7, 0.4, 0.9), "share_tea": (0.1, 0.4, -0.9)}))
     assert (rec.offer, rec.offer_on, rec.product_focus) == ("Cross-sell offer", "tea", "Wines")
+    assert ps.actions(c, _profile({}), rec)[0].startswith("Cross-sell offer on tea")
+
+
+@pytest.mark.parametrize("undated", [False, True])
+def test_the_excluded_customers_heading_is_a_heading_after_the_opening_paragraph(demo_run, undated):
+    """The opening sentence of a customer table ends in an inline condition; the heading after it
+    needs its blank line, or it reads '... measured on 2024-04-29. ## Excluded customers'."""
+    from analysis.publish import pages
+
+    r = dataclasses.replace(demo_run.results, excluded_reasons={"same values as an earlier customer": 1},
+                            undated=undated)
+    _, text = _render(r, "data-quality.qmd.j2", lambda res, chart: pages.data_quality(res))
+    assert "\n\n## Excluded customers\n" in text and ". ## Excluded" not in text
+
+
+def test_a_standard_offer_says_when_their_largest_category_is_the_one_below_average():
+    """Groceries, their largest (44% against 45%), is the only category under its average share:
+    nothing else to cross-sell, and the reason says so instead of 'no category falls below'."""
+    labels = {**LABELS, "share_groceries": "Share of spend: Groceries", "share_toys": "Share of spend: Toys"}
+    c = _context(labels=labels)
+    p = _profile({"share_groceries": (0.44, 0.45, -0.05), "share_toys": (0.56, 0.55, 0.05)})
+    p = dataclasses.replace(p, stats=(FeatureStat("share_groceries", 0.60, 0.60, 0.61, 0.61, -0.05),
+                                      FeatureStat("share_toys", 0.40, 0.40, 0.39, 0.39, 0.05)))
+    rec = ps.recommend(c, p)
+    assert rec.product_focus == "Groceries" and rec.offer == "Standard offer"
+    assert rec.offer_why.endswith("the only category below its average share is groceries, their largest")
+    even = dataclasses.replace(p, stats=tuple(dataclasses.replace(s, effect=0.0) for s in p.stats))
+    assert ps.recommend(c, even).offer_why.endswith("no category of theirs falls below its average share")
+
+
+def test_the_overview_shows_a_finer_split_left_out_for_a_small_segment(demo_run):
+    from analysis.publish import pages
+
+    r = demo_run.results
+    _, text = _render(r, "overview.qmd.j2", pages.overview)
+    assert "A smaller group may stand apart" not in text and r.chosen.smaller_split == ""
+    note = "A split into 4 segments (k-means, silhouette 0.450) also parts every segment from its nearest by a valley."
+    r = dataclasses.replace(r, chosen=dataclasses.replace(r.chosen, smaller_split=note))
+    _, text = _render(r, "overview.qmd.j2", pages.overview)
+    assert '::: {.callout-note title="A smaller group may stand apart"}\n' + pages.fmt.md(note) in text

@@ -318,3 +318,29 @@ def test_gap_statistic_finds_one_group_in_a_uniform_cube_and_several_in_blobs():
     x, _ = make_blobs(n_samples=600, centers=4, n_features=3, random_state=0)
     rows, gap_k, none = sel.gap_statistic(x, [2, 3, 4, 5, 6], seed=0)
     assert not none and gap_k == 4
+
+
+def test_a_finer_split_left_out_only_for_a_small_segment_is_named():
+    """A split into more segments whose groups are parted by valleys, left out only because one is
+    under min_segment_share (a 3% niche of big spenders): the reason names it and the share to set."""
+    from types import SimpleNamespace
+
+    from analysis.config import Segmentation
+    from analysis.segment.selection import VALLEY_MAX, _smaller_split
+
+    seg = Segmentation()
+
+    def row(k, why, valley, sil=0.45, share=0.0304):
+        return {"fit": SimpleNamespace(k=k, algorithm="kmeans"), "why_not": why, "valley": valley,
+                "silhouette": sil, "smallest_share": share}
+    niche = row(4, "a segment under 5%", 0.05)
+    assert _smaller_split([niche], 3, seg) == (
+        " A split into 4 segments (k-means, silhouette 0.450) also parts every segment from its nearest by a valley, "
+        "but its smallest holds 3.0% of the customers, under the minimum of 5%: set segmentation.min_segment_share "
+        "to 0.03 to keep such a group apart.")
+    assert _smaller_split([row(4, "a segment under 5%", VALLEY_MAX + 0.01)], 3, seg) == ""  # no valley
+    assert _smaller_split([row(4, "a segment under 5%", VALLEY_MAX)], 3, seg) != ""
+    assert _smaller_split([row(3, "a segment under 5%", 0.05)], 3, seg) == ""  # no more segments than chosen
+    assert _smaller_split([row(4, "a segment under 5%; a segment under 20 customers", 0.05)], 3, seg) == ""
+    # The best separated of several is named.
+    assert "into 5 segments" in _smaller_split([niche, row(5, "a segment under 5%", 0.1, sil=0.5)], 3, seg)

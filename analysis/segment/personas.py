@@ -406,7 +406,7 @@ def _describe(c: Context, p: Profile) -> str:
             phrases.append(f"{_compare(f, c.labels[f], c.kinds[f], s.effect > 0)} ({a} against {b})")
         parts.append("Compared with the average customer they show " + _join(phrases) + ".")
     else:
-        parts.append("They sit close to the average customer on every feature.")
+        parts.append(f"They are within {THRESHOLD:g} standard deviations of the average customer on every feature.")
     catch_all = lambda f: _part(c.labels[f]).lower() in CATCH_ALL  # noqa: E731
     cat, ch = _top(p, "share_", skip=catch_all), _top(p, "channel_")
     if _never(p):
@@ -526,8 +526,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         # The numbers, not "near the average": the fallback also takes segments between the other rules' bounds.
         value = (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" if ratio is not None
                  else "no spend or income sets them apart")
+        # Their focus may be the only category below its average share (the largest leads when none stands out).
+        focus_below = cat is not None and any(s.effect < 0 and s.feature == cat.feature for s in below)
         offer, offer_why = ("Cross-sell offer", f"{value}; {cross_text}") if cross else ("Standard offer", f"{value}; " + (
-            "no category of theirs falls below its average share" if below else
+            f"the only category below its average share is {lower(_part(c.labels[cat.feature]))}, their largest"
+            if focus_below else "no category of theirs falls below its average share" if below else
             "the input has no spend per category to cross-sell"))
     if cat:
         product = _part(c.labels[cat.feature])
@@ -609,7 +612,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
 def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
     """Short steps for cards and pages; the first is the recommended next step."""
     via = f" through the {r.channel.lower()} channel" if r.channel_basis else ""
-    what = f"{r.offer} on {lower(r.product_focus)}{via}"
+    what = f"{r.offer} on {r.offer_on or lower(r.product_focus)}{via}"
     out = [f"{what} ({r.timing.lower()})."]
     if r.contacts is not None:
         if r.contacts == 0:

@@ -126,6 +126,7 @@ class Choice:
     silhouette: float | None = None  # mean silhouette of the chosen model on the sample
     gap_none: bool = False  # the gap statistic finds one group as good as any split
     fallback: str | None = None  # 'value_tiers' | 'pc_tiers' when the labels are tiers, not segments
+    smaller_split: str = ""  # a finer split left out only for a segment under min_segment_share, in words ('' if none)
     tiers_by: str = ""  # what the tiers are cut by ('total spend', 'income', ...); '' when the labels are no tiers
 
 
@@ -526,6 +527,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                        valley=VALLEY_MAX, no_valley=NO_VALLEY, fallback=fb, gap_tol=GAP_TOLERANCE)
     reason = _reason(best, winners or [best], short or [best], pool, seg, structure)
 
+    small = _smaller_split(rows, fit.k, seg) if seg.k == "auto" else ""
     sample_labels = fit.labels
     jaccard = best.get("jaccard", {})
     if use_tiers:
@@ -539,6 +541,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
     else:
         # The final fit on every customer: the engine's (`refit`), else this machine's.
         labels_all = (refit or cl.refit_all)(fit, x, x_all, seed)
+    reason += small
     sil_all = _silhouette_values(dist, x, sample_labels)
     overlap = float((sil_all < 0).mean()) if sil_all is not None else None
     candidates = tuple(
@@ -560,7 +563,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
         valleys={} if use_tiers else best["valleys"], overlap=overlap,
         silhouette=float(sil_all.mean()) if sil_all is not None and len(sil_all) else None, gap_none=gap_none,
         fallback=("value_tiers" if value is not None else "pc_tiers") if use_tiers else None,
-        tiers_by=what if use_tiers else "")
+        tiers_by=what if use_tiers else "", smaller_split=small.strip())
     return Search(candidates, choice, np.asarray(labels_all), sample_idx, sample_labels, diag)
 
 
@@ -598,6 +601,23 @@ def _silhouette_values(dist, x, labels) -> np.ndarray | None:
     if dist is not None:
         return cl.silhouettes(dist if keep.all() else dist[np.ix_(keep, keep)], labels[keep])
     return silhouette_samples(x[keep], labels[keep])
+
+
+def _smaller_split(rows: list, k: int, seg: Segmentation) -> str:
+    """A split into more segments whose groups are parted by valleys, left out only because one
+    of them is under min_segment_share: said, so that a small distinct group is not folded away
+    unseen (a niche of big spenders, say)."""
+    only_small = f"a segment under {seg.min_segment_share:.0%}"
+    finer = [r for r in rows if r["why_not"] == only_small and r["fit"].k > k and r["valley"] is not None
+             and r["valley"] <= VALLEY_MAX]
+    if not finer:
+        return ""
+    r = max(finer, key=lambda r: (r["silhouette"], -r["fit"].k))
+    share = r["smallest_share"]
+    return (f" A split into {r['fit'].k} segments ({NAMES[r['fit'].algorithm]}, silhouette {r['silhouette']:.3f}) "
+            f"also parts every segment from its nearest by a valley, but its smallest holds {share:.1%} of the "
+            f"customers, under the minimum of {seg.min_segment_share:.0%}: set segmentation.min_segment_share to "
+            f"{np.floor(share * 1000) / 1000:g} to keep such a group apart.")
 
 
 def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation, structure: str) -> str:
