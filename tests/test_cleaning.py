@@ -593,3 +593,19 @@ def test_a_value_on_the_fence_is_not_beyond_it(clean_csv, find_log):
     entry = only(find_log(data.log, "outliers", "web"))
     assert (entry.count, entry.action) == (2, "capped at the fence") and "above 31.00" in entry.detail
     assert sorted(data.customers["web"])[-5:] == [31, 31, 31, 31, 31]
+
+
+def test_na_among_two_letter_codes_is_a_code_not_a_missing_value(clean_csv):
+    """Province codes FI, RM, PA, MI and NA (Napoli): NA is one of them. Among names, NA is missing."""
+    from analysis.ingest.loading import is_missing
+    import pandas as pd
+
+    provinces = ["FI", "RM", "NA", "PA", "MI"]
+    rows = [f"{i + 1},{provinces[i % 5]},{100 + i}" for i in range(50)]
+    data = clean_csv("id,provincia,wine\n" + "\n".join(rows) + "\n",
+                     {"columns": {"id": "id", "categorical": ["provincia"], "spend": {"Wine": "wine"}}})
+    assert (data.customers["provincia"] == "NA").sum() == 10
+    assert not any(e.column == "provincia" and e.step == "missing values" for e in data.log)
+    assert is_missing(pd.Series(["Roma", "NA", "Milano", "Napoli"])).tolist() == [False, True, False, False]
+    assert is_missing(pd.Series(["FI", "RM", "NA", ""])).tolist() == [False, False, True, True]  # two codes only
+    assert is_missing(pd.Series(["FI", "RM", "PA", "NA", "n/a"])).tolist() == [False, False, False, False, True]

@@ -418,6 +418,11 @@ def test_currency_is_the_sign_beside_most_prices():
     assert currency_of(pd.Series(["4,90 €", "€5", "12,00 €", ""])) == "€"
     assert currency_of(pd.Series(["£3.50", "£1", "2.00"])) == "£"
     assert currency_of(pd.Series(["3.50", "1", "$2.00"])) is None  # one price in three: not the column's currency
+    # A few amounts of many carry a sign, all the same: the currency (an export writing it on some cells).
+    some = pd.Series([f"{1000 + i}" for i in range(100)] + ["15.000,50 €", "2.300 €", "880 €"])
+    assert currency_of(some) == "€"
+    assert currency_of(some.iloc[:-1]) is None  # two are too few to name it
+    assert currency_of(pd.concat([some, pd.Series(["$5", "$6", "$7"])])) is None  # two signs: undecided
     assert currency_of(pd.Series(["US$ 3", "10 $US"])) is None  # a sign inside the text is not read
 
 
@@ -728,3 +733,23 @@ def test_the_money_rule_reads_the_name_when_the_spreads_are_close():
     half = np.log(2) / 2
     s_edge = half * 9  # where the spreads differ by 10% of the larger: (s + half) * 0.9 = s
     assert roles(s_edge * 0.9) == "amount" and roles(s_edge * 1.1) == "unit_price"
+
+
+@pytest.mark.parametrize("name", ["cap", "CEP", "PLZ", "Postleitzahl", "telefone"])
+def test_postcodes_and_phones_in_other_languages_are_codes_not_measures(tmp_path, name):
+    """An Italian CAP, a Brazilian CEP, a German PLZ: integers that name a place, not a measure."""
+    path = tmp_path / "clienti.csv"
+    pd.DataFrame({"id_cliente": range(1, 41), "reddito": [20000 + 500 * i for i in range(40)],
+                  name: [10007 + 2411 * i for i in range(40)]}).to_csv(path, index=False)
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert name in cfg.columns.ignore and name not in cfg.columns.numeric
+
+
+@pytest.mark.parametrize("name", ["data_adesao", "Data de adesão", "data_iscrizione", "fecha_alta", "cliente_desde"])
+def test_signup_dates_named_in_other_languages(tmp_path, name):
+    path = tmp_path / "clientes.csv"
+    pd.DataFrame({"id_cliente": range(1, 31), "rendimento": [20000 + 700 * i for i in range(30)],
+                  name: [f"{1 + i % 28:02d}/{1 + i % 12:02d}/20{10 + i % 12}" for i in range(30)]}
+                 ).to_csv(path, index=False)
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert cfg.columns.signup_date == name

@@ -66,7 +66,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|since|firstpurchase|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
     r"|ingangsdatum|aanmeld|fecha(de)?inicio|data(de)?inicio|data(di)?inizio|date(de)?debut|(subscription|contract)start"
-    r"|vertragsbeginn|abobeginn",
+    r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds",
     "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction)(date|at|on)?$|^letzter?(kauf"
     r"|einkauf|bestellung|auftrag)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande)$|^(fecha)?(de)?ultim[oa](compra"
     r"|pedido)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine)$|^laatste(aankoop|bestelling)(datum)?$",
@@ -85,7 +85,8 @@ COORDINATE_NAME = r"^(lat|latitude|lon|lng|long|longitude|breitengrad|langengrad
     r"|latitude|longitude|breitengrad|langengrad"
 # Words of a name that say "identifier" (last word, e.g. cust_no) or "some other code": numbers, not measures.
 ID_WORDS = {"id", "no", "nr", "number", "nummer", "numero", "code", "codigo", "codice", "key", "ref"}
-OTHER_CODE_WORDS = {"zip", "zipcode", "post", "postal", "postcode", "postalcode", "phone", "tel", "mobile"}
+OTHER_CODE_WORDS = {"zip", "zipcode", "post", "postal", "postcode", "postalcode", "phone", "tel", "mobile",
+                    "cap", "cep", "plz", "postleitzahl", "npa", "telefono", "telefone", "telefon", "telephone"}
 # Words of a spend column's name that make it the total of the others (Umsatz_gesamt, MontantTotal).
 TOTAL_WORDS = r"total|totaal|gesamt|summe"
 # Names that say "score", never money spent (e.g. "Spending Score (1-100)").
@@ -596,6 +597,9 @@ def _title(path: Path) -> str:
 _SIGN = CURRENCY
 
 
+MIN_SIGNS = 3  # amounts written with a currency sign that name it, when all of them write the same one
+
+
 def currency_of(prices: pd.Series) -> str | None:
     """The currency sign or code written before or after most of these amounts ('4,90 €', '$12.50',
     'R$ 1.234,56', '12.00 EUR'), or alone (a currency column), if any: as the report shows it."""
@@ -604,7 +608,8 @@ def currency_of(prices: pd.Series) -> str | None:
         return None
     found = text.str.extract(rf"^({_SIGN})(?![A-Za-z])|(?<![A-Za-z])({_SIGN})$")
     signs = found[0].fillna(found[1]).dropna()  # before the amount, else after it
-    if len(signs) < 0.5 * len(text):
+    # Most amounts carry one; or a few do, all the same sign (an export that writes '€' on some cells only).
+    if len(signs) < 0.5 * len(text) and not (signs.nunique() == 1 and len(signs) >= MIN_SIGNS):
         return None
     sign = str(signs.value_counts().index[0])
     shown = CODE_SIGNS.get(sign, sign)

@@ -426,7 +426,19 @@ def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str, sh
 
 
 def is_missing(values: pd.Series) -> pd.Series:
-    return values.str.strip().str.lower().isin(MISSING_MARKERS)
+    """Missing-value markers ('', 'n/a', 'null' ...). 'NA' among two-letter codes (provinces, states,
+    countries: Napoli, Namibia) is a code like its neighbours, not a marker."""
+    text = values.str.strip()
+    missing = text.str.lower().isin(MISSING_MARKERS)
+    upper_na = text == "NA"
+    if upper_na.any():
+        others = text[~missing].drop_duplicates()
+        if len(others) >= CODES_AROUND_NA and others.str.fullmatch("[A-Z]{2}").all():
+            missing &= ~upper_na
+    return missing
+
+
+CODES_AROUND_NA = 3  # distinct two-letter codes beside 'NA' that make it one of them
 
 
 def check_columns(table: Table, cfg: Config) -> None:
