@@ -609,3 +609,15 @@ def test_na_among_two_letter_codes_is_a_code_not_a_missing_value(clean_csv):
     assert is_missing(pd.Series(["Roma", "NA", "Milano", "Napoli"])).tolist() == [False, True, False, False]
     assert is_missing(pd.Series(["FI", "RM", "NA", ""])).tolist() == [False, False, True, True]  # two codes only
     assert is_missing(pd.Series(["FI", "RM", "PA", "NA", "n/a"])).tolist() == [False, False, False, False, True]
+
+
+def test_missing_birth_dates_are_counted_once(clean_csv):
+    """Ten customers without a date of birth: their ages and their dates are imputed, and the log
+    says so in one entry of ten (two entries of ten read as twenty)."""
+    rows = [f"{i + 1},{'' if i < 10 else f'19{50 + i % 40}-0{1 + i % 9}-15'},{100 + i}" for i in range(60)]
+    data = clean_csv("id,born,wine\n" + "\n".join(rows) + "\n",
+                     {"columns": {"id": "id", "birth_date": "born", "spend": {"Wine": "wine"}},
+                      "report": {"reference_date": "2024-01-01"}})
+    entries = [e for e in data.log if e.column == "born" and e.step == "missing values"]
+    assert len(entries) == 1 and entries[0].count == 10 and entries[0].action == "imputed with the median"
+    assert entries[0].detail.startswith("median age ") and "; their date: median 19" in entries[0].detail

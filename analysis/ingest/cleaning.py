@@ -5,7 +5,7 @@ No customer disappears here: rows that cannot be used are moved to `excluded` wi
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -694,6 +694,11 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             if med is None:
                 raise UserError(f"{path}: column {col!r} has no usable dates")
             typed.loc[keep, col] = values.fillna(med)
+            age = next((i for i, e in enumerate(log) if col == c.birth_date and e.column == col
+                        and e.action == "imputed with the median"), None)
+            if age is not None:  # the same customers' ages: one entry, not two that read as twice as many
+                log[age] = replace(log[age], detail=f"{log[age].detail}; their date: median {med:%Y-%m-%d}")
+                continue
             log.append(LogEntry("missing values", col, int(miss.sum()), "imputed with the median date",
                                 f"median {med:%Y-%m-%d}"))
     for col in _flag_columns(cfg):
