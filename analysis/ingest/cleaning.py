@@ -616,7 +616,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             low = (x < lo) if two_sided else pd.Series(False, index=x.index)
             out = keep & ((x > hi) | low)
             span = f"outside {_fmt(lo)} to {_fmt(hi)}" if (keep & low).any() else f"above {_fmt(hi)}"
-            if (not fitted and out.sum() > cfg.segmentation.min_segment_share * keep.sum()
+            if (not fitted and out.sum() >= cfg.segmentation.min_segment_share * keep.sum()
                     and out.sum() >= cfg.report.min_segment_size):
                 # Beyond a far-out fence lie about 2 in 10 million values of a normal distribution; as
                 # many customers beyond one as an actionable segment holds (min_segment_share, and
