@@ -208,7 +208,12 @@ def test_the_dictionary_says_how_orders_are_formed_without_an_order_column(demo_
     manifest = dataclasses.replace(r.manifest, config={**r.manifest.config, "transactions": lines})
     roles = {x["role"]: x["columns"] for x in dictionary(dataclasses.replace(r, manifest=manifest))["roles"]}
     assert roles["order lines: order"] == "none: a customer's lines at one date and time"
+    assert roles["order lines: product"] == "sku"
     assert roles["order lines: amount"] == "total" and "order lines: unit price" not in roles
     with_order = dataclasses.replace(r.manifest, config={**r.manifest.config, "transactions": {**lines, "order": "inv"}})
     assert {x["role"]: x["columns"] for x in dictionary(dataclasses.replace(r, manifest=with_order))["roles"]
             }["order lines: order"] == "inv"
+    ledger = dataclasses.replace(r.manifest, config={**r.manifest.config, "transactions": {
+        k: v for k, v in lines.items() if k != "product"}})
+    assert {x["role"]: x["columns"] for x in dictionary(dataclasses.replace(r, manifest=ledger))["roles"]
+            }["order lines: product"] == "none: every line of one product, no baskets"

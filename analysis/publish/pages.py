@@ -849,6 +849,8 @@ def dictionary(r: Results) -> dict:
             roles.append({"role": f"order lines: {role.replace('_', ' ')}", "columns": str(lines[role])})
         elif role == "order" and lines:
             roles.append({"role": "order lines: order", "columns": "none: a customer's lines at one date and time"})
+        elif role == "product" and lines:
+            roles.append({"role": "order lines: product", "columns": "none: every line of one product, no baskets"})
     return {
         "title": "Data dictionary",
         "features": [{"name": d.name, "label": d.label, "description": d.description, "source": d.source,
