@@ -677,6 +677,13 @@ def test_order_lines_without_an_order_id_are_drafted_and_read(tmp_path):
     text = draft_orders_config(path, config_dir=tmp_path)
     assert "  # order:  # no order id found: an order is a customer's lines at one date and time" in text
     assert "cancelled_prefix: null  # no order column" in text
+    assert "  duplicate_lines: drop  # lines equal to an earlier line in every column: none here" in text
+    # Repeated lines without an order id may be second purchases: the draft keeps them, saying why.
+    path.write_text("\n".join(rows + rows[1:4]) + "\n", encoding="utf-8")
+    kept = draft_orders_config(path, config_dir=tmp_path)
+    assert "  duplicate_lines: keep  # lines equal to an earlier line in every column: 3 of 303 here; without an " \
+           "order id they may be second purchases the same day" in kept
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     data = load_orders(parse(text, tmp_path))
     assert len(data.frame) == 30 and (data.frame["Orders"] == 5).all()
     assert data.baskets.order_idx.max() + 1 == 150  # 30 customers x 5 days

@@ -330,8 +330,14 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     else:
         head.append("  not_products: []  # codes of postage, fees or adjustments, if any")
     # A repeated scan of one item is a line equal to another too: the count lets the user judge.
-    head.append("  duplicate_lines: drop  # lines equal to an earlier line in every column: " + (
-        f"{dupes:,} of {n_lines:,} here; set keep if these are real (an item scanned twice)" if dupes else "none here"))
+    if dupes and "order" not in roles:  # no order id to tell a second purchase from a second export
+        head.append(f"  duplicate_lines: keep  # lines equal to an earlier line in every column: {dupes:,} of "
+                    f"{n_lines:,} here; without an order id they may be second purchases the same day: set drop if "
+                    "the file holds lines exported twice")
+    else:
+        head.append("  duplicate_lines: drop  # lines equal to an earlier line in every column: " + (
+            f"{dupes:,} of {n_lines:,} here; set keep if these are real (an item scanned twice)" if dupes else
+            "none here"))
     texts = [(c, why) for c, why in others if why.startswith("text")]
     if texts:
         head.append("  customer_columns:  # per-customer categorical columns, profiled (not clustered)")
