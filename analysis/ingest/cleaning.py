@@ -601,9 +601,13 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
 
     # Extreme values, judged on the customers still in play. Amounts, counts and days only have
     # an upper fence: a low spend is a customer who bought little, not an error. Other numeric
-    # measures (a balance, a score) have both.
+    # measures (a balance, a score) have both. Measures made from order lines are sums of lines
+    # already judged one by one: a customer far beyond the others bought that much (a wholesaler),
+    # no typing error, and is kept as bought.
     for role in OUTLIER_ROLES:
         for col in columns_by_role(cfg, role):
+            if _typed(raw[col]):
+                continue
             if fitted:
                 fences = (*fitted.fences[col], False) if col in fitted.fences else None
             else:
