@@ -164,7 +164,8 @@ class TransactionsFile(_FileOrTable):
     product: str | None = Field(None, description="product code or name column; without one, every line is of one "
                                 "product: customers and spend as usual, no baskets or rules")
     product_name: str | None = Field(None, description="product description shown in rules (default: the product column)")
-    quantity: str = Field(description="units of the product in the line")
+    quantity: str | None = Field(None, description="units of the product in the line (default: one unit per line, "
+                                 "as a ledger of amounts writes it)")
     unit_price: str | None = Field(None, description="price of one unit (or give amount)")
     amount: str | None = Field(None, description="instead of unit_price: the line's total (quantity x price), "
                                "as a sales export writes it")

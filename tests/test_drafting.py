@@ -760,3 +760,24 @@ def test_signup_dates_named_in_other_languages(tmp_path, name):
                  ).to_csv(path, index=False)
     cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
     assert cfg.columns.signup_date == name
+
+
+def test_a_ledger_of_customers_dates_and_amounts_is_drafted_and_read(tmp_path):
+    """Kunde;Datum;Betrag only (no order, product or quantity column): the draft names no quantity,
+    each line counts as one unit, and orders and spend are the ledger's."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+    from analysis.ingest.orders import load_orders
+    rows = ["Kunde;Datum;Betrag"]
+    for i in range(240):  # 40 customers, 6 days each, one or two lines a day
+        rows.append(f"K{i % 40};{1 + (i // 40) % 6:02d}.05.2024 1{i % 10}:00;{10 + i % 7},{i % 100:02d}")
+    path = tmp_path / "buchungen.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = draft_orders_config(path, config_dir=tmp_path)
+    assert "  # quantity:  # no quantity column found: each line counts as one unit" in text
+    data = load_orders(parse(text, tmp_path))
+    ledger = pd.DataFrame([r.split(";") for r in rows[1:]], columns=["k", "d", "b"])
+    ledger["b"] = ledger["b"].str.replace(",", ".").astype(float)
+    spend = data.frame.set_index("customer_id")["Spend"]
+    assert spend.sort_index().to_numpy() == pytest.approx(ledger.groupby("k")["b"].sum().sort_index().to_numpy())
+    orders = ledger.groupby("k")[["d"]].nunique()["d"]
+    assert (data.frame.set_index("customer_id")["Orders"].sort_index() == orders.sort_index()).all()

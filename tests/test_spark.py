@@ -481,10 +481,10 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     assert list(b.columns.habits) == ["at weekends"] and any(e.step == "not used" for e in b.log)
     assert b.frame["Spend"].tolist() == [12.0, 8.0]  # customers 21 (3 lines) and 22 (2), 4.00 each
     assert b.frame["Orders"].tolist() == [2, 2]
-    # No product column either: every line of one product, as locally.
+    # No product or quantity column either (a ledger of amounts): one product, one unit a line, as locally.
     unnamed = make_config(tmp_path, products=None, transactions={"unit_price": None, "amount": "Price", "order": None,
                                                                  "cancelled_prefix": None, "product": None,
-                                                                 "product_name": None})
+                                                                 "product_name": None, "quantity": None})
     a, b = local.load_orders(unnamed), engine.load_orders(unnamed)
     _same_orders(a, b)
     assert b.baskets.products == ("ALL PRODUCTS",) and any(e.action == "no baskets or rules" for e in b.log)

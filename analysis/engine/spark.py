@@ -478,7 +478,8 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     order = _text(t.order) if t.order else F.concat(customer, F.lit(" @ "), ts.cast("string"))
     cancelled = (F.startswith(F.coalesce(order, F.lit("")), F.lit(t.cancelled_prefix)) if t.order and t.cancelled_prefix
                  else F.lit(False))
-    qty = _number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(src, t.quantity, path))
+    qty = (_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(src, t.quantity, path))
+           if t.quantity else F.lit(1.0))  # as locally: one unit per line
     money = _number(t.money, t.money in numeric, t.money not in numeric and _decimal_comma(src, t.money, path))
     statuses = [v.strip().lower() for v in t.cancelled_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status

@@ -312,6 +312,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         elif role == "order":
             head.append("  # order:  # no order id found: an order is a customer's lines at one date and time; "
                         "name the column if there is one")
+        elif role == "quantity":
+            head.append("  # quantity:  # no quantity column found: each line counts as one unit")
         elif role == "product":
             head.append("  # product:  # no product column found: customers and spend as usual, no baskets or rules")
         elif role in ("product_name", "category"):

@@ -497,7 +497,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     _run(con, f"""
         CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed
         FROM (SELECT DISTINCT CAST({_q(name_col)} AS VARCHAR) AS _raw FROM src)""")
-    qty = _number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity, path))
+    qty = (_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity, path))
+           if t.quantity else "1.0")  # no quantity column: one unit per line
     money = _number(t.money, t.money in numeric, t.money not in numeric and _decimal_comma(con, t.money, path))
     # A line's total is a price times the quantity: the price is the total over the quantity (a
     # zero quantity keeps the total, and the zero-quantity rule sets the line aside).
