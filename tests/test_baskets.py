@@ -150,23 +150,36 @@ def test_public_segments_only():
 
 
 def test_cross_sell_when_the_reverse_rule_is_weak():
-    # segment 1: XY XY Y Y Y Z Z X (8 baskets; X 3, Y 5, Z 2, XY 2); four guest orders X X X Y
-    orders = [("XY", "p1"), ("XY", "p2"), ("Y", "p3"), ("Y", "p4"), ("Y", "p5"), ("Z", "p6"), ("Z", "p7"),
-              ("X", "p8"), ("X", None), ("X", None), ("X", None), ("Y", None)]
-    segment_of = pd.Series({f"p{i}": 1 for i in range(1, 9)})
+    # segment 1: XY XY Y Y Y X and six Z (12 baskets; X 3, Y 5, XY 2); four guest orders X X X Y
+    orders = [("XY", "p1"), ("XY", "p2"), ("Y", "p3"), ("Y", "p4"), ("Y", "p5"), ("X", "p8")] + [
+        ("Z", f"p{i}") for i in (6, 7, 9, 10, 11, 12)] + [("X", None), ("X", None), ("X", None), ("Y", None)]
+    segment_of = pd.Series({f"p{i}": 1 for i in range(1, 13)})
     cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     res = basket_rules(order_baskets(orders, {"X": 5.0, "Y": 9.0, "Z": 1.0}), segment_of, {1}, cfg)
     (s1,) = res.levels[0].segments
     # X=>Y: 2 / 3 >= 0.5; Y=>X: 2 / 5 = 0.4 < 0.5, so it is not a rule
-    # lift 2 x 8 / (3 x 5) = 16 / 15; overall (12 baskets, X 6, Y 6) 2 x 12 / (6 x 6) = 2 / 3; ratio 1.6
-    assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / 8, 2 / 3, 16 / 15, 2 / 3)])
+    # lift 2 x 12 / (3 x 5) = 1.6 (at least 1.5); overall (16 baskets, X 6, Y 6) 2 x 16 / (6 x 6) = 8 / 9; ratio 1.8
+    assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / 12, 2 / 3, 1.6, 8 / 9)])
     assert [(r.lhs, r.rhs) for r in s1.distinctive] == [(("X",), ("Y",))]
     (p,) = s1.promotions
     # with X but never Y: p8 -> reach 1; buyers 1 x 2/3; revenue 2/3 x 9.00 = 6.00
     assert (p.kind, p.reach) == ("cross-sell", 1)
     assert p.expected_buyers == pytest.approx(2 / 3) and p.expected_revenue == pytest.approx(6.0)
-    # over all 12 baskets neither direction reaches 0.5 (2 / 6): no overall rule
+    # over all 16 baskets neither direction reaches 0.5 (2 / 6): no overall rule
     assert res.levels[0].n_rules == 0
+
+
+def test_a_rule_at_chance_in_the_segment_is_not_distinctive_however_weak_overall():
+    # segment 1: XY XY Y Y Y Z Z X (8 baskets; X 3, Y 5, XY 2); four guest orders X X X Y
+    # X=>Y: lift 2 x 8 / (3 x 5) = 16 / 15 in the segment, against 2 / 3 overall: a ratio of 1.6, but
+    # bought together about as often as by chance in the segment itself: no bundle of its own
+    orders = [("XY", "p1"), ("XY", "p2"), ("Y", "p3"), ("Y", "p4"), ("Y", "p5"), ("Z", "p6"), ("Z", "p7"),
+              ("X", "p8"), ("X", None), ("X", None), ("X", None), ("Y", None)]
+    segment_of = pd.Series({f"p{i}": 1 for i in range(1, 9)})
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
+    (s1,) = basket_rules(order_baskets(orders, {"X": 5.0, "Y": 9.0, "Z": 1.0}), segment_of, {1}, cfg).levels[0].segments
+    assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / 8, 2 / 3, 16 / 15, 2 / 3)])
+    assert s1.distinctive == () and s1.promotions == ()
 
 
 def test_category_level():
@@ -223,16 +236,16 @@ def test_automatic_minimum_count():
 
 
 def test_distinctive_lift_is_inclusive():
-    # segment 1: XY XY Y Y Y W (6 baskets; X 2, Y 5, XY 2); two guest orders hold X alone
-    orders = [("XY", "r1"), ("XY", "r2"), ("Y", "r3"), ("Y", "r4"), ("Y", "r5"), ("W", "r6"),
-              ("X", None), ("X", None)]
-    segment_of = pd.Series({f"r{i}": 1 for i in range(1, 7)})
+    # segment 1: XY XY Y Y Y and five W (10 baskets; X 2, Y 5, XY 2); ten guest orders hold Y alone
+    orders = [("XY", "r1"), ("XY", "r2"), ("Y", "r3"), ("Y", "r4"), ("Y", "r5")] + [
+        ("W", f"r{i}") for i in range(6, 11)] + [("Y", None)] * 10
+    segment_of = pd.Series({f"r{i}": 1 for i in range(1, 11)})
     cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     res = basket_rules(order_baskets(orders, dict.fromkeys("WXY", 1.0)), segment_of, {1}, cfg)
     (s1,) = res.levels[0].segments
-    # X=>Y: 2 / 2; lift 2 x 6 / (2 x 5) = 1.2; overall (8 baskets, X 4, Y 5) 2 x 8 / (4 x 5) = 0.8;
-    # 1.2 is exactly 1.5 x 0.8: at the threshold, so distinctive (as thresholds are inclusive elsewhere)
-    assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / 6, 1.0, 1.2, 0.8)])
+    # X=>Y: 2 / 2; lift 2 x 10 / (2 x 5) = 2; overall (20 baskets, X 2, Y 15) 2 x 20 / (2 x 15) = 4 / 3;
+    # 2 is exactly 1.5 x 4 / 3: at the threshold, so distinctive (as thresholds are inclusive elsewhere)
+    assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / 10, 1.0, 2.0, 4 / 3)])
     assert [(r.lhs, r.rhs) for r in s1.distinctive] == [(("X",), ("Y",))]
 
 
@@ -337,3 +350,18 @@ def test_a_rule_made_only_by_the_segment_mix_has_a_lift_of_one_within_segments(d
     (level,) = pages.baskets(r, lambda *a: "")["levels"]
     assert "A → B" in level["mix"] and "D → E" not in level["mix"]
     assert next(x for x in level["top"] if x["rule"] == "D → E")["within"] == "3.3"
+
+
+@pytest.mark.parametrize("w, distinctive", [(4, True), (3, False)])
+def test_a_distinctive_rule_needs_the_lift_itself_in_the_segment(w, distinctive):
+    # segment 1: XY XY, six Y and w W (X 2, Y 8); two guest orders hold X alone
+    # X=>Y: lift 2 x n / (2 x 8) = n / 8: 12 / 8 = 1.5 with four W (at the threshold), 11 / 8 with three;
+    # overall (n + 2 baskets, X 4) (n + 2) / 16 < 1: the ratio passes either way
+    orders = [("XY", "r1"), ("XY", "r2")] + [("Y", f"r{i}") for i in range(3, 9)] + [
+        ("W", f"r{i}") for i in range(9, 9 + w)] + [("X", None)] * 2
+    segment_of = pd.Series({f"r{i}": 1 for i in range(1, 9 + w)})
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
+    (s1,) = basket_rules(order_baskets(orders, dict.fromkeys("WXY", 1.0)), segment_of, {1}, cfg).levels[0].segments
+    n = 8 + w
+    assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / n, 1.0, n / 8, (n + 2) / 16)])
+    assert bool(s1.distinctive) == distinctive

@@ -276,8 +276,11 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             srules, scount = _mine(sb, cfg, seed, _scoped(recount, ob, level, rows))
             rules = [_rule(r, _overall_lift(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
             # Inclusive, safe from rounding: a ratio of exactly the threshold passes (as rule thresholds do).
+            # Stronger than over all baskets, and an association in the segment itself: a lift of 1.0
+            # against 0.7 overall is chance in the segment, not a bundle of its own.
             distinct = sorted([r for r in rules if r.lift_ratio is not None
-                               and r.lift_ratio >= cfg.distinctive_lift * (1 - 1e-9)],
+                               and r.lift_ratio >= cfg.distinctive_lift * (1 - 1e-9)
+                               and r.lift >= cfg.distinctive_lift * (1 - 1e-9)],
                               key=lambda r: (-r.lift_ratio, -r.lift, r.lhs, r.rhs))
             reverse = {(r.lhs, r.rhs) for r in rules}
             promos = ()
@@ -294,7 +297,8 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         f"(the items are bought together more often than if they were independent), and an itemset "
         f"must be in at least {_support_share(cfg):.1%} of the baskets mined "
         f"and in at least {cfg.min_baskets} baskets. A segment's rule is distinctive when its lift inside the "
-        f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets."
+        f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets, and at least "
+        f"{cfg.distinctive_lift:g} itself."
     )
     if n > cfg.sample:
         method += (

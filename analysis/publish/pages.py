@@ -661,6 +661,7 @@ def segment_baskets(r: Results, seg_id: int) -> list[dict]:
         if s is None:
             continue
         out.append({"level": _level_title(lv.level), "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
+                    "lift": fmt.number(r.baskets.distinctive_lift, 1),
                     "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)[:5]],
                     "top": [_rule_row(x) for x in _shown_rules(r, s.top)[:5]],
                     # A promotion reaching fewer than the minimum group size would point at a few people.
@@ -688,7 +689,9 @@ def baskets(r: Results, chart: Chart) -> dict:
             "segments": [{"id": str(s.segment), "name": names[s.segment], "href": segment_file(s.segment),
                           "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
                           "n_rules": fmt.integer(s.n_rules),
-                          "none": ("none is distinctive: this segment buys together what all customers do" if s.n_rules
+                          "none": (f"none is distinctive: none has a lift of at least {fmt.number(b.distinctive_lift, 1)} "
+                                   f"here and {fmt.number(b.distinctive_lift, 1)} times its lift over all baskets"
+                                   if s.n_rules
                                    else "no rule reaches the thresholds in them"),
                           "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)]} for s in lv.segments],
         })
