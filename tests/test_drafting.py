@@ -357,7 +357,9 @@ def _odd_lines(tmp_path, header: str):
 @pytest.mark.parametrize("header", ["Bestellnummer,Zeitpunkt,Kundennummer,Artikel,Menge,Preis",
                                     "NumeroOrdine,DataOra,CodiceCliente,CodiceArticolo,Quantita,Prezzo",
                                     "nr_zamówienia,data,id_klienta,kod,ilość,cena_netto",
-                                    "Nº Pedido,Fecha,Nº Cliente,Código artículo,Cantidad,Precio"])
+                                    "Nº Pedido,Fecha,Nº Cliente,Código artículo,Cantidad,Precio",
+                                    "N° commande,Date,N° client,Réf produit,Quantité,Prix",
+                                    "Bestellnr,Bestelldatum,Kd.-Nr.,Artikelnummer,Menge,Einzelpreis"])
 def test_order_lines_roles_from_other_names(tmp_path, header):
     from analysis.ingest.drafting_orders import draft_orders_config
 

@@ -26,8 +26,8 @@ SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
 NAMES = {
     "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant)"
-    r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(id|num|numero|nr|no|code|codice|codigo|cod)(client|cliente"
-    r"|klant|kunden?|klienta?)$"
+    r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(n|id|num|numero|nr|no|code|codice|codigo|cod)(client|cliente"
+    r"|klant|kunden?|klienta?)$|^kdn?r$"
     r"|^(customer|client|buyer|kunden?)?e?mail(address|adresse)?$",
     "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
     r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino|zamowienia|zamowienie|faktura"
