@@ -126,7 +126,15 @@ def test_recommendation_rules(demo_run):
     assert ps.recommend(c, with_effects(deal_share=0.8)).offer == "Discount or bundle"
     assert ps.recommend(c, with_effects(recency_days=0.9)).offer.startswith("Win-back")
     assert ps.recommend(c, with_effects(recency_days=0.9)).timing == "Now"
-    assert ps.recommend(c, with_effects(tenure_months=-0.8)).timing == "Early in the relationship"
+    newer = with_effects(tenure_months=-0.8)
+    t = newer.stat("tenure_months")
+
+    def tenure(mean):
+        return dataclasses.replace(newer, stats=tuple(dataclasses.replace(s, mean=mean) if s.feature == "tenure_months"
+                                                      else s for s in newer.stats))
+    # At most two thirds of the average tenure (the ratio that reads 'lower'): a newer relationship.
+    assert ps.recommend(c, tenure(t.overall_mean / 1.5)).timing == "Early in the relationship"
+    assert ps.recommend(c, tenure(t.overall_mean / 1.5 * 1.01)).timing != "Early in the relationship"
     premium = dataclasses.replace(with_effects(deal_share=-0.5), share_value=0.6, share_customers=0.3)
     assert ps.recommend(c, premium).offer.startswith("Premium")
     # A segment spending as the average customer does, but 30% more of it on meat (index 1.3, under

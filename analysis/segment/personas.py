@@ -26,6 +26,10 @@ MIN_FOCUS_SHARE = 0.05  # a product category leads the advice only if it takes a
 MIN_CHANNEL_SHARE = 0.10  # a channel is advised only if it carries at least this share of purchases
 LAPSE_GAPS = 2.0  # lapsing: the last purchase further back than this many of their own gaps between orders
 CYCLE_ORDERS = 1.5  # their own gap is measured only where the average customer of the segment ordered this often
+# Times the average from which a difference reads "higher" and "much higher" (or its inverse
+# "lower"), whatever the spread: on a skewed measure $393 against $135 is under 0.5 sd, yet no
+# reader would call it a little higher.
+RATIO, MUCH_RATIO = 1.5, 2.0
 MIN_INDEX = 1.2  # index (segment share / average share) that makes a category or channel stand out
 MATCH_DISTANCE = 0.75  # an override applies to a segment whose profile is this close (sd units, RMS)
 
@@ -79,7 +83,7 @@ RECOMMENDATION_RULES = (
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
     f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
     f"whose share is most below average (without categories, or none below, a standard offer). Timing: now if lapsing, early if newer "
-    f"(tenure {THRESHOLD} sd below), with the next campaign if they answer 1.3 times as often as average, unless a "
+    f"(tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), with the next campaign if they answer 1.3 times as often as average, unless a "
     "paid contact is expected to lose, else the regular cycle; from order lines, at "
     f"weekends, mornings or evenings when they order then {THRESHOLD} sd more. Paid contact: the segment's customers "
     "in the contact list (response model), else the whole segment if its expected profit per contact is positive; "
@@ -358,10 +362,6 @@ def trait_text(c: Context, p: Profile, feature: str) -> str:
 
 
 MUCH = 1.0  # standardised differences from here on read "much higher" / "much lower"
-# Times the average from which a difference reads "higher" and "much higher" (or its inverse
-# "lower"), whatever the spread: on a skewed measure $393 against $135 is under 0.5 sd, yet no
-# reader would call it a little higher.
-RATIO, MUCH_RATIO = 1.5, 2.0
 
 
 def how_different(effect: float, ratio: float | None = None) -> str:
@@ -551,7 +551,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if late and not never:
         s = p.stat("recency_days")
         timing, timing_why = "Now", f"{fmt.number(s.mean, 0)} days since their last purchase against {fmt.number(s.overall_mean, 0)}"
-    elif _effect(p, "tenure_months") <= -THRESHOLD:
+    elif _effect(p, "tenure_months") <= -THRESHOLD and p.stat("tenure_months").mean * RATIO <= p.stat(
+            "tenure_months").overall_mean * (1 + 1e-9):  # 19 months against 21 is no new relationship
         s = p.stat("tenure_months")
         timing, timing_why = "Early in the relationship", f"newer customers ({fmt.number(s.mean, 0)} months against {fmt.number(s.overall_mean, 0)}): an onboarding series"
     elif rate is not None and overall and rate / overall >= 1.3 and contact is not False:
