@@ -710,3 +710,19 @@ def test_the_overview_shows_a_finer_split_left_out_for_a_small_segment(demo_run)
     r = dataclasses.replace(r, chosen=dataclasses.replace(r.chosen, smaller_split=note))
     _, text = _render(r, "overview.qmd.j2", pages.overview)
     assert '::: {.callout-note title="A smaller group may stand apart"}\n' + pages.fmt.md(note) in text
+
+
+def test_the_methodology_names_only_the_amounts_and_the_gap_result_it_has(demo_run):
+    from analysis.publish import pages
+
+    r = demo_run.results
+    ctx, text = _render(r, "methodology.qmd.j2", pages.methodology)
+    has_channels = any(f.startswith("channel_") for f in r.clustering_features)
+    assert ("purchases per channel" in ctx["mix_amounts"]) == has_channels
+    spend_only = dataclasses.replace(r, clustering_features=tuple(f for f in r.clustering_features
+                                                                  if not f.startswith("channel_")))
+    assert pages.methodology(spend_only, lambda *a: "")["mix_amounts"] == "spend per category"
+    no_gap = dataclasses.replace(r, chosen=dataclasses.replace(r.chosen, gap_k=None))
+    text = pages.environment().get_template("methodology.qmd.j2").render(
+        **pages.site_meta(no_gap, False), **pages.methodology(no_gap, lambda *a: "(chart)"))
+    assert "gives no k in the range searched" in text and "k = none" not in text

@@ -777,6 +777,8 @@ def methodology(r: Results, chart: Chart) -> dict:
         "features": [{"label": labels[f], "transform": next(d.transform for d in r.features if d.name == f)}
                      for f in r.clustering_features],
         "features_sentence": features_sentence(list(r.clustering_features), labels),
+        "mix_amounts": _and([what for what, prefix in (("spend per category", "share_"), ("purchases per channel", "channel_"))
+                             if any(f.startswith(prefix) for f in r.clustering_features)]),
         "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
         "rule": r.chosen.rule, "reason": r.chosen.reason, "k": str(r.chosen.k),
         "algorithm": algo_names[r.chosen.algorithm],
