@@ -783,3 +783,16 @@ def test_a_ledger_of_customers_dates_and_amounts_is_drafted_and_read(tmp_path):
     assert spend.sort_index().to_numpy() == pytest.approx(ledger.groupby("k")["b"].sum().sort_index().to_numpy())
     orders = ledger.groupby("k")[["d"]].nunique()["d"]
     assert (data.frame.set_index("customer_id")["Orders"].sort_index() == orders.sort_index()).all()
+
+
+def test_campaigns_named_by_a_campaign_word_and_a_season_are_campaigns(tmp_path):
+    """Aktion_Frühjahr and Aktion_Herbst (ja/nein): answers to two named campaigns, in the file's
+    order; they had been drafted as categories, and the campaigns page said there were none."""
+    rows = ["Kundennr;Einkommen;Aktion_Frühjahr;Aktion_Herbst;Promo_Code"]
+    rows += [f"K{i};{30000 + 100 * i};{'ja' if i % 3 else 'nein'};{'ja' if i % 5 == 0 else 'nein'};P{i % 40}"
+             for i in range(150)]
+    path = tmp_path / "kunden.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert list(cfg.columns.campaigns.values()) == ["Aktion_Frühjahr", "Aktion_Herbst"]
+    assert "Promo_Code" not in cfg.columns.campaigns.values()  # codes, not answers

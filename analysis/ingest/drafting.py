@@ -37,7 +37,9 @@ NAME_PATTERNS: dict[str, str] = {
     r"|ultima|ultimo)?(campaign|campana|campanha|campagne|kampagne|campagna|promo|promotion|offer|actie|aktion"
     r"|mailing))$",
     # An answer to one named campaign ('reactie_voorjaarsactie', 'response_summer_sale'): earlier than the latest.
-    "campaign_response": rf"^({'|'.join(ANSWER_WORDS)})(to|op|auf|a|al)?.+",
+    # ... or a campaign word and its name ('Aktion_Frühjahr', 'promo_verano') over yes/no answers.
+    "campaign_response": rf"^({'|'.join(ANSWER_WORDS)})(to|op|auf|a|al)?.+"
+    r"|^(aktion|actie|promo|promotion|campaign|kampagne|campagne|campana|campanha|campagna|mailing)[^\d].+",
     "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
