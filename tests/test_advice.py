@@ -726,3 +726,28 @@ def test_the_methodology_names_only_the_amounts_and_the_gap_result_it_has(demo_r
     text = pages.environment().get_template("methodology.qmd.j2").render(
         **pages.site_meta(no_gap, False), **pages.methodology(no_gap, lambda *a: "(chart)"))
     assert "gives no k in the range searched" in text and "k = none" not in text
+
+
+def test_the_columns_read_say_what_the_columns_are(demo_run):
+    from analysis.publish import pages
+
+    r = demo_run.results
+
+    def text(config):
+        res = dataclasses.replace(r, manifest=dataclasses.replace(r.manifest, config={**r.manifest.config, **config}))
+        return _render(res, "data-quality.qmd.j2", lambda x, chart: pages.data_quality(x))[1]
+    assert "Every column of the input: the role" in text({})
+    assert "Every per-customer column made from the order lines: the role" in text({"transactions": {"customer": "c"}})
+
+
+def test_the_features_sentence_leaves_out_what_the_distances_leave_out(demo_run):
+    from analysis.publish import pages
+
+    r = demo_run.results
+    used = [d for d in r.features if d.name in r.clustering_features and d.weight]
+    first = used[0]
+    sentence = pages.methodology(r, lambda *a: "")["features_sentence"]
+    dropped = dataclasses.replace(r, features=tuple(dataclasses.replace(d, weight=0.0) if d.name == first.name else d
+                                                    for d in r.features))
+    after = pages.methodology(dropped, lambda *a: "")["features_sentence"]
+    assert after != sentence

@@ -776,7 +776,9 @@ def methodology(r: Results, chart: Chart) -> dict:
         "title": "Methodology",
         "features": [{"label": labels[f], "transform": next(d.transform for d in r.features if d.name == f)}
                      for f in r.clustering_features],
-        "features_sentence": features_sentence(list(r.clustering_features), labels),
+        # What the distances use: features left out (weight 0) are listed in the table, not here.
+        "features_sentence": features_sentence([d.name for d in r.features if d.name in r.clustering_features
+                                                and (d.weight is None or d.weight > 0)], labels),
         "mix_amounts": _and([what for what, prefix in (("spend per category", "share_"), ("purchases per channel", "channel_"))
                              if any(f.startswith(prefix) for f in r.clustering_features)]),
         "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
