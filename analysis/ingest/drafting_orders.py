@@ -63,6 +63,12 @@ WHY = {
     "unit_price": "name looks like a price; values are numbers", "category": "name looks like a product category",
     "amount": "name looks like a line's total (quantity x price), not a unit price; values are numbers",
 }
+# Optional roles no column was found for: what the report does without them.
+WITHOUT = {"order": "no order id found: an order is a customer's lines at one date and time; name the column if "
+                    "there is one",
+           "quantity": "no quantity column found: each line counts as one unit",
+           "product": "no product column found: customers and spend as usual, no baskets or rules",
+           "product_name": "no column found", "category": "no column found"}
 LISTED = 30  # most codes written under not_products
 CURRENCY_NAME = r"(order|line)?(currency|currencycode|devise|moneda|moeda|wahrung|waehrung|valuta|munt)"
 # Order numbers as shops write them (#1001): the order, even under a column called Name.
@@ -309,15 +315,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
             head.append(f"  {role}: {quote(col)}{_comment(why)}")
             if role == "timestamp":
                 head.append(_format_line(formats))
-        elif role == "order":
-            head.append("  # order:  # no order id found: an order is a customer's lines at one date and time; "
-                        "name the column if there is one")
-        elif role == "quantity":
-            head.append("  # quantity:  # no quantity column found: each line counts as one unit")
-        elif role == "product":
-            head.append("  # product:  # no product column found: customers and spend as usual, no baskets or rules")
-        elif role in ("product_name", "category"):
-            head.append(f"  # {role}:  # no column found")
+        elif role in WITHOUT:
+            head.append(f"  # {role}:  # {WITHOUT[role]}")
         else:
             head.append(f"  {role}: ???  # required: no column found; pick one of: {', '.join(sample.columns)}")
     head.append(f"  cancelled_prefix: {quote(prefix) if prefix else 'null'}{_comment(prefix_why)}")

@@ -730,21 +730,18 @@ def _selection_evidence(r: Results) -> dict:
     }
 
 
-HABIT_FEATURES = ("orders_at_weekends", "orders_in_the_morning", "orders_in_the_evening")
-
-
 def _and(words: list[str]) -> str:
     return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
 
 
 def features_sentence(used: list[str], labels: dict[str, str]) -> str:
     """What the segments are found on, from the features the distances use."""
-    kinds = [what for what, has in (
-        ("spend by category", any(f.startswith("share_") for f in used)),
-        ("purchases by channel", any(f.startswith("channel_") for f in used)),
-        ("orders by time of week and day", any(f in HABIT_FEATURES for f in used))) if has]
-    scale = [labels[f][0].lower() + labels[f][1:] for f in used
-             if not f.startswith(("share_", "channel_")) and f not in HABIT_FEATURES]
+    # Shares are named by their prefix: spend per category, purchases per channel, orders at a time
+    # (every habit feature is 'orders_' and the moment, features.build_table).
+    kinds = [what for what, prefix in (("spend by category", "share_"), ("purchases by channel", "channel_"),
+                                       ("orders by time of week and day", "orders_"))
+             if any(f.startswith(prefix) for f in used)]
+    scale = [labels[f][0].lower() + labels[f][1:] for f in used if not f.startswith(("share_", "channel_", "orders_"))]
     if len(scale) > 5:  # the table beside lists them all
         scale = scale[:4] + [f"{len(scale) - 4} more measures"]
     if kinds and scale:
