@@ -273,6 +273,22 @@ def test_java_pattern():
         java_pattern("%Y %j")
 
 
+def test_numbered_in_sorted_order_across_partitions(engine):
+    """Order and product codes: 0, 1, ... in the sorted order of their keys, whatever partition a
+    row lands in (the numbering must not gather every order into one task, nor restart per part)."""
+    from pyspark.sql import functions as F
+    from analysis.engine.spark import numbered
+    rng = np.random.default_rng(4)
+    keys = sorted({f"o{v}" for v in rng.integers(0, 10**9, 3000)})
+    shuffled = [keys[i] for i in rng.permutation(len(keys))]
+    frame = engine.spark.createDataFrame([(k,) for k in shuffled], "ord string").repartition(6)
+    out = numbered(frame, "ord", "b")
+    assert out.select(F.spark_partition_id()).distinct().count() > 1
+    got = {r["ord"]: r["b"] for r in out.collect()}
+    assert got == {k: i for i, k in enumerate(keys)}
+    assert numbered(frame.limit(0), "ord", "b").count() == 0
+
+
 def test_start_uses_the_running_session(engine):
     """Without a master, a session already running (a notebook's) is used and left running."""
     from analysis.engine.spark import SparkEngine

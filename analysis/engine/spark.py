@@ -721,15 +721,14 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
 def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBaskets, DataFrame]:
     """orders._baskets: orders and products as dense integer codes in sorted order, and the
     basket lists (basket_lists) kept in Spark for the recount."""
-    b_orders = (per_order.groupBy("ord").agg(F.max("customer").alias("customer"))
-                .withColumn("b", (F.row_number().over(Window.orderBy("ord")) - 1).cast("int"))).persist()
+    b_orders = numbered(per_order.groupBy("ord").agg(F.max("customer").alias("customer")), "ord", "b")
     per_order.unpersist()
     # A product's name is its most frequent spelling (ties: the first alphabetically).
     w = Window.partitionBy("product").orderBy(F.col("n").desc(), F.col("name").asc_nulls_last(),
                                               F.col("category").asc_nulls_last())
     b_products = (valid.groupBy("product", "name", "category").agg(F.count(F.lit(1)).alias("n"))
-                  .withColumn("r", F.row_number().over(w)).where(F.col("r") == 1).drop("r", "n")
-                  .withColumn("p", (F.row_number().over(Window.orderBy("product")) - 1).cast("int"))).persist()
+                  .withColumn("r", F.row_number().over(w)).where(F.col("r") == 1).drop("r", "n"))
+    b_products = numbered(b_products, "product", "p")
     codes = F.broadcast(b_products.select("product", "p"))
     # Each (order, product) pair once with its money: the baskets, and a product's value per order
     # (its pairs are the orders holding it; exact decimal sums).
@@ -761,6 +760,25 @@ def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]
         product_value=np.array([r["value"] for r in prods], dtype=float),
     )
     return baskets, lists
+
+
+def numbered(frame: DataFrame, key: str, name: str) -> DataFrame:
+    """`frame` (cached) with `name` = 0, 1, ... in the order of its unique column `key`, numbered
+    without moving every row into one task (a window ordered over the whole frame does): the sort
+    range-partitions the rows, so a row's number is the rows of the partitions before its own plus
+    its place in its partition (the low 33 bits of `monotonically_increasing_id`)."""
+    rows = (frame.orderBy(key).withColumn("_part", F.spark_partition_id())
+            .withColumn("_place", F.monotonically_increasing_id().bitwiseAND((1 << 33) - 1)).persist())
+    counts = sorted((r["_part"], r["n"]) for r in rows.groupBy("_part").agg(F.count(F.lit(1)).alias("n")).collect())
+    before, total = {}, 0
+    for part, n in counts:
+        before[part], total = total, total + n
+    start = F.create_map(*[F.lit(v) for part, n in before.items() for v in (part, n)]) if before else None
+    out = rows.withColumn(name, (start[F.col("_part")] + F.col("_place")).cast("int") if start is not None
+                          else F.lit(0).cast("int")).drop("_part", "_place").persist()
+    out.count()  # materialised before the sorted rows are released
+    rows.unpersist()
+    return out
 
 
 def basket_lists(pairs: DataFrame) -> DataFrame:
