@@ -621,3 +621,56 @@ def test_missing_birth_dates_are_counted_once(clean_csv):
     entries = [e for e in data.log if e.column == "born" and e.step == "missing values"]
     assert len(entries) == 1 and entries[0].count == 10 and entries[0].action == "imputed with the median"
     assert entries[0].detail.startswith("median age ") and "; their date: median 19" in entries[0].detail
+
+
+def _amounts(n: int = 20) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    return pd.DataFrame({"spend": np.round(rng.uniform(10, 900, n), 2), "orders": rng.integers(1, 30, n).astype(float)})
+
+
+def _with_sums_at(frame: pd.DataFrame, at: int, columns=("spend", "orders"), off: float = 0.0) -> pd.DataFrame:
+    row = {c: (frame[c].sum() + off if c in columns else np.nan) for c in frame.columns}
+    return pd.concat([frame.iloc[:at], pd.DataFrame([row]), frame.iloc[at:]], ignore_index=True)
+
+
+@pytest.mark.parametrize("at, found", [(20, True), (0, True), (18, True), (17, False), (2, True), (3, False)])
+def test_a_row_of_the_other_rows_sums_is_a_totals_row_near_either_end(at, found):
+    """Among the first or last three rows only: a customer in the middle of the table is never judged."""
+    from analysis.ingest.cleaning import sum_rows
+    t = _with_sums_at(_amounts(), at)
+    assert sum_rows(t, np.ones(len(t), dtype=bool)).tolist() == [found and i == at for i in range(len(t))]
+
+
+def test_a_sums_row_needs_two_columns_or_an_amount_with_cents():
+    """Half of every order count can be one customer's; half of the money, to the cent, is a total."""
+    from analysis.ingest.cleaning import sum_rows
+    frame = _amounts()
+    everyone = lambda t: np.ones(len(t), dtype=bool)  # noqa: E731
+    orders_only = _with_sums_at(frame, 20, columns=("orders",))
+    assert not sum_rows(orders_only, everyone(orders_only)).any()
+    cents = frame.assign(spend=frame["spend"] + 0.01)
+    cents.loc[0, "spend"] = 12.34
+    spend_only = _with_sums_at(cents, 20, columns=("spend",))
+    assert spend_only.loc[20, "spend"] != round(spend_only.loc[20, "spend"])
+    assert sum_rows(spend_only, everyone(spend_only)).tolist() == [i == 20 for i in range(21)]
+
+
+def test_a_sums_row_within_half_a_cent_per_value_and_not_beyond():
+    """Amounts written rounded add up to their total within half a cent each (20 customers and the
+    total: 0.105); a row farther from the sum is a customer, not a total."""
+    from analysis.ingest.cleaning import sum_rows
+    for off, found in ((0.1, True), (-0.1, True), (0.11, False), (0.5, False)):
+        t = _with_sums_at(_amounts(), 20, columns=("spend",), off=off)
+        t.loc[20, "orders"] = t["orders"].iloc[:20].sum()
+        assert sum_rows(t, np.ones(21, dtype=bool))[20] == found, off
+
+
+def test_no_sums_row_in_a_table_of_fewer_than_ten_rows_in_play():
+    from analysis.ingest.cleaning import sum_rows
+    t = _with_sums_at(_amounts(9), 9)
+    assert not sum_rows(t, np.ones(10, dtype=bool)).any()  # 10 rows, the total among them: 9 customers
+    t = _with_sums_at(_amounts(10), 10)
+    assert sum_rows(t, np.ones(11, dtype=bool))[10]
+    play = np.ones(11, dtype=bool)
+    play[3] = False  # a row already excluded is not a customer the total adds up
+    assert not sum_rows(t, play).any()

@@ -206,6 +206,22 @@ def test_only_zero_one_columns_are_campaigns_and_totals_are_not_spend(tmp_path):
     assert "Campaign3" in cfg.columns.numeric  # 0/1/2: not a campaign answer
 
 
+def test_a_footer_of_sums_and_a_blank_line_cost_neither_the_id_nor_the_ranges(tmp_path):
+    """An ERP export ends with a blank line and a totals row labelled 'Razem': the draft judges the
+    customers only, as cleaning will (the id is unique among them, the amounts end at the largest)."""
+    rng = np.random.default_rng(2)
+    spend = np.round(rng.uniform(100, 5000, 60), 2)
+    orders = rng.integers(1, 40, 60)
+    lines = ["nr_klienta;obrot;liczba_zamowien"] + [f"K{i:03d};{v:.2f};{o}".replace(".", ",")
+                                                   for i, (v, o) in enumerate(zip(spend, orders))]
+    lines += [";;", f"Razem;{spend.sum():.2f};{orders.sum()}".replace(".", ",")]
+    path = tmp_path / "konta.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = draft_config(path, config_dir=tmp_path)
+    assert parse(text, tmp_path).columns.id == "nr_klienta"
+    assert f"to {orders.max()}" in text and str(orders.sum()) not in text
+
+
 # --- errors ------------------------------------------------------------------------------------------------
 
 def test_missing_file_is_a_one_line_error_naming_it(tmp_path):

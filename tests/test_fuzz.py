@@ -263,6 +263,21 @@ cust("Total row with sums", "ok", "excluded: totals row ('Total' in the first co
 cust("Grand total row", "ok", "totals row ('Grand total'", plus_lines("Grand total,,,2000000,,,,,,,,,"))
 cust("Summe row", "ok", "totals row ('Summe'", plus_lines("Summe,,,2000000,40,,,20000,10000,160,240,20,13"))
 cust("Gesamt row", "ok", "totals row ('Gesamt'", plus_lines("Gesamt,,,2000000,40,,,20000,10000,160,240,20,13"))
+
+
+def sums_row(label: str) -> list[str]:
+    """A totals row as an ERP writes it: a label, then each amount's and count's sum over the customers."""
+    rows, out = base_rows(), [label] + [""] * (len(HEADER) - 1)
+    for col in ("income", "wine", "meat", "web", "store"):
+        out[HEADER.index(col)] = str(sum(int(r[HEADER.index(col)]) for r in rows))
+    return out
+
+
+SUMS = "excluded: totals row (its amounts are the sums of the other rows'): 1"
+cust("Razem row of the sums", "ok", SUMS, plus_lines(",".join(sums_row("Razem"))))
+cust("Eindtotaal row of the sums keeps 40 customers", "ok", "41 rows, 40 usable customers",
+     plus_lines(",".join(sums_row("Eindtotaal"))))
+cust("sums row above the customers", "ok", SUMS, csv_text([sums_row("Ogółem")] + base_rows()))
 cust("only one field filled", "ok", "totals or footer row (at most one field filled): 1", plus_lines(",,,,,,,5,,,,,"))
 cust("exact duplicate rows", "ok", "excluded: exact duplicate of an earlier row: 5",
      csv_text(base_rows() + base_rows()[:5]))

@@ -393,9 +393,40 @@ def _fmt(x: float) -> str:
 ROW_REASONS = ("row with control characters (a corrupt line)", "empty row (every field missing)",
                "totals or footer row (at most one field filled)", "row with fewer fields than the header",
                "totals row ('{value}' in the first column)")
+SUM_ROW = "totals row (its amounts are the sums of the other rows')"
+SUM_EDGE = 3  # totals are written above or below the customers: only the first and last rows in play are judged
+SUM_MIN_ROWS = 10  # ... of a table of more than this many rows (a total of at least this many customers)
 
 
-def _totals(first: pd.Series) -> pd.Series:
+def sum_rows(numbers: pd.DataFrame, in_play: np.ndarray) -> np.ndarray:
+    """Rows whose amounts are the sums of every other row's, whatever word labels them ('Razem',
+    'Eindtotaal'): among the first or last SUM_EDGE rows in play, equal to the other rows' sum in
+    two columns, or in one amount written with cents (a customer holding exactly half of every
+    amount, to the cent, does not happen). Tolerance: half a cent per value summed, for amounts
+    written rounded. `numbers`: parsed columns (NaN missing)."""
+    out = np.zeros(len(numbers), dtype=bool)
+    play = np.flatnonzero(in_play)
+    if len(play) <= SUM_MIN_ROWS or numbers.shape[1] == 0:
+        return out
+    edge = np.unique(np.r_[play[:SUM_EDGE], play[-SUM_EDGE:]])
+    matches = np.zeros(len(edge), dtype=int)
+    cents = np.zeros(len(edge), dtype=bool)
+    for col in numbers.columns:
+        x = numbers[col].to_numpy(dtype=float)[play]
+        known = np.isfinite(x)
+        if known.sum() <= SUM_MIN_ROWS:
+            continue
+        total = float(x[known].sum())
+        v = numbers[col].to_numpy(dtype=float)[edge]
+        tol = 0.005 * known.sum() + 1e-9 * abs(total)  # the other values and the total, each rounded to a cent
+        hit = np.isfinite(v) & (v != 0) & (np.abs(2 * v - total) <= tol)
+        matches += hit
+        cents |= hit & (np.round(v) != v)
+    out[edge[(matches >= 2) | ((matches == 1) & cents)]] = True
+    return out
+
+
+def totals_word(first: pd.Series) -> pd.Series:
     """first.str.fullmatch(TOTALS), with Python's regex run only on values holding a letter (every
     totals word is made of letters; ids made of digits cannot match)."""
     out = pd.Series(False, index=first.index)
@@ -423,7 +454,7 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     control = pd.Series(control, index=raw.index)
     filled = pd.Series(filled, index=raw.index)
     first = (raw[id_column] if id_column else raw.iloc[:, 0]).astype(str)
-    totals = _totals(first) & ~control
+    totals = totals_word(first) & ~control
     few = (filled <= 1) & (raw.shape[1] >= 3) & ~control
     reason[totals & ~few] = [ROW_REASONS[4].format(value=v[:20]) for v in first[totals & ~few]]
     if short:
@@ -517,6 +548,14 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     if c.previous_segment:  # an earlier label is compared as written: no merging of rare values
         typed[c.previous_segment] = raw[c.previous_segment].where(~is_missing(raw[c.previous_segment]), "")
 
+    # A totals row labelled by a word no list holds is known by its amounts.
+    written = [x for x in dict.fromkeys(_numeric_columns(cfg)) if not _typed(raw[x])]
+    sums = sum_rows(typed[written], (reason == "").to_numpy())
+    if sums.any():
+        reason[sums] = SUM_ROW
+        not_customer |= sums
+        typed.loc[sums] = np.nan
+        log.append(LogEntry("not customers", c.id or "", int(sums.sum()), "excluded", SUM_ROW))
     _implausible_numbers(typed, _numeric_columns(cfg), list(c.habits.values()), log)
     # Only columns as written in a file can hold such a code; those computed from order lines cannot.
     _missing_codes(typed, [x for x in _numeric_columns(cfg) if not _typed(raw[x])], log)

@@ -11,13 +11,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
 from ..labels import plain
-from .cleaning import ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, FALSE_WORDS, TRUE_WORDS, to_dates, to_numbers
+from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, FALSE_WORDS, TRUE_WORDS, totals_word, sum_rows, to_dates,
+                       to_numbers)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
 from .loading import Table, is_missing, read_table
@@ -482,8 +484,9 @@ def guess_roles(profiles: list[Profile]) -> Guess:
             p = found[0]
             why = describe(p) if role != "id" else (
                 f"named like an id; all {p.rows} values distinct" if p.distinct == p.rows else
-                f"named like an id; values repeat only in {p.rows - p.distinct_rows} exact duplicate rows "
-                "(cleaning excludes them)")
+                f"named like an id; values repeat only in {p.rows - p.distinct_rows} exact duplicate "
+                f"row{'s' if p.rows - p.distinct_rows != 1 else ''} (cleaning excludes "
+                f"{'them' if p.rows - p.distinct_rows != 1 else 'it'})")
             guess.scalars[role] = (p.name, why)
             if role in ("signup_date", "birth_date", "last_purchase"):
                 guess.scalars[f"{role}_format"] = (p.date_formats[0], _date_comment(p))
@@ -693,4 +696,22 @@ def draft_config(customers_path: str | Path, config_dir: Path | None = None) -> 
     sheets: tuple[str, ...] = ()
     if table.delimiter == "excel":
         sheets = tuple(map(str, pd.ExcelFile(path).sheet_names))
-    return render(table, guess_roles(profile_table(table.frame)), config_dir, sheets)
+    frame = table.frame
+    customers = customer_rows(frame, profile_table(frame))
+    if not customers.all():  # a footer's blanks and sums would make the id repeat and the amounts run to the total
+        frame = frame[customers]
+    return render(table, guess_roles(profile_table(frame)), config_dir, sheets)
+
+
+def customer_rows(frame: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:
+    """Rows that can be customers, as cleaning will judge them: not empty, more than one field
+    filled (of three or more), no totals word in the first column, amounts not the sums of the other
+    rows' (repeated rows left out of the sums, as cleaning excludes them)."""
+    filled = np.zeros(len(frame), dtype=np.int64)
+    for col in frame.columns:
+        filled += ~is_missing(frame[col].astype(str)).to_numpy(dtype=bool)
+    keep = (filled > 0) & ~((filled <= 1) & (frame.shape[1] >= 3))
+    first = frame.iloc[:, 0].astype(str) if frame.shape[1] else pd.Series([], dtype=str)
+    keep &= ~totals_word(first).to_numpy(dtype=bool)
+    numbers = pd.DataFrame({p.name: p.by_row.to_numpy() for p in profiles if p.numeric}, index=frame.index)
+    return keep & ~sum_rows(numbers, keep & ~frame.duplicated().to_numpy())
