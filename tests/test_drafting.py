@@ -222,6 +222,35 @@ def test_a_footer_of_sums_and_a_blank_line_cost_neither_the_id_nor_the_ranges(tm
     assert f"to {orders.max()}" in text and str(orders.sum()) not in text
 
 
+def test_yes_no_answers_are_profiled_not_clustered_and_named_campaigns_are_campaigns(tmp_path):
+    """A 0/1 column standardised is two points 2 or more standard deviations apart: as a feature it
+    splits every segment in two. Opt-ins and flags are drafted as categories; answers to campaigns
+    named before the word ('spring_campaign') are campaigns; a tier is no yes/no loyalty card."""
+    rng = np.random.default_rng(3)
+    n = 80
+    frame = pd.DataFrame({
+        "customer_id": [f"C{i}" for i in range(n)],
+        "total_spend": np.round(rng.uniform(10, 900, n), 2),
+        "orders": rng.integers(1, 30, n),
+        "newsletter_opt_in": (rng.random(n) < 0.11).astype(int),
+        "SeniorCitizen": (rng.random(n) < 0.2).astype(int),
+        "spring_campaign": (rng.random(n) < 0.1).astype(int),
+        "autumn_campaign": (rng.random(n) < 0.1).astype(int),
+        "loyalty_tier": rng.choice(["Bronze", "Silver", "Gold"], n),
+        "satisfaction": rng.integers(1, 6, n),
+    })
+    path = tmp_path / "shop.csv"
+    frame.to_csv(path, index=False)
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert {"newsletter_opt_in", "SeniorCitizen", "loyalty_tier"} <= set(c.categorical)
+    assert "satisfaction" in c.numeric and not {"newsletter_opt_in", "SeniorCitizen"} & set(c.numeric)
+    assert set(c.campaigns.values()) == {"spring_campaign", "autumn_campaign"}
+    assert c.loyalty_card is None
+    yes_no = frame.assign(loyalty_tier=rng.choice(["yes", "no"], n))
+    yes_no.to_csv(path, index=False)
+    assert parse(draft_config(path, config_dir=tmp_path), tmp_path).columns.loyalty_card == "loyalty_tier"
+
+
 # --- errors ------------------------------------------------------------------------------------------------
 
 def test_missing_file_is_a_one_line_error_naming_it(tmp_path):

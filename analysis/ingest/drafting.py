@@ -41,7 +41,8 @@ NAME_PATTERNS: dict[str, str] = {
     # An answer to one named campaign ('reactie_voorjaarsactie', 'response_summer_sale'): earlier than the latest.
     # ... or a campaign word and its name ('Aktion_Frühjahr', 'promo_verano') over yes/no answers.
     "campaign_response": rf"^({'|'.join(ANSWER_WORDS)})(to|op|auf|a|al)?.+"
-    r"|^(aktion|actie|promo|promotion|campaign|kampagne|campagne|campana|campanha|campagna|mailing)[^\d].+",
+    r"|^(aktion|actie|promo|promotion|campaign|kampagne|campagne|campana|campanha|campagna|mailing)[^\d].+"
+    r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|aktion|actie|mailing)$",  # 'spring_campaign'
     "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
@@ -274,7 +275,7 @@ def _fits(role: str, p: Profile) -> bool:
     if role == "gender":
         return 1 < p.distinct <= 10
     if role == "loyalty_card":
-        return 1 < p.distinct <= 3  # a yes/no flag, not a card number
+        return p.flag and p.distinct > 1  # a yes/no answer: not a card number, nor a tier (Bronze, Silver, Gold)
     return p.numeric and not p.constant
 
 
@@ -446,6 +447,10 @@ def _leftover(p: Profile) -> tuple[str, str]:
         return "ignore", f"coordinates ({describe(p)}): a place, not a behaviour; left out of the segments"
     if p.numeric and p.key in ("x", "y", "lat", "lon") and p.share_between(-180, 180) == 1.0:
         return "ignore", f"looks like a coordinate ({describe(p)}); left out"
+    if p.binary:
+        # Standardised, a yes/no answer's two values lie 2 or more standard deviations apart: it would
+        # split every group it crosses into segments of its own. It is described per segment instead.
+        return "categorical", describe(p) + "; a yes/no answer, profiled per segment rather than clustered"
     if p.numeric:
         return "numeric", describe(p) + (" (a share from 0 to 1)" if p.share else "")
     if len(p.numbers) >= 0.5 * p.present:
