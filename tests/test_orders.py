@@ -14,7 +14,7 @@ import yaml
 from analysis.config import parse_config
 from analysis.errors import UserError
 from analysis.ingest.cleaning import to_numbers
-from analysis.ingest.orders import load_orders
+from analysis.ingest.orders import RETURN_ACTION, load_orders
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
 LINES = HEADER + (
@@ -81,7 +81,7 @@ def test_every_cleaning_case_is_logged_with_its_count(orders):
     assert entries(orders) == {
         ("duplicates", "order lines", 1, "dropped", "lines equal to an earlier line in every column"),
         ("cancellations", "order lines", 2, "not used", "cancelled order"),  # C1003, C1007
-        ("returns", "order lines", 2, "not used", "return (negative quantity)"),  # 1004, 1008
+        ("returns", "order lines", 2, RETURN_ACTION, "return (negative quantity)"),  # 1004, 1008
         ("implausible values", "order lines", 1, "not used", "zero quantity"),  # 1002 C3
         ("implausible values", "order lines", 2, "not used", "price zero or negative"),  # 1005 B2, 1006 C3
         ("not products", "order lines", 1, "not used",
@@ -107,6 +107,36 @@ def test_customers_with_no_usable_line_are_excluded_with_a_reason(orders):
     assert sorted(orders.frame["customer_id"]) == ["12", "13"]  # 12.0 and 12 are one customer
 
 
+def test_returns_come_off_spend_in_their_category_never_below_zero(tmp_path, orders):
+    """A return is money given back: off the customer's spend in the returned product's category
+    (a product the map lacks: Uncategorised), not an order; beyond what the lines show bought
+    (bought before they begin) that spend is 0, and the log says for how many customers."""
+    more = LINES + ("1010,D4,TOY,1,2024-03-08 10:00,4.00,13,France\n"
+                    "1011,D4,TOY,-1,2024-03-09 10:00,4.00,13,France\n"  # 13's toy back: Uncategorised 4 - 4
+                    "1012,A1,WHITE MUG,-10,2024-03-09 11:00,2.50,13,France\n")  # 10 mugs back, 5 bought
+    got = load(tmp_path, more)
+    f, before = got.frame.set_index("customer_id"), orders.frame.set_index("customer_id")
+    assert f.loc["13", "Spend on Uncategorised"] == 0.0 and f.loc["13", "Spend on Kitchen"] == 0.0
+    assert f.loc["13", "Spend on Home"] == before.loc["13", "Spend on Home"] == 6.0
+    assert f.loc["13", "Orders"] == 3  # 1005, 1006, 1010: a return is no order
+    assert f.loc["12"].equals(before.loc["12"])
+    (floor,) = [e for e in got.log if e.action == "spend set to 0 there"]
+    assert (floor.step, floor.count) == ("returns", 1)
+    returned = next(e for e in got.log if e.detail == "return (negative quantity)")
+    assert (returned.count, returned.action) == (4, RETURN_ACTION)
+    # The floor only where the returns pass what was bought: 4 mugs back of 5 leave 2.50.
+    four = load(tmp_path, more.replace("-10,2024-03-09 11:00", "-4,2024-03-09 11:00"))
+    assert four.frame.set_index("customer_id").loc["13", "Spend on Kitchen"] == pytest.approx(2.5)
+    assert not [e for e in four.log if e.action == "spend set to 0 there"]
+
+
+def test_a_return_with_a_zero_price_is_an_implausible_line_not_a_return(tmp_path, orders):
+    """Returns are judged last: a negative line that fails another rule is logged by that rule."""
+    got = load(tmp_path, LINES + "1013,A1,WHITE MUG,-1,2024-03-09 10:00,0.00,13,France\n")
+    log = {(e.detail, e.count) for e in got.log}
+    assert ("price zero or negative", 3) in log and ("return (negative quantity)", 2) in log
+
+
 def test_customer_features_by_hand(orders):
     c = orders.columns
     f = orders.frame.set_index(c.id)
@@ -125,12 +155,12 @@ def test_customer_features_by_hand(orders):
     # spend: categories from the map; D4 is missing from it
     assert c.spend == {"Home": "Spend on Home", "Kitchen": "Spend on Kitchen",
                        "Uncategorised": "Spend on Uncategorised"}
-    # 12: Kitchen = A1 2 x 3.00 (duplicate dropped) + 1 x 3.00 = 9; Home = B2 5.00 + C3 25.00 = 30;
-    #     Uncategorised = D4 4.00
+    # 12: Kitchen = A1 2 x 3.00 (duplicate dropped) + 1 x 3.00 = 9; Home = B2 5.00 + C3 25.00, less
+    #     the return 1004 of one B2 at 5.00 = 25 (the cancelled C1003 is left out); Uncategorised = D4 4.00
     # 13: Kitchen = 4 x 2.50 + 1 x 2.50 = 12.5; Home = B2 6.00 (the 0.00 and -1.00 lines are not
     #     used); nothing uncategorised
     assert f.loc["12", "Spend on Kitchen"] == pytest.approx(9.0)
-    assert f.loc["12", "Spend on Home"] == pytest.approx(30.0)
+    assert f.loc["12", "Spend on Home"] == pytest.approx(25.0)
     assert f.loc["12", "Spend on Uncategorised"] == pytest.approx(4.0)
     assert f.loc["13", "Spend on Kitchen"] == pytest.approx(12.5)
     assert f.loc["13", "Spend on Home"] == pytest.approx(6.0)
@@ -280,7 +310,7 @@ def test_without_a_products_map_spend_is_one_column(tmp_path):
     data = load_orders(make_config(tmp_path, products=None))
     f = data.frame.set_index("customer_id")
     assert data.columns.spend == {"All products": "Spend"}
-    assert f.loc["12", "Spend"] == pytest.approx(43.0)  # 9 + 30 + 4
+    assert f.loc["12", "Spend"] == pytest.approx(38.0)  # 9 + 30 + 4, less the return of 5
     assert f.loc["13", "Spend"] == pytest.approx(18.5)  # 12.5 + 6
     assert not [e for e in data.log if e.column == "category"]
     assert data.baskets.categories == ()
@@ -639,12 +669,14 @@ def test_a_line_total_instead_of_a_unit_price_gives_the_same_customers(tmp_path)
 def test_without_an_order_id_an_order_is_a_customers_lines_at_one_time(tmp_path, orders):
     """transactions.order left out (CDNOW-style exports): each customer's lines at one date and
     time are one order. In LINES every invoice has its own time, so customers come out the same;
-    the 'C' invoices are then plain returns, and the guest's lines (no customer, so no order) are
-    set aside instead of making a basket."""
+    the 'C' invoices are then plain returns (12's two mugs of C1003 come off its kitchen spend), and
+    the guest's lines (no customer, so no order) are set aside instead of making a basket."""
     lines = "".join(row.split(",", 1)[1] + "\n" for row in LINES.splitlines())
     got = load(tmp_path, lines, transactions={"order": None, "cancelled_prefix": None},
                report={"reference_date": "2024-03-12"})  # the guest's line had set it
-    pd.testing.assert_frame_equal(got.frame, orders.frame)
+    expected = orders.frame.copy()
+    expected.loc[expected["customer_id"] == "12", "Spend on Kitchen"] = 9.0 - 2 * 3.0
+    pd.testing.assert_frame_equal(got.frame, expected)
     assert got.excluded == {"14": "no usable order line: return (negative quantity)",
                             "15": "no usable order line: return (negative quantity)"}
     log = {(e.step, e.count) for e in got.log}

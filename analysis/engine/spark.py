@@ -42,9 +42,10 @@ from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_deli
                               not_read, parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
-                             GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NO_PRODUCT, NORMALISED, OTHER,
+                             GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NO_PRODUCT, NORMALISED, OTHER, RETURN,
+                             RETURN_ACTION,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, comma_decimals, _head, no_product_note,
+                             cancelled_detail, check_named_columns, comma_decimals, _head, net_of_returns, no_product_note,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
 from ..publish.exports import csv_safe, csv_text, overrides_template
@@ -563,8 +564,12 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         if why == cancelled:
             orders = judged.where(F.col("reason") == cancelled).select("ord").distinct().count()
             detail = cancelled_detail(orders, t)
-        log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
+        log.append(LogEntry(step, "order lines", int(n), RETURN_ACTION if why == RETURN else "not used",
+                            why + (f": {detail}" if detail else "")))
     valid = judged.where(use)
+    # Returned money per customer and category as written, before categories are named or pooled.
+    returned = (judged.where((F.col("reason") == RETURN) & F.col("customer").isNotNull())
+                .groupBy("customer", "category").agg(money_sum().alias("money")))
     c = per.get(None)
     if c is None:
         raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
@@ -585,6 +590,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     valid = valid.persist()
     progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
     frame, columns, per_order = _customers(valid, t, ref, categories)
+    frame = net_of_returns(frame, _to_pandas(returned), columns.spend, log)
     frame, columns = without_clock(frame, columns, t, log)
     no_product_note(frame, t, log)
     gone = (judged.where(F.col("customer").isNotNull()).groupBy("customer")

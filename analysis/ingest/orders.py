@@ -37,6 +37,7 @@ HABITS = (  # (name, SQL over an order's timestamp ts): share of a customer's or
     ("in the evening (from 17:00)", "hour(ts) >= 17"),
 )
 # Why a line is not used, checked in this order; lines without a customer are still baskets.
+RETURN = "return (negative quantity)"
 LINE_RULES = (
     # Without an order column an order is a customer's lines at one time: a line without a customer has none.
     ("missing values", "no customer id to make its order of (no order column)", "{derived} AND customer IS NULL"),
@@ -45,7 +46,6 @@ LINE_RULES = (
     ("unreadable values", "unit price is not a number", "price IS NULL"),
     ("unreadable values", "timestamp is not a date", "ts IS NULL"),
     ("cancellations", "cancelled order", "cancelled"),
-    ("returns", "return (negative quantity)", "qty < 0"),
     ("implausible values", "quantity or unit price infinite or beyond 1e12", "NOT isfinite(qty) OR NOT isfinite(price) "
      "OR abs(qty) > 1e12 OR abs(price) > 1e12"),
     ("implausible values", "timestamp in the future", "ts >= TIMESTAMP '{tomorrow}'"),
@@ -53,6 +53,8 @@ LINE_RULES = (
     ("implausible values", "zero quantity", "qty = 0"),
     ("implausible values", "price zero or negative", "price <= 0"),
     ("not products", "fee, postage or adjustment (transactions.not_products)", "not_product"),
+    # Last: a return is a line sound in every other respect. Its money is taken off the customer's spend.
+    ("returns", RETURN, "qty < 0"),
 )
 
 
@@ -550,8 +552,12 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         if why == "cancelled order":
             orders = con.execute("SELECT count(DISTINCT ord) FROM judged WHERE reason = 'cancelled order'").fetchall()[0][0]
             detail = cancelled_detail(orders, t)
-        log.append(LogEntry(step, "order lines", int(n), "not used", why + (f": {detail}" if detail else "")))
+        log.append(LogEntry(step, "order lines", int(n), RETURN_ACTION if why == RETURN else "not used",
+                            why + (f": {detail}" if detail else "")))
     _run(con, "CREATE TEMP VIEW valid AS SELECT * FROM judged WHERE reason IS NULL")
+    # Returned money per customer and category as written, before categories are named or pooled.
+    _run(con, f"""CREATE TEMP TABLE returned AS SELECT customer, category, sum({line_money()})::DOUBLE AS money
+                  FROM judged WHERE reason = {_lit(RETURN)} AND customer IS NOT NULL GROUP BY ALL""")
     if None not in per:
         raise UserError(f"{path}: no usable order lines (all {n_lines:,} cancelled, returned or invalid)")
     n_valid, no_customer, *changed, max_ts, with_category = per[None]
@@ -570,7 +576,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     categories = (_category_names(con, log, with_category > 0) if fixed is None
                   else _fixed_categories(con, log, fixed))
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
-    frame, columns = without_clock(*_customers(con, cfg, t, ref, categories), t, log)
+    frame, columns = without_clock(*_customers(con, cfg, t, ref, categories, log), t, log)
     no_product_note(frame, t, log)
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
     # The reasons are gathered for the few customers without a usable line only, not for every one.
@@ -655,7 +661,7 @@ def money_sum(where: str | None = None) -> str:
     return f"(sum({line_money()}){only})::DOUBLE"
 
 
-def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tuple[str, ...]):
+def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tuple[str, ...], log: list[LogEntry]):
     """One row per customer with a usable line, and the column roles of that row. The rows per
     (customer, order) are kept: the baskets' order codes come from them."""
     habits = ", ".join(f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) AS {_q('Orders ' + name)}"
@@ -677,6 +683,7 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
     spend = con.execute(f"SELECT customer AS customer_id, {sums} FROM valid WHERE customer IS NOT NULL "
                         f"GROUP BY customer ORDER BY customer").df()
     frame = frame.merge(spend, on="customer_id", how="left", validate="one_to_one")
+    frame = net_of_returns(frame, con.execute("SELECT customer, category, money FROM returned").df(), spend_cols, log)
     for c in t.customer_columns:  # the customer's most frequent value; ties go to the first in order
         mode = con.execute(f"""
             SELECT customer AS customer_id, v FROM (
@@ -697,6 +704,43 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
 
 
 CLOCK_HABITS = ("in the morning (before 12:00)", "in the evening (from 17:00)")
+
+
+RETURN_ACTION = "taken off the customer's spend in its category (not an order)"
+
+
+def return_category(category, categories: tuple[str, ...]):
+    """The spend column a returned line's category (as written, None when missing) counts in, as a
+    bought line's would: itself, UNCATEGORISED when missing, else pooled into OTHER; None: in none."""
+    named = UNCATEGORISED if category is None else category
+    return named if named in categories else OTHER if OTHER in categories else None
+
+
+def net_of_returns(frame: pd.DataFrame, returned: pd.DataFrame, spend_cols: dict[str, str],
+                   log: list[LogEntry]) -> pd.DataFrame:
+    """Spend net of returns: each customer's returned money (rows customer, category, money <= 0)
+    added to their spend in its category, never below 0 (a return of something bought before the
+    lines begin: logged). Returns of customers without a bought line are no customer's spend."""
+    if returned.empty:
+        return frame
+    categories = tuple(k for k in spend_cols if k != "All products")
+    # In one order whatever engine read them, so that the sums agree to the last bit.
+    returned = returned.assign(customer=returned["customer"].astype(str)).sort_values(
+        ["customer", "category"], na_position="first", kind="stable")
+    col = (returned["category"].map(lambda c: spend_cols.get(return_category(None if pd.isna(c) else c, categories)))
+           if categories else pd.Series(spend_cols["All products"], index=returned.index))
+    per = returned.assign(col=col).dropna(subset=["col"]).groupby(["customer", "col"])["money"].sum().unstack("col")
+    frame = frame.copy()
+    below = np.zeros(len(frame), dtype=bool)
+    ids = frame["customer_id"].astype(str)
+    for name in per.columns:
+        net = frame[name].to_numpy() + ids.map(per[name]).fillna(0.0).to_numpy()
+        below |= net < 0
+        frame[name] = np.maximum(net, 0.0)
+    if below.any():
+        log.append(LogEntry("returns", "order lines", int(below.sum()), "spend set to 0 there",
+                            "customers who returned more in a category than they bought in these lines"))
+    return frame
 
 
 def no_product_note(frame: pd.DataFrame, t: TransactionsFile, log: list[LogEntry]) -> None:
