@@ -653,6 +653,10 @@ def test_win_back_only_beyond_twice_their_own_gap_between_orders():
     effects = {"recency_days": 1.2, "orders": -0.6, "tenure_months": 0.3}
     assert ps.name_segment(effects, labels, means={**means, "recency_days": 360.0}) == "Occasional customers"
     assert ps.name_segment(effects, labels, means={**means, "recency_days": 370.0}) == "Lapsing, occasional customers"
+    # Lapsing decides the advice, so it leads the name even where another trait is stronger.
+    stronger = {**effects, "orders": -2.0}
+    assert ps.name_segment(stronger, labels, means={**means, "recency_days": 370.0}) == "Lapsing, occasional customers"
+    assert ps.name_segment(stronger, labels, means={**means, "recency_days": 360.0}) == "Occasional customers"
 
 
 def test_the_comparison_table_names_what_the_campaign_is_on(demo_run):
@@ -751,3 +755,19 @@ def test_the_features_sentence_leaves_out_what_the_distances_leave_out(demo_run)
                                                     for d in r.features))
     after = pages.methodology(dropped, lambda *a: "")["features_sentence"]
     assert after != sentence
+
+
+def test_where_to_invest_says_which_valuable_segment_has_stopped_buying(demo_run):
+    """A segment that brought more than its share of revenue but is advised a win-back is named as
+    lapsing where the overview says where to invest: its revenue is history to win back."""
+    from analysis.publish import pages
+
+    r = demo_run.results
+    top = max(r.segments, key=lambda p: p.share_value / p.share_customers)
+    assert "lapsing" not in pages._invest(r)
+    win_back = dataclasses.replace(r.personas[top.id - 1].recommendation,
+                                   offer="Win-back: a time-limited reactivation offer")
+    personas = tuple(dataclasses.replace(x, recommendation=win_back) if x.segment == top.id else x for x in r.personas)
+    text = pages._invest(dataclasses.replace(r, personas=personas))
+    assert "of revenue while they bought: lapsing, win them back)" in text
+    assert text.count("lapsing") == 1

@@ -137,6 +137,11 @@ def test_recommendation_rules(demo_run):
     assert ps.recommend(c, tenure(t.overall_mean / 1.5 * 1.01)).timing != "Early in the relationship"
     premium = dataclasses.replace(with_effects(deal_share=-0.5), share_value=0.6, share_customers=0.3)
     assert ps.recommend(c, premium).offer.startswith("Premium")
+    # Customers who stopped buying are won back before any reward for loyalty, however much they spent.
+    gone = ps.recommend(c, dataclasses.replace(with_effects(deal_share=-0.5, recency_days=0.9),
+                                               share_value=0.6, share_customers=0.3))
+    assert gone.offer.startswith("Win-back") and gone.timing == "Now"
+    assert gone.offer_why.endswith("; 60% of revenue from 30% of customers while they bought")
     # A segment spending as the average customer does, but 30% more of it on meat (index 1.3, under
     # the 0.5 sd that would make it stand out): wines stay its largest share, meat is its focus.
     def shares(meat_index: float):
@@ -208,7 +213,7 @@ def test_a_segment_most_of_whose_customers_never_ordered_is_named_and_advised_so
     if never:
         assert name == "Older customers without orders"
     else:
-        assert name == "Occasional, lapsing wine lovers buying online"
+        assert name == "Lapsing, occasional wine lovers buying online"  # lapsing leads: it decides the advice
     stats = tuple(FeatureStat(f, m, o, 1.0, 1.0, e) for f, m, o, e in [
         ("orders", orders, 2.5, -1.5), ("recency_days", 600.0, 200.0, 1.4), ("age", 60.0, 45.0, 0.9)])
     p = Profile(id=1, name="", size=50, share_customers=0.5, share_value=0.1, stats=stats, categories=(),

@@ -76,10 +76,11 @@ RECOMMENDATION_RULES = (
     f"above average, by at least {THRESHOLD} sd, as in the name; else the highest index (segment share / average "
     f"share x 100) of at least {MIN_INDEX:g} times the larger of 100 and the segment's typical index (the median of "
     f"its indices weighted by its shares); both with at least {MIN_CHANNEL_SHARE:.0%} of purchases "
-    f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest. Offer, the first that applies: premium (revenue share at least "
+    f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest. Offer, the first that applies: win-back (recency {THRESHOLD} "
+    f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
+    f"segment's name starts with 'Lapsing'), premium (revenue share at least "
     f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
-    f"share {THRESHOLD} sd above), win-back (recency {THRESHOLD} sd above and, where "
-    f"their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders), basket-building (revenue share at most half "
+    f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
     f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
     f"whose share is most below average (without categories, or none below, a standard offer). Timing: now if lapsing, early if newer "
@@ -168,7 +169,9 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         effects = {f: e for f, e in effects.items() if _without_orders(f)}
     if effects.get("recency_days", 0) >= THRESHOLD and means and not lapsing(effects["recency_days"], means):
         effects = {f: e for f, e in effects.items() if f != "recency_days"}  # on their own cycle: not "lapsing"
-    ranked = sorted(effects.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+    # Lapsing decides the advice (a win-back), so it leads the name whatever else is stronger.
+    late = effects.get("recency_days", 0) >= THRESHOLD and bool(means)
+    ranked = sorted(effects.items(), key=lambda kv: (not (late and kv[0] == "recency_days"), -abs(kv[1]), kv[0]))
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
     shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD
               and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_FOCUS_SHARE]
@@ -495,6 +498,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         o = p.stat("orders")
         offer, offer_why = "First-order offer", (f"most have never ordered ({fmt.number(o.mean, 2)} orders per customer "
                                                  f"against {fmt.number(o.overall_mean, 2)})")
+    elif late:  # before any reward for loyalty: customers who stopped buying are won back first
+        offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most" + (
+            f" and beyond twice their own {fmt.number(gap, 0)} days between orders" if gap is not None else "") + (
+            f"; {_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers while they bought"
+            if ratio is not None and ratio >= 1.5 else "")
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
             f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers; no discount needed"
@@ -505,9 +513,6 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f"income {a} against {b} on average (the input has no spend to compare)"
     elif _effect(p, "deal_share") >= THRESHOLD:
         offer, offer_why = "Discount or bundle", "they buy on deal much more than the average customer"
-    elif late:
-        offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most" + (
-            f" and beyond twice their own {fmt.number(gap, 0)} days between orders" if gap is not None else "")
     elif ratio is not None and ratio <= 0.5 and frequent:
         s = p.stat(frequent)
         a, b = _pair(c, frequent, s.mean, s.overall_mean)
