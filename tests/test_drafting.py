@@ -590,6 +590,18 @@ def test_a_status_column_with_cancelled_orders_is_drafted(tmp_path):
     assert t.status == "status" and "values include cancelled, refunded" in text and "status" not in t.customer_columns
 
 
+def test_a_status_column_is_judged_on_the_whole_file_not_the_sample(tmp_path):
+    """One cancelled order far beyond the lines the draft samples still makes the column the status."""
+    from analysis.ingest.drafting_orders import SAMPLE, draft_orders_config
+    n = SAMPLE + 500
+    rows = "".join(f"{100 + i // 2},{i % 9},2024-03-{1 + i % 28:02d} 10:00,SKU{i % 13},{1 + i % 3},{4 + i % 5}.99,"
+                   f"{'cancelled' if i >= n - 2 else 'completed'}\n" for i in range(n))
+    path = tmp_path / "shop.csv"
+    path.write_text("order_id,customer_id,order_date,sku,quantity,unit_price,order_status\n" + rows, encoding="utf-8")
+    t = parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions
+    assert t.status == "order_status" and "order_status" not in t.customer_columns
+
+
 def test_a_total_whose_categories_are_only_some_of_it_is_the_spend(tmp_path):
     """Umsatz_gesamt next to Umsatz_Wein alone (wine is a part of the spend): the total is the spend
     and the part is left out, rather than wine alone (too little) or both (counted twice)."""

@@ -202,3 +202,22 @@ def test_every_input_file_is_recorded_with_its_hash(joined):
     files = {"customers": "customers.tsv", "transactions": "lines.parquet", "products": "products.csv"}
     assert sources == {role: {"file": name, "sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest()}
                        for role, name in files.items()}
+
+
+def test_a_joined_draft_takes_the_currency_written_beside_the_lines_prices(tmp_path):
+    """The money is in the order lines: '36,67 €' there names the currency when the customer table
+    shows none (the table's title is kept)."""
+    from analysis.ingest.drafting_joined import draft_joined_config
+
+    (tmp_path / "kunden.csv").write_text("customer_id,city,birth_year\n" + "".join(
+        f"C{i},{['Berlin', 'Köln'][i % 2]},{1950 + i % 40}\n" for i in range(40)), encoding="utf-8")
+    (tmp_path / "lines.csv").write_text("order_id;customer_id;ordered_at;product;quantity;price\n" + "".join(
+        f"{1000 + i};C{i % 40};2024-03-{1 + i % 28:02d} 10:00;P{i % 7};{1 + i % 3};\"{3 + i % 9},{i % 100:02d} €\"\n"
+        for i in range(200)), encoding="utf-8")
+    text = draft_joined_config(tmp_path / "kunden.csv", tmp_path / "lines.csv", None, tmp_path)
+    report = yaml.safe_load(text)["report"]
+    assert report["currency"] == "€" and report["title"] == "Customer segments: Kunden"
+    (tmp_path / "lines.csv").write_text((tmp_path / "lines.csv").read_text(encoding="utf-8").replace(" €", ""),
+                                        encoding="utf-8")
+    text = draft_joined_config(tmp_path / "kunden.csv", tmp_path / "lines.csv", None, tmp_path)
+    assert "report:  # no currency sign found" in text

@@ -54,10 +54,19 @@ def draft_joined_config(customers: str | Path, transactions: str | Path, product
             f"  customers: {quote(str(table_id)) if table_id else '???  # required: the table id column'}",
             f"  transactions: {quote(str(lines_id)) if lines_id else '???  # required: the lines customer column'}",
             "  without_orders: keep  # customers without a usable order line: keep (zero activity) or exclude", ""]
+    # The money is in the lines: a currency written beside their prices counts when the table shows none.
+    def found(text: str) -> list[str] | None:  # the report section, when it names a currency found in the data
+        body = next((b for key, b in _sections(text) if key == "report"), None)
+        return body if body and "no currency sign found" not in body[0] else None
+    lines_report = found(lines)
+    use_lines_report = lines_report is not None and found(table) is None
     out: list[str] = []
     for key, body in _sections(table):
         if key == "columns":
             out += order_part + [""] + join + _without_derived(body)
+        elif key == "report" and use_lines_report:  # the lines' currency, the table's title
+            title = [ln for ln in body if ln.startswith("  title:")]
+            out += [title[0] if ln.startswith("  title:") and title else ln for ln in lines_report]
         else:
             out += body
     return "\n".join(out).rstrip("\n") + "\n"

@@ -20,7 +20,7 @@ from .drafting import _comment, _config_path, _model_section, normalise, quote, 
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
 from .loading import is_missing
-from .orders import _q, _source, read_products, timestamp_formats
+from .orders import _lit, _q, _source, read_products, timestamp_formats
 
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
@@ -162,14 +162,20 @@ def _price_or_total(sample: pd.DataFrame, out: dict) -> None:
 STATUS_NAME = r"(order|financial|payment|fulfillment)?(status|state|estado|statut|zustand|bestellstatus|stato)"
 
 
-def _status_column(sample: pd.DataFrame, free: list[str]) -> tuple[str, str] | None:
+def _status_values(con, free: list[str]) -> dict[str, set[str]]:
+    """The values of each column named like a status, over the whole file: one cancelled order in
+    a hundred thousand lines is rarely in the sample."""
+    return {c: {str(v).strip().lower() for (v,) in con.execute(
+        f"SELECT DISTINCT CAST({_q(c)} AS VARCHAR) FROM src WHERE {_q(c)} IS NOT NULL LIMIT 1000").fetchall()}
+        for c in free if re.fullmatch(STATUS_NAME, normalise(c))}
+
+
+def _status_column(values: dict[str, set[str]]) -> tuple[str, str] | None:
     """A status column holding some of CANCELLED_STATUSES, and those values: (column, 'refunded, ...')."""
-    for col in free:
-        if re.fullmatch(STATUS_NAME, normalise(col)):
-            values = set(sample[col].astype(str).str.strip().str.lower())
-            found = sorted(values & set(CANCELLED_STATUSES))
-            if found:
-                return col, ", ".join(found)
+    for col, seen in values.items():
+        found = sorted(seen & set(CANCELLED_STATUSES))
+        if found:
+            return col, ", ".join(found)
     return None
 
 
@@ -236,6 +242,17 @@ def _whole_file_hints(con, roles: dict) -> tuple[list[str], str | None, str]:
         if rows and numeric > rows[0][1]:
             prefix = rows[0][0]
             why = f"{rows[0][1]:,} lines have order ids like '{prefix}123' where most are numbers: likely cancellations"
+            if "quantity" in roles:
+                # Orders of negative quantities only are credit notes for goods given back: read as returns,
+                # they take their money off the customers' spend; as cancellations they would be dropped.
+                q = f"trim(CAST({_q(roles['quantity'][0])} AS VARCHAR))"
+                positive = con.execute(f"""SELECT count(*) FROM src WHERE left(trim({o}), 1) = {_lit(prefix)}
+                                           AND regexp_matches(trim({o}), '^[A-Za-z][0-9]+$')
+                                           AND NOT regexp_matches(coalesce({q}, ''), '^[-(]')""").fetchall()[0][0]
+                if positive == 0:
+                    why = (f"orders like '{prefix}123' ({rows[0][1]:,} lines) hold negative quantities only: returns, "
+                           f"taken off the customers' spend; set '{prefix}' here to leave them out instead")
+                    prefix = None
     return codes, prefix, why
 
 
@@ -289,6 +306,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
             n_lines = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
             dupes = n_lines - con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM src)").fetchall()[0][0]
             roles, others = guess_roles(sample)
+            statuses = _status_values(con, [c for c, _ in others])
             codes, prefix, prefix_why = _whole_file_hints(con, roles)
             formats = timestamp_formats(con, roles["timestamp"][0]) if "timestamp" in roles else []
         finally:
@@ -320,7 +338,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
         else:
             head.append(f"  {role}: ???  # required: no column found; pick one of: {', '.join(sample.columns)}")
     head.append(f"  cancelled_prefix: {quote(prefix) if prefix else 'null'}{_comment(prefix_why)}")
-    status = _status_column(sample, [c for c, _ in others])
+    status = _status_column(statuses)
     if status is not None:
         col, found = status
         head.append(f"  status: {quote(col)}{_comment(f'values include {found}: orders with such a line are cancellations (cancelled_statuses)')}")
