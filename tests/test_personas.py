@@ -137,6 +137,10 @@ def test_recommendation_rules(demo_run):
     assert ps.recommend(c, tenure(t.overall_mean / 1.5 * 1.01)).timing != "Early in the relationship"
     premium = dataclasses.replace(with_effects(deal_share=-0.5), share_value=0.6, share_customers=0.3)
     assert ps.recommend(c, premium).offer.startswith("Premium")
+    # "No discount needed" only where the data measures buying on deal (a discount column may say otherwise).
+    assert ps.recommend(c, premium).offer_why.endswith("; no discount needed")
+    no_deals = dataclasses.replace(premium, stats=tuple(s for s in premium.stats if s.feature != "deal_share"))
+    assert ps.recommend(c, no_deals).offer.startswith("Premium") and "discount" not in ps.recommend(c, no_deals).offer_why
     # Customers who stopped buying are won back before any reward for loyalty, however much they spent.
     gone = ps.recommend(c, dataclasses.replace(with_effects(deal_share=-0.5, recency_days=0.9),
                                                share_value=0.6, share_customers=0.3))

@@ -505,7 +505,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             if ratio is not None and ratio >= 1.5 else "")
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
-            f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers; no discount needed"
+            f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" + (
+                "; no discount needed" if any(s.feature == "deal_share" for s in p.stats) else "")
     elif ratio is None and _effect(p, "income") >= THRESHOLD and _effect(p, "deal_share") <= 0:
         s = p.stat("income")
         a, b = _pair(c, "income", s.mean, s.overall_mean)
