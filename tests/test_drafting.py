@@ -853,3 +853,14 @@ def test_campaigns_named_by_a_campaign_word_and_a_season_are_campaigns(tmp_path)
     cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
     assert list(cfg.columns.campaigns.values()) == ["Aktion_Frühjahr", "Aktion_Herbst"]
     assert "Promo_Code" not in cfg.columns.campaigns.values()  # codes, not answers
+
+
+@pytest.mark.parametrize("spend, orders, last", [("omzet_2025", "aantal_orders", "laatste_order"),
+                                                  ("obrot_2025", "liczba_zamowien", "data_ostatniego_zamowienia")])
+def test_dutch_and_polish_erp_names_of_revenue_orders_and_the_last_order(tmp_path, spend, orders, last):
+    rows = "".join(f"K{i};{100 + (i * 37) % 900},{i % 100:02d};{1 + i % 30};{1 + i % 28:02d}-{1 + i % 12:02d}-2025\n"
+                   for i in range(60))
+    path = tmp_path / "erp.csv"
+    path.write_text(f"klantnummer;{spend};{orders};{last}\n" + rows, encoding="utf-8")
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert list(c.spend.values()) == [spend] and c.orders == orders and c.last_purchase == last

@@ -50,10 +50,12 @@ NAME_PATTERNS: dict[str, str] = {
     "deal_purchases": r"deal|discount|promo|coupon|rabatt|angebot|remise|descuento|oferta|desconto|korting|sconto",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
     r"|acquisti",
-    "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal)?(of|de|der|di)?(orders|bestellungen"
-    r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini)(count|number|total|anzahl)?$|^ordercount$|^frequency$",
+    "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
+    r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia)(count|number|total|anzahl)?$"
+    r"|^ordercount$|^frequency$",
     "web_visits": r"webvisits|visits|sessions|besuche|visites|visitas|bezoeken|visite|bezoek",
-    "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant",
+    "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
+    r"|obrot|^totalcharges$",
     "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario"
     r"|inkomen|reddito|stipendio",
     "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
@@ -74,7 +76,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds",
     "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction)(date|at|on)?$|^letzter?(kauf"
     r"|einkauf|bestellung|auftrag)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande)$|^(fecha)?(de)?ultim[oa](compra"
-    r"|pedido)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine)$|^laatste(aankoop|bestelling)(datum)?$",
+    r"|pedido)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine)$|^laatste(aankoop|bestelling|order)(datum)?$"
+    r"|^(data)?ostatni(ego|ej)?(zamowienia|zakupu)$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
     r"|dagensinds|giornidal|^dias(desde)?(la)?ultim|^giorni(dal|dall)?ultim|^jours(depuis)?(le|la)?dernier"
     r"|^tage(seit)?(dem)?letzte",
