@@ -771,3 +771,21 @@ def test_where_to_invest_says_which_valuable_segment_has_stopped_buying(demo_run
     text = pages._invest(dataclasses.replace(r, personas=personas))
     assert "of revenue while they bought: lapsing, win them back)" in text
     assert text.count("lapsing") == 1
+
+
+def test_the_candidates_table_says_which_have_no_valley_between_segments(demo_run):
+    """A candidate that every index may prefer but whose segments are not all parted by a valley says
+    so in the table's note (the valley was not among the table's columns)."""
+    from analysis import formatters as fmt
+    from analysis.publish import pages
+
+    r = demo_run.results
+    chosen = (r.chosen.algorithm, r.chosen.k)
+    other = next(c for c in r.model_selection if (c.algorithm, c.k) != chosen)
+    c = dataclasses.replace(other, why_not="", valley=1.17)
+    assert pages._candidate_note(r, c) == (
+        f"no valley between two of its segments (border {fmt.percent(c.valley)} as dense as the centres, "
+        f"above {fmt.percent(r.thresholds.valley_max)})")
+    assert pages._candidate_note(r, dataclasses.replace(c, valley=r.thresholds.valley_max)) == ""
+    assert pages._candidate_note(r, dataclasses.replace(c, why_not="a segment under 5%")) == "a segment under 5%"
+    assert pages._candidate_note(r, dataclasses.replace(c, algorithm=r.chosen.algorithm, k=r.chosen.k)) == "chosen"

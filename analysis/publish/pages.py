@@ -752,6 +752,19 @@ def features_sentence(used: list[str], labels: dict[str, str]) -> str:
     return f"Segments are found on {_and(kinds)} as shares." if kinds else f"Segments are found on {_and(scale)}."
 
 
+def _candidate_note(r: Results, c) -> str:
+    """Why a candidate is not the choice, as far as the table's columns do not show it: not
+    actionable, or two of its segments with no valley between them (the rule's first test)."""
+    if c.why_not:
+        return c.why_not
+    if (c.algorithm, c.k) == (r.chosen.algorithm, r.chosen.k):
+        return "chosen"
+    if c.valley is not None and c.valley > r.thresholds.valley_max:
+        return (f"no valley between two of its segments (border {fmt.percent(c.valley)} as dense as the centres, "
+                f"above {fmt.percent(r.thresholds.valley_max)})")
+    return ""
+
+
 def methodology(r: Results, chart: Chart) -> dict:
     labels = {d.name: d.label for d in r.features}
     algo_names = figures.ALGO_NAMES
@@ -763,7 +776,7 @@ def methodology(r: Results, chart: Chart) -> dict:
         "db": _num(c.davies_bouldin), "smallest": fmt.percent(c.smallest_share, 1),
         "unassigned": fmt.percent(c.unassigned_share) if c.algorithm == "hdbscan" else "–",
         "separation": _num(c.separation_rank, 2), "stability": _num(c.stability, 2),
-        "final": _num(c.final_rank, 2), "note": c.why_not or ("chosen" if (c.algorithm, c.k) == (r.chosen.algorithm, r.chosen.k) else ""),
+        "final": _num(c.final_rank, 2), "note": _candidate_note(r, c),
         "chosen": (c.algorithm, c.k) == (r.chosen.algorithm, r.chosen.k),
     } for c in rows]
     loadings = sorted(r.map.loadings.items(), key=lambda kv: -abs(kv[1][0]))
