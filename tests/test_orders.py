@@ -728,3 +728,10 @@ def test_without_a_product_column_customers_and_spend_are_read_and_no_baskets_ar
     site = tmp_path / "out" / "site"
     assert (site / "index.html").exists() and not (site / "baskets.html").exists()
     assert "no baskets or rules" in (site / "data-quality.html").read_text(encoding="utf-8")
+
+
+def test_one_cancelled_order_is_one_order(tmp_path):
+    from analysis.ingest.orders import cancelled_detail
+    t = make_config(tmp_path, transactions={"status": "Status", "cancelled_prefix": None}).transactions
+    assert cancelled_detail(1, t).startswith("1 order with a line whose Status is ")
+    assert cancelled_detail(2, t).startswith("2 orders with a line whose Status is ")

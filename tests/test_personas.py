@@ -211,8 +211,9 @@ def test_a_segment_most_of_whose_customers_never_ordered_is_named_and_advised_so
     from analysis.segment.profiles import FeatureStat, Profile
 
     labels = {**LABELS, "orders": "Orders", "basket_size": "Products per order"}
+    labels["total_spend"] = "Total spend"
     eff = {"orders": -1.5, "recency_days": 1.4, "basket_size": -1.3, "age": 0.9, "share_wines": 0.8,
-           "channel_web": 0.9}
+           "channel_web": 0.9, "total_spend": -1.0}  # no spend without an order: not a trait to be named by
     name = ps.name_segment(eff, labels, means={"orders": orders, "share_wines": 0.3, "channel_web": 0.5})
     if never:
         assert name == "Older customers without orders"

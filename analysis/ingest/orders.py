@@ -604,7 +604,7 @@ def cancelled_detail(orders: int, t: TransactionsFile) -> str:
     """How the cancelled orders were told apart: by their id, their status, or either."""
     rules = ([f"whose id starts with {t.cancelled_prefix!r}"] if t.order and t.cancelled_prefix else []) + (
         [f"with a line whose {t.status} is {', '.join(t.cancelled_statuses)}"] if t.status else [])
-    return f"{orders:,} orders " + " or ".join(rules)
+    return f"{orders:,} order{'s' if orders != 1 else ''} " + " or ".join(rules)
 
 
 def no_usable_line(reasons: list[str]) -> str:

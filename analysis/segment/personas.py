@@ -58,7 +58,7 @@ CHANNEL_PHRASES = {"web": "buying online", "online": "buying online", "internet"
 UNASSIGNED_NAME = "Unassigned: in no dense group"
 # Features an order gives: a customer without one has none of them (zero, or recency set to the
 # whole history), so they describe no habit of a segment most of whose customers never ordered.
-ORDER_FEATURES = ("orders", "recency_days", "basket_size", "avg_order_value", "orders_at_weekends",
+ORDER_FEATURES = ("orders", "recency_days", "basket_size", "avg_order_value", "total_spend", "orders_at_weekends",
                   "orders_in_the_morning", "orders_in_the_evening")
 HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_morning": "sent in the morning",
                  "orders_in_the_evening": "sent in the evening"}
