@@ -96,3 +96,18 @@ def test_years_are_written_as_years():
     assert _values(years) == "median 1974; 90% from 1947 to 2000"
     money = dataclasses.replace(years, p5=1947.5, p95=2400.0)
     assert _values(money) == "median 1,974; 90% from 1,948 to 2,400"
+
+
+def test_rows_that_are_not_customers_are_not_profiled(tmp_path):
+    """A blank line, a totals row and a repeated customer are excluded and logged; the columns are
+    profiled over the 40 customers (no 'missing' blanks, no extra answers), and the id column's cell
+    sums the exclusions rather than listing '1 excluded' three times."""
+    table = TABLE + ",,,,,\n" + ROWS[4] + "\nTotal,820000,,,,\n"
+    (tmp_path / "c.csv").write_text(table, encoding="utf-8")
+    (tmp_path / "c.yml").write_text(yaml.safe_dump(CONFIG), encoding="utf-8")
+    cfg = load_config(tmp_path / "c.yml")
+    data = clean(load_customers(cfg), cfg)
+    cols = {c.name: c for c in data.columns}
+    assert cols["city"].rows == 40 and cols["city"].missing == 0 and cols["income"].missing == 0
+    from analysis.publish.quality_page import _cleaning
+    assert _cleaning(cols["id"]) == "3 excluded"

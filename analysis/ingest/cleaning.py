@@ -763,8 +763,10 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     from .column_profile import profile_columns
 
     # New customers placed in saved segments need no profile of their columns (and it takes time).
-    profiles = () if fitted else profile_columns(raw, parsed, cfg, log, cfg.report.min_segment_size,
-                                                 tuple(dates))
+    # The columns as the customers segmented hold them: footers, blank lines and repeats would read as
+    # missing values and extra answers.
+    profiles = () if fitted else profile_columns(raw[keep_arr], parsed[keep_arr], cfg, log,
+                                                 cfg.report.min_segment_size, tuple(dates))
     return CleanData(
         fitted=fitted or Fitted(reference_date=ref, **learnt),
         columns=profiles,

@@ -63,7 +63,12 @@ def _role(p: ColumnProfile, ignored: set[str]) -> str:
 
 
 def _cleaning(p: ColumnProfile) -> str:
-    return "; ".join(f"{fmt.integer(n)} {action}" for _, n, action in p.cleaning) or "–"
+    """What cleaning did to the column, one entry per action (three kinds of excluded rows read
+    '3 excluded', not '1 excluded; 1 excluded; 1 excluded'; the log below says which)."""
+    done: dict[str, int] = {}
+    for _, n, action in p.cleaning:
+        done[action] = done.get(action, 0) + n
+    return "; ".join(f"{fmt.integer(n)} {action}" for action, n in done.items()) or "–"
 
 
 def column_rows(r: Results) -> list[dict]:
