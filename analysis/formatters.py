@@ -12,6 +12,11 @@ def integer(x) -> str:
     return "–" if _bad(x) else f"{round(x):,}"
 
 
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """'1 rule', '2 rules', '1,234 orders': a whole number and its noun in agreement."""
+    return f"{integer(n)} {word if n == 1 else plural or word + 's'}"
+
+
 def number(x, digits: int = 1) -> str:
     if _bad(x):
         return "–"

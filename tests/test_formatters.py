@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from analysis import formatters as fmt
 from analysis.formatters import by_kind, integer, md, money, number, p_value, percent, ratio, signed, yaml_str
 
 
@@ -198,3 +199,8 @@ def test_csv_text_is_what_pandas_writes_with_the_cell_by_cell_rule(parallel_rows
         want = csv_safe(f).to_csv(index=index, lineterminator="\n", float_format=_decimal)
         assert csv_text(f, index=index) == want
     assert csv_text(pd.DataFrame({"a": ["x\ry", "z"], "b": [1, 2]})) == 'a,b\n"x\ry",1\nz,2\n'
+
+
+def test_count_agrees_the_noun_with_the_number():
+    assert fmt.count(1, "rule") == "1 rule" and fmt.count(0, "rule") == "0 rules"
+    assert fmt.count(1234, "order") == "1,234 orders" and fmt.count(2, "category", "categories") == "2 categories"

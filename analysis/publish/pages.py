@@ -682,6 +682,7 @@ def baskets(r: Results, chart: Chart) -> dict:
         levels.append({
             "title": _level_title(lv.level), "level": lv.level, "n_items": fmt.integer(lv.items),
             "min_count": fmt.integer(lv.min_count), "n_rules": fmt.integer(lv.n_rules),
+            "rules": fmt.count(lv.n_rules, "rule"),
             "top": [_rule_row(x) for x in lv.top],
             # Rules whose lift is gone once the segments are held apart: who buys, not buying together.
             "mix": [_rule_text(x) for x in lv.top if x.within_lift is not None and x.within_lift < MIX_LIFT],
@@ -690,7 +691,8 @@ def baskets(r: Results, chart: Chart) -> dict:
                            f"Bar chart of the strongest {lv.level} rules by lift") if lv.top else "",
             "segments": [{"id": str(s.segment), "name": names[s.segment], "href": segment_file(s.segment),
                           "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
-                          "n_rules": fmt.integer(s.n_rules),
+                          "n_rules": fmt.integer(s.n_rules), "rules": fmt.count(s.n_rules, "rule"),
+                          "orders": fmt.count(s.baskets, "order"),
                           "none": (f"none is distinctive: none has a lift of at least {fmt.number(b.distinctive_lift, 1)} "
                                    f"here and {fmt.number(b.distinctive_lift, 1)} times its lift over all baskets"
                                    if s.n_rules
