@@ -83,6 +83,21 @@ def test_an_index_raised_only_because_the_segment_avoids_one_category_does_not_s
     assert ps.pick(just_under, "share_", labels, ps.MIN_FOCUS_SHARE).basis == "largest"
 
 
+def test_the_largest_category_leads_the_advice_only_with_half_of_the_spend():
+    """Where no category stands out, the largest is the product focus only if it takes at least half
+    of the segment's spend: four boxes at about a quarter each (each customer buying one) would aim
+    the campaign at products three in four never buy."""
+    c = _context()
+    spread = _profile({"share_wines": (0.26, 0.25, 0.02), "share_meat": (0.26, 0.25, 0.02),
+                       "share_fish": (0.24, 0.25, -0.02), "share_gold": (0.24, 0.25, -0.02)})
+    rec = ps.recommend(c, spread)
+    assert rec.product_focus == "Your usual range"
+    assert rec.product_why == ("no category stands out and none takes half of their spend: the largest, wines, "
+                               "takes 26% against 25% on average")
+    at_half = _profile({"share_wines": (ps.MAJORITY, 0.48, 0.05), "share_meat": (1 - ps.MAJORITY, 0.52, -0.05)})
+    assert ps.recommend(c, at_half).product_focus == "Wines"
+
+
 def test_catch_all_categories_never_lead():
     p = _profile({"share_other": (0.60, 0.30, 2.0), "share_wines": (0.40, 0.70, -2.0)})
     assert ps.pick(p, "share_", LABELS, ps.MIN_FOCUS_SHARE).feature == "share_wines"

@@ -31,6 +31,7 @@ CYCLE_ORDERS = 1.5  # their own gap is measured only where the average customer 
 # reader would call it a little higher.
 RATIO, MUCH_RATIO = 1.5, 2.0
 MIN_INDEX = 1.2  # index (segment share / average share) that makes a category or channel stand out
+MAJORITY = 0.5  # ... else the largest category leads only with at least this share of the segment's spend
 MATCH_DISTANCE = 0.75  # an override applies to a segment whose profile is this close (sd units, RMS)
 
 # Words for a segment well above (+) or below (-) the average customer on a scale feature.
@@ -76,7 +77,8 @@ RECOMMENDATION_RULES = (
     f"above average, by at least {THRESHOLD} sd, as in the name; else the highest index (segment share / average "
     f"share x 100) of at least {MIN_INDEX:g} times the larger of 100 and the segment's typical index (the median of "
     f"its indices weighted by its shares); both with at least {MIN_CHANNEL_SHARE:.0%} of purchases "
-    f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest. Offer, the first that applies: win-back (recency {THRESHOLD} "
+    f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest (a category only with at least {MAJORITY:.0%} of their spend; "
+    f"else their usual range). Offer, the first that applies: win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing'), premium (revenue share at least "
     f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
@@ -481,6 +483,10 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     below = sorted([s for s in p.stats if s.feature.startswith("share_") and _part(c.labels[s.feature]).lower()
                     not in CATCH_ALL], key=lambda s: (s.effect, s.feature))
     cat = None if never else pick(p, "share_", c.labels, MIN_FOCUS_SHARE)
+    # A category that neither stands out nor takes most of their spend would aim a campaign at products
+    # most of them never buy (a segment whose customers each buy a different one): no focus then.
+    spread = cat if cat is not None and cat.basis == "largest" and cat.share < MAJORITY else None
+    cat = None if spread else cat
     # The category to cross-sell: their own share furthest below the average one, not their focus.
     cross = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)), None)
     cross_text = cross and (f"cross-sell {lower(_part(c.labels[cross.feature]))} ({fmt.percent(cross.mean)} of their "
@@ -541,6 +547,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if cat:
         product = _part(c.labels[cat.feature])
         product_why = _pick_why(cat, "spend") + (f"; {cross_text}" if cross and offer != "Cross-sell offer" else "")
+    elif spread:
+        product, product_why = "Your usual range", (
+            f"no category stands out and none takes half of their spend: the largest, "
+            f"{lower(_part(c.labels[spread.feature]))}, takes {fmt.percent(spread.share)} against "
+            f"{fmt.percent(spread.average)} on average")
     else:
         product, product_why = (("Best sellers", "most of them have bought nothing yet") if never else
                                 ("Your usual range", "the input has no spend per category"))
