@@ -674,3 +674,13 @@ def test_no_sums_row_in_a_table_of_fewer_than_ten_rows_in_play():
     play = np.ones(11, dtype=bool)
     play[3] = False  # a row already excluded is not a customer the total adds up
     assert not sum_rows(t, play).any()
+
+
+def test_french_nc_is_missing_in_a_customer_table_but_north_carolina_among_states_is_not():
+    """'NC' (non communiqué) in an age column is a missing age, not text that stops the run; among
+    two-letter state codes it is North Carolina."""
+    from analysis.ingest.loading import is_missing
+    assert parse_numbers(pd.Series(["34", "NC", "n.c.", "Non communiqué", "51"]), "Âge", "f").isna().tolist() == [
+        False, True, True, True, False]
+    assert is_missing(pd.Series(["NY", "NC", "CA", "TX"])).tolist() == [False, False, False, False]
+    assert is_missing(pd.Series(["Lyon", "NC", "Paris"])).tolist() == [False, True, False]

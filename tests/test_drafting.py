@@ -864,3 +864,22 @@ def test_dutch_and_polish_erp_names_of_revenue_orders_and_the_last_order(tmp_pat
     path.write_text(f"klantnummer;{spend};{orders};{last}\n" + rows, encoding="utf-8")
     c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
     assert list(c.spend.values()) == [spend] and c.orders == orders and c.last_purchase == last
+
+
+def test_a_french_loyalty_table_names_its_currency_in_headers_and_its_channels(tmp_path):
+    """'Dépenses épicerie (€)': the currency is in the money columns' names when no amount carries it;
+    store visits and online orders are purchases by channel. Two signs in the names decide nothing."""
+    rng = np.random.default_rng(1)
+    n = 60
+    frame = pd.DataFrame({"N° adhérent": range(1, n + 1), "Âge": rng.integers(18, 80, n),
+                          "Dépenses épicerie (€)": np.round(rng.uniform(10, 900, n), 2),
+                          "Dépenses boissons (€)": np.round(rng.uniform(10, 900, n), 2),
+                          "Nb visites magasin": rng.integers(0, 30, n), "Nb commandes en ligne": rng.integers(0, 30, n)})
+    path = tmp_path / "fidelite.csv"
+    frame.to_csv(path, index=False, sep=";", decimal=",")
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert cfg.report.currency == "€"
+    assert set(cfg.columns.purchases.values()) == {"Nb visites magasin", "Nb commandes en ligne"}
+    frame.rename(columns={"Dépenses boissons (€)": "Dépenses boissons (CHF)"}).to_csv(path, index=False, sep=";",
+                                                                                     decimal=",")
+    assert "no currency sign found" in draft_config(path, config_dir=tmp_path)

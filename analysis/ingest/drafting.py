@@ -49,7 +49,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|revenu|opbrengst)(por|per|pro|par)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$",
     "deal_purchases": r"deal|discount|promo|coupon|rabatt|angebot|remise|descuento|oferta|desconto|korting|sconto",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
-    r"|acquisti",
+    r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$",
     "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
     r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia)(count|number|total|anzahl)?$"
     r"|^ordercount$|^frequency$",
@@ -629,12 +629,26 @@ def currency_of(prices: pd.Series) -> str | None:
     return f"{shown} " if shown[-1].isalpha() else shown  # CHF 12, zł 12
 
 
-def report_section(path: Path, amounts: pd.Series | None, what: str, currency: pd.Series | None = None) -> list[str]:
+def currency_in_names(names: list[str]) -> str | None:
+    """The one currency sign or code the money columns' names carry ('Dépenses épicerie (€)',
+    'Revenue_EUR'), if they carry one and no other."""
+    found = {m for n in names for m in re.findall(rf"(?<![A-Za-z])({_SIGN})(?![A-Za-z])", str(n))}
+    if len(found) != 1:
+        return None
+    sign = found.pop()
+    shown = CODE_SIGNS.get(sign, sign)
+    return f"{shown} " if shown[-1].isalpha() else shown
+
+
+def report_section(path: Path, amounts: pd.Series | None, what: str, currency: pd.Series | None = None,
+                   money_names: list[str] | None = None) -> list[str]:
     """The report section: a title from the file's name, the currency of a currency column (codes
-    like EUR) or else the one written beside `amounts`."""
+    like EUR), else the one written beside `amounts`, else the one in the money columns' names."""
     sign, where = (currency_of(currency) if currency is not None else None), "in the currency column"
     if sign is None:
         sign, where = (currency_of(amounts) if amounts is not None else None), f"beside {what}"
+    if sign is None and money_names and currency_in_names(money_names):
+        sign, where = currency_in_names(money_names), "in the money columns' names"
     report = {"title": _title(path), **({"currency": sign} if sign else {})}
     return _model_section("report", Report, report, note=f"currency {sign} as written {where}" if sign else
                           f"no currency sign found {where if amounts is not None else 'in the data'}: "
@@ -679,7 +693,7 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
     ]
     money = [c for _, c, _ in guess.dicts.get("spend", [])] + [guess.scalars[r][0] for r in ("income",) if r in guess.scalars]
     amounts = pd.concat([table.frame[c].astype(str) for c in money]) if money else None
-    lines += report_section(table.path, amounts, "the amounts") + [""]
+    lines += report_section(table.path, amounts, "the amounts", money_names=money) + [""]
     lines += _labels_section(table.frame.columns) + [""]
     lines += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(lines)

@@ -26,6 +26,9 @@ DELIMITERS = [",", ";", "\t", "|"]
 # nicht verfügbar, non disponible, sin datos, and Excel's #N/A in German (#NV).
 MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "#nv", "missing", "n.a.",
                    "k.a.", "k. a.", "n.v.", "n.d.", "n/d", "s/d", "s.d."}
+# ... and in customer tables, whose columns are judged whole (below), French exports' NC (non communiqué).
+TABLE_MARKERS = MISSING_MARKERS | {"nc", "n.c.", "non communiqué", "non renseigné"}
+TWO_LETTER_MARKERS = ("NA", "NC")  # markers that are also codes among two-letter codes (Napoli, North Carolina)
 # Control characters other than tab, newline and carriage return: a line holding them is corrupt.
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
@@ -426,11 +429,11 @@ def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str, sh
 
 
 def is_missing(values: pd.Series) -> pd.Series:
-    """Missing-value markers ('', 'n/a', 'null' ...). 'NA' among two-letter codes (provinces, states,
-    countries: Napoli, Namibia) is a code like its neighbours, not a marker."""
+    """Missing-value markers ('', 'n/a', 'null' ...). 'NA' or 'NC' among two-letter codes (provinces,
+    states, countries: Napoli, Namibia, North Carolina) is a code like its neighbours, not a marker."""
     text = values.str.strip()
-    missing = text.str.lower().isin(MISSING_MARKERS)
-    upper_na = text == "NA"
+    missing = text.str.lower().isin(TABLE_MARKERS)
+    upper_na = text.isin(TWO_LETTER_MARKERS)
     if upper_na.any():
         others = text[~missing].drop_duplicates()
         if len(others) >= CODES_AROUND_NA and others.str.fullmatch("[A-Z]{2}").all():
