@@ -339,3 +339,19 @@ def test_formats_that_are_not_read_say_so_in_one_line(tmp_path, name):
                                          "product": "p", "quantity": "q", "unit_price": "u"}}, "c.yml", base_dir=tmp_path)
     with pytest.raises(UserError, match="is not read"):
         load_orders(cfg)
+
+
+def test_excel_number_cells_beside_numbers_typed_with_a_decimal_comma_read_as_one_column(tmp_path):
+    """A French sheet: most spends are number cells (677.25 once read), some typed as text '677,25'.
+    Number cells are unambiguous, so they are written in the text's convention and the column reads
+    whole; a column whose text uses dots (12.50) keeps its number cells as they are."""
+    from analysis.ingest.cleaning import to_numbers
+    values = [677.25, 12.5, 1234.75, 3.0, 88.1]
+    typed = [f"{v:.2f}".replace(".", ",") if i % 2 == 0 else v for i, v in enumerate(values)]
+    dotted = [f"{v:.2f}" if i % 2 == 0 else v for i, v in enumerate(values)]
+    path = _xlsx(tmp_path, {"Adhérents": pd.DataFrame({"id": range(5), "spend": typed, "other": dotted})})
+    frame = read_table(path).frame
+    assert frame["spend"].tolist() == ["677,25", "12,5", "1234,75", "3", "88,10"]
+    assert to_numbers(frame["spend"]).tolist() == values
+    assert frame["other"].tolist() == ["677.25", "12.5", "1234.75", "3", "88.10"]
+    assert to_numbers(frame["other"]).tolist() == values

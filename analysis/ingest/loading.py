@@ -189,7 +189,28 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
     except Exception as e:
         raise UserError(f"{path}: cannot read sheet {sheet or book.sheet_names[0]!r} ({type(e).__name__})") from None
     frame = frame.dropna(how="all").fillna("")
-    return frame.astype(str)
+    return _native_numbers_as_written(frame.astype(str), book, sheet)
+
+
+DECIMAL_COMMA = r"\s*[-+]?\d{1,3}(?:\.\d{3})*,\d+\s*|\s*[-+]?\d+,\d+\s*"  # 677,25 / 1.234,50 typed as text
+DOT_DECIMAL = r"\s*[-+]?\d+\.(?:\d{1,2}|\d{4,})\s*|.*\d,\d{3}\.\d.*"  # 12.50 / 1,234.56: the other convention
+
+
+def _native_numbers_as_written(frame: pd.DataFrame, book, sheet) -> pd.DataFrame:
+    """A column mixing number cells (677.25 once read) with numbers typed as text with a decimal comma
+    ('677,25', a French or German sheet) reads in one convention: the number cells written with a
+    comma too. A number cell is unambiguous; only the text needs a convention."""
+    mixed = [c for c in frame.columns if frame[c].str.fullmatch(DECIMAL_COMMA).any()]
+    if not mixed:
+        return frame
+    native = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=object,
+                           keep_default_na=False).dropna(how="all")
+    for c in mixed:
+        cells = native[c].reindex(frame.index)
+        number = cells.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(dtype=bool)
+        if number.any() and not frame.loc[~number, c].str.fullmatch(DOT_DECIMAL).any():
+            frame.loc[number, c] = frame.loc[number, c].str.replace(".", ",", regex=False)
+    return frame
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
