@@ -94,6 +94,12 @@ def test_the_largest_category_leads_the_advice_only_with_half_of_the_spend():
     assert rec.product_focus == "Your usual range"
     assert rec.product_why == ("no category stands out and none takes half of their spend: the largest, wines, "
                                "takes 26% against 25% on average")
+    even = _profile({"share_wines": (0.25, 0.25, 0.0), "share_meat": (0.25, 0.25, 0.0),
+                     "share_fish": (0.25, 0.25, 0.0), "share_gold": (0.25, 0.25, 0.0)})
+    assert ps.recommend(c, even).product_why.endswith("the largest, wines, takes 25%, as on average")
+    close = _profile({"share_wines": (0.2614, 0.2612, 0.01), "share_meat": (0.2386, 0.2388, -0.01),
+                      "share_fish": (0.25, 0.25, 0.0), "share_gold": (0.25, 0.25, 0.0)})
+    assert ps.recommend(c, close).product_why.endswith("takes 26.14% against 26.12% on average")
     at_half = _profile({"share_wines": (ps.MAJORITY, 0.48, 0.05), "share_meat": (1 - ps.MAJORITY, 0.52, -0.05)})
     assert ps.recommend(c, at_half).product_focus == "Wines"
 

@@ -548,10 +548,13 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         product = _part(c.labels[cat.feature])
         product_why = _pick_why(cat, "spend") + (f"; {cross_text}" if cross and offer != "Cross-sell offer" else "")
     elif spread:
+        # Never "20% against 20%": the digits that tell the two apart, or "as on average".
+        d = next((d for d in (0, 1, 2) if fmt.percent(spread.share, d) != fmt.percent(spread.average, d)), None)
         product, product_why = "Your usual range", (
             f"no category stands out and none takes half of their spend: the largest, "
-            f"{lower(_part(c.labels[spread.feature]))}, takes {fmt.percent(spread.share)} against "
-            f"{fmt.percent(spread.average)} on average")
+            f"{lower(_part(c.labels[spread.feature]))}, takes " + (
+                f"{fmt.percent(spread.share, d)} against {fmt.percent(spread.average, d)} on average" if d is not None
+                else f"{fmt.percent(spread.share)}, as on average"))
     else:
         product, product_why = (("Best sellers", "most of them have bought nothing yet") if never else
                                 ("Your usual range", "the input has no spend per category"))
