@@ -221,3 +221,21 @@ def test_a_joined_draft_takes_the_currency_written_beside_the_lines_prices(tmp_p
                                         encoding="utf-8")
     text = draft_joined_config(tmp_path / "kunden.csv", tmp_path / "lines.csv", None, tmp_path)
     assert "report:  # no currency sign found" in text
+
+
+def test_a_customer_without_orders_has_gone_without_since_joining_not_since_the_history_began(tmp_path):
+    """Days since the last order of a customer who never ordered: the days since they joined where
+    the table's signup date is later than the first order line, else the whole history (the lines
+    run from 2 January 2020, 10:00, to the 4th; the reference date is the 5th)."""
+    from analysis.ingest.joining import load_input
+    from analysis.config import load_config
+
+    table = "key,joined,income\n1,2019-01-01,10\n2,2019-01-01,20\n3,2020-01-04,30\n4,2019-05-01,40\n5,,50\n"
+    path = _write(tmp_path, table, LINES, {"join": {"customers": "key"},
+                                          "columns": {"income": "income", "signup_date": "joined",
+                                                      "signup_date_format": "%Y-%m-%d"}})
+    inp = load_input(load_config(path))
+    recency = dict(zip(inp.table.frame["key"], inp.table.frame["Days since last order"]))
+    assert (recency["3"], recency["4"], recency["5"]) == (1.0, 2.0, 2.0)  # history: 2 days and 14 hours
+    entry = next(e for e in inp.log if e.action == "kept with zero activity")
+    assert entry.count == 3 and "days since they joined" in entry.detail

@@ -163,15 +163,21 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
         log.append(LogEntry("missing values", "order lines", n_without, "excluded",
                             f"customers of {_named(table.path)} without a usable order line (join.without_orders)"))
     elif n_without:
-        # Zero activity: no order in the whole history, so the last order is at least that long ago.
-        days = float((pd.Timestamp(cfg.report.reference_date) - first).days) if pd.notna(first) else history
+        # Zero activity: no order in the whole history, so the last order is at least that long ago;
+        # for a customer who joined later, no order since joining (a year, not the whole history).
+        ref = pd.Timestamp(cfg.report.reference_date)
+        days = float((ref - first).days) if pd.notna(first) else history
+        joined = _days_since_signup(table.frame.loc[without], cfg, ref)
         zero = [rename[c] for c in ["Orders", "Products per order", *oc.habits.values(), *oc.spend.values()]]
         for c in zero:
             frame.loc[without, c] = 0.0
-        frame.loc[without, rename["Days since last order"]] = days
+        frame.loc[without, rename["Days since last order"]] = np.fmin(joined, days)
+        since = (f"days since the last order set to the days since they joined where the table's signup date "
+                 f"is later, else the length of the order history ({days:,.0f})" if cfg.columns.signup_date else
+                 f"days since the last order set to the length of the order history ({days:,.0f})")
         log.append(LogEntry("missing values", "order lines", n_without, "kept with zero activity",
                             f"customers of {_named(table.path)} without a usable order line: no orders and no spend, "
-                            f"days since the last order set to the length of the order history ({days:,.0f})"))
+                            + since))
     for c in oc.categorical:
         frame[rename[c]] = frame[rename[c]].fillna("").astype(str)
 
@@ -191,6 +197,20 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
                    encoding=table.encoding, sha256=table.sha256,
                    short_rows=_kept_rows(table.short_rows, without) if rule == "exclude" else table.short_rows)
     return Input(joined, cfg.model_copy(update={"columns": columns}), orders, tuple(log), extra)
+
+
+def _days_since_signup(rows: pd.DataFrame, cfg: Config, ref: pd.Timestamp) -> np.ndarray:
+    """Days from each row's signup date (the table's, as written) to `ref`; NaN where there is none,
+    it cannot be read, or it lies after `ref`."""
+    col = cfg.columns.signup_date
+    if not col or col not in rows.columns or rows.empty:
+        return np.full(len(rows), np.nan)
+    from .cleaning import guess_date_format, to_dates
+    text = rows[col].astype(str)
+    fmt = cfg.columns.signup_date_format or guess_date_format(text)
+    dates = to_dates(text, fmt) if fmt else pd.Series(pd.NaT, index=rows.index)
+    days = (ref - dates).dt.days.to_numpy(dtype=float)
+    return np.where(days >= 0, days, np.nan)
 
 
 def _kept_rows(rows: tuple[int, ...], dropped: np.ndarray) -> tuple[int, ...]:
