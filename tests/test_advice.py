@@ -805,8 +805,7 @@ def test_the_candidates_table_says_which_have_no_valley_between_segments(demo_ru
     other = next(c for c in r.model_selection if (c.algorithm, c.k) != chosen)
     c = dataclasses.replace(other, why_not="", valley=1.17)
     assert pages._candidate_note(r, c) == (
-        f"no valley between two of its segments (border {fmt.percent(c.valley)} as dense as the centres, "
-        f"above {fmt.percent(r.thresholds.valley_max)})")
+        f"no valley between two segments (border {fmt.percent(c.valley)} > {fmt.percent(r.thresholds.valley_max)})")
     assert pages._candidate_note(r, dataclasses.replace(c, valley=r.thresholds.valley_max)) == ""
     assert pages._candidate_note(r, dataclasses.replace(c, why_not="a segment under 5%")) == "a segment under 5%"
     assert pages._candidate_note(r, dataclasses.replace(c, algorithm=r.chosen.algorithm, k=r.chosen.k)) == "chosen"

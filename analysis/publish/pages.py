@@ -762,8 +762,7 @@ def _candidate_note(r: Results, c) -> str:
     if (c.algorithm, c.k) == (r.chosen.algorithm, r.chosen.k):
         return "chosen"
     if c.valley is not None and c.valley > r.thresholds.valley_max:
-        return (f"no valley between two of its segments (border {fmt.percent(c.valley)} as dense as the centres, "
-                f"above {fmt.percent(r.thresholds.valley_max)})")
+        return f"no valley between two segments (border {fmt.percent(c.valley)} > {fmt.percent(r.thresholds.valley_max)})"
     return ""
 
 
