@@ -480,6 +480,15 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     a, b = local.load_orders(with_status), engine.load_orders(with_status)
     _same_orders(a, b)
     assert next(e for e in b.log if e.step == "cancellations").count == 5
+    # Returns off spend as locally: of a product the map lacks (Uncategorised), and beyond what the
+    # lines show bought (that spend 0, logged).
+    from test_orders import LINES
+    (tmp_path / "lines.csv").write_text(LINES + (
+        "1010,D4,TOY,1,2024-03-08 10:00,4.00,13,France\n1011,D4,TOY,-1,2024-03-09 10:00,4.00,13,France\n"
+        "1012,A1,WHITE MUG,-10,2024-03-09 11:00,2.50,13,France\n"), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert any(e.action == "spend set to 0 there" for e in b.log)
     # Names in mixed case: a product shown by its most frequent spelling, as locally; dates
     # without a time of day: no morning or evening shares; a line's total (amount) instead of a
     # unit price (the 'Price' column holds 3 units' total here); no order column (an order is a
