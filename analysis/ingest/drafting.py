@@ -647,8 +647,9 @@ def report_section(path: Path, amounts: pd.Series | None, what: str, currency: p
     sign, where = (currency_of(currency) if currency is not None else None), "in the currency column"
     if sign is None:
         sign, where = (currency_of(amounts) if amounts is not None else None), f"beside {what}"
-    if sign is None and money_names and currency_in_names(money_names):
-        sign, where = currency_in_names(money_names), "in the money columns' names"
+    named = currency_in_names(money_names) if sign is None and money_names else None
+    if named:
+        sign, where = named, "in the money columns' names"
     report = {"title": _title(path), **({"currency": sign} if sign else {})}
     return _model_section("report", Report, report, note=f"currency {sign} as written {where}" if sign else
                           f"no currency sign found {where if amounts is not None else 'in the data'}: "

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..config import CatalogTable, Config, Join
 from ..errors import UserError
-from .cleaning import CleanData, LogEntry
+from .cleaning import CleanData, LogEntry, guess_date_format, to_dates
 from .loading import Table, is_missing, load_customers
 from .orders import OrderData, load_orders
 
@@ -205,7 +205,6 @@ def _days_since_signup(rows: pd.DataFrame, cfg: Config, ref: pd.Timestamp) -> np
     col = cfg.columns.signup_date
     if not col or col not in rows.columns or rows.empty:
         return np.full(len(rows), np.nan)
-    from .cleaning import guess_date_format, to_dates
     text = rows[col].astype(str)
     fmt = cfg.columns.signup_date_format or guess_date_format(text)
     dates = to_dates(text, fmt) if fmt else pd.Series(pd.NaT, index=rows.index)
