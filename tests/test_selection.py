@@ -260,6 +260,39 @@ def test_the_rule_is_not_pulled_to_few_segments():
     assert found.choice.k == 6 and adjusted_rand_score(truth, found.labels) >= 0.95
 
 
+def test_two_far_groups_are_two_natural_segments_though_fewer_than_asked():
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(0, 1, (400, 4)), rng.normal(6, 1, (300, 4))])
+    c = search(x, Segmentation(), 0).choice
+    assert (c.k, c.structure) == (2, "clear")
+    assert "fewer natural segments than min_segments asks for" in c.reason
+
+
+def _far_groups_of_overlapping_segments(seed: int, sep: float = 4.0, n: int = 900):
+    """Two far groups, of three and of two segments whose centres are `sep` sd apart: only the two
+    groups are parted by a deep valley, the five segments by shallower ones."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 5, n)
+    c = np.zeros((5, 5))
+    c[:3, :3] = np.eye(3) * sep / np.sqrt(2)
+    c[3:, 3:] = np.eye(2) * sep / np.sqrt(2)
+    c[3:, 0] += 12
+    return rng.normal(c[y], 1.0), y
+
+
+def test_stable_segments_mostly_parted_by_valleys_beat_two_far_groups():
+    # No five-segment candidate has every border a valley, but most of them are, and it is stable:
+    # the two far groups (distinct, stable, too few) must not hide the five segments inside them.
+    x, truth = _far_groups_of_overlapping_segments(1)
+    found = search(x, Segmentation(), 1)
+    c = found.choice
+    assert (c.k, c.algorithm, c.structure) == (5, "kmeans", "weak"), c.reason
+    assert adjusted_rand_score(truth, found.labels) >= 0.9
+    assert max(c.valleys.values()) > sel.VALLEY_MAX >= float(np.median(list(c.valleys.values())))
+    assert "of which most are (" in c.reason and "median border-to-centre density" in c.reason
+    assert "fewer natural segments" not in c.reason
+
+
 @pytest.mark.parametrize("kind", ["cloud", "cube", "gradient"])
 def test_no_natural_segments_without_structure(kind):
     rng = np.random.default_rng(5)

@@ -43,13 +43,17 @@ RULE = (
     "from the most segments down; among those with the same k, a method that assigns every customer comes "
     "before one that leaves some unassigned (its indices are measured on the easier customers only), then the "
     "best mean rank over silhouette, Calinski-Harabasz and Davies-Bouldin; the first stable one of at most "
-    "{shortlist} wins. When none is, a candidate with fewer than {min_segments} segments that is distinct and "
-    "stable (and meets every other condition) is chosen the same way: a split with a valley is natural segments, "
-    "not high against low. No index votes with a "
+    "{shortlist} wins. No index votes with a "
     "bias towards few segments: a split that cuts a real segment in two leaves no valley and is not distinct. "
-    "5. No distinct candidate: the {shortlist} candidates with the best mean rank over silhouette, "
+    "When none is, the same is done for candidates whose median segment is distinct (most segments parted by "
+    "a valley from their nearest): the segments are then called weakly separated. "
+    "5. No such candidate: the {shortlist} candidates with the best mean rank over silhouette, "
     "Calinski-Harabasz and Davies-Bouldin are refitted for stability, and the best mean rank over those three and "
-    "stability wins (ties: higher silhouette, fewer segments, simpler method). When the gap statistic puts one "
+    "stability wins (ties: higher silhouette, fewer segments, simpler method). When that candidate is not stable "
+    "or its median segment has no valley (below), a candidate with fewer than {min_segments} segments that is "
+    "distinct and stable (and meets every other condition) is chosen instead, as in 4: a split with a valley is "
+    "natural segments, not high against low; but it never replaces stable, weakly separated actionable segments, "
+    "which may lie inside its groups. When the gap statistic puts one "
     "group (k = 1) within one standard error (and within {gap_tol}) of every k, or when the chosen candidate's "
     "median segment has no valley (its border at least {no_valley:.0%} as dense as the centres), the report says "
     "there are no natural segments{fallback}; otherwise that the segments are weakly separated, and how much "
@@ -471,27 +475,19 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                       key=lambda r: (-r["fit"].k, r["unassigned_share"], r["separation_rank"],
                                      cl.SIMPLICITY[r["fit"].algorithm]))
     best = next((r for r in distinct[: seg.shortlist] if stable(r)), None)
-    if best is None and seg.k == "auto":
-        # Fewer natural segments than min_segments: a split with a valley is no split of high from low (the
-        # reason k = 2 is not actionable), so when no actionable candidate is distinct, a distinct and stable
-        # one whose only fault is its number of segments is chosen, rather than calling the data structureless.
-        few = [r for r in rows if r["fit"].k >= 2 and r["why_not"] == f"fewer than {seg.min_segments} segments"
-               and r["valley"] is not None and r["valley"] <= VALLEY_MAX]
-        if few:
-            rank = np.vstack([ranks([r["silhouette"] for r in few], True),
-                              ranks([r["calinski_harabasz"] for r in few], True),
-                              ranks([r["davies_bouldin"] for r in few], False)]).mean(axis=0)
-            for r, v in zip(few, rank):
-                r["separation_rank"] = float(v)
-            few.sort(key=lambda r: (-r["fit"].k, r["unassigned_share"], r["separation_rank"],
-                                    cl.SIMPLICITY[r["fit"].algorithm]))
-            best = next((r for r in few[: seg.shortlist] if stable(r)), None)
-            if best is not None:  # chosen: actionable after all, as the rule says (no "fewer than" shown)
-                best["why_not"], best["few"] = "", True
     short, winners = [], []
     if best is not None:
         structure = "clear"
     else:
+        # 4b. the most segments that are mostly distinct (the median segment parted by a valley) and stable
+        mostly = sorted([r for r in pool if r["valleys"] and _median_valley(r) <= VALLEY_MAX and r not in distinct],
+                        key=lambda r: (-r["fit"].k, r["unassigned_share"], r["separation_rank"],
+                                       cl.SIMPLICITY[r["fit"].algorithm]))
+        best = next((r for r in mostly[: seg.shortlist] if stable(r)), None)
+        if best is not None:
+            best["mostly"] = True
+            structure = "weak"
+    if best is None:
         # 5. no distinct candidate: weakly separated segments, or none at all
         short = sorted(pool, key=lambda r: (r["separation_rank"], r["fit"].k, cl.SIMPLICITY[r["fit"].algorithm]))
         short = short[: seg.shortlist]
@@ -506,8 +502,13 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
             r["final_rank"] = float(v)
         best = min(winners, key=lambda r: (r["final_rank"], -r["silhouette"], r["fit"].k,
                                            cl.SIMPLICITY[r["fit"].algorithm]))
-        median = float(np.median(list(best["valleys"].values()))) if best["valleys"] else 1.0
-        structure = "none" if gap_none or median >= NO_VALLEY else "weak"
+        structure = "none" if gap_none or _median_valley(best) >= NO_VALLEY else "weak"
+        few = _fewer(rows, seg, stable) if structure == "none" or best["stability"] < seg.min_stability else None
+        if few is not None:  # chosen: actionable after all, as the rule says (no "fewer than" shown)
+            for r in winners:
+                r.pop("final_rank", None)
+            best, structure, short, winners = few, "clear", [], []
+            best["why_not"], best["few"] = "", True
     if structure == "clear":
         best["final_rank"] = 1.0
     if structure == "clear" and (best["silhouette"] <= WEAK_SILHOUETTE or best["stability"] < seg.min_stability):
@@ -603,6 +604,32 @@ def _silhouette_values(dist, x, labels) -> np.ndarray | None:
     return silhouette_samples(x[keep], labels[keep])
 
 
+
+def _median_valley(r: dict) -> float:
+    return float(np.median(list(r["valleys"].values()))) if r["valleys"] else 1.0
+
+
+def _fewer(rows: list, seg: Segmentation, stable) -> dict | None:
+    """Fewer natural segments than min_segments: a split with a valley is no split of high from low
+    (the reason k = 2 is not actionable), so when the actionable candidates show no stable structure,
+    a distinct and stable one whose only fault is its number of segments is chosen rather than calling
+    the data structureless. Never before stable, weakly separated actionable segments: a valley between
+    two large groups says nothing against finer segments inside them."""
+    if seg.k != "auto":
+        return None
+    few = [r for r in rows if r["fit"].k >= 2 and r["why_not"] == f"fewer than {seg.min_segments} segments"
+           and r["valley"] is not None and r["valley"] <= VALLEY_MAX]
+    if not few:
+        return None
+    rank = np.vstack([ranks([r["silhouette"] for r in few], True),
+                      ranks([r["calinski_harabasz"] for r in few], True),
+                      ranks([r["davies_bouldin"] for r in few], False)]).mean(axis=0)
+    for r, v in zip(few, rank):
+        r["separation_rank"] = float(v)
+    few.sort(key=lambda r: (-r["fit"].k, r["unassigned_share"], r["separation_rank"], cl.SIMPLICITY[r["fit"].algorithm]))
+    return next((r for r in few[: seg.shortlist] if stable(r)), None)
+
+
 def _smaller_split(rows: list, k: int, seg: Segmentation) -> str:
     """A split into more segments whose groups are parted by valleys, left out only because one
     of them is under min_segment_share: said, so that a small distinct group is not folded away
@@ -630,6 +657,11 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
     if best.get("few"):
         text += (f"No candidate with at least {seg.min_segments} segments is separated by valleys, but {f.k} "
                  f"segments are, and are stable: fewer natural segments than min_segments asks for.")
+    elif best.get("mostly"):
+        parted = sum(v <= VALLEY_MAX for v in best["valleys"].values())
+        text += (f"No candidate has every segment separated from its nearest by a valley and is stable; the most "
+                 f"segments ({f.k}) of which most are ({parted} of {f.k}; median border-to-centre density "
+                 f"{_median_valley(best):.2f}) and that are stable, among {len(pool)} actionable candidates.")
     elif structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX):
         text += (f"The most segments ({f.k}) that are all separated from their nearest segment by a valley "
                  f"and stable, among {len(pool)} actionable candidates.")
