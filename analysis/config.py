@@ -172,9 +172,12 @@ class TransactionsFile(_FileOrTable):
     category: str | None = Field(None, description="product category column of the lines (or give a products map)")
     cancelled_prefix: str | None = Field("C", description="order ids starting with this are cancellations; null: none")
     status: str | None = Field(None, description="order status column; an order any of whose lines has one of "
-                               "cancelled_statuses is a cancellation")
+                               "cancelled_statuses is a cancellation, a line with one of returned_statuses was sent back")
     cancelled_statuses: list[str] = Field(default_factory=lambda: list(CANCELLED_STATUSES),
                                           description="status values (any case) of orders not bought: cancelled, refunded, failed")
+    returned_statuses: list[str] = Field(default_factory=lambda: list(RETURNED_STATUSES),
+                                         description="status values (any case) of lines whose goods came back: not "
+                                                     "bought, while the order's other lines count")
     not_products: list[str] = Field(default_factory=list, description="product codes that are fees, postage or adjustments, not goods")
     duplicate_lines: Literal["drop", "keep"] = Field("drop", description="lines equal to an earlier line in every column")
     customer_columns: list[str] = Field(default_factory=list, description="per-customer categorical columns of the lines (most frequent value), profiled")
@@ -207,6 +210,11 @@ class TransactionsFile(_FileOrTable):
 CANCELLED_STATUSES = ("cancelled", "canceled", "refunded", "failed", "voided", "storniert", "erstattet", "annulé",
                       "annulée", "remboursé", "cancelado", "cancelada", "reembolsado", "geannuleerd", "terugbetaald",
                       "annullato", "rimborsato")
+# Line statuses of goods sent back: the line is no sale (a return written as a negative quantity is
+# a line of its own, netted against spend instead).
+RETURNED_STATUSES = ("returned", "return", "devuelto", "devuelta", "devolución", "devolucion", "retourné",
+                     "retournée", "retour", "retourniert", "zurückgegeben", "geretourneerd", "reso", "restituito",
+                     "zwrot", "zwrócony", "devolvido", "devolvida")
 
 
 class ProductsFile(_Strict):

@@ -305,6 +305,13 @@ def test_without_spend_the_offer_follows_income():
                                    share_value=None)
     rec = ps.recommend(c, with_cat)
     assert rec.offer == "Cross-sell offer" and rec.offer_why.endswith("cross-sell wines (20% of their spend against 50%)")
+    # The standard offer says what income is, and that there is no spend: not that nothing sets them apart.
+    assert rec.offer_why.startswith("income $90,000 against $50,000 on average; the input has no spend to compare")
+    # Neither spend nor income: nothing is claimed equal that was not measured (a monthly fee may differ).
+    none = ps.recommend(_context(), dataclasses.replace(_profile({"recency_days": (30.0, 40.0, -0.1)}), share_value=None))
+    assert none.offer == "Standard offer" and none.offer_why.startswith(
+        "the input has no spend or income column to size an offer by (columns.spend)")
+    assert "sets them apart" not in none.offer_why
 
 
 def test_small_spenders_who_buy_often_get_a_basket_offer_not_an_entry_offer():
@@ -708,6 +715,33 @@ def test_the_excluded_customers_heading_is_a_heading_after_the_opening_paragraph
                             undated=undated)
     _, text = _render(r, "data-quality.qmd.j2", lambda res, chart: pages.data_quality(res))
     assert "\n\n## Excluded customers\n" in text and ". ## Excluded" not in text
+
+
+def test_an_undated_table_says_ages_are_measured_on_the_run_date_only_when_it_has_birth_years(demo_run):
+    from analysis.publish import pages
+
+    r = dataclasses.replace(demo_run.results, undated=True)
+    _, text = _render(r, "data-quality.qmd.j2", lambda res, chart: pages.data_quality(res))
+    assert "ages from birth years are measured on the run date" in text  # the demo has Year_Birth
+    cfg = {**r.manifest.config, "columns": {**r.manifest.config["columns"], "birth_year": None}}
+    r = dataclasses.replace(r, manifest=dataclasses.replace(r.manifest, config=cfg))
+    _, text = _render(r, "data-quality.qmd.j2", lambda res, chart: pages.data_quality(res))
+    assert "birth years" not in text
+
+
+def test_the_side_by_side_headers_take_the_configs_labels(demo_run):
+    """A table's recency that counts days since the last login, and a single money column that is a
+    monthly fee, are headed as labelled, not 'Days since last purchase' and 'Average spend'."""
+    from analysis.publish import pages
+
+    r = demo_run.results
+    _, text = _render(r, "summary.qmd.j2", pages.overview)
+    assert "| Average spend |" in text and "| Days since last purchase |" in text
+    relabel = {"recency_days": "Days since last login", "total_spend": "Monthly fee | USD"}
+    feats = tuple(dataclasses.replace(d, label=relabel.get(d.name, d.label)) for d in r.features)
+    _, text = _render(dataclasses.replace(r, features=feats), "summary.qmd.j2", pages.overview)
+    assert "| Days since last login |" in text and "| Average monthly fee \\| USD |" in text
+    assert "Days since last purchase" not in text and "Average spend" not in text
 
 
 def test_a_standard_offer_says_when_their_largest_category_is_the_one_below_average():

@@ -590,6 +590,35 @@ def test_a_status_column_with_cancelled_orders_is_drafted(tmp_path):
     assert t.status == "status" and "values include cancelled, refunded" in text and "status" not in t.customer_columns
 
 
+@pytest.mark.parametrize("statuses", [["completado", "completado", "Cancelado", "devuelto", "enviado"],
+                                      ["completado", "completado", "completado", "Devuelto", "enviado"]])
+def test_a_status_column_with_returned_lines_is_drafted(tmp_path, statuses):
+    from analysis.ingest.drafting_orders import draft_orders_config
+    rows = "".join(f"{100 + i // 2};{i % 9};03/{1 + i % 28:02d}/2024 10:00;SKU{i % 13};{1 + i % 3};{4 + i % 5},99;"
+                   f"{statuses[(i // 2) % 5]}\n" for i in range(80))
+    path = tmp_path / "pedidos.csv"
+    path.write_text("num_pedido;id_cliente;fecha;referencia;cantidad;precio_unitario;estado\n" + rows, encoding="utf-8")
+    text = draft_orders_config(path, config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert t.status == "estado" and "estado" not in t.customer_columns
+    assert "devuelto: lines sent back, not bought (returned_statuses)" in text
+    assert ("cancelado: orders with such a line are cancellations" in text) == ("Cancelado" in statuses)
+
+
+def test_order_lines_drafted_as_a_customer_table_point_to_init_transactions(tmp_path):
+    rows = "".join(f"{100 + i // 3};{i % 9};03/{1 + i % 28:02d}/2024;R{i % 13};{1 + i % 3};{4 + i % 5},99\n" for i in range(60))
+    path = tmp_path / "pedidos.csv"
+    path.write_text("num_pedido;id_cliente;fecha;referencia;cantidad;precio_unitario\n" + rows, encoding="utf-8")
+    text = draft_config(path, config_dir=tmp_path)
+    assert "no column identifies a customer" in text
+    assert "look like order lines (customer 'id_cliente', order 'num_pedido', quantity 'cantidad')" in text
+    assert "draft with segments init --transactions instead" in text
+    # A customer table without an id is only told it has none.
+    people = tmp_path / "people.csv"
+    people.write_text("name;age\n" + "".join(f"n{i % 7};{20 + i % 9}\n" for i in range(30)), encoding="utf-8")
+    assert "--transactions" not in draft_config(people, config_dir=tmp_path)
+
+
 def test_a_status_column_is_judged_on_the_whole_file_not_the_sample(tmp_path):
     """One cancelled order far beyond the lines the draft samples still makes the column the status."""
     from analysis.ingest.drafting_orders import SAMPLE, draft_orders_config

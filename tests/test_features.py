@@ -151,6 +151,12 @@ def test_one_household_column_keeps_its_own_label(config_for):
     f = features(config_for, {"columns": one, "labels": {"kids": "Dependants"}, "report": {"reference_date": "2014-06-30"}})
     assert next(d.label for d in f.docs if d.name == "children") == "Dependants"
     assert next(d.label for d in features(config_for).docs if d.name == "children") == "Children at home"
+    # One spend column too (a monthly fee is not 'total spend'); several make a total of their own.
+    fee = features(config_for, {"columns": {**COLUMNS, "spend": {"Total": "wine"}}, "labels": {"wine": "Monthly fee"},
+                                "report": {"reference_date": "2014-06-30"}})
+    assert next(d.label for d in fee.docs if d.name == "total_spend") == "Monthly fee"
+    two = features(config_for, {**CFG, "labels": {"wine": "Wine bought"}})
+    assert next(d.label for d in two.docs if d.name == "total_spend") == "Total spend"
 
 
 def test_slug():

@@ -635,6 +635,26 @@ def test_an_order_with_a_cancelled_status_on_any_line_is_a_cancellation(tmp_path
     assert "'Staus' (transactions.status in the config)" in error_of(tmp_path, _status_lines(), {"status": "Staus"})
 
 
+def test_a_line_whose_status_says_returned_is_no_sale_while_its_order_counts(tmp_path, orders):
+    """Customer 12's red candle in order 1001 came back (status 'Devuelto', any case): its 5.00 is
+    not spent, the mug and the toy of the same order still are, so the order still counts."""
+    text = _status_lines().replace("1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,completed",
+                                   "1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,Devuelto")
+    assert text != _status_lines()
+    got = load(tmp_path, text, transactions={"status": "Status"})
+    before = load(tmp_path, _status_lines(), transactions={"status": "Status"})
+    (entry,) = [e for e in got.log if e.detail.startswith("returned (its status")]
+    assert (entry.step, entry.count, entry.action) == ("returns", 1, "not used")
+    new, old = got.frame.set_index("customer_id"), before.frame.set_index("customer_id")
+    spend = [c for c in old.columns if c.startswith("Spend")]
+    assert old.loc["12", spend].sum() - new.loc["12", spend].sum() == pytest.approx(5.0)
+    assert new.loc["12", "Orders"] == old.loc["12", "Orders"] == 2
+    assert new.drop(index="12").equals(old.drop(index="12"))
+    # A status column's returned values are read only when the config names them.
+    none = load(tmp_path, text, transactions={"status": "Status", "returned_statuses": []})
+    assert none.frame.set_index("customer_id").loc["12", spend].sum() == old.loc["12", spend].sum()
+
+
 def test_dates_without_a_time_of_day_make_no_morning_or_evening_shares(tmp_path):
     """Every order at 00:00 (a date only): 100% 'in the morning' would be read as a habit; those two
     shares are left out and the log says why. Weekends still count. One timed order keeps them."""

@@ -480,6 +480,13 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     a, b = local.load_orders(with_status), engine.load_orders(with_status)
     _same_orders(a, b)
     assert next(e for e in b.log if e.step == "cancellations").count == 5
+    # A line whose status says it came back is no sale, as locally (its order still counts).
+    (tmp_path / "lines.csv").write_text(_status_lines().replace(
+        "1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,completed",
+        "1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,DEVUELTO"), encoding="utf-8")
+    a, b = local.load_orders(with_status), engine.load_orders(with_status)
+    _same_orders(a, b)
+    assert [e.count for e in b.log if e.detail.startswith("returned (its status")] == [1]
     # Returns off spend as locally: of a product the map lacks (Uncategorised), and beyond what the
     # lines show bought (that spend 0, logged).
     from test_orders import LINES

@@ -42,7 +42,7 @@ from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_deli
                               not_read, parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
-                             GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NO_PRODUCT, NORMALISED, OTHER, RETURN,
+                             GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NO_PRODUCT, NORMALISED, OTHER, RETURN, RETURNED,
                              RETURN_ACTION,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, comma_decimals, _head, net_of_returns, no_product_note,
@@ -129,6 +129,11 @@ class SparkEngine(LocalEngine):
 
     def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None,
                     categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
+        # Spark reuses cached data whose plan matches, not whose file is unchanged: the basket lists
+        # kept from an earlier read of the same path would stand in for a rewritten file's.
+        for _, df in self._lists.values():
+            df.unpersist()
+        self._lists.clear()
         data, lists = _load_orders(self.spark, cfg, progress, categories, product_map)
         self._lists[id(data.baskets)] = (data.baskets, lists)
         return data
@@ -446,6 +451,7 @@ def _rule_conditions(tomorrow: str, derived: bool) -> dict[str, object]:
         "zero quantity": q == 0,
         "price zero or negative": pr <= 0,
         "fee, postage or adjustment (transactions.not_products)": F.col("not_product"),
+        RETURNED: F.col("returned"),
     }
 
 
@@ -483,6 +489,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
            if t.quantity else F.lit(1.0))  # as locally: one unit per line
     money = _number(t.money, t.money in numeric, t.money not in numeric and _decimal_comma(src, t.money, path))
     statuses = [v.strip().lower() for v in t.cancelled_statuses]
+    returned = [v.strip().lower() for v in t.returned_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status
         by_status = (src.where(F.lower(_text(t.status)).isin(*statuses))
                      .select(order.alias("_cancelled_ord")).distinct())
@@ -499,6 +506,8 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
         qty.alias("qty"),
         (money if t.unit_price else F.when(qty == 0, money).otherwise(money / qty)).alias("price"),  # orders: a total / qty
         cancelled.alias("cancelled"),
+        (F.coalesce(F.lower(_text(t.status)).isin(*returned), F.lit(False)) if t.status and returned
+         else F.lit(False)).alias("returned"),
         (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),
     ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)]
     applied = None

@@ -505,8 +505,16 @@ def guess_roles(profiles: list[Profile]) -> Guess:
         guess.notes.append(f"id: {p.name!r} taken as the customer id from its values only (no id-like name)")
         take(p)
     if "id" not in guess.scalars:
+        from .drafting_orders import NAMES as LINE_NAMES  # (imports this module)
+        # Order lines read as a customer table: a customer, an order and a quantity or product column.
+        found = {r: next((p.name for p in profiles if re.match(LINE_NAMES[r], normalise(p.name))), None)
+                 for r in ("customer", "order", "quantity", "product")}
+        roles = {r: c for r, c in found.items() if c is not None}
+        lines = ("; its columns look like order lines (" + ", ".join(f"{r} {c!r}" for r, c in roles.items())
+                 + "): draft with segments init --transactions instead") if {"customer", "order"} <= set(roles) and (
+            {"quantity", "product"} & set(roles)) else ""
         guess.notes.append("id: no column identifies a customer; rows are numbered, so results cannot be joined "
-                           "back to customers")
+                           "back to customers" + lines)
     for p in profiles:
         if len(p.date_formats) > 1 and any(guess.scalars.get(r, ("",))[0] == p.name for r in ("signup_date", "birth_date", "last_purchase")):
             guess.notes.append(f"{p.name!r}: day and month order undecided (also {', '.join(p.date_formats[1:3])})")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .cleaning import guess_date_format, to_numbers
-from ..config import CANCELLED_STATUSES, Baskets, Cleaning, Segmentation, TransactionsFile
+from ..config import CANCELLED_STATUSES, RETURNED_STATUSES, Baskets, Cleaning, Segmentation, TransactionsFile
 from .drafting import _comment, _config_path, _model_section, normalise, quote, report_section
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
@@ -171,11 +171,14 @@ def _status_values(con, free: list[str]) -> dict[str, set[str]]:
 
 
 def _status_column(values: dict[str, set[str]]) -> tuple[str, str] | None:
-    """A status column holding some of CANCELLED_STATUSES, and those values: (column, 'refunded, ...')."""
+    """A status column holding some of CANCELLED_STATUSES or RETURNED_STATUSES, and what its values
+    mean: (column, "values include refunded: orders with such a line are cancellations ...")."""
     for col, seen in values.items():
-        found = sorted(seen & set(CANCELLED_STATUSES))
-        if found:
-            return col, ", ".join(found)
+        cancelled, returned = sorted(seen & set(CANCELLED_STATUSES)), sorted(seen & set(RETURNED_STATUSES))
+        said = ([f"{', '.join(cancelled)}: orders with such a line are cancellations (cancelled_statuses)"] * bool(cancelled)
+                + [f"{', '.join(returned)}: lines sent back, not bought (returned_statuses)"] * bool(returned))
+        if said:
+            return col, "values include " + "; ".join(said)
     return None
 
 
@@ -340,8 +343,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     head.append(f"  cancelled_prefix: {quote(prefix) if prefix else 'null'}{_comment(prefix_why)}")
     status = _status_column(statuses)
     if status is not None:
-        col, found = status
-        head.append(f"  status: {quote(col)}{_comment(f'values include {found}: orders with such a line are cancellations (cancelled_statuses)')}")
+        col, meaning = status
+        head.append(f"  status: {quote(col)}{_comment(meaning)}")
         others = [(c, why) for c, why in others if c != col]
     if codes:
         head.append("  not_products:  # product codes without a digit where nearly all have one: postage, fees? check each")

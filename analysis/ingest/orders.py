@@ -38,6 +38,7 @@ HABITS = (  # (name, SQL over an order's timestamp ts): share of a customer's or
 )
 # Why a line is not used, checked in this order; lines without a customer are still baskets.
 RETURN = "return (negative quantity)"
+RETURNED = "returned (its status is one of transactions.returned_statuses)"
 LINE_RULES = (
     # Without an order column an order is a customer's lines at one time: a line without a customer has none.
     ("missing values", "no customer id to make its order of (no order column)", "{derived} AND customer IS NULL"),
@@ -53,6 +54,8 @@ LINE_RULES = (
     ("implausible values", "zero quantity", "qty = 0"),
     ("implausible values", "price zero or negative", "price <= 0"),
     ("not products", "fee, postage or adjustment (transactions.not_products)", "not_product"),
+    # Goods sent back, as the status of their own sale line: no sale, while the order's other lines count.
+    ("returns", RETURNED, "returned"),
     # Last: a return is a line sound in every other respect. Its money is taken off the customer's spend.
     ("returns", RETURN, "qty < 0"),
 )
@@ -480,6 +483,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         _run(con, f"""CREATE TEMP TABLE cancelled_orders AS SELECT DISTINCT {order} AS ord FROM src
                       WHERE lower({_text(t.status)}) IN ({', '.join(_lit(v.strip().lower()) for v in t.cancelled_statuses) or 'NULL'})""")
         prefix = f"({prefix} OR {order} IN (SELECT ord FROM cancelled_orders))"
+    returned = (f"coalesce(lower({_text(t.status)}) IN ({', '.join(_lit(v.strip().lower()) for v in t.returned_statuses)}), false)"
+                if t.status and t.returned_statuses else "false")
     extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
     derived = "FALSE" if t.order else "TRUE"
@@ -519,6 +524,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
             {qty} AS qty,
             {price} AS price,
             {prefix} AS cancelled,
+            {returned} AS returned,
             codes._not_product AS not_product,
             {"codes._category" if in_map else cat_sql} AS category{extra}
         FROM {rows} AS r

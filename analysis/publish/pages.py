@@ -335,8 +335,17 @@ def _comparison_table(r: Results, compact: bool = False) -> dict:
             "has_spend": _has(r, "total_spend"),
             "has_income": _has(r, "income") and not _has(r, "total_spend"),
             "has_recency": _has(r, "recency_days") and not compact,
+            # The headers say what the config's labels say (days since the last login, a monthly fee).
+            "spend_header": _average_of(r, "total_spend", "Average spend"),
+            "income_header": _average_of(r, "income", "Average income"),
+            "recency_header": next((d.label for d in r.features if d.name == "recency_days"), "Days since last purchase"),
             "frequency": "" if compact else {"purchases": "Purchases", "orders": "Orders"}.get(freq or "", ""),
             "has_rate": latest is not None, "has_profit": bool(target), "has_list": r.response is not None}
+
+
+def _average_of(r: Results, feature: str, usual: str) -> str:
+    label = next((d.label for d in r.features if d.name == feature), "")
+    return usual if label.lower() in ("", "total spend", "income") else f"Average {label[:1].lower()}{label[1:]}"
 
 
 def _seg_ref(p) -> str:

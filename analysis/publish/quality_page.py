@@ -94,5 +94,8 @@ def data_quality(r: Results) -> dict:
                        if r.manifest.config.get("customers") is not None else ""),
         "n_lines": fmt.integer(r.manifest.input_rows),
         "reference_date": r.reference_date.isoformat(), "undated": r.undated,
+        # Only a birth year turns into an age on a date: without one, an undated table measures nothing on it.
+        "ages_on_date": any(d.name == "age" for d in r.features)
+        and bool((r.manifest.config.get("columns") or {}).get("birth_year")),
         "columns": column_rows(r),
     }

@@ -118,8 +118,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             f"Days from the latest purchase to {ref:%Y-%m-%d}", "days", c.last_purchase)
     if c.spend:
         total = d[list(c.spend.values())].sum(axis=1)
-        add("total_spend", total, "Total spend", "Money spent over all product categories", "money",
-            ", ".join(c.spend.values()))
+        # One spend column keeps its own label (a monthly fee is not called total spend).
+        add("total_spend", total, lab(next(iter(c.spend.values())), "Total spend") if len(c.spend) == 1 else "Total spend",
+            "Money spent over all product categories", "money", ", ".join(c.spend.values()))
         # One spend column is the total itself: its share is 100% for every spender, no category.
         for cat, col in (c.spend.items() if len(c.spend) > 1 else ()):
             add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {cat}",

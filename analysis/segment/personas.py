@@ -536,8 +536,14 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Low-cost entry offer", f"income {a} against {b} on average (the input has no spend to compare)"
     else:
         # The numbers, not "near the average": the fallback also takes segments between the other rules' bounds.
-        value = (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" if ratio is not None
-                 else "no spend or income sets them apart")
+        if ratio is not None:
+            value = f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers"
+        elif any(s.feature == "income" for s in p.stats):
+            s = p.stat("income")
+            value = "income {} against {} on average; the input has no spend to compare".format(
+                *_pair(c, "income", s.mean, s.overall_mean))
+        else:  # what is not measured is not said to be equal (a fee or a balance may well differ)
+            value = "the input has no spend or income column to size an offer by (columns.spend)"
         # Their focus may be the only category below its average share (the largest leads when none stands out).
         focus_below = cat is not None and any(s.effect < 0 and s.feature == cat.feature for s in below)
         offer, offer_why = ("Cross-sell offer", f"{value}; {cross_text}") if cross else ("Standard offer", f"{value}; " + (
