@@ -611,12 +611,35 @@ def test_order_lines_drafted_as_a_customer_table_point_to_init_transactions(tmp_
     path.write_text("num_pedido;id_cliente;fecha;referencia;cantidad;precio_unitario\n" + rows, encoding="utf-8")
     text = draft_config(path, config_dir=tmp_path)
     assert "no column identifies a customer" in text
-    assert "look like order lines (customer 'id_cliente', order 'num_pedido', quantity 'cantidad')" in text
+    assert ("look like order lines (customer 'id_cliente', order 'num_pedido', quantity 'cantidad', "
+            "product 'referencia')") in text
     assert "draft with segments init --transactions instead" in text
     # A customer table without an id is only told it has none.
     people = tmp_path / "people.csv"
     people.write_text("name;age\n" + "".join(f"n{i % 7};{20 + i % 9}\n" for i in range(30)), encoding="utf-8")
     assert "--transactions" not in draft_config(people, config_dir=tmp_path)
+
+
+def test_a_spanish_referencia_is_the_product_code_and_a_code_without_digits_a_fee(tmp_path):
+    from analysis.ingest.drafting_orders import draft_orders_config
+    rows = "".join(f"{100 + i // 3};{i % 9};03/{1 + i % 28:02d}/2024 10:00;R{i % 13}X;Producto {i % 13};{1 + i % 3};"
+                   f"{4 + i % 5},99\n" for i in range(60)) + "130;3;03/05/2024 10:00;ENVIO;Gastos de envio;1;4,95\n"
+    path = tmp_path / "pedidos.csv"
+    path.write_text("num_pedido;id_cliente;fecha;referencia;descripcion;cantidad;precio_unitario\n" + rows, encoding="utf-8")
+    text = draft_orders_config(path, config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert (t.product, t.product_name, t.not_products) == ("referencia", "descripcion", ["ENVIO"])
+
+
+def test_a_fee_in_euros_is_the_spend_and_its_code_the_currency(tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text("acct_no,monthly_fee_eur,data_gb_last_90d,months_active\n"
+                    + "".join(f"{i},{30 + i % 50}.5,{i % 17},{i % 30}\n" for i in range(1, 61)), encoding="utf-8")
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert list(cfg.columns.spend.values()) == ["monthly_fee_eur"] and cfg.report.currency == "€"
+    from analysis.ingest.drafting import currency_in_names
+    assert currency_in_names(["neuro_score", "x"]) is None  # a code inside a word is none
 
 
 def test_a_status_column_is_judged_on_the_whole_file_not_the_sample(tmp_path):

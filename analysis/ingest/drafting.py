@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
 from ..labels import plain
-from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, FALSE_WORDS, TRUE_WORDS, totals_word, sum_rows, to_dates,
+from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS, totals_word, sum_rows, to_dates,
                        to_numbers)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
@@ -55,7 +55,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|^ordercount$|^frequency$",
     "web_visits": r"webvisits|visits|sessions|besuche|visites|visitas|bezoeken|visite|bezoek",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
-    r"|obrot|^totalcharges$",
+    r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$",
     "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario"
     r"|inkomen|reddito|stipendio",
     "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
@@ -616,6 +616,7 @@ def _title(path: Path) -> str:
 
 # Signs and codes read beside amounts; codes without a sign (CODE_SIGNS) are shown as written ('CHF 12').
 _SIGN = CURRENCY
+CODES = set(CURRENCY_CODES)
 
 
 MIN_SIGNS = 3  # amounts written with a currency sign that name it, when all of them write the same one
@@ -640,7 +641,9 @@ def currency_of(prices: pd.Series) -> str | None:
 def currency_in_names(names: list[str]) -> str | None:
     """The one currency sign or code the money columns' names carry ('Dépenses épicerie (€)',
     'Revenue_EUR'), if they carry one and no other."""
-    found = {m for n in names for m in re.findall(rf"(?<![A-Za-z])({_SIGN})(?![A-Za-z])", str(n))}
+    # Codes in any case as names write them (monthly_fee_usd), never inside a word.
+    found = {m.upper() if m.upper() in CODES else m
+             for n in names for m in re.findall(rf"(?<![A-Za-z])({_SIGN}|{'|'.join(c.lower() for c in CODES)})(?![A-Za-z])", str(n))}
     if len(found) != 1:
         return None
     sign = found.pop()

@@ -38,7 +38,7 @@ NAMES = {
     "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(stockcode|sku|productid|productcode|itemid"
     r"|itemcode|articleid|article|ean|upc|barcode|product|item|artikel|artikelnummer|artikelnr|produkt|produit"
     r"|producto|produto|artigo|articulo|prodotto|articolo|produktu|towaru|zbozi)(id|code|ref|no|nr|num|number|nummer|numero)?$"
-    r"|^kod(produktu|towaru|zbozi)?$",
+    r"|^kod(produktu|towaru|zbozi)?$|^(referencia|riferimento|referentie|referencja|referenz)$",
     "product_name": r"description|^desc$|productname|itemname|^name$|title|bezeichnung|beschreibung|libelle"
     r"|descripcion|descricao|omschrijving|descrizione|designation|artikelname|productnaam"
     r"|^nom(du)?(produit|article)$|^nombre(del)?(producto|articulo)$|^nome(do|del)?(produto|prodotto|artigo|articolo)$"
