@@ -685,6 +685,11 @@ def test_win_back_only_beyond_twice_their_own_gap_between_orders():
     stronger = {**effects, "orders": -2.0}
     assert ps.name_segment(stronger, labels, means={**means, "recency_days": 370.0}) == "Lapsing, occasional customers"
     assert ps.name_segment(stronger, labels, means={**means, "recency_days": 360.0}) == "Occasional customers"
+    # More than four of their own gaps back, they have lapsed: gap (730.56 - r) / 2, so r > 487.04.
+    assert ps.name_segment(effects, labels, means={**means, "recency_days": 488.0}) == "Lapsed, occasional customers"
+    assert ps.name_segment(effects, labels, means={**means, "recency_days": 486.0}) == "Lapsing, occasional customers"
+    # Without their rhythm (most ordered once), never more than lapsing.
+    assert ps.name_segment(effects, labels, means={**means, "orders": 1.2, "recency_days": 700.0}).startswith("Lapsing")
 
 
 def test_the_comparison_table_names_what_the_campaign_is_on(demo_run):
@@ -826,6 +831,9 @@ def test_where_to_invest_says_which_valuable_segment_has_stopped_buying(demo_run
     text = pages._invest(dataclasses.replace(r, personas=personas))
     assert "of revenue while they bought: lapsing, win them back)" in text
     assert text.count("lapsing") == 1
+    segs = tuple(dataclasses.replace(p, name="Lapsed, big spenders") if p.id == top.id else p for p in r.segments)
+    gone = pages._invest(dataclasses.replace(r, personas=personas, segments=segs))
+    assert "of revenue while they bought: lapsed, win them back)" in gone and "lapsing" not in gone
 
 
 def test_the_candidates_table_says_which_have_no_valley_between_segments(demo_run):

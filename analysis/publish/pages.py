@@ -370,7 +370,8 @@ def _invest(r: Results) -> str:
         if worth:  # the revenue of customers who stopped buying is won back, not rewarded
             lapsed = {p.id for p in worth if r.personas[p.id - 1].recommendation.offer.startswith("Win-back")}
             return _listing([f"{_seg_ref(p)} ({shares[p.id][0]} of customers, {shares[p.id][1]} of revenue"
-                             f"{' while they bought: lapsing, win them back' if p.id in lapsed else ''})"
+                             + (f" while they bought: {'lapsed' if p.name.startswith('Lapsed') else 'lapsing'}, win them back"
+                                if p.id in lapsed else "") + ")"
                              for p in worth]) + "."
     if _has(r, "total_spend"):
         top = max(segs, key=lambda p: (p.stat("total_spend").mean, -p.id))

@@ -25,6 +25,7 @@ THRESHOLD = 0.5  # standardised difference from the average needed to call somet
 MIN_FOCUS_SHARE = 0.05  # a product category leads the advice only if it takes at least this share of spend
 MIN_CHANNEL_SHARE = 0.10  # a channel is advised only if it carries at least this share of purchases
 LAPSE_GAPS = 2.0  # lapsing: the last purchase further back than this many of their own gaps between orders
+LAPSED_GAPS = 4.0  # lapsed (named so): further back than this many
 CYCLE_ORDERS = 1.5  # their own gap is measured only where the average customer of the segment ordered this often
 # Times the average from which a difference reads "higher" and "much higher" (or its inverse
 # "lower"), whatever the spread: on a skewed measure $393 against $135 is under 0.5 sd, yet no
@@ -70,7 +71,9 @@ NAMING_RULE = (
     "spend, age, tenure, recency, frequency, order value, deal share, time of ordering), a noun for the product category whose "
     "share of spend is most above average ('wine lovers'; 'families' or 'bargain hunters' when children or "
     "deals stand out instead; 'customers' when nothing does), and the sales channel most above average "
-    "('buying by catalog'). Names are unique: a clash takes the next adjectives."
+    "('buying by catalog'). A segment whose last purchase is long ago is named 'Lapsing' first (the win-back "
+    f"rule below), 'Lapsed' when it is more than {LAPSED_GAPS:g} of their own gaps between orders back. Names are "
+    "unique: a clash takes the next adjectives."
 )
 RECOMMENDATION_RULES = (
     f"Channel and product focus: the channel (category) whose share of the segment's purchases (spend) is most "
@@ -80,7 +83,7 @@ RECOMMENDATION_RULES = (
     f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest (a category only with at least {MAJORITY:.0%} of their spend; "
     f"else their usual range). Offer, the first that applies: win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
-    f"segment's name starts with 'Lapsing'), premium (revenue share at least "
+    f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
     f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
@@ -175,6 +178,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     late = effects.get("recency_days", 0) >= THRESHOLD and bool(means)
     ranked = sorted(effects.items(), key=lambda kv: (not (late and kv[0] == "recency_days"), -abs(kv[1]), kv[0]))
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
+    if late and adjs[:1] == ["Lapsing"] and lapsed(means):
+        adjs[0] = "Lapsed"
     shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD
               and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_FOCUS_SHARE]
     channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD
@@ -469,6 +474,13 @@ def lapsing(recency_effect: float, means: dict[str, float]) -> bool:
     time since the last order averages one gap: being twice as late is the exception, e^-2)."""
     gap = own_gap(means)
     return recency_effect >= THRESHOLD and (gap is None or means["recency_days"] > LAPSE_GAPS * gap)
+
+
+def lapsed(means: dict[str, float]) -> bool:
+    """Gone rather than late: the last purchase more than LAPSED_GAPS of their own gaps back (a steady
+    buyer is that late with chance e^-4, 2%). Unknown without their rhythm."""
+    gap = own_gap(means)
+    return gap is not None and means["recency_days"] > LAPSED_GAPS * gap
 
 
 def recommend(c: Context, p: Profile) -> Recommendation:
