@@ -15,6 +15,12 @@ KNOWN = {
 }
 
 
+CURRENCY_CODES = {"EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "INR", "PLN", "SEK", "NOK", "DKK", "BRL", "MXN"}
+UNITS = {"gb": "GB", "mb": "MB", "kb": "KB", "tb": "TB", "kg": "kg", "km": "km", "pct": "%", "qty": "quantity",
+         "avg": "average", "num": "number of", "nb": "number of", "cnt": "count"}
+PERIODS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+
+
 def plain(column: str) -> str:
     """A readable label for a column name (see the module docstring)."""
     text = str(column).strip()
@@ -34,6 +40,12 @@ def plain(column: str) -> str:
     parts = words.split(" ")
     # Lower case but for acronyms (two or more capitals) and the first word's first letter.
     parts = [p if (len(p) > 1 and p.isupper()) else p.lower() for p in parts]
+    # A currency code or a size unit at the end is a unit (monthly_fee_usd -> 'Monthly fee (USD)'),
+    # units inside are written as units (data_gb_last_90d -> 'Data GB last 90 days').
+    if not unit and len(parts) > 1 and parts[-1].upper() in CURRENCY_CODES:
+        unit = f" ({parts.pop().upper()})"
+    parts = [UNITS.get(p, p) for p in parts]
+    parts = [re.sub(r"^(\d+)([dwmy])$", lambda m: f"{m.group(1)} {PERIODS[m.group(2)]}", p) for p in parts]
     first = parts[0]
     parts[0] = first[:1].upper() + first[1:]
     return " ".join(parts) + unit

@@ -332,6 +332,17 @@ def synth_data(data: Path, customers: int, lines: int | None = None) -> Path:
     return folder / "config.yml"
 
 
+def planted_ari(folder: Path, labels: Path) -> float:
+    """ARI of a run's assignments (customer_id, segment) against the synthetic data's truth.csv."""
+    import pandas as pd
+    from sklearn.metrics import adjusted_rand_score
+
+    truth = pd.read_csv(folder / "truth.csv", dtype={"customer_id": str})
+    got = pd.read_parquet(labels).astype({"customer_id": str}).merge(truth, on="customer_id")
+    got = got[got["segment"].notna()]
+    return float(adjusted_rand_score(got["planted_segment"], got["segment"]))
+
+
 # ---------------------------------------------------------------- straightforward approaches
 
 BASELINE = r"""
@@ -573,7 +584,10 @@ def main() -> None:
     for n in args.customers:
         measured[n] = run(f"{n:,} customers", synth_data(args.data, n), args.data / f"labels_{n}.parquet")
     for m in args.lines:
-        r = run(f"{m:,} order lines ({m // 20:,} customers)", synth_data(args.data, m // 20, m))
+        config = synth_data(args.data, m // 20, m)
+        r = run(f"{m:,} order lines ({m // 20:,} customers)", config, args.data / f"labels_l{m}.parquet")
+        print(f"ARI of the run's segments against the planted ones: {planted_ari(config.parent, args.data / f'labels_l{m}.parquet'):.3f}\n",
+              flush=True)
         if args.baselines:
             lines = str(args.data / f"l{m}" / "lines.parquet")
             b = baseline("pandas", lines, 0, args.timeout)

@@ -285,7 +285,11 @@ def test_column_names_read_as_labels_with_their_units():
     assert plain("lifetime_spend_groceries") == "Lifetime spend groceries"
     assert plain("Annual Income (k$)") == "Annual income (k$)"
     assert plain("Spending Score (1-100)") == "Spending score (1-100)"
-    assert plain("NumWebPurchases") == "Num web purchases" and plain("UK_region") == "UK region"
+    assert plain("NumWebPurchases") == "Number of web purchases" and plain("UK_region") == "UK region"
+    # Currency codes at the end are units; size units and periods are written as such.
+    assert plain("monthly_fee_usd") == "Monthly fee (USD)" and plain("Revenue_EUR") == "Revenue (EUR)"
+    assert plain("data_gb_last_90d") == "Data GB last 90 days" and plain("avg_basket") == "Average basket"
+    assert plain("usd") == "Usd" and plain("status_2024") == "Status 2024"
 
 
 def test_without_spend_the_offer_follows_income():

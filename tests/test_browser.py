@@ -413,6 +413,10 @@ def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, 
             page.evaluate("window.segmentsDrawAll()")  # drawn charts must fit too
             page.wait_for_function(ALL_CHARTS_DRAWN, timeout=TIMEOUT_MS)
             failures += [f"{name}: {p}" for p in phone_problems(page, PHONE["width"])]
+            shown = page.evaluate("""() => [...document.querySelectorAll('.modebar-container')]
+                .filter(e => getComputedStyle(e).display !== 'none').length""")
+            if shown:  # Plotly's toolbar would sit on the legend above the chart
+                failures.append(f"{name}: {shown} chart toolbar(s) shown at phone width")
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
                 wide = page.evaluate("""w => [...document.querySelectorAll('body *')]
