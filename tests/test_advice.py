@@ -753,6 +753,26 @@ def test_the_side_by_side_headers_take_the_configs_labels(demo_run):
     assert "Days since last purchase" not in text and "Average spend" not in text
 
 
+def test_a_category_they_hardly_buy_is_not_cross_sold():
+    """Electronics buyers give groceries 0% of their spend against 20% on average: nothing shows they
+    want groceries, so the cross-sell goes to a category they already buy a little of, or none is made."""
+    labels = {**LABELS, "share_groceries": "Share of spend: Groceries", "share_toys": "Share of spend: Toys",
+              "share_electronics": "Share of spend: Electronics"}
+    c = _context(labels=labels)
+
+    def rec(groceries: float, toys: float):
+        p = _profile({"share_electronics": (0.9, 0.3, 1.5), "share_groceries": (groceries, 0.2, -1.2),
+                      "share_toys": (toys, 0.15, -0.4)})
+        return ps.recommend(c, p)
+    assert rec(0.0, 0.05).offer_why.endswith("cross-sell toys (5% of their spend against 15%)")
+    assert rec(0.02, 0.05).offer_why.endswith("cross-sell groceries (2% of their spend against 20%)")
+    assert rec(0.0199, 0.05).offer_why.endswith("cross-sell toys (5% of their spend against 15%)")
+    none = rec(0.0, 0.01)
+    assert none.offer == "Standard offer" and none.offer_why.endswith(
+        "the category furthest below its average share, groceries, they hardly buy (0% of their spend against "
+        "20%): nothing shows they want it")
+
+
 def test_a_standard_offer_says_when_their_largest_category_is_the_one_below_average():
     """Groceries, their largest (44% against 45%), is the only category under its average share:
     nothing else to cross-sell, and the reason says so instead of 'no category falls below'."""

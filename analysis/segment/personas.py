@@ -23,6 +23,7 @@ from .profiles import Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
 MIN_FOCUS_SHARE = 0.05  # a product category leads the advice only if it takes at least this share of spend
+MIN_CROSS_SHARE = 0.02  # a category is cross-sold only to a segment that already gives it this share of spend
 MIN_CHANNEL_SHARE = 0.10  # a channel is advised only if it carries at least this share of purchases
 LAPSE_GAPS = 2.0  # lapsing: the last purchase further back than this many of their own gaps between orders
 LAPSED_GAPS = 4.0  # lapsed (named so): further back than this many
@@ -88,7 +89,9 @@ RECOMMENDATION_RULES = (
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
     f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
-    f"whose share is most below average (without categories, or none below, a standard offer). Timing: now if lapsing, early if newer "
+    f"whose share is most below average among those taking at least {MIN_CROSS_SHARE:.0%} of their spend (a "
+    f"category they hardly buy is no cross-sell: nothing shows they want it; without categories, or none below, a "
+    f"standard offer). Timing: now if lapsing, early if newer "
     f"(tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), with the next campaign if they answer 1.3 times as often as average, unless a "
     "paid contact is expected to lose, else the regular cycle; from order lines, at "
     f"weekends, mornings or evenings when they order then {THRESHOLD} sd more. Paid contact: the segment's customers "
@@ -500,7 +503,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     spread = cat if cat is not None and cat.basis == "largest" and cat.share < MAJORITY else None
     cat = None if spread else cat
     # The category to cross-sell: their own share furthest below the average one, not their focus.
-    cross = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)), None)
+    cross = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)
+                  and s.mean >= MIN_CROSS_SHARE), None)
+    # Below average but hardly bought: electronics buyers with 0% groceries are no groceries prospects.
+    untried = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)
+                    and s.mean < MIN_CROSS_SHARE), None)
     cross_text = cross and (f"cross-sell {lower(_part(c.labels[cross.feature]))} ({fmt.percent(cross.mean)} of their "
                             f"spend against {fmt.percent(cross.overall_mean)})")
     means = {s.feature: s.mean for s in p.stats}
@@ -560,7 +567,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         focus_below = cat is not None and any(s.effect < 0 and s.feature == cat.feature for s in below)
         offer, offer_why = ("Cross-sell offer", f"{value}; {cross_text}") if cross else ("Standard offer", f"{value}; " + (
             f"the only category below its average share is {lower(_part(c.labels[cat.feature]))}, their largest"
-            if focus_below else "no category of theirs falls below its average share" if below else
+            if focus_below else
+            f"the category furthest below its average share, {lower(_part(c.labels[untried.feature]))}, they hardly "
+            f"buy ({fmt.percent(untried.mean)} of their spend against {fmt.percent(untried.overall_mean)}): nothing "
+            f"shows they want it" if untried else
+            "no category of theirs falls below its average share" if below else
             "the input has no spend per category to cross-sell"))
     if cat:
         product = _part(c.labels[cat.feature])
