@@ -18,6 +18,8 @@ largest resident set (ru_maxrss), Python and its imports included. Times are med
 peak memory is the largest seen. Data are generated once per size with `segments synth` (seed 1)
 into --data (default /tmp/segments-bench-scale) and reused.
 
+Runs on --lines data also print the ARI of the run's segments against the planted ones (truth.csv).
+
 --rules-baseline M runs the pipeline once more on M order lines with `baskets.sample` set above
 the number of baskets, so that FP-growth mines every basket (the straightforward way), and
 compares its rules stage and its rules with the sampled run's.
