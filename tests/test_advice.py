@@ -753,6 +753,13 @@ def test_the_side_by_side_headers_take_the_configs_labels(demo_run):
     assert "Days since last purchase" not in text and "Average spend" not in text
 
 
+def test_labels_in_running_text_keep_their_acronyms_and_units():
+    assert ps.lower("Monthly fee (USD)") == "monthly fee (USD)" and ps.lower("Data GB last 90 days") == "data GB last 90 days"
+    assert ps.lower("Christmas decorations") == "Christmas decorations" and ps.lower("Spending Score") == "spending score"
+    assert ps.lower("A Lamp") == "a lamp"  # one capital is no acronym
+    assert ps.name_segment({"data_gb": 1.2}, {"data_gb": "Data GB last 90 days"}) == "High data GB last 90 days customers"
+
+
 def test_a_category_they_hardly_buy_is_not_cross_sold():
     """Electronics buyers give groceries 0% of their spend against 20% on average: nothing shows they
     want groceries, so the cross-sell goes to a category they already buy a little of, or none is made."""

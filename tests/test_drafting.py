@@ -629,6 +629,11 @@ def test_a_spanish_referencia_is_the_product_code_and_a_code_without_digits_a_fe
     text = draft_orders_config(path, config_dir=tmp_path)
     t = parse(text, tmp_path).transactions
     assert (t.product, t.product_name, t.not_products) == ("referencia", "descripcion", ["ENVIO"])
+    # Postage on every order: a quarter of the lines, still one code among many with digits.
+    every = "".join(f"{100 + i};{i % 9};03/{1 + i % 28:02d}/2024 10:00;ENVIO;Gastos de envio;1;4,95\n" for i in range(20))
+    path.write_text("num_pedido;id_cliente;fecha;referencia;descripcion;cantidad;precio_unitario\n" + rows + every,
+                    encoding="utf-8")
+    assert parse(draft_orders_config(path, config_dir=tmp_path), tmp_path).transactions.not_products == ["ENVIO"]
 
 
 def test_a_fee_in_euros_is_the_spend_and_its_code_the_currency(tmp_path):

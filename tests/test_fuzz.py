@@ -526,7 +526,7 @@ lines("line without customer", "ok", "used for baskets only", lines_with(5, "Cus
 lines("duplicate lines", "ok", "lines equal to an earlier line in every column", lines_text(line_rows() + line_rows()[:3]))
 lines("TOTAL footer", "ok", "missing order id or product", GOOD_LINES + "TOTAL" + "," * (len(LINE_HEADER) - 1) + "\n")
 lines("one unreadable price", "ok", "unit price is not a number", lines_text(line_rows()) + "599999,P001,PRODUCT 1,1,2011-05-01 10:00,abc,12001,UK\n")
-lines("lower-case product codes", "ok", "product codes with stray spaces or lower case", lines_with(5, "StockCode", "p001"))
+lines("lower-case product codes", "ok", "product codes written more than one way", lines_with(5, "StockCode", "p001"))
 lines("decimal comma prices", "ok", "40 usable customers",
       csv_text([r[:5] + [r[5].replace(".", ",")] + r[6:] for r in line_rows()], LINE_HEADER, sep=";"),
       order_config(delimiter=";"))

@@ -88,7 +88,7 @@ def test_every_cleaning_case_is_logged_with_its_count(orders):
          "fee, postage or adjustment (transactions.not_products)"),  # POST, listed as 'post'
         ("missing values", "Customer ID", 2, "used for baskets only", "order lines without a customer id"),
         ("odd categories", "StockCode", 1, "normalised",
-         "product codes with stray spaces or lower case, compared in upper case"),  # ' a1 '
+         "product codes written more than one way (stray spaces or lower case), compared in upper case"),  # ' a1 '
         ("odd categories", "Description", 1, "normalised",
          "product names with stray spaces, tidied (a product is shown by its most frequent name)"),  # ' white  mug'
         ("missing values", "category", 1, "set to 'Uncategorised'",
@@ -412,6 +412,19 @@ def test_codes_with_stray_spaces_only_are_counted_as_normalised(tmp_path):
     assert data.baskets.products == ("WHITE MUG",)  # one product: this part holds
     codes = [e for e in data.log if e.step == "odd categories" and e.column == "StockCode"]
     assert [e.count for e in codes] == [2]  # 'A1 ' and ' A1'
+
+
+def test_codes_in_mixed_case_each_written_one_way_are_not_normalised(tmp_path):
+    """Descriptions used as the product ('Peluche 33'): compared in upper case, but no code has a
+    second spelling, so no line changed its product and the log says nothing; 'a1' beside 'A1' does."""
+    lines = HEADER + ("1001,Peluche 33,Peluche 33,2,2024-03-02 09:30,3.00,12,UK\n"
+                      "1002,Peluche 33,Peluche 33,1,2024-03-03 09:30,3.00,13,UK\n"
+                      "1003,Tren Azul,Tren Azul,1,2024-03-04 09:30,3.00,13,UK\n")
+    data = load(tmp_path, lines=lines, products=None)
+    assert not [e for e in data.log if e.step == "odd categories" and e.column == "StockCode"]
+    data = load(tmp_path, lines=lines + "1004,peluche 33,Peluche 33,1,2024-03-05 09:30,3.00,13,UK\n", products=None)
+    assert [e.count for e in data.log if e.step == "odd categories" and e.column == "StockCode"] == [3]
+    assert len(data.baskets.products) == 2
 
 
 # -- the whole pipeline on order lines -------------------------------------------------------

@@ -495,12 +495,16 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
                      .select(order.alias("_cancelled_ord")).distinct())
         rows = rows.join(by_status, order == F.col("_cancelled_ord"), "left")
         cancelled = cancelled | F.col("_cancelled_ord").isNotNull()
+    # As locally: a code counts as normalised only where another spelling of it exists.
+    several = (src.select(F.col(f"`{t.product}`")).distinct().groupBy(product.alias("_sp_code")).count()
+               .where(F.col("count") > 1).select("_sp_code"))
+    rows = rows.join(F.broadcast(several), product == F.col("_sp_code"), "left")
     cols = [
         customer.alias("customer"),
         order.alias("ord"),
         ts.alias("ts"),
         product.alias("product"),
-        (F.col(f"`{t.product}`").cast("string") != product).alias("product_changed"),
+        ((F.col(f"`{t.product}`").cast("string") != product) & F.col("_sp_code").isNotNull()).alias("product_changed"),
         name.alias("name"),
         (F.col(f"`{name_col}`").cast("string") != name).alias("name_changed"),
         qty.alias("qty"),

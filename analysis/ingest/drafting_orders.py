@@ -233,8 +233,9 @@ def _whole_file_hints(con, roles: dict) -> tuple[list[str], str | None, str]:
         rows = con.execute(f"""SELECT upper(trim({p})) AS code, count(*) AS n FROM src
                                WHERE {p} IS NOT NULL AND NOT regexp_matches({p}, '[0-9]') AND trim({p}) <> ''
                                GROUP BY code ORDER BY n DESC, code LIMIT {LISTED}""").fetchall()
-        digits = con.execute(f"SELECT count(*) FROM src WHERE regexp_matches({p}, '[0-9]')").fetchall()[0][0]
-        total = con.execute(f"SELECT count(*) FROM src WHERE {p} IS NOT NULL").fetchall()[0][0]
+        # Judged on distinct codes, not lines: postage is on most orders (14% of a shop's lines), yet one code.
+        digits, total = con.execute(f"""SELECT count(DISTINCT upper(trim({p}))) FILTER (WHERE regexp_matches({p}, '[0-9]')),
+                                               count(DISTINCT upper(trim({p}))) FROM src WHERE trim({p}) <> ''""").fetchall()[0]
         if total and digits / total > 0.9:  # codes are mostly numbers: the few without a digit are not goods
             codes = [r[0] for r in rows]
     if "order" in roles:

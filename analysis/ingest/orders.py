@@ -222,7 +222,7 @@ def check_named_columns(present: list[str], path: Path, t: TransactionsFile) -> 
             raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
 
 
-NORMALISED = {"product codes": "product codes with stray spaces or lower case, compared in upper case",
+NORMALISED = {"product codes": "product codes written more than one way (stray spaces or lower case), compared in upper case",
               "product names": "product names with stray spaces, tidied (a product is shown by its most frequent "
                                "name)"}
 
@@ -490,6 +490,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     derived = "FALSE" if t.order else "TRUE"
     reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow, derived=derived)} THEN {_lit(why)}"
                                 for _, why, cond in LINE_RULES) + " ELSE NULL END"
+    # A code counts as normalised where another spelling of it exists (' a1 ' beside 'A1'): a column
+    # of names in mixed case is compared in upper case too, but no line of it changes its product.
     # Each distinct product code and name is normalised (and mapped to its category) once, and
     # joined back to the lines: thousands of values through the regular expressions, not millions.
     # Codes are compared in upper case; a name keeps its letters (a product is shown by its most
@@ -497,7 +499,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     code, name = _text("_raw"), f"regexp_replace({_text('_raw')}, '\\s+', ' ', 'g')"
     in_map = cat_sql == "pmap.category"
     _run(con, f"""
-        CREATE TEMP TABLE codes AS SELECT _raw, upper({code}) AS _product, _raw <> upper({code}) AS _changed,
+        CREATE TEMP TABLE codes AS SELECT _raw, upper({code}) AS _product,
+            _raw <> upper({code}) AND count(*) OVER (PARTITION BY upper({code})) > 1 AS _changed,
             upper({code}) IN ({not_products}) AS _not_product{", pmap.category AS _category" if in_map else ""}
         FROM (SELECT DISTINCT CAST({_q(t.product)} AS VARCHAR) AS _raw FROM src)
         {"LEFT JOIN pmap ON pmap.product = upper(" + code + ")" if in_map else ""}""")

@@ -106,11 +106,13 @@ PROPER = ("christmas", "easter", "halloween", "valentine", "hanukkah", "diwali",
 
 
 def lower(words: str) -> str:
-    """A category in running text: lower case, but for names of holidays ('Christmas decorations')."""
-    def proper(w: str) -> bool:
+    """A label in running text: lower case, but for names of holidays ('Christmas decorations') and
+    acronyms and units ('Monthly fee (USD)' -> 'monthly fee (USD)', 'Data GB' -> 'data GB')."""
+    def keep(w: str) -> bool:
+        letters = re.sub(r"[^\w]", "", w)
         w = w.lower()
-        return (w[:-2] if w.endswith("'s") else w) in PROPER
-    return " ".join(w if proper(w) else w.lower() for w in words.split(" "))
+        return (w[:-2] if w.endswith("'s") else w) in PROPER or (len(letters) > 1 and letters.isupper())
+    return " ".join(w if keep(w) else w.lower() for w in words.split(" "))
 
 
 # Plurals in -ves whose singular is not the word less its s.
@@ -146,7 +148,7 @@ def _adjective(feature: str, label: str, effect: float) -> str:
         return ""
     if feature in ("deal_share", "web_visits") and effect > 0:
         return ""  # these become nouns or channels
-    plain = re.sub(r"\s*\([^)]*\)", "", label).strip().lower()  # 'Spending Score (1-100)' -> 'spending score'
+    plain = lower(re.sub(r"\s*\([^)]*\)", "", label).strip())  # 'Spending Score (1-100)' -> 'spending score'
     hi, lo = ADJECTIVES.get(feature, (f"High {plain}", f"Low {plain}"))
     return hi if effect > 0 else lo
 
@@ -450,8 +452,8 @@ def _compare(feature: str, label: str, kind: str, above: bool) -> str:
     if feature.startswith("channel_"):
         return f"a {'larger' if above else 'smaller'} share of purchases through {_part(label).lower()}"
     if kind == "count":
-        return f"{'more' if above else 'fewer'} {label.lower()}"
-    return f"{'higher' if above else 'lower'} {label.lower()}"
+        return f"{'more' if above else 'fewer'} {lower(label)}"
+    return f"{'higher' if above else 'lower'} {lower(label)}"
 
 
 def _join(items: list[str]) -> str:
