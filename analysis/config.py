@@ -179,6 +179,9 @@ class TransactionsFile(_FileOrTable):
                                          description="status values (any case) of lines whose goods came back: not "
                                                      "bought, while the order's other lines count")
     not_products: list[str] = Field(default_factory=list, description="product codes that are fees, postage or adjustments, not goods")
+    max_price_ratio: float | None = Field(50.0, gt=1, description="a line whose unit price is more than this many times "
+                                          "its product's median (over at least 5 lines) is a typo, such as a price in "
+                                          "cents: not used; null keeps every price")
     duplicate_lines: Literal["drop", "keep"] = Field("drop", description="lines equal to an earlier line in every column")
     customer_columns: list[str] = Field(default_factory=list, description="per-customer categorical columns of the lines (most frequent value), profiled")
 

@@ -414,6 +414,33 @@ def test_codes_with_stray_spaces_only_are_counted_as_normalised(tmp_path):
     assert [e.count for e in codes] == [2]  # 'A1 ' and ' A1'
 
 
+def _typo_lines(n: int, typo: str) -> str:
+    """n lines of A1 at 3.00 (customer 12), then one at `typo` (customer 13), and B2 at 5.00."""
+    rows = [f"10{i:02d},A1,WHITE MUG,1,2024-03-{1 + i:02d} 09:30,3.00,12,UK\n" for i in range(n)]
+    return HEADER + "".join(rows) + (f"1099,A1,WHITE MUG,2,2024-03-20 09:30,{typo},13,UK\n"
+                                     "1098,B2,RED CANDLE,1,2024-03-20 09:30,5.00,13,UK\n")
+
+
+def test_a_price_far_above_its_products_median_is_a_typo_not_spend(tmp_path):
+    """A mug sold at 3.00 on five lines, then at 300.00 (a price in cents): that line is not used
+    and the log says so; 149.00 (under 50 times) is a price, as is anything of a product with fewer
+    than 5 lines to judge by, or with the check switched off."""
+    def spend(text, **t):
+        data = load(tmp_path, lines=text, products=None, transactions=t or None)
+        frame = data.frame.set_index("customer_id")
+        return frame.loc["13", [c for c in frame.columns if c.startswith("Spend")]].sum(), data.log
+    got, log = spend(_typo_lines(5, "300.00"))
+    assert got == pytest.approx(5.0)
+    (entry,) = [e for e in log if e.detail.startswith("unit price more than")]
+    assert (entry.step, entry.count, entry.action) == ("implausible values", 1, "not used")
+    assert entry.detail == "unit price more than 50 times its product's median (a typo, e.g. in cents)"
+    assert spend(_typo_lines(5, "149.00"))[0] == pytest.approx(5.0 + 298.0)  # 49.7 times: kept
+    assert spend(_typo_lines(5, "151.00"))[0] == pytest.approx(5.0)  # 50.3 times: a typo
+    assert spend(_typo_lines(4, "300.00"))[0] == pytest.approx(5.0)  # 5 lines with it: judged
+    assert spend(_typo_lines(3, "300.00"))[0] == pytest.approx(605.0)  # 4 lines: too few to judge
+    assert spend(_typo_lines(5, "300.00"), max_price_ratio=None)[0] == pytest.approx(605.0)
+
+
 def test_codes_in_mixed_case_each_written_one_way_are_not_normalised(tmp_path):
     """Descriptions used as the product ('Peluche 33'): compared in upper case, but no code has a
     second spelling, so no line changed its product and the log says nothing; 'a1' beside 'A1' does."""

@@ -487,6 +487,12 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     a, b = local.load_orders(with_status), engine.load_orders(with_status)
     _same_orders(a, b)
     assert [e.count for e in b.log if e.detail.startswith("returned (its status")] == [1]
+    # A price far above its product's median is a typo, as locally (the median is the lower middle).
+    from test_orders import _typo_lines
+    (tmp_path / "lines.csv").write_text(_typo_lines(5, "151.00"), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert [e.count for e in b.log if e.detail.startswith("unit price more than")] == [1]
     # Returns off spend as locally: of a product the map lacks (Uncategorised), and beyond what the
     # lines show bought (that spend 0, logged).
     from test_orders import LINES

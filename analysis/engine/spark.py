@@ -42,10 +42,11 @@ from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_deli
                               not_read, parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
-                             GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, NO_PRODUCT, NORMALISED, OTHER, RETURN, RETURNED,
-                             RETURN_ACTION,
+                             GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT, NORMALISED,
+                             OTHER, RETURN, RETURN_ACTION, RETURNED,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, comma_decimals, _head, net_of_returns, no_product_note,
+                             cancelled_detail, check_named_columns, comma_decimals, _head, line_rules, net_of_returns,
+                             no_product_note, price_typo,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
 from ..publish.exports import csv_safe, csv_text, overrides_template
@@ -546,6 +547,14 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         raise UserError(f"{path}: has {'no rows' if isinstance(path, CatalogTable) else 'a header but no rows'}")
     progress(f"order lines: cleaning {n_raw:,} lines (Spark)")
     judged, cat_log, pmap = _judge(spark, cfg, src, path, types, product_map)
+    if t.max_price_ratio:  # as locally: against the median (the lower middle) over the lines every other rule keeps
+        usual = (judged.where(F.col("reason").isNull()).groupBy(F.col("product").alias("_up"))
+                 .agg(F.percentile_approx("price", 0.5, 100_000).alias("_um"), F.count(F.lit(1)).alias("_un"))
+                 .where(F.col("_un") >= MIN_PRICED))
+        typo = F.col("reason").isNull() & (F.col("price") > F.lit(t.max_price_ratio) * F.col("_um"))
+        judged = (judged.join(usual, F.col("product") == F.col("_up"), "left")
+                  .withColumn("reason", F.when(typo, F.lit(price_typo(t))).otherwise(F.col("reason")))
+                  .drop("_up", "_um", "_un"))
     judged = judged.persist()
     log: list[LogEntry] = []
     # One pass for every count the log needs: lines per reason and the usable lines' counts (the
@@ -565,7 +574,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         action = "dropped" if t.duplicate_lines == "drop" else "kept (transactions.duplicate_lines: keep)"
         log.append(LogEntry("duplicates", "order lines", int(dupes), action, "lines equal to an earlier line in every column"))
     log += cat_log
-    for step, why, _ in LINE_RULES:
+    for step, why, _ in line_rules(t):
         n = per[why]["n"] if why in per else 0
         if not n:
             continue

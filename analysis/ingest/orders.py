@@ -61,6 +61,18 @@ LINE_RULES = (
 )
 
 
+MIN_PRICED = 5  # lines of a product before its median price is a yardstick for a typo
+
+
+def price_typo(t: TransactionsFile) -> str:
+    return f"unit price more than {t.max_price_ratio:g} times its product's median (a typo, e.g. in cents)"
+
+
+def line_rules(t: TransactionsFile) -> tuple:
+    """LINE_RULES, and the price typo judged after them (on the lines they keep), as the log lists them."""
+    return LINE_RULES + ((("implausible values", price_typo(t), None),) if t.max_price_ratio else ())
+
+
 # Order lines without a product column read as lines of this one product, in a column of this name.
 NO_PRODUCT, ALL_PRODUCTS = "_segments_product", "ALL PRODUCTS"  # a code as normalised codes read
 
@@ -533,6 +545,11 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         FROM {rows} AS r
         LEFT JOIN codes ON codes._raw IS NOT DISTINCT FROM CAST(r.{_q(t.product)} AS VARCHAR)
         LEFT JOIN names ON names._raw IS NOT DISTINCT FROM CAST(r.{_q(name_col)} AS VARCHAR))""")
+    if t.max_price_ratio:  # against the product's median over the lines every other rule keeps
+        _run(con, f"""UPDATE judged SET reason = {_lit(price_typo(t))} FROM (
+                          SELECT product AS p, quantile_disc(price, 0.5) AS m FROM judged WHERE reason IS NULL
+                          GROUP BY product HAVING count(*) >= {MIN_PRICED}) AS usual
+                      WHERE judged.reason IS NULL AND judged.product = usual.p AND judged.price > {t.max_price_ratio!r} * usual.m""")
     # One pass for the log's counts: lines per reason, and the usable lines' counts (the group of
     # reason NULL).
     per = {r[0]: r[1:] for r in con.execute("""
@@ -546,7 +563,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         action = "dropped" if t.duplicate_lines == "drop" else "kept (transactions.duplicate_lines: keep)"
         log.append(LogEntry("duplicates", "order lines", int(dupes), action, "lines equal to an earlier line in every column"))
     log += cat_log
-    for step, why, _ in LINE_RULES:
+    for step, why, _ in line_rules(t):
         n = per[why][0] if why in per else 0
         if not n:
             continue
