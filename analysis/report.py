@@ -45,6 +45,8 @@ def build_report(config: Path, out: Path, customers: str | None = None, transact
             raise UserError(f"{out}: could not write the outputs ({e.strerror or e}); "
                             "the previous site/ and exports/ are unchanged") from None
         finally:
+            if drawer is not None:  # its thread may still be writing charts into the stage: stopped first
+                drawer.close()
             shutil.rmtree(stage, ignore_errors=True)
         # The Quarto project's sources, beside the outputs, for `quarto render`.
         write_sources(*sources)

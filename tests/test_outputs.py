@@ -203,3 +203,54 @@ def test_site_is_world_readable_and_exports_private(tmp_path):
         assert p.stat().st_mode & 0o777 == (0o755 if p.is_dir() else 0o644), p
     for p in [exports, *exports.rglob("*")]:
         assert p.stat().st_mode & 0o777 == (0o700 if p.is_dir() else 0o600), p
+
+
+def test_a_stopped_build_stops_the_chart_drawer_before_removing_its_staging(case, tmp_path, monkeypatch):
+    """The PDF's charts are drawn by a thread of their own into the staging folder: stopped while it
+    writes, the build closes the drawer first, or the folder was removed under the thread's feet
+    and stayed (a file written between the removal's listing and its last rmdir)."""
+    import threading
+    from contextlib import closing
+
+    from analysis import report
+    from analysis.publish.outputs import Stopped
+
+    config, _ = case
+    out = tmp_path / "out"
+    out.mkdir()
+
+    class Drawer:  # writes a chart every millisecond until closed, as kaleido's thread would
+        def __init__(self):
+            self.stop, self.thread = threading.Event(), None
+
+        def start(self, folder):
+            def write():
+                i = 0
+                while not self.stop.is_set():
+                    (folder / f"{i % 50}.svg").write_text("<svg/>")
+                    i += 1
+            self.thread = threading.Thread(target=write)
+            self.thread.start()
+
+        def close(self):
+            self.stop.set()
+            if self.thread is not None:
+                self.thread.join()
+
+    drawer = Drawer()
+
+    def build(run, out, stage, drawer_, *rest):
+        (stage / "pdf").mkdir()
+        drawer_.start(stage / "pdf")
+        for i in range(200):  # files of its own being written too, as the site is built
+            (stage / f"{i}.html").write_text("x")
+        raise Stopped()
+
+    monkeypatch.setattr(report, "_pdf_available", lambda progress: True)
+    monkeypatch.setattr(report, "_chart_drawer", lambda: closing(drawer))
+    monkeypatch.setattr(report, "analyse", lambda cfg, progress, eng: None)
+    monkeypatch.setattr(report, "_build", build)
+    with pytest.raises(Stopped):
+        report.build_report(config, out)
+    assert drawer.stop.is_set() and not drawer.thread.is_alive()
+    assert not list(out.glob(outputs.STAGING + "*"))

@@ -101,6 +101,7 @@ class ChartDrawer:
         self._thread = threading.Thread(target=self._loop.run_forever, name="pdf-charts", daemon=True)
         self._thread.start()
         self._kaleido = None  # the browser as soon as it exists: one that never opens can still be killed
+        self._closed = False
         self._browser = self._run(self._open())
 
     def _run(self, coroutine) -> Future:
@@ -125,7 +126,11 @@ class ChartDrawer:
         return self._run(draw())
 
     def close(self) -> None:
-        """Closes the browser; one that does not answer within CLOSE_WAIT seconds is killed."""
+        """Closes the browser; one that does not answer within CLOSE_WAIT seconds is killed. Once:
+        a build stopped early closes it before removing its staging folder, and again on leaving."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             browser = self._browser.result(timeout=CLOSE_WAIT)  # one still starting is waited for, then closed
             self._run(browser.close()).result(timeout=CLOSE_WAIT)
