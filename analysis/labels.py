@@ -15,7 +15,10 @@ KNOWN = {
 }
 
 
-CURRENCY_CODES = {"EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "INR", "PLN", "SEK", "NOK", "DKK", "BRL", "MXN"}
+# ISO codes of currencies, as amounts and column names write them (cleaning and drafts read them too).
+CURRENCY_CODES = ("EUR", "USD", "GBP", "CHF", "BRL", "JPY", "INR", "RUB", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK",
+                  "PLN", "CZK", "HUF", "RON", "MXN", "ZAR", "CNY", "HKD", "SGD", "TRY", "ILS", "KRW")
+UNIT_CODES = set(CURRENCY_CODES) - {"TRY", "RON", "ILS"}  # as a name's last word these are words ('last_try')
 UNITS = {"gb": "GB", "mb": "MB", "kb": "KB", "tb": "TB", "kg": "kg", "km": "km", "pct": "%", "qty": "quantity",
          "avg": "average", "num": "number of", "nb": "number of", "cnt": "count"}
 PERIODS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
@@ -42,7 +45,7 @@ def plain(column: str) -> str:
     parts = [p if (len(p) > 1 and p.isupper()) else p.lower() for p in parts]
     # A currency code or a size unit at the end is a unit (monthly_fee_usd -> 'Monthly fee (USD)'),
     # units inside are written as units (data_gb_last_90d -> 'Data GB last 90 days').
-    if not unit and len(parts) > 1 and parts[-1].upper() in CURRENCY_CODES:
+    if not unit and len(parts) > 1 and parts[-1].upper() in UNIT_CODES:
         unit = f" ({parts.pop().upper()})"
     parts = [UNITS.get(p, p) for p in parts]
     parts = [re.sub(r"^(\d+)([dwmy])$", lambda m: f"{m.group(1)} {PERIODS[m.group(2)]}", p) for p in parts]

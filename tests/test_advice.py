@@ -290,6 +290,7 @@ def test_column_names_read_as_labels_with_their_units():
     assert plain("monthly_fee_usd") == "Monthly fee (USD)" and plain("Revenue_EUR") == "Revenue (EUR)"
     assert plain("data_gb_last_90d") == "Data GB last 90 days" and plain("avg_basket") == "Average basket"
     assert plain("usd") == "Usd" and plain("status_2024") == "Status 2024"
+    assert plain("last_try") == "Last try" and plain("amount_sek") == "Amount (SEK)"  # a code that is a word stays one
 
 
 def test_without_spend_the_offer_follows_income():

@@ -578,28 +578,29 @@ def test_a_shop_export_with_order_numbers_emails_and_a_currency_column(tmp_path)
     assert "values are order numbers (#1001)" in text
 
 
-def test_a_status_column_with_cancelled_orders_is_drafted(tmp_path):
+def _drafted_with_statuses(tmp_path, statuses: list[str], header: str, sep: str):
+    """80 lines of 40 orders whose status runs through `statuses`, drafted; (text, transactions)."""
     from analysis.ingest.drafting_orders import draft_orders_config
-    statuses = ["completed", "completed", "Cancelled", "refunded", "processing"]
-    rows = "".join(f"{100 + i // 2},{i % 9},2024-03-{1 + i % 28:02d} 10:00,SKU{i % 13},{1 + i % 3},{4 + i % 5}.99,"
-                   f"{statuses[(i // 2) % 5]}\n" for i in range(80))
-    path = tmp_path / "woo.csv"
-    path.write_text("order_id,customer_id,order_date,sku,quantity,unit_price,status\n" + rows, encoding="utf-8")
+    dec = "," if sep == ";" else "."
+    rows = "".join(sep.join([str(100 + i // 2), str(i % 9), f"2024-03-{1 + i % 28:02d} 10:00", f"SKU{i % 13}",
+                             str(1 + i % 3), f"{4 + i % 5}{dec}99", statuses[(i // 2) % 5]]) + "\n" for i in range(80))
+    path = tmp_path / "lines.csv"
+    path.write_text(header + "\n" + rows, encoding="utf-8")
     text = draft_orders_config(path, config_dir=tmp_path)
-    t = parse(text, tmp_path).transactions
+    return text, parse(text, tmp_path).transactions
+
+
+def test_a_status_column_with_cancelled_orders_is_drafted(tmp_path):
+    text, t = _drafted_with_statuses(tmp_path, ["completed", "completed", "Cancelled", "refunded", "processing"],
+                                     "order_id,customer_id,order_date,sku,quantity,unit_price,status", ",")
     assert t.status == "status" and "values include cancelled, refunded" in text and "status" not in t.customer_columns
 
 
 @pytest.mark.parametrize("statuses", [["completado", "completado", "Cancelado", "devuelto", "enviado"],
                                       ["completado", "completado", "completado", "Devuelto", "enviado"]])
 def test_a_status_column_with_returned_lines_is_drafted(tmp_path, statuses):
-    from analysis.ingest.drafting_orders import draft_orders_config
-    rows = "".join(f"{100 + i // 2};{i % 9};03/{1 + i % 28:02d}/2024 10:00;SKU{i % 13};{1 + i % 3};{4 + i % 5},99;"
-                   f"{statuses[(i // 2) % 5]}\n" for i in range(80))
-    path = tmp_path / "pedidos.csv"
-    path.write_text("num_pedido;id_cliente;fecha;referencia;cantidad;precio_unitario;estado\n" + rows, encoding="utf-8")
-    text = draft_orders_config(path, config_dir=tmp_path)
-    t = parse(text, tmp_path).transactions
+    text, t = _drafted_with_statuses(tmp_path, statuses,
+                                     "num_pedido;id_cliente;fecha;referencia;cantidad;precio_unitario;estado", ";")
     assert t.status == "estado" and "estado" not in t.customer_columns
     assert "devuelto: lines sent back, not bought (returned_statuses)" in text
     assert ("cancelado: orders with such a line are cancellations" in text) == ("Cancelado" in statuses)

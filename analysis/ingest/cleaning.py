@@ -11,6 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..labels import CURRENCY_CODES
 from ..config import Config
 from ..errors import UserError
 from .loading import CONTROL, Table, is_missing, text_of
@@ -79,8 +80,6 @@ def _line(i: int) -> int:
 
 # Currency signs and ISO codes read beside amounts, by customer tables, order lines and drafts
 # alike (R$ first: the leftmost match, not its $).
-CURRENCY_CODES = ("EUR", "USD", "GBP", "CHF", "BRL", "JPY", "INR", "RUB", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK",
-                  "PLN", "CZK", "HUF", "RON", "MXN", "ZAR", "CNY", "HKD", "SGD", "TRY", "ILS", "KRW")
 CURRENCY = r"R\$|[$€£¥₹₽₺₪₩]|zł|Kč|Ft|lei|kr|" + "|".join(CURRENCY_CODES)
 # Codes and the signs the report shows for them (one currency written either way). The Nordic
 # crowns share 'kr', so they have no sign here: 'SEK' and 'kr' in one column are refused as two.

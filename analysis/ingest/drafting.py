@@ -507,9 +507,8 @@ def guess_roles(profiles: list[Profile]) -> Guess:
     if "id" not in guess.scalars:
         from .drafting_orders import NAMES as LINE_NAMES  # (imports this module)
         # Order lines read as a customer table: a customer, an order and a quantity or product column.
-        found = {r: next((p.name for p in profiles if re.match(LINE_NAMES[r], normalise(p.name))), None)
-                 for r in ("customer", "order", "quantity", "product")}
-        roles = {r: c for r, c in found.items() if c is not None}
+        roles = {r: c for r in ("customer", "order", "quantity", "product")
+                 if (c := next((p.name for p in profiles if re.match(LINE_NAMES[r], normalise(p.name))), None))}
         lines = ("; its columns look like order lines (" + ", ".join(f"{r} {c!r}" for r, c in roles.items())
                  + "): draft with segments init --transactions instead") if {"customer", "order"} <= set(roles) and (
             {"quantity", "product"} & set(roles)) else ""

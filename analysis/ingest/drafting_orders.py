@@ -175,8 +175,11 @@ def _status_column(values: dict[str, set[str]]) -> tuple[str, str] | None:
     mean: (column, "values include refunded: orders with such a line are cancellations ...")."""
     for col, seen in values.items():
         cancelled, returned = sorted(seen & set(CANCELLED_STATUSES)), sorted(seen & set(RETURNED_STATUSES))
-        said = ([f"{', '.join(cancelled)}: orders with such a line are cancellations (cancelled_statuses)"] * bool(cancelled)
-                + [f"{', '.join(returned)}: lines sent back, not bought (returned_statuses)"] * bool(returned))
+        said = []
+        if cancelled:
+            said.append(f"{', '.join(cancelled)}: orders with such a line are cancellations (cancelled_statuses)")
+        if returned:
+            said.append(f"{', '.join(returned)}: lines sent back, not bought (returned_statuses)")
         if said:
             return col, "values include " + "; ".join(said)
     return None
