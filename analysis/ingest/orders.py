@@ -27,6 +27,7 @@ from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 MEMORY_LIMIT = "2GB"
 MAX_CATEGORIES = 15  # more spend shares than this blur the segments; the rest are pooled
 UNCATEGORISED = "Uncategorised"
@@ -480,13 +481,22 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
 
     numeric = {c for c, sql_type in types.items() if sql_type.split("(")[0] in NUMERIC_TYPES}
     # Exact duplicate lines (every column equal) are a double export more often than a real repeat.
-    rows = "(SELECT DISTINCT * FROM src)" if t.duplicate_lines == "drop" else "src"
+    # Only lines whose hash of every column occurs twice can be duplicates: those few go through
+    # DISTINCT (exact), the rest as they are (a DISTINCT over every line costs twice as much).
+    rows = "src"
+    if t.duplicate_lines == "drop":
+        row_hash = f"hash({', '.join(_q(c) for c in types)})"
+        _run(con, f"CREATE TEMP TABLE dup_hashes AS SELECT {row_hash} AS h FROM src GROUP BY h HAVING count(*) > 1")
+        rows = (f"(SELECT * FROM src WHERE {row_hash} NOT IN (SELECT h FROM dup_hashes) UNION ALL "
+                f"SELECT DISTINCT * FROM src WHERE {row_hash} IN (SELECT h FROM dup_hashes))")
 
     cat_sql, cat_log, pmap = _categories(con, cfg, path, product_map)
     ts = _timestamp_expr(con, path, t, typed=types[t.timestamp].startswith(("TIMESTAMP", "DATE")))
     name_col = t.product_name or t.product
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
-    customer = f"regexp_replace({_text(t.customer)}, '\\.0+$', '')"
+    # An id read as text loses a spreadsheet's '.0' (12345.0 is customer 12345); whole numbers need no text route.
+    customer = (f"CAST({_q(t.customer)} AS VARCHAR)" if types[t.customer].split("(")[0] in INTEGER_TYPES
+                else f"regexp_replace({_text(t.customer)}, '\\.0+$', '')")
     # Without an order id, an order is a customer's lines at one date and time (a line without a
     # customer then has no order and is set aside).
     order = _text(t.order) if t.order else f"({customer} || ' @ ' || CAST({ts} AS VARCHAR))"
@@ -692,8 +702,12 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
     (customer, order) are kept: the baskets' order codes come from them."""
     habits = ", ".join(f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) AS {_q('Orders ' + name)}"
                        for name, cond in HABITS)
-    _run(con, """CREATE TEMP TABLE per_order AS SELECT customer, ord, min(ts) AS ts, count(DISTINCT product) AS products
-                 FROM valid GROUP BY customer, ord""")
+    # Each (customer, order, product) once, with its money: the baskets' pairs, and the orders'
+    # product counts, from one grouping of the lines (exact decimal sums).
+    _run(con, f"""CREATE TEMP TABLE pairs AS SELECT customer, ord, product, min(ts) AS ts, sum({line_money()}) AS m
+                  FROM valid GROUP BY customer, ord, product""")
+    _run(con, """CREATE TEMP TABLE per_order AS SELECT customer, ord, min(ts) AS ts, count(*) AS products
+                 FROM pairs GROUP BY customer, ord""")
     frame = con.execute(f"""
         SELECT customer AS customer_id, min(ts) AS "First order",
                date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
@@ -804,10 +818,12 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
                      FROM (SELECT product, name, category, count(*) AS n FROM valid GROUP BY ALL))
                    WHERE r = 1""")
     # Each (order, product) pair once, with its money: the baskets, and a product's value per order
-    # (its pairs are the orders holding it; exact decimal sums).
-    _run(con, f"""CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, sum({line_money("v.")}) AS m
-                  FROM valid v JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product
-                  GROUP BY ALL""")
+    # (its pairs are the orders holding it). An order of two customers (or of lines with and
+    # without one) has its pairs added up; otherwise `pairs` holds each once already.
+    shared = con.execute("SELECT count(*) > count(DISTINCT ord) FROM per_order").fetchall()[0][0]
+    codes = "FROM pairs v JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product"
+    _run(con, f"CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, sum(v.m) AS m {codes} GROUP BY ALL" if shared
+         else f"CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, v.m AS m {codes}")
     pairs = con.execute("SELECT b, p FROM b_pairs ORDER BY b, p").fetchnumpy()
     orders = [r[0] for r in con.execute("SELECT customer FROM b_orders ORDER BY i").fetchall()]
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
