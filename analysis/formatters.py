@@ -64,7 +64,8 @@ def by_kind(x, kind: str, currency: str = "$") -> str:
         return f"{number(x, 0)} {kind}" if not _bad(x) else "–"
     if kind == "count":
         return number(x, 1)
-    return number(x, 2)
+    # Other measures keep about three significant digits: 72.5 months, 3.47 products, 0.84.
+    return number(x, 2 if _bad(x) or abs(x) < 10 else 1 if abs(x) < 100 else 0)
 
 
 def p_value(p) -> str:

@@ -87,7 +87,12 @@ def test_three_segments_two_features_merged_conditions():
     (("Days since last purchase", "days", None, 49.5), "Days since last purchase at most 49 days"),
     (("Children at home", "count", None, 0.5), "Children at home at most 0.5"),
     (("Purchases", "count", 12.25, None), "Purchases above 12.2"),
-    (("Score", "number", 12.5, None), "Score above 12.50"),
+    (("Score", "number", 12.5, None), "Score above 12.5"),
+    # Features whose every value is a whole number are cut between whole numbers: 12.5 is 12.
+    (("Orders", "count", None, 12.5, "$", True), "Orders at most 12"),
+    (("Orders", "count", 12.5, None, "$", True), "Orders above 12"),
+    (("Visits", "number", 2.5, 7.5, "$", True), "Visits from 2 to 7"),
+    (("Income", "money", 40_000.5, None, "$", True), "Income above $40,000"),
     (("Complained", "flag", 0.5, None), "Complained: yes"),
     (("Complained", "flag", None, 0.5), "Complained: no"),
     (("Share of spend: Wines", "share", 0.151, 0.153), "Share of spend: Wines about 15%"),  # ends read the same
@@ -102,6 +107,16 @@ def test_thresholds_formatted_by_kind_through_the_tree():
     labels = np.where(age > 45, 1, 2)
     e = explain(pd.DataFrame({"age": age}), labels, ("age",), DOCS)
     assert [r.conditions for r in e.rules] == [("Age above 45 years",), ("Age at most 45 years",)]
+
+
+def test_a_count_of_whole_numbers_is_cut_between_whole_numbers_through_the_tree():
+    orders = np.arange(1, 25, dtype=float)  # 1..12 orders are segment 2, 13..24 segment 1: cut at 12.5
+    e = explain(pd.DataFrame({"orders": orders}), np.where(orders > 12, 1, 2), ("orders",), {"orders": ("Orders", "count")})
+    assert [r.conditions for r in e.rules] == [("Orders above 12",), ("Orders at most 12",)]
+    # Averages are not whole numbers: their cut keeps its decimal.
+    avg = orders + 0.25
+    e = explain(pd.DataFrame({"orders": avg}), np.where(avg > 12.5, 1, 2), ("orders",), {"orders": ("Orders", "count")})
+    assert [r.conditions for r in e.rules] == [("Orders above 12.8",), ("Orders at most 12.8",)]
 
 
 def test_cohens_d_by_hand():

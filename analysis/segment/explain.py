@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
-from ..formatters import by_kind
+from ..formatters import by_kind, integer
 
 HOLDOUT = 0.25  # share of customers kept aside to measure the tree's accuracy
 DEPTH_TOLERANCE = 0.02  # a shallower tree this close to the best accuracy reads better, so it wins
@@ -109,14 +109,16 @@ def _pooled_d(m1: np.ndarray, m2: np.ndarray, ss: np.ndarray, n1: int, n2: int) 
     return np.where(dust, 0.0, (m1 - m2) / np.where(dust, 1.0, sd))
 
 
-def condition(label: str, kind: str, low: float | None, high: float | None, currency: str = "$") -> str:
-    """One feature's tests on a path, merged: low < x <= high (either bound may be None)."""
+def condition(label: str, kind: str, low: float | None, high: float | None, currency: str = "$",
+              whole: bool = False) -> str:
+    """One feature's tests on a path, merged: low < x <= high (either bound may be None).
+    `whole`: every value of the feature is a whole number (orders, children), read as such."""
     if kind == "flag" and (low is None) != (high is None):
         bound = low if high is None else high
         if 0 <= bound < 1:  # a 0/1 column split between its two values
             return f"{label}: {'yes' if high is None else 'no'}"
-    lo = None if low is None else _threshold(low, kind, currency)
-    hi = None if high is None else _threshold(high, kind, currency)
+    lo = None if low is None else _threshold(low, kind, currency, whole)
+    hi = None if high is None else _threshold(high, kind, currency, whole)
     if lo is not None and hi is not None:
         # Rounding for display can make the two ends read the same.
         return f"{label} about {lo}" if lo == hi else f"{label} from {lo} to {hi}"
@@ -127,10 +129,12 @@ def condition(label: str, kind: str, low: float | None, high: float | None, curr
     return label
 
 
-def _threshold(t: float, kind: str, currency: str) -> str:
+def _threshold(t: float, kind: str, currency: str, whole: bool = False) -> str:
     # Whole units are floored: for whole-number data "x <= 45.5" is exactly "at most 45 years" and
     # "x > 45.5" exactly "above 45 years"; rounding half to even would say 46 and be off by one.
-    return by_kind(math.floor(t) if kind in TIME_UNITS else t, kind, currency)
+    if whole and kind in ("count", "number"):
+        return integer(math.floor(t))  # 12 orders, not 12.0
+    return by_kind(math.floor(t) if kind in TIME_UNITS or whole else t, kind, currency)
 
 
 def _validate(table, labels, features, docs, max_depth) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +214,7 @@ def _paths(tree: DecisionTreeClassifier) -> dict[int, list[tuple[int, bool, floa
     return out
 
 
-def _conditions(tests, features, docs, currency) -> tuple[str, ...]:
+def _conditions(tests, features, docs, currency, whole: frozenset = frozenset()) -> tuple[str, ...]:
     bounds: dict[int, list] = {}  # feature column -> [low, high], in order of first test (root first)
     for f, right, thr in tests:
         b = bounds.setdefault(f, [None, None])
@@ -218,7 +222,7 @@ def _conditions(tests, features, docs, currency) -> tuple[str, ...]:
             b[0] = thr if b[0] is None else max(b[0], thr)
         else:
             b[1] = thr if b[1] is None else min(b[1], thr)
-    return tuple(condition(*docs[features[f]], low, high, currency) for f, (low, high) in bounds.items())
+    return tuple(condition(*docs[features[f]], low, high, currency, f in whole) for f, (low, high) in bounds.items())
 
 
 def _rules(tree, x, y, features, docs, currency) -> tuple[Rule, ...]:
@@ -233,9 +237,10 @@ def _rules(tree, x, y, features, docs, currency) -> tuple[Rule, ...]:
     np.add.at(counts, (node_pos, seg_pos), 1)
     sizes, totals = counts.sum(axis=1), counts.sum(axis=0)
     majority = counts.argmax(axis=1)  # ties: the smaller segment number
+    whole = frozenset(f for f in range(x.shape[1]) if np.array_equal(x[:, f], np.floor(x[:, f])))
 
     def rule(i: int, j: int) -> Rule:
-        return Rule(segment=int(segments[j]), conditions=_conditions(paths[int(nodes[i])], features, docs, currency),
+        return Rule(segment=int(segments[j]), conditions=_conditions(paths[int(nodes[i])], features, docs, currency, whole),
                     customers=int(sizes[i]), precision=float(counts[i, j] / sizes[i]),
                     recall=float(counts[i, j] / totals[j]))
 
