@@ -159,6 +159,7 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
     saved = {}
     if model.order_categories is not None:
         saved["categories"] = tuple(model.order_categories)
+        saved["season"] = tuple(model.order_season or ())
         if model.product_map is not None:
             saved["product_map"] = pd.DataFrame({"product": list(model.product_map),
                                                  "category": list(model.product_map.values())})

@@ -194,6 +194,7 @@ def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: n
         order_categories=list(inp.orders.columns.spend) if inp.orders is not None else None,
         product_map=(dict(zip(inp.orders.product_map["product"], inp.orders.product_map["category"]))
                      if inp.orders is not None and inp.orders.product_map is not None else None),
+        order_season=list(inp.orders.season) if inp.orders is not None else None,
         features=list(feats.table.columns), scaling=[dataclasses.asdict(x) for x in feats.scaling],
         value_feature=feats.value_feature, rule=rule, segment_of_raw=label_map(raw, labels),
         segments={s: names[s] for s in segs}, centres=centres, distance_p99=float(np.percentile(dist, 99)),

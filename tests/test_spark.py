@@ -130,6 +130,22 @@ def test_saved_model_categories_as_locally(engine, local, synthetic):
     assert any("model was not built with" in e.detail for e in ours.log)
 
 
+def test_a_season_and_a_saved_models_season_as_locally(engine, local, tmp_path):
+    """Lines over two years with Christmas buyers: the same season share; a model's season kept."""
+    from analysis.config import parse_config
+    from test_season import write_lines
+    cfg, _ = write_lines(tmp_path)
+    cfg = parse_config(cfg, base_dir=tmp_path)
+    a = local.load_orders(cfg)
+    assert a.season == (11, 12)
+    _same_orders(a, engine.load_orders(cfg))
+    assert engine.load_orders(cfg).season == a.season
+    fixed = dict(categories=tuple(sorted(a.columns.spend)), season=(12, 1))
+    ours = local.load_orders(cfg, **fixed)
+    assert ours.season == (12, 1) and "Orders in season (December and January)" in ours.frame
+    _same_orders(ours, engine.load_orders(cfg, **fixed))
+
+
 def _features(orders, cfg):
     """The retail customers' clustering matrix, as the pipeline builds it (cleaned on the driver)."""
     from analysis.ingest.cleaning import clean

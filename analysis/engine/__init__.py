@@ -54,9 +54,11 @@ class Engine(Protocol):
     name: str
 
     def load_orders(self, cfg: Config, progress: Callable[[str], None] = ...,
-                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
+                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None,
+                    season: tuple[int, ...] | None = None) -> OrderData:
         """Order lines -> cleaning log, one row per customer, baskets (orders.load_orders' contract;
-        `categories` and `product_map` from a saved model fix the spend columns and the map)."""
+        `categories`, `product_map` and `season` from a saved model fix the spend columns, the map
+        and the season)."""
 
     def load_customers(self, cfg: Config) -> Table:
         """The customer table as text (loading.load_customers' contract)."""

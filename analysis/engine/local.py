@@ -23,9 +23,9 @@ class LocalEngine:
     name = "local"
 
     def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None,
-                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
-        saved = {} if categories is None and product_map is None else {"categories": categories, "product_map": product_map}
-        return load_orders(cfg, progress, **saved)
+                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None,
+                    season: tuple[int, ...] | None = None) -> OrderData:
+        return load_orders(cfg, progress, categories=categories, product_map=product_map, season=season)
 
     def load_customers(self, cfg: Config) -> Table:
         return load_customers(cfg)

@@ -38,6 +38,7 @@ from pyspark.sql import types as T
 from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from ..ingest.cleaning import ZONE, LogEntry, zoneless
+from ..ingest.season import MONTH_COLUMNS, with_season
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               not_read, parquet_parts, sha256_of, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
@@ -129,13 +130,14 @@ class SparkEngine(LocalEngine):
     # ------------------------------------------------------------------ order lines
 
     def load_orders(self, cfg: Config, progress: Callable[[str], None] = lambda s: None,
-                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
+                    categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None,
+                    season: tuple[int, ...] | None = None) -> OrderData:
         # Spark reuses cached data whose plan matches, not whose file is unchanged: the basket lists
         # kept from an earlier read of the same path would stand in for a rewritten file's.
         for _, df in self._lists.values():
             df.unpersist()
         self._lists.clear()
-        data, lists = _load_orders(self.spark, cfg, progress, categories, product_map)
+        data, lists = _load_orders(self.spark, cfg, progress, categories, product_map, season)
         self._lists[id(data.baskets)] = (data.baskets, lists)
         return data
 
@@ -531,8 +533,8 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
 
 
 def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], None],
-                 fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None
-                 ) -> tuple[OrderData, DataFrame]:
+                 fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None,
+                 season: tuple[int, ...] | None = None) -> tuple[OrderData, DataFrame]:
     t = cfg.transactions
     path = getattr(cfg, "transactions_path", None) or cfg.customers_path
     src, delim, enc = _source(spark, path, t)
@@ -614,6 +616,8 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     frame, columns, per_order = _customers(valid, t, ref, categories)
     frame = net_of_returns(frame, _to_pandas(returned), columns.spend, log)
     frame, columns = without_clock(frame, columns, t, log)
+    frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None,
+                                         c["max_ts"], season)
     no_product_note(frame, t, log)
     gone = (judged.where(F.col("customer").isNotNull()).groupBy("customer")
             .agg(F.count_if(F.col("reason").isNull()).alias("usable"), F.collect_set("reason").alias("why"))
@@ -626,6 +630,8 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     # Fields the local loader has gained (a saved model's map, the map file's hash), set alike.
     fields = OrderData.__dataclass_fields__
     extra = {"product_map": pmap} if "product_map" in fields else {}
+    if "season" in fields:
+        extra["season"] = months
     if "products_sha256" in fields:
         extra["products_sha256"] = (sha256_of(cfg.products_path) if cfg.products is not None and product_map is None
                                     else None)
@@ -715,6 +721,7 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
          .persist())
     habits = [F.avg(F.when(expr(F.col("ts")), 1.0).otherwise(0.0)).alias(f"Orders {name}")
               for name, expr in HABIT_EXPRS.items()]
+    habits += [F.sum(F.when(F.month("ts") == m, 1.0).otherwise(0.0)).alias(col) for m, col in enumerate(MONTH_COLUMNS, 1)]
     out = o.where(F.col("customer").isNotNull()).groupBy("customer").agg(
         F.min("ts").alias("First order"),
         F.datediff(F.lit(ref.isoformat()).cast("date"), F.to_date(F.max("ts"))).cast("double").alias("Days since last order"),
@@ -736,7 +743,8 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
         frame[col] = frame[col].fillna("").astype(str)
     frame["customer_id"] = frame["customer_id"].astype(str)
     order = (["customer_id", "First order", "Days since last order", "Orders", "Products per order"]
-             + [f"Orders {n}" for n, _ in HABITS] + list(spend_cols.values()) + list(t.customer_columns))
+             + [f"Orders {n}" for n, _ in HABITS] + list(MONTH_COLUMNS) + list(spend_cols.values())
+             + list(t.customer_columns))
     columns = Columns(
         id="customer_id", signup_date="First order", recency_days="Days since last order", orders="Orders",
         basket_size="Products per order", spend=spend_cols,

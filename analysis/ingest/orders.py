@@ -22,6 +22,7 @@ from . import cleaning
 from .cleaning import CODE_SIGNS, DATE_FORMATS, ZONE, LogEntry, zoneless
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
+from .season import MONTH_COLUMNS, with_season
 from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, not_read, parquet_parts,
                       read_table, sha256_of)
 
@@ -105,6 +106,7 @@ class OrderData:
     encoding: str
     product_map: pd.DataFrame | None = None  # product (upper case) -> category, as applied
     products_sha256: str | None = None  # SHA-256 of the product map file read (None: no file read)
+    season: tuple[int, ...] = ()  # the calendar months of the season habit, if any (see season.py)
 
 
 def _opener(path: Path):
@@ -443,9 +445,10 @@ def _categories(con, cfg: Config, path: Path, given: pd.DataFrame | None = None
 
 
 def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
-                categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
-    """One row per customer and the baskets. `categories` and `product_map` (from a saved model)
-    fix the spend columns and the product map instead of deriving them from these lines."""
+                categories: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None,
+                season: tuple[int, ...] | None = None) -> OrderData:
+    """One row per customer and the baskets. `categories`, `product_map` and `season` (from a saved
+    model) fix the spend columns, the product map and the season instead of deriving them from these lines."""
     import duckdb
 
     t, path = cfg.transactions, cfg.transactions_path
@@ -459,13 +462,14 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
         con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,
                                      "memory_limit": MEMORY_LIMIT, "disabled_optimizers": "in_clause"})
         try:
-            return _load(con, cfg, t, path, tmp, progress, categories, product_map)
+            return _load(con, cfg, t, path, tmp, progress, categories, product_map, season)
         finally:
             con.close()
 
 
 def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress: Callable[[str], None],
-          fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None) -> OrderData:
+          fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None,
+          season: tuple[int, ...] | None = None) -> OrderData:
     _, delim, enc = _source(con, path, t, tmp)
     if t.product is None:  # every line of one product: customers and spend as usual, no baskets
         _run(con, "ALTER VIEW src RENAME TO lines_read")
@@ -613,6 +617,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
                   else _fixed_categories(con, log, fixed))
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = without_clock(*_customers(con, cfg, t, ref, categories, log), t, log)
+    frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None, max_ts,
+                                         season)
     no_product_note(frame, t, log)
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
     # The reasons are gathered for the few customers without a usable line only, not for every one.
@@ -623,7 +629,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
-                     product_map=pmap,
+                     product_map=pmap, season=months,
                      products_sha256=sha256_of(cfg.products_path) if cfg.products is not None and product_map is None
                      else None)
 
@@ -708,10 +714,11 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
                   FROM valid GROUP BY customer, ord, product""")
     _run(con, """CREATE TEMP TABLE per_order AS SELECT customer, ord, min(ts) AS ts, count(*) AS products
                  FROM pairs GROUP BY customer, ord""")
+    months = ", ".join(f"count_if(month(ts) = {m})::DOUBLE AS {_q(col)}" for m, col in enumerate(MONTH_COLUMNS, 1))
     frame = con.execute(f"""
         SELECT customer AS customer_id, min(ts) AS "First order",
                date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
-               count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}
+               count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}, {months}
         FROM per_order WHERE customer IS NOT NULL GROUP BY customer ORDER BY customer""").df()
     if categories:
         sums = ", ".join(f"coalesce({money_sum(where=f'category = {_lit(c)}')}, 0) AS {_q('Spend on ' + c)}"

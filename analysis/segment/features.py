@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..ingest.cleaning import CleanData, _robust_skew
+from ..ingest.season import MAX_CHANCE, SEASON, chance_share
+
+SEASON_FEATURE = "orders_in_season"
 from ..config import Config
 from ..errors import UserError
 from .relevance import relevance, weights
@@ -150,8 +153,11 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("basket_size", d[c.basket_size], lab(c.basket_size, "Products per order"), "Average number of different products in an order",
             "number", c.basket_size)
     for habit, col in c.habits.items():
+        placed = (f"in {habit.partition('(')[2].rstrip(')')}: of all spans of one to three calendar months, the one "
+                  "in which customers' shares differ most beyond chance (customers with one order or under a year "
+                  "of orders count as average)" if habit.startswith(SEASON) else habit)
         add(f"orders_{slug(habit.split(' (')[0])}", d[col].clip(0.0, 1.0), f"Orders {habit}",
-            f"Share of the customer's orders placed {habit}", "share", col)
+            f"Share of the customer's orders placed {placed}", "share", col)
     if c.web_visits:
         add("web_visits", d[c.web_visits], lab(c.web_visits, "Web visits per month"), "Visits to the web site per month", "count",
             c.web_visits)
@@ -171,22 +177,6 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("complaints", d[c.complaints].fillna(0), lab(c.complaints, "Complained"), "Complained in the period (share of customers)",
             "flag", c.complaints)
     return pd.DataFrame(cols, index=d.index), docs
-
-
-MAX_CHANCE = 0.5  # a habit share is left out when chance gives more than half its variance
-
-
-def chance_share(share: pd.Series, orders: pd.Series) -> float:
-    """The part of a per-customer share's variance that chance alone gives: with every order placed
-    then with the same probability p (the average share), a customer's share of n orders varies by
-    p(1 - p) / n. Near 1: the differences between customers are noise of few orders each."""
-    ok = (orders >= 1) & share.notna()
-    x, n = share[ok].to_numpy(dtype=float), orders[ok].to_numpy(dtype=float)
-    var = x.var() if len(x) else 0.0
-    if var <= 0:
-        return 1.0
-    p = x.mean()
-    return float(min(1.0, np.mean(p * (1 - p) / n) / var))
 
 
 def _transform(x: pd.Series) -> tuple[bool, float, float, str]:
@@ -220,7 +210,8 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
         raise UserError(f"{cfg.customers_path}: no varying numeric feature to segment on; name columns in the config")
     # Shares of a customer's orders placed at a time, from one or two orders each, are mostly chance:
     # those are left out of the distances (unless the config lists them), before the relevance rule.
-    habits = {d.name for d in docs if d.source in cfg.columns.habits.values()}
+    # (The season was kept only for being beyond chance, by its own test: see ingest/season.py.)
+    habits = {d.name for d in docs if d.source in cfg.columns.habits.values() and d.name != SEASON_FEATURE}
     chance = ({n: chance_share(table[n], table["orders"]) for n in chosen if n in habits}
               if cfg.features is None and "orders" in table else {})
     noisy = {n for n, v in chance.items() if v > MAX_CHANCE}

@@ -165,6 +165,7 @@ class Model:
     versions: dict[str, str]
     # The training inputs: role (customers, transactions, products) -> {"file": name, "sha256": digest}
     inputs: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    order_season: list[int] | None = None  # calendar months of the order lines' season habit ([] for none)
 
     def segment(self, raw: np.ndarray) -> np.ndarray:
         lookup = np.zeros(max(self.segment_of_raw) + 2, dtype=np.int64)

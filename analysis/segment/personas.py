@@ -18,7 +18,8 @@ from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
 from ..errors import UserError
-from .features import DAYS_PER_MONTH
+from ..ingest.season import month_before
+from .features import DAYS_PER_MONTH, SEASON_FEATURE
 from .profiles import Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
@@ -51,6 +52,7 @@ ADJECTIVES = {
     "orders_at_weekends": ("Weekend", "Weekday"),
     "orders_in_the_morning": ("Morning", ""),  # not mornings: afternoons or evenings, so no word
     "orders_in_the_evening": ("Evening", "Daytime"),
+    SEASON_FEATURE: ("Seasonal", ""),  # not seasonal is what most customers are: no word
     "deal_share": ("Deal-seeking", "Full-price"),
     "children": ("", "Child-free"),
     "web_visits": ("Web-browsing", "Rarely online"),
@@ -69,7 +71,7 @@ HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_mornin
 NAMING_RULE = (
     f"A persona's name is made from the segment's numbers: up to two adjectives for the scale features on "
     f"which it differs most from the average customer (at least {THRESHOLD} standard deviations: income, "
-    "spend, age, tenure, recency, frequency, order value, deal share, time of ordering), a noun for the product category whose "
+    "spend, age, tenure, recency, frequency, order value, deal share, time of ordering, season), a noun for the product category whose "
     "share of spend is most above average ('wine lovers'; 'families' or 'bargain hunters' when children or "
     "deals stand out instead; 'customers' when nothing does), and the sales channel most above average "
     "('buying by catalog'). A segment whose last purchase is long ago is named 'Lapsing' first (the win-back "
@@ -91,7 +93,8 @@ RECOMMENDATION_RULES = (
     f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
     f"whose share is most below average among those taking at least {MIN_CROSS_SHARE:.0%} of their spend (a "
     f"category they hardly buy is no cross-sell: nothing shows they want it; without categories, or none below, a "
-    f"standard offer). Timing: now if lapsing, early if newer "
+    f"standard offer). Timing: now if lapsing; before their season if most of their orders fall in it and "
+    f"their share there is {THRESHOLD} sd above average (order lines over two years or more); early if newer "
     f"(tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), with the next campaign if they answer 1.3 times as often as average, unless a "
     "paid contact is expected to lose, else the regular cycle; from order lines, at "
     f"weekends, mornings or evenings when they order then {THRESHOLD} sd more. Paid contact: the segment's customers "
@@ -103,6 +106,19 @@ RECOMMENDATION_RULES = (
 # ---------------------------------------------------------------- names
 
 PROPER = ("christmas", "easter", "halloween", "valentine", "hanukkah", "diwali", "ramadan", "eid")
+
+
+def names_cased(labels: dict[str, str]) -> bool:
+    """The input writes capitals inside its category names ('Fleisch & Wurst', 'Home Decor'): then
+    capitals are part of its names (German nouns, say), kept in running text; names written in
+    sentence case ('Candles and lights') read in lower case."""
+    parts = [_part(v) for k, v in labels.items() if k.startswith("share_")]
+    return any(w[:1].isupper() and w[1:].islower() for part in parts for w in part.split()[1:])
+
+
+def category(part: str, cased: bool) -> str:
+    """A category name in running text, as names_cased decides."""
+    return part if cased else lower(part)
 
 
 def lower(words: str) -> str:
@@ -120,13 +136,14 @@ IRREGULAR = {"knives": "knife", "shelves": "shelf", "leaves": "leaf", "loaves": 
              "wolves": "wolf", "scarves": "scarf", "wives": "wife", "calves": "calf", "hooves": "hoof"}
 
 
-def _singular(words: str) -> str:
+def _singular(words: str, cased: bool = False) -> str:
     """'Wines' -> 'wine', 'Meat products' -> 'meat product', 'Accessories' -> 'accessory', 'Knives'
-    -> 'knife' (before 'lovers'); of a path of categories ('Home > Kitchen > Knives'), the last."""
-    w = lower(re.split(r"\s+[>/|»]\s+", words.strip())[-1])
+    -> 'knife' (before 'lovers'); of a path of categories ('Home > Kitchen > Knives'), the last.
+    `cased`: capitals kept (see names_cased)."""
+    w = category(re.split(r"\s+[>/|»]\s+", words.strip())[-1], cased)
     head, _, last = w.rpartition(" ")
-    if last in IRREGULAR:
-        return f"{head} {IRREGULAR[last]}".strip()
+    if last.lower() in IRREGULAR:
+        return f"{head} {IRREGULAR[last.lower()]}".strip()
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
     keep = ("ss", "us", "is", "mas", "ics", "news")  # 'glass', 'Christmas', 'electronics' stay as they are
@@ -190,7 +207,7 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD
                 and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_CHANNEL_SHARE]
     if shares:
-        noun = f"{_singular(_part(labels[max(shares)[1]]))} lovers"
+        noun = f"{_singular(_part(labels[max(shares)[1]]), names_cased(labels))} lovers"
         if effects.get("children", 0) >= THRESHOLD:
             noun += " with children"
     elif effects.get("children", 0) >= THRESHOLD:
@@ -418,7 +435,7 @@ def _describe(c: Context, p: Profile) -> str:
         for f in strong:
             s = p.stat(f)
             a, b = _pair(c, f, s.mean, s.overall_mean)
-            phrases.append(f"{_compare(f, c.labels[f], c.kinds[f], s.effect > 0)} ({a} against {b})")
+            phrases.append(f"{_compare(f, c.labels[f], c.kinds[f], s.effect > 0, names_cased(c.labels))} ({a} against {b})")
         parts.append("Compared with the average customer they show " + _join(phrases) + ".")
     else:
         parts.append(f"They are within {THRESHOLD:g} standard deviations of the average customer on every feature.")
@@ -430,7 +447,7 @@ def _describe(c: Context, p: Profile) -> str:
                      f"{fmt.number(o.overall_mean, 2)} on average.")
         cat = ch = None
     if cat:
-        parts.append(f"They put {fmt.percent(cat[1])} of their spend on {lower(_part(c.labels[cat[0]]))}"
+        parts.append(f"They put {fmt.percent(cat[1])} of their spend on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
                      + (", their largest category," if ch else ", their largest category"))
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
@@ -445,10 +462,10 @@ def _describe(c: Context, p: Profile) -> str:
     return " ".join(parts)
 
 
-def _compare(feature: str, label: str, kind: str, above: bool) -> str:
+def _compare(feature: str, label: str, kind: str, above: bool, cased: bool = False) -> str:
     """'a larger share of spend on wines', 'higher income', 'more purchases'."""
     if feature.startswith("share_"):
-        return f"a {'larger' if above else 'smaller'} share of spend on {lower(_part(label))}"
+        return f"a {'larger' if above else 'smaller'} share of spend on {category(_part(label), cased)}"
     if feature.startswith("channel_"):
         return f"a {'larger' if above else 'smaller'} share of purchases through {_part(label).lower()}"
     if kind == "count":
@@ -481,6 +498,12 @@ def lapsing(recency_effect: float, means: dict[str, float]) -> bool:
     return recency_effect >= THRESHOLD and (gap is None or means["recency_days"] > LAPSE_GAPS * gap)
 
 
+def seasonal(p: Profile) -> bool:
+    """Most of the segment's orders fall in the season, and far more than on average."""
+    return (_effect(p, SEASON_FEATURE) >= THRESHOLD and not _never(p)
+            and p.stat(SEASON_FEATURE).mean >= MAJORITY)
+
+
 def lapsed(means: dict[str, float]) -> bool:
     """Gone rather than late: the last purchase more than LAPSED_GAPS of their own gaps back (a steady
     buyer is that late with chance e^-4, 2%). Unknown without their rhythm."""
@@ -510,7 +533,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     # Below average but hardly bought: electronics buyers with 0% groceries are no groceries prospects.
     untried = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)
                     and s.mean < MIN_CROSS_SHARE), None)
-    cross_text = cross and (f"cross-sell {lower(_part(c.labels[cross.feature]))} ({fmt.percent(cross.mean)} of their "
+    cased = names_cased(c.labels)
+    cross_text = cross and (f"cross-sell {category(_part(c.labels[cross.feature]), cased)} ({fmt.percent(cross.mean)} of their "
                             f"spend against {fmt.percent(cross.overall_mean)})")
     means = {s.feature: s.mean for s in p.stats}
     gap, late = own_gap(means), lapsing(_effect(p, "recency_days"), means)
@@ -568,9 +592,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         # Their focus may be the only category below its average share (the largest leads when none stands out).
         focus_below = cat is not None and any(s.effect < 0 and s.feature == cat.feature for s in below)
         offer, offer_why = ("Cross-sell offer", f"{value}; {cross_text}") if cross else ("Standard offer", f"{value}; " + (
-            f"the only category below its average share is {lower(_part(c.labels[cat.feature]))}, their largest"
+            f"the only category below its average share is {category(_part(c.labels[cat.feature]), cased)}, their largest"
             if focus_below else
-            f"the category furthest below its average share, {lower(_part(c.labels[untried.feature]))}, they hardly "
+            f"the category furthest below its average share, {category(_part(c.labels[untried.feature]), cased)}, they hardly "
             f"buy ({fmt.percent(untried.mean)} of their spend against {fmt.percent(untried.overall_mean)}): nothing "
             f"shows they want it" if untried else
             "no category of theirs falls below its average share" if below else
@@ -583,7 +607,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         d = next((d for d in (0, 1, 2) if fmt.percent(spread.share, d) != fmt.percent(spread.average, d)), None)
         product, product_why = "Your usual range", (
             f"no category stands out and none takes half of their spend: the largest, "
-            f"{lower(_part(c.labels[spread.feature]))}, takes " + (
+            f"{category(_part(c.labels[spread.feature]), cased)}, takes " + (
                 f"{fmt.percent(spread.share, d)} against {fmt.percent(spread.average, d)} on average" if d is not None
                 else f"{fmt.percent(spread.share)}, as on average"))
     else:
@@ -602,6 +626,12 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if late and not never:
         s = p.stat("recency_days")
         timing, timing_why = "Now", f"{fmt.number(s.mean, 0)} days since their last purchase against {fmt.number(s.overall_mean, 0)}"
+    elif seasonal(p):  # their first order may be recent only because their season came round late
+        s = p.stat(SEASON_FEATURE)
+        months = c.labels[SEASON_FEATURE].partition("(")[2].rstrip(")")
+        timing, timing_why = f"Before their season ({months})", (
+            f"{fmt.percent(s.mean)} of their orders fall in {months} against {fmt.percent(s.overall_mean)} on average: "
+            f"contact them in {month_before(c.labels[SEASON_FEATURE])}")
     elif _effect(p, "tenure_months") <= -THRESHOLD and p.stat("tenure_months").mean * RATIO <= p.stat(
             "tenure_months").overall_mean * (1 + 1e-9):  # 19 months against 21 is no new relationship
         s = p.stat("tenure_months")
@@ -622,7 +652,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     via = f" through the {channel.lower()} channel" if ch else ""
     # A cross-sell offer is on the category to grow; every other offer on what they buy most.
     on = _part(c.labels[cross.feature]) if offer == "Cross-sell offer" else product
-    offer_text = f"{offer} on {lower(on)}{via}"
+    # A category keeps its capitals where the input's names have them; "your usual range" is ours.
+    on = category(on, cased) if offer == "Cross-sell offer" or cat else lower(on)
+    offer_text = f"{offer} on {on}{via}"
     design = f"{offer_text} to the {fmt.integer(p.size)} customers of this segment"
     if listed is not None:
         gain = fmt.money(c.contact_profit.get(p.id, 0.0), c.currency)
@@ -658,7 +690,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     )
     return Recommendation(channel, channel_why, offer, offer_why, product, product_why, timing, timing_why,
                           contact, plan, contacts=listed, channel_basis=ch.basis if ch else "",
-                          product_basis=cat.basis if cat else "", offer_on=lower(on))
+                          product_basis=cat.basis if cat else "", offer_on=on)
 
 
 def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
