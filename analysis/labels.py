@@ -20,7 +20,8 @@ CURRENCY_CODES = ("EUR", "USD", "GBP", "CHF", "BRL", "JPY", "INR", "RUB", "CAD",
                   "PLN", "CZK", "HUF", "RON", "MXN", "ZAR", "CNY", "HKD", "SGD", "TRY", "ILS", "KRW")
 UNIT_CODES = set(CURRENCY_CODES) - {"TRY", "RON", "ILS"}  # as a name's last word these are words ('last_try')
 UNITS = {"gb": "GB", "mb": "MB", "kb": "KB", "tb": "TB", "kg": "kg", "km": "km", "pct": "%", "qty": "quantity",
-         "avg": "average", "num": "number of", "nb": "number of", "cnt": "count"}
+         "avg": "average", "num": "number of", "cnt": "count", "txn": "transactions", "txns": "transactions",
+         "rev": "revenue", "disc": "discount", "tot": "total", "dt": "date", "acq": "acquisition"}  # ('nb' is French as often: 'nb_commandes' stays 'Nb commandes')
 PERIODS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
@@ -36,6 +37,9 @@ def plain(column: str) -> str:
     m = re.search(r"\s*([(\[][^)\]]*[)\]])\s*$", text)
     if m:
         text, unit = text[: m.start()], " " + m.group(1)
+    # 'L12M', 'l90d' (after a separator, or L after a lower-case word): the last 12 months, the last 90 days
+    text = re.sub(r"(?:(?<=[_\s-])[lL]|(?<=[a-z])L)(\d+)([dwmyDWMY])(?![A-Za-z])",
+                  lambda m: f" last {m.group(1)} {PERIODS[m.group(2).lower()]}", text)
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)  # camelCase -> camel Case
     words = re.sub(r"[_\s]+", " ", words).strip()
     if not words:
@@ -48,6 +52,8 @@ def plain(column: str) -> str:
     if not unit and len(parts) > 1 and parts[-1].upper() in UNIT_CODES:
         unit = f" ({parts.pop().upper()})"
     parts = [UNITS.get(p, p) for p in parts]
+    if len(parts) > 1 and parts[0] == "n" and not parts[1][:1].isdigit():
+        parts[0] = "number of"  # n_txn, n_orders: a count
     parts = [re.sub(r"^(\d+)([dwmy])$", lambda m: f"{m.group(1)} {PERIODS[m.group(2)]}", p) for p in parts]
     first = parts[0]
     parts[0] = first[:1].upper() + first[1:]

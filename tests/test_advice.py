@@ -291,6 +291,12 @@ def test_column_names_read_as_labels_with_their_units():
     assert plain("data_gb_last_90d") == "Data GB last 90 days" and plain("avg_basket") == "Average basket"
     assert plain("usd") == "Usd" and plain("status_2024") == "Status 2024"
     assert plain("last_try") == "Last try" and plain("amount_sek") == "Amount (SEK)"  # a code that is a word stays one
+    # Abbreviations of exports: counts, revenue, periods of the last months or days.
+    assert plain("n_txn") == "Number of transactions" and plain("n_1") == "N 1" and plain("n") == "N"
+    assert plain("TotRev_L12M") == "Total revenue last 12 months" and plain("spend_l90d") == "Spend last 90 days"
+    assert plain("SalesL12M") == "Sales last 12 months" and plain("cell12m") == "Cell12m"  # an l inside a word stays
+    assert plain("last_seen_dt") == "Last seen date" and plain("acq_channel") == "Acquisition channel"
+    assert plain("nb_commandes") == "Nb commandes"  # French: not 'Number of commandes'
 
 
 def test_without_spend_the_offer_follows_income():

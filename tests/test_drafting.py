@@ -941,3 +941,36 @@ def test_a_french_loyalty_table_names_its_currency_in_headers_and_its_channels(t
     frame.rename(columns={"Dépenses boissons (€)": "Dépenses boissons (CHF)"}).to_csv(path, index=False, sep=";",
                                                                                      decimal=",")
     assert "no currency sign found" in draft_config(path, config_dir=tmp_path)
+
+
+def test_an_export_of_abbreviated_names_with_a_few_repeated_ids(tmp_path):
+    """CustID with 2 repeated and 1 blank id in 60 rows is still the id (cleaning lists those rows);
+    TotRev_L12M is the spend, n_txn the orders, last_seen_dt the last purchase; notes are free text."""
+    rng = np.random.default_rng(0)
+    ids = [f"C{i:04d}" for i in range(60)]
+    ids[10], ids[20], ids[30] = ids[9], ids[19], ""
+    frame = pd.DataFrame({
+        "CustID": ids, "TotRev_L12M": rng.uniform(50, 900, 60).round(2), "n_txn": rng.integers(1, 30, 60),
+        "last_seen_dt": [f"2025-0{1 + i % 6}-1{i % 9}" for i in range(60)],
+        "acq_channel": rng.choice(["email", "paid_social", "referral"], 60),
+        "notes": ["<b>VIP</b>", "", "call back", ""] * 15, "Revenue": [11] * 60})
+    path = tmp_path / "crm.csv"
+    frame.to_csv(path, index=False)
+    text = draft_config(path, config_dir=tmp_path)
+    c = parse(text, tmp_path).columns
+    assert c.id == "CustID" and "57 distinct in 60 rows" in text
+    assert c.spend == {"Total revenue": "TotRev_L12M"} and c.orders == "n_txn"
+    assert c.last_purchase == "last_seen_dt" and c.categorical == ["acq_channel"]
+    assert "notes" in c.ignore and "free text" in text
+    assert c.revenue_per_answer == "Revenue"  # constant: an economics figure, not spend
+    # With one id in ten repeated it is no id: 54 distinct in 60 rows.
+    frame.assign(CustID=[ids[i - i % 10] if i % 10 == 1 else ids[i] for i in range(60)]).to_csv(path, index=False)
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert c.id is None and "CustID" in c.ignore
+
+
+def test_a_revenue_column_that_varies_is_spend_not_revenue_per_answer(tmp_path):
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"customer_id": range(40), "revenue": np.linspace(10, 500, 40)}).to_csv(path, index=False)
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert c.revenue_per_answer is None and list(c.spend.values()) == ["revenue"]

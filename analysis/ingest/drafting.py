@@ -51,11 +51,12 @@ NAME_PATTERNS: dict[str, str] = {
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
     r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$",
     "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
-    r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia)(count|number|total|anzahl)?$"
-    r"|^ordercount$|^frequency$",
+    r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia|transactions|txns?|trx)"
+    r"(count|number|total|anzahl)?$|^(order|transaction|txn)count$|^frequency$",
     "web_visits": r"webvisits|visits|sessions|besuche|visites|visitas|bezoeken|visite|bezoek",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
-    r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$",
+    r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
+    r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$",
     "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario"
     r"|inkomen|reddito|stipendio",
     "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
@@ -74,7 +75,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
     r"|ingangsdatum|aanmeld|fecha(de)?inicio|data(de)?inicio|data(di)?inizio|date(de)?debut|(subscription|contract)start"
     r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds",
-    "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction)(date|at|on)?$|^letzter?(kauf"
+    "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction|txn|seen|active|activity)"
+    r"(date|at|on|dt)?$|^letzter?(kauf"
     r"|einkauf|bestellung|auftrag)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande)$|^(fecha)?(de)?ultim[oa](compra"
     r"|pedido)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine)$|^laatste(aankoop|bestelling|order)(datum)?$"
     r"|^(data)?ostatni(ego|ej)?(zamowienia|zakupu)$",
@@ -97,6 +99,9 @@ OTHER_CODE_WORDS = {"zip", "zipcode", "post", "postal", "postcode", "postalcode"
                     "cap", "cep", "plz", "postleitzahl", "npa", "telefono", "telefone", "telefon", "telephone"}
 # Words of a spend column's name that make it the total of the others (Umsatz_gesamt, MontantTotal).
 TOTAL_WORDS = r"total|totaal|gesamt|summe"
+# Names of free text written about a customer: never a category to profile segments by.
+FREE_TEXT_NAME = r"notes?$|comments?$|remarks?$|memo$|^description$|^freetext$|bemerkung|kommentar|notiz|anmerkung" \
+    r"|commentaire|remarque|comentario|observac|opmerking|commento|osservazion|uwagi"
 # Names that say "score", never money spent (e.g. "Spending Score (1-100)").
 SCORE_NAME = r"score|rank|rating"
 # Names that say "percentage or rate", never a count (Rabatt_Prozent, discount_pct, taux_remise).
@@ -113,6 +118,7 @@ LIST_ROLES = {"household"}
 DICT_ROLES = {"spend", "purchases", "campaigns"}
 
 DATE_FORMATS = ALL_DATE_FORMATS  # one list for drafting, cleaning and order lines
+ID_DISTINCT = 0.95  # a column named like an id is the id when this share of its rows hold distinct values
 NUMERIC_SHARE = 0.95  # a column is numeric when at least this share of its present values are numbers
 MAX_CATEGORIES = 50  # more distinct values than this is not a category a report can profile
 MAX_LABEL = 60  # YAML keys must stay short; a label is for reading, the column name is kept in full
@@ -259,12 +265,14 @@ def describe(p: Profile) -> str:
 
 # Role -> does the column's content fit the role (the name has already matched)?
 def _fits(role: str, p: Profile) -> bool:
-    if role == "id":
-        return p.unique
+    if role == "id":  # a few repeated or missing ids are rows cleaning excludes and lists, not a reason to lose the id
+        return p.unique or (p.rows > 1 and p.distinct >= ID_DISTINCT * p.rows)
     if role in ("campaigns", "latest_campaign", "campaign_response", "complaints"):
         return p.flag
-    if role in ("contact_cost", "revenue_per_answer"):
+    if role == "contact_cost":
         return p.numeric  # usually constant, which is fine here
+    if role == "revenue_per_answer":  # a plain 'revenue' that varies between customers is what they spent
+        return p.numeric and (p.constant or "per" in p.key)
     if role in ("deal_purchases", "orders", "purchases", "web_visits", "household"):
         return p.numeric and not p.constant and not p.share and not re.search(RATE_NAME, p.key)  # counts
     if role == "spend":
@@ -291,7 +299,7 @@ def _words(name: str) -> list[str]:
 
 
 def _readable(words: list[str]) -> str:
-    words = [{"prods": "products", "prod": "product"}.get(w, w) for w in words]
+    words = [{"prods": "products", "prod": "product", "rev": "revenue", "tot": "total"}.get(w, w) for w in words]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
@@ -458,6 +466,8 @@ def _leftover(p: Profile) -> tuple[str, str]:
         return "numeric", describe(p) + (" (a share from 0 to 1)" if p.share else "")
     if len(p.numbers) >= 0.5 * p.present:
         return "ignore", f"mixed: {p.present - len(p.numbers)} values are not numbers (e.g. {p.not_numbers[0]!r})"
+    if re.search(FREE_TEXT_NAME, p.key):
+        return "ignore", f"free text ({describe(p)}): notes describe one customer, not a group"
     if p.distinct <= MAX_CATEGORIES and p.distinct < p.rows / 2:
         return "categorical", describe(p)
     return "ignore", f"text with {p.distinct} distinct values in {p.rows} rows (free text or an identifier)"
@@ -492,6 +502,8 @@ def guess_roles(profiles: list[Profile]) -> Guess:
             p = found[0]
             why = describe(p) if role != "id" else (
                 f"named like an id; all {p.rows} values distinct" if p.distinct == p.rows else
+                f"named like an id; {p.distinct:,} distinct in {p.rows:,} rows: rows that repeat an id or have none are "
+                "excluded by cleaning and listed with why" if not p.unique else
                 f"named like an id; values repeat only in {p.rows - p.distinct_rows} exact duplicate "
                 f"row{'s' if p.rows - p.distinct_rows != 1 else ''} (cleaning excludes "
                 f"{'them' if p.rows - p.distinct_rows != 1 else 'it'})")
