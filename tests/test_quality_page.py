@@ -111,3 +111,27 @@ def test_rows_that_are_not_customers_are_not_profiled(tmp_path):
     assert cols["city"].rows == 40 and cols["city"].missing == 0 and cols["income"].missing == 0
     from analysis.publish.quality_page import _cleaning
     assert _cleaning(cols["id"]) == "3 excluded"
+
+
+def test_the_page_names_only_what_is_measured_on_the_reference_date(page, tmp_path):
+    from analysis.publish.quality_page import dated_measures
+    assert page[1]["dated"] == ""  # income, city, spend: nothing is measured on a date
+    results = page[1]
+    base = analyse(load_config_text(tmp_path, {**CONFIG["columns"]})).results
+    assert dated_measures(base) == ""
+    # A last-purchase date makes recency on the reference date; a birth year, ages; a signup date, tenure.
+    dates = [f"2024-0{1 + i % 9}-1{i % 9}" for i in range(1, 41)]
+    table = "id,income,city,answer,wine,remark,last,joined,born\n" + "\n".join(
+        f"{r},{d},{d},{1960 + i % 30}" for i, (r, d) in enumerate(zip(ROWS, dates))) + "\n"
+    one = analyse(load_config_text(tmp_path, {**CONFIG["columns"], "last_purchase": "last"}, table)).results
+    assert dated_measures(one) == f"Recency is measured on {one.reference_date.isoformat()}."
+    every = analyse(load_config_text(tmp_path, {**CONFIG["columns"], "last_purchase": "last", "signup_date": "joined",
+                                                "birth_year": "born"}, table)).results
+    assert dated_measures(every) == f"Ages, tenure and recency are measured on {every.reference_date.isoformat()}."
+    assert results["reference_date"]
+
+
+def load_config_text(folder, columns: dict, table: str = TABLE):
+    (folder / "c.csv").write_text(table, encoding="utf-8")
+    (folder / "c.yml").write_text(yaml.safe_dump({**CONFIG, "columns": columns}), encoding="utf-8")
+    return load_config(folder / "c.yml")

@@ -98,4 +98,20 @@ def data_quality(r: Results) -> dict:
         "ages_on_date": any(d.name == "age" for d in r.features)
         and bool((r.manifest.config.get("columns") or {}).get("birth_year")),
         "columns": column_rows(r),
+        "dated": dated_measures(r),
     }
+
+
+def dated_measures(r: Results) -> str:
+    """The sentence naming what a customer table measures on the reference date (ages from birth
+    dates, tenure, recency from a last-purchase date), or '' when it measures nothing on it."""
+    cols = r.manifest.config.get("columns") or {}
+    names = {d.name for d in r.features}
+    measured = ([w for w, yes in (("ages", "age" in names and (cols.get("birth_year") or cols.get("birth_date"))),
+                                  ("tenure", "tenure_months" in names),
+                                  ("recency", "recency_days" in names and cols.get("last_purchase"))) if yes])
+    if not measured:
+        return ""
+    words = measured[0] if len(measured) == 1 else ", ".join(measured[:-1]) + " and " + measured[-1]
+    return f"{words[0].upper() + words[1:]} {'is' if measured == ['tenure'] or measured == ['recency'] else 'are'} " \
+           f"measured on {r.reference_date.isoformat()}."
