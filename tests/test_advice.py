@@ -889,3 +889,36 @@ def test_the_candidates_table_says_which_have_no_valley_between_segments(demo_ru
     assert pages._candidate_note(r, dataclasses.replace(c, valley=r.thresholds.valley_max)) == ""
     assert pages._candidate_note(r, dataclasses.replace(c, why_not="a segment under 5%")) == "a segment under 5%"
     assert pages._candidate_note(r, dataclasses.replace(c, algorithm=r.chosen.algorithm, k=r.chosen.k)) == "chosen"
+
+
+def _with_mix(column: str, shares: dict[str, float], overall: dict[str, float], **stats) -> Profile:
+    from analysis.segment.profiles import CategoryMix
+    return dataclasses.replace(_profile(stats or {"total_spend": (500.0, 400.0, 0.2)}),
+                               categories=(CategoryMix(column, shares, overall),))
+
+
+@pytest.mark.parametrize("column, share, overall, channel", [
+    ("Acquisition channel", 0.76, 0.23, "Paid social"),
+    ("lead_source", 0.50, 0.41, "Paid social"),  # half of them, 1.22 times all customers' share
+    ("Acquisition channel", 0.49, 0.10, None),  # not most of them
+    ("Acquisition channel", 0.60, 0.51, None),  # most of them, but about as many as of all customers
+    ("City", 0.90, 0.20, None),  # not a channel
+])
+def test_without_purchases_per_channel_most_of_a_segment_in_one_acquisition_channel_is_its_channel(
+        column, share, overall, channel):
+    p = _with_mix(column, {"paid_social": share, "email": 1 - share}, {"paid_social": overall, "email": 1 - overall})
+    r = ps.recommend(_context(), p)
+    assert r.channel == (channel or "Your usual channel")
+    if channel:
+        assert r.channel_basis == "origin" and r.channel_why.startswith(f"{share:.0%} of them have paid social as their ")
+        assert "through the paid social channel" in r.plan[0]
+    else:
+        assert r.channel_why == "the input has no purchases per channel" and r.channel_basis == ""
+
+
+def test_purchases_per_channel_come_before_an_acquisition_channel_and_other_is_no_channel():
+    p = _with_mix("Acquisition channel", {"paid_social": 0.8}, {"paid_social": 0.2},
+                  channel_web=(0.6, 0.3, 1.0), channel_store=(0.4, 0.7, -1.0))
+    assert ps.recommend(_context(), p).channel == "Web"
+    p = _with_mix("Acquisition channel", {"Other": 0.8, "email": 0.2}, {"Other": 0.2, "email": 0.8})
+    assert ps.recommend(_context(), p).channel == "Your usual channel"

@@ -84,7 +84,9 @@ RECOMMENDATION_RULES = (
     f"share x 100) of at least {MIN_INDEX:g} times the larger of 100 and the segment's typical index (the median of "
     f"its indices weighted by its shares); both with at least {MIN_CHANNEL_SHARE:.0%} of purchases "
     f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest (a category only with at least {MAJORITY:.0%} of their spend; "
-    f"else their usual range). Offer, the first that applies: win-back (recency {THRESHOLD} "
+    f"else their usual range). Without purchases per channel, the value of a channel-like column (acquisition "
+    f"channel, lead source) that at least {MAJORITY:.0%} of the segment holds, {MIN_INDEX:g} times its share of all "
+    f"customers or more. Offer, the first that applies: win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
     f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
@@ -255,7 +257,7 @@ class Recommendation:
     contact: bool | None  # a paid contact is advised for some customers (None without campaign economics)
     plan: tuple[str, ...]  # campaign design, KPIs to track, when to review
     contacts: int | None = None  # the segment's customers in the contact list (None without a response model)
-    channel_basis: str = ""  # why the channel: "apart", "index" or "largest" (see Pick)
+    channel_basis: str = ""  # why the channel: "apart", "index" or "largest" (see Pick), or "origin"
     product_basis: str = ""
     offer_on: str = ""  # what the offer is on, as the plan writes it: the category to cross-sell, else the focus
 
@@ -498,6 +500,33 @@ def lapsing(recency_effect: float, means: dict[str, float]) -> bool:
     return recency_effect >= THRESHOLD and (gap is None or means["recency_days"] > LAPSE_GAPS * gap)
 
 
+# Categorical columns that say how a customer came or is reached (acquisition channel, lead source, UTM medium).
+ORIGIN_COLUMN = r"channel|source|medium|acquisition|acquired|utm|canal|kanal|herkunft|origine|origen|bron|fonte" \
+    r"|provenienza|akquise|acquisizione|adquisicion|aquisicao"
+
+
+def channel_of_origin(p: Profile) -> tuple[str, str] | None:
+    """Without purchases per channel: the value of a channel-like categorical column (acquisition
+    channel, lead source) that most of the segment holds, at least MIN_INDEX times its share of all
+    customers: (channel, why). The value as the input writes it, made readable."""
+    from ..labels import plain
+    best = None
+    for mix in p.categories:
+        if not re.search(ORIGIN_COLUMN, re.sub(r"[^a-z]", "", mix.column.lower())):
+            continue
+        for value, share in mix.shares.items():
+            overall = mix.overall.get(value, 0.0)
+            if str(value).lower() in CATCH_ALL or overall <= 0 or share < MAJORITY or share < MIN_INDEX * overall:
+                continue
+            if best is None or share / overall > best[0]:
+                best = (share / overall, str(value), share, overall, mix.column)
+    if best is None:
+        return None
+    _, value, share, overall, column = best
+    return plain(value), (f"{fmt.percent(share)} of them have {lower(plain(value))} as their {lower(column)}, against "
+                          f"{fmt.percent(overall)} of all customers: reach them there")
+
+
 def seasonal(p: Profile) -> bool:
     """Most of the segment's orders fall in the season, and far more than on average."""
     return (_effect(p, SEASON_FEATURE) >= THRESHOLD and not _never(p)
@@ -514,8 +543,10 @@ def lapsed(means: dict[str, float]) -> bool:
 def recommend(c: Context, p: Profile) -> Recommendation:
     ratio = p.share_value / p.share_customers if p.share_value is not None and p.share_customers else None
     ch = pick(p, "channel_", c.labels, MIN_CHANNEL_SHARE)
-    channel = _part(c.labels[ch.feature]) if ch else "Your usual channel"
-    channel_why = _pick_why(ch, "purchases") if ch else "the input has no purchases per channel"
+    origin = None if ch else channel_of_origin(p)
+    channel = _part(c.labels[ch.feature]) if ch else origin[0] if origin else "Your usual channel"
+    channel_why = (_pick_why(ch, "purchases") if ch else origin[1] if origin
+                   else "the input has no purchases per channel")
     if ch and _effect(p, "web_visits") >= THRESHOLD:
         channel_why += "; they also visit the web site more than most, so add e-mail and web retargeting"
     never = _never(p)
@@ -649,7 +680,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         moment = HABIT_MOMENTS[habit[1]]
         timing += f", {moment}"
         timing_why += f"; {fmt.percent(habit[2])} of their orders come {moment.removeprefix('sent ')}"
-    via = f" through the {channel.lower()} channel" if ch else ""
+    via = f" through the {channel.lower()} channel" if ch or origin else ""
     # A cross-sell offer is on the category to grow; every other offer on what they buy most.
     on = _part(c.labels[cross.feature]) if offer == "Cross-sell offer" else product
     # A category keeps its capitals where the input's names have them; "your usual range" is ours.
@@ -689,7 +720,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         "segmentation each quarter to see customers move between segments.",
     )
     return Recommendation(channel, channel_why, offer, offer_why, product, product_why, timing, timing_why,
-                          contact, plan, contacts=listed, channel_basis=ch.basis if ch else "",
+                          contact, plan, contacts=listed, channel_basis=ch.basis if ch else "origin" if origin else "",
                           product_basis=cat.basis if cat else "", offer_on=on)
 
 
