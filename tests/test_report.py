@@ -124,6 +124,11 @@ def test_downloads_csv_is_aggregate(built):
     res = _results(out)
     assert len(summary) == res["chosen"]["k"]
     assert summary["customers"].sum() == res["n_segmented"]
+    # Means to seven digits: the spend a page shows to the dollar is the CSV's too (not rounded to four digits).
+    feats = pd.read_csv(out / "exports" / "customers_features.csv")
+    means = feats.groupby("segment")["total_spend"].mean()
+    for row in summary.itertuples():
+        assert row.mean_total_spend == pytest.approx(means[row.segment], rel=5e-7), (row.mean_total_spend, means)
 
 
 def test_quarto_sources_and_config_written(built):

@@ -911,8 +911,9 @@ def summary_csv(r: Results) -> str:
             continue
         w.writerow([p.id, escaping.csv_cell(p.name), p.size, round(p.share_customers, 4),
                     "" if p.share_value is None else round(p.share_value, 4)] +
-                   [fmt.plain_number(p.stat(d.name).mean) for d in feats] +
-                   [fmt.plain_number(p.stat(d.name).median) for d in feats])
+                   # Seven digits: 28087.4, not 28090 beside a page that shows 28,087.
+                   [fmt.plain_number(p.stat(d.name).mean, 7) for d in feats] +
+                   [fmt.plain_number(p.stat(d.name).median, 7) for d in feats])
     return buf.getvalue()
 
 
