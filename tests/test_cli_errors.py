@@ -245,3 +245,11 @@ def test_a_catalog_table_without_the_spark_engine(report_errors):
               "  product: p\n  quantity: q\n  unit_price: u\n")
     line = report_errors(GOOD, config)
     assert "transactions.table (sales.order_lines) is read from a Spark catalog" in line and "--engine spark" in line
+
+
+def test_too_few_customers_says_why_the_others_were_left_out(report_errors):
+    # An id column that is no id (9 values over 40 rows): the error says where the customers went.
+    rows = "".join(f"{1 + i % 9},{100 + 7 * i},{i % 5}\n" for i in range(40))
+    line = report_errors("note,income,wine\n" + rows, {"columns": {"id": "note", "income": "income"}})
+    assert "9 usable customers are too few for 3 segments" in line
+    assert line.endswith("; 31 rows excluded: customer id repeated with different values (first row kept)")

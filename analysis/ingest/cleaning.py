@@ -308,8 +308,11 @@ def check_segmentable(data: "CleanData", cfg: Config, path) -> None:
     k = seg.k if seg.k != "auto" else seg.min_segments
     n = len(data.customers)
     if n < k * seg.min_segment_customers:
+        # Why the rest were left out, most rows first: a column taken as the id that is no id shows here.
+        why = Counter(r for r in data.reasons if r).most_common(2)
+        left = "; " + ", ".join(f"{c:,} rows excluded: {r}" for r, c in why) if why else ""
         raise UserError(f"{path}: {n} usable customers are too few for {k} segments of at least "
-                        f"{seg.min_segment_customers} customers (segmentation.min_segment_customers)")
+                        f"{seg.min_segment_customers} customers (segmentation.min_segment_customers){left}")
 
 
 def _category_key(values: pd.Series) -> pd.Series:
