@@ -1,0 +1,150 @@
+"""The Spark engine against the local engine on order lines written every way the local engine
+reads (Windows-1252 with euro signs, decimal commas, time zones, statuses, price typos, returns,
+names in mixed case, amounts without a unit price or product, errors) and over two years with a
+season: the same cleaning log, per-customer rows and baskets. A file of its own, so that these
+Spark jobs run beside test_spark.py's on a cluster of their own."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.errors import UserError
+from test_spark import MISSING, _same_orders, engine, local  # noqa: F401  (module fixtures: a cluster per file)
+
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"Spark engine unavailable: {MISSING}")
+
+
+def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, local, tmp_path, monkeypatch):
+    """Read with Java's windows-1252 (not ISO-8859-1, which has no euro sign); prices with decimal
+    commas and signs read as the local engine and the customer-table loader read them."""
+    from test_orders import PRODUCTS, _euro_lines, make_config
+    (tmp_path / "lines.csv").write_bytes(_euro_lines().encode("cp1252"))
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    cfg = make_config(tmp_path)
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert b.encoding == "cp1252" and "LAMPE ŒIL" in b.baskets.products
+    assert not any("not a number" in e.detail for e in b.log)
+    # Decimal commas, a no-break space and the euro sign after each price, as a French spreadsheet writes them.
+    from test_orders import _comma_lines
+    (tmp_path / "lines.csv").write_text(_comma_lines(), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert not any("not a number" in e.detail for e in b.log) and b.delimiter == ";"
+    # Times with zones (+0100, -05:00, Z ...), read as ISO times: the time as written, as DuckDB
+    # reads them (Spark alone would turn them into UTC). A %z format drops the zone by the same
+    # expression (_zone_dropped).
+    from test_orders import _zoned_lines
+    (tmp_path / "lines.csv").write_text(_zoned_lines(), encoding="utf-8")
+    zoned = make_config(tmp_path)
+    a, b = local.load_orders(zoned), engine.load_orders(zoned)
+    _same_orders(a, b)
+    assert b.reference_date == a.reference_date
+    # An order status on one line of an order cancels the whole order, as locally.
+    from test_orders import _status_lines
+    (tmp_path / "lines.csv").write_text(_status_lines(), encoding="utf-8")
+    with_status = make_config(tmp_path, transactions={"status": "Status"})
+    a, b = local.load_orders(with_status), engine.load_orders(with_status)
+    _same_orders(a, b)
+    assert next(e for e in b.log if e.step == "cancellations").count == 5
+    # A line whose status says it came back is no sale, as locally (its order still counts).
+    (tmp_path / "lines.csv").write_text(_status_lines().replace(
+        "1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,completed",
+        "1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,DEVUELTO"), encoding="utf-8")
+    a, b = local.load_orders(with_status), engine.load_orders(with_status)
+    _same_orders(a, b)
+    assert [e.count for e in b.log if e.detail.startswith("returned (its status")] == [1]
+    # A price far above its product's median is a typo, as locally (the median is the lower middle).
+    from test_orders import _typo_lines
+    (tmp_path / "lines.csv").write_text(_typo_lines(5, "151.00"), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert [e.count for e in b.log if e.detail.startswith("unit price more than")] == [1]
+    # Returns off spend as locally: of a product the map lacks (Uncategorised), and beyond what the
+    # lines show bought (that spend 0, logged).
+    from test_orders import LINES
+    (tmp_path / "lines.csv").write_text(LINES + (
+        "1010,D4,TOY,1,2024-03-08 10:00,4.00,13,France\n1011,D4,TOY,-1,2024-03-09 10:00,4.00,13,France\n"
+        "1012,A1,WHITE MUG,-10,2024-03-09 11:00,2.50,13,France\n"), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert any(e.action == "spend set to 0 there" for e in b.log)
+    # Names in mixed case: a product shown by its most frequent spelling, as locally; dates
+    # without a time of day: no morning or evening shares; a line's total (amount) instead of a
+    # unit price (the 'Price' column holds 3 units' total here); no order column (an order is a
+    # customer's lines of one time: 21's lines of the 6th are one), as locally.
+    from test_orders import HEADER
+    (tmp_path / "lines.csv").write_text(HEADER + "".join(
+        f"{o},{code},{n},3,2024-03-0{d},4.00,{c},PL\n" for o, code, n, d, c in [
+            (1, "K1", "Kawa ziarnista", 2, 21), (2, "K1", "Kawa ziarnista", 3, 22), (3, "K1", "KAWA ZIARNISTA", 6, 21),
+            (4, "Z2", "Żurek  domowy", 5, 22), (5, "Z2", "Żurek domowy", 6, 21)]), encoding="utf-8")
+    cased = make_config(tmp_path, products=None, transactions={"unit_price": None, "amount": "Price", "order": None,
+                                                               "cancelled_prefix": None})
+    a, b = local.load_orders(cased), engine.load_orders(cased)
+    _same_orders(a, b)
+    assert sorted(b.baskets.products) == ["Kawa ziarnista", "Żurek domowy"]
+    assert list(b.columns.habits) == ["at weekends"] and any(e.step == "not used" for e in b.log)
+    assert b.frame["Spend"].tolist() == [12.0, 8.0]  # customers 21 (3 lines) and 22 (2), 4.00 each
+    assert b.frame["Orders"].tolist() == [2, 2]
+    # No product or quantity column either (a ledger of amounts): one product, one unit a line, as locally.
+    unnamed = make_config(tmp_path, products=None, transactions={"unit_price": None, "amount": "Price", "order": None,
+                                                                 "cancelled_prefix": None, "product": None,
+                                                                 "product_name": None, "quantity": None})
+    a, b = local.load_orders(unnamed), engine.load_orders(unnamed)
+    _same_orders(a, b)
+    assert b.baskets.products == ("ALL PRODUCTS",) and any(e.action == "no baskets or rules" for e in b.log)
+    # Amounts in two currencies: refused with the local engine's line.
+    from test_orders import LINES
+    (tmp_path / "lines.csv").write_text(LINES.replace(",3.00,", ",$3.00,").replace(",5.00,", ",£5.00,"), encoding="utf-8")
+    with pytest.raises(UserError) as spark_error:
+        engine.load_orders(cfg)
+    with pytest.raises(UserError) as local_error:
+        local.load_orders(cfg)
+    assert str(spark_error.value) == str(local_error.value) and "more than one currency ($, £)" in str(spark_error.value)
+    # A column of text where numbers belong: the same line, with the same example value.
+    from test_orders import HEADER
+    (tmp_path / "lines.csv").write_text(HEADER + "".join(f"10{i},A1,WHITE MUG,{q},2024-03-02 09:30,3.00,12,UK\n"
+                                                         for i, q in enumerate(["two", "a few", "4"])), encoding="utf-8")
+    with pytest.raises(UserError) as spark_error:
+        engine.load_orders(cfg)
+    with pytest.raises(UserError) as local_error:
+        local.load_orders(cfg)
+    assert str(spark_error.value) == str(local_error.value) and "e.g. 'a few'" in str(spark_error.value)
+    # Dates in two formats: the same closest format and example.
+    times = ["19/06/2024 10:00", "20/06/2024 11:00", "2024-06-22 10:00"]
+    (tmp_path / "lines.csv").write_text(HEADER + "".join(f"10{i},A1,WHITE MUG,1,{x},3.00,12,UK\n"
+                                                         for i, x in enumerate(times)), encoding="utf-8")
+    with pytest.raises(UserError) as spark_error:
+        engine.load_orders(cfg)
+    with pytest.raises(UserError) as local_error:
+        local.load_orders(cfg)
+    assert str(spark_error.value) == str(local_error.value) and "the closest, '%d/%m/%Y %H:%M'" in str(spark_error.value)
+    # Every format of the local engine's number test, read alike (the test's columns mix currencies).
+    from test_orders import NUMBER_COLUMNS
+
+    from analysis.engine import spark as spark_module
+    from analysis.engine.spark import _decimal_comma, _number
+    from analysis.ingest.cleaning import to_numbers
+    monkeypatch.setattr(spark_module, "one_currency", lambda *a: None)
+    for kind, values in NUMBER_COLUMNS.items():
+        src = engine.spark.createDataFrame([(v,) for v in values], "x string")
+        comma = _decimal_comma(src, "x")
+        assert comma == (kind == "comma decimals"), kind
+        got = np.array([r[0] for r in src.select(_number("x", False, comma)).collect()], dtype=float)
+        want = to_numbers(pd.Series(values, dtype="string")).to_numpy(dtype=float)
+        assert np.array_equal(got, want, equal_nan=True), (kind, list(zip(values, got, want)))
+
+
+def test_a_season_and_a_saved_models_season_as_locally(engine, local, tmp_path):
+    """Lines over two years with Christmas buyers: a model's season kept, its shares as locally."""
+    from analysis.config import parse_config
+    from test_season import write_lines
+    cfg, _ = write_lines(tmp_path)
+    cfg = parse_config(cfg, base_dir=tmp_path)
+    # A saved model's season instead of the lines' own: the engine hands it on as the local one does.
+    fixed = dict(categories=tuple(sorted(local.load_orders(cfg).columns.spend)), season=(12, 1))
+    a, b = local.load_orders(cfg), engine.load_orders(cfg, **fixed)
+    assert a.season == (11, 12) and b.season == (12, 1) and "Orders in season (December and January)" in b.frame
+    # The month counts behind the shares are the same: the local engine given the same season agrees exactly.
+    _same_orders(local.load_orders(cfg, **fixed), b)
