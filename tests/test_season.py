@@ -240,3 +240,10 @@ def test_a_saved_model_places_customers_by_its_own_season(tmp_path):
     lines[lines["Datum"] >= "2024-01-01"].to_csv(tmp_path / "last_year.csv", index=False)
     late = assign(tmp_path / "model", None, tmp_path / "last_year.csv").assignments
     assert late["segment"].notna().all()
+
+
+def test_months_keep_their_capitals_and_a_habit_reads_as_a_share_of_orders():
+    assert ps.lower("Orders in season (November and December)") == "orders in season (November and December)"
+    assert ps._compare(SEASON, LABELS[SEASON], "share", True) == \
+        "a larger share of orders in season (November and December)"
+    assert ps._compare("orders_at_weekends", "Orders at weekends", "share", False) == "a smaller share of orders at weekends"

@@ -6,6 +6,7 @@ by number, so a renamed segment keeps its name when a re-run numbers it differen
 """
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import re
 from dataclasses import dataclass
@@ -107,7 +108,8 @@ RECOMMENDATION_RULES = (
 
 # ---------------------------------------------------------------- names
 
-PROPER = ("christmas", "easter", "halloween", "valentine", "hanukkah", "diwali", "ramadan", "eid")
+PROPER = ("christmas", "easter", "halloween", "valentine", "hanukkah", "diwali", "ramadan", "eid",
+          *(calendar.month_name[m].lower() for m in range(1, 13)), *(d.lower() for d in calendar.day_name))
 
 
 def names_cased(labels: dict[str, str]) -> bool:
@@ -128,7 +130,7 @@ def lower(words: str) -> str:
     acronyms and units ('Monthly fee (USD)' -> 'monthly fee (USD)', 'Data GB' -> 'data GB')."""
     def keep(w: str) -> bool:
         letters = re.sub(r"[^\w]", "", w)
-        w = w.lower()
+        w = re.sub(r"^[^\w]+|[^\w']+$", "", w.lower())  # '(November' and 'December)' are month names
         return (w[:-2] if w.endswith("'s") else w) in PROPER or (len(letters) > 1 and letters.isupper())
     return " ".join(w if keep(w) else w.lower() for w in words.split(" "))
 
@@ -472,6 +474,8 @@ def _compare(feature: str, label: str, kind: str, above: bool, cased: bool = Fal
         return f"a {'larger' if above else 'smaller'} share of purchases through {_part(label).lower()}"
     if kind == "count":
         return f"{'more' if above else 'fewer'} {lower(label)}"
+    if kind == "share" and label.startswith("Orders "):  # a habit: 'a larger share of orders at weekends'
+        return f"a {'larger' if above else 'smaller'} share of orders {lower(label.removeprefix('Orders '))}"
     return f"{'higher' if above else 'lower'} {lower(label)}"
 
 
