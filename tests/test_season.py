@@ -57,7 +57,7 @@ def test_no_season_where_customers_differ_only_by_chance():
     frame, cols, months = se.with_season(_rows(counts, ["2023-01-01"] * 400), COLUMNS, "2023-01-01", LAST)
     assert months == () and cols.habits == {} and list(frame.columns) == ["customer_id", "First order", "Orders"]
     chance = se.best_season(counts, counts.sum(axis=1))[1]
-    assert chance > se.MAX_CHANCE  # noise: of the 36 spans the best still has chance give most of its spread
+    assert chance > se.MAX_CHANCE  # noise: of the 48 spans the best still has chance give most of its spread
 
 
 def test_a_season_needs_two_years_of_lines():
@@ -132,7 +132,7 @@ def _recommend(stats):
 def test_a_seasonal_segment_is_contacted_before_its_season_not_onboarded():
     # Newer too (first orders in the first November): the season, not onboarding, is the advice.
     r = _recommend({SEASON: (0.91, 0.37, 1.7), "tenure_months": (12.0, 20.0, -1.6)})
-    assert r.timing == "Before their season (November and December)"
+    assert r.timing == "Before their season, November and December"
     assert r.timing_why == "91% of their orders fall in November and December against 37% on average: contact them in October"
     assert ps.name_segment({SEASON: 1.7, "tenure_months": -1.6}, LABELS).startswith("Seasonal, newer")
 
@@ -215,7 +215,7 @@ def test_christmas_buyers_are_found_named_and_timed_from_order_lines(tmp_path):
     christmas = got.loc[got["customer_id"] == "X0", "segment"].iloc[0]
     persona = next(p for p in r.personas if p.segment == int(christmas))
     assert persona.generated_name.startswith("Seasonal")
-    assert persona.recommendation.timing == "Before their season (November and December)"
+    assert persona.recommendation.timing == "Before their season, November and December"
     assert persona.recommendation.timing_why.endswith("contact them in October")
     assert "Weihnachtsartikel" in persona.generated_name  # the input's capitals
 
@@ -247,3 +247,12 @@ def test_months_keep_their_capitals_and_a_habit_reads_as_a_share_of_orders():
     assert ps._compare(SEASON, LABELS[SEASON], "share", True) == \
         "a larger share of orders in season (November and December)"
     assert ps._compare("orders_at_weekends", "Orders at weekends", "share", False) == "a smaller share of orders at weekends"
+
+
+def test_lapsed_customers_are_not_called_long_standing():
+    # Their tenure runs from a first order long ago to the reference date, through their absence.
+    labels = {"recency_days": "Days since last purchase", "tenure_months": "Tenure", "orders": "Orders"}
+    means = {"recency_days": 800.0, "tenure_months": 35.0, "orders": 6.0}
+    name = ps.name_segment({"recency_days": 1.8, "tenure_months": 0.9, "orders": -0.6}, labels, means=means)
+    assert name == "Lapsed, occasional customers"
+    assert ps.name_segment({"recency_days": 0.2, "tenure_months": 0.9}, labels, means=means) == "Long-standing customers"

@@ -307,6 +307,11 @@ def test_no_natural_segments_without_structure(kind):
     found = search(x * weights(relevance(x, 0)), Segmentation(), 0)
     assert found.choice.structure == "none", found.choice.reason
     assert "no natural segments" in found.choice.reason
+    if kind == "cloud":  # k set by hand: only that number was looked at, and the page says no more than that
+        fixed = search(x * weights(relevance(x, 0)), Segmentation(k=4, algorithm="kmeans"), 0).choice
+        assert fixed.structure == "none" and "no natural segments" not in fixed.structure_note
+        assert fixed.structure_note.startswith("The 4 segments set in the configuration (segmentation.k) are not "
+                                               "separated by valleys")
 
 
 def test_fallback_groups_customers_into_value_tiers():

@@ -3,7 +3,7 @@ year in which customers differ most, when that difference is more than chance.
 
 A shop's busiest months say nothing of who its seasonal buyers are (everyone may buy more in
 December); what sets them apart is that their orders fall in a span of the year far more often
-than other customers' orders do. Each span of one to three consecutive calendar months is scored
+than other customers' orders do. Each span of one to four consecutive calendar months is scored
 by the binomial dispersion of its share between customers: were every order placed in the span
 with the same probability p, n * (share - p)^2 would average p(1 - p) whatever each customer's
 number of orders n; how many times that it averages is how far customers differ beyond chance.
@@ -25,7 +25,7 @@ from ..config import Columns
 
 MAX_CHANCE = 0.5  # a habit share is left out when chance gives more than half its variance
 MIN_SPAN_DAYS = 700  # two years but a month: every calendar month in the lines twice, or all but one day of it
-LENGTHS = (1, 2, 3)  # months in a season
+LENGTHS = (1, 2, 3, 4)  # months in a season: up to a third of the year
 MONTH_COLUMNS = tuple(f"_orders_month_{m}" for m in range(1, 13))  # orders per calendar month, per customer
 SEASON = "in season"  # the habit's name starts so; its months follow in parentheses
 

@@ -153,7 +153,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("basket_size", d[c.basket_size], lab(c.basket_size, "Products per order"), "Average number of different products in an order",
             "number", c.basket_size)
     for habit, col in c.habits.items():
-        placed = (f"in {habit.partition('(')[2].rstrip(')')}: of all spans of one to three calendar months, the one "
+        placed = (f"in {habit.partition('(')[2].rstrip(')')}: of all spans of one to four calendar months, the one "
                   "in which customers' shares differ most beyond chance (customers with one order or under a year "
                   "of orders count as average)" if habit.startswith(SEASON) else habit)
         add(f"orders_{slug(habit.split(' (')[0])}", d[col].clip(0.0, 1.0), f"Orders {habit}",

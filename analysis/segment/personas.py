@@ -202,6 +202,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         effects = {f: e for f, e in effects.items() if f != "recency_days"}  # on their own cycle: not "lapsing"
     # Lapsing decides the advice (a win-back), so it leads the name whatever else is stronger.
     late = effects.get("recency_days", 0) >= THRESHOLD and bool(means)
+    if late and effects.get("tenure_months", 0) > 0:  # their tenure runs on through their absence: not long-standing
+        effects = {f: e for f, e in effects.items() if f != "tenure_months"}
     ranked = sorted(effects.items(), key=lambda kv: (not (late and kv[0] == "recency_days"), -abs(kv[1]), kv[0]))
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
     if late and adjs[:1] == ["Lapsing"] and lapsed(means):
@@ -664,7 +666,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     elif seasonal(p):  # their first order may be recent only because their season came round late
         s = p.stat(SEASON_FEATURE)
         months = c.labels[SEASON_FEATURE].partition("(")[2].rstrip(")")
-        timing, timing_why = f"Before their season ({months})", (
+        timing, timing_why = f"Before their season, {months}", (
             f"{fmt.percent(s.mean)} of their orders fall in {months} against {fmt.percent(s.overall_mean)} on average: "
             f"contact them in {month_before(c.labels[SEASON_FEATURE])}")
     elif _effect(p, "tenure_months") <= -THRESHOLD and p.stat("tenure_months").mean * RATIO <= p.stat(
@@ -732,17 +734,17 @@ def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
     """Short steps for cards and pages; the first is the recommended next step."""
     via = f" through the {r.channel.lower()} channel" if r.channel_basis else ""
     what = f"{r.offer} on {r.offer_on or lower(r.product_focus)}{via}"
-    out = [f"{what} ({r.timing.lower()})."]
+    out = [f"{what} ({lower(r.timing)})."]
     if r.contacts is not None:
         if r.contacts == 0:
             out[0] = (f"{what}, through free channels only: no customer of this segment is likely enough to answer "
                       "to pay for a paid contact.")
         elif r.contacts < p.size:
             few = f"fewer than {fmt.integer(c.min_size)}" if r.contacts < c.min_size else fmt.integer(r.contacts)
-            out[0] = (f"{what} ({r.timing.lower()}) to its {few} customers in the contact list; "
+            out[0] = (f"{what} ({lower(r.timing)}) to its {few} customers in the contact list; "
                       "free channels only for the rest.")
         else:
-            out[0] = f"{what} ({r.timing.lower()}) to all its customers: every one is in the contact list."
+            out[0] = f"{what} ({lower(r.timing)}) to all its customers: every one is in the contact list."
     elif r.contact is False:
         loss = fmt.money(-c.profit_per_contact[p.id], c.currency, 2)
         out[0] = (f"{what}, through free channels only: a paid contact "

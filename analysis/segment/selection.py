@@ -91,6 +91,18 @@ STRUCTURE_TEXT = {
 }
 
 
+
+
+def structure_note(structure: str, seg: Segmentation) -> str:
+    """STRUCTURE_TEXT, but with k set in the config only that number of segments was looked at: no
+    valley between them says nothing of other ways of dividing the customers."""
+    if structure == "none" and seg.k != "auto":
+        return (f"The {seg.k} segments set in the configuration (segmentation.k) are not separated by valleys of "
+                "fewer customers: they divide a continuum. Other numbers of segments were not looked at; with "
+                "k: auto the search looks for segments that are really there.")
+    return STRUCTURE_TEXT[structure]
+
+
 @dataclass(frozen=True)
 class Candidate:
     algorithm: str
@@ -560,7 +572,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                        silhouette_profile=_silhouette_profile(dist, x, sample_labels, seed), jaccard=jaccard)
     choice = Choice(
         "tiers" if use_tiers else fit.algorithm, TIERS if use_tiers else fit.k, reason, rule, knee_k, gap_k,
-        len(x), n, structure=structure, structure_note=STRUCTURE_TEXT[structure], votes=votes,
+        len(x), n, structure=structure, structure_note=structure_note(structure, seg), votes=votes,
         valleys={} if use_tiers else best["valleys"], overlap=overlap,
         silhouette=float(sil_all.mean()) if sil_all is not None and len(sil_all) else None, gap_none=gap_none,
         fallback=("value_tiers" if value is not None else "pc_tiers") if use_tiers else None,
@@ -674,7 +686,7 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
     if seg.k != "auto":
         text += f" The number of segments (k={seg.k}) was set in the configuration."
     if structure != "clear":
-        text += " " + STRUCTURE_TEXT[structure]
+        text += " " + structure_note(structure, seg)
     return text
 
 
