@@ -982,7 +982,9 @@ def test_a_gyms_visits_are_no_web_visits_and_its_last_visit_dates_recency(tmp_pa
     path = tmp_path / "leden.csv"
     pd.DataFrame({"lidnummer": range(n), "bezoeken_per_maand": rng.integers(0, 20, n),
                   "laatste_bezoek": [f"{1 + i % 28:02d}-0{1 + i % 3}-2025" for i in range(n)],
-                  "website_bezoeken": rng.integers(0, 9, n)}).to_csv(path, sep=";", index=False)
+                  "website_bezoeken": rng.integers(0, 9, n), "maandbedrag": rng.uniform(20, 60, n).round(2)}
+                 ).to_csv(path, sep=";", index=False)
     c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert list(c.spend.values()) == ["maandbedrag"]  # a monthly amount: the fee they pay
     assert c.web_visits == "website_bezoeken" and "bezoeken_per_maand" in c.numeric
     assert c.last_purchase == "laatste_bezoek" and c.last_purchase_format == "%d-%m-%Y"

@@ -58,7 +58,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|(visits|besuche|visites|visitas|bezoeken|visite)\w*(web|site|online|internet|app)|sessions",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
     r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
-    r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$",
+    r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$"
+    r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$",  # (monthly) amount: a fee paid
     "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario"
     r"|inkomen|reddito|stipendio",
     "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
