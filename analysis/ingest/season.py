@@ -30,19 +30,6 @@ MONTH_COLUMNS = tuple(f"_orders_month_{m}" for m in range(1, 13))  # orders per 
 SEASON = "in season"  # the habit's name starts so; its months follow in parentheses
 
 
-def chance_share(share: pd.Series, orders: pd.Series) -> float:
-    """The part of a per-customer share's variance that chance alone gives: with every order placed
-    then with the same probability p (the average share), a customer's share of n orders varies by
-    p(1 - p) / n. Near 1: the differences between customers are noise of few orders each."""
-    ok = (orders >= 1) & share.notna()
-    x, n = share[ok].to_numpy(dtype=float), orders[ok].to_numpy(dtype=float)
-    var = x.var() if len(x) else 0.0
-    if var <= 0:
-        return 1.0
-    p = x.mean()
-    return float(min(1.0, np.mean(p * (1 - p) / n) / var))
-
-
 def months_text(months: tuple[int, ...]) -> str:
     """(11, 12) -> 'November and December'; (12, 1, 2) -> 'December to February'."""
     names = [calendar.month_name[m] for m in months]

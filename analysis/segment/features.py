@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ..ingest.cleaning import CleanData, _robust_skew
-from ..ingest.season import MAX_CHANCE, SEASON, chance_share
-
-SEASON_FEATURE = "orders_in_season"
+from ..ingest.season import MAX_CHANCE, SEASON
 from ..config import Config
 from ..errors import UserError
 from .relevance import relevance, weights
+
+SEASON_FEATURE = "orders_in_season"
 
 PROFILE_ONLY = ("campaigns_accepted", "complaints")
 DAYS_PER_MONTH = 30.44  # tenure in months: days over the average month's length
@@ -177,6 +177,19 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("complaints", d[c.complaints].fillna(0), lab(c.complaints, "Complained"), "Complained in the period (share of customers)",
             "flag", c.complaints)
     return pd.DataFrame(cols, index=d.index), docs
+
+
+def chance_share(share: pd.Series, orders: pd.Series) -> float:
+    """The part of a per-customer share's variance that chance alone gives: with every order placed
+    then with the same probability p (the average share), a customer's share of n orders varies by
+    p(1 - p) / n. Near 1: the differences between customers are noise of few orders each."""
+    ok = (orders >= 1) & share.notna()
+    x, n = share[ok].to_numpy(dtype=float), orders[ok].to_numpy(dtype=float)
+    var = x.var() if len(x) else 0.0
+    if var <= 0:
+        return 1.0
+    p = x.mean()
+    return float(min(1.0, np.mean(p * (1 - p) / n) / var))
 
 
 def _transform(x: pd.Series) -> tuple[bool, float, float, str]:
