@@ -53,9 +53,10 @@ java:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	  else echo "note: java not found and cannot be installed here; the Spark tests will be skipped"; fi; }
 
-# Two workers, one test file each at a time (module fixtures such as the Spark cluster stay in one).
+# Two workers, one test file each at a time (module fixtures such as the Spark cluster stay in one),
+# in the order tests/conftest.py gives (the Spark files first), not by their number of tests.
 test: setup spark
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: setup
 	$(BIN)/python bench/bench_report.py

@@ -922,3 +922,28 @@ def test_purchases_per_channel_come_before_an_acquisition_channel_and_other_is_n
     assert ps.recommend(_context(), p).channel == "Web"
     p = _with_mix("Acquisition channel", {"Other": 0.8, "email": 0.2}, {"Other": 0.2, "email": 0.8})
     assert ps.recommend(_context(), p).channel == "Your usual channel"
+
+
+def test_small_segments_carry_the_margin_of_a_share_measured_in_them(demo_run):
+    """Shown when the smallest public segment's 95% margin on a share reaches 10 points (n <= 96),
+    with that margin; a hidden (too small to publish) segment does not count."""
+    from analysis.publish import pages
+
+    r = demo_run.results
+    assert min(p.size for p in r.segments if p.public) > 96
+    ctx, text = _render(r, "overview.qmd.j2", pages.overview)
+    assert ctx["small_note"] == "" and "Few customers per segment" not in text
+
+    def sized(n: int, hidden: int | None = None):
+        segs = [dataclasses.replace(r.segments[0], size=n)] + list(r.segments[1:])
+        if hidden is not None:
+            segs[-1] = dataclasses.replace(segs[-1], size=hidden, public=False)
+        return dataclasses.replace(r, segments=tuple(segs))
+
+    ctx, text = _render(sized(96), "overview.qmd.j2", pages.overview)
+    assert "Few customers per segment" in text
+    assert ctx["small_note"].startswith("The smallest segment holds 96 customers")
+    assert "within about ±10 percentage points" in ctx["small_note"]
+    assert "±14 percentage points" in pages.small_segments_note(sized(46))
+    assert pages.small_segments_note(sized(97)) == ""
+    assert pages.small_segments_note(sized(500, hidden=3)) == ""

@@ -68,6 +68,16 @@ def test_every_page_has_the_navbar_and_local_plotly(built):
     assert len(list((out / "site").rglob("plotly.min.js"))) == 1
 
 
+def test_each_tab_names_its_page_then_the_report_once(built):
+    _, out, _ = built
+    report = _results(out)["title"]
+    titles = {p.name: re.search(r"<title>(.*?)</title>", p.read_text(), re.S).group(1).replace("\n", " ")
+              for p in (out / "site").glob("*.html")}
+    assert titles["index.html"] == report
+    assert titles["campaigns.html"] == f"Campaigns – {report}"
+    assert all(t.count(report) == 1 for t in titles.values()), titles
+
+
 def test_internal_links_resolve(built):
     _, out, _ = built
     site = out / "site"

@@ -30,15 +30,20 @@ ROOT = Path(__file__).resolve().parent.parent
 MASTER = "local-cluster[2,1,1024]"  # two executor processes, one core and 1 GB each
 
 
-@pytest.fixture(scope="module")
-def engine():
+def start_engine(conf: dict[str, str] | None = None):
     from analysis.engine.spark import SparkEngine
     # Small data on two single-core executors: few shuffle partitions, and the JIT's quick tier
     # only (its optimising compiler costs more CPU than these short jobs save).
     quick = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-    eng = SparkEngine.start(MASTER, {"spark.driver.memory": "1g", "spark.ui.enabled": "false",
-                                     "spark.driver.host": "127.0.0.1", "spark.sql.shuffle.partitions": "4",
-                                     "spark.driver.extraJavaOptions": quick, "spark.executor.extraJavaOptions": quick})
+    return SparkEngine.start(MASTER, {"spark.driver.memory": "1g", "spark.ui.enabled": "false",
+                                      "spark.driver.host": "127.0.0.1", "spark.sql.shuffle.partitions": "4",
+                                      "spark.driver.extraJavaOptions": quick, "spark.executor.extraJavaOptions": quick,
+                                      **(conf or {})})
+
+
+@pytest.fixture(scope="module")
+def engine():
+    eng = start_engine()  # Spark's defaults otherwise, adaptive execution included, as users run it
     yield eng
     eng.close()
 

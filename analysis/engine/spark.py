@@ -549,15 +549,19 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         raise UserError(f"{path}: has {'no rows' if isinstance(path, CatalogTable) else 'a header but no rows'}")
     progress(f"order lines: cleaning {n_raw:,} lines (Spark)")
     judged, cat_log, pmap = _judge(spark, cfg, src, path, types, product_map)
+    # Cached before any filter: a filter on `reason` would otherwise be pushed down to the raw
+    # columns, every parsed number and date written out again in each rule of it (a generated
+    # method beyond Java's 64 KB, then run interpreted).
+    cached = judged = judged.persist()
+    usual = None
     if t.max_price_ratio:  # as locally: against the median (the lower middle) over the lines every other rule keeps
         usual = (judged.where(F.col("reason").isNull()).groupBy(F.col("product").alias("_up"))
                  .agg(F.percentile_approx("price", 0.5, 100_000).alias("_um"), F.count(F.lit(1)).alias("_un"))
-                 .where(F.col("_un") >= MIN_PRICED))
+                 .where(F.col("_un") >= MIN_PRICED).persist())  # one row per product, computed once
         typo = F.col("reason").isNull() & (F.col("price") > F.lit(t.max_price_ratio) * F.col("_um"))
         judged = (judged.join(usual, F.col("product") == F.col("_up"), "left")
                   .withColumn("reason", F.when(typo, F.lit(price_typo(t))).otherwise(F.col("reason")))
                   .drop("_up", "_um", "_un"))
-    judged = judged.persist()
     log: list[LogEntry] = []
     # One pass for every count the log needs: lines per reason and the usable lines' counts (the
     # row of reason NULL). Plain aggregates only: a distinct count among them would make Spark
@@ -626,7 +630,9 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     progress("order lines: baskets of orders and products (Spark)")
     baskets, lists = _baskets(valid, per_order, categories)
     valid.unpersist()
-    judged.unpersist()
+    cached.unpersist()
+    if usual is not None:
+        usual.unpersist()
     # Fields the local loader has gained (a saved model's map, the map file's hash), set alike.
     fields = OrderData.__dataclass_fields__
     extra = {"product_map": pmap} if "product_map" in fields else {}

@@ -158,6 +158,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "reason": r.chosen.reason, "algorithm": figures.ALGO_NAMES[r.chosen.algorithm],
         "smaller_split": r.chosen.smaller_split,
         "lead": _lead(r), "compare": _comparison_table(r, compact=paper), "decision": decision(r), "paper": paper,
+        "small_note": small_segments_note(r),
     }
 
 
@@ -280,6 +281,26 @@ def _lead(r: Results) -> str:
         "spends the most on average of the segments large enough to show"
     return (f"Segment {top.id}, {top.name}, {most}: {fmt.money(s.mean, r.currency)} per "
             f"customer against {fmt.money(s.overall_mean, r.currency)} for all customers{_hidden_spenders(r, s)}.")
+
+
+SMALL_MARGIN = 0.10  # a share known only to within this (95%, at worst) makes the segments small to read
+
+
+def small_segments_note(r: Results) -> str:
+    """When the smallest segment shown is small enough that a share measured in it (an answer rate,
+    a category's share) is uncertain by SMALL_MARGIN or more: by how much, so that differences
+    between segments are read with that margin. 1.96 sqrt(p(1 - p) / n) is largest at p = 1/2."""
+    segs = [p for p in r.segments if p.public and not p.unassigned]
+    if not segs:
+        return ""
+    n = min(p.size for p in segs)
+    margin = 1.96 * (0.25 / n) ** 0.5
+    if margin < SMALL_MARGIN:
+        return ""
+    return (f"The smallest segment holds {fmt.integer(n)} customers: a share measured in it, such as the share "
+            f"that answered a campaign, is known only to within about ±{round(100 * margin)} percentage points "
+            f"(95% confidence). A difference between segments smaller than that may be chance: test it on a "
+            f"part of the segment before spending on all of it.")
 
 
 def _hidden_spenders(r: Results, s) -> str:

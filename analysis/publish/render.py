@@ -107,7 +107,9 @@ def _page_meta(page: Page, common: dict) -> dict:
                 for i in items]
 
     meta = {**common, "nav": mark(common["nav"]), "segments_nav": mark(common["segments_nav"]),
-            "in_segment": page.name.startswith("segment-"), "pagetitle": page.title}
+            "in_segment": page.name.startswith("segment-"), "pagetitle": page.title,
+            # The browser tab: the page, then the report, once (the overview's title is the report's).
+            "title_suffix": common["report_title"] if page.title != common["report_title"] else ""}
     return _escaped(meta)
 
 
