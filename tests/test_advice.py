@@ -947,3 +947,24 @@ def test_small_segments_carry_the_margin_of_a_share_measured_in_them(demo_run):
     assert "±14 percentage points" in pages.small_segments_note(sized(46))
     assert pages.small_segments_note(sized(97)) == ""
     assert pages.small_segments_note(sized(500, hidden=3)) == ""
+
+
+def test_big_ticket_buyers_who_buy_rarely_get_a_follow_up_not_loyalty_rewards():
+    """Revenue share 1.5 times the customer share: loyalty rewards, unless they order 0.5 sd less
+    often than average (one-off buyers of big items); the check flags loyalty for such a segment."""
+    c = _context(kinds={**KINDS, "orders": "count"}, labels={**LABELS, "orders": "Orders"})
+
+    def rec(effect):
+        p = dataclasses.replace(_profile({"orders": (1.7, 3.0, effect), "total_spend": (827.0, 438.0, 0.9)}),
+                                share_customers=0.40, share_value=0.76)
+        return p, ps.recommend(c, p)
+    p, r = rec(-0.5)
+    assert r.offer.startswith("Premium follow-up") and "loyalty" not in r.offer.lower()
+    assert r.offer_why == ("76% of revenue from 40% of customers in fewer orders (1.7 against 3.0): large, rare "
+                           "purchases to follow up, not repeat buying to reward")
+    assert rec(-0.49)[1].offer == "Premium: loyalty rewards and early access"
+    loyal = _persona("Occasional, big-ticket customers", offer="Premium: loyalty rewards and early access")
+    problems = ps.consistency_problems(loyal, p, c.labels)
+    assert "loyalty rewards for customers who buy less often than average" in problems
+    assert "loyalty rewards for customers who buy less often than average" not in ps.consistency_problems(
+        loyal, rec(-0.49)[0], c.labels)

@@ -90,7 +90,8 @@ RECOMMENDATION_RULES = (
     f"customers or more. Offer, the first that applies: win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
-    f"1.5 times the customer share; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
+    f"1.5 times the customer share, as a follow-up of each purchase rather than loyalty rewards when orders or "
+    f"purchases are {THRESHOLD} sd below average; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
     f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
@@ -580,6 +581,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         f"{fmt.number(gap, 0)} days between orders")
     # Orders (order lines) or purchases (a customer table) well above average: a frequent buyer.
     frequent = next((f for f in ("orders", "purchases") if _effect(p, f) >= THRESHOLD), None)
+    rare = next((f for f in ("orders", "purchases") if _effect(p, f) <= -THRESHOLD), None)  # an occasional buyer
     if p.unassigned:
         offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
     elif never:
@@ -591,6 +593,13 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f" and beyond twice their own {fmt.number(gap, 0)} days between orders" if gap is not None else "") + (
             f"; {_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers while they bought"
             if ratio is not None and ratio >= 1.5 else "")
+    elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0 and rare:
+        s = p.stat(rare)
+        a, b = _pair(c, rare, s.mean, s.overall_mean)
+        offer, offer_why = "Premium follow-up: what goes with their last purchase, and service", \
+            (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers in fewer "
+             f"{c.labels[rare].lower()} ({a} against {b}): large, rare purchases to follow up, not repeat buying "
+             "to reward")
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
             f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" + (
@@ -882,6 +891,8 @@ def consistency_problems(persona: Persona, profile: Profile, labels: dict[str, s
         for word, above in ((hi, True), (lo, False)):
             if word and re.search(rf"(^|, ){re.escape(word.lower())}\b", name) and (s.mean > s.overall_mean) != above:
                 out.append(f"named '{word}' but {s.feature} is {s.mean:.4g} against {s.overall_mean:.4g} on average")
+    if "loyalty" in rec.offer.lower() and any(_effect(profile, f) <= -THRESHOLD for f in ("orders", "purchases")):
+        out.append("loyalty rewards for customers who buy less often than average")
     if rec.contact is False:
         if rec.timing.startswith("With the next campaign"):
             out.append("not worth a paid contact, yet timed 'with the next campaign'")
