@@ -61,7 +61,10 @@ def by_kind(x, kind: str, currency: str = "$") -> str:
     if kind in ("share", "flag"):
         return percent(x)
     if kind in ("years", "months", "days"):
-        return f"{number(x, 0)} {kind}" if not _bad(x) else "–"
+        if _bad(x):
+            return "–"
+        shown = number(x, 0)
+        return f"{shown} {kind[:-1] if shown in ('1', '-1') else kind}"  # 1 month, 0 months, 2 months
     if kind == "count":
         return number(x, 1)
     # Other measures keep about three significant digits: 72.5 months, 3.47 products, 0.84.

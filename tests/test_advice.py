@@ -968,3 +968,18 @@ def test_big_ticket_buyers_who_buy_rarely_get_a_follow_up_not_loyalty_rewards():
     assert "loyalty rewards for customers who buy less often than average" in problems
     assert "loyalty rewards for customers who buy less often than average" not in ps.consistency_problems(
         loyal, rec(-0.49)[0], c.labels)
+
+
+def test_the_overview_says_what_the_configuration_set(demo_run):
+    from analysis.publish import pages
+
+    r = demo_run.results
+    said = {}
+    for setting in ("", "k", "k and algorithm"):
+        res = dataclasses.replace(r, chosen=dataclasses.replace(r.chosen, set_in_config=setting, tiers_by=""))
+        said[setting] = _render(res, "overview.qmd.j2", pages.overview)[1]
+    assert "was chosen by a written rule" in said[""] and "set in the configuration" not in said[""]
+    assert "the number of segments was set in the configuration (segmentation.k), and the algorithm chosen" in said["k"]
+    assert "was chosen by a written rule" not in said["k"]
+    assert "was set in the configuration (segmentation.k and segmentation.algorithm)" in said["k and algorithm"]
+    assert "written rule" not in said["k and algorithm"]

@@ -75,7 +75,8 @@ def test_ratio():
 @pytest.mark.parametrize("kind, x, text", [
     ("money", 1500, "$1,500"), ("money", 3.374, "$3.37"), ("money", 9.996, "$10.00"), ("money", 10.4, "$10"),
     ("money", -2.5, "-$2.50"), ("share", 0.25, "25%"), ("flag", 0.004, "0.4%"), ("years", 44.4, "44 years"),
-    ("months", 11.99, "12 months"), ("days", 30, "30 days"), ("count", 3.25, "3.2"), ("number", 3.14159, "3.14"),
+    ("months", 11.99, "12 months"), ("days", 30, "30 days"), ("months", 1.2, "1 month"), ("days", 0.8, "1 day"),
+    ("years", 1.6, "2 years"), ("months", 0.4, "0 months"), ("count", 3.25, "3.2"), ("number", 3.14159, "3.14"),
     # about three significant digits: a mean of 72.48 months active is not shown to the hundredth
     ("number", 9.996, "10.00"), ("number", 72.48, "72.5"), ("number", -72.48, "-72.5"), ("number", 99.94, "99.9"),
     ("number", 100.4, "100"), ("number", 123.456, "123"),

@@ -93,6 +93,18 @@ def test_fixed_k_is_used_as_set(blobs):
     assert "set in the configuration" in found.choice.reason
 
 
+def test_k_set_with_the_algorithm_left_to_the_rule_claims_no_choice_of_k(blobs):
+    """Only the algorithm is chosen: the reason says k was set and makes no 'most segments' claim;
+    the overview says the same (test_advice)."""
+    found = search(blobs[0], Segmentation(k=5), seed=42)
+    c = found.choice
+    assert c.k == 5 and c.set_in_config == "k"
+    assert "The number of segments (k=5) was set in the configuration" in c.reason
+    assert "The most segments" not in c.reason and "the most segments" not in c.reason
+    assert search(blobs[0], Segmentation(algorithm="kmeans", k=5), seed=42).choice.set_in_config == "k and algorithm"
+    assert search(blobs[0], Segmentation(k_min=3, k_max=4), seed=1).choice.set_in_config == ""
+
+
 def test_same_seed_same_labels():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(200, 3))

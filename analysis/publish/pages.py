@@ -156,7 +156,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
                                          "Heatmap of each segment's distance from the average customer per feature"),
         "reason": r.chosen.reason, "algorithm": figures.ALGO_NAMES[r.chosen.algorithm],
-        "smaller_split": r.chosen.smaller_split,
+        "smaller_split": r.chosen.smaller_split, "set_in_config": r.chosen.set_in_config,
         "lead": _lead(r), "compare": _comparison_table(r, compact=paper), "decision": decision(r), "paper": paper,
         "small_note": small_segments_note(r),
     }

@@ -681,7 +681,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     elif _effect(p, "tenure_months") <= -THRESHOLD and p.stat("tenure_months").mean * RATIO <= p.stat(
             "tenure_months").overall_mean * (1 + 1e-9):  # 19 months against 21 is no new relationship
         s = p.stat("tenure_months")
-        timing, timing_why = "Early in the relationship", f"newer customers ({fmt.number(s.mean, 0)} months against {fmt.number(s.overall_mean, 0)}): an onboarding series"
+        timing, timing_why = "Early in the relationship", f"newer customers ({fmt.by_kind(s.mean, 'months')} against {fmt.number(s.overall_mean, 0)}): an onboarding series"
     elif rate is not None and overall and rate / overall >= 1.3 and contact is not False:
         timing, timing_why = "With the next campaign", f"{fmt.percent(rate)} answered the latest one against {fmt.percent(overall)}"
     elif rate is not None and overall and rate / overall >= 1.3:

@@ -144,6 +144,7 @@ class Choice:
     fallback: str | None = None  # 'value_tiers' | 'pc_tiers' when the labels are tiers, not segments
     smaller_split: str = ""  # a finer split left out only for a segment under min_segment_share, in words ('' if none)
     tiers_by: str = ""  # what the tiers are cut by ('total spend', 'income', ...); '' when the labels are no tiers
+    set_in_config: str = ""  # what the configuration fixed: '', 'k', or 'k and algorithm'
 
 
 @dataclass(frozen=True)
@@ -576,7 +577,8 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
         valleys={} if use_tiers else best["valleys"], overlap=overlap,
         silhouette=float(sil_all.mean()) if sil_all is not None and len(sil_all) else None, gap_none=gap_none,
         fallback=("value_tiers" if value is not None else "pc_tiers") if use_tiers else None,
-        tiers_by=what if use_tiers else "", smaller_split=small.strip())
+        tiers_by=what if use_tiers else "", smaller_split=small.strip(),
+        set_in_config="" if seg.k == "auto" else "k" if seg.algorithm == "auto" else "k and algorithm")
     return Search(candidates, choice, np.asarray(labels_all), sample_idx, sample_labels, diag)
 
 
@@ -663,17 +665,24 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
     f = best["fit"]
     if seg.k != "auto" and seg.algorithm != "auto":
         return f"{NAMES[f.algorithm]} with {f.k} segments, as set in the configuration."
+    fixed = seg.k != "auto"  # only the algorithm was chosen: no claim about the number of segments
     text = (f"Silhouette {best['silhouette']:.3f}, Calinski-Harabasz {best['calinski_harabasz']:,.0f}, "
             f"Davies-Bouldin {best['davies_bouldin']:.3f}, stability (mean ARI) {best['stability']:.2f}"
             + (f", largest border-to-centre density {best['valley']:.2f}. " if best["valley"] is not None else ". "))
     if best.get("few"):
         text += (f"No candidate with at least {seg.min_segments} segments is separated by valleys, but {f.k} "
                  f"segments are, and are stable: fewer natural segments than min_segments asks for.")
+    elif best.get("mostly") and fixed:
+        parted = sum(v <= VALLEY_MAX for v in best["valleys"].values())
+        text += (f"{parted} of the {f.k} segments are separated from their nearest by a valley (median "
+                 f"border-to-centre density {_median_valley(best):.2f}), and they are stable.")
     elif best.get("mostly"):
         parted = sum(v <= VALLEY_MAX for v in best["valleys"].values())
         text += (f"No candidate has every segment separated from its nearest by a valley and is stable; the most "
                  f"segments ({f.k}) of which most are ({parted} of {f.k}; median border-to-centre density "
                  f"{_median_valley(best):.2f}) and that are stable, among {len(pool)} actionable candidates.")
+    elif (structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX)) and fixed:
+        text += f"All {f.k} segments are separated from their nearest segment by a valley and are stable."
     elif structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX):
         text += (f"The most segments ({f.k}) that are all separated from their nearest segment by a valley "
                  f"and stable, among {len(pool)} actionable candidates.")
