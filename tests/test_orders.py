@@ -93,8 +93,11 @@ def test_every_cleaning_case_is_logged_with_its_count(orders):
          "product names with stray spaces, tidied (a product is shown by its most frequent name)"),  # ' white  mug'
         ("missing values", "category", 1, "set to 'Uncategorised'",
          "lines of 1 products missing from the products map"),  # the one usable D4 line
+        ("not used", "InvoiceDate", 4, "seasons not looked for",  # 4 orders over 9 days
+         "the orders span 9 days; a season of buying is looked for over 700 days or more, so that every month of "
+         "the year is seen twice"),
     }
-    assert len(orders.log) == 10  # each case once
+    assert len(orders.log) == 11  # each case once
     cancelled = next(e for e in orders.log if e.step == "cancellations")
     assert "2 orders whose id starts with 'C'" in cancelled.detail
     assert orders.n_lines == 19  # as read, duplicate included
@@ -702,11 +705,11 @@ def test_dates_without_a_time_of_day_make_no_morning_or_evening_shares(tmp_path)
     data = load(tmp_path, lines)
     assert [c for c in data.frame.columns if c.startswith("Orders ")] == ["Orders at weekends"]
     assert list(data.columns.habits) == ["at weekends"]
-    (entry,) = [e for e in data.log if e.step == "not used"]
+    (entry,) = [e for e in data.log if e.step == "not used" and e.action != "seasons not looked for"]
     assert (entry.column, entry.count, entry.action) == ("InvoiceDate", 9, "morning and evening shares not made")
     timed = load(tmp_path, lines.replace("2024-03-01,", "2024-03-01 00:00:01,"))
     assert "Orders in the morning (before 12:00)" in timed.frame.columns and len(timed.columns.habits) == 3
-    assert not [e for e in timed.log if e.step == "not used"]
+    assert [e.action for e in timed.log if e.step == "not used"] == ["seasons not looked for"]
 
 
 def test_a_line_total_instead_of_a_unit_price_gives_the_same_customers(tmp_path):

@@ -64,8 +64,13 @@ def test_a_season_needs_two_years_of_lines():
     rng = np.random.default_rng(0)
     counts = np.vstack([_uniform(300, 12, rng), _christmas(60, 4, rng)])
     rows = _rows(counts, ["2023-01-01"] * 360)
-    assert se.with_season(rows, COLUMNS, "2023-01-31", LAST)[2] == (11, 12)  # 700 days; 699 would not do
-    assert se.with_season(rows, COLUMNS, "2023-02-01", LAST)[2] == ()
+    log, short = [], []
+    assert se.with_season(rows, COLUMNS, "2023-01-31", LAST, log=log, column="when")[2] == (11, 12)  # 700 days
+    assert se.with_season(rows, COLUMNS, "2023-02-01", LAST, log=short, column="when")[2] == ()  # 699 would not do
+    assert log == []  # looked for: nothing to say
+    (entry,) = short  # too short to look: said, so that no one takes seasonal buyers for absent
+    assert (entry.step, entry.column, entry.action) == ("not used", "when", "seasons not looked for")
+    assert entry.detail.startswith("the orders span 699 days; a season of buying is looked for over 700 days or more")
 
 
 def test_new_and_one_order_customers_are_not_judged_and_read_as_average():
@@ -223,6 +228,7 @@ def test_christmas_buyers_are_found_named_and_timed_from_order_lines(tmp_path):
 def test_a_single_year_of_lines_has_no_season(tmp_path):
     run, _ = _lines(tmp_path, years=1)
     assert "orders_in_season" not in [d.name for d in run.results.features]
+    assert [e.action for e in run.results.cleaning if e.action == "seasons not looked for"] == ["seasons not looked for"]
     assert not any(p.recommendation.timing.startswith("Before their season") for p in run.results.personas)
 
 

@@ -621,7 +621,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     frame = net_of_returns(frame, _to_pandas(returned), columns.spend, log)
     frame, columns = without_clock(frame, columns, t, log)
     frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None,
-                                         c["max_ts"], season)
+                                         c["max_ts"], season, log, t.timestamp)
     no_product_note(frame, t, log)
     gone = (judged.where(F.col("customer").isNotNull()).groupBy("customer")
             .agg(F.count_if(F.col("reason").isNull()).alias("usable"), F.collect_set("reason").alias("why"))

@@ -618,7 +618,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = without_clock(*_customers(con, cfg, t, ref, categories, log), t, log)
     frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None, max_ts,
-                                         season)
+                                         season, log, t.timestamp)
     no_product_note(frame, t, log)
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
     # The reasons are gathered for the few customers without a usable line only, not for every one.

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import Columns
+from .cleaning import LogEntry
 
 MAX_CHANCE = 0.5  # a habit share is left out when chance gives more than half its variance
 MIN_SPAN_DAYS = 700  # two years but a month: every calendar month in the lines twice, or all but one day of it
@@ -68,13 +69,14 @@ def best_season(counts: np.ndarray, orders: np.ndarray) -> tuple[tuple[int, ...]
     return best
 
 
-def with_season(frame: pd.DataFrame, columns: Columns, first, last, fixed: tuple[int, ...] | None = None
-                ) -> tuple[pd.DataFrame, Columns, tuple[int, ...]]:
+def with_season(frame: pd.DataFrame, columns: Columns, first, last, fixed: tuple[int, ...] | None = None,
+                log: list[LogEntry] | None = None, column: str = "") -> tuple[pd.DataFrame, Columns, tuple[int, ...]]:
     """The customer rows with the month counts (MONTH_COLUMNS) replaced by the share of orders in
     the best season, as a habit, where the lines span MIN_SPAN_DAYS and chance explains at most
     MAX_CHANCE of that share's spread; else without them. `fixed`: a saved model's season (() for
-    none) instead. Returns the rows, their columns and the season's months. Both engines call this
-    on the same rows."""
+    none) instead. Returns the rows, their columns and the season's months; lines too short to
+    look for a season are said in `log` (the timestamp `column`'s). Both engines call this on the
+    same rows."""
     counts = frame[list(MONTH_COLUMNS)].to_numpy(dtype=float)
     frame = frame.drop(columns=list(MONTH_COLUMNS))
     if not len(frame) or first is None or last is None:
@@ -84,8 +86,12 @@ def with_season(frame: pd.DataFrame, columns: Columns, first, last, fixed: tuple
     judged = ((pd.Timestamp(last) - frame[columns.signup_date]).dt.days >= 365).to_numpy() & (orders >= 2)
     if fixed is not None:
         months = tuple(fixed)
-    elif (pd.Timestamp(last) - pd.Timestamp(first)).days < MIN_SPAN_DAYS:
+    elif (days := (pd.Timestamp(last) - pd.Timestamp(first)).days) < MIN_SPAN_DAYS:
         months = ()
+        if log is not None:  # so that seasonal buyers are not taken for absent from a short history
+            log.append(LogEntry("not used", column, int(orders.sum()), "seasons not looked for",
+                                f"the orders span {days:,} days; a season of buying is looked for over "
+                                f"{MIN_SPAN_DAYS:,} days or more, so that every month of the year is seen twice"))
     else:
         found = best_season(counts[judged], orders[judged])
         months = found[0] if found is not None and found[1] <= MAX_CHANCE else ()
