@@ -128,13 +128,19 @@ def test_spelling_variants_and_rare_categories(clean_csv, find_log):
     # 'Married ' loses its space when read; 'married' is a spelling variant of the commoner 'Married'.
     variants = only([e for e in find_log(data.log, "odd categories", "status") if "spelling" in e.action])
     assert (variants.count, variants.action) == (1, "spelling variants merged")
-    # The blank becomes 'Unknown'; 'Unknown' and 'YOLO' are 10% each, under 15%: merged into 'Other'.
+    # The blank becomes 'Unknown' and stays so (a missing status is no other status); 'YOLO', 10%,
+    # under 15%, is merged into 'Other'.
     missing = only(find_log(data.log, "missing values", "status"))
     assert missing.count == 1 and "Unknown" in missing.action
     rare = only([e for e in find_log(data.log, "odd categories", "status") if "Other" in e.action])
-    assert rare.count == 2
-    assert "'Unknown' (1)" in rare.detail and "'YOLO' (1)" in rare.detail
-    assert data.customers["status"].value_counts().to_dict() == {"Married": 5, "Single": 3, "Other": 2}
+    assert rare.count == 1
+    assert "'Unknown'" not in rare.detail and "'YOLO' (1)" in rare.detail
+    assert data.customers["status"].value_counts().to_dict() == {"Married": 5, "Single": 3, "Other": 1, "Unknown": 1}
+    # A value written 'Unknown' in the input, nothing missing: a rare value like any other.
+    written = clean_csv(csv.replace(",\n", ",Unknown\n").replace(",YOLO", ",Single"),
+                        {"columns": {"id": "id", "income": "income", "categorical": ["status"]},
+                         "cleaning": {"rare_category_share": 0.15}, "report": {"min_segment_size": 1}})
+    assert written.customers["status"].value_counts().to_dict() == {"Married": 5, "Single": 4, "Other": 1}
 
 
 def test_rare_values_below_the_minimum_group_size_are_counted_not_named(clean_csv, find_log):

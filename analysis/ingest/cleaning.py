@@ -322,7 +322,7 @@ def _category_key(values: pd.Series) -> pd.Series:
 
 def _merge_categories(values: pd.Series, column: str, share: float, min_group: int,
                       log: list[LogEntry], known: dict[str, str] | None = None) -> tuple[pd.Series, dict[str, str]]:
-    """Missing values as 'Unknown', spelling variants merged, rare values pooled into 'Other';
+    """Missing values as 'Unknown', spelling variants merged, rare values (not 'Unknown') pooled into 'Other';
     returns the values and the map {key: value} that did it. With `known` (a training run's map)
     nothing is learnt: known spellings map as then, and values never seen stay as written."""
     miss = by_value(values, is_missing)
@@ -344,7 +344,8 @@ def _merge_categories(values: pd.Series, column: str, share: float, min_group: i
         log.append(LogEntry("odd categories", column, variants, "spelling variants merged",
                             "differences of case or spacing"))
     counts = merged.value_counts()
-    rare = counts[(counts / len(merged)) < share]
+    # 'Unknown' stays apart however rare: a missing channel is not some other channel.
+    rare = counts[((counts / len(merged)) < share) & ~((counts.index == "Unknown") & miss.any())]
     if len(rare) and len(counts) - len(rare) >= 1:
         # The log is published: a value held by fewer customers than the minimum group size is
         # counted, not named, since its name and count would describe those few customers.
