@@ -983,3 +983,17 @@ def test_the_overview_says_what_the_configuration_set(demo_run):
     assert "was chosen by a written rule" not in said["k"]
     assert "was set in the configuration (segmentation.k and segmentation.algorithm)" in said["k and algorithm"]
     assert "written rule" not in said["k and algorithm"]
+
+
+def test_a_cross_sell_needs_a_share_clearly_below_average():
+    """Treats at 12.6% of their spend against 13.4% on average (0.19 sd below) is no gap to fill: no
+    cross-sell 'treats (13% against 13%)'; 0.2 sd below (Cohen's small effect) is."""
+    labels = {**LABELS, "share_treats": "Share of spend: Treats", "share_food": "Share of spend: Food"}
+    c = _context(labels=labels)
+
+    def rec(effect: float):
+        p = _profile({"share_food": (0.70, 0.55, 0.9), "share_treats": (0.126, 0.134, effect)})
+        return ps.recommend(c, p)
+    assert rec(-0.2).offer == "Cross-sell offer"
+    assert rec(-0.2).offer_why.endswith("cross-sell treats (12.6% of their spend against 13.4%)")  # told apart
+    assert rec(-0.19).offer == "Standard offer" and "cross-sell" not in rec(-0.19).offer_why

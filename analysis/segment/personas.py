@@ -26,6 +26,7 @@ from .profiles import Profile
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
 MIN_FOCUS_SHARE = 0.05  # a product category leads the advice only if it takes at least this share of spend
 MIN_CROSS_SHARE = 0.02  # a category is cross-sold only to a segment that already gives it this share of spend
+MIN_CROSS_GAP = 0.2  # ... and whose share of it is this many sd below average (Cohen's small effect): a gap to fill
 MIN_CHANNEL_SHARE = 0.10  # a channel is advised only if it carries at least this share of purchases
 LAPSE_GAPS = 2.0  # lapsing: the last purchase further back than this many of their own gaps between orders
 LAPSED_GAPS = 4.0  # lapsed (named so): further back than this many
@@ -95,7 +96,8 @@ RECOMMENDATION_RULES = (
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
     f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
-    f"whose share is most below average among those taking at least {MIN_CROSS_SHARE:.0%} of their spend (a "
+    f"whose share is most below average, by {MIN_CROSS_GAP} sd or more, among those taking at least "
+    f"{MIN_CROSS_SHARE:.0%} of their spend (a "
     f"category they hardly buy is no cross-sell: nothing shows they want it; without categories, or none below, a "
     f"standard offer). Timing: now if lapsing; before their season if most of their orders fall in it and "
     f"their share there is {THRESHOLD} sd above average (order lines over two years or more); early if newer "
@@ -364,8 +366,12 @@ def _pick_why(x: Pick, what: str) -> str:
     return text
 
 
+def _kind(c: Context, feature: str) -> str:
+    return c.kinds[feature] if feature in c.kinds or not feature.startswith("share_") else "share"
+
+
 def _value(c: Context, feature: str, x: float) -> str:
-    return fmt.by_kind(x, c.kinds[feature], c.currency)
+    return fmt.by_kind(x, _kind(c, feature), c.currency)
 
 
 def _with_digits(x: float, kind: str, currency: str, digits: int) -> str:
@@ -384,7 +390,7 @@ def _pair(c: Context, feature: str, x: float, y: float) -> tuple[str, str]:
     for digits in (1, 2):
         if a != b:
             break
-        a, b = (_with_digits(v, c.kinds[feature], c.currency, digits) for v in (x, y))
+        a, b = (_with_digits(v, _kind(c, feature), c.currency, digits) for v in (x, y))
     return a, b
 
 
@@ -566,14 +572,14 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     spread = cat if cat is not None and cat.basis == "largest" and cat.share < MAJORITY else None
     cat = None if spread else cat
     # The category to cross-sell: their own share furthest below the average one, not their focus.
-    cross = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)
+    cross = next((s for s in below if s.effect <= -MIN_CROSS_GAP and (cat is None or s.feature != cat.feature)
                   and s.mean >= MIN_CROSS_SHARE), None)
     # Below average but hardly bought: electronics buyers with 0% groceries are no groceries prospects.
     untried = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)
                     and s.mean < MIN_CROSS_SHARE), None)
     cased = names_cased(c.labels)
-    cross_text = cross and (f"cross-sell {category(_part(c.labels[cross.feature]), cased)} ({fmt.percent(cross.mean)} of their "
-                            f"spend against {fmt.percent(cross.overall_mean)})")
+    cross_text = cross and ("cross-sell {} ({} of their spend against {})".format(
+        category(_part(c.labels[cross.feature]), cased), *_pair(c, cross.feature, cross.mean, cross.overall_mean)))
     means = {s.feature: s.mean for s in p.stats}
     gap, late = own_gap(means), lapsing(_effect(p, "recency_days"), means)
     on_cycle = "" if late or _effect(p, "recency_days") < THRESHOLD else (
