@@ -354,11 +354,13 @@ def test_a_discount_percentage_is_no_count_of_deal_purchases(tmp_path, header):
     ("Codice_Cliente", "id"), ("id_klienta", "id"),
     ("dias_ultima_compra", "recency_days"), ("giorni_dall_ultimo_acquisto", "recency_days"),
     ("jours_depuis_dernier_achat", "recency_days"), ("ingreso_respuesta", "revenue_per_answer"),
+    ("pedidos_con_cupon", "deal_purchases"), ("compras_com_cupom", "deal_purchases"),
+    ("Bestellungen_mit_Gutschein", "deal_purchases"),
 ])
 def test_role_names_in_seven_languages(tmp_path, header, role):
     values = {"gender": lambda i: "FM"[i % 2], "age": lambda i: str(20 + i), "income": lambda i: str(20000 + 97 * i),
               "id": lambda i: str(500 + i), "recency_days": lambda i: str(3 * i),
-              "revenue_per_answer": lambda i: "11"}[role]
+              "revenue_per_answer": lambda i: "11", "deal_purchases": lambda i: str(i % 7)}[role]
     path = tmp_path / "t.csv"
     path.write_text(f"{header},other\n" + "".join(f"{values(i)},{i % 5}\n" for i in range(40)), encoding="utf-8")
     c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns

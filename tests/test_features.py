@@ -321,3 +321,32 @@ def test_a_habit_is_left_out_when_chance_gives_more_than_half_its_variance(confi
     doc = next(x for x in f.docs if x.name == "orders_at_weekends")
     assert ("by chance" in doc.transform) == left_out
     assert doc.weight == (0.0 if left_out else 1.0)
+
+
+def test_orders_on_deal_become_a_share_of_orders(tmp_path):
+    """Without purchase columns but with orders: coupon orders over all orders (at most 1), so that
+    coupon hunters read as deal-seeking; a column already between 0 and 1 is the share itself."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.config import load_config
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import load_customers
+    from analysis.segment.features import build_features
+
+    rng = np.random.default_rng(0)
+    n = 300
+    orders = rng.integers(1, 20, n)
+    coupons = np.minimum(rng.integers(0, 10, n), orders)
+    coupons[0], orders[0] = 7, 4  # more coupon orders than orders: capped at 1
+    frame = pd.DataFrame({"id": range(n), "wine": rng.gamma(2, 100, n).round(), "meat": rng.gamma(2, 80, n).round(),
+                          "orders": orders, "coupons": coupons, "share": np.minimum(coupons / orders, 1.0).round(3)})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    for col, want in (("coupons", np.minimum(coupons / orders, 1.0)), ("share", frame["share"].clip(upper=1.0))):
+        (tmp_path / "t.yml").write_text("customers: {path: t.csv}\ncolumns: {id: id, orders: orders, "
+                                        f"spend: {{Wine: wine, Meat: meat}}, deal_purchases: {col}}}\n")
+        cfg = load_config(tmp_path / "t.yml")
+        f = build_features(clean(load_customers(cfg), cfg), cfg)
+        doc = f.doc("deal_share")
+        assert doc.kind == "share" and doc.source == col and "deal_purchases" not in [d.name for d in f.docs]
+        assert np.allclose(f.table["deal_share"].to_numpy(), np.asarray(want, dtype=float))

@@ -47,7 +47,8 @@ NAME_PATTERNS: dict[str, str] = {
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
     r"|revenu|opbrengst)(por|per|pro|par)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$",
-    "deal_purchases": r"deal|discount|promo|coupon|rabatt|angebot|remise|descuento|oferta|desconto|korting|sconto",
+    "deal_purchases": r"deal|discount|promo|coupon|cupon|cupom|gutschein|rabatt|angebot|remise|descuento|oferta|desconto"
+    r"|korting|sconto",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
     r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$",
     "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
