@@ -798,3 +798,27 @@ def test_one_cancelled_order_is_one_order(tmp_path):
     t = make_config(tmp_path, transactions={"status": "Status", "cancelled_prefix": None}).transactions
     assert cancelled_detail(1, t).startswith("1 order with a line whose Status is ")
     assert cancelled_detail(2, t).startswith("2 orders with a line whose Status is ")
+
+
+OWNED = LINES + (
+    "1005,C3,LAMP,1,2024-03-07 14:00,20.00,,France\n"  # 13's order 1005: the lamp is 13's
+    "1010,A1,WHITE MUG,1,2024-03-08 10:00,3.00,12,UK\n"  # an order of two customers: its blank line stays blank
+    "1010,B2,RED CANDLE,1,2024-03-08 10:00,5.00,13,UK\n"
+    "1010,C3,LAMP,1,2024-03-08 10:00,20.00,,UK\n"
+)
+
+
+def test_a_line_without_a_customer_in_a_customers_order_is_theirs(tmp_path, orders):
+    """A blank customer id on one line of an order whose other lines name one customer: that
+    customer's line (its money in their spend), logged; a guest order, or an order of two
+    customers, stays without one (baskets only)."""
+    got = load(tmp_path, OWNED)
+    entry = next(e for e in got.log if e.action == "taken from the order's other lines")
+    assert (entry.step, entry.column, entry.count) == ("missing values", "Customer ID", 1)
+    blank = next(e for e in got.log if e.action == "used for baskets only")
+    assert blank.count == 3  # the guest order's two lines and 1010's lamp
+    f, before = got.frame.set_index("customer_id"), orders.frame.set_index("customer_id")
+    assert f.loc["13", "Spend on Home"] == before.loc["13", "Spend on Home"] + 20.0 + 5.0  # the lamp, 1010's candle
+    assert f.loc["13", "Orders"] == before.loc["13", "Orders"] + 1  # 1010 only: the lamp was in 1005
+    assert f.loc["12", "Spend on Home"] == before.loc["12", "Spend on Home"]  # 1010's lamp is no one's
+    assert not any(e.action == "taken from the order's other lines" for e in orders.log)  # nothing to fill

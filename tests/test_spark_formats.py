@@ -76,10 +76,15 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     from test_orders import LINES
     (tmp_path / "lines.csv").write_text(LINES + (
         "1010,D4,TOY,1,2024-03-08 10:00,4.00,13,France\n1011,D4,TOY,-1,2024-03-09 10:00,4.00,13,France\n"
-        "1012,A1,WHITE MUG,-10,2024-03-09 11:00,2.50,13,France\n"), encoding="utf-8")
+        "1012,A1,WHITE MUG,-10,2024-03-09 11:00,2.50,13,France\n"
+        # A blank customer in 13's order 1005: 13's line, as locally; in an order of two customers: no one's.
+        "1005,C3,LAMP,1,2024-03-07 14:00,20.00,,France\n"
+        "1013,A1,WHITE MUG,1,2024-03-08 12:00,3.00,12,UK\n1013,B2,RED CANDLE,1,2024-03-08 12:00,5.00,13,UK\n"
+        "1013,C3,LAMP,1,2024-03-08 12:00,20.00,,UK\n"), encoding="utf-8")
     a, b = local.load_orders(cfg), engine.load_orders(cfg)
     _same_orders(a, b)
     assert any(e.action == "spend set to 0 there" for e in b.log)
+    assert [e.count for e in b.log if e.action == "taken from the order's other lines"] == [1]
     # Names in mixed case: a product shown by its most frequent spelling, as locally; dates
     # without a time of day: no morning or evening shares; a line's total (amount) instead of a
     # unit price (the 'Price' column holds 3 units' total here); no order column (an order is a

@@ -44,7 +44,7 @@ from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_deli
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
                              GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT, NORMALISED,
-                             OTHER, RETURN, RETURN_ACTION, RETURNED,
+                             OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURN_ACTION, RETURNED,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, comma_decimals, _head, line_rules, net_of_returns,
                              no_product_note, price_typo,
@@ -562,6 +562,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         judged = (judged.join(usual, F.col("product") == F.col("_up"), "left")
                   .withColumn("reason", F.when(typo, F.lit(price_typo(t))).otherwise(F.col("reason")))
                   .drop("_up", "_um", "_un"))
+    judged, owners = _owners_filled(judged, bool(t.order))
     log: list[LogEntry] = []
     # One pass for every count the log needs: lines per reason and the usable lines' counts (the
     # row of reason NULL). Plain aggregates only: a distinct count among them would make Spark
@@ -573,7 +574,8 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         F.count_if(use & F.col("product_changed")).alias("product_changed"),
         F.count_if(use & F.col("name_changed")).alias("name_changed"),
         F.max(F.when(use, F.col("ts"))).alias("max_ts"),
-        F.count_if(use & F.col("category").isNotNull()).alias("with_category")).collect()}
+        F.count_if(use & F.col("category").isNotNull()).alias("with_category"),
+        F.count_if(F.col("_filled")).alias("filled")).collect()}
     n_lines = sum(r["n"] for r in per.values())
     dupes = n_raw - n_lines if t.duplicate_lines == "drop" else n_raw - src.distinct().count()
     if dupes:
@@ -604,6 +606,9 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     if c["no_customer"] == c["n"]:
         raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
                         f"{c['n']:,} usable lines")
+    filled = sum(r["filled"] for r in per.values())
+    if filled:
+        log.append(LogEntry("missing values", t.customer, int(filled), OWNER_ACTION, OWNER_DETAIL))
     if c["no_customer"]:
         log.append(LogEntry("missing values", t.customer, int(c["no_customer"]), "used for baskets only",
                             "order lines without a customer id"))
@@ -631,8 +636,9 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     baskets, lists = _baskets(valid, per_order, categories)
     valid.unpersist()
     cached.unpersist()
-    if usual is not None:
-        usual.unpersist()
+    for small in (usual, owners):
+        if small is not None:
+            small.unpersist()
     # Fields the local loader has gained (a saved model's map, the map file's hash), set alike.
     fields = OrderData.__dataclass_fields__
     extra = {"product_map": pmap} if "product_map" in fields else {}
@@ -644,6 +650,22 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     data = OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=baskets, n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc, **extra)
     return data, lists
+
+
+def _owners_filled(judged: DataFrame, has_order: bool) -> tuple[DataFrame, DataFrame | None]:
+    """orders._owners_filled: a line without a customer id in an order whose other lines all name
+    one customer is that customer's (`_filled` marks it); with the orders' owners (cached) or None."""
+    blank = F.col("customer").isNull() & F.col("ord").isNotNull()
+    if not has_order or not judged.where(blank).limit(1).count():
+        return judged.withColumn("_filled", F.lit(False)), None
+    holes = judged.where(blank).select("ord").distinct()
+    owners = (judged.join(holes, "ord", "left_semi").where(F.col("customer").isNotNull())
+              .groupBy(F.col("ord").alias("_oo")).agg(F.min("customer").alias("_oc"),
+                                                      F.count_distinct("customer").alias("_on"))
+              .where(F.col("_on") == 1).drop("_on").persist())
+    filled = F.col("customer").isNull() & F.col("_oc").isNotNull()
+    return (judged.join(owners, F.col("ord") == F.col("_oo"), "left").withColumn("_filled", filled)
+            .withColumn("customer", F.coalesce(F.col("customer"), F.col("_oc"))).drop("_oo", "_oc"), owners)
 
 
 def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry]) -> tuple[DataFrame, tuple[str, ...]]:

@@ -564,6 +564,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
                           SELECT product AS p, quantile_disc(price, 0.5) AS m FROM judged WHERE reason IS NULL
                           GROUP BY product HAVING count(*) >= {MIN_PRICED}) AS usual
                       WHERE judged.reason IS NULL AND judged.product = usual.p AND judged.price > {t.max_price_ratio!r} * usual.m""")
+    filled = _owners_filled(con) if t.order else 0
     # One pass for the log's counts: lines per reason, and the usable lines' counts (the group of
     # reason NULL).
     per = {r[0]: r[1:] for r in con.execute("""
@@ -604,6 +605,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     if no_customer == n_valid:
         raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
                         f"{n_valid:,} usable lines")
+    if filled:
+        log.append(LogEntry("missing values", t.customer, int(filled), OWNER_ACTION, OWNER_DETAIL))
     if no_customer:
         log.append(LogEntry("missing values", t.customer, int(no_customer), "used for baskets only",
                             "order lines without a customer id"))
@@ -796,6 +799,26 @@ def no_product_note(frame: pd.DataFrame, t: TransactionsFile, log: list[LogEntry
         log.append(LogEntry("not used", "order lines", int(frame["Orders"].sum()), "no baskets or rules",
                             "the config names no product column (transactions.product): orders are not "
                             "mined for products bought together"))
+
+
+OWNER_ACTION = "taken from the order's other lines"
+OWNER_DETAIL = "order lines without a customer id, in an order whose other lines name one customer"
+
+
+def _owners_filled(con) -> int:
+    """A line without a customer id in an order whose other lines all name one customer is that
+    customer's (its money counts in their spend); orders of no customer, or of two, stay as they
+    are. Returns how many lines were filled."""
+    if not con.execute("SELECT count(*) FROM judged WHERE customer IS NULL AND ord IS NOT NULL").fetchall()[0][0]:
+        return 0
+    _run(con, """CREATE TEMP TABLE owners AS SELECT ord AS o, min(customer) AS c FROM judged
+                 WHERE ord IN (SELECT ord FROM judged WHERE customer IS NULL) AND customer IS NOT NULL
+                 GROUP BY ord HAVING count(DISTINCT customer) = 1""")
+    n = con.execute("SELECT count(*) FROM judged JOIN owners ON judged.ord = owners.o WHERE judged.customer IS NULL"
+                    ).fetchall()[0][0]
+    if n:
+        _run(con, "UPDATE judged SET customer = owners.c FROM owners WHERE judged.customer IS NULL AND judged.ord = owners.o")
+    return n
 
 
 def without_clock(frame: pd.DataFrame, columns: Columns, t: TransactionsFile, log: list[LogEntry]):
