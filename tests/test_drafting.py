@@ -990,3 +990,15 @@ def test_a_gyms_visits_are_no_web_visits_and_its_last_visit_dates_recency(tmp_pa
     assert list(c.spend.values()) == ["maandbedrag"]  # a monthly amount: the fee they pay
     assert c.web_visits == "website_bezoeken" and "bezoeken_per_maand" in c.numeric
     assert c.last_purchase == "laatste_bezoek" and c.last_purchase_format == "%d-%m-%Y"
+
+
+def test_a_column_of_percentages_says_so_in_its_label(tmp_path):
+    """'75%' is read as 75: the drafted label keeps the unit the number lost ('Uso cupones (%)');
+    a column with a few percent signs only, or one already naming it, is left as it is."""
+    path = tmp_path / "t.csv"
+    rows = "".join(f"{i},{(i * 7) % 90}%,{i % 9}{'%' if i < 3 else ''},{i * 3}%\n" for i in range(40))
+    path.write_text("id,uso_cupones,pocos,rate_%\n" + rows, encoding="utf-8")
+    labels = yaml.safe_load(draft_config(path, config_dir=tmp_path))["labels"]
+    assert labels["uso_cupones"] == "Uso cupones (%)"
+    assert labels["pocos"] == "Pocos"
+    assert "(%)" not in labels["rate_%"]

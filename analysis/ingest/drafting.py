@@ -722,17 +722,24 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
     money = [c for _, c, _ in guess.dicts.get("spend", [])] + [guess.scalars[r][0] for r in ("income",) if r in guess.scalars]
     amounts = pd.concat([table.frame[c].astype(str) for c in money]) if money else None
     lines += report_section(table.path, amounts, "the amounts", money_names=money) + [""]
-    lines += _labels_section(table.frame.columns) + [""]
+    lines += _labels_section(table.frame) + [""]
     lines += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(lines)
 
 
-def _labels_section(columns) -> list[str]:
-    """Every column's readable label (units such as k$ kept), for the pages; edit any of them."""
+def _labels_section(frame: pd.DataFrame) -> list[str]:
+    """Every column's readable label (units such as k$ kept), for the pages; edit any of them. A
+    column of percentages ('75%', read as 75) says so in its label, since the number loses its sign."""
     from ..labels import plain
 
+    def label(c) -> str:
+        text = plain(str(c)) or str(c)
+        values = frame[c][~is_missing(frame[c])].astype(str).str.strip()
+        percent = len(values) and values.str.fullmatch(r"-?\d+(?:[.,]\d+)?\s*%").mean() >= 0.5
+        return f"{text} (%)" if percent and "%" not in text else text
+
     out = ["labels:  # column -> the label pages show for it; edit freely"]
-    out += [f"  {quote(str(c))}: {quote(plain(str(c)) or str(c))}" for c in columns]
+    out += [f"  {quote(str(c))}: {quote(label(c))}" for c in frame.columns]
     return out
 
 
