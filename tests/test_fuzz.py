@@ -522,7 +522,10 @@ lines("cancelled line", "ok", "cancelled order", lines_with(5, "InvoiceNo", "C99
 lines("return line", "ok", "return (negative quantity)", lines_with(5, "Quantity", "-2"))
 lines("zero quantity", "ok", "zero quantity", lines_with(5, "Quantity", "0"))
 lines("zero price", "ok", "price zero or negative", lines_with(5, "UnitPrice", "0"))
-lines("line without customer", "ok", "used for baskets only", lines_with(5, "CustomerID", ""))
+lines("line without customer", "ok", "taken from the order's other lines", lines_with(5, "CustomerID", ""))
+lines("order without customer", "ok", "used for baskets only",  # both lines of one order: a guest's basket
+      lines_text([r[:LINE_HEADER.index("CustomerID")] + [""] + r[LINE_HEADER.index("CustomerID") + 1:] if i in (4, 5)
+                  else r for i, r in enumerate(line_rows())]))
 lines("duplicate lines", "ok", "lines equal to an earlier line in every column", lines_text(line_rows() + line_rows()[:3]))
 lines("TOTAL footer", "ok", "missing order id or product", GOOD_LINES + "TOTAL" + "," * (len(LINE_HEADER) - 1) + "\n")
 lines("one unreadable price", "ok", "unit price is not a number", lines_text(line_rows()) + "599999,P001,PRODUCT 1,1,2011-05-01 10:00,abc,12001,UK\n")
