@@ -1002,3 +1002,22 @@ def test_a_column_of_percentages_says_so_in_its_label(tmp_path):
     assert labels["uso_cupones"] == "Uso cupones (%)"
     assert labels["pocos"] == "Pocos"
     assert "(%)" not in labels["rate_%"]
+
+
+def test_a_saas_export_drafts_its_campaign_its_last_login_and_a_currency_in_the_economics_names(tmp_path):
+    """'upsell_campaign_q3' (0/1) answers a campaign; 'last_login_date' dates recency; the € in the
+    names of the contact cost and answer revenue columns is the report's currency."""
+    rng = np.random.default_rng(0)
+    n = 60
+    pd.DataFrame({
+        "account_id": [f"A{i:03d}" for i in range(n)],
+        "signup_date": pd.date_range("2024-01-01", periods=n, freq="5D").strftime("%Y-%m-%d"),
+        "seats": rng.integers(1, 50, n), "logins_last_30d": rng.integers(0, 90, n),
+        "last_login_date": pd.date_range("2025-06-01", periods=n, freq="3D").strftime("%Y-%m-%d"),
+        "upsell_campaign_q3": rng.integers(0, 2, n), "coût_contact_€": 3, "revenu_par_réponse_€": 50,
+    }).to_csv(tmp_path / "a.csv", index=False)
+    text = draft_config(tmp_path / "a.csv", config_dir=tmp_path)
+    c = parse(text, tmp_path)
+    assert c.columns.campaigns == {"Upsell campaign q3": "upsell_campaign_q3"}
+    assert c.columns.last_purchase == "last_login_date"
+    assert c.report.currency == "€"

@@ -42,7 +42,8 @@ NAME_PATTERNS: dict[str, str] = {
     # ... or a campaign word and its name ('Aktion_Frühjahr', 'promo_verano') over yes/no answers.
     "campaign_response": rf"^({'|'.join(ANSWER_WORDS)})(to|op|auf|a|al)?.+"
     r"|^(aktion|actie|promo|promotion|campaign|kampagne|campagne|campana|campanha|campagna|mailing)[^\d].+"
-    r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|aktion|actie|mailing)$",  # 'spring_campaign'
+    r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|aktion|actie|mailing)$"  # 'spring_campaign'
+    r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|mailing)(q[1-4]|h[12]|\d{2}|\d{4})$",  # 'upsell_campaign_q3'
     "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
@@ -79,7 +80,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
     r"|ingangsdatum|aanmeld|fecha(de)?inicio|data(de)?inicio|data(di)?inizio|date(de)?debut|(subscription|contract)start"
     r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds",
-    "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction|txn|seen|active|activity)"
+    "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction|txn|seen|active|activity|login"
+    r"|logon|signin|use|used|usage)"
     r"(date|at|on|dt)?$|^letzter?(kauf"
     r"|einkauf|bestellung|auftrag|besuch)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande|visite)$|^(fecha)?(de)?"
     r"ultim[oa](compra|pedido|visita)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine|visita)$"
@@ -721,7 +723,9 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
     ]
     money = [c for _, c, _ in guess.dicts.get("spend", [])] + [guess.scalars[r][0] for r in ("income",) if r in guess.scalars]
     amounts = pd.concat([table.frame[c].astype(str) for c in money]) if money else None
-    lines += report_section(table.path, amounts, "the amounts", money_names=money) + [""]
+    # A contact's cost and an answer's revenue are money too: their names may carry the currency.
+    economics = [guess.scalars[r][0] for r in ("contact_cost", "revenue_per_answer") if r in guess.scalars]
+    lines += report_section(table.path, amounts, "the amounts", money_names=money + economics) + [""]
     lines += _labels_section(table.frame) + [""]
     lines += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(lines)
