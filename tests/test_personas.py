@@ -42,6 +42,19 @@ def test_names_are_unique_even_for_alike_segments():
     assert len(set(names)) == 3
 
 
+def test_names_of_the_same_words_in_another_order_clash():
+    """'Recently active, newer customers' beside 'Newer, recently active customers' tells nothing
+    apart: the second is named by its next traits instead."""
+    labels = {**LABELS, "tenure_months": "Tenure"}
+    one = {"recency_days": -1.0, "tenure_months": -0.8, "income": 0.1}
+    two = {"tenure_months": -1.0, "recency_days": -0.8, "income": 0.6}
+    assert {ps.name_segment(one, labels), ps.name_segment(two, labels)} == {
+        "Recently active, newer customers", "Newer, recently active customers"}
+    first, second = ps.unique_names([one, two], labels)
+    assert first == "Recently active, newer customers"
+    assert second == "Recently active, affluent customers"  # its next trait
+
+
 def test_demo_personas_unique_named_from_data_and_stable(demo_run):
     from analysis.config import load_config
     from analysis.pipeline import analyse

@@ -237,13 +237,17 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
 
 def unique_names(effects: list[dict[str, float]], labels: dict[str, str],
                  means: list[dict[str, float]] | None = None) -> list[str]:
+    def words(name: str) -> frozenset[str]:  # 'Newer, recently active' and 'Recently active, newer' clash
+        return frozenset(re.split(r"[,\s]+", name.lower()))
+
     names: list[str] = []
     for i, eff in enumerate(effects):
         m = means[i] if means else None
+        taken = {words(n) for n in names}
         name, skip = name_segment(eff, labels, means=m), 1
-        while name in names and skip < 4:
+        while words(name) in taken and skip < 4:
             name, skip = name_segment(eff, labels, skip, m), skip + 1
-        if name in names:
+        if words(name) in taken:
             name = f"{name} ({i + 1})"
         names.append(name)
     return names
