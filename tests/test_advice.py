@@ -738,7 +738,7 @@ def test_an_undated_table_says_ages_are_measured_on_the_run_date_only_when_it_ha
 
     r = dataclasses.replace(demo_run.results, undated=True)
     _, text = _render(r, "data-quality.qmd.j2", lambda res, chart: pages.data_quality(res))
-    assert "ages from birth years are measured on the run date" in text  # the demo has Year_Birth
+    assert "ages are measured on the run date" in text  # the demo has Year_Birth
     cfg = {**r.manifest.config, "columns": {**r.manifest.config["columns"], "birth_year": None}}
     r = dataclasses.replace(r, manifest=dataclasses.replace(r.manifest, config=cfg))
     _, text = _render(r, "data-quality.qmd.j2", lambda res, chart: pages.data_quality(res))

@@ -584,7 +584,7 @@ def test_a_table_without_dates_is_measured_on_the_run_date_and_says_so(clean_csv
     dated = clean_csv(csv, {"columns": {"id": "id", "income": "income", "spend": {"Wine": "wine"}}, **REF})
     assert not dated.undated and dated.reference_date == date(2014, 6, 30)
     r = dataclasses.replace(demo_run.results, undated=True)
-    assert pages.site_meta(r, False)["data_date"] == f"the run date, {r.reference_date.isoformat()} (the data hold no dates)"
+    assert pages.site_meta(r, False)["data_date"] == f"the run date, {r.reference_date.isoformat()} (the data give no purchase or signup date)"
     assert pages.site_meta(demo_run.results, False)["data_date"] == demo_run.results.reference_date.isoformat()
 
 

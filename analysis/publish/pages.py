@@ -123,7 +123,7 @@ def site_meta(r: Results, has_pdf: bool) -> dict:
     """What every page shows around its content."""
     return {
         "report_title": r.title, "version": __version__, "has_pdf": has_pdf,
-        "data_date": (f"the run date, {r.reference_date.isoformat()} (the data hold no dates)" if r.undated
+        "data_date": (f"the run date, {r.reference_date.isoformat()} (the data give no purchase or signup date)" if r.undated
                       else r.reference_date.isoformat()),
         "run_date": date.today().isoformat(),
         "nav": [{"href": f, "title": t} for f, t in nav(r)],
