@@ -105,6 +105,14 @@ def test_density_method_keeps_noise_as_a_visible_unassigned_group(tmp_path):
     page = _text(tmp_path / "out" / "site" / f"segment-{last['id']}.html")
     assert "belong to no dense group" in page
     assert raw_markdown(tmp_path / "out" / "site") == []
+    # Both counts of customers say how many of them are in no segment.
+    n = f"{last['size']:,}" if last["size"] >= res["min_segment_size"] else f"fewer than {res['min_segment_size']}"
+    k = res["chosen"]["k"]
+    def words(page: str) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (tmp_path / "out" / "site" / page).read_text()))
+    assert f"1,500 customers fall into {k} segments, {n} of them in no dense group (no segment)" in words("index.html")
+    assert f"1,500 customers were segmented, {n} of them in no dense group (no segment), and 0 excluded" in \
+        words("data-quality.html")
 
 
 def test_a_table_of_eight_customers_stops_or_gets_segments_of_the_minimum_size(tmp_path, capsys):

@@ -148,6 +148,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         # A customer table's rows (footers and empty rows among them); order lines give customers.
         "input_unit": "input rows" if r.manifest.config.get("transactions") is None else "customers in the input",
         "grouping": f"{r.chosen.k} value tiers" if r.chosen.tiers_by else f"{r.chosen.k} segments",
+        "unassigned": quality_page.unassigned(r).rstrip(","),
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
         "chart_sizes": chart(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"
