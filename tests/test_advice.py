@@ -459,6 +459,7 @@ def test_the_campaigns_page_names_the_profitable_plan_with_its_measured_numbers(
 def test_the_plan_verdict_claims_only_what_the_intervals_show(demo_run):
     """'The one plan whose whole interval lies above zero' only when no other measured plan's does;
     the list 'beats' contacting everyone only when its gain's interval lies above zero."""
+    from analysis import formatters as fmt
     from analysis.insight.response import Estimate as E
     from analysis.publish import pages
 
@@ -481,6 +482,21 @@ def test_the_plan_verdict_claims_only_what_the_intervals_show(demo_run):
     only = verdict((40, -10, 90), (90, 10, 170), loses, (-50, -120, 20))
     assert "test it on part of the list" in only and "Only contacting everyone ($10 to $170) pays" in only
     assert "Only" not in verdict((40, -10, 90), loses, loses, unsure)
+    # The segments above break-even, counted on the answers that chose them, may show more than the
+    # list: said to be optimistic, with their figure, only when they do.
+    r = demo_run.results
+    t = r.targeting
+    good = dataclasses.replace(t.segments[0], target=True, expected_profit=500.0)
+    with_target = dataclasses.replace(r, targeting=dataclasses.replace(t, segments=(good,) + t.segments[1:]))
+
+    def verdict_of(listed):
+        return pages._verdict(dataclasses.replace(with_target, response=dataclasses.replace(
+            m, measured_profit=E(*listed), everyone_profit=E(*loses), per_segment_profit=E(*loses),
+            gain_over_everyone=E(*unsure))))
+    assert pages._shown_targets(with_target).profit == 500.0
+    assert ("The segments above break-even show more ($500), but counted on the same answers that chose them, so "
+            "that figure is optimistic") in verdict_of((499, 50, 900))
+    assert "segments above break-even show more" not in verdict_of((500, 50, 900))
 
 
 def test_the_decision_is_computed_from_the_strongest_evidence_the_data_has(demo_run):

@@ -548,7 +548,8 @@ def _response(r: Results, chart: Chart) -> dict | None:
              "basis": "what the latest campaign earned"},
             {"plan": targets.plan, "contacts": fmt.integer(targets.customers),
              "profit": fmt.money(targets.profit, cur), "interval": "–",
-             "basis": "the latest campaign's answer rates of those segments"},
+             "basis": "the latest campaign's answer rates of those segments, on the same answers that chose them "
+                      "(in sample, so optimistic)"},
             {"plan": f"Contact the top {fmt.integer(m.contacts)} customers by score (the contact list)",
              "contacts": fmt.integer(m.contacts), "profit": fmt.money(m.measured_profit.value, cur),
              "interval": _money_range(m.measured_profit, cur),
@@ -612,7 +613,20 @@ def _verdict(r: Results) -> str:
                  + (f", but it needs {fmt.integer(fewer)} fewer contacts." if fewer > 0 else "."))
     more = [e for name, e in paying if name != "contacting everyone" and e.value > m.measured_profit.value]
     return first + "".join(f" Each segment's own best N earned more in the estimate: {fmt.money(e.value, cur)} against "
-                           f"{fmt.money(m.measured_profit.value, cur)} for the list." for e in more)
+                           f"{fmt.money(m.measured_profit.value, cur)} for the list." for e in more) + _in_sample(r)
+
+
+def _in_sample(r: Results) -> str:
+    """When the segments above break-even show more than the list: why that does not make them the
+    better plan (their figure is counted on the answers that chose them)."""
+    if r.targeting is None:
+        return ""
+    shown, m = _shown_targets(r), r.response
+    if shown.customers == 0 or shown.profit <= m.measured_profit.value:
+        return ""
+    return (f" The segments above break-even show more ({fmt.money(shown.profit, r.currency)}), but counted on the "
+            "same answers that chose them, so that figure is optimistic; the list's is measured on customers its "
+            "choice did not see.")
 
 
 def campaigns(r: Results, chart: Chart) -> dict:
