@@ -350,3 +350,30 @@ def test_orders_on_deal_become_a_share_of_orders(tmp_path):
         doc = f.doc("deal_share")
         assert doc.kind == "share" and doc.source == col and "deal_purchases" not in [d.name for d in f.docs]
         assert np.allclose(f.table["deal_share"].to_numpy(), np.asarray(want, dtype=float))
+
+
+def test_a_numeric_column_named_in_the_reports_currency_is_money(tmp_path):
+    """'mrr_usd' in a $ report is shown as money ($1,200); 'fee_eur' in the same report is not (another
+    currency), nor is a plain count."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis import formatters as fmt
+    from analysis.config import load_config
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import load_customers
+    from analysis.segment.features import build_features, in_currency
+
+    rng = np.random.default_rng(0)
+    n = 120
+    pd.DataFrame({"id": range(n), "wine": rng.gamma(2, 100, n).round(), "meat": rng.gamma(2, 80, n).round(),
+                  "mrr_usd": rng.gamma(2, 600, n).round(), "fee_eur": rng.gamma(2, 9, n).round(),
+                  "seats": rng.integers(1, 40, n)}).to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "t.yml").write_text("customers: {path: t.csv}\ncolumns: {id: id, spend: {Wine: wine, Meat: meat}, "
+                                    "numeric: [mrr_usd, fee_eur, seats]}\nreport: {currency: '$'}\n")
+    cfg = load_config(tmp_path / "t.yml")
+    f = build_features(clean(load_customers(cfg), cfg), cfg)
+    kinds = {d.source: d.kind for d in f.docs if d.source in ("mrr_usd", "fee_eur", "seats")}
+    assert kinds == {"mrr_usd": "money", "fee_eur": "number", "seats": "number"}
+    assert fmt.by_kind(1200.0, kinds["mrr_usd"], "$") == "$1,200"
+    assert in_currency("Solde moyen (€)", "€") and in_currency("price_chf", "CHF ") and not in_currency("seats", "$")

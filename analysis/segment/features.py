@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..ingest.cleaning import CleanData, _robust_skew
+from ..ingest.cleaning import CODE_SIGNS, CURRENCY, CleanData, _robust_skew
 from ..ingest.season import MAX_CHANCE, SEASON
 from ..config import Config
 from ..errors import UserError
@@ -174,7 +174,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             if both.sum() > 2 and np.corrcoef(cols[name][both], values[both])[0, 1] >= SAME_MEASURE:
                 continue  # the same measure (capping may touch the two differently): counted once
             name = f"{name}_as_given"
-        add(name, values, lab(col, col), f"{col} as given in the input", "number", col)
+        add(name, values, lab(col, col), f"{col} as given in the input",
+            "money" if in_currency(f"{col} {lab(col, col)}", cfg.report.currency) else "number", col)
     if c.campaigns:
         past = list(c.campaigns.values())
         add("campaigns_accepted", d[past].fillna(0).sum(axis=1), "Campaigns accepted",
@@ -183,6 +184,14 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("complaints", d[c.complaints].fillna(0), lab(c.complaints, "Complained"), "Complained in the period (share of customers)",
             "flag", c.complaints)
     return pd.DataFrame(cols, index=d.index), docs
+
+
+def in_currency(name: str, currency: str) -> bool:
+    """A column whose name or label carries the report's currency ('mrr_usd' in a $ report, 'Solde
+    (€)' in a € one) holds money, shown with the sign; another currency's code does not make it so."""
+    sign = currency.strip()
+    found = re.findall(rf"(?<![A-Za-z])({CURRENCY})(?![A-Za-z])", name, flags=re.IGNORECASE)
+    return bool(sign) and any(CODE_SIGNS.get(m.upper(), m) == sign or m.upper() == sign.upper() for m in found)
 
 
 def chance_share(share: pd.Series, orders: pd.Series) -> float:
