@@ -35,7 +35,9 @@ def _profile(stats: dict[str, tuple[float, float, float]], size: int = 100) -> P
 def _context(**kw) -> ps.Context:
     base = dict(labels=LABELS, kinds=KINDS, clustering=tuple(LABELS), currency="$", latest_rate={},
                 overall_latest_rate=None, latest_name=None, profit_per_contact={}, break_even_rate=None)
-    return ps.Context(**{**base, **kw})
+    ctx = {**base, **kw}  # every share feature a label names is of kind share, as build_features makes it
+    ctx["kinds"] = {**{f: "share" for f in ctx["labels"] if f.startswith("share_")}, **ctx["kinds"]}
+    return ps.Context(**ctx)
 
 
 # ---------------------------------------------------------------- the rule, branch by branch

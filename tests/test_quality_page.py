@@ -11,7 +11,7 @@ from analysis.ingest.cleaning import clean
 from analysis.config import load_config
 from analysis.ingest.loading import load_customers
 from analysis.pipeline import analyse
-from analysis.publish.quality_page import data_quality
+from analysis.publish.pages import data_quality  # the quality page's keys, plus the counts the pages share
 
 # 40 customers; income 1000..40000 in steps of 1000 with one far-out value; one rare city; an unused note.
 ROWS = [f"{i},{1000 * i if i != 40 else 9_999_999},{['Bern', 'Genf'][i % 2] if i != 7 else 'Chur'},"

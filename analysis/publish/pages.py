@@ -148,7 +148,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         # A customer table's rows (footers and empty rows among them); order lines give customers.
         "input_unit": "input rows" if r.manifest.config.get("transactions") is None else "customers in the input",
         "grouping": f"{r.chosen.k} value tiers" if r.chosen.tiers_by else f"{r.chosen.k} segments",
-        "unassigned": quality_page.unassigned(r).rstrip(","),
+        "unassigned": _unassigned(r),
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
         "chart_sizes": chart(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"
@@ -269,6 +269,13 @@ def _category_rows(r: Results, p, mix) -> list[dict]:
 
 def _has(r: Results, feature: str) -> bool:
     return any(d.name == feature for d in r.features)
+
+
+def _unassigned(r: Results) -> str:
+    """', 203 of them in no dense group (no segment)' when a density model leaves customers out of
+    every segment (its noise group), so that a count of customers is not read as the segments' total."""
+    n = sum(p.size for p in r.segments if p.unassigned)
+    return f", {_count(r, n)} of them in no dense group (no segment)" if n else ""
 
 
 def _lead(r: Results) -> str:
@@ -894,7 +901,7 @@ def _comparison(r: Results, chart: Chart) -> dict | None:
 
 
 def data_quality(r: Results) -> dict:
-    return quality_page.data_quality(r)
+    return {**quality_page.data_quality(r), "unassigned": _unassigned(r)}
 
 
 def dictionary(r: Results) -> dict:

@@ -78,18 +78,10 @@ def column_rows(r: Results) -> list[dict]:
              "typical": _values(p), "cleaning": _cleaning(p)} for p in r.columns]
 
 
-def unassigned(r: Results) -> str:
-    """', 203 of them in no dense group (no segment)' when a density model leaves customers out of
-    every segment (its noise group), so that a count of customers is not read as the segments' total."""
-    n = sum(p.size for p in r.segments if p.unassigned)
-    shown = f"fewer than {fmt.integer(r.min_segment_size)}" if n < r.min_segment_size else fmt.integer(n)
-    return f", {shown} of them in no dense group (no segment)," if n else ""
-
-
 def data_quality(r: Results) -> dict:
     """Everything the data-quality template shows (the keys of pages.data_quality, plus `columns`)."""
     return {
-        "title": "Data quality", "unassigned": unassigned(r),
+        "title": "Data quality",
         "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
         "n_excluded": fmt.integer(r.n_input - r.n_segmented),
         "excluded": [{"reason": k, "count": fmt.integer(v)} for k, v in r.excluded_reasons.items()],

@@ -145,7 +145,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("deal_share", _safe_share(d[c.deal_purchases], d[c.orders]).clip(upper=1.0), "Share bought on deal",
             "Orders made with a discount or coupon, as a share of all orders (at most 1)", "share", c.deal_purchases)
     elif c.deal_purchases and c.orders:  # already a share (0 to 1): as it is
-        add("deal_share", d[c.deal_purchases].clip(upper=1.0), "Share bought on deal",
+        add("deal_share", d[c.deal_purchases], "Share bought on deal",
             "Share of orders made with a discount or coupon", "share", c.deal_purchases)
     elif c.deal_purchases:  # no purchases to divide by: the count itself, rather than nothing
         add("deal_purchases", d[c.deal_purchases], lab(c.deal_purchases, "Purchases on deal"), "Purchases made with a discount", "count",

@@ -370,12 +370,8 @@ def _pick_why(x: Pick, what: str) -> str:
     return text
 
 
-def _kind(c: Context, feature: str) -> str:
-    return c.kinds[feature] if feature in c.kinds or not feature.startswith("share_") else "share"
-
-
 def _value(c: Context, feature: str, x: float) -> str:
-    return fmt.by_kind(x, _kind(c, feature), c.currency)
+    return fmt.by_kind(x, c.kinds[feature], c.currency)
 
 
 def _with_digits(x: float, kind: str, currency: str, digits: int) -> str:
@@ -394,7 +390,7 @@ def _pair(c: Context, feature: str, x: float, y: float) -> tuple[str, str]:
     for digits in (1, 2):
         if a != b:
             break
-        a, b = (_with_digits(v, _kind(c, feature), c.currency, digits) for v in (x, y))
+        a, b = (_with_digits(v, c.kinds[feature], c.currency, digits) for v in (x, y))
     return a, b
 
 
