@@ -36,6 +36,12 @@ def test_name_when_nothing_stands_out_and_for_families_and_deals():
     assert ps.name_segment(deals, LABELS) == "Bargain hunters buying online"
 
 
+def test_an_acronym_keeps_its_capitals_in_a_later_adjective():
+    labels = {"seats": "Seats", "mrr": "MRR (USD)", "logins": "Logins last 30 days"}
+    assert ps.name_segment({"seats": 1.5, "mrr": 1.2, "logins": 0.1}, labels) == "High seats, high MRR customers"
+    assert ps.name_segment({"mrr": 1.5, "seats": -1.2}, labels) == "High MRR, low seats customers"
+
+
 def test_names_are_unique_even_for_alike_segments():
     eff = {"income": 1.2, "total_spend": 0.9, "age": 0.6, "share_wines": 1.0}
     names = ps.unique_names([eff, eff, eff], LABELS)

@@ -232,7 +232,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     if not adjs:
         head = "Typical customers" if noun == "customers" else noun[0].upper() + noun[1:]
         return head + tail
-    return ", ".join([adjs[0]] + [a.lower() for a in adjs[1:]]) + f" {noun}{tail}"
+    # Only the first letter of a later adjective: the rest is cased already ('high MRR', 'December buyers')
+    return ", ".join([adjs[0]] + [a[0].lower() + a[1:] for a in adjs[1:]]) + f" {noun}{tail}"
 
 
 def unique_names(effects: list[dict[str, float]], labels: dict[str, str],
