@@ -207,6 +207,42 @@ def test_an_empty_border_beside_a_lone_customer_is_no_valley():
     assert min(sel.valleys(x, labels).values()) > sel.VALLEY_MAX
 
 
+def test_repeated_values_are_spread_over_their_cells_and_distinct_ones_left_alone():
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.normal(size=200), np.repeat([0.0, 1.0], 100), rng.poisson(1.0, 200)])
+    d = sel.dequantized(x, 3)
+    assert np.array_equal(d[:, 0], x[:, 0])  # all different: unchanged
+    flag, flat = x[:, 1], d[:, 1]  # 0 spreads over [-0.5, 0.5], 1 over [0.5, 1.5]: the line is tiled
+    assert (np.abs(flat - flag) <= 0.5).all() and flat[flag == 0].min() < -0.4 and flat[flag == 1].max() > 1.4
+    assert (np.abs(d[:, 2] - x[:, 2]) <= 0.5).all() and len(np.unique(d[:, 2])) == 200
+    assert np.array_equal(d, sel.dequantized(x, 3))  # deterministic for a seed
+
+
+def test_a_split_on_a_flag_alone_is_no_valley():
+    # Customers who differ only in a 0/1 flag: nobody lies between 0 and 1, but that is the flag's
+    # resolution, not a thinning of customers, so once the values are spread the split has no valley.
+    rng = np.random.default_rng(1)
+    flag = (rng.random(1000) < 0.4).astype(float)
+    x = np.column_stack([flag, rng.normal(size=1000) * 0.3])
+    labels = flag.astype(int)
+    assert max(sel.valleys(x, labels).values()) <= sel.VALLEY_MAX  # read raw, the empty gap is a "valley"
+    assert min(sel.valleys(sel.dequantized(x, 0), labels).values()) > sel.NO_VALLEY
+
+
+def test_a_flag_and_a_count_beside_three_groups_do_not_split_them():
+    # Three groups, with a 0/1 flag (30% of customers) and a count of support tickets that carry none of
+    # them: each group split on the flag would read as six distinct segments if the gaps between the
+    # flag's two values counted as valleys.
+    x, truth = make_blobs(n_samples=1500, centers=3, n_features=3, cluster_std=1.0, center_box=(-10, 10),
+                          random_state=1)
+    rng = np.random.default_rng(1)
+    x = np.column_stack([x, (rng.random(1500) < 0.3) * 3.0, rng.poisson(0.4, 1500)])
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    found = search(x * weights(relevance(x, 1)), Segmentation(), 1)
+    assert (found.choice.k, found.choice.structure) == (3, "clear")
+    assert adjusted_rand_score(truth, found.labels) >= 0.99
+
+
 def test_two_natural_segments_are_chosen_when_no_more_are_distinct():
     # Two separated groups: k = 2 is below min_segments, but every split into more cuts a group without a
     # valley, so the two are chosen rather than "no natural segments".

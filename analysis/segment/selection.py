@@ -36,6 +36,8 @@ RULE = (
     "customers around the border between them (the thinnest stretch of the middle 40%) is compared with the "
     "density at the thinner of the two centres; the segment is distinct when the border holds at most "
     "{valley:.0%} of it (a valley separates the two). A candidate is distinct when all its segments are. "
+    "A value many customers share (a 0/1 flag, a small count) is spread evenly up to the midpoints to its "
+    "neighbouring values first, so that the gap between two such values is no valley. "
     "3. Stability: a candidate is refitted on {resamples} random subsamples of {sub:.0%} of the customers; its "
     "stability is the mean adjusted Rand index (ARI) between those solutions and its own, and at least "
     "{min_stability} is stable. "
@@ -285,6 +287,28 @@ def valleys(x: np.ndarray, labels: np.ndarray) -> dict[int, float]:
     return out
 
 
+def dequantized(x: np.ndarray, seed: int) -> np.ndarray:
+    """x with every repeated value of a column spread evenly over its cell: from the midpoint to the next
+    lower value of that column to the midpoint to the next higher one (as wide on the open side).
+
+    A column that takes few values (a 0/1 flag, a count of support tickets, a one-hot category) has no
+    customers between its values: that gap is the column's resolution, not a valley of fewer customers.
+    Spread over their cells (uniform dequantization, as in density estimation for discrete data), such
+    values tile the line, so a split between two of them shows a valley only where the customers thin
+    out. A column whose values are all different is left as it is."""
+    rng = np.random.default_rng(seed)
+    out = np.array(x, dtype=float, copy=True)
+    for j in range(out.shape[1]):
+        u, inv = np.unique(out[:, j], return_inverse=True)
+        if len(u) < 2 or len(u) == len(out):
+            continue
+        mid = (u[1:] + u[:-1]) / 2
+        lo = np.concatenate([[2 * u[0] - mid[0]], mid])
+        hi = np.concatenate([mid, [2 * u[-1] - mid[-1]]])
+        out[:, j] = lo[inv] + rng.random(len(out)) * (hi - lo)[inv]
+    return out
+
+
 ONE_SE = 0.8413447  # one-sided coverage of one standard error of a normal
 
 
@@ -464,8 +488,9 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                         f"{seg.min_segment_customers} customers (segmentation.min_segment_customers)")
     if not pool:
         raise UserError(f"no segmentation found: the {n} customers show fewer than two distinct groups")
+    spread = dequantized(x, seed)
     for r in rows:
-        r["valleys"] = valleys(x, r["fit"].labels)
+        r["valleys"] = valleys(spread, r["fit"].labels)
         r["valley"] = max(r["valleys"].values()) if r["valleys"] else None
     sep = np.vstack([ranks([r["silhouette"] for r in pool], True),
                      ranks([r["calinski_harabasz"] for r in pool], True),
