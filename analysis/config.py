@@ -268,6 +268,8 @@ class Columns(_Strict):
     household: list[str] = Field(default_factory=list, description="counts of children or dependants at home, summed")
     signup_date: str | None = Field(None, description="date the customer joined")
     signup_date_format: str | None = Field(None, description="strftime format of signup_date, e.g. %d-%m-%Y")
+    tenure_months: str | None = Field(None, description="months the customer has been a customer (instead of "
+                                      "signup_date)")
     recency_days: str | None = Field(None, description="days since the last purchase")
     last_purchase: str | None = Field(None, description="date of the latest purchase (instead of recency_days: "
                                       "the days since it are measured at the reference date)")
@@ -495,6 +497,9 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
     if cfg.join is not None and not cfg.joined:
         raise UserError(f"{source}: 'join' matches a customer table with its order lines: it needs both "
                         "'customers' and 'transactions'")
+    if cfg.columns.tenure_months and cfg.columns.signup_date:
+        raise UserError(f"{source}: keys 'columns.tenure_months' and 'columns.signup_date' both give the tenure: "
+                        "keep one")
     if cfg.columns.recency_days and cfg.columns.last_purchase:
         raise UserError(f"{source}: keys 'columns.recency_days' and 'columns.last_purchase' both give the recency: "
                         "keep one")

@@ -336,7 +336,23 @@ def test_small_spenders_who_buy_often_get_a_basket_offer_not_an_entry_offer():
         return ps.recommend(c, p)
     rec = offer(0.5)
     assert rec.offer == "Basket-building offer" and "8.9 orders against 7.0" in rec.offer_why
-    assert offer(0.49).offer == "Low-cost entry offer"
+    assert offer(0.49).offer == "Step-up offer: a low-cost add-on or upgrade"
+
+
+def test_low_revenue_from_newer_customers_calls_for_onboarding_not_a_step_up():
+    # Their spend is that of months, not years: 4 months against 30 (at most 1 / 1.5 of the average).
+    labels = {**LABELS, "tenure_months": "Tenure"}
+    c = _context(kinds={**KINDS, "tenure_months": "months"}, labels=labels)
+
+    def offer(tenure: float, effect: float = -1.2):
+        p = dataclasses.replace(_profile({"tenure_months": (tenure, 30.0, effect), "total_spend": (100.0, 300.0, -0.8)}),
+                                share_customers=0.30, share_value=0.07)
+        return ps.recommend(c, p)
+    rec = offer(4.0)
+    assert rec.offer.startswith("Onboarding") and "but newer (4 months against 30 months)" in rec.offer_why
+    assert rec.timing == "Early in the relationship"
+    assert offer(20.0).offer.startswith("Onboarding") and offer(20.01).offer.startswith("Step-up")
+    assert offer(4.0, effect=-0.49).offer.startswith("Step-up")
 
 
 # ---------------------------------------------------------------- pages: every sentence computed
@@ -1015,3 +1031,19 @@ def test_a_cross_sell_needs_a_share_clearly_below_average():
     assert rec(-0.2).offer == "Cross-sell offer"
     assert rec(-0.2).offer_why.endswith("cross-sell treats (12.6% of their spend against 13.4%)")  # told apart
     assert rec(-0.19).offer == "Standard offer" and "cross-sell" not in rec(-0.19).offer_why
+
+
+def test_a_tenure_one_month_short_of_the_average_names_no_newer_segment():
+    # Order lines that all start with the data: 22 months against 23 is -1.8 sd, yet no newer
+    # relationship. A name says "Newer" from 1.5 times shorter (14 months against 21) on, as the timing does.
+    labels = {**LABELS, "tenure_months": "Tenure", "orders": "Orders"}
+    kinds = {**KINDS, "tenure_months": "months", "orders": "count"}
+    c = _context(labels=labels, kinds=kinds, clustering=("tenure_months", "orders"))
+
+    def named(tenure: float, average: float) -> str:
+        p = _profile({"tenure_months": (tenure, average, -1.8), "orders": (3.0, 3.1, -0.1)})
+        _, (persona,), _ = ps.build_personas((p,), {"tenure_months": 1.0, "orders": 1.0}, c)
+        return persona.name
+    assert "newer" not in named(22.0, 23.0).lower()
+    assert named(14.0, 21.0).startswith("Newer")
+    assert "newer" not in named(14.1, 21.0).lower()

@@ -389,13 +389,13 @@ def test_what_could_not_be_decided_is_written(tmp_path):
     assert "'joined': day and month order undecided" in text
 
 
-def _odd_lines(tmp_path, header: str):
+def _odd_lines(tmp_path, header: str, timed: bool = True):
     rows = [header]
     for o in range(200):
         for j in range(3):
             p = (o * 7 + j) % 40
-            rows.append(f"R{1000 + o},2021-03-{1 + o % 28:02d} {8 + o % 12}:{o % 60:02d},{500 + o % 60},S{p:03d},"
-                        f"{1 + j},{p * 0.37 + 1:.2f}")
+            when = f"2021-03-{1 + o % 28:02d} {8 + o % 12}:{o % 60:02d}" if timed else f"{1 + o % 28:02d}/03/2021"
+            rows.append(f"R{1000 + o},{when},{500 + o % 60},S{p:03d},{1 + j},{p * 0.37 + 1:.2f}")
     path = tmp_path / "lines.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
@@ -406,7 +406,9 @@ def _odd_lines(tmp_path, header: str):
                                     "nr_zamówienia,data,id_klienta,kod,ilość,cena_netto",
                                     "Nº Pedido,Fecha,Nº Cliente,Código artículo,Cantidad,Precio",
                                     "N° commande,Date,N° client,Réf produit,Quantité,Prix",
-                                    "Bestellnr,Bestelldatum,Kd.-Nr.,Artikelnummer,Menge,Einzelpreis"])
+                                    "Bestellnr,Bestelldatum,Kd.-Nr.,Artikelnummer,Menge,Einzelpreis",
+                                    "id_pedido,data_pedido,cod_cliente,produto,quantidade,preco_unitario",
+                                    "numero_ordine,data_ordine,codice_cliente,codice_articolo,quantita,prezzo"])
 def test_order_lines_roles_from_other_names(tmp_path, header):
     from analysis.ingest.drafting_orders import draft_orders_config
 
@@ -422,6 +424,9 @@ def test_order_lines_roles_from_values_when_names_say_nothing(tmp_path):
     t = parse(text, tmp_path).transactions
     assert (t.timestamp, t.quantity, t.unit_price) == ("c2", "c5", "c6")
     assert "values are all dates and times" in text and "like prices; check" in text
+    # Dates without times, under a name that says nothing, are the order date too.
+    text = draft_orders_config(_odd_lines(tmp_path, "order_ref,c2,customer,sku,c5,c6", timed=False), config_dir=tmp_path)
+    assert parse(text, tmp_path).transactions.timestamp == "c2" and "values are all dates (%d/%m/%Y); check" in text
 
 
 def test_init_drafts_a_readable_label_for_every_column(tmp_path):
@@ -459,6 +464,29 @@ def test_french_windows_1252_order_lines_get_their_roles_and_currency(tmp_path):
     assert (t.encoding, t.delimiter, t.timestamp_format) == ("cp1252", ";", "%d/%m/%Y %H:%M")
     assert t.customer_columns == ["Ville"]
     assert cfg.report.currency == "€"
+
+
+def test_brazilian_order_lines_get_their_date_and_the_currency_of_their_line_totals(tmp_path):
+    """A wholesaler's export: `;`, Windows-1252, dd/mm/yyyy dates under 'data_pedido', unit prices without a
+    sign and line totals written 'R$ 1.074,48'."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    rows = ["id_pedido;cod_cliente;data_pedido;produto;categoria;quantidade;preco_unitario;valor_total;uf"]
+    for o in range(120):
+        for j in range(2):
+            q, price = 1 + (o + j) % 9, 10 + (o * 3 + j) % 40 + 0.5
+            total = f"{q * price:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+            rows.append(f"PED-{o:06d};CLI{o % 30:05d};{1 + o % 28:02d}/0{1 + o % 9}/2024;Produto {(o + j) % 25};"
+                        f"Hortifrúti;{q};{str(price).replace('.', ',')};R$ {total};MG")
+    path = tmp_path / "pedidos.csv"
+    path.write_bytes(("\n".join(rows) + "\n").encode("cp1252"))
+    text = draft_orders_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    t = cfg.transactions
+    assert (t.order, t.customer, t.timestamp, t.quantity, t.unit_price) == (
+        "id_pedido", "cod_cliente", "data_pedido", "quantidade", "preco_unitario")
+    assert t.timestamp_format == "%d/%m/%Y"
+    assert cfg.report.currency == "R$" and "as written beside the values of 'valor_total'" in text
 
 
 def test_currency_is_the_sign_beside_most_prices():
@@ -1021,3 +1049,39 @@ def test_a_saas_export_drafts_its_campaign_its_last_login_and_a_currency_in_the_
     assert c.columns.campaigns == {"Upsell campaign q3": "upsell_campaign_q3"}
     assert c.columns.last_purchase == "last_login_date"
     assert c.report.currency == "€"
+
+
+def test_a_telecom_table_drafts_its_tenure_in_months_and_its_charges_as_money(tmp_path):
+    """The layout of the public Telco churn table: 'tenure' counts months; 'MonthlyCharges' is money
+    though its name carries no currency; a signup date, where there is one, wins over a tenure."""
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import load_customers
+    from analysis.segment.features import build_features
+
+    rng = np.random.default_rng(0)
+    n = 80
+    tenure = rng.integers(0, 73, n)
+    monthly = rng.uniform(18, 118, n).round(2)
+    pd.DataFrame({"customerID": [f"{i:04d}-ABCDE" for i in range(n)], "SeniorCitizen": rng.integers(0, 2, n),
+                  "tenure": tenure, "MonthlyCharges": monthly,
+                  "TotalCharges": [" " if t == 0 else f"{t * m:.2f}" for t, m in zip(tenure, monthly)],
+                  "Churn": rng.choice(["Yes", "No"], n)}).to_csv(tmp_path / "telco.csv", index=False)
+    text = draft_config(tmp_path / "telco.csv", config_dir=tmp_path)
+    assert "tenure_months: tenure  # integers 0 to 72" in text
+    (tmp_path / "d.yml").write_text(text)
+    cfg = load_config(tmp_path / "d.yml")
+    f = build_features(clean(load_customers(cfg), cfg), cfg)
+    kinds = {d.name: d.kind for d in f.docs}
+    assert kinds["tenure_months"] == "months" and kinds["monthlycharges"] == "money"
+    assert f.table["tenure_months"].tolist() == tenure.astype(float).tolist()
+    # A blank total of a customer of 0 months is 0 spent, not the median bill; others' blanks take the median.
+    assert (f.table["total_spend"][tenure == 0] == 0).all() and (tenure == 0).sum() >= 1
+    # With a signup date too, the date gives the tenure and the column stays a plain number.
+    frame = pd.read_csv(tmp_path / "telco.csv")
+    frame["signup"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    frame.to_csv(tmp_path / "telco2.csv", index=False)
+    c2 = parse(draft_config(tmp_path / "telco2.csv", config_dir=tmp_path), tmp_path)
+    assert (c2.columns.signup_date, c2.columns.tenure_months) == ("signup", None) and "tenure" in c2.columns.numeric
+    with pytest.raises(UserError, match="'columns.tenure_months' and 'columns.signup_date' both give the tenure"):
+        parse_config({"customers": {"path": "telco2.csv"}, "columns": {"signup_date": "signup", "tenure_months": "tenure"}},
+                     "t.yml", tmp_path)

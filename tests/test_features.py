@@ -377,3 +377,8 @@ def test_a_numeric_column_named_in_the_reports_currency_is_money(tmp_path):
     assert kinds == {"mrr_usd": "money", "fee_eur": "number", "seats": "number"}
     assert fmt.by_kind(1200.0, kinds["mrr_usd"], "$") == "$1,200"
     assert in_currency("Solde moyen (€)", "€") and in_currency("price_chf", "CHF ") and not in_currency("seats", "$")
+    # Without a currency, a name that says money: charges, balance, fees; not a count or rate of them.
+    assert in_currency("MonthlyCharges Monthly charges", "$") and in_currency("account_balance", "€")
+    assert in_currency("gasto_mensual", "€") and in_currency("late_fees", "$") and in_currency("total_paid", "$")
+    assert not in_currency("payment_delay_days", "$") and not in_currency("num_payments", "$")
+    assert not in_currency("charge_rate", "$") and not in_currency("logins_last_30d", "$")

@@ -292,4 +292,4 @@ def test_the_cross_sell_fallback_states_the_segment_s_value_not_near_the_average
         "14% of revenue from 27% of customers; cross-sell tea (10% of their spend against 30%)")
     assert rec.product_focus == "Coffee" and "Cross-sell offer on tea" in rec.plan[0]
     low = ps.recommend(c, dataclasses.replace(p, share_value=0.13))  # at most half its share of customers
-    assert low.offer == "Low-cost entry offer"
+    assert low.offer == "Step-up offer: a low-cost add-on or upgrade"

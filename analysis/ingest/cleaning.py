@@ -31,7 +31,7 @@ MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a t
 EARLIEST = pd.Timestamp("1900-01-01")  # signup dates before this are typos
 TOTALS = (r"(?i)^\s*(?:grand\s+|sub)?totals?\b.*|^\s*(?:sum|summe|gesamt(?:summe)?|totaal|totale|somme|suma|"
           r"soma|insgesamt|all customers)\s*:?\s*$")
-OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "orders",
+OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "tenure_months", "orders",
                  "basket_size", "numeric", "household")
 
 
@@ -237,7 +237,7 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
 
 def _numeric_columns(cfg: Config) -> list[str]:
     c = cfg.columns
-    cols = [c.age, c.birth_year, c.income, c.recency_days, c.orders, c.basket_size, c.deal_purchases, c.web_visits,
+    cols = [c.age, c.birth_year, c.income, c.recency_days, c.tenure_months, c.orders, c.basket_size, c.deal_purchases, c.web_visits,
             c.contact_cost, c.revenue_per_answer]
     cols += c.household + list(c.spend.values()) + list(c.purchases.values()) + list(c.habits.values()) + c.numeric
     return [x for x in cols if x]
@@ -713,6 +713,15 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         values = kept[col]
         miss = values.isna()
         learnt["medians"][col] = float(values.median()) if not fitted else fitted.medians.get(col, np.nan)
+        if c.tenure_months and col in c.spend.values() and miss.any():
+            # A customer of 0 months has had no time to spend: their blank total is 0, not a median bill.
+            new = miss & (typed.loc[keep, c.tenure_months] == 0)
+            if new.any():
+                values = values.where(~new, 0.0)
+                typed.loc[keep, col] = values
+                miss = values.isna()
+                log.append(LogEntry("missing values", col, int(new.sum()), "set to 0",
+                                    f"tenure of 0 months ({c.tenure_months}): nothing spent yet"))
         if miss.any():
             med = learnt["medians"][col]
             if np.isnan(med):

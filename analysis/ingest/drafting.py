@@ -87,6 +87,10 @@ NAME_PATTERNS: dict[str, str] = {
     r"ultim[oa](compra|pedido|visita)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine|visita)$"
     r"|^laatste(aankoop|bestelling|order|bezoek)(datum)?$"
     r"|^(data)?ostatni(ego|ej)?(zamowienia|zakupu)$",
+    "tenure_months": r"^(tenure|tenuremonths|tenureinmonths|monthsascustomer|customermonths|monthsasmember|membermonths"
+    r"|monthsonbook|antiguedad|antiguedadmeses|antiguedadenmeses|mesescliente|anciennete|anciennetemois"
+    r"|ancienneteenmois|moisclient|antiguidade|antiguidademeses|mesescliente|anzianita|anzianitamesi|mesicliente"
+    r"|kundenseitmonaten|kundendauer|kundendauermonate|vertragsdauer|vertragsdauermonate|klantduur|klantmaanden)$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
     r"|dagensinds|giornidal|^dias(desde)?(la)?ultim|^giorni(dal|dall)?ultim|^jours(depuis)?(le|la)?dernier"
     r"|^tage(seit)?(dem)?letzte",
@@ -119,7 +123,7 @@ RATE_NAME = r"pct|percent|prozent|pourcent|porcent|percentual|rate|ratio|share|a
 ROLE_ORDER = [
     "id", "campaigns", "complaints", "contact_cost", "revenue_per_answer", "deal_purchases", "orders", "purchases",
     "web_visits", "spend", "income", "household", "birth_year", "birth_date", "age", "gender", "loyalty_card",
-    "signup_date", "last_purchase", "recency_days",
+    "signup_date", "tenure_months", "last_purchase", "recency_days",
 ]
 LIST_ROLES = {"household"}
 DICT_ROLES = {"spend", "purchases", "campaigns"}
@@ -286,6 +290,8 @@ def _fits(role: str, p: Profile) -> bool:
         return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant
     if role in ("birth_date", "signup_date", "last_purchase"):
         return bool(p.date_formats)
+    if role == "tenure_months":
+        return p.numeric and not p.constant and not p.date_formats and p.share_between(0, 1200) >= NUMERIC_SHARE
     if role == "birth_year":
         return p.integer and p.share_between(1900, 2020) >= NUMERIC_SHARE
     if role == "age":
@@ -505,7 +511,7 @@ def guess_roles(profiles: list[Profile]) -> Guess:
                 guess.lists[role] = [(p.name, describe(p)) for p in found]
             for p in found:
                 take(p)
-        elif found:
+        elif found and not (role == "tenure_months" and "signup_date" in guess.scalars):  # one tenure
             p = found[0]
             why = describe(p) if role != "id" else (
                 f"named like an id; all {p.rows} values distinct" if p.distinct == p.rows else

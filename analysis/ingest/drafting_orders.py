@@ -16,7 +16,7 @@ import pandas as pd
 
 from .cleaning import guess_date_format, to_numbers
 from ..config import CANCELLED_STATUSES, RETURNED_STATUSES, Baskets, Cleaning, Segmentation, TransactionsFile
-from .drafting import _comment, _config_path, _model_section, normalise, quote, report_section
+from .drafting import _comment, _config_path, _model_section, currency_of, normalise, quote, report_section
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
 from .loading import is_missing
@@ -34,6 +34,7 @@ NAMES = {
     r"|objednavka|objednavky)"
     r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference)?$|^orderref(erence)?$",
     "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora"
+    r"|^data(do|da|de|del|dell)?(pedido|compra|venda|emissao|encomenda|ordine|acquisto|vendita|fattura|zamowienia)$"
     r"|(order|purchas|creat|plac|book)edat$",
     "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(stockcode|sku|productid|productcode|itemid"
     r"|itemcode|articleid|article|ean|upc|barcode|product|item|artikel|artikelnummer|artikelnr|produkt|produit"
@@ -201,8 +202,9 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
 
     def timestamp(col):
         fmt = guess_date_format(sample[col]) if numbers(col) is None else None
-        if fmt is not None and ("%H" in fmt or "%I" in fmt or "T" in fmt):
-            return f"values are all dates and times ({fmt}); check"
+        if fmt is not None:
+            timed = "%H" in fmt or "%I" in fmt or "T" in fmt
+            return f"values are all dates{' and times' if timed else ''} ({fmt}); check"
 
     def unit_price(col):
         x = numbers(col)
@@ -377,9 +379,13 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     body += _model_section("cleaning", Cleaning) + [""]
     body += _model_section("segmentation", Segmentation) + [""]
     prices = sample[roles[money][0]] if money in roles else None
+    what = "the amounts" if money == "amount" else "the unit prices"
+    if prices is None or currency_of(prices) is None:  # a line total left unused may carry it ('R$ 1.074,48')
+        signed = next((c for c, _ in others if currency_of(sample[c]) is not None), None)
+        if signed is not None:
+            prices, what = sample[signed], f"the values of {signed!r}"
     currency = next((c for c in sample.columns if re.fullmatch(CURRENCY_NAME, normalise(c))), None)
-    body += report_section(path, prices, "the amounts" if money == "amount" else "the unit prices",
-                           sample[currency] if currency else None) + [""]
+    body += report_section(path, prices, what, sample[currency] if currency else None) + [""]
     body += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(head + body)
 

@@ -109,7 +109,10 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("children", d[c.household].sum(axis=1),
             lab(c.household[0], "Children at home") if len(c.household) == 1 else "Children at home",
             "Children or dependants living at home", "count", ", ".join(c.household))
-    if c.signup_date:
+    if c.tenure_months:  # as the table gives it (a joined table's own tenure, not the first order in the lines)
+        add("tenure_months", d[c.tenure_months], lab(c.tenure_months, "Tenure"), f"Months as a customer, as given in "
+            f"{c.tenure_months}", "months", c.tenure_months)
+    elif c.signup_date:
         since = "the first order" if cfg.transactions else "signing up"
         add("tenure_months", (ref - d[c.signup_date]).dt.days / DAYS_PER_MONTH, "Tenure",
             f"Months from {since} to {ref:%Y-%m-%d}", "months", c.signup_date)
@@ -186,12 +189,25 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     return pd.DataFrame(cols, index=d.index), docs
 
 
+# Words that name an amount of money in a column's name ('MonthlyCharges', 'account_balance', 'gasto_mensual'),
+# unless the name also says it is a rate, a count or a score of it.
+MONEY_WORDS = (r"charges?|fees?|bill|billing|billed|paid|revenue|spend|spent|spending|balance|salary|mrr|arr|ltv"
+               r"|clv|arpu|gasto|gastos|importe|montant|umsatz|saldo|solde|receita|faturamento|fatturato|ricavi|ingresos")
+NOT_MONEY = r"rate|ratio|pct|percent|share|count|number|num|nb|score|index|%|sensitivity|days|months"
+
+
 def in_currency(name: str, currency: str) -> bool:
     """A column whose name or label carries the report's currency ('mrr_usd' in a $ report, 'Solde
-    (€)' in a € one) holds money, shown with the sign; another currency's code does not make it so."""
+    (€)' in a € one), or without any currency names an amount ('MonthlyCharges'), holds money, shown
+    with the sign; another currency's code does not make it so."""
     sign = currency.strip()
     found = re.findall(rf"(?<![A-Za-z])({CURRENCY})(?![A-Za-z])", name, flags=re.IGNORECASE)
-    return bool(sign) and any(CODE_SIGNS.get(m.upper(), m) == sign or m.upper() == sign.upper() for m in found)
+    if found:
+        return bool(sign) and any(CODE_SIGNS.get(m.upper(), m) == sign or m.upper() == sign.upper() for m in found)
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+    words = re.split(r"[^a-z%]+", words)
+    return (any(re.fullmatch(MONEY_WORDS, w) for w in words)
+            and not any(re.fullmatch(NOT_MONEY, w) for w in words))
 
 
 def chance_share(share: pd.Series, orders: pd.Series) -> float:

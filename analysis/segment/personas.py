@@ -94,8 +94,9 @@ RECOMMENDATION_RULES = (
     f"1.5 times the customer share, as a follow-up of each purchase rather than loyalty rewards when orders or "
     f"purchases are {THRESHOLD} sd below average; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
-    f"the customer share though orders or purchases are {THRESHOLD} sd above), low-cost entry (revenue share at most "
-    f"half the customer share; without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
+    f"the customer share though orders or purchases are {THRESHOLD} sd above), onboarding (revenue share at most half "
+    f"the customer share and newer: tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), step-up "
+    f"(revenue share at most half the customer share), low-cost entry (without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
     f"whose share is most below average, by {MIN_CROSS_GAP} sd or more, among those taking at least "
     f"{MIN_CROSS_SHARE:.0%} of their spend (a "
     f"category they hardly buy is no cross-sell: nothing shows they want it; without categories, or none below, a "
@@ -625,8 +626,14 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers, though they buy more often "
              f"({a} {c.labels[frequent].lower()} against {b}): small baskets, so a bundle or a reward above a "
              "basket size")
+    elif ratio is not None and ratio <= 0.5 and newer(p):
+        s = p.stat("tenure_months")
+        a, b = _pair(c, "tenure_months", s.mean, s.overall_mean)
+        offer, offer_why = "Onboarding: a welcome series and an offer on the next purchase", \
+            (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers, but newer ({a} against {b}): "
+             "their spend is that of a short relationship, not of small buyers")
     elif ratio is not None and ratio <= 0.5:
-        offer, offer_why = "Low-cost entry offer", \
+        offer, offer_why = "Step-up offer: a low-cost add-on or upgrade", \
             f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers"
     elif ratio is None and _effect(p, "income") <= -THRESHOLD:
         s = p.stat("income")
@@ -685,8 +692,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         timing, timing_why = f"Before their season, {months}", (
             f"{fmt.percent(s.mean)} of their orders fall in {months} against {fmt.percent(s.overall_mean)} on average: "
             f"contact them in {month_before(c.labels[SEASON_FEATURE])}")
-    elif _effect(p, "tenure_months") <= -THRESHOLD and p.stat("tenure_months").mean * RATIO <= p.stat(
-            "tenure_months").overall_mean * (1 + 1e-9):  # 19 months against 21 is no new relationship
+    elif newer(p):
         s = p.stat("tenure_months")
         timing, timing_why = "Early in the relationship", f"newer customers ({fmt.by_kind(s.mean, 'months')} against {fmt.number(s.overall_mean, 0)}): an onboarding series"
     elif rate is not None and overall and rate / overall >= 1.3 and contact is not False:
@@ -833,6 +839,25 @@ def match_overrides(entries: list[_Entry], profiles: tuple[Profile, ...], cluste
 
 # ---------------------------------------------------------------- all together
 
+def newer(p: Profile) -> bool:
+    """Tenure THRESHOLD sd below average and at most 1 / RATIO of it: 19 months against 21 is no new
+    relationship, however narrow the spread."""
+    if not any(s.feature == "tenure_months" for s in p.stats):
+        return False
+    s = p.stat("tenure_months")
+    return s.effect <= -THRESHOLD and s.mean * RATIO <= s.overall_mean * (1 + 1e-9)
+
+
+def _naming_effect(p: Profile, feature: str) -> float:
+    """The effect a name reads, but none for a tenure within RATIO times the average either way: 22 months
+    against 23 is no newer relationship, however narrow the spread (order lines that all start with the
+    data), as the timing rule also requires."""
+    s = p.stat(feature)
+    if feature == "tenure_months" and not (s.mean * RATIO <= s.overall_mean or s.mean >= RATIO * s.overall_mean):
+        return 0.0
+    return s.effect
+
+
 def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Context,
                    overrides: list[_Entry] | None = None
                    ) -> tuple[tuple[Profile, ...], tuple[Persona, ...], tuple[OverrideMatch, ...]]:
@@ -841,7 +866,7 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
         [p.id for p in profiles], zip(fmt.shares([p.share_customers for p in profiles]),
                                       fmt.shares([p.share_value for p in profiles]) if has_value
                                       else [fmt.percent(None)] * len(profiles)))))
-    effects = [{f: p.stat(f).effect for f in c.clustering} for p in profiles]
+    effects = [{f: _naming_effect(p, f) for f in c.clustering} for p in profiles]
     generated = unique_names(effects, c.labels, [{s.feature: s.mean for s in p.stats} for p in profiles])
     if profiles and profiles[-1].unassigned:
         generated[-1] = UNASSIGNED_NAME
