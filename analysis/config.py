@@ -285,6 +285,8 @@ class Columns(_Strict):
         default_factory=dict, description="campaign name -> 0/1 answer column, oldest first; the last is the latest"
     )
     complaints: str | None = Field(None, description="complained recently, 0/1")
+    churned: str | None = Field(None, description="the customer has left (churn, attrition, cancelled), 0/1 or yes/no: "
+                                "profiled per segment, not clustered; a segment that loses many more is advised retention")
     contact_cost: str | None = Field(None, description="cost of contacting the customer once")
     revenue_per_answer: str | None = Field(None, description="revenue earned when the customer answers a campaign")
     numeric: list[str] = Field(default_factory=list, description="other numeric columns used as features as they are")

@@ -1047,3 +1047,24 @@ def test_a_tenure_one_month_short_of_the_average_names_no_newer_segment():
     assert "newer" not in named(22.0, 23.0).lower()
     assert named(14.0, 21.0).startswith("Newer")
     assert "newer" not in named(14.1, 21.0).lower()
+
+
+def test_a_segment_that_loses_far_more_customers_is_advised_retention_now():
+    # 40% of them left against 20%: 0.5 sd above (sd 0.4) and twice the average. Not at 0.49 sd, nor
+    # under 1.5 times the average (a common churn of 60% against 45% with a wide spread).
+    labels = {**LABELS, "churned": "Churn", "recency_days": "Days since last purchase"}
+    c = _context(kinds={**KINDS, "churned": "flag", "recency_days": "days"}, labels=labels)
+
+    def rec(mean: float, average: float, effect: float):
+        p = _profile({"churned": (mean, average, effect), "recency_days": (90.0, 30.0, 1.5)})
+        return ps.recommend(c, p)
+    r = rec(0.40, 0.20, 0.5)
+    assert r.offer.startswith("Retention") and r.offer_why == "40% of them have left (churn) against 20% of all customers: keep the rest"
+    assert (r.timing, r.timing_why) == ("Now", "40% of them have left against 20%: the rest are at risk")
+    assert "Track: share of the segment who leave (so far 40%)" in r.plan[1]
+    p = _profile({"churned": (0.40, 0.20, 0.5), "recency_days": (90.0, 30.0, 1.5)})
+    assert "40% of them have left (churn), against 20% of all customers." in ps._describe(c, p)
+    assert rec(0.40, 0.20, 0.49).offer.startswith("Win-back")  # late buyers, not leavers
+    assert rec(0.2999, 0.20, 0.8).offer.startswith("Win-back") and rec(0.2999, 0.2, 0.8).timing == "Now"
+    assert rec(0.2999, 0.2, 0.8).timing_why.startswith("90 days since their last purchase")
+    assert rec(0.30, 0.2, 0.8).offer.startswith("Retention")

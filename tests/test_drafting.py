@@ -1073,6 +1073,9 @@ def test_a_telecom_table_drafts_its_tenure_in_months_and_its_charges_as_money(tm
     f = build_features(clean(load_customers(cfg), cfg), cfg)
     kinds = {d.name: d.kind for d in f.docs}
     assert kinds["tenure_months"] == "months" and kinds["monthlycharges"] == "money"
+    # 'Churn' (Yes/No) is who left: profiled per segment as a share, never a feature to segment on.
+    assert cfg.columns.churned == "Churn" and kinds["churned"] == "flag" and "churned" not in f.clustering
+    assert f.table["churned"].sum() == (pd.read_csv(tmp_path / "telco.csv")["Churn"] == "Yes").sum()
     assert f.table["tenure_months"].tolist() == tenure.astype(float).tolist()
     # A blank total of a customer of 0 months is 0 spent, not the median bill; others' blanks take the median.
     assert (f.table["total_spend"][tenure == 0] == 0).all() and (tenure == 0).sum() >= 1

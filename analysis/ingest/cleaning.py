@@ -245,7 +245,7 @@ def _numeric_columns(cfg: Config) -> list[str]:
 
 def _flag_columns(cfg: Config) -> list[str]:
     c = cfg.columns
-    return [x for x in list(c.campaigns.values()) + [c.complaints] if x]
+    return [x for x in list(c.campaigns.values()) + [c.complaints, c.churned] if x]
 
 
 def _category_columns(cfg: Config) -> list[str]:
@@ -759,8 +759,8 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     for col in _flag_columns(cfg):
         miss = kept[col].isna()
         if miss.any():
-            log.append(LogEntry("missing values", col, int(miss.sum()), "left missing",
-                                "not counted as contacted in answer rates"))
+            log.append(LogEntry("missing values", col, int(miss.sum()), "left missing", "counted as not left"
+                                if col == c.churned else "not counted as contacted in answer rates"))
 
     for col in [x for x in (c.contact_cost, c.revenue_per_answer) if x]:
         if typed[col].nunique() == 1:

@@ -45,6 +45,9 @@ NAME_PATTERNS: dict[str, str] = {
     r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|aktion|actie|mailing)$"  # 'spring_campaign'
     r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|mailing)(q[1-4]|h[12]|\d{2}|\d{4})$",  # 'upsell_campaign_q3'
     "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
+    "churned": r"^(churn|churned|churnflag|churnlabel|churnvalue|ischurn|ischurned|haschurned|exited|attrition|attrited"
+    r"|attritionflag|cancelled|canceled|abwanderung|gekundigt|kundigung|resilie|resiliation|desabonne"
+    r"|baja|abandono|cancelado|cancelada|opgezegd|disdetta|abbandono)$",
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
     r"|revenu|opbrengst)(por|per|pro|par)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$",
@@ -121,7 +124,7 @@ RATE_NAME = r"pct|percent|prozent|pourcent|porcent|percentual|rate|ratio|share|a
 # Roles in the order they are guessed: narrow name patterns first, so that e.g. NumDealsPurchases
 # becomes deal_purchases before the purchases channels are looked for.
 ROLE_ORDER = [
-    "id", "campaigns", "complaints", "contact_cost", "revenue_per_answer", "deal_purchases", "orders", "purchases",
+    "id", "campaigns", "complaints", "churned", "contact_cost", "revenue_per_answer", "deal_purchases", "orders", "purchases",
     "web_visits", "spend", "income", "household", "birth_year", "birth_date", "age", "gender", "loyalty_card",
     "signup_date", "tenure_months", "last_purchase", "recency_days",
 ]
@@ -278,7 +281,7 @@ def describe(p: Profile) -> str:
 def _fits(role: str, p: Profile) -> bool:
     if role == "id":  # a few repeated or missing ids are rows cleaning excludes and lists, not a reason to lose the id
         return p.unique or (p.rows > 1 and p.distinct >= ID_DISTINCT * p.rows)
-    if role in ("campaigns", "latest_campaign", "campaign_response", "complaints"):
+    if role in ("campaigns", "latest_campaign", "campaign_response", "complaints", "churned"):
         return p.flag
     if role == "contact_cost":
         return p.numeric  # usually constant, which is fine here

@@ -19,7 +19,7 @@ from .relevance import relevance, weights
 
 SEASON_FEATURE = "orders_in_season"
 
-PROFILE_ONLY = ("campaigns_accepted", "complaints")
+PROFILE_ONLY = ("campaigns_accepted", "complaints", "churned")
 DAYS_PER_MONTH = 30.44  # tenure in months: days over the average month's length
 SAME_MEASURE = 0.99  # correlation above which a given column is the feature built under its name
 
@@ -186,6 +186,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if c.complaints:
         add("complaints", d[c.complaints].fillna(0), lab(c.complaints, "Complained"), "Complained in the period (share of customers)",
             "flag", c.complaints)
+    if c.churned:  # an outcome, not a trait to segment on: its share per segment is what the advice reads
+        add("churned", d[c.churned].fillna(0), lab(c.churned, "Churned"), "Left the business (share of customers)",
+            "flag", c.churned)
     return pd.DataFrame(cols, index=d.index), docs
 
 

@@ -88,7 +88,8 @@ RECOMMENDATION_RULES = (
     f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest (a category only with at least {MAJORITY:.0%} of their spend; "
     f"else their usual range). Without purchases per channel, the value of a channel-like column (acquisition "
     f"channel, lead source) that at least {MAJORITY:.0%} of the segment holds, {MIN_INDEX:g} times its share of all "
-    f"customers or more. Offer, the first that applies: win-back (recency {THRESHOLD} "
+    f"customers or more. Offer, the first that applies: retention (where a churn column is given, the share who "
+    f"left {THRESHOLD} sd above average and at least {RATIO:g} times it; then timing now), win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
     f"1.5 times the customer share, as a follow-up of each purchase rather than loyalty rewards when orders or "
@@ -468,6 +469,11 @@ def _describe(c: Context, p: Profile) -> str:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
                          f"{_part(c.labels[ch[0]]).lower()} channel"
         parts[-1] += "."
+    if any(s.feature == "churned" for s in p.stats):
+        s = p.stat("churned")
+        parts.append("{} of them have left ({}), against {} of all customers.".format(
+            _pair(c, "churned", s.mean, s.overall_mean)[0], lower(c.labels["churned"]),
+            _pair(c, "churned", s.mean, s.overall_mean)[1]))
     rate = c.latest_rate.get(p.id)
     if rate is not None and c.overall_latest_rate is not None:
         which = "the latest campaign" + ("" if (c.latest_name or "").lower() in ("", "latest campaign")
@@ -548,6 +554,15 @@ def seasonal(p: Profile) -> bool:
             and p.stat(SEASON_FEATURE).mean >= MAJORITY)
 
 
+def leaving(p: Profile) -> bool:
+    """Far more of the segment has left (a churn column) than of all customers: THRESHOLD sd above
+    the average share and at least RATIO times it."""
+    if not any(s.feature == "churned" for s in p.stats):
+        return False
+    s = p.stat("churned")
+    return s.effect >= THRESHOLD and s.mean >= RATIO * s.overall_mean * (1 - 1e-9)
+
+
 def lapsed(means: dict[str, float]) -> bool:
     """Gone rather than late: the last purchase more than LAPSED_GAPS of their own gaps back (a steady
     buyer is that late with chance e^-4, 2%). Unknown without their rhythm."""
@@ -592,6 +607,10 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     rare = next((f for f in ("orders", "purchases") if _effect(p, f) <= -THRESHOLD), None)  # an occasional buyer
     if p.unassigned:
         offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
+    elif leaving(p):  # before a win-back: they are not late buyers but customers who cancel
+        a, b = _pair(c, "churned", p.stat("churned").mean, p.stat("churned").overall_mean)
+        offer, offer_why = "Retention: a save offer and a service call before they leave", (
+            f"{a} of them have left ({lower(c.labels['churned'])}) against {b} of all customers: keep the rest")
     elif never:
         o = p.stat("orders")
         offer, offer_why = "First-order offer", (f"most have never ordered ({fmt.number(o.mean, 2)} orders per customer "
@@ -683,7 +702,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         contact = None if profit is None else profit > 0
 
     rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
-    if late and not never:
+    if leaving(p) and not p.unassigned:
+        s = p.stat("churned")
+        timing, timing_why = "Now", "{} of them have left against {}: the rest are at risk".format(
+            *_pair(c, "churned", s.mean, s.overall_mean))
+    elif late and not never:
         s = p.stat("recency_days")
         timing, timing_why = "Now", f"{fmt.number(s.mean, 0)} days since their last purchase against {fmt.number(s.overall_mean, 0)}"
     elif seasonal(p):  # their first order may be recent only because their season came round late
@@ -741,6 +764,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         kpis.append(f"average spend per customer (now {fmt.money(p.stat('total_spend').mean, c.currency)})")
     if ch:
         kpis.append(f"share of purchases through {channel.lower()} (now {fmt.percent(ch.share)})")
+    if leaving(p):
+        kpis.insert(0, f"share of the segment who leave (so far {fmt.percent(p.stat('churned').mean)})")
     plan = (
         f"Campaign: {design}.",
         "Track: " + (", ".join(kpis) if kpis else "answers and spend of the contacted customers") + ".",
