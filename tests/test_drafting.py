@@ -1088,3 +1088,25 @@ def test_a_telecom_table_drafts_its_tenure_in_months_and_its_charges_as_money(tm
     with pytest.raises(UserError, match="'columns.tenure_months' and 'columns.signup_date' both give the tenure"):
         parse_config({"customers": {"path": "telco2.csv"}, "columns": {"signup_date": "signup", "tenure_months": "tenure"}},
                      "t.yml", tmp_path)
+
+
+def test_a_bank_table_keeps_a_tenure_in_years_as_a_number_and_drafts_who_exited(tmp_path):
+    """The layout of the public bank churn table: 'Tenure' 0 to 10 counts years, so it is no tenure in
+    months; 'Exited' (0/1) is who left; 'Balance' is money."""
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import load_customers
+    from analysis.segment.features import build_features
+
+    rng = np.random.default_rng(1)
+    n = 80
+    pd.DataFrame({"CustomerId": range(15600000, 15600000 + n), "CreditScore": rng.integers(350, 850, n),
+                  "Age": rng.integers(18, 90, n), "Tenure": rng.integers(0, 11, n),
+                  "Balance": rng.choice([0.0, 95000.5, 120000.25, 60000.75], n), "NumOfProducts": rng.integers(1, 5, n),
+                  "Exited": rng.integers(0, 2, n)}).to_csv(tmp_path / "bank.csv", index=False)
+    text = draft_config(tmp_path / "bank.csv", config_dir=tmp_path)
+    (tmp_path / "b.yml").write_text(text)
+    cfg = load_config(tmp_path / "b.yml")
+    assert cfg.columns.tenure_months is None and "Tenure" in cfg.columns.numeric
+    assert cfg.columns.churned == "Exited"
+    f = build_features(clean(load_customers(cfg), cfg), cfg)
+    assert f.doc("balance").kind == "money" and f.doc("tenure").kind == "number"

@@ -294,7 +294,10 @@ def _fits(role: str, p: Profile) -> bool:
     if role in ("birth_date", "signup_date", "last_purchase"):
         return bool(p.date_formats)
     if role == "tenure_months":
-        return p.numeric and not p.constant and not p.date_formats and p.share_between(0, 1200) >= NUMERIC_SHARE
+        # A bare 'tenure' may count years (a bank's 0 to 10): it is months only when the name says so or a
+        # value exceeds 30 (30 months is two and a half years; more than 30 years as a customer is rare).
+        months = bool(re.search(r"month|mes|mois|monat|maand|mesi", p.key)) or (len(p.numbers) and p.numbers.max() > 30)
+        return p.numeric and not p.constant and not p.date_formats and p.share_between(0, 1200) >= NUMERIC_SHARE and months
     if role == "birth_year":
         return p.integer and p.share_between(1900, 2020) >= NUMERIC_SHARE
     if role == "age":
