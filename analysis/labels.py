@@ -22,6 +22,8 @@ UNIT_CODES = set(CURRENCY_CODES) - {"TRY", "RON", "ILS"}  # as a name's last wor
 UNITS = {"gb": "GB", "mb": "MB", "kb": "KB", "tb": "TB", "kg": "kg", "km": "km", "pct": "%", "qty": "quantity",
          "avg": "average", "num": "number of", "cnt": "count", "txn": "transactions", "txns": "transactions",
          "rev": "revenue", "disc": "discount", "tot": "total", "dt": "date", "acq": "acquisition"}  # ('nb' is French as often: 'nb_commandes' stays 'Nb commandes')
+KEEP_CAPITALS = {"ID", "SKU", "ARPU", "KPI", "VIP", "URL", "API", "EU", "UK", "US", "USA", "IBAN", "EAN", "UPC", "SIM", "IP",
+                 "ISO", "GPS", "ATM", "POS", "ROI", "AOV", "CAC", "NPS", *CURRENCY_CODES}
 PERIODS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
@@ -45,8 +47,14 @@ def plain(column: str) -> str:
     if not words:
         return str(column)
     parts = words.split(" ")
+    # A name in capitals throughout (BALANCE_FREQUENCY, CUST_ID) is written loud, not in acronyms: there only
+    # words without a vowel (TRX, MRR, LTV) and a few known ones stay capitals.
+    loud = not re.search(r"[a-z]", words) and sum(ch.isalpha() for ch in words) >= 3
+
+    def acronym(p: str) -> bool:
+        return len(p) > 1 and p.isupper() and (not loud or p in KEEP_CAPITALS or not re.search(r"[AEIOUY]", p))
     # Lower case but for acronyms (two or more capitals) and the first word's first letter.
-    parts = [p if (len(p) > 1 and p.isupper()) else p.lower() for p in parts]
+    parts = [p if acronym(p) else p.lower() for p in parts]
     # A currency code or a size unit at the end is a unit (monthly_fee_usd -> 'Monthly fee (USD)'),
     # units inside are written as units (data_gb_last_90d -> 'Data GB last 90 days').
     if not unit and len(parts) > 1 and parts[-1].upper() in UNIT_CODES:

@@ -299,6 +299,10 @@ def test_column_names_read_as_labels_with_their_units():
     assert plain("SalesL12M") == "Sales last 12 months" and plain("cell12m") == "Cell12m"  # an l inside a word stays
     assert plain("last_seen_dt") == "Last seen date" and plain("acq_channel") == "Acquisition channel"
     assert plain("nb_commandes") == "Nb commandes"  # French: not 'Number of commandes'
+    # A name in capitals throughout is loud, not acronyms: only words without a vowel and known ones stay.
+    assert plain("ONEOFF_PURCHASES") == "Oneoff purchases" and plain("CASH_ADVANCE_TRX") == "Cash advance TRX"
+    assert plain("CUST_ID") == "Cust ID" and plain("PURCHASES") == "Purchases" and plain("MRR") == "MRR"
+    assert plain("BALANCE_EUR") == "Balance (EUR)" and plain("NPS") == "NPS" and plain("AGE") == "Age"
 
 
 def test_without_spend_the_offer_follows_income():

@@ -1110,3 +1110,29 @@ def test_a_bank_table_keeps_a_tenure_in_years_as_a_number_and_drafts_who_exited(
     assert cfg.columns.churned == "Exited"
     f = build_features(clean(load_customers(cfg), cfg), cfg)
     assert f.doc("balance").kind == "money" and f.doc("tenure").kind == "number"
+
+
+def test_money_named_like_purchases_is_no_count_of_purchases_and_a_count_of_transactions_no_channel(tmp_path):
+    """A credit-card table: ONEOFF_PURCHASES in 17,116.10 is money, not a number of purchases per channel;
+    PURCHASES_TRX counts transactions, not a channel 'Trx'. NumWebPurchases is still a channel."""
+    rng = np.random.default_rng(2)
+    n = 60
+    pd.DataFrame({"CUST_ID": [f"C{i}" for i in range(n)], "ONEOFF_PURCHASES": rng.gamma(2, 500, n).round(2),
+                  "INSTALLMENTS_PURCHASES": rng.gamma(2, 200, n).round(2), "PURCHASES_TRX": rng.integers(0, 80, n),
+                  "NumWebPurchases": rng.integers(0, 12, n), "NumStorePurchases": rng.integers(0, 12, n),
+                  }).to_csv(tmp_path / "cc.csv", index=False)
+    c = parse(draft_config(tmp_path / "cc.csv", config_dir=tmp_path), tmp_path)
+    assert c.columns.purchases == {"Web": "NumWebPurchases", "Store": "NumStorePurchases"}
+    assert {"ONEOFF_PURCHASES", "INSTALLMENTS_PURCHASES", "PURCHASES_TRX"} <= set(c.columns.numeric)
+    assert c.labels["ONEOFF_PURCHASES"] == "Oneoff purchases" and c.labels["PURCHASES_TRX"] == "Purchases TRX"
+    # A plain column named like a built-in feature keeps a name of its own: PURCHASES (money) is not the
+    # count of purchases that names segments "Frequent" and decides the offer.
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import load_customers
+    from analysis.segment.features import build_features
+    frame = pd.read_csv(tmp_path / "cc.csv").drop(columns=["NumWebPurchases", "NumStorePurchases"])
+    frame.assign(PURCHASES=frame.ONEOFF_PURCHASES + frame.INSTALLMENTS_PURCHASES).to_csv(tmp_path / "cc2.csv", index=False)
+    (tmp_path / "c2.yml").write_text(draft_config(tmp_path / "cc2.csv", config_dir=tmp_path))
+    cfg = load_config(tmp_path / "c2.yml")
+    f = build_features(clean(load_customers(cfg), cfg), cfg)
+    assert "purchases" not in f.table and f.doc("purchases_as_given").label == "Purchases"

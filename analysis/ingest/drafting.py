@@ -129,6 +129,8 @@ ROLE_ORDER = [
     "signup_date", "tenure_months", "last_purchase", "recency_days",
 ]
 LIST_ROLES = {"household"}
+# What is left of a purchases column's name once 'purchases' is taken off, and says no channel: PURCHASES_TRX.
+NO_CHANNEL = {"total", "trx", "txn", "txns", "transactions", "count", "number", "num", "all", "frequency", "freq"}
 DICT_ROLES = {"spend", "purchases", "campaigns"}
 
 DATE_FORMATS = ALL_DATE_FORMATS  # one list for drafting, cleaning and order lines
@@ -288,7 +290,10 @@ def _fits(role: str, p: Profile) -> bool:
     if role == "revenue_per_answer":  # a plain 'revenue' that varies between customers is what they spent
         return p.numeric and (p.constant or "per" in p.key)
     if role in ("deal_purchases", "orders", "purchases", "web_visits", "household"):
-        return p.numeric and not p.constant and not p.share and not re.search(RATE_NAME, p.key)  # counts
+        # counts; but for visits per month (an average), whole numbers: ONEOFF_PURCHASES in 17,116.10 is money
+        # bought once, not a number of purchases
+        return (p.numeric and not p.constant and not p.share and not re.search(RATE_NAME, p.key)
+                and (role == "web_visits" or bool((p.numbers == p.numbers.round()).mean() >= NUMERIC_SHARE)))
     if role == "spend":
         return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant
     if role in ("birth_date", "signup_date", "last_purchase"):
@@ -417,7 +422,7 @@ def _dict_entries(
     if role == "purchases":
         # A count with no channel in its name (NumPurchases, TotalPurchases) is not a channel.
         pairs = [(channel_label(p.name), p) for p in found]
-        return _unique_labels([(lab, p) for lab, p in pairs if lab and lab.lower() != "total"]), []
+        return _unique_labels([(lab, p) for lab, p in pairs if lab and lab.lower() not in NO_CHANNEL]), []
     # spend: a total next to the categories would count the money twice
     totals = [p for p in found if re.search(TOTAL_WORDS, p.key)]
     if totals and len(totals) < len(found):

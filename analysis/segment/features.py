@@ -19,6 +19,10 @@ from .relevance import relevance, weights
 
 SEASON_FEATURE = "orders_in_season"
 
+# Names of the features built from the roles: the advice reads them by name (purchases and orders as counts, say).
+BUILT_IN = frozenset({"age", "avg_order_value", "avg_purchase", "basket_size", "campaigns_accepted", "children", "churned",
+                      "complaints", "deal_purchases", "deal_share", "income", "orders", "purchases", "recency_days",
+                      "tenure_months", "total_spend", "web_visits"})
 PROFILE_ONLY = ("campaigns_accepted", "complaints", "churned")
 DAYS_PER_MONTH = 30.44  # tenure in months: days over the average month's length
 SAME_MEASURE = 0.99  # correlation above which a given column is the feature built under its name
@@ -177,6 +181,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             if both.sum() > 2 and np.corrcoef(cols[name][both], values[both])[0, 1] >= SAME_MEASURE:
                 continue  # the same measure (capping may touch the two differently): counted once
             name = f"{name}_as_given"
+        elif name in BUILT_IN or name.startswith(("share_", "channel_", "orders_")):
+            name = f"{name}_as_given"  # a card table's PURCHASES (money) is not the count of purchases the advice reads
         add(name, values, lab(col, col), f"{col} as given in the input",
             "money" if in_currency(f"{col} {lab(col, col)}", cfg.report.currency) else "number", col)
     if c.campaigns:
