@@ -60,6 +60,7 @@ def plain(column: str) -> str:
     if not unit and len(parts) > 1 and parts[-1].upper() in UNIT_CODES:
         unit = f" ({parts.pop().upper()})"
     parts = [UNITS.get(p, p) for p in parts]
+    parts = [p for i, p in enumerate(parts) if not (p == "of" and i and parts[i - 1].endswith(" of"))]  # NumOfProducts
     if len(parts) > 1 and parts[0] == "n" and not parts[1][:1].isdigit():
         parts[0] = "number of"  # n_txn, n_orders: a count
     parts = [re.sub(r"^(\d+)([dwmy])$", lambda m: f"{m.group(1)} {PERIODS[m.group(2)]}", p) for p in parts]

@@ -302,6 +302,7 @@ def test_column_names_read_as_labels_with_their_units():
     # A name in capitals throughout is loud, not acronyms: only words without a vowel and known ones stay.
     assert plain("ONEOFF_PURCHASES") == "Oneoff purchases" and plain("CASH_ADVANCE_TRX") == "Cash advance TRX"
     assert plain("CUST_ID") == "Cust ID" and plain("PURCHASES") == "Purchases" and plain("MRR") == "MRR"
+    assert plain("NumOfProducts") == "Number of products" and plain("num_of_orders") == "Number of orders"
     assert plain("BALANCE_EUR") == "Balance (EUR)" and plain("NPS") == "NPS" and plain("AGE") == "Age"
 
 
@@ -1054,21 +1055,22 @@ def test_a_tenure_one_month_short_of_the_average_names_no_newer_segment():
 
 
 def test_a_segment_that_loses_far_more_customers_is_advised_retention_now():
-    # 40% of them left against 20%: 0.5 sd above (sd 0.4) and twice the average. Not at 0.49 sd, nor
-    # under 1.5 times the average (a common churn of 60% against 45% with a wide spread).
+    # 40% of 100 customers left against 20%: twice the average and 5 standard errors (0.04) above it.
+    # Retention from 1.5 times the average (30%) when beyond chance: 1.96 standard errors above.
     labels = {**LABELS, "churned": "Churn", "recency_days": "Days since last purchase"}
     c = _context(kinds={**KINDS, "churned": "flag", "recency_days": "days"}, labels=labels)
 
-    def rec(mean: float, average: float, effect: float):
-        p = _profile({"churned": (mean, average, effect), "recency_days": (90.0, 30.0, 1.5)})
+    def rec(mean: float, average: float, effect: float = 0.3, size: int = 100):
+        p = _profile({"churned": (mean, average, effect), "recency_days": (90.0, 30.0, 1.5)}, size=size)
         return ps.recommend(c, p)
-    r = rec(0.40, 0.20, 0.5)
+    r = rec(0.40, 0.20)
     assert r.offer.startswith("Retention") and r.offer_why == "40% of them have left (churn) against 20% of all customers: keep the rest"
     assert (r.timing, r.timing_why) == ("Now", "40% of them have left against 20%: the rest are at risk")
     assert "Track: share of the segment who leave (so far 40%)" in r.plan[1]
     p = _profile({"churned": (0.40, 0.20, 0.5), "recency_days": (90.0, 30.0, 1.5)})
     assert "40% of them have left (churn), against 20% of all customers." in ps._describe(c, p)
-    assert rec(0.40, 0.20, 0.49).offer.startswith("Win-back")  # late buyers, not leavers
-    assert rec(0.2999, 0.20, 0.8).offer.startswith("Win-back") and rec(0.2999, 0.2, 0.8).timing == "Now"
-    assert rec(0.2999, 0.2, 0.8).timing_why.startswith("90 days since their last purchase")
-    assert rec(0.30, 0.2, 0.8).offer.startswith("Retention")
+    assert rec(0.2999, 0.20).offer.startswith("Win-back") and rec(0.2999, 0.2).timing == "Now"  # late buyers
+    assert rec(0.2999, 0.2).timing_why.startswith("90 days since their last purchase")
+    assert rec(0.30, 0.2).offer.startswith("Retention")
+    # 30% of 50 against 20% is within chance (1.96 x 0.0566 = 0.111 above 20% is 31.1%): no retention yet.
+    assert rec(0.30, 0.2, size=50).offer.startswith("Win-back") and rec(0.312, 0.2, size=50).offer.startswith("Retention")

@@ -1136,3 +1136,19 @@ def test_money_named_like_purchases_is_no_count_of_purchases_and_a_count_of_tran
     cfg = load_config(tmp_path / "c2.yml")
     f = build_features(clean(load_customers(cfg), cfg), cfg)
     assert "purchases" not in f.table and f.doc("purchases_as_given").label == "Purchases"
+
+
+def test_personal_data_is_left_out_and_a_credit_card_is_no_loyalty_card(tmp_path):
+    """The bank churn table's Surname would publish each segment's share of Smiths; HasCrCard is a credit
+    card and IsActiveMember an activity flag, neither a loyalty card; Ausgaben_Getränke is spend (no 'rank')."""
+    rng = np.random.default_rng(3)
+    n = 60
+    pd.DataFrame({"CustomerId": range(n), "Surname": rng.choice(["Smith", "Rossi", "Chu"], n),
+                  "Email": [f"c{i}@x.org" for i in range(n)], "HasCrCard": rng.integers(0, 2, n),
+                  "IsActiveMember": rng.integers(0, 2, n), "Ausgaben_Lebensmittel": rng.gamma(2, 300, n).round(2),
+                  "Ausgaben_Getränke": rng.gamma(2, 100, n).round(2)}).to_csv(tmp_path / "b.csv", index=False)
+    text = draft_config(tmp_path / "b.csv", config_dir=tmp_path)
+    c = parse(text, tmp_path).columns
+    assert {"Surname", "Email"} <= set(c.ignore) and "personal data (a name, address or contact)" in text
+    assert c.loyalty_card is None and {"HasCrCard", "IsActiveMember"} <= set(c.categorical)
+    assert c.spend == {"Lebensmittel": "Ausgaben_Lebensmittel", "Getränke": "Ausgaben_Getränke"}

@@ -77,7 +77,9 @@ NAME_PATTERNS: dict[str, str] = {
     r"|datadinascita|datanascita)$",
     "age": r"^(age|ageyears|ageinyears|customerage|clientage|alter|edad|idade|leeftijd|eta|etaanni)$",
     "gender": r"gender|^sex$|^genre$|geschlecht|^sexe$|^sexo$|^genero$|geslacht|^sesso$|^genere$",
-    "loyalty_card": r"loyal|card|member|club|kundenkarte|fidelite|tarjeta|cartao|klantenkaart|tessera|fedelta",
+    # Not any card (HasCrCard is a credit card) nor any member (IsActiveMember): a loyalty or club card.
+    "loyalty_card": r"loyal|(member|club|rewards?|bonus|store|customer|fidelity)card|^(is|has)?(club)?member(ship)?$"
+    r"|^club|kundenkarte|fidelite|tarjeta(de)?(cliente|fidelidad)|cartao(fidelidade|cliente)|klantenkaart|tessera|fedelta",
     "signup_date": r"dtcustomer|signup|joined|join|registration|registered|regdate|customersince|membersince"
     r"|since|firstpurchase|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
@@ -116,8 +118,14 @@ TOTAL_WORDS = r"total|totaal|gesamt|summe"
 # Names of free text written about a customer: never a category to profile segments by.
 FREE_TEXT_NAME = r"notes?$|comments?$|remarks?$|memo$|^description$|^freetext$|bemerkung|kommentar|notiz|anmerkung" \
     r"|commentaire|remarque|comentario|observac|opmerking|commento|osservazion|uwagi"
+# Names of personal data: who a customer is, never a group to profile (a segment's share of Smiths is no fact
+# to publish).
+PERSONAL_NAME = (r"^(customer|client|kunden|cliente)?(surname|lastname|firstname|givenname|familyname|fullname|name|nachname"
+                 r"|vorname|nom|prenom|nomdefamille|apellido|apellidos|nombre|sobrenome|nome|cognome|achternaam|voornaam"
+                 r"|email|emailaddress|mail|phone|phonenumber|telephone|mobile|address|street|strasse|adresse|direccion"
+                 r"|endereco|indirizzo|iban|ssn|passport)$")
 # Names that say "score", never money spent (e.g. "Spending Score (1-100)").
-SCORE_NAME = r"score|rank|rating"
+SCORE_NAME = r"score|rating|ranking|^rank|rank$"  # not inside a word: Ausgaben_Getränke is money spent on drinks
 # Names that say "percentage or rate", never a count (Rabatt_Prozent, discount_pct, taux_remise).
 RATE_NAME = r"pct|percent|prozent|pourcent|porcent|percentual|rate|ratio|share|anteil|taux|tasa|quota|taxa"
 
@@ -474,6 +482,8 @@ def _leftover(p: Profile) -> tuple[str, str]:
         return "ignore", f"constant: always {p.top[0]!r}, says nothing about a customer"
     if re.search(NAME_PATTERNS["id"], p.key):
         return "ignore", f"named like an id but values repeat or are missing ({p.distinct} distinct in {p.rows} rows)"
+    if re.search(PERSONAL_NAME, p.key):
+        return "ignore", "personal data (a name, address or contact): left out of the report"
     if p.date_formats and (not p.numeric or "date" in p.key):
         return "ignore", f"dates ({p.date_formats[0]}); not named like a signup or birth date"
     if p.numeric and _named_like_code(p):
