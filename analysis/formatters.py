@@ -31,6 +31,8 @@ def percent(x, digits: int = 0) -> str:
         return "–"
     if digits == 0 and 0 < abs(x) < 0.01:
         digits = 1
+    if 0 < x and round(x * 100, digits) == 0:  # 1 missing value in 3,000: some, not none
+        return f"<{10 ** -digits:.{digits}f}%"
     return f"{x * 100:.{digits}f}%"
 
 

@@ -25,6 +25,7 @@ def test_missing_values_show_a_dash(bad):
     (0.153, "15%"), (0.5, "50%"), (1.0, "100%"), (0.0, "0%"),
     (0.004, "0.4%"),  # small shares keep a decimal so they do not read as zero
     (0.0099, "1.0%"), (0.01, "1%"), (-0.004, "-0.4%"),
+    (0.0003, "<0.1%"), (0.0005, "0.1%"),  # one in 3,000 is some, not 0.0%
 ])
 def test_percent(x, text):
     assert percent(x) == text
