@@ -1074,3 +1074,37 @@ def test_a_segment_that_loses_far_more_customers_is_advised_retention_now():
     assert rec(0.30, 0.2).offer.startswith("Retention")
     # 30% of 50 against 20% is within chance (1.96 x 0.0566 = 0.111 above 20% is 31.1%): no retention yet.
     assert rec(0.30, 0.2, size=50).offer.startswith("Win-back") and rec(0.312, 0.2, size=50).offer.startswith("Retention")
+
+
+def test_a_telecom_table_keeps_its_churning_segment_first(tmp_path):
+    """Three plans in a phone company's table: the newest, highest-paying group leaves most. Its persona
+    says how many left and is advised retention now; the summary's 'Keep' names it with the shares; the
+    other segments are not."""
+    from analysis import formatters as fmt
+    from analysis.publish import pages
+
+    rng = np.random.default_rng(4)
+    sizes, rows = (300, 250, 250), []
+    for g, n in enumerate(sizes):
+        tenure = rng.integers(1, 12, n) if g == 0 else rng.integers(30, 72, n)
+        monthly = rng.normal((95, 55, 25)[g], 6, n)
+        churn = rng.random(n) < (0.55, 0.10, 0.08)[g]
+        rows += [{"customerID": f"{g}-{i:04d}", "tenure": int(t), "MonthlyCharges": round(float(m), 2),
+                  "TotalCharges": round(float(m * t), 2), "Churn": "Yes" if c else "No"}
+                 for i, (t, m, c) in enumerate(zip(tenure, monthly, churn))]
+    pd.DataFrame(rows).sample(frac=1, random_state=0).to_csv(tmp_path / "telco.csv", index=False)
+    cfg = parse_config({"customers": {"path": "telco.csv"},
+                        "columns": {"id": "customerID", "tenure_months": "tenure", "spend": {"Total": "TotalCharges"},
+                                    "numeric": ["MonthlyCharges"], "churned": "Churn"},
+                        "segmentation": {"k": 3}}, "t.yml", tmp_path)
+    r = analyse(cfg).results
+    leavers = [p for p in r.segments if p.stat("churned").mean > 0.4]
+    assert len(leavers) == 1
+    p = leavers[0]
+    persona = r.personas[p.id - 1]
+    assert persona.recommendation.offer.startswith("Retention") and persona.recommendation.timing == "Now"
+    assert f"{fmt.percent(p.stat('churned').mean)} of them have left (churned)" in persona.description
+    keep = {d["what"]: d["text"] for d in pages.decision(r)}["Keep"]
+    assert keep.startswith(f"segment {p.id}, {p.name} ({fmt.percent(p.stat('churned').mean)} have left against "
+                           f"{fmt.percent(p.stat('churned').overall_mean)} of all customers)")
+    assert all(not x.recommendation.offer.startswith("Retention") for x in r.personas if x is not persona)

@@ -491,10 +491,21 @@ def _contact_and_result(r: Results) -> tuple[str, str]:
             "segments above and record who answers the next campaign.", "")
 
 
+def _keep(r: Results) -> str:
+    """The public segments advised retention (far more of them left than of all customers), with how many left."""
+    keep = [p for p in r.segments if p.public and not p.unassigned
+            and r.personas[p.id - 1].recommendation.offer.startswith("Retention")]
+    if not keep:
+        return ""
+    return _listing([f"{_seg_ref(p)} ({fmt.percent(p.stat('churned').mean)} have left against "
+                     f"{fmt.percent(p.stat('churned').overall_mean)} of all customers)" for p in keep]) + \
+        ": a save offer now, before more of them go."
+
+
 def decision(r: Results) -> list[dict]:
-    """The executive summary's decision: where the value is, whom to contact, the expected result."""
+    """The executive summary's decision: where the value is, whom to keep, whom to contact, the expected result."""
     contact, result = _contact_and_result(r)
-    items = [("Invest in", _invest(r)), ("Contact", contact), ("Expected result", result)]
+    items = [("Invest in", _invest(r)), ("Keep", _keep(r)), ("Contact", contact), ("Expected result", result)]
     return [{"what": w, "text": t} for w, t in items if t]
 
 

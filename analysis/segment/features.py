@@ -15,6 +15,7 @@ from ..ingest.cleaning import CODE_SIGNS, CURRENCY, CleanData, _robust_skew
 from ..ingest.season import MAX_CHANCE, SEASON
 from ..config import Config
 from ..errors import UserError
+from ..labels import plain
 from .relevance import relevance, weights
 
 SEASON_FEATURE = "orders_in_season"
@@ -183,8 +184,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             name = f"{name}_as_given"
         elif name in BUILT_IN or name.startswith(("share_", "channel_", "orders_")):
             name = f"{name}_as_given"  # a card table's PURCHASES (money) is not the count of purchases the advice reads
-        add(name, values, lab(col, col), f"{col} as given in the input",
-            "money" if in_currency(f"{col} {lab(col, col)}", cfg.report.currency) else "number", col)
+        add(name, values, lab(col, plain(col)), f"{col} as given in the input",
+            "money" if in_currency(f"{col} {lab(col, plain(col))}", cfg.report.currency) else "number", col)
     if c.campaigns:
         past = list(c.campaigns.values())
         add("campaigns_accepted", d[past].fillna(0).sum(axis=1), "Campaigns accepted",
