@@ -150,7 +150,7 @@ def test_rare_values_below_the_minimum_group_size_are_counted_not_named(clean_cs
                            "cleaning": {"rare_category_share": 0.25}, "report": {"min_segment_size": 2}})
     rare = only([e for e in find_log(data.log, "odd categories", "status") if "Other" in e.action])
     assert rare.count == 4
-    assert rare.detail == "'Single' (2), 2 values held by fewer than 2 customers: each under 25% of customers"
+    assert rare.detail == "3 values: 'Single' (2), 2 values held by fewer than 2 customers: each under 25% of customers"
 
 
 def test_common_categories_are_left_alone(clean_csv, find_log):

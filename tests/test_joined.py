@@ -147,7 +147,9 @@ def test_join_matches_ids_that_lost_their_leading_zeros_when_no_two_ids_merge(tm
      "key 'columns.recency_days': with order lines this is derived"),
     ({"columns": {"income": "income"}}, "key 'join.customers': name the customer table's id column"),
     ({"join": {"customers": "key"}, "columns": {"id": "income"}}, "key 'join.customers' ('key') differs from columns.id"),
-    ({"join": {"customers": "nope"}}, "column 'nope' (columns.id in the config) is not in the file"),
+    ({"join": {"customers": "nope"}}, "column 'nope' (join.customers in the config) is not in the file"),
+    ({"join": {"customers": "key", "transactions": "client"}},
+     "column 'client' (join.transactions in the config) is not in the file"),
     ({"join": {"customers": "key", "without_orders": "drop"}}, "join.without_orders"),
 ])
 def test_joined_config_errors_are_one_line(tmp_path, capsys, extra, message):

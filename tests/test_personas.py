@@ -248,6 +248,11 @@ def test_a_segment_most_of_whose_customers_never_ordered_is_named_and_advised_so
     rec = ps.recommend(c, p)
     assert (rec.offer == "First-order offer") == never and (rec.offer.startswith("Win-back")) == (not never)
     assert (rec.timing == "Now") == (not never)
+    if never:  # their orders are what sets them apart: not "within 0.5 sd on every feature"
+        quiet = dataclasses.replace(p, stats=stats[:2] + (FeatureStat("age", 46.0, 45.0, 1.0, 1.0, 0.1),))
+        text = ps._describe(c, quiet)
+        assert "Beyond their orders they are within 0.5 standard deviations" in text
+        assert "Most of them have never ordered: " in text
 
 
 @pytest.mark.parametrize("label, word", [("Wines", "wine"), ("Accessories", "accessory"), ("Meat products", "meat product"),

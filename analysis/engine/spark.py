@@ -400,9 +400,10 @@ def _files_digest(src: DataFrame) -> str:
     return hashlib.sha256("\n".join(sorted(src.inputFiles())).encode()).hexdigest()
 
 
-def _check_columns(src: DataFrame, path: Path, t: TransactionsFile) -> dict[str, T.DataType]:
+def _check_columns(src: DataFrame, path: Path, t: TransactionsFile, joined_key: str | None = None
+                   ) -> dict[str, T.DataType]:
     types = {f.name: f.dataType for f in src.schema.fields}
-    check_named_columns(list(types), path, t)
+    check_named_columns(list(types), path, t, joined_key)
     return types
 
 
@@ -542,7 +543,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         src = src.withColumn(NO_PRODUCT, F.lit(ALL_PRODUCTS))
         t = t.model_copy(update={"product": NO_PRODUCT})
         cfg = cfg.model_copy(update={"transactions": t})
-    types = _check_columns(src, path, t)
+    types = _check_columns(src, path, t, cfg.join.transactions if cfg.join else None)
     sha = sha256_of(path) if isinstance(path, Path) else _files_digest(src)
     n_raw = src.count()
     if n_raw == 0:

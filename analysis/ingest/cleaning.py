@@ -353,8 +353,10 @@ def _merge_categories(values: pd.Series, column: str, share: float, min_group: i
         unnamed = int((rare < min_group).sum())
         if unnamed:
             named.append(f"{unnamed} value{'s' if unnamed > 1 else ''} held by fewer than {min_group} customers")
+        # The count is of customers; the detail says how many values they held.
+        many = f"{len(rare)} values: " if len(rare) > 1 and (len(named) > 1 or not unnamed) else ""
         log.append(LogEntry("odd categories", column, int(rare.sum()), "rare categories merged into 'Other'",
-                            f"{', '.join(named)}: each under {share:.0%} of customers"))
+                            f"{many}{', '.join(named)}: each under {share:.0%} of customers"))
         merged = merged.where(~merged.isin(rare.index), "Other")
         canon = canon.where(~canon.isin(rare.index), "Other")
     return merged, {str(k): str(v) for k, v in canon.items()}

@@ -474,7 +474,8 @@ def check_columns(table: Table, cfg: Config) -> None:
 
             close = difflib.get_close_matches(col, sorted(present), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UserError(f"{table.path}: column {col!r} (columns.{role} in the config) is not in the file{hint}")
+            key = "join.customers" if role == "id" and cfg.join and cfg.join.customers == col else f"columns.{role}"
+            raise UserError(f"{table.path}: column {col!r} ({key} in the config) is not in the file{hint}")
 
 
 def load_customers(cfg: Config) -> Table:

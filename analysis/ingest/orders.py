@@ -218,15 +218,16 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str) -> tuple[str, str, s
     return "csv", delim, enc
 
 
-def _check_columns(con, path: Path, t: TransactionsFile) -> dict[str, str]:
+def _check_columns(con, path: Path, t: TransactionsFile, joined_key: str | None = None) -> dict[str, str]:
     """Every column the config names must be in the file; returns each column's type."""
     types = {r[0]: r[1] for r in con.execute("DESCRIBE src").fetchall()}
-    check_named_columns(list(types), path, t)
+    check_named_columns(list(types), path, t, joined_key)
     return types
 
 
-def check_named_columns(present: list[str], path: Path, t: TransactionsFile) -> None:
-    """One line naming the first column the config names that the file (`present`) lacks."""
+def check_named_columns(present: list[str], path: Path, t: TransactionsFile, joined_key: str | None = None) -> None:
+    """One line naming the first column the config names that the file (`present`) lacks; `joined_key`:
+    the lines' id column as join.transactions gives it (named so, since the user wrote it there)."""
     named = [("customer", t.customer), ("order", t.order), ("timestamp", t.timestamp), ("product", t.product),
              ("product_name", t.product_name), ("quantity", t.quantity), ("unit_price", t.unit_price), ("amount", t.amount),
              ("category", t.category), ("status", t.status)] + [("customer_columns", c) for c in t.customer_columns]
@@ -234,7 +235,8 @@ def check_named_columns(present: list[str], path: Path, t: TransactionsFile) -> 
         if col is not None and col not in present:
             close = difflib.get_close_matches(col, present, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UserError(f"{path}: column {col!r} (transactions.{role} in the config) is not in the file{hint}")
+            key = "join.transactions" if role == "customer" and joined_key == col else f"transactions.{role}"
+            raise UserError(f"{path}: column {col!r} ({key} in the config) is not in the file{hint}")
 
 
 NORMALISED = {"product codes": "product codes written more than one way (stray spaces or lower case), compared in upper case",
@@ -475,7 +477,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         _run(con, "ALTER VIEW src RENAME TO lines_read")
         _run(con, f"CREATE TEMP VIEW src AS SELECT *, {_lit(ALL_PRODUCTS)} AS {_q(NO_PRODUCT)} FROM lines_read")
         t = t.model_copy(update={"product": NO_PRODUCT})
-    types = _check_columns(con, path, t)
+    types = _check_columns(con, path, t, cfg.join.transactions if cfg.join else None)
     sha = sha256_of(path)
     n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
     if n_raw == 0:

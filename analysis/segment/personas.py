@@ -454,6 +454,9 @@ def _describe(c: Context, p: Profile) -> str:
             a, b = _pair(c, f, s.mean, s.overall_mean)
             phrases.append(f"{_compare(f, c.labels[f], c.kinds[f], s.effect > 0, names_cased(c.labels))} ({a} against {b})")
         parts.append("Compared with the average customer they show " + _join(phrases) + ".")
+    elif _never(p):  # their orders set them far apart (said below); nothing else does
+        parts.append(f"Beyond their orders they are within {THRESHOLD:g} standard deviations of the average customer "
+                     "on every feature.")
     else:
         parts.append(f"They are within {THRESHOLD:g} standard deviations of the average customer on every feature.")
     catch_all = lambda f: _part(c.labels[f]).lower() in CATCH_ALL  # noqa: E731
