@@ -443,6 +443,9 @@ def test_value_tiers_are_called_tiers_on_every_page_that_shows_them(demo_run):
         assert ("fall into **3 segments**" in summary) == (not tiers)
         assert ("## Why 3 value tiers" in text) == tiers and ("## Why 3 segments" in text) == (not tiers)
         assert ("A value tier, not a natural segment" in page) == tiers
+        _, method = _render(res, "methodology.qmd.j2", pages.methodology)
+        assert ('title="Chosen: 3 value tiers by total spend"' in method) == tiers
+        assert ('with 3 segments"}' in method) == (not tiers)
     # Tiers cut by income (no spend in the data) say so.
     by_income = dataclasses.replace(r, chosen=dataclasses.replace(
         r.chosen, tiers_by="income", reason=r.chosen.reason.replace("total spend", "income")))

@@ -861,6 +861,8 @@ def methodology(r: Results, chart: Chart) -> dict:
         "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
         "rule": r.chosen.rule, "reason": r.chosen.reason, "k": str(r.chosen.k),
         "algorithm": algo_names[r.chosen.algorithm],
+        "chosen_title": (f"{r.chosen.k} value tiers by {r.chosen.tiers_by}" if r.chosen.tiers_by
+                         else f"{algo_names[r.chosen.algorithm]} with {r.chosen.k} segments"),
         "knee": str(r.chosen.knee) if r.chosen.knee else "none",
         "gap_k": str(r.chosen.gap_k) if r.chosen.gap_k else "none",
         "sample": fmt.integer(r.chosen.sample), "n": fmt.integer(r.chosen.n), "sampled": r.chosen.sample < r.chosen.n,
