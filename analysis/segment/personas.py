@@ -475,9 +475,8 @@ def _describe(c: Context, p: Profile) -> str:
         parts[-1] += "."
     if any(s.feature == "churned" for s in p.stats):
         s = p.stat("churned")
-        parts.append("{} of them have left ({}), against {} of all customers.".format(
-            _pair(c, "churned", s.mean, s.overall_mean)[0], lower(c.labels["churned"]),
-            _pair(c, "churned", s.mean, s.overall_mean)[1]))
+        left, average = _pair(c, "churned", s.mean, s.overall_mean)
+        parts.append(f"{left} of them have left ({lower(c.labels['churned'])}), against {average} of all customers.")
     rate = c.latest_rate.get(p.id)
     if rate is not None and c.overall_latest_rate is not None:
         which = "the latest campaign" + ("" if (c.latest_name or "").lower() in ("", "latest campaign")
@@ -556,6 +555,15 @@ def seasonal(p: Profile) -> bool:
     """Most of the segment's orders fall in the season, and far more than on average."""
     return (_effect(p, SEASON_FEATURE) >= THRESHOLD and not _never(p)
             and p.stat(SEASON_FEATURE).mean >= MAJORITY)
+
+
+def newer(p: Profile) -> bool:
+    """Tenure THRESHOLD sd below average and at most 1 / RATIO of it: 19 months against 21 is no new
+    relationship, however narrow the spread."""
+    if not any(s.feature == "tenure_months" for s in p.stats):
+        return False
+    s = p.stat("tenure_months")
+    return s.effect <= -THRESHOLD and s.mean * RATIO <= s.overall_mean * (1 + 1e-9)
 
 
 def leaving(p: Profile) -> bool:
@@ -870,15 +878,6 @@ def match_overrides(entries: list[_Entry], profiles: tuple[Profile, ...], cluste
 
 
 # ---------------------------------------------------------------- all together
-
-def newer(p: Profile) -> bool:
-    """Tenure THRESHOLD sd below average and at most 1 / RATIO of it: 19 months against 21 is no new
-    relationship, however narrow the spread."""
-    if not any(s.feature == "tenure_months" for s in p.stats):
-        return False
-    s = p.stat("tenure_months")
-    return s.effect <= -THRESHOLD and s.mean * RATIO <= s.overall_mean * (1 + 1e-9)
-
 
 def _naming_effect(p: Profile, feature: str) -> float:
     """The effect a name reads, but none for a tenure within RATIO times the average either way: 22 months
