@@ -210,7 +210,8 @@ class TransactionsFile(_FileOrTable):
 
 
 # Order statuses of orders that were not bought, in the languages drafts read.
-CANCELLED_STATUSES = ("cancelled", "canceled", "refunded", "failed", "voided", "storniert", "erstattet", "annulé",
+CANCELLED_STATUSES = ("cancelled", "canceled", "refunded", "failed", "voided", "unavailable", "storniert", "erstattet",
+                      "nicht lieferbar", "annulé", "indisponible", "indisponível", "indisponivel", "no disponible",
                       "annulée", "remboursé", "cancelado", "cancelada", "reembolsado", "geannuleerd", "terugbetaald",
                       "annullato", "rimborsato")
 # Line statuses of goods sent back: the line is no sale (a return written as a negative quantity is

@@ -1111,3 +1111,14 @@ def test_a_telecom_table_keeps_its_churning_segment_first(tmp_path):
     assert keep.startswith(f"segment {p.id}, {p.name} ({fmt.percent(p.stat('churned').mean)} have left against "
                            f"{fmt.percent(p.stat('churned').overall_mean)} of all customers)")
     assert all(not x.recommendation.offer.startswith("Retention") for x in r.personas if x is not persona)
+
+
+def test_a_channel_written_as_a_code_is_no_channel_of_origin():
+    from analysis.segment.profiles import CategoryMix
+
+    p = _profile({"total_spend": (100.0, 100.0, 0.0)})
+    coded = dataclasses.replace(p, categories=(CategoryMix("Channel", {"2": 0.97, "1": 0.03}, {"2": 0.32, "1": 0.68}),))
+    assert ps.channel_of_origin(coded) is None
+    named = dataclasses.replace(p, categories=(CategoryMix("Channel", {"Retail": 0.97, "Horeca": 0.03},
+                                                           {"Retail": 0.32, "Horeca": 0.68}),))
+    assert ps.channel_of_origin(named)[0] == "Retail"

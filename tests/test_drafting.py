@@ -1152,3 +1152,37 @@ def test_personal_data_is_left_out_and_a_credit_card_is_no_loyalty_card(tmp_path
     assert {"Surname", "Email"} <= set(c.ignore) and "personal data (a name, address or contact)" in text
     assert c.loyalty_card is None and {"HasCrCard", "IsActiveMember"} <= set(c.categorical)
     assert c.spend == {"Lebensmittel": "Ausgaben_Lebensmittel", "Getränke": "Ausgaben_Getränke"}
+
+
+def test_a_marketplace_export_is_drafted_by_the_person_not_the_order(tmp_path):
+    """Olist's layout: customer_id is one per order, customer_unique_id the person; order_number and
+    add_to_cart_order are small whole numbers but no quantity; 'unavailable' orders are no sale."""
+    from analysis.config import CANCELLED_STATUSES
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for o in range(300):
+        person = f"u{o % 90:05d}"
+        for j in range(1 + o % 3):
+            rows.append({"order_id": f"o{o:05d}", "customer_id": f"c{o:05d}", "customer_unique_id": person,
+                         "order_number": 1 + o // 90, "add_to_cart_order": j + 1,
+                         "order_purchase_timestamp": f"2017-{1 + o % 12:02d}-{1 + o % 28:02d} 10:{o % 60:02d}:00",
+                         "product_id": f"p{(o * 7 + j) % 40:03d}", "price": round(float(rng.uniform(5, 200)), 2)})
+    pd.DataFrame(rows).to_csv(tmp_path / "olist.csv", index=False)
+    t = parse(draft_orders_config(tmp_path / "olist.csv", config_dir=tmp_path), tmp_path).transactions
+    assert (t.customer, t.order, t.product, t.unit_price) == ("customer_unique_id", "order_id", "product_id", "price")
+    assert t.quantity is None and t.timestamp == "order_purchase_timestamp"
+    assert "unavailable" in CANCELLED_STATUSES
+
+
+def test_a_group_written_as_a_number_is_a_category_not_a_measure(tmp_path):
+    """UCI's wholesale customers: Channel (1 hotels, 2 retail) and Region (1 to 3) are codes; a segment
+    'high channel' means nothing. A count of store visits with few values stays a number."""
+    rng = np.random.default_rng(6)
+    n = 80
+    pd.DataFrame({"Channel": rng.integers(1, 3, n), "Region": rng.integers(1, 4, n), "StoreVisits": rng.integers(0, 6, n),
+                  "Fresh": rng.gamma(2, 6000, n).round(), "Milk": rng.gamma(2, 3000, n).round()}
+                 ).to_csv(tmp_path / "w.csv", index=False)
+    c = parse(draft_config(tmp_path / "w.csv", config_dir=tmp_path), tmp_path).columns
+    assert {"Channel", "Region"} <= set(c.categorical) and "StoreVisits" in c.numeric

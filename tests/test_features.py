@@ -383,3 +383,10 @@ def test_a_numeric_column_named_in_the_reports_currency_is_money(tmp_path):
     assert in_currency("gasto_mensual", "€") and in_currency("late_fees", "$") and in_currency("total_paid", "$")
     assert not in_currency("payment_delay_days", "$") and not in_currency("num_payments", "$")
     assert not in_currency("charge_rate", "$") and not in_currency("logins_last_30d", "$")
+
+
+def test_categories_and_channels_written_in_snake_case_read_as_words():
+    from analysis.segment.features import readable
+
+    assert readable("cama_mesa_banho") == "cama mesa banho" and readable("Detergents_Paper") == "Detergents Paper"
+    assert readable("Home & Garden") == "Home & Garden" and readable("a_b c") == "a_b c" and readable("Wines") == "Wines"

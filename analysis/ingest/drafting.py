@@ -124,6 +124,11 @@ PERSONAL_NAME = (r"^(customer|client|kunden|cliente)?(surname|lastname|firstname
                  r"|vorname|nom|prenom|nomdefamille|apellido|apellidos|nombre|sobrenome|nome|cognome|achternaam|voornaam"
                  r"|email|emailaddress|mail|phone|phonenumber|telephone|mobile|address|street|strasse|adresse|direccion"
                  r"|endereco|indirizzo|iban|ssn|passport)$")
+# Names of a membership written as a number (Channel 1 = hotels, 2 = retail; Region 1 to 3): codes, not amounts.
+CODE_NAME = (r"(sales|customer|client)?(channel|region|type|class|group|segment|zone|area|cluster|tier|plan|level"
+             r"|status|kind|sector|branch|store|country|state|canal|kanal|typ|tipo|categoria|category|gruppe|grupo)"
+             r"(id|code|no|nr)?")
+MAX_CODES = 10  # more distinct codes than this is more likely a measure
 # Names that say "score", never money spent (e.g. "Spending Score (1-100)").
 SCORE_NAME = r"score|rating|ranking|^rank|rank$"  # not inside a word: Ausgaben_Getränke is money spent on drinks
 # Names that say "percentage or rate", never a count (Rabatt_Prozent, discount_pct, taux_remise).
@@ -492,6 +497,8 @@ def _leftover(p: Profile) -> tuple[str, str]:
         return "ignore", f"coordinates ({describe(p)}): a place, not a behaviour; left out of the segments"
     if p.numeric and p.key in ("x", "y", "lat", "lon") and p.share_between(-180, 180) == 1.0:
         return "ignore", f"looks like a coordinate ({describe(p)}); left out"
+    if p.integer and p.distinct <= MAX_CODES and re.fullmatch(CODE_NAME, p.key):
+        return "categorical", describe(p) + "; codes of a group (channel 1 or 2), profiled per segment, not a measure"
     if p.binary:
         # Standardised, a yes/no answer's two values lie 2 or more standard deviations apart: it would
         # split every group it crosses into segments of its own. It is described per segment instead.

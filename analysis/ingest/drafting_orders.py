@@ -25,7 +25,7 @@ from .orders import _lit, _q, _source, read_products, timestamp_formats
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
 NAMES = {
-    "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant)"
+    "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant)(unique)?"
     r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(n|id|num|numero|nr|no|code|codice|codigo|cod)(client|cliente"
     r"|klant|kunden?|klienta?)$|^kdn?r$"
     r"|^(customer|client|buyer|kunden?)?e?mail(address|adresse)?$",
@@ -74,9 +74,14 @@ LISTED = 30  # most codes written under not_products
 CURRENCY_NAME = r"(order|line)?(currency|currencycode|devise|moneda|moeda|wahrung|waehrung|valuta|munt)"
 # Order numbers as shops write them (#1001): the order, even under a column called Name.
 ORDER_NUMBER = r"#\d+"
+# Small whole numbers under these names are no quantity: a customer's order number, a weekday, an hour,
+# a position in the cart, days since the last order.
+NOT_QUANTITY = r"^order|ordernumber|seq|dow|hour|day|week|month|year|rank|position|cart|since|prior|reorder|^id|id$"
 
 
 def _pick(role: str, columns: list[str], used: set[str]) -> str | None:
+    if role == "customer":  # a marketplace's customer_id may be per order; its customer_unique_id is the person
+        columns = sorted(columns, key=lambda c: "unique" not in normalise(c))
     for col in columns:
         if col not in used and re.search(NAMES[role], normalise(col)):
             return col
@@ -212,6 +217,8 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
             return "values are positive decimals, like prices; check"
 
     def quantity(col):
+        if re.search(NOT_QUANTITY, normalise(col)):  # order_number 1, 2, 3 ... counts orders, not units
+            return None
         x = numbers(col)
         if x is not None and (x == x.round()).all() and x.median() <= 100 and 1 < x.nunique() < 0.5 * len(x):
             return "values are small whole numbers, like quantities; check"

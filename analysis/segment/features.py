@@ -131,18 +131,19 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         total = d[list(c.spend.values())].sum(axis=1)
         # One spend column keeps its own label (a monthly fee is not called total spend).
         add("total_spend", total, lab(next(iter(c.spend.values())), "Total spend") if len(c.spend) == 1 else "Total spend",
-            "Money spent over all product categories", "money", ", ".join(c.spend.values()))
+            "Money spent over all product categories" if len(c.spend) > 1 else
+            f"Money spent, as given in {next(iter(c.spend.values()))}", "money", ", ".join(c.spend.values()))
         # One spend column is the total itself: its share is 100% for every spender, no category.
         for cat, col in (c.spend.items() if len(c.spend) > 1 else ()):
-            add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {cat}",
-                f"Share of total spend that went to {cat}", "share", col)
+            add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {readable(cat)}",
+                f"Share of total spend that went to {readable(cat)}", "share", col)
     if c.purchases:
         total_p = d[list(c.purchases.values())].sum(axis=1)
         add("purchases", total_p, "Purchases", "Purchases over all sales channels", "count",
             ", ".join(c.purchases.values()))
         for ch, col in (c.purchases.items() if len(c.purchases) > 1 else ()):  # one column: no channel mix
-            add(f"channel_{slug(ch)}", _safe_share(d[col], total_p), f"Share of purchases: {ch}",
-                f"Share of purchases made through the {ch} channel", "share", col)
+            add(f"channel_{slug(ch)}", _safe_share(d[col], total_p), f"Share of purchases: {readable(ch)}",
+                f"Share of purchases made through the {readable(ch)} channel", "share", col)
         if c.spend:
             add("avg_purchase", _safe_share(cols["total_spend"], total_p), "Average purchase value",
                 "Total spend divided by purchases", "money", "spend and purchase columns")
@@ -204,6 +205,12 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
 MONEY_WORDS = (r"charges?|fees?|bill|billing|billed|paid|revenue|spend|spent|spending|balance|salary|mrr|arr|ltv"
                r"|clv|arpu|gasto|gastos|importe|montant|umsatz|saldo|solde|receita|faturamento|fatturato|ricavi|ingresos")
 NOT_MONEY = r"rate|ratio|pct|percent|share|count|number|num|nb|score|index|%|sensitivity|days|months"
+
+
+def readable(name: str) -> str:
+    """A category or channel written in snake case ('cama_mesa_banho', 'Detergents_Paper') as words."""
+    text = str(name).strip()
+    return re.sub(r"_+", " ", text).strip() if "_" in text and " " not in text else text
 
 
 def in_currency(name: str, currency: str) -> bool:

@@ -540,7 +540,8 @@ def channel_of_origin(p: Profile) -> tuple[str, str] | None:
             continue
         for value, share in mix.shares.items():
             overall = mix.overall.get(value, 0.0)
-            if str(value).lower() in CATCH_ALL or overall <= 0 or share < MAJORITY or share < MIN_INDEX * overall:
+            if (str(value).lower() in CATCH_ALL or str(value).strip().isdigit()  # a code (2) names no channel
+                    or overall <= 0 or share < MAJORITY or share < MIN_INDEX * overall):
                 continue
             if best is None or share / overall > best[0]:
                 best = (share / overall, str(value), share, overall, mix.column)
