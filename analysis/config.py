@@ -276,6 +276,8 @@ class Columns(_Strict):
                                       "the days since it are measured at the reference date)")
     last_purchase_format: str | None = Field(None, description="strftime format of last_purchase, e.g. %d.%m.%Y")
     orders: str | None = Field(None, description="number of orders (purchase frequency)")
+    spending_score: str | None = Field(None, description="a score of how much the customer spends (Spending Score "
+                                       "1-100), where the table gives no spend: the offers are sized by it")
     basket_size: str | None = Field(None, description="average number of products per order")
     habits: dict[str, str] = Field(default_factory=dict, description="time habit (e.g. at weekends) -> column of the share of orders placed then (0 to 1)")
     spend: dict[str, str] = Field(default_factory=dict, description="product category -> column of money spent on it")

@@ -1122,3 +1122,24 @@ def test_a_channel_written_as_a_code_is_no_channel_of_origin():
     named = dataclasses.replace(p, categories=(CategoryMix("Channel", {"Retail": 0.97, "Horeca": 0.03},
                                                            {"Retail": 0.32, "Horeca": 0.68}),))
     assert ps.channel_of_origin(named)[0] == "Retail"
+
+
+def test_without_spend_a_spending_score_sizes_the_offer_with_income():
+    # The Mall Customers layout: income and a spending score, no spend. High scorers are rewarded (on
+    # what they buy when their income is low), low scorers with income get the premium range to try.
+    labels = {**LABELS, "income": "Annual income (k$)", "spending_score": "Spending score (1-100)"}
+    c = _context(kinds={**KINDS, "income": "money_k", "spending_score": "number"}, labels=labels)
+
+    def rec(score_effect: float, income_effect: float):
+        p = dataclasses.replace(_profile({"spending_score": (50 + 30 * score_effect, 50.0, score_effect),
+                                          "income": (60 + 25 * income_effect, 60.0, income_effect)}), share_value=None)
+        return ps.recommend(c, p)
+    assert rec(1.0, 1.0).offer.startswith("Premium") and rec(1.0, 1.0).offer_why == (
+        "spending score 80.0 against 50.0 on average; income $85k against $60k")
+    assert rec(1.0, -1.0).offer == "Loyalty rewards on what they already buy"
+    assert rec(-1.0, 1.0).offer == "Upsell: a trial of your premium range" and rec(-1.0, 1.0).offer_why.startswith(
+        "income $85k against $60k, but spending score 20.0 against 50.0 on average")
+    assert rec(-1.0, -1.0).offer == "Low-cost entry offer" and rec(-1.0, 0.0).offer == "Low-cost entry offer"
+    assert rec(0.5, 0.0).offer.startswith("Premium") and rec(0.49, 1.0).offer.startswith("Premium")  # then by income
+    assert rec(0.49, 0.0).offer == "Standard offer" and rec(-0.5, 0.49).offer == "Low-cost entry offer"
+    assert rec(-0.5, 0.5).offer.startswith("Upsell") and rec(0.5, -0.5).offer.startswith("Loyalty rewards on")

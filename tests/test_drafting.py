@@ -141,8 +141,8 @@ def test_semicolon_latin1_file_with_other_names(tmp_path):
     assert c.gender == "Gender"
     assert c.age == "Age"
     assert c.income == "Annual Income (k$)"
-    assert c.spend == {}  # a spending score is not money spent
-    assert c.numeric == ["Spending Score (1-100)"]
+    assert c.spend == {}  # a spending score is not money spent: it sizes the offers where there is no spend
+    assert c.numeric == [] and c.spending_score == "Spending Score (1-100)"
     assert c.categorical == ["city"]
     assert (c.signup_date, c.signup_date_format) == ("joined", "%d/%m/%Y")
     assert c.ignore == ["name"]  # free text
@@ -1186,3 +1186,21 @@ def test_a_group_written_as_a_number_is_a_category_not_a_measure(tmp_path):
                  ).to_csv(tmp_path / "w.csv", index=False)
     c = parse(draft_config(tmp_path / "w.csv", config_dir=tmp_path), tmp_path).columns
     assert {"Channel", "Region"} <= set(c.categorical) and "StoreVisits" in c.numeric
+
+
+def test_a_mall_table_drafts_its_spending_score_and_income_in_thousands(tmp_path):
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import load_customers
+    from analysis.segment.features import build_features
+
+    rng = np.random.default_rng(7)
+    n = 80
+    pd.DataFrame({"CustomerID": range(1, n + 1), "Genre": rng.choice(["Male", "Female"], n), "Age": rng.integers(18, 70, n),
+                  "Annual Income (k$)": rng.integers(15, 137, n), "Spending Score (1-100)": rng.integers(1, 100, n)}
+                 ).to_csv(tmp_path / "mall.csv", index=False)
+    text = draft_config(tmp_path / "mall.csv", config_dir=tmp_path)
+    (tmp_path / "m.yml").write_text(text)
+    cfg = load_config(tmp_path / "m.yml")
+    assert cfg.columns.spending_score == "Spending Score (1-100)" and cfg.columns.income == "Annual Income (k$)"
+    f = build_features(clean(load_customers(cfg), cfg), cfg)
+    assert f.doc("income").kind == "money_k" and "spending_score" in f.clustering

@@ -209,3 +209,12 @@ def test_csv_text_is_what_pandas_writes_with_the_cell_by_cell_rule(parallel_rows
 def test_count_agrees_the_noun_with_the_number():
     assert fmt.count(1, "rule") == "1 rule" and fmt.count(0, "rule") == "0 rules"
     assert fmt.count(1234, "order") == "1,234 orders" and fmt.count(2, "category", "categories") == "2 categories"
+
+
+def test_an_amount_in_thousands_reads_with_a_k():
+    from analysis.formatters import by_kind
+    from analysis.segment.features import money_kind
+
+    assert by_kind(88.0, "money_k", "$") == "$88k" and by_kind(1.46, "money_k", "€") == "€1.5k"
+    assert money_kind("Annual Income (k$)") == "money_k" and money_kind("revenue_000s (000s)") == "money_k"
+    assert money_kind("Income") == "money" and money_kind("kids") == "money" and money_kind("bank_balance") == "money"

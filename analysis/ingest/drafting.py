@@ -51,6 +51,7 @@ NAME_PATTERNS: dict[str, str] = {
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
     r"|revenu|opbrengst)(por|per|pro|par)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$",
+    "spending_score": r"^(spending|spend|purchase|purchasing|buying|shopping)score",
     "deal_purchases": r"deal|discount|promo|coupon|cupon|cupom|gutschein|rabatt|angebot|remise|descuento|oferta|desconto"
     r"|korting|sconto",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
@@ -137,7 +138,7 @@ RATE_NAME = r"pct|percent|prozent|pourcent|porcent|percentual|rate|ratio|share|a
 # Roles in the order they are guessed: narrow name patterns first, so that e.g. NumDealsPurchases
 # becomes deal_purchases before the purchases channels are looked for.
 ROLE_ORDER = [
-    "id", "campaigns", "complaints", "churned", "contact_cost", "revenue_per_answer", "deal_purchases", "orders", "purchases",
+    "id", "campaigns", "complaints", "churned", "spending_score", "contact_cost", "revenue_per_answer", "deal_purchases", "orders", "purchases",
     "web_visits", "spend", "income", "household", "birth_year", "birth_date", "age", "gender", "loyalty_card",
     "signup_date", "tenure_months", "last_purchase", "recency_days",
 ]

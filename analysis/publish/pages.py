@@ -409,6 +409,13 @@ def _invest(r: Results) -> str:
             return ""
         return (f"{_seg_ref(top)}, the highest average spend: {fmt.money(s.mean, r.currency)} per customer "
                 f"against {fmt.money(s.overall_mean, r.currency)} for all customers.")
+    if _has(r, "spending_score"):  # no spend: the table's own score of it
+        top = max(segs, key=lambda p: (p.stat("spending_score").mean, -p.id))
+        s = top.stat("spending_score")
+        if s.mean <= s.overall_mean:
+            return ""
+        return (f"{_seg_ref(top)}, the highest average spending score: {fmt.number(s.mean)} against "
+                f"{fmt.number(s.overall_mean)} for all customers.")
     return ""
 
 
@@ -940,7 +947,7 @@ def dictionary(r: Results) -> dict:
     return {
         "title": "Data dictionary",
         "features": [{"name": d.name, "label": d.label, "description": d.description, "source": d.source,
-                      "kind": d.kind, "use": "segmentation" if d.name in r.clustering_features else "profile only",
+                      "kind": "money (thousands)" if d.kind == "money_k" else d.kind, "use": "segmentation" if d.name in r.clustering_features else "profile only",
                       "transform": d.transform or "–"} for d in r.features],
         "roles": roles,
     }

@@ -23,7 +23,7 @@ SEASON_FEATURE = "orders_in_season"
 # Names of the features built from the roles: the advice reads them by name (purchases and orders as counts, say).
 BUILT_IN = frozenset({"age", "avg_order_value", "avg_purchase", "basket_size", "campaigns_accepted", "children", "churned",
                       "complaints", "deal_purchases", "deal_share", "income", "orders", "purchases", "recency_days",
-                      "tenure_months", "total_spend", "web_visits"})
+                      "spending_score", "tenure_months", "total_spend", "web_visits"})
 PROFILE_ONLY = ("campaigns_accepted", "complaints", "churned")
 DAYS_PER_MONTH = 30.44  # tenure in months: days over the average month's length
 SAME_MEASURE = 0.99  # correlation above which a given column is the feature built under its name
@@ -34,7 +34,7 @@ class FeatureDoc:
     name: str
     label: str
     description: str
-    kind: str  # money, count, share, years, days, months, flag, number
+    kind: str  # money, money_k (in thousands), count, share, years, days, months, flag, number
     source: str  # input columns it comes from
     transform: str = ""  # how it enters clustering ('' when profile only)
     relevance: float | None = None  # share of its variance between preliminary segments (clustering features)
@@ -109,7 +109,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("age", d["_age"], "Age", f"Age in years as given in {c.age}" if c.age else f"Age in years on {ref:%Y-%m-%d}",
             "years", c.age or c.birth_year or c.birth_date)
     if c.income:
-        add("income", d[c.income], lab(c.income, "Income"), f"Income as given in {c.income}", "money", c.income)
+        add("income", d[c.income], lab(c.income, "Income"), f"Income as given in {c.income}",
+            money_kind(f"{c.income} {lab(c.income, 'Income')}"), c.income)
     if c.household:
         add("children", d[c.household].sum(axis=1),
             lab(c.household[0], "Children at home") if len(c.household) == 1 else "Children at home",
@@ -173,6 +174,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
                   "of orders count as average)" if habit.startswith(SEASON) else habit)
         add(f"orders_{slug(habit.split(' (')[0])}", d[col].clip(0.0, 1.0), f"Orders {habit}",
             f"Share of the customer's orders placed {placed}", "share", col)
+    if c.spending_score:
+        add("spending_score", d[c.spending_score], lab(c.spending_score, "Spending score"),
+            f"The table's own score of the customer's spending ({c.spending_score})", "number", c.spending_score)
     if c.web_visits:
         add("web_visits", d[c.web_visits], lab(c.web_visits, "Web visits per month"), "Visits to the web site per month", "count",
             c.web_visits)
@@ -186,7 +190,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         elif name in BUILT_IN or name.startswith(("share_", "channel_", "orders_")):
             name = f"{name}_as_given"  # a card table's PURCHASES (money) is not the count of purchases the advice reads
         add(name, values, lab(col, plain(col)), f"{col} as given in the input",
-            "money" if in_currency(f"{col} {lab(col, plain(col))}", cfg.report.currency) else "number", col)
+            money_kind(f"{col} {lab(col, plain(col))}") if in_currency(f"{col} {lab(col, plain(col))}", cfg.report.currency)
+            else "number", col)
     if c.campaigns:
         past = list(c.campaigns.values())
         add("campaigns_accepted", d[past].fillna(0).sum(axis=1), "Campaigns accepted",
@@ -205,6 +210,15 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
 MONEY_WORDS = (r"charges?|fees?|bill|billing|billed|paid|revenue|spend|spent|spending|balance|salary|mrr|arr|ltv"
                r"|clv|arpu|gasto|gastos|importe|montant|umsatz|saldo|solde|receita|faturamento|fatturato|ricavi|ingresos")
 NOT_MONEY = r"rate|ratio|pct|percent|share|count|number|num|nb|score|index|%|sensitivity|days|months"
+
+
+THOUSANDS = (r"\(k ?[$€£¥]?\)|(?<![a-z])k[$€£¥]|[$€£¥]k(?![a-z])|in thousands|\('?000s?\)|thousands|tausend|milliers"
+             r"|en miles|\(tsd\.?\)|\(mil\)")
+
+
+def money_kind(name: str) -> str:
+    """'money', or 'money_k' for an amount the name gives in thousands ('Annual Income (k$)', 'revenue_000s')."""
+    return "money_k" if re.search(THOUSANDS, name, flags=re.IGNORECASE) else "money"
 
 
 def readable(name: str) -> str:

@@ -94,11 +94,14 @@ RECOMMENDATION_RULES = (
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
     f"1.5 times the customer share, as a follow-up of each purchase rather than loyalty rewards when orders or "
-    f"purchases are {THRESHOLD} sd below average; without spend, income {THRESHOLD} sd above average), discount or bundle (deal "
+    f"purchases are {THRESHOLD} sd below average; without spend, a spending score or else income {THRESHOLD} sd above "
+    f"average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), onboarding (revenue share at most half "
     f"the customer share and newer: tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), step-up "
-    f"(revenue share at most half the customer share), low-cost entry (without spend, income {THRESHOLD} sd below), else a cross-sell offer on the category "
+    f"(revenue share at most half the customer share), upsell (without spend, a spending score {THRESHOLD} sd below "
+    f"with income {THRESHOLD} sd above), low-cost entry (without spend, a spending score or else income {THRESHOLD} sd "
+    f"below), else a cross-sell offer on the category "
     f"whose share is most below average, by {MIN_CROSS_GAP} sd or more, among those taking at least "
     f"{MIN_CROSS_SHARE:.0%} of their spend (a "
     f"category they hardly buy is no cross-sell: nothing shows they want it; without categories, or none below, a "
@@ -379,8 +382,8 @@ def _value(c: Context, feature: str, x: float) -> str:
 
 
 def _with_digits(x: float, kind: str, currency: str, digits: int) -> str:
-    if kind == "money":
-        return fmt.money(x, currency, digits)
+    if kind in ("money", "money_k"):
+        return fmt.money(x, currency, digits) + ("k" if kind == "money_k" else "")
     if kind in ("share", "flag"):
         return fmt.percent(x, digits)
     if kind in ("years", "months", "days"):
@@ -586,6 +589,26 @@ def lapsed(means: dict[str, float]) -> bool:
     return gap is not None and means["recency_days"] > LAPSED_GAPS * gap
 
 
+def _by_score(c: Context, p: Profile) -> tuple[str, str]:
+    """Without spend, the offer from the table's spending score THRESHOLD sd from average, and income:
+    high scorers are rewarded (on what they buy when their income is low: no premium range), low scorers
+    with income to spare are offered more of the range, other low scorers an entry offer."""
+    s = p.stat("spending_score")
+    score = "spending score {} against {} on average".format(*_pair(c, "spending_score", s.mean, s.overall_mean))
+    income = ""
+    if any(x.feature == "income" for x in p.stats):
+        i = p.stat("income")
+        income = "income {} against {}".format(*_pair(c, "income", i.mean, i.overall_mean))
+    rich, poor = _effect(p, "income") >= THRESHOLD, _effect(p, "income") <= -THRESHOLD
+    if s.effect > 0 and poor:
+        return "Loyalty rewards on what they already buy", f"{score}, though {income}: reward their spending, not a premium range"
+    if s.effect > 0:
+        return "Premium: loyalty rewards and early access", score + (f"; {income}" if rich else "")
+    if rich:
+        return "Upsell: a trial of your premium range", f"{income}, but {score}: they can afford more than they spend"
+    return "Low-cost entry offer", score
+
+
 def recommend(c: Context, p: Profile) -> Recommendation:
     ratio = p.share_value / p.share_customers if p.share_value is not None and p.share_customers else None
     ch = pick(p, "channel_", c.labels, MIN_CHANNEL_SHARE)
@@ -647,6 +670,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Premium: loyalty rewards and early access", \
             f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" + (
                 "; no discount needed" if any(s.feature == "deal_share" for s in p.stats) else "")
+    elif ratio is None and abs(_effect(p, "spending_score")) >= THRESHOLD:  # no spend, but the table scores it
+        offer, offer_why = _by_score(c, p)
     elif ratio is None and _effect(p, "income") >= THRESHOLD and _effect(p, "deal_share") <= 0:
         s = p.stat("income")
         a, b = _pair(c, "income", s.mean, s.overall_mean)
