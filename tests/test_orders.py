@@ -108,6 +108,10 @@ def test_customers_with_no_usable_line_are_excluded_with_a_reason(orders):
     assert orders.excluded == {"14": "no usable order line: cancelled order",
                                "15": "no usable order line: return (negative quantity)"}
     assert sorted(orders.frame["customer_id"]) == ["12", "13"]  # 12.0 and 12 are one customer
+    # The data-quality log says why, under its own step: an order-less customer has no missing value.
+    from analysis.ingest.joining import _excluded_log
+    assert [(e.step, e.column, e.count) for e in _excluded_log(orders.excluded)] == [
+        ("no usable order", "customers", 1), ("no usable order", "customers", 1)]
 
 
 def test_returns_come_off_spend_in_their_category_never_below_zero(tmp_path, orders):

@@ -74,7 +74,7 @@ def _source(path, digest: str) -> dict[str, str]:
 
 
 def _excluded_log(excluded: dict[str, str]) -> tuple[LogEntry, ...]:
-    return tuple(LogEntry("missing values", "customers", n, "excluded", why)
+    return tuple(LogEntry("no usable order", "customers", n, "excluded", why)
                  for why, n in sorted(Counter(excluded.values()).items()))
 
 
