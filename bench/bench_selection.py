@@ -1,7 +1,7 @@
 """Benchmark of the choice of k: the current rule against the previous one, on tables from several
 independent generators (none of them the one the rule was written against).
 
-    .venv/bin/python bench/bench_selection.py [--quick] [--reps N] [--only NAME]
+    .venv/bin/python bench/bench_selection.py [--quick] [--reps N] [--only NAME] [--no-spread]
 
 For every generator and setting it prints, for the new rule and the previous one: the share of
 tables where the chosen k equals the planted k ("k exact"), the median chosen k, the median adjusted
@@ -391,7 +391,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", help="run only the generators whose name contains this text")
     ap.add_argument("--skip", help="leave out the generators whose name contains this text")
     ap.add_argument("--csv", help="also write every table's row to this CSV file")
+    ap.add_argument("--no-spread", action="store_true",
+                    help="measure valleys on the raw values (the rule before repeated values were spread over their cells)")
     args = ap.parse_args(argv)
+    if args.no_spread:
+        from analysis.segment import selection
+        selection.dequantized = lambda x, seed: x
     with threadpool_limits(limits=1):
         rows = run(args.quick, args.only, args.skip)
     if args.csv:
