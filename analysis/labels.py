@@ -27,6 +27,13 @@ KEEP_CAPITALS = {"ID", "SKU", "ARPU", "KPI", "VIP", "URL", "API", "EU", "UK", "U
 PERIODS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
+def deliberate_capitals(words: list[str]) -> bool:
+    """Some later words capitalised and some not ('Tage seit letztem Kauf', German nouns): the capitals
+    are the writer's. Every later word capitalised is title case ('Marital Status'), read in lower case."""
+    later = [w for w in words[1:] if w[:1].isalpha() and not (len(w) > 1 and w.isupper())]
+    return any(w[:1].isupper() for w in later) and any(w[:1].islower() for w in later)
+
+
 def plain(column: str) -> str:
     """A readable label for a column name (see the module docstring)."""
     text = str(column).strip()
@@ -53,8 +60,10 @@ def plain(column: str) -> str:
 
     def acronym(p: str) -> bool:
         return len(p) > 1 and p.isupper() and (not loud or p in KEEP_CAPITALS or not re.search(r"[AEIOUY]", p))
-    # Lower case but for acronyms (two or more capitals) and the first word's first letter.
-    parts = [p if acronym(p) else p.lower() for p in parts]
+    # Lower case but for acronyms (two or more capitals) and the first word's first letter; a name that
+    # capitalises some later words and not others (Tage_seit_letztem_Kauf) means its capitals: kept.
+    mixed = not re.search(r"[a-z0-9][A-Z]", text) and deliberate_capitals(parts)  # camelCase capitals are no choice
+    parts = [p if acronym(p) or (mixed and i) else p.lower() for i, p in enumerate(parts)]
     # A currency code or a size unit at the end is a unit (monthly_fee_usd -> 'Monthly fee (USD)'),
     # units inside are written as units (data_gb_last_90d -> 'Data GB last 90 days').
     if not unit and len(parts) > 1 and parts[-1].upper() in UNIT_CODES:

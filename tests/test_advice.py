@@ -302,6 +302,11 @@ def test_column_names_read_as_labels_with_their_units():
     # A name in capitals throughout is loud, not acronyms: only words without a vowel and known ones stay.
     assert plain("ONEOFF_PURCHASES") == "Oneoff purchases" and plain("CASH_ADVANCE_TRX") == "Cash advance TRX"
     assert plain("CUST_ID") == "Cust ID" and plain("PURCHASES") == "Purchases" and plain("MRR") == "MRR"
+    # Capitals on some later words and not others are the writer's (German nouns); title case is not.
+    assert plain("Tage_seit_letztem_Kauf") == "Tage seit letztem Kauf" and plain("Marital_Status") == "Marital status"
+    assert plain("avgOrderValue") == "Average order value"  # camelCase capitals are no choice
+    assert ps.lower("Tage seit letztem Kauf") == "tage seit letztem Kauf" and ps.lower("Days Since Last Purchase") == (
+        "days since last purchase")
     assert plain("NumOfProducts") == "Number of products" and plain("num_of_orders") == "Number of orders"
     assert plain("BALANCE_EUR") == "Balance (EUR)" and plain("NPS") == "NPS" and plain("AGE") == "Age"
 

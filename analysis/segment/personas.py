@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
+from ..labels import deliberate_capitals
 from ..errors import UserError
 from ..ingest.season import month_before
 from .features import DAYS_PER_MONTH, SEASON_FEATURE
@@ -136,7 +137,12 @@ def category(part: str, cased: bool) -> str:
 
 def lower(words: str) -> str:
     """A label in running text: lower case, but for names of holidays ('Christmas decorations') and
-    acronyms and units ('Monthly fee (USD)' -> 'monthly fee (USD)', 'Data GB' -> 'data GB')."""
+    acronyms and units ('Monthly fee (USD)' -> 'monthly fee (USD)', 'Data GB' -> 'data GB'), and the
+    later words of a label whose capitals are deliberate ('Tage seit letztem Kauf' -> 'tage seit letztem Kauf')."""
+    if deliberate_capitals(words.split(" ")):
+        head, _, rest = words.partition(" ")
+        return f"{lower(head)} {rest}"
+
     def keep(w: str) -> bool:
         letters = re.sub(r"[^\w]", "", w)
         w = re.sub(r"^[^\w]+|[^\w']+$", "", w.lower())  # '(November' and 'December)' are month names
