@@ -1116,6 +1116,10 @@ def test_a_telecom_table_keeps_its_churning_segment_first(tmp_path):
     assert keep.startswith(f"segment {p.id}, {p.name} ({fmt.percent(p.stat('churned').mean)} have left against "
                            f"{fmt.percent(p.stat('churned').overall_mean)} of all customers)")
     assert all(not x.recommendation.offer.startswith("Retention") for x in r.personas if x is not persona)
+    # A 0/1 column has a share, no median; the data-quality page counts its answers.
+    row = next(x for x in pages.segment(r, p.id, lambda *a: "")["stats"] if x["label"] == "Churned")
+    assert row["mean"] == fmt.percent(p.stat("churned").mean) and row["median"] == "–"
+    assert next(c for c in r.columns if c.name == "Churn").kind == "answer"
 
 
 def test_a_channel_written_as_a_code_is_no_channel_of_origin():

@@ -54,7 +54,7 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
     from .cleaning import to_numbers
 
     roles = _roles(cfg)
-    flags = set(cfg.columns.campaigns.values()) | ({cfg.columns.complaints} if cfg.columns.complaints else set())
+    flags = set(cfg.columns.campaigns.values()) | {x for x in (cfg.columns.complaints, cfg.columns.churned) if x}
     out = []
     for col in raw.columns:
         values = raw[col]

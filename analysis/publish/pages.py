@@ -166,9 +166,11 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
 def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     p = r.segments[seg_id - 1]
     labels = {d.name: d.label for d in r.features}
-    rows = [
+    kinds = {d.name: d.kind for d in r.features}
+    rows = [  # a 0/1 flag's median is 0% or 100%: a share says it, a median does not
         {"label": labels[s.feature], "mean": _feature_value(r, s.feature, s.mean),
-         "median": _feature_value(r, s.feature, s.median), "overall": _feature_value(r, s.feature, s.overall_mean),
+         "median": "–" if kinds[s.feature] == "flag" else _feature_value(r, s.feature, s.median),
+         "overall": _feature_value(r, s.feature, s.overall_mean),
          "effect": fmt.signed(s.effect)}
         for s in sorted(p.stats, key=lambda s: (-abs(s.effect), s.feature))
     ]
