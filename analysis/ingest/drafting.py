@@ -95,7 +95,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|^(data)?ostatni(ego|ej)?(zamowienia|zakupu)$",
     "tenure_months": r"^(tenure|tenuremonths|tenureinmonths|monthsascustomer|customermonths|monthsasmember|membermonths"
     r"|monthsonbook|antiguedad|antiguedadmeses|antiguedadenmeses|mesescliente|anciennete|anciennetemois"
-    r"|ancienneteenmois|moisclient|antiguidade|antiguidademeses|mesescliente|anzianita|anzianitamesi|mesicliente"
+    r"|ancienneteenmois|moisclient|antiguidade|antiguidademeses|anzianita|anzianitamesi|mesicliente"
     r"|kundenseitmonaten|kundendauer|kundendauermonate|vertragsdauer|vertragsdauermonate|klantduur|klantmaanden)$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
     r"|dagensinds|giornidal|^dias(desde)?(la)?ultim|^giorni(dal|dall)?ultim|^jours(depuis)?(le|la)?dernier"

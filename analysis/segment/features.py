@@ -189,9 +189,10 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             name = f"{name}_as_given"
         elif name in BUILT_IN or name.startswith(("share_", "channel_", "orders_")):
             name = f"{name}_as_given"  # a card table's PURCHASES (money) is not the count of purchases the advice reads
-        add(name, values, lab(col, plain(col)), f"{col} as given in the input",
-            money_kind(f"{col} {lab(col, plain(col))}") if in_currency(f"{col} {lab(col, plain(col))}", cfg.report.currency)
-            else "number", col)
+        label = lab(col, plain(col))
+        named = f"{col} {label}"
+        add(name, values, label, f"{col} as given in the input",
+            money_kind(named) if in_currency(named, cfg.report.currency) else "number", col)
     if c.campaigns:
         past = list(c.campaigns.values())
         add("campaigns_accepted", d[past].fillna(0).sum(axis=1), "Campaigns accepted",
