@@ -26,7 +26,7 @@ from .segment.profiles import UNSTABLE, build_profiles
 from .insight.response import fit_response, model_inputs
 from .results import Evidence, Manifest, Results, Thresholds
 from .segment.relevance import rule_text as relevance_rule
-from .segment.selection import INDEX_NOTES, VALLEY_MAX, mix_evidence, search
+from .segment.selection import BORDER_SHARE, INDEX_NOTES, VALLEY_MAX, mix_evidence, search
 from .engine import Engine, get_engine
 
 PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "plotly", "jinja2")
@@ -165,7 +165,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         comparison=comparison, baskets=basket,
         naming_rule=NAMING_RULE,
         action_rules=RECOMMENDATION_RULES,
-        thresholds=Thresholds(INDEX_NOTES, VALLEY_MAX, relevance_rule(), UNSTABLE),
+        thresholds=Thresholds(INDEX_NOTES, VALLEY_MAX, relevance_rule(), UNSTABLE, BORDER_SHARE),
         min_segment_size=cfg.report.min_segment_size, manifest=manifest, response=response,
     )
     customers = feats.table.assign(segment=labels)

@@ -56,6 +56,7 @@ class Thresholds:
     valley_max: float  # a border at most this dense separates two segments
     relevance_rule: str  # how columns without segment structure are found
     unstable: float  # mean Jaccard below this: a segment that does not reliably come back
+    border_share: float  # a segment borders one whose centre is the next-nearest of this share of its customers
 
 
 @dataclass(frozen=True)

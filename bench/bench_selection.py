@@ -1,7 +1,7 @@
 """Benchmark of the choice of k: the current rule against the previous one, on tables from several
 independent generators (none of them the one the rule was written against).
 
-    .venv/bin/python bench/bench_selection.py [--quick] [--reps N] [--only NAME] [--no-spread]
+    .venv/bin/python bench/bench_selection.py [--quick] [--reps N] [--only NAME] [--no-spread] [--nearest-only]
 
 For every generator and setting it prints, for the new rule and the previous one: the share of
 tables where the chosen k equals the planted k ("k exact"), the median chosen k, the median adjusted
@@ -393,7 +393,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--csv", help="also write every table's row to this CSV file")
     ap.add_argument("--no-spread", action="store_true",
                     help="measure valleys on the raw values (the rule before repeated values were spread over their cells)")
+    ap.add_argument("--nearest-only", action="store_true",
+                    help="compare each segment with its nearest by centre only (the rule before bordering segments)")
     args = ap.parse_args(argv)
+    if args.nearest_only:
+        from analysis.segment import selection
+        selection.BORDERS = False
     if args.no_spread:
         from analysis.segment import selection
         selection.dequantized = lambda x, seed: x

@@ -855,7 +855,7 @@ def test_the_overview_shows_a_finer_split_left_out_for_a_small_segment(demo_run)
     r = demo_run.results
     _, text = _render(r, "overview.qmd.j2", pages.overview)
     assert "A smaller group may stand apart" not in text and r.chosen.smaller_split == ""
-    note = "A split into 4 segments (k-means, silhouette 0.450) also parts every segment from its nearest by a valley."
+    note = "A split into 4 segments (k-means, silhouette 0.450) also parts every segment from those it borders by a valley."
     r = dataclasses.replace(r, chosen=dataclasses.replace(r.chosen, smaller_split=note))
     _, text = _render(r, "overview.qmd.j2", pages.overview)
     assert '::: {.callout-note title="A smaller group may stand apart"}\n' + pages.fmt.md(note) in text

@@ -252,6 +252,57 @@ def test_two_natural_segments_are_chosen_when_no_more_are_distinct():
     assert adjusted_rand_score(truth, found.labels) >= 0.95
 
 
+def _a_group_cut_beside_two(seed: int):
+    # Two tight groups and a middle group spread along a third column (age, say), cut at its middle: each
+    # half's nearest centre is one of the two groups (5.7 apart, a valley between), not its other half
+    # (6 apart, no valley), yet most of each half's customers have the other half's centre next.
+    rng = np.random.default_rng(seed)
+    a = rng.normal([0, 0, 3], 0.7, (400, 3))
+    b = rng.normal([8, 8, -3], 0.7, (400, 3))
+    m = np.column_stack([rng.normal(4, 0.7, 800), rng.normal(4, 0.7, 800), rng.uniform(-6, 6, 800)])
+    truth = np.repeat([0, 1, 2], [400, 400, 800])
+    cut = truth.copy()
+    cut[800:][m[:, 2] > 0] = 3
+    return np.vstack([a, b, m]), truth, cut
+
+
+def test_a_group_cut_in_two_is_compared_with_its_other_half(monkeypatch):
+    x, _, cut = _a_group_cut_beside_two(0)
+    v = sel.valleys(x, cut)
+    assert max(v[0], v[1]) <= sel.VALLEY_MAX  # the two tight groups are parted from everything
+    assert min(v[2], v[3]) > sel.NO_VALLEY  # the halves border each other without a valley
+    monkeypatch.setattr(sel, "BORDERS", False)  # compared with the nearest centre only, the cut is unseen
+    assert max(sel.valleys(x, cut).values()) <= sel.VALLEY_MAX
+
+
+def test_a_segment_borders_the_segments_its_customers_have_next():
+    x, _, cut = _a_group_cut_beside_two(0)
+    ids = [0, 1, 2, 3]
+    c = np.vstack([x[cut == s].mean(axis=0) for s in ids])
+    near = sel.neighbours(x, cut, c, ids)
+    assert near[3][0] == 0 and 2 in near[3] and near[2][0] == 1 and 3 in near[2]  # 3: the older half
+    assert near[0] == [3] and near[1] == [2]  # the outer groups' customers have one next centre
+
+
+@pytest.mark.parametrize("far, borders", [(11, True), (9, False)])
+def test_a_segment_borders_a_second_one_when_a_tenth_of_its_customers_have_it_next(far, borders):
+    # One line: L at -10, R at 10, and S between them with its centre at 0: 100 - far customers at -1 (L
+    # next), `far` customers out towards R (R next). R counts as a border from 10% of S's customers.
+    s = np.concatenate([np.full(100 - far, -1.0), np.full(far, (100 - far) / far)])
+    x = np.concatenate([np.full(50, -10.0), s, np.full(50, 10.0)])[:, None]
+    labels = np.repeat([0, 1, 2], [50, 100, 50])
+    c = np.array([[-10.0], [0.0], [10.0]])
+    assert (2 in sel.neighbours(x, labels, c, [0, 1, 2])[1]) == borders
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_group_with_no_valley_inside_is_not_cut_in_two(seed):
+    x, truth, _ = _a_group_cut_beside_two(seed)
+    found = search(x, Segmentation(), seed)
+    assert (found.choice.k, found.choice.structure) == (3, "clear")
+    assert adjusted_rand_score(truth, found.labels) >= 0.99
+
+
 def test_valley_of_a_continuum_cut_in_two_is_full():
     # Customers every 0.01 from 0 to 10, cut at 5: centres 2.5 and 7.5, so 0.1 of the way is 0.5 and
     # every window of +-0.1 holds 100 customers, at the centres and at the border alike. The border is
@@ -421,7 +472,7 @@ def test_a_finer_split_left_out_only_for_a_small_segment_is_named():
                 "silhouette": sil, "smallest_share": share}
     niche = row(4, "a segment under 5%", 0.05)
     assert _smaller_split([niche], 3, seg) == (
-        " A split into 4 segments (k-means, silhouette 0.450) also parts every segment from its nearest by a valley, "
+        " A split into 4 segments (k-means, silhouette 0.450) also parts every segment from those it borders by a valley, "
         "but its smallest holds 3.0% of the customers, under the minimum of 5%: set segmentation.min_segment_share "
         "to 0.03 to keep such a group apart.")
     assert _smaller_split([row(4, "a segment under 5%", VALLEY_MAX + 0.01)], 3, seg) == ""  # no valley

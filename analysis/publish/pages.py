@@ -767,7 +767,8 @@ def baskets(r: Results, chart: Chart) -> dict:
                           "n_rules": fmt.integer(s.n_rules), "rules": fmt.count(s.n_rules, "rule"),
                           "orders": fmt.count(s.baskets, "order"),
                           "none": (f"none is distinctive: none has a lift of at least {fmt.number(b.distinctive_lift, 1)} "
-                                   f"here and {fmt.number(b.distinctive_lift, 1)} times its lift over all baskets"
+                                   f"here and {fmt.number(b.distinctive_lift, 1)} times its lift over all baskets, bought together here "
+                                   f"at least as often as over all baskets"
                                    if s.n_rules
                                    else "no rule reaches the thresholds in them"),
                           "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)]} for s in lv.segments],
@@ -802,6 +803,7 @@ def _selection_evidence(r: Results) -> dict:
                       for d in r.features if d.name in r.clustering_features and d.relevance is not None],
         "overlap": fmt.percent(c.overlap) if c.overlap is not None else "–",
         "valley_max": fmt.percent(r.thresholds.valley_max),
+        "border_share": fmt.percent(r.thresholds.border_share),
         "valleys": [{"name": names[s], "ratio": fmt.percent(v), "separated": "yes" if v <= r.thresholds.valley_max else "no valley"}
                     for s, v in sorted(r.evidence.valleys.items()) if s in names],
     }

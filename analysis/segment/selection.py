@@ -24,7 +24,9 @@ GAP_SAMPLE = 1000
 GAP_TOLERANCE = 0.1  # one group is as good as any split when no k's gap exceeds it by more (log W: ~10%)
 SUBSAMPLE = 0.8  # share of customers in each stability resample
 
-VALLEY_MAX = 0.5  # distinct: the border between a segment and its nearest one is at most this dense ...
+VALLEY_MAX = 0.5  # distinct: every border between a segment and one it borders is at most this dense ...
+BORDER_SHARE = 0.1  # a segment borders another whose centre is the next-nearest of this share of its customers
+BORDERS = True  # compare with every bordering segment (False: the nearest by centre only, the rule before)
 NO_VALLEY = 0.8  # no natural segments: the chosen model's median segment's border is at least this dense
 WEAK_SILHOUETTE = 0.25  # Kaufman and Rousseeuw: mean silhouette up to 0.25, no substantial structure
 TIERS = 3  # the fallback when there are no natural segments: value tiers (thirds)
@@ -32,9 +34,10 @@ TIERS = 3  # the fallback when there are no natural segments: value tiers (third
 RULE = (
     "1. Actionable: from {min_segments} to {k_max} segments, the smallest holding at least {share:.0%} of "
     "customers, and at most {unassigned:.0%} of customers left unassigned. "
-    "2. Distinct: on the line through the centres of a segment and of its nearest segment, the density of "
+    "2. Distinct: on the line through the centres of a segment and of each segment it borders (its nearest by "
+    "centre, and any whose centre is the next-nearest of at least {border:.0%} of its customers), the density of "
     "customers around the border between them (the thinnest stretch of the middle 40%) is compared with the "
-    "density at the thinner of the two centres; the segment is distinct when the border holds at most "
+    "density at the thinner of the two centres; the segment is distinct when every such border holds at most "
     "{valley:.0%} of it (a valley separates the two). A candidate is distinct when all its segments are. "
     "A value many customers share (a 0/1 flag, a small count) is spread evenly up to the midpoints to its "
     "neighbouring values first, so that the gap between two such values is no valley. "
@@ -74,15 +77,15 @@ INDEX_NOTES = {
     "gap": ("Gap statistic (Tibshirani's rule)", "Stops at the first k that is not clearly improved on, which "
             "misses segments nested inside larger groups; used to recognise data without segments."),
     "knee": ("Knee of the k-means elbow", "A visual heuristic without a test; shown for reference."),
-    "valley": ("Valleys (the rule)", "The most segments that are each separated from their nearest segment by "
-               "a valley of fewer customers; a split of a real segment leaves no valley."),
+    "valley": ("Valleys (the rule)", "The most segments that are each separated from every segment they border "
+               "by a valley of fewer customers; a split of a real segment leaves no valley."),
 }
 
 FALLBACK_TEXT = " and customers are grouped into {tiers} value tiers (thirds by {value}) instead"
 NO_FALLBACK_TEXT = " and the segments shown are one way of dividing a continuum"
 
 STRUCTURE_TEXT = {
-    "clear": "Every segment is separated from its nearest one by a valley of fewer customers: the segments are "
+    "clear": "Every segment is separated from the segments it borders by a valley of fewer customers: the segments are "
              "really there.",
     "weak": "The segments overlap: between some of them there is no valley of fewer customers, so customers "
             "near a border could as well belong to the neighbouring segment. Treat the segments as a useful "
@@ -247,43 +250,65 @@ def gap_statistic(x: np.ndarray, ks: list[int], seed: int
     return multi, best, none
 
 
-def valleys(x: np.ndarray, labels: np.ndarray) -> dict[int, float]:
-    """For each segment, how dense the border to its nearest segment is, against the segments' centres.
+def neighbours(x: np.ndarray, labels: np.ndarray, c: np.ndarray, ids: list[int]) -> list[list[int]]:
+    """For each segment, the segments it borders: its nearest by centre, and every segment whose centre is
+    the nearest other centre of at least BORDER_SHARE of its customers. A segment cut in two beside a third
+    has the third as its nearest by centre, yet most of its customers' next centre is its other half:
+    comparing it with its nearest alone never looks at the cut."""
+    d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+    out = []
+    for a, s in enumerate(ids):
+        dc = ((c - c[a]) ** 2).sum(axis=1)
+        dc[a] = np.inf
+        near = [int(np.argmin(dc))]
+        own = d[labels == s]
+        if BORDERS and len(own):
+            own = own.copy()
+            own[:, a] = np.inf
+            share = np.bincount(own.argmin(axis=1), minlength=len(ids)) / len(own)
+            near += [int(b) for b in np.flatnonzero(share >= BORDER_SHARE) if b != near[0]]
+        out.append(near)
+    return out
 
-    Customers of the two segments are projected on the line through their centres (0 at the segment's,
-    1 at the neighbour's), with the customers a density method leaves unassigned, who often lie on the
-    border. The density at a point is the count within 0.1 of it; the border's is the
-    lowest over 0.3..0.7, the centres' the lower of those at 0 and 1. A ratio well under 1 means a valley
-    of fewer customers between the two; near or above 1, one continuum cut in two. The border's count is
-    taken one standard error (its square root) high, so that noise in a small sample is no valley."""
+
+def valleys(x: np.ndarray, labels: np.ndarray) -> dict[int, float]:
+    """For each segment, how dense the border to the segments it borders is, against the segments' centres.
+
+    For each bordering segment (see `neighbours`), customers of the two segments are projected on the line
+    through their centres (0 at the segment's, 1 at the neighbour's), with the customers a density method
+    leaves unassigned, who often lie on the border. The density at a point is the count within 0.1 of it;
+    the border's is the lowest over 0.3..0.7, the centres' the lower of those at 0 and 1. A ratio well under
+    1 means a valley of fewer customers between the two; near or above 1, one continuum cut in two. The
+    border's count is taken one standard error (its square root) high, so that noise in a small sample is
+    no valley. A segment's value is its densest border: it is distinct only where every border is a valley."""
     ids = [int(s) for s in np.unique(labels[labels >= 0])]
     if len(ids) < 2:
         return {}
     c = np.vstack([x[labels == s].mean(axis=0) for s in ids])
     out = {}
     mids = np.arange(0.30, 0.7001, 0.05)
-    for a, s in enumerate(ids):
-        d = ((c - c[a]) ** 2).sum(axis=1)
-        d[a] = np.inf
-        b = int(np.argmin(d))
-        u = c[b] - c[a]
-        uu = float(u @ u)
-        if uu == 0:
-            out[s] = 1.0
-            continue
-        m = (labels == s) | (labels == ids[b]) | (labels < 0)  # the unassigned count where they lie
-        t = np.sort((x[m] - c[a]) @ u / uu)
+    for a, (s, near) in enumerate(zip(ids, neighbours(x, labels, c, ids))):
+        ratios = []
+        for b in near:
+            u = c[b] - c[a]
+            uu = float(u @ u)
+            if uu == 0:
+                ratios.append(1.0)
+                continue
+            m = (labels == s) | (labels == ids[b]) | (labels < 0)  # the unassigned count where they lie
+            t = np.sort((x[m] - c[a]) @ u / uu)
 
-        def count(at: float) -> int:
-            return int(np.searchsorted(t, at + 0.1, "left") - np.searchsorted(t, at - 0.1, "left"))
+            def count(at: float) -> int:
+                return int(np.searchsorted(t, at + 0.1, "left") - np.searchsorted(t, at - 0.1, "left"))
 
-        centre = min(count(0.0), count(1.0))
-        border = min(count(v) for v in mids)
-        # The thinnest of nine stretches is an optimistic guess of the border: take it one standard error
-        # high, by the exact (Garwood) one-sided Poisson bound: about border + sqrt(border) for large counts,
-        # but 1.84 rather than 0 for an empty stretch, so that a small sample does not make valleys out of noise
-        # (an empty border beside a centre of one or two customers is no evidence of a valley).
-        out[s] = float(poisson_upper(border) / max(centre, 1))
+            centre = min(count(0.0), count(1.0))
+            border = min(count(v) for v in mids)
+            # The thinnest of nine stretches is an optimistic guess of the border: take it one standard error
+            # high, by the exact (Garwood) one-sided Poisson bound: about border + sqrt(border) for large
+            # counts, but 1.84 rather than 0 for an empty stretch, so that a small sample does not make
+            # valleys out of noise (an empty border beside a centre of one or two customers is no evidence).
+            ratios.append(float(poisson_upper(border) / max(centre, 1)))
+        out[s] = max(ratios)
     return out
 
 
@@ -563,7 +588,8 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
     rule = RULE.format(min_segments=seg.min_segments, k_max=seg.k_max, share=seg.min_segment_share,
                        unassigned=seg.max_unassigned_share, shortlist=seg.shortlist,
                        resamples=seg.stability_resamples, sub=SUBSAMPLE, min_stability=seg.min_stability,
-                       valley=VALLEY_MAX, no_valley=NO_VALLEY, fallback=fb, gap_tol=GAP_TOLERANCE)
+                       valley=VALLEY_MAX, no_valley=NO_VALLEY, fallback=fb, gap_tol=GAP_TOLERANCE,
+                       border=BORDER_SHARE)
     reason = _reason(best, winners or [best], short or [best], pool, seg, structure)
 
     small = _smaller_split(rows, fit.k, seg) if seg.k == "auto" else ""
@@ -681,7 +707,7 @@ def _smaller_split(rows: list, k: int, seg: Segmentation) -> str:
     r = max(finer, key=lambda r: (r["silhouette"], -r["fit"].k))
     share = r["smallest_share"]
     return (f" A split into {r['fit'].k} segments ({NAMES[r['fit'].algorithm]}, silhouette {r['silhouette']:.3f}) "
-            f"also parts every segment from its nearest by a valley, but its smallest holds {share:.1%} of the "
+            f"also parts every segment from those it borders by a valley, but its smallest holds {share:.1%} of the "
             f"customers, under the minimum of {seg.min_segment_share:.0%}: set segmentation.min_segment_share to "
             f"{np.floor(share * 1000) / 1000:g} to keep such a group apart.")
 
@@ -699,17 +725,17 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
                  f"segments are, and are stable: fewer natural segments than min_segments asks for.")
     elif best.get("mostly") and fixed:
         parted = sum(v <= VALLEY_MAX for v in best["valleys"].values())
-        text += (f"{parted} of the {f.k} segments are separated from their nearest by a valley (median "
+        text += (f"{parted} of the {f.k} segments are separated from those they border by a valley (median "
                  f"border-to-centre density {_median_valley(best):.2f}), and they are stable.")
     elif best.get("mostly"):
         parted = sum(v <= VALLEY_MAX for v in best["valleys"].values())
-        text += (f"No candidate has every segment separated from its nearest by a valley and is stable; the most "
+        text += (f"No candidate has every segment separated from those it borders by a valley and is stable; the most "
                  f"segments ({f.k}) of which most are ({parted} of {f.k}; median border-to-centre density "
                  f"{_median_valley(best):.2f}) and that are stable, among {len(pool)} actionable candidates.")
     elif (structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX)) and fixed:
-        text += f"All {f.k} segments are separated from their nearest segment by a valley and are stable."
+        text += f"All {f.k} segments are separated from those they border by a valley and are stable."
     elif structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX):
-        text += (f"The most segments ({f.k}) that are all separated from their nearest segment by a valley "
+        text += (f"The most segments ({f.k}) that are all separated from those they border by a valley "
                  f"and stable, among {len(pool)} actionable candidates.")
     elif best["stability"] >= seg.min_stability:
         text += (f"Best mean rank ({best['final_rank']:.2f}) of the {len(stable)} stable candidate(s) among the "
