@@ -119,7 +119,10 @@ def test_distinctive_rules(result):
     strict = basket_rules(order_baskets(ORDERS, VALUE), SEGMENT_OF, {1, 2},
                           CONFIG.model_copy(update={"distinctive_lift": 1.35}))
     assert [len(s.distinctive) for s in strict.levels[0].segments] == [0, 2]
-    assert strict.levels[0].segments[0].promotions == ()
+    # segment 1's offers then come from its strongest rules: F=>G (lift 6.5) reaches no one (every F basket
+    # holds G), A=>B the same two customers as before
+    (p1,) = strict.levels[0].segments[0].promotions
+    assert (p1.kind, p1.rule.lhs, p1.rule.rhs, p1.reach) == ("bundle", ("A",), ("B",), 2)
 
 
 def test_bundle_promotions(result):
@@ -179,7 +182,9 @@ def test_a_rule_at_chance_in_the_segment_is_not_distinctive_however_weak_overall
     cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     (s1,) = basket_rules(order_baskets(orders, {"X": 5.0, "Y": 9.0, "Z": 1.0}), segment_of, {1}, cfg).levels[0].segments
     assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / 8, 2 / 3, 16 / 15, 2 / 3)])
-    assert s1.distinctive == () and s1.promotions == ()
+    assert s1.distinctive == ()
+    # The offer comes from the segment's strongest rule instead: Y to p8, who bought X but never Y.
+    assert [(p.kind, p.rule.lhs, p.reach) for p in s1.promotions] == [("cross-sell", ("X",), 1)]
 
 
 def test_category_level():
@@ -365,3 +370,41 @@ def test_a_distinctive_rule_needs_the_lift_itself_in_the_segment(w, distinctive)
     n = 8 + w
     assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / n, 1.0, n / 8, (n + 2) / 16)])
     assert bool(s1.distinctive) == distinctive
+
+
+@pytest.mark.parametrize("guests_nw, q, distinctive", [(2, 58, True), (3, 57, False)])
+def test_a_bundle_rare_in_a_segment_is_not_its_own(guests_nw, q, distinctive):
+    # Nappies (N) and wipes (W): the segment's 100 baskets hold them together twice and apart never (98 Q):
+    # lift 2 x 100 / (2 x 2) = 50, support 2 / 100 = 2%. Guest baskets: `guests_nw` NW, 20 N, 20 W and q Q,
+    # 200 baskets in all. Overall lift (2 + m) x 200 / (22 + m)^2 is 1.4 or 1.6: a ratio over 30 either
+    # way, but with m = 3 the pair is in 5 / 200 = 2.5% of all baskets, more than in the segment's:
+    # a high lift from items the segment hardly buys, not a bundle of its own. 4 / 200 = 2% is as often.
+    orders = ([("NW", "s1")] * 2 + [("Q", f"s{i}") for i in range(2, 100)]
+              + [("NW", None)] * guests_nw + [("N", None)] * 20 + [("W", None)] * 20 + [("Q", None)] * q)
+    segment_of = pd.Series({f"s{i}": 1 for i in range(1, 100)})
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5,
+                  distinctive_lift=1.5)
+    (s1,) = basket_rules(order_baskets(orders, dict.fromkeys("NQW", 1.0)), segment_of, {1}, cfg).levels[0].segments
+    m = guests_nw
+    assert_rules(s1.top, [(("N",), ("W",), 2, 0.02, 1.0, 50.0, (2 + m) * 200 / (22 + m) ** 2),
+                          (("W",), ("N",), 2, 0.02, 1.0, 50.0, (2 + m) * 200 / (22 + m) ** 2)])
+    assert s1.top[0].overall_support == pytest.approx((2 + m) / 200)
+    assert bool(s1.distinctive) == distinctive
+
+
+@pytest.mark.parametrize("xzy, shown", [(3, False), (4, True)])
+def test_a_longer_rule_is_shown_only_when_it_beats_its_shorter_ones(xzy, shown):
+    # 16 baskets of one customer: xzy XZY, 4 - xzy XZ, 6 - xzy XY, xzy - 2 X, 6 Z, 2 Q. X => Y: 6 of 8 X
+    # baskets hold Y, confidence 0.75 either way. {X, Z} => Y: xzy / 4, 0.75 with 3 (it ties X => Y: Z adds
+    # nothing, not shown) and 1.0 with 4 (shown). Z => Y: xzy / 10, under the minimum confidence.
+    orders = ([("XYZ", "c")] * xzy + [("XZ", "c")] * (4 - xzy) + [("XY", "c")] * (6 - xzy) + [("X", "c")] * (xzy - 2)
+              + [("Z", "c")] * 6 + [("Q", "c")] * 2)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5,
+                  distinctive_lift=1.5, top=50)
+    (level,) = basket_rules(order_baskets(orders, dict.fromkeys("QXYZ", 1.0)), pd.Series({"c": 1}), {1}, cfg).levels
+    rules = {(r.lhs, r.rhs): r for r in level.top}
+    assert rules[(("X",), ("Y",))].confidence == pytest.approx(0.75)
+    assert ((("X", "Z"), ("Y",)) in rules) == shown
+    (s1,) = level.segments
+    assert ((("X", "Z"), ("Y",)) in {(r.lhs, r.rhs) for r in s1.top}) == shown
+    assert s1.n_rules == level.n_rules  # every rule is counted, shown or not

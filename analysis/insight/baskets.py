@@ -7,6 +7,7 @@ level, and compares each segment's rules with the same rules over all baskets.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -35,6 +36,7 @@ class Rule:
     leverage: float
     conviction: float
     overall_lift: float | None = None  # the same rule over all baskets (segment rules only)
+    overall_support: float | None = None  # share of all baskets holding both sides (segment rules only)
     # Rules over all baskets: observed baskets with both sides / those expected were the sides
     # independent inside each segment (see within_segments). Near 1: the same segments buy both
     # sides, but not together; the rule's lift comes from who buys, not from buying them together.
@@ -171,14 +173,45 @@ def _exact(candidates: pd.DataFrame, counter: "ItemsetCounter | _Counted", min_c
     return rules_frame(lhs_out, rhs_out, n_rule, n_lhs, n_rhs, counter.n)
 
 
-def _rule(row, overall_lift: float | None = None) -> Rule:
+def _rule(row, overall: tuple[float | None, float | None] = (None, None)) -> Rule:
     return Rule(tuple(row.lhs), tuple(row.rhs), int(row.count), float(row.support), float(row.confidence),
-                float(row.lift), float(row.leverage), float(row.conviction), overall_lift)
+                float(row.lift), float(row.leverage), float(row.conviction), *overall)
 
 
-def _overall_lift(counter: ItemsetCounter, lhs: tuple[str, ...], rhs: tuple[str, ...]) -> float | None:
+def _overall(counter: ItemsetCounter, lhs: tuple[str, ...], rhs: tuple[str, ...]) -> tuple[float | None, float]:
+    """The rule's lift and support over all baskets."""
     both, left, right = counter.count(lhs + rhs), counter.count(lhs), counter.count(rhs)
-    return both * counter.n / (left * right) if both and left and right else None
+    return (both * counter.n / (left * right) if both and left and right else None), both / counter.n
+
+
+def productive(frame: pd.DataFrame) -> np.ndarray:
+    """Which rules are worth showing: one with two or more items on the left only when its confidence
+    beats that of every rule with fewer of those items on the left and the same right side (Bayardo's
+    minimum improvement, here above 0). The right side being the same, its lift is higher too. Without
+    it, {wipes, bread} -> nappies crowds out wipes -> nappies with bread adding nothing. A sub-rule
+    missing from the frame is beaten anyway: the subsets of a frequent itemset are frequent, so it is
+    missing for a confidence under the minimum or a lift of at most 1."""
+    if frame.empty:
+        return np.ones(0, dtype=bool)
+    conf = {(frozenset(lhs), tuple(rhs)): c for lhs, rhs, c in zip(frame["lhs"], frame["rhs"], frame["confidence"])}
+    keep = np.ones(len(frame), dtype=bool)
+    for i, (lhs, rhs, c) in enumerate(zip(frame["lhs"], frame["rhs"], frame["confidence"])):
+        for size in range(1, len(lhs)):
+            if any(conf.get((frozenset(sub), tuple(rhs)), -1.0) >= c * (1 - 1e-12)
+                   for sub in itertools.combinations(lhs, size)):
+                keep[i] = False
+                break
+    return keep
+
+
+def distinctive(r: Rule, lift: float) -> bool:
+    """A rule that sets a segment apart: an association in the segment (lift at least `lift`), `lift` times
+    as strong as over all baskets, and bought together in at least as large a share of the segment's
+    baskets as of all baskets. Without the last, items rare in a segment (nappies among customers without
+    children) make a high lift out of the few baskets that hold them: another segment's bundle."""
+    # Inclusive, safe from rounding: a ratio of exactly the threshold passes (as rule thresholds do).
+    return (r.lift_ratio is not None and r.lift_ratio >= lift * (1 - 1e-9) and r.lift >= lift * (1 - 1e-9)
+            and r.overall_support is not None and r.support >= r.overall_support * (1 - 1e-9))
 
 
 def within_segments(rules: list[Rule], strata: list[np.ndarray], count_in) -> list[float | None]:
@@ -259,7 +292,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             value = {}
         found, count = _mine(b, cfg, seed, _scoped(recount, ob, level, None))
         overall = ItemsetCounter(b)
-        top = [_rule(r) for r in found.head(cfg.top).itertuples()]
+        top = [_rule(r) for r in found[productive(found)].head(cfg.top).itertuples()]
 
         def count_in(rows: np.ndarray, sets: list[tuple[str, ...]]) -> list[int]:  # used at once, in this level
             if recount is not None:
@@ -274,20 +307,22 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
                 continue
             sb = _subset(b, rows)
             srules, scount = _mine(sb, cfg, seed, _scoped(recount, ob, level, rows))
-            rules = [_rule(r, _overall_lift(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
-            # Inclusive, safe from rounding: a ratio of exactly the threshold passes (as rule thresholds do).
+            shown = productive(srules)
+            rules = [_rule(r, _overall(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules[shown].itertuples()]
             # Stronger than over all baskets, and an association in the segment itself: a lift of 1.0
             # against 0.7 overall is chance in the segment, not a bundle of its own.
-            distinct = sorted([r for r in rules if r.lift_ratio is not None
-                               and r.lift_ratio >= cfg.distinctive_lift * (1 - 1e-9)
-                               and r.lift >= cfg.distinctive_lift * (1 - 1e-9)],
+            distinct = sorted([r for r in rules if distinctive(r, cfg.distinctive_lift)],
                               key=lambda r: (-r.lift_ratio, -r.lift, r.lhs, r.rhs))
-            reverse = {(r.lhs, r.rhs) for r in rules}
+            reverse = {(tuple(r.lhs), tuple(r.rhs)) for r in srules.itertuples()}
             promos = ()
-            if level == "product" and distinct:
+            # Offers from the rules the segment's page shows: its distinctive ones, else its strongest. A
+            # cross-sell that converts well in the segment is worth making there even where other segments
+            # buy the pair as much.
+            offers = distinct or rules[: cfg.top]
+            if level == "product" and offers:
                 cust = _customer_items(b, rows, ob.order_customer[rows])
-                promos = _promotions(distinct, reverse, cust, b.items, value, limit=3, min_reach=cfg.min_reach)
-            segments.append(SegmentRules(int(s), len(rows), scount, len(rules), tuple(rules[: cfg.top]),
+                promos = _promotions(offers, reverse, cust, b.items, value, limit=3, min_reach=cfg.min_reach)
+            segments.append(SegmentRules(int(s), len(rows), scount, len(srules), tuple(rules[: cfg.top]),
                                          tuple(distinct[: cfg.top]), promos))
         levels.append(LevelRules(level, len(b.items), n, count, len(found), top, tuple(segments)))
     with_customer = int(np.count_nonzero(~np.isnan(seg)))
@@ -298,7 +333,10 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         f"must be in at least {_support_share(cfg):.1%} of the baskets mined "
         f"and in at least {cfg.min_baskets} baskets. A segment's rule is distinctive when its lift inside the "
         f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets, and at least "
-        f"{cfg.distinctive_lift:g} itself."
+        f"{cfg.distinctive_lift:g} itself, and its items are bought together in at least as large a share of the "
+        f"segment's baskets as of all baskets (items rare in a segment make a high lift of the few baskets that "
+        f"hold them). A rule with two or more items on the left is shown only when its confidence beats that of "
+        f"every rule with fewer of those items on the left and the same right side."
     )
     if n > cfg.sample:
         method += (
@@ -309,6 +347,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             "stronger rules)."
         )
     assumption = (
+        "Offers come from the segment's distinctive rules, or from its strongest rules when none is distinctive. "
         "Reach counts the segment's customers who have bought every item on the left but never the item on the "
         "right. Expected buyers assume an offer converts them as often as the rule's confidence (the share of the "
         "segment's baskets with the left items that also hold the right one): an upper bound to test against a "
