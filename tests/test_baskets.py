@@ -392,18 +392,21 @@ def test_a_bundle_rare_in_a_segment_is_not_its_own(guests_nw, q, distinctive):
     assert bool(s1.distinctive) == distinctive
 
 
-@pytest.mark.parametrize("xzy, shown", [(3, False), (4, True)])
-def test_a_longer_rule_is_shown_only_when_it_beats_its_shorter_ones(xzy, shown):
-    # 16 baskets of one customer: xzy XZY, 4 - xzy XZ, 6 - xzy XY, xzy - 2 X, 6 Z, 2 Q. X => Y: 6 of 8 X
-    # baskets hold Y, confidence 0.75 either way. {X, Z} => Y: xzy / 4, 0.75 with 3 (it ties X => Y: Z adds
-    # nothing, not shown) and 1.0 with 4 (shown). Z => Y: xzy / 10, under the minimum confidence.
-    orders = ([("XYZ", "c")] * xzy + [("XZ", "c")] * (4 - xzy) + [("XY", "c")] * (6 - xzy) + [("X", "c")] * (xzy - 2)
-              + [("Z", "c")] * 6 + [("Q", "c")] * 2)
+@pytest.mark.parametrize("xzy, xz, xy, x, z, shown", [(40, 0, 20, 20, 60, True), (30, 10, 30, 10, 60, False),
+                                                      (4, 0, 2, 2, 6, False)])
+def test_a_longer_rule_is_shown_only_when_it_beats_its_shorter_ones_beyond_chance(xzy, xz, xy, x, z, shown):
+    # One customer's baskets: XZY, XZ, XY, X and Z alone as given, and 2 Q. X => Y: 60 of 80 X baskets (6 of 8
+    # in the small case) hold Y, 0.75. {X, Z} => Y: 40 of 40 is higher beyond chance (Fisher, one-sided,
+    # 40 of 40 against 20 of 40: p < 1e-7): shown. 30 of 40 ties X => Y: Z adds nothing. 4 of 4 against 2 of
+    # 4 is higher, but by chance as likely as not (p = 15 / 70 = 0.21). Z => Y stays under the minimum confidence.
+    orders = ([("XYZ", "c")] * xzy + [("XZ", "c")] * xz + [("XY", "c")] * xy + [("X", "c")] * x
+              + [("Z", "c")] * z + [("Q", "c")] * 2)
     cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5,
                   distinctive_lift=1.5, top=50)
     (level,) = basket_rules(order_baskets(orders, dict.fromkeys("QXYZ", 1.0)), pd.Series({"c": 1}), {1}, cfg).levels
     rules = {(r.lhs, r.rhs): r for r in level.top}
     assert rules[(("X",), ("Y",))].confidence == pytest.approx(0.75)
+    assert rules.get((("X", "Z"), ("Y",)), rules[(("X",), ("Y",))]).confidence >= 0.75
     assert ((("X", "Z"), ("Y",)) in rules) == shown
     (s1,) = level.segments
     assert ((("X", "Z"), ("Y",)) in {(r.lhs, r.rhs) for r in s1.top}) == shown

@@ -15,11 +15,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.stats import fisher_exact
 
 from ..config import Baskets as BasketsConfig
 from ..ingest.orders import OrderBaskets
 from .rules import Baskets, ItemsetCounter, mine, rules_frame
 
+PRODUCTIVE_P = 0.05  # a longer rule's higher confidence must be this unlikely by chance to be shown
 SAMPLE_MARGIN = 4  # standard errors: thresholds on a sample are lowered by this much
 AUTO_SHARE = 0.01  # automatic minimum support: 1% of the baskets mined
 MAX_CONSEQUENT = 1  # one item on the right: an offer names one product to add
@@ -184,24 +186,31 @@ def _overall(counter: ItemsetCounter, lhs: tuple[str, ...], rhs: tuple[str, ...]
     return (both * counter.n / (left * right) if both and left and right else None), both / counter.n
 
 
-def productive(frame: pd.DataFrame) -> np.ndarray:
-    """Which rules are worth showing: one with two or more items on the left only when its confidence
-    beats that of every rule with fewer of those items on the left and the same right side (Bayardo's
-    minimum improvement, here above 0). The right side being the same, its lift is higher too. Without
-    it, {wipes, bread} -> nappies crowds out wipes -> nappies with bread adding nothing. A sub-rule
-    missing from the frame is beaten anyway: the subsets of a frequent itemset are frequent, so it is
-    missing for a confidence under the minimum or a lift of at most 1."""
+def productive(frame: pd.DataFrame) -> Callable[[int], bool]:
+    """Whether the frame's i-th rule is worth showing: one with two or more items on the left only when its
+    confidence is higher than that of every rule with fewer of those items on the left and the same right
+    side, beyond chance (Webb's productive rules: Fisher's exact test, one-sided, at PRODUCTIVE_P, on the
+    baskets holding the shorter left side, split by whether they hold the longer one). The right side being
+    the same, its lift is higher too. Without it, {wipes, pepper} -> nappies crowds out wipes -> nappies on
+    a few baskets' luck. A sub-rule missing from the frame is beaten anyway: the subsets of a frequent
+    itemset are frequent, so it is missing for a confidence under the minimum or a lift of at most 1.
+    Asked only of the rules about to be shown, not of every rule."""
     if frame.empty:
-        return np.ones(0, dtype=bool)
-    conf = {(frozenset(lhs), tuple(rhs)): c for lhs, rhs, c in zip(frame["lhs"], frame["rhs"], frame["confidence"])}
-    keep = np.ones(len(frame), dtype=bool)
-    for i, (lhs, rhs, c) in enumerate(zip(frame["lhs"], frame["rhs"], frame["confidence"])):
-        for size in range(1, len(lhs)):
-            if any(conf.get((frozenset(sub), tuple(rhs)), -1.0) >= c * (1 - 1e-12)
-                   for sub in itertools.combinations(lhs, size)):
-                keep[i] = False
-                break
-    return keep
+        return lambda i: True
+    lhs_all, rhs_all, count = list(frame["lhs"]), list(frame["rhs"]), frame["count"].to_numpy()
+    left = np.rint(frame["coverage"].to_numpy() * count / frame["support"].to_numpy()).astype(np.int64)
+    known = {(frozenset(a), tuple(b)): k for k, (a, b) in enumerate(zip(lhs_all, rhs_all))}
+
+    def beats(i: int, k: int) -> bool:
+        both, has = int(count[i]), int(left[i])
+        other_both, other = int(count[k]) - both, int(left[k]) - has  # the shorter side without the rest
+        return fisher_exact([[both, has - both], [other_both, other - other_both]], alternative="greater")[1] < PRODUCTIVE_P
+
+    def shown(i: int) -> bool:
+        lhs, rhs = lhs_all[i], tuple(rhs_all[i])
+        return all(beats(i, k) for size in range(1, len(lhs)) for sub in itertools.combinations(lhs, size)
+                   if (k := known.get((frozenset(sub), rhs))) is not None)
+    return shown
 
 
 def distinctive(r: Rule, lift: float) -> bool:
@@ -292,7 +301,8 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             value = {}
         found, count = _mine(b, cfg, seed, _scoped(recount, ob, level, None))
         overall = ItemsetCounter(b)
-        top = [_rule(r) for r in found[productive(found)].head(cfg.top).itertuples()]
+        shown = productive(found)
+        top = [_rule(r) for r in found.iloc[list(itertools.islice(filter(shown, range(len(found))), cfg.top))].itertuples()]
 
         def count_in(rows: np.ndarray, sets: list[tuple[str, ...]]) -> list[int]:  # used at once, in this level
             if recount is not None:
@@ -307,22 +317,23 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
                 continue
             sb = _subset(b, rows)
             srules, scount = _mine(sb, cfg, seed, _scoped(recount, ob, level, rows))
+            every = [_rule(r, _overall(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
             shown = productive(srules)
-            rules = [_rule(r, _overall(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules[shown].itertuples()]
+            rules = [every[i] for i in itertools.islice(filter(shown, range(len(every))), cfg.top)]
             # Stronger than over all baskets, and an association in the segment itself: a lift of 1.0
             # against 0.7 overall is chance in the segment, not a bundle of its own.
-            distinct = sorted([r for r in rules if distinctive(r, cfg.distinctive_lift)],
+            distinct = sorted([r for i, r in enumerate(every) if distinctive(r, cfg.distinctive_lift) and shown(i)],
                               key=lambda r: (-r.lift_ratio, -r.lift, r.lhs, r.rhs))
             reverse = {(tuple(r.lhs), tuple(r.rhs)) for r in srules.itertuples()}
             promos = ()
             # Offers from the rules the segment's page shows: its distinctive ones, else its strongest. A
             # cross-sell that converts well in the segment is worth making there even where other segments
             # buy the pair as much.
-            offers = distinct or rules[: cfg.top]
+            offers = distinct or rules
             if level == "product" and offers:
                 cust = _customer_items(b, rows, ob.order_customer[rows])
                 promos = _promotions(offers, reverse, cust, b.items, value, limit=3, min_reach=cfg.min_reach)
-            segments.append(SegmentRules(int(s), len(rows), scount, len(srules), tuple(rules[: cfg.top]),
+            segments.append(SegmentRules(int(s), len(rows), scount, len(srules), tuple(rules),
                                          tuple(distinct[: cfg.top]), promos))
         levels.append(LevelRules(level, len(b.items), n, count, len(found), top, tuple(segments)))
     with_customer = int(np.count_nonzero(~np.isnan(seg)))
@@ -335,8 +346,9 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets, and at least "
         f"{cfg.distinctive_lift:g} itself, and its items are bought together in at least as large a share of the "
         f"segment's baskets as of all baskets (items rare in a segment make a high lift of the few baskets that "
-        f"hold them). A rule with two or more items on the left is shown only when its confidence beats that of "
-        f"every rule with fewer of those items on the left and the same right side."
+        f"hold them). A rule with two or more items on the left is shown only when its confidence is higher than "
+        f"that of every rule with fewer of those items on the left and the same right side, beyond chance "
+        f"(Fisher's exact test, one-sided, p < {PRODUCTIVE_P:g})."
     )
     if n > cfg.sample:
         method += (
