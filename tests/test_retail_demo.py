@@ -3,6 +3,7 @@ pages, every customer accounted for, and nothing private in site/."""
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import re
 import shutil
@@ -83,9 +84,13 @@ def test_rules_reach_the_baskets_page_and_segment_pages(retail):
         for rule in s["distinctive"]:
             assert rule["lift"] >= 1.5 * rule["overall_lift"] - 1e-9
             assert rule["support"] >= rule["overall_support"] - 1e-12
-        # Offers from the rules shown: the distinctive ones, else the strongest.
+        # Offers from the rules shown: the distinctive ones, else the strongest; the page lists each
+        # published offer's rule in its table, even beyond the first five.
         for p in s["promotions"]:
             assert [p["rule"]["lhs"], p["rule"]["rhs"]] in [[r["lhs"], r["rhs"]] for r in shown]
+            if p["reach"] >= 20 and p["rule"]["count"] >= 20:
+                rule = " + ".join(p["rule"]["lhs"]) + " → " + p["rule"]["rhs"][0]
+                assert rule in html.unescape(seg).split("Promotions from these rules")[0]
     # Segment 2's paper cups and plates: lift 61 against 31 over all baskets, but in 1.1% of its baskets
     # against 1.8% of all: another segment's pair more than its own, so not distinctive of it.
     cups = next(r for r in product["segments"][1]["top"] if r["lhs"] == ["SET/6 RED SPOTTY PAPER CUPS"])

@@ -735,12 +735,16 @@ def segment_baskets(r: Results, seg_id: int) -> list[dict]:
         s = next((x for x in lv.segments if x.segment == seg_id), None)
         if s is None:
             continue
+        # A promotion reaching fewer than the minimum group size would point at a few people.
+        promos = [x for x in s.promotions if x.reach >= r.min_segment_size and x.rule.count >= r.min_segment_size]
+        distinct, top = _shown_rules(r, s.distinctive)[:5], _shown_rules(r, s.top)[:5]
+        shown = distinct or top  # the table the page shows: every offer's rule is in it
+        shown += [x.rule for x in promos if x.rule not in shown]
         out.append({"level": _level_title(lv.level), "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
                     "lift": fmt.number(r.baskets.distinctive_lift, 1),
-                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)[:5]],
-                    "top": [_rule_row(x) for x in _shown_rules(r, s.top)[:5]],
-                    # A promotion reaching fewer than the minimum group size would point at a few people.
-                    "promotions": [_promotion_row(r, x) for x in s.promotions if x.reach >= r.min_segment_size]})
+                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in distinct],
+                    "top": [_rule_row(x) for x in top],
+                    "promotions": [_promotion_row(r, x) for x in promos]})
     return out
 
 
