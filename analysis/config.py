@@ -213,12 +213,17 @@ class TransactionsFile(_FileOrTable):
 CANCELLED_STATUSES = ("cancelled", "canceled", "refunded", "failed", "voided", "unavailable", "storniert", "erstattet",
                       "nicht lieferbar", "annulé", "indisponible", "indisponível", "indisponivel", "no disponible",
                       "annulée", "remboursé", "cancelado", "cancelada", "reembolsado", "geannuleerd", "terugbetaald",
-                      "annullato", "rimborsato")
+                      "annullato", "rimborsato", "anulowane", "anulowano", "anulowany", "anulowana", "zwrot środków",
+                      "zrušeno", "zrušená", "stornováno", "annullerad", "avbruten", "annulleret", "kansellert",
+                      "peruttu", "peruutettu", "iptal", "iptal edildi", "anulat", "anulată", "törölve", "anulado",
+                      "anulada", "annullata", "remboursée", "échoué", "échouée", "fehlgeschlagen", "mislukt",
+                      "estornado", "reembolsada")
 # Line statuses of goods sent back: the line is no sale (a return written as a negative quantity is
 # a line of its own, netted against spend instead).
 RETURNED_STATUSES = ("returned", "return", "devuelto", "devuelta", "devolución", "devolucion", "retourné",
                      "retournée", "retour", "retourniert", "zurückgegeben", "geretourneerd", "reso", "restituito",
-                     "zwrot", "zwrócony", "devolvido", "devolvida")
+                     "zwrot", "zwrócony", "zwrócone", "zwrócona", "devolvido", "devolvida", "vráceno", "returnerad",
+                     "returneret", "returnert", "palautettu", "iade", "iade edildi", "returnat", "visszaküldve")
 
 
 class ProductsFile(_Strict):

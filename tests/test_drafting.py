@@ -636,6 +636,15 @@ def test_a_status_column_with_returned_lines_is_drafted(tmp_path, statuses):
     assert ("cancelado: orders with such a line are cancellations" in text) == ("Cancelado" in statuses)
 
 
+def test_a_polish_status_column_cancels_and_names_the_values_it_counts_as_sales(tmp_path):
+    text, t = _drafted_with_statuses(tmp_path, ["Zrealizowane", "Zrealizowane", "Anulowane", "Zwrot", "W drodze"],
+                                     "nr_zamowienia;id_klienta;data;produkt;ilosc;cena;status", ";")
+    assert t.status == "status" and "anulowane" in t.cancelled_statuses
+    assert "anulowane: orders with such a line are cancellations" in text
+    assert "zwrot: lines sent back" in text
+    assert "other values, counted as sales: w drodze, zrealizowane (list any that mean cancelled" in text
+
+
 def test_order_lines_drafted_as_a_customer_table_point_to_init_transactions(tmp_path):
     rows = "".join(f"{100 + i // 3};{i % 9};03/{1 + i % 28:02d}/2024;R{i % 13};{1 + i % 3};{4 + i % 5},99\n" for i in range(60))
     path = tmp_path / "pedidos.csv"

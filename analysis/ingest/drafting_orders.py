@@ -165,7 +165,7 @@ def _price_or_total(sample: pd.DataFrame, out: dict) -> None:
                            "values do not grow with the quantity: a unit price, not a line's total") + "; check")
 
 
-STATUS_NAME = r"(order|financial|payment|fulfillment)?(status|state|estado|statut|zustand|bestellstatus|stato)"
+STATUS_NAME = r"(order|financial|payment|fulfillment)?(status|state|estado|statut|zustand|bestellstatus|bestelstatus|stato)"
 
 
 def _status_values(con, free: list[str]) -> dict[str, set[str]]:
@@ -186,6 +186,10 @@ def _status_column(values: dict[str, set[str]]) -> tuple[str, str] | None:
             said.append(f"{', '.join(cancelled)}: orders with such a line are cancellations (cancelled_statuses)")
         if returned:
             said.append(f"{', '.join(returned)}: lines sent back, not bought (returned_statuses)")
+        others = sorted(seen - set(CANCELLED_STATUSES) - set(RETURNED_STATUSES))
+        if said and others:  # a word of a language not listed would count its cancelled orders as sales
+            said.append(f"other values, counted as sales: {', '.join(others[:6])}{', ...' if len(others) > 6 else ''} "
+                        f"(list any that mean cancelled under cancelled_statuses)")
         if said:
             return col, "values include " + "; ".join(said)
     return None
