@@ -109,19 +109,30 @@ def test_rules_per_segment(result):
 
 def test_distinctive_rules(result):
     s1, s2 = result.levels[0].segments
-    # segment 1: A<->B lift 1.625 / 1.2375 = 1.313 >= 1.25; F<->G 6.5 / 8.25 = 0.79 is not
-    assert [(r.lhs, r.rhs) for r in s1.distinctive] == [(("A",), ("B",)), (("B",), ("A",))]
+    # segment 1: A<->B lift 1.625 / 1.2375 = 1.313 >= 1.25, and in 3 of 13 baskets against 3 of 33 (2.54 times
+    # as often); F<->G lift 6.5 / 8.25 = 0.79, but in 2 of 13 baskets against 4 of 33: 1.269 times as often,
+    # with a lift of 6.5 in the segment, so distinctive too (its bundle more than the others'), after A<->B
+    assert [(r.lhs, r.rhs) for r in s1.distinctive] == [(("A",), ("B",)), (("B",), ("A",)), (("F",), ("G",)),
+                                                         (("G",), ("F",))]
     assert s1.distinctive[0].lift_ratio == pytest.approx(1.625 / 1.2375)
+    assert s1.distinctive[2].support_ratio == pytest.approx((2 / 13) / (4 / 33))
     # segment 2: C<->D lift 2.5 / (99 / 56) = 140 / 99 = 1.414
     assert [(r.lhs, r.rhs) for r in s2.distinctive] == [(("C",), ("D",)), (("D",), ("C",))]
     assert s2.distinctive[0].lift_ratio == pytest.approx(140 / 99)
-    # with a higher bar (1.35) only segment 2's pair is distinctive
+    # with a higher bar (1.35): A<->B's lift ratio (1.313) is under it, but segment 1 buys the pair 2.54 times
+    # as often; F<->G's 1.269 times is under it
     strict = basket_rules(order_baskets(ORDERS, VALUE), SEGMENT_OF, {1, 2},
                           CONFIG.model_copy(update={"distinctive_lift": 1.35}))
-    assert [len(s.distinctive) for s in strict.levels[0].segments] == [0, 2]
-    # segment 1's offers then come from its strongest rules: F=>G (lift 6.5) reaches no one (every F basket
-    # holds G), A=>B the same two customers as before
+    assert [[(r.lhs, r.rhs) for r in s.distinctive] for s in strict.levels[0].segments] == [
+        [(("A",), ("B",)), (("B",), ("A",))], [(("C",), ("D",)), (("D",), ("C",))]]
     (p1,) = strict.levels[0].segments[0].promotions
+    assert (p1.kind, p1.rule.lhs, p1.rule.rhs, p1.reach) == ("bundle", ("A",), ("B",), 2)
+    # a bar over 2.54: no rule of segment 1 is distinctive, and its offers come from its strongest rules:
+    # F=>G (lift 6.5) reaches no one (every F basket holds G), A=>B the same two customers
+    none = basket_rules(order_baskets(ORDERS, VALUE), SEGMENT_OF, {1, 2},
+                        CONFIG.model_copy(update={"distinctive_lift": 2.6}))
+    assert none.levels[0].segments[0].distinctive == ()
+    (p1,) = none.levels[0].segments[0].promotions
     assert (p1.kind, p1.rule.lhs, p1.rule.rhs, p1.reach) == ("bundle", ("A",), ("B",), 2)
 
 
@@ -411,3 +422,21 @@ def test_a_longer_rule_is_shown_only_when_it_beats_its_shorter_ones_beyond_chanc
     (s1,) = level.segments
     assert ((("X", "Z"), ("Y",)) in {(r.lhs, r.rhs) for r in s1.top}) == shown
     assert s1.n_rules == level.n_rules  # every rule is counted, shown or not
+
+
+@pytest.mark.parametrize("others, distinctive", [(5, True), (4, False)])
+def test_a_bundle_of_the_segments_own_is_distinctive_though_its_lift_is_higher_overall(others, distinctive):
+    # The segment's 10 baskets: 6 XY, 4 Q: lift 6 x 10 / (6 x 6) = 1.67 (an association there). Other
+    # customers' `others` baskets hold Q alone, so over all 10 + m baskets the lift is 6 x (10 + m) / 36,
+    # 2.5 or 2.33: higher than in the segment, whose items are common. The segment buys the pair in 60% of
+    # its baskets against 6 / (10 + m) overall: 1.5 times as often with m = 5 (at the threshold), 1.4 with 4.
+    orders = [("XY", f"s{i}") for i in range(6)] + [("Q", f"s{i}") for i in range(6, 10)] + [
+        ("Q", f"t{i}") for i in range(others)]
+    segment_of = pd.Series({**{f"s{i}": 1 for i in range(10)}, **{f"t{i}": 2 for i in range(others)}})
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5,
+                  distinctive_lift=1.5)
+    (s1,) = basket_rules(order_baskets(orders, dict.fromkeys("QXY", 1.0)), segment_of, {1}, cfg).levels[0].segments
+    r = s1.top[0]
+    assert r.lift == pytest.approx(10 / 6) and r.overall_lift == pytest.approx((10 + others) / 6)
+    assert r.lift_ratio < 1 and r.support_ratio == pytest.approx((10 + others) / 10)
+    assert bool(s1.distinctive) == distinctive

@@ -82,8 +82,9 @@ def test_rules_reach_the_baskets_page_and_segment_pages(retail):
         shown = s["distinctive"] or s["top"]
         assert shown[0]["rhs"][0] in seg
         for rule in s["distinctive"]:
-            assert rule["lift"] >= 1.5 * rule["overall_lift"] - 1e-9
-            assert rule["support"] >= rule["overall_support"] - 1e-12
+            assert rule["lift"] >= 1.5 - 1e-9 and rule["support"] >= rule["overall_support"] - 1e-12
+            assert (rule["lift"] >= 1.5 * rule["overall_lift"] - 1e-9
+                    or rule["support"] >= 1.5 * rule["overall_support"] - 1e-12)
         # Offers from the rules shown: the distinctive ones, else the strongest; the page lists each
         # published offer's rule in its table, even beyond the first five.
         for p in s["promotions"]:

@@ -48,6 +48,11 @@ class Rule:
     def lift_ratio(self) -> float | None:
         return None if not self.overall_lift else self.lift / self.overall_lift
 
+    @property
+    def support_ratio(self) -> float | None:
+        """How many times as often the segment's baskets hold both sides as all baskets do."""
+        return None if not self.overall_support else self.support / self.overall_support
+
 
 @dataclass(frozen=True)
 class Promotion:
@@ -214,13 +219,18 @@ def productive(frame: pd.DataFrame) -> Callable[[int], bool]:
 
 
 def distinctive(r: Rule, lift: float) -> bool:
-    """A rule that sets a segment apart: an association in the segment (lift at least `lift`), `lift` times
-    as strong as over all baskets, and bought together in at least as large a share of the segment's
-    baskets as of all baskets. Without the last, items rare in a segment (nappies among customers without
-    children) make a high lift out of the few baskets that hold them: another segment's bundle."""
+    """A rule that sets a segment apart: an association in the segment (lift at least `lift`), bought
+    together in at least as large a share of the segment's baskets as of all baskets, and either `lift`
+    times as strong as over all baskets or bought together `lift` times as often. The first of the two
+    finds pairs that go together in this segment more than elsewhere; the second a bundle that is the
+    segment's own, whose lift over all baskets is higher than inside it (there, the items are common).
+    Without the share, items rare in a segment (nappies among customers without children) make a high
+    lift out of the few baskets that hold them: another segment's bundle."""
     # Inclusive, safe from rounding: a ratio of exactly the threshold passes (as rule thresholds do).
-    return (r.lift_ratio is not None and r.lift_ratio >= lift * (1 - 1e-9) and r.lift >= lift * (1 - 1e-9)
-            and r.overall_support is not None and r.support >= r.overall_support * (1 - 1e-9))
+    at = lift * (1 - 1e-9)
+    if r.lift < at or r.support_ratio is None or r.support_ratio < 1 - 1e-9:
+        return False
+    return (r.lift_ratio is not None and r.lift_ratio >= at) or r.support_ratio >= at
 
 
 def within_segments(rules: list[Rule], strata: list[np.ndarray], count_in) -> list[float | None]:
@@ -323,7 +333,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             # Stronger than over all baskets, and an association in the segment itself: a lift of 1.0
             # against 0.7 overall is chance in the segment, not a bundle of its own.
             distinct = sorted([r for i, r in enumerate(every) if distinctive(r, cfg.distinctive_lift) and shown(i)],
-                              key=lambda r: (-r.lift_ratio, -r.lift, r.lhs, r.rhs))
+                              key=lambda r: (-max(r.lift_ratio or 0.0, r.support_ratio), -r.lift, r.lhs, r.rhs))
             reverse = {(tuple(r.lhs), tuple(r.rhs)) for r in srules.itertuples()}
             promos = ()
             # Offers from the rules the segment's page shows: its distinctive ones, else its strongest. A
@@ -344,9 +354,11 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         f"must be in at least {_support_share(cfg):.1%} of the baskets mined "
         f"and in at least {cfg.min_baskets} baskets. A segment's rule is distinctive when its lift inside the "
         f"segment is at least {cfg.distinctive_lift:g} times the same rule's lift over all baskets, and at least "
-        f"{cfg.distinctive_lift:g} itself, and its items are bought together in at least as large a share of the "
-        f"segment's baskets as of all baskets (items rare in a segment make a high lift of the few baskets that "
-        f"hold them). A rule with two or more items on the left is shown only when its confidence is higher than "
+        f"{cfg.distinctive_lift:g} itself, or when its items are bought together {cfg.distinctive_lift:g} times as "
+        f"often in the segment's baskets as in all baskets with a lift of at least {cfg.distinctive_lift:g} there (a "
+        f"bundle of the segment's own, whose items are common in it); either way, bought together in at least as "
+        f"large a share of the segment's baskets as of all baskets (items rare in a segment make a high lift of the "
+        f"few baskets that hold them). A rule with two or more items on the left is shown only when its confidence is higher than "
         f"that of every rule with fewer of those items on the left and the same right side, beyond chance "
         f"(Fisher's exact test, one-sided, p < {PRODUCTIVE_P:g})."
     )

@@ -771,8 +771,8 @@ def baskets(r: Results, chart: Chart) -> dict:
                           "n_rules": fmt.integer(s.n_rules), "rules": fmt.count(s.n_rules, "rule"),
                           "orders": fmt.count(s.baskets, "order"),
                           "none": (f"none is distinctive: none has a lift of at least {fmt.number(b.distinctive_lift, 1)} "
-                                   f"here and {fmt.number(b.distinctive_lift, 1)} times its lift over all baskets, bought together here "
-                                   f"at least as often as over all baskets"
+                                   f"here and either {fmt.number(b.distinctive_lift, 1)} times its lift over all baskets or its items "
+                                   f"bought together {fmt.number(b.distinctive_lift, 1)} times as often as in all baskets"
                                    if s.n_rules
                                    else "no rule reaches the thresholds in them"),
                           "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)]} for s in lv.segments],
