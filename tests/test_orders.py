@@ -802,6 +802,13 @@ def test_one_cancelled_order_is_one_order(tmp_path):
     t = make_config(tmp_path, transactions={"status": "Status", "cancelled_prefix": None}).transactions
     assert cancelled_detail(1, t).startswith("1 order with a line whose Status is ")
     assert cancelled_detail(2, t).startswith("2 orders with a line whose Status is ")
+    # The built-in list (many languages) is pointed to, not spelt out; a short list of one's own is.
+    from analysis.config import CANCELLED_STATUSES
+    assert cancelled_detail(2, t) == (f"2 orders with a line whose Status is one of the {len(CANCELLED_STATUSES)} "
+                                      "transactions.cancelled_statuses (cancelled, canceled, refunded, failed, voided, "
+                                      "unavailable, ...)")
+    six = t.model_copy(update={"cancelled_statuses": ["a", "b", "c", "d", "e", "f"]})
+    assert cancelled_detail(1, six) == "1 order with a line whose Status is a, b, c, d, e, f"
 
 
 OWNED = LINES + (

@@ -647,10 +647,17 @@ def unreadable_column(path, col: str, dates: bool, n: int, n_lines: int, example
             f"do not, e.g. {example!r}{hint}")
 
 
+SHOWN_STATUSES = 6  # cancelled statuses named in the log; more are counted and pointed to
+
+
 def cancelled_detail(orders: int, t: TransactionsFile) -> str:
     """How the cancelled orders were told apart: by their id, their status, or either."""
+    words = t.cancelled_statuses
+    # The built-in list holds the word in many languages: named in full, it would fill the page.
+    said = (", ".join(words) if len(words) <= SHOWN_STATUSES else
+            f"one of the {len(words)} transactions.cancelled_statuses ({', '.join(words[:SHOWN_STATUSES])}, ...)")
     rules = ([f"whose id starts with {t.cancelled_prefix!r}"] if t.order and t.cancelled_prefix else []) + (
-        [f"with a line whose {t.status} is {', '.join(t.cancelled_statuses)}"] if t.status else [])
+        [f"with a line whose {t.status} is {said}"] if t.status else [])
     return f"{orders:,} order{'s' if orders != 1 else ''} " + " or ".join(rules)
 
 
