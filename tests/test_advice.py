@@ -1010,6 +1010,12 @@ def test_big_ticket_buyers_who_buy_rarely_get_a_follow_up_not_loyalty_rewards():
     assert r.offer_why == ("76% of revenue from 40% of customers in fewer orders (1.7 against 3.0): large, rare "
                            "purchases to follow up, not repeat buying to reward")
     assert rec(-0.49)[1].offer == "Premium: loyalty rewards and early access"
+    # The same, with orders of many more products than average (a big weekly shop, not a large item):
+    # rewards for their loyalty, not a follow-up of a rare purchase; at 0.49 sd wider, still the follow-up.
+    for width, follow_up in ((0.5, False), (0.49, True)):
+        wide = dataclasses.replace(_profile({"orders": (1.7, 3.0, -0.5), "total_spend": (827.0, 438.0, 0.9),
+                                             "basket_size": (9.8, 5.3, width)}), share_customers=0.40, share_value=0.76)
+        assert ps.recommend(c, wide).offer.startswith("Premium follow-up") == follow_up
     loyal = _persona("Occasional, big-ticket customers", offer="Premium: loyalty rewards and early access")
     problems = ps.consistency_problems(loyal, p, c.labels)
     assert "loyalty rewards for customers who buy less often than average" in problems

@@ -27,6 +27,16 @@ def test_name_from_hand_made_differences():
     assert ps.name_segment(eff, LABELS) == "Affluent, high-spending wine lovers buying by catalog"
 
 
+@pytest.mark.parametrize("width, name", [(1.5, "Wide-basket, frequent customers"), (0.49, "Big-ticket, frequent customers"),
+                                         (-1.5, "Big-ticket, narrow-basket customers")])
+def test_larger_orders_of_more_products_are_not_big_ticket(width, name):
+    labels = {"avg_order_value": "Average order value", "basket_size": "Products per order", "orders": "Orders"}
+    eff = {"avg_order_value": 2.0, "basket_size": width, "orders": 1.0}
+    assert ps.name_segment(eff, labels) == name
+    small = {"avg_order_value": -2.0, "basket_size": -1.5, "orders": 1.0}  # smaller orders of fewer products
+    assert ps.name_segment(small, labels) == "Narrow-basket, frequent customers"
+
+
 def test_name_when_nothing_stands_out_and_for_families_and_deals():
     flat = {f: 0.1 for f in LABELS}
     assert ps.name_segment(flat, LABELS) == "Typical customers"

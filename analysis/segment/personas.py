@@ -204,6 +204,13 @@ def _without_orders(feature: str) -> bool:
     return feature not in ORDER_FEATURES and not feature.startswith(("share_", "channel_"))
 
 
+def wide_orders(effects: dict[str, float]) -> bool:
+    """Order value and products per order both well above (or both well below) average: the orders are
+    larger (smaller) because they hold more (fewer) products, which is what the basket's width says."""
+    value, width = effects.get("avg_order_value", 0.0), effects.get("basket_size", 0.0)
+    return abs(value) >= THRESHOLD and abs(width) >= THRESHOLD and value * width > 0
+
+
 def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 0,
                  means: dict[str, float] | None = None) -> str:
     """A name from standardised differences; `skip` passes over the strongest adjectives to break ties.
@@ -215,6 +222,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         effects = {f: e for f, e in effects.items() if _without_orders(f)}
     if effects.get("recency_days", 0) >= THRESHOLD and means and not lapsing(effects["recency_days"], means):
         effects = {f: e for f, e in effects.items() if f != "recency_days"}  # on their own cycle: not "lapsing"
+    if wide_orders(effects):  # larger orders of more products, not of pricier ones: no "big-ticket"
+        effects = {f: e for f, e in effects.items() if f != "avg_order_value"}
     # Lapsing decides the advice (a win-back), so it leads the name whatever else is stronger.
     late = effects.get("recency_days", 0) >= THRESHOLD and bool(means)
     if late and effects.get("tenure_months", 0) > 0:  # their tenure runs on through their absence: not long-standing
@@ -665,7 +674,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f" and beyond twice their own {fmt.number(gap, 0)} days between orders" if gap is not None else "") + (
             f"; {_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers while they bought"
             if ratio is not None and ratio >= 1.5 else "")
-    elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0 and rare:
+    elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0 and rare \
+            and _effect(p, "basket_size") < THRESHOLD:  # a big weekly shop is no large, rare purchase
         s = p.stat(rare)
         a, b = _pair(c, rare, s.mean, s.overall_mean)
         offer, offer_why = "Premium follow-up: what goes with their last purchase, and service", \
