@@ -98,6 +98,13 @@ def test_rules_reach_the_baskets_page_and_segment_pages(retail):
     assert cups["lift"] >= 1.5 * cups["overall_lift"] and cups["support"] < cups["overall_support"]
     assert cups not in product["segments"][1]["distinctive"]
     assert any(s["promotions"] for s in product["segments"])
+    # The page says which rules passed and why: a bundle of a segment's own has a lift ratio under 1.5
+    # but is bought together 1.5 times as often; a segment without any points to the conditions, since
+    # some of its rules meet the lift ratio but are bought together less often there than in all baskets.
+    assert "Bought together, against all baskets" in page
+    for s in product["segments"]:
+        if not s["distinctive"] and s["n_rules"]:
+            assert "none is distinctive by the conditions above" in page
     nav = [a for a in re.findall(r'href="([^"]+)"', (retail / "site" / "index.html").read_text())]
     assert "baskets.html" in nav
 

@@ -708,6 +708,7 @@ def _rule_row(rule) -> dict:
     return {"rule": _rule_text(rule), "baskets": fmt.integer(rule.count), "support": fmt.percent(rule.support, 1),
             "confidence": fmt.percent(rule.confidence), "lift": fmt.number(rule.lift, 1),
             "overall_lift": fmt.number(rule.overall_lift, 1), "ratio": fmt.ratio(rule.lift_ratio),
+            "support_ratio": fmt.ratio(rule.support_ratio),
             "within": fmt.number(rule.within_lift, 1)}
 
 
@@ -770,9 +771,7 @@ def baskets(r: Results, chart: Chart) -> dict:
                           "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
                           "n_rules": fmt.integer(s.n_rules), "rules": fmt.count(s.n_rules, "rule"),
                           "orders": fmt.count(s.baskets, "order"),
-                          "none": (f"none is distinctive: none has a lift of at least {fmt.number(b.distinctive_lift, 1)} "
-                                   f"here and either {fmt.number(b.distinctive_lift, 1)} times its lift over all baskets or its items "
-                                   f"bought together {fmt.number(b.distinctive_lift, 1)} times as often as in all baskets"
+                          "none": ("none is distinctive by the conditions above"
                                    if s.n_rules
                                    else "no rule reaches the thresholds in them"),
                           "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)]} for s in lv.segments],
