@@ -218,6 +218,11 @@ def productive(frame: pd.DataFrame) -> Callable[[int], bool]:
     return shown
 
 
+def _first(shown: Callable[[int], bool], n: int, k: int) -> list[int]:
+    """The first k of rules 0..n-1 worth showing (the frame is sorted strongest first)."""
+    return list(itertools.islice(filter(shown, range(n)), k))
+
+
 def distinctive(r: Rule, lift: float) -> bool:
     """A rule that sets a segment apart: an association in the segment (lift at least `lift`), bought
     together in at least as large a share of the segment's baskets as of all baskets, and either `lift`
@@ -311,8 +316,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             value = {}
         found, count = _mine(b, cfg, seed, _scoped(recount, ob, level, None))
         overall = ItemsetCounter(b)
-        shown = productive(found)
-        top = [_rule(r) for r in found.iloc[list(itertools.islice(filter(shown, range(len(found))), cfg.top))].itertuples()]
+        top = [_rule(r) for r in found.iloc[_first(productive(found), len(found), cfg.top)].itertuples()]
 
         def count_in(rows: np.ndarray, sets: list[tuple[str, ...]]) -> list[int]:  # used at once, in this level
             if recount is not None:
@@ -329,12 +333,10 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             srules, scount = _mine(sb, cfg, seed, _scoped(recount, ob, level, rows))
             every = [_rule(r, _overall(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
             shown = productive(srules)
-            rules = [every[i] for i in itertools.islice(filter(shown, range(len(every))), cfg.top)]
-            # Stronger than over all baskets, and an association in the segment itself: a lift of 1.0
-            # against 0.7 overall is chance in the segment, not a bundle of its own.
+            rules = [every[i] for i in _first(shown, len(every), cfg.top)]
             distinct = sorted([r for i, r in enumerate(every) if distinctive(r, cfg.distinctive_lift) and shown(i)],
                               key=lambda r: (-max(r.lift_ratio or 0.0, r.support_ratio), -r.lift, r.lhs, r.rhs))
-            reverse = {(tuple(r.lhs), tuple(r.rhs)) for r in srules.itertuples()}
+            reverse = {(r.lhs, r.rhs) for r in every}
             promos = ()
             # Offers from the rules the segment's page shows: its distinctive ones, else its strongest. A
             # cross-sell that converts well in the segment is worth making there even where other segments

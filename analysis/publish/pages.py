@@ -739,12 +739,12 @@ def segment_baskets(r: Results, seg_id: int) -> list[dict]:
         # A promotion reaching fewer than the minimum group size would point at a few people.
         promos = [x for x in s.promotions if x.reach >= r.min_segment_size and x.rule.count >= r.min_segment_size]
         distinct, top = _shown_rules(r, s.distinctive)[:5], _shown_rules(r, s.top)[:5]
-        shown = distinct or top  # the table the page shows: every offer's rule is in it
-        shown += [x.rule for x in promos if x.rule not in shown]
+        table = distinct or top  # the one the page shows: every offer's rule is listed in it
+        table = table + [x.rule for x in promos if x.rule not in table]
         out.append({"level": _level_title(lv.level), "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
                     "lift": fmt.number(r.baskets.distinctive_lift, 1),
-                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in distinct],
-                    "top": [_rule_row(x) for x in top],
+                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in table] if distinct else [],
+                    "top": [_rule_row(x) for x in (top if distinct else table)],
                     "promotions": [_promotion_row(r, x) for x in promos]})
     return out
 

@@ -261,9 +261,8 @@ def neighbours(x: np.ndarray, labels: np.ndarray, c: np.ndarray, ids: list[int])
         dc = ((c - c[a]) ** 2).sum(axis=1)
         dc[a] = np.inf
         near = [int(np.argmin(dc))]
-        own = d[labels == s]
+        own = d[labels == s]  # a copy: boolean indexing
         if BORDERS and len(own):
-            own = own.copy()
             own[:, a] = np.inf
             share = np.bincount(own.argmin(axis=1), minlength=len(ids)) / len(own)
             near += [int(b) for b in np.flatnonzero(share >= BORDER_SHARE) if b != near[0]]
