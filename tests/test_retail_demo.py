@@ -79,6 +79,7 @@ def test_rules_reach_the_baskets_page_and_segment_pages(retail):
     for s in product["segments"]:
         seg = _text(retail / "site" / f"segment-{s['segment']}.html")
         assert "What they buy together" in seg
+        assert ("Bought together, against all baskets" in seg) == bool(s["distinctive"])
         shown = s["distinctive"] or s["top"]
         assert shown[0]["rhs"][0] in seg
         for rule in s["distinctive"]:
