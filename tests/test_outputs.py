@@ -52,6 +52,15 @@ def _kill_all(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait(timeout=60)
+    # The rest of the group dies as the kernel gets to it: until the last member is gone, one may still
+    # hold the output folder's lock, and the next build rightly finds "another build" writing there.
+    # At most 5 s: a member left as a zombie (no init to reap it) holds nothing, yet still counts.
+    for _ in range(50):
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
 
 
 def _wait_for(proc: subprocess.Popen, message: str) -> list[str]:
