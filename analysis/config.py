@@ -247,6 +247,9 @@ class Baskets(_Strict):
     min_confidence: float = Field(0.3, gt=0, le=1, description="minimum confidence of a rule")
     max_length: int = Field(3, ge=2, le=6, description="most items in a rule, both sides together")
     distinctive_lift: float = Field(1.5, gt=1, description="a segment's rule is distinctive when its lift is this many times its lift over all baskets")
+    distinctive_p: float | None = Field(
+        0.05, gt=0, le=1, description="a distinctive rule's lift in its segment must be beyond chance at this level, all "
+        "the rules its frequent items could make counted (null: no such test, e.g. for a handful of baskets)")
     top: int = Field(10, ge=1, le=100, description="rules shown per table")
     min_reach: int = Field(10, ge=1, description="a promotion must reach at least this many of the segment's customers")
     sample: int = Field(200_000, ge=1000, description="above this many baskets, rules are found on a random sample "

@@ -56,7 +56,9 @@ ORDERS = SEG1 + SEG2 + SEG3 + REST
 SEGMENT_OF = pd.Series({**{f"a{i}": 1 for i in range(1, 7)}, **{f"b{i}": 2 for i in range(1, 5)},
                         "c1": 3, "c2": 3})
 VALUE = {"A": 4.0, "B": 8.0, "C": 12.0, "D": 20.0, "E": 1.0, "F": 2.0, "G": 3.0}
-CONFIG = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.1, min_confidence=0.4, max_length=3,
+# A handful of baskets (min_baskets=2): no association among so few is beyond chance, so these tests
+# check the rules' counts and ratios with the chance test off (distinctive_p=None); it has its own tests.
+CONFIG = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.1, min_confidence=0.4, max_length=3,
                  distinctive_lift=1.25, top=10)
 
 
@@ -168,7 +170,7 @@ def test_cross_sell_when_the_reverse_rule_is_weak():
     orders = [("XY", "p1"), ("XY", "p2"), ("Y", "p3"), ("Y", "p4"), ("Y", "p5"), ("X", "p8")] + [
         ("Z", f"p{i}") for i in (6, 7, 9, 10, 11, 12)] + [("X", None), ("X", None), ("X", None), ("Y", None)]
     segment_of = pd.Series({f"p{i}": 1 for i in range(1, 13)})
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     res = basket_rules(order_baskets(orders, {"X": 5.0, "Y": 9.0, "Z": 1.0}), segment_of, {1}, cfg)
     (s1,) = res.levels[0].segments
     # X=>Y: 2 / 3 >= 0.5; Y=>X: 2 / 5 = 0.4 < 0.5, so it is not a rule
@@ -190,7 +192,7 @@ def test_a_rule_at_chance_in_the_segment_is_not_distinctive_however_weak_overall
     orders = [("XY", "p1"), ("XY", "p2"), ("Y", "p3"), ("Y", "p4"), ("Y", "p5"), ("Z", "p6"), ("Z", "p7"),
               ("X", "p8"), ("X", None), ("X", None), ("X", None), ("Y", None)]
     segment_of = pd.Series({f"p{i}": 1 for i in range(1, 9)})
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     (s1,) = basket_rules(order_baskets(orders, {"X": 5.0, "Y": 9.0, "Z": 1.0}), segment_of, {1}, cfg).levels[0].segments
     assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / 8, 2 / 3, 16 / 15, 2 / 3)])
     assert s1.distinctive == ()
@@ -204,7 +206,7 @@ def test_category_level():
               (("P5",), "q5"), (("P5",), "q6")]
     value = {"P1": 1.0, "P2": 1.0, "P3": 1.0, "P5": 1.0}
     category = {"P1": "Home", "P2": "Home", "P3": "Garden", "P5": "Toys"}
-    cfg = Baskets(min_reach=1, levels=["product", "category"], min_baskets=2, min_support=0.01, min_confidence=0.5,
+    cfg = Baskets(min_reach=1, levels=["product", "category"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.5,
                   distinctive_lift=1.25)
     segment_of = pd.Series({f"q{i}": 1 for i in range(1, 7)})
     res = basket_rules(order_baskets(orders, value, category), segment_of, {1}, cfg)
@@ -233,7 +235,7 @@ def test_automatic_minimum_count():
     orders = [(items, f"k{i}") for i, (items, _) in enumerate(orders)]
     segment_of = pd.Series({f"k{i}": 1 if i < 200 else 2 for i in range(500)})
     value = dict.fromkeys("QWXYZ", 1.0)
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support="auto", min_confidence=0.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support="auto", min_confidence=0.5)
     (level,) = basket_rules(order_baskets(orders, value), segment_of, {1, 2}, cfg).levels
     # overall: max(2, ceil(1% of 700 = 7)) = 7
     # -> X=>Y and Y=>X (7 baskets) pass, Z/W (6) do not; lift 7 x 700 / (7 x 7) = 100
@@ -256,7 +258,7 @@ def test_distinctive_lift_is_inclusive():
     orders = [("XY", "r1"), ("XY", "r2"), ("Y", "r3"), ("Y", "r4"), ("Y", "r5")] + [
         ("W", f"r{i}") for i in range(6, 11)] + [("Y", None)] * 10
     segment_of = pd.Series({f"r{i}": 1 for i in range(1, 11)})
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     res = basket_rules(order_baskets(orders, dict.fromkeys("WXY", 1.0)), segment_of, {1}, cfg)
     (s1,) = res.levels[0].segments
     # X=>Y: 2 / 2; lift 2 x 10 / (2 x 5) = 2; overall (20 baskets, X 2, Y 15) 2 x 20 / (2 x 15) = 4 / 3;
@@ -269,7 +271,7 @@ def test_minimum_count_at_a_floating_point_trap():
     # 100 baskets, 7 of them X with Y: min_support 0.07 asks for 7 baskets, although 0.07 x 100 is
     # 7.000000000000001 in floating point (rounding that up would ask for 8 and lose the rules)
     orders = [(items, f"k{i}") for i, items in enumerate(["XY"] * 7 + ["Q"] * 93)]
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.07, min_confidence=0.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.07, min_confidence=0.5)
     (level,) = basket_rules(order_baskets(orders, dict.fromkeys("QXY", 1.0)), pd.Series({"k0": 1}), {1}, cfg).levels
     assert (level.min_count, level.n_rules) == (7, 2)
     assert [(r.lhs, r.rhs, r.count) for r in level.top] == [(("X",), ("Y",), 7), (("Y",), ("X",), 7)]
@@ -334,7 +336,7 @@ def test_rules_pair_items_bought_together_more_often_than_chance():
           [("Y", f"s{i}") for i in range(30)] + [("W", f"s{i}") for i in range(10)]  # 100 baskets: X 60, Y 60, XY 30
     rest = [("X", f"t{i}") for i in range(50)] + [("Y", f"t{i}") for i in range(50)]  # never together
     segment_of = pd.Series({**{f"s{i}": 1 for i in range(30)}, **{f"t{i}": 2 for i in range(50)}})
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.4,
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.4,
                   distinctive_lift=1.5)
     res = basket_rules(order_baskets(seg + rest, dict.fromkeys("WXY", 1.0)), segment_of, {1, 2}, cfg)
     s1 = res.levels[0].segments[0]
@@ -353,7 +355,7 @@ def test_a_rule_made_only_by_the_segment_mix_has_a_lift_of_one_within_segments(d
     seg1 = [("ABDE", "a"), ("ABDE", "a"), ("ADE", "a"), ("A", "a"), ("A", "a"), ("B", "a"), ("B", "a"),
             ("C", "a"), ("C", "a"), ("C", "a")]
     seg2 = [("C", "b")] * 10
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.1, min_confidence=0.4, top=50)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.1, min_confidence=0.4, top=50)
     res = basket_rules(order_baskets(seg1 + seg2, dict.fromkeys("ABCDE", 1.0)), pd.Series({"a": 1, "b": 2}),
                        {1, 2}, cfg)
     rules = {(r.lhs, r.rhs): r for r in res.levels[0].top}
@@ -376,7 +378,7 @@ def test_a_distinctive_rule_needs_the_lift_itself_in_the_segment(w, distinctive)
     orders = [("XY", "r1"), ("XY", "r2")] + [("Y", f"r{i}") for i in range(3, 9)] + [
         ("W", f"r{i}") for i in range(9, 9 + w)] + [("X", None)] * 2
     segment_of = pd.Series({f"r{i}": 1 for i in range(1, 9 + w)})
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.5, distinctive_lift=1.5)
     (s1,) = basket_rules(order_baskets(orders, dict.fromkeys("WXY", 1.0)), segment_of, {1}, cfg).levels[0].segments
     n = 8 + w
     assert_rules(s1.top, [(("X",), ("Y",), 2, 2 / n, 1.0, n / 8, (n + 2) / 16)])
@@ -393,7 +395,7 @@ def test_a_bundle_rare_in_a_segment_is_not_its_own(guests_nw, q, distinctive):
     orders = ([("NW", "s1")] * 2 + [("Q", f"s{i}") for i in range(2, 100)]
               + [("NW", None)] * guests_nw + [("N", None)] * 20 + [("W", None)] * 20 + [("Q", None)] * q)
     segment_of = pd.Series({f"s{i}": 1 for i in range(1, 100)})
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5,
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.5,
                   distinctive_lift=1.5)
     (s1,) = basket_rules(order_baskets(orders, dict.fromkeys("NQW", 1.0)), segment_of, {1}, cfg).levels[0].segments
     m = guests_nw
@@ -412,7 +414,7 @@ def test_a_longer_rule_is_shown_only_when_it_beats_its_shorter_ones_beyond_chanc
     # 4 is higher, but by chance as likely as not (p = 15 / 70 = 0.21). Z => Y stays under the minimum confidence.
     orders = ([("XYZ", "c")] * xzy + [("XZ", "c")] * xz + [("XY", "c")] * xy + [("X", "c")] * x
               + [("Z", "c")] * z + [("Q", "c")] * 2)
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5,
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.5,
                   distinctive_lift=1.5, top=50)
     (level,) = basket_rules(order_baskets(orders, dict.fromkeys("QXYZ", 1.0)), pd.Series({"c": 1}), {1}, cfg).levels
     rules = {(r.lhs, r.rhs): r for r in level.top}
@@ -433,10 +435,61 @@ def test_a_bundle_of_the_segments_own_is_distinctive_though_its_lift_is_higher_o
     orders = [("XY", f"s{i}") for i in range(6)] + [("Q", f"s{i}") for i in range(6, 10)] + [
         ("Q", f"t{i}") for i in range(others)]
     segment_of = pd.Series({**{f"s{i}": 1 for i in range(10)}, **{f"t{i}": 2 for i in range(others)}})
-    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, min_support=0.01, min_confidence=0.5,
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=2, distinctive_p=None, min_support=0.01, min_confidence=0.5,
                   distinctive_lift=1.5)
     (s1,) = basket_rules(order_baskets(orders, dict.fromkeys("QXY", 1.0)), segment_of, {1}, cfg).levels[0].segments
     r = s1.top[0]
     assert r.lift == pytest.approx(10 / 6) and r.overall_lift == pytest.approx((10 + others) / 6)
     assert r.lift_ratio < 1 and r.support_ratio == pytest.approx((10 + others) / 10)
     assert bool(s1.distinctive) == distinctive
+
+
+def _wide_segment(seed: int):
+    """Segment 1 (600 baskets of 200 customers) buys each of 30 items independently with chance 0.25,
+    and X, Y, Z together in 15% of its baskets; segment 2 (1,500 baskets) each item with chance 0.05.
+    Every itemset of segment 1 is bought together far more often than in all baskets; only X, Y, Z
+    go together inside it."""
+    import string
+    rng = np.random.default_rng(seed)
+    letters = string.ascii_letters[:30]
+    orders = []
+    for i in range(600):
+        items = [c for c in letters if rng.random() < 0.25] + (["X", "Y", "Z"] if rng.random() < 0.15 else [])
+        orders.append((tuple(items), f"s{i % 200}"))
+    for i in range(1500):
+        orders.append((tuple(c for c in letters + "XYZ" if rng.random() < (0.05 if c in letters else 0.01)), f"t{i % 500}"))
+    segment_of = pd.Series({**{f"s{i}": 1 for i in range(200)}, **{f"t{i}": 2 for i in range(500)}})
+    return order_baskets(orders, dict.fromkeys(letters + "XYZ", 1.0)), segment_of
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_wide_basket_segments_chance_associations_are_not_distinctive(seed):
+    b, segment_of = _wide_segment(seed)
+    cfg = Baskets(min_reach=1, levels=["product"], min_baskets=20, min_support=0.01, min_confidence=0.3, max_length=3,
+                  distinctive_lift=1.5)
+    s1 = basket_rules(b, segment_of, {1}, cfg).levels[0].segments[0]
+    bundle = {(lhs, rhs) for lhs in "XYZ" for rhs in "XYZ" if lhs != rhs}
+    assert {(r.lhs[0], r.rhs[0]) for r in s1.distinctive if len(r.lhs) == 1} == bundle
+    assert all(set(r.lhs + r.rhs) <= set("XYZ") for r in s1.distinctive)
+    # Without the test, rules of about 20 baskets among the hundreds of the segment pass by luck.
+    lucky = basket_rules(b, segment_of, {1}, cfg.model_copy(update={"distinctive_p": None})).levels[0].segments[0]
+    assert any(not set(r.lhs + r.rhs) <= set("XYZ") for r in lucky.distinctive)
+
+
+def test_the_chance_test_divides_its_level_by_every_rule_of_the_size_the_items_could_make():
+    from math import comb
+
+    from scipy.stats import hypergeom
+
+    from analysis.insight.baskets import beyond_chance
+    # 100 baskets: A 30, B 20, AB 12 (A=>B); A 30, B 20, C 25, ABC 9 ({A, B}=>C with AB 12).
+    frame = pd.DataFrame({"lhs": [("A",), ("A", "B")], "rhs": [("B",), ("C",)], "count": [12, 9],
+                          "support": [0.12, 0.09], "coverage": [0.30, 0.12], "confidence": [0.4, 0.75],
+                          "lift": [0.4 / 0.2, 0.75 / 0.25]})
+    p = np.array([hypergeom.sf(11, 100, 30, 20), hypergeom.sf(8, 100, 12, 25)])
+    # 5 frequent items, rules of 2 or 3 items: 2 layers; C(5, 2) x 2 = 20 rules of two items, C(5, 3) x 3 = 30 of three.
+    level = p * 2 * np.array([comb(5, 2) * 2, comb(5, 3) * 3])
+    assert beyond_chance(frame, 5, 3, None).tolist() == [True, True]
+    for i in range(2):
+        assert beyond_chance(frame, 5, 3, float(level[i] * 1.01))[i]
+        assert not beyond_chance(frame, 5, 3, float(level[i] * 0.99))[i]

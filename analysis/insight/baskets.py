@@ -15,7 +15,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.stats import fisher_exact
+from scipy.special import comb
+from scipy.stats import fisher_exact, hypergeom
 
 from ..config import Baskets as BasketsConfig
 from ..ingest.orders import OrderBaskets
@@ -223,6 +224,24 @@ def _first(shown: Callable[[int], bool], n: int, k: int) -> list[int]:
     return list(itertools.islice(filter(shown, range(n)), k))
 
 
+def beyond_chance(frame: pd.DataFrame, n_items: int, max_length: int, alpha: float | None) -> np.ndarray:
+    """Whether each rule's lift in the baskets mined is beyond chance given how many rules the search
+    could have found: the probability of at least its count of baskets holding both sides, were the
+    sides independent (hypergeometric: Fisher's exact test, one-sided), under Webb's layered critical
+    value, alpha / (the number of rule sizes) / (the rules of its size that `n_items` frequent items
+    make). A segment that buys many items often makes thousands of candidate rules; a three-item
+    rule of 20 baskets with a lift of 2 is what some of them show by luck."""
+    if frame.empty or alpha is None:  # None: no test (config baskets.distinctive_p)
+        return np.ones(len(frame), dtype=bool)
+    count = frame["count"].to_numpy(dtype=float)
+    n = np.rint(count / frame["support"].to_numpy(dtype=float))
+    left = np.rint(frame["coverage"].to_numpy(dtype=float) * n)
+    right = np.rint(frame["confidence"].to_numpy(dtype=float) / frame["lift"].to_numpy(dtype=float) * n)
+    size = np.array([len(a) + len(b) for a, b in zip(frame["lhs"], frame["rhs"])])
+    space = np.maximum(comb(n_items, size) * size, 1.0)  # itemsets of that size, times the item on the right
+    return hypergeom.sf(count - 1, n, left, right) < alpha / max(max_length - 1, 1) / space
+
+
 def distinctive(r: Rule, lift: float) -> bool:
     """A rule that sets a segment apart: an association in the segment (lift at least `lift`), bought
     together in at least as large a share of the segment's baskets as of all baskets, and either `lift`
@@ -332,9 +351,11 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             sb = _subset(b, rows)
             srules, scount = _mine(sb, cfg, seed, _scoped(recount, ob, level, rows))
             every = [_rule(r, _overall(overall, tuple(r.lhs), tuple(r.rhs))) for r in srules.itertuples()]
-            shown = productive(srules)
+            frequent = int(np.count_nonzero(np.asarray(sb.matrix.sum(axis=0)).ravel() >= scount))
+            shown, real = productive(srules), beyond_chance(srules, frequent, cfg.max_length, cfg.distinctive_p)
             rules = [every[i] for i in _first(shown, len(every), cfg.top)]
-            distinct = sorted([r for i, r in enumerate(every) if distinctive(r, cfg.distinctive_lift) and shown(i)],
+            distinct = sorted([r for i, r in enumerate(every) if distinctive(r, cfg.distinctive_lift) and real[i]
+                               and shown(i)],
                               key=lambda r: (-max(r.lift_ratio or 0.0, r.support_ratio), -r.lift, r.lhs, r.rhs))
             reverse = {(r.lhs, r.rhs) for r in every}
             promos = ()
@@ -360,10 +381,14 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         f"often in the segment's baskets as in all baskets with a lift of at least {cfg.distinctive_lift:g} there (a "
         f"bundle of the segment's own, whose items are common in it); either way, bought together in at least as "
         f"large a share of the segment's baskets as of all baskets (items rare in a segment make a high lift of the "
-        f"few baskets that hold them). A rule with two or more items on the left is shown only when its confidence is higher than "
+        f"few baskets that hold them)" + (
+            f"; and its lift in the segment beyond chance among every rule the segment's frequent items could make "
+            f"(Fisher's exact test, one-sided, at Webb's layered critical values: p below {cfg.distinctive_p:g} divided "
+            f"by the number of rule sizes and by the number of rules of its size)" if cfg.distinctive_p else "") + (
+        f". A rule with two or more items on the left is shown only when its confidence is higher than "
         f"that of every rule with fewer of those items on the left and the same right side, beyond chance "
         f"(Fisher's exact test, one-sided, p < {PRODUCTIVE_P:g})."
-    )
+    ))
     if n > cfg.sample:
         method += (
             f" With more than {cfg.sample:,} baskets, candidate rules are found on a random sample of {cfg.sample:,} "
