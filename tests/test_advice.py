@@ -346,7 +346,15 @@ def test_small_spenders_who_buy_often_get_a_basket_offer_not_an_entry_offer():
         return ps.recommend(c, p)
     rec = offer(0.5)
     assert rec.offer == "Basket-building offer" and "8.9 orders against 7.0" in rec.offer_why
+    assert rec.offer_why.endswith("small orders, so a bundle or a reward above an order value")
     assert offer(0.49).offer == "Step-up offer: a low-cost add-on or upgrade"
+    # Many products per order (a 'wide-basket' name) yet little revenue: no 'small' orders said of them.
+    for width, wide in ((0.5, True), (0.49, False)):
+        p = dataclasses.replace(_profile({"orders": (8.9, 7.0, 0.5), "total_spend": (100.0, 300.0, -0.8),
+                                          "basket_size": (2.5, 1.97, width)}), share_customers=0.30, share_value=0.07)
+        why = ps.recommend(c, p).offer_why
+        assert why.endswith("orders of many low-priced products, so a reward above an order value") == wide
+        assert ("small orders" in why) != wide
 
 
 def test_low_revenue_from_newer_customers_calls_for_onboarding_not_a_step_up():
@@ -513,6 +521,14 @@ def test_the_plan_verdict_claims_only_what_the_intervals_show(demo_run):
     only = verdict((40, -10, 90), (90, 10, 170), loses, (-50, -120, 20))
     assert "test it on part of the list" in only and "Only contacting everyone ($10 to $170) pays" in only
     assert "Only" not in verdict((40, -10, 90), loses, loses, unsure)
+    # A list surely worse than contacting everyone (the gain's whole interval below zero) is not the plan,
+    # whether it pays or not; an interval reaching zero is not sure.
+    for listed in ((100, 50, 150), (40, -10, 90)):
+        worse = verdict(listed, (360, 200, 500), loses, (-260, -1178, -60))
+        assert worse.startswith("Contacting everyone is the plan to run: it earned $260 more than the contact list")
+        assert f"({pages._money_range(E(-260, -1178, -60), '$')}) lies below zero." in worse
+        assert "contact list is the plan" not in worse
+    assert "Contacting everyone is the plan" not in verdict((100, 50, 150), (360, 200, 500), loses, (-260, -1178, 0))
     # The segments above break-even, counted on the answers that chose them, may show more than the
     # list: said to be optimistic, with their figure, only when they do.
     r = demo_run.results
@@ -552,6 +568,13 @@ def test_the_decision_is_computed_from_the_strongest_evidence_the_data_has(demo_
     assert d["Expected result"].startswith(f"{fmt.money(m.measured_profit.value, '$')} (95% interval "
                                            f"{fmt.money(m.measured_profit.low, '$')} to {fmt.money(m.measured_profit.high, '$')})")
     assert what(dataclasses.replace(r, response=dataclasses.replace(m, contacts=0)))["Contact"].startswith("Nobody")
+    from analysis.insight.response import Estimate as E
+    worse = what(dataclasses.replace(r, response=dataclasses.replace(m, gain_over_everyone=E(-260, -1178, -60))))
+    assert worse["Contact"].startswith(f"Everyone the latest campaign contacted ({fmt.integer(m.contacted or m.trained)} "
+                                       "customers): that earned $260 more than the response model's contact list")
+    assert worse["Expected result"].startswith(fmt.money(m.everyone_profit.value, "$"))
+    unsure = what(dataclasses.replace(r, response=dataclasses.replace(m, gain_over_everyone=E(-260, -1178, 0))))
+    assert unsure["Contact"].startswith(f"The {fmt.integer(m.contacts)} customers of the contact list")
     no_model = dataclasses.replace(r, response=None)
     assert not any(v.target for v in r.targeting.segments)
     assert f"break-even rate of {fmt.percent(r.targeting.break_even_rate, 1)}" in what(no_model)["Contact"]
@@ -748,6 +771,16 @@ def test_win_back_only_beyond_twice_their_own_gap_between_orders():
     assert ps.name_segment(effects, labels, means={**means, "recency_days": 486.0}) == "Lapsing, occasional customers"
     # Without their rhythm (most ordered once), never more than lapsing.
     assert ps.name_segment(effects, labels, means={**means, "orders": 1.2, "recency_days": 700.0}).startswith("Lapsing")
+    # A tenure from a signup date, not the first order (a joined table's own): no rhythm is read from it, so
+    # recency alone decides, in the advice and in the name (build_personas passes rhythm_means).
+    signed = dataclasses.replace(c, rhythm=False)
+    assert rec(360.0).offer.startswith("Win-back") is False
+    assert ps.recommend(signed, _profile({"recency_days": (360.0, 66.0, 1.2), "orders": (3.0, 5.0, -0.4),
+                                          "tenure_months": (24.0, 20.0, 0.3)})).offer_why == (
+        "their last purchase is longer ago than most")
+    p = _profile({"recency_days": (360.0, 66.0, 1.2), "orders": (3.0, 5.0, -0.4), "tenure_months": (24.0, 20.0, 0.3)})
+    assert "tenure_months" in ps.rhythm_means(p, c) and "tenure_months" not in ps.rhythm_means(p, signed)
+    assert ps.name_segment(effects, labels, means=ps.rhythm_means(p, signed)).startswith("Lapsing")
 
 
 def test_the_comparison_table_names_what_the_campaign_is_on(demo_run):

@@ -390,3 +390,11 @@ def test_categories_and_channels_written_in_snake_case_read_as_words():
 
     assert readable("cama_mesa_banho") == "cama mesa banho" and readable("Detergents_Paper") == "Detergents Paper"
     assert readable("Home & Garden") == "Home & Garden" and readable("a_b c") == "a_b c" and readable("Wines") == "Wines"
+
+
+def test_tenure_counts_from_the_first_order_only_where_the_signup_column_is_the_order_lines_own():
+    """The order lines' first order (renamed when the table has a column of that name) gives a rhythm of
+    orders; a customer table's own signup date does not (a customer may join years before ordering)."""
+    from analysis.segment.features import from_first_order
+    assert from_first_order("First order") and from_first_order("First order (order lines)")
+    assert not from_first_order("Data iscrizione") and not from_first_order(None)

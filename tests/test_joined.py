@@ -241,3 +241,13 @@ def test_a_customer_without_orders_has_gone_without_since_joining_not_since_the_
     assert (recency["3"], recency["4"], recency["5"]) == (1.0, 2.0, 2.0)  # history: 2 days and 14 hours
     entry = next(e for e in inp.log if e.action == "kept with zero activity")
     assert entry.count == 3 and "days since they joined" in entry.detail
+    # Tenure then counts from signing up, which gives no rhythm of orders (personas.rhythm_means); from the
+    # order lines' first order without the table's signup date.
+    from analysis.ingest.cleaning import clean
+    from analysis.segment.features import build_features
+    docs = {d.name: d for d in build_features(clean(inp.table, inp.cfg), inp.cfg).docs}
+    assert docs["tenure_months"].description.startswith("Months from signing up")
+    no_signup = _write(tmp_path, table, LINES, {"join": {"customers": "key"}, "columns": {"income": "income"}})
+    inp = load_input(load_config(no_signup))
+    docs = {d.name: d for d in build_features(clean(inp.table, inp.cfg), inp.cfg).docs}
+    assert docs["tenure_months"].description.startswith("Months from the first order")

@@ -26,6 +26,8 @@ from .orders import OrderData, load_orders
 NOT_IN_TABLE = "in the order lines only, not in the customer table"
 NO_ORDERS = "no usable order line (joined input, join.without_orders: exclude)"
 
+FROM_LINES = " (order lines)"  # a column of the order lines whose name the table already uses
+
 
 @dataclass(frozen=True)
 class Input:
@@ -119,7 +121,7 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     derived, oc = orders.frame, orders.columns
     # Derived columns named like a column of the table get a suffix rather than hiding it.
     taken = set(table.frame.columns)
-    rename = {c: (f"{c} (order lines)" if c in taken else c) for c in derived.columns if c != "customer_id"}
+    rename = {c: (f"{c}{FROM_LINES}" if c in taken else c) for c in derived.columns if c != "customer_id"}
     keys = customer_keys(table.frame[key_col])
     present = (keys != "").to_numpy()
     unpadded: dict[str, str] = {}

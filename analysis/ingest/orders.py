@@ -332,6 +332,8 @@ def one_currency(signs: list[str], col: str, path: Path | None) -> None:
                         "convert them to one currency first")
 
 
+FIRST_ORDER = "First order"  # each customer's first order: the order lines' signup date
+
 TIMESTAMP_FORMATS = tuple(f + s for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", "", " %I:%M:%S %p", " %I:%M %p"))
 
 
@@ -754,7 +756,7 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
         frame[c] = frame[c].fillna("").astype(str)
     frame["customer_id"] = frame["customer_id"].astype(str)
     columns = Columns(
-        id="customer_id", signup_date="First order", recency_days="Days since last order", orders="Orders",
+        id="customer_id", signup_date=FIRST_ORDER, recency_days="Days since last order", orders="Orders",
         basket_size="Products per order", spend=spend_cols,
         habits={name: f"Orders {name}" for name, _ in HABITS},
         categorical=list(t.customer_columns),

@@ -454,6 +454,14 @@ def _contact_and_result(r: Results) -> tuple[str, str]:
                     "in the out-of-fold estimate.",
                     f"In a campaign like the latest one, {everyone}; use free channels, or change the offer or "
                     "the cost of contact first.")
+        if m.gain_over_everyone.high < 0:  # as _verdict: the list surely earns less than contacting everyone
+            g = m.gain_over_everyone
+            return (f"Everyone the latest campaign contacted ({fmt.integer(m.contacted or m.trained)} customers): that "
+                    f"earned {fmt.money(-g.value, cur)} more than the response model's contact list would have (95% "
+                    f"interval {fmt.money(-g.high, cur)} to {fmt.money(-g.low, cur)}), measured on customers the model "
+                    "did not see.",
+                    f"{fmt.money(m.everyone_profit.value, cur)} (95% interval {_money_range(m.everyone_profit, cur)}) "
+                    "in a campaign like the latest one.")
         ranks = (f"ranks customers with a ROC AUC of {m.auc.value:.2f}" if m.auc.low > 0.5 else
                  f"ranks customers no better than chance can be ruled out (ROC AUC {m.auc.value:.2f}, 95% interval "
                  f"{m.auc.low:.2f} to {m.auc.high:.2f}): treat the list as a test, not a targeting")
@@ -620,6 +628,10 @@ def _verdict(r: Results) -> str:
     paying = [(name, e) for name, e in others if e.low > 0]
     named = " and ".join(f"{name} ({_money_range(e, cur)})" for name, e in paying)
     verb = "does" if len(paying) == 1 else "do"
+    if m.gain_over_everyone.high < 0:  # the list is surely worse: its few saved contacts cost more than they save
+        return (f"Contacting everyone is the plan to run: it earned {fmt.money(-m.gain_over_everyone.value, cur)} more "
+                f"than the contact list, and the whole 95% interval of the list's gain over it "
+                f"({_money_range(m.gain_over_everyone, cur)}) lies below zero." + _in_sample(r))
     if m.measured_profit.low <= 0:
         first = ("The contact list earned more than it cost in the estimate, but its 95% interval reaches below zero: "
                  "test it on part of the list first." if m.measured_profit.value > 0 else

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..ingest.cleaning import CODE_SIGNS, CURRENCY, CleanData, _robust_skew
+from ..ingest.joining import FROM_LINES
+from ..ingest.orders import FIRST_ORDER
 from ..ingest.season import MAX_CHANCE, SEASON
 from ..config import Config
 from ..errors import UserError
@@ -72,6 +74,12 @@ class FeatureSet:
         return next(d for d in self.docs if d.name == name)
 
 
+def from_first_order(signup: str | None) -> bool:
+    """Whether the signup column is the order lines' first order (a joined table's own signup date,
+    or a customer table's, is not: a customer may sign up years before ordering)."""
+    return signup in (FIRST_ORDER, FIRST_ORDER + FROM_LINES)
+
+
 def slug(text: str) -> str:
     """A feature's name from a label: accents dropped ('Café' -> 'cafe'), other scripts kept as they
     are ('食品' stays '食品', so that two Japanese categories do not both become 'x')."""
@@ -119,7 +127,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("tenure_months", d[c.tenure_months], lab(c.tenure_months, "Tenure"), f"Months as a customer, as given in "
             f"{c.tenure_months}", "months", c.tenure_months)
     elif c.signup_date:
-        since = "the first order" if cfg.transactions else "signing up"
+        since = "the first order" if from_first_order(c.signup_date) else "signing up"
         add("tenure_months", (ref - d[c.signup_date]).dt.days / DAYS_PER_MONTH, "Tenure",
             f"Months from {since} to {ref:%Y-%m-%d}", "months", c.signup_date)
     if c.recency_days:

@@ -335,6 +335,9 @@ class Context:
     min_size: int = 0  # public pages describe no group of fewer customers (the contact list's part of a segment)
     # segment -> its shares of customers and of revenue as every page shows them (build_personas)
     shown: dict[int, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    # Whether tenure counts from the first order, so that tenure less recency over the orders is their
+    # rhythm (own_gap); a joined table's own signup date may be years before the first order.
+    rhythm: bool = True
 
 
 @dataclass(frozen=True)
@@ -525,6 +528,12 @@ def _effect(p: Profile, feature: str) -> float:
     return p.stat(feature).effect if any(s.feature == feature for s in p.stats) else 0.0
 
 
+def rhythm_means(p: Profile, c: Context) -> dict[str, float]:
+    """The segment's means as own_gap reads them: without tenure where it does not count from the
+    first order (no rhythm of their own is known then)."""
+    return {s.feature: s.mean for s in p.stats if c.rhythm or s.feature != "tenure_months"}
+
+
 def own_gap(means: dict[str, float]) -> float | None:
     """Days between a segment's orders, from its averages: the span from the first order to the last
     (tenure less recency) over the orders after the first. None without those measures, or where
@@ -651,7 +660,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     cased = names_cased(c.labels)
     cross_text = cross and ("cross-sell {} ({} of their spend against {})".format(
         category(_part(c.labels[cross.feature]), cased), *_pair(c, cross.feature, cross.mean, cross.overall_mean)))
-    means = {s.feature: s.mean for s in p.stats}
+    means = rhythm_means(p, c)
     gap, late = own_gap(means), lapsing(_effect(p, "recency_days"), means)
     on_cycle = "" if late or _effect(p, "recency_days") < THRESHOLD else (
         f"their last purchase, {fmt.number(means['recency_days'], 0)} days ago, is within twice their own "
@@ -700,8 +709,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         a, b = _pair(c, frequent, s.mean, s.overall_mean)
         offer, offer_why = "Basket-building offer", \
             (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers, though they buy more often "
-             f"({a} {c.labels[frequent].lower()} against {b}): small baskets, so a bundle or a reward above a "
-             "basket size")
+             f"({a} {c.labels[frequent].lower()} against {b}): " + (
+                 # Many products per order, yet little revenue: low-priced products, not small baskets.
+                 "orders of many low-priced products, so a reward above an order value"
+                 if _effect(p, "basket_size") >= THRESHOLD else
+                 "small orders, so a bundle or a reward above an order value"))
     elif ratio is not None and ratio <= 0.5 and newer(p):
         s = p.stat("tenure_months")
         a, b = _pair(c, "tenure_months", s.mean, s.overall_mean)
@@ -940,7 +952,7 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
                                       fmt.shares([p.share_value for p in profiles]) if has_value
                                       else [fmt.percent(None)] * len(profiles)))))
     effects = [{f: _naming_effect(p, f) for f in c.clustering} for p in profiles]
-    generated = unique_names(effects, c.labels, [{s.feature: s.mean for s in p.stats} for p in profiles])
+    generated = unique_names(effects, c.labels, [rhythm_means(p, c) for p in profiles])
     if profiles and profiles[-1].unassigned:
         generated[-1] = UNASSIGNED_NAME
     matches = match_overrides(overrides or [], profiles, c.clustering, sd)
