@@ -217,13 +217,16 @@ CANCELLED_STATUSES = ("cancelled", "canceled", "refunded", "failed", "voided", "
                       "zrušeno", "zrušená", "stornováno", "annullerad", "avbruten", "annulleret", "kansellert",
                       "peruttu", "peruutettu", "iptal", "iptal edildi", "anulat", "anulată", "törölve", "anulado",
                       "anulada", "annullata", "remboursée", "échoué", "échouée", "fehlgeschlagen", "mislukt",
-                      "estornado", "reembolsada")
+                      "estornado", "reembolsada", "キャンセル", "キャンセル済み", "取消", "取り消し", "取消済み",
+                      "返金", "返金済み", "已取消", "取消订单", "已退款", "退款", "取消訂單", "취소", "주문취소",
+                      "환불", "환불완료")
 # Line statuses of goods sent back: the line is no sale (a return written as a negative quantity is
 # a line of its own, netted against spend instead).
 RETURNED_STATUSES = ("returned", "return", "devuelto", "devuelta", "devolución", "devolucion", "retourné",
                      "retournée", "retour", "retourniert", "zurückgegeben", "geretourneerd", "reso", "restituito",
                      "zwrot", "zwrócony", "zwrócone", "zwrócona", "devolvido", "devolvida", "vráceno", "returnerad",
-                     "returneret", "returnert", "palautettu", "iade", "iade edildi", "returnat", "visszaküldve")
+                     "returneret", "returnert", "palautettu", "iade", "iade edildi", "returnat", "visszaküldve",
+                     "返品", "返品済み", "退货", "已退货", "退貨", "반품", "반품완료")
 
 
 class ProductsFile(_Strict):

@@ -645,6 +645,24 @@ def test_a_polish_status_column_cancels_and_names_the_values_it_counts_as_sales(
     assert "other values, counted as sales: w drodze, zrealizowane (list any that mean cancelled" in text
 
 
+def test_japanese_order_lines_in_shift_jis_are_drafted_role_by_role(tmp_path):
+    """Japanese headers (full-width letters too), yen written three ways in a cp932 file, Japanese statuses."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+    statuses = ["完了", "完了", "キャンセル", "返品", "発送済み"]
+    rows = "".join(",".join([f"J{100 + i // 2}", f"{i % 9:05d}", f"2024/03/{1 + i % 28:02d} 10:{i % 60:02d}",
+                             f"BK-{1000 + i % 13}", f"商品 {i % 13}", str(1 + i % 3),
+                             ['"\\1,280"', '"1,280円"', "￥980"][i % 3], statuses[(i // 2) % 5]]) + "\n" for i in range(80))
+    path = tmp_path / "orders.csv"
+    path.write_bytes(("注文番号,顧客ＩＤ,注文日時,商品コード,商品名,数量,単価,ステータス\n" + rows).encode("cp932"))
+    text = draft_orders_config(path, config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert (t.order, t.customer, t.timestamp, t.product, t.product_name, t.quantity, t.unit_price, t.status) == (
+        "注文番号", "顧客ＩＤ", "注文日時", "商品コード", "商品名", "数量", "単価", "ステータス")
+    assert "キャンセル" in t.cancelled_statuses and "返品" in t.returned_statuses
+    assert "other values, counted as sales: 完了, 発送済み" in text
+    assert 'currency: "¥"' in text
+
+
 def test_order_lines_drafted_as_a_customer_table_point_to_init_transactions(tmp_path):
     rows = "".join(f"{100 + i // 3};{i % 9};03/{1 + i % 28:02d}/2024;R{i % 13};{1 + i % 3};{4 + i % 5},99\n" for i in range(60))
     path = tmp_path / "pedidos.csv"

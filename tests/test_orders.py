@@ -573,7 +573,7 @@ NUMBER_COLUMNS = {  # each list one column of a file; the customer-table loader'
                        "10,00 zł", "PLN 39.149,91", "1 234,50 Kč", "990 Ft", "3,50 lei"],
     "dot decimals": ["$1,234.50", "12.00 $", "1,234", "USD 3", "12,5", "1e3", "(7.25)", "£ 0.99", "-2", "8 kr",
                      "1,234,567.5", "", "NULL", "1'234.50 CHF", "CHF 12’345", "1 234 567", "₺12.5", "₩1,000",
-                     "NOK 4.50"],
+                     "NOK 4.50", "1,280円", "￥1,280", "\\1,280", "¥980", "980 円"],
     "commas only, three digits after each": ["1,234", "12,345", "7", "£1,000"],  # thousands, as in a spreadsheet
 }
 
@@ -604,7 +604,7 @@ def test_numbers_in_order_lines_are_read_as_in_customer_tables(kind, monkeypatch
 
 
 MIXED_CURRENCIES = [("$3.00", "£5.00"), ("3.00 €", "5.00 USD"), ("3.00 kr", "CHF 5.00"), ("3.00 zł", "5.00 CZK"),
-                    ("3.00 kr", "5.00 SEK")]  # the Nordic crowns all write 'kr': a code beside it may be another
+                    ("3.00 kr", "5.00 SEK"), ("3.00円", "$5.00")]  # the Nordic crowns all write 'kr': a code beside it may be another
 
 
 @pytest.mark.parametrize("signs", MIXED_CURRENCIES)
@@ -615,6 +615,9 @@ def test_amounts_in_two_currencies_are_refused_with_one_line(tmp_path, orders, s
     pd.testing.assert_frame_equal(load(tmp_path, same).frame, orders.frame)
     zloty = LINES.replace(",3.00,", ",3.00 zł,").replace(",5.00,", ",PLN 5.00,")
     pd.testing.assert_frame_equal(load(tmp_path, zloty).frame, orders.frame)
+    # The yen as Japanese files write it, three ways (the backslash is Shift-JIS's yen byte): one currency.
+    yen = LINES.replace(",3.00,", ",3.00円,").replace(",5.00,", ",￥5.00,").replace(",20.00,", ",\\20.00,")
+    pd.testing.assert_frame_equal(load(tmp_path, yen).frame, orders.frame)
     mixed = LINES.replace(",3.00,", f",{signs[0]},").replace(",5.00,", f",{signs[1]},")
     message = error_of(tmp_path, mixed)
     assert "lines.csv: column 'Price' holds amounts in more than one currency" in message

@@ -80,11 +80,14 @@ def _line(i: int) -> int:
 
 # Currency signs and ISO codes read beside amounts, by customer tables, order lines and drafts
 # alike (R$ first: the leftmost match, not its $).
-CURRENCY = r"R\$|[$€£¥₹₽₺₪₩]|zł|Kč|Ft|lei|kr|" + "|".join(CURRENCY_CODES)
+# The yen as Japanese files write it: 円 after the amount, the full-width ￥, or a backslash (the byte
+# Shift-JIS gives the yen sign, read as '\\' by Python's cp932 and by Java's).
+CURRENCY = r"R\$|[$€£¥₹₽₺₪₩￥₫฿]|円|元|원|\\|zł|Kč|Ft|lei|kr|" + "|".join(CURRENCY_CODES)
 # Codes and the signs the report shows for them (one currency written either way). The Nordic
 # crowns share 'kr', so they have no sign here: 'SEK' and 'kr' in one column are refused as two.
 CODE_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹", "RUB": "₽", "PLN": "zł",
-              "CZK": "Kč", "HUF": "Ft", "RON": "lei", "TRY": "₺", "ILS": "₪", "KRW": "₩"}
+              "CZK": "Kč", "HUF": "Ft", "RON": "lei", "TRY": "₺", "ILS": "₪", "KRW": "₩",
+              "円": "¥", "￥": "¥", "\\": "¥", "원": "₩", "CNY": "元", "VND": "₫", "THB": "฿"}
 _GROUP_SPACE = r"(?<=\d)[\s\u00a0\u202f'’](?=\d{3}(?:\D|$))"  # 1 234,56 / 1'234.56 / 1 234 567
 _EU = r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+"  # 15.000,50 / 1.234 / 2,5
 _US = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.\d+|-?\d+"  # 1,234.56 / .5 / 12

@@ -26,8 +26,9 @@ from .loading import Table, is_missing, read_table
 
 # Role -> regular expression searched in the normalised column name (lowercase, accents dropped,
 # letters and digits only). Names in English, German, French, Spanish, Portuguese, Dutch and Italian.
-_CUSTOMER = r"(customer|cust|client|cliente|clienti|member|user|account|kunden?|klant|kund|socio|klienta?)"
-_IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|key|ref)"
+_CUSTOMER = (r"(customer|cust|client|cliente|clienti|member|user|account|kunden?|klant|kund|socio|klienta?"
+             r"|顧客|会員|客户|客戶|用户|用戶|ユーザー?|고객|회원|клиент|покупатель)")
+_IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|key|ref|番号|コード|编号|編號|代码|번호|코드|номер)"
 ANSWER_WORDS = ("responded", "response", "reactie", "antwort", "reponse", "respuesta", "resposta", "risposta", "reagiert")
 NAME_PATTERNS: dict[str, str] = {
     "id": rf"^(id|{_CUSTOMER}{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
@@ -214,12 +215,23 @@ class Profile:
         return float(self.numbers.between(low, high).mean()) if len(self.numbers) else 0.0
 
 
+# Scripts whose letters a normalised name keeps as they are: names in Japanese, Chinese, Korean,
+# Cyrillic or Greek are words of their own, not accents to drop ('顧客ID' -> '顧客id').
+KEPT_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "GREEK")
+
+
 def normalise(name: str) -> str:
-    """'Âge' -> 'age', 'Käufe_Web' -> 'kaufeweb', 'Straße' -> 'strasse': lower case ASCII letters and digits."""
+    """'Âge' -> 'age', 'Käufe_Web' -> 'kaufeweb', 'Straße' -> 'strasse': lower case ASCII letters and
+    digits, and the letters of KEPT_SCRIPTS (full-width 'ＩＤ' and half-width kana made regular first)."""
     import unicodedata
 
-    text = unicodedata.normalize("NFKD", name.lower().replace("ß", "ss"))
-    return re.sub(r"[^a-z0-9]", "", "".join(ch for ch in text if not unicodedata.combining(ch)))
+    out = []
+    for ch in unicodedata.normalize("NFKC", name.lower().replace("ß", "ss")).lower():
+        if unicodedata.name(ch, "").startswith(KEPT_SCRIPTS) and ch.isalnum():
+            out.append(ch)
+        else:
+            out.extend(c for c in unicodedata.normalize("NFKD", ch) if "a" <= c <= "z" or "0" <= c <= "9")
+    return "".join(out)
 
 
 def detect_date_formats(values: pd.Series) -> list[str]:
