@@ -285,7 +285,7 @@ def _format_line(formats: list[str | None]) -> str:
     if not formats:
         return "  timestamp_format: ???  # no known format reads every value: write the strftime format"
     if formats[0] is None:
-        return "  # timestamp_format:  # not needed: the values are ISO dates and times"
+        return "  # timestamp_format:  # not needed: the values are dates and times written year first"
     why = "reads every value in the file"
     others = [f for f in formats[1:] if f is not None]
     if others:

@@ -6,6 +6,7 @@ only per-customer rows and two integer columns per basket line (order, product) 
 """
 from __future__ import annotations
 
+import codecs
 import difflib
 import gzip
 import io
@@ -128,16 +129,17 @@ def to_utf8(path: Path, enc: str, folder: Path) -> Path:
     """A UTF-8 copy of a text file in another encoding (Windows-1252 exports with their euro signs,
     say), decompressed, written in pieces; one line naming the file when it is not that encoding."""
     out = folder / "lines-utf8.csv"
-    done = 0
+    done = 0  # bytes decoded before the current piece: where a bad byte is, for the error line
     try:
+        decoder = codecs.getincrementaldecoder(enc)()
         with _opener(path)(path, "rb") as raw, out.open("w", encoding="utf-8", newline="") as dst:
-            src = io.TextIOWrapper(raw, encoding=enc, newline="")
-            while piece := src.read(1 << 20):
-                dst.write(piece)
+            while piece := raw.read(1 << 20):
+                dst.write(decoder.decode(piece))
                 done += len(piece)
+            dst.write(decoder.decode(b"", final=True))
     except UnicodeDecodeError as e:
-        raise UserError(f"{path}: is not {enc} text (byte {e.object[e.start:e.start + 1]!r} after about "
-                        f"{done:,} characters); set transactions.encoding") from None
+        raise UserError(f"{path}: is not {enc} text (byte {e.object[e.start:e.start + 1]!r} at about byte "
+                        f"{done + e.start:,}); set transactions.encoding") from None
     except LookupError:
         raise UserError(f"{path}: unknown encoding {enc!r} (transactions.encoding)") from None
     return out
