@@ -139,16 +139,20 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     from test_orders import NUMBER_COLUMNS
 
     from analysis.engine import spark as spark_module
-    from analysis.engine.spark import _decimal_comma, _number
+    from analysis.engine.spark import _decimal_commas, _number
     from analysis.ingest.cleaning import to_numbers
     monkeypatch.setattr(spark_module, "one_currency", lambda *a: None)
-    for kind, values in NUMBER_COLUMNS.items():
-        src = engine.spark.createDataFrame([(v,) for v in values], "x string")
-        comma = _decimal_comma(src, "x")
-        assert comma == (kind == "comma decimals"), kind
-        got = np.array([r[0] for r in src.select(_number("x", False, comma)).collect()], dtype=float)
-        want = to_numbers(pd.Series(values, dtype="string")).to_numpy(dtype=float)
-        assert np.array_equal(got, want, equal_nan=True), (kind, list(zip(values, got, want)))
+    # Every column judged in one pass, each by its own values (padded with blanks to one length).
+    kinds = list(NUMBER_COLUMNS)
+    n = max(len(v) for v in NUMBER_COLUMNS.values())
+    columns = {f"c{i}": NUMBER_COLUMNS[k] + [""] * (n - len(NUMBER_COLUMNS[k])) for i, k in enumerate(kinds)}
+    src = engine.spark.createDataFrame(list(zip(*columns.values())), ", ".join(f"{c} string" for c in columns))
+    commas = _decimal_commas(src, list(columns))
+    assert [commas[c] for c in columns] == [k == "comma decimals" for k in kinds]
+    got = src.select(*[_number(c, False, commas[c]).alias(c) for c in columns]).toPandas()
+    for c, kind in zip(columns, kinds):
+        want = to_numbers(pd.Series(columns[c], dtype="string")).to_numpy(dtype=float)
+        assert np.array_equal(got[c].to_numpy(dtype=float), want, equal_nan=True), (kind, list(zip(columns[c], got[c], want)))
 
 
 def test_a_season_and_a_saved_models_season_as_locally(engine, local, tmp_path):

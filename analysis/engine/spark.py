@@ -252,20 +252,28 @@ def _number(col: str, typed: bool, decimal_comma: bool):
     return F.coalesce(plain.try_cast("double"), F.coalesce(text, t).try_cast("double"))
 
 
-def _decimal_comma(src: DataFrame, col: str, path: Path | None = None) -> bool:
-    """orders._decimal_comma: a dot anywhere, and the patterns among the distinct values that are
-    not plain numbers; amounts in more than one currency are refused."""
-    raw, v = F.col("raw"), F.col("v")
+def _decimal_commas(src: DataFrame, cols: Sequence[str], path: Path | None = None) -> dict[str, bool]:
+    """orders._decimal_comma for each of `cols`, in one pass over the lines with no shuffle (a
+    Spark job costs the same on a few lines as on many): a dot anywhere, the patterns among the
+    values that are not plain numbers; amounts in more than one currency are refused."""
     seen = lambda cond: F.max(F.when(cond, 1).otherwise(0))  # noqa: E731
-    values = src.select(_text(col).alias("raw")).where(raw.isNotNull())
-    has_dot = values.agg(seen(raw.contains("."))).collect()[0][0]
-    odd = values.where(raw.try_cast("double").isNull()).distinct()
-    signs = odd.agg(F.collect_set(F.regexp_extract(raw, CURRENCY, 0))).collect()[0][0]
-    one_currency(list(signs or []), col, path)
-    row = (odd.select(_bare(col, raw).alias("v"))
-           .where(v.isNotNull()).agg(seen(v.rlike(_full(US_ONLY))), seen(v.rlike(_full(EU_ONLY))),
-                                     seen(v.rlike(_full(COMMA_DECIMAL)) & ~v.rlike(_full(COMMA_GROUPS)))).collect()[0])
-    return comma_decimals(bool(has_dot), *(bool(x) for x in row))
+    aggs = []
+    for i, col in enumerate(cols):
+        raw = _text(col)
+        odd = raw.isNotNull() & raw.try_cast("double").isNull()
+        v = F.when(odd, _bare(col, raw))  # evaluated on the odd values only
+        aggs += [seen(raw.contains(".")).alias(f"dot{i}"),
+                 F.collect_set(F.when(odd, F.regexp_extract(raw, CURRENCY, 0))).alias(f"signs{i}"),
+                 seen(v.rlike(_full(US_ONLY))).alias(f"us{i}"), seen(v.rlike(_full(EU_ONLY))).alias(f"eu{i}"),
+                 seen(v.rlike(_full(COMMA_DECIMAL)) & ~v.rlike(_full(COMMA_GROUPS))).alias(f"comma{i}")]
+    if not aggs:
+        return {}
+    row = src.agg(*aggs).collect()[0]
+    out = {}
+    for i, col in enumerate(cols):
+        one_currency(list(row[f"signs{i}"] or []), col, path)
+        out[col] = comma_decimals(*(bool(row[f"{k}{i}"]) for k in ("dot", "us", "eu", "comma")))
+    return out
 
 
 def _unreadable_example(src: DataFrame, path, t: TransactionsFile, types: dict[str, T.DataType], col: str):
@@ -274,7 +282,7 @@ def _unreadable_example(src: DataFrame, path, t: TransactionsFile, types: dict[s
         parsed = _timestamp(src, path, t, isinstance(types.get(col), (T.TimestampType, T.TimestampNTZType, T.DateType)))
     else:
         typed = isinstance(types.get(col), T.NumericType)
-        parsed = _number(col, typed, not typed and _decimal_comma(src, col, path))
+        parsed = _number(col, typed, not typed and _decimal_commas(src, [col], path)[col])
     return src.where(_text(col).isNotNull() & parsed.isNull()).agg(F.min(_text(col))).collect()[0][0]
 
 
@@ -489,9 +497,10 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     order = _text(t.order) if t.order else F.concat(customer, F.lit(" @ "), ts.cast("string"))
     cancelled = (F.startswith(F.coalesce(order, F.lit("")), F.lit(t.cancelled_prefix)) if t.order and t.cancelled_prefix
                  else F.lit(False))
-    qty = (_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(src, t.quantity, path))
+    comma = _decimal_commas(src, [c for c in (t.quantity, t.money) if c and c not in numeric], path)
+    qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False))
            if t.quantity else F.lit(1.0))  # as locally: one unit per line
-    money = _number(t.money, t.money in numeric, t.money not in numeric and _decimal_comma(src, t.money, path))
+    money = _number(t.money, t.money in numeric, comma.get(t.money, False))
     statuses = [v.strip().lower() for v in t.cancelled_statuses]
     returned = [v.strip().lower() for v in t.returned_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status
@@ -657,7 +666,8 @@ def _owners_filled(judged: DataFrame, has_order: bool) -> tuple[DataFrame, DataF
     """orders._owners_filled: a line without a customer id in an order whose other lines all name
     one customer is that customer's (`_filled` marks it); with the orders' owners (cached) or None."""
     blank = F.col("customer").isNull() & F.col("ord").isNotNull()
-    if not has_order or not judged.where(blank).limit(1).count():
+    # A count, not limit(1): a limit scans the partitions a few at a time, a job each.
+    if not has_order or not judged.agg(F.count_if(blank)).collect()[0][0]:
         return judged.withColumn("_filled", F.lit(False)), None
     holes = judged.where(blank).select("ord").distinct()
     owners = (judged.join(holes, "ord", "left_semi").where(F.col("customer").isNotNull())
