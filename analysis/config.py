@@ -282,6 +282,9 @@ class Columns(_Strict):
     signup_date_format: str | None = Field(None, description="strftime format of signup_date, e.g. %d-%m-%Y")
     tenure_months: str | None = Field(None, description="months the customer has been a customer (instead of "
                                       "signup_date)")
+    first_order: str | None = Field(None, description="date of the first purchase, where the table also has a signup "
+                                    "date (joined order lines give it): the months since it are a feature of their own")
+    first_order_format: str | None = Field(None, description="strftime format of first_order, e.g. %Y-%m-%d")
     recency_days: str | None = Field(None, description="days since the last purchase")
     last_purchase: str | None = Field(None, description="date of the latest purchase (instead of recency_days: "
                                       "the days since it are measured at the reference date)")
@@ -308,7 +311,7 @@ class Columns(_Strict):
     previous_segment: str | None = Field(None, description="an earlier segmentation's label, to compare with")
     ignore: list[str] = Field(default_factory=list, description="columns not used")
 
-    @field_validator("signup_date_format", "birth_date_format", "last_purchase_format")
+    @field_validator("signup_date_format", "birth_date_format", "last_purchase_format", "first_order_format")
     @classmethod
     def _format(cls, v, info):
         return check_date_format(v, info.field_name)

@@ -781,6 +781,10 @@ def test_win_back_only_beyond_twice_their_own_gap_between_orders():
     p = _profile({"recency_days": (360.0, 66.0, 1.2), "orders": (3.0, 5.0, -0.4), "tenure_months": (24.0, 20.0, 0.3)})
     assert "tenure_months" in ps.rhythm_means(p, c) and "tenure_months" not in ps.rhythm_means(p, signed)
     assert ps.name_segment(effects, labels, means=ps.rhythm_means(p, signed)).startswith("Lapsing")
+    # With the months since the first order beside the signup tenure, the rhythm counts from them.
+    bought = _profile({"recency_days": (360.0, 66.0, 1.2), "orders": (3.0, 5.0, -0.4), "tenure_months": (60.0, 50.0, 0.3),
+                       "first_order_months": (24.0, 20.0, 0.3)})
+    assert ps.rhythm_means(bought, signed)["tenure_months"] == 24.0
 
 
 def test_the_comparison_table_names_what_the_campaign_is_on(demo_run):

@@ -244,10 +244,17 @@ def test_a_customer_without_orders_has_gone_without_since_joining_not_since_the_
     # Tenure then counts from signing up, which gives no rhythm of orders (personas.rhythm_means); from the
     # order lines' first order without the table's signup date.
     from analysis.ingest.cleaning import clean
-    from analysis.segment.features import build_features
-    docs = {d.name: d for d in build_features(clean(inp.table, inp.cfg), inp.cfg).docs}
+    from analysis.segment.features import DAYS_PER_MONTH, build_features
+    feats = build_features(clean(inp.table, inp.cfg), inp.cfg)
+    docs = {d.name: d for d in feats.docs}
     assert docs["tenure_months"].description.startswith("Months from signing up")
+    # ... and the months since the first order (whole days: 2 for 1) are kept beside it: how long they have bought (0 for
+    # those who never did), from which their rhythm of orders is read.
+    months = dict(zip(inp.table.frame["key"], feats.table["first_order_months"]))
+    assert docs["first_order_months"].source == "First order"
+    assert months["1"] == pytest.approx(2 / DAYS_PER_MONTH) and (months["3"], months["4"], months["5"]) == (0, 0, 0)
     no_signup = _write(tmp_path, table, LINES, {"join": {"customers": "key"}, "columns": {"income": "income"}})
     inp = load_input(load_config(no_signup))
     docs = {d.name: d for d in build_features(clean(inp.table, inp.cfg), inp.cfg).docs}
     assert docs["tenure_months"].description.startswith("Months from the first order")
+    assert "first_order_months" not in docs

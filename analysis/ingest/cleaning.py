@@ -546,7 +546,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         typed[col] = parse_numbers(raw[col], col, path)
     for col in _flag_columns(cfg):
         typed[col] = parse_flags(raw[col], col, path)
-    for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format),
+    for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),
                                           (c.last_purchase, c.last_purchase_format)) if x]:
         typed[col] = parse_dates(raw[col], fmt, col, path)
     if c.birth_date:
@@ -568,7 +568,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     # Only columns as written in a file can hold such a code; those computed from order lines cannot.
     _missing_codes(typed, [x for x in _numeric_columns(cfg) if not _typed(raw[x])], log)
     # Dates after today or before 1900 are typos (2099 for 2019): never a reference date.
-    dates = [x for x in (c.signup_date, c.birth_date, c.last_purchase) if x]
+    dates = [x for x in (c.signup_date, c.first_order, c.birth_date, c.last_purchase) if x]
     today = pd.Timestamp(date.today())
     for col in dates:
         late = typed[col] > today
@@ -616,7 +616,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         if neg.any():
             log.append(LogEntry("implausible values", col, int(neg.sum()), "treated as missing", "negative values"))
             typed[col] = typed[col].where(~neg)
-    for col in [x for x in (c.signup_date, c.last_purchase) if x]:
+    for col in [x for x in (c.signup_date, c.first_order, c.last_purchase) if x]:
         late = typed[col] > pd.Timestamp(ref)
         if late.any():
             log.append(LogEntry("implausible values", col, int(late.sum()), "treated as missing",

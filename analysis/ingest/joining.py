@@ -174,6 +174,8 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
         for c in zero:
             frame.loc[without, c] = 0.0
         frame.loc[without, rename["Days since last order"]] = np.fmin(joined, days)
+        if cfg.columns.signup_date:  # beside the table's signup date: no months of buying yet
+            frame.loc[without, rename["First order"]] = ref
         since = (f"days since the last order set to the days since they joined where the table's signup date "
                  f"is later, else the length of the order history ({days:,.0f})" if cfg.columns.signup_date else
                  f"days since the last order set to the length of the order history ({days:,.0f})")
@@ -189,12 +191,13 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
         "spend": {k: rename[v] for k, v in oc.spend.items()},
         "habits": {k: rename[v] for k, v in oc.habits.items()},
         "categorical": list(c.categorical) + [rename[x] for x in oc.categorical],
-        # The table's own signup date says more than the first order in the lines' window.
+        # The table's own signup date says more than the first order in the lines' window; the first
+        # order is kept beside it (how long they have bought, and their rhythm of orders).
         "signup_date": c.signup_date or rename[oc.signup_date],
         "signup_date_format": c.signup_date_format if c.signup_date else None,
+        "first_order": rename[oc.signup_date] if c.signup_date else None,
+        "first_order_format": None,
     })
-    if c.signup_date:
-        frame = frame.drop(columns=[rename[oc.signup_date]])
     joined = Table(path=table.path, frame=frame.reset_index(drop=True), delimiter=table.delimiter,
                    encoding=table.encoding, sha256=table.sha256,
                    short_rows=_kept_rows(table.short_rows, without) if rule == "exclude" else table.short_rows)

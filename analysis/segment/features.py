@@ -130,6 +130,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         since = "the first order" if from_first_order(c.signup_date) else "signing up"
         add("tenure_months", (ref - d[c.signup_date]).dt.days / DAYS_PER_MONTH, "Tenure",
             f"Months from {since} to {ref:%Y-%m-%d}", "months", c.signup_date)
+    if c.first_order:  # beside a signup date: how long they have bought, not how long they have been members
+        add("first_order_months", (ref - d[c.first_order]).dt.days / DAYS_PER_MONTH, "Months since first order",
+            f"Months from the first order to {ref:%Y-%m-%d}", "months", c.first_order)
     if c.recency_days:
         add("recency_days", d[c.recency_days], lab(c.recency_days, "Days since last purchase"), "Days since the latest purchase",
             "days", c.recency_days)

@@ -529,9 +529,14 @@ def _effect(p: Profile, feature: str) -> float:
 
 
 def rhythm_means(p: Profile, c: Context) -> dict[str, float]:
-    """The segment's means as own_gap reads them: without tenure where it does not count from the
-    first order (no rhythm of their own is known then)."""
-    return {s.feature: s.mean for s in p.stats if c.rhythm or s.feature != "tenure_months"}
+    """The segment's means as own_gap reads them: tenure counted from the first order (the months since
+    it where the input has them beside a signup date); none where unknown (no rhythm of their own)."""
+    means = {s.feature: s.mean for s in p.stats}
+    if "first_order_months" in means:
+        means["tenure_months"] = means["first_order_months"]
+    elif not c.rhythm:
+        means.pop("tenure_months", None)
+    return means
 
 
 def own_gap(means: dict[str, float]) -> float | None:
