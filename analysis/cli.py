@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .publish import outputs
-from .config import SEED_MAX, check_delimiter, unescape_delimiter
+from .options import SEED_MAX, check_delimiter, unescape_delimiter
 from .errors import UserError
 
 
@@ -354,6 +353,7 @@ def cmd_assign(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .publish import outputs  # after parsing: `segments --help` imports nothing heavy
     # SIGTERM unwinds like Ctrl-C, so that staging folders are removed and children ended.
     previous = signal.signal(signal.SIGTERM, outputs.on_terminate) if _main_thread() else None
     try:

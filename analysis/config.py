@@ -17,30 +17,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import UserError
+from .options import DELIMITER_NAMES, SEED_MAX, check_delimiter, unescape_delimiter  # noqa: F401  (re-exported)
 
-DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}  # how the report names a delimiter
-
-SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit
 K_MAX = 30  # the most segments a team can act on
 # strftime directives that strptime reads back; anything else after a % is a typo.
 DATE_DIRECTIVES = set("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
-
-
-def unescape_delimiter(value: str) -> str:
-    """'\\t' as written in YAML or on a command line means a tab."""
-    return {"\\t": "\t", "tab": "\t", "\\|": "|"}.get(value, value)
-
-
-def check_delimiter(value: str, where: str) -> str:
-    """A delimiter is 'auto' or one character that can separate fields; raises ValueError."""
-    if value == "auto":
-        return value
-    d = unescape_delimiter(value)
-    if len(d) != 1:
-        raise ValueError(f"{where} must be 'auto' or a single character such as ',', ';', '\\t' or '|', got {value!r}")
-    if d in "\"\\\r\n" or d.isalnum():
-        raise ValueError(f"{where} cannot be {value!r}: use a character such as ',', ';', '\\t' or '|'")
-    return value
 
 
 def check_date_format(value: str | None, where: str) -> str | None:

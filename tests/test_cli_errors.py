@@ -253,3 +253,14 @@ def test_too_few_customers_says_why_the_others_were_left_out(report_errors):
     line = report_errors("note,income,wine\n" + rows, {"columns": {"id": "note", "income": "income"}})
     assert "9 usable customers are too few for 3 segments" in line
     assert line.endswith("; 31 rows excluded: customer id repeated with different values (first row kept)")
+
+
+def test_the_command_line_imports_nothing_heavy_before_it_parses():
+    """`segments --help` and argument errors answer at once: the command line module imports neither
+    pandas, numpy, pydantic nor the report's stages (they load once a command runs)."""
+    import subprocess
+    import sys
+    code = ("import sys, analysis.cli; heavy = [m for m in ('pandas', 'numpy', 'pydantic', 'analysis.config', "
+            "'analysis.publish.outputs') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,23 @@
+"""What the command line checks before anything heavy is imported (`segments --help` stays quick):
+delimiters and seeds, shared with the config."""
+from __future__ import annotations
+
+DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}  # how the report names a delimiter
+SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit
+
+
+def unescape_delimiter(value: str) -> str:
+    """'\\t' as written in YAML or on a command line means a tab."""
+    return {"\\t": "\t", "tab": "\t", "\\|": "|"}.get(value, value)
+
+
+def check_delimiter(value: str, where: str) -> str:
+    """A delimiter is 'auto' or one character that can separate fields; raises ValueError."""
+    if value == "auto":
+        return value
+    d = unescape_delimiter(value)
+    if len(d) != 1:
+        raise ValueError(f"{where} must be 'auto' or a single character such as ',', ';', '\\t' or '|', got {value!r}")
+    if d in "\"\\\r\n" or d.isalnum():
+        raise ValueError(f"{where} cannot be {value!r}: use a character such as ',', ';', '\\t' or '|'")
+    return value
