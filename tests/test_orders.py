@@ -681,6 +681,13 @@ def test_an_order_with_a_cancelled_status_on_any_line_is_a_cancellation(tmp_path
     assert cancelled.detail.startswith("cancelled order: 3 orders whose id starts with 'C' or with a line whose Status is ")
     c13 = got.frame.set_index("customer_id").loc["13"]
     assert c13["Orders"] == 1 and orders.frame.set_index("customer_id").loc["13", "Orders"] == 2
+    # The values let through as sales are listed, most lines first: a word for cancelled no list holds is seen.
+    (sales,) = [e for e in got.log if e.step == "order statuses"]
+    assert (sales.column, sales.action) == ("Status", "counted as sales")
+    assert sales.detail.startswith("lines whose status is none of cancelled_statuses or returned_statuses: completed (")
+    other = load(tmp_path, _status_lines().replace(",completed", ",Anulado-X", 2), transactions={"status": "Status"})
+    (sales2,) = [e for e in other.log if e.step == "order statuses"]
+    assert "completed (7 lines), anulado-x (1 line);" in sales2.detail and sales2.count == sales.count  # 1 of 2 kept
     # Without the status column named, the same lines are read as before.
     pd.testing.assert_frame_equal(load(tmp_path, _status_lines()).frame, orders.frame)
     assert "'Staus' (transactions.status in the config)" in error_of(tmp_path, _status_lines(), {"status": "Staus"})

@@ -47,7 +47,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURN_ACTION, RETURNED,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, comma_decimals, _head, line_rules, net_of_returns,
-                             no_product_note, price_typo,
+                             no_product_note, price_typo, sales_statuses,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
 from ..publish.exports import csv_safe, csv_text, overrides_template
@@ -526,7 +526,8 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
         (F.coalesce(F.lower(_text(t.status)).isin(*returned), F.lit(False)) if t.status and returned
          else F.lit(False)).alias("returned"),
         (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),
-    ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)]
+    ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)] + (
+        [F.lower(_text(t.status)).alias("_status")] if t.status else [])  # for the log (sales_statuses)
     applied = None
     if t.category:
         cols.append(F.coalesce(_text(t.category), F.lit(UNCATEGORISED)).alias("category"))
@@ -606,6 +607,8 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
             detail = cancelled_detail(orders, t)
         log.append(LogEntry(step, "order lines", int(n), RETURN_ACTION if why == RETURN else "not used",
                             why + (f": {detail}" if detail else "")))
+    if t.status:
+        log += sales_statuses(t, [(r[0], r[1]) for r in judged.where(use).groupBy("_status").count().collect()])
     valid = judged.where(use)
     # Returned money per customer and category as written, before categories are named or pooled.
     returned = (judged.where((F.col("reason") == RETURN) & F.col("customer").isNotNull())

@@ -518,6 +518,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     returned = (f"coalesce(lower({_text(t.status)}) IN ({', '.join(_lit(v.strip().lower()) for v in t.returned_statuses)}), false)"
                 if t.status and t.returned_statuses else "false")
     extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
+    if t.status:  # the statuses of the lines kept, for the log (sales_statuses)
+        extra += f", lower({_text(t.status)}) AS _status"
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
     derived = "FALSE" if t.order else "TRUE"
     reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow, derived=derived)} THEN {_lit(why)}"
@@ -601,6 +603,9 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
             detail = cancelled_detail(orders, t)
         log.append(LogEntry(step, "order lines", int(n), RETURN_ACTION if why == RETURN else "not used",
                             why + (f": {detail}" if detail else "")))
+    if t.status:
+        log += sales_statuses(t, con.execute("SELECT _status, count(*) FROM judged WHERE reason IS NULL GROUP BY 1"
+                                             ).fetchall())
     _run(con, "CREATE TEMP VIEW valid AS SELECT * FROM judged WHERE reason IS NULL")
     # Returned money per customer and category as written, before categories are named or pooled.
     _run(con, f"""CREATE TEMP TABLE returned AS SELECT customer, category, sum({line_money()})::DOUBLE AS money
@@ -663,6 +668,20 @@ def cancelled_detail(orders: int, t: TransactionsFile) -> str:
     rules = ([f"whose id starts with {t.cancelled_prefix!r}"] if t.order and t.cancelled_prefix else []) + (
         [f"with a line whose {t.status} is {said}"] if t.status else [])
     return f"{orders:,} order{'s' if orders != 1 else ''} " + " or ".join(rules)
+
+
+def sales_statuses(t: TransactionsFile, counts: list[tuple[str | None, int]]) -> list[LogEntry]:
+    """What a configured status column let through as sales: its values on the lines kept, most
+    lines first (the first SHOWN_STATUSES), so that a word for cancelled or returned no list holds
+    is seen, not silently counted as a sale."""
+    seen = sorted(((v, int(n)) for v, n in counts if v is not None), key=lambda x: (-x[1], x[0]))
+    if not seen:
+        return []
+    shown = ", ".join(f"{v} ({n:,} line{'s' if n != 1 else ''})" for v, n in seen[:SHOWN_STATUSES])
+    more = f" and {len(seen) - SHOWN_STATUSES} more" if len(seen) > SHOWN_STATUSES else ""
+    return [LogEntry("order statuses", t.status, sum(n for _, n in seen), "counted as sales",
+                     f"lines whose status is none of cancelled_statuses or returned_statuses: {shown}{more}; list "
+                     "any that mean cancelled or returned there")]
 
 
 def no_usable_line(reasons: list[str]) -> str:
