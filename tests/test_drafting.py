@@ -663,6 +663,21 @@ def test_japanese_order_lines_in_shift_jis_are_drafted_role_by_role(tmp_path):
     assert 'currency: "¥"' in text
 
 
+def test_chinese_order_lines_are_drafted_with_their_status_column(tmp_path):
+    from analysis.ingest.drafting_orders import draft_orders_config
+    statuses = ["已完成", "已完成", "已取消", "已退货", "已完成"]
+    rows = "".join(",".join([f"D{100 + i // 2}", f"C{i % 9}", f"2024-03-{1 + i % 28:02d} 10:{i % 60:02d}", f"SP{i % 13}",
+                             f"商品{i % 13}", str(1 + i % 3), ["¥128.00", "128.00元"][i % 2], statuses[(i // 2) % 5]]) + "\n"
+                   for i in range(80))
+    path = tmp_path / "orders.csv"
+    path.write_text("订单号,客户ID,下单时间,商品编码,商品名称,数量,单价,订单状态\n" + rows, encoding="utf-8")
+    text = draft_orders_config(path, config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert (t.order, t.customer, t.timestamp, t.product, t.product_name, t.quantity, t.unit_price, t.status) == (
+        "订单号", "客户ID", "下单时间", "商品编码", "商品名称", "数量", "单价", "订单状态")
+    assert "订单状态" not in t.customer_columns and 'currency: "¥"' in text
+
+
 def test_order_lines_drafted_as_a_customer_table_point_to_init_transactions(tmp_path):
     rows = "".join(f"{100 + i // 3};{i % 9};03/{1 + i % 28:02d}/2024;R{i % 13};{1 + i % 3};{4 + i % 5},99\n" for i in range(60))
     path = tmp_path / "pedidos.csv"

@@ -87,6 +87,16 @@ def test_western_single_byte_encodings_decode_accents(tmp_path, codec):
     assert table.frame["name"].tolist() == NAMES  # é, ü, è read as written
 
 
+def test_a_head_cut_inside_a_character_is_still_utf8():
+    """The encoding is judged on a file's first 64 KB, which may end inside a 3-byte character; a
+    Windows-1252 head whose only accent is its last byte stays Windows-1252."""
+    from analysis.ingest.loading import detect_encoding
+    text = ("订单号,客户ID,单价\n" + "A1,客户1,128.00元\n" * 50).encode("utf-8")
+    assert [detect_encoding(text[:n]) for n in (len(text), len(text) - 1, len(text) - 2)] == ["utf-8"] * 3
+    assert detect_encoding(b"Invoice,Price\n1,caf\xe9") == "cp1252" == detect_encoding(b"Invoice,Price\n1,caf\xe4")
+    assert detect_encoding("Invoice,Name\n1,café\n".encode("cp1252") + b"2,K\xe4") == "cp1252"
+
+
 def test_explicit_wrong_encoding_is_a_user_error(tmp_path):
     path = write(tmp_path, "c.csv", names_csv().encode("cp1252"))
     with pytest.raises(UserError, match="cannot be read as utf-8") as e:

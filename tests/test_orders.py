@@ -574,7 +574,7 @@ NUMBER_COLUMNS = {  # each list one column of a file; the customer-table loader'
                        "10,00 zł", "PLN 39.149,91", "1 234,50 Kč", "990 Ft", "3,50 lei"],
     "dot decimals": ["$1,234.50", "12.00 $", "1,234", "USD 3", "12,5", "1e3", "(7.25)", "£ 0.99", "-2", "8 kr",
                      "1,234,567.5", "", "NULL", "1'234.50 CHF", "CHF 12’345", "1 234 567", "₺12.5", "₩1,000",
-                     "NOK 4.50", "1,280円", "￥1,280", "\\1,280", "¥980", "980 円"],
+                     "NOK 4.50", "1,280円", "￥1,280", "\\1,280", "¥980", "980 円", "128.00元"],
     "commas only, three digits after each": ["1,234", "12,345", "7", "£1,000"],  # thousands, as in a spreadsheet
 }
 
@@ -619,6 +619,8 @@ def test_amounts_in_two_currencies_are_refused_with_one_line(tmp_path, orders, s
     # The yen as Japanese files write it, three ways (the backslash is Shift-JIS's yen byte): one currency.
     yen = LINES.replace(",3.00,", ",3.00円,").replace(",5.00,", ",￥5.00,").replace(",20.00,", ",\\20.00,")
     pd.testing.assert_frame_equal(load(tmp_path, yen).frame, orders.frame)
+    yuan = LINES.replace(",3.00,", ",3.00元,").replace(",5.00,", ",¥5.00,")  # the yuan, as Chinese shops write it
+    pd.testing.assert_frame_equal(load(tmp_path, yuan).frame, orders.frame)
     mixed = LINES.replace(",3.00,", f",{signs[0]},").replace(",5.00,", f",{signs[1]},")
     message = error_of(tmp_path, mixed)
     assert "lines.csv: column 'Price' holds amounts in more than one currency" in message

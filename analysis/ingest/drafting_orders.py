@@ -169,7 +169,7 @@ def _price_or_total(sample: pd.DataFrame, out: dict) -> None:
 
 
 STATUS_NAME = (r"(order|financial|payment|fulfillment)?(status|state|estado|statut|zustand|bestellstatus|bestelstatus|stato)"
-               r"|(注文)?(ステータス|状態|状况|狀態|状态)|(주문)?상태")
+               r"|(注文|订单|訂單|交易)?(ステータス|状態|状况|狀態|状态)|(주문)?상태")
 
 
 def _status_values(con, free: list[str]) -> dict[str, set[str]]:

@@ -103,8 +103,11 @@ def detect_encoding(raw: bytes) -> str:
     try:
         raw.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        # The head of a file may end inside a character (Chinese and Japanese take 3 bytes each):
+        # UTF-8 when what comes before holds characters beyond ASCII, all read as UTF-8.
+        if e.reason == "unexpected end of data" and e.end == len(raw) and not raw[:e.start].isascii():
+            return "utf-8"
     # Western files that are not UTF-8 are nearly always Windows-1252 (a superset of Latin-1's
     # printable characters); guessers often pick a rarer code page on small files.
     try:
