@@ -444,7 +444,7 @@ def test_a_bundle_of_the_segments_own_is_distinctive_though_its_lift_is_higher_o
     assert bool(s1.distinctive) == distinctive
 
 
-def _wide_segment(seed: int):
+def _wide_segment(seed: int, bundle: float = 0.15):
     """Segment 1 (600 baskets of 200 customers) buys each of 30 items independently with chance 0.25,
     and X, Y, Z together in 15% of its baskets; segment 2 (1,500 baskets) each item with chance 0.05.
     Every itemset of segment 1 is bought together far more often than in all baskets; only X, Y, Z
@@ -454,7 +454,7 @@ def _wide_segment(seed: int):
     letters = string.ascii_letters[:30]
     orders = []
     for i in range(600):
-        items = [c for c in letters if rng.random() < 0.25] + (["X", "Y", "Z"] if rng.random() < 0.15 else [])
+        items = [c for c in letters if rng.random() < 0.25] + (["X", "Y", "Z"] if rng.random() < bundle else [])
         orders.append((tuple(items), f"s{i % 200}"))
     for i in range(1500):
         orders.append((tuple(c for c in letters + "XYZ" if rng.random() < (0.05 if c in letters else 0.01)), f"t{i % 500}"))
@@ -474,6 +474,12 @@ def test_a_wide_basket_segments_chance_associations_are_not_distinctive(seed):
     # Without the test, rules of about 20 baskets among the hundreds of the segment pass by luck.
     lucky = basket_rules(b, segment_of, {1}, cfg.model_copy(update={"distinctive_p": None})).levels[0].segments[0]
     assert any(not set(r.lhs + r.rhs) <= set("XYZ") for r in lucky.distinctive)
+    # Without the bundle nothing of the segment's is beyond chance: no offer, where its strongest (lucky)
+    # rules would otherwise make some.
+    b, segment_of = _wide_segment(seed, bundle=0.0)
+    plain = basket_rules(b, segment_of, {1}, cfg).levels[0].segments[0]
+    assert plain.distinctive == () and plain.top and plain.promotions == ()
+    assert basket_rules(b, segment_of, {1}, cfg.model_copy(update={"distinctive_p": None})).levels[0].segments[0].promotions
 
 
 def test_the_chance_test_divides_its_level_by_every_rule_of_the_size_the_items_could_make():

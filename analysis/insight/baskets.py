@@ -359,10 +359,10 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
                               key=lambda r: (-max(r.lift_ratio or 0.0, r.support_ratio), -r.lift, r.lhs, r.rhs))
             reverse = {(r.lhs, r.rhs) for r in every}
             promos = ()
-            # Offers from the rules the segment's page shows: its distinctive ones, else its strongest. A
-            # cross-sell that converts well in the segment is worth making there even where other segments
-            # buy the pair as much.
-            offers = distinct or rules
+            # Offers from the rules the segment's page shows: its distinctive ones, else its strongest that
+            # are beyond chance (an offer on a lucky association would sell nothing). A cross-sell that
+            # converts well in the segment is worth making there even where other segments buy the pair as much.
+            offers = distinct or [every[i] for i in _first(lambda i: real[i] and shown(i), len(every), cfg.top)]
             if level == "product" and offers:
                 cust = _customer_items(b, rows, ob.order_customer[rows])
                 promos = _promotions(offers, reverse, cust, b.items, value, limit=3, min_reach=cfg.min_reach)
@@ -398,7 +398,8 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             "stronger rules)."
         )
     assumption = (
-        "Offers come from the segment's distinctive rules, or from its strongest rules when none is distinctive. "
+        "Offers come from the segment's distinctive rules, or from its strongest rules when none is distinctive"
+        + (", those whose lift in the segment is beyond chance by the same test" if cfg.distinctive_p else "") + ". "
         "Reach counts the segment's customers who have bought every item on the left but never the item on the "
         "right. Expected buyers assume an offer converts them as often as the rule's confidence (the share of the "
         "segment's baskets with the left items that also hold the right one): an upper bound to test against a "
