@@ -690,6 +690,16 @@ def test_an_order_with_a_cancelled_status_on_any_line_is_a_cancellation(tmp_path
     other = load(tmp_path, _status_lines().replace(",completed", ",Anulado-X", 2), transactions={"status": "Status"})
     (sales2,) = [e for e in other.log if e.step == "order statuses"]
     assert "completed (7 lines), anulado-x (1 line);" in sales2.detail and sales2.count == sales.count  # 1 of 2 kept
+    # Published, a value on fewer lines than the minimum group size is only counted.
+    assert sales.public_detail.startswith("lines whose status is none of cancelled_statuses or returned_statuses: "
+                                          "no value shown and 1 more;")  # 8 lines, under the minimum of 10
+    from analysis.ingest.orders import sales_statuses
+    t = make_config(tmp_path, transactions={"status": "Status"}).transactions
+    (entry,) = sales_statuses(t, 10, [("done", 10), ("odd", 9), (None, 3)])
+    assert entry.count == 19 and "done (10 lines), odd (9 lines);" in entry.detail
+    assert "done (10 lines) and 1 more;" in entry.public_detail
+    (entry,) = sales_statuses(t, 9, [("done", 10), ("odd", 9)])
+    assert entry.public_detail is None
     # Without the status column named, the same lines are read as before.
     pd.testing.assert_frame_equal(load(tmp_path, _status_lines()).frame, orders.frame)
     assert "'Staus' (transactions.status in the config)" in error_of(tmp_path, _status_lines(), {"status": "Staus"})

@@ -608,7 +608,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         log.append(LogEntry(step, "order lines", int(n), RETURN_ACTION if why == RETURN else "not used",
                             why + (f": {detail}" if detail else "")))
     if t.status:
-        log += sales_statuses(t, [(r[0], r[1]) for r in judged.where(use).groupBy("_status").count().collect()])
+        log += sales_statuses(t, cfg.report.min_segment_size, [(r[0], r[1]) for r in judged.where(use).groupBy("_status").count().collect()])
     valid = judged.where(use)
     # Returned money per customer and category as written, before categories are named or pooled.
     returned = (judged.where((F.col("reason") == RETURN) & F.col("customer").isNotNull())

@@ -604,7 +604,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         log.append(LogEntry(step, "order lines", int(n), RETURN_ACTION if why == RETURN else "not used",
                             why + (f": {detail}" if detail else "")))
     if t.status:
-        log += sales_statuses(t, con.execute("SELECT _status, count(*) FROM judged WHERE reason IS NULL GROUP BY 1"
+        log += sales_statuses(t, cfg.report.min_segment_size, con.execute("SELECT _status, count(*) FROM judged WHERE reason IS NULL GROUP BY 1"
                                              ).fetchall())
     _run(con, "CREATE TEMP VIEW valid AS SELECT * FROM judged WHERE reason IS NULL")
     # Returned money per customer and category as written, before categories are named or pooled.
@@ -670,18 +670,23 @@ def cancelled_detail(orders: int, t: TransactionsFile) -> str:
     return f"{orders:,} order{'s' if orders != 1 else ''} " + " or ".join(rules)
 
 
-def sales_statuses(t: TransactionsFile, counts: list[tuple[str | None, int]]) -> list[LogEntry]:
+def sales_statuses(t: TransactionsFile, min_size: int, counts: list[tuple[str | None, int]]) -> list[LogEntry]:
     """What a configured status column let through as sales: its values on the lines kept, most
     lines first (the first SHOWN_STATUSES), so that a word for cancelled or returned no list holds
-    is seen, not silently counted as a sale."""
+    is seen, not silently counted as a sale. Published, a value of fewer than `min_size` lines is
+    only counted (free text written on a few lines may name someone)."""
     seen = sorted(((v, int(n)) for v, n in counts if v is not None), key=lambda x: (-x[1], x[0]))
     if not seen:
         return []
-    shown = ", ".join(f"{v} ({n:,} line{'s' if n != 1 else ''})" for v, n in seen[:SHOWN_STATUSES])
-    more = f" and {len(seen) - SHOWN_STATUSES} more" if len(seen) > SHOWN_STATUSES else ""
-    return [LogEntry("order statuses", t.status, sum(n for _, n in seen), "counted as sales",
-                     f"lines whose status is none of cancelled_statuses or returned_statuses: {shown}{more}; list "
-                     "any that mean cancelled or returned there")]
+
+    def said(values: list[tuple[str, int]], rare: int = 0) -> str:
+        shown = ", ".join(f"{v} ({n:,} line{'s' if n != 1 else ''})" for v, n in values[:SHOWN_STATUSES])
+        more = len(values[SHOWN_STATUSES:]) + rare
+        return (f"lines whose status is none of cancelled_statuses or returned_statuses: {shown or 'no value shown'}"
+                + (f" and {more} more" if more else "") + "; list any that mean cancelled or returned there")
+    common = [(v, n) for v, n in seen if n >= min_size]
+    return [LogEntry("order statuses", t.status, sum(n for _, n in seen), "counted as sales", said(seen),
+                     said(common, len(seen) - len(common)) if len(common) < len(seen) else None)]
 
 
 def no_usable_line(reasons: list[str]) -> str:
