@@ -383,6 +383,32 @@ def test_decimal_comma_with_three_decimals():
     assert parse_numbers(pd.Series(["1,5", "2,25", "3,125"]), "c", "f").tolist() == [1.5, 2.25, 3.125]
 
 
+@pytest.mark.parametrize("texts, values", [
+    (["987", "2.486", "1.001", "31"], [987, 2486, 1001, 31]),  # minutes: dots mark the numbers from 1,000 up
+    (["100", "4.500", "3", "2.250"], [100, 4500, 3, 2250]),
+    (["999", "1.234.567"], [999, 1234567]),
+    (["99", "4.500", "3", "2.250"], [99, 4.5, 3, 2.25]),  # whole numbers below 100 beside: decimals (a score)
+    (["1000", "2.486"], [1000, 2.486]),  # a whole number from 1,000 up written without a dot: decimals
+    (["0.987", "2.486", "450"], [0.987, 2.486, 450]),  # a number below 1: decimals
+    (["2.48", "2.486", "450"], [2.48, 2.486, 450]),  # two places somewhere: decimals
+    (["2.486", "1.500"], [2.486, 1.5]),  # nothing else to tell: decimals
+])
+def test_dots_before_three_digits_group_thousands_beside_whole_numbers_in_the_hundreds(texts, values):
+    """'2.486' beside '987' and '31' is 2486: every dot stands before three digits and the whole
+    numbers written without one reach the hundreds but not 1,000, so the dots mark exactly the
+    numbers from 1,000 up."""
+    assert parse_numbers(pd.Series(texts, dtype="string"), "c", "f").tolist() == pytest.approx(values)
+
+
+@pytest.mark.parametrize("charge, minutes", [(("1.193,43", "12,5"), [2486, 1500, 12]), (("1193.43", "12.5"), [2.486, 1.5, 12])])
+def test_a_file_with_decimal_commas_groups_thousands_with_dots_in_every_column(clean_csv, charge, minutes):
+    """One file, one way of writing numbers: beside a charge written 1.193,43, minutes written
+    2.486 are 2486 even when the column alone could not tell; beside 1193.43 they stay 2.486."""
+    csv = f"id;charge;minutes\n1;{charge[0]};2.486\n2;{charge[1]};1.500\n3;7;12\n"
+    data = clean_csv(csv, {"columns": {"id": "id", "numeric": ["charge", "minutes"]}})
+    assert data.customers["minutes"].tolist() == pytest.approx(minutes)
+
+
 def test_negative_money_with_sign_before_the_symbol():
     assert parse_numbers(pd.Series(["-$1,234.50"]), "c", "f").tolist() == [-1234.5]
 

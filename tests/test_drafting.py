@@ -678,6 +678,25 @@ def test_chinese_order_lines_are_drafted_with_their_status_column(tmp_path):
     assert "订单状态" not in t.customer_columns and 'currency: "¥"' in text
 
 
+def test_turkish_order_lines_are_drafted_role_by_role_with_prices_in_lira(tmp_path):
+    """Headers with Turkish letters (dotless ı, ş, ü), prices written '1.025,57 TL' and statuses in
+    capitals ('İPTAL EDİLDİ'): every role, the status column and the currency drafted."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+    statuses = ["Teslim edildi", "Teslim edildi", "İPTAL EDİLDİ", "Kargoda", "Teslim edildi"]
+    rows = "".join(";".join([f"SP{100 + i // 2}", f"TR{i % 9}", f"{1 + i % 28:02d}.03.2024 10:{i % 60:02d}", f"U{i % 13}",
+                             f"Ürün {i % 13}", f"Kategori {i % 3}", str(1 + i % 3), ["1.025,57 TL", "89,90 TL"][i % 2],
+                             statuses[(i // 2) % 5]]) + "\n" for i in range(80))
+    path = tmp_path / "siparisler.csv"
+    path.write_text("Sipariş No;Müşteri No;Sipariş Tarihi;Ürün Kodu;Ürün Adı;Kategori;Adet;Birim Fiyat;Durum\n" + rows,
+                    encoding="utf-8")
+    text = draft_orders_config(path, config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert (t.order, t.customer, t.timestamp, t.product, t.product_name, t.category, t.quantity, t.unit_price,
+            t.status) == ("Sipariş No", "Müşteri No", "Sipariş Tarihi", "Ürün Kodu", "Ürün Adı", "Kategori", "Adet",
+                          "Birim Fiyat", "Durum")
+    assert "Durum" not in t.customer_columns and 'currency: "₺"' in text and "iptal edildi" in text
+
+
 def test_order_lines_drafted_as_a_customer_table_point_to_init_transactions(tmp_path):
     rows = "".join(f"{100 + i // 3};{i % 9};03/{1 + i % 28:02d}/2024;R{i % 13};{1 + i % 3};{4 + i % 5},99\n" for i in range(60))
     path = tmp_path / "pedidos.csv"
@@ -1216,6 +1235,20 @@ def test_a_marketplace_export_is_drafted_by_the_person_not_the_order(tmp_path):
     assert (t.customer, t.order, t.product, t.unit_price) == ("customer_unique_id", "order_id", "product_id", "price")
     assert t.quantity is None and t.timestamp == "order_purchase_timestamp"
     assert "unavailable" in CANCELLED_STATUSES
+
+
+def test_orders_over_a_period_and_a_monthly_charge_in_pesos_are_drafted_by_role(tmp_path):
+    """'Orders (last 12 months)' is the order count; 'Cargo mensual (MXN)' is money spent, its
+    category named without the code, and the code is the report's currency."""
+    rng = np.random.default_rng(8)
+    n = 80
+    pd.DataFrame({"Nº cliente": range(1, n + 1), "Orders (last 12 months)": rng.integers(1, 40, n),
+                  "Cargo mensual (MXN)": rng.gamma(3, 150, n).round(2), "Minutos": rng.integers(30, 900, n)}
+                 ).to_csv(tmp_path / "t.csv", index=False)
+    text = draft_config(tmp_path / "t.csv", config_dir=tmp_path)
+    c = parse(text, tmp_path).columns
+    assert c.orders == "Orders (last 12 months)" and c.spend == {"Cargo mensual": "Cargo mensual (MXN)"}
+    assert 'currency: "MXN "' in text and c.numeric == ["Minutos"]
 
 
 def test_a_group_written_as_a_number_is_a_category_not_a_measure(tmp_path):

@@ -522,6 +522,17 @@ def _comma_lines() -> str:
     return re.sub(r";(-?\d+)\.(\d\d);", lambda m: f";{m.group(1)},{m.group(2)}\u00a0€;", text)
 
 
+def test_a_quantity_written_with_a_dot_reads_as_the_files_prices_write_numbers(tmp_path, orders):
+    """One file, one way of writing numbers: beside prices written 3,00 €, a quantity of 2.000 is
+    two thousand; beside prices written 3.00 it is two (the quantities alone cannot tell)."""
+    want = load(tmp_path, LINES.replace("1001,A1,WHITE MUG,2,", "1001,A1,WHITE MUG,2000,"))
+    got = load(tmp_path, _comma_lines().replace("1001;A1;WHITE MUG;2;", "1001;A1;WHITE MUG;2.000;"))
+    pd.testing.assert_frame_equal(got.frame, want.frame)
+    assert not want.frame.equals(orders.frame)
+    dots = load(tmp_path, LINES.replace("1001,A1,WHITE MUG,2,", "1001,A1,WHITE MUG,2.000,"))
+    pd.testing.assert_frame_equal(dots.frame, orders.frame)
+
+
 def test_a_product_is_shown_by_its_most_frequent_spelling_and_compared_by_code(tmp_path):
     # A shop writing names in mixed case: shown as written most often, not in capitals; one code, one product.
     lines = HEADER + "".join(f"{o},K1,{n},1,2024-03-0{d} 10:00,4.00,{c},Polska\n" for o, n, d, c in [
@@ -576,7 +587,14 @@ NUMBER_COLUMNS = {  # each list one column of a file; the customer-table loader'
                      "1,234,567.5", "", "NULL", "1'234.50 CHF", "CHF 12’345", "1 234 567", "₺12.5", "₩1,000",
                      "NOK 4.50", "1,280円", "￥1,280", "\\1,280", "¥980", "980 円", "128.00元"],
     "commas only, three digits after each": ["1,234", "12,345", "7", "£1,000"],  # thousands, as in a spreadsheet
+    # Every dot before three digits, and whole numbers up to 999 without one: the dots group thousands.
+    "dots before three digits beside hundreds": ["987", "2.486", "1.001", "31", "12.990 TL", "TL 1.025", "", "n/a",
+                                                 "450", "1.234.567"],
+    # ... but not beside a number below 1, nor beside whole numbers that stay below 100 (a score of 4.500).
+    "three decimals beside a fraction": ["0.987", "2.486", "1.001", "450"],
+    "three decimals beside small whole numbers": ["4.500", "3", "2.250", "99"],
 }
+COMMA_KINDS = ("comma decimals", "dots before three digits beside hundreds")
 
 
 @pytest.mark.parametrize("kind", list(NUMBER_COLUMNS))
@@ -590,14 +608,14 @@ def test_numbers_in_order_lines_are_read_as_in_customer_tables(kind, monkeypatch
 
     from analysis.ingest import orders as orders_module
     from analysis.ingest.cleaning import to_numbers
-    from analysis.ingest.orders import _decimal_comma, _number
+    from analysis.ingest.orders import _number, _written, decimal_conventions
     monkeypatch.setattr(orders_module, "one_currency", lambda *a: None)
     values = NUMBER_COLUMNS[kind]
     con = duckdb.connect()
     con.execute("CREATE TABLE src (x VARCHAR)")
     con.executemany("INSERT INTO src VALUES (?)", [[v] for v in values])
-    comma = _decimal_comma(con, "x")
-    assert comma == (kind == "comma decimals")
+    comma = decimal_conventions({"x": _written(con, "x")})["x"]
+    assert comma == (kind in COMMA_KINDS)
     got = np.array([r[0] for r in con.execute(f"SELECT {_number('x', False, comma)} FROM src").fetchall()], dtype=float)
     want = to_numbers(pd.Series(values, dtype="string")).to_numpy(dtype=float)
     assert np.array_equal(got, want, equal_nan=True), list(zip(values, got, want))

@@ -56,7 +56,7 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     from test_orders import _status_lines
     (tmp_path / "lines.csv").write_text(_status_lines().replace(
         "1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,completed",
-        "1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,DEVUELTO"), encoding="utf-8")
+        "1001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,12.0,United Kingdom,İADE EDİLDİ"), encoding="utf-8")
     with_status = make_config(tmp_path, transactions={"status": "Status"})
     a, b = local.load_orders(with_status), engine.load_orders(with_status)
     _same_orders(a, b)
@@ -134,7 +134,7 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
         local.load_orders(cfg)
     assert str(spark_error.value) == str(local_error.value) and "the closest, '%d/%m/%Y %H:%M'" in str(spark_error.value)
     # Every format of the local engine's number test, read alike (the test's columns mix currencies).
-    from test_orders import NUMBER_COLUMNS
+    from test_orders import COMMA_KINDS, NUMBER_COLUMNS
 
     from analysis.engine import spark as spark_module
     from analysis.engine.spark import _decimal_commas, _number
@@ -146,7 +146,11 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     columns = {f"c{i}": NUMBER_COLUMNS[k] + [""] * (n - len(NUMBER_COLUMNS[k])) for i, k in enumerate(kinds)}
     src = engine.spark.createDataFrame(list(zip(*columns.values())), ", ".join(f"{c} string" for c in columns))
     commas = _decimal_commas(src, list(columns))
-    assert [commas[c] for c in columns] == [k == "comma decimals" for k in kinds]
+    assert [commas[c] for c in columns] == [k in COMMA_KINDS for k in kinds]
+    # Judged together, as one file's columns: beside decimal commas, dots before three digits group thousands.
+    pair = engine.spark.createDataFrame([("2.000", "3,00 €"), ("1", "12,5")], "q string, p string")
+    assert _decimal_commas(pair, ["q", "p"]) == {"q": True, "p": True}
+    assert _decimal_commas(pair, ["q"]) == {"q": False}
     got = src.select(*[_number(c, False, commas[c]).alias(c) for c in columns]).toPandas()
     for c, kind in zip(columns, kinds):
         want = to_numbers(pd.Series(columns[c], dtype="string")).to_numpy(dtype=float)

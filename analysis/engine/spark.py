@@ -37,7 +37,7 @@ from pyspark.sql import types as T
 
 from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
-from ..ingest.cleaning import ZONE, LogEntry, zoneless
+from ..ingest.cleaning import DOT_GROUPS, WHOLE, ZONE, LogEntry, zoneless
 from ..ingest.season import MONTH_COLUMNS, with_season
 from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               not_read, parquet_parts, sha256_of, typed_table)
@@ -46,7 +46,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT, NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURN_ACTION, RETURNED,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, comma_decimals, _head, line_rules, net_of_returns,
+                             cancelled_detail, check_named_columns, decimal_conventions, _head, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
@@ -226,6 +226,12 @@ def _text(col: str):
     return F.when(F.lower(v).isin(*sorted(MISSING_MARKERS)), F.lit(None)).otherwise(v)
 
 
+def _status(col: str):
+    """A status in lower case, as DuckDB lowers it: the Turkish capital İ becomes i (Java would give
+    i and a combining dot, and 'İPTAL' would not be 'iptal')."""
+    return F.lower(F.replace(_text(col), F.lit("İ"), F.lit("i")))
+
+
 def _bare(col: str, text=None):
     """orders._bare: the text without currency, percent sign, accounting parentheses or group spaces."""
     t = F.regexp_replace(_text(col) if text is None else text, SIGN_BEFORE, "$1")
@@ -253,27 +259,34 @@ def _number(col: str, typed: bool, decimal_comma: bool):
 
 
 def _decimal_commas(src: DataFrame, cols: Sequence[str], path: Path | None = None) -> dict[str, bool]:
-    """orders._decimal_comma for each of `cols`, in one pass over the lines with no shuffle (a
-    Spark job costs the same on a few lines as on many): a dot anywhere, the patterns among the
-    values that are not plain numbers; amounts in more than one currency are refused."""
+    """orders.decimal_conventions for `cols` (orders._written for each), in one pass over the lines
+    with no shuffle (a Spark job costs the same on a few lines as on many): a dot anywhere, the
+    patterns among the values that are not plain numbers, whether every dot groups three digits,
+    the largest whole number; amounts in more than one currency are refused."""
     seen = lambda cond: F.max(F.when(cond, 1).otherwise(0))  # noqa: E731
     aggs = []
     for i, col in enumerate(cols):
         raw = _text(col)
         odd = raw.isNotNull() & raw.try_cast("double").isNull()
         v = F.when(odd, _bare(col, raw))  # evaluated on the odd values only
+        b = F.coalesce(v, raw)
+        ungrouped = b.contains(",") | (b.contains(".") & ~b.rlike(_full(DOT_GROUPS)))
         aggs += [seen(raw.contains(".")).alias(f"dot{i}"),
                  F.collect_set(F.when(odd, F.regexp_extract(raw, CURRENCY, 0))).alias(f"signs{i}"),
                  seen(v.rlike(_full(US_ONLY))).alias(f"us{i}"), seen(v.rlike(_full(EU_ONLY))).alias(f"eu{i}"),
-                 seen(v.rlike(_full(COMMA_DECIMAL)) & ~v.rlike(_full(COMMA_GROUPS))).alias(f"comma{i}")]
+                 seen(v.rlike(_full(COMMA_DECIMAL)) & ~v.rlike(_full(COMMA_GROUPS))).alias(f"comma{i}"),
+                 seen(ungrouped).alias(f"ungrouped{i}"),
+                 F.max(F.when(b.rlike(_full(WHOLE)), F.abs(b.cast("double")))).alias(f"whole{i}")]
     if not aggs:
         return {}
     row = src.agg(*aggs).collect()[0]
-    out = {}
+    written = {}
     for i, col in enumerate(cols):
         one_currency(list(row[f"signs{i}"] or []), col, path)
-        out[col] = comma_decimals(*(bool(row[f"{k}{i}"]) for k in ("dot", "us", "eu", "comma")))
-    return out
+        dot = bool(row[f"dot{i}"])
+        written[col] = (dot, *(bool(row[f"{k}{i}"]) for k in ("us", "eu", "comma")),
+                        dot and not row[f"ungrouped{i}"], row[f"whole{i}"])
+    return decimal_conventions(written)
 
 
 def _unreadable_example(src: DataFrame, path, t: TransactionsFile, types: dict[str, T.DataType], col: str):
@@ -504,7 +517,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     statuses = [v.strip().lower() for v in t.cancelled_statuses]
     returned = [v.strip().lower() for v in t.returned_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status
-        by_status = (src.where(F.lower(_text(t.status)).isin(*statuses))
+        by_status = (src.where(_status(t.status).isin(*statuses))
                      .select(order.alias("_cancelled_ord")).distinct())
         rows = rows.join(by_status, order == F.col("_cancelled_ord"), "left")
         cancelled = cancelled | F.col("_cancelled_ord").isNotNull()
@@ -523,11 +536,11 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
         qty.alias("qty"),
         (money if t.unit_price else F.when(qty == 0, money).otherwise(money / qty)).alias("price"),  # orders: a total / qty
         cancelled.alias("cancelled"),
-        (F.coalesce(F.lower(_text(t.status)).isin(*returned), F.lit(False)) if t.status and returned
+        (F.coalesce(_status(t.status).isin(*returned), F.lit(False)) if t.status and returned
          else F.lit(False)).alias("returned"),
         (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),
     ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)] + (
-        [F.lower(_text(t.status)).alias("_status")] if t.status else [])  # for the log (sales_statuses)
+        [_status(t.status).alias("_status")] if t.status else [])  # for the log (sales_statuses)
     applied = None
     if t.category:
         cols.append(F.coalesce(_text(t.category), F.lit(UNCATEGORISED)).alias("category"))

@@ -82,33 +82,88 @@ def _line(i: int) -> int:
 # alike (R$ first: the leftmost match, not its $).
 # The yen as Japanese files write it: 円 after the amount, the full-width ￥, or a backslash (the byte
 # Shift-JIS gives the yen sign, read as '\\' by Python's cp932 and by Java's).
-CURRENCY = r"R\$|[$€£¥₹₽₺₪₩￥₫฿]|円|元|원|\\|zł|Kč|Ft|lei|kr|" + "|".join(CURRENCY_CODES)
+CURRENCY = r"R\$|[$€£¥₹₽₺₪₩￥₫฿]|円|元|원|\\|zł|Kč|Ft|lei|kr|TL|" + "|".join(CURRENCY_CODES)
 # Codes and the signs the report shows for them (one currency written either way). The Nordic
 # crowns share 'kr', so they have no sign here: 'SEK' and 'kr' in one column are refused as two.
 CODE_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$", "JPY": "¥", "INR": "₹", "RUB": "₽", "PLN": "zł",
-              "CZK": "Kč", "HUF": "Ft", "RON": "lei", "TRY": "₺", "ILS": "₪", "KRW": "₩",
+              "CZK": "Kč", "HUF": "Ft", "RON": "lei", "TRY": "₺", "TL": "₺", "ILS": "₪", "KRW": "₩",
               "円": "¥", "￥": "¥", "\\": "¥", "元": "¥", "원": "₩", "VND": "₫", "THB": "฿"}
 _GROUP_SPACE = r"(?<=\d)[\s\u00a0\u202f'’](?=\d{3}(?:\D|$))"  # 1 234,56 / 1'234.56 / 1 234 567
 _EU = r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+"  # 15.000,50 / 1.234 / 2,5
 _US = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.\d+|-?\d+"  # 1,234.56 / .5 / 12
 
 
-def _number_text(s: pd.Series) -> pd.Series:
-    """Text of numbers normalised to plain 1234.56, one convention per column: currency signs,
-    percent signs and digit-group spaces or apostrophes dropped; dot thousands with comma decimals
-    (15.000,50) when some value is written so (or '2,5' with no dot anywhere) and none is written
-    1,234.56."""
+DOT_GROUPS = r"-?[1-9]\d{0,2}(?:\.\d{3})+"  # 2.486 / 12.990 / 1.234.567: each dot before three digits
+WHOLE = r"-?\d+"
+
+
+def comma_decimals(has_dot: bool, us_only: bool, eu_only: bool, comma_decimal: bool, grouped: bool = False,
+                   whole_max: float | None = None, file_comma: bool = False) -> bool:
+    """A column's convention, from what its values show: commas are decimal (and dots group
+    thousands) when some value groups with dots (1.234,56 or 1.234.567) or, with no dot anywhere,
+    some comma is not followed by exactly three digits (2,5); never when some value is written
+    1,234.56.
+
+    `grouped`: the column has no comma and every dot stands before exactly three digits, after
+    1 to 999 ('2.486', '12.990'). Such dots group thousands too when the file's other columns
+    write decimal commas (`file_comma`: one file, one way of writing numbers), or when the
+    column's numbers without a dot are whole and reach the hundreds but not 1,000 (`whole_max`,
+    their largest size): the dots then mark exactly the numbers from 1,000 up, as a thousands
+    mark does, where decimals would not all have three places beside whole numbers up to 999."""
+    if us_only:
+        return False
+    if eu_only or (comma_decimal and not has_dot):
+        return True
+    return grouped and (file_comma or (whole_max is not None and 100 <= whole_max < 1000))
+
+
+def _bare(s: pd.Series) -> pd.Series:
+    """Text of numbers without currency signs, percent signs, accounting parentheses and
+    digit-group spaces or apostrophes."""
     t = s.str.replace(rf"^(-?)\s*(?:{CURRENCY})\s*", r"\1", regex=True)
     t = t.str.replace(rf"\s*(?:{CURRENCY}|%)$", "", regex=True)
     t = t.str.replace(r"^\((\d.*)\)$", r"-\1", regex=True)  # accounting negatives (1,234.00)
-    t = t.str.replace(_GROUP_SPACE, "", regex=True)
+    return t.str.replace(_GROUP_SPACE, "", regex=True)
+
+
+def _grouped(t: pd.Series) -> tuple[bool, float | None]:
+    """comma_decimals' `grouped` and `whole_max` for bare text (missing values are NA)."""
+    dotted = t.str.contains(".", regex=False).fillna(False)
+    if not dotted.any() or t.str.contains(",", regex=False).fillna(False).any():
+        return False, None
+    d = t[dotted]
+    if not (d.head(100).str.fullmatch(DOT_GROUPS).all() and d.str.fullmatch(DOT_GROUPS).all()):
+        return False, None
+    whole = t[~dotted & t.str.fullmatch(WHOLE).fillna(False)]
+    return True, (float(pd.to_numeric(whole).abs().max()) if len(whole) else None)
+
+
+def _comma_column(t: pd.Series, file_comma: bool) -> bool:
+    """comma_decimals for a column of bare text."""
     us_only = t.str.fullmatch(r"-?\d{1,3}(?:,\d{3})+\.\d+").any()
     eu_only = (t.str.fullmatch(r"-?\d{1,3}(?:\.\d{3})+,\d+").any() or t.str.fullmatch(r"-?\d{1,3}(?:\.\d{3}){2,}").any())
     # A column written with decimal commas has no dots and some comma not followed by exactly
     # three digits ('1,5', '2,25'); then every comma is a decimal one, '3,125' included.
-    comma_decimal = (not t.str.contains(".", regex=False).any()
-                     and (t.str.fullmatch(r"-?\d+,\d+") & ~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+")).any())
-    if (eu_only or comma_decimal) and not us_only:
+    has_dot = t.str.contains(".", regex=False).any()
+    comma_decimal = (t.str.fullmatch(r"-?\d+,\d+") & ~t.str.fullmatch(r"-?\d{1,3}(,\d{3})+")).any()
+    return comma_decimals(bool(has_dot), bool(us_only), bool(eu_only), bool(comma_decimal), *_grouped(t), file_comma)
+
+
+def decimal_commas(values: pd.Series) -> bool:
+    """Whether a column of text, judged on its own, writes decimal commas (see comma_decimals)."""
+    s = values.str.strip()
+    s = s[~is_missing(s)]
+    if not s.str.contains("[,.]", regex=True).any():
+        return False
+    return _comma_column(_bare(s), False)
+
+
+def _number_text(s: pd.Series, file_comma: bool = False) -> pd.Series:
+    """Text of numbers normalised to plain 1234.56, one convention per column (comma_decimals):
+    currency signs, percent signs and digit-group spaces or apostrophes dropped; dot thousands with
+    comma decimals (15.000,50) when the column is written so."""
+    t = _bare(s)
+    if _comma_column(t, file_comma):
         eu = t.str.fullmatch(_EU)
         return t.where(~eu, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
     us = t.str.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
@@ -142,20 +197,24 @@ def _plain_numbers(s: pd.Series, missing: pd.Series) -> pd.Series | None:
     return pd.Series(out, index=s.index)
 
 
-def to_numbers(values: pd.Series, keep_infinite: bool = False, missing: pd.Series | None = None) -> pd.Series:
+def to_numbers(values: pd.Series, keep_infinite: bool = False, missing: pd.Series | None = None,
+               file_comma: bool = False) -> pd.Series:
     """Numbers from text, tolerating currency symbols, percent signs, digit-group separators
     (1,234.56; 15.000,50; 1 234,56) and decimal commas; NaN where a value is missing or not a
     number, and where it is infinite unless `keep_infinite`. `missing`: is_missing(values), when
-    already known."""
+    already known. `file_comma`: the file's other columns write decimal commas (comma_decimals)."""
     s = values.str.strip()
     missing = is_missing(s) if missing is None else missing
     out = _plain_numbers(s, missing)
+    if out is not None and comma_decimals(False, False, False, False, *_grouped(s.where(~missing)), file_comma):
+        out = None  # '2.486' beside '987': plain to read, but its dot groups thousands
     if out is None:
         plain = pd.to_numeric(s, errors="coerce")
-        if (plain.notna() | missing).all():  # plain numbers (the usual case): no symbols or separators to read
-            out = plain.astype(float).where(~missing)
+        if (plain.notna() | missing).all() and not s.str.contains(".", regex=False).any():
+            out = plain.astype(float).where(~missing)  # whole numbers: no symbols or separators to read
         else:
-            out = pd.to_numeric(_number_text(s).where(~missing, None), errors="coerce").astype(float)
+            out = pd.to_numeric(_number_text(s.where(~missing), file_comma).where(~missing, None),
+                                errors="coerce").astype(float)
     return out if keep_infinite else out.where(np.isfinite(out))
 
 
@@ -166,12 +225,12 @@ def _reject(values: pd.Series, bad: pd.Series, what: str) -> None:
         raise UserError(f"{what} {int(bad.sum())} value(s) do not, e.g. {values.iloc[i]!r} on line {_line(i)}")
 
 
-def parse_numbers(values: pd.Series, column: str, path) -> pd.Series:
+def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False) -> pd.Series:
     """Numbers from text (see to_numbers); any other text is an error naming column and line."""
     if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
         return values.astype(float)
     miss = is_missing(values)
-    out = to_numbers(values, keep_infinite=True, missing=miss)  # infinite values are implausible, see clean()
+    out = to_numbers(values, keep_infinite=True, missing=miss, file_comma=file_comma)  # infinite: see clean()
     _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold numbers but")
     return out
 
@@ -542,8 +601,10 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             ids[corrupt] = [f"row {i + 1} (corrupt line)" for i in np.flatnonzero(corrupt.to_numpy())]
 
     typed = pd.DataFrame(index=raw.index)
+    # A file writes its numbers one way: decimal commas in one column make '2.486' in another 2486.
+    file_comma = any(decimal_commas(raw[col]) for col in dict.fromkeys(_numeric_columns(cfg)) if not _typed(raw[col]))
     for col in _numeric_columns(cfg):
-        typed[col] = parse_numbers(raw[col], col, path)
+        typed[col] = parse_numbers(raw[col], col, path, file_comma)
     for col in _flag_columns(cfg):
         typed[col] = parse_flags(raw[col], col, path)
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
-from ..labels import plain
+from ..labels import UNIT_CODES, plain
 from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS, totals_word, sum_rows, to_dates,
                        to_numbers)
 from ..errors import UserError
@@ -27,8 +27,8 @@ from .loading import Table, is_missing, read_table
 # Role -> regular expression searched in the normalised column name (lowercase, accents dropped,
 # letters and digits only). Names in English, German, French, Spanish, Portuguese, Dutch and Italian.
 _CUSTOMER = (r"(customer|cust|client|cliente|clienti|member|user|account|kunden?|klant|kund|socio|klienta?"
-             r"|顧客|会員|客户|客戶|用户|用戶|ユーザー?|고객|회원|клиент|покупатель)")
-_IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|key|ref|番号|コード|编号|編號|代码|번호|코드|номер)"
+             r"|musteri|顧客|会員|客户|客戶|用户|用戶|ユーザー?|고객|회원|клиент|покупатель)")
+_IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|kodu|key|ref|番号|コード|编号|編號|代码|번호|코드|номер)"
 ANSWER_WORDS = ("responded", "response", "reactie", "antwort", "reponse", "respuesta", "resposta", "risposta", "reagiert")
 NAME_PATTERNS: dict[str, str] = {
     "id": rf"^(id|{_CUSTOMER}{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
@@ -45,7 +45,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|^(aktion|actie|promo|promotion|campaign|kampagne|campagne|campana|campanha|campagna|mailing)[^\d].+"
     r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|aktion|actie|mailing)$"  # 'spring_campaign'
     r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|mailing)(q[1-4]|h[12]|\d{2}|\d{4})$",  # 'upsell_campaign_q3'
-    "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo",
+    "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo|sikayet",
     "churned": r"^(churn|churned|churnflag|churnlabel|churnvalue|ischurn|ischurned|haschurned|exited|attrition|attrited"
     r"|attritionflag|cancelled|canceled|abwanderung|gekundigt|kundigung|resilie|resiliation|desabonne"
     r"|baja|abandono|cancelado|cancelada|opgezegd|disdetta|abbandono)$",
@@ -59,15 +59,19 @@ NAME_PATTERNS: dict[str, str] = {
     r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$",
     "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
     r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia|transactions|txns?|trx)"
-    r"(count|number|total|anzahl)?$|^(order|transaction|txn)count$|^frequency$",
+    r"(count|number|total|anzahl)?(last\d*(days?|weeks?|months?|years?)|l\d+[mdy]|ltm|ttm|ytd|per(year|month))?$"
+    r"|^(order|transaction|txn)count$|^frequency$|^siparissayisi$",
     # Visits of a web site or app: plain 'visits' may be to a gym or a shop (bezoeken_per_maand).
     "web_visits": r"(web|site|online|internet|app)\w*(visits|besuche|visites|visitas|bezoeken|visite|bezoek)"
     r"|(visits|besuche|visites|visitas|bezoeken|visite)\w*(web|site|online|internet|app)|sessions",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
     r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
     r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$"
-    r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$",  # (monthly) amount: a fee paid
-    "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario"
+    r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$"  # (monthly) amount: a fee paid
+    r"|^(cargo|cargos|importe|monto|cuota|mensualidad|mensalidade|fatura|factura|facturacion|faturamento|mensualite"
+    r"|gebuhr|gebuhren|canone|fattura|fatturato|harcama|fatural?tutar)(mensual|mensuales|mensal|mensuel|mensile"
+    r"|monatlich|anual|annuel|annuale|aylik|yillik|total)?(" + "|".join(c.lower() for c in CURRENCY_CODES) + ")?$",
+    "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario|gelir|maas"
     r"|inkomen|reddito|stipendio",
     "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
     r"|crianca|figli|bambini",
@@ -78,7 +82,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|datedenaissance|fechanacimiento|fechadenacimiento|datanascimento|datadenascimento|geboortedatum"
     r"|datadinascita|datanascita)$",
     "age": r"^(age|ageyears|ageinyears|customerage|clientage|alter|edad|idade|leeftijd|eta|etaanni)$",
-    "gender": r"gender|^sex$|^genre$|geschlecht|^sexe$|^sexo$|^genero$|geslacht|^sesso$|^genere$",
+    "gender": r"gender|^sex$|^genre$|geschlecht|^sexe$|^sexo$|^genero$|geslacht|^sesso$|^genere$|^cinsiyet$",
     # Not any card (HasCrCard is a credit card) nor any member (IsActiveMember): a loyalty or club card.
     "loyalty_card": r"loyal|(member|club|rewards?|bonus|store|customer|fidelity)card|^(is|has)?(club)?member(ship)?$"
     r"|^club|kundenkarte|fidelite|tarjeta(de)?(cliente|fidelidad)|cartao(fidelidade|cliente)|klantenkaart|tessera|fedelta",
@@ -220,13 +224,19 @@ class Profile:
 KEPT_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "GREEK")
 
 
+UNDECOMPOSED = str.maketrans({"ß": "ss", "ı": "i", "ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ð": "d",
+                              "þ": "th"})
+
+
 def normalise(name: str) -> str:
     """'Âge' -> 'age', 'Käufe_Web' -> 'kaufeweb', 'Straße' -> 'strasse': lower case ASCII letters and
     digits, and the letters of KEPT_SCRIPTS (full-width 'ＩＤ' and half-width kana made regular first)."""
     import unicodedata
 
     out = []
-    for ch in unicodedata.normalize("NFKC", name.lower().replace("ß", "ss")).lower():
+    # Letters that no decomposition reduces to a Latin one: Turkish dotless i, Polish l, Danish o ...
+    name = name.lower().translate(UNDECOMPOSED)
+    for ch in unicodedata.normalize("NFKC", name).lower():
         if unicodedata.name(ch, "").startswith(KEPT_SCRIPTS) and ch.isalnum():
             out.append(ch)
         else:
@@ -369,7 +379,8 @@ def spend_label(name: str) -> str:
     """MntWines -> Wines, MntGoldProds -> Gold products, wine_spent -> Wine, SpendOnline12m -> Online."""
     drop = {"mnt", "amount", "amt", "spend", "spending", "spent", "on", "lifetime", "ausgaben", "umsatz", "depenses",
             "gastos", "gasto", "en", "uitgaven", "spesa", "spese", "montant", "fur", "für", "de", "per"}
-    return _readable(_without_period([w for w in _words(name) if w not in drop]))
+    # A currency code is the unit, no part of the category: 'Cargo mensual (MXN)' is Cargo mensual.
+    return _readable(_without_period([w for w in _words(name) if w not in drop and w.upper() not in UNIT_CODES]))
 
 
 def channel_label(name: str) -> str:

@@ -25,36 +25,37 @@ from .orders import _lit, _q, _source, read_products, timestamp_formats
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
 NAMES = {
-    "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant)(unique)?"
-    r"(id|no|nr|num|number|nummer|numero|code|key)?$|^(n|id|num|numero|nr|no|code|codice|codigo|cod)(client|cliente"
+    "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant|musteri)(unique)?"
+    r"(id|no|nr|num|number|nummer|numero|code|key|kodu|kod)?$|^(n|id|num|numero|nr|no|code|codice|codigo|cod)(client|cliente"
     r"|klant|kunden?|klienta?)$|^kdn?r$"
     r"|^(customer|client|buyer|kunden?)?e?mail(address|adresse)?$"
     r"|^(顧客|会員|客户|客戶|用户|用戶|ユーザー?|고객|회원)(id|no|番号|コード|编号|編號|代码|번호|코드)?$",
     "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
     r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino|zamowienia|zamowienie|faktura"
-    r"|objednavka|objednavky)"
-    r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference)?$|^orderref(erence)?$"
+    r"|objednavka|objednavky|siparis|fatura|fis)"
+    r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference|kodu)?$|^orderref(erence)?$"
     r"|^(注文|受注|订单|訂單|伝票|주문)(id|no|番号|コード|编号|編號|号|번호|코드)?$",
-    "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora"
+    "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora|tarih|zaman"
     r"|^data(do|da|de|del|dell)?(pedido|compra|venda|emissao|encomenda|ordine|acquisto|vendita|fattura|zamowienia)$"
     r"|(order|purchas|creat|plac|book)edat$|日時|日付|日期|时间|時間|일시|일자|날짜|^(注文|購入|受注|订单|下单|주문)日$",
     "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(stockcode|sku|productid|productcode|itemid"
     r"|itemcode|articleid|article|ean|upc|barcode|product|item|artikel|artikelnummer|artikelnr|produkt|produit"
-    r"|producto|produto|artigo|articulo|prodotto|articolo|produktu|towaru|zbozi)(id|code|ref|no|nr|num|number|nummer|numero)?$"
+    r"|producto|produto|artigo|articulo|prodotto|articolo|produktu|towaru|zbozi|urun|stok)(id|code|ref|no|nr|num|number|nummer"
+    r"|numero|kodu|kod)?$"
     r"|^kod(produktu|towaru|zbozi)?$|^(referencia|riferimento|referentie|referencja|referenz)$"
     r"|^(商品|产品|產品|製品|品番|品目|상품|제품)(id|no|コード|番号|代码|编号|编码|코드|번호)?$",
     "product_name": r"description|^desc$|productname|itemname|^name$|title|bezeichnung|beschreibung|libelle"
     r"|descripcion|descricao|omschrijving|descrizione|designation|artikelname|productnaam"
     r"|^nom(du)?(produit|article)$|^nombre(del)?(producto|articulo)$|^nome(do|del)?(produto|prodotto|artigo|articolo)$"
-    r"|^nazwa(produktu|towaru)?$|^nazev(produktu|zbozi)?$|^(商品|产品|產品|製品|상품|제품)(名|名称|名稱|명)$|^品名$",
+    r"|^nazwa(produktu|towaru)?$|^nazev(produktu|zbozi)?$|^urun(adi|ismi)$|aciklama|^(商品|产品|產品|製品|상품|제품)(名|名称|名稱|명)$|^品名$",
     "quantity": r"^(qty|quantity|units|unitsold|count|amount|number|menge|anzahl|quantite|cantidad|quantidade|aantal"
-    r"|quantita|stuck|pieces|pcs|ilosc|liczba|mnozstvi)$|quantity|qty|menge|数量|個数|수량",
+    r"|quantita|stuck|pieces|pcs|ilosc|liczba|mnozstvi|adet|miktar)$|quantity|qty|menge|数量|個数|수량",
     "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
-    r"|prezzo|^cena|単価|单价|單價|価格|价格|價格|値段|販売価格|단가|가격",
+    r"|prezzo|^cena|fiyat|単価|单价|單價|価格|价格|價格|値段|販売価格|단가|가격",
     # A line's total, not a unit price (checked on the money column's name, price words excluded).
     "amount": r"total|amount|value|sales|revenue|turnover|subtotal|betrag|umsatz|montant|importe|valor|bedrag"
-    r"|importo|kwota|wartosc|castka|金額|金额|小計|小计|合計|合计|금액|합계",
-    "category": r"category|department|^dept$|^dep$|family|productgroup|^group$|^section$|^aisle$|kategorie|kategoria"
+    r"|importo|kwota|wartosc|castka|tutar|toplam|金額|金额|小計|小计|合計|合计|금액|합계",
+    "category": r"category|department|^dept$|^dep$|family|productgroup|^group$|^section$|^aisle$|kategori"
     r"|warengruppe|categorie|categoria|afdeling|rayon|reparto|departamento|abteilung"
     r"|^(product|item|article)type$"
     r"|^rayon$|famille|familia|famiglia|abteilung|departamento|reparto|afdeling|^(product|produit|producto|prodotto)?"
@@ -168,14 +169,15 @@ def _price_or_total(sample: pd.DataFrame, out: dict) -> None:
                            "values do not grow with the quantity: a unit price, not a line's total") + "; check")
 
 
-STATUS_NAME = (r"(order|financial|payment|fulfillment)?(status|state|estado|statut|zustand|bestellstatus|bestelstatus|stato)"
+STATUS_NAME = (r"(order|financial|payment|fulfillment|siparis)?(status|state|estado|statut|zustand|bestellstatus|bestelstatus"
+               r"|stato|durum|durumu)"
                r"|(注文|订单|訂單|交易)?(ステータス|状態|状况|狀態|状态)|(주문)?상태")
 
 
 def _status_values(con, free: list[str]) -> dict[str, set[str]]:
     """The values of each column named like a status, over the whole file: one cancelled order in
     a hundred thousand lines is rarely in the sample."""
-    return {c: {str(v).strip().lower() for (v,) in con.execute(
+    return {c: {str(v).strip().replace("İ", "i").lower() for (v,) in con.execute(
         f"SELECT DISTINCT CAST({_q(c)} AS VARCHAR) FROM src WHERE {_q(c)} IS NOT NULL LIMIT 1000").fetchall()}
         for c in free if re.fullmatch(STATUS_NAME, normalise(c))}
 

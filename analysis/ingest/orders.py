@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import cleaning
-from .cleaning import CODE_SIGNS, DATE_FORMATS, ZONE, LogEntry, zoneless
+from .cleaning import CODE_SIGNS, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntry, comma_decimals, zoneless
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
@@ -271,13 +271,6 @@ EU_NUMBER = r"(?:-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+)"  # rewritten 1234.56
 US_GROUPED = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # rewritten 1234.56 in a dot-decimal column
 
 
-def comma_decimals(has_dot: bool, us_only: bool, eu_only: bool, comma_decimal: bool) -> bool:
-    """cleaning._number_text's choice for a column, from what its values show: commas are decimal
-    when some value groups with dots (1.234,56) or, with no dot anywhere, some comma is not
-    followed by exactly three digits (2,5); never when some value is written 1,234.56."""
-    return (eu_only or (comma_decimal and not has_dot)) and not us_only
-
-
 def _bare(col: str, text: str | None = None) -> str:
     """SQL: the column's text (or the `text` expression) without currency, percent sign,
     accounting parentheses or digit-group spaces."""
@@ -305,23 +298,38 @@ def _number(col: str, typed: bool = False, decimal_comma: bool = False) -> str:
             f"ELSE TRY_CAST({text} AS DOUBLE) END")
 
 
-def _decimal_comma(con, col: str, path: Path | None = None) -> bool:
-    """comma_decimals, judged on every value of a text column: a dot anywhere, and the patterns
-    among the distinct values that are not plain numbers (the only ones that can match them).
-    Amounts in more than one currency are refused (`one_currency`): summed, they would mean nothing."""
+def _written(con, col: str, path: Path | None = None) -> tuple[bool, ...]:
+    """What comma_decimals needs, judged on every distinct value of a text column: a dot anywhere,
+    the patterns of the values that are not plain numbers (the only ones that can match them),
+    whether every dot groups three digits (with no comma anywhere) and the largest whole number
+    written without a dot. Amounts in more than one currency are refused (`one_currency`): summed,
+    they would mean nothing."""
     *row, signs = con.execute(
-        f"""WITH r AS (SELECT {_text(col)} AS raw FROM src),
-            odd AS (SELECT DISTINCT raw FROM r WHERE raw IS NOT NULL AND TRY_CAST(raw AS DOUBLE) IS NULL)
-            SELECT (SELECT coalesce(bool_or(contains(raw, '.')), false) FROM r),
+        f"""WITH d AS (SELECT DISTINCT {_text(col)} AS raw FROM src),
+            b AS (SELECT raw, CASE WHEN TRY_CAST(raw AS DOUBLE) IS NULL THEN {_bare(col, 'raw')} ELSE raw END AS v
+                  FROM d WHERE raw IS NOT NULL),
+            odd AS (SELECT v FROM b WHERE TRY_CAST(raw AS DOUBLE) IS NULL AND v IS NOT NULL)
+            SELECT (SELECT coalesce(bool_or(contains(raw, '.')), false) FROM b),
                    coalesce(bool_or(regexp_full_match(v, {_lit(US_ONLY)})), false),
                    coalesce(bool_or(regexp_full_match(v, {_lit(EU_ONLY)})), false),
                    coalesce(bool_or(regexp_full_match(v, {_lit(COMMA_DECIMAL)})
                                     AND NOT regexp_full_match(v, {_lit(COMMA_GROUPS)})), false),
-                   (SELECT list(DISTINCT regexp_extract(raw, {_lit(CURRENCY)})) FROM odd)
-            FROM (SELECT DISTINCT {_bare(col, 'raw')} AS v FROM odd)
-            WHERE v IS NOT NULL""").fetchall()[0]
+                   (SELECT coalesce(bool_and(NOT contains(v, ',') AND (NOT contains(v, '.')
+                                                 OR regexp_full_match(v, {_lit(DOT_GROUPS)}))), false)
+                           AND bool_or(contains(v, '.')) FROM b),
+                   (SELECT max(abs(TRY_CAST(v AS DOUBLE))) FROM b WHERE regexp_full_match(v, {_lit(WHOLE)})),
+                   (SELECT list(DISTINCT regexp_extract(raw, {_lit(CURRENCY)})) FROM d
+                    WHERE raw IS NOT NULL AND TRY_CAST(raw AS DOUBLE) IS NULL)
+            FROM odd""").fetchall()[0]
     one_currency(signs or [], col, path)
-    return comma_decimals(*row)
+    return tuple(row)
+
+
+def decimal_conventions(written: dict[str, tuple]) -> dict[str, bool]:
+    """comma_decimals for each column of one file (`_written` for each): dots that only group three
+    digits are thousands when another column writes decimal commas."""
+    own = {c: comma_decimals(*w) for c, w in written.items()}
+    return {c: comma_decimals(*w, file_comma=any(own.values())) for c, w in written.items()}
 
 
 def one_currency(signs: list[str], col: str, path: Path | None) -> None:
@@ -541,9 +549,10 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     _run(con, f"""
         CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed
         FROM (SELECT DISTINCT CAST({_q(name_col)} AS VARCHAR) AS _raw FROM src)""")
-    qty = (_number(t.quantity, t.quantity in numeric, t.quantity not in numeric and _decimal_comma(con, t.quantity, path))
+    comma = decimal_conventions({c: _written(con, c, path) for c in (t.quantity, t.money) if c and c not in numeric})
+    qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False))
            if t.quantity else "1.0")  # no quantity column: one unit per line
-    money = _number(t.money, t.money in numeric, t.money not in numeric and _decimal_comma(con, t.money, path))
+    money = _number(t.money, t.money in numeric, comma.get(t.money, False))
     # A line's total is a price times the quantity: the price is the total over the quantity (a
     # zero quantity keeps the total, and the zero-quantity rule sets the line aside).
     price = money if t.unit_price else f"(CASE WHEN ({qty}) = 0 THEN {money} ELSE {money} / ({qty}) END)"
