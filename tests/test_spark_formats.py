@@ -140,12 +140,12 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     from analysis.engine.spark import _decimal_commas, _number
     from analysis.ingest.cleaning import to_numbers
     monkeypatch.setattr(spark_module, "one_currency", lambda *a: None)
-    # Every column judged in one pass, each by its own values (padded with blanks to one length).
+    # Every column judged by its own values (padded with blanks to one length), as the only number column of its file.
     kinds = list(NUMBER_COLUMNS)
     n = max(len(v) for v in NUMBER_COLUMNS.values())
     columns = {f"c{i}": NUMBER_COLUMNS[k] + [""] * (n - len(NUMBER_COLUMNS[k])) for i, k in enumerate(kinds)}
     src = engine.spark.createDataFrame(list(zip(*columns.values())), ", ".join(f"{c} string" for c in columns))
-    commas = _decimal_commas(src, list(columns))
+    commas = {c: _decimal_commas(src, [c])[c] for c in columns}
     assert [commas[c] for c in columns] == [k in COMMA_KINDS for k in kinds]
     # Judged together, as one file's columns: beside decimal commas, dots before three digits group thousands.
     pair = engine.spark.createDataFrame([("2.000", "3,00 €"), ("1", "12,5")], "q string, p string")
