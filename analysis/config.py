@@ -484,6 +484,10 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
         raise UserError(f"{source}: the config is empty")
     if not isinstance(data, dict):
         raise UserError(f"{source}: expected a mapping of keys at the top level")
+    unset = _placeholder(data)
+    if unset:
+        raise UserError(f"{source}: {unset} is not set yet (the draft wrote ??? where it found no column or format): "
+                        "write it in, as the comment beside it says")
     try:
         cfg = Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as e:
@@ -542,6 +546,18 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
         except ValueError as e:
             raise UserError(f"{source}: key 'report.overrides': {e}") from None
     return cfg
+
+
+PLACEHOLDER = "???"  # what a draft writes for a required value it could not find
+
+
+def _placeholder(data: object, key: str = "") -> str | None:
+    """The first key (dotted) whose value is the draft's placeholder, if any."""
+    if isinstance(data, dict):
+        return next((k for name, v in data.items() if (k := _placeholder(v, f"{key}.{name}" if key else str(name)))), None)
+    if isinstance(data, list):
+        return next((k for i, v in enumerate(data) if (k := _placeholder(v, f"{key}[{i}]"))), None)
+    return key if isinstance(data, str) and data.strip() == PLACEHOLDER else None
 
 
 def load_config(path: str | Path) -> Config:

@@ -358,6 +358,9 @@ def test_decimal_comma_column():
 def test_missing_markers_become_nan():
     out = parse_numbers(pd.Series(["1", "", "NA", "n/a", "?"]), "c", "f")
     assert out.iloc[0] == 1 and out.iloc[1:].isna().all()
+    # 'unknown' as a French, German, Spanish or Turkish export writes it
+    out = parse_numbers(pd.Series(["4", "inconnu", "Unbekannt", "desconocido", "bilinmiyor", "Unknown"]), "c", "f")
+    assert out.iloc[0] == 4 and out.iloc[1:].isna().all()
 
 
 @settings(max_examples=200, deadline=None)

@@ -55,6 +55,17 @@ def test_unknown_nested_key_is_named_with_its_path_and_a_hint(tmp_path):
     assert "did you mean 'k'?" in message
 
 
+def test_a_value_the_draft_left_as_question_marks_is_named_as_not_set(tmp_path):
+    """A draft writes ??? for a required column it could not find: the error says the key is not
+    set yet, not that a column called '???' is missing from the file."""
+    text = ("transactions:\n  path: lines.csv\n  customer: c\n  timestamp: ???  # required: pick one of: a, b\n"
+            "  unit_price: p\n")
+    message = error_of(tmp_path, text)
+    assert "transactions.timestamp is not set yet (the draft wrote ??? where it found no column" in message
+    assert "'???'" not in message
+    assert "baskets.levels[1] is not set yet" in error_of(tmp_path, MINIMAL + "baskets:\n  levels:\n    - product\n    - ???\n")
+
+
 def test_misspelt_key_under_customers_gets_a_hint(tmp_path):
     message = error_of(tmp_path, "customers:\n  path: c.csv\n  delimeter: ';'\n")
     assert "unknown key 'customers.delimeter'" in message

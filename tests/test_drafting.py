@@ -315,7 +315,8 @@ def test_german_headers_get_their_roles(german):
     c = parse(text, base).columns
     assert (c.id, c.gender, c.age, c.income) == ("Kundennummer", "Geschlecht", "Alter", "Jahreseinkommen")
     assert c.spend == {"Groceries": "lifetime_spend_groceries"}
-    assert c.purchases == {"Web": "Käufe_Web"}
+    # One channel's purchases alone are no total of purchases: a number like any other.
+    assert c.purchases == {} and "Käufe_Web" in c.numeric
     assert (c.signup_date, c.signup_date_format) == ("Anmeldedatum", "%m/%d/%Y %I:%M:%S %p")
 
 
@@ -328,7 +329,7 @@ def test_coordinates_are_left_out_and_shares_are_not_counts(german):
     base, text = german
     c = parse(text, base).columns
     assert {"Breitengrad", "Längengrad"} <= set(c.ignore) and "coordinates" in text
-    assert c.deal_purchases is None and c.numeric == ["Anteil_Aktion"]
+    assert c.deal_purchases is None and "Anteil_Aktion" in c.numeric and "Anteil_Aktion" not in (c.purchases or {}).values()
 
 
 def test_accented_names_keep_their_letters():
@@ -1235,6 +1236,15 @@ def test_a_marketplace_export_is_drafted_by_the_person_not_the_order(tmp_path):
     assert (t.customer, t.order, t.product, t.unit_price) == ("customer_unique_id", "order_id", "product_id", "price")
     assert t.quantity is None and t.timestamp == "order_purchase_timestamp"
     assert "unavailable" in CANCELLED_STATUSES
+
+
+def test_a_french_answer_to_a_named_offer_is_a_campaign_named_for_the_offer(tmp_path):
+    rng = np.random.default_rng(9)
+    n = 60
+    pd.DataFrame({"N° client": range(1, n + 1), "Montant total des achats (€)": rng.gamma(3, 150, n).round(2),
+                  "A répondu à l'offre de printemps": rng.choice(["Oui", "Non"], n)}).to_csv(tmp_path / "f.csv", index=False)
+    c = parse(draft_config(tmp_path / "f.csv", config_dir=tmp_path), tmp_path).columns
+    assert c.campaigns == {"Offre de printemps": "A répondu à l'offre de printemps"}
 
 
 def test_orders_over_a_period_and_a_monthly_charge_in_pesos_are_drafted_by_role(tmp_path):

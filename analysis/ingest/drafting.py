@@ -29,7 +29,8 @@ from .loading import Table, is_missing, read_table
 _CUSTOMER = (r"(customer|cust|client|cliente|clienti|member|user|account|kunden?|klant|kund|socio|klienta?"
              r"|musteri|顧客|会員|客户|客戶|用户|用戶|ユーザー?|고객|회원|клиент|покупатель)")
 _IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|kodu|key|ref|番号|コード|编号|編號|代码|번호|코드|номер)"
-ANSWER_WORDS = ("responded", "response", "reactie", "antwort", "reponse", "respuesta", "resposta", "risposta", "reagiert")
+ANSWER_WORDS = ("responded", "response", "reactie", "antwort", "reponse", "respuesta", "resposta", "risposta", "reagiert",
+                "arepondu", "repondu", "respondio", "respondeu", "harespondido", "risposto", "hageantwortet", "geantwortet")
 NAME_PATTERNS: dict[str, str] = {
     "id": rf"^(id|{_CUSTOMER}{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
     "campaigns": r"(cmp|campaign|kampagne|campagne|campana|campanha|campagna)\d+",
@@ -385,7 +386,7 @@ def spend_label(name: str) -> str:
 
 def channel_label(name: str) -> str:
     """NumWebPurchases -> Web, store_purchases -> Store; '' for a plain purchase count."""
-    drop = {"num", "number", "nb", "n", "of", "purchases", "purchase", "count", "käufe", "kaufe", "einkäufe", "anzahl",
+    drop = {"num", "number", "nb", "n", "d", "l", "of", "purchases", "purchase", "count", "käufe", "kaufe", "einkäufe", "anzahl",
             "achats", "compras", "aankopen", "acquisti", "de", "en", "per",
             # prepositions and articles: 'Compras na loja' is the loja (shop) channel, not 'na loja'
             "in", "im", "at", "on", "via", "through", "the", "na", "no", "nas", "nos", "em", "el", "la", "le", "les",
@@ -430,8 +431,14 @@ def _matching(role: str, free: list[Profile]) -> list[Profile]:
 
 def _campaign_label(p: Profile) -> str:
     """'reactie_voorjaarsactie' -> 'Voorjaarsactie': the name without its answer word."""
-    rest = re.sub(rf"^({'|'.join(ANSWER_WORDS)})[\s_\-]*((to|op|auf|a|al)[\s_\-]+)?", "", p.name.strip(),
-                  flags=re.IGNORECASE)
+    import unicodedata
+
+    name = unicodedata.normalize("NFC", p.name.strip())
+    # Matched without accents ('A répondu à l'offre'): one letter for one, so the cut falls where it would.
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    answer = "|".join(ANSWER_WORDS + ("repondu", "respondido", "geantwortet"))
+    m = re.match(rf"((a|ha|hat)[\s_\-]+)?({answer})[\s_\-]*((to|op|auf|a|al)[\s_\-]+)?(l'|l’)?", bare, flags=re.IGNORECASE)
+    rest = name[m.end():] if m and len(bare) == len(name) else name
     return plain(rest) if re.search(r"[^\W\d_]", rest) else p.name
 
 
@@ -458,8 +465,11 @@ def _dict_entries(
         return _unique_labels(pairs), []
     if role == "purchases":
         # A count with no channel in its name (NumPurchases, TotalPurchases) is not a channel.
-        pairs = [(channel_label(p.name), p) for p in found]
-        return _unique_labels([(lab, p) for lab, p in pairs if lab and lab.lower() not in NO_CHANNEL]), []
+        pairs = [(lab, p) for lab, p in ((channel_label(p.name), p) for p in found) if lab and lab.lower() not in NO_CHANNEL]
+        # One channel's count alone ('Nb d'achats en ligne') is no total of purchases: spend per purchase
+        # would divide by the online ones only, and the share of that channel would always be 100%. It is
+        # a number like any other.
+        return (_unique_labels(pairs) if len(pairs) > 1 else []), []
     # spend: a total next to the categories would count the money twice
     totals = [p for p in found if re.search(TOTAL_WORDS, p.key)]
     if totals and len(totals) < len(found):
