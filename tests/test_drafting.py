@@ -1242,9 +1242,13 @@ def test_a_french_answer_to_a_named_offer_is_a_campaign_named_for_the_offer(tmp_
     rng = np.random.default_rng(9)
     n = 60
     pd.DataFrame({"N° client": range(1, n + 1), "Montant total des achats (€)": rng.gamma(3, 150, n).round(2),
-                  "A répondu à l'offre de printemps": rng.choice(["Oui", "Non"], n)}).to_csv(tmp_path / "f.csv", index=False)
-    c = parse(draft_config(tmp_path / "f.csv", config_dir=tmp_path), tmp_path).columns
+                  "A répondu à l'offre de printemps": rng.choice(["Oui", "Non"], n),
+                  "Nb de visites magasin": [str(v) if v % 7 else "inconnu" for v in range(n)]}).to_csv(tmp_path / "f.csv", index=False)
+    text = draft_config(tmp_path / "f.csv", config_dir=tmp_path)
+    c = parse(text, tmp_path).columns
     assert c.campaigns == {"Offre de printemps": "A répondu à l'offre de printemps"}
+    # 'inconnu' (unknown) where a number is due is a missing value, no warning
+    assert c.numeric == ["Nb de visites magasin"] and "WARNING" not in text
 
 
 def test_orders_over_a_period_and_a_monthly_charge_in_pesos_are_drafted_by_role(tmp_path):

@@ -14,7 +14,7 @@ import pandas as pd
 from ..labels import CURRENCY_CODES
 from ..config import Config
 from ..errors import UserError
-from .loading import CONTROL, Table, is_missing, text_of
+from .loading import CONTROL, UNKNOWN_WORDS, Table, is_missing, text_of
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d"]
 # Times that may follow a date: 24-hour, 12-hour with AM/PM (3/14/1985 12:00:00 AM), ISO 8601 with
@@ -204,7 +204,7 @@ def to_numbers(values: pd.Series, keep_infinite: bool = False, missing: pd.Serie
     number, and where it is infinite unless `keep_infinite`. `missing`: is_missing(values), when
     already known. `file_comma`: the file's other columns write decimal commas (comma_decimals)."""
     s = values.str.strip()
-    missing = is_missing(s) if missing is None else missing
+    missing = _no_value(s) if missing is None else missing
     out = _plain_numbers(s, missing)
     if out is not None and comma_decimals(False, False, False, False, *_grouped(s.where(~missing)), file_comma):
         out = None  # '2.486' beside '987': plain to read, but its dot groups thousands
@@ -225,11 +225,17 @@ def _reject(values: pd.Series, bad: pd.Series, what: str) -> None:
         raise UserError(f"{what} {int(bad.sum())} value(s) do not, e.g. {values.iloc[i]!r} on line {_line(i)}")
 
 
+def _no_value(values: pd.Series) -> pd.Series:
+    """Missing where a number or a date is due: the markers, and 'unknown' in a language drafts read."""
+    miss = is_missing(values)
+    return miss | values.str.strip().str.lower().isin(UNKNOWN_WORDS) if not miss.all() else miss
+
+
 def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False) -> pd.Series:
     """Numbers from text (see to_numbers); any other text is an error naming column and line."""
     if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
         return values.astype(float)
-    miss = is_missing(values)
+    miss = _no_value(values)
     out = to_numbers(values, keep_infinite=True, missing=miss, file_comma=file_comma)  # infinite: see clean()
     _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold numbers but")
     return out
@@ -287,7 +293,7 @@ def by_value(values: pd.Series, fn) -> pd.Series:
 def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
-    miss = is_missing(values)
+    miss = _no_value(values)
     if fmt is None:
         fmt = guess_date_format(values)
         if fmt is None:

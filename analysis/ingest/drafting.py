@@ -22,7 +22,7 @@ from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, F
                        to_numbers)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
-from .loading import Table, is_missing, read_table
+from .loading import UNKNOWN_WORDS, Table, is_missing, read_table
 
 # Role -> regular expression searched in the normalised column name (lowercase, accents dropped,
 # letters and digits only). Names in English, German, French, Spanish, Portuguese, Dutch and Italian.
@@ -263,8 +263,9 @@ def profile_column(name: str, values: pd.Series, position: int = 0, distinct_row
     present = values[~is_missing(values)]
     parsed = to_numbers(present)
     numbers = parsed.dropna().astype(float)
-    not_numbers = tuple(pd.unique(present[parsed.isna()])[:3])
-    all_numeric = len(numbers) == len(present)
+    unknown = present.str.strip().str.lower().isin(UNKNOWN_WORDS)  # missing where a number is due ('inconnu')
+    not_numbers = tuple(pd.unique(present[parsed.isna() & ~unknown])[:3])
+    all_numeric = len(numbers) == len(present) - int(unknown.sum())
     # Numbers are dates only when written as YYYYMMDD; otherwise do not try (a year is not a date).
     maybe_date = len(present) > 0 and (not all_numeric or present.str.fullmatch(r"\d{8}").all())
     return Profile(

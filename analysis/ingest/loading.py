@@ -26,11 +26,12 @@ DELIMITERS = [",", ";", "\t", "|"]
 # nicht verfügbar, non disponible, sin datos, and Excel's #N/A in German (#NV).
 MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "#nv", "missing", "n.a.",
                    "k.a.", "k. a.", "n.v.", "n.d.", "n/d", "s/d", "s.d."}
-# ... and in customer tables, whose columns are judged whole (below), French exports' NC (non communiqué),
-# and 'unknown' as the languages drafts read write it (a category written so is the one missing values get).
-TABLE_MARKERS = MISSING_MARKERS | {"nc", "n.c.", "non communiqué", "non renseigné", "unknown", "inconnu", "inconnue",
-                                   "unbekannt", "desconocido", "desconocida", "desconhecido", "desconhecida",
-                                   "sconosciuto", "sconosciuta", "onbekend", "nieznany", "nieznane", "bilinmiyor"}
+# ... and in customer tables, whose columns are judged whole (below), French exports' NC (non communiqué).
+TABLE_MARKERS = MISSING_MARKERS | {"nc", "n.c.", "non communiqué", "non renseigné"}
+# 'Unknown' as the languages drafts read write it: missing where a number or a date is due (a category
+# written so is a value of its own).
+UNKNOWN_WORDS = {"unknown", "inconnu", "inconnue", "unbekannt", "desconocido", "desconocida", "desconhecido",
+                 "desconhecida", "sconosciuto", "sconosciuta", "onbekend", "nieznany", "nieznane", "bilinmiyor"}
 TWO_LETTER_MARKERS = ("NA", "NC")  # markers that are also codes among two-letter codes (Napoli, North Carolina)
 # Control characters other than tab, newline and carriage return: a line holding them is corrupt.
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
