@@ -262,10 +262,12 @@ def detect_date_formats(values: pd.Series) -> list[str]:
 def profile_column(name: str, values: pd.Series, position: int = 0, distinct_rows: int = 0) -> Profile:
     present = values[~is_missing(values)]
     parsed = to_numbers(present)
+    unknown = present.str.strip().str.lower().isin(UNKNOWN_WORDS)
+    if unknown.any() and parsed.notna().sum() == (~unknown).sum() > 0:  # 'inconnu' among numbers: a missing one
+        present, parsed = present[~unknown], parsed[~unknown]
     numbers = parsed.dropna().astype(float)
-    unknown = present.str.strip().str.lower().isin(UNKNOWN_WORDS)  # missing where a number is due ('inconnu')
-    not_numbers = tuple(pd.unique(present[parsed.isna() & ~unknown])[:3])
-    all_numeric = len(numbers) == len(present) - int(unknown.sum())
+    not_numbers = tuple(pd.unique(present[parsed.isna()])[:3])
+    all_numeric = len(numbers) == len(present)
     # Numbers are dates only when written as YYYYMMDD; otherwise do not try (a year is not a date).
     maybe_date = len(present) > 0 and (not all_numeric or present.str.fullmatch(r"\d{8}").all())
     return Profile(
