@@ -124,7 +124,7 @@ class CustomersFile(_FileOrTable):
                               "(Hive metastore, Unity Catalog, Delta), e.g. crm.customers")
     delimiter: str = Field("auto", description="field separator, or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
-    sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
+    sheet: str | None = Field(None, description="Excel sheet name (default: the one with the most filled cells)")
 
 
 class TransactionsFile(_FileOrTable):
@@ -136,7 +136,7 @@ class TransactionsFile(_FileOrTable):
                               "(Hive metastore, Unity Catalog, Delta), e.g. sales.order_lines")
     delimiter: str = Field("auto", description="field separator, or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
-    sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
+    sheet: str | None = Field(None, description="Excel sheet name (default: the one with the most filled cells)")
     customer: str = Field(description="customer id column (lines without one are used for baskets only)")
     order: str | None = Field(None, description="order or invoice id column: the lines of one order form a basket; "
                               "without one, an order is a customer's lines at one date and time")
@@ -214,7 +214,7 @@ class ProductsFile(_Strict):
     path: str = Field(description="product -> category map: CSV, TSV, Parquet or Excel; relative to the config file")
     product: str = Field(description="column matching the order lines' product column")
     category: str = Field(description="category column")
-    sheet: str | None = Field(None, description="Excel sheet name (default: the first)")
+    sheet: str | None = Field(None, description="Excel sheet name (default: the one with the most filled cells)")
 
     @field_validator("path")
     @classmethod

@@ -381,6 +381,27 @@ def test_excel_customer_table_names_its_sheet(tmp_path):
     assert len(load_customers(cfg).frame) == 30
 
 
+def test_a_workbook_whose_first_sheet_is_a_cover_is_drafted_from_its_table(tmp_path):
+    from analysis.ingest.drafting_orders import draft_orders_config
+    frame = pd.DataFrame({"Kundennummer": range(1, 31), "Umsatz": [2000 + 50 * i for i in range(30)]})
+    path = tmp_path / "k.xlsx"
+    with pd.ExcelWriter(path) as w:
+        pd.DataFrame({"Hinweise": ["Stand: 31.12.2024", "Vertraulich"]}).to_excel(w, sheet_name="Hinweise", index=False)
+        frame.to_excel(w, sheet_name="Kunden", index=False)
+    text = draft_config(path, config_dir=tmp_path)
+    cfg = parse(text, tmp_path)
+    assert cfg.customers.sheet == "Kunden" and "(the largest); other sheets: Hinweise" in text
+    assert cfg.columns.id == "Kundennummer" and len(load_customers(cfg).frame) == 30
+    lines = tmp_path / "l.xlsx"
+    rows = pd.DataFrame({"order": [f"A{i // 2}" for i in range(40)], "customer": [f"C{i % 7}" for i in range(40)],
+                         "date": ["2024-03-01 10:00"] * 40, "price": ["3.50"] * 40})
+    with pd.ExcelWriter(lines) as w:
+        pd.DataFrame({"About": ["order lines of 2024"]}).to_excel(w, sheet_name="About", index=False)
+        rows.to_excel(w, sheet_name="Lines", index=False)
+    text = draft_orders_config(lines, config_dir=tmp_path)
+    assert parse(text, tmp_path).transactions.sheet == "Lines" and parse(text, tmp_path).transactions.customer == "customer"
+
+
 def test_what_could_not_be_decided_is_written(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,joined\n" + "".join(f"{i % 3},0{1 + i % 9}-0{1 + i % 9}-2020\n" for i in range(30)))

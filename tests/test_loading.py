@@ -261,7 +261,10 @@ def test_excel_customer_table_is_read_from_the_named_sheet(tmp_path):
                             "Kunden": pd.DataFrame({"id": [1, 2], "income": [10.5, 20]})})
     table = read_table(path, sheet="Kunden")
     assert table.frame.values.tolist() == [["1", "10.5"], ["2", "20"]] and table.delimiter == "excel"
-    assert read_table(path).frame.columns.tolist() == ["x"]  # the first sheet by default
+    # By default the sheet with the most filled cells: a cover sheet of notes is passed over.
+    assert read_table(path).frame.columns.tolist() == ["id", "income"]
+    equal = _xlsx(tmp_path, {"A": pd.DataFrame({"x": ["a", "b"]}), "B": pd.DataFrame({"y": ["c", "d"]})})
+    assert read_table(equal).frame.columns.tolist() == ["x"]  # as many: the first
 
 
 def test_excel_sheet_not_found_names_the_sheets(tmp_path):

@@ -22,7 +22,7 @@ from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, F
                        to_numbers)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
-from .loading import UNKNOWN_WORDS, Table, is_missing, read_table
+from .loading import UNKNOWN_WORDS, Table, is_missing, largest_sheet, read_table
 
 # Role -> regular expression searched in the normalised column name (lowercase, accents dropped,
 # letters and digits only). Names in English, German, French, Spanish, Portuguese, Dutch and Italian.
@@ -777,7 +777,7 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
         f"  path: {quote(_config_path(table.path, config_dir))}",
     ]
     if sheets:
-        others = f"; other sheets: {', '.join(sheets[1:])}" if len(sheets) > 1 else ""
+        others = f" (the largest); other sheets: {', '.join(sheets[1:])}" if len(sheets) > 1 else ""
         lines.append(f"  sheet: {quote(sheets[0])}{_comment('the sheet read' + others)}")
     elif parquet:
         lines.append("  # delimiter and encoding are not used for Parquet files")
@@ -823,11 +823,14 @@ def draft_config(customers_path: str | Path, config_dir: Path | None = None) -> 
     path = Path(customers_path)
     try:
         table = read_table(path)
+        sheets: tuple[str, ...] = ()
+        if table.delimiter == "excel":
+            best, names = largest_sheet(path)
+            sheets = (best, *(n for n in names if n != best))
+            if best != names[0]:  # the first sheet is a cover or notes: the table is the largest one
+                table = read_table(path, sheet=best)
     except (OSError, ValueError) as e:  # read_table reports the usual problems itself
         raise UserError(f"{path}: cannot be read ({type(e).__name__}: {' '.join(str(e).split())})") from None
-    sheets: tuple[str, ...] = ()
-    if table.delimiter == "excel":
-        sheets = tuple(map(str, pd.ExcelFile(path).sheet_names))
     frame = table.frame
     customers = customer_rows(frame, profile_table(frame))
     if not customers.all():  # a footer's blanks and sums would make the id repeat and the amounts run to the total

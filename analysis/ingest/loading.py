@@ -183,6 +183,18 @@ def looks_binary(text: str) -> bool:
     return odd > 0.1 * len(sample) or nul_lines > 0.5 * len(lines) or "\x00" in lines[0]
 
 
+def largest_sheet(path: Path | pd.ExcelFile) -> tuple[str, tuple[str, ...]]:
+    """The sheet with the most filled cells (a cover sheet of notes is not the table; ties: the
+    first), and every sheet's name in the workbook's order."""
+    book = path if isinstance(path, pd.ExcelFile) else pd.ExcelFile(path)
+    names = tuple(map(str, book.sheet_names))
+    if len(names) == 1:
+        return names[0], names
+    filled = [int(pd.read_excel(book, sheet_name=n, header=None, dtype=str).notna().to_numpy().sum())
+              for n in book.sheet_names]
+    return names[int(np.argmax(filled))], names
+
+
 def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
     try:
         book = pd.ExcelFile(io.BytesIO(raw))
@@ -191,6 +203,8 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
     if sheet is not None and sheet not in book.sheet_names:
         raise UserError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(map(str, book.sheet_names))}); "
                         "set customers.sheet")
+    if sheet is None and len(book.sheet_names) > 1:
+        sheet = largest_sheet(book)[0]
     try:
         frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str, keep_default_na=False)
     except Exception as e:

@@ -24,8 +24,8 @@ from .cleaning import CODE_SIGNS, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntr
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
-from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, looks_binary, not_read, parquet_parts,
-                      read_table, sha256_of)
+from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, largest_sheet, looks_binary, not_read,
+                      parquet_parts, read_table, sha256_of)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -407,18 +407,19 @@ EXCEL = (".xlsx", ".xlsm", ".xls")
 
 
 def read_products(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """A product map as text: Excel (a sheet, default the first) or whatever `read_table` reads."""
+    """A product map as text: Excel (a sheet, default the one with the most filled cells) or whatever
+    `read_table` reads."""
     if path.suffix.lower() not in EXCEL:
         return read_table(path).frame
     return excel_text(path, sheet)
 
 
 def excel_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """An Excel sheet (default the first) as text, empty cells ''."""
+    """An Excel sheet (default the one with the most filled cells) as text, empty cells ''."""
     if not path.exists():
         raise UserError(f"{path}: file not found")
     try:
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str).fillna("")
+        frame = pd.read_excel(path, sheet_name=sheet or largest_sheet(path)[0], dtype=str).fillna("")
     except (OSError, ValueError) as e:
         raise UserError(f"{path}: cannot be read as Excel ({' '.join(str(e).split())})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
