@@ -656,8 +656,11 @@ def test_excel_lines_give_the_same_result(tmp_path, orders):
     got = load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx", "sheet": "Lines"}))
     pd.testing.assert_frame_equal(got.frame, orders.frame)
     assert got.log == orders.log and got.excluded == orders.excluded and got.delimiter == "excel"
+    # Without a sheet named, the one with the most filled cells: the lines, not the note before them.
+    default = load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx"}))
+    pd.testing.assert_frame_equal(default.frame, orders.frame)
     with pytest.raises(UserError, match=r"lines.xlsx: column 'Customer ID' \(transactions.customer in the config\) is not in"):
-        load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx"}))  # the first sheet holds no lines
+        load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx", "sheet": "About"}))
 
 
 def _zoned_lines() -> str:
