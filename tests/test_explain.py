@@ -91,7 +91,11 @@ def test_three_segments_two_features_merged_conditions():
     # Features whose every value is a whole number are cut between whole numbers: 12.5 is 12.
     (("Orders", "count", None, 12.5, "$", True), "Orders at most 12"),
     (("Orders", "count", 12.5, None, "$", True), "Orders above 12"),
-    (("Visits", "number", 2.5, 7.5, "$", True), "Visits from 2 to 7"),
+    # ... and a range of whole numbers starts at the first above its lower cut: 2.5 < x <= 7.5 is 3 to 7.
+    (("Visits", "number", 2.5, 7.5, "$", True), "Visits from 3 to 7"),
+    (("Purchases", "count", 0.5, 4.5, "$", True), "Purchases from 1 to 4"),
+    (("Age", "years", 28.5, 59.5, "$", True), "Age from 29 years to 59 years"),
+    (("Orders", "count", 3.5, 4.5, "$", True), "Orders exactly 4"),
     (("Income", "money", 40_000.5, None, "$", True), "Income above $40,000"),
     (("Complained", "flag", 0.5, None), "Complained: yes"),
     (("Complained", "flag", None, 0.5), "Complained: no"),

@@ -124,8 +124,12 @@ def condition(label: str, kind: str, low: float | None, high: float | None, curr
     lo = None if low is None else _threshold(low, kind, currency, whole)
     hi = None if high is None else _threshold(high, kind, currency, whole)
     if lo is not None and hi is not None:
-        # Rounding for display can make the two ends read the same.
-        return f"{label} about {lo}" if lo == hi else f"{label} from {lo} to {hi}"
+        counted = whole and kind in ("count", "number", *TIME_UNITS)
+        if counted:  # whole values above 0.5 start at 1: "from 1 to 4"
+            lo = _threshold(math.floor(low) + 1, kind, currency, whole)
+        if lo == hi:  # one whole value; or two ends that rounding for display makes read the same
+            return f"{label} {'exactly' if counted else 'about'} {lo}"
+        return f"{label} from {lo} to {hi}"
     if lo is not None:
         return f"{label} above {lo}"
     if hi is not None:
