@@ -1314,3 +1314,10 @@ def test_a_mall_table_drafts_its_spending_score_and_income_in_thousands(tmp_path
     assert cfg.columns.spending_score == "Spending Score (1-100)" and cfg.columns.income == "Annual Income (k$)"
     f = build_features(clean(load_customers(cfg), cfg), cfg)
     assert f.doc("income").kind == "money_k" and "spending_score" in f.clustering
+
+
+@pytest.mark.parametrize("name, label", [("MntWines", "Wines"), ("Cargo mensual (MXN)", "Cargo mensual"),
+                                         ("Umsatz 2024 (EUR)", "Umsatz"), ("SpendOnline12m", "Online"), ("Spend", "")])
+def test_a_spend_category_is_named_without_its_currency_code_year_or_period(name, label):
+    from analysis.ingest.drafting import spend_label
+    assert spend_label(name) == label
