@@ -719,3 +719,21 @@ def test_french_nc_is_missing_in_a_customer_table_but_north_carolina_among_state
         False, True, True, True, False]
     assert is_missing(pd.Series(["NY", "NC", "CA", "TX"])).tolist() == [False, False, False, False]
     assert is_missing(pd.Series(["Lyon", "NC", "Paris"])).tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize("held, capped", [(5, False), (4, True)])
+def test_a_value_beyond_the_fence_that_several_customers_hold_is_kept(clean_csv, find_log, held, capped):
+    """Payment terms of 28 to 32 days, and 90 days for a few customers: beyond the far-out fence (43),
+    but held alike by segmentation.min_segment_customers (5) or more, a term the business offers,
+    not a typing error. The fence moves out to it; a 365 beyond it is still capped, at 90."""
+    terms = [28 + i % 5 for i in range(60)] + [90] * held + [365]
+    rows = [f"{i + 1},{40000 + 100 * i},{t}" for i, t in enumerate(terms)]
+    data = clean_csv("id,income,terms\n" + "\n".join(rows) + "\n",
+                     {"columns": {"id": "id", "income": "income", "numeric": ["terms"]}})
+    values = data.customers["terms"]
+    assert ((values.iloc[:-1] == 90).sum() == held) != capped and values.max() < 365
+    kept = [e for e in find_log(data.log, "outliers", "terms") if e.action == "kept"]
+    assert (not kept) == capped
+    if not capped:
+        assert kept[0].count == held and "90 (5)" in kept[0].detail and values.max() == 90
+        assert "90" not in kept[0].public_detail  # five customers are no group to publish

@@ -457,6 +457,32 @@ def _outlier_fences(x: pd.Series, k: float) -> tuple[float, float, bool] | None:
     return float(f"{lo:.12g}"), float(f"{hi:.12g}"), use_log
 
 
+def _common_beyond(x: pd.Series, lo: float, hi: float, two_sided: bool, n: int, col: str,
+                   log: list[LogEntry]) -> tuple[float, float]:
+    """The fences moved out to the most extreme value beyond them that at least `n` customers hold
+    each: a typing error is not made alike by that many (payment terms of 90 days for 11 customers,
+    beyond a fence at 78, are a term the business offers). Sentinels that many share (999) are
+    missing-value codes, already taken out."""
+    v = x.dropna()
+    beyond = v[(v > hi) | ((v < lo) if two_sided else False)]
+    if beyond.empty:
+        return lo, hi
+    counts = beyond.value_counts()
+    common = counts[counts >= n]
+    if common.empty:
+        return lo, hi
+    new_lo = min(lo, float(common.index.min())) if two_sided else lo
+    new_hi = max(hi, float(common.index.max()))
+    held = int(((v >= new_lo) & (v <= new_hi) & ((v > hi) | (v < lo))).sum())
+    shown = ", ".join(f"{k:,.6g} ({c})" for k, c in sorted(common.items())[:3])
+    rule = (f"values beyond the fence ({_fmt(lo) + ' to ' if two_sided else 'above '}{_fmt(hi)}) up to a value at "
+            f"least {n} customers hold each")
+    # Published without the values: so few customers are no group to describe.
+    log.append(LogEntry("outliers", col, held, "kept", f"{rule}, {shown}: a common value, not an error",
+                        f"{rule}: a common value, not an error"))
+    return new_lo, new_hi
+
+
 def _fmt(x: float) -> str:
     if not np.isfinite(x) or abs(x) >= 1e9:
         return f"{x:.3g}"
@@ -730,6 +756,9 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
                 continue
             lo, hi, logged = fences
             two_sided = role in ("numeric", "spending_score")  # a score, like other measures, has both
+            if not fitted:
+                lo, hi = _common_beyond(typed.loc[keep, col], lo, hi, two_sided, cfg.segmentation.min_segment_customers,
+                                        col, log)
             x = typed[col]
             low = (x < lo) if two_sided else pd.Series(False, index=x.index)
             out = keep & ((x > hi) | low)
