@@ -435,6 +435,14 @@ def test_pooled_values_say_they_are_few_in_this_segment_not_overall(demo_run):
     rows = pages._category_rows(r, p, mix)
     assert [x["category"] for x in rows] == ["Süd", "Other values (each held by fewer than 20 customers of this segment)"]
     assert rows[1]["share"] == "20%" and rows[1]["overall"] == "50%"
+    # A value the segment lacks (Ost: none here, 20% in all) is among the others: the column adds up to 100%.
+    absent = CategoryMix("Region", {"Süd": 0.8, "Lux": 0.2}, {"Süd": 0.5, "Lux": 0.3, "Ost": 0.2})
+    rows = pages._category_rows(r, p, absent)
+    assert [(x["category"], x["share"], x["overall"]) for x in rows] == [
+        ("Süd", "80%", "50%"), ("Lux", "20%", "30%"), ("Other values (none in this segment)", "0%", "20%")]
+    rows = pages._category_rows(r, p, CategoryMix("Region", {"Süd": 0.85, "Lux": 0.15}, {"Süd": 0.5, "Lux": 0.3, "Ost": 0.2}))
+    assert rows[-1] == {"category": "Other values (fewer than 20 customers of this segment in all)", "share": "–",
+                        "overall": "–"}
     few = CategoryMix("Region", {"Süd": 0.9, "Lux": 0.1}, {"Süd": 0.7, "Lux": 0.3})
     assert pages._category_rows(r, p, few)[-1] == {
         "category": "Other values (fewer than 20 customers of this segment in all)", "share": "–", "overall": "–"}

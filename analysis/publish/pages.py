@@ -253,7 +253,9 @@ def _category_rows(r: Results, p, mix) -> list[dict]:
     """A categorical column's shares in the segment; values held by fewer than the minimum group
     size (in the segment or overall) are pooled into one row, so no cell describes a few people."""
     rows, pooled, pooled_all = [], 0.0, 0.0
-    for c, v in sorted(mix.shares.items(), key=lambda kv: -kv[1]):
+    # Values the segment lacks count among the others too: the all-customers column adds up to 100%.
+    every = {**{c: 0.0 for c in mix.overall}, **mix.shares}
+    for c, v in sorted(every.items(), key=lambda kv: -kv[1]):
         overall = mix.overall.get(c, 0.0)
         if round(v * p.size) >= r.min_segment_size and round(overall * r.n_segmented) >= r.min_segment_size:
             rows.append({"category": c, "share": fmt.percent(v), "overall": fmt.percent(overall)})
@@ -265,6 +267,9 @@ def _category_rows(r: Results, p, mix) -> list[dict]:
     elif pooled > 0:
         rows.append({"category": f"Other values (fewer than {r.min_segment_size} customers of this segment in all)",
                      "share": "–", "overall": "–"})
+    elif pooled_all > 0:
+        rows.append({"category": "Other values (none in this segment)", "share": fmt.percent(0.0),
+                     "overall": fmt.percent(pooled_all)})
     return rows
 
 
