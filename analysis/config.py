@@ -327,6 +327,9 @@ class Cleaning(_Strict):
     duplicate_rows: Literal["keep", "exclude"] = Field(
         "keep", description="rows equal to an earlier row in every column but the id"
     )
+    missing_values: list[str] = Field(
+        default_factory=list, description="more words that mean a missing value in the customer table, as written "
+        "(case and spaces around ignored), e.g. ['sans objet', 'k.A.']")
 
 
 class Segmentation(_Strict):

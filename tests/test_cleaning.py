@@ -737,3 +737,21 @@ def test_a_value_beyond_the_fence_that_several_customers_hold_is_kept(clean_csv,
     if not capped:
         assert kept[0].count == held and "90 (5)" in kept[0].detail and values.max() == 90
         assert "90" not in kept[0].public_detail  # five customers are no group to publish
+
+
+def test_the_users_own_missing_value_words_are_read_as_missing(clean_csv, find_log):
+    """cleaning.missing_values: words a table writes for 'no value' that no list holds ('sans
+    objet', '—'): missing in numbers (imputed) and categories ('Unknown'), logged per column."""
+    rows = [f"{i},{40000 + 100 * i},{['Nord', 'Sud'][i % 2]}" for i in range(1, 40)]
+    rows += ["40, Sans Objet ,Nord", "41,42000,—", "42,43000,sans objet"]
+    text = "id,income,region\n" + "\n".join(rows) + "\n"
+    conf = {"columns": {"id": "id", "income": "income", "categorical": ["region"]}}
+    with pytest.raises(UserError, match="'income' should hold numbers but 1 value"):
+        clean_csv(text, conf)
+    data = clean_csv(text, {**conf, "cleaning": {"missing_values": ["sans objet", "—"]}})
+    assert np.isfinite(data.customers.loc["40", "income"]) and data.customers.loc["41", "region"] == "Unknown"
+    assert data.customers.loc["42", "region"] == "Unknown"
+    read = {e.column: e.count for e in data.log if e.action == "read as missing"}
+    assert read == {"income": 1, "region": 2}
+    assert only(find_log(data.log, "missing values", "income") and
+                [e for e in data.log if e.column == "income" and e.action == "imputed with the median"]).count == 1

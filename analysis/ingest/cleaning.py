@@ -606,12 +606,32 @@ def _typed(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
 
 
+def _own_markers(table: Table, words: list[str], log: list[LogEntry]) -> Table:
+    """The table with the cells that hold one of the user's own missing-value words emptied
+    (cleaning.missing_values), so that every rule reads them as missing; one log entry per column."""
+    wanted = {w.strip().lower() for w in words if w.strip()}
+    if not wanted:
+        return table
+    frame = table.frame.copy()
+    for col in frame.columns:
+        if not isinstance(frame[col].dtype, pd.StringDtype) and not pd.api.types.is_object_dtype(frame[col]):
+            continue
+        hit = frame[col].astype("string").str.strip().str.lower().isin(wanted).fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            frame[col] = frame[col].where(~hit, "")
+            shown = ", ".join(repr(v) for v in sorted(wanted)[:3])
+            log.append(LogEntry("missing values", str(col), int(hit.sum()), "read as missing",
+                                f"written as one of cleaning.missing_values ({shown}{', ...' if len(wanted) > 3 else ''})"))
+    return replace(table, frame=frame)
+
+
 def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     """The cleaned customers and the log. With `fitted` (from a training run's CleanData) the
     training's reference date, fences, medians and category maps are applied instead of learnt."""
+    log: list[LogEntry] = []
+    table = _own_markers(table, cfg.cleaning.missing_values, log)
     raw, path, c, rules = table.frame, table.path, cfg.columns, cfg.cleaning
     learnt = {"fences": {}, "medians": {}, "median_dates": {}, "categories": {}}
-    log: list[LogEntry] = []
     ids, reason = _ids(table, cfg)
     reason = _row_checks(raw, c.id, reason, table.short_rows, table.plain)
     for why, n in reason[reason != ""].value_counts().sort_index().items():

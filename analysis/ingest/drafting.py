@@ -315,7 +315,8 @@ def describe(p: Profile) -> str:
     if p.missing:
         text += f", {p.missing} missing"
     if p.numeric and p.not_numbers:
-        text += f", WARNING: {p.present - len(p.numbers)} values are not numbers (e.g. {p.not_numbers[0]!r})"
+        text += (f", WARNING: {p.present - len(p.numbers)} values are not numbers (e.g. {p.not_numbers[0]!r}; "
+                 "if such a word means unknown, list it under cleaning.missing_values)")
     return text
 
 
