@@ -253,7 +253,7 @@ def _response(cfg: Config, data, table: pd.DataFrame, answers: pd.DataFrame, lab
 
 
 # Columns of the per-segment customer lists, when the table has them.
-LIST_FEATURES = ("total_spend", "recency_days", "purchases", "orders", "income", "tenure_months")
+LIST_FEATURES = ("total_spend", "recency_days", "purchases", "orders", "income", "tenure_months", "churned")
 
 
 def _private_tables(table: pd.DataFrame, labels: np.ndarray, names: dict[int, str], scored

@@ -4,6 +4,7 @@ No customer disappears here: rows that cannot be used are moved to `excluded` wi
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
@@ -241,11 +242,34 @@ def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False
     return out
 
 
-def parse_flags(values: pd.Series, column: str, path) -> pd.Series:
-    """0/1 answers (also yes/no, true/false, in seven languages: TRUE_WORDS); missing stays missing."""
+# A churn column written as the customer's standing ('Attrited Customer' / 'Existing Customer',
+# 'Churned' / 'Active'): the value naming a departure is 1. Departures are looked for first ('inactive').
+LEFT = r"attrit|churn|\bleft\b|exited|closed|cancel|lost|former|inactive|gekundigt|gekündigt|abgewandert|resili|baja|opgezegd"
+STAYED = r"existing|active|current|retained|\bstay|remain|\bopen|actif|aktiv|activo|ativo|attivo|bestehend|vigente"
+
+
+def standing(values: pd.Series) -> dict[str, float] | None:
+    """{value: 1.0 for the one that names a departure, 0.0 for the one that names staying}, when the
+    column holds exactly two such values (lower case, as written); None otherwise."""
+    seen = [v for v in pd.unique(values.dropna()) if v]
+    if len(seen) != 2:
+        return None
+    left = [bool(re.search(LEFT, v)) for v in seen]
+    stayed = [bool(re.search(STAYED, v)) and not gone for v, gone in zip(seen, left)]
+    if sum(left) != 1 or sum(stayed) != 1:
+        return None
+    return {v: 1.0 if gone else 0.0 for v, gone in zip(seen, left)}
+
+
+def parse_flags(values: pd.Series, column: str, path, churn: bool = False) -> pd.Series:
+    """0/1 answers (also yes/no, true/false, in seven languages: TRUE_WORDS); missing stays missing.
+    `churn`: a churn column may also name each customer's standing (see `standing`)."""
     low = values.str.strip().str.lower()
     miss = is_missing(low) & ~low.isin(FALSE_WORDS)
     out = pd.Series(np.where(low.isin(TRUE_WORDS), 1.0, np.where(low.isin(FALSE_WORDS), 0.0, np.nan)), index=values.index)
+    words = standing(low[~miss]) if churn and (~miss & out.isna()).any() else None
+    if words:
+        out = low.map(words).astype(float).where(~miss)
     _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold 0/1 answers but")
     return out
 
@@ -658,7 +682,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     for col in _numeric_columns(cfg):
         typed[col] = parse_numbers(raw[col], col, path, file_comma)
     for col in _flag_columns(cfg):
-        typed[col] = parse_flags(raw[col], col, path)
+        typed[col] = parse_flags(raw[col], col, path, churn=col == c.churned)
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),
                                           (c.last_purchase, c.last_purchase_format)) if x]:
         typed[col] = parse_dates(raw[col], fmt, col, path)

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
 from ..labels import UNIT_CODES, plain
-from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS, totals_word, sum_rows, to_dates,
+from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS, standing, totals_word, sum_rows, to_dates,
                        to_numbers)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
@@ -122,6 +122,9 @@ OTHER_CODE_WORDS = {"zip", "zipcode", "post", "postal", "postcode", "postalcode"
                     "cap", "cep", "plz", "postleitzahl", "npa", "telefono", "telefone", "telefon", "telephone"}
 # Words of a spend column's name that make it the total of the others (Umsatz_gesamt, MontantTotal).
 TOTAL_WORDS = r"total|totaal|gesamt|summe"
+# Names of a model's output kept beside the data (Kaggle's BankChurners ships two Naive Bayes columns
+# computed from the churn flag): no trait of the customer, and they may leak what they predict.
+MODEL_OUTPUT_NAME = r"classifier|naivebayes|prediction|predicted|^pred$|^yhat|probabilit|propensity|modelscore"
 # Names of free text written about a customer: never a category to profile segments by.
 FREE_TEXT_NAME = r"notes?$|comments?$|remarks?$|memo$|^description$|^freetext$|bemerkung|kommentar|notiz|anmerkung" \
     r"|commentaire|remarque|comentario|observac|opmerking|commento|osservazion|uwagi"
@@ -200,6 +203,11 @@ class Profile:
         answers = {v.strip().lower() for v in self.top}  # 'Sim', 'sim' and 'NÃO', 'Não' are two answers
         return self.binary or (self.present > 0 and self.distinct <= len(self.top) and 1 <= len(answers) <= 2
                                and answers <= words)
+
+    @property
+    def standing(self) -> bool:
+        """Two values naming a departure and staying ('Attrited Customer', 'Existing Customer')."""
+        return self.distinct == 2 and standing(pd.Series([v.strip().lower() for v in self.top[:2]])) is not None
 
     @property
     def constant(self) -> bool:
@@ -325,7 +333,7 @@ def _fits(role: str, p: Profile) -> bool:
     if role == "id":  # a few repeated or missing ids are rows cleaning excludes and lists, not a reason to lose the id
         return p.unique or (p.rows > 1 and p.distinct >= ID_DISTINCT * p.rows)
     if role in ("campaigns", "latest_campaign", "campaign_response", "complaints", "churned"):
-        return p.flag
+        return p.flag or (role == "churned" and p.standing)
     if role == "contact_cost":
         return p.numeric  # usually constant, which is fine here
     if role == "revenue_per_answer":  # a plain 'revenue' that varies between customers is what they spent
@@ -531,6 +539,9 @@ def _leftover(p: Profile) -> tuple[str, str]:
         return "ignore", f"named like an id but values repeat or are missing ({p.distinct} distinct in {p.rows} rows)"
     if re.search(PERSONAL_NAME, p.key):
         return "ignore", "personal data (a name, address or contact): left out of the report"
+    if re.search(MODEL_OUTPUT_NAME, p.key):
+        return "ignore", ("a model's output (a prediction or classifier score), not something the customer did or is; "
+                          "it may hold the answer it predicts: left out")
     if p.date_formats and (not p.numeric or "date" in p.key):
         return "ignore", f"dates ({p.date_formats[0]}); not named like a signup or birth date"
     if p.numeric and _named_like_code(p):
