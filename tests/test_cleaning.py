@@ -755,3 +755,17 @@ def test_the_users_own_missing_value_words_are_read_as_missing(clean_csv, find_l
     assert read == {"income": 1, "region": 2}
     assert only(find_log(data.log, "missing values", "income") and
                 [e for e in data.log if e.column == "income" and e.action == "imputed with the median"]).count == 1
+
+
+@pytest.mark.parametrize("left, stayed", [("Attrited Customer", "Existing Customer"), ("Inactive", "Active"),
+                                          ("Churned", "Current"), ("gekündigt", "aktiv")])
+def test_a_churn_column_may_name_each_customers_standing(left, stayed):
+    """BankChurners' Attrition_Flag: the value naming a departure is 1 (looked for first: 'Inactive'
+    holds 'active'); only for the churn column, and only when its two values say leaving and staying."""
+    values = pd.Series([left, stayed, stayed, "", left], dtype="string")
+    out = parse_flags(values, "c", "f", churn=True)
+    assert out.iloc[[0, 1, 2, 4]].tolist() == [1, 0, 0, 1] and np.isnan(out.iloc[3])
+    with pytest.raises(UserError, match="should hold 0/1 answers"):
+        parse_flags(values, "c", "f")
+    with pytest.raises(UserError, match="should hold 0/1 answers"):  # two departures: which is which?
+        parse_flags(pd.Series([left, "Closed"], dtype="string"), "c", "f", churn=True)

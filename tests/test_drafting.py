@@ -1321,3 +1321,16 @@ def test_a_mall_table_drafts_its_spending_score_and_income_in_thousands(tmp_path
 def test_a_spend_category_is_named_without_its_currency_code_year_or_period(name, label):
     from analysis.ingest.drafting import spend_label
     assert spend_label(name) == label
+
+
+def test_a_bank_churners_table_drafts_its_attrition_flag_as_churn_and_leaves_out_the_classifier_columns(tmp_path):
+    rng = np.random.default_rng(10)
+    n = 80
+    nb = "Naive_Bayes_Classifier_Attrition_Flag_Card_Category_Contacts_Count_12_mon_Dependent_count_Education_Level_Months_Inactive_12_mon_"
+    pd.DataFrame({"CLIENTNUM": range(700000000, 700000000 + n),
+                  "Attrition_Flag": rng.choice(["Existing Customer", "Attrited Customer"], n, p=[0.8, 0.2]),
+                  "Customer_Age": rng.integers(26, 70, n), "Total_Trans_Ct": rng.integers(10, 140, n),
+                  nb + "1": rng.random(n).round(5), nb + "2": rng.random(n).round(5)}).to_csv(tmp_path / "b.csv", index=False)
+    text = draft_config(tmp_path / "b.csv", config_dir=tmp_path)
+    c = parse(text, tmp_path).columns
+    assert c.churned == "Attrition_Flag" and {nb + "1", nb + "2"} <= set(c.ignore) and "a model's output" in text
