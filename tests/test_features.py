@@ -398,3 +398,33 @@ def test_tenure_counts_from_the_first_order_only_where_the_signup_column_is_the_
     from analysis.segment.features import from_first_order
     assert from_first_order("First order") and from_first_order("First order (order lines)")
     assert not from_first_order("Data iscrizione") and not from_first_order(None)
+
+
+@pytest.mark.parametrize("blank, left_out", [(21, True), (20, False)])
+def test_a_feature_most_customers_lack_is_left_out_of_the_distances(config_for, blank, left_out):
+    """Days since the last contact, blank (or -1, never contacted) for most customers: the median
+    cleaning gives them is no trait to segment by. More than half imputed: left out, and said so."""
+    rng = np.random.default_rng(11)
+    rows = [f"{i},{30000 + 500 * i + rng.integers(0, 300)},{'' if i < blank else 90 + 7 * i}" for i in range(40)]
+    csv = "id,income,last_contact_days\n" + "\n".join(rows) + "\n"
+    f = features(config_for, {"columns": {"id": "id", "income": "income", "numeric": ["last_contact_days"]}}, csv)
+    doc = next(d for d in f.docs if d.name == "last_contact_days")
+    scaling = next(s for s in f.scaling if s.name == "last_contact_days")
+    assert (scaling.weight == 0.0) == left_out
+    assert ("customers had no value and were given the median" in doc.transform) == left_out
+
+
+def test_minus_one_below_a_column_from_one_up_is_a_code_for_never(config_for):
+    """UCI bank marketing's pdays: -1 for customers never contacted before, days from 1 up for the
+    others. -1 is a code, not a measure: missing (then the feature, mostly imputed, is left out)."""
+    rows = [f"{i},{30000 + 500 * i},{-1 if i % 4 else 30 + i}" for i in range(40)]
+    csv = "id,income,pdays\n" + "\n".join(rows) + "\n"
+    cfg = config_for(csv, {"columns": {"id": "id", "income": "income", "numeric": ["pdays"]}})
+    data = clean(load_customers(cfg), cfg)
+    entry = next(e for e in data.log if e.column == "pdays" and e.step == "implausible values")
+    assert entry.count == 30 and "a code for none or never" in entry.detail
+    assert data.customers["pdays"].min() >= 30
+    rows[0] = "0,30000,0"  # 0 beside -1: a scale that goes below zero, not a code
+    zero = "id,income,pdays\n" + "\n".join(rows) + "\n"
+    cfg = config_for(zero, {"columns": {"id": "id", "income": "income", "numeric": ["pdays"]}})
+    assert not any(e.column == "pdays" and e.step == "implausible values" for e in clean(load_customers(cfg), cfg).log)

@@ -609,20 +609,28 @@ def _implausible_numbers(typed: pd.DataFrame, cols: list[str], habits: list[str]
 
 
 def _missing_codes(typed: pd.DataFrame, cols: list[str], log: list[LogEntry]) -> None:
-    """A column's largest value written only with nines (99, 999, 9999 ...), held by at least two
-    rows and at least twice every other value, is a code for 'unknown' (999 support tickets where
-    the rest stop at 17), not a measure to cap: it becomes missing."""
+    """Codes for no value among the numbers, which become missing: a column's largest value written
+    only with nines (99, 999, 9999 ...), held by at least two rows and at least twice every other
+    value (999 support tickets where the rest stop at 17); and -1 held by at least two rows below a
+    column of counts or days from 1 up (UCI bank marketing's pdays: -1, never contacted)."""
     for col in dict.fromkeys(cols):
         x = typed[col]
         top = x.max()
-        if not (pd.notna(top) and top >= 99 and float(top).is_integer() and set(str(int(top))) == {"9"}):
-            continue
-        code = x == top
+        if pd.notna(top) and top >= 99 and float(top).is_integer() and set(str(int(top))) == {"9"}:
+            code = x == top
+            rest = x[x.notna() & ~code]
+            if int(code.sum()) >= 2 and len(rest) and rest.max() * 2 <= top:
+                log.append(LogEntry("implausible values", col, int(code.sum()), "treated as missing",
+                                    f"{int(top)}, far above every other value (at most {_fmt(float(rest.max()))}): "
+                                    "a code for an unknown value", "a code for an unknown value (99, 999 ...)"))
+                typed[col] = x.where(~code)
+                continue
+        code = x == -1
         rest = x[x.notna() & ~code]
-        if int(code.sum()) >= 2 and len(rest) and rest.max() * 2 <= top:
+        if int(code.sum()) >= 2 and len(rest) and rest.min() >= 1:
             log.append(LogEntry("implausible values", col, int(code.sum()), "treated as missing",
-                                f"{int(top)}, far above every other value (at most {_fmt(float(rest.max()))}): "
-                                "a code for an unknown value", "a code for an unknown value (99, 999 ...)"))
+                                f"-1 below every other value (from {_fmt(float(rest.min()))} up): a code for none "
+                                "or never, not a measure"))
             typed[col] = x.where(~code)
 
 

@@ -29,6 +29,7 @@ BUILT_IN = frozenset({"age", "avg_order_value", "avg_purchase", "basket_size", "
 PROFILE_ONLY = ("campaigns_accepted", "complaints", "churned")
 DAYS_PER_MONTH = 30.44  # tenure in months: days over the average month's length
 SAME_MEASURE = 0.99  # correlation above which a given column is the feature built under its name
+MAX_IMPUTED = 0.5  # a feature imputed for more of the customers than this is left out of the distances
 
 
 @dataclass(frozen=True)
@@ -302,10 +303,14 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
     chance = ({n: chance_share(table[n], table["orders"]) for n in chosen if n in habits}
               if cfg.features is None and "orders" in table else {})
     noisy = {n for n, v in chance.items() if v > MAX_CHANCE}
+    # A column most of whose values were missing is mostly the median cleaning gave: no trait to segment by.
+    imputed = {e.column: e.count for e in data.log if e.action == "imputed with the median"}
+    mostly = ({d.name: imputed[d.source] / len(table) for d in docs if d.name in chosen and d.source in imputed
+               and imputed[d.source] > MAX_IMPUTED * len(table)} if cfg.features is None else {})
     how, fitted = {}, []
     for n in chosen:
         log, mean, sd, how[n] = _transform(table[n])
-        fitted.append(Scaling(n, log, mean, sd, 0.0 if n in noisy else 1.0))
+        fitted.append(Scaling(n, log, mean, sd, 0.0 if n in noisy or n in mostly else 1.0))
     matrix = replay(table, tuple(fitted))
     score = relevance(matrix, cfg.seed, cfg.segmentation.search_sample)
     # The user's own list is used as given; otherwise features without segment structure are left out.
@@ -315,11 +320,15 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
             weight[i] = 0.0
             how[n] += (f"; left out of the distances: {chance[n]:.0%} of its spread between customers is what "
                        "their few orders each give by chance")
+        elif n in mostly:
+            weight[i] = 0.0
+            how[n] += (f"; left out of the distances: {mostly[n]:.0%} of the customers had no value and were given "
+                       "the median")
     scaling = tuple(Scaling(f.name, f.log, f.mean, f.sd, float(w)) for f, w in zip(fitted, weight))
     matrix = replay(table, scaling)
     rel = {n: (float(score[i]), float(weight[i])) for i, n in enumerate(chosen)}
     for i, n in enumerate(chosen):
-        if weight[i] == 0 and n not in noisy:
+        if weight[i] == 0 and n not in noisy and n not in mostly:
             how[n] += f"; left out of the distances: {score[i]:.0%} of its variance between preliminary segments"
     docs = [FeatureDoc(**{**d.__dict__, "transform": how.get(d.name, ""),
                           "relevance": rel[d.name][0] if d.name in rel else None,
