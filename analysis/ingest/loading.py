@@ -190,9 +190,21 @@ def largest_sheet(path: Path | pd.ExcelFile) -> tuple[str, tuple[str, ...]]:
     names = tuple(map(str, book.sheet_names))
     if len(names) == 1:
         return names[0], names
-    filled = [int(pd.read_excel(book, sheet_name=n, header=None, dtype=str).notna().to_numpy().sum())
-              for n in book.sheet_names]
-    return names[int(np.argmax(filled))], names
+    return names[int(np.argmax([_cells(book, n) for n in book.sheet_names]))], names
+
+
+def _cells(book: pd.ExcelFile, name) -> int:
+    """A sheet's size in cells: rows x columns as the workbook records them (no need to read a sheet
+    of a million lines), else its filled cells as read."""
+    sheet = getattr(book, "book", None)
+    try:
+        ws = sheet[name] if hasattr(sheet, "sheetnames") else sheet.sheet_by_name(name)
+        rows, cols = (ws.max_row, ws.max_column) if hasattr(ws, "max_row") else (ws.nrows, ws.ncols)
+        if rows and cols:
+            return int(rows) * int(cols)
+    except Exception:  # noqa: BLE001 - a reader without dimensions: count what is there
+        pass
+    return int(pd.read_excel(book, sheet_name=name, header=None, dtype=str).notna().to_numpy().sum())
 
 
 def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
