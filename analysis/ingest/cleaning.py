@@ -127,15 +127,21 @@ def _bare(s: pd.Series) -> pd.Series:
     return t.str.replace(_GROUP_SPACE, "", regex=True)
 
 
-def _grouped(t: pd.Series) -> tuple[bool, float | None]:
-    """comma_decimals' `grouped` and `whole_max` for bare text (missing values are NA)."""
+def _grouped(t: pd.Series, missing: pd.Series | None = None) -> tuple[bool, float | None]:
+    """comma_decimals' `grouped` and `whole_max` for bare text, `missing` values left out. The
+    cheap tests come first: most columns have no dot, or a first dot that groups nothing."""
     dotted = t.str.contains(".", regex=False).fillna(False)
-    if not dotted.any() or t.str.contains(",", regex=False).fillna(False).any():
+    if missing is not None:
+        dotted &= ~missing
+    if not dotted.any():
         return False, None
     d = t[dotted]
-    if not (d.head(100).str.fullmatch(DOT_GROUPS).all() and d.str.fullmatch(DOT_GROUPS).all()):
+    if not d.head(100).str.fullmatch(DOT_GROUPS).all():
         return False, None
-    whole = t[~dotted & t.str.fullmatch(WHOLE).fillna(False)]
+    present = t if missing is None else t[~missing]
+    if present.str.contains(",", regex=False).fillna(False).any() or not d.str.fullmatch(DOT_GROUPS).all():
+        return False, None
+    whole = present[~present.str.contains(".", regex=False).fillna(False) & present.str.fullmatch(WHOLE).fillna(False)]
     return True, (float(pd.to_numeric(whole).abs().max()) if len(whole) else None)
 
 
@@ -151,12 +157,16 @@ def _comma_column(t: pd.Series, file_comma: bool) -> bool:
 
 
 def decimal_commas(values: pd.Series) -> bool:
-    """Whether a column of text, judged on its own, writes decimal commas (see comma_decimals)."""
+    """Whether a column of text, judged on its own, writes decimal commas (see comma_decimals).
+    Without a comma only dots can say so, when they group digits: a column whose first dots group
+    nothing ('58138.25', most columns of numbers) is not read further."""
+    if not values.str.contains(",", regex=False).fillna(False).any():
+        dotted = values[values.str.contains(".", regex=False).fillna(False)].str.strip()
+        dotted = dotted[~is_missing(dotted)]
+        if dotted.empty or not _bare(dotted.head(100)).str.fullmatch(DOT_GROUPS).all():
+            return False
     s = values.str.strip()
-    s = s[~is_missing(s)]
-    if not s.str.contains("[,.]", regex=True).any():
-        return False
-    return _comma_column(_bare(s), False)
+    return _comma_column(_bare(s[~is_missing(s)]), False)
 
 
 def _number_text(s: pd.Series, file_comma: bool = False) -> pd.Series:
@@ -205,9 +215,9 @@ def to_numbers(values: pd.Series, keep_infinite: bool = False, missing: pd.Serie
     number, and where it is infinite unless `keep_infinite`. `missing`: is_missing(values), when
     already known. `file_comma`: the file's other columns write decimal commas (comma_decimals)."""
     s = values.str.strip()
-    missing = _no_value(s) if missing is None else missing
+    missing = is_missing(s) if missing is None else missing
     out = _plain_numbers(s, missing)
-    if out is not None and comma_decimals(False, False, False, False, *_grouped(s.where(~missing)), file_comma):
+    if out is not None and comma_decimals(False, False, False, False, *_grouped(s, missing), file_comma):
         out = None  # '2.486' beside '987': plain to read, but its dot groups thousands
     if out is None:
         plain = pd.to_numeric(s, errors="coerce")
@@ -226,19 +236,23 @@ def _reject(values: pd.Series, bad: pd.Series, what: str) -> None:
         raise UserError(f"{what} {int(bad.sum())} value(s) do not, e.g. {values.iloc[i]!r} on line {_line(i)}")
 
 
-def _no_value(values: pd.Series) -> pd.Series:
-    """Missing where a number or a date is due: the markers, and 'unknown' in a language drafts read."""
-    miss = is_missing(values)
-    return miss | values.str.strip().str.lower().isin(UNKNOWN_WORDS) if not miss.all() else miss
+def _unread(values: pd.Series, miss: pd.Series, out: pd.Series) -> pd.Series:
+    """Values neither missing nor read, but for 'unknown' in a language drafts read: where a number
+    or a date is due, that is a missing value (NaN already), not an error. Looked at only when
+    some value was not read."""
+    bad = ~miss & out.isna()
+    if bad.any():
+        bad &= ~values.str.strip().str.lower().isin(UNKNOWN_WORDS)
+    return bad
 
 
 def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False) -> pd.Series:
     """Numbers from text (see to_numbers); any other text is an error naming column and line."""
     if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
         return values.astype(float)
-    miss = _no_value(values)
+    miss = is_missing(values)
     out = to_numbers(values, keep_infinite=True, missing=miss, file_comma=file_comma)  # infinite: see clean()
-    _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold numbers but")
+    _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold numbers but")
     return out
 
 
@@ -275,7 +289,7 @@ def parse_flags(values: pd.Series, column: str, path, churn: bool = False) -> pd
 
 
 def guess_date_format(values: pd.Series) -> str | None:
-    present = values[~is_missing(values)]
+    present = values[~is_missing(values) & ~values.str.strip().str.lower().isin(UNKNOWN_WORDS)]
     for fmt in ALL_DATE_FORMATS:
         if to_dates(present, fmt).notna().all():
             return fmt
@@ -317,13 +331,13 @@ def by_value(values: pd.Series, fn) -> pd.Series:
 def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
-    miss = _no_value(values)
+    miss = is_missing(values)
     if fmt is None:
         fmt = guess_date_format(values)
         if fmt is None:
             raise UserError(f"{path}: column {column!r}: dates in no known format; set its _format key in the config")
     out = by_value(values.where(~miss, None), lambda v: to_dates(v, fmt))
-    _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold dates in format {fmt!r} but")
+    _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold dates in format {fmt!r} but")
     return out
 
 
