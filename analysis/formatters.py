@@ -12,6 +12,11 @@ def integer(x) -> str:
     return "–" if _bad(x) else f"{round(x):,}"
 
 
+def public_count(n: int, min_size: int) -> str:
+    """A count of customers as public pages give it: under the minimum group size, not exactly."""
+    return f"fewer than {integer(min_size)}" if 0 < n < min_size else integer(n)
+
+
 def count(n: int, word: str, plural: str | None = None) -> str:
     """'1 rule', '2 rules', '1,234 orders': a whole number and its noun in agreement."""
     return f"{integer(n)} {word if n == 1 else plural or word + 's'}"

@@ -246,7 +246,7 @@ def _segment_payoff(r: Results, p, v) -> str:
 
 def _count(r: Results, n: int) -> str:
     """A count of customers as public pages give it: under the minimum group size, not exactly."""
-    return f"fewer than {fmt.integer(r.min_segment_size)}" if 0 < n < r.min_segment_size else fmt.integer(n)
+    return fmt.public_count(n, r.min_segment_size)
 
 
 def _category_rows(r: Results, p, mix) -> list[dict]:

@@ -814,9 +814,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     design = f"{offer_text} to the {fmt.integer(p.size)} customers of this segment"
     if offer.startswith("Retention"):  # a save offer is for those still here
         gone = int(round(p.stat("churned").mean * p.size))
-        few = lambda n: f"fewer than {fmt.integer(c.min_size)}" if 0 < n < c.min_size else fmt.integer(n)  # noqa: E731
-        design = (f"{offer_text} to the {few(p.size - gone)} customers of this segment who have not left "
-                  f"(the other {few(gone)} have: {lower(c.labels['churned'])} in the segment's list)")
+        design = (f"{offer_text} to the {fmt.public_count(p.size - gone, c.min_size)} customers of this segment who "
+                  f"have not left (the other {fmt.public_count(gone, c.min_size)} have: {lower(c.labels['churned'])} "
+                  "in the segment's list)")
     if listed is not None:
         gain = fmt.money(c.contact_profit.get(p.id, 0.0), c.currency)
         if listed == 0:
