@@ -147,7 +147,9 @@ class TransactionsFile(_FileOrTable):
     product_name: str | None = Field(None, description="product description shown in rules (default: the product column)")
     quantity: str | None = Field(None, description="units of the product in the line (default: one unit per line, "
                                  "as a ledger of amounts writes it)")
-    unit_price: str | None = Field(None, description="price of one unit (or give amount)")
+    unit_price: str | None = Field(None, description="price of one unit (or give amount); null, written out, when "
+                                   "the lines carry no price: segments then rest on orders, products and dates, "
+                                   "and no spend is measured")
     amount: str | None = Field(None, description="instead of unit_price: the line's total (quantity x price), "
                                "as a sales export writes it")
     category: str | None = Field(None, description="product category column of the lines (or give a products map)")
@@ -173,8 +175,11 @@ class TransactionsFile(_FileOrTable):
 
     @model_validator(mode="after")
     def _one_price(self):
-        if (self.unit_price is None) == (self.amount is None):
-            raise ValueError("give unit_price (the price of one unit) or amount (the line's total), one of them")
+        if self.unit_price is not None and self.amount is not None:
+            raise ValueError("give unit_price (the price of one unit) or amount (the line's total), not both")
+        if self.unit_price is None and self.amount is None and not {"unit_price", "amount"} & self.model_fields_set:
+            raise ValueError("give unit_price (the price of one unit) or amount (the line's total); "
+                             "write unit_price: null if the lines carry no price")
         return self
 
     @model_validator(mode="after")
@@ -185,8 +190,8 @@ class TransactionsFile(_FileOrTable):
         return self
 
     @property
-    def money(self) -> str:
-        """The column of money: the unit price, or the line's total (amount)."""
+    def money(self) -> str | None:
+        """The column of money: the unit price, or the line's total (amount); None: no price."""
         return self.unit_price or self.amount
 
 
@@ -276,6 +281,8 @@ class Columns(_Strict):
     basket_size: str | None = Field(None, description="average number of products per order")
     habits: dict[str, str] = Field(default_factory=dict, description="time habit (e.g. at weekends) -> column of the share of orders placed then (0 to 1)")
     spend: dict[str, str] = Field(default_factory=dict, description="product category -> column of money spent on it")
+    units: dict[str, str] = Field(default_factory=dict, description="product category -> column of units bought of it, "
+                                  "where no money is known (order lines without prices)")
     purchases: dict[str, str] = Field(default_factory=dict, description="sales channel -> column of purchase counts")
     deal_purchases: str | None = Field(None, description="purchases made with a discount")
     web_visits: str | None = Field(None, description="web site visits per month")

@@ -1334,3 +1334,23 @@ def test_a_bank_churners_table_drafts_its_attrition_flag_as_churn_and_leaves_out
     text = draft_config(tmp_path / "b.csv", config_dir=tmp_path)
     c = parse(text, tmp_path).columns
     assert c.churned == "Attrition_Flag" and {nb + "1", nb + "2"} <= set(c.ignore) and "a model's output" in text
+
+
+def test_order_lines_without_a_price_column_are_drafted_as_counted_in_units(tmp_path):
+    """Member, date and item alone (the Groceries table's columns): no column is left that could be
+    a price, so the draft writes unit_price: null and says what that means. A number column left
+    unused might be the price under an odd name: then the draft still asks."""
+    from analysis.config import parse_config
+    from analysis.ingest.drafting_orders import draft_orders_config
+    rows = [f"{1000 + i % 40},{1 + i % 28:02d}-0{1 + i % 9}-2015,{['whole milk', 'soda', 'rolls/buns'][i % 3]}"
+            for i in range(300)]
+    lines = tmp_path / "Groceries_dataset.csv"
+    lines.write_text("Member_number,Date,itemDescription\n" + "\n".join(rows) + "\n")
+    text = draft_orders_config(lines, config_dir=tmp_path)
+    t = yaml.safe_load(text)["transactions"]
+    assert (t["customer"], t["timestamp"], t["product"]) == ("Member_number", "Date", "itemDescription")
+    assert t["unit_price"] is None and "counted in units, and no spend is measured" in text
+    assert parse_config(yaml.safe_load(text), "draft.yml", base_dir=tmp_path).transactions.money is None
+    lines.write_text("Member_number,Date,itemDescription,Till\n" + "\n".join(
+        f"{r},{70000 + 7 * i}" for i, r in enumerate(rows)) + "\n")  # neither a quantity nor a price by its values
+    assert "  unit_price: ???  # required" in draft_orders_config(lines, config_dir=tmp_path)

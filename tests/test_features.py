@@ -147,6 +147,19 @@ def test_one_spend_or_purchase_column_is_a_total_with_no_share_of_it(config_for)
     assert {"share_wine", "share_meat", "channel_web", "channel_store"} <= set(two.table.columns)
 
 
+def test_units_bought_stand_in_for_spend_where_no_price_is_known(config_for):
+    """Order lines without prices give units per category: a total counted in units and each
+    category's share of them, never a money feature or a spend share."""
+    units = {k: v for k, v in COLUMNS.items() if k != "spend"} | {"units": {"Wine": "wine", "Meat": "meat"}}
+    f = features(config_for, {"columns": units, "report": {"reference_date": "2014-06-30"}})
+    assert column(f, "total_units") == [40, 0, 20]
+    assert column(f, "unit_share_wine") == [0.75, 0.0, 0.25]
+    docs = {d.name: d for d in f.docs}
+    assert (docs["total_units"].kind, docs["unit_share_meat"].kind) == ("count", "share")
+    assert docs["unit_share_meat"].label == "Share of units: Meat"
+    assert not [d.name for d in f.docs if d.name != "income" and (d.kind == "money" or d.name.startswith("share_"))]
+
+
 def test_one_household_column_keeps_its_own_label(config_for):
     one = {**COLUMNS, "household": ["kids"]}
     f = features(config_for, {"columns": one, "labels": {"kids": "Dependants"}, "report": {"reference_date": "2014-06-30"}})

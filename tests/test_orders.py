@@ -773,7 +773,7 @@ def test_a_line_total_instead_of_a_unit_price_gives_the_same_customers(tmp_path)
     by_total = load(tmp_path, "\n".join(totals) + "\n", transactions={"unit_price": None, "amount": "Amount"})
     pd.testing.assert_frame_equal(by_total.frame, by_price.frame, check_exact=False, rtol=1e-9)
     assert entries(by_total) == entries(by_price)
-    with pytest.raises(UserError, match="give unit_price .* or amount .*, one of them"):
+    with pytest.raises(UserError, match="give unit_price .* or amount .*, not both"):
         make_config(tmp_path, transactions={"amount": "Amount"})
 
 
@@ -877,3 +877,27 @@ def test_a_line_without_a_customer_in_a_customers_order_is_theirs(tmp_path, orde
     assert f.loc["13", "Orders"] == before.loc["13", "Orders"] + 1  # 1010 only: the lamp was in 1005
     assert f.loc["12", "Spend on Home"] == before.loc["12", "Spend on Home"]  # 1010's lamp is no one's
     assert not any(e.action == "taken from the order's other lines" for e in orders.log)  # nothing to fill
+
+
+def test_lines_without_prices_count_what_customers_bought_in_units(tmp_path, orders):
+    """unit_price: null (a till roll of member, date and item, the Groceries table's shape): no price
+    rule sets a line aside, each category's amount is its units net of returns, and no money is
+    made up: no spend column, and no product value for the offers."""
+    got = load(tmp_path, transactions={"unit_price": None})
+    assert not [e for e in got.log if "price" in e.detail]  # the zero and negative prices are no reason now
+    returned = next(e for e in got.log if e.detail == "return (negative quantity)")
+    assert (returned.count, returned.action) == (2, "taken off the customer's units in its category (not an order)")
+    assert got.columns.spend == {} and got.columns.units == {
+        c: f"Units of {c}" for c in ("Home", "Kitchen", "Uncategorised")}
+    assert not [c for c in got.frame.columns if "Spend" in c]
+    f = got.frame.set_index("customer_id")
+    # 12: mugs 2 + 1 (Kitchen); candle 1, lamp 1, candle back -1 (Home); toy 1 (Uncategorised).
+    # 13: mugs 4 + 1; candles 2 + 1 and a lamp, the zero- and negative-priced lines kept.
+    assert f.loc["12", ["Units of Kitchen", "Units of Home", "Units of Uncategorised"]].tolist() == [3, 1, 1]
+    assert f.loc["13", ["Units of Kitchen", "Units of Home", "Units of Uncategorised"]].tolist() == [5, 4, 0]
+    assert f.loc["13", "Orders"] == orders.frame.set_index("customer_id").loc["13", "Orders"] == 2
+    assert got.baskets.products == orders.baskets.products and pd.isna(got.baskets.product_value).all()
+    # A price column is named or null is written out: a forgotten key is not read as no prices.
+    with pytest.raises(UserError, match="write unit_price: null if the lines carry no price"):
+        parse_config({"transactions": {k: v for k, v in TRANSACTIONS.items() if k != "unit_price"}}, "c.yml",
+                     base_dir=tmp_path)

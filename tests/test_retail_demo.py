@@ -245,3 +245,29 @@ def test_the_dictionary_says_how_orders_are_formed_without_an_order_column(demo_
         k: v for k, v in lines.items() if k != "product"}})
     assert {x["role"]: x["columns"] for x in dictionary(dataclasses.replace(r, manifest=ledger))["roles"]
             }["order lines: product"] == "none: every line of one product, no baskets"
+
+
+def test_order_lines_without_prices_are_segmented_on_what_and_how_often_customers_buy(tmp_path, capsys):
+    """The retail slice with its price column taken out (a till roll of who bought what when): the
+    draft writes unit_price: null and runs unedited; the segments rest on orders, units and dates,
+    every customer is segmented or excluded, and no amount of money is printed anywhere."""
+    with gzip.open(DATA / "online_retail.csv.gz", "rt") as f:
+        frame = pd.read_csv(f, nrows=40000, dtype=str)
+    frame.drop(columns=["UnitPrice"]).to_csv(tmp_path / "lines.csv", index=False)
+    assert main(["init", "--transactions", str(tmp_path / "lines.csv"), "--config-dir", str(tmp_path)]) == 0
+    draft = capsys.readouterr().out
+    assert "  unit_price: null  # no column of prices" in draft
+    (tmp_path / "my.yml").write_text(draft)
+    assert main(["report", "--config", str(tmp_path / "my.yml"), "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
+    out = tmp_path / "out"
+    results = json.loads((out / "exports" / "results.json").read_text())
+    features = {f["name"] for f in results["features"]}
+    assert "total_units" in features and not features & {"total_spend", "avg_order_value"}
+    assigned = pd.read_csv(out / "exports" / "assignments.csv", dtype=str).set_index("customer_id")
+    buyers = set(frame["CustomerID"].dropna().str.replace(r"\.0$", "", regex=True))
+    assert buyers == set(assigned.index)
+    assert (assigned["segment"].notna() != assigned["excluded_reason"].notna()).all()
+    for page in (out / "site").glob("*.html"):
+        text = html.unescape(re.sub(r"<[^>]+>", " ", _text(page)))
+        assert not re.search(r"[$£€]\s?\d", text), f"{page.name} prints money without any price in the data"
+    assert not [p["name"] for p in results["personas"] if re.search(r"(?i)spend|big-ticket|small-ticket", p["name"])]

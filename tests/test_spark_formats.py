@@ -107,6 +107,14 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     a, b = local.load_orders(unnamed), engine.load_orders(unnamed)
     _same_orders(a, b)
     assert b.baskets.products == ("ALL PRODUCTS",) and any(e.action == "no baskets or rules" for e in b.log)
+    # No price at all (unit_price: null): units per category net of returns, no price rule, as locally.
+    from test_orders import LINES, PRODUCTS
+    (tmp_path / "lines.csv").write_text(LINES, encoding="utf-8")
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    unpriced = make_config(tmp_path, transactions={"unit_price": None})
+    a, b = local.load_orders(unpriced), engine.load_orders(unpriced)
+    _same_orders(a, b)
+    assert b.columns.units and not b.columns.spend and np.isnan(b.baskets.product_value).all()
     # Amounts in two currencies: refused with the local engine's line.
     from test_orders import LINES
     (tmp_path / "lines.csv").write_text(LINES.replace(",3.00,", ",$3.00,").replace(",5.00,", ",£5.00,"), encoding="utf-8")

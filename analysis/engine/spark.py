@@ -44,7 +44,7 @@ from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_deli
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
                              GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT, NORMALISED,
-                             OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURN_ACTION, RETURNED,
+                             OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, decimal_conventions, _head, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses,
@@ -513,7 +513,8 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     comma = _decimal_commas(src, [c for c in (t.quantity, t.money) if c and c not in numeric], path)
     qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False))
            if t.quantity else F.lit(1.0))  # as locally: one unit per line
-    money = _number(t.money, t.money in numeric, comma.get(t.money, False))
+    # As locally: lines without prices are read at a price of 1 (orders.UNPRICED), counted in units.
+    money = _number(t.money, t.money in numeric, comma.get(t.money, False)) if t.money else F.lit(1.0)
     statuses = [v.strip().lower() for v in t.cancelled_statuses]
     returned = [v.strip().lower() for v in t.returned_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status
@@ -534,7 +535,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
         name.alias("name"),
         (F.col(f"`{name_col}`").cast("string") != name).alias("name_changed"),
         qty.alias("qty"),
-        (money if t.unit_price else F.when(qty == 0, money).otherwise(money / qty)).alias("price"),  # orders: a total / qty
+        (money if not t.amount else F.when(qty == 0, money).otherwise(money / qty)).alias("price"),  # orders: a total / qty
         cancelled.alias("cancelled"),
         (F.coalesce(_status(t.status).isin(*returned), F.lit(False)) if t.status and returned
          else F.lit(False)).alias("returned"),
@@ -578,7 +579,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     # method beyond Java's 64 KB, then run interpreted).
     cached = judged = judged.persist()
     usual = None
-    if t.max_price_ratio:  # as locally: against the median (the lower middle) over the lines every other rule keeps
+    if t.max_price_ratio and t.money:  # as locally: against the median (the lower middle) over the lines every other rule keeps
         usual = (judged.where(F.col("reason").isNull()).groupBy(F.col("product").alias("_up"))
                  .agg(F.percentile_approx("price", 0.5, 100_000).alias("_um"), F.count(F.lit(1)).alias("_un"))
                  .where(F.col("_un") >= MIN_PRICED).persist())  # one row per product, computed once
@@ -618,7 +619,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         if why == cancelled:
             orders = judged.where(F.col("reason") == cancelled).select("ord").distinct().count()
             detail = cancelled_detail(orders, t)
-        log.append(LogEntry(step, "order lines", int(n), RETURN_ACTION if why == RETURN else "not used",
+        log.append(LogEntry(step, "order lines", int(n), return_action(t) if why == RETURN else "not used",
                             why + (f": {detail}" if detail else "")))
     if t.status:
         log += sales_statuses(t, cfg.report.min_segment_size, [(r[0], r[1]) for r in judged.where(use).groupBy("_status").count().collect()])
@@ -644,12 +645,12 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
             log.append(LogEntry("odd categories", t.product if what == "product codes" else name_col, int(c[flag]),
                                 "normalised", NORMALISED[what]))
     ref = cfg.report.reference_date or (c["max_ts"].date() + timedelta(days=1))
-    valid, categories = (_category_names(valid, c["with_category"] > 0, log) if fixed is None
+    valid, categories = (_category_names(valid, c["with_category"] > 0, log, measure(t)[0]) if fixed is None
                          else _fixed_categories(valid, log, fixed))
     valid = valid.persist()
     progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
     frame, columns, per_order = _customers(valid, t, ref, categories)
-    frame = net_of_returns(frame, _to_pandas(returned), columns.spend, log)
+    frame = net_of_returns(frame, _to_pandas(returned), columns.spend or columns.units, log, measure(t)[0])
     frame, columns = without_clock(frame, columns, t, log)
     frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None,
                                          c["max_ts"], season, log, t.timestamp)
@@ -659,7 +660,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
             .where(F.col("usable") == 0).collect())
     excluded = {r["customer"]: no_usable_line(list(r["why"])) for r in sorted(gone, key=lambda r: r["customer"])}
     progress("order lines: baskets of orders and products (Spark)")
-    baskets, lists = _baskets(valid, per_order, categories)
+    baskets, lists = _baskets(valid, per_order, categories, bool(t.money))
     valid.unpersist()
     cached.unpersist()
     for small in (usual, owners):
@@ -695,7 +696,8 @@ def _owners_filled(judged: DataFrame, has_order: bool) -> tuple[DataFrame, DataF
             .withColumn("customer", F.coalesce(F.col("customer"), F.col("_oc"))).drop("_oo", "_oc"), owners)
 
 
-def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry]) -> tuple[DataFrame, tuple[str, ...]]:
+def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry],
+                    what: str = "spend") -> tuple[DataFrame, tuple[str, ...]]:
     """orders._category_names: missing categories named, beyond MAX_CATEGORIES the smallest pooled."""
     if not any_category:
         return valid, ()
@@ -715,7 +717,7 @@ def _category_names(valid: DataFrame, any_category: bool, log: list[LogEntry]) -
         valid = valid.withColumn("category", F.when(F.col("category").isin(*small), F.lit(OTHER))
                                  .otherwise(F.col("category")))
         log.append(LogEntry("odd categories", "category", len(small), f"pooled into '{OTHER}'",
-                            f"{len(names)} categories; the {len(small)} with the least spend are pooled"))
+                            f"{len(names)} categories; the {len(small)} with the least {what} are pooled"))
         names = names[:MAX_CATEGORIES - 1] + [OTHER]
     return valid, tuple(sorted(names))
 
@@ -760,13 +762,13 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
     # Spend as exact decimals per order, summed again per customer: the same decimal sums.
     amount = line_money()
     if categories:
+        spend_cols = {cat: amount_column(t, cat) for cat in categories}
         per_order = [F.sum(F.when(F.col("category") == cat, amount)).alias(f"s{i}") for i, cat in enumerate(categories)]
-        sums = [F.coalesce(F.sum(f"s{i}").cast("double"), F.lit(0.0)).alias(f"Spend on {cat}")
+        sums = [F.coalesce(F.sum(f"s{i}").cast("double"), F.lit(0.0)).alias(spend_cols[cat])
                 for i, cat in enumerate(categories)]
-        spend_cols = {cat: f"Spend on {cat}" for cat in categories}
     else:
-        per_order, sums = [F.sum(amount).alias("s0")], [F.sum("s0").cast("double").alias("Spend")]
-        spend_cols = {"All products": "Spend"}
+        spend_cols = {"All products": measure(t)[1]}
+        per_order, sums = [F.sum(amount).alias("s0")], [F.sum("s0").cast("double").alias(spend_cols["All products"])]
     # One row per (customer, order), the orders of the baskets too (lines without a customer included),
     # through one row per (customer, order, product): plain aggregates at both levels, as a
     # distinct count of products would shuffle every line. Decimal sums are exact in any grouping.
@@ -802,16 +804,17 @@ def _customers(valid: DataFrame, t: TransactionsFile, ref: date, categories: tup
              + list(t.customer_columns))
     columns = Columns(
         id="customer_id", signup_date="First order", recency_days="Days since last order", orders="Orders",
-        basket_size="Products per order", spend=spend_cols,
+        basket_size="Products per order", **{measure(t)[0]: spend_cols},
         habits={name: f"Orders {name}" for name, _ in HABITS},
         categorical=list(t.customer_columns),
     )
     return frame[order], columns, o
 
 
-def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]) -> tuple[OrderBaskets, DataFrame]:
+def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...],
+             priced: bool = True) -> tuple[OrderBaskets, DataFrame]:
     """orders._baskets: orders and products as dense integer codes in sorted order, and the
-    basket lists (basket_lists) kept in Spark for the recount."""
+    basket lists (basket_lists) kept in Spark for the recount; without prices, no product value."""
     b_orders = numbered(per_order.groupBy("ord").agg(F.max("customer").alias("customer")), "ord", "b")
     per_order.unpersist()
     # A product's name is its most frequent spelling (ties: the first alphabetically).
@@ -848,7 +851,7 @@ def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]
         products=tuple(names),
         product_category=np.array([cat_index.get(r["category"], -1) for r in prods], dtype=np.int32),
         categories=categories,
-        product_value=np.array([r["value"] for r in prods], dtype=float),
+        product_value=np.array([r["value"] if priced else np.nan for r in prods], dtype=float),
     )
     return baskets, lists
 

@@ -206,6 +206,17 @@ def _all_match(values: pd.Series, pattern: str) -> bool:
     return bool(len(present)) and bool(present.str.fullmatch(pattern).all())
 
 
+# Why a draft of lines with no column of numbers left writes unit_price: null.
+NO_PRICE = ("no column of prices or line totals: what customers bought is counted in units, "
+            "and no spend is measured; name the column if there is one")
+
+
+def _numbers(values: pd.Series) -> bool:
+    """Whether a sample's values (the missing ones aside) all read as numbers."""
+    present = values[~is_missing(values)]
+    return bool(len(present)) and bool(to_numbers(present).notna().mean() >= 0.99)
+
+
 def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict) -> None:
     """Roles the names left undecided, guessed from the values: a column holding nothing but dates
     and times is the timestamp, one of positive decimals the unit price, one of small positive whole
@@ -362,6 +373,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
                 head.append(_format_line(formats))
         elif role in WITHOUT:
             head.append(f"  # {role}:  # {WITHOUT[role]}")
+        elif role == "unit_price" and not any(_numbers(sample[c]) for c, _ in others):
+            head.append(f"  unit_price: null  # {NO_PRICE}")
         else:
             head.append(f"  {role}: ???  # required: no column found; pick one of: {', '.join(sample.columns)}")
     head.append(f"  cancelled_prefix: {quote(prefix) if prefix else 'null'}{_comment(prefix_why)}")

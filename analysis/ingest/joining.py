@@ -170,7 +170,8 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
         ref = pd.Timestamp(cfg.report.reference_date)
         days = float((ref - first).days) if pd.notna(first) else history
         joined = _days_since_signup(table.frame.loc[without], cfg, ref)
-        zero = [rename[c] for c in ["Orders", "Products per order", *oc.habits.values(), *oc.spend.values()]]
+        zero = [rename[c] for c in ["Orders", "Products per order", *oc.habits.values(), *oc.spend.values(),
+                                 *oc.units.values()]]
         for c in zero:
             frame.loc[without, c] = 0.0
         frame.loc[without, rename["Days since last order"]] = np.fmin(joined, days)
@@ -189,6 +190,7 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     columns = c.model_copy(update={
         "recency_days": rename[oc.recency_days], "orders": rename[oc.orders], "basket_size": rename[oc.basket_size],
         "spend": {k: rename[v] for k, v in oc.spend.items()},
+        "units": {k: rename[v] for k, v in oc.units.items()},
         "habits": {k: rename[v] for k, v in oc.habits.items()},
         "categorical": list(c.categorical) + [rename[x] for x in oc.categorical],
         # The table's own signup date says more than the first order in the lines' window; the first

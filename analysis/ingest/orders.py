@@ -73,7 +73,28 @@ def price_typo(t: TransactionsFile) -> str:
 
 def line_rules(t: TransactionsFile) -> tuple:
     """LINE_RULES, and the price typo judged after them (on the lines they keep), as the log lists them."""
-    return LINE_RULES + ((("implausible values", price_typo(t), None),) if t.max_price_ratio else ())
+    return LINE_RULES + ((("implausible values", price_typo(t), None),) if t.max_price_ratio and t.money else ())
+
+
+# Lines without prices (transactions.unit_price: null) are read at a price of 1: what a customer
+# bought is then counted in units, no price rule can set a line aside, and no money is published.
+UNPRICED = "1.0::DOUBLE"
+
+
+def measure(t: TransactionsFile) -> tuple[str, str]:
+    """What the per-customer amounts count, and their column name: 'spend' and 'Spend', or without
+    prices 'units' and 'Units'."""
+    return ("spend", "Spend") if t.money else ("units", "Units")
+
+
+def amount_column(t: TransactionsFile, category: str) -> str:
+    """The per-customer column of a category's amount: 'Spend on Wine', or 'Units of Wine'."""
+    return f"Spend on {category}" if t.money else f"Units of {category}"
+
+
+def return_action(t: TransactionsFile) -> str:
+    """What is done with a returned line: its amount taken off the customer's spend (or units)."""
+    return RETURN_ACTION.replace("spend", measure(t)[0])
 
 
 # Order lines without a product column read as lines of this one product, in a column of this name.
@@ -553,10 +574,10 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     comma = decimal_conventions({c: _written(con, c, path) for c in (t.quantity, t.money) if c and c not in numeric})
     qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False))
            if t.quantity else "1.0")  # no quantity column: one unit per line
-    money = _number(t.money, t.money in numeric, comma.get(t.money, False))
+    money = _number(t.money, t.money in numeric, comma.get(t.money, False)) if t.money else UNPRICED
     # A line's total is a price times the quantity: the price is the total over the quantity (a
     # zero quantity keeps the total, and the zero-quantity rule sets the line aside).
-    price = money if t.unit_price else f"(CASE WHEN ({qty}) = 0 THEN {money} ELSE {money} / ({qty}) END)"
+    price = money if not t.amount else f"(CASE WHEN ({qty}) = 0 THEN {money} ELSE {money} / ({qty}) END)"
     # One pass, one table: typed values, why a line is not used, and whether its product code or
     # name needed normalising (flags, not copies of the raw text, to keep the table small).
     _run(con, f"""
@@ -577,7 +598,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         FROM {rows} AS r
         LEFT JOIN codes ON codes._raw IS NOT DISTINCT FROM CAST(r.{_q(t.product)} AS VARCHAR)
         LEFT JOIN names ON names._raw IS NOT DISTINCT FROM CAST(r.{_q(name_col)} AS VARCHAR))""")
-    if t.max_price_ratio:  # against the product's median over the lines every other rule keeps
+    if t.max_price_ratio and t.money:  # against the product's median over the lines every other rule keeps
         _run(con, f"""UPDATE judged SET reason = {_lit(price_typo(t))} FROM (
                           SELECT product AS p, quantile_disc(price, 0.5) AS m FROM judged WHERE reason IS NULL
                           GROUP BY product HAVING count(*) >= {MIN_PRICED}) AS usual
@@ -611,7 +632,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         if why == "cancelled order":
             orders = con.execute("SELECT count(DISTINCT ord) FROM judged WHERE reason = 'cancelled order'").fetchall()[0][0]
             detail = cancelled_detail(orders, t)
-        log.append(LogEntry(step, "order lines", int(n), RETURN_ACTION if why == RETURN else "not used",
+        log.append(LogEntry(step, "order lines", int(n), return_action(t) if why == RETURN else "not used",
                             why + (f": {detail}" if detail else "")))
     if t.status:
         log += sales_statuses(t, cfg.report.min_segment_size, con.execute("SELECT _status, count(*) FROM judged WHERE reason IS NULL GROUP BY 1"
@@ -637,7 +658,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
                                 "normalised", NORMALISED[what]))
 
     ref = cfg.report.reference_date or (max_ts.date() + timedelta(days=1))
-    categories = (_category_names(con, log, with_category > 0) if fixed is None
+    categories = (_category_names(con, log, with_category > 0, measure(t)[0]) if fixed is None
                   else _fixed_categories(con, log, fixed))
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
     frame, columns = without_clock(*_customers(con, cfg, t, ref, categories, log), t, log)
@@ -652,7 +673,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         "GROUP BY customer ORDER BY customer").fetchall()}
     progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
-                     baskets=_baskets(con, categories), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
+                     baskets=_baskets(con, categories, bool(t.money)), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
                      product_map=pmap, season=months,
                      products_sha256=sha256_of(cfg.products_path) if cfg.products is not None and product_map is None
                      else None)
@@ -720,8 +741,8 @@ def _fixed_categories(con, log: list[LogEntry], fixed: tuple[str, ...]) -> tuple
     return tuple(sorted(fixed))
 
 
-def _category_names(con, log: list[LogEntry], any_category: bool) -> tuple[str, ...]:
-    """Categories by spend; beyond MAX_CATEGORIES, the smallest are pooled (in `valid`)."""
+def _category_names(con, log: list[LogEntry], any_category: bool, what: str = "spend") -> tuple[str, ...]:
+    """Categories by spend (or units, `what`); beyond MAX_CATEGORIES, the smallest are pooled (in `valid`)."""
     if not any_category:
         return ()  # no categories at all (no map, no column)
     lines, products = con.execute("SELECT count(*), count(DISTINCT product) FROM valid "
@@ -736,7 +757,7 @@ def _category_names(con, log: list[LogEntry], any_category: bool) -> tuple[str, 
         small = names[MAX_CATEGORIES - 1:]
         _run(con, f"UPDATE judged SET category = {_lit(OTHER)} WHERE category IN ({', '.join(map(_lit, small))})")
         log.append(LogEntry("odd categories", "category", len(small), f"pooled into '{OTHER}'",
-                            f"{len(names)} categories; the {len(small)} with the least spend are pooled"))
+                            f"{len(names)} categories; the {len(small)} with the least {what} are pooled"))
         names = names[:MAX_CATEGORIES - 1] + [OTHER]
     return tuple(sorted(names))
 
@@ -770,17 +791,19 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
                date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
                count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}, {months}
         FROM per_order WHERE customer IS NOT NULL GROUP BY customer ORDER BY customer""").df()
+    word = measure(t)[1]
     if categories:
-        sums = ", ".join(f"coalesce({money_sum(where=f'category = {_lit(c)}')}, 0) AS {_q('Spend on ' + c)}"
+        spend_cols = {c: amount_column(t, c) for c in categories}
+        sums = ", ".join(f"coalesce({money_sum(where=f'category = {_lit(c)}')}, 0) AS {_q(spend_cols[c])}"
                          for c in categories)
-        spend_cols = {c: f"Spend on {c}" for c in categories}
     else:
-        sums = f'{money_sum()} AS "Spend"'
-        spend_cols = {"All products": "Spend"}
+        sums = f'{money_sum()} AS "{word}"'
+        spend_cols = {"All products": word}
     spend = con.execute(f"SELECT customer AS customer_id, {sums} FROM valid WHERE customer IS NOT NULL "
                         f"GROUP BY customer ORDER BY customer").df()
     frame = frame.merge(spend, on="customer_id", how="left", validate="one_to_one")
-    frame = net_of_returns(frame, con.execute("SELECT customer, category, money FROM returned").df(), spend_cols, log)
+    frame = net_of_returns(frame, con.execute("SELECT customer, category, money FROM returned").df(), spend_cols, log,
+                           measure(t)[0])
     for c in t.customer_columns:  # the customer's most frequent value; ties go to the first in order
         mode = con.execute(f"""
             SELECT customer AS customer_id, v FROM (
@@ -793,7 +816,7 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
     frame["customer_id"] = frame["customer_id"].astype(str)
     columns = Columns(
         id="customer_id", signup_date=FIRST_ORDER, recency_days="Days since last order", orders="Orders",
-        basket_size="Products per order", spend=spend_cols,
+        basket_size="Products per order", **{measure(t)[0]: spend_cols},
         habits={name: f"Orders {name}" for name, _ in HABITS},
         categorical=list(t.customer_columns),
     )
@@ -814,7 +837,7 @@ def return_category(category, categories: tuple[str, ...]):
 
 
 def net_of_returns(frame: pd.DataFrame, returned: pd.DataFrame, spend_cols: dict[str, str],
-                   log: list[LogEntry]) -> pd.DataFrame:
+                   log: list[LogEntry], what: str = "spend") -> pd.DataFrame:
     """Spend net of returns: each customer's returned money (rows customer, category, money <= 0)
     added to their spend in its category, never below 0 (a return of something bought before the
     lines begin: logged). Returns of customers without a bought line are no customer's spend."""
@@ -835,7 +858,7 @@ def net_of_returns(frame: pd.DataFrame, returned: pd.DataFrame, spend_cols: dict
         below |= net < 0
         frame[name] = np.maximum(net, 0.0)
     if below.any():
-        log.append(LogEntry("returns", "order lines", int(below.sum()), "spend set to 0 there",
+        log.append(LogEntry("returns", "order lines", int(below.sum()), f"{what} set to 0 there",
                             "customers who returned more in a category than they bought in these lines"))
     return frame
 
@@ -883,8 +906,9 @@ def without_clock(frame: pd.DataFrame, columns: Columns, t: TransactionsFile, lo
         update={"habits": {k: v for k, v in columns.habits.items() if k not in CLOCK_HABITS}})
 
 
-def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
-    """Orders and products as dense integer codes, in a stable (sorted) order."""
+def _baskets(con, categories: tuple[str, ...], priced: bool = True) -> OrderBaskets:
+    """Orders and products as dense integer codes, in a stable (sorted) order; without prices
+    (`priced` false) a product's value per order is unknown (NaN)."""
     _run(con, """CREATE TEMP TABLE b_orders AS SELECT ord, max(customer) AS customer,
                    (row_number() OVER (ORDER BY ord) - 1)::INTEGER AS i FROM per_order GROUP BY ord""")
     # A product's name is its most frequent spelling (ties: the first alphabetically).
@@ -918,5 +942,5 @@ def _baskets(con, categories: tuple[str, ...]) -> OrderBaskets:
         order_idx=np.asarray(pairs["b"], dtype=np.int32), product_idx=np.asarray(pairs["p"], dtype=np.int32),
         order_customer=np.asarray(orders, dtype=object),
         products=tuple(names), product_category=prod_cat, categories=categories,
-        product_value=np.asarray(value, dtype=float),
+        product_value=np.asarray(value, dtype=float) if priced else np.full(len(names), np.nan),
     )

@@ -25,7 +25,7 @@ SEASON_FEATURE = "orders_in_season"
 # Names of the features built from the roles: the advice reads them by name (purchases and orders as counts, say).
 BUILT_IN = frozenset({"age", "avg_order_value", "avg_purchase", "basket_size", "campaigns_accepted", "children", "churned",
                       "complaints", "deal_purchases", "deal_share", "income", "orders", "purchases", "recency_days",
-                      "spending_score", "tenure_months", "total_spend", "web_visits"})
+                      "spending_score", "tenure_months", "total_spend", "total_units", "web_visits"})
 PROFILE_ONLY = ("campaigns_accepted", "complaints", "churned")
 DAYS_PER_MONTH = 30.44  # tenure in months: days over the average month's length
 SAME_MEASURE = 0.99  # correlation above which a given column is the feature built under its name
@@ -150,6 +150,13 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         for cat, col in (c.spend.items() if len(c.spend) > 1 else ()):
             add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {readable(cat)}",
                 f"Share of total spend that went to {readable(cat)}", "share", col)
+    if c.units:  # order lines without prices: how much, and of what, in units instead of money
+        total_u = d[list(c.units.values())].sum(axis=1)
+        add("total_units", total_u, "Units bought", "Units bought over all product categories", "count",
+            ", ".join(c.units.values()))
+        for cat, col in (c.units.items() if len(c.units) > 1 else ()):
+            add(f"unit_share_{slug(cat)}", _safe_share(d[col], total_u), f"Share of units: {readable(cat)}",
+                f"Share of units bought that were {readable(cat)}", "share", col)
     if c.purchases:
         total_p = d[list(c.purchases.values())].sum(axis=1)
         add("purchases", total_p, "Purchases", "Purchases over all sales channels", "count",
@@ -199,7 +206,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             if both.sum() > 2 and np.corrcoef(cols[name][both], values[both])[0, 1] >= SAME_MEASURE:
                 continue  # the same measure (capping may touch the two differently): counted once
             name = f"{name}_as_given"
-        elif name in BUILT_IN or name.startswith(("share_", "channel_", "orders_")):
+        elif name in BUILT_IN or name.startswith(("share_", "unit_share_", "channel_", "orders_")):
             name = f"{name}_as_given"  # a card table's PURCHASES (money) is not the count of purchases the advice reads
         label = lab(col, plain(col))
         named = f"{col} {label}"
