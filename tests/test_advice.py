@@ -1041,6 +1041,31 @@ def test_small_segments_carry_the_margin_of_a_share_measured_in_them(demo_run):
     assert pages.small_segments_note(sized(500, hidden=3)) == ""
 
 
+def test_a_segment_half_of_whom_bought_once_is_followed_up_after_a_first_order_not_rewarded():
+    """A shop most of whose customers order once (a marketplace): no segment is 0.5 sd below the
+    average in orders, as the average customer orders once too. A median of 1 order says half of the
+    segment or more has bought once: its big spenders get a follow-up of that purchase, not loyalty
+    rewards, and its timing is a second-purchase message set off by a first order, not a cycle."""
+    c = _context(kinds={**KINDS, "orders": "count"}, labels={**LABELS, "orders": "Orders"})
+
+    def seg(median, share_value=0.30):
+        stats = (FeatureStat("orders", 1.04, median, 1.03, 1.0, 0.05), FeatureStat("total_spend", 640.0, 610.0, 160.0, 105.0, 1.9))
+        return dataclasses.replace(_profile({}), stats=stats, share_customers=0.10, share_value=share_value)
+    once = ps.recommend(c, seg(1.0))
+    assert once.offer.startswith("Premium follow-up") and once.offer_why == (
+        "30% of revenue from 10% of customers, half or more of whom have bought once (a median of 1 in orders): "
+        "large, rare purchases to follow up, not repeat buying to reward")
+    assert once.timing == "After a first order" and "second-purchase message" in once.timing_why
+    twice = ps.recommend(c, seg(2.0))
+    assert twice.offer == "Premium: loyalty rewards and early access" and twice.timing == "Regular cycle"
+    small = ps.recommend(c, seg(1.0, share_value=0.05))  # not premium, still no rhythm of their own
+    assert not small.offer.startswith("Premium") and small.timing == "After a first order"
+    loyal = _persona("High-spending customers", offer="Premium: loyalty rewards and early access")
+    assert "loyalty rewards for a segment half or more of whom have bought once" in ps.consistency_problems(
+        loyal, seg(1.0), c.labels)
+    assert not [x for x in ps.consistency_problems(loyal, seg(2.0), c.labels) if "bought once" in x]
+
+
 def test_big_ticket_buyers_who_buy_rarely_get_a_follow_up_not_loyalty_rewards():
     """Revenue share 1.5 times the customer share: loyalty rewards, unless they order 0.5 sd less
     often than average (one-off buyers of big items); the check flags loyalty for such a segment."""

@@ -45,6 +45,7 @@ MATCH_DISTANCE = 0.75  # an override applies to a segment whose profile is this 
 ADJECTIVES = {
     "income": ("Affluent", "Budget"),
     "total_spend": ("High-spending", "Low-spending"),
+    "total_units": ("High-volume", "Low-volume"),  # order lines without prices
     "age": ("Older", "Younger"),
     "tenure_months": ("Long-standing", "Newer"),
     "recency_days": ("Lapsing", "Recently active"),
@@ -67,7 +68,7 @@ CHANNEL_PHRASES = {"web": "buying online", "online": "buying online", "internet"
 UNASSIGNED_NAME = "Unassigned: in no dense group"
 # Features an order gives: a customer without one has none of them (zero, or recency set to the
 # whole history), so they describe no habit of a segment most of whose customers never ordered.
-ORDER_FEATURES = ("orders", "recency_days", "basket_size", "avg_order_value", "total_spend", "orders_at_weekends",
+ORDER_FEATURES = ("orders", "recency_days", "basket_size", "avg_order_value", "total_spend", "total_units", "orders_at_weekends",
                   "orders_in_the_morning", "orders_in_the_evening")
 HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_morning": "sent in the morning",
                  "orders_in_the_evening": "sent in the evening"}
@@ -95,7 +96,7 @@ RECOMMENDATION_RULES = (
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
     f"1.5 times the customer share, as a follow-up of each purchase rather than loyalty rewards when orders or "
-    f"purchases are {THRESHOLD} sd below average; without spend, a spending score or else income {THRESHOLD} sd above "
+    f"purchases are {THRESHOLD} sd below average or half the segment or more has bought once (a median of 1); without spend, a spending score or else income {THRESHOLD} sd above "
     f"average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
     f"the customer share though orders or purchases are {THRESHOLD} sd above), onboarding (revenue share at most half "
@@ -109,7 +110,8 @@ RECOMMENDATION_RULES = (
     f"standard offer). Timing: now if lapsing; before their season if most of their orders fall in it and "
     f"their share there is {THRESHOLD} sd above average (order lines over two years or more); early if newer "
     f"(tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), with the next campaign if they answer 1.3 times as often as average, unless a "
-    "paid contact is expected to lose, else the regular cycle; from order lines, at "
+    "paid contact is expected to lose, after a first order if half the segment or more has bought once, else the "
+    "regular cycle; from order lines, at "
     f"weekends, mornings or evenings when they order then {THRESHOLD} sd more. Paid contact: the segment's customers "
     "in the contact list (response model), else the whole segment if its expected profit per contact is positive; "
     "free channels for the rest."
@@ -197,6 +199,13 @@ def never_ordered(means: dict[str, float]) -> bool:
 
 def _never(p: Profile) -> bool:
     return never_ordered({s.feature: s.mean for s in p.stats})
+
+
+def bought_once(p: Profile) -> str | None:
+    """The count of orders (or purchases) whose median in the segment is 1, if any: half of its
+    customers or more have bought once at most, so they have no buying rhythm to follow and no
+    repeat buying to reward (a share of one-time buyers no mean can tell)."""
+    return next((s.feature for s in p.stats if s.feature in ("orders", "purchases") and s.median == 1), None)
 
 
 def _without_orders(feature: str) -> bool:
@@ -673,6 +682,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     # Orders (order lines) or purchases (a customer table) well above average: a frequent buyer.
     frequent = next((f for f in ("orders", "purchases") if _effect(p, f) >= THRESHOLD), None)
     rare = next((f for f in ("orders", "purchases") if _effect(p, f) <= -THRESHOLD), None)  # an occasional buyer
+    once = bought_once(p)
     if p.unassigned:
         offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
     elif leaving(p):  # before a win-back: they are not late buyers but customers who cancel
@@ -688,14 +698,15 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f" and beyond twice their own {fmt.number(gap, 0)} days between orders" if gap is not None else "") + (
             f"; {_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers while they bought"
             if ratio is not None and ratio >= 1.5 else "")
-    elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0 and rare \
+    elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0 and (rare or once) \
             and _effect(p, "basket_size") < THRESHOLD:  # a big weekly shop is no large, rare purchase
-        s = p.stat(rare)
-        a, b = _pair(c, rare, s.mean, s.overall_mean)
-        offer, offer_why = "Premium follow-up: what goes with their last purchase, and service", \
-            (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers in fewer "
-             f"{c.labels[rare].lower()} ({a} against {b}): large, rare purchases to follow up, not repeat buying "
-             "to reward")
+        s = p.stat(rare or once)
+        a, b = _pair(c, rare or once, s.mean, s.overall_mean)
+        offer, offer_why = "Premium follow-up: what goes with their last purchase, and service", (
+            f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" + (
+                f" in fewer {c.labels[rare].lower()} ({a} against {b})" if rare else
+                f", half or more of whom have bought once (a median of 1 in {c.labels[once].lower()})")
+            + ": large, rare purchases to follow up, not repeat buying to reward")
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
             f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" + (
@@ -797,6 +808,10 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     elif rate is not None and overall and rate / overall >= 1.3:
         timing, timing_why = "Regular cycle", (f"{fmt.percent(rate)} answered the latest campaign against "
                                                f"{fmt.percent(overall)}, still too few to pay for a paid contact")
+    elif once:
+        timing, timing_why = "After a first order", (
+            f"half or more have bought once (a median of 1 in {c.labels[once].lower()}): no buying rhythm of their "
+            "own to follow, so a second-purchase message set off by each first order")
     else:
         timing, timing_why = "Regular cycle", on_cycle or "nothing calls for earlier contact"
     # From order lines: when in the week or day they order, if that sets them apart.
@@ -1020,6 +1035,8 @@ def consistency_problems(persona: Persona, profile: Profile, labels: dict[str, s
                 out.append(f"named '{word}' but {s.feature} is {s.mean:.4g} against {s.overall_mean:.4g} on average")
     if "loyalty" in rec.offer.lower() and any(_effect(profile, f) <= -THRESHOLD for f in ("orders", "purchases")):
         out.append("loyalty rewards for customers who buy less often than average")
+    if "loyalty" in rec.offer.lower() and bought_once(profile):
+        out.append("loyalty rewards for a segment half or more of whom have bought once")
     if rec.contact is False:
         if rec.timing.startswith("With the next campaign"):
             out.append("not worth a paid contact, yet timed 'with the next campaign'")
