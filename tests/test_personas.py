@@ -27,6 +27,17 @@ def test_name_from_hand_made_differences():
     assert ps.name_segment(eff, LABELS) == "Affluent, high-spending wine lovers buying by catalog"
 
 
+@pytest.mark.parametrize("tenure, spend, name", [
+    (-1.5, -1.2, "Newer customers"),  # the Telco table's newest: low lifetime charges, monthly charges as others'
+    (-0.49, -1.2, "Low-spending customers"),  # under 0.5 sd: tenure is no explanation, nor a word of the name
+    (-1.5, 0.9, "Newer, high-spending customers"),  # spending more in less time: said
+    (0.8, -1.2, "Low-spending, long-standing customers"),
+])
+def test_a_newer_segment_is_not_named_for_the_low_spend_its_short_relationship_explains(tenure, spend, name):
+    labels = {"tenure_months": "Tenure", "total_spend": "Total charges"}
+    assert ps.name_segment({"tenure_months": tenure, "total_spend": spend}, labels) == name
+
+
 @pytest.mark.parametrize("width, name", [(1.5, "Wide-basket, frequent customers"), (0.49, "Big-ticket, frequent customers"),
                                          (-1.5, "Big-ticket, narrow-basket customers")])
 def test_larger_orders_of_more_products_are_not_big_ticket(width, name):

@@ -80,8 +80,10 @@ NAMING_RULE = (
     "share of spend is most above average ('wine lovers'; 'families' or 'bargain hunters' when children or "
     "deals stand out instead; 'customers' when nothing does), and the sales channel most above average "
     "('buying by catalog'). A segment whose last purchase is long ago is named 'Lapsing' first (the win-back "
-    f"rule below), 'Lapsed' when it is more than {LAPSED_GAPS:g} of their own gaps between orders back. Names are "
-    "unique: a clash takes the next adjectives."
+    f"rule below), 'Lapsed' when it is more than {LAPSED_GAPS:g} of their own gaps between orders back. A newer "
+    f"segment (tenure {THRESHOLD} sd below average) is not named for low spend: spend adds up over the time one has "
+    "been a customer, so a short relationship explains it (the onboarding rule below). Names are unique: a clash "
+    "takes the next adjectives."
 )
 RECOMMENDATION_RULES = (
     f"Channel and product focus: the channel (category) whose share of the segment's purchases (spend) is most "
@@ -220,6 +222,13 @@ def wide_orders(effects: dict[str, float]) -> bool:
     return abs(value) >= THRESHOLD and abs(width) >= THRESHOLD and value * width > 0
 
 
+def short_relationship(effects: dict[str, float]) -> bool:
+    """Tenure THRESHOLD sd below average with spend (or units) below it too: low spend that a short
+    time as a customer explains, not small buyers (spend adds up over the months one buys)."""
+    return effects.get("tenure_months", 0) <= -THRESHOLD and (
+        effects.get("total_spend", 0) < 0 or effects.get("total_units", 0) < 0)
+
+
 def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 0,
                  means: dict[str, float] | None = None) -> str:
     """A name from standardised differences; `skip` passes over the strongest adjectives to break ties.
@@ -233,6 +242,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         effects = {f: e for f, e in effects.items() if f != "recency_days"}  # on their own cycle: not "lapsing"
     if wide_orders(effects):  # larger orders of more products, not of pricier ones: no "big-ticket"
         effects = {f: e for f, e in effects.items() if f != "avg_order_value"}
+    if short_relationship(effects):  # spend adds up over tenure: newer customers have had less time to spend
+        effects = {f: e for f, e in effects.items() if f not in ("total_spend", "total_units")}
     # Lapsing decides the advice (a win-back), so it leads the name whatever else is stronger.
     late = effects.get("recency_days", 0) >= THRESHOLD and bool(means)
     if late and effects.get("tenure_months", 0) > 0:  # their tenure runs on through their absence: not long-standing
