@@ -192,7 +192,7 @@ def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: n
     fitted["reference_date"] = data.fitted.reference_date.isoformat()
     return Model(
         config=config_to_dict(given), kind=kind, schema=schema, cleaning=fitted,
-        order_categories=list(inp.orders.columns.spend) if inp.orders is not None else None,
+        order_categories=list(inp.orders.columns.spend or inp.orders.columns.units) if inp.orders is not None else None,
         product_map=(dict(zip(inp.orders.product_map["product"], inp.orders.product_map["category"]))
                      if inp.orders is not None and inp.orders.product_map is not None else None),
         order_season=list(inp.orders.season) if inp.orders is not None else None,

@@ -107,6 +107,13 @@ def test_order_lines_model_reproduces_its_run(tmp_path):
     with pytest.raises(UserError, match=rf"other.parquet: 1 column\(s\) of the model's input schema are missing "
                                         rf"\(first '{t['quantity']}'\)"):
         assign(tmp_path / "model", None, tmp_path / "other.parquet")
+    # The same lines read without their prices (unit_price: null): the model keeps its categories of units.
+    unpriced = analyse(parse_config({**cfg, "transactions": {**t, "unit_price": None, "amount": None},
+                                     "segmentation": {"algorithm": "kmeans"}, "baskets": {"levels": []}},
+                                    base_dir=tmp_path))
+    assert unpriced.model.order_categories == sorted(run.model.order_categories) != ["All products"]
+    save(unpriced.model, tmp_path / "unpriced")
+    _same(unpriced, assign(tmp_path / "unpriced", None, paths["lines"]).assignments)
 
 
 def _new(seed: int, n: int, offset: int) -> pd.DataFrame:
