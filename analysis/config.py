@@ -392,7 +392,7 @@ class Join(_Strict):
 
 
 # Roles the order lines derive in a joined config: the customer table must not name them too.
-DERIVED_ROLES = ("recency_days", "last_purchase", "orders", "basket_size", "spend", "habits")
+DERIVED_ROLES = ("recency_days", "last_purchase", "orders", "basket_size", "spend", "units", "habits")
 
 
 class Config(_Strict):
@@ -521,6 +521,8 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
         raise UserError(f"{source}: 'columns' describes a customer table; with 'transactions' the columns are derived")
     if cfg.joined:
         for role in DERIVED_ROLES:
+            if role == "spend" and cfg.transactions.money is None:
+                continue  # lines without prices measure units: the table's own spend is the spend
             if getattr(cfg.columns, role):
                 raise UserError(f"{source}: key 'columns.{role}': with order lines this is derived from the lines; "
                                 "leave it out of a joined config")

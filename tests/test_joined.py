@@ -142,6 +142,29 @@ def test_join_matches_ids_that_lost_their_leading_zeros_when_no_two_ids_merge(tm
     assert inp.extra == {"2": NOT_IN_TABLE, "9": NOT_IN_TABLE}
 
 
+def test_lines_without_prices_join_a_table_that_gives_the_spend(tmp_path):
+    """Till lines without prices beside a CRM table's yearly revenue: units and orders come from the
+    lines, spend from the table (which priced lines would replace, and so may not name)."""
+    from analysis.ingest.joining import load_input
+    from analysis.config import load_config
+    from analysis.segment.features import build_features
+    from analysis.ingest.cleaning import clean
+
+    table = "key,revenue\n1,120\n2,80\n3,40\n"
+    extra = {"join": {"customers": "key"}, "columns": {"spend": {"All": "revenue"}}}
+    path = _write(tmp_path, table, LINES, extra)
+    cfg = yaml.safe_load(path.read_text())
+    cfg["transactions"]["unit_price"] = None
+    path.write_text(yaml.safe_dump(cfg))
+    inp = load_input(load_config(path))
+    assert inp.cfg.columns.spend == {"All": "revenue"} and inp.cfg.columns.units == {"All products": "Units"}
+    assert list(inp.table.frame["Units"]) == [1.0, 2.0, 0.0]  # customer 3 has no lines: no units
+    feats = build_features(clean(inp.table, inp.cfg), inp.cfg)
+    assert list(feats.table["total_spend"]) == [120, 80, 40] and list(feats.table["total_units"]) == [1, 2, 0]
+    with pytest.raises(UserError, match="key 'columns.spend': with order lines this is derived"):
+        load_config(_write(tmp_path, table, LINES, extra))  # priced lines give the spend themselves
+
+
 @pytest.mark.parametrize("extra, message", [
     ({"columns": {"id": "key", "recency_days": "income"}},
      "key 'columns.recency_days': with order lines this is derived"),

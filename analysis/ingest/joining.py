@@ -189,7 +189,7 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     c = cfg.columns
     columns = c.model_copy(update={
         "recency_days": rename[oc.recency_days], "orders": rename[oc.orders], "basket_size": rename[oc.basket_size],
-        "spend": {k: rename[v] for k, v in oc.spend.items()},
+        "spend": {k: rename[v] for k, v in oc.spend.items()} if oc.spend else c.spend,  # no prices: the table's
         "units": {k: rename[v] for k, v in oc.units.items()},
         "habits": {k: rename[v] for k, v in oc.habits.items()},
         "categorical": list(c.categorical) + [rename[x] for x in oc.categorical],
