@@ -281,3 +281,24 @@ def test_a_customer_without_orders_has_gone_without_since_joining_not_since_the_
     docs = {d.name: d for d in build_features(clean(inp.table, inp.cfg), inp.cfg).docs}
     assert docs["tenure_months"].description.startswith("Months from the first order")
     assert "first_order_months" not in docs
+
+
+def test_a_joined_draft_of_lines_without_prices_keeps_the_tables_spend(tmp_path, capsys):
+    """Priced lines give the spend, so a joined draft comments the table's spend out; lines without
+    prices give units only, so the table's spend stays a role of the draft."""
+    rng = np.random.default_rng(1)
+    pd.DataFrame({"ID": range(1, 61), "MntTotal": rng.gamma(2, 300, 60).round(2),
+                  "Age": rng.integers(18, 80, 60)}).to_csv(tmp_path / "members.csv", index=False)
+    rows = [(m, f"{1 + (m * k) % 28:02d}-0{1 + k % 9}-2015", f"item {(m + k) % 7}") for m in range(1, 61)
+            for k in range(1 + m % 5)]
+    pd.DataFrame(rows, columns=["Member_number", "Date", "itemDescription"]).to_csv(tmp_path / "lines.csv", index=False)
+    assert main(["init", "--customers", str(tmp_path / "members.csv"), "--transactions", str(tmp_path / "lines.csv"),
+                 "--config-dir", str(tmp_path)]) == 0
+    cfg = yaml.safe_load(capsys.readouterr().out)
+    assert cfg["transactions"]["unit_price"] is None and cfg["columns"]["spend"] == {"Total": "MntTotal"}
+    (tmp_path / "priced.csv").write_text("Member_number,Date,itemDescription,Price\n" + "".join(
+        f"{m},{d},{i},{1.5 + len(i) / 10}\n" for m, d, i in rows))
+    assert main(["init", "--customers", str(tmp_path / "members.csv"), "--transactions", str(tmp_path / "priced.csv"),
+                 "--config-dir", str(tmp_path)]) == 0
+    priced = capsys.readouterr().out
+    assert "spend" not in yaml.safe_load(priced)["columns"] and "# spend:" in priced

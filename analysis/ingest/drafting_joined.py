@@ -24,13 +24,15 @@ def _sections(text: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _without_derived(lines: list[str]) -> list[str]:
-    """The columns section with the roles the order lines derive commented out."""
+def _without_derived(lines: list[str], priced: bool = True) -> list[str]:
+    """The columns section with the roles the order lines derive commented out (the spend kept when
+    the lines have no prices: they give units, not spend)."""
+    derived = [r for r in DERIVED_ROLES if priced or r != "spend"]
     out, inside = [], False
     for line in lines:
         role = line[2:].split(":")[0] if line.startswith("  ") and not line.startswith("   ") else None
         if role is not None:
-            inside = role in DERIVED_ROLES
+            inside = role in derived
             if inside:
                 out.append(f"  # {line.strip()}  # derived from the order lines in a joined config")
                 continue
@@ -63,7 +65,8 @@ def draft_joined_config(customers: str | Path, transactions: str | Path, product
     out: list[str] = []
     for key, body in _sections(table):
         if key == "columns":
-            out += order_part + [""] + join + _without_derived(body)
+            t = l_cfg.get("transactions") or {}
+            out += order_part + [""] + join + _without_derived(body, bool(t.get("unit_price") or t.get("amount")))
         elif key == "report" and use_lines_report:  # the lines' currency, the table's title
             title = [ln for ln in body if ln.startswith("  title:")]
             out += [title[0] if ln.startswith("  title:") and title else ln for ln in lines_report]
