@@ -1234,3 +1234,18 @@ def test_without_spend_a_spending_score_sizes_the_offer_with_income():
     assert rec(0.5, 0.0).offer.startswith("Premium") and rec(0.49, 1.0).offer.startswith("Premium")  # then by income
     assert rec(0.49, 0.0).offer == "Standard offer" and rec(-0.5, 0.49).offer == "Low-cost entry offer"
     assert rec(-0.5, 0.5).offer.startswith("Upsell") and rec(0.5, -0.5).offer.startswith("Loyalty rewards on")
+
+
+def test_the_plan_tracks_what_the_input_measures():
+    """Spend where the input has it; units bought where order lines carry no price; else orders;
+    'answers and spend' only where nothing of these is measured."""
+    c = _context(kinds={**KINDS, "orders": "count", "total_units": "count"},
+                 labels={**LABELS, "orders": "Orders", "total_units": "Units bought"})
+    spend = ps.recommend(c, _profile({"total_spend": (500.0, 400.0, 0.2), "orders": (4.0, 3.0, 0.3)}))
+    assert spend.plan[1] == "Track: average spend per customer (now $500)."
+    units = ps.recommend(c, _profile({"total_units": (26.4, 16.4, 0.9), "orders": (4.0, 3.0, 0.3)}))
+    assert units.plan[1] == "Track: units bought per customer (now 26.4)."
+    orders = ps.recommend(c, _profile({"orders": (4.0, 3.0, 0.3), "age": (40.0, 45.0, -0.3)}))
+    assert orders.plan[1] == "Track: orders per customer (now 4.0)."
+    assert ps.recommend(c, _profile({"age": (40.0, 45.0, -0.3)})).plan[1] == (
+        "Track: answers and spend of the contacted customers.")

@@ -867,6 +867,10 @@ def recommend(c: Context, p: Profile) -> Recommendation:
                                                          if c.break_even_rate is not None else ")")] if rate is not None else []
     if any(s.feature == "total_spend" for s in p.stats):
         kpis.append(f"average spend per customer (now {fmt.money(p.stat('total_spend').mean, c.currency)})")
+    elif any(s.feature == "total_units" for s in p.stats):  # order lines without prices
+        kpis.append(f"units bought per customer (now {fmt.number(p.stat('total_units').mean, 1)})")
+    if any(s.feature == "orders" for s in p.stats) and not kpis:
+        kpis.append(f"orders per customer (now {fmt.number(p.stat('orders').mean, 1)})")
     if ch:
         kpis.append(f"share of purchases through {channel.lower()} (now {fmt.percent(ch.share)})")
     if leaving(p):
