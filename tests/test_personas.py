@@ -319,3 +319,11 @@ def test_the_cross_sell_fallback_states_the_segment_s_value_not_near_the_average
     assert rec.product_focus == "Coffee" and "Cross-sell offer on tea" in rec.plan[0]
     low = ps.recommend(c, dataclasses.replace(p, share_value=0.13))  # at most half its share of customers
     assert low.offer == "Step-up offer: a low-cost add-on or upgrade"
+
+
+@pytest.mark.parametrize("channel, phrase", [("WhatsApp", "buying through WhatsApp"), ("SMS", "buying through SMS"),
+                                             ("Telephone", "buying through telephone"), ("eBay", "buying through eBay")])
+def test_a_channel_is_named_in_running_text_as_its_owner_spells_it(channel, phrase):
+    """Lower case in running text, but for a brand's own capitals and acronyms."""
+    labels = {"channel_x": f"Share of purchases: {channel}", "channel_web": "Share of purchases: Web"}
+    assert ps.name_segment({"channel_x": 1.0, "channel_web": -1.0}, labels) == f"Typical customers {phrase}"

@@ -150,7 +150,9 @@ def lower(words: str) -> str:
     def keep(w: str) -> bool:
         letters = re.sub(r"[^\w]", "", w)
         w = re.sub(r"^[^\w]+|[^\w']+$", "", w.lower())  # '(November' and 'December)' are month names
-        return (w[:-2] if w.endswith("'s") else w) in PROPER or (len(letters) > 1 and letters.isupper())
+        # A capital after a small letter is a brand's own spelling ('WhatsApp', 'eBay'), kept.
+        return ((w[:-2] if w.endswith("'s") else w) in PROPER or (len(letters) > 1 and letters.isupper())
+                or re.search(r"[a-z][A-Z]", letters) is not None)
     return " ".join(w if keep(w) else w.lower() for w in words.split(" "))
 
 
@@ -269,7 +271,7 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     tail = " without orders" if never_ordered(means) else ""
     if channels:
         ch = _part(labels[max(channels)[1]])
-        tail = " " + CHANNEL_PHRASES.get(ch.lower(), f"buying through {ch.lower()}")
+        tail = " " + CHANNEL_PHRASES.get(ch.lower(), f"buying through {lower(ch)}")
     if not adjs:
         head = "Typical customers" if noun == "customers" else noun[0].upper() + noun[1:]
         return head + tail
@@ -512,7 +514,7 @@ def _describe(c: Context, p: Profile) -> str:
                      + (", their largest category," if ch else ", their largest category"))
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
-                         f"{_part(c.labels[ch[0]]).lower()} channel"
+                         f"{lower(_part(c.labels[ch[0]]))} channel"
         parts[-1] += "."
     if any(s.feature == "churned" for s in p.stats):
         s = p.stat("churned")
@@ -532,7 +534,7 @@ def _compare(feature: str, label: str, kind: str, above: bool, cased: bool = Fal
     if feature.startswith("share_"):
         return f"a {'larger' if above else 'smaller'} share of spend on {category(_part(label), cased)}"
     if feature.startswith("channel_"):
-        return f"a {'larger' if above else 'smaller'} share of purchases through {_part(label).lower()}"
+        return f"a {'larger' if above else 'smaller'} share of purchases through {lower(_part(label))}"
     if kind == "count":
         return f"{'more' if above else 'fewer'} {lower(label)}"
     if kind == "share" and label.startswith("Orders "):  # a habit: 'a larger share of orders at weekends'
@@ -831,7 +833,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         moment = HABIT_MOMENTS[habit[1]]
         timing += f", {moment}"
         timing_why += f"; {fmt.percent(habit[2])} of their orders come {moment.removeprefix('sent ')}"
-    via = f" through the {channel.lower()} channel" if ch or origin else ""
+    via = f" through the {lower(channel)} channel" if ch or origin else ""
     # A cross-sell offer is on the category to grow; every other offer on what they buy most.
     on = _part(c.labels[cross.feature]) if offer == "Cross-sell offer" else product
     # A category keeps its capitals where the input's names have them; "your usual range" is ours.
@@ -872,7 +874,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if any(s.feature == "orders" for s in p.stats) and not kpis:
         kpis.append(f"orders per customer (now {fmt.number(p.stat('orders').mean, 1)})")
     if ch:
-        kpis.append(f"share of purchases through {channel.lower()} (now {fmt.percent(ch.share)})")
+        kpis.append(f"share of purchases through {lower(channel)} (now {fmt.percent(ch.share)})")
     if leaving(p):
         kpis.insert(0, f"share of the segment who leave (so far {fmt.percent(p.stat('churned').mean)})")
     plan = (
@@ -888,7 +890,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
 
 def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
     """Short steps for cards and pages; the first is the recommended next step."""
-    via = f" through the {r.channel.lower()} channel" if r.channel_basis else ""
+    via = f" through the {lower(r.channel)} channel" if r.channel_basis else ""
     what = f"{r.offer} on {r.offer_on or lower(r.product_focus)}{via}"
     out = [f"{what} ({lower(r.timing)})."]
     if r.contacts is not None:
@@ -1041,7 +1043,7 @@ def consistency_problems(persona: Persona, profile: Profile, labels: dict[str, s
                 and rec.product_focus.lower() != part.lower():
             out.append(f"named for {part} but the product focus is {rec.product_focus}")
         if s.feature.startswith("channel_"):
-            phrase = CHANNEL_PHRASES.get(part.lower(), f"buying through {part.lower()}")
+            phrase = CHANNEL_PHRASES.get(part.lower(), f"buying through {lower(part)}")
             if name.endswith(phrase) and rec.channel.lower() != part.lower():
                 out.append(f"named '{phrase}' but the channel is {rec.channel}")
         hi, lo = ADJECTIVES.get(s.feature, ("", ""))
