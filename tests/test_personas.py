@@ -278,7 +278,10 @@ def test_a_segment_most_of_whose_customers_never_ordered_is_named_and_advised_so
 
 @pytest.mark.parametrize("label, word", [("Wines", "wine"), ("Accessories", "accessory"), ("Meat products", "meat product"),
                                          ("Knives", "knife"), ("Home > Kitchen > Knives", "knife"), ("Glass", "glass"),
-                                         ("Olives", "olive"), ("Garden / Tools", "tool"), ("Electronics", "electronics")])
+                                         ("Olives", "olive"), ("Garden / Tools", "tool"), ("Electronics", "electronics"),
+                                         # plural in every word, as Portuguese and Spanish write it: kept
+                                         ("utilidades domesticas", "utilidades domesticas"),
+                                         ("Frutas y verduras", "frutas y verduras"), ("cama mesa banho", "cama mesa banho")])
 def test_a_category_is_named_by_its_singular(label, word):
     from analysis.segment.personas import _singular
     assert _singular(label) == word
@@ -327,3 +330,10 @@ def test_a_channel_is_named_in_running_text_as_its_owner_spells_it(channel, phra
     """Lower case in running text, but for a brand's own capitals and acronyms."""
     labels = {"channel_x": f"Share of purchases: {channel}", "channel_web": "Share of purchases: Web"}
     assert ps.name_segment({"channel_x": 1.0, "channel_web": -1.0}, labels) == f"Typical customers {phrase}"
+
+
+def test_a_category_names_its_one_time_buyers_buyers_not_lovers():
+    eff = {"share_wines": 1.2, "total_spend": 0.1}
+    assert ps.name_segment(eff, LABELS) == "Wine lovers"
+    assert ps.name_segment(eff, LABELS, means={ps.ONCE: 1.0}) == "Wine buyers"
+    assert ps.name_segment(eff, LABELS, means={ps.ONCE: 0.0}) == "Wine lovers"

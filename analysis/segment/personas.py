@@ -77,7 +77,8 @@ NAMING_RULE = (
     f"A persona's name is made from the segment's numbers: up to two adjectives for the scale features on "
     f"which it differs most from the average customer (at least {THRESHOLD} standard deviations: income, "
     "spend, age, tenure, recency, frequency, order value, deal share, time of ordering, season), a noun for the product category whose "
-    "share of spend is most above average ('wine lovers'; 'families' or 'bargain hunters' when children or "
+    "share of spend is most above average ('wine lovers'; 'wine buyers' where half the segment or more has bought "
+    "once; 'families' or 'bargain hunters' when children or "
     "deals stand out instead; 'customers' when nothing does), and the sales channel most above average "
     "('buying by catalog'). A segment whose last purchase is long ago is named 'Lapsing' first (the win-back "
     f"rule below), 'Lapsed' when it is more than {LAPSED_GAPS:g} of their own gaps between orders back. A newer "
@@ -166,6 +167,8 @@ def _singular(words: str, cased: bool = False) -> str:
     -> 'knife' (before 'lovers'); of a path of categories ('Home > Kitchen > Knives'), the last.
     `cased`: capitals kept (see names_cased)."""
     w = category(re.split(r"\s+[>/|»]\s+", words.strip())[-1], cased)
+    if len([x for x in w.split() if len(x) > 3 and x.lower().endswith("s")]) > 1:
+        return w  # plural in every word ('utilidades domesticas'): a language whose adjectives agree, kept
     head, _, last = w.rpartition(" ")
     if last.lower() in IRREGULAR:
         return f"{head} {IRREGULAR[last.lower()]}".strip()
@@ -203,6 +206,9 @@ def never_ordered(means: dict[str, float]) -> bool:
 
 def _never(p: Profile) -> bool:
     return never_ordered({s.feature: s.mean for s in p.stats})
+
+
+ONCE = "_bought_once"  # in a segment's means for its name: 1 where half of it or more has bought once
 
 
 def bought_once(p: Profile) -> str | None:
@@ -259,7 +265,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD
                 and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_CHANNEL_SHARE]
     if shares:
-        noun = f"{_singular(_part(labels[max(shares)[1]]), names_cased(labels))} lovers"
+        # One purchase makes a buyer of a category, not a lover of it.
+        noun = f"{_singular(_part(labels[max(shares)[1]]), names_cased(labels))} {'buyers' if means.get(ONCE) else 'lovers'}"
         if effects.get("children", 0) >= THRESHOLD:
             noun += " with children"
     elif effects.get("children", 0) >= THRESHOLD:
@@ -994,7 +1001,8 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
                                       fmt.shares([p.share_value for p in profiles]) if has_value
                                       else [fmt.percent(None)] * len(profiles)))))
     effects = [{f: _naming_effect(p, f) for f in c.clustering} for p in profiles]
-    generated = unique_names(effects, c.labels, [rhythm_means(p, c) for p in profiles])
+    generated = unique_names(effects, c.labels, [{**rhythm_means(p, c), ONCE: float(bool(bought_once(p)))}
+                                                 for p in profiles])
     if profiles and profiles[-1].unassigned:
         generated[-1] = UNASSIGNED_NAME
     matches = match_overrides(overrides or [], profiles, c.clustering, sd)
@@ -1039,7 +1047,7 @@ def consistency_problems(persona: Persona, profile: Profile, labels: dict[str, s
     rec = persona.recommendation
     for s in profile.stats:
         part = _part(labels.get(s.feature, s.feature))
-        if s.feature.startswith("share_") and re.search(rf"\b{re.escape(_singular(part))} lovers\b", name) \
+        if s.feature.startswith("share_") and re.search(rf"\b{re.escape(_singular(part))} (lovers|buyers)\b", name) \
                 and rec.product_focus.lower() != part.lower():
             out.append(f"named for {part} but the product focus is {rec.product_focus}")
         if s.feature.startswith("channel_"):
