@@ -93,6 +93,7 @@ def test_rules_reach_the_baskets_page_and_segment_pages(retail):
             if p["reach"] >= 20 and p["rule"]["count"] >= 20:
                 rule = " + ".join(p["rule"]["lhs"]) + " → " + p["rule"]["rhs"][0]
                 assert rule in html.unescape(seg).split("Promotions from these rules")[0]
+                assert "Expected revenue" in seg  # priced lines: each offer's revenue is shown
     # Segment 2's paper cups and plates: lift 61 against 31 over all baskets, but in 1.1% of its baskets
     # against 1.8% of all: another segment's pair more than its own, so not distinctive of it.
     cups = next(r for r in product["segments"][1]["top"] if r["lhs"] == ["SET/6 RED SPOTTY PAPER CUPS"])
@@ -270,4 +271,7 @@ def test_order_lines_without_prices_are_segmented_on_what_and_how_often_customer
     for page in (out / "site").glob("*.html"):
         text = html.unescape(re.sub(r"<[^>]+>", " ", _text(page)))
         assert not re.search(r"[$£€]\s?\d", text), f"{page.name} prints money without any price in the data"
+        assert "Expected revenue" not in text, page.name
+        if "Promotions from these rules" in text:  # offers counted in buyers, and said to have no revenue
+            assert "Expected buyers" in text and "no revenue is expected of an offer" in text, page.name
     assert not [p["name"] for p in results["personas"] if re.search(r"(?i)spend|big-ticket|small-ticket", p["name"])]

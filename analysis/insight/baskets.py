@@ -403,7 +403,9 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
         "Reach counts the segment's customers who have bought every item on the left but never the item on the "
         "right. Expected buyers assume an offer converts them as often as the rule's confidence (the share of the "
         "segment's baskets with the left items that also hold the right one): an upper bound to test against a "
-        "hold-out group. Expected revenue multiplies them by the average spend on the item in an order that holds it."
+        "hold-out group." + (" Expected revenue multiplies them by the average spend on the item in an order that holds it."
+                             if not np.isnan(ob.product_value).all() else
+                             " The order lines carry no prices, so no revenue is expected of an offer.")
     )
     return BasketResults(n, with_customer, cfg.min_confidence, cfg.max_length, cfg.distinctive_lift, tuple(levels),
                          method, assumption)

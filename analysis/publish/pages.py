@@ -4,6 +4,7 @@ Nothing here computes an analysis result: it formats what Results holds and lays
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -762,7 +763,9 @@ def segment_baskets(r: Results, seg_id: int) -> list[dict]:
                     "lift": fmt.number(r.baskets.distinctive_lift, 1),
                     "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in table] if distinct else [],
                     "top": [_rule_row(x) for x in (top if distinct else table)],
-                    "promotions": [_promotion_row(r, x) for x in promos]})
+                    "promotions": [_promotion_row(r, x) for x in promos],
+                    # Without prices no revenue is known: the column is left out rather than filled with dashes.
+                    "priced": any(not math.isnan(x.expected_revenue) for x in promos)})
     return out
 
 
