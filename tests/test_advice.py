@@ -166,6 +166,7 @@ def test_the_consistency_check_finds_each_kind_of_contradiction():
     assert ps.consistency_problems(ok, p, LABELS) == ()
     assert ps.consistency_problems(_persona("Low-spending gold lovers buying in store", product_focus="Meat"), p, LABELS)
     assert ps.consistency_problems(_persona("Gold lovers buying by catalog"), p, LABELS)  # channel is Store
+    assert ps.consistency_problems(_persona("Gold buyers by catalog"), p, LABELS)  # the same, of one-time buyers
     assert ps.consistency_problems(_persona("High-spending gold lovers"), p, LABELS)  # spend is below average
     told = _persona("Gold lovers", contact=False, timing="With the next campaign",
                     plan=("Campaign: Do not contact in a paid campaign; free channels only.", "", ""))

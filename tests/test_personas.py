@@ -337,3 +337,6 @@ def test_a_category_names_its_one_time_buyers_buyers_not_lovers():
     assert ps.name_segment(eff, LABELS) == "Wine lovers"
     assert ps.name_segment(eff, LABELS, means={ps.ONCE: 1.0}) == "Wine buyers"
     assert ps.name_segment(eff, LABELS, means={ps.ONCE: 0.0}) == "Wine lovers"
+    by_catalog = {**eff, "channel_catalog": 0.8}
+    assert ps.name_segment(by_catalog, LABELS, means={ps.ONCE: 1.0}) == "Wine buyers by catalog"  # not 'buyers buying'
+    assert ps.name_segment(by_catalog, LABELS) == "Wine lovers buying by catalog"

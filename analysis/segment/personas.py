@@ -230,6 +230,12 @@ def wide_orders(effects: dict[str, float]) -> bool:
     return abs(value) >= THRESHOLD and abs(width) >= THRESHOLD and value * width > 0
 
 
+def channel_phrase(channel: str, buyers: bool = False) -> str:
+    """'buying online', 'buying through WhatsApp'; after 'buyers', without its 'buying' ('wine buyers online')."""
+    phrase = CHANNEL_PHRASES.get(channel.lower(), f"buying through {lower(channel)}")
+    return phrase.removeprefix("buying ") if buyers else phrase
+
+
 def short_relationship(effects: dict[str, float]) -> bool:
     """Tenure THRESHOLD sd below average with spend (or units) below it too: low spend that a short
     time as a customer explains, not small buyers (spend adds up over the months one buys)."""
@@ -278,7 +284,7 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     tail = " without orders" if never_ordered(means) else ""
     if channels:
         ch = _part(labels[max(channels)[1]])
-        tail = " " + CHANNEL_PHRASES.get(ch.lower(), f"buying through {lower(ch)}")
+        tail = " " + channel_phrase(ch, buyers=noun.endswith("buyers"))
     if not adjs:
         head = "Typical customers" if noun == "customers" else noun[0].upper() + noun[1:]
         return head + tail
@@ -1051,8 +1057,9 @@ def consistency_problems(persona: Persona, profile: Profile, labels: dict[str, s
                 and rec.product_focus.lower() != part.lower():
             out.append(f"named for {part} but the product focus is {rec.product_focus}")
         if s.feature.startswith("channel_"):
-            phrase = CHANNEL_PHRASES.get(part.lower(), f"buying through {lower(part)}")
-            if name.endswith(phrase) and rec.channel.lower() != part.lower():
+            phrase = channel_phrase(part)
+            if (name.endswith(phrase) or name.endswith(channel_phrase(part, buyers=True))) \
+                    and rec.channel.lower() != part.lower():
                 out.append(f"named '{phrase}' but the channel is {rec.channel}")
         hi, lo = ADJECTIVES.get(s.feature, ("", ""))
         for word, above in ((hi, True), (lo, False)):
