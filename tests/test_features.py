@@ -396,6 +396,9 @@ def test_a_numeric_column_named_in_the_reports_currency_is_money(tmp_path):
     assert in_currency("gasto_mensual", "€") and in_currency("late_fees", "$") and in_currency("total_paid", "$")
     assert not in_currency("payment_delay_days", "$") and not in_currency("num_payments", "$")
     assert not in_currency("charge_rate", "$") and not in_currency("logins_last_30d", "$")
+    # A card table's BALANCE_FREQUENCY is a score from 0 to 1 and PAYMENTS_TRX a count, not amounts.
+    assert not in_currency("BALANCE_FREQUENCY", "$") and not in_currency("balance_trx", "$")
+    assert in_currency("BALANCE", "$") and not in_currency("PRC_FULL_PAYMENT", "$")
 
 
 def test_categories_and_channels_written_in_snake_case_read_as_words():

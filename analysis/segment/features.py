@@ -229,7 +229,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
 # unless the name also says it is a rate, a count or a score of it.
 MONEY_WORDS = (r"charges?|fees?|bill|billing|billed|paid|revenue|spend|spent|spending|balance|salary|mrr|arr|ltv"
                r"|clv|arpu|gasto|gastos|importe|montant|umsatz|saldo|solde|receita|faturamento|fatturato|ricavi|ingresos")
-NOT_MONEY = r"rate|ratio|pct|percent|share|count|number|num|nb|score|index|%|sensitivity|days|months"
+NOT_MONEY = (r"rate|ratio|pct|prc|percent|share|count|number|num|nb|score|index|%|sensitivity|days|months|frequency"
+             r"|freq|trx|transactions")
 
 
 THOUSANDS = (r"\(k ?[$€£¥]?\)|(?<![a-z])k[$€£¥]|[$€£¥]k(?![a-z])|in thousands|\('?000s?\)|thousands|tausend|milliers"
