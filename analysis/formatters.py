@@ -138,3 +138,10 @@ def plain_number(x, significant: int = 4) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def offer_on(offer: str, on: str) -> str:
+    """'Cross-sell offer on wine'; an offer that already says what it is on ('a trial of your premium
+    range', 'on what they already buy') is not put on 'your usual range' too."""
+    said = " range" in offer or " on " in offer
+    return offer if on.lower() == "your usual range" and said else f"{offer} on {on}"

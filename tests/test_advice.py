@@ -4,6 +4,7 @@ every segment of both demos, of synthetic tables and of tables unlike the demos.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
@@ -256,6 +257,17 @@ def test_a_mall_style_table_reads_consistently(tmp_path):
                        "numeric": ["Annual Income (k$)", "Spending Score (1-100)"]}, "seed": 1}
     (tmp_path / "config.yml").write_text(yaml.safe_dump(cfg))
     assert _problems(analyse(load_config(tmp_path / "config.yml"))) == []
+    # Income given in thousands, as the income role: the overview's table writes it as the cards do ($86k).
+    from analysis.publish import pages
+    cfg["columns"] = {"id": "CustomerID", "gender": "Gender", "age": "Age", "income": "Annual Income (k$)",
+                      "spending_score": "Spending Score (1-100)"}
+    (tmp_path / "config.yml").write_text(yaml.safe_dump(cfg))
+    run = analyse(load_config(tmp_path / "config.yml"))
+    assert _problems(run) == []
+    rows = pages._comparison_table(run.results)["rows"]
+    assert rows and all(re.fullmatch(r"\$\d+k", row["income"]) for row in rows), [row["income"] for row in rows]
+    assert not [t for p in run.results.personas for t in p.recommendation.plan if "range on your usual range" in t
+                or "buy on your usual range" in t]
 
 
 def test_differences_read_in_words_with_the_boundaries_of_the_rule():
@@ -1250,3 +1262,26 @@ def test_the_plan_tracks_what_the_input_measures():
     assert orders.plan[1] == "Track: orders per customer (now 4.0)."
     assert ps.recommend(c, _profile({"age": (40.0, 45.0, -0.3)})).plan[1] == (
         "Track: answers and spend of the contacted customers.")
+
+
+@pytest.mark.parametrize("offer, on, text", [
+    ("Upsell: a trial of your premium range", "your usual range", "Upsell: a trial of your premium range"),
+    ("Loyalty rewards on what they already buy", "your usual range", "Loyalty rewards on what they already buy"),
+    ("Standard offer", "your usual range", "Standard offer on your usual range"),
+    ("Upsell: a trial of your premium range", "Wines", "Upsell: a trial of your premium range on Wines"),
+    ("Cross-sell offer", "meat", "Cross-sell offer on meat"),
+])
+def test_an_offer_is_put_on_the_usual_range_only_when_it_says_nothing_of_what_it_is_on(offer, on, text):
+    from analysis import formatters as fmt
+    assert fmt.offer_on(offer, on) == text
+
+
+def test_a_label_in_its_own_brackets_is_compared_without_a_second_pair():
+    """'lower spending score (1-100) (15.8 against 49.1)' read as two asides: the numbers follow 'at'."""
+    c = _context(kinds={**KINDS, "spending_score": "number"}, labels={**LABELS, "spending_score": "Spending Score (1-100)"},
+                 clustering=(*LABELS, "spending_score"))
+    p = dataclasses.replace(_profile({"spending_score": (15.8, 49.1, -1.3), "total_spend": (500.0, 400.0, 0.8)}),
+                            traits=("spending_score", "total_spend"))
+    text = ps._describe(c, p)
+    assert "lower spending score (1-100) at 15.8 against 49.1" in text and ") (" not in text
+    assert "higher total spend ($500 against $400)" in text

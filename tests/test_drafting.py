@@ -1354,3 +1354,29 @@ def test_order_lines_without_a_price_column_are_drafted_as_counted_in_units(tmp_
     lines.write_text("Member_number,Date,itemDescription,Till\n" + "\n".join(
         f"{r},{70000 + 7 * i}" for i, r in enumerate(rows)) + "\n")  # neither a quantity nor a price by its values
     assert "  unit_price: ???  # required" in draft_orders_config(lines, config_dir=tmp_path)
+
+
+def test_a_promo_code_or_discount_used_is_a_deal_not_a_campaign_and_a_purchase_amount_is_spend(tmp_path):
+    """The shopping-trends table's columns: 'Promo Code Used' and 'Discount Applied' (Yes/No) say a
+    customer took a deal; read as campaign answers they made '100% answered the latest campaign' where
+    no campaign ran. 'Purchase Amount (USD)' is money spent: it sizes the offers."""
+    from analysis.ingest.cleaning import clean
+    from analysis.segment.features import build_features
+    rng = np.random.default_rng(4)
+    n = 80
+    pd.DataFrame({"Customer ID": range(1, n + 1), "Age": rng.integers(18, 70, n),
+                  "Purchase Amount (USD)": rng.integers(20, 100, n),
+                  "Discount Applied": rng.choice(["Yes", "No"], n), "Promo Code Used": rng.choice(["Yes", "No"], n),
+                  "Previous Purchases": rng.integers(1, 50, n)}).to_csv(tmp_path / "shopping_trends.csv", index=False)
+    text = draft_config(tmp_path / "shopping_trends.csv", tmp_path)
+    c = yaml.safe_load(text)["columns"]
+    assert "campaigns" not in c and c["deal_purchases"] == "Discount Applied"
+    assert c["spend"] == {"Purchase": "Purchase Amount (USD)"}
+    (tmp_path / "d.yml").write_text(text)
+    cfg = load_config(tmp_path / "d.yml")
+    f = build_features(clean(load_customers(cfg), cfg), cfg)
+    deal = f.doc("deal_share")
+    assert (deal.kind, deal.label) == ("flag", "Discount applied")
+    assert set(f.table["deal_share"]) == {0.0, 1.0}
+    raw = pd.read_csv(tmp_path / "shopping_trends.csv")
+    assert f.table["deal_share"].mean() == pytest.approx((raw["Discount Applied"] == "Yes").mean())

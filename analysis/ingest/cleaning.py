@@ -288,6 +288,16 @@ def parse_flags(values: pd.Series, column: str, path, churn: bool = False) -> pd
     return out
 
 
+def yes_no(values: pd.Series) -> bool:
+    """Text answers (yes/no, ja/nein ...: TRUE_WORDS and FALSE_WORDS), not digits alone."""
+    if _typed(values):
+        return False
+    low = values.astype(str).str.strip().str.lower()
+    words = low[~is_missing(low) | low.isin(FALSE_WORDS)]
+    return bool(len(words)) and bool(words.isin(TRUE_WORDS | FALSE_WORDS).all()) and not words.str.fullmatch(
+        r"[01](\.0)?").all()
+
+
 def guess_date_format(values: pd.Series) -> str | None:
     present = values[~is_missing(values) & ~values.str.strip().str.lower().isin(UNKNOWN_WORDS)]
     for fmt in ALL_DATE_FORMATS:
@@ -702,7 +712,9 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     # A file writes its numbers one way: decimal commas in one column make '2.486' in another 2486.
     file_comma = any(decimal_commas(raw[col]) for col in dict.fromkeys(_numeric_columns(cfg)) if not _typed(raw[col]))
     for col in _numeric_columns(cfg):
-        typed[col] = parse_numbers(raw[col], col, path, file_comma)
+        # Discounts as one yes/no answer per customer ('Discount Applied: Yes'): a 0/1 flag, not a count.
+        typed[col] = (parse_flags(raw[col], col, path) if col == c.deal_purchases and yes_no(raw[col])
+                      else parse_numbers(raw[col], col, path, file_comma))
     for col in _flag_columns(cfg):
         typed[col] = parse_flags(raw[col], col, path, churn=col == c.churned)
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),

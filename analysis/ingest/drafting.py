@@ -66,6 +66,7 @@ NAME_PATTERNS: dict[str, str] = {
     "web_visits": r"(web|site|online|internet|app)\w*(visits|besuche|visites|visitas|bezoeken|visite|bezoek)"
     r"|(visits|besuche|visites|visitas|bezoeken|visite)\w*(web|site|online|internet|app)|sessions",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
+    r"|^(purchase|order|transaction|basket|ticket)s?(amount|value|total|sum)(usd|eur|gbp|chf|cad|aud)?$"
     r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
     r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$"
     r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$"  # (monthly) amount: a fee paid
@@ -328,12 +329,20 @@ def describe(p: Profile) -> str:
     return text
 
 
+# A code or discount used or applied: a deal taken, whatever campaign word the name holds.
+USED_CODE = r"code|coupon|cupon|cupom|gutschein|discount|rabatt|descuento|desconto|remise|sconto|korting|used|applied"
+
+
 # Role -> does the column's content fit the role (the name has already matched)?
 def _fits(role: str, p: Profile) -> bool:
     if role == "id":  # a few repeated or missing ids are rows cleaning excludes and lists, not a reason to lose the id
         return p.unique or (p.rows > 1 and p.distinct >= ID_DISTINCT * p.rows)
+    if role in ("campaigns", "latest_campaign", "campaign_response") and re.search(USED_CODE, p.key):
+        return False  # 'Promo Code Used', 'Discount Applied': a deal the customer took, not a campaign answered
     if role in ("campaigns", "latest_campaign", "campaign_response", "complaints", "churned"):
         return p.flag or (role == "churned" and p.standing)
+    if role == "deal_purchases" and p.flag:
+        return True  # one yes/no answer per customer: whether they bought on deal
     if role == "contact_cost":
         return p.numeric  # usually constant, which is fine here
     if role == "revenue_per_answer":  # a plain 'revenue' that varies between customers is what they spent

@@ -332,7 +332,7 @@ def _hidden_spenders(r: Results, s) -> str:
 def _short_action(r: Results, p) -> str:
     """The recommended action in a few words, for the comparison table."""
     rec = r.personas[p.id - 1].recommendation
-    what = f"{rec.offer.split(':')[0]} on {rec.offer_on}"
+    what = fmt.offer_on(rec.offer.split(':')[0], rec.offer_on)
     if rec.contacts is not None:
         if rec.contacts == 0:
             return f"{what}; free channels only"
@@ -360,8 +360,9 @@ def _comparison_table(r: Results, compact: bool = False) -> dict:
         rows.append({
             "id": str(p.id), "name": p.name, "href": segment_file(p.id), "size": fmt.integer(p.size),
             "share_customers": shares[p.id][0], "share_value": shares[p.id][1],
-            "spend": fmt.money(p.stat("total_spend").mean, r.currency) if _has(r, "total_spend") else "–",
-            "income": fmt.money(p.stat("income").mean, r.currency) if _has(r, "income") else "–",
+            # As the cards write them: an income the input gives in thousands reads $86k here too.
+            "spend": _feature_value(r, "total_spend", p.stat("total_spend").mean) if _has(r, "total_spend") else "–",
+            "income": _feature_value(r, "income", p.stat("income").mean) if _has(r, "income") else "–",
             "recency": fmt.number(p.stat("recency_days").mean, 0) if _has(r, "recency_days") else "–",
             "frequency": fmt.number(p.stat(freq).mean, 1) if freq else "–",
             "rate": fmt.percent(latest.by_segment[p.id - 1].rate) if latest else "–",

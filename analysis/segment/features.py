@@ -157,6 +157,12 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         for cat, col in (c.units.items() if len(c.units) > 1 else ()):
             add(f"unit_share_{slug(cat)}", _safe_share(d[col], total_u), f"Share of units: {readable(cat)}",
                 f"Share of units bought that were {readable(cat)}", "share", col)
+    # A yes/no answer per customer (used a discount or a code): the share of customers who did.
+    deal_flag = bool(c.deal_purchases) and bool(d[c.deal_purchases].dropna().isin([0.0, 1.0]).all()) and \
+        d[c.deal_purchases].max() == 1
+    if deal_flag:
+        add("deal_share", d[c.deal_purchases], lab(c.deal_purchases, "Bought on deal"),
+            "Bought with a discount or a code (share of customers)", "flag", c.deal_purchases)
     if c.purchases:
         total_p = d[list(c.purchases.values())].sum(axis=1)
         add("purchases", total_p, "Purchases", "Purchases over all sales channels", "count",
@@ -167,9 +173,11 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         if c.spend:
             add("avg_purchase", _safe_share(cols["total_spend"], total_p), "Average purchase value",
                 "Total spend divided by purchases", "money", "spend and purchase columns")
-        if c.deal_purchases:
+        if c.deal_purchases and not deal_flag:
             add("deal_share", _safe_share(d[c.deal_purchases], total_p).clip(upper=1.0), "Share bought on deal",
                 "Purchases made with a discount, as a share of all purchases (at most 1)", "share", c.deal_purchases)
+    elif deal_flag:
+        pass
     elif c.deal_purchases and c.orders and d[c.deal_purchases].max() > 1:  # orders on deal, of all orders
         add("deal_share", _safe_share(d[c.deal_purchases], d[c.orders]).clip(upper=1.0), "Share bought on deal",
             "Orders made with a discount or coupon, as a share of all orders (at most 1)", "share", c.deal_purchases)

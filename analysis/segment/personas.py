@@ -508,7 +508,9 @@ def _describe(c: Context, p: Profile) -> str:
         for f in strong:
             s = p.stat(f)
             a, b = _pair(c, f, s.mean, s.overall_mean)
-            phrases.append(f"{_compare(f, c.labels[f], c.kinds[f], s.effect > 0, names_cased(c.labels))} ({a} against {b})")
+            said = _compare(f, c.labels[f], c.kinds[f], s.effect > 0, names_cased(c.labels))
+            # A label that ends in its own brackets ('spending score (1-100)') is not followed by more.
+            phrases.append(f"{said} at {a} against {b}" if said.endswith(")") else f"{said} ({a} against {b})")
         parts.append("Compared with the average customer they show " + _join(phrases) + ".")
     elif _never(p):  # their orders set them far apart (said below); nothing else does
         parts.append(f"Beyond their orders they are within {THRESHOLD:g} standard deviations of the average customer "
@@ -851,7 +853,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     on = _part(c.labels[cross.feature]) if offer == "Cross-sell offer" else product
     # A category keeps its capitals where the input's names have them; "your usual range" is ours.
     on = category(on, cased) if offer == "Cross-sell offer" or cat else lower(on)
-    offer_text = f"{offer} on {on}{via}"
+    offer_text = f"{fmt.offer_on(offer, on)}{via}"
     design = f"{offer_text} to the {fmt.integer(p.size)} customers of this segment"
     if offer.startswith("Retention"):  # a save offer is for those still here
         gone = int(round(p.stat("churned").mean * p.size))
@@ -904,7 +906,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
 def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
     """Short steps for cards and pages; the first is the recommended next step."""
     via = f" through the {lower(r.channel)} channel" if r.channel_basis else ""
-    what = f"{r.offer} on {r.offer_on or lower(r.product_focus)}{via}"
+    what = f"{fmt.offer_on(r.offer, r.offer_on or lower(r.product_focus))}{via}"
     out = [f"{what} ({lower(r.timing)})."]
     if r.contacts is not None:
         if r.contacts == 0:
