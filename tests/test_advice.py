@@ -1285,3 +1285,22 @@ def test_a_label_in_its_own_brackets_is_compared_without_a_second_pair():
     text = ps._describe(c, p)
     assert "lower spending score (1-100) at 15.8 against 49.1" in text and ") (" not in text
     assert "higher total spend ($500 against $400)" in text
+
+
+def test_a_category_most_of_a_segment_holds_and_few_others_do_is_one_of_its_traits():
+    """Wholesale's retail segment is 100% Channel 2 against 30% of all customers: that says who they
+    are, where the numbers only say how much they buy. A value as common elsewhere, a minority of
+    the segment, or one held by fewer customers than the minimum group size is not a trait."""
+    from analysis.segment.profiles import CategoryMix
+    c = _context(min_size=20)
+
+    def traits(share, overall, size=100, value="2"):
+        p = dataclasses.replace(_profile({"total_spend": (500.0, 400.0, 0.8)}, size=size), categories=(
+            CategoryMix("Channel", {value: share, "1": 1 - share}, {value: overall, "1": 1 - overall}),))
+        return ps.category_traits(c, p)
+    assert traits(1.0, 0.3) == ("Channel: 2 for 100% of them against 30% of all customers",)
+    assert traits(0.6, 0.4) == ("Channel: 2 for 60% of them against 40% of all customers",)  # 1.5 times
+    assert traits(0.59, 0.4) == ()  # under 1.5 times as common
+    assert traits(0.49, 0.2) == ()  # a minority of the segment ('1' then leads, as common as overall)
+    assert traits(1.0, 0.3, size=19) == ()  # 19 customers: fewer than the minimum group size
+    assert traits(1.0, 0.3, value="Other") == ()

@@ -560,7 +560,7 @@ def _leftover(p: Profile) -> tuple[str, str]:
     if p.numeric and p.key in ("x", "y", "lat", "lon") and p.share_between(-180, 180) == 1.0:
         return "ignore", f"looks like a coordinate ({describe(p)}); left out"
     if p.integer and p.distinct <= MAX_CODES and re.fullmatch(CODE_NAME, p.key):
-        return "categorical", describe(p) + "; codes of a group (channel 1 or 2), profiled per segment, not a measure"
+        return "categorical", describe(p) + "; numbers that code a group, profiled per segment, not a measure"
     if p.binary:
         # Standardised, a yes/no answer's two values lie 2 or more standard deviations apart: it would
         # split every group it crosses into segments of its own. It is described per segment instead.

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
-from ..labels import deliberate_capitals
+from ..labels import deliberate_capitals, plain
 from ..errors import UserError
 from ..ingest.season import month_before
 from .features import DAYS_PER_MONTH, SEASON_FEATURE
@@ -457,6 +457,27 @@ def _pair(c: Context, feature: str, x: float, y: float) -> tuple[str, str]:
 def _traits(p: Profile) -> list[str]:
     """The segment's traits, without those only orders give when most of it never ordered."""
     return [f for f in p.traits if _without_orders(f)] if _never(p) else list(p.traits)
+
+
+CATEGORY_MAJORITY = 0.5  # a category value most of a segment holds ...
+CATEGORY_TRAITS = 2  # ... is one of its traits (at most this many)
+
+
+def category_traits(c: Context, p: Profile) -> tuple[str, ...]:
+    """Profiled categories that set the segment apart: the value most of it holds (at least
+    CATEGORY_MAJORITY) where at most 1 / RATIO as large a share of all customers does ('Channel: 2 for
+    100% of them against 30% of all customers'), held by at least the minimum group size. Pooled and
+    missing values say nothing of who they are."""
+    out = []
+    for mix in p.categories:
+        value, share = max(mix.shares.items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0.0))
+        overall = mix.overall.get(value, 0.0)
+        if value in (None, "", "Other", "Unknown") or share < CATEGORY_MAJORITY or share < RATIO * overall * (1 - 1e-9) \
+                or share * p.size < c.min_size:
+            continue
+        out.append((share / max(overall, 1e-9), f"{plain(mix.column)}: {value} for {fmt.percent(share)} of them "
+                                                f"against {fmt.percent(overall)} of all customers"))
+    return tuple(text for _, text in sorted(out, key=lambda x: -x[0])[:CATEGORY_TRAITS])
 
 
 def trait_text(c: Context, p: Profile, feature: str) -> str:
@@ -1029,7 +1050,7 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
         rec = recommend(c, named)
         personas.append(Persona(
             segment=p.id, name=name, generated_name=gen, description=_describe(c, named),
-            traits=tuple(trait_text(c, named, f) for f in _traits(p)[:4]),
+            traits=tuple(trait_text(c, named, f) for f in _traits(p)[:4]) + category_traits(c, named),
             notes=(e.notes or "") if e is not None else "", overridden=e is not None,
             recommendation=rec, fingerprint={f: round(p.stat(f).mean, 6) for f in c.clustering},
         ))
