@@ -132,6 +132,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         contacts={v.segment: v.contacts for v in response.segments} if response else {},
         contact_profit={v.segment: v.expected_profit for v in response.segments} if response else {},
         min_size=cfg.report.min_segment_size,
+        value_word="units bought" if feats.value_feature == "total_units" else "revenue",
         rhythm=any(d.name == "tenure_months" and from_first_order(d.source) for d in feats.docs),
     )
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None

@@ -91,6 +91,13 @@ class Results:
     columns: tuple[ColumnProfile, ...] = ()  # a profile of every input column (the data-quality page)
     undated: bool = False  # neither the data nor the config gives a date: reference_date is the run's
 
+    @property
+    def value_word(self) -> str:
+        """What the segments' shares of value are shares of: revenue, or, from order lines without
+        prices, units bought."""
+        names = {d.name for d in self.features}
+        return "units bought" if "total_units" in names and "total_spend" not in names else "revenue"
+
     def to_dict(self) -> dict:
         return _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 

@@ -275,3 +275,8 @@ def test_order_lines_without_prices_are_segmented_on_what_and_how_often_customer
         if "Promotions from these rules" in text:  # offers counted in buyers, and said to have no revenue
             assert "Expected buyers" in text and "no revenue is expected of an offer" in text, page.name
     assert not [p["name"] for p in results["personas"] if re.search(r"(?i)spend|big-ticket|small-ticket", p["name"])]
+    # What a segment is worth is what it buys, in units: its share of them, and the offers sized by it.
+    index = html.unescape(re.sub(r"<[^>]+>", " ", _text(out / "site" / "index.html")))
+    assert "of units bought" in index and "revenue" not in index.lower()
+    assert all(s["share_value"] is not None for s in results["segments"])
+    assert not [p for p in results["personas"] if "no spend or income column" in p["recommendation"]["offer_why"]]

@@ -167,14 +167,15 @@ def sizes(r: Results) -> go.Figure:
                 hovertemplate="%{y}: %{text} of customers<extra></extra>")
     if all(p.share_value is not None for p in r.segments):
         value = dict(zip([p.id for p in r.segments], fmt.shares([p.share_value for p in r.segments])))
-        fig.add_bar(y=y, x=[p.share_value for p in segs], name="Share of revenue", marker_color="#1B4F72",
+        fig.add_bar(y=y, x=[p.share_value for p in segs], name=f"Share of {r.value_word}", marker_color="#1B4F72",
                     orientation="h", text=[value[p.id] for p in segs], textposition="outside", cliponaxis=False,
-                    hovertemplate="%{y}: %{text} of revenue<extra></extra>")
+                    hovertemplate="%{y}: %{text} of " + r.value_word + "<extra></extra>")
     top = max([p.share_customers for p in segs] + [p.share_value or 0 for p in segs] + [0.01])
     fig.update_xaxes(tickformat=".0%", range=[0, top * 1.18], nticks=5)
     fig.update_layout(barmode="group", legend_traceorder="normal")
     band = max(_band(y), 44 if len(fig.data) > 1 else 26)  # room for the two bars of a segment
-    title = "Share of customers and of revenue by segment" if len(fig.data) > 1 else "Share of customers by segment"
+    title = (f"Share of customers and of {r.value_word} by segment" if len(fig.data) > 1
+             else "Share of customers by segment")
     return _layout(fig, title, max(240, 90 + band * len(segs)))
 
 

@@ -143,7 +143,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "structure_note": r.chosen.structure_note + (f" {r.chosen.reason.split('). ', 1)[-1]}"
                                                      if r.chosen.fallback else ""),
         "structure_title": STRUCTURE_TITLES.get(r.chosen.structure, ""),
-        "title": r.title,
+        "title": r.title, "value_word": r.value_word,
         "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
         "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k), "tiers_by": r.chosen.tiers_by,
         # A customer table's rows (footers and empty rows among them); order lines give customers.
@@ -152,7 +152,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "unassigned": _unassigned(r),
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
-        "chart_sizes": chart(figures.sizes(r), "chart-sizes", "Bar chart of segment sizes and revenue shares"
+        "chart_sizes": chart(figures.sizes(r), "chart-sizes", f"Bar chart of segment sizes and {r.value_word} shares"
                              if all(p.share_value is not None for p in r.segments) else "Bar chart of segment sizes"),
         "chart_map": chart(figures.segment_map(r), "chart-map", "Scatter map of segments on two principal components"),
         "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
@@ -211,7 +211,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     next_p = r.segments[seg_id] if seg_id < len(r.segments) else None
     return {
         "title": f"Segment {p.id}: {shown_name(p)}",
-        "summary": _segment_summary(r, p), "public": p.public, "min_size": fmt.integer(r.min_segment_size),
+        "summary": _segment_summary(r, p), "value_word": r.value_word, "public": p.public, "min_size": fmt.integer(r.min_segment_size),
         "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < r.thresholds.unstable,
         "unassigned": p.unassigned, "tiers_by": r.chosen.tiers_by, "k": str(r.chosen.k),
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
@@ -407,7 +407,7 @@ def _invest(r: Results) -> str:
                        key=lambda p: (-p.share_value / p.share_customers, p.id))
         if worth:  # the revenue of customers who stopped buying is won back, not rewarded
             lapsed = {p.id for p in worth if r.personas[p.id - 1].recommendation.offer.startswith("Win-back")}
-            return _listing([f"{_seg_ref(p)} ({shares[p.id][0]} of customers, {shares[p.id][1]} of revenue"
+            return _listing([f"{_seg_ref(p)} ({shares[p.id][0]} of customers, {shares[p.id][1]} of {r.value_word}"
                              + (f" while they bought: {'lapsed' if p.name.startswith('Lapsed') else 'lapsing'}, win them back"
                                 if p.id in lapsed else "") + ")"
                              for p in worth]) + "."

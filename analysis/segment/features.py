@@ -349,6 +349,7 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
     docs = [FeatureDoc(**{**d.__dict__, "transform": how.get(d.name, ""),
                           "relevance": rel[d.name][0] if d.name in rel else None,
                           "weight": rel[d.name][1] if d.name in rel else None}) for d in docs]
-    value = "total_spend" if "total_spend" in table else ("income" if "income" in table else None)
+    # What a segment is worth: its spend; without prices the units bought; else the customers' income.
+    value = next((f for f in ("total_spend", "total_units", "income") if f in table), None)
     return FeatureSet(table=table, docs=tuple(docs), clustering=tuple(chosen), matrix=matrix, value_feature=value,
                       scaling=scaling)

@@ -94,7 +94,8 @@ RECOMMENDATION_RULES = (
     f"({MIN_FOCUS_SHARE:.0%} of spend); else the largest (a category only with at least {MAJORITY:.0%} of their spend; "
     f"else their usual range). Without purchases per channel, the value of a channel-like column (acquisition "
     f"channel, lead source) that at least {MAJORITY:.0%} of the segment holds, {MIN_INDEX:g} times its share of all "
-    f"customers or more. Offer, the first that applies: retention (where a churn column is given, the share who "
+    f"customers or more. Revenue shares are shares of units bought where the order lines carry no price. "
+    f"Offer, the first that applies: retention (where a churn column is given, the share who "
     f"left at least {RATIO:g} times the average, beyond chance at the segment's size; then timing now), win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
@@ -367,6 +368,7 @@ class Context:
     # From the response model: segment -> its customers in the contact list, and their expected profit.
     contacts: dict[int, int] = dataclasses.field(default_factory=dict)
     contact_profit: dict[int, float] = dataclasses.field(default_factory=dict)
+    value_word: str = "revenue"  # what the value shares are of: revenue, or units bought (lines without prices)
     min_size: int = 0  # public pages describe no group of fewer customers (the contact list's part of a segment)
     # segment -> its shares of customers and of revenue as every page shows them (build_personas)
     shown: dict[int, tuple[str, str]] = dataclasses.field(default_factory=dict)
@@ -521,7 +523,7 @@ def _shares(c: Context, p: Profile) -> tuple[str, str]:
 
 def _describe(c: Context, p: Profile) -> str:
     cust, revenue = _shares(c, p)
-    value = f", bringing {revenue} of revenue" if p.share_value is not None else ""
+    value = f", bringing {revenue} of {c.value_word}" if p.share_value is not None else ""
     parts = [f"{fmt.integer(p.size)} customers ({cust} of all){value}."]
     strong = [f for f in _traits(p) if abs(p.stat(f).effect) >= THRESHOLD][:3]
     if strong:
@@ -745,20 +747,20 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     elif late:  # before any reward for loyalty: customers who stopped buying are won back first
         offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most" + (
             f" and beyond twice their own {fmt.number(gap, 0)} days between orders" if gap is not None else "") + (
-            f"; {_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers while they bought"
+            f"; {_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers while they bought"
             if ratio is not None and ratio >= 1.5 else "")
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0 and (rare or once) \
             and _effect(p, "basket_size") < THRESHOLD:  # a big weekly shop is no large, rare purchase
         s = p.stat(rare or once)
         a, b = _pair(c, rare or once, s.mean, s.overall_mean)
         offer, offer_why = "Premium follow-up: what goes with their last purchase, and service", (
-            f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" + (
+            f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers" + (
                 f" in fewer {c.labels[rare].lower()} ({a} against {b})" if rare else
                 f", half or more of whom have bought once (a median of 1 in {c.labels[once].lower()})")
             + ": large, rare purchases to follow up, not repeat buying to reward")
     elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
-            f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers" + (
+            f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers" + (
                 "; no discount needed" if any(s.feature == "deal_share" for s in p.stats) else "")
     elif ratio is None and abs(_effect(p, "spending_score")) >= THRESHOLD:  # no spend, but the table scores it
         offer, offer_why = _by_score(c, p)
@@ -773,7 +775,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         s = p.stat(frequent)
         a, b = _pair(c, frequent, s.mean, s.overall_mean)
         offer, offer_why = "Basket-building offer", \
-            (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers, though they buy more often "
+            (f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, though they buy more often "
              f"({a} {c.labels[frequent].lower()} against {b}): " + (
                  # Many products per order, yet little revenue: low-priced products, not small baskets.
                  "orders of many low-priced products, so a reward above an order value"
@@ -783,11 +785,11 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         s = p.stat("tenure_months")
         a, b = _pair(c, "tenure_months", s.mean, s.overall_mean)
         offer, offer_why = "Onboarding: a welcome series and an offer on the next purchase", \
-            (f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers, but newer ({a} against {b}): "
+            (f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, but newer ({a} against {b}): "
              "their spend is that of a short relationship, not of small buyers")
     elif ratio is not None and ratio <= 0.5:
         offer, offer_why = "Step-up offer: a low-cost add-on or upgrade", \
-            f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers"
+            f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers"
     elif ratio is None and _effect(p, "income") <= -THRESHOLD:
         s = p.stat("income")
         a, b = _pair(c, "income", s.mean, s.overall_mean)
@@ -795,7 +797,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     else:
         # The numbers, not "near the average": the fallback also takes segments between the other rules' bounds.
         if ratio is not None:
-            value = f"{_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers"
+            value = f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers"
         elif any(s.feature == "income" for s in p.stats):
             s = p.stat("income")
             value = "income {} against {} on average; the input has no spend to compare".format(
@@ -952,7 +954,7 @@ def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
             out.append(f"Contact less often: {fmt.percent(rate)} answered the latest campaign against "
                        f"{fmt.percent(overall)} overall.")
     if p.share_value is not None and p.share_customers:
-        out.append(f"Value: {_shares(c, p)[1]} of revenue from {_shares(c, p)[0]} of customers.")
+        out.append(f"Value: {_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers.")
     return tuple(out)
 
 

@@ -45,6 +45,9 @@ class Profile:
         return next(s for s in self.stats if s.feature == feature)
 
 
+# Features whose sum over customers is what the segments share as value: money spent, or, where the
+# order lines carry no price, units bought (shares of revenue, or of units).
+VALUE_FEATURES = ("total_spend", "total_units")
 UNSTABLE = 0.6  # mean Jaccard below this: the segment does not reliably come back on resampling
 
 
@@ -52,7 +55,7 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
                    stability: dict[int, float] | None = None, unassigned: bool = False) -> tuple[Profile, ...]:
     table = features.table
     overall_mean, overall_median, overall_sd = table.mean(), table.median(), table.std(ddof=0)
-    value = table[features.value_feature] if features.value_feature == "total_spend" else None
+    value = table[features.value_feature] if features.value_feature in VALUE_FEATURES else None
     k = int(labels.max())
     # Rows sorted by segment once (stably, so each segment keeps its order): a segment is a slice,
     # and its statistics are those of its rows taken out by a mask, without k copies of the table.
