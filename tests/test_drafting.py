@@ -1380,3 +1380,23 @@ def test_a_promo_code_or_discount_used_is_a_deal_not_a_campaign_and_a_purchase_a
     assert set(f.table["deal_share"]) == {0.0, 1.0}
     raw = pd.read_csv(tmp_path / "shopping_trends.csv")
     assert f.table["deal_share"].mean() == pytest.approx((raw["Discount Applied"] == "Yes").mean())
+
+
+def test_a_card_tables_purchases_in_money_are_its_spend_and_a_count_of_purchases_is_not(tmp_path):
+    """CC GENERAL's PURCHASES (10,626.40: money bought on the card) is the spend that sizes the
+    offers; its ONEOFF_ and INSTALLMENTS_ parts add up to it and stay plain numbers; a 'Purchases'
+    column of whole numbers is a count, never spend. No draft of a customer table has a units role."""
+    rng = np.random.default_rng(3)
+    n = 60
+    one, inst = rng.gamma(1, 500, n).round(2), rng.gamma(1, 200, n).round(2)
+    pd.DataFrame({"CUST_ID": [f"C{10001 + i}" for i in range(n)], "BALANCE": rng.gamma(2, 800, n).round(6),
+                  "PURCHASES": (one + inst).round(2), "ONEOFF_PURCHASES": one, "INSTALLMENTS_PURCHASES": inst,
+                  "PURCHASES_TRX": rng.integers(0, 80, n), "TENURE": rng.integers(6, 13, n)}).to_csv(
+        tmp_path / "cc.csv", index=False)
+    text = draft_config(tmp_path / "cc.csv", tmp_path)
+    c = yaml.safe_load(text)["columns"]
+    assert c["spend"] == {"Purchases": "PURCHASES"} and "ONEOFF_PURCHASES" in c["numeric"]
+    assert "units" not in text
+    pd.DataFrame({"id": range(n), "Purchases": rng.integers(1, 30, n), "Income": rng.gamma(2, 20000, n).round()}).to_csv(
+        tmp_path / "counts.csv", index=False)
+    assert "spend" not in yaml.safe_load(draft_config(tmp_path / "counts.csv", tmp_path))["columns"]

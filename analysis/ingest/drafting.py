@@ -67,6 +67,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|(visits|besuche|visites|visitas|bezoeken|visite)\w*(web|site|online|internet|app)|sessions",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
     r"|^(purchase|order|transaction|basket|ticket)s?(amount|value|total|sum)(usd|eur|gbp|chf|cad|aud)?$"
+    r"|^purchases$"  # amounts only (see _fits): a card table's PURCHASES in 10,626.40; a count is purchases
     r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
     r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$"
     r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$"  # (monthly) amount: a fee paid
@@ -353,7 +354,8 @@ def _fits(role: str, p: Profile) -> bool:
         return (p.numeric and not p.constant and not p.share and not re.search(RATE_NAME, p.key)
                 and (role == "web_visits" or bool((p.numbers == p.numbers.round()).mean() >= NUMERIC_SHARE)))
     if role == "spend":
-        return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant
+        amounts = p.key != "purchases" or bool((p.numbers != p.numbers.round()).mean() > 0.5)
+        return p.numeric and not re.search(SCORE_NAME, p.key) and not p.constant and amounts
     if role in ("birth_date", "signup_date", "last_purchase"):
         return bool(p.date_formats)
     if role == "tenure_months":
@@ -678,6 +680,8 @@ def _scalar(value: object) -> str:
 def _columns_section(guess: Guess) -> list[str]:
     lines = ["columns:"]
     for role in Columns.model_fields:
+        if role == "units":
+            continue  # made from order lines without prices, never found in a customer table
         if role in guess.scalars:
             value, why = guess.scalars[role]
             lines.append(f"  {role}: {quote(value)}{_comment(why)}")
