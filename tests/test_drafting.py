@@ -1208,8 +1208,7 @@ def test_money_named_like_purchases_is_no_count_of_purchases_and_a_count_of_tran
     assert c.columns.purchases == {"Web": "NumWebPurchases", "Store": "NumStorePurchases"}
     assert {"ONEOFF_PURCHASES", "INSTALLMENTS_PURCHASES", "PURCHASES_TRX"} <= set(c.columns.numeric)
     assert c.labels["ONEOFF_PURCHASES"] == "Oneoff purchases" and c.labels["PURCHASES_TRX"] == "Purchases TRX"
-    # A plain column named like a built-in feature keeps a name of its own: PURCHASES (money) is not the
-    # count of purchases that names segments "Frequent" and decides the offer.
+    # PURCHASES (money) is not the count of purchases that names segments "Frequent" and decides the offer.
     from analysis.ingest.cleaning import clean
     from analysis.ingest.loading import load_customers
     from analysis.segment.features import build_features
@@ -1218,7 +1217,8 @@ def test_money_named_like_purchases_is_no_count_of_purchases_and_a_count_of_tran
     (tmp_path / "c2.yml").write_text(draft_config(tmp_path / "cc2.csv", config_dir=tmp_path))
     cfg = load_config(tmp_path / "c2.yml")
     f = build_features(clean(load_customers(cfg), cfg), cfg)
-    assert "purchases" not in f.table and f.doc("purchases_as_given").label == "Purchases"
+    # It is the money spent on the card: the spend, under its own label, and never the count.
+    assert "purchases" not in f.table and (f.doc("total_spend").label, f.doc("total_spend").kind) == ("Purchases", "money")
 
 
 def test_personal_data_is_left_out_and_a_credit_card_is_no_loyalty_card(tmp_path):
