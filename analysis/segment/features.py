@@ -176,15 +176,13 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         if c.deal_purchases and not deal_flag:
             add("deal_share", _safe_share(d[c.deal_purchases], total_p).clip(upper=1.0), "Share bought on deal",
                 "Purchases made with a discount, as a share of all purchases (at most 1)", "share", c.deal_purchases)
-    elif deal_flag:
-        pass
-    elif c.deal_purchases and c.orders and d[c.deal_purchases].max() > 1:  # orders on deal, of all orders
+    elif c.deal_purchases and not deal_flag and c.orders and d[c.deal_purchases].max() > 1:  # orders on deal, of all
         add("deal_share", _safe_share(d[c.deal_purchases], d[c.orders]).clip(upper=1.0), "Share bought on deal",
             "Orders made with a discount or coupon, as a share of all orders (at most 1)", "share", c.deal_purchases)
-    elif c.deal_purchases and c.orders:  # already a share (0 to 1): as it is
+    elif c.deal_purchases and not deal_flag and c.orders:  # already a share (0 to 1): as it is
         add("deal_share", d[c.deal_purchases], "Share bought on deal",
             "Share of orders made with a discount or coupon", "share", c.deal_purchases)
-    elif c.deal_purchases:  # no purchases to divide by: the count itself, rather than nothing
+    elif c.deal_purchases and not deal_flag:  # no purchases to divide by: the count itself, rather than nothing
         add("deal_purchases", d[c.deal_purchases], lab(c.deal_purchases, "Purchases on deal"), "Purchases made with a discount", "count",
             c.deal_purchases)
     if c.orders:
