@@ -1304,3 +1304,6 @@ def test_a_category_most_of_a_segment_holds_and_few_others_do_is_one_of_its_trai
     assert traits(0.49, 0.2) == ()  # a minority of the segment ('1' then leads, as common as overall)
     assert traits(1.0, 0.3, size=19) == ()  # 19 customers: fewer than the minimum group size
     assert traits(1.0, 0.3, value="Other") == ()
+    # Cards show a persona's first three traits: the category comes third, after the two strongest numbers.
+    assert ps._with_categories(["a", "b", "c", "d"], ("Channel: 2",)) == ("a", "b", "Channel: 2", "c", "d")
+    assert ps._with_categories(["a", "b", "c", "d"], ()) == ("a", "b", "c", "d")

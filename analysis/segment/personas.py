@@ -482,6 +482,12 @@ def category_traits(c: Context, p: Profile) -> tuple[str, ...]:
     return tuple(text for _, text in sorted(out, key=lambda x: -x[0])[:CATEGORY_TRAITS])
 
 
+def _with_categories(numbers: list[str], categories: tuple[str, ...]) -> tuple[str, ...]:
+    """The two strongest numeric traits, then the categories that set the segment apart, then the
+    rest: cards show the first three, so a segment that is all one kind says so there."""
+    return tuple(numbers[:2]) + categories + tuple(numbers[2:])
+
+
 def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
     a, b = _pair(c, feature, s.mean, s.overall_mean)
@@ -1052,7 +1058,7 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
         rec = recommend(c, named)
         personas.append(Persona(
             segment=p.id, name=name, generated_name=gen, description=_describe(c, named),
-            traits=tuple(trait_text(c, named, f) for f in _traits(p)[:4]) + category_traits(c, named),
+            traits=_with_categories([trait_text(c, named, f) for f in _traits(p)[:4]], category_traits(c, named)),
             notes=(e.notes or "") if e is not None else "", overridden=e is not None,
             recommendation=rec, fingerprint={f: round(p.stat(f).mean, 6) for f in c.clustering},
         ))
