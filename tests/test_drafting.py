@@ -1400,3 +1400,25 @@ def test_a_card_tables_purchases_in_money_are_its_spend_and_a_count_of_purchases
     pd.DataFrame({"id": range(n), "Purchases": rng.integers(1, 30, n), "Income": rng.gamma(2, 20000, n).round()}).to_csv(
         tmp_path / "counts.csv", index=False)
     assert "spend" not in yaml.safe_load(draft_config(tmp_path / "counts.csv", tmp_path))["columns"]
+
+
+def test_the_latest_campaigns_own_call_is_left_out_where_its_answer_is_the_campaign(tmp_path):
+    """The bank marketing table: `duration` (the call's seconds) and `campaign` (contacts in it) are
+    measured with the answer `y` (a long call is a yes): clustered, they drew the segments; in the
+    response model they give the answer away. `day` is a day of the month, not a trait. Without a
+    campaign answer a duration is a measure like any other."""
+    rng = np.random.default_rng(5)
+    n = 80
+    frame = pd.DataFrame({"age": rng.integers(20, 80, n), "balance": rng.integers(-500, 9000, n),
+                          "day": rng.integers(1, 32, n), "duration": rng.integers(6, 1400, n),
+                          "campaign": rng.integers(1, 9, n), "previous": rng.integers(0, 5, n),
+                          "y": rng.choice(["yes", "no"], n)})
+    frame.to_csv(tmp_path / "bank.csv", sep=";", index=False)
+    c = yaml.safe_load(draft_config(tmp_path / "bank.csv", tmp_path))["columns"]
+    assert c["campaigns"] == {"Latest campaign": "y"}
+    assert {"duration", "campaign", "day"} <= set(c["ignore"]) and not {"duration", "campaign", "day"} & set(
+        c.get("numeric", []))
+    assert "previous" in c["numeric"]  # contacts before this campaign are known ahead of the next one
+    frame.drop(columns=["y"]).to_csv(tmp_path / "calls.csv", sep=";", index=False)
+    c = yaml.safe_load(draft_config(tmp_path / "calls.csv", tmp_path))["columns"]
+    assert "duration" in c["numeric"] and "day" in c["ignore"]

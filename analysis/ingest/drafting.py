@@ -127,6 +127,11 @@ TOTAL_WORDS = r"total|totaal|gesamt|summe"
 # Names of a model's output kept beside the data (Kaggle's BankChurners ships two Naive Bayes columns
 # computed from the churn flag): no trait of the customer, and they may leak what they predict.
 MODEL_OUTPUT_NAME = r"classifier|naivebayes|prediction|predicted|^pred$|^yhat|probabilit|propensity|modelscore"
+# Measures of the latest campaign's contact itself (the bank marketing table's call `duration`, and
+# `campaign`, its contacts in this campaign): known only once the campaign is answered.
+DURING_CAMPAIGN = r"(last)?(call|contact)?(duration|durationsec|durationsecs|seconds|talktime)|campaign|contactsthiscampaign"
+
+
 # Names of free text written about a customer: never a category to profile segments by.
 FREE_TEXT_NAME = r"notes?$|comments?$|remarks?$|memo$|^description$|^freetext$|bemerkung|kommentar|notiz|anmerkung" \
     r"|commentaire|remarque|comentario|observac|opmerking|commento|osservazion|uwagi"
@@ -557,6 +562,8 @@ def _leftover(p: Profile) -> tuple[str, str]:
         return "ignore", f"dates ({p.date_formats[0]}); not named like a signup or birth date"
     if p.numeric and _named_like_code(p):
         return "ignore", f"numbers named like a code or id, not a measure ({describe(p)})"
+    if p.numeric and re.fullmatch(r"day|dayofmonth|dom", p.key) and p.integer and p.share_between(1, 31) == 1.0:
+        return "ignore", f"a day of the month ({describe(p)}): says when something happened, not who the customer is"
     if p.numeric and re.search(COORDINATE_NAME, p.key) and p.share_between(-180, 180) == 1.0:
         return "ignore", f"coordinates ({describe(p)}): a place, not a behaviour; left out of the segments"
     if p.numeric and p.key in ("x", "y", "lat", "lon") and p.share_between(-180, 180) == 1.0:
@@ -635,8 +642,13 @@ def guess_roles(profiles: list[Profile]) -> Guess:
         if len(p.date_formats) > 1 and any(guess.scalars.get(r, ("",))[0] == p.name for r in ("signup_date", "birth_date", "last_purchase")):
             guess.notes.append(f"{p.name!r}: day and month order undecided (also {', '.join(p.date_formats[1:3])})")
 
+    answered = bool(guess.dicts.get("campaigns"))
     for p in free:
         role, why = _leftover(p)
+        if answered and p.numeric and re.fullmatch(DURING_CAMPAIGN, p.key):
+            role, why = "ignore", (f"{describe(p)}; the latest campaign's call or contacts, measured with its answer: "
+                                   "they would give the answer away to the response model and are not known "
+                                   "before the next campaign; left out")
         if why.startswith("mixed"):
             guess.notes.append(f"{p.name!r}: {why}; set its role by hand if it is a measure")
         if role == "ignore":
