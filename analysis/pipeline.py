@@ -24,7 +24,7 @@ from .ingest.joining import load_input, with_extra
 from .segment.personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
 from .segment.profiles import UNSTABLE, build_profiles
 from .insight.response import fit_response, model_inputs
-from .results import Evidence, Manifest, Results, Thresholds
+from .results import Evidence, Manifest, Results, Thresholds, value_word
 from .segment.relevance import rule_text as relevance_rule
 from .segment.selection import BORDER_SHARE, INDEX_NOTES, VALLEY_MAX, mix_evidence, search
 from .engine import Engine, get_engine
@@ -132,7 +132,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         contacts={v.segment: v.contacts for v in response.segments} if response else {},
         contact_profit={v.segment: v.expected_profit for v in response.segments} if response else {},
         min_size=cfg.report.min_segment_size,
-        value_word="units bought" if feats.value_feature == "total_units" else "revenue",
+        value_word=value_word(feats.table.columns),
         rhythm=any(d.name == "tenure_months" and from_first_order(d.source) for d in feats.docs),
     )
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None

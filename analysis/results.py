@@ -59,6 +59,12 @@ class Thresholds:
     border_share: float  # a segment borders one whose centre is the next-nearest of this share of its customers
 
 
+def value_word(features) -> str:
+    """What the segments' shares of value are shares of: revenue, or, from order lines without
+    prices (units bought and no spend among the features), units bought."""
+    return "units bought" if "total_units" in features and "total_spend" not in features else "revenue"
+
+
 @dataclass(frozen=True)
 class Results:
     title: str
@@ -93,10 +99,7 @@ class Results:
 
     @property
     def value_word(self) -> str:
-        """What the segments' shares of value are shares of: revenue, or, from order lines without
-        prices, units bought."""
-        names = {d.name for d in self.features}
-        return "units bought" if "total_units" in names and "total_spend" not in names else "revenue"
+        return value_word({d.name for d in self.features})
 
     def to_dict(self) -> dict:
         return _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})

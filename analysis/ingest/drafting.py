@@ -130,8 +130,6 @@ MODEL_OUTPUT_NAME = r"classifier|naivebayes|prediction|predicted|^pred$|^yhat|pr
 # Measures of the latest campaign's contact itself (the bank marketing table's call `duration`, and
 # `campaign`, its contacts in this campaign): known only once the campaign is answered.
 DURING_CAMPAIGN = r"(last)?(call|contact)?(duration|durationsec|durationsecs|seconds|talktime)|campaign|contactsthiscampaign"
-
-
 # Names of free text written about a customer: never a category to profile segments by.
 FREE_TEXT_NAME = r"notes?$|comments?$|remarks?$|memo$|^description$|^freetext$|bemerkung|kommentar|notiz|anmerkung" \
     r"|commentaire|remarque|comentario|observac|opmerking|commento|osservazion|uwagi"

@@ -211,10 +211,11 @@ NO_PRICE = ("no column of prices or line totals: what customers bought is counte
             "and no spend is measured; name the column if there is one")
 
 
-def _numbers(values: pd.Series) -> bool:
-    """Whether a sample's values (the missing ones aside) all read as numbers."""
+def _numbers(values: pd.Series) -> pd.Series | None:
+    """A sample's values as numbers (the missing ones aside) when nearly all of them read as numbers."""
     present = values[~is_missing(values)]
-    return bool(len(present)) and bool(to_numbers(present).notna().mean() >= 0.99)
+    x = to_numbers(present)
+    return x if len(present) and x.notna().mean() >= 0.99 else None
 
 
 def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict) -> None:
@@ -222,9 +223,7 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
     and times is the timestamp, one of positive decimals the unit price, one of small positive whole
     numbers the quantity."""
     def numbers(col):
-        present = sample[col][~is_missing(sample[col])]
-        x = to_numbers(present)
-        return x if len(present) and x.notna().mean() >= 0.99 else None
+        return _numbers(sample[col])
 
     def timestamp(col):
         fmt = guess_date_format(sample[col]) if numbers(col) is None else None
@@ -373,7 +372,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
                 head.append(_format_line(formats))
         elif role in WITHOUT:
             head.append(f"  # {role}:  # {WITHOUT[role]}")
-        elif role == "unit_price" and not any(_numbers(sample[c]) for c, _ in others):
+        elif role == "unit_price" and all(_numbers(sample[c]) is None for c, _ in others):
             head.append(f"  unit_price: null  # {NO_PRICE}")
         else:
             head.append(f"  {role}: ???  # required: no column found; pick one of: {', '.join(sample.columns)}")

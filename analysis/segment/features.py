@@ -163,6 +163,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if deal_flag:
         add("deal_share", d[c.deal_purchases], lab(c.deal_purchases, "Bought on deal"),
             "Bought with a discount or a code (share of customers)", "flag", c.deal_purchases)
+    deals = None if deal_flag else c.deal_purchases  # a count of deals (or their share), read below
     if c.purchases:
         total_p = d[list(c.purchases.values())].sum(axis=1)
         add("purchases", total_p, "Purchases", "Purchases over all sales channels", "count",
@@ -173,16 +174,16 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         if c.spend:
             add("avg_purchase", _safe_share(cols["total_spend"], total_p), "Average purchase value",
                 "Total spend divided by purchases", "money", "spend and purchase columns")
-        if c.deal_purchases and not deal_flag:
-            add("deal_share", _safe_share(d[c.deal_purchases], total_p).clip(upper=1.0), "Share bought on deal",
+        if deals:
+            add("deal_share", _safe_share(d[deals], total_p).clip(upper=1.0), "Share bought on deal",
                 "Purchases made with a discount, as a share of all purchases (at most 1)", "share", c.deal_purchases)
-    elif c.deal_purchases and not deal_flag and c.orders and d[c.deal_purchases].max() > 1:  # orders on deal, of all
-        add("deal_share", _safe_share(d[c.deal_purchases], d[c.orders]).clip(upper=1.0), "Share bought on deal",
-            "Orders made with a discount or coupon, as a share of all orders (at most 1)", "share", c.deal_purchases)
-    elif c.deal_purchases and not deal_flag and c.orders:  # already a share (0 to 1): as it is
-        add("deal_share", d[c.deal_purchases], "Share bought on deal",
-            "Share of orders made with a discount or coupon", "share", c.deal_purchases)
-    elif c.deal_purchases and not deal_flag:  # no purchases to divide by: the count itself, rather than nothing
+    elif deals and c.orders and d[deals].max() > 1:  # orders on deal, of all orders
+        add("deal_share", _safe_share(d[deals], d[c.orders]).clip(upper=1.0), "Share bought on deal",
+            "Orders made with a discount or coupon, as a share of all orders (at most 1)", "share", deals)
+    elif deals and c.orders:  # already a share (0 to 1): as it is
+        add("deal_share", d[deals], "Share bought on deal",
+            "Share of orders made with a discount or coupon", "share", deals)
+    elif deals:  # no purchases to divide by: the count itself, rather than nothing
         add("deal_purchases", d[c.deal_purchases], lab(c.deal_purchases, "Purchases on deal"), "Purchases made with a discount", "count",
             c.deal_purchases)
     if c.orders:
