@@ -145,3 +145,9 @@ def offer_on(offer: str, on: str) -> str:
     range', 'on what they already buy') is not put on 'your usual range' too."""
     said = " range" in offer or " on " in offer
     return offer if on.lower() == "your usual range" and said else f"{offer} on {on}"
+
+
+def equal_size(sizes) -> str:
+    """'equal' where the groups' sizes differ by one at most (an indivisible remainder), else
+    'about equal': tiers keep tied values together, so they may differ by more."""
+    return "equal" if max(sizes) - min(sizes) <= 1 else "about equal"

@@ -146,6 +146,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "title": r.title, "value_word": r.value_word,
         "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
         "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k), "tiers_by": r.chosen.tiers_by,
+        "tiers_size": fmt.equal_size([p.size for p in r.segments]),
         # A customer table's rows (footers and empty rows among them); order lines give customers.
         "input_unit": "input rows" if r.manifest.config.get("transactions") is None else "customers in the input",
         "grouping": f"{r.chosen.k} value tiers" if r.chosen.tiers_by else f"{r.chosen.k} segments",
@@ -214,6 +215,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "summary": _segment_summary(r, p), "value_word": r.value_word, "public": p.public, "min_size": fmt.integer(r.min_segment_size),
         "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < r.thresholds.unstable,
         "unassigned": p.unassigned, "tiers_by": r.chosen.tiers_by, "k": str(r.chosen.k),
+        "tiers_size": fmt.equal_size([x.size for x in r.segments]),
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
         "description": persona.description, "notes": persona.notes, "generated_name": persona.generated_name,
         "overridden": persona.overridden, "recommendation": recommendation, "plan": list(rec.plan),

@@ -14,6 +14,7 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies
 from sklearn.metrics import silhouette_samples, silhouette_score
 
 from . import clustering as cl
+from .. import formatters as fmt
 from ..config import Segmentation
 from ..errors import UserError
 
@@ -600,8 +601,8 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
         sample_labels = labels_all[sample_idx]
         jaccard = {}
         reason = (f"No natural segments (best candidate: {NAMES[fit.algorithm]} with {fit.k} segments, "
-                  f"silhouette {best['silhouette']:.3f}). Customers are grouped into {TIERS} value tiers of equal "
-                  f"size by {what} instead.")
+                  f"silhouette {best['silhouette']:.3f}). Customers are grouped into {TIERS} value tiers of "
+                  f"{fmt.equal_size(np.bincount(labels_all))} size by {what} instead.")
     else:
         # The final fit on every customer: the engine's (`refit`), else this machine's.
         labels_all = (refit or cl.refit_all)(fit, x, x_all, seed)
