@@ -1291,6 +1291,18 @@ def test_a_label_in_its_own_brackets_is_compared_without_a_second_pair():
     assert "higher total spend ($500 against $400)" in text
 
 
+def test_a_segments_largest_category_is_said_to_be_an_average_of_its_customers_shares():
+    """The share features are each customer's share of their own spend; their segment mean (37%) is
+    not the segment's pooled share (a Superstore segment's 53.5%, pulled up by its big spenders), so
+    the sentence says it is an average."""
+    c = _context()
+    p = _profile({"share_wines": (0.37, 0.20, 0.9), "share_meat": (0.30, 0.25, 0.2),
+                  "channel_web": (0.6, 0.4, 0.8), "channel_store": (0.4, 0.6, -0.8)})
+    text = ps._describe(c, p)
+    assert ("On average they put 37% of their spend on wines, their largest category, and make 60% of their "
+            "purchases through the web channel.") in text
+
+
 def test_a_category_most_of_a_segment_holds_and_few_others_do_is_one_of_its_traits():
     """Wholesale's retail segment is 100% Channel 2 against 30% of all customers: that says who they
     are, where the numbers only say how much they buy. A value as common elsewhere, a minority of

@@ -554,7 +554,8 @@ def _describe(c: Context, p: Profile) -> str:
                      f"{fmt.number(o.overall_mean, 2)} on average.")
         cat = ch = None
     if cat:
-        parts.append(f"They put {fmt.percent(cat[1])} of their spend on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
+        # Means of each customer's share, not the segment's pooled share: said "on average".
+        parts.append(f"On average they put {fmt.percent(cat[1])} of their spend on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
                      + (", their largest category," if ch else ", their largest category"))
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
