@@ -6,6 +6,7 @@ names that say nothing as words get a label of their own ('Z_CostContact' -> 'Co
 from __future__ import annotations
 
 import re
+import unicodedata
 
 KNOWN = {
     "z_costcontact": "Cost per contact",
@@ -22,16 +23,56 @@ UNIT_CODES = set(CURRENCY_CODES) - {"TRY", "RON", "ILS"}  # as a name's last wor
 UNITS = {"gb": "GB", "mb": "MB", "kb": "KB", "tb": "TB", "kg": "kg", "km": "km", "pct": "%", "qty": "quantity",
          "avg": "average", "num": "number of", "cnt": "count", "txn": "transactions", "txns": "transactions",
          "rev": "revenue", "disc": "discount", "tot": "total", "dt": "date", "acq": "acquisition"}  # ('nb' is French as often: 'nb_commandes' stays 'Nb commandes')
+SIZE_UNITS = {"gb", "mb", "kb", "tb", "kg", "km", "pct"}  # units, in any language
 KEEP_CAPITALS = {"ID", "SKU", "ARPU", "KPI", "VIP", "URL", "API", "EU", "UK", "US", "USA", "IBAN", "EAN", "UPC", "SIM", "IP",
                  "ISO", "GPS", "ATM", "POS", "ROI", "AOV", "CAC", "NPS", *CURRENCY_CODES}
 PERIODS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
+# Words of German column names: German writes its nouns with capitals, so a German name's capitals
+# are kept even where every word has one ('Anzahl Bestellungen', not 'Anzahl bestellungen').
+GERMAN = {"anzahl", "alter", "umsatz", "bestellung", "bestellungen", "kunde", "kunden", "kundin", "letzte", "letzter",
+          "letztem", "letzten", "seit", "tage", "tagen", "jahr", "jahre", "jahres", "einkommen", "jahreseinkommen",
+          "geschlecht", "bundesland", "retouren", "rucksendungen", "kauf", "kaufe", "einkaufe", "betrag", "summe",
+          "durchschnitt", "durchschnittlicher", "gesamt", "gesamtumsatz", "monat", "monate", "monatlich", "und", "mit",
+          "der", "die", "das", "des", "wert", "warenkorb", "besuche", "kundengruppe", "stadt", "datum", "ausgaben",
+          "bestellwert", "kinder", "familienstand", "beruf", "zahlungsart", "kanal", "anmeldung", "registrierung",
+          "haushalt", "haushaltsgrosse", "bildung", "wohnort", "kundennummer", "mitglied", "mitgliedschaft"}
+# Words of column names in the other languages the drafts read: an English abbreviation beside them is
+# theirs, not English ('num_hijos' stays 'Num hijos', not 'Number of hijos').
+FOREIGN = GERMAN | {
+    "hijos", "compras", "compra", "gasto", "gastos", "cliente", "clientes", "edad", "ingresos", "fecha", "numero",
+    "visitas", "dias", "ultima", "ultimo", "meses", "ano", "anos", "tienda", "del", "los", "las", "por", "sexo",
+    "ciudad", "pais", "importe", "pedidos", "pedido", "categoria", "producto", "productos", "cantidad", "precio",
+    "antiguedad", "valor", "filhos", "idade", "renda", "loja", "dos", "das", "cidade", "quantidade", "preco", "nombre",
+    "achats", "achat", "depenses", "revenu", "revenus", "enfants", "jours", "derniere", "dernier", "mois", "annee",
+    "magasin", "du", "des", "les", "par", "commandes", "commande", "montant", "panier", "ville", "sexe", "anciennete",
+    "figli", "acquisti", "spesa", "eta", "reddito", "giorni", "mesi", "anno", "negozio", "di", "della", "ordini",
+    "importo", "citta", "aantal", "kinderen", "aankopen", "uitgaven", "klant", "leeftijd", "inkomen", "dagen",
+    "laatste", "maanden", "jaar", "winkel", "van", "het", "bestellingen"}
+
+
+def _folded(word: str) -> str:
+    """A word in lower case without accents or umlauts ('Käufe' -> 'kaufe', 'ß' -> 'ss')."""
+    decomposed = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def german(words: list[str]) -> bool:
+    return any("ß" in w or _folded(w) in GERMAN for w in words)
+
+
+def foreign(words: list[str]) -> bool:
+    """A name in one of the other languages: a word of theirs or a letter English does not write."""
+    return any(_folded(w) in FOREIGN or re.search(r"[^\x00-\x7f]", w) for w in words if w[:1].isalpha())
+
+
 def deliberate_capitals(words: list[str]) -> bool:
-    """Some later words capitalised and some not ('Tage seit letztem Kauf', German nouns): the capitals
-    are the writer's. Every later word capitalised is title case ('Marital Status'), read in lower case."""
+    """Some later words capitalised and some not ('Tage seit letztem Kauf'), or capitals in a German
+    name ('Anzahl Bestellungen', nouns): the capitals are the writer's. Every later word capitalised is
+    otherwise title case ('Marital Status'), read in lower case."""
     later = [w for w in words[1:] if w[:1].isalpha() and not (len(w) > 1 and w.isupper())]
-    return any(w[:1].isupper() for w in later) and any(w[:1].islower() for w in later)
+    return any(w[:1].isupper() for w in later) and (any(w[:1].islower() for w in later) or german(words))
 
 
 def plain(column: str) -> str:
@@ -68,9 +109,10 @@ def plain(column: str) -> str:
     # units inside are written as units (data_gb_last_90d -> 'Data GB last 90 days').
     if not unit and len(parts) > 1 and parts[-1].upper() in UNIT_CODES:
         unit = f" ({parts.pop().upper()})"
-    parts = [UNITS.get(p, p) for p in parts]
+    english = not foreign(parts)  # abbreviations spelt out in English names only
+    parts = [UNITS.get(p, p) if english or p in SIZE_UNITS else p for p in parts]
     parts = [p for i, p in enumerate(parts) if not (p == "of" and i and parts[i - 1].endswith(" of"))]  # NumOfProducts
-    if len(parts) > 1 and parts[0] == "n" and not parts[1][:1].isdigit():
+    if english and len(parts) > 1 and parts[0] == "n" and not parts[1][:1].isdigit():
         parts[0] = "number of"  # n_txn, n_orders: a count
     parts = [re.sub(r"^(\d+)([dwmy])$", lambda m: f"{m.group(1)} {PERIODS[m.group(2)]}", p) for p in parts]
     first = parts[0]

@@ -321,6 +321,14 @@ def test_column_names_read_as_labels_with_their_units():
     assert ps.lower("Tage seit letztem Kauf") == "tage seit letztem Kauf" and ps.lower("Days Since Last Purchase") == (
         "days since last purchase")
     assert plain("NumOfProducts") == "Number of products" and plain("num_of_orders") == "Number of orders"
+    # A German name keeps its nouns' capitals even where every word has one; title case in English does not.
+    assert plain("Anzahl Bestellungen") == "Anzahl Bestellungen" and plain("Letzte_Bestellung") == "Letzte Bestellung"
+    assert plain("Käufe Pro Jahr") == "Käufe Pro Jahr" and plain("Purchases Per Year") == "Purchases per year"
+    assert ps.lower("Anzahl Bestellungen") == "anzahl Bestellungen"
+    # English abbreviations are spelt out in English names only: 'Number of hijos' is half a translation.
+    assert plain("num_hijos") == "Num hijos" and plain("avg_gasto_mensual") == "Avg gasto mensual"
+    assert plain("n_compras") == "N compras" and plain("num_achats") == "Num achats"
+    assert plain("gasto_gb") == "Gasto GB"  # a unit is one in any language
     assert plain("BALANCE_EUR") == "Balance (EUR)" and plain("NPS") == "NPS" and plain("AGE") == "Age"
 
 
