@@ -17,7 +17,7 @@ from .segment.clustering import SegmentMap
 from .segment.comparison import Comparison
 from .segment.explain import Explanation
 from .segment.features import FeatureDoc
-from .segment.personas import OverrideMatch, Persona
+from .segment.personas import VALUE_RATIO, OverrideMatch, Persona  # noqa: F401 (VALUE_RATIO: for pages)
 from .segment.profiles import Profile
 from .insight.response import ResponseModel
 from .segment.selection import Candidate, Choice, MixEvidence

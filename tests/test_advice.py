@@ -592,11 +592,21 @@ def test_the_decision_is_computed_from_the_strongest_evidence_the_data_has(demo_
     m = r.response
     what = lambda res: {d["what"]: d["text"] for d in pages.decision(res)}  # noqa: E731
     shares = pages.share_texts(r)
-    worth = [p for p in r.segments if p.public and p.share_value > p.share_customers]
+    worth = [p for p in r.segments if p.public and p.share_value >= 1.5 * p.share_customers]
     assert worth and len(worth) < len([p for p in r.segments if p.public])
     d = what(r)
     for p in r.segments:
         assert (f"segment {p.id}, {p.name} ({shares[p.id][0]} of customers" in d["Invest in"]) == (p in worth)
+    # From 1.5 times its share of customers, as its premium offer: 37.5% of revenue from 25% of customers is,
+    # 22% from 20% (a standard offer) is not, and then the overview says so rather than "invest".
+    def invest(*pairs):
+        segs = tuple(dataclasses.replace(p, share_customers=c, share_value=v) for p, (c, v) in zip(r.segments, pairs))
+        return what(dataclasses.replace(r, segments=segs))["Invest in"]
+    first, second = (f"segment {p.id}, {p.name}" for p in r.segments[:2])
+    assert invest((0.25, 0.375), (0.25, 0.125), (0.5, 0.5)).startswith(f"{first} (25% of customers, 37% of revenue)")
+    flat = invest((0.5, 0.49), (0.2, 0.22), (0.3, 0.29))
+    assert flat == (f"no one segment: none brings 1.5 times its share of customers in revenue (the most: {second}, "
+                    "20% of customers, 22% of revenue).")
     assert f"The {fmt.integer(m.contacts)} customers of the contact list" in d["Contact"]
     assert d["Expected result"].startswith(f"{fmt.money(m.measured_profit.value, '$')} (95% interval "
                                            f"{fmt.money(m.measured_profit.low, '$')} to {fmt.money(m.measured_profit.high, '$')})")
@@ -1184,6 +1194,13 @@ def test_a_segment_that_loses_far_more_customers_is_advised_retention_now():
     assert "to the fewer than 20 customers of this segment who have not left (the other 85 have" in few.plan[0]
     p = _profile({"churned": (0.40, 0.20, 0.5), "recency_days": (90.0, 30.0, 1.5)})
     assert "40% of them have left (churn), against 20% of all customers." in ps._describe(c, p)
+    # Whatever the offer, it goes to those still here: a bank's loyalty rewards are not sent to leavers.
+    stay = ps.recommend(c, _profile({"churned": (0.20, 0.20, 0.0), "total_spend": (900.0, 400.0, 1.2)}))
+    assert not stay.offer.startswith("Retention")
+    assert ("to the 80 customers of this segment who have not left (the other 20 have: churn in the segment's "
+            "list)") in stay.plan[0]
+    none_left = ps.recommend(c, _profile({"churned": (0.0, 0.20, -0.6), "total_spend": (900.0, 400.0, 1.2)}))
+    assert "to the 100 customers of this segment." in none_left.plan[0] and "not left" not in none_left.plan[0]
     assert rec(0.2999, 0.20).offer.startswith("Win-back") and rec(0.2999, 0.2).timing == "Now"  # late buyers
     assert rec(0.2999, 0.2).timing_why.startswith("90 days since their last purchase")
     assert rec(0.30, 0.2).offer.startswith("Retention")

@@ -18,7 +18,7 @@ from .. import __version__, escaping
 from .. import formatters as fmt
 from . import figures, quality_page
 from ..labels import plain
-from ..results import Results
+from ..results import VALUE_RATIO, Results
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 NAV = (  # (file, title) of the pages in the navbar, in order
@@ -405,14 +405,19 @@ def _invest(r: Results) -> str:
         return ""
     shares = share_texts(r)
     if all(p.share_value is not None for p in r.segments):
-        worth = sorted((p for p in segs if p.share_value > p.share_customers),
-                       key=lambda p: (-p.share_value / p.share_customers, p.id))
+        # As the offers do: a segment is worth investing in from VALUE_RATIO times its share of customers
+        # (22% of revenue from 20% of customers gets a standard offer, and no "invest" either).
+        ratio = lambda p: p.share_value / p.share_customers if p.share_customers else 0.0  # noqa: E731
+        worth = sorted((p for p in segs if ratio(p) >= VALUE_RATIO), key=lambda p: (-ratio(p), p.id))
         if worth:  # the revenue of customers who stopped buying is won back, not rewarded
             lapsed = {p.id for p in worth if r.personas[p.id - 1].recommendation.offer.startswith("Win-back")}
             return _listing([f"{_seg_ref(p)} ({shares[p.id][0]} of customers, {shares[p.id][1]} of {r.value_word}"
                              + (f" while they bought: {'lapsed' if p.name.startswith('Lapsed') else 'lapsing'}, win them back"
                                 if p.id in lapsed else "") + ")"
                              for p in worth]) + "."
+        top = max(segs, key=lambda p: (ratio(p), -p.id))
+        return (f"no one segment: none brings {VALUE_RATIO:g} times its share of customers in {r.value_word} (the most: "
+                f"{_seg_ref(top)}, {shares[top.id][0]} of customers, {shares[top.id][1]} of {r.value_word}).")
     if _has(r, "total_spend"):
         top = max(segs, key=lambda p: (p.stat("total_spend").mean, -p.id))
         s = top.stat("total_spend")

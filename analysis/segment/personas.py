@@ -36,6 +36,9 @@ CYCLE_ORDERS = 1.5  # their own gap is measured only where the average customer 
 # "lower"), whatever the spread: on a skewed measure $393 against $135 is under 0.5 sd, yet no
 # reader would call it a little higher.
 RATIO, MUCH_RATIO = 1.5, 2.0
+# A segment bringing at least this many times its share of customers in value is where the value is:
+# its offer is premium, and the overview says to invest in it.
+VALUE_RATIO = 1.5
 Z95 = 1.96  # a share beyond chance: this many standard errors above the average
 MIN_INDEX = 1.2  # index (segment share / average share) that makes a category or channel stand out
 MAJORITY = 0.5  # ... else the largest category leads only with at least this share of the segment's spend
@@ -99,7 +102,7 @@ RECOMMENDATION_RULES = (
     f"left at least {RATIO:g} times the average, beyond chance at the segment's size; then timing now), win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
-    f"1.5 times the customer share, as a follow-up of each purchase rather than loyalty rewards when orders or "
+    f"{VALUE_RATIO:g} times the customer share, as a follow-up of each purchase rather than loyalty rewards when orders or "
     f"purchases are {THRESHOLD} sd below average or half the segment or more has bought once (a median of 1); without spend, a spending score or else income {THRESHOLD} sd above "
     f"average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
@@ -755,8 +758,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Win-back: a time-limited reactivation offer", "their last purchase is longer ago than most" + (
             f" and beyond twice their own {fmt.number(gap, 0)} days between orders" if gap is not None else "") + (
             f"; {_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers while they bought"
-            if ratio is not None and ratio >= 1.5 else "")
-    elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0 and (rare or once) \
+            if ratio is not None and ratio >= VALUE_RATIO else "")
+    elif ratio is not None and ratio >= VALUE_RATIO and _effect(p, "deal_share") <= 0 and (rare or once) \
             and _effect(p, "basket_size") < THRESHOLD:  # a big weekly shop is no large, rare purchase
         s = p.stat(rare or once)
         a, b = _pair(c, rare or once, s.mean, s.overall_mean)
@@ -765,7 +768,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
                 f" in fewer {c.labels[rare].lower()} ({a} against {b})" if rare else
                 f", half or more of whom have bought once (a median of 1 in {c.labels[once].lower()})")
             + ": large, rare purchases to follow up, not repeat buying to reward")
-    elif ratio is not None and ratio >= 1.5 and _effect(p, "deal_share") <= 0:
+    elif ratio is not None and ratio >= VALUE_RATIO and _effect(p, "deal_share") <= 0:
         offer, offer_why = "Premium: loyalty rewards and early access", \
             f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers" + (
                 "; no discount needed" if any(s.feature == "deal_share" for s in p.stats) else "")
@@ -885,8 +888,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     on = category(on, cased) if offer == "Cross-sell offer" or cat else lower(on)
     offer_text = f"{fmt.offer_on(offer, on)}{via}"
     design = f"{offer_text} to the {fmt.integer(p.size)} customers of this segment"
-    if offer.startswith("Retention"):  # a save offer is for those still here
-        gone = int(round(p.stat("churned").mean * p.size))
+    # Every offer is for those still here: a segment's list names who left (churned), never to be sent one.
+    gone = int(round(p.stat("churned").mean * p.size)) if any(s.feature == "churned" for s in p.stats) else 0
+    if gone:
         design = (f"{offer_text} to the {fmt.public_count(p.size - gone, c.min_size)} customers of this segment who "
                   f"have not left (the other {fmt.public_count(gone, c.min_size)} have: {lower(c.labels['churned'])} "
                   "in the segment's list)")
