@@ -488,6 +488,25 @@ def test_french_windows_1252_order_lines_get_their_roles_and_currency(tmp_path):
     assert cfg.report.currency == "€"
 
 
+def test_order_lines_whose_price_column_names_its_currency_are_in_that_currency(tmp_path):
+    """'Prix unitaire (€)' with bare decimal-comma prices: the name gives the currency; a line file with
+    no sign anywhere still says it found none."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    def drafted(price_header: str) -> tuple[str, str]:
+        rows = [f"N° facture;Date;Code client;Désignation;Quantité;{price_header};Pays"]
+        rows += [f"F{o:05d};{1 + o % 28:02d}/03/2024 10:{o % 60:02d};C{o % 40:03d};Article {(o * 7) % 30};"
+                 f"{1 + o % 5};{3 + (o * 13) % 40},{o % 100:02d};France" for o in range(200)]
+        path = tmp_path / "lignes.csv"
+        path.write_bytes(("\n".join(rows) + "\n").encode("cp1252"))
+        text = draft_orders_config(path, config_dir=tmp_path)
+        return parse(text, tmp_path).report.currency, text
+    currency, text = drafted("Prix unitaire (€)")
+    assert currency == "€" and "currency € as written in the money columns' names" in text
+    currency, text = drafted("Prix unitaire")
+    assert currency == "$" and "no currency sign found beside the unit prices" in text
+
+
 def test_brazilian_order_lines_get_their_date_and_the_currency_of_their_line_totals(tmp_path):
     """A wholesaler's export: `;`, Windows-1252, dd/mm/yyyy dates under 'data_pedido', unit prices without a
     sign and line totals written 'R$ 1.074,48'."""
