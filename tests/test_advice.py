@@ -493,6 +493,14 @@ def test_value_tiers_are_called_tiers_on_every_page_that_shows_them(demo_run):
         r.chosen, tiers_by="income", reason=r.chosen.reason.replace("total spend", "income")))
     _, text = _render(by_income, "overview.qmd.j2", pages.overview)
     assert "of about equal size by income instead" in text and "by total spend" not in text
+    # Without spend or income the tiers run along the first principal component: no "value" in them.
+    by_pc = dataclasses.replace(r, chosen=dataclasses.replace(
+        r.chosen, tiers_by="the first principal component", fallback="pc_tiers",
+        reason=r.chosen.reason.replace("value tiers", "tiers").replace("total spend", "the first principal component")))
+    _, text = _render(by_pc, "overview.qmd.j2", pages.overview)
+    _, page = _render(by_pc, "segment.qmd.j2", lambda x, chart: pages.segment(x, 1, chart))
+    assert "## Why 3 tiers" in text and "into **3 tiers** of about equal size by the first principal component" in text
+    assert "value tier" not in (text + page).lower() and "A tier, not a natural segment" in page
     # The demo's tiers hold 686, 689 and 683 customers (ties stay together): about equal, not equal.
     from analysis import formatters as fmt
     assert sorted(p.size for p in r.segments) == [683, 686, 689]

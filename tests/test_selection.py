@@ -425,7 +425,10 @@ def test_fallback_groups_customers_into_value_tiers():
     assert c.tiers_by == "total spend" and "by total spend" in c.reason
     by_income = search(x, Segmentation(), 0, value=value, fallback=True, value_name="income").choice
     assert by_income.tiers_by == "income" and "by income instead" in by_income.reason and "spend" not in by_income.reason
-    assert search(x, Segmentation(), 0, fallback=True).choice.tiers_by == "the first principal component"
+    by_pc = search(x, Segmentation(), 0, fallback=True).choice
+    assert by_pc.tiers_by == "the first principal component" and by_pc.fallback == "pc_tiers"
+    # No spend or income: no value to tier by, so no "value tiers" anywhere.
+    assert "value tier" not in by_pc.reason + by_pc.rule and "into 3 tiers" in by_pc.reason and by_pc.tiers_name == "tiers"
     # Without the fallback the best candidate is kept, and the choice says there are no natural segments.
     plain = search(x, Segmentation(), 0)
     assert plain.choice.structure == "none" and plain.choice.algorithm != "tiers" and plain.choice.fallback is None

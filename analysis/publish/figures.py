@@ -241,7 +241,7 @@ def profile_heatmap(r: Results) -> go.Figure:
 
 ALGO_COLOURS = {"kmeans": "#0072B2", "gmm": "#E69F00", "ward": "#009E73", "two_stage": "#CC79A7", "hdbscan": "#D55E00"}
 ALGO_NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward", "two_stage": "Two-stage",
-              "hdbscan": "HDBSCAN", "tiers": "Value tiers"}
+              "hdbscan": "HDBSCAN", "tiers": "Tiers"}
 
 
 def _kmeans_rows(r: Results):

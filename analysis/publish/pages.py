@@ -149,7 +149,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "tiers_size": fmt.equal_size([p.size for p in r.segments]),
         # A customer table's rows (footers and empty rows among them); order lines give customers.
         "input_unit": "input rows" if r.manifest.config.get("transactions") is None else "customers in the input",
-        "grouping": f"{r.chosen.k} value tiers" if r.chosen.tiers_by else f"{r.chosen.k} segments",
+        "grouping": f"{r.chosen.k} {r.chosen.tiers_name}" if r.chosen.tiers_by else f"{r.chosen.k} segments",
         "unassigned": _unassigned(r),
         "segments": [_segment_summary(r, p) for p in r.segments],
         "has_value": all(p.share_value is not None for p in r.segments),
@@ -158,7 +158,8 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         "chart_map": chart(figures.segment_map(r), "chart-map", "Scatter map of segments on two principal components"),
         "chart_heatmap": chart(figures.profile_heatmap(r), "chart-heatmap",
                                          "Heatmap of each segment's distance from the average customer per feature"),
-        "reason": r.chosen.reason, "algorithm": figures.ALGO_NAMES[r.chosen.algorithm],
+        "reason": r.chosen.reason, "algorithm": (r.chosen.tiers_name.capitalize() if r.chosen.algorithm == "tiers"
+                                                 else figures.ALGO_NAMES[r.chosen.algorithm]),
         "smaller_split": r.chosen.smaller_split, "set_in_config": r.chosen.set_in_config,
         "lead": _lead(r), "compare": _comparison_table(r, compact=paper), "decision": decision(r), "paper": paper,
         "small_note": small_segments_note(r),
@@ -215,6 +216,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "summary": _segment_summary(r, p), "value_word": r.value_word, "public": p.public, "min_size": fmt.integer(r.min_segment_size),
         "stability": _num(p.stability, 2), "unstable": p.stability is not None and p.stability < r.thresholds.unstable,
         "unassigned": p.unassigned, "tiers_by": r.chosen.tiers_by, "k": str(r.chosen.k),
+        "tier_name": f"A {r.chosen.tiers_name[:-1]}",
         "tiers_size": fmt.equal_size([x.size for x in r.segments]),
         "stats": rows, "categories": cats, "campaigns": camps, "actions": list(p.actions),
         "description": persona.description, "notes": persona.notes, "generated_name": persona.generated_name,
@@ -903,7 +905,7 @@ def methodology(r: Results, chart: Chart) -> dict:
         "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
         "rule": r.chosen.rule, "reason": r.chosen.reason, "k": str(r.chosen.k),
         "algorithm": algo_names[r.chosen.algorithm],
-        "chosen_title": (f"{r.chosen.k} value tiers by {r.chosen.tiers_by}" if r.chosen.tiers_by
+        "chosen_title": (f"{r.chosen.k} {r.chosen.tiers_name} by {r.chosen.tiers_by}" if r.chosen.tiers_by
                          else f"{algo_names[r.chosen.algorithm]} with {r.chosen.k} segments"),
         "knee": str(r.chosen.knee) if r.chosen.knee else "none",
         "gap_k": str(r.chosen.gap_k) if r.chosen.gap_k else "none",

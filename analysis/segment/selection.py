@@ -82,7 +82,7 @@ INDEX_NOTES = {
                "by a valley of fewer customers; a split of a real segment leaves no valley."),
 }
 
-FALLBACK_TEXT = " and customers are grouped into {tiers} value tiers (thirds by {value}) instead"
+FALLBACK_TEXT = " and customers are grouped into {tiers} {name} (thirds by {value}) instead"
 NO_FALLBACK_TEXT = " and the segments shown are one way of dividing a continuum"
 
 STRUCTURE_TEXT = {
@@ -151,6 +151,12 @@ class Choice:
     smaller_split: str = ""  # a finer split left out only for a segment under min_segment_share, in words ('' if none)
     tiers_by: str = ""  # what the tiers are cut by ('total spend', 'income', ...); '' when the labels are no tiers
     set_in_config: str = ""  # what the configuration fixed: '', 'k', or 'k and algorithm'
+
+    @property
+    def tiers_name(self) -> str:
+        """'value tiers' cut by a measure of value; plain 'tiers' along the first principal component
+        (a table with neither spend nor income has no value to tier by)."""
+        return "value tiers" if self.fallback == "value_tiers" else "tiers"
 
 
 @dataclass(frozen=True)
@@ -582,7 +588,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
     use_tiers = fallback and structure == "none" and seg.k == "auto" and len(x_all) >= TIERS
     if fallback:
         what = value_name if value is not None else "the first principal component"
-        fb = FALLBACK_TEXT.format(tiers=TIERS, value=what)
+        fb = FALLBACK_TEXT.format(tiers=TIERS, value=what, name="value tiers" if value is not None else "tiers")
     else:
         fb = NO_FALLBACK_TEXT
     rule = RULE.format(min_segments=seg.min_segments, k_max=seg.k_max, share=seg.min_segment_share,
@@ -601,7 +607,8 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
         sample_labels = labels_all[sample_idx]
         jaccard = {}
         reason = (f"No natural segments (best candidate: {NAMES[fit.algorithm]} with {fit.k} segments, "
-                  f"silhouette {best['silhouette']:.3f}). Customers are grouped into {TIERS} value tiers of "
+                  f"silhouette {best['silhouette']:.3f}). Customers are grouped into {TIERS} "
+                  f"{'value tiers' if value is not None else 'tiers'} of "
                   f"{fmt.equal_size(np.bincount(labels_all))} size by {what} instead.")
     else:
         # The final fit on every customer: the engine's (`refit`), else this machine's.
