@@ -428,6 +428,23 @@ def test_decimal_comma_in_semicolon_file_through_cleaning(clean_csv):
     assert data.customers["income"].tolist() == [12.5, 7.0, 3.25]
 
 
+@pytest.mark.parametrize("words, numbers", [
+    (["Low", "Average", "High", "low"], [1, 2, 3, 1]),
+    (["bajo", "Muy alto", "medio", "muy bajo"], [1, 4, 2, 0]),
+    (["Niedrig", "hoch", "Sehr hoch"], [1, 3, 4]),
+    (["Élevé", "Faible", "Moyen"], [3, 1, 2]),
+    (["Satisfied", "Neutral", "Unsatisfied"], [3, 2, 1]),
+])
+def test_ordered_levels_are_read_as_the_numbers_of_their_words(words, numbers):
+    """A spending score written 'Low', 'Average', 'High' is a score: low 1, middle 2, high 3 (very low 0,
+    very high 4), the same numbers whichever levels a file uses, so a later file reads alike."""
+    out = parse_numbers(pd.Series(words + ["", "NA"]), "Spending_Score", "t.csv")
+    assert out.tolist()[:-2] == numbers and out.iloc[-2:].isna().all()
+    assert parse_numbers(pd.Series(["High", "High"]), "s", "t.csv").tolist() == [3.0, 3.0]
+    with pytest.raises(UserError, match="'Spending_Score' should hold numbers"):  # a level among categories
+        parse_numbers(pd.Series(["Low", "High", "Gold"]), "Spending_Score", "t.csv")
+
+
 def test_flags_accept_yes_no_true_false():
     values = pd.Series(["1", "0", "yes", "no", "Y", "N", "True", "false", "", "1.0"])
     out = parse_flags(values, "c", "f").tolist()

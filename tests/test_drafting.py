@@ -1122,6 +1122,22 @@ def test_a_gyms_visits_are_no_web_visits_and_its_last_visit_dates_recency(tmp_pa
     assert c.last_purchase == "laatste_bezoek" and c.last_purchase_format == "%d-%m-%Y"
 
 
+def test_an_airlines_first_and_last_flights_are_its_signup_and_last_purchase(tmp_path):
+    """The airline customer-value table: a flight is what a member buys, so LAST_FLIGHT_DATE gives the
+    recency (lapsed flyers) and FIRST_FLIGHT_DATE the tenure; a date named for neither is left out."""
+    n = 60
+    path = tmp_path / "air_data.csv"
+    pd.DataFrame({"MEMBER_NO": range(1001, 1001 + n), "FFP_DATE": [f"2010/{1 + i % 12}/{1 + i % 28}" for i in range(n)],
+                  "FIRST_FLIGHT_DATE": [f"2011/{1 + i % 12}/{1 + i % 28}" for i in range(n)],
+                  "FLIGHT_COUNT": [2 + i % 40 for i in range(n)],
+                  "LAST_FLIGHT_DATE": [f"2014/{1 + i % 3}/{1 + i % 28}" for i in range(n)]}).to_csv(path, index=False)
+    text = draft_config(path, config_dir=tmp_path)
+    c = parse(text, tmp_path).columns
+    assert (c.signup_date, c.signup_date_format) == ("FIRST_FLIGHT_DATE", "%Y/%m/%d")
+    assert (c.last_purchase, c.last_purchase_format) == ("LAST_FLIGHT_DATE", "%Y/%m/%d")
+    assert "FFP_DATE" in c.ignore
+
+
 def test_a_column_of_percentages_says_so_in_its_label(tmp_path):
     """'75%' is read as 75: the drafted label keeps the unit the number lost ('Uso cupones (%)');
     a column with a few percent signs only, or one already naming it, is left as it is."""
@@ -1419,6 +1435,25 @@ def test_a_card_tables_purchases_in_money_are_its_spend_and_a_count_of_purchases
     pd.DataFrame({"id": range(n), "Purchases": rng.integers(1, 30, n), "Income": rng.gamma(2, 20000, n).round()}).to_csv(
         tmp_path / "counts.csv", index=False)
     assert "spend" not in yaml.safe_load(draft_config(tmp_path / "counts.csv", tmp_path))["columns"]
+
+
+def test_a_spending_score_written_in_levels_is_the_tables_spending_score(tmp_path):
+    """Analytics Vidhya's customer table writes its Spending_Score 'Low', 'Average', 'High': a score,
+    clustered and sizing the offers, not a demographic category; its label gives the scale's ends.
+    A satisfaction level is a measure too; a membership tier (Gold, Silver) stays a category."""
+    rng = np.random.default_rng(4)
+    n = 90
+    pd.DataFrame({"ID": range(458982, 458982 + n), "Age": rng.integers(18, 80, n),
+                  "Spending_Score": rng.choice(["Low", "Average", "High"], n),
+                  "Satisfaction Level": rng.choice(["Satisfied", "Neutral", "Unsatisfied"], n),
+                  "Membership Type": rng.choice(["Gold", "Silver", "Bronze"], n),
+                  "Family_Size": rng.integers(1, 8, n)}).to_csv(tmp_path / "Train.csv", index=False)
+    text = draft_config(tmp_path / "Train.csv", tmp_path)
+    cfg = parse(text, tmp_path)
+    assert cfg.columns.spending_score == "Spending_Score" and "levels Low 1, Average 2, High 3" in text
+    assert "Satisfaction Level" in cfg.columns.numeric and "Membership Type" in cfg.columns.categorical
+    assert cfg.labels["Spending_Score"] == "Spending score (1 = low, 3 = high)"
+    assert cfg.labels["Satisfaction Level"] == "Satisfaction level (1 = unsatisfied, 3 = satisfied)"
 
 
 def test_the_latest_campaigns_own_call_is_left_out_where_its_answer_is_the_campaign(tmp_path):

@@ -3,6 +3,7 @@ differ in it beyond chance, over lines of two years or more; a segment most of w
 it is named and timed for it."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import numpy as np
@@ -140,6 +141,22 @@ def test_a_seasonal_segment_is_contacted_before_its_season_not_onboarded():
     assert r.timing == "Before their season, November and December"
     assert r.timing_why == "91% of their orders fall in November and December against 37% on average: contact them in October"
     assert ps.name_segment({SEASON: 1.7, "tenure_months": -1.6}, LABELS).startswith("Seasonal, newer")
+
+
+@pytest.mark.parametrize("effect, offer", [(1.7, "Pre-season reminder"), (0.49, "Onboarding")])
+def test_a_seasonal_segment_of_little_value_is_reminded_before_its_season_not_onboarded(effect, offer):
+    """Gift boxes bought each December: a year's spend from one season is small, and a first order 11
+    months back is their last season's, not a new relationship. Without the season: onboarding."""
+    c = ps.Context(labels=LABELS, kinds=KINDS, clustering=tuple(LABELS), currency="$", latest_rate={},
+                   overall_latest_rate=None, latest_name=None, profit_per_contact={}, break_even_rate=None)
+    p = dataclasses.replace(_profile({SEASON: (0.86, 0.31, effect), "tenure_months": (11.0, 19.0, -1.6)}),
+                            share_customers=0.22, share_value=0.015)
+    r = ps.recommend(c, p)
+    assert r.offer.startswith(offer)
+    if offer == "Pre-season reminder":
+        assert r.offer == "Pre-season reminder: an offer on what they bought last season"
+        assert r.offer_why == ("2% of revenue from 22% of customers, but 86% of their orders fall in November and "
+                               "December: they buy for the season")
 
 
 @pytest.mark.parametrize("mean, effect, seasonal", [

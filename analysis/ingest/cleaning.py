@@ -5,6 +5,7 @@ No customer disappears here: rows that cannot be used are moved to `excluded` wi
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
@@ -246,11 +247,47 @@ def _unread(values: pd.Series, miss: pd.Series, out: pd.Series) -> pd.Series:
     return bad
 
 
+# Ordered levels as tables write them ('Low', 'Average', 'High'; 'bajo', 'medio', 'alto'), in the
+# drafts' languages: read as numbers, low 1, middle 2, high 3 (very low 0, very high 4). The numbers
+# are the words', not the column's, so every run and `segments assign` read a level alike, and a
+# score written in words is measured and clustered like one written in digits.
+_LEVEL_WORDS = {
+    0: "very low|muy bajo|muy baja|muito baixo|muito baixa|tres faible|tres bas|sehr niedrig|sehr gering|molto basso|"
+       "molto bassa|zeer laag|very dissatisfied|very unsatisfied",
+    1: "low|bajo|baja|baixo|baixa|faible|bas|basse|niedrig|gering|basso|bassa|laag|dissatisfied|unsatisfied",
+    2: "medium|average|mid|middle|moderate|medio|media|promedio|moderado|moderada|moyen|moyenne|mittel|"
+       "durchschnittlich|gemiddeld|neutral|neutre|neutro",
+    3: "high|alto|alta|eleve|elevee|haut|haute|hoch|hoog|satisfied|satisfait|zufrieden|satisfecho|satisfeito",
+    4: "very high|muy alto|muy alta|muito alto|muito alta|tres eleve|tres elevee|sehr hoch|molto alto|molto alta|"
+       "zeer hoog|very satisfied",
+}
+LEVELS = {w: float(n) for n, words in _LEVEL_WORDS.items() for w in words.split("|")}
+
+
+def folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.lower().split()))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def levels(values: pd.Series, least: int = 2) -> dict[str, float] | None:
+    """{value as written: its number} when every present value is one of LEVELS and at least `least`
+    differ (a draft asks two: one word throughout is no scale); None otherwise."""
+    seen = [v for v in pd.unique(values.dropna().astype(str)) if v.strip()]
+    numbers = {v: LEVELS.get(folded(v)) for v in seen}
+    if len({n for n in numbers.values()}) < least or None in numbers.values():
+        return None
+    return numbers
+
+
 def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False) -> pd.Series:
-    """Numbers from text (see to_numbers); any other text is an error naming column and line."""
+    """Numbers from text (see to_numbers), or from ordered levels (see levels); any other text is
+    an error naming column and line."""
     if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
         return values.astype(float)
     miss = is_missing(values)
+    words = levels(values[~miss], least=1)  # the config says numbers: one level throughout is read too
+    if words:
+        return values.map(words).where(~miss).astype(float)
     out = to_numbers(values, keep_infinite=True, missing=miss, file_comma=file_comma)  # infinite: see clean()
     _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold numbers but")
     return out

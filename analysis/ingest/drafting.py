@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
 from ..labels import UNIT_CODES, plain
-from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS, standing, totals_word, sum_rows, to_dates,
+from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, LEVELS, TRUE_WORDS, folded, levels, standing, totals_word, sum_rows, to_dates,
                        to_numbers)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
@@ -90,12 +90,13 @@ NAME_PATTERNS: dict[str, str] = {
     "loyalty_card": r"loyal|(member|club|rewards?|bonus|store|customer|fidelity)card|^(is|has)?(club)?member(ship)?$"
     r"|^club|kundenkarte|fidelite|tarjeta(de)?(cliente|fidelidad)|cartao(fidelidade|cliente)|klantenkaart|tessera|fedelta",
     "signup_date": r"dtcustomer|signup|joined|join|registration|registered|regdate|customersince|membersince"
-    r"|since|firstpurchase|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
+    r"|since|first(purchase|order|flight|trip|booking|stay|ride)|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
     r"|ingangsdatum|aanmeld|fecha(de)?inicio|data(de)?inicio|data(di)?inizio|date(de)?debut|(subscription|contract)start"
     r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds",
+    # A flight, trip, booking or stay is what a traveller buys (an airline's LAST_FLIGHT_DATE).
     "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction|txn|seen|active|activity|login"
-    r"|logon|signin|use|used|usage)"
+    r"|logon|signin|use|used|usage|flight|trip|booking|stay|ride)"
     r"(date|at|on|dt)?$|^letzter?(kauf"
     r"|einkauf|bestellung|auftrag|besuch)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande|visite)$|^(fecha)?(de)?"
     r"ultim[oa](compra|pedido|visita)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine|visita)$"
@@ -184,6 +185,7 @@ class Profile:
     date_formats: tuple[str, ...]  # every candidate format that parses all present values
     distinct_rows: int = 0  # rows of the table once exact duplicate rows are dropped
     by_row: pd.Series | None = field(default=None, repr=False)  # the numbers row by row (NaN: missing or text)
+    levels: tuple[str, ...] = ()  # ordered levels read as numbers ('Low', 'Average', 'High'), lowest first
 
     @property
     def present(self) -> int:
@@ -274,7 +276,8 @@ def detect_date_formats(values: pd.Series) -> list[str]:
 
 def profile_column(name: str, values: pd.Series, position: int = 0, distinct_rows: int = 0) -> Profile:
     present = values[~is_missing(values)]
-    parsed = to_numbers(present)
+    words = levels(present)  # 'Low', 'Average', 'High': a score in words
+    parsed = present.map(words).astype(float) if words else to_numbers(present)
     unknown = present.str.strip().str.lower().isin(UNKNOWN_WORDS)
     if unknown.any() and parsed.notna().sum() == (~unknown).sum() > 0:  # 'inconnu' among numbers: a missing one
         present, parsed = present[~unknown], parsed[~unknown]
@@ -296,6 +299,7 @@ def profile_column(name: str, values: pd.Series, position: int = 0, distinct_row
         top=tuple(str(v) for v in present.value_counts().index[:8]),
         date_formats=tuple(detect_date_formats(present)) if maybe_date else (),
         distinct_rows=distinct_rows or len(values),
+        levels=tuple(sorted(words, key=lambda w: (words[w], w))) if words else (),
     )
 
 
@@ -316,6 +320,8 @@ def describe(p: Profile) -> str:
         return "every value missing"
     if p.binary:
         text = f"0/1, {p.numbers.mean():.0%} are 1"
+    elif p.levels:
+        text = "levels " + ", ".join(f"{w} {_num(LEVELS[folded(w)])}" for w in p.levels) + " (read as numbers)"
     elif p.numeric:
         kind = "integers" if p.integer else "numbers"
         low, high = p.numbers.min(), p.numbers.max()
@@ -843,12 +849,17 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
 
 def _labels_section(frame: pd.DataFrame) -> list[str]:
     """Every column's readable label (units such as k$ kept), for the pages; edit any of them. A
-    column of percentages ('75%', read as 75) says so in its label, since the number loses its sign."""
+    column of percentages ('75%', read as 75) says so in its label, since the number loses its sign;
+    one of ordered levels ('Low' ... 'High', read as 1 to 3) gives its scale's ends."""
     from ..labels import plain
 
     def label(c) -> str:
         text = plain(str(c)) or str(c)
         values = frame[c][~is_missing(frame[c])].astype(str).str.strip()
+        words = levels(values)
+        if words:
+            low, high = min(words, key=lambda w: (words[w], w)), max(words, key=lambda w: (words[w], w))
+            return f"{text} ({_num(words[low])} = {low.lower()}, {_num(words[high])} = {high.lower()})"
         percent = len(values) and values.str.fullmatch(r"-?\d+(?:[.,]\d+)?\s*%").mean() >= 0.5
         return f"{text} (%)" if percent and "%" not in text else text
 

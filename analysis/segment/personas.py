@@ -106,7 +106,9 @@ RECOMMENDATION_RULES = (
     f"purchases are {THRESHOLD} sd below average or half the segment or more has bought once (a median of 1); without spend, a spending score or else income {THRESHOLD} sd above "
     f"average), discount or bundle (deal "
     f"share {THRESHOLD} sd above), basket-building (revenue share at most half "
-    f"the customer share though orders or purchases are {THRESHOLD} sd above), onboarding (revenue share at most half "
+    f"the customer share though orders or purchases are {THRESHOLD} sd above), a pre-season reminder (revenue share "
+    f"at most half the customer share and most of their orders in a season, as for the timing below: they buy for "
+    f"the season, not to be onboarded however recent their first order), onboarding (revenue share at most half "
     f"the customer share and newer: tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), step-up "
     f"(revenue share at most half the customer share), upsell (without spend, a spending score {THRESHOLD} sd below "
     f"with income {THRESHOLD} sd above), low-cost entry (without spend, a spending score or else income {THRESHOLD} sd "
@@ -791,6 +793,12 @@ def recommend(c: Context, p: Profile) -> Recommendation:
                  "orders of many low-priced products, so a reward above an order value"
                  if _effect(p, "basket_size") >= THRESHOLD else
                  "small orders, so a bundle or a reward above an order value"))
+    elif ratio is not None and ratio <= 0.5 and seasonal(p):
+        # Little spend over the year from customers who buy for one season: remind them before it comes back.
+        s = p.stat(SEASON_FEATURE)
+        offer, offer_why = "Pre-season reminder: an offer on what they bought last season", (
+            f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, but {fmt.percent(s.mean)} of "
+            f"their orders fall in {c.labels[SEASON_FEATURE].partition('(')[2].rstrip(')')}: they buy for the season")
     elif ratio is not None and ratio <= 0.5 and newer(p):
         s = p.stat("tenure_months")
         a, b = _pair(c, "tenure_months", s.mean, s.overall_mean)
