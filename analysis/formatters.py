@@ -151,3 +151,12 @@ def equal_size(sizes) -> str:
     """'equal' where the groups' sizes differ by one at most (an indivisible remainder), else
     'about equal': tiers keep tied values together, so they may differ by more."""
     return "equal" if max(sizes) - min(sizes) <= 1 else "about equal"
+
+
+def mid_sentence(text: str) -> str:
+    """Text that began a sentence, placed inside one: its first letter in lower case, unless its first
+    word is an acronym ('FFP tier', 'BP sum', 'MRR': not 'fFP tier')."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]

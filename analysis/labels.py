@@ -67,11 +67,17 @@ def foreign(words: list[str]) -> bool:
     return any(_folded(w) in FOREIGN or re.search(r"[^\x00-\x7f]", w) for w in words if w[:1].isalpha())
 
 
+# Words English title case leaves in lower case ('Time on App', 'Length of Membership'): no sign of capitals
+# chosen word by word.
+TITLE_SMALL = {"a", "an", "the", "and", "or", "nor", "of", "on", "in", "at", "to", "for", "per", "by", "with", "from",
+               "vs", "via", "as"}
+
+
 def deliberate_capitals(words: list[str]) -> bool:
     """Some later words capitalised and some not ('Tage seit letztem Kauf'), or capitals in a German
     name ('Anzahl Bestellungen', nouns): the capitals are the writer's. Every later word capitalised is
     otherwise title case ('Marital Status'), read in lower case."""
-    later = [w for w in words[1:] if w[:1].isalpha() and not (len(w) > 1 and w.isupper())]
+    later = [w for w in words[1:] if w[:1].isalpha() and not (len(w) > 1 and w.isupper()) and w not in TITLE_SMALL]
     return any(w[:1].isupper() for w in later) and (any(w[:1].islower() for w in later) or german(words))
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import __version__
+from . import formatters as fmt
 from .insight.baskets import basket_rules
 from .insight.campaigns import Targeting, campaign_results, targeting
 from .ingest.cleaning import check_segmentable, clean
@@ -87,7 +88,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     try:
         value_name = next((d.label for d in feats.docs if d.name == feats.value_feature), "total spend")
         found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True, refit=engine.final_fit,
-                       value_name=value_name[:1].lower() + value_name[1:])
+                       value_name=fmt.mid_sentence(value_name))
     except UserError as e:  # the search does not know the file: name it
         raise UserError(f"{cfg.customers_path}: {e}") from None
     # The saved model's rule labels every customer, so that the model reproduces the run exactly.

@@ -329,6 +329,15 @@ def test_column_names_read_as_labels_with_their_units():
     assert plain("num_hijos") == "Num hijos" and plain("avg_gasto_mensual") == "Avg gasto mensual"
     assert plain("n_compras") == "N compras" and plain("num_achats") == "Num achats"
     assert plain("gasto_gb") == "Gasto GB"  # a unit is one in any language
+    # English title case leaves its small words lower: 'Time on App' is title case, not chosen capitals.
+    assert plain("Time on App") == "Time on app" and plain("Length of Membership") == "Length of membership"
+    # An acronym keeps its capitals inside a sentence: 'FFP tier', never 'fFP tier'.
+    from analysis import formatters as fmt
+    assert [fmt.mid_sentence(x) for x in ("FFP tier", "BP sum", "High income", "A", "")] == [
+        "FFP tier", "BP sum", "high income", "a", ""]
+    assert ps._compare("family_size", "Family size", "count", True) == "larger family size"
+    assert ps._compare("n", "Number of products", "count", False) == "lower number of products"
+    assert ps._compare("purchases", "Purchases", "count", False) == "fewer purchases"
     assert plain("BALANCE_EUR") == "Balance (EUR)" and plain("NPS") == "NPS" and plain("AGE") == "Age"
 
 
@@ -1356,3 +1365,20 @@ def test_a_category_most_of_a_segment_holds_and_few_others_do_is_one_of_its_trai
     # Cards show a persona's first three traits: the category comes third, after the two strongest numbers.
     assert ps._with_categories(["a", "b", "c", "d"], ("Channel: 2",)) == ("a", "b", "Channel: 2", "c", "d")
     assert ps._with_categories(["a", "b", "c", "d"], ()) == ("a", "b", "c", "d")
+
+
+def test_a_feature_barely_off_the_average_is_no_trait_on_a_card():
+    """Value tiers of a table without segments: 44.6 years against 45.0 (0.03 sd) is no trait. A feature
+    is shown from 0.2 sd (Cohen's small effect) or 1.5 times the average (a skewed measure)."""
+    c = _context(kinds={**KINDS, "age": "years", "visits": "number"},
+                 labels={**LABELS, "age": "Age", "visits": "Visits"},
+                 clustering=("total_spend", "age", "visits", "share_wines"))
+    p = dataclasses.replace(_profile({"total_spend": (900.0, 400.0, 1.4), "age": (44.6, 45.0, -0.03),
+                                      "visits": (8.4, 8.2, 0.2), "share_wines": (0.15, 0.09, 0.19)}),
+                            traits=("total_spend", "visits", "share_wines", "age"))
+    assert ps._traits(p) == ["total_spend", "visits", "share_wines"]  # wines: 0.19 sd, but 1.67 times the average
+    barely = dataclasses.replace(p, stats=tuple(dataclasses.replace(s, mean=0.1) if s.feature == "share_wines" else s
+                                                for s in p.stats))
+    assert ps._traits(barely) == ["total_spend", "visits"]
+    _, (persona,), _ = ps.build_personas((p,), {f: 1.0 for f in c.clustering}, c)
+    assert not any(t.startswith("Age") for t in persona.traits)

@@ -736,6 +736,8 @@ def test_french_nc_is_missing_in_a_customer_table_but_north_carolina_among_state
         False, True, True, True, False]
     assert is_missing(pd.Series(["NY", "NC", "CA", "TX"])).tolist() == [False, False, False, False]
     assert is_missing(pd.Series(["Lyon", "NC", "Paris"])).tolist() == [False, True, False]
+    # A lone full stop stands for a city no one filled in (the airline table's WORK_CITY): missing.
+    assert is_missing(pd.Series(["广州", ".", " . ", "St. Gallen"])).tolist() == [False, True, True, False]
 
 
 @pytest.mark.parametrize("held, capped", [(5, False), (4, True)])

@@ -26,8 +26,9 @@ DELIMITERS = [",", ";", "\t", "|"]
 # nicht verfügbar, non disponible, sin datos, and Excel's #N/A in German (#NV).
 MISSING_MARKERS = {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "#nv", "missing", "n.a.",
                    "k.a.", "k. a.", "n.v.", "n.d.", "n/d", "s/d", "s.d."}
-# ... and in customer tables, whose columns are judged whole (below), French exports' NC (non communiqué).
-TABLE_MARKERS = MISSING_MARKERS | {"nc", "n.c.", "non communiqué", "non renseigné"}
+# ... and in customer tables, whose columns are judged whole (below), French exports' NC (non communiqué)
+# and a lone full stop (a placeholder for a city or province no one filled in).
+TABLE_MARKERS = MISSING_MARKERS | {"nc", "n.c.", "non communiqué", "non renseigné", "."}
 # 'Unknown' as the languages drafts read write it: missing where a number or a date is due (a category
 # written so is a value of its own).
 UNKNOWN_WORDS = {"unknown", "inconnu", "inconnue", "unbekannt", "desconocido", "desconocida", "desconhecido",

@@ -387,7 +387,7 @@ def _comparison_table(r: Results, compact: bool = False) -> dict:
 
 def _average_of(r: Results, feature: str, usual: str) -> str:
     label = next((d.label for d in r.features if d.name == feature), "")
-    return usual if label.lower() in ("", "total spend", "income") else f"Average {label[:1].lower()}{label[1:]}"
+    return usual if label.lower() in ("", "total spend", "income") else f"Average {fmt.mid_sentence(label)}"
 
 
 def _seg_ref(p) -> str:
@@ -853,7 +853,7 @@ def features_sentence(used: list[str], labels: dict[str, str]) -> str:
     kinds = [what for what, prefix in (("spend by category", "share_"), ("purchases by channel", "channel_"),
                                        ("orders by time of week and day", "orders_"))
              if any(f.startswith(prefix) for f in used)]
-    scale = [labels[f][0].lower() + labels[f][1:] for f in used if not f.startswith(("share_", "channel_", "orders_"))]
+    scale = [fmt.mid_sentence(labels[f]) for f in used if not f.startswith(("share_", "channel_", "orders_"))]
     if len(scale) > 5:  # the table beside lists them all
         scale = scale[:4] + [f"{len(scale) - 4} more measures"]
     if kinds and scale:

@@ -295,7 +295,7 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         head = "Typical customers" if noun == "customers" else noun[0].upper() + noun[1:]
         return head + tail
     # Only the first letter of a later adjective: the rest is cased already ('high MRR', 'December buyers')
-    return ", ".join([adjs[0]] + [a[0].lower() + a[1:] for a in adjs[1:]]) + f" {noun}{tail}"
+    return ", ".join([adjs[0]] + [fmt.mid_sentence(a) for a in adjs[1:]]) + f" {noun}{tail}"
 
 
 def unique_names(effects: list[dict[str, float]], labels: dict[str, str],
@@ -461,9 +461,18 @@ def _pair(c: Context, feature: str, x: float, y: float) -> tuple[str, str]:
     return a, b
 
 
+SMALL_EFFECT = 0.2  # Cohen's small effect: a feature nearer the average than this (in sd) is no trait to show
+
+
 def _traits(p: Profile) -> list[str]:
-    """The segment's traits, without those only orders give when most of it never ordered."""
-    return [f for f in p.traits if _without_orders(f)] if _never(p) else list(p.traits)
+    """The segment's traits: features at least SMALL_EFFECT sd from the average (value tiers of a
+    table without segments differ in little but their value: 44.6 years against 45.0 is no trait),
+    without those only orders give when most of it never ordered."""
+    def apart(s) -> bool:  # or RATIO times the average, as a reader sees a skewed measure
+        times = s.mean / s.overall_mean if s.mean > 0 and s.overall_mean > 0 else 1.0
+        return abs(s.effect) >= SMALL_EFFECT or max(times, 1 / times) >= RATIO
+    shown = [f for f in p.traits if apart(p.stat(f))]
+    return [f for f in shown if _without_orders(f)] if _never(p) else shown
 
 
 CATEGORY_MAJORITY = 0.5  # a category value most of a segment holds ...
@@ -585,6 +594,11 @@ def _compare(feature: str, label: str, kind: str, above: bool, cased: bool = Fal
         return f"a {'larger' if above else 'smaller'} share of spend on {category(_part(label), cased)}"
     if feature.startswith("channel_"):
         return f"a {'larger' if above else 'smaller'} share of purchases through {lower(_part(label))}"
+    # 'more family size' and 'fewer number of products' are no English.
+    if kind == "count" and re.search(r"\b(size|length)\b", label, re.I):
+        return f"{'larger' if above else 'smaller'} {lower(label)}"
+    if kind == "count" and re.search(r"\b(count|number|total)\b", label, re.I):
+        return f"{'higher' if above else 'lower'} {lower(label)}"
     if kind == "count":
         return f"{'more' if above else 'fewer'} {lower(label)}"
     if kind == "share" and label.startswith("Orders "):  # a habit: 'a larger share of orders at weekends'
@@ -906,7 +920,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         gain = fmt.money(c.contact_profit.get(p.id, 0.0), c.currency)
         if listed == 0:
             design = ("Do not contact in a paid campaign: none of its customers is likely enough to answer to pay "
-                      f"for a contact. Reach them only through free channels with: {offer_text[0].lower() + offer_text[1:]}")
+                      f"for a contact. Reach them only through free channels with: {fmt.mid_sentence(offer_text)}")
         elif listed < c.min_size:
             design = (f"{offer_text} to its few customers in the contact list (fewer than {fmt.integer(c.min_size)}); "
                       "reach the others only through free channels")
@@ -919,7 +933,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
                       "only through free channels")
     elif contact is False:
         design = (f"Do not contact in a paid campaign: expected profit per contact {fmt.money(profit, c.currency, 2)}. "
-                  f"Reach them only through free channels with: {design[0].lower() + design[1:]}")
+                  f"Reach them only through free channels with: {fmt.mid_sentence(design)}")
     elif contact:
         design += f" (expected profit {fmt.money(profit, c.currency, 2)} per contact)"
     kpis = [f"answer rate (latest {fmt.percent(rate)}" + (f"; break-even {fmt.percent(c.break_even_rate, 1)})"
