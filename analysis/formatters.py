@@ -160,3 +160,10 @@ def mid_sentence(text: str) -> str:
     if len(first) > 1 and first[1:2].isupper():
         return text
     return text[:1].lower() + text[1:]
+
+
+def category_value(value: str, values) -> str:
+    """A value of a profiled category as a reader takes it: a 0/1 column's values are its answers
+    ('Is active member: no', not ': 0'); others as written."""
+    answers = {"0": "no", "1": "yes", "0.0": "no", "1.0": "yes"}
+    return answers[value] if value in answers and set(values) <= set(answers) else value

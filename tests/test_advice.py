@@ -1362,6 +1362,13 @@ def test_a_category_most_of_a_segment_holds_and_few_others_do_is_one_of_its_trai
     assert traits(0.49, 0.2) == ()  # a minority of the segment ('1' then leads, as common as overall)
     assert traits(1.0, 0.3, size=19) == ()  # 19 customers: fewer than the minimum group size
     assert traits(1.0, 0.3, value="Other") == ()
+    # A 0/1 column (IsActiveMember) is read as its answers: 'no for 86%', not '0 for 86%'.
+    p = dataclasses.replace(_profile({"total_spend": (500.0, 400.0, 0.8)}), categories=(
+        CategoryMix("IsActiveMember", {"0": 0.86, "1": 0.14}, {"0": 0.44, "1": 0.56}),))
+    assert ps.category_traits(c, p) == ("Is active member: no for 86% of them against 44% of all customers",)
+    from analysis import formatters as fmt
+    assert [fmt.category_value(v, ("0", "1")) for v in ("0", "1")] == ["no", "yes"]
+    assert fmt.category_value("1", ("1", "2", "3")) == "1"  # a region numbered 1 to 3 is no answer
     # Cards show a persona's first three traits: the category comes third, after the two strongest numbers.
     assert ps._with_categories(["a", "b", "c", "d"], ("Channel: 2",)) == ("a", "b", "Channel: 2", "c", "d")
     assert ps._with_categories(["a", "b", "c", "d"], ()) == ("a", "b", "c", "d")

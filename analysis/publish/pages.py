@@ -263,7 +263,7 @@ def _category_rows(r: Results, p, mix) -> list[dict]:
     for c, v in sorted(every.items(), key=lambda kv: -kv[1]):
         overall = mix.overall.get(c, 0.0)
         if round(v * p.size) >= r.min_segment_size and round(overall * r.n_segmented) >= r.min_segment_size:
-            rows.append({"category": c, "share": fmt.percent(v), "overall": fmt.percent(overall)})
+            rows.append({"category": fmt.category_value(c, every), "share": fmt.percent(v), "overall": fmt.percent(overall)})
         else:
             pooled, pooled_all = pooled + v, pooled_all + overall
     if pooled > 0 and round(pooled * p.size) >= r.min_segment_size:

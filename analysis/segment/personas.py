@@ -491,7 +491,8 @@ def category_traits(c: Context, p: Profile) -> tuple[str, ...]:
         if value in (None, "", "Other", "Unknown") or share < CATEGORY_MAJORITY or share < RATIO * overall * (1 - 1e-9) \
                 or share * p.size < c.min_size:
             continue
-        out.append((share / max(overall, 1e-9), f"{plain(mix.column)}: {value} for {fmt.percent(share)} of them "
+        shown = fmt.category_value(value, {**mix.overall, **mix.shares})
+        out.append((share / max(overall, 1e-9), f"{plain(mix.column)}: {shown} for {fmt.percent(share)} of them "
                                                 f"against {fmt.percent(overall)} of all customers"))
     return tuple(text for _, text in sorted(out, key=lambda x: -x[0])[:CATEGORY_TRAITS])
 
