@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from .labels import german
+
 
 def _bad(x) -> bool:
     return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))
@@ -155,9 +157,10 @@ def equal_size(sizes) -> str:
 
 def mid_sentence(text: str) -> str:
     """Text that began a sentence, placed inside one: its first letter in lower case, unless its first
-    word is an acronym ('FFP tier', 'BP sum', 'MRR': not 'fFP tier')."""
+    word is an acronym ('FFP tier', 'BP sum', 'MRR': not 'fFP tier') or the text German, whose nouns keep
+    their capitals ('Umsatz 2023 (€)')."""
     first = text.split(" ", 1)[0]
-    if len(first) > 1 and first[1:2].isupper():
+    if (len(first) > 1 and first[1:2].isupper()) or german(text.split(" ")):
         return text
     return text[:1].lower() + text[1:]
 

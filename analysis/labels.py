@@ -110,7 +110,9 @@ def plain(column: str) -> str:
     # Lower case but for acronyms (two or more capitals) and the first word's first letter; a name that
     # capitalises some later words and not others (Tage_seit_letztem_Kauf) means its capitals: kept.
     mixed = not re.search(r"[a-z0-9][A-Z]", text) and deliberate_capitals(parts)  # camelCase capitals are no choice
-    parts = [p if acronym(p) or (mixed and i) else p.lower() for i, p in enumerate(parts)]
+    def cased(p: str) -> str:  # each part of a hyphenated word on its own: 'Kunden-ID' keeps its ID
+        return "-".join(q if acronym(q) else q.lower() for q in p.split("-"))
+    parts = [p if acronym(p) or (mixed and i) else cased(p) for i, p in enumerate(parts)]
     # A currency code or a size unit at the end is a unit (monthly_fee_usd -> 'Monthly fee (USD)'),
     # units inside are written as units (data_gb_last_90d -> 'Data GB last 90 days').
     if not unit and len(parts) > 1 and parts[-1].upper() in UNIT_CODES:

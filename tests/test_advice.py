@@ -318,23 +318,25 @@ def test_column_names_read_as_labels_with_their_units():
     # Capitals on some later words and not others are the writer's (German nouns); title case is not.
     assert plain("Tage_seit_letztem_Kauf") == "Tage seit letztem Kauf" and plain("Marital_Status") == "Marital status"
     assert plain("avgOrderValue") == "Average order value"  # camelCase capitals are no choice
-    assert ps.lower("Tage seit letztem Kauf") == "tage seit letztem Kauf" and ps.lower("Days Since Last Purchase") == (
+    assert ps.lower("Tage seit letztem Kauf") == "Tage seit letztem Kauf" and ps.lower("Days Since Last Purchase") == (
         "days since last purchase")
     assert plain("NumOfProducts") == "Number of products" and plain("num_of_orders") == "Number of orders"
     # A German name keeps its nouns' capitals even where every word has one; title case in English does not.
     assert plain("Anzahl Bestellungen") == "Anzahl Bestellungen" and plain("Letzte_Bestellung") == "Letzte Bestellung"
     assert plain("Käufe Pro Jahr") == "Käufe Pro Jahr" and plain("Purchases Per Year") == "Purchases per year"
-    assert ps.lower("Anzahl Bestellungen") == "anzahl Bestellungen"
+    assert ps.lower("Anzahl Bestellungen") == "Anzahl Bestellungen" and ps.lower("Retouren") == "Retouren"
     # English abbreviations are spelt out in English names only: 'Number of hijos' is half a translation.
     assert plain("num_hijos") == "Num hijos" and plain("avg_gasto_mensual") == "Avg gasto mensual"
     assert plain("n_compras") == "N compras" and plain("num_achats") == "Num achats"
     assert plain("gasto_gb") == "Gasto GB"  # a unit is one in any language
+    assert plain("Kunden-ID") == "Kunden-ID" and plain("T-Shirt spend") == "T-shirt spend"  # hyphen parts alike
     # English title case leaves its small words lower: 'Time on App' is title case, not chosen capitals.
     assert plain("Time on App") == "Time on app" and plain("Length of Membership") == "Length of membership"
     # An acronym keeps its capitals inside a sentence: 'FFP tier', never 'fFP tier'.
     from analysis import formatters as fmt
     assert [fmt.mid_sentence(x) for x in ("FFP tier", "BP sum", "High income", "A", "")] == [
         "FFP tier", "BP sum", "high income", "a", ""]
+    assert fmt.mid_sentence("Umsatz 2023 (€)") == "Umsatz 2023 (€)"
     assert ps._compare("family_size", "Family size", "count", True) == "larger family size"
     assert ps._compare("n", "Number of products", "count", False) == "lower number of products"
     assert ps._compare("purchases", "Purchases", "count", False) == "fewer purchases"

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
-from ..labels import deliberate_capitals, plain
+from ..labels import deliberate_capitals, german, plain
 from ..errors import UserError
 from ..ingest.season import month_before
 from .features import DAYS_PER_MONTH, SEASON_FEATURE
@@ -149,7 +149,10 @@ def category(part: str, cased: bool) -> str:
 def lower(words: str) -> str:
     """A label in running text: lower case, but for names of holidays ('Christmas decorations') and
     acronyms and units ('Monthly fee (USD)' -> 'monthly fee (USD)', 'Data GB' -> 'data GB'), and the
-    later words of a label whose capitals are deliberate ('Tage seit letztem Kauf' -> 'tage seit letztem Kauf')."""
+    later words of a label whose capitals are deliberate ('Days since Last Purchase' -> 'days since Last Purchase');
+    a German label as written, its nouns capitalised wherever they stand ('Retouren', 'Tage seit letztem Kauf')."""
+    if german(words.split(" ")):
+        return words
     if deliberate_capitals(words.split(" ")):
         head, _, rest = words.partition(" ")
         return f"{lower(head)} {rest}"
