@@ -1122,6 +1122,29 @@ def test_a_gyms_visits_are_no_web_visits_and_its_last_visit_dates_recency(tmp_pa
     assert c.last_purchase == "laatste_bezoek" and c.last_purchase_format == "%d-%m-%Y"
 
 
+def test_amounts_named_like_product_categories_are_the_spend_per_category(tmp_path):
+    """The Wholesale customers table: Fresh, Milk, Grocery, Frozen, Detergents_Paper and Delicassen are a
+    year's spend on each (in money units), so the report can tell what each segment buys and size its
+    offers. Two such columns, or counts (none in the hundreds), are not taken for spend."""
+    rng = np.random.default_rng(8)
+    n = 80
+    goods = {c: rng.gamma(2, scale, n).round() + 3 for c, scale in
+             (("Fresh", 6000), ("Milk", 3000), ("Grocery", 4000), ("Frozen", 1500), ("Detergents_Paper", 1400),
+              ("Delicassen", 800))}
+    pd.DataFrame({"Channel": rng.integers(1, 3, n), "Region": rng.integers(1, 4, n), **goods}).to_csv(
+        tmp_path / "w.csv", index=False)
+    c = parse(draft_config(tmp_path / "w.csv", tmp_path), tmp_path).columns
+    assert c.spend == {"Fresh": "Fresh", "Milk": "Milk", "Grocery": "Grocery", "Frozen": "Frozen",
+                       "Detergents paper": "Detergents_Paper", "Delicassen": "Delicassen"}
+    assert c.categorical == ["Channel", "Region"]
+    pd.DataFrame({"id": range(n), "Fresh": goods["Fresh"], "Milk": goods["Milk"], "age": rng.integers(20, 70, n)}).to_csv(
+        tmp_path / "two.csv", index=False)
+    assert not parse(draft_config(tmp_path / "two.csv", tmp_path), tmp_path).columns.spend
+    pd.DataFrame({"id": range(n), **{c: rng.integers(0, 99, n) for c in ("Books", "Toys", "Garden")}}).to_csv(
+        tmp_path / "counts.csv", index=False)
+    assert not parse(draft_config(tmp_path / "counts.csv", tmp_path), tmp_path).columns.spend
+
+
 def test_an_airlines_first_and_last_flights_are_its_signup_and_last_purchase(tmp_path):
     """The airline customer-value table: a flight is what a member buys, so LAST_FLIGHT_DATE gives the
     recency (lapsed flyers) and FIRST_FLIGHT_DATE the tenure; a date named for neither is left out."""

@@ -589,6 +589,22 @@ def _leftover(p: Profile) -> tuple[str, str]:
     return "ignore", f"text with {p.distinct} distinct values in {p.rows} rows (free text or an identifier)"
 
 
+# Product categories as names of amounts (the Wholesale customers table's Fresh, Milk, Grocery, Frozen,
+# Detergents_Paper, Delicassen): several such columns of money, and no other spend, are the spend per category.
+GOODS_NAME = (r"^(fresh|milk|dairy|grocer|frozen|detergent|delicass|delicatess|deli|meat|fish|seafood|wine|fruit"
+              r"|vegetable|produce|bakery|bread|beverage|drink|snack|sweet|candy|confection|household|toiletr|cosmetic"
+              r"|beauty|cloth|apparel|shoe|footwear|electronic|toy|book|garden|furniture|jewel|pharma|alcohol|beer"
+              r"|spirit|tobacco|coffee|tea)")
+MIN_GOODS = 3
+
+
+def _spend_on_goods(p: Profile) -> bool:
+    """A column named like a product category whose values are amounts: none negative, at least one
+    in the hundreds (a count of bottles is no spend), not a yes/no answer."""
+    return (p.numeric and not p.binary and not p.share and re.match(GOODS_NAME, p.key) is not None
+            and len(p.numbers) > 0 and float(p.numbers.min()) >= 0 and float(p.numbers.max()) >= 100)
+
+
 def guess_roles(profiles: list[Profile]) -> Guess:
     """Give each column at most one role; every column ends up somewhere, `ignore` at worst."""
     guess = Guess()
@@ -645,6 +661,14 @@ def guess_roles(profiles: list[Profile]) -> Guess:
     for p in profiles:
         if len(p.date_formats) > 1 and any(guess.scalars.get(r, ("",))[0] == p.name for r in ("signup_date", "birth_date", "last_purchase")):
             guess.notes.append(f"{p.name!r}: day and month order undecided (also {', '.join(p.date_formats[1:3])})")
+
+    if "spend" not in guess.dicts and "spend" not in guess.scalars:
+        goods = [p for p in free if _spend_on_goods(p)]
+        if len(goods) >= MIN_GOODS:  # the Wholesale table: Fresh, Milk, Grocery ... in money per year
+            guess.dicts["spend"] = [(label, p.name, describe(p) + "; named like a product category: the spend on it")
+                                    for label, p in _unique_labels([(spend_label(p.name), p) for p in goods])]
+            for p in goods:
+                take(p)
 
     answered = bool(guess.dicts.get("campaigns"))
     for p in free:
