@@ -144,7 +144,10 @@ def plain_number(x, significant: int = 4) -> str:
 
 def offer_on(offer: str, on: str) -> str:
     """'Cross-sell offer on wine'; an offer that already says what it is on ('a trial of your premium
-    range', 'on what they already buy') is not put on 'your usual range' too."""
+    range', 'on what they already buy') is not put on 'your usual range' too, and a save offer before
+    customers leave is about their staying, not on any range."""
+    if offer.startswith("Retention"):
+        return offer
     said = " range" in offer or " on " in offer
     return offer if on.lower() == "your usual range" and said else f"{offer} on {on}"
 

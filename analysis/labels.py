@@ -26,6 +26,9 @@ UNITS = {"gb": "GB", "mb": "MB", "kb": "KB", "tb": "TB", "kg": "kg", "km": "km",
 SIZE_UNITS = {"gb", "mb", "kb", "tb", "kg", "km", "pct"}  # units, in any language
 KEEP_CAPITALS = {"ID", "SKU", "ARPU", "KPI", "VIP", "URL", "API", "EU", "UK", "US", "USA", "IBAN", "EAN", "UPC", "SIM", "IP",
                  "ISO", "GPS", "ATM", "POS", "ROI", "AOV", "CAC", "NPS", *CURRENCY_CODES}
+# Acronyms a name may write in lower case ('mrr_usd' -> 'MRR (USD)'); two-letter ones are too often words.
+SPOKEN_ACRONYMS = {"mrr", "arr", "ltv", "clv", "nps", "roi", "aov", "cac", "arpu", "sku", "kpi", "vip", "url", "api",
+                   "iban", "ean", "upc", "gps", "atm"}
 PERIODS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
@@ -112,7 +115,8 @@ def plain(column: str) -> str:
     mixed = not re.search(r"[a-z0-9][A-Z]", text) and deliberate_capitals(parts)  # camelCase capitals are no choice
     def cased(p: str) -> str:  # each part of a hyphenated word on its own: 'Kunden-ID' keeps its ID
         return "-".join(q if acronym(q) else q.lower() for q in p.split("-"))
-    parts = [p if acronym(p) or (mixed and i) else cased(p) for i, p in enumerate(parts)]
+    parts = [p if acronym(p) or (mixed and i) else p.upper() if p.lower() in SPOKEN_ACRONYMS else cased(p)
+             for i, p in enumerate(parts)]
     # A currency code or a size unit at the end is a unit (monthly_fee_usd -> 'Monthly fee (USD)'),
     # units inside are written as units (data_gb_last_90d -> 'Data GB last 90 days').
     if not unit and len(parts) > 1 and parts[-1].upper() in UNIT_CODES:

@@ -467,11 +467,16 @@ def test_pooled_values_say_they_are_few_in_this_segment_not_overall(demo_run):
     rows = pages._category_rows(r, p, mix)
     assert [x["category"] for x in rows] == ["Süd", "Other values (each held by fewer than 20 customers of this segment)"]
     assert rows[1]["share"] == "20%" and rows[1]["overall"] == "50%"
-    # A value the segment lacks (Ost: none here, 20% in all) is among the others: the column adds up to 100%.
+    # A value the segment lacks (Ost: none here, 200 in all) is named with its 0%: it describes no one of the
+    # segment, and a SaaS segment's plan table says it has no Enterprise account rather than "other values".
     absent = CategoryMix("Region", {"Süd": 0.8, "Lux": 0.2}, {"Süd": 0.5, "Lux": 0.3, "Ost": 0.2})
     rows = pages._category_rows(r, p, absent)
     assert [(x["category"], x["share"], x["overall"]) for x in rows] == [
-        ("Süd", "80%", "50%"), ("Lux", "20%", "30%"), ("Other values (none in this segment)", "0%", "20%")]
+        ("Süd", "80%", "50%"), ("Lux", "20%", "30%"), ("Ost", "0%", "20%")]
+    # ... but one held by fewer than the minimum group size overall stays among the others.
+    rare = CategoryMix("Region", {"Süd": 0.8, "Lux": 0.2}, {"Süd": 0.5, "Lux": 0.49, "Ost": 0.01})
+    assert pages._category_rows(r, p, rare)[-1] == {"category": "Other values (none in this segment)", "share": "0%",
+                                                    "overall": "1%"}
     rows = pages._category_rows(r, p, CategoryMix("Region", {"Süd": 0.85, "Lux": 0.15}, {"Süd": 0.5, "Lux": 0.3, "Ost": 0.2}))
     assert rows[-1] == {"category": "Other values (fewer than 20 customers of this segment in all)", "share": "–",
                         "overall": "–"}
@@ -1210,7 +1215,10 @@ def test_a_segment_that_loses_far_more_customers_is_advised_retention_now():
                                                   "have: churn in the segment's list)") in r.plan[0]
     few = ps.recommend(dataclasses.replace(c, min_size=20),
                        _profile({"churned": (0.85, 0.20, 0.3), "recency_days": (90.0, 30.0, 1.5)}, size=100))
-    assert "to the fewer than 20 customers of this segment who have not left (the other 85 have" in few.plan[0]
+    assert "to the few customers (fewer than 20) of this segment who have not left (the other 85 have" in few.plan[0]
+    most = ps.recommend(dataclasses.replace(c, min_size=20),
+                        _profile({"churned": (0.15, 0.05, 0.3), "recency_days": (90.0, 30.0, 1.5)}, size=100))
+    assert "to the 85 customers of this segment who have not left (the others, fewer than 20, have: churn" in most.plan[0]
     p = _profile({"churned": (0.40, 0.20, 0.5), "recency_days": (90.0, 30.0, 1.5)})
     assert "40% of them have left (churn), against 20% of all customers." in ps._describe(c, p)
     # Whatever the offer, it goes to those still here: a bank's loyalty rewards are not sent to leavers.
@@ -1318,6 +1326,10 @@ def test_the_plan_tracks_what_the_input_measures():
     ("Standard offer", "your usual range", "Standard offer on your usual range"),
     ("Upsell: a trial of your premium range", "Wines", "Upsell: a trial of your premium range on Wines"),
     ("Cross-sell offer", "meat", "Cross-sell offer on meat"),
+    ("Retention: a save offer and a service call before they leave", "your usual range",
+     "Retention: a save offer and a service call before they leave"),
+    ("Retention: a save offer and a service call before they leave", "Wines",
+     "Retention: a save offer and a service call before they leave"),
 ])
 def test_an_offer_is_put_on_the_usual_range_only_when_it_says_nothing_of_what_it_is_on(offer, on, text):
     from analysis import formatters as fmt

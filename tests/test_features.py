@@ -444,3 +444,14 @@ def test_minus_one_below_a_column_from_one_up_is_a_code_for_never(config_for):
     zero = "id,income,pdays\n" + "\n".join(rows) + "\n"
     cfg = config_for(zero, {"columns": {"id": "id", "income": "income", "numeric": ["pdays"]}})
     assert not any(e.column == "pdays" and e.step == "implausible values" for e in clean(load_customers(cfg), cfg).log)
+
+
+@pytest.mark.parametrize("column, label", [
+    ("last_login_date", "Days since last login"), ("laatste_bezoek", "Days since last visit"),
+    ("LAST_FLIGHT_DATE", "Days since last flight"), ("last_purchase", "Days since last purchase"),
+    ("Dt_Last_Order", "Days since last purchase"), ("last_seen", "Days since last activity"),
+])
+def test_the_recency_of_a_last_activity_date_is_named_for_what_it_records(column, label):
+    """A SaaS table's last login is no purchase: its recency reads 'Days since last login'."""
+    from analysis.segment.features import last_event
+    assert f"Days since last {last_event(column)}" == label

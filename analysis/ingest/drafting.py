@@ -70,6 +70,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|^purchases$"  # amounts only (see _fits): a card table's PURCHASES in 10,626.40; a count is purchases
     r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
     r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$"
+    r"|^(current)?(mrr|arr|monthlyrecurringrevenue|annualrecurringrevenue)(usd|eur|gbp|chf|cad|aud)?$"  # recurring revenue
     r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$"  # (monthly) amount: a fee paid
     r"|^(cargo|cargos|importe|monto|cuota|mensualidad|mensalidade|fatura|factura|facturacion|faturamento|mensualite"
     r"|gebuhr|gebuhren|canone|fattura|fatturato|harcama|fatural?tutar)(mensual|mensuales|mensal|mensuel|mensile"

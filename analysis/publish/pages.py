@@ -262,7 +262,8 @@ def _category_rows(r: Results, p, mix) -> list[dict]:
     every = {**{c: 0.0 for c in mix.overall}, **mix.shares}
     for c, v in sorted(every.items(), key=lambda kv: -kv[1]):
         overall = mix.overall.get(c, 0.0)
-        if round(v * p.size) >= r.min_segment_size and round(overall * r.n_segmented) >= r.min_segment_size:
+        # None of the segment holds it: a 0% says so of no one (a plan no account of the segment is on).
+        if (round(v * p.size) >= r.min_segment_size or v == 0) and round(overall * r.n_segmented) >= r.min_segment_size:
             rows.append({"category": fmt.category_value(c, every), "share": fmt.percent(v), "overall": fmt.percent(overall)})
         else:
             pooled, pooled_all = pooled + v, pooled_all + overall

@@ -138,8 +138,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("recency_days", d[c.recency_days], lab(c.recency_days, "Days since last purchase"), "Days since the latest purchase",
             "days", c.recency_days)
     elif c.last_purchase:
-        add("recency_days", (ref - d[c.last_purchase]).dt.days, "Days since last purchase",
-            f"Days from the latest purchase to {ref:%Y-%m-%d}", "days", c.last_purchase)
+        event = last_event(c.last_purchase)
+        add("recency_days", (ref - d[c.last_purchase]).dt.days, f"Days since last {event}",
+            f"Days from the latest {event} to {ref:%Y-%m-%d}", "days", c.last_purchase)
     if c.spend:
         total = d[list(c.spend.values())].sum(axis=1)
         # One spend column keeps its own label (a monthly fee is not called total spend).
@@ -295,6 +296,16 @@ def _transform(x: pd.Series) -> tuple[bool, float, float, str]:
 def replay(table: pd.DataFrame, scaling: tuple[Scaling, ...]) -> np.ndarray:
     """The clustering matrix of new customers, with a training run's scaling and weights."""
     return np.column_stack([s.apply(table[s.name]) for s in scaling])
+
+
+# What a last-activity date records, from its column's name: a SaaS table's last_login_date is no purchase.
+LAST_EVENTS = (("login|logon|signin", "login"), ("visit|besuch|visite|bezoek", "visit"), ("flight", "flight"),
+               ("trip", "trip"), ("booking", "booking"), ("seen|active|activity|usage", "activity"))
+
+
+def last_event(column: str) -> str:
+    key = re.sub(r"[^a-z]", "", str(column).lower())
+    return next((word for pattern, word in LAST_EVENTS if re.search(pattern, key)), "purchase")
 
 
 def build_features(data: CleanData, cfg: Config) -> FeatureSet:

@@ -917,9 +917,12 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     # Every offer is for those still here: a segment's list names who left (churned), never to be sent one.
     gone = int(round(p.stat("churned").mean * p.size)) if any(s.feature == "churned" for s in p.stats) else 0
     if gone:
-        design = (f"{offer_text} to the {fmt.public_count(p.size - gone, c.min_size)} customers of this segment who "
-                  f"have not left (the other {fmt.public_count(gone, c.min_size)} have: {lower(c.labels['churned'])} "
-                  "in the segment's list)")
+        few = lambda n: 0 < n < c.min_size  # noqa: E731 (a count under the minimum group size is not published)
+        stay = (f"the few customers (fewer than {fmt.integer(c.min_size)})" if few(p.size - gone)
+                else f"the {fmt.integer(p.size - gone)} customers")
+        left = f"the others, fewer than {fmt.integer(c.min_size)}," if few(gone) else f"the other {fmt.integer(gone)}"
+        design = (f"{offer_text} to {stay} of this segment who have not left ({left} have: "
+                  f"{lower(c.labels['churned'])} in the segment's list)")
     if listed is not None:
         gain = fmt.money(c.contact_profit.get(p.id, 0.0), c.currency)
         if listed == 0:
