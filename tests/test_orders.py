@@ -841,6 +841,21 @@ def test_without_a_product_column_customers_and_spend_are_read_and_no_baskets_ar
     assert "no baskets or rules" in (site / "data-quality.html").read_text(encoding="utf-8")
 
 
+def test_without_a_product_column_no_line_is_judged_a_price_typo(tmp_path):
+    """Card transactions name no product: a 2,500 flight among 40 grocery payments is a purchase, not a
+    price typed in cents. The same line of a product whose other lines cost 40 is one."""
+    rows = "".join(f"{1000 + i},A1,GROCERIES,1,2024-03-{1 + i % 28:02d} 10:00,{40 + i % 5}.00,{i % 4},UK\n"
+                   for i in range(20))
+    lines = HEADER + rows + "2000,A1,GROCERIES,1,2024-03-29 10:00,2500.00,1,UK\n"
+    typo = "unit price more than 50 times its product's median (a typo, e.g. in cents)"
+    named = load(tmp_path, lines=lines, transactions={"not_products": []}, products=None)
+    assert [e.count for e in named.log if e.detail == typo] == [1]
+    unnamed = load(tmp_path, lines=lines, transactions={"not_products": [], "product": None, "product_name": None},
+                   products=None)
+    assert not any(e.detail == typo for e in unnamed.log)
+    assert unnamed.frame["Orders"].sum() == 21
+
+
 def test_one_cancelled_order_is_one_order(tmp_path):
     from analysis.ingest.orders import cancelled_detail
     t = make_config(tmp_path, transactions={"status": "Status", "cancelled_prefix": None}).transactions

@@ -47,7 +47,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, decimal_conventions, _head, line_rules, net_of_returns,
-                             no_product_note, price_typo, sales_statuses,
+                             no_product_note, price_typo, sales_statuses, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
 from ..publish.exports import csv_safe, csv_text, overrides_template
@@ -565,7 +565,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     src, delim, enc = _source(spark, path, t)
     if t.product is None:  # as locally: every line of one product
         src = src.withColumn(NO_PRODUCT, F.lit(ALL_PRODUCTS))
-        t = t.model_copy(update={"product": NO_PRODUCT})
+        t = without_products(t)
         cfg = cfg.model_copy(update={"transactions": t})
     types = _check_columns(src, path, t, cfg.join.transactions if cfg.join else None)
     sha = sha256_of(path) if isinstance(path, Path) else _files_digest(src)

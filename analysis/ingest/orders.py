@@ -71,6 +71,12 @@ def price_typo(t: TransactionsFile) -> str:
     return f"unit price more than {t.max_price_ratio:g} times its product's median (a typo, e.g. in cents)"
 
 
+def without_products(t: TransactionsFile) -> TransactionsFile:
+    """Lines of no named product read as lines of one. No product's median price is then a yardstick:
+    a card's travel purchase among groceries is no typo."""
+    return t.model_copy(update={"product": NO_PRODUCT, "max_price_ratio": None})
+
+
 def line_rules(t: TransactionsFile) -> tuple:
     """LINE_RULES, and the price typo judged after them (on the lines they keep), as the log lists them."""
     return LINE_RULES + ((("implausible values", price_typo(t), None),) if t.max_price_ratio and t.money else ())
@@ -510,7 +516,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     if t.product is None:  # every line of one product: customers and spend as usual, no baskets
         _run(con, "ALTER VIEW src RENAME TO lines_read")
         _run(con, f"CREATE TEMP VIEW src AS SELECT *, {_lit(ALL_PRODUCTS)} AS {_q(NO_PRODUCT)} FROM lines_read")
-        t = t.model_copy(update={"product": NO_PRODUCT})
+        t = without_products(t)
     types = _check_columns(con, path, t, cfg.join.transactions if cfg.join else None)
     sha = sha256_of(path)
     n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
