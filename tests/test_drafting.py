@@ -1145,6 +1145,22 @@ def test_amounts_named_like_product_categories_are_the_spend_per_category(tmp_pa
     assert not parse(draft_config(tmp_path / "counts.csv", tmp_path), tmp_path).columns.spend
 
 
+def test_a_japanese_customer_table_gets_its_age_spend_orders_and_last_purchase(tmp_path):
+    """A Shift-JIS export: 年齢 (age), 年間購入金額 (a year's purchase amount), 購入回数 (purchases),
+    最終購入日 (last purchase), 性別 (gender), 登録日 (signup)."""
+    rng = np.random.default_rng(9)
+    n = 60
+    frame = pd.DataFrame({"顧客ID": [f"C{i:05d}" for i in range(n)], "性別": rng.choice(["男性", "女性"], n),
+                          "年齢": rng.integers(18, 80, n), "年間購入金額": [f"{x:,}" for x in rng.integers(5, 900, n) * 100],
+                          "購入回数": rng.integers(1, 60, n), "登録日": [f"2021/{1 + i % 12}/{1 + i % 28}" for i in range(n)],
+                          "最終購入日": [f"2024/{1 + i % 6}/{1 + i % 28}" for i in range(n)]})
+    (tmp_path / "顧客.csv").write_bytes(frame.to_csv(index=False).encode("cp932"))
+    c = parse(draft_config(tmp_path / "顧客.csv", tmp_path), tmp_path).columns
+    assert (c.id, c.gender, c.age, c.orders) == ("顧客ID", "性別", "年齢", "購入回数")
+    assert c.spend == {"年間購入金額": "年間購入金額"}
+    assert (c.signup_date, c.last_purchase, c.last_purchase_format) == ("登録日", "最終購入日", "%Y/%m/%d")
+
+
 def test_an_airlines_first_and_last_flights_are_its_signup_and_last_purchase(tmp_path):
     """The airline customer-value table: a flight is what a member buys, so LAST_FLIGHT_DATE gives the
     recency (lapsed flyers) and FIRST_FLIGHT_DATE the tenure; a date named for neither is left out."""

@@ -61,14 +61,15 @@ NAME_PATTERNS: dict[str, str] = {
     "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
     r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia|transactions|txns?|trx)"
     r"(count|number|total|anzahl)?(last\d*(days?|weeks?|months?|years?)|l\d+[mdy]|ltm|ttm|ytd|per(year|month))?$"
-    r"|^(order|transaction|txn)count$|^frequency$|^siparissayisi$",
+    r"|^(order|transaction|txn)count$|^frequency$|^siparissayisi$"
+    r"|^(購入|注文|购买|購買|订单|訂單)(回数|件数|次数|數|数)$|^주문(수|횟수)$|^구매(수|횟수)$",
     # Visits of a web site or app: plain 'visits' may be to a gym or a shop (bezoeken_per_maand).
     "web_visits": r"(web|site|online|internet|app)\w*(visits|besuche|visites|visitas|bezoeken|visite|bezoek)"
     r"|(visits|besuche|visites|visitas|bezoeken|visite)\w*(web|site|online|internet|app)|sessions",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
     r"|^(purchase|order|transaction|basket|ticket)s?(amount|value|total|sum)(usd|eur|gbp|chf|cad|aud)?$"
     r"|^purchases$"  # amounts only (see _fits): a card table's PURCHASES in 10,626.40; a count is purchases
-    r"|obrot|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
+    r"|obrot|金額|金额|売上|消費額|消费额|利用額|구매금액|매출|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
     r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$"
     r"|^(current)?(mrr|arr|monthlyrecurringrevenue|annualrecurringrevenue)(usd|eur|gbp|chf|cad|aud)?$"  # recurring revenue
     r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$"  # (monthly) amount: a fee paid
@@ -76,7 +77,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|gebuhr|gebuhren|canone|fattura|fatturato|harcama|fatural?tutar)(mensual|mensuales|mensal|mensuel|mensile"
     r"|monatlich|anual|annuel|annuale|aylik|yillik|total)?(" + "|".join(c.lower() for c in CURRENCY_CODES) + ")?$",
     "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario|gelir|maas"
-    r"|inkomen|reddito|stipendio",
+    r"|inkomen|reddito|stipendio|年収|収入|收入|소득|연봉",
     "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
     r"|crianca|figli|bambini",
     "birth_year": r"^(yearbirth|yearofbirth|birthyear|yob|byear|birthyr|geburtsjahr|jahrgang|anneenaissance"
@@ -85,8 +86,9 @@ NAME_PATTERNS: dict[str, str] = {
     "birth_date": r"^(birthdate|dateofbirth|dob|birthday|bdate|datebirth|geburtsdatum|geburtstag|datenaissance"
     r"|datedenaissance|fechanacimiento|fechadenacimiento|datanascimento|datadenascimento|geboortedatum"
     r"|datadinascita|datanascita)$",
-    "age": r"^(age|ageyears|ageinyears|customerage|clientage|alter|edad|idade|leeftijd|eta|etaanni)$",
-    "gender": r"gender|^sex$|^genre$|geschlecht|^sexe$|^sexo$|^genero$|geslacht|^sesso$|^genere$|^cinsiyet$",
+    "age": r"^(age|ageyears|ageinyears|customerage|clientage|alter|edad|idade|leeftijd|eta|etaanni|年齢|年龄|나이|연령)$",
+    "gender": r"gender|^sex$|^genre$|geschlecht|^sexe$|^sexo$|^genero$|geslacht|^sesso$|^genere$|^cinsiyet$|^性別$|^性别$"
+    r"|^성별$",
     # Not any card (HasCrCard is a credit card) nor any member (IsActiveMember): a loyalty or club card.
     "loyalty_card": r"loyal|(member|club|rewards?|bonus|store|customer|fidelity)card|^(is|has)?(club)?member(ship)?$"
     r"|^club|kundenkarte|fidelite|tarjeta(de)?(cliente|fidelidad)|cartao(fidelidade|cliente)|klantenkaart|tessera|fedelta",
@@ -94,7 +96,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|since|first(purchase|order|flight|trip|booking|stay|ride)|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
     r"|ingangsdatum|aanmeld|fecha(de)?inicio|data(de)?inicio|data(di)?inizio|date(de)?debut|(subscription|contract)start"
-    r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds",
+    r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds"
+    r"|^(登録|入会|加入|注册|註冊)(日|日期|日時)$|^가입일$",
     # A flight, trip, booking or stay is what a traveller buys (an airline's LAST_FLIGHT_DATE).
     "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction|txn|seen|active|activity|login"
     r"|logon|signin|use|used|usage|flight|trip|booking|stay|ride)"
@@ -102,7 +105,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|einkauf|bestellung|auftrag|besuch)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande|visite)$|^(fecha)?(de)?"
     r"ultim[oa](compra|pedido|visita)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine|visita)$"
     r"|^laatste(aankoop|bestelling|order|bezoek)(datum)?$"
-    r"|^(data)?ostatni(ego|ej)?(zamowienia|zakupu)$",
+    r"|^(data)?ostatni(ego|ej)?(zamowienia|zakupu)$"
+    r"|^(最終|最后|最後|最近)(購入|注文|购买|購買|订单|訂單|来店|利用)(日|日期|日時)?$|^마지막(구매|주문)(일)?$",
     "tenure_months": r"^(tenure|tenuremonths|tenureinmonths|monthsascustomer|customermonths|monthsasmember|membermonths"
     r"|monthsonbook|antiguedad|antiguedadmeses|antiguedadenmeses|mesescliente|anciennete|anciennetemois"
     r"|ancienneteenmois|moisclient|antiguidade|antiguidademeses|anzianita|anzianitamesi|mesicliente"
