@@ -1038,6 +1038,9 @@ def test_the_candidates_table_says_which_have_no_valley_between_segments(demo_ru
     assert pages._candidate_note(r, c) == (
         f"no valley between two segments (border {fmt.percent(c.valley)} > {fmt.percent(r.thresholds.valley_max)})")
     assert pages._candidate_note(r, dataclasses.replace(c, valley=r.thresholds.valley_max)) == ""
+    # A border just over the limit is written with the decimals that tell it apart: never '50% > 50%'.
+    assert pages._candidate_note(r, dataclasses.replace(c, valley=0.5031)) == (
+        "no valley between two segments (border 50.3% > 50%)")
     assert pages._candidate_note(r, dataclasses.replace(c, why_not="a segment under 5%")) == "a segment under 5%"
     assert pages._candidate_note(r, dataclasses.replace(c, algorithm=r.chosen.algorithm, k=r.chosen.k)) == "chosen"
 

@@ -871,7 +871,10 @@ def _candidate_note(r: Results, c) -> str:
     if (c.algorithm, c.k) == (r.chosen.algorithm, r.chosen.k):
         return "chosen"
     if c.valley is not None and c.valley > r.thresholds.valley_max:
-        return f"no valley between two segments (border {fmt.percent(c.valley)} > {fmt.percent(r.thresholds.valley_max)})"
+        # As many decimals as it takes to tell the border from the limit ('50.3% > 50%', not '50% > 50%').
+        digits = next((d for d in (0, 1, 2) if fmt.percent(c.valley, d) != fmt.percent(r.thresholds.valley_max, d)), 3)
+        return (f"no valley between two segments (border {fmt.percent(c.valley, digits)} > "
+                f"{fmt.percent(r.thresholds.valley_max)})")
     return ""
 
 
