@@ -484,3 +484,33 @@ def test_a_finer_split_left_out_only_for_a_small_segment_is_named():
     assert _smaller_split([row(4, "a segment under 5%; a segment under 20 customers", 0.05)], 3, seg) == ""
     # The best separated of several is named.
     assert "into 5 segments" in _smaller_split([niche, row(5, "a segment under 5%", 0.1, sil=0.5)], 3, seg)
+
+
+def test_stable_segments_inside_the_groups_a_valley_parts_are_kept_as_weakly_separated():
+    """An e-shop's occasional buyers (one of two groups a valley parts) hold electronics, fashion and
+    new customers: four stable segments, each inside one group, part customers better than the two
+    groups do (silhouette 0.384 against 0.297), so they are kept rather than the two groups alone.
+    Segments that straddle the groups, separate worse (a round group cut in two) or do not come back
+    are not."""
+    from types import SimpleNamespace
+
+    coarse_labels = np.repeat([1, 2], [100, 300])
+    fine_labels = np.repeat([1, 2, 3, 4], [100, 100, 100, 100])
+
+    def row(labels, silhouette, k=None, unassigned=0.0):
+        return {"fit": SimpleNamespace(labels=labels, k=k or len(np.unique(labels))), "silhouette": silhouette,
+                "unassigned_share": unassigned}
+    coarse = row(coarse_labels, 0.297)
+    seg = Segmentation()
+    yes, no = (lambda r: True), (lambda r: False)
+    assert sel._inside(row(fine_labels, 0.384), coarse, seg, yes)
+    assert not sel._inside(row(fine_labels, 0.384), coarse, seg, no)  # not stable
+    assert not sel._inside(row(fine_labels, 0.297), coarse, seg, yes)  # no better parted than the groups
+    assert not sel._inside(row(fine_labels, 0.384, unassigned=0.1), coarse, seg, yes)
+    assert not sel._inside(row(np.repeat([1, 2], [200, 200]), 0.5), coarse, seg, yes)  # under min_segments
+    # 90% of a segment in one group is inside it; 89% is not.
+    for moved, inside in ((10, True), (11, False)):
+        straddling = fine_labels.copy()
+        straddling[:10] = 2  # segment 2: 10 in group 1 and 100 in group 2 (91%)
+        straddling[100:100 + moved] = 1  # segment 1: 90 in group 1 and `moved` in group 2
+        assert sel._inside(row(straddling, 0.384), coarse, seg, yes) == inside

@@ -573,6 +573,9 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                                            cl.SIMPLICITY[r["fit"].algorithm]))
         structure = "none" if gap_none or _median_valley(best) >= NO_VALLEY else "weak"
         few = _fewer(rows, seg, stable) if structure == "none" or best["stability"] < seg.min_stability else None
+        if few is not None and _inside(best, few, seg, stable):
+            # The valley's groups hold finer segments: kept, weakly separated, with the groups they lie in.
+            best["inside"], structure, few = few, "weak", None
         if few is not None:  # chosen: actionable after all, as the rule says (no "fewer than" shown)
             for r in winners:
                 r.pop("final_rank", None)
@@ -681,6 +684,24 @@ def _median_valley(r: dict) -> float:
     return float(np.median(list(r["valleys"].values()))) if r["valleys"] else 1.0
 
 
+NESTED = 0.9  # finer segments lie inside a split's groups: each has at least this share of its customers in one
+
+
+def _inside(fine: dict, coarse: dict, seg: Segmentation, stable) -> bool:
+    """Actionable segments inside the groups a valley parts (fewer than min_segments of them): stable,
+    each segment NESTED in one group, and better separated than the groups alone (a higher silhouette;
+    cutting a round group in two lowers it). A valley between two large groups says nothing against
+    such segments (an e-shop's electronics and fashion buyers inside its occasional customers)."""
+    a, b = fine["fit"].labels, coarse["fit"].labels
+    if fine["unassigned_share"] > 0 or fine["fit"].k < seg.min_segments or fine["silhouette"] <= coarse["silhouette"]:
+        return False
+    for s in np.unique(a):
+        _, counts = np.unique(b[a == s], return_counts=True)
+        if counts.max() < NESTED * counts.sum() * (1 - 1e-9):
+            return False
+    return stable(fine)
+
+
 def _fewer(rows: list, seg: Segmentation, stable) -> dict | None:
     """Fewer natural segments than min_segments: a split with a valley is no split of high from low
     (the reason k = 2 is not actionable), so when the actionable candidates show no stable structure,
@@ -730,6 +751,12 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
     if best.get("few"):
         text += (f"No candidate with at least {seg.min_segments} segments is separated by valleys, but {f.k} "
                  f"segments are, and are stable: fewer natural segments than min_segments asks for.")
+    elif best.get("inside"):
+        g = best["inside"]
+        text += (f"{g['fit'].k} groups are separated by a valley (border-to-centre density {g['valley']:.2f}); these "
+                 f"{f.k} segments lie inside them (each at least {NESTED:.0%} in one group), are stable and part "
+                 f"customers better than the groups alone (silhouette {best['silhouette']:.3f} against "
+                 f"{g['silhouette']:.3f}), but no valley parts them within their groups: weakly separated.")
     elif best.get("mostly") and fixed:
         parted = sum(v <= VALLEY_MAX for v in best["valleys"].values())
         text += (f"{parted} of the {f.k} segments are separated from those they border by a valley (median "
