@@ -856,6 +856,20 @@ def test_without_a_product_column_no_line_is_judged_a_price_typo(tmp_path):
     assert unnamed.frame["Orders"].sum() == 21
 
 
+def test_a_negative_amount_without_a_quantity_is_a_refund_taken_off_the_spend(tmp_path):
+    """Card transactions: an amount per line and no quantity. -30.00 is a refund of a purchase, taken
+    off the customer's spend as a return is, not a line set aside for its price."""
+    lines = HEADER + "".join(f"{1000 + i},A1,GROCERIES,1,2024-03-{1 + i:02d} 10:00,{p},7,UK\n"
+                             for i, p in enumerate(["50.00", "20.00", "-30.00"]))
+    data = load(tmp_path, lines=lines, products=None,
+                transactions={"not_products": [], "quantity": None, "unit_price": None, "amount": "Price"})
+    frame = data.frame.set_index("customer_id")
+    assert frame.loc["7", [c for c in frame.columns if c.startswith("Spend")]].sum() == pytest.approx(40.0)
+    assert frame.loc["7", "Orders"] == 2
+    assert [e.count for e in data.log if e.detail == "return (negative quantity)"] == [1]
+    assert not any("negative" in e.detail and "price" in e.detail for e in data.log)
+
+
 def test_one_cancelled_order_is_one_order(tmp_path):
     from analysis.ingest.orders import cancelled_detail
     t = make_config(tmp_path, transactions={"status": "Status", "cancelled_prefix": None}).transactions

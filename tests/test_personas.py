@@ -340,3 +340,12 @@ def test_a_category_names_its_one_time_buyers_buyers_not_lovers():
     by_catalog = {**eff, "channel_catalog": 0.8}
     assert ps.name_segment(by_catalog, LABELS, means={ps.ONCE: 1.0}) == "Wine buyers by catalog"  # not 'buyers buying'
     assert ps.name_segment(by_catalog, LABELS) == "Wine lovers buying by catalog"
+
+
+def test_a_segment_most_apart_in_its_web_visits_is_named_for_them():
+    """App sessions 1.57 sd above average and a coupon rate 1.07 above: 'Web-browsing', not a name from
+    the third difference only ('Low visits month customers'); rare visitors are 'Rarely online'."""
+    labels = {"web_visits": "App sessions", "visits_month": "Visits month", "coupon_rate": "Coupon rate"}
+    assert ps.name_segment({"web_visits": 1.57, "visits_month": -0.75, "coupon_rate": 1.07}, labels) == (
+        "Web-browsing, high coupon rate customers")
+    assert ps.name_segment({"web_visits": -1.1, "coupon_rate": 1.29}, labels) == "High coupon rate, rarely online customers"

@@ -511,10 +511,11 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     cancelled = (F.startswith(F.coalesce(order, F.lit("")), F.lit(t.cancelled_prefix)) if t.order and t.cancelled_prefix
                  else F.lit(False))
     comma = _decimal_commas(src, [c for c in (t.quantity, t.money) if c and c not in numeric], path)
-    qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False))
-           if t.quantity else F.lit(1.0))  # as locally: one unit per line
     # As locally: lines without prices are read at a price of 1 (orders.UNPRICED), counted in units.
     money = _number(t.money, t.money in numeric, comma.get(t.money, False)) if t.money else F.lit(1.0)
+    # As locally: one unit per line, or one returned where a line's total is negative (a refund).
+    qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False)) if t.quantity
+           else F.when(money < 0, F.lit(-1.0)).otherwise(F.lit(1.0)) if t.amount else F.lit(1.0))
     statuses = [v.strip().lower() for v in t.cancelled_statuses]
     returned = [v.strip().lower() for v in t.returned_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status

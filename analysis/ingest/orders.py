@@ -578,9 +578,11 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed
         FROM (SELECT DISTINCT CAST({_q(name_col)} AS VARCHAR) AS _raw FROM src)""")
     comma = decimal_conventions({c: _written(con, c, path) for c in (t.quantity, t.money) if c and c not in numeric})
-    qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False))
-           if t.quantity else "1.0")  # no quantity column: one unit per line
     money = _number(t.money, t.money in numeric, comma.get(t.money, False)) if t.money else UNPRICED
+    # No quantity column: one unit per line, or one returned where a line's total is negative (a card's
+    # refund), so that its money is taken off the customer's spend as a return's is.
+    qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False)) if t.quantity
+           else f"(CASE WHEN ({money}) < 0 THEN -1.0 ELSE 1.0 END)" if t.amount else "1.0")
     # A line's total is a price times the quantity: the price is the total over the quantity (a
     # zero quantity keeps the total, and the zero-quantity rule sets the line aside).
     price = money if not t.amount else f"(CASE WHEN ({qty}) = 0 THEN {money} ELSE {money} / ({qty}) END)"

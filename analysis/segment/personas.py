@@ -200,8 +200,8 @@ def _part(label: str) -> str:
 def _adjective(feature: str, label: str, effect: float) -> str:
     if feature.startswith(("share_", "channel_")) or abs(effect) < THRESHOLD:
         return ""
-    if feature in ("deal_share", "web_visits") and effect > 0:
-        return ""  # these become nouns or channels
+    if feature == "deal_share" and effect > 0:
+        return ""  # the noun: 'bargain hunters'
     plain = lower(re.sub(r"\s*\([^)]*\)", "", label).strip())  # 'Spending Score (1-100)' -> 'spending score'
     hi, lo = ADJECTIVES.get(feature, (f"High {plain}", f"Low {plain}"))
     return hi if effect > 0 else lo
