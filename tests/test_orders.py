@@ -870,6 +870,18 @@ def test_a_negative_amount_without_a_quantity_is_a_refund_taken_off_the_spend(tm
     assert not any("negative" in e.detail and "price" in e.detail for e in data.log)
 
 
+def test_napoli_among_province_codes_is_a_province_not_a_missing_value(tmp_path):
+    """An Italian e-shop's Provincia column: NA (Napoli) beside MI, RM, TO is a code; in a column of
+    country names 'NA' is still missing."""
+    def provinces(codes: list[str]) -> dict[str, str]:
+        lines = HEADER + "".join(f"{1000 + i},A1,MUG,1,2024-03-{1 + i:02d} 10:00,3.00,{i},{c}\n" for i, c in enumerate(codes))
+        data = load(tmp_path, lines=lines, products=None, transactions={"not_products": []})
+        return dict(zip(data.frame["customer_id"], data.frame["Country"]))
+    assert provinces(["NA", "MI", "RM", "TO", "NA"]) == {"0": "NA", "1": "MI", "2": "RM", "3": "TO", "4": "NA"}
+    assert provinces(["NA", "Italy", "France", "Spain"])["0"] == ""  # missing: cleaning makes it 'Unknown'
+    assert provinces(["na", "MI", "RM", "TO"])["0"] == ""  # a marker in lower case is no code
+
+
 def test_one_cancelled_order_is_one_order(tmp_path):
     from analysis.ingest.orders import cancelled_detail
     t = make_config(tmp_path, transactions={"status": "Status", "cancelled_prefix": None}).transactions

@@ -107,6 +107,16 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     a, b = local.load_orders(unnamed), engine.load_orders(unnamed)
     _same_orders(a, b)
     assert b.baskets.products == ("ALL PRODUCTS",) and any(e.action == "no baskets or rules" for e in b.log)
+    # A negative amount without a quantity is a refund (a return), and NA among two-letter codes a
+    # province (Napoli), as locally.
+    (tmp_path / "lines.csv").write_text(HEADER + "".join(
+        f"{o},K1,Kawa,1,2024-03-0{d},{p},{c},{pl}\n" for o, d, p, c, pl in [
+            (1, 2, "4.00", 21, "NA"), (2, 3, "-4.00", 21, "NA"), (3, 4, "9.00", 22, "MI"), (4, 5, "3.00", 23, "RM"),
+            (5, 6, "2.00", 24, "TO")]), encoding="utf-8")
+    a, b = local.load_orders(unnamed), engine.load_orders(unnamed)
+    _same_orders(a, b)
+    assert [e.count for e in b.log if e.detail == "return (negative quantity)"] == [1]
+    assert b.frame["Country"].tolist() == ["NA", "MI", "RM", "TO"]
     # No price at all (unit_price: null): units per category net of returns, no price rule, as locally.
     from test_orders import LINES, PRODUCTS
     (tmp_path / "lines.csv").write_text(LINES, encoding="utf-8")

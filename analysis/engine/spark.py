@@ -39,11 +39,12 @@ from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_d
 from ..errors import UserError
 from ..ingest.cleaning import DOT_GROUPS, WHOLE, ZONE, LogEntry, zoneless
 from ..ingest.season import MONTH_COLUMNS, with_season
-from ..ingest.loading import (MISSING_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
-                              not_read, parquet_parts, sha256_of, typed_table)
+from ..ingest.loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
+                              not_read, parquet_parts, sha256_of, two_letter_codes, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
-                             GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT, NORMALISED,
+                             CODE_SAMPLE, GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT,
+                             NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, decimal_conventions, _head, line_rules, net_of_returns,
@@ -220,10 +221,22 @@ def session_conf() -> dict[str, str]:
 
 # ====================================================================== order lines
 
-def _text(col: str):
-    """The column trimmed, NULL when it holds a missing-value marker (orders._text)."""
+def _text(col: str, codes: bool = False):
+    """The column trimmed, NULL when it holds a missing-value marker; with `codes`, 'NA' and 'NC' are
+    codes among two-letter ones (orders._text)."""
     v = F.trim(F.col(f"`{col}`").cast("string"))
-    return F.when(F.lower(v).isin(*sorted(MISSING_MARKERS)), F.lit(None)).otherwise(v)
+    missing = F.lower(v).isin(*sorted(MISSING_MARKERS))
+    if codes:
+        missing = missing & ~v.isin(*TWO_LETTER_MARKERS)
+    return F.when(missing, F.lit(None)).otherwise(v)
+
+
+def _coded(src: DataFrame, col: str) -> bool:
+    """As orders._coded: a customer column of two-letter codes holding 'NA' or 'NC' among them."""
+    v = F.trim(F.col(f"`{col}`").cast("string"))
+    seen = [r[0] for r in src.select(v.alias("v")).where(F.col("v").isNotNull()).distinct().limit(CODE_SAMPLE).collect()]
+    others = [x for x in seen if x.lower() not in MISSING_MARKERS]
+    return any(x in TWO_LETTER_MARKERS for x in seen) and two_letter_codes(others)
 
 
 def _status(col: str):
@@ -541,7 +554,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
         (F.coalesce(_status(t.status).isin(*returned), F.lit(False)) if t.status and returned
          else F.lit(False)).alias("returned"),
         (product.isin(*not_products) if not_products else F.lit(False)).alias("not_product"),
-    ] + [_text(c).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)] + (
+    ] + [_text(c, _coded(src, c)).alias(f"cc_{i}") for i, c in enumerate(t.customer_columns)] + (
         [_status(t.status).alias("_status")] if t.status else [])  # for the log (sales_statuses)
     applied = None
     if t.category:

@@ -489,11 +489,16 @@ def is_missing(values: pd.Series) -> pd.Series:
     text = values.str.strip()
     missing = text.str.lower().isin(TABLE_MARKERS)
     upper_na = text.isin(TWO_LETTER_MARKERS)
-    if upper_na.any():
-        others = text[~missing].drop_duplicates()
-        if len(others) >= CODES_AROUND_NA and others.str.fullmatch("[A-Z]{2}").all():
-            missing &= ~upper_na
+    if upper_na.any() and two_letter_codes(text[~missing].drop_duplicates()):
+        missing &= ~upper_na
     return missing
+
+
+def two_letter_codes(others) -> bool:
+    """The distinct values beside 'NA' or 'NC' (markers left out) are codes of two capitals, at least
+    CODES_AROUND_NA of them: 'NA' is then a code among them (Napoli), not a missing value."""
+    others = [str(v) for v in others]
+    return len(others) >= CODES_AROUND_NA and all(re.fullmatch("[A-Z]{2}", v) for v in others)
 
 
 CODES_AROUND_NA = 3  # distinct two-letter codes beside 'NA' that make it one of them

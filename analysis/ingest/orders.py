@@ -24,8 +24,8 @@ from .cleaning import CODE_SIGNS, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntr
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
-from .loading import (MISSING_MARKERS, detect_delimiter, detect_encoding, largest_sheet, looks_binary, not_read,
-                      parquet_parts, read_table, sha256_of)
+from .loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, detect_delimiter, detect_encoding, largest_sheet, looks_binary, not_read,
+                      parquet_parts, read_table, sha256_of, two_letter_codes)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -273,11 +273,24 @@ NORMALISED = {"product codes": "product codes written more than one way (stray s
                                "name)"}
 
 
-def _text(col: str) -> str:
-    """SQL: the column trimmed, NULL when it holds a missing-value marker."""
+def _text(col: str, codes: bool = False) -> str:
+    """SQL: the column trimmed, NULL when it holds a missing-value marker; with `codes` (a column of
+    two-letter codes, loading.two_letter_codes) 'NA' and 'NC' are codes among them (Napoli)."""
     markers = ", ".join(_lit(m) for m in sorted(MISSING_MARKERS))
     v = f"trim(CAST({_q(col)} AS VARCHAR))"  # Parquet columns keep their types; text is compared as text
-    return f"CASE WHEN lower({v}) IN ({markers}) THEN NULL ELSE {v} END"
+    kept = f"WHEN {v} IN ({', '.join(_lit(m) for m in TWO_LETTER_MARKERS)}) THEN {v} " if codes else ""
+    return f"CASE {kept}WHEN lower({v}) IN ({markers}) THEN NULL ELSE {v} END"
+
+
+CODE_SAMPLE = 5000  # distinct values of a customer column looked at to tell codes (two capitals) from text
+
+
+def _coded(con, col: str) -> bool:
+    """A customer column of two-letter codes (provinces, states) holding 'NA' or 'NC' among them."""
+    v = f"trim(CAST({_q(col)} AS VARCHAR))"
+    seen = [r[0] for r in con.execute(f"SELECT DISTINCT {v} FROM src WHERE {v} IS NOT NULL LIMIT {CODE_SAMPLE}").fetchall()]
+    others = [x for x in seen if x.lower() not in MISSING_MARKERS]
+    return any(x in TWO_LETTER_MARKERS for x in seen) and two_letter_codes(others)
 
 
 # Numbers written as text, read as the customer-table loader reads them (cleaning._number_text):
@@ -553,7 +566,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         prefix = f"({prefix} OR {order} IN (SELECT ord FROM cancelled_orders))"
     returned = (f"coalesce(lower({_text(t.status)}) IN ({', '.join(_lit(v.strip().lower()) for v in t.returned_statuses)}), false)"
                 if t.status and t.returned_statuses else "false")
-    extra = "".join(f", {_text(c)} AS {_q('cc_' + c)}" for c in t.customer_columns)
+    extra = "".join(f", {_text(c, _coded(con, c))} AS {_q('cc_' + c)}" for c in t.customer_columns)
     if t.status:  # the statuses of the lines kept, for the log (sales_statuses)
         extra += f", lower({_text(t.status)}) AS _status"
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
