@@ -488,9 +488,24 @@ def test_french_windows_1252_order_lines_get_their_roles_and_currency(tmp_path):
     assert cfg.report.currency == "€"
 
 
+@pytest.mark.parametrize("names, language", [
+    (["Kunden-ID", "Alter", "Umsatz 2023", "Anzahl Bestellungen"], "German"),
+    (["klantnummer", "leeftijd", "totale_omzet", "aantal_bestellingen"], "Dutch"),
+    (["id_zamowienia", "id_klienta", "cena_jednostkowa", "ilosc"], "Polish"),
+    (["Numero ordine", "Prezzo unitario", "Quantità", "Provincia"], "Italian"),
+    (["顧客ID", "年間購入金額", "会員ランク"], "Japanese"), (["客户ID", "消费金额"], "Chinese"),
+    (["customer_id", "total_spend", "orders"], None),  # English: written in many currencies
+    (["id_cliente", "gasto_total", "pedidos"], None),  # Spanish: pesos, euros, dollars ...
+    (["Alter", "customer_id", "spend"], None),  # one word is no language
+])
+def test_the_language_of_the_column_names_implies_a_currency_only_where_it_tells_one(names, language):
+    from analysis.ingest.drafting import language_of
+    assert language_of(names) == language
+
+
 def test_order_lines_whose_price_column_names_its_currency_are_in_that_currency(tmp_path):
-    """'Prix unitaire (€)' with bare decimal-comma prices: the name gives the currency; a line file with
-    no sign anywhere still says it found none."""
+    """'Prix unitaire (€)' with bare decimal-comma prices: the name gives the currency. With no sign
+    anywhere the French names imply the euro, said to be a guess; English names imply none."""
     from analysis.ingest.drafting_orders import draft_orders_config
 
     def drafted(price_header: str) -> tuple[str, str]:
@@ -504,7 +519,7 @@ def test_order_lines_whose_price_column_names_its_currency_are_in_that_currency(
     currency, text = drafted("Prix unitaire (€)")
     assert currency == "€" and "currency € as written in the money columns' names" in text
     currency, text = drafted("Prix unitaire")
-    assert currency == "$" and "no currency sign found beside the unit prices" in text
+    assert currency == "€" and "no currency sign found beside the unit prices: € guessed from the French" in text
 
 
 def test_brazilian_order_lines_get_their_date_and_the_currency_of_their_line_totals(tmp_path):

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
-from ..labels import UNIT_CODES, plain
+from ..labels import GERMAN, UNIT_CODES, plain
 from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, LEVELS, TRUE_WORDS, folded, levels, standing, totals_word, sum_rows, to_dates,
                        to_numbers)
 from ..errors import UserError
@@ -814,16 +814,60 @@ def currency_in_names(names: list[str]) -> str | None:
     return f"{shown} " if shown[-1].isalpha() else shown
 
 
+# Where no sign or code is written anywhere, the language of the column names implies a currency:
+# the euro for German, French, Italian and Dutch, the złoty for Polish, the yen for Japanese and
+# Chinese, the won for Korean. Spanish, Portuguese and English are written in many currencies: no guess.
+LANGUAGE_WORDS = {
+    "German": frozenset(GERMAN),
+    "French": frozenset({"depenses", "montant", "commande", "commandes", "prix", "unitaire", "quantite", "derniere",
+                         "dernier", "nombre", "facture", "ville", "anciennete", "revenu", "revenus", "magasin", "achats",
+                         "achat", "designation", "depuis", "panier"}),
+    "Italian": frozenset({"ordine", "ordini", "prezzo", "quantita", "acquisti", "acquisto", "spesa", "importo", "citta",
+                          "prodotto", "fatturato", "negozio", "unitario", "provincia", "ultimo", "ultima"}),
+    "Dutch": frozenset({"klant", "klantnummer", "aantal", "bestellingen", "bestelling", "omzet", "laatste", "geslacht",
+                        "leeftijd", "woonplaats", "sinds", "nieuwsbrief", "totale", "aankopen", "uitgaven", "bedrag",
+                        "prijs", "winkel", "retouren"}),
+    "Polish": frozenset({"zamowienia", "zamowienie", "zamowien", "klienta", "klient", "cena", "jednostkowa", "ilosc",
+                         "miasto", "wartosc", "kategoria", "produkt", "data"}),
+}
+LANGUAGE_CURRENCY = {"German": "€", "French": "€", "Italian": "€", "Dutch": "€", "Polish": "zł ", "Japanese": "¥",
+                     "Chinese": "¥", "Korean": "₩"}
+MIN_LANGUAGE_WORDS = 2  # words of one language, more than of any other, that tell a table's language
+
+
+def language_of(names: list[str]) -> str | None:
+    """The language of a table's column names, when its words tell it (see LANGUAGE_WORDS)."""
+    text = " ".join(str(n) for n in names)
+    if re.search(r"[\u3040-\u30ff]", text):
+        return "Japanese"
+    if re.search(r"[\uac00-\ud7af]", text):
+        return "Korean"
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return "Chinese"
+    words = [normalise(w) for w in re.split(r"[^\w]+|_", text) if w]
+    hits = sorted(((sum(w in vocab for w in words), lang) for lang, vocab in LANGUAGE_WORDS.items()), reverse=True)
+    if hits[0][0] >= MIN_LANGUAGE_WORDS and hits[0][0] > hits[1][0]:
+        return hits[0][1]
+    return None
+
+
 def report_section(path: Path, amounts: pd.Series | None, what: str, currency: pd.Series | None = None,
-                   money_names: list[str] | None = None) -> list[str]:
+                   money_names: list[str] | None = None, names: list[str] | None = None) -> list[str]:
     """The report section: a title from the file's name, the currency of a currency column (codes
-    like EUR), else the one written beside `amounts`, else the one in the money columns' names."""
+    like EUR), else the one written beside `amounts`, else the one in the money columns' names, else
+    the one the language of the column `names` implies (said to be a guess)."""
     sign, where = (currency_of(currency) if currency is not None else None), "in the currency column"
     if sign is None:
         sign, where = (currency_of(amounts) if amounts is not None else None), f"beside {what}"
     named = currency_in_names(money_names) if sign is None and money_names else None
     if named:
         sign, where = named, "in the money columns' names"
+    language = language_of(names) if sign is None and names and amounts is not None else None
+    if language:
+        report = {"title": _title(path), "currency": LANGUAGE_CURRENCY[language]}
+        return _model_section("report", Report, report, note=(
+            f"no currency sign found beside {what}: {LANGUAGE_CURRENCY[language].strip()} guessed from the "
+            f"{language} column names; check it"))
     report = {"title": _title(path), **({"currency": sign} if sign else {})}
     return _model_section("report", Report, report, note=f"currency {sign} as written {where}" if sign else
                           f"no currency sign found {where if amounts is not None else 'in the data'}: "
@@ -870,7 +914,8 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
     amounts = pd.concat([table.frame[c].astype(str) for c in money]) if money else None
     # A contact's cost and an answer's revenue are money too: their names may carry the currency.
     economics = [guess.scalars[r][0] for r in ("contact_cost", "revenue_per_answer") if r in guess.scalars]
-    lines += report_section(table.path, amounts, "the amounts", money_names=money + economics) + [""]
+    lines += report_section(table.path, amounts, "the amounts", money_names=money + economics,
+                            names=[str(c) for c in table.frame.columns]) + [""]
     lines += _labels_section(table.frame) + [""]
     lines += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(lines)

@@ -417,7 +417,7 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     currency = next((c for c in sample.columns if re.fullmatch(CURRENCY_NAME, normalise(c))), None)
     # Without a sign beside the amounts, the money column's name may carry it ('Prix unitaire (€)').
     body += report_section(path, prices, what, sample[currency] if currency else None,
-                           [roles[money][0]] if money in roles else None) + [""]
+                           [roles[money][0]] if money in roles else None, [str(c) for c in sample.columns]) + [""]
     body += ["seed: 42  # same seed and data, same segments", ""]
     return "\n".join(head + body)
 
