@@ -30,6 +30,7 @@ BORDER_SHARE = 0.1  # a segment borders another whose centre is the next-nearest
 BORDERS = True  # compare with every bordering segment (False: the nearest by centre only, the rule before)
 NO_VALLEY = 0.8  # no natural segments: the chosen model's median segment's border is at least this dense
 WEAK_SILHOUETTE = 0.25  # Kaufman and Rousseeuw: mean silhouette up to 0.25, no substantial structure
+NESTED = 0.9  # finer segments lie inside a split's groups: each has at least this share of its customers in one
 TIERS = 3  # the fallback when there are no natural segments: value tiers (thirds)
 
 RULE = (
@@ -59,7 +60,9 @@ RULE = (
     "or its median segment has no valley (below), a candidate with fewer than {min_segments} segments that is "
     "distinct and stable (and meets every other condition) is chosen instead, as in 4: a split with a valley is "
     "natural segments, not high against low; but it never replaces stable, weakly separated actionable segments, "
-    "which may lie inside its groups. When the gap statistic puts one "
+    "which may lie inside its groups, nor a stable candidate each of whose segments lies inside one of its groups "
+    "(at least {nested:.0%} of its customers) and that parts customers better (a higher silhouette): its segments "
+    "are then weakly separated inside the valley's groups. When the gap statistic puts one "
     "group (k = 1) within one standard error (and within {gap_tol}) of every k, or when the chosen candidate's "
     "median segment has no valley (its border at least {no_valley:.0%} as dense as the centres), the report says "
     "there are no natural segments{fallback}; otherwise that the segments are weakly separated, and how much "
@@ -598,7 +601,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                        unassigned=seg.max_unassigned_share, shortlist=seg.shortlist,
                        resamples=seg.stability_resamples, sub=SUBSAMPLE, min_stability=seg.min_stability,
                        valley=VALLEY_MAX, no_valley=NO_VALLEY, fallback=fb, gap_tol=GAP_TOLERANCE,
-                       border=BORDER_SHARE)
+                       border=BORDER_SHARE, nested=NESTED)
     reason = _reason(best, winners or [best], short or [best], pool, seg, structure)
 
     small = _smaller_split(rows, fit.k, seg) if seg.k == "auto" else ""
@@ -682,9 +685,6 @@ def _silhouette_values(dist, x, labels) -> np.ndarray | None:
 
 def _median_valley(r: dict) -> float:
     return float(np.median(list(r["valleys"].values()))) if r["valleys"] else 1.0
-
-
-NESTED = 0.9  # finer segments lie inside a split's groups: each has at least this share of its customers in one
 
 
 def _inside(fine: dict, coarse: dict, seg: Segmentation, stable) -> bool:
