@@ -271,3 +271,24 @@ def test_new_customers_in_another_delimiter_and_encoding(tmp_path):
     table = pd.read_csv(tmp_path / "train.tsv", sep="\t", dtype=str, keep_default_na=False)
     table.to_csv(tmp_path / "new.csv", index=False, encoding="utf-8")
     _same(run, assign(tmp_path / "model", tmp_path / "new.csv", None).assignments)
+
+
+def test_a_score_written_in_levels_places_a_batch_that_holds_one_level_only(tmp_path):
+    """A spending score written 'Low', 'Average', 'High' is read by the word: a batch of new customers
+    who are all 'High' is placed (a training table of one level throughout is refused as text)."""
+    rng = np.random.default_rng(3)
+    n = 300
+    score = rng.choice(["Low", "Average", "High"], n)
+    frame = pd.DataFrame({"id": [f"C{i}" for i in range(n)], "age": rng.integers(18, 80, n),
+                          "family": rng.integers(1, 7, n), "score": score})
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    cfg = {"customers": {"path": "train.csv"},
+           "columns": {"id": "id", "age": "age", "spending_score": "score", "numeric": ["family"]},
+           "segmentation": {"algorithm": "kmeans", "k": 3}}
+    run = analyse(parse_config(cfg, base_dir=tmp_path))
+    save(run.model, tmp_path / "model")
+    high = frame[frame.score == "High"].head(5)
+    high.to_csv(tmp_path / "new.csv", index=False)
+    placed = assign(tmp_path / "model", tmp_path / "new.csv", None).assignments
+    trained_as = run.assignments.set_index("customer_id").loc[high.id, "segment"].tolist()
+    assert placed.set_index("customer_id").loc[high.id, "segment"].tolist() == trained_as

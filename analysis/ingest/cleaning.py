@@ -279,13 +279,14 @@ def levels(values: pd.Series, least: int = 2) -> dict[str, float] | None:
     return numbers
 
 
-def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False) -> pd.Series:
-    """Numbers from text (see to_numbers), or from ordered levels (see levels); any other text is
-    an error naming column and line."""
+def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False, least_levels: int = 2) -> pd.Series:
+    """Numbers from text (see to_numbers), or from ordered levels (see levels: at least two of them, as
+    one word throughout is more likely text where a number belongs; one will do for customers placed
+    by a saved model, a few of whom may all be 'High'); any other text is an error naming column and line."""
     if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
         return values.astype(float)
     miss = is_missing(values)
-    words = levels(values[~miss], least=1)  # the config says numbers: one level throughout is read too
+    words = levels(values[~miss], least=least_levels)
     if words:
         return values.map(words).where(~miss).astype(float)
     out = to_numbers(values, keep_infinite=True, missing=miss, file_comma=file_comma)  # infinite: see clean()
@@ -751,7 +752,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     for col in _numeric_columns(cfg):
         # Discounts as one yes/no answer per customer ('Discount Applied: Yes'): a 0/1 flag, not a count.
         typed[col] = (parse_flags(raw[col], col, path) if col == c.deal_purchases and yes_no(raw[col])
-                      else parse_numbers(raw[col], col, path, file_comma))
+                      else parse_numbers(raw[col], col, path, file_comma, least_levels=1 if fitted else 2))
     for col in _flag_columns(cfg):
         typed[col] = parse_flags(raw[col], col, path, churn=col == c.churned)
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),
