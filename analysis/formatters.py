@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from .labels import german
+from .labels import FALSE_WORDS, TRUE_WORDS, german
 
 
 def _bad(x) -> bool:
@@ -169,7 +169,13 @@ def mid_sentence(text: str) -> str:
 
 
 def category_value(value: str, values) -> str:
-    """A value of a profiled category as a reader takes it: a 0/1 column's values are its answers
-    ('Is active member: no', not ': 0'); others as written."""
-    answers = {"0": "no", "1": "yes", "0.0": "no", "1.0": "yes"}
-    return answers[value] if value in answers and set(values) <= set(answers) else value
+    """A value of a profiled category as a reader takes it: a column of 0/1 or yes/no answers in any
+    of the drafts' languages shows them as 'yes' and 'no' ('Is active member: no', 'Newsletter: yes',
+    not ': 0' or ': ja'); others as written. Single letters are left alone: N and S may be regions."""
+    def answer(v: str) -> str | None:
+        v = str(v).strip().lower()
+        if len(v) < 2 and v not in ("0", "1"):
+            return None
+        return "yes" if v in TRUE_WORDS else "no" if v in FALSE_WORDS else None
+    known = [answer(v) for v in values if v not in ("", "Other", "Unknown")]
+    return answer(value) if known and all(known) and answer(value) else value

@@ -32,6 +32,12 @@ SPOKEN_ACRONYMS = {"mrr", "arr", "ltv", "clv", "nps", "roi", "aov", "cac", "arpu
 PERIODS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
+# Yes and no as the drafts' languages write them (cleaning reads them as 1 and 0; pages show them as yes and no).
+TRUE_WORDS = {"1", "1.0", "yes", "y", "true", "t", "ja", "wahr", "oui", "vrai", "si", "sí", "s", "verdadero",
+              "sim", "verdadeiro", "waar", "sì", "vero"}
+FALSE_WORDS = {"0", "0.0", "no", "n", "false", "f", "nein", "falsch", "non", "faux", "falso", "não", "nao", "nee",
+               "onwaar"}
+
 # Words of German column names: German writes its nouns with capitals, so a German name's capitals
 # are kept even where every word has one ('Anzahl Bestellungen', not 'Anzahl bestellungen').
 GERMAN = {"anzahl", "alter", "umsatz", "bestellung", "bestellungen", "kunde", "kunden", "kundin", "letzte", "letzter",

@@ -1386,6 +1386,9 @@ def test_a_category_most_of_a_segment_holds_and_few_others_do_is_one_of_its_trai
     from analysis import formatters as fmt
     assert [fmt.category_value(v, ("0", "1")) for v in ("0", "1")] == ["no", "yes"]
     assert fmt.category_value("1", ("1", "2", "3")) == "1"  # a region numbered 1 to 3 is no answer
+    # Yes and no in the drafts' languages read as yes and no; single letters may be regions (N, S).
+    assert [fmt.category_value(v, ("ja", "nein", "Unknown")) for v in ("ja", "nein", "Unknown")] == ["yes", "no", "Unknown"]
+    assert fmt.category_value("Oui", ("Oui", "Non")) == "yes" and fmt.category_value("N", ("N", "S")) == "N"
     # Cards show a persona's first three traits: the category comes third, after the two strongest numbers.
     assert ps._with_categories(["a", "b", "c", "d"], ("Channel: 2",)) == ("a", "b", "Channel: 2", "c", "d")
     assert ps._with_categories(["a", "b", "c", "d"], ()) == ("a", "b", "c", "d")

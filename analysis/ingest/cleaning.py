@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..labels import CURRENCY_CODES
+from ..labels import CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS
 from ..config import Config
 from ..errors import UserError
 from .loading import CONTROL, UNKNOWN_WORDS, Table, is_missing, text_of
@@ -25,10 +25,6 @@ TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", "T%H:%M
                  "T%H:%M:%S.%f", "T%H:%M:%S.%f%z", " %H:%M:%S%z")
 ALL_DATE_FORMATS = tuple(f + t for f in DATE_FORMATS for t in TIME_SUFFIXES)
 # Answers as written in English, German, French, Spanish, Portuguese, Dutch and Italian.
-TRUE_WORDS = {"1", "1.0", "yes", "y", "true", "t", "ja", "wahr", "oui", "vrai", "si", "sí", "s", "verdadero",
-              "sim", "verdadeiro", "waar", "sì", "vero"}
-FALSE_WORDS = {"0", "0.0", "no", "n", "false", "f", "nein", "falsch", "non", "faux", "falso", "não", "nao", "nee",
-               "onwaar"}
 MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a typo or a sentinel
 EARLIEST = pd.Timestamp("1900-01-01")  # signup dates before this are typos
 TOTALS = (r"(?i)^\s*(?:grand\s+|sub)?totals?\b.*|^\s*(?:sum|summe|gesamt(?:summe)?|totaal|totale|somme|suma|"
