@@ -61,19 +61,20 @@ FOREIGN = GERMAN | {
     "laatste", "maanden", "jaar", "winkel", "van", "het", "bestellingen"}
 
 
-def _folded(word: str) -> str:
-    """A word in lower case without accents or umlauts ('Käufe' -> 'kaufe', 'ß' -> 'ss')."""
-    decomposed = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))
+def folded(text: str) -> str:
+    """Words in lower case without accents or umlauts, one space between them ('Käufe' -> 'kaufe',
+    'ß' -> 'ss', 'Très  élevé' -> 'tres eleve'): how names and level words are compared."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.lower().replace("ß", "ss").split()))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def german(words: list[str]) -> bool:
-    return any("ß" in w or _folded(w) in GERMAN for w in words)
+    return any("ß" in w or folded(w) in GERMAN for w in words)
 
 
 def foreign(words: list[str]) -> bool:
     """A name in one of the other languages: a word of theirs or a letter English does not write."""
-    return any(_folded(w) in FOREIGN or re.search(r"[^\x00-\x7f]", w) for w in words if w[:1].isalpha())
+    return any(folded(w) in FOREIGN or re.search(r"[^\x00-\x7f]", w) for w in words if w[:1].isalpha())
 
 
 # Words English title case leaves in lower case ('Time on App', 'Length of Membership'): no sign of capitals

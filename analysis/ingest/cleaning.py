@@ -5,7 +5,6 @@ No customer disappears here: rows that cannot be used are moved to `excluded` wi
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
@@ -13,7 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..labels import CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS
+from ..labels import CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS, folded
 from ..config import Config
 from ..errors import UserError
 from .loading import CONTROL, UNKNOWN_WORDS, Table, is_missing, text_of
@@ -258,11 +257,6 @@ _LEVEL_WORDS = {
        "zeer hoog|very satisfied",
 }
 LEVELS = {w: float(n) for n, words in _LEVEL_WORDS.items() for w in words.split("|")}
-
-
-def folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", " ".join(text.lower().split()))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def levels(values: pd.Series, least: int = 2) -> dict[str, float] | None:
