@@ -791,3 +791,51 @@ def test_a_churn_column_may_name_each_customers_standing(left, stayed):
         parse_flags(values, "c", "f")
     with pytest.raises(UserError, match="should hold 0/1 answers"):  # two departures: which is which?
         parse_flags(pd.Series([left, "Closed"], dtype="string"), "c", "f", churn=True)
+
+
+def test_levels_after_many_numbers_are_still_an_error_and_numbers_after_levels_too():
+    """The scale is judged on every value: a first hundred of numbers (read without looking further)
+    then a level word is an error, as is a level column with a number far down."""
+    numbers = [str(i % 7) for i in range(150)]
+    with pytest.raises(UserError, match=r"'s' should hold numbers but 1 value\(s\) do not, e.g. 'High' on line 152"):
+        parse_numbers(pd.Series(numbers + ["High"], dtype="str"), "s", "t.csv")
+    words = ["Low", "High", "Average"] * 50
+    with pytest.raises(UserError, match="'s' should hold numbers"):
+        parse_numbers(pd.Series(words + ["7"], dtype="str"), "s", "t.csv")
+    assert parse_numbers(pd.Series(words + ["very high"], dtype="str"), "s", "t.csv").iloc[-1] == 4.0
+
+
+ODD_NUMBERS = ["inf", "-Infinity", "NaN", "nan(0x1)", "+inf", "1e400", "-0", "+5", "1.", "+.5", "00012", "1E-3",
+               "0x10", "1_000", "1d5"]
+
+
+@pytest.mark.parametrize("odd", ODD_NUMBERS)
+def test_numbers_read_fast_are_those_pandas_reads(odd):
+    """Plain numbers are read by Arrow's parser; whatever else it accepts ('inf', 'nan') is read as
+    pandas reads it, so that a column gives the same numbers by either route."""
+    from analysis.ingest.cleaning import to_numbers
+
+    values = pd.Series(["1.5", "20", odd] * 3, dtype="str")
+    expected = pd.to_numeric(values, errors="coerce").astype(float)
+    expected = expected.where(np.isfinite(expected))
+    got = to_numbers(values)
+    assert np.array_equal(got.to_numpy(), expected.to_numpy(), equal_nan=True)
+    assert np.array_equal(np.signbit(got.fillna(1).to_numpy()), np.signbit(expected.fillna(1).to_numpy()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "", "a\x1fb"]), st.sampled_from(["1", "2", None]),
+                          st.sampled_from([1.0, 2.0, np.nan])), min_size=1, max_size=30),
+       st.booleans())
+def test_row_groups_find_the_rows_pandas_finds_duplicated(rows, plain):
+    """Rows equal in every column (missing equal to missing) share a group, by the joined-text route
+    for text without missing values and column by column otherwise: the rows frame.duplicated finds."""
+    from analysis.ingest.cleaning import duplicated_rows
+
+    frame = pd.DataFrame(rows, columns=["x", "y", "z"])
+    for cols, dtype in ((["x", "y", "z"], None), (["x", "y"], "str"), (["x"], "str")):
+        part = frame[cols] if dtype is None else frame[cols].astype(dtype)
+        if dtype and plain:  # the joined route holds text without missing values or the separator
+            part = part.fillna("-").apply(lambda c: c.str.replace("\x1f", "", regex=False))
+        assert duplicated_rows(part, plain=plain).tolist() == part.duplicated(keep="first").tolist()
+    assert not duplicated_rows(frame[[]]).any()  # no columns: no row repeats another

@@ -193,11 +193,13 @@ def _plain_numbers(s: pd.Series, missing: pd.Series) -> pd.Series | None:
     arr = pa.array(s.array)
     if not present.all():
         arr = arr.filter(pa.array(present))
-    if len(arr) and not pc.all(pc.match_substring_regex(arr, _PLAIN_NUMBER)).as_py():
-        return None
     try:
         numbers = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # out of range: pandas reads it
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not numbers, or out of range: pandas reads it
+        return None
+    # Arrow's parser also reads 'inf' and 'nan', which the pattern refuses; checked (a regular
+    # expression over every value costs five casts) only when some number read is not finite.
+    if not np.isfinite(numbers).all() and not pc.all(pc.match_substring_regex(arr, _PLAIN_NUMBER)).as_py():
         return None
     out = np.full(len(s), np.nan)
     out[present] = numbers
@@ -259,9 +261,19 @@ _LEVEL_WORDS = {
 LEVELS = {w: float(n) for n, words in _LEVEL_WORDS.items() for w in words.split("|")}
 
 
+LEVEL_SAMPLE = 100
+
+
+def _level_words(values: pd.Series) -> bool:
+    """Every present value (of a few) is a level word."""
+    return all(folded(v) in LEVELS for v in values.dropna().astype(str) if v.strip())
+
+
 def levels(values: pd.Series, least: int = 2) -> dict[str, float] | None:
     """{value as written: its number} when every present value is one of LEVELS and at least `least`
     differ (a draft asks two: one word throughout is no scale); None otherwise."""
+    if not _level_words(values.head(LEVEL_SAMPLE)):  # a number among the first values: no scale (and no pass over all)
+        return None
     seen = [v for v in pd.unique(values.dropna().astype(str)) if v.strip()]
     numbers = {v: LEVELS.get(folded(v)) for v in seen}
     if len({n for n in numbers.values()}) < least or None in numbers.values():
@@ -269,13 +281,14 @@ def levels(values: pd.Series, least: int = 2) -> dict[str, float] | None:
     return numbers
 
 
-def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False, least_levels: int = 2) -> pd.Series:
+def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False, least_levels: int = 2,
+                  missing: pd.Series | None = None) -> pd.Series:
     """Numbers from text (see to_numbers), or from ordered levels (see levels: at least two of them, as
     one word throughout is more likely text where a number belongs; one will do for customers placed
     by a saved model, a few of whom may all be 'High'); any other text is an error naming column and line."""
     if pd.api.types.is_numeric_dtype(values):  # already typed (customers derived from order lines)
         return values.astype(float)
-    miss = is_missing(values)
+    miss = is_missing(values) if missing is None else missing
     words = levels(values[~miss], least=least_levels)
     if words:
         return values.map(words).where(~miss).astype(float)
@@ -406,8 +419,9 @@ def columns_by_role(cfg: Config, role: str) -> list[str]:
     return [value] if value else []
 
 
-def _ids(table: Table, cfg: Config) -> tuple[pd.Series, pd.Series]:
-    """Customer ids as text, and a reason for rows without a usable id ('' when fine)."""
+def _ids(table: Table, cfg: Config, others: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Customer ids as text, and a reason for rows without a usable id ('' when fine). `others`:
+    row_groups of every column but the id."""
     raw = table.frame
     if cfg.columns.id is None:
         ids = pd.Series([f"row {i + 1}" for i in range(len(raw))], index=raw.index)
@@ -420,29 +434,50 @@ def _ids(table: Table, cfg: Config) -> tuple[pd.Series, pd.Series]:
     if missing.any():
         ids = ids.copy()
         ids[missing] = [f"row {i + 1} (no id)" for i in np.flatnonzero(missing.to_numpy())]
-    exact = duplicated_rows(raw, table.plain) & ~missing
+    # Equal in every column: equal in the others and in the id as written.
+    written = pd.factorize(raw[cfg.columns.id], use_na_sentinel=False)[0]
+    exact = pd.Series(first_repeats(others * (int(written.max()) + 1) + written), index=raw.index) & ~missing
     reason[exact & (reason == "")] = "exact duplicate of an earlier row"
     repeated = ids.duplicated(keep="first") & ~missing & ~exact
     reason[repeated & (reason == "")] = "customer id repeated with different values (first row kept)"
     return ids, reason
 
 
-def duplicated_rows(frame: pd.DataFrame, plain: bool = False) -> pd.Series:
-    """frame.duplicated(keep='first'). `plain`: no cell holds a control character, so for a frame
-    of text each row joined with one (\\x1f) is a key equal exactly when the rows are equal, and
-    one column of keys is checked instead of every column."""
-    if not plain or not len(frame) or not all(isinstance(t, pd.StringDtype) for t in frame.dtypes) \
-            or frame.isna().any().any():
-        return frame.duplicated(keep="first")
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def row_groups(frame: pd.DataFrame, plain: bool = False) -> np.ndarray:
+    """A code per row, equal exactly when two rows are equal in every column (missing equal to
+    missing, as frame.duplicated compares them); 0 for every row of a frame without columns.
+    `plain`: no cell holds a control character, so for a frame of text each row joined with one
+    (\\x1f) is a key equal exactly when the rows are equal: one column of keys is encoded."""
+    if plain and len(frame) and frame.shape[1] and all(isinstance(t, pd.StringDtype) for t in frame.dtypes) \
+            and not frame.isna().any().any():
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-    cols = [pc.cast(pa.array(frame.iloc[:, i].array), pa.large_string()) for i in range(frame.shape[1])]
-    key = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, pa.scalar("\x1f", pa.large_string()))
-    if isinstance(key, pa.ChunkedArray):
-        key = key.combine_chunks()
-    codes = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
-    return pd.Series(pd.Series(codes).duplicated(keep="first").to_numpy(), index=frame.index)
+        cols = [pc.cast(pa.array(frame.iloc[:, i].array), pa.large_string()) for i in range(frame.shape[1])]
+        key = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, pa.scalar("\x1f", pa.large_string()))
+        if isinstance(key, pa.ChunkedArray):
+            key = key.combine_chunks()
+        return pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    groups, size = np.zeros(len(frame), dtype=np.int64), 1
+    for i in range(frame.shape[1]):  # column by column, the pairs (rows so far, this column) coded anew
+        codes, uniques = pd.factorize(frame.iloc[:, i], use_na_sentinel=False)
+        if size * (len(uniques) + 1) >= 2**62:
+            groups, kinds = pd.factorize(groups)
+            size = len(kinds)
+        groups, size = groups * (len(uniques) + 1) + codes, size * (len(uniques) + 1)
+    return groups
+
+
+def first_repeats(groups: np.ndarray) -> np.ndarray:
+    """True where a row's group was seen on an earlier row (duplicated(keep='first'))."""
+    return pd.Series(groups).duplicated(keep="first").to_numpy()
+
+
+def duplicated_rows(frame: pd.DataFrame, plain: bool = False) -> pd.Series:
+    """frame.duplicated(keep='first'), through row_groups (no row repeats another in no columns)."""
+    if frame.shape[1] == 0:
+        return pd.Series(False, index=frame.index)
+    return pd.Series(first_repeats(row_groups(frame, plain)), index=frame.index)
 
 
 def check_segmentable(data: "CleanData", cfg: Config, path) -> None:
@@ -612,20 +647,26 @@ def totals_word(first: pd.Series) -> pd.Series:
 
 
 def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, short: tuple[int, ...] = (),
-                plain: bool = False) -> pd.Series:
+                plain: bool = False) -> tuple[pd.Series, dict[str, pd.Series]]:
     """Rows that are not customers: corrupt lines, empty rows, totals and footer lines. Their
     reason replaces any other (a footer has no id, but 'missing customer id' would mislead).
-    `plain`: the file holds no control character (read_table checked), so no cell is searched."""
+    `plain`: the file holds no control character (read_table checked), so no cell is searched.
+    Also is_missing of each column of text, for the steps that read these columns next."""
     reason = reason.copy()
     control = np.zeros(len(raw), dtype=bool)
     filled = np.zeros(len(raw), dtype=np.int64)
+    missing = {}
     for col in range(raw.shape[1]):  # column by column: every cell as text, as written
         cells = raw.iloc[:, col]
-        if not isinstance(cells.dtype, pd.StringDtype):
+        own = isinstance(cells.dtype, pd.StringDtype)
+        if not own:
             cells = text_of(cells)
         if not plain:
             control |= cells.str.contains(CONTROL, regex=True).to_numpy(dtype=bool)
-        filled += ~is_missing(cells).to_numpy(dtype=bool)
+        miss = is_missing(cells)
+        filled += ~miss.to_numpy(dtype=bool)
+        if own:
+            missing[raw.columns[col]] = miss
     control = pd.Series(control, index=raw.index)
     filled = pd.Series(filled, index=raw.index)
     first = (raw[id_column] if id_column else raw.iloc[:, 0]).astype(str)
@@ -637,7 +678,7 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     reason[few] = ROW_REASONS[2]
     reason[filled == 0] = ROW_REASONS[1]
     reason[control] = ROW_REASONS[0]
-    return reason
+    return reason, missing
 
 
 def _implausible_numbers(typed: pd.DataFrame, cols: list[str], habits: list[str], log: list[LogEntry]) -> None:
@@ -716,8 +757,11 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     table = _own_markers(table, cfg.cleaning.missing_values, log)
     raw, path, c, rules = table.frame, table.path, cfg.columns, cfg.cleaning
     learnt = {"fences": {}, "medians": {}, "median_dates": {}, "categories": {}}
-    ids, reason = _ids(table, cfg)
-    reason = _row_checks(raw, c.id, reason, table.short_rows, table.plain)
+    # Rows equal in every column but the id, judged on the table as read (see `twin` below).
+    others = [x for x in raw.columns if x != c.id]
+    groups = row_groups(raw[others], table.plain)
+    ids, reason = _ids(table, cfg, groups)
+    reason, missing = _row_checks(raw, c.id, reason, table.short_rows, table.plain)
     for why, n in reason[reason != ""].value_counts().sort_index().items():
         step = ("duplicates" if "duplicate" in why or "repeated" in why else
                 "not customers" if why in ROW_REASONS[:4] or why.startswith("totals row") else "missing values")
@@ -726,7 +770,9 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     # footer's text must not stop the run.
     not_customer = reason.str.match(r"row with control|empty row|totals|row with fewer")
     # Typed columns (derived from order lines) stay typed: missing rather than "".
-    if not_customer.any():
+    blanked = bool(not_customer.any())
+    if blanked:  # (then each column's missing values are found anew)
+        missing = {}
         raw = pd.DataFrame({col: raw[col].where(~not_customer) if _typed(raw[col]) else raw[col].where(~not_customer, "")
                             for col in raw.columns}, index=raw.index)
     # A corrupt line's id is not written anywhere (it may hold NUL bytes): the row is named by its number.
@@ -742,7 +788,8 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     for col in _numeric_columns(cfg):
         # Discounts as one yes/no answer per customer ('Discount Applied: Yes'): a 0/1 flag, not a count.
         typed[col] = (parse_flags(raw[col], col, path) if col == c.deal_purchases and yes_no(raw[col])
-                      else parse_numbers(raw[col], col, path, file_comma, least_levels=1 if fitted else 2))
+                      else parse_numbers(raw[col], col, path, file_comma, least_levels=1 if fitted else 2,
+                                         missing=missing.get(col)))
     for col in _flag_columns(cfg):
         typed[col] = parse_flags(raw[col], col, path, churn=col == c.churned)
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),
@@ -780,7 +827,8 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
                 typed[col] = typed[col].where(~bad)
 
     # As read, implausible values removed: what the column profile describes (not made when replaying).
-    parsed = typed.copy() if fitted is None else None
+    # (A shallow copy: copy-on-write keeps it as it is now while `typed` changes, column by column.)
+    parsed = typed.copy(deep=False) if fitted is None else None
 
     ref = fitted.reference_date if fitted else cfg.report.reference_date
     # Without one given, the latest date the table knows of: a purchase, else a signup.
@@ -832,8 +880,9 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     keep = reason == ""
     # Rows equal in every column but the id: likely the same customer entered twice.
     # Without an id, equal rows may be two customers alike; with one, they differ only by it.
-    others = [x for x in raw.columns if x != c.id]
-    twin = duplicated_rows(raw[others], table.plain) & keep
+    # (The rows that are not customers were blanked above: then the groups are found anew.)
+    twin = (duplicated_rows(raw[others], table.plain) if blanked or not others
+            else pd.Series(first_repeats(groups), index=raw.index)) & keep
     if twin.any():
         but = " but the id" if c.id else ""
         if rules.duplicate_rows == "exclude":
@@ -985,7 +1034,8 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     # The columns as the customers segmented hold them: footers, blank lines and repeats would read as
     # missing values and extra answers.
     profiles = () if fitted else profile_columns(raw[keep_arr], parsed[keep_arr], cfg, log,
-                                                 cfg.report.min_segment_size, tuple(dates))
+                                                 cfg.report.min_segment_size, tuple(dates),
+                                                 {col: m[keep_arr] for col, m in missing.items()})
     return CleanData(
         fitted=fitted or Fitted(reference_date=ref, **learnt),
         columns=profiles,

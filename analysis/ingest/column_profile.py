@@ -48,9 +48,10 @@ def _roles(cfg: Config) -> dict[str, str]:
 
 
 def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, min_group: int,
-                    dates: tuple[str, ...] = ()) -> tuple[ColumnProfile, ...]:
+                    dates: tuple[str, ...] = (), missing: dict | None = None) -> tuple[ColumnProfile, ...]:
     """One profile per column of `raw` (text as read, rows that are not customers blanked);
-    `typed` holds the parsed values of the columns the config names (before imputation)."""
+    `typed` holds the parsed values of the columns the config names (before imputation);
+    `missing`: is_missing of some columns of text of `raw`, as cleaning found them on every row."""
     from .cleaning import to_numbers
 
     roles = _roles(cfg)
@@ -60,7 +61,9 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
         values = raw[col]
         if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
             values = text_of(values)
-        miss = is_missing(values.astype(str))
+        text = values.astype(str)
+        known = missing is not None and col in missing and text.dtype == values.dtype  # the same text
+        miss = missing[col] if known else is_missing(text)
         present = values[~miss].astype(str)
         role = roles.get(col, "")
         base = dict(name=str(col), role=role, rows=len(values), missing=int(miss.sum()),
