@@ -76,13 +76,14 @@ def decimals(values) -> pa.Array:
     Arrow's shortest round-trip text is kept where it has no exponent, at most 10 decimals and
     the value is below FAST_BELOW; any other cell goes through `_decimal` itself."""
     x = np.asarray(values, dtype=float)
-    arr = pa.array(x, from_pandas=True)  # NaN -> null
+    x = np.where(x == 0, 0.0, x)  # -0.0 is written 0
+    arr = pa.array(x, mask=np.isnan(x))  # NaN -> null (a mask: far faster than from_pandas' scan)
     text = pc.cast(arr, pa.string())
     point = pc.find_substring(text, ".")
-    places = pc.if_else(pc.equal(point, -1), 0, pc.subtract(pc.subtract(pc.utf8_length(text), point), 1))
+    # (The text of a number is ASCII: its length in bytes is its length in characters.)
+    places = pc.if_else(pc.equal(point, -1), 0, pc.subtract(pc.subtract(pc.binary_length(text), point), 1))
     fast = pc.and_(pc.and_(pc.invert(pc.match_substring(text, "e")), pc.less_equal(places, 10)),
                    pc.less(pc.abs(arr), FAST_BELOW))
-    text = pc.if_else(pc.equal(text, "-0"), "0", text)
     slow = np.flatnonzero(~pc.fill_null(fast, True).to_numpy(zero_copy_only=False))
     if not len(slow):
         return text
@@ -96,6 +97,12 @@ def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
 
     The text is what pandas' `to_csv` writes (minimal quoting, "\n"); frames of text, integer and
     float columns are assembled column by column in Arrow, others written by pandas."""
+    fast = csv_bytes(frame, index)
+    return fast if isinstance(fast, str) else fast.decode("utf-8")
+
+
+def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes | str:
+    """csv_text, as UTF-8 bytes where Arrow assembled it (no text object made of a large table)."""
     out = csv_safe(frame)  # before the floats become text: a negative number is not a formula
     fast = _arrow_csv(out, index)
     if fast is not None:
@@ -130,7 +137,7 @@ def _cells(col: pd.Series) -> pa.Array | None:
     return pc.if_else(pc.match_substring_regex(cells, '[,"\r\n]'), quoted, cells)
 
 
-def _arrow_csv(frame: pd.DataFrame, index: bool) -> str | None:
+def _arrow_csv(frame: pd.DataFrame, index: bool) -> bytes | None:
     if len(frame) == 0 or frame.shape[1] + index < 2:  # a lone empty cell is quoted by pandas
         return None
     columns = ([frame.index.to_series()] if index else []) + [frame.iloc[:, i] for i in range(frame.shape[1])]
@@ -142,21 +149,28 @@ def _arrow_csv(frame: pd.DataFrame, index: bool) -> str | None:
     if any(t is None for t in texts):
         return None
     rows = pc.binary_join_element_wise(*texts, ",")
-    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows), "\n")[0].as_py()
-    return frame.iloc[:0].to_csv(index=index, lineterminator="\n") + body + "\n"
+    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows), "\n")[0]
+    return b"".join((frame.iloc[:0].to_csv(index=index, lineterminator="\n").encode("utf-8"), body.as_buffer(), b"\n"))
 
 
 def write_exports(run, exports: Path) -> None:
     """Every private file of a run into `exports` (a fresh folder the caller swaps in)."""
     exports.mkdir(parents=True, exist_ok=True)
     (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
-    (exports / "assignments.csv").write_text(csv_text(run.assignments), encoding="utf-8")
-    (exports / "customers_features.csv").write_text(csv_text(run.customers.round(6), index=True), encoding="utf-8")
+    _write(exports / "assignments.csv", csv_bytes(run.assignments))
+    _write(exports / "customers_features.csv", csv_bytes(run.customers.round(6), index=True))
     (exports / "personas.yml").write_text(overrides_template(run.results.personas), encoding="utf-8")
     for rel, frame in run.tables:
         path = exports / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(csv_text(frame), encoding="utf-8")
+        _write(path, csv_bytes(frame))
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
 
 
 def overrides_template(personas: tuple[Persona, ...]) -> str:
