@@ -839,3 +839,36 @@ def test_row_groups_find_the_rows_pandas_finds_duplicated(rows, plain):
             part = part.fillna("-").apply(lambda c: c.str.replace("\x1f", "", regex=False))
         assert duplicated_rows(part, plain=plain).tolist() == part.duplicated(keep="first").tolist()
     assert not duplicated_rows(frame[[]]).any()  # no columns: no row repeats another
+
+
+def _merged_row_by_row(values: pd.Series, share: float) -> tuple[list, dict]:
+    """The rule of _merge_categories, row by row: each key's most frequent spelling (the first seen
+    of equals), then values under `share` of the rows, but 'Unknown', pooled into 'Other'."""
+    from analysis.ingest.cleaning import _category_key
+    from analysis.ingest.loading import is_missing
+
+    miss = is_missing(values.astype(object))
+    filled = values.astype(object).where(~miss, "Unknown")
+    key = _category_key(filled)
+    canon = filled.groupby(key).agg(lambda s: s.value_counts().index[0])
+    merged = key.map(canon)
+    counts = merged.value_counts()
+    rare = counts[((counts / len(merged)) < share) & ~((counts.index == "Unknown") & miss.any())]
+    if len(rare) and len(counts) - len(rare) >= 1:
+        merged = merged.where(~merged.isin(rare.index), "Other")
+        canon = canon.where(~canon.isin(rare.index), "Other")
+    return merged.tolist(), {str(k): str(v) for k, v in canon.items()}
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["Web", "web", " Web", "WEB ", "Store", "store", "Phone", "n/a", "", "Mail", "Fax"]),
+                min_size=1, max_size=60),
+       st.sampled_from([0.0, 0.05, 0.2]))
+def test_categories_merge_as_the_row_by_row_rule_does(values, share):
+    from analysis.ingest.cleaning import _merge_categories
+
+    series = pd.Series(values, dtype=object)
+    log = []
+    merged, canon = _merge_categories(series, "c", share, 5, log)
+    want, want_canon = _merged_row_by_row(series, share)
+    assert merged.tolist() == want and canon == want_canon and list(canon) == list(want_canon)

@@ -514,15 +514,23 @@ def _merge_categories(values: pd.Series, column: str, share: float, min_group: i
             return key.map(known).where(key.isin(known.keys()), v)
 
         return by_value(filled, replay), known
-    key = by_value(filled, _category_key)
-    # Spelling variants (case, inner spaces) merge into their most frequent spelling.
-    canon = filled.groupby(key).agg(lambda s: s.value_counts().index[0])
-    merged = key.map(canon)
-    variants = int((merged != filled).sum())
+    # Each distinct spelling once (in the order first seen), with the number of rows holding it.
+    codes, spellings = pd.factorize(filled, use_na_sentinel=False)
+    spellings = pd.Series(np.asarray(spellings, dtype=object), dtype=object)
+    held = pd.Series(np.bincount(codes, minlength=len(spellings)))
+    key = _category_key(spellings)
+    # Spelling variants (case, inner spaces) merge into their most frequent spelling (the first seen of equals).
+    ranked = pd.DataFrame({"key": key, "held": held, "at": np.arange(len(spellings))}).dropna(subset=["key"])
+    best = ranked.sort_values(["held", "at"], ascending=[False, True], kind="stable").drop_duplicates("key")
+    canon = pd.Series(spellings.to_numpy()[best["at"].to_numpy()], index=pd.Index(best["key"], dtype=object),
+                      dtype=object).sort_index()
+    as_merged = key.map(canon)  # each spelling's merged value
+    variants = int(held[(as_merged != spellings).to_numpy()].sum())
     if variants:
         log.append(LogEntry("odd categories", column, variants, "spelling variants merged",
                             "differences of case or spacing"))
-    counts = merged.value_counts()
+    counts = held.groupby(as_merged.to_numpy()).sum()
+    merged = pd.Series(as_merged.to_numpy()[codes], index=values.index, dtype=object)
     # 'Unknown' stays apart however rare: a missing channel is not some other channel.
     rare = counts[((counts / len(merged)) < share) & ~((counts.index == "Unknown") & miss.any())]
     if len(rare) and len(counts) - len(rare) >= 1:
@@ -536,7 +544,8 @@ def _merge_categories(values: pd.Series, column: str, share: float, min_group: i
         many = f"{len(rare)} values: " if len(rare) > 1 and (len(named) > 1 or not unnamed) else ""
         log.append(LogEntry("odd categories", column, int(rare.sum()), "rare categories merged into 'Other'",
                             f"{many}{', '.join(named)}: each under {share:.0%} of customers"))
-        merged = merged.where(~merged.isin(rare.index), "Other")
+        as_merged = as_merged.where(~as_merged.isin(rare.index), "Other")
+        merged = pd.Series(as_merged.to_numpy()[codes], index=values.index, dtype=object)
         canon = canon.where(~canon.isin(rare.index), "Other")
     return merged, {str(k): str(v) for k, v in canon.items()}
 
