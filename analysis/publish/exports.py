@@ -148,9 +148,14 @@ def _arrow_csv(frame: pd.DataFrame, index: bool) -> bytes | None:
             texts = list(pool.map(_cells, columns))
     if any(t is None for t in texts):
         return None
+    # Each row ends with its line break, so that the rows' text, back to back, is the body.
+    texts[-1] = pc.binary_join_element_wise(texts[-1], "\n", "")
     rows = pc.binary_join_element_wise(*texts, ",")
-    body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows), "\n")[0]
-    return b"".join((frame.iloc[:0].to_csv(index=index, lineterminator="\n").encode("utf-8"), body.as_buffer(), b"\n"))
+    _, offsets, data = rows.buffers()
+    width = np.int64 if pa.types.is_large_string(rows.type) else np.int32
+    ends = np.frombuffer(offsets, dtype=width)[rows.offset:rows.offset + len(rows) + 1]
+    body = memoryview(data)[ends[0]:ends[-1]]
+    return b"".join((frame.iloc[:0].to_csv(index=index, lineterminator="\n").encode("utf-8"), body))
 
 
 def write_exports(run, exports: Path) -> None:
