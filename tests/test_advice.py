@@ -394,15 +394,31 @@ def test_low_revenue_from_newer_customers_calls_for_onboarding_not_a_step_up():
     labels = {**LABELS, "tenure_months": "Tenure"}
     c = _context(kinds={**KINDS, "tenure_months": "months"}, labels=labels)
 
-    def offer(tenure: float, effect: float = -1.2):
+    def offer(tenure: float, effect: float = -1.2, value: float = 0.07):
         p = dataclasses.replace(_profile({"tenure_months": (tenure, 30.0, effect), "total_spend": (100.0, 300.0, -0.8)}),
-                                share_customers=0.30, share_value=0.07)
+                                share_customers=0.30, share_value=value)
         return ps.recommend(c, p)
     rec = offer(4.0)
     assert rec.offer.startswith("Onboarding") and "but newer (4 months against 30 months)" in rec.offer_why
+    assert "and 175% of the average revenue per month as customers" in rec.offer_why  # 7/30 x 30/4
     assert rec.timing == "Early in the relationship"
-    assert offer(20.0).offer.startswith("Onboarding") and offer(20.01).offer.startswith("Step-up")
+    assert offer(20.0, value=0.15).offer.startswith("Onboarding") and offer(20.01, value=0.15).offer.startswith("Step-up")
     assert offer(4.0, effect=-0.49).offer.startswith("Step-up")
+
+
+def test_newer_customers_who_also_spend_little_per_month_get_a_step_up_not_onboarding():
+    """A short relationship explains low spend only where spend per month as customers is at least
+    1 / 1.5 of the average: 20% of the revenue share over 9 months against 30 is two thirds of it; a
+    hotel's members of 17 months against 39 who spend 13% of the average (31% per month) are small buyers."""
+    c = _context(kinds={**KINDS, "tenure_months": "months"}, labels={**LABELS, "tenure_months": "Tenure"})
+
+    def offer(tenure: float, value: float = 0.06):
+        p = dataclasses.replace(_profile({"tenure_months": (tenure, 30.0, -1.2), "total_spend": (100.0, 300.0, -0.8)}),
+                                share_customers=0.30, share_value=value)
+        return ps.recommend(c, p)
+    assert offer(9.0).offer.startswith("Onboarding") and "67% of the average revenue per month" in offer(9.0).offer_why
+    assert offer(9.01).offer == "Step-up offer: a low-cost add-on or upgrade"
+    assert offer(0.0).offer.startswith("Onboarding")  # joined this month: no month to judge them by
 
 
 # ---------------------------------------------------------------- pages: every sentence computed

@@ -109,7 +109,9 @@ RECOMMENDATION_RULES = (
     f"the customer share though orders or purchases are {THRESHOLD} sd above), a pre-season reminder (revenue share "
     f"at most half the customer share and most of their orders in a season, as for the timing below: they buy for "
     f"the season, not to be onboarded however recent their first order), onboarding (revenue share at most half "
-    f"the customer share and newer: tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), step-up "
+    f"the customer share and newer: tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average, with "
+    f"revenue per month as customers at least {1 / VALUE_RATIO:.0%} of the average's, so that the short relationship "
+    f"explains the low revenue), step-up "
     f"(revenue share at most half the customer share), upsell (without spend, a spending score {THRESHOLD} sd below "
     f"with income {THRESHOLD} sd above), low-cost entry (without spend, a spending score or else income {THRESHOLD} sd "
     f"below), else a cross-sell offer on the category "
@@ -689,6 +691,13 @@ def newer(p: Profile) -> bool:
     return s.effect <= -THRESHOLD and s.mean * RATIO <= s.overall_mean * (1 + 1e-9)
 
 
+def monthly(p: Profile, ratio: float) -> float:
+    """The segment's value per month as customers against the average customer's (its value ratio times
+    the average tenure over its own): a short relationship explains low spend only where this is not low."""
+    s = p.stat("tenure_months")
+    return ratio * s.overall_mean / s.mean if s.mean > 0 else float("inf")
+
+
 def leaving(p: Profile) -> bool:
     """Far more of the segment has left (a churn column) than of all customers: at least RATIO times the
     average share (a relative risk of 1.5), and beyond chance: above the average by 1.96 standard errors
@@ -817,12 +826,13 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Pre-season reminder: an offer on what they bought last season", (
             f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, but {fmt.percent(s.mean)} of "
             f"their orders fall in {c.labels[SEASON_FEATURE].partition('(')[2].rstrip(')')}: they buy for the season")
-    elif ratio is not None and ratio <= 0.5 and newer(p):
+    elif ratio is not None and ratio <= 0.5 and newer(p) and monthly(p, ratio) * VALUE_RATIO >= 1 - 1e-9:
         s = p.stat("tenure_months")
         a, b = _pair(c, "tenure_months", s.mean, s.overall_mean)
-        offer, offer_why = "Onboarding: a welcome series and an offer on the next purchase", \
-            (f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, but newer ({a} against {b}): "
-             "their spend is that of a short relationship, not of small buyers")
+        offer, offer_why = "Onboarding: a welcome series and an offer on the next purchase", (
+            f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, but newer ({a} against {b}) and "
+            f"{fmt.percent(monthly(p, ratio))} of the average {c.value_word} per month as customers: their spend is "
+            "that of a short relationship, not of small buyers")
     elif ratio is not None and ratio <= 0.5:
         offer, offer_why = "Step-up offer: a low-cost add-on or upgrade", \
             f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers"
