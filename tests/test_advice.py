@@ -1425,3 +1425,20 @@ def test_a_feature_barely_off_the_average_is_no_trait_on_a_card():
     assert ps._traits(barely) == ["total_spend", "visits"]
     _, (persona,), _ = ps.build_personas((p,), {f: 1.0 for f in c.clustering}, c)
     assert not any(t.startswith("Age") for t in persona.traits)
+
+
+def test_a_name_from_a_category_other_than_the_largest_is_explained_beside_it():
+    """'Ropa lovers' whose largest category is electronics: the page says how much ropa they buy
+    against the average share, so the name does not read as a contradiction; a name from the
+    largest category needs no second sentence, nor does a category too far from standing out."""
+    c = _context(labels={**LABELS, "share_ropa": "Share of spend: Ropa", "share_electronica": "Share of spend: Electronica"})
+
+    def text(effect: float, largest: float = 0.39) -> str:
+        p = _profile({"share_electronica": (largest, 0.35, 0.2), "share_ropa": (0.30, 0.12, effect)})
+        return ps._describe(c, p)
+    assert "On average they put 39% of their spend on electronica, their largest category." in text(0.9)
+    assert "Their 30% on ropa is 2.5 times the average share (12%)." in text(0.9)
+    assert "Their 30%" not in text(0.49)  # below THRESHOLD: no name from it
+    assert "Their 30%" not in text(0.9, largest=0.29)  # ropa is the largest: said once
+    assert ps.name_segment({"share_electronica": 0.2, "share_ropa": 0.9}, c.labels, means={
+        "share_electronica": 0.39, "share_ropa": 0.30}).endswith("Ropa lovers")

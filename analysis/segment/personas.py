@@ -277,13 +277,12 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
     if late and adjs[:1] == ["Lapsing"] and lapsed(means):
         adjs[0] = "Lapsed"
-    shares = [(e, f) for f, e in ranked if f.startswith("share_") and e >= THRESHOLD
-              and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_FOCUS_SHARE]
+    loved = named_category(effects, labels, means)
     channels = [(e, f) for f, e in ranked if f.startswith("channel_") and e >= THRESHOLD
                 and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_CHANNEL_SHARE]
-    if shares:
+    if loved:
         # One purchase makes a buyer of a category, not a lover of it.
-        noun = f"{_singular(_part(labels[max(shares)[1]]), names_cased(labels))} {'buyers' if means.get(ONCE) else 'lovers'}"
+        noun = f"{_singular(_part(labels[loved]), names_cased(labels))} {'buyers' if means.get(ONCE) else 'lovers'}"
         if effects.get("children", 0) >= THRESHOLD:
             noun += " with children"
     elif effects.get("children", 0) >= THRESHOLD:
@@ -301,6 +300,14 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         return head + tail
     # Only the first letter of a later adjective: the rest is cased already ('high MRR', 'December buyers')
     return ", ".join([adjs[0]] + [fmt.mid_sentence(a) for a in adjs[1:]]) + f" {noun}{tail}"
+
+
+def named_category(effects: dict[str, float], labels: dict[str, str], means: dict[str, float]) -> str | None:
+    """The share of spend a name's 'lovers' come from: the one furthest above its average (THRESHOLD sd
+    or more), of a real category, taking at least MIN_FOCUS_SHARE of the segment's spend."""
+    shares = [(e, f) for f, e in effects.items() if f.startswith("share_") and e >= THRESHOLD
+              and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_FOCUS_SHARE]
+    return max(shares)[1] if shares else None
 
 
 def unique_names(effects: list[dict[str, float]], labels: dict[str, str],
@@ -581,6 +588,12 @@ def _describe(c: Context, p: Profile) -> str:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
                          f"{lower(_part(c.labels[ch[0]]))} channel"
         parts[-1] += "."
+        # A name's 'lovers' of another category than the largest: the share that names them, beside it.
+        loved = named_category({s.feature: s.effect for s in p.stats}, c.labels, {s.feature: s.mean for s in p.stats})
+        if loved and loved != cat[0] and p.stat(loved).overall_mean > 0:
+            s = p.stat(loved)
+            parts.append(f"Their {fmt.percent(s.mean)} on {category(_part(c.labels[loved]), names_cased(c.labels))} is "
+                         f"{fmt.number(s.mean / s.overall_mean, 1)} times the average share ({fmt.percent(s.overall_mean)}).")
     if any(s.feature == "churned" for s in p.stats):
         s = p.stat("churned")
         left, average = _pair(c, "churned", s.mean, s.overall_mean)
