@@ -59,6 +59,14 @@ def signed(x, digits: int = 1) -> str:
     return s[1:] if float(s) == 0 else s  # '+0.0' and '-0.0' both read as 0.0
 
 
+def lift(x) -> str:
+    """A rule's lift, with the decimals that tell it from 1 (1.04 is no '1.0', which reads as no lift)."""
+    if _bad(x):
+        return "–"
+    digits = next((d for d in (1, 2) if f"{x:.{d}f}" != f"{1:.{d}f}"), 3)
+    return number(x, digits)
+
+
 def ratio(x) -> str:
     return "–" if _bad(x) else f"{x:.2f}×"
 

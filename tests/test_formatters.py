@@ -218,3 +218,12 @@ def test_an_amount_in_thousands_reads_with_a_k():
     assert by_kind(88.0, "money_k", "$") == "$88k" and by_kind(1.46, "money_k", "€") == "€1.5k"
     assert money_kind("Annual Income (k$)") == "money_k" and money_kind("revenue_000s (000s)") == "money_k"
     assert money_kind("Income") == "money" and money_kind("kids") == "money" and money_kind("bank_balance") == "money"
+
+
+@pytest.mark.parametrize("x, text", [(1.04, "1.04"), (1.05, "1.1"), (1.004, "1.004"), (1.0004, "1.000"),
+                                     (0.96, "0.96"), (2.36, "2.4"), (1.0, "1.000"), (float("nan"), "–")])
+def test_a_lift_is_never_written_as_no_lift(x, text):
+    """A rule kept for a lift above 1 is not shown as '1.0': the decimals that tell it from 1."""
+    from analysis.formatters import lift
+
+    assert lift(x) == text

@@ -735,10 +735,10 @@ def _rule_text(rule) -> str:
 
 def _rule_row(rule) -> dict:
     return {"rule": _rule_text(rule), "baskets": fmt.integer(rule.count), "support": fmt.percent(rule.support, 1),
-            "confidence": fmt.percent(rule.confidence), "lift": fmt.number(rule.lift, 1),
-            "overall_lift": fmt.number(rule.overall_lift, 1), "ratio": fmt.ratio(rule.lift_ratio),
+            "confidence": fmt.percent(rule.confidence), "lift": fmt.lift(rule.lift),
+            "overall_lift": fmt.lift(rule.overall_lift), "ratio": fmt.ratio(rule.lift_ratio),
             "support_ratio": fmt.ratio(rule.support_ratio),
-            "within": fmt.number(rule.within_lift, 1)}
+            "within": fmt.lift(rule.within_lift)}
 
 
 def _promotion_row(r: Results, x) -> dict:
