@@ -52,7 +52,7 @@ def test_name_when_nothing_stands_out_and_for_families_and_deals():
     flat = {f: 0.1 for f in LABELS}
     assert ps.name_segment(flat, LABELS) == "Typical customers"
     fam = {**flat, "children": 1.1, "income": -0.7}
-    assert ps.name_segment(fam, LABELS) == "Budget families"
+    assert ps.name_segment(fam, LABELS) == "Lower-income families"
     deals = {**flat, "deal_share": 0.9, "channel_web": 0.7}
     assert ps.name_segment(deals, LABELS) == "Bargain hunters buying online"
 

@@ -46,7 +46,7 @@ MATCH_DISTANCE = 0.75  # an override applies to a segment whose profile is this 
 
 # Words for a segment well above (+) or below (-) the average customer on a scale feature.
 ADJECTIVES = {
-    "income": ("Affluent", "Budget"),
+    "income": ("Affluent", "Lower-income"),  # not "budget": a low income may still spend freely (Mall customers)
     "total_spend": ("High-spending", "Low-spending"),
     "total_units": ("High-volume", "Low-volume"),  # order lines without prices
     "age": ("Older", "Younger"),
