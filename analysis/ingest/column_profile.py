@@ -94,7 +94,11 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
             x = typed[col] if parsed else to_numbers(present)
             x = x[np.isfinite(x.astype(float))].astype(float)
             if len(x):
-                p5, p50, p95 = np.percentile(x, [5, 50, 95])
+                # Whole numbers (counts, scores) span whole values, '13 to 85' rather than '13 to 85.05'; the
+                # median stays the middle (20.5 of an even count).
+                whole = bool((x == np.floor(x)).all())
+                p5, p95 = np.percentile(x, [5, 95], method="nearest" if whole else "linear")
+                p50 = np.percentile(x, 50)
                 out.append(ColumnProfile(kind="number", p5=float(p5), p50=float(p50), p95=float(p95),
                                          cleaning=entries, **base))
                 continue
