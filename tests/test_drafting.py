@@ -865,7 +865,8 @@ def test_a_dutch_subscription_table_gets_its_campaigns_and_signup_date(tmp_path)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     text = draft_config(path, config_dir=tmp_path)
     cfg = parse(text, tmp_path)
-    assert "report:  # no currency sign found in the data: set the currency below to yours" in text
+    assert ("report:  # no currency sign found in the data: amounts are shown without one; set the currency below "
+            "to yours") in text and cfg.report.currency == ""
     assert cfg.columns.campaigns == {"Voorjaarsactie": "reactie_voorjaarsactie",
                                      "Latest campaign": "reactie_laatste_campagne"}
     assert cfg.columns.signup_date == "startdatum_abonnement" and cfg.columns.recency_days is None

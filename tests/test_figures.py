@@ -62,3 +62,12 @@ def test_the_size_chart_claims_revenue_only_when_it_draws_it(demo_run):
     bare = dataclasses.replace(r, segments=tuple(dataclasses.replace(p, share_value=None) for p in r.segments))
     fig = figures.sizes(bare)
     assert len(fig.data) == 1 and "revenue" not in fig.layout.title.text
+
+
+def test_the_profit_axis_names_the_currency_only_when_one_is_set(demo_run):
+    import dataclasses
+
+    r = demo_run.results
+    assert figures.response_profit(r).layout.yaxis.title.text == "Profit in the latest campaign ($)"
+    bare = dataclasses.replace(r, currency="")  # a draft without a sign in the data writes none
+    assert figures.response_profit(bare).layout.yaxis.title.text == "Profit in the latest campaign"

@@ -868,10 +868,11 @@ def report_section(path: Path, amounts: pd.Series | None, what: str, currency: p
         return _model_section("report", Report, report, note=(
             f"no currency sign found beside {what}: {LANGUAGE_CURRENCY[language].strip()} guessed from the "
             f"{language} column names; check it"))
-    report = {"title": _title(path), **({"currency": sign} if sign else {})}
+    # Without a sign in the data no currency is guessed: amounts are shown as numbers until one is set.
+    report = {"title": _title(path), "currency": sign or ""}
     return _model_section("report", Report, report, note=f"currency {sign} as written {where}" if sign else
                           f"no currency sign found {where if amounts is not None else 'in the data'}: "
-                          "set the currency below to yours")
+                          "amounts are shown without one; set the currency below to yours")
 
 
 def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[str, ...] = ()) -> str:

@@ -499,7 +499,8 @@ def response_profit(r: Results) -> go.Figure:
     fig.add_vline(x=m.contacts, line=dict(color=PALETTE[5], dash="dash"),
                   annotation_text=f"chosen N = {m.contacts:,}", annotation_position="top right")
     fig.update_xaxes(title="Customers contacted (N)", rangemode="tozero")
-    fig.update_yaxes(title=f"Profit in the latest campaign ({_text(r.currency)})", tickformat=",.0f")
+    unit = f" ({_text(r.currency.strip())})" if r.currency.strip() else ""
+    fig.update_yaxes(title=f"Profit in the latest campaign{unit}", tickformat=",.0f")
     return _layout(fig, "Profit of contacting the top N customers, had they been the only ones contacted "
                         "(out-of-fold scores)", 440)
 
