@@ -1531,3 +1531,18 @@ def test_the_latest_campaigns_own_call_is_left_out_where_its_answer_is_the_campa
     frame.drop(columns=["y"]).to_csv(tmp_path / "calls.csv", sep=";", index=False)
     c = yaml.safe_load(draft_config(tmp_path / "calls.csv", tmp_path))["columns"]
     assert "duration" in c["numeric"] and "day" in c["ignore"]
+
+
+def test_thousands_dots_are_read_as_cleaning_reads_them_in_a_file_of_decimal_commas(tmp_path):
+    """'32.500 €' beside spend written '123,45': the file writes decimal commas, so the dot groups
+    thousands, in the draft's comment as in the report (not 'numbers 12.5 to 106.3')."""
+    rows = ["id_cliente;ingresos_anuales;gasto_ropa"] + [
+        f"{i};{12 + i % 90}.{(i * 7) % 10}00 €;{10 + i % 50},{i % 100:02d}" for i in range(120)]
+    path = tmp_path / "clientes.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = draft_config(path, config_dir=tmp_path)
+    line = next(x for x in text.splitlines() if x.strip().startswith("income: ingresos_anuales"))
+    assert "integers 12000 to 101300" in line, line
+    only = "\n".join(f"{i};{12 + i % 90}.{(i * 7) % 10}00 €" for i in range(120))  # no decimal comma anywhere
+    path.write_text("id_cliente;ingresos_anuales\n" + only + "\n", encoding="utf-8")
+    assert "numbers 12 to 101.3" in draft_config(path, config_dir=tmp_path)

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
 from ..labels import GERMAN, UNIT_CODES, plain
-from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, LEVELS, TRUE_WORDS, folded, levels, standing, totals_word, sum_rows, to_dates,
+from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, decimal_commas, LEVELS, TRUE_WORDS, folded, levels, standing, totals_word, sum_rows, to_dates,
                        to_numbers)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
@@ -279,10 +279,12 @@ def detect_date_formats(values: pd.Series) -> list[str]:
     return [fmt for fmt in DATE_FORMATS if parses(fmt, sample) and parses(fmt, uniques)]
 
 
-def profile_column(name: str, values: pd.Series, position: int = 0, distinct_rows: int = 0) -> Profile:
+def profile_column(name: str, values: pd.Series, position: int = 0, distinct_rows: int = 0,
+                   file_comma: bool = False) -> Profile:
+    """`file_comma`: the file's other columns write decimal commas, so '32.500' is 32500 (as cleaning reads it)."""
     present = values[~is_missing(values)]
     words = levels(present)  # 'Low', 'Average', 'High': a score in words
-    parsed = present.map(words).astype(float) if words else to_numbers(present)
+    parsed = present.map(words).astype(float) if words else to_numbers(present, file_comma=file_comma)
     unknown = present.str.strip().str.lower().isin(UNKNOWN_WORDS)
     if unknown.any() and parsed.notna().sum() == (~unknown).sum() > 0:  # 'inconnu' among numbers: a missing one
         present, parsed = present[~unknown], parsed[~unknown]
@@ -310,7 +312,9 @@ def profile_column(name: str, values: pd.Series, position: int = 0, distinct_row
 
 def profile_table(frame: pd.DataFrame) -> list[Profile]:
     distinct_rows = len(frame.drop_duplicates())
-    return [profile_column(str(c), frame[c].astype(str), i, distinct_rows) for i, c in enumerate(frame.columns)]
+    text = {c: frame[c].astype(str) for c in frame.columns}
+    file_comma = any(decimal_commas(v) for v in text.values())  # one file, one way of writing numbers
+    return [profile_column(str(c), text[c], i, distinct_rows, file_comma) for i, c in enumerate(frame.columns)]
 
 
 # --- reading the values -------------------------------------------------------------------------------------
