@@ -136,3 +136,14 @@ def load_config_text(folder, columns: dict, table: str = TABLE):
     (folder / "c.csv").write_text(table, encoding="utf-8")
     (folder / "c.yml").write_text(yaml.safe_dump({**CONFIG, "columns": columns}), encoding="utf-8")
     return load_config(folder / "c.yml")
+
+
+@pytest.mark.parametrize("role, kind, typical", [("campaigns: Latest", "0/1 answer", "22% answered 1"),
+                                                 ("churned", "0/1", "22% left"), ("complaints", "0/1", "22% complained")])
+def test_only_a_campaign_column_holds_answers(role, kind, typical):
+    """A churn column says how many left, not that 22% 'answered 1'."""
+    from analysis.publish.quality_page import _kind, _values
+    from analysis.results import ColumnProfile
+
+    p = ColumnProfile(name="Churn", role=role, kind="answer", rows=100, missing=0, distinct=2, yes_share=0.22)
+    assert (_kind(p), _values(p)) == (kind, typical)
