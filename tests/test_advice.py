@@ -1301,6 +1301,14 @@ def test_a_channel_written_as_a_code_is_no_channel_of_origin():
     named = dataclasses.replace(p, categories=(CategoryMix("Channel", {"Retail": 0.97, "Horeca": 0.03},
                                                            {"Retail": 0.32, "Horeca": 0.68}),))
     assert ps.channel_of_origin(named)[0] == "Retail"
+    ota = dataclasses.replace(p, categories=(CategoryMix("Booking channel", {"OTA": 0.79, "paid_search": 0.21},
+                                                         {"OTA": 0.41, "paid_search": 0.59}),))
+    assert ps.channel_of_origin(ota)[0] == "OTA"  # an acronym keeps its capitals, not 'Ota'
+    assert ps.channel_of_origin(ota)[1].startswith("79% of them have OTA as their booking channel")
+    search = dataclasses.replace(p, categories=(CategoryMix("Lead source", {"paid_search": 0.9, "OTA": 0.1},
+                                                            {"paid_search": 0.3, "OTA": 0.7}),))
+    assert ps.channel_of_origin(search) == ("Paid search", "90% of them have paid search as their lead source, "
+                                                           "against 30% of all customers: reach them there")
 
 
 def test_without_spend_a_spending_score_sizes_the_offer_with_income():

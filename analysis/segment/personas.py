@@ -21,7 +21,7 @@ from .. import formatters as fmt
 from ..labels import deliberate_capitals, german, plain
 from ..errors import UserError
 from ..ingest.season import month_before
-from .features import DAYS_PER_MONTH, SEASON_FEATURE
+from .features import DAYS_PER_MONTH, SEASON_FEATURE, readable
 from .profiles import Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
@@ -670,7 +670,6 @@ def channel_of_origin(p: Profile) -> tuple[str, str] | None:
     """Without purchases per channel: the value of a channel-like categorical column (acquisition
     channel, lead source) that most of the segment holds, at least MIN_INDEX times its share of all
     customers: (channel, why). The value as the input writes it, made readable."""
-    from ..labels import plain
     best = None
     for mix in p.categories:
         if not re.search(ORIGIN_COLUMN, re.sub(r"[^a-z]", "", mix.column.lower())):
@@ -685,8 +684,11 @@ def channel_of_origin(p: Profile) -> tuple[str, str] | None:
     if best is None:
         return None
     _, value, share, overall, column = best
-    return plain(value), (f"{fmt.percent(share)} of them have {lower(plain(value))} as their {lower(column)}, against "
-                          f"{fmt.percent(overall)} of all customers: reach them there")
+    # A value keeps its capitals ('OTA', 'Google Ads'): only words in snake case become words.
+    shown = readable(value)
+    shown = shown[0].upper() + shown[1:] if shown[:1].islower() else shown
+    return shown, (f"{fmt.percent(share)} of them have {lower(shown)} as their {lower(column)}, against "
+                   f"{fmt.percent(overall)} of all customers: reach them there")
 
 
 def seasonal(p: Profile) -> bool:
