@@ -1546,3 +1546,17 @@ def test_thousands_dots_are_read_as_cleaning_reads_them_in_a_file_of_decimal_com
     only = "\n".join(f"{i};{12 + i % 90}.{(i * 7) % 10}00 €" for i in range(120))  # no decimal comma anywhere
     path.write_text("id_cliente;ingresos_anuales\n" + only + "\n", encoding="utf-8")
     assert "numbers 12 to 101.3" in draft_config(path, config_dir=tmp_path)
+
+
+@pytest.mark.parametrize("column", ["annual_premium", "Premium", "MRR", "Jahresprämie"])
+def test_an_insurers_premium_and_recurring_revenue_are_the_spend(tmp_path, column):
+    """What customers pay is the value a segment brings: an insurer's premium, a SaaS's MRR. A premium
+    flag (0/1) is no amount."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"policy_holder_id": range(1, 201), "age": rng.integers(20, 80, 200),
+                          column: np.round(rng.uniform(500, 9000, 200), 2), "premium_member": rng.integers(0, 2, 200)})
+    path = tmp_path / "customers.csv"
+    frame.to_csv(path, index=False)
+    cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
+    assert list(cfg.columns.spend.values()) == [column]
+    assert "premium_member" not in cfg.columns.spend.values()

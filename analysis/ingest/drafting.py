@@ -73,6 +73,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$"
     r"|^(current)?(mrr|arr|monthlyrecurringrevenue|annualrecurringrevenue)(usd|eur|gbp|chf|cad|aud)?$"  # recurring revenue
     r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$"  # (monthly) amount: a fee paid
+    r"|^(annual|yearly|monthly|total|gross|written|jahres|monats)?(premium|premiums|pramie|pramien)(usd|eur|gbp|chf|cad|aud)?$"  # an insurer's revenue
     r"|^(cargo|cargos|importe|monto|cuota|mensualidad|mensalidade|fatura|factura|facturacion|faturamento|mensualite"
     r"|gebuhr|gebuhren|canone|fattura|fatturato|harcama|fatural?tutar)(mensual|mensuales|mensal|mensuel|mensile"
     r"|monatlich|anual|annuel|annuale|aylik|yillik|total)?(" + "|".join(c.lower() for c in CURRENCY_CODES) + ")?$",
