@@ -24,7 +24,7 @@ TOP = 3  # most frequent categories shown
 class ColumnProfile:
     name: str
     role: str  # the config's role ('income', 'spend: Wine', 'campaigns: Latest') or 'ignore' or '' (not named)
-    kind: str  # id, number, date, answer, category, text, empty
+    kind: str  # id, number, flag (0/1 numbers), date, answer, category, text, empty
     rows: int
     missing: int
     distinct: int
@@ -93,6 +93,9 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
         if kind == "number":
             x = typed[col] if parsed else to_numbers(present)
             x = x[np.isfinite(x.astype(float))].astype(float)
+            if len(x) and x.isin([0.0, 1.0]).all():  # 0/1 (a senior-citizen flag): the share of 1, no median of 0
+                out.append(ColumnProfile(kind="flag", yes_share=float(x.mean()), cleaning=entries, **base))
+                continue
             if len(x):
                 # Whole numbers (counts, scores) span whole values, '13 to 85' rather than '13 to 85.05'; the
                 # median stays the middle (20.5 of an even count).

@@ -7,7 +7,7 @@ from ..config import DELIMITER_NAMES
 from ..results import ColumnProfile
 from ..results import Results
 
-KINDS = {"id": "identifier", "number": "number", "date": "date", "answer": "0/1 answer", "category": "category",
+KINDS = {"id": "identifier", "number": "number", "flag": "0/1", "date": "date", "answer": "0/1 answer", "category": "category",
          "text": "text", "empty": "empty"}
 
 
@@ -42,6 +42,8 @@ def _values(p: ColumnProfile) -> str:
         if p.p5 == p.p95:
             return f"{value(p.p50)} for 9 in 10 or more"
         return f"median {value(p.p50)}; 90% from {value(p.p5)} to {value(p.p95)}"
+    if p.kind == "flag" and p.yes_share is not None:
+        return f"{fmt.percent(p.yes_share)} are 1"
     if p.kind == "date" and p.first:
         return f"90% from {p.first} to {p.last}"
     if p.kind == "answer" and p.yes_share is not None:
