@@ -418,6 +418,7 @@ def test_newer_customers_who_also_spend_little_per_month_get_a_step_up_not_onboa
         return ps.recommend(c, p)
     assert offer(9.0).offer.startswith("Onboarding") and "67% of the average revenue per month" in offer(9.0).offer_why
     assert offer(9.01).offer == "Step-up offer: a low-cost add-on or upgrade"
+    assert offer(9.0).timing == "Early in the relationship" and offer(9.01).timing != "Early in the relationship"
     assert offer(0.0).offer.startswith("Onboarding")  # joined this month: no month to judge them by
 
 

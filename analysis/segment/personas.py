@@ -120,7 +120,8 @@ RECOMMENDATION_RULES = (
     f"category they hardly buy is no cross-sell: nothing shows they want it; without categories, or none below, a "
     f"standard offer). Timing: now if lapsing; before their season if most of their orders fall in it and "
     f"their share there is {THRESHOLD} sd above average (order lines over two years or more); early if newer "
-    f"(tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average), with the next campaign if they answer 1.3 times as often as average, unless a "
+    f"(tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average, and revenue per month as customers at "
+    f"least {1 / VALUE_RATIO:.0%} of the average's where spend is known), with the next campaign if they answer 1.3 times as often as average, unless a "
     "paid contact is expected to lose, after a first order if half the segment or more has bought once, else the "
     "regular cycle; from order lines, at "
     f"weekends, mornings or evenings when they order then {THRESHOLD} sd more. Paid contact: the segment's customers "
@@ -713,6 +714,12 @@ def monthly(p: Profile, ratio: float) -> float:
     return ratio * s.overall_mean / s.mean if s.mean > 0 else float("inf")
 
 
+def short_tenure(p: Profile, ratio: float) -> bool:
+    """Newer, and a short relationship explains their revenue: per month as customers at least 1 / VALUE_RATIO
+    of the average's (what an onboarding series is for)."""
+    return newer(p) and monthly(p, ratio) * VALUE_RATIO >= 1 - 1e-9
+
+
 def leaving(p: Profile) -> bool:
     """Far more of the segment has left (a churn column) than of all customers: at least RATIO times the
     average share (a relative risk of 1.5), and beyond chance: above the average by 1.96 standard errors
@@ -841,7 +848,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Pre-season reminder: an offer on what they bought last season", (
             f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, but {fmt.percent(s.mean)} of "
             f"their orders fall in {c.labels[SEASON_FEATURE].partition('(')[2].rstrip(')')}: they buy for the season")
-    elif ratio is not None and ratio <= 0.5 and newer(p) and monthly(p, ratio) * VALUE_RATIO >= 1 - 1e-9:
+    elif ratio is not None and ratio <= 0.5 and short_tenure(p, ratio):
         s = p.stat("tenure_months")
         a, b = _pair(c, "tenure_months", s.mean, s.overall_mean)
         offer, offer_why = "Onboarding: a welcome series and an offer on the next purchase", (
@@ -912,7 +919,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         timing, timing_why = f"Before their season, {months}", (
             f"{fmt.percent(s.mean)} of their orders fall in {months} against {fmt.percent(s.overall_mean)} on average: "
             f"contact them in {month_before(c.labels[SEASON_FEATURE])}")
-    elif newer(p):
+    elif newer(p) and (ratio is None or short_tenure(p, ratio)):  # small buyers besides: no onboarding series
         s = p.stat("tenure_months")
         timing, timing_why = "Early in the relationship", f"newer customers ({fmt.by_kind(s.mean, 'months')} against {fmt.number(s.overall_mean, 0)}): an onboarding series"
     elif rate is not None and overall and rate / overall >= 1.3 and contact is not False:
