@@ -1290,7 +1290,7 @@ def test_a_telecom_table_keeps_its_churning_segment_first(tmp_path):
     # A 0/1 column has a share, no median; the data-quality page counts its answers.
     row = next(x for x in pages.segment(r, p.id, lambda *a: "")["stats"] if x["label"] == "Churned")
     assert row["mean"] == fmt.percent(p.stat("churned").mean) and row["median"] == "–"
-    assert next(c for c in r.columns if c.name == "Churn").kind == "answer"
+    assert next(c for c in r.columns if c.name == "Churn").kind == "flag"  # who left: no campaign's answers
 
 
 def test_a_channel_written_as_a_code_is_no_channel_of_origin():

@@ -138,26 +138,32 @@ def load_config_text(folder, columns: dict, table: str = TABLE):
     return load_config(folder / "c.yml")
 
 
-@pytest.mark.parametrize("role, kind, typical", [("campaigns: Latest", "0/1 answer", "22% answered 1"),
-                                                 ("churned", "0/1", "22% left"), ("complaints", "0/1", "22% complained")])
-def test_only_a_campaign_column_holds_answers(role, kind, typical):
+@pytest.mark.parametrize("role, kind, label, typical", [
+    ("campaigns: Latest", "answer", "0/1 answer", "22% answered 1"),
+    ("churned", "flag", "0/1", "22% left"), ("complaints", "flag", "0/1", "22% complained")])
+def test_only_a_campaign_column_holds_answers(tmp_path, role, kind, label, typical):
     """A churn column says how many left, not that 22% 'answered 1'."""
-    from analysis.publish.quality_page import _kind, _values
-    from analysis.results import ColumnProfile
+    import pandas as pd
 
-    p = ColumnProfile(name="Churn", role=role, kind="answer", rows=100, missing=0, distinct=2, yes_share=0.22)
-    assert (_kind(p), _values(p)) == (kind, typical)
+    from analysis.ingest.column_profile import profile_columns
+    from analysis.publish.quality_page import KINDS, _values
+
+    key = {"campaigns: Latest": {"campaigns": {"Latest": "Churn"}}}.get(role, {role: "Churn"})
+    cfg = load_config_text(tmp_path, {**CONFIG["columns"], **key})
+    raw = pd.DataFrame({"Churn": ["1"] * 22 + ["0"] * 78})
+    (p,) = profile_columns(raw, pd.DataFrame({"Churn": [1.0] * 22 + [0.0] * 78}), cfg, [], 5)
+    assert (p.kind, KINDS[p.kind], _values(p)) == (kind, label, typical)
 
 
 def test_a_column_of_0_and_1_shows_its_share_of_1_not_a_median(tmp_path):
     """SeniorCitizen 0/1, not named as a flag: '16% are 1' (kind 0/1), not 'median 0; 90% from 0 to 1'."""
     from analysis.ingest.column_profile import profile_columns
-    from analysis.publish.quality_page import _kind, _values
+    from analysis.publish.quality_page import KINDS, _values
 
     import pandas as pd
 
     raw = pd.DataFrame({"SeniorCitizen": ["1"] * 16 + ["0"] * 84, "tenure": [str(i % 30) for i in range(100)]})
     cfg = load_config_text(tmp_path, CONFIG["columns"])
     senior, tenure = profile_columns(raw, pd.DataFrame(index=raw.index), cfg, [], 5)
-    assert (_kind(senior), _values(senior)) == ("0/1", "16% are 1")
-    assert (_kind(tenure), _values(tenure)) == ("number", "median 13; 90% from 1 to 28")
+    assert (KINDS[senior.kind], _values(senior)) == ("0/1", "16% are 1")
+    assert (KINDS[tenure.kind], _values(tenure)) == ("number", "median 13; 90% from 1 to 28")

@@ -51,7 +51,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              no_product_note, price_typo, sales_statuses, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
-from ..publish.exports import csv_safe, csv_text, overrides_template
+from ..publish.exports import csv_bytes, csv_safe, overrides_template
 from ..insight.rules import BITS_BUDGET
 from ..segment.clustering import Fit, centres, extend
 from . import SegmentStats, item_codes
@@ -1088,7 +1088,7 @@ def write_table(spark: SparkSession, frame: pd.DataFrame, path: Path, index: boo
     parquet.mkdir(parents=True)
     pq.write_table(pa.Table.from_pandas(safe, preserve_index=False), parquet / "part-00000.parquet")
     if len(frame) <= COALESCE_MAX:
-        path.write_text(csv_text(frame, index=index), encoding="utf-8")
+        path.write_bytes(csv_bytes(frame, index=index))
         return
     with tempfile.TemporaryDirectory(prefix=".spark-", dir=path.parent) as tmp:
         out = Path(tmp) / "csv"

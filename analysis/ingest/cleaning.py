@@ -419,8 +419,8 @@ def columns_by_role(cfg: Config, role: str) -> list[str]:
     return [value] if value else []
 
 
-def _ids(table: Table, cfg: Config, others: np.ndarray) -> tuple[pd.Series, pd.Series]:
-    """Customer ids as text, and a reason for rows without a usable id ('' when fine). `others`:
+def _ids(table: Table, cfg: Config, groups: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Customer ids as text, and a reason for rows without a usable id ('' when fine). `groups`:
     row_groups of every column but the id."""
     raw = table.frame
     if cfg.columns.id is None:
@@ -436,7 +436,7 @@ def _ids(table: Table, cfg: Config, others: np.ndarray) -> tuple[pd.Series, pd.S
         ids[missing] = [f"row {i + 1} (no id)" for i in np.flatnonzero(missing.to_numpy())]
     # Equal in every column: equal in the others and in the id as written.
     written = pd.factorize(raw[cfg.columns.id], use_na_sentinel=False)[0]
-    exact = pd.Series(first_repeats(others * (int(written.max()) + 1) + written), index=raw.index) & ~missing
+    exact = pd.Series(first_repeats(groups * (int(written.max()) + 1) + written), index=raw.index) & ~missing
     reason[exact & (reason == "")] = "exact duplicate of an earlier row"
     repeated = ids.duplicated(keep="first") & ~missing & ~exact
     reason[repeated & (reason == "")] = "customer id repeated with different values (first row kept)"

@@ -24,7 +24,7 @@ TOP = 3  # most frequent categories shown
 class ColumnProfile:
     name: str
     role: str  # the config's role ('income', 'spend: Wine', 'campaigns: Latest') or 'ignore' or '' (not named)
-    kind: str  # id, number, flag (0/1 numbers), date, answer, category, text, empty
+    kind: str  # id, number, flag (0/1: churn, complaints, 0/1 numbers), date, answer (a campaign's), category, text, empty
     rows: int
     missing: int
     distinct: int
@@ -55,7 +55,8 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
     from .cleaning import to_numbers
 
     roles = _roles(cfg)
-    flags = set(cfg.columns.campaigns.values()) | {x for x in (cfg.columns.complaints, cfg.columns.churned) if x}
+    answers_to = set(cfg.columns.campaigns.values())
+    flags = answers_to | {x for x in (cfg.columns.complaints, cfg.columns.churned) if x}
     out = []
     for col in raw.columns:
         values = raw[col]
@@ -77,7 +78,9 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
             continue
         if col in flags and col in typed:
             answers = typed[col].dropna()
-            out.append(ColumnProfile(kind="answer", yes_share=float(answers.mean()) if len(answers) else None,
+            # A campaign's column holds answers; a churn or complaint column is a 0/1 flag.
+            out.append(ColumnProfile(kind="answer" if col in answers_to else "flag",
+                                     yes_share=float(answers.mean()) if len(answers) else None,
                                      cleaning=entries, **base))
             continue
         if col in dates and col in typed:

@@ -97,12 +97,11 @@ def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
 
     The text is what pandas' `to_csv` writes (minimal quoting, "\n"); frames of text, integer and
     float columns are assembled column by column in Arrow, others written by pandas."""
-    fast = csv_bytes(frame, index)
-    return fast if isinstance(fast, str) else fast.decode("utf-8")
+    return csv_bytes(frame, index).decode("utf-8")
 
 
-def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes | str:
-    """csv_text, as UTF-8 bytes where Arrow assembled it (no text object made of a large table)."""
+def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
+    """csv_text as UTF-8 bytes (no text object is made of a large table Arrow assembles)."""
     out = csv_safe(frame)  # before the floats become text: a negative number is not a formula
     fast = _arrow_csv(out, index)
     if fast is not None:
@@ -112,7 +111,7 @@ def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes | str:
             out[col] = pd.Series(decimals(out.iloc[:, i]).to_pylist(), index=out.index, dtype=object)
     if index and pd.api.types.is_float_dtype(out.index.dtype):
         out.index = pd.Index(decimals(out.index).to_pylist(), dtype=object, name=out.index.name)
-    return out.to_csv(index=index, lineterminator="\n")
+    return out.to_csv(index=index, lineterminator="\n").encode("utf-8")
 
 
 def _cells(col: pd.Series) -> pa.Array | None:
@@ -162,20 +161,13 @@ def write_exports(run, exports: Path) -> None:
     """Every private file of a run into `exports` (a fresh folder the caller swaps in)."""
     exports.mkdir(parents=True, exist_ok=True)
     (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
-    _write(exports / "assignments.csv", csv_bytes(run.assignments))
-    _write(exports / "customers_features.csv", csv_bytes(run.customers.round(6), index=True))
+    (exports / "assignments.csv").write_bytes(csv_bytes(run.assignments))
+    (exports / "customers_features.csv").write_bytes(csv_bytes(run.customers.round(6), index=True))
     (exports / "personas.yml").write_text(overrides_template(run.results.personas), encoding="utf-8")
     for rel, frame in run.tables:
         path = exports / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write(path, csv_bytes(frame))
-
-
-def _write(path: Path, data: bytes | str) -> None:
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
+        path.write_bytes(csv_bytes(frame))
 
 
 def overrides_template(personas: tuple[Persona, ...]) -> str:

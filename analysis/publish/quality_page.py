@@ -42,24 +42,18 @@ def _values(p: ColumnProfile) -> str:
         if p.p5 == p.p95:
             return f"{value(p.p50)} for 9 in 10 or more"
         return f"median {value(p.p50)}; 90% from {value(p.p5)} to {value(p.p95)}"
-    if p.kind == "flag" and p.yes_share is not None:
-        return f"{fmt.percent(p.yes_share)} are 1"
+    if p.kind == "flag" and p.yes_share is not None:  # a churn column says who left, not who 'answered'
+        return f"{fmt.percent(p.yes_share)} " + {"churned": "left", "complaints": "complained"}.get(p.role, "are 1")
     if p.kind == "date" and p.first:
         return f"90% from {p.first} to {p.last}"
     if p.kind == "answer" and p.yes_share is not None:
-        # Only a campaign's column holds answers: a churn or complaint column says who left or complained.
-        done = {"churned": "left", "complaints": "complained"}.get(p.role)
-        return f"{fmt.percent(p.yes_share)} {done}" if done else f"{fmt.percent(p.yes_share)} answered 1"
+        return f"{fmt.percent(p.yes_share)} answered 1"
     if p.kind == "category":
         shown = ", ".join(f"{v} ({fmt.integer(n)})" for v, n in p.top)
         if p.pooled:
             shown += ("; " if shown else "") + f"{p.pooled} rarer value{'s' if p.pooled > 1 else ''} not named"
         return shown or "every value held by few customers (not named)"
     return "–"
-
-
-def _kind(p: ColumnProfile) -> str:
-    return "0/1" if p.kind == "answer" and p.role in ("churned", "complaints") else KINDS.get(p.kind, p.kind)
 
 
 def _role(p: ColumnProfile, ignored: set[str]) -> str:
@@ -81,7 +75,7 @@ def _cleaning(p: ColumnProfile) -> str:
 
 def column_rows(r: Results) -> list[dict]:
     ignored = set(r.manifest.config.get("columns", {}).get("ignore", []) or [])
-    return [{"name": p.name, "role": _role(p, ignored), "kind": _kind(p),
+    return [{"name": p.name, "role": _role(p, ignored), "kind": KINDS.get(p.kind, p.kind),
              "missing": fmt.percent(p.missing / p.rows) if p.rows else "–", "distinct": fmt.integer(p.distinct),
              "typical": _values(p), "cleaning": _cleaning(p)} for p in r.columns]
 
