@@ -91,6 +91,18 @@ def deliberate_capitals(words: list[str]) -> bool:
     return any(w[:1].isupper() for w in later) and (any(w[:1].islower() for w in later) or german(words))
 
 
+def readable(name: str) -> str:
+    """A category or channel written in snake case ('cama_mesa_banho', 'Detergents_Paper') as words."""
+    text = str(name).strip()
+    return re.sub(r"_+", " ", text).strip() if "_" in text and " " not in text else text
+
+
+def item_name(name: str, level: str) -> str:
+    """A basket item as pages show it: a category as words, as its share of spend is labelled; a
+    product as the data names it (a code such as 'SKU_0042' stays the code a catalogue lists)."""
+    return readable(name) if level == "category" else name
+
+
 def plain(column: str) -> str:
     """A readable label for a column name (see the module docstring)."""
     text = str(column).strip()

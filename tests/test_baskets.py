@@ -499,3 +499,26 @@ def test_the_chance_test_divides_its_level_by_every_rule_of_the_size_the_items_c
     for i in range(2):
         assert beyond_chance(frame, 5, 3, float(level[i] * 1.01))[i]
         assert not beyond_chance(frame, 5, 3, float(level[i] * 0.99))[i]
+
+
+@pytest.mark.parametrize("level, lhs, rhs", [("category", "cama mesa banho", "bebes"),
+                                             ("product", "cama_mesa_banho", "SKU_7")])
+def test_category_items_read_as_words_as_their_spend_labels_do(demo_run, level, lhs, rhs):
+    """'cama_mesa_banho' is 'Share of spend: cama mesa banho' on the segment page: its rules, offers
+    and chart say it alike. A product keeps the name the catalogue gives it, code or not."""
+    import dataclasses
+
+    from analysis.insight.baskets import BasketResults, LevelRules, Promotion, Rule, SegmentRules
+    from analysis.publish import figures, pages
+
+    raw_rhs = "bebes" if level == "category" else "SKU_7"
+    rule = Rule(("cama_mesa_banho",), (raw_rhs,), 60, 0.3, 0.6, 1.02, 0.1, 1.5, overall_lift=1.01, overall_support=0.2)
+    seg = SegmentRules(1, 200, 2, 1, (rule,), (rule,), (Promotion("cross-sell", rule, 60, 10.0, 100.0),))
+    lv = LevelRules(level, 2, 200, 2, 1, (rule,), (seg,))
+    r = dataclasses.replace(demo_run.results, baskets=BasketResults(200, 200, 0.5, 3, 1.5, (lv,), "m", "a"))
+    assert pages.baskets(r, lambda *a: "")["levels"][0]["top"][0]["rule"] == f"{lhs} → {rhs}"
+    (shown,) = pages.segment_baskets(r, 1)
+    assert shown["promotions"][0]["offer"] == f"Offer {rhs} to buyers of {lhs}"
+    bar = figures.strongest_rules(lv).data[0]
+    assert bar.y[0].replace("<br>", " ") == f"{lhs} → {rhs}" and bar.customdata[0][2] == f"{lhs} → {rhs}"
+    assert bar.customdata[0][3] == "1.02"  # the lift on hover tells 1.02 from 1

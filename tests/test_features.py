@@ -402,7 +402,7 @@ def test_a_numeric_column_named_in_the_reports_currency_is_money(tmp_path):
 
 
 def test_categories_and_channels_written_in_snake_case_read_as_words():
-    from analysis.segment.features import readable
+    from analysis.labels import readable
 
     assert readable("cama_mesa_banho") == "cama mesa banho" and readable("Detergents_Paper") == "Detergents Paper"
     assert readable("Home & Garden") == "Home & Garden" and readable("a_b c") == "a_b c" and readable("Wines") == "Wines"

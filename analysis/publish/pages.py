@@ -17,7 +17,7 @@ from markupsafe import Markup
 from .. import __version__, escaping
 from .. import formatters as fmt
 from . import figures, quality_page
-from ..labels import plain
+from ..labels import item_name, plain
 from ..results import VALUE_RATIO, Results
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -729,21 +729,25 @@ def campaigns(r: Results, chart: Chart) -> dict:
     }
 
 
-def _rule_text(rule) -> str:
-    return " + ".join(rule.lhs) + " → " + " + ".join(rule.rhs)
+def _items(items, level: str) -> str:
+    return " + ".join(item_name(x, level) for x in items)
 
 
-def _rule_row(rule) -> dict:
-    return {"rule": _rule_text(rule), "baskets": fmt.integer(rule.count), "support": fmt.percent(rule.support, 1),
+def _rule_text(rule, level: str) -> str:
+    return _items(rule.lhs, level) + " → " + _items(rule.rhs, level)
+
+
+def _rule_row(rule, level: str) -> dict:
+    return {"rule": _rule_text(rule, level), "baskets": fmt.integer(rule.count), "support": fmt.percent(rule.support, 1),
             "confidence": fmt.percent(rule.confidence), "lift": fmt.lift(rule.lift),
             "overall_lift": fmt.lift(rule.overall_lift), "ratio": fmt.ratio(rule.lift_ratio),
             "support_ratio": fmt.ratio(rule.support_ratio),
             "within": fmt.lift(rule.within_lift)}
 
 
-def _promotion_row(r: Results, x) -> dict:
-    offer = (f"Bundle {' + '.join(x.rule.lhs)} with {x.rule.rhs[0]}" if x.kind == "bundle"
-             else f"Offer {x.rule.rhs[0]} to buyers of {' + '.join(x.rule.lhs)}")
+def _promotion_row(r: Results, x, level: str) -> dict:
+    lhs, rhs = _items(x.rule.lhs, level), item_name(x.rule.rhs[0], level)
+    offer = f"Bundle {lhs} with {rhs}" if x.kind == "bundle" else f"Offer {rhs} to buyers of {lhs}"
     return {"kind": x.kind, "offer": offer, "reach": fmt.integer(x.reach),
             "buyers": fmt.number(x.expected_buyers, 0), "revenue": fmt.money(x.expected_revenue, r.currency),
             "confidence": fmt.percent(x.rule.confidence)}
@@ -772,9 +776,9 @@ def segment_baskets(r: Results, seg_id: int) -> list[dict]:
         table = table + [x.rule for x in promos if x.rule not in table]
         out.append({"level": _level_title(lv.level), "baskets": fmt.integer(s.baskets), "min_count": fmt.integer(s.min_count),
                     "lift": fmt.number(r.baskets.distinctive_lift, 1),
-                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x) for x in table] if distinct else [],
-                    "top": [_rule_row(x) for x in (top if distinct else table)],
-                    "promotions": [_promotion_row(r, x) for x in promos],
+                    "n_rules": fmt.integer(s.n_rules), "distinctive": [_rule_row(x, lv.level) for x in table] if distinct else [],
+                    "top": [_rule_row(x, lv.level) for x in (top if distinct else table)],
+                    "promotions": [_promotion_row(r, x, lv.level) for x in promos],
                     # Without prices no revenue is known: the column is left out rather than filled with dashes.
                     "priced": any(not math.isnan(x.expected_revenue) for x in promos)})
     return out
@@ -792,9 +796,9 @@ def baskets(r: Results, chart: Chart) -> dict:
             "title": _level_title(lv.level), "level": lv.level, "n_items": fmt.integer(lv.items),
             "min_count": fmt.integer(lv.min_count), "n_rules": fmt.integer(lv.n_rules),
             "rules": fmt.count(lv.n_rules, "rule"),
-            "top": [_rule_row(x) for x in lv.top],
+            "top": [_rule_row(x, lv.level) for x in lv.top],
             # Rules whose lift is gone once the segments are held apart: who buys, not buying together.
-            "mix": [_rule_text(x) for x in lv.top if x.within_lift is not None and x.within_lift < MIX_LIFT],
+            "mix": [_rule_text(x, lv.level) for x in lv.top if x.within_lift is not None and x.within_lift < MIX_LIFT],
             "mix_lift": fmt.number(MIX_LIFT, 1),
             "chart": chart(figures.strongest_rules(lv), f"chart-rules-{lv.level}",
                            f"Bar chart of the strongest {lv.level} rules by lift") if lv.top else "",
@@ -805,7 +809,7 @@ def baskets(r: Results, chart: Chart) -> dict:
                           "none": ("none is distinctive by the conditions above"
                                    if s.n_rules
                                    else "no rule reaches the thresholds in them"),
-                          "distinctive": [_rule_row(x) for x in _shown_rules(r, s.distinctive)]} for s in lv.segments],
+                          "distinctive": [_rule_row(x, lv.level) for x in _shown_rules(r, s.distinctive)]} for s in lv.segments],
         })
     return {
         "title": "Baskets", "baskets": fmt.integer(b.baskets), "with_customer": fmt.integer(b.baskets_with_customer),

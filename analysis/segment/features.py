@@ -17,7 +17,7 @@ from ..ingest.orders import FIRST_ORDER
 from ..ingest.season import MAX_CHANCE, SEASON
 from ..config import Config
 from ..errors import UserError
-from ..labels import plain
+from ..labels import plain, readable
 from .relevance import relevance, weights
 
 SEASON_FEATURE = "orders_in_season"
@@ -248,12 +248,6 @@ THOUSANDS = (r"\(k ?[$€£¥]?\)|(?<![a-z])k[$€£¥]|[$€£¥]k(?![a-z])|in 
 def money_kind(name: str) -> str:
     """'money', or 'money_k' for an amount the name gives in thousands ('Annual Income (k$)', 'revenue_000s')."""
     return "money_k" if re.search(THOUSANDS, name, flags=re.IGNORECASE) else "money"
-
-
-def readable(name: str) -> str:
-    """A category or channel written in snake case ('cama_mesa_banho', 'Detergents_Paper') as words."""
-    text = str(name).strip()
-    return re.sub(r"_+", " ", text).strip() if "_" in text and " " not in text else text
 
 
 def in_currency(name: str, currency: str) -> bool:

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
-from ..labels import deliberate_capitals, german, plain
+from ..labels import deliberate_capitals, german, plain, readable
 from ..errors import UserError
 from ..ingest.season import month_before
-from .features import DAYS_PER_MONTH, SEASON_FEATURE, readable
+from .features import DAYS_PER_MONTH, SEASON_FEATURE
 from .profiles import Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
