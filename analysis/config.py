@@ -268,6 +268,8 @@ class Columns(_Strict):
     signup_date_format: str | None = Field(None, description="strftime format of signup_date, e.g. %d-%m-%Y")
     tenure_months: str | None = Field(None, description="months the customer has been a customer (instead of "
                                       "signup_date)")
+    tenure_years: str | None = Field(None, description="years the customer has been a customer (instead of "
+                                     "signup_date or tenure_months): 12 months each")
     first_order: str | None = Field(None, description="date of the first purchase, where the table also has a signup "
                                     "date (joined order lines give it): the months since it are a feature of their own")
     first_order_format: str | None = Field(None, description="strftime format of first_order, e.g. %Y-%m-%d")
@@ -511,9 +513,10 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
     if cfg.join is not None and not cfg.joined:
         raise UserError(f"{source}: 'join' matches a customer table with its order lines: it needs both "
                         "'customers' and 'transactions'")
-    if cfg.columns.tenure_months and cfg.columns.signup_date:
-        raise UserError(f"{source}: keys 'columns.tenure_months' and 'columns.signup_date' both give the tenure: "
-                        "keep one")
+    tenure = [k for k in ("signup_date", "tenure_months", "tenure_years") if getattr(cfg.columns, k)]
+    if len(tenure) > 1:
+        keys = " and ".join(repr(f"columns.{k}") for k in tenure[::-1])
+        raise UserError(f"{source}: keys {keys} {'both' if len(tenure) == 2 else 'all'} give the tenure: keep one")
     if cfg.columns.recency_days and cfg.columns.last_purchase:
         raise UserError(f"{source}: keys 'columns.recency_days' and 'columns.last_purchase' both give the recency: "
                         "keep one")

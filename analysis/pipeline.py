@@ -20,7 +20,7 @@ from .config import Config, config_to_dict
 from .errors import UserError
 from .segment.explain import explain
 from .segment.model import Model, Rule, fit_rule, nearest
-from .segment.features import build_features, from_first_order
+from .segment.features import build_features, from_first_order, spend_is_rate
 from .ingest.joining import load_input, with_extra
 from .segment.personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
 from .segment.profiles import UNSTABLE, build_profiles
@@ -135,6 +135,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         min_size=cfg.report.min_segment_size,
         value_word=value_word(feats.table.columns),
         rhythm=any(d.name == "tenure_months" and from_first_order(d.source) for d in feats.docs),
+        spend_rate=spend_is_rate(cfg),
     )
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None
     comparison = _comparison(cfg, data, feats.table.index, labels)

@@ -422,6 +422,36 @@ def test_newer_customers_who_also_spend_little_per_month_get_a_step_up_not_onboa
     assert offer(0.0).offer.startswith("Onboarding")  # joined this month: no month to judge them by
 
 
+@pytest.mark.parametrize("rate, offer, timing", [(False, "Onboarding", "Early in the relationship"),
+                                                 (True, "Step-up offer", "Regular cycle")])
+def test_a_premium_paid_per_year_is_not_low_for_a_short_relationship(rate, offer, timing):
+    """Newer policy holders who pay 23% of the premiums from 30% of the customers: an annual premium
+    is what they pay per year however long they have been customers, so they pay less, and get a
+    step-up; were the value summed over their 4 months (against 30), it would be 175% per month."""
+    c = dataclasses.replace(_context(kinds={**KINDS, "tenure_months": "months"},
+                                     labels={**LABELS, "tenure_months": "Tenure"}), spend_rate=rate)
+    p = dataclasses.replace(_profile({"tenure_months": (4.0, 30.0, -1.2), "total_spend": (100.0, 300.0, -0.8)}),
+                            share_customers=0.30, share_value=0.07)
+    rec = ps.recommend(c, p)
+    assert rec.offer.startswith(offer) and rec.timing == timing
+    if rate:  # paid per period, the value ratio itself decides: 2 / 3 of the average's is enough for the timing
+        assert ps.recommend(c, dataclasses.replace(p, share_value=0.20)).timing == "Early in the relationship"
+        assert ps.recommend(c, dataclasses.replace(p, share_value=0.1999)).timing != "Early in the relationship"
+
+
+@pytest.mark.parametrize("name, rate", [("MonthlyCharges", True), ("TotalCharges", False), ("annual_premium", True),
+                                        ("Jahresprämie", True), ("mrr_usd", True), ("total_premiums", False),
+                                        ("lifetime_spend", False), ("spend", False), ("avg_order_value", True)])
+def test_a_spend_is_read_as_paid_per_period_from_its_name(name, rate):
+    from analysis.config import parse_config
+    from analysis.segment.features import spend_is_rate
+
+    cfg = parse_config({"customers": {"path": "c.csv"}, "columns": {"id": "id", "spend": {"all": name}}}, "c.yml")
+    assert spend_is_rate(cfg) == rate
+    two = parse_config({"customers": {"path": "c.csv"}, "columns": {"id": "id", "spend": {"a": name, "b": "x"}}}, "c.yml")
+    assert not spend_is_rate(two)  # spend per category sums to what each customer spent
+
+
 # ---------------------------------------------------------------- pages: every sentence computed
 
 def _render(r, page: str, build) -> tuple[dict, str]:

@@ -28,8 +28,8 @@ MAX_ABS = 1e12  # no amount, count or measure of one customer is this large: a t
 EARLIEST = pd.Timestamp("1900-01-01")  # signup dates before this are typos
 TOTALS = (r"(?i)^\s*(?:grand\s+|sub)?totals?\b.*|^\s*(?:sum|summe|gesamt(?:summe)?|totaal|totale|somme|suma|"
           r"soma|insgesamt|all customers)\s*:?\s*$")
-OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "tenure_months", "orders",
-                 "spending_score", "basket_size", "numeric", "household")
+OUTLIER_ROLES = ("income", "spend", "purchases", "deal_purchases", "web_visits", "recency_days", "tenure_months",
+                 "tenure_years", "orders", "spending_score", "basket_size", "numeric", "household")
 
 
 @dataclass(frozen=True)
@@ -394,7 +394,7 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
 
 def _numeric_columns(cfg: Config) -> list[str]:
     c = cfg.columns
-    cols = [c.age, c.birth_year, c.income, c.recency_days, c.tenure_months, c.orders, c.spending_score, c.basket_size, c.deal_purchases, c.web_visits,
+    cols = [c.age, c.birth_year, c.income, c.recency_days, c.tenure_months, c.tenure_years, c.orders, c.spending_score, c.basket_size, c.deal_purchases, c.web_visits,
             c.contact_cost, c.revenue_per_answer]
     cols += c.household + list(c.spend.values()) + list(c.units.values()) + list(c.purchases.values()) + list(c.habits.values()) + c.numeric
     return [x for x in cols if x]

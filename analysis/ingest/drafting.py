@@ -112,6 +112,12 @@ NAME_PATTERNS: dict[str, str] = {
     r"|monthsonbook|antiguedad|antiguedadmeses|antiguedadenmeses|mesescliente|anciennete|anciennetemois"
     r"|ancienneteenmois|moisclient|antiguidade|antiguidademeses|anzianita|anzianitamesi|mesicliente"
     r"|kundenseitmonaten|kundendauer|kundendauermonate|vertragsdauer|vertragsdauermonate|klantduur|klantmaanden)$",
+    # Years as a customer (insurers, banks), or a bare tenure whose values are too small for months (see _fits).
+    "tenure_years": r"^(tenure|tenureyears|tenureinyears|yearsascustomer|customeryears|yearsasclient|clientyears"
+    r"|yearsasmember|memberyears|yearswith(us|company|bank|the(company|bank))?|customersince(in)?years"
+    r"|antiguedad|antiguedadanos|antiguedadenanos|anoscliente|anoscomocliente|anciennete|ancienneteans"
+    r"|anneesclient|anneesanciennete|antiguidade|antiguidadeanos|anzianita|anzianitaanni|annicliente"
+    r"|kundenseitjahren|kundendauer|kundendauerjahre|jahrekunde|klantduur|klantjaren|jarenklant)$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
     r"|dagensinds|giornidal|^dias(desde)?(la)?ultim|^giorni(dal|dall)?ultim|^jours(depuis)?(le|la)?dernier"
     r"|^tage(seit)?(dem)?letzte",
@@ -161,9 +167,10 @@ RATE_NAME = r"pct|percent|prozent|pourcent|porcent|percentual|rate|ratio|share|a
 ROLE_ORDER = [
     "id", "campaigns", "complaints", "churned", "spending_score", "contact_cost", "revenue_per_answer", "deal_purchases", "orders", "purchases",
     "web_visits", "spend", "income", "household", "birth_year", "birth_date", "age", "gender", "loyalty_card",
-    "signup_date", "tenure_months", "last_purchase", "recency_days",
+    "signup_date", "tenure_months", "tenure_years", "last_purchase", "recency_days",
 ]
 LIST_ROLES = {"household"}
+TENURE_ROLES = ("signup_date", "tenure_months", "tenure_years")  # one of them gives the tenure
 # What is left of a purchases column's name once 'purchases' is taken off, and says no channel: PURCHASES_TRX.
 NO_CHANNEL = {"total", "trx", "txn", "txns", "transactions", "count", "number", "num", "all", "frequency", "freq"}
 DICT_ROLES = {"spend", "purchases", "campaigns"}
@@ -349,6 +356,9 @@ def describe(p: Profile) -> str:
     return text
 
 
+MONTH_WORD = r"month|mes|mois|monat|maand|mesi"
+YEAR_WORD = r"year|ano|annee|ans$|anni|jahr|jaar|jaren"
+
 # A code or discount used or applied: a deal taken, whatever campaign word the name holds.
 USED_CODE = r"code|coupon|cupon|cupom|gutschein|discount|rabatt|descuento|desconto|remise|sconto|korting|used|applied"
 
@@ -380,8 +390,13 @@ def _fits(role: str, p: Profile) -> bool:
     if role == "tenure_months":
         # A bare 'tenure' may count years (a bank's 0 to 10): it is months only when the name says so or a
         # value exceeds 30 (30 months is two and a half years; more than 30 years as a customer is rare).
-        months = bool(re.search(r"month|mes|mois|monat|maand|mesi", p.key)) or (len(p.numbers) and p.numbers.max() > 30)
+        months = bool(re.search(MONTH_WORD, p.key)) or (len(p.numbers) and p.numbers.max() > 30)
         return p.numeric and not p.constant and not p.date_formats and p.share_between(0, 1200) >= NUMERIC_SHARE and months
+    if role == "tenure_years":
+        # Years when the name says so, or a bare tenure none of whose values exceeds 30 (see tenure_months).
+        if not p.numeric or p.constant or p.date_formats or re.search(MONTH_WORD, p.key):
+            return False
+        return p.share_between(0, 100) >= NUMERIC_SHARE and (bool(re.search(YEAR_WORD, p.key)) or p.numbers.max() <= 30)
     if role == "birth_year":
         return p.integer and p.share_between(1900, 2020) >= NUMERIC_SHARE
     if role == "age":
@@ -640,7 +655,7 @@ def guess_roles(profiles: list[Profile]) -> Guess:
                 guess.lists[role] = [(p.name, describe(p)) for p in found]
             for p in found:
                 take(p)
-        elif found and not (role == "tenure_months" and "signup_date" in guess.scalars):  # one tenure
+        elif found and not (role in TENURE_ROLES and set(TENURE_ROLES) & set(guess.scalars)):  # one tenure
             p = found[0]
             why = describe(p) if role != "id" else (
                 f"named like an id; all {p.rows} values distinct" if p.distinct == p.rows else

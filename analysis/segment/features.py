@@ -17,7 +17,7 @@ from ..ingest.orders import FIRST_ORDER
 from ..ingest.season import MAX_CHANCE, SEASON
 from ..config import Config
 from ..errors import UserError
-from ..labels import plain, readable
+from ..labels import folded, plain, readable
 from .relevance import relevance, weights
 
 SEASON_FEATURE = "orders_in_season"
@@ -127,6 +127,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if c.tenure_months:  # as the table gives it (a joined table's own tenure, not the first order in the lines)
         add("tenure_months", d[c.tenure_months], lab(c.tenure_months, "Tenure"), f"Months as a customer, as given in "
             f"{c.tenure_months}", "months", c.tenure_months)
+    elif c.tenure_years:
+        add("tenure_months", d[c.tenure_years] * 12, "Tenure", f"Months as a customer: the years given in "
+            f"{c.tenure_years}, 12 months each", "months", c.tenure_years)
     elif c.signup_date:
         since = "the first order" if from_first_order(c.signup_date) else "signing up"
         add("tenure_months", (ref - d[c.signup_date]).dt.days / DAYS_PER_MONTH, "Tenure",
@@ -248,6 +251,23 @@ THOUSANDS = (r"\(k ?[$€£¥]?\)|(?<![a-z])k[$€£¥]|[$€£¥]k(?![a-z])|in 
 def money_kind(name: str) -> str:
     """'money', or 'money_k' for an amount the name gives in thousands ('Annual Income (k$)', 'revenue_000s')."""
     return "money_k" if re.search(THOUSANDS, name, flags=re.IGNORECASE) else "money"
+
+
+# A spend column paid per period (a monthly fee, an annual premium, recurring revenue) or an average,
+# not summed over the relationship: a newer customer's is no smaller for being newer.
+RATE_WORDS = (r"\b(monthly|month|annual|annually|yearly|year|per|recurring|mrr|arr|premiums?|mensual|mensuel|anual"
+              r"|annuel|maandelijks|jaarlijks|mensile|annuale|average|avg|mean)\b|^(jahres|monats)")
+CUMULATIVE = r"\b(total|lifetime|cumulative|sum|ltv|clv|gesamt|insgesamt|to date)\b|^(gesamt|lifetime)"
+
+
+def spend_is_rate(cfg: Config) -> bool:
+    """The value is one spend column paid per period or averaged (its name says so: 'MonthlyCharges',
+    'annual_premium', 'Jahresprämie', 'mrr_usd'), not what each customer spent over their time as one."""
+    if len(cfg.columns.spend) != 1:
+        return False
+    col = next(iter(cfg.columns.spend.values()))
+    name = folded(plain(cfg.labels.get(col, col)))
+    return bool(re.search(RATE_WORDS, name)) and not re.search(CUMULATIVE, name)
 
 
 def in_currency(name: str, currency: str) -> bool:

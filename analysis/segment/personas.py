@@ -111,7 +111,8 @@ RECOMMENDATION_RULES = (
     f"the season, not to be onboarded however recent their first order), onboarding (revenue share at most half "
     f"the customer share and newer: tenure {THRESHOLD} sd below and at most {1 / RATIO:.0%} of the average, with "
     f"revenue per month as customers at least {1 / VALUE_RATIO:.0%} of the average's, so that the short relationship "
-    f"explains the low revenue), step-up "
+    f"explains the low revenue; a value paid per period or averaged, as a monthly fee or an annual premium, is compared "
+    f"as it is), step-up "
     f"(revenue share at most half the customer share), upsell (without spend, a spending score {THRESHOLD} sd below "
     f"with income {THRESHOLD} sd above), low-cost entry (without spend, a spending score or else income {THRESHOLD} sd "
     f"below), else a cross-sell offer on the category "
@@ -393,6 +394,9 @@ class Context:
     # Whether tenure counts from the first order, so that tenure less recency over the orders is their
     # rhythm (own_gap); a joined table's own signup date may be years before the first order.
     rhythm: bool = True
+    # The value is paid per period or averaged (features.spend_is_rate), not summed over the relationship:
+    # newer customers' revenue is then not low for being newer.
+    spend_rate: bool = False
 
 
 @dataclass(frozen=True)
@@ -707,17 +711,20 @@ def newer(p: Profile) -> bool:
     return s.effect <= -THRESHOLD and s.mean * RATIO <= s.overall_mean * (1 + 1e-9)
 
 
-def monthly(p: Profile, ratio: float) -> float:
+def monthly(p: Profile, ratio: float, rate: bool = False) -> float:
     """The segment's value per month as customers against the average customer's (its value ratio times
-    the average tenure over its own): a short relationship explains low spend only where this is not low."""
+    the average tenure over its own; a value paid per period is that already): a short relationship
+    explains low spend only where this is not low."""
+    if rate:
+        return ratio
     s = p.stat("tenure_months")
     return ratio * s.overall_mean / s.mean if s.mean > 0 else float("inf")
 
 
-def short_tenure(p: Profile, ratio: float) -> bool:
+def short_tenure(p: Profile, ratio: float, rate: bool = False) -> bool:
     """Newer, and a short relationship explains their revenue: per month as customers at least 1 / VALUE_RATIO
     of the average's (what an onboarding series is for)."""
-    return newer(p) and monthly(p, ratio) * VALUE_RATIO >= 1 - 1e-9
+    return newer(p) and monthly(p, ratio, rate) * VALUE_RATIO >= 1 - 1e-9
 
 
 def leaving(p: Profile) -> bool:
@@ -848,12 +855,12 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         offer, offer_why = "Pre-season reminder: an offer on what they bought last season", (
             f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, but {fmt.percent(s.mean)} of "
             f"their orders fall in {c.labels[SEASON_FEATURE].partition('(')[2].rstrip(')')}: they buy for the season")
-    elif ratio is not None and ratio <= 0.5 and short_tenure(p, ratio):
+    elif ratio is not None and ratio <= 0.5 and short_tenure(p, ratio, c.spend_rate):
         s = p.stat("tenure_months")
         a, b = _pair(c, "tenure_months", s.mean, s.overall_mean)
         offer, offer_why = "Onboarding: a welcome series and an offer on the next purchase", (
             f"{_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers, but newer ({a} against {b}) and "
-            f"{fmt.percent(monthly(p, ratio))} of the average {c.value_word} per month as customers: their spend is "
+            f"{fmt.percent(monthly(p, ratio, c.spend_rate))} of the average {c.value_word} per month as customers: their spend is "
             "that of a short relationship, not of small buyers")
     elif ratio is not None and ratio <= 0.5:
         offer, offer_why = "Step-up offer: a low-cost add-on or upgrade", \
@@ -919,7 +926,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         timing, timing_why = f"Before their season, {months}", (
             f"{fmt.percent(s.mean)} of their orders fall in {months} against {fmt.percent(s.overall_mean)} on average: "
             f"contact them in {month_before(c.labels[SEASON_FEATURE])}")
-    elif newer(p) and (ratio is None or short_tenure(p, ratio)):  # small buyers besides: no onboarding series
+    elif newer(p) and (ratio is None or short_tenure(p, ratio, c.spend_rate)):  # small buyers besides: no onboarding series
         s = p.stat("tenure_months")
         timing, timing_why = "Early in the relationship", f"newer customers ({fmt.by_kind(s.mean, 'months')} against {fmt.number(s.overall_mean, 0)}): an onboarding series"
     elif rate is not None and overall and rate / overall >= 1.3 and contact is not False:
