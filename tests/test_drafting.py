@@ -1263,10 +1263,10 @@ def test_a_telecom_table_drafts_its_tenure_in_months_and_its_charges_as_money(tm
                      "t.yml", tmp_path)
 
 
-def test_a_bank_table_drafts_its_tenure_in_years_and_who_exited(tmp_path):
-    """The layout of the public bank churn table: 'Tenure' 0 to 10 counts years (12 months each: the
-    tenure feature is in months, as every rule on newer customers reads it); 'Exited' (0/1) is who
-    left; 'Balance' is money."""
+def test_a_bank_table_keeps_a_bare_tenure_of_small_numbers_as_a_number_and_drafts_who_exited(tmp_path):
+    """The layout of the public bank churn table: 'Tenure' 0 to 10 counts years, and a card issuer's
+    'TENURE' of 6 to 12 counts months: a bare tenure of small numbers is neither, a plain number;
+    'Exited' (0/1) is who left; 'Balance' is money."""
     from analysis.ingest.cleaning import clean
     from analysis.ingest.loading import load_customers
     from analysis.segment.features import build_features
@@ -1280,20 +1280,17 @@ def test_a_bank_table_drafts_its_tenure_in_years_and_who_exited(tmp_path):
     text = draft_config(tmp_path / "bank.csv", config_dir=tmp_path)
     (tmp_path / "b.yml").write_text(text)
     cfg = load_config(tmp_path / "b.yml")
-    assert (cfg.columns.tenure_months, cfg.columns.tenure_years) == (None, "Tenure") and "Tenure" not in cfg.columns.numeric
-    assert "tenure_years: Tenure  # integers 0 to 10" in text
+    assert (cfg.columns.tenure_months, cfg.columns.tenure_years) == (None, None) and "Tenure" in cfg.columns.numeric
     assert cfg.columns.churned == "Exited"
     f = build_features(clean(load_customers(cfg), cfg), cfg)
-    assert f.doc("balance").kind == "money" and f.doc("tenure_months").kind == "months"
-    years = pd.read_csv(tmp_path / "bank.csv")["Tenure"]
-    assert f.table["tenure_months"].tolist() == (years * 12).astype(float).tolist()
+    assert f.doc("balance").kind == "money" and f.doc("tenure").kind == "number"
 
 
 @pytest.mark.parametrize("name, values, role", [
     ("years_as_customer", (0, 24), "tenure_years"),  # an insurer's: years whatever the values
     ("Kundenseit_Jahren", (1, 40), "tenure_years"),
-    ("tenure", (0, 30), "tenure_years"),  # bare: no value above 30 months
-    ("tenure", (0, 31), "tenure_months"),
+    ("tenure", (0, 31), "tenure_months"),  # bare: a value above 30 is no number of years
+    ("TENURE", (6, 12), None),  # a card issuer's months, or years: a plain number
     ("tenure_months", (0, 12), "tenure_months"),
     ("antigüedad_meses", (0, 20), "tenure_months"),
 ])
@@ -1304,8 +1301,9 @@ def test_a_tenure_is_drafted_in_years_or_months_from_its_name_then_its_values(tm
     pd.DataFrame({"id": range(n), name: np.r_[lo, hi, rng.integers(lo, hi + 1, n - 2)],
                   "spend": rng.uniform(10, 500, n).round(2)}).to_csv(tmp_path / "t.csv", index=False)
     cfg = parse(draft_config(tmp_path / "t.csv", config_dir=tmp_path), tmp_path)
-    other = {"tenure_years": "tenure_months", "tenure_months": "tenure_years"}[role]
-    assert (getattr(cfg.columns, role), getattr(cfg.columns, other), cfg.columns.signup_date) == (name, None, None)
+    tenure = {k: getattr(cfg.columns, k) for k in ("tenure_years", "tenure_months", "signup_date")}
+    assert tenure == {k: name if k == role else None for k in tenure}
+    assert (name in cfg.columns.numeric) == (role is None)
 
 
 def test_a_signup_date_gives_the_tenure_before_years_as_customer(tmp_path):

@@ -112,12 +112,13 @@ NAME_PATTERNS: dict[str, str] = {
     r"|monthsonbook|antiguedad|antiguedadmeses|antiguedadenmeses|mesescliente|anciennete|anciennetemois"
     r"|ancienneteenmois|moisclient|antiguidade|antiguidademeses|anzianita|anzianitamesi|mesicliente"
     r"|kundenseitmonaten|kundendauer|kundendauermonate|vertragsdauer|vertragsdauermonate|klantduur|klantmaanden)$",
-    # Years as a customer (insurers, banks), or a bare tenure whose values are too small for months (see _fits).
-    "tenure_years": r"^(tenure|tenureyears|tenureinyears|yearsascustomer|customeryears|yearsasclient|clientyears"
+    # Years as a customer, as insurers and banks count them: only where the name says years, since a
+    # bare tenure of small numbers may count either (a bank's 0 to 10 years, a card issuer's 6 to 12 months).
+    "tenure_years": r"^(tenureyears|tenureinyears|yearsascustomer|customeryears|yearsasclient|clientyears"
     r"|yearsasmember|memberyears|yearswith(us|company|bank|the(company|bank))?|customersince(in)?years"
-    r"|antiguedad|antiguedadanos|antiguedadenanos|anoscliente|anoscomocliente|anciennete|ancienneteans"
-    r"|anneesclient|anneesanciennete|antiguidade|antiguidadeanos|anzianita|anzianitaanni|annicliente"
-    r"|kundenseitjahren|kundendauer|kundendauerjahre|jahrekunde|klantduur|klantjaren|jarenklant)$",
+    r"|antiguedadanos|antiguedadenanos|anoscliente|anoscomocliente|ancienneteans|ancienneteenannees"
+    r"|anneesclient|anneesanciennete|antiguidadeanos|anzianitaanni|annicliente"
+    r"|kundenseitjahren|kundendauerjahre|jahrekunde|klantjaren|jarenklant)$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
     r"|dagensinds|giornidal|^dias(desde)?(la)?ultim|^giorni(dal|dall)?ultim|^jours(depuis)?(le|la)?dernier"
     r"|^tage(seit)?(dem)?letzte",
@@ -357,7 +358,6 @@ def describe(p: Profile) -> str:
 
 
 MONTH_WORD = r"month|mes|mois|monat|maand|mesi"
-YEAR_WORD = r"year|ano|annee|ans$|anni|jahr|jaar|jaren"
 
 # A code or discount used or applied: a deal taken, whatever campaign word the name holds.
 USED_CODE = r"code|coupon|cupon|cupom|gutschein|discount|rabatt|descuento|desconto|remise|sconto|korting|used|applied"
@@ -393,10 +393,7 @@ def _fits(role: str, p: Profile) -> bool:
         months = bool(re.search(MONTH_WORD, p.key)) or (len(p.numbers) and p.numbers.max() > 30)
         return p.numeric and not p.constant and not p.date_formats and p.share_between(0, 1200) >= NUMERIC_SHARE and months
     if role == "tenure_years":
-        # Years when the name says so, or a bare tenure none of whose values exceeds 30 (see tenure_months).
-        if not p.numeric or p.constant or p.date_formats or re.search(MONTH_WORD, p.key):
-            return False
-        return p.share_between(0, 100) >= NUMERIC_SHARE and (bool(re.search(YEAR_WORD, p.key)) or p.numbers.max() <= 30)
+        return p.numeric and not p.constant and not p.date_formats and p.share_between(0, 100) >= NUMERIC_SHARE
     if role == "birth_year":
         return p.integer and p.share_between(1900, 2020) >= NUMERIC_SHARE
     if role == "age":
