@@ -1113,8 +1113,11 @@ def test_without_purchases_per_channel_most_of_a_segment_in_one_acquisition_chan
     if channel:
         assert r.channel_basis == "origin" and r.channel_why.startswith(f"{share:.0%} of them have paid social as their ")
         assert "through the paid social channel" in r.plan[0]
-    else:
+    elif column == "City":
         assert r.channel_why == "the input has no purchases per channel" and r.channel_basis == ""
+    else:  # a channel column, but no value of it stands out: not 'no channel in the input'
+        assert r.channel_why == (f"no {column.lower()} that names a channel is held by most of them and by 1.2 times "
+                                 "its share of all customers") and r.channel_basis == ""
 
 
 def test_purchases_per_channel_come_before_an_acquisition_channel_and_other_is_no_channel():

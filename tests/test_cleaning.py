@@ -520,7 +520,7 @@ def test_golden_implausible_birth_years(demo_run, find_log):
 def test_golden_odd_marital_statuses_merged_into_other(demo_run, find_log):
     entry = only(find_log(demo_run.results.cleaning, "odd categories", "Marital_Status"))
     assert entry.count == 7
-    assert entry.action == "rare categories merged into 'Other'"
+    assert entry.action == "in rare categories, merged into 'Other'"
     # Published on the data quality page: values held by fewer than 20 customers are counted, not named.
     assert entry.detail == "3 values held by fewer than 20 customers: each under 1% of customers"
     mix = next(c for c in demo_run.results.segments[0].categories if c.column == "Marital_Status")

@@ -1441,7 +1441,10 @@ def test_a_mall_table_drafts_its_spending_score_and_income_in_thousands(tmp_path
 
 
 @pytest.mark.parametrize("name, label", [("MntWines", "Wines"), ("Cargo mensual (MXN)", "Cargo mensual"),
-                                         ("Umsatz 2024 (EUR)", "Umsatz"), ("SpendOnline12m", "Online"), ("Spend", "")])
+                                         ("Umsatz 2024 (EUR)", "Umsatz"), ("SpendOnline12m", "Online"), ("Spend", ""),
+                                         # the spend word in other languages, accents or not
+                                         ("Dépenses_Épicerie", "Épicerie"), ("depenses_beaute", "Beaute"),
+                                         ("Ausgaben für Getränke", "Getränke"), ("Despesas_Roupas", "Roupas")])
 def test_a_spend_category_is_named_without_its_currency_code_year_or_period(name, label):
     from analysis.ingest.drafting import spend_label
     assert spend_label(name) == label

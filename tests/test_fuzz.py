@@ -321,7 +321,7 @@ cust("answers missing", "ok", "cmp1 | 2 | left missing", csv_text([[("" if (j ==
                               for i, r in enumerate(base_rows())]))
 cust("gender case variants", "ok", "spelling variants merged",
      with_column("gender", lambda i: ["male", "MALE ", "Female", "female"][i % 4]))
-cust("gender rare value", "ok", "rare categories merged into 'Other'", with_cell(0, "gender", "Unknown-X"),
+cust("gender rare value", "ok", "in rare categories, merged into 'Other'", with_cell(0, "gender", "Unknown-X"),
      config(cleaning={"rare_category_share": 0.05}))
 cust("emoji category", "ok", "40 usable customers", with_cell(0, "gender", "🙂"))
 cust("long text value", "ok", "40 usable customers", with_cell(0, "gender", "x" * 10000))

@@ -542,7 +542,7 @@ def _merge_categories(values: pd.Series, column: str, share: float, min_group: i
             named.append(f"{unnamed} value{'s' if unnamed > 1 else ''} held by fewer than {min_group} customers")
         # The count is of customers; the detail says how many values they held.
         many = f"{len(rare)} values: " if len(rare) > 1 and (len(named) > 1 or not unnamed) else ""
-        log.append(LogEntry("odd categories", column, int(rare.sum()), "rare categories merged into 'Other'",
+        log.append(LogEntry("odd categories", column, int(rare.sum()), "in rare categories, merged into 'Other'",
                             f"{many}{', '.join(named)}: each under {share:.0%} of customers"))
         as_merged = as_merged.where(~as_merged.isin(rare.index), "Other")
         merged = pd.Series(as_merged.to_numpy()[codes], index=values.index, dtype=object)

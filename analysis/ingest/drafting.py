@@ -433,12 +433,13 @@ def _without_period(words: list[str]) -> list[str]:
 def spend_label(name: str) -> str:
     """MntWines -> Wines, MntGoldProds -> Gold products, wine_spent -> Wine, SpendOnline12m -> Online."""
     drop = {"mnt", "amount", "amt", "spend", "spending", "spent", "on", "lifetime", "ausgaben", "umsatz", "depenses",
-            "gastos", "gasto", "en", "uitgaven", "spesa", "spese", "montant", "fur", "für", "de", "per"}
+            "depense", "gastos", "gasto", "despesas", "despesa", "en", "uitgaven", "spesa", "spese", "montant", "fur",
+            "de", "per"}  # compared without accents: 'Dépenses' is 'depenses', 'für' 'fur'
     # A currency code is the unit and a year the period, no part of the category: 'Cargo mensual (MXN)'
     # is Cargo mensual; 'Umsatz 2024 (EUR)', with nothing left, is Umsatz.
     words = _words(name)
     unit = [w for w in words if w.upper() not in UNIT_CODES and not re.fullmatch(r"(19|20)\d\d", w)]
-    kept = [w for w in unit if w not in drop] or (unit if len(unit) < len(words) else [])
+    kept = [w for w in unit if folded(w) not in drop] or (unit if len(unit) < len(words) else [])
     return _readable(_without_period(kept))
 
 

@@ -671,14 +671,17 @@ ORIGIN_COLUMN = r"channel|source|medium|acquisition|acquired|utm|canal|kanal|her
     r"|provenienza|akquise|acquisizione|adquisicion|aquisicao"
 
 
+def origin_columns(p: Profile) -> list:
+    """The segment's mixes of channel-like categorical columns (acquisition channel, lead source)."""
+    return [m for m in p.categories if re.search(ORIGIN_COLUMN, re.sub(r"[^a-z]", "", m.column.lower()))]
+
+
 def channel_of_origin(p: Profile) -> tuple[str, str] | None:
     """Without purchases per channel: the value of a channel-like categorical column (acquisition
     channel, lead source) that most of the segment holds, at least MIN_INDEX times its share of all
     customers: (channel, why). The value as the input writes it, made readable."""
     best = None
-    for mix in p.categories:
-        if not re.search(ORIGIN_COLUMN, re.sub(r"[^a-z]", "", mix.column.lower())):
-            continue
+    for mix in origin_columns(p):
         for value, share in mix.shares.items():
             overall = mix.overall.get(value, 0.0)
             if (str(value).lower() in CATCH_ALL or str(value).strip().isdigit()  # a code (2) names no channel
@@ -771,8 +774,10 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     ch = pick(p, "channel_", c.labels, MIN_CHANNEL_SHARE)
     origin = None if ch else channel_of_origin(p)
     channel = _part(c.labels[ch.feature]) if ch else origin[0] if origin else "Your usual channel"
-    channel_why = (_pick_why(ch, "purchases") if ch else origin[1] if origin
-                   else "the input has no purchases per channel")
+    columns = [lower(m.column) for m in origin_columns(p)]
+    channel_why = (_pick_why(ch, "purchases") if ch else origin[1] if origin else
+                   f"no {' or '.join(columns)} that names a channel is held by most of them and by {MIN_INDEX:g} times "
+                   "its share of all customers" if columns else "the input has no purchases per channel")
     if ch and _effect(p, "web_visits") >= THRESHOLD:
         channel_why += "; they also visit the web site more than most, so add e-mail and web retargeting"
     never = _never(p)
