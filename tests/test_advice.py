@@ -1484,3 +1484,25 @@ def test_a_name_from_a_category_other_than_the_largest_is_explained_beside_it():
     assert "Their 30%" not in text(0.9, largest=0.29)  # ropa is the largest: said once
     assert ps.name_segment({"share_electronica": 0.2, "share_ropa": 0.9}, c.labels, means={
         "share_electronica": 0.39, "share_ropa": 0.30}).endswith("Ropa lovers")
+
+
+def test_shares_of_units_lead_names_focus_and_cross_sell_as_shares_of_spend_do():
+    """Order lines without prices (a till roll): category shares are of units bought. The baby-care
+    segment is named for them, its focus is on them and its cross-sell says 'of their units', never
+    'the input has no spend per category' beside a table of shares."""
+    labels = {"share_diapers": "Share of units: Diapers wipes", "share_beer": "Share of units: Beer",
+              "share_produce": "Share of units: Produce", "total_units": "Units bought"}
+    kinds = {"share_diapers": "share", "share_beer": "share", "share_produce": "share", "total_units": "count"}
+    c = _context(labels=labels, kinds=kinds, value_word="units bought")
+    stats = {"share_diapers": (0.30, 0.05, 2.0), "share_beer": (0.03, 0.10, -0.5), "share_produce": (0.67, 0.85, -0.9),
+             "total_units": (40.0, 40.0, 0.0)}
+    p = _profile(stats)
+    effects = {f: e for f, (_, _, e) in stats.items()}
+    assert ps.name_segment(effects, labels) == "Diapers wipes lovers"
+    rec = ps.recommend(c, p)
+    assert rec.product_focus == "Diapers wipes"
+    assert rec.product_why.startswith("30% of their units against 5% on average")
+    assert rec.offer == "Cross-sell offer" and "cross-sell produce (67% of their units against 85%)" in rec.offer_why
+    assert "On average they put 67% of their units on produce" in ps._describe(c, p)
+    none = ps.recommend(c, _profile({"total_units": (40.0, 40.0, 0.0)}))
+    assert none.product_why == "the input has no units per category"

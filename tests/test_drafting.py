@@ -1480,7 +1480,12 @@ def test_order_lines_without_a_price_column_are_drafted_as_counted_in_units(tmp_
     assert parse_config(yaml.safe_load(text), "draft.yml", base_dir=tmp_path).transactions.money is None
     lines.write_text("Member_number,Date,itemDescription,Till\n" + "\n".join(
         f"{r},{70000 + 7 * i}" for i, r in enumerate(rows)) + "\n")  # neither a quantity nor a price by its values
-    assert "  unit_price: ???  # required" in draft_orders_config(lines, config_dir=tmp_path)
+    assert ("  unit_price: ???  # required: no column named like a price; name it among Till, or write "
+            "null if there is none") in draft_orders_config(lines, config_dir=tmp_path)
+    lines.write_text("Member_number,itemDescription\n" + "\n".join(r.split(",", 2)[0] + "," + r.split(",", 2)[2]
+                                                          for r in rows) + "\n")  # no dates at all
+    assert "  timestamp: ???  # required: no column of dates found; the report needs each order's date" in \
+        draft_orders_config(lines, config_dir=tmp_path)
 
 
 def test_a_promo_code_or_discount_used_is_a_deal_not_a_campaign_and_a_purchase_amount_is_spend(tmp_path):

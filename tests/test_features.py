@@ -149,15 +149,16 @@ def test_one_spend_or_purchase_column_is_a_total_with_no_share_of_it(config_for)
 
 def test_units_bought_stand_in_for_spend_where_no_price_is_known(config_for):
     """Order lines without prices give units per category: a total counted in units and each
-    category's share of them, never a money feature or a spend share."""
+    category's share of them (named as spend shares are, labelled as units), never a money feature."""
     units = {k: v for k, v in COLUMNS.items() if k != "spend"} | {"units": {"Wine": "wine", "Meat": "meat"}}
     f = features(config_for, {"columns": units, "report": {"reference_date": "2014-06-30"}})
     assert column(f, "total_units") == [40, 0, 20]
-    assert column(f, "unit_share_wine") == [0.75, 0.0, 0.25]
+    assert column(f, "share_wine") == [0.75, 0.0, 0.25]
     docs = {d.name: d for d in f.docs}
-    assert (docs["total_units"].kind, docs["unit_share_meat"].kind) == ("count", "share")
-    assert docs["unit_share_meat"].label == "Share of units: Meat"
-    assert not [d.name for d in f.docs if d.name != "income" and (d.kind == "money" or d.name.startswith("share_"))]
+    assert (docs["total_units"].kind, docs["share_meat"].kind) == ("count", "share")
+    assert docs["share_meat"].label == "Share of units: Meat"
+    assert not [d.name for d in f.docs if d.name != "income" and d.kind == "money"]
+    assert not [d.label for d in f.docs if "spend" in d.label.lower() or "spend" in d.description.lower()]
 
 
 def test_one_household_column_keeps_its_own_label(config_for):

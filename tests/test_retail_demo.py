@@ -280,3 +280,5 @@ def test_order_lines_without_prices_are_segmented_on_what_and_how_often_customer
     assert "of units bought" in index and "revenue" not in index.lower()
     assert all(s["share_value"] is not None for s in results["segments"])
     assert not [p for p in results["personas"] if "no spend or income column" in p["recommendation"]["offer_why"]]
+    # No categories here (no products file): what is missing is said in units, not spend.
+    assert {p["recommendation"]["product_why"] for p in results["personas"]} == {"the input has no units per category"}

@@ -374,6 +374,13 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
             head.append(f"  # {role}:  # {WITHOUT[role]}")
         elif role == "unit_price" and all(_numbers(sample[c]) is None for c, _ in others):
             head.append(f"  unit_price: null  # {NO_PRICE}")
+        elif role == "unit_price":  # columns of numbers, none named or valued like a price: the user knows
+            numeric = [c for c, _ in others if _numbers(sample[c]) is not None]
+            head.append(f"  unit_price: ???  # required: no column named like a price; name it among {', '.join(numeric)}, "
+                        "or write null if there is none (what customers bought is then counted in units)")
+        elif role == "timestamp":
+            head.append("  timestamp: ???  # required: no column of dates found; the report needs each order's date "
+                        "(recency, tenure and the time habits are measured from it): name its column")
         else:
             head.append(f"  {role}: ???  # required: no column found; pick one of: {', '.join(sample.columns)}")
     head.append(f"  cancelled_prefix: {quote(prefix) if prefix else 'null'}{_comment(prefix_why)}")

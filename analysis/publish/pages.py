@@ -855,7 +855,9 @@ def features_sentence(used: list[str], labels: dict[str, str]) -> str:
     """What the segments are found on, from the features the distances use."""
     # Shares are named by their prefix: spend per category, purchases per channel, orders at a time
     # (every habit feature is 'orders_' and the moment, features.build_table).
-    kinds = [what for what, prefix in (("spend by category", "share_"), ("purchases by channel", "channel_"),
+    mix = "units by category" if any(labels[f].startswith("Share of units") for f in used if f.startswith("share_")) \
+        else "spend by category"
+    kinds = [what for what, prefix in ((mix, "share_"), ("purchases by channel", "channel_"),
                                        ("orders by time of week and day", "orders_"))
              if any(f.startswith(prefix) for f in used)]
     scale = [fmt.mid_sentence(labels[f]) for f in used if not f.startswith(("share_", "channel_", "orders_"))]
@@ -908,7 +910,8 @@ def methodology(r: Results, chart: Chart) -> dict:
         # What the distances use: features left out (weight 0) are listed in the table, not here.
         "features_sentence": features_sentence([d.name for d in r.features if d.name in r.clustering_features
                                                 and (d.weight is None or d.weight > 0)], labels),
-        "mix_amounts": _and([what for what, prefix in (("spend per category", "share_"), ("purchases per channel", "channel_"))
+        "mix_amounts": _and([what for what, prefix in ((f"{'units' if r.value_word == 'units bought' else 'spend'} "
+                                                         "per category", "share_"), ("purchases per channel", "channel_"))
                              if any(f.startswith(prefix) for f in r.clustering_features)]),
         "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
         "rule": r.chosen.rule, "reason": r.chosen.reason, "k": str(r.chosen.k),

@@ -159,7 +159,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("total_units", total_u, "Units bought", "Units bought over all product categories", "count",
             ", ".join(c.units.values()))
         for cat, col in (c.units.items() if len(c.units) > 1 else ()):
-            add(f"unit_share_{slug(cat)}", _safe_share(d[col], total_u), f"Share of units: {readable(cat)}",
+            # Named as spend shares are (the two never meet): the category mix of what they buy.
+            add(f"share_{slug(cat)}", _safe_share(d[col], total_u), f"Share of units: {readable(cat)}",
                 f"Share of units bought that were {readable(cat)}", "share", col)
     # A yes/no answer per customer (used a discount or a code): the share of customers who did.
     deal_flag = bool(c.deal_purchases) and bool(d[c.deal_purchases].dropna().isin([0.0, 1.0]).all()) and \
@@ -217,7 +218,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             if both.sum() > 2 and np.corrcoef(cols[name][both], values[both])[0, 1] >= SAME_MEASURE:
                 continue  # the same measure (capping may touch the two differently): counted once
             name = f"{name}_as_given"
-        elif name in BUILT_IN or name.startswith(("share_", "unit_share_", "channel_", "orders_")):
+        elif name in BUILT_IN or name.startswith(("share_", "channel_", "orders_")):
             name = f"{name}_as_given"  # a card table's PURCHASES (money) is not the count of purchases the advice reads
         label = lab(col, plain(col))
         named = f"{col} {label}"

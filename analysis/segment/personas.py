@@ -80,7 +80,7 @@ NAMING_RULE = (
     f"A persona's name is made from the segment's numbers: up to two adjectives for the scale features on "
     f"which it differs most from the average customer (at least {THRESHOLD} standard deviations: income, "
     "spend, age, tenure, recency, frequency, order value, deal share, time of ordering, season), a noun for the product category whose "
-    "share of spend is most above average ('wine lovers'; 'wine buyers' where half the segment or more has bought "
+    "share of spend (of units, from order lines without prices) is most above average ('wine lovers'; 'wine buyers' where half the segment or more has bought "
     "once; 'families' or 'bargain hunters' when children or "
     "deals stand out instead; 'customers' when nothing does), and the sales channel most above average "
     "('buying by catalog'). A segment whose last purchase is long ago is named 'Lapsing' first (the win-back "
@@ -194,6 +194,16 @@ def _singular(words: str, cased: bool = False) -> str:
 # Catch-all categories say nothing about a segment: they never name one.
 CATCH_ALL = {"other", "others", "misc", "miscellaneous", "other categories", "uncategorised", "uncategorized",
              "unknown", "all products"}
+
+
+def bought(label: str) -> str:
+    """What a category share is a share of: spend, or units where the order lines have no prices."""
+    return "units" if label.startswith("Share of units") else "spend"
+
+
+def _amounts(c: Context) -> str:
+    """What the input measures buying in: spend, or units where order lines have no prices."""
+    return "units" if c.value_word == "units bought" else "spend"
 
 
 def _part(label: str) -> str:
@@ -587,7 +597,7 @@ def _describe(c: Context, p: Profile) -> str:
         cat = ch = None
     if cat:
         # Means of each customer's share, not the segment's pooled share: said "on average".
-        parts.append(f"On average they put {fmt.percent(cat[1])} of their spend on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
+        parts.append(f"On average they put {fmt.percent(cat[1])} of their {bought(c.labels[cat[0]])} on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
                      + (", their largest category," if ch else ", their largest category"))
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
@@ -615,7 +625,7 @@ def _describe(c: Context, p: Profile) -> str:
 def _compare(feature: str, label: str, kind: str, above: bool, cased: bool = False) -> str:
     """'a larger share of spend on wines', 'higher income', 'more purchases'."""
     if feature.startswith("share_"):
-        return f"a {'larger' if above else 'smaller'} share of spend on {category(_part(label), cased)}"
+        return f"a {'larger' if above else 'smaller'} share of {bought(label)} on {category(_part(label), cased)}"
     if feature.startswith("channel_"):
         return f"a {'larger' if above else 'smaller'} share of purchases through {lower(_part(label))}"
     # 'more family size' and 'fewer number of products' are no English.
@@ -796,8 +806,12 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     untried = next((s for s in below if s.effect < 0 and (cat is None or s.feature != cat.feature)
                     and s.mean < MIN_CROSS_SHARE), None)
     cased = names_cased(c.labels)
-    cross_text = cross and ("cross-sell {} ({} of their spend against {})".format(
-        category(_part(c.labels[cross.feature]), cased), *_pair(c, cross.feature, cross.mean, cross.overall_mean)))
+    if cross:
+        mine, average = _pair(c, cross.feature, cross.mean, cross.overall_mean)
+        cross_text = (f"cross-sell {category(_part(c.labels[cross.feature]), cased)} ({mine} of their "
+                      f"{bought(c.labels[cross.feature])} against {average})")
+    else:
+        cross_text = None
     means = rhythm_means(p, c)
     gap, late = own_gap(means), lapsing(_effect(p, "recency_days"), means)
     on_cycle = "" if late or _effect(p, "recency_days") < THRESHOLD else (
@@ -890,24 +904,24 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f"the only category below its average share is {category(_part(c.labels[cat.feature]), cased)}, their largest"
             if focus_below else
             f"the category furthest below its average share, {category(_part(c.labels[untried.feature]), cased)}, they hardly "
-            f"buy ({fmt.percent(untried.mean)} of their spend against {fmt.percent(untried.overall_mean)}): nothing "
+            f"buy ({fmt.percent(untried.mean)} of their {bought(c.labels[untried.feature])} against {fmt.percent(untried.overall_mean)}): nothing "
             f"shows they want it" if untried else
             "no category of theirs falls below its average share" if below else
-            "the input has no spend per category to cross-sell"))
+            f"the input has no {_amounts(c)} per category to cross-sell"))
     if cat:
         product = _part(c.labels[cat.feature])
-        product_why = _pick_why(cat, "spend") + (f"; {cross_text}" if cross and offer != "Cross-sell offer" else "")
+        product_why = _pick_why(cat, bought(c.labels[cat.feature])) + (f"; {cross_text}" if cross and offer != "Cross-sell offer" else "")
     elif spread:
         # Never "20% against 20%": the digits that tell the two apart, or "as on average".
         d = next((d for d in (0, 1, 2) if fmt.percent(spread.share, d) != fmt.percent(spread.average, d)), None)
         product, product_why = "Your usual range", (
-            f"no category stands out and none takes half of their spend: the largest, "
+            f"no category stands out and none takes half of their {bought(c.labels[spread.feature])}: the largest, "
             f"{category(_part(c.labels[spread.feature]), cased)}, takes " + (
                 f"{fmt.percent(spread.share, d)} against {fmt.percent(spread.average, d)} on average" if d is not None
                 else f"{fmt.percent(spread.share)}, as on average"))
     else:
         product, product_why = (("Best sellers", "most of them have bought nothing yet") if never else
-                                ("Your usual range", "the input has no spend per category"))
+                                ("Your usual range", f"the input has no {_amounts(c)} per category"))
 
     # Paid contact: the response model's contact list when there is one, else the segment's expected profit.
     profit = c.profit_per_contact.get(p.id)

@@ -806,7 +806,8 @@ def mix_evidence(table, clustering: tuple[str, ...], matrix: np.ndarray, k: int,
     """k-means with the same k on the report's features and on a variant where every share is
     replaced by its amount (share x total), both log-scaled and standardised."""
     shares = [f for f in clustering if f.startswith(("share_", "channel_"))]
-    scale = [f for f in ("total_spend", "income", "purchases") if f in table]
+    scale = [f for f in ("total_spend", "total_units", "income", "purchases") if f in table]
+    total = next((f for f in ("total_spend", "total_units") if f in table), None)  # what category shares divide
     if not shares or not scale:
         return None
     rng = np.random.default_rng(seed)
@@ -814,8 +815,8 @@ def mix_evidence(table, clustering: tuple[str, ...], matrix: np.ndarray, k: int,
     cols = []
     for f in clustering:
         v = table[f].to_numpy(dtype=float)
-        if f.startswith("share_") and "total_spend" in table:
-            v = v * table["total_spend"].to_numpy()
+        if f.startswith("share_") and total:
+            v = v * table[total].to_numpy()
         elif f.startswith("channel_") and "purchases" in table:
             v = v * table["purchases"].to_numpy()
         v = np.log1p(np.clip(v, 0, None)) if v.min() >= 0 else v
