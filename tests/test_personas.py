@@ -349,3 +349,12 @@ def test_a_segment_most_apart_in_its_web_visits_is_named_for_them():
     assert ps.name_segment({"web_visits": 1.57, "visits_month": -0.75, "coupon_rate": 1.07}, labels) == (
         "Web-browsing, high coupon rate customers")
     assert ps.name_segment({"web_visits": -1.1, "coupon_rate": 1.29}, labels) == "High coupon rate, rarely online customers"
+
+
+@pytest.mark.parametrize("morning, name", [(1.5, "Morning, frequent customers"), (0.49, "Daytime, frequent customers")])
+def test_morning_buyers_are_not_also_named_daytime(morning, name):
+    """Morning orders leave fewer for the evening: 'Morning, daytime' says one thing twice."""
+    labels = {"orders_in_the_morning": "Orders in the morning", "orders_in_the_evening": "Orders in the evening",
+              "orders": "Orders"}
+    effects = {"orders_in_the_morning": morning, "orders_in_the_evening": -1.3, "orders": 0.6}
+    assert ps.name_segment(effects, labels) == name

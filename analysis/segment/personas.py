@@ -281,6 +281,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         effects = {f: e for f, e in effects.items() if f != "avg_order_value"}
     if short_relationship(effects):  # spend adds up over tenure: newer customers have had less time to spend
         effects = {f: e for f, e in effects.items() if f not in ("total_spend", "total_units")}
+    if effects.get("orders_in_the_morning", 0) >= THRESHOLD:  # fewer evening orders then: 'Morning', not 'Morning, daytime'
+        effects = {f: e for f, e in effects.items() if not (f == "orders_in_the_evening" and e < 0)}
     # Lapsing decides the advice (a win-back), so it leads the name whatever else is stronger.
     late = effects.get("recency_days", 0) >= THRESHOLD and bool(means)
     if late and effects.get("tenure_months", 0) > 0:  # their tenure runs on through their absence: not long-standing
