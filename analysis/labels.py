@@ -46,7 +46,10 @@ GERMAN = {"anzahl", "alter", "umsatz", "bestellung", "bestellungen", "kunde", "k
           "durchschnitt", "durchschnittlicher", "gesamt", "gesamtumsatz", "monat", "monate", "monatlich", "und", "mit",
           "der", "die", "das", "des", "wert", "warenkorb", "besuche", "kundengruppe", "stadt", "datum", "ausgaben",
           "bestellwert", "kinder", "familienstand", "beruf", "zahlungsart", "kanal", "anmeldung", "registrierung",
-          "haushalt", "haushaltsgrosse", "bildung", "wohnort", "kundennummer", "mitglied", "mitgliedschaft"}
+          "haushalt", "haushaltsgrosse", "bildung", "wohnort", "kundennummer", "mitglied", "mitgliedschaft",
+          # order lines: 'Bestellnummer;Kundennummer;Bestelldatum;Artikel;Warengruppe;Menge;Einzelpreis'
+          "bestellnummer", "bestelldatum", "artikel", "artikelnummer", "artikelname", "warengruppe", "menge", "preis",
+          "einzelpreis", "gesamtpreis", "stuckpreis", "rechnungsnummer", "rechnungsdatum", "filiale", "kategorie"}
 # Words of column names in the other languages the drafts read: an English abbreviation beside them is
 # theirs, not English ('num_hijos' stays 'Num hijos', not 'Number of hijos').
 FOREIGN = GERMAN | {

@@ -1091,6 +1091,27 @@ def test_a_french_loyalty_table_names_its_currency_in_headers_and_its_channels(t
     assert "no currency sign found" in draft_config(path, config_dir=tmp_path)
 
 
+def test_a_currency_in_any_column_name_is_the_tables_and_german_order_lines_imply_the_euro(tmp_path):
+    """'Panier moyen (€)' beside spend columns named without a sign: the table's amounts are in euros.
+    German order lines ('Einzelpreis', 'Warengruppe') with bare prices imply the euro, said to be a guess."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    rng = np.random.default_rng(2)
+    n = 60
+    frame = pd.DataFrame({"id_client": range(n), "Dépenses_Épicerie": np.round(rng.uniform(10, 900, n), 2),
+                          "Dépenses_Beauté": np.round(rng.uniform(10, 900, n), 2),
+                          "Panier moyen (€)": np.round(rng.uniform(20, 90, n), 2)})
+    frame.to_csv(tmp_path / "clients.csv", index=False, sep=";", decimal=",")
+    text = draft_config(tmp_path / "clients.csv", config_dir=tmp_path)
+    assert parse(text, tmp_path).report.currency == "€" and "currency € as written in the column names" in text
+    rows = ["Bestellnummer;Kundennummer;Bestelldatum;Artikel;Warengruppe;Menge;Einzelpreis"]
+    rows += [f"{500000 + o};K{o % 40:03d};{1 + o % 28:02d}.03.2024;Artikel {o % 30};Obst;{1 + o % 3};{2 + o % 9},{o % 100:02d}"
+             for o in range(200)]
+    (tmp_path / "bestellungen.csv").write_text("\n".join(rows) + "\n")
+    text = draft_orders_config(tmp_path / "bestellungen.csv", config_dir=tmp_path)
+    assert parse(text, tmp_path).report.currency == "€" and "€ guessed from the German column names" in text
+
+
 def test_an_export_of_abbreviated_names_with_a_few_repeated_ids(tmp_path):
     """CustID with 2 repeated and 1 blank id in 60 rows is still the id (cleaning lists those rows);
     TotRev_L12M is the spend, n_txn the orders, last_seen_dt the last purchase; notes are free text."""

@@ -880,6 +880,8 @@ def report_section(path: Path, amounts: pd.Series | None, what: str, currency: p
     named = currency_in_names(money_names) if sign is None and money_names else None
     if named:
         sign, where = named, "in the money columns' names"
+    elif sign is None and names and (named := currency_in_names(names)):  # 'Panier moyen (€)' beside 'Dépenses'
+        sign, where = named, "in the column names"
     language = language_of(names) if sign is None and names and amounts is not None else None
     if language:
         report = {"title": _title(path), "currency": LANGUAGE_CURRENCY[language]}
