@@ -277,6 +277,8 @@ def test_differences_read_in_words_with_the_boundaries_of_the_rule():
     assert ps.how_different(0.0) == "the same"
     # Times the average count too: $393 against $135 (0.4 sd on a skewed measure) is much higher.
     assert ps.how_different(0.4, 393 / 135) == "much higher" and ps.how_different(-0.3, 45 / 135) == "much lower"
+    # None of it against some is no mere "lower" (a purchases frequency of 0.00 against 0.38), whatever the sd.
+    assert ps.how_different(-0.6, 0.0) == "much lower" and ps.how_different(-0.6, None) == "lower"
     assert ps.how_different(0.3, 2.0) == "much higher" and ps.how_different(0.3, 1.99) == "higher"
     assert ps.how_different(0.3, 1.5) == "higher" and ps.how_different(0.3, 1.49) == "a little higher"
     assert ps.how_different(-0.3, 1 / 1.5) == "lower" and ps.how_different(-0.3, 0.7) == "a little lower"

@@ -535,7 +535,7 @@ def _with_categories(numbers: list[str], categories: tuple[str, ...]) -> tuple[s
 def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
     a, b = _pair(c, feature, s.mean, s.overall_mean)
-    ratio = s.mean / s.overall_mean if s.mean > 0 and s.overall_mean > 0 else None
+    ratio = s.mean / s.overall_mean if s.mean >= 0 and s.overall_mean > 0 else None  # none at all: ratio 0
     return f"{c.labels[feature]}: {a} against {b} on average ({how_different(s.effect, ratio)})"
 
 
@@ -545,11 +545,12 @@ MUCH = 1.0  # standardised differences from here on read "much higher" / "much l
 def how_different(effect: float, ratio: float | None = None) -> str:
     """A difference in words, for readers (the methodology page keeps the numbers): at least MUCH
     sd or MUCH_RATIO times (or its inverse) 'much higher', at least THRESHOLD sd or RATIO times
-    'higher', otherwise 'a little higher'. `ratio`: segment mean / overall mean, both positive."""
+    'higher', otherwise 'a little higher'. `ratio`: segment mean / overall mean, the latter positive
+    (0: none of it against some)."""
     word = "higher" if effect > 0 else "lower"
     if effect == 0:
         return "the same"
-    times = max(ratio, 1 / ratio) if ratio else 1.0
+    times = float("inf") if ratio == 0 else max(ratio, 1 / ratio) if ratio else 1.0
     if abs(effect) >= MUCH or times >= MUCH_RATIO:
         return f"much {word}"
     return word if abs(effect) >= THRESHOLD or times >= RATIO else f"a little {word}"
