@@ -94,6 +94,12 @@ def deliberate_capitals(words: list[str]) -> bool:
     return any(w[:1].isupper() for w in later) and (any(w[:1].islower() for w in later) or german(words))
 
 
+# The period a measure covers ('12m', 'last 12 months', 'YTD'): the same for every column, no part of a label.
+PERIOD_WORDS = re.compile(
+    r"\b((l|last|past|letzte|laatste|derniers|ultimos|ultimi)\s)?\d+\s(m|mo|mon|month|months|mnd|maanden|monate|mois"
+    r"|meses|mesi|y|yr|yrs|year|years|jahre|jaar|ans|anos|anni|w|wk|weeks|d|days)\b|\b(ytd|mtd|ltm|ttm)\b", re.IGNORECASE)
+
+
 def readable(name: str) -> str:
     """A category or channel written in snake case ('cama_mesa_banho', 'Detergents_Paper') as words."""
     text = str(name).strip()

@@ -358,3 +358,16 @@ def test_morning_buyers_are_not_also_named_daytime(morning, name):
               "orders": "Orders"}
     effects = {"orders_in_the_morning": morning, "orders_in_the_evening": -1.3, "orders": 0.6}
     assert ps.name_segment(effects, labels) == name
+
+
+@pytest.mark.parametrize("label, name", [("Logins 30 days", "High logins customers"),
+                                         ("Support tickets YTD", "High support tickets customers"),
+                                         ("Purchases last 12 months", "High purchases customers"),
+                                         ("Balance", "High balance customers")])
+def test_a_name_leaves_out_the_period_every_customer_is_measured_over(label, name):
+    assert ps.name_segment({"x": 1.2}, {"x": label}) == name
+
+
+def test_two_measures_of_one_thing_over_two_periods_name_it_once():
+    labels = {"a": "Logins 7 days", "b": "Logins 30 days", "c": "Tickets"}
+    assert ps.name_segment({"a": 1.5, "b": 1.4, "c": 0.9}, labels) == "High logins, high tickets customers"

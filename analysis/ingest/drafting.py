@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
-from ..labels import GERMAN, UNIT_CODES, plain
+from ..labels import GERMAN, PERIOD_WORDS, UNIT_CODES, plain
 from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, decimal_commas, LEVELS, TRUE_WORDS, folded, levels, standing, totals_word, sum_rows, to_dates,
                        to_numbers)
 from ..errors import UserError
@@ -417,12 +417,6 @@ def _readable(words: list[str]) -> str:
     words = [{"prods": "products", "prod": "product", "rev": "revenue", "tot": "total"}.get(w, w) for w in words]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
-
-
-# The period a measure covers ('12m', 'last 12 months', 'YTD'): the same for every column, no part of a label.
-PERIOD_WORDS = re.compile(
-    r"\b((l|last|past|letzte|laatste|derniers|ultimos|ultimi)\s)?\d+\s(m|mo|mon|month|months|mnd|maanden|monate|mois"
-    r"|meses|mesi|y|yr|yrs|year|years|jahre|jaar|ans|anos|anni|w|wk|weeks|d|days)\b|\b(ytd|mtd|ltm|ttm)\b")
 
 
 def _without_period(words: list[str]) -> list[str]:

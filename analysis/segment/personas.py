@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
-from ..labels import deliberate_capitals, german, plain, readable
+from ..labels import PERIOD_WORDS, deliberate_capitals, german, plain, readable
 from ..errors import UserError
 from ..ingest.season import month_before
 from .features import DAYS_PER_MONTH, SEASON_FEATURE
@@ -217,6 +217,8 @@ def _adjective(feature: str, label: str, effect: float) -> str:
     if feature == "deal_share" and effect > 0:
         return ""  # the noun: 'bargain hunters'
     plain = lower(re.sub(r"\s*\([^)]*\)", "", label).strip())  # 'Spending Score (1-100)' -> 'spending score'
+    # The period every such column covers says nothing of the segment: 'high logins', not 'high logins 30 days'.
+    plain = " ".join(PERIOD_WORDS.sub(" ", plain).split()) or plain
     hi, lo = ADJECTIVES.get(feature, (f"High {plain}", f"Low {plain}"))
     return hi if effect > 0 else lo
 
@@ -288,7 +290,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
     if late and effects.get("tenure_months", 0) > 0:  # their tenure runs on through their absence: not long-standing
         effects = {f: e for f, e in effects.items() if f != "tenure_months"}
     ranked = sorted(effects.items(), key=lambda kv: (not (late and kv[0] == "recency_days"), -abs(kv[1]), kv[0]))
-    adjs = [a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a][skip: skip + 2]
+    # One word once: 'logins 7 days' and 'logins 30 days' both read 'high logins'.
+    adjs = list(dict.fromkeys(a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a))[skip: skip + 2]
     if late and adjs[:1] == ["Lapsing"] and lapsed(means):
         adjs[0] = "Lapsed"
     loved = named_category(effects, labels, means)
