@@ -285,6 +285,14 @@ def test_a_column_named_like_a_built_feature_is_kept_once_or_apart(tmp_path):
         cfg = load_config(tmp_path / "t.yml")
         table, docs = build_table(clean(load(cfg), cfg), cfg)
         assert ("avg_order_value_as_given" in table) == kept and "avg_order_value" in table and "other" in table
+    # Under a name of its own ('Panier moyen (€)') and in cents, the same measure is still counted once.
+    frame.assign(avg_order_value=spend / orders * 100).rename(columns={"avg_order_value": "Panier moyen"}).to_csv(
+        tmp_path / "t.csv", index=False)
+    (tmp_path / "t.yml").write_text("customers: {path: t.csv}\ncolumns: {id: id, spend: {All: spend}, "
+                                    "orders: orders, numeric: [Panier moyen, other]}\n")
+    cfg = load_config(tmp_path / "t.yml")
+    table, docs = build_table(clean(load(cfg), cfg), cfg)
+    assert "panier_moyen" not in table and {"avg_order_value", "other"} <= set(table)
 
 
 def _habit_csv(orders, weekend_p, seed=0) -> str:

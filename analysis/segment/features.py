@@ -94,6 +94,25 @@ def slug(text: str) -> str:
     return re.sub(r"[\W_]+", "_", plain.lower()).strip("_") or "x"
 
 
+# Features built from other columns, which a table may also give ready-made under a name of its own.
+DERIVED = ("avg_order_value", "avg_purchase", "total_spend", "total_units", "tenure_months", "recency_days", "age",
+           "first_order_months")
+CHECK_ROWS = 10_000  # rows a first look at two columns reads before all of them
+
+
+def same_measure(a: pd.Series, b: pd.Series) -> bool:
+    """Two columns of one measure, in any unit: correlated at SAME_MEASURE or more (capping may touch
+    them differently). A first look at CHECK_ROWS rows spares the full check of unrelated columns."""
+    both = (a.notna() & b.notna()).to_numpy()
+    x, y = a.to_numpy(dtype=float)[both], b.to_numpy(dtype=float)[both]
+    if len(x) <= 2:
+        return False
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if len(x) > CHECK_ROWS and not np.corrcoef(x[:CHECK_ROWS], y[:CHECK_ROWS])[0, 1] >= SAME_MEASURE - 0.01:
+            return False
+        return bool(np.corrcoef(x, y)[0, 1] >= SAME_MEASURE)
+
+
 def _safe_share(part: pd.Series, total: pd.Series) -> pd.Series:
     return (part / total.where(total > 0)).fillna(0.0)
 
@@ -213,9 +232,11 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             c.web_visits)
     for col in c.numeric:
         name, values = slug(col), d[col].astype(float)
+        # The table's own copy of a measure built above ('Panier moyen (€)' beside spend and orders): counted once.
+        if any(same_measure(cols[f], values) for f in DERIVED if f in cols):
+            continue
         if name in cols:  # named like a feature built above (an export's own avg_order_value, say)
-            both = cols[name].notna() & values.notna()
-            if both.sum() > 2 and np.corrcoef(cols[name][both], values[both])[0, 1] >= SAME_MEASURE:
+            if same_measure(cols[name], values):
                 continue  # the same measure (capping may touch the two differently): counted once
             name = f"{name}_as_given"
         elif name in BUILT_IN or name.startswith(("share_", "channel_", "orders_")):
