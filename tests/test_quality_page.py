@@ -98,6 +98,11 @@ def test_years_are_written_as_years():
     money = dataclasses.replace(years, p5=1947.5, p95=2400.0)
     assert _values(money) == "median 1,974; 90% from 1,948 to 2,400"
 
+    # A time habit is a share of each customer's orders: 22%, not 0.22.
+    weekends = dataclasses.replace(years, name="orders_at_weekends", role="habits: at weekends", p5=0.0, p50=0.22,
+                                   p95=0.671)
+    assert _values(weekends) == "median 22%; 90% from 0% to 67%"
+
 
 def test_rows_that_are_not_customers_are_not_profiled(tmp_path):
     """A blank line, a totals row and a repeated customer are excluded and logged; the columns are

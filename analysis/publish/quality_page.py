@@ -38,7 +38,9 @@ def _years(*xs: float) -> bool:
 def _values(p: ColumnProfile) -> str:
     """Typical values: never one customer's value (no minimum or maximum, no rare category)."""
     if p.kind == "number" and p.p50 is not None:
-        value = (lambda x: f"{x:.0f}") if _years(p.p5, p.p50, p.p95) else _value
+        # A habit is a share of the customer's orders (0.22 is 22% of them at weekends).
+        value = (fmt.percent if p.role.startswith("habits") else
+                 (lambda x: f"{x:.0f}") if _years(p.p5, p.p50, p.p95) else _value)
         if p.p5 == p.p95:
             return f"{value(p.p50)} for 9 in 10 or more"
         return f"median {value(p.p50)}; 90% from {value(p.p5)} to {value(p.p95)}"
