@@ -394,8 +394,8 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
 
 def _numeric_columns(cfg: Config) -> list[str]:
     c = cfg.columns
-    cols = [c.age, c.birth_year, c.income, c.recency_days, c.tenure_months, c.tenure_years, c.orders, c.spending_score, c.basket_size, c.deal_purchases, c.web_visits,
-            c.contact_cost, c.revenue_per_answer]
+    cols = [c.age, c.birth_year, c.income, c.recency_days, c.tenure_months, c.tenure_years, c.orders, c.spending_score,
+            c.basket_size, c.deal_purchases, c.web_visits, c.contact_cost, c.revenue_per_answer]
     cols += c.household + list(c.spend.values()) + list(c.units.values()) + list(c.purchases.values()) + list(c.habits.values()) + c.numeric
     return [x for x in cols if x]
 
