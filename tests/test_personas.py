@@ -270,7 +270,7 @@ def test_a_segment_most_of_whose_customers_never_ordered_is_named_and_advised_so
     assert (rec.offer == "First-order offer") == never and (rec.offer.startswith("Win-back")) == (not never)
     assert (rec.timing == "Now") == (not never)
     if never:  # their orders are what sets them apart: not "within 0.5 sd on every feature"
-        quiet = dataclasses.replace(p, stats=stats[:2] + (FeatureStat("age", 46.0, 45.0, 1.0, 1.0, 0.1),))
+        quiet = dataclasses.replace(p, stats=stats[:2] + (FeatureStat("age", 46.0, 46.0, 45.0, 45.0, 0.1),))
         text = ps._describe(c, quiet)
         assert "Beyond their orders they are within 0.5 standard deviations" in text
         assert "Most of them have never ordered: " in text
@@ -371,3 +371,29 @@ def test_a_name_leaves_out_the_period_every_customer_is_measured_over(label, nam
 def test_two_measures_of_one_thing_over_two_periods_name_it_once():
     labels = {"a": "Logins 7 days", "b": "Logins 30 days", "c": "Tickets"}
     assert ps.name_segment({"a": 1.5, "b": 1.4, "c": 0.9}, labels) == "High logins, high tickets customers"
+
+
+@pytest.mark.parametrize("spend, name", [(543.0, "Low-spending customers"), (1242.0, "Typical customers")])
+def test_a_skewed_measure_a_third_of_the_average_names_the_segment_as_its_traits_read_it(spend, name):
+    """A car dealer's service spend: $543 against $1,850 is 0.3 sd of a skewed spread, yet its trait
+    reads 'much lower': the name and the description say so too, not 'Typical customers ... within
+    0.5 standard deviations on every feature'. At 1.49 times less it stays typical. Income, which the
+    premium rule reads in sd, keeps its sd: twice the average at 0.3 sd names no 'affluent' segment."""
+    from analysis.segment.profiles import FeatureStat, Profile
+
+    labels = {"total_spend": "Total service spend", "age": "Age", "income": "Income"}
+    stats = (FeatureStat("total_spend", spend, spend, 1850.0, 1850.0, -0.31), FeatureStat("age", 46.0, 46.0, 48.0, 48.0, -0.1),
+             FeatureStat("income", 90.0, 90.0, 45.0, 45.0, 0.3))
+    p = Profile(id=1, name="", size=400, share_customers=0.4, share_value=0.4 * spend / 1850, stats=stats,
+                categories=(), traits=("total_spend", "income", "age"), actions=(), public=True, stability=None,
+                unassigned=False)
+    c = ps.Context(labels=labels, kinds={"total_spend": "money", "age": "years", "income": "money"},
+                   clustering=tuple(labels), currency="$", latest_rate={}, overall_latest_rate=None, latest_name=None,
+                   profit_per_contact={}, break_even_rate=None)
+    profiles, personas, _ = ps.build_personas((p,), {f: 1.0 for f in labels}, c)
+    assert profiles[0].name == name
+    text = ps._describe(c, p)
+    assert ("lower total service spend ($543 against $1,850)" in text) == (spend == 543.0)
+    assert "within 0.5 standard deviations" not in text  # income reads 'much higher' (twice the average)
+    quiet = dataclasses.replace(p, stats=stats[:2] + (FeatureStat("income", 50.0, 50.0, 45.0, 45.0, 0.3),))
+    assert ("within 0.5 standard deviations" in ps._describe(c, quiet)) == (spend != 543.0)

@@ -536,14 +536,41 @@ def _with_categories(numbers: list[str], categories: tuple[str, ...]) -> tuple[s
     return tuple(numbers[:2]) + categories + tuple(numbers[2:])
 
 
+def _ratio(s) -> float | None:
+    return s.mean / s.overall_mean if s.mean >= 0 and s.overall_mean > 0 else None  # none at all: ratio 0
+
+
+def _reads_apart(s) -> bool:
+    """A trait whose words say more than 'a little' higher or lower."""
+    return not how_different(s.effect, _ratio(s)).startswith(("a little", "the same"))
+
+
 def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
     a, b = _pair(c, feature, s.mean, s.overall_mean)
-    ratio = s.mean / s.overall_mean if s.mean >= 0 and s.overall_mean > 0 else None  # none at all: ratio 0
-    return f"{c.labels[feature]}: {a} against {b} on average ({how_different(s.effect, ratio)})"
+    return f"{c.labels[feature]}: {a} against {b} on average ({how_different(s.effect, _ratio(s))})"
 
 
 MUCH = 1.0  # standardised differences from here on read "much higher" / "much lower"
+
+
+# Measures the advice reads in sd (newer, lapsing, frequent, affluent, wide baskets ...) and 0/1 answers.
+SD_RULED = ("tenure_months", "recency_days", "orders", "purchases", "income", "spending_score", "basket_size",
+            "avg_order_value", "web_visits", "deal_share", "churned", "complaints", "campaigns_accepted", SEASON_FEATURE)
+
+
+def apparent_effect(s) -> float:
+    """The difference a reader is told of a measure, in sd: its effect, but at least THRESHOLD where the
+    segment's mean is RATIO times the average or less than its 1 / RATIO, as the words of how_different
+    read it ($543 against $1,850 on a skewed spend is 0.3 sd, yet 'much lower': no 'typical' segment).
+    Shares and 0/1 answers keep their effect (6% against 3% of spend is no trait to name), and so do the
+    measures whose rules read sd (SD_RULED), so that a name never claims what its advice does not act on."""
+    if s.feature.startswith(("share_", "channel_", "orders_")) or s.feature in SD_RULED:
+        return s.effect
+    if s.overall_mean <= 0 or s.mean < 0 or s.effect == 0:
+        return s.effect
+    times = float("inf") if s.mean == 0 else max(s.mean / s.overall_mean, s.overall_mean / s.mean)
+    return float(np.copysign(max(abs(s.effect), THRESHOLD), s.effect)) if times >= RATIO else s.effect
 
 
 def how_different(effect: float, ratio: float | None = None) -> str:
@@ -580,7 +607,7 @@ def _describe(c: Context, p: Profile) -> str:
     cust, revenue = _shares(c, p)
     value = f", bringing {revenue} of {c.value_word}" if p.share_value is not None else ""
     parts = [f"{fmt.integer(p.size)} customers ({cust} of all){value}."]
-    strong = [f for f in _traits(p) if abs(p.stat(f).effect) >= THRESHOLD][:3]
+    strong = [f for f in _traits(p) if abs(apparent_effect(p.stat(f))) >= THRESHOLD][:3]
     if strong:
         phrases = []
         for f in strong:
@@ -593,7 +620,7 @@ def _describe(c: Context, p: Profile) -> str:
     elif _never(p):  # their orders set them far apart (said below); nothing else does
         parts.append(f"Beyond their orders they are within {THRESHOLD:g} standard deviations of the average customer "
                      "on every feature.")
-    else:
+    elif not any(_reads_apart(p.stat(f)) for f in _traits(p)):  # never beside a trait that reads 'higher'
         parts.append(f"They are within {THRESHOLD:g} standard deviations of the average customer on every feature.")
     catch_all = lambda f: _part(c.labels[f]).lower() in CATCH_ALL  # noqa: E731
     cat, ch = _top(p, "share_", skip=catch_all), _top(p, "channel_")
@@ -1119,13 +1146,13 @@ def match_overrides(entries: list[_Entry], profiles: tuple[Profile, ...], cluste
 # ---------------------------------------------------------------- all together
 
 def _naming_effect(p: Profile, feature: str) -> float:
-    """The effect a name reads, but none for a tenure within RATIO times the average either way: 22 months
-    against 23 is no newer relationship, however narrow the spread (order lines that all start with the
-    data), as the timing rule also requires."""
+    """The effect a name reads (apparent_effect), but none for a tenure within RATIO times the average either
+    way: 22 months against 23 is no newer relationship, however narrow the spread (order lines that all start
+    with the data), as the timing rule also requires."""
     s = p.stat(feature)
     if feature == "tenure_months" and not (s.mean * RATIO <= s.overall_mean or s.mean >= RATIO * s.overall_mean):
         return 0.0
-    return s.effect
+    return apparent_effect(s)
 
 
 def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Context,
