@@ -1623,3 +1623,37 @@ def test_an_insurers_premium_and_recurring_revenue_are_the_spend(tmp_path, colum
     cfg = parse(draft_config(path, config_dir=tmp_path), tmp_path)
     assert list(cfg.columns.spend.values()) == [column]
     assert "premium_member" not in cfg.columns.spend.values()
+
+
+def test_subscriptions_members_and_channel_orders_in_other_words_are_drafted(tmp_path):
+    """A Brazilian streaming table's 'cancelou' (sim/não) is who left and 'data_assinatura' when they
+    subscribed; an Italian gym's 'iscritto_dal' is the signup; 'web_orders', 'app_orders' and
+    'store_orders' are purchases per channel; 'spesa_annua' is the spend, not a category 'Annua'."""
+    rng = np.random.default_rng(4)
+    n = 80
+    dates = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    pd.DataFrame({"id_assinante": range(n), "mensalidade": rng.uniform(20, 60, n).round(2),
+                  "cancelou": rng.choice(["sim", "não"], n), "data_assinatura": dates.strftime("%d/%m/%Y")}
+                 ).to_csv(tmp_path / "assinantes.csv", index=False)
+    c = parse(draft_config(tmp_path / "assinantes.csv", config_dir=tmp_path), tmp_path).columns
+    assert (c.churned, c.signup_date) == ("cancelou", "data_assinatura")
+    pd.DataFrame({"id_socio": range(n), "iscritto_dal": dates.strftime("%d/%m/%Y"),
+                  "spesa_annua": rng.uniform(200, 900, n).round(2), "web_orders": rng.integers(0, 9, n),
+                  "app_orders": rng.integers(0, 9, n), "store_orders": rng.integers(0, 9, n)}
+                 ).to_csv(tmp_path / "soci.csv", index=False)
+    text = draft_config(tmp_path / "soci.csv", config_dir=tmp_path)
+    c = parse(text, tmp_path).columns
+    assert c.signup_date == "iscritto_dal" and list(c.spend.values()) == ["spesa_annua"]
+    assert "Annua" not in c.spend
+    assert c.purchases == {"Web": "web_orders", "App": "app_orders", "Store": "store_orders"}
+
+
+def test_dutch_order_lines_name_their_order_column(tmp_path):
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    rows = ["Bestelnummer;Klantnummer;Besteldatum;Artikel;Aantal;Stukprijs"]
+    rows += [f"{70000 + o // 3};K{o % 40:03d};{1 + o % 28:02d}-03-2024;Artikel {o % 30};{1 + o % 3};{2 + o % 9},{o % 100:02d}"
+             for o in range(300)]
+    (tmp_path / "bestellingen.csv").write_text("\n".join(rows) + "\n")
+    t = parse(draft_orders_config(tmp_path / "bestellingen.csv", config_dir=tmp_path), tmp_path).transactions
+    assert (t.order, t.customer, t.unit_price) == ("Bestelnummer", "Klantnummer", "Stukprijs")

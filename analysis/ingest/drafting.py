@@ -49,7 +49,7 @@ NAME_PATTERNS: dict[str, str] = {
     "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo|sikayet",
     "churned": r"^(churn|churned|churnflag|churnlabel|churnvalue|ischurn|ischurned|haschurned|exited|attrition|attrited"
     r"|attritionflag|cancelled|canceled|abwanderung|gekundigt|kundigung|resilie|resiliation|desabonne"
-    r"|baja|abandono|cancelado|cancelada|opgezegd|disdetta|abbandono)$",
+    r"|baja|abandono|cancelado|cancelada|cancelou|cancelo|desistiu|opgezegd|disdetta|disdetto|abbandono)$",
     "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
     r"|revenu|opbrengst)(por|per|pro|par)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$",
@@ -57,6 +57,8 @@ NAME_PATTERNS: dict[str, str] = {
     "deal_purchases": r"deal|discount|promo|coupon|cupon|cupom|gutschein|rabatt|angebot|remise|descuento|oferta|desconto"
     r"|korting|sconto",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
+    r"|^(num|nb|n)?(web|online|internet|app|mobile|store|shop|instore|catalog|catalogue|phone|ecommerce|marketplace)"
+    r"(orders|transactions)$"
     r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$",
     "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
     r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia|transactions|txns?|trx)"
@@ -98,6 +100,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
     r"|ingangsdatum|aanmeld|fecha(de)?inicio|data(de)?inicio|data(di)?inizio|date(de)?debut|(subscription|contract)start"
     r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds"
+    r"|assinatura|iscritto|iscritta|inscrito|inscrita|abonnement|abbonamento"
     r"|^(登録|入会|加入|注册|註冊)(日|日期|日時)$|^가입일$",
     # A flight, trip, booking or stay is what a traveller buys (an airline's LAST_FLIGHT_DATE).
     "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction|txn|seen|active|activity|login"
@@ -428,6 +431,7 @@ def spend_label(name: str) -> str:
     """MntWines -> Wines, MntGoldProds -> Gold products, wine_spent -> Wine, SpendOnline12m -> Online."""
     drop = {"mnt", "amount", "amt", "spend", "spending", "spent", "on", "lifetime", "ausgaben", "umsatz", "depenses",
             "depense", "gastos", "gasto", "despesas", "despesa", "en", "uitgaven", "spesa", "spese", "montant", "fur",
+            "annual", "annua", "annuale", "anual", "annuel", "annuelle", "yearly",
             "de", "per"}  # compared without accents: 'Dépenses' is 'depenses', 'für' 'fur'
     # A currency code is the unit and a year the period, no part of the category: 'Cargo mensual (MXN)'
     # is Cargo mensual; 'Umsatz 2024 (EUR)', with nothing left, is Umsatz.
@@ -439,7 +443,8 @@ def spend_label(name: str) -> str:
 
 def channel_label(name: str) -> str:
     """NumWebPurchases -> Web, store_purchases -> Store; '' for a plain purchase count."""
-    drop = {"num", "number", "nb", "n", "d", "l", "of", "purchases", "purchase", "count", "käufe", "kaufe", "einkäufe", "anzahl",
+    drop = {"num", "number", "nb", "n", "d", "l", "of", "purchases", "purchase", "orders", "transactions", "visits", "count",
+            "käufe", "kaufe", "einkäufe", "anzahl",
             "achats", "compras", "aankopen", "acquisti", "de", "en", "per",
             # prepositions and articles: 'Compras na loja' is the loja (shop) channel, not 'na loja'
             "in", "im", "at", "on", "via", "through", "the", "na", "no", "nas", "nos", "em", "el", "la", "le", "les",

@@ -30,7 +30,7 @@ NAMES = {
     r"|klant|kunden?|klienta?)$|^kdn?r$"
     r"|^(customer|client|buyer|kunden?)?e?mail(address|adresse)?$"
     r"|^(顧客|会員|客户|客戶|用户|用戶|ユーザー?|고객|회원)(id|no|番号|コード|编号|編號|代码|번호|코드)?$",
-    "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|rechnung|beleg|commande"
+    "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|bestel|kassabon|bon|rechnung|beleg|commande"
     r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino|zamowienia|zamowienie|faktura"
     r"|objednavka|objednavky|siparis|fatura|fis)"
     r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference|kodu)?$|^orderref(erence)?$"
