@@ -368,3 +368,9 @@ def test_excel_number_cells_beside_numbers_typed_with_a_decimal_comma_read_as_on
     assert to_numbers(frame["spend"]).tolist() == values
     assert frame["other"].tolist() == ["677.25", "12.5", "1234.75", "3", "88.10"]
     assert to_numbers(frame["other"]).tolist() == values
+    # Text cells with a currency sign ('€ 677,25') set the convention too, in customer tables and order lines.
+    signed = [f"€ {v:.2f}".replace(".", ",") if i % 2 == 0 else v for i, v in enumerate(values)]
+    path = _xlsx(tmp_path, {"Bestelregels": pd.DataFrame({"id": range(5), "Stukprijs": signed})})
+    assert to_numbers(read_table(path).frame["Stukprijs"]).tolist() == values
+    from analysis.ingest.orders import excel_text
+    assert to_numbers(excel_text(path)["Stukprijs"]).tolist() == values

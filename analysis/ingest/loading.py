@@ -223,14 +223,16 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
     except Exception as e:
         raise UserError(f"{path}: cannot read sheet {sheet or book.sheet_names[0]!r} ({type(e).__name__})") from None
     frame = frame.dropna(how="all").fillna("")
-    return _native_numbers_as_written(frame.astype(str), book, sheet)
+    return native_numbers_as_written(frame.astype(str), book, sheet)
 
 
-DECIMAL_COMMA = r"\s*[-+]?\d{1,3}(?:\.\d{3})*,\d+\s*|\s*[-+]?\d+,\d+\s*"  # 677,25 / 1.234,50 typed as text
-DOT_DECIMAL = r"\s*[-+]?\d+\.(?:\d{1,2}|\d{4,})\s*|.*\d,\d{3}\.\d.*"  # 12.50 / 1,234.56: the other convention
+# A currency sign or code beside an amount typed as text ('€ 11,25', '11,25 EUR', 'R$ 9,90').
+_SIGN = r"(?:[^\d\s.,+-]{1,3}\s*)?"
+DECIMAL_COMMA = (rf"\s*{_SIGN}[-+]?(?:\d{{1,3}}(?:\.\d{{3}})*|\d+),\d+\s*(?:[^\d\s.,]{{1,3}})?\s*")  # 677,25 / 1.234,50
+DOT_DECIMAL = rf"\s*{_SIGN}[-+]?\d+\.(?:\d{{1,2}}|\d{{4,}})\s*(?:[^\d\s.,]{{1,3}})?\s*|.*\d,\d{{3}}\.\d.*"  # 12.50 / 1,234.56
 
 
-def _native_numbers_as_written(frame: pd.DataFrame, book, sheet) -> pd.DataFrame:
+def native_numbers_as_written(frame: pd.DataFrame, book, sheet) -> pd.DataFrame:
     """A column mixing number cells (677.25 once read) with numbers typed as text with a decimal comma
     ('677,25', a French or German sheet) reads in one convention: the number cells written with a
     comma too. A number cell is unambiguous; only the text needs a convention."""

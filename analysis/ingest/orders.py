@@ -24,8 +24,8 @@ from .cleaning import CODE_SIGNS, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntr
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
-from .loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, detect_delimiter, detect_encoding, largest_sheet, looks_binary, not_read,
-                      parquet_parts, read_table, sha256_of, two_letter_codes)
+from .loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, detect_delimiter, detect_encoding, largest_sheet, looks_binary,
+                      native_numbers_as_written, not_read, parquet_parts, read_table, sha256_of, two_letter_codes)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -458,10 +458,14 @@ def excel_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
     """An Excel sheet (default the one with the most filled cells) as text, empty cells ''."""
     if not path.exists():
         raise UserError(f"{path}: file not found")
+    sheet = sheet or largest_sheet(path)[0]
     try:
-        frame = pd.read_excel(path, sheet_name=sheet or largest_sheet(path)[0], dtype=str).fillna("")
+        book = pd.ExcelFile(path)
+        frame = pd.read_excel(book, sheet_name=sheet, dtype=str).fillna("")
     except (OSError, ValueError) as e:
         raise UserError(f"{path}: cannot be read as Excel ({' '.join(str(e).split())})") from None
+    # Number cells beside prices typed as text ('€ 11,25') are written in the text's convention.
+    frame = native_numbers_as_written(frame, book, sheet)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
