@@ -192,6 +192,12 @@ def test_ambiguous_day_month_order_is_flagged(tmp_path):
     assert cfg.columns.signup_date_format == "%d/%m/%Y"  # the first candidate that parses all
     line = next(l for l in text.splitlines() if l.strip().startswith("signup_date_format:"))
     assert "AMBIGUOUS" in line and "%m/%d/%Y" in line
+    # Times with or without a zone read the same dates: no day/month question to ask.
+    path.write_text("customer_id,signup_date,spend_total\n1,2020-07-30 00:00:00,5\n2,2021-05-06 00:00:00,6\n"
+                    "3,2019-11-12 00:00:00,7\n")
+    line = next(l for l in draft_config(path, config_dir=tmp_path).splitlines()
+                if l.strip().startswith("signup_date_format:"))
+    assert "AMBIGUOUS" not in line and "detected: all 3 values parse" in line
 
 
 def test_only_zero_one_columns_are_campaigns_and_totals_are_not_spend(tmp_path):

@@ -556,7 +556,9 @@ def _adds_up(parts: list[Profile], total: Profile) -> bool:
 
 
 def _date_comment(p: Profile) -> str:
-    others = p.date_formats[1:]
+    # Only another order of day and month is ambiguous: '%H:%M:%S' and '%H:%M:%S%z' read the same dates.
+    order = lambda fmt: re.findall(r"%[dmYy]", fmt)  # noqa: E731
+    others = [f for f in p.date_formats[1:] if order(f) != order(p.date_formats[0])]
     if others:
         return f"AMBIGUOUS: every value also parses as {', '.join(others)}; check day/month order"
     return f"detected: all {p.present} values parse"
