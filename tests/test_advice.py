@@ -1267,13 +1267,13 @@ def test_a_segment_that_loses_far_more_customers_is_advised_retention_now():
     assert "Track: share of the segment who leave (so far 40%)" in r.plan[1]
     # A save offer goes to those still here: 60 of the 100, not the 40 who left.
     assert r.plan[0].startswith("Campaign: Retention") and ("to the 60 customers of this segment who have not left (the other 40 "
-                                                  "have: churn in the segment's list)") in r.plan[0]
+                                                  "have left: the segment's list marks them under churn)") in r.plan[0]
     few = ps.recommend(dataclasses.replace(c, min_size=20),
                        _profile({"churned": (0.85, 0.20, 0.3), "recency_days": (90.0, 30.0, 1.5)}, size=100))
     assert "to the few customers (fewer than 20) of this segment who have not left (the other 85 have" in few.plan[0]
     most = ps.recommend(dataclasses.replace(c, min_size=20),
                         _profile({"churned": (0.15, 0.05, 0.3), "recency_days": (90.0, 30.0, 1.5)}, size=100))
-    assert "to the 85 customers of this segment who have not left (the others, fewer than 20, have: churn" in most.plan[0]
+    assert "to the 85 customers of this segment who have not left (the others, fewer than 20, have left: the" in most.plan[0]
     p = _profile({"churned": (0.40, 0.20, 0.5), "recency_days": (90.0, 30.0, 1.5)})
     assert "40% of them have left (churn), against 20% of all customers." in ps._describe(c, p)
     # Whatever the offer, it goes to those still here: a bank's loyalty rewards are not sent to leavers.

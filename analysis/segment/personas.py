@@ -1013,8 +1013,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         stay = (f"the few customers (fewer than {fmt.integer(c.min_size)})" if few(p.size - gone)
                 else f"the {fmt.integer(p.size - gone)} customers")
         left = f"the others, fewer than {fmt.integer(c.min_size)}," if few(gone) else f"the other {fmt.integer(gone)}"
-        design = (f"{offer_text} to {stay} of this segment who have not left ({left} have: "
-                  f"{lower(c.labels['churned'])} in the segment's list)")
+        design = (f"{offer_text} to {stay} of this segment who have not left ({left} have left: the segment's list "
+                  f"marks them under {lower(c.labels['churned'])})")
     if listed is not None:
         gain = fmt.money(c.contact_profit.get(p.id, 0.0), c.currency)
         if listed == 0:
