@@ -1279,8 +1279,8 @@ def test_a_segment_that_loses_far_more_customers_is_advised_retention_now():
     # Whatever the offer, it goes to those still here: a bank's loyalty rewards are not sent to leavers.
     stay = ps.recommend(c, _profile({"churned": (0.20, 0.20, 0.0), "total_spend": (900.0, 400.0, 1.2)}))
     assert not stay.offer.startswith("Retention")
-    assert ("to the 80 customers of this segment who have not left (the other 20 have: churn in the segment's "
-            "list)") in stay.plan[0]
+    assert ("to the 80 customers of this segment who have not left (the other 20 have left: the segment's list "
+            "marks them under churn)") in stay.plan[0]
     none_left = ps.recommend(c, _profile({"churned": (0.0, 0.20, -0.6), "total_spend": (900.0, 400.0, 1.2)}))
     assert "to the 100 customers of this segment." in none_left.plan[0] and "not left" not in none_left.plan[0]
     assert rec(0.2999, 0.20).offer.startswith("Win-back") and rec(0.2999, 0.2).timing == "Now"  # late buyers
