@@ -1663,3 +1663,18 @@ def test_dutch_order_lines_name_their_order_column(tmp_path):
     (tmp_path / "bestellingen.csv").write_text("\n".join(rows) + "\n")
     t = parse(draft_orders_config(tmp_path / "bestellingen.csv", config_dir=tmp_path), tmp_path).transactions
     assert (t.order, t.customer, t.unit_price) == ("Bestelnummer", "Klantnummer", "Stukprijs")
+
+
+def test_a_service_business_dates_its_first_visit_and_last_service(tmp_path):
+    """A car dealer's service customers: 'First Visit' is when they became customers, 'Last Service
+    Date' their latest purchase (m/d/yyyy)."""
+    rng = np.random.default_rng(5)
+    n = 60
+    first = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    last = first + pd.to_timedelta(rng.integers(30, 900, n), unit="D")
+    pd.DataFrame({"Customer ID": [f"C-{i:05d}" for i in range(n)], "First Visit": [f"{d.month}/{d.day}/{d.year}" for d in first],
+                  "Last Service Date": [f"{d.month}/{d.day}/{d.year}" for d in last],
+                  "Total Service Spend": [f"${v:,.2f}" for v in rng.uniform(100, 9000, n)]}).to_csv(tmp_path / "s.csv", index=False)
+    c = parse(draft_config(tmp_path / "s.csv", config_dir=tmp_path), tmp_path).columns
+    assert (c.signup_date, c.last_purchase) == ("First Visit", "Last Service Date")
+    assert (c.signup_date_format, c.last_purchase_format) == ("%m/%d/%Y", "%m/%d/%Y")

@@ -96,15 +96,15 @@ NAME_PATTERNS: dict[str, str] = {
     "loyalty_card": r"loyal|(member|club|rewards?|bonus|store|customer|fidelity)card|^(is|has)?(club)?member(ship)?$"
     r"|^club|kundenkarte|fidelite|tarjeta(de)?(cliente|fidelidad)|cartao(fidelidade|cliente)|klantenkaart|tessera|fedelta",
     "signup_date": r"dtcustomer|signup|joined|join|registration|registered|regdate|customersince|membersince"
-    r"|since|first(purchase|order|flight|trip|booking|stay|ride)|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
+    r"|since|first(purchase|order|flight|trip|booking|stay|ride|visit|service|appointment)|enrol|startdate|datecustomer|anmeld|registrier|kundeseit|inscription|fechaalta"
     r"|fecharegistro|alta$|cadastro|inschrijf|klantsinds|iscrizione|registrazione|startdatum|begindatum"
     r"|ingangsdatum|aanmeld|fecha(de)?inicio|data(de)?inicio|data(di)?inizio|date(de)?debut|(subscription|contract)start"
     r"|vertragsbeginn|abobeginn|adesao|adhesion|adesione|dataingresso|clientedesde|klantsinds"
     r"|assinatura|iscritto|iscritta|inscrito|inscrita|abonnement|abbonamento"
     r"|^(登録|入会|加入|注册|註冊)(日|日期|日時)$|^가입일$",
     # A flight, trip, booking or stay is what a traveller buys (an airline's LAST_FLIGHT_DATE).
-    "last_purchase": r"^(date)?(of)?(last|latest)(purchase|order|buy|visit|transaction|txn|seen|active|activity|login"
-    r"|logon|signin|use|used|usage|flight|trip|booking|stay|ride)"
+    "last_purchase": r"^(date)?(of)?(last|latest|mostrecent)(purchase|order|buy|visit|transaction|txn|seen|active|activity|login"
+    r"|logon|signin|use|used|usage|flight|trip|booking|stay|ride|service|appointment|repair|session|class|workout)"
     r"(date|at|on|dt)?$|^letzter?(kauf"
     r"|einkauf|bestellung|auftrag|besuch)(datum)?$|^(date)?(du|de)?dernier(e)?(achat|commande|visite)$|^(fecha)?(de)?"
     r"ultim[oa](compra|pedido|visita)$|^(data)?(da|de)?ultim[oa](compra|pedido|acquisto|ordine|visita)$"
