@@ -1508,3 +1508,20 @@ def test_shares_of_units_lead_names_focus_and_cross_sell_as_shares_of_spend_do()
     assert "On average they put 67% of their units on produce" in ps._describe(c, p)
     none = ps.recommend(c, _profile({"total_units": (40.0, 40.0, 0.0)}))
     assert none.product_why == "the input has no units per category"
+
+
+@pytest.mark.parametrize("share, noted", [(0.05, True), (0.049, False)])
+def test_a_feature_mostly_filled_in_says_so_beside_its_segment_means(demo_run, share, noted):
+    """A segment's mean NPS leans towards the median where a quarter of the scores were filled in with
+    it: the profile table says how many were, from 5% of the customers up."""
+    from analysis.ingest.cleaning import LogEntry
+    from analysis.publish import pages
+
+    r = demo_run.results
+    count = int(round(share * r.n_segmented))
+    log = tuple(e for e in r.cleaning if not (e.column == "Income" and e.action == "imputed with the median"))
+    r = dataclasses.replace(r, cleaning=log + (LogEntry("missing values", "Income", count, "imputed with the median"),))
+    label = next(d.label for d in r.features if d.name == "income")
+    rows = {row["label"] for row in pages.segment(r, 1, lambda *a: "")["stats"]}
+    assert (f"{label} ({count / r.n_segmented:.0%} filled in with the median)" in rows) == noted
+    assert (label in rows) != noted

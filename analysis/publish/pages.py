@@ -166,10 +166,24 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
     }
 
 
+FILLED_NOTE = 0.05  # a feature whose column was filled in for this share of customers or more says so
+
+
+def filled_in(r: Results) -> dict[str, float]:
+    """Feature -> share of the segmented customers whose missing value cleaning filled with the median,
+    where that is at least FILLED_NOTE: their means and medians lean towards the median."""
+    imputed = {e.column: e.count for e in r.cleaning if e.action == "imputed with the median"}
+    return {d.name: imputed[d.source] / r.n_segmented for d in r.features
+            if d.source in imputed and r.n_segmented and imputed[d.source] >= FILLED_NOTE * r.n_segmented}
+
+
 def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     p = r.segments[seg_id - 1]
     labels = {d.name: d.label for d in r.features}
     kinds = {d.name: d.kind for d in r.features}
+    filled = filled_in(r)
+    for f, share in filled.items():
+        labels[f] += f" ({fmt.percent(share)} filled in with the median)"
     rows = [  # a 0/1 flag's median is 0% or 100%: a share says it, a median does not
         {"label": labels[s.feature], "mean": _feature_value(r, s.feature, s.mean),
          "median": "–" if kinds[s.feature] == "flag" else _feature_value(r, s.feature, s.median),
