@@ -133,13 +133,34 @@ def test_join_matches_ids_that_lost_their_leading_zeros_when_no_two_ids_merge(tm
     inp = load_input(load_config(_write(tmp_path, "key,income\n001,10\n002,20\n003,30\n", LINES, extra)))
     assert list(inp.table.frame["Orders"]) == [1.0, 1.0, 0.0]
     assert inp.extra == {"9": NOT_IN_TABLE}
-    entry = next(e for e in inp.log if e.action == "matched without leading zeros")
+    entry = next(e for e in inp.log if e.action == "matched without leading zeros or case")
     assert entry.count == 2 and "'1' for '001'" in entry.detail
     assert sorted(inp.orders.baskets.order_customer) == ["001", "002", "9"]
     inp = load_input(load_config(_write(tmp_path, "key,income\n01,10\n1,20\n002,30\n", LINES, extra)))
     assert list(inp.table.frame["Orders"]) == [0.0, 1.0, 0.0]
-    assert not [e for e in inp.log if e.action == "matched without leading zeros"]
+    assert not [e for e in inp.log if e.action == "matched without leading zeros or case"]
     assert inp.extra == {"2": NOT_IN_TABLE, "9": NOT_IN_TABLE}
+
+
+def test_join_matches_ids_written_in_another_case_unless_the_lines_write_both(tmp_path):
+    """'c1' in the lines is 'C1' of the table, as a person reads it; where the lines hold both 'C1' and
+    'c1' (two customers to a system that tells case apart), nothing is merged, and the log says why
+    those ids stay unmatched."""
+    from analysis.ingest.joining import load_input
+    from analysis.config import load_config
+
+    extra = {"join": {"customers": "key"}, "columns": {"income": "income"}}
+    inp = load_input(load_config(_write(tmp_path, "key,income\nA1,10\nA2,20\nA3,30\n", LINES.replace("\n1,a", "\na1,a")
+                                        .replace("\n2,b", "\nA2,b"), extra)))
+    assert list(inp.table.frame["Orders"]) == [1.0, 1.0, 0.0]
+    entry = next(e for e in inp.log if e.action == "matched without leading zeros or case")
+    assert entry.count == 1 and "'a1' for 'A1'" in entry.detail
+    both = LINES.replace("\n1,a", "\na1,a").replace("\n2,b", "\nA2,b").replace("\n9,c", "\nA1,c")
+    inp = load_input(load_config(_write(tmp_path, "key,income\nA1,10\nA2,20\nA3,30\n", both, extra)))
+    assert list(inp.table.frame["Orders"]) == [1.0, 1.0, 0.0]  # A1 and A2 as written; a1 apart
+    assert inp.extra == {"a1": NOT_IN_TABLE}
+    entry = next(e for e in inp.log if e.action == "not segmented")
+    assert "1 of them match an id of the table but for case or leading zeros (e.g. 'a1')" in entry.detail
 
 
 def test_lines_without_prices_join_a_table_that_gives_the_spend(tmp_path):

@@ -91,12 +91,18 @@ def _unpadded(ids: pd.Series) -> pd.Series:
     return ids.str.replace(r"^0+(?=\d+$)", "", regex=True)
 
 
-def _match_unpadded(keys: pd.Series, present: np.ndarray, orders: OrderData) -> tuple[OrderData, dict[str, str]]:
+def _loose(ids: pd.Series) -> pd.Series:
+    """Ids as a person reads them: without leading zeros, in any case ('c0001' is 'C0001')."""
+    return _unpadded(ids).str.casefold()
+
+
+def _match_loosely(keys: pd.Series, present: np.ndarray, orders: OrderData) -> tuple[OrderData, dict[str, str]]:
     """The order lines' customer ids rewritten as the table writes them where the two differ only by
-    leading zeros (a spreadsheet drops them: '3675' for '003675'), and the ids rewritten. Only
-    when dropping the zeros merges no two ids of either file, so no two customers become one."""
+    leading zeros (a spreadsheet drops them: '3675' for '003675') or by case ('c0001' for 'C0001'),
+    and the ids rewritten. Only when reading them so merges no two ids of either file, so no two
+    customers become one (ids of a system that tells 'a1' from 'A1' stay apart)."""
     line_ids = orders.frame["customer_id"]
-    table_u, lines_u = _unpadded(keys[present]), _unpadded(line_ids)
+    table_u, lines_u = _loose(keys[present]), _loose(line_ids)
     if table_u.duplicated().any() or lines_u.duplicated().any():
         return orders, {}
     to_table = dict(zip(table_u, keys[present]))
@@ -126,7 +132,7 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     present = (keys != "").to_numpy()
     unpadded: dict[str, str] = {}
     if not keys[present].isin(derived["customer_id"]).all():
-        orders, unpadded = _match_unpadded(keys, present, orders)
+        orders, unpadded = _match_loosely(keys, present, orders)
         derived = orders.frame
     lines = derived.set_index("customer_id").rename(columns=rename)
     if lines.index.has_duplicates:  # one row per customer by construction; a join must not multiply rows
@@ -139,10 +145,11 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     log = list(orders.log)
     if unpadded:
         line_id, table_id = next(iter(unpadded.items()))
-        log.append(LogEntry("odd categories", cfg.transactions.customer, len(unpadded), "matched without leading zeros",
+        log.append(LogEntry("odd categories", cfg.transactions.customer, len(unpadded),
+                            "matched without leading zeros or case",
                             f"customer ids of the order lines that differ from column {key_col!r} of "
-                            f"{_named(table.path)} only by leading zeros (e.g. {line_id!r} for {table_id!r}); no two "
-                            "ids of either file differ only by them"))
+                            f"{_named(table.path)} only by leading zeros or case (e.g. {line_id!r} for {table_id!r}); "
+                            "no two ids of either file differ only so"))
     known = set(keys[present])
     matched = int((has & present).sum())
     if matched == 0:
@@ -151,9 +158,16 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     extra = {c: NOT_IN_TABLE for c in sorted(set(lines.index) - known)}
     extra.update({c: why for c, why in sorted(orders.excluded.items()) if c not in known})
     if extra:
+        # Ids a person would read as the table's, left apart because the lines also write them otherwise
+        # ('C0001' and 'c0001'): said, so that the user can write them alike.
+        loose = pd.Series(sorted(extra))
+        near = loose[_loose(loose).isin(set(_loose(keys[present])))]
         log.append(LogEntry("missing values", cfg.transactions.customer, len(extra), "not segmented",
                             f"customers of the order lines not in {_named(table.path)} (their lines are still used "
-                            "for baskets)"))
+                            "for baskets)" + (
+                                f"; {len(near):,} of them match an id of the table but for case or leading zeros "
+                                f"(e.g. {near.iloc[0]!r}), and are not matched because the lines also write such ids "
+                                "another way: write the ids alike in both files" if len(near) else "")))
     without = present & ~has
     n_without = int(without.sum())
     history = float(lines[rename["Days since last order"]].max()) if len(lines) else 0.0
