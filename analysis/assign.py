@@ -116,15 +116,59 @@ def header(path: Path) -> list[str] | None:
     return [c.strip() for c in next(csv.reader(io.StringIO(first), delimiter=delim), [])]
 
 
-def _check_schema(model: Model, folder: Path, files: dict[str, Path]) -> None:
+# Roles whose columns are profiled, never segmented on (unless the model's features name theirs): new
+# customers need not have them. Who left is an outcome new customers have not had yet.
+PROFILED = {"churned": "churned", "complaints": "complaints", "campaigns": "campaigns_accepted", "categorical": None,
+            "gender": None, "loyalty_card": None}
+
+
+def _profiled(model: Model) -> dict[str, set[str]]:
+    """Input -> the model's columns a new batch may lack (see PROFILED)."""
+    columns, out = model.config.get("columns") or {}, {"customers": set(), "transactions": set()}
+    segmented = {s["name"] for s in model.scaling}
+    for role, feature in PROFILED.items():
+        value = columns.get(role)
+        if not value or (feature and feature in segmented):
+            continue
+        out["customers"] |= set(value.values() if isinstance(value, dict) else [value] if isinstance(value, str) else value)
+    out["transactions"] |= set((model.config.get("transactions") or {}).get("customer_columns") or [])
+    return out
+
+
+def _check_schema(model: Model, folder: Path, files: dict[str, Path]) -> dict[str, list[str]]:
+    """Input -> the profiled columns it lacks; an error for any other column of the model's input."""
+    optional, absent = _profiled(model), {}
     for kind, path in files.items():
         names = header(path)
         if names is None:
             continue
         missing = [c for c in model.schema.get(kind, []) if c not in names]
-        if missing:
-            raise UserError(f"{path}: {len(missing)} column(s) of the model's input schema are missing "
-                            f"(first {missing[0]!r}); the model in {folder} was built from another layout")
+        needed = [c for c in missing if c not in optional[kind]]
+        if needed:
+            raise UserError(f"{path}: {len(needed)} column(s) the model needs are missing "
+                            f"(first {needed[0]!r}); the model in {folder} was built from them")
+        absent[kind] = [c for c in missing if c in optional[kind]]
+    return absent
+
+
+def _without(raw: dict, kind: str, absent: list[str]) -> dict:
+    """The config with the profiled columns a batch lacks left out."""
+    if not absent:
+        return raw
+    if kind == "transactions":
+        t = raw["transactions"]
+        return {**raw, "transactions": {**t, "customer_columns": [c for c in t.get("customer_columns") or []
+                                                                   if c not in absent]}}
+    columns = dict(raw["columns"])
+    for role in PROFILED:
+        value = columns.get(role)
+        if isinstance(value, str) and value in absent:
+            columns[role] = None
+        elif isinstance(value, dict):
+            columns[role] = {k: v for k, v in value.items() if v not in absent}
+        elif isinstance(value, list):
+            columns[role] = [v for v in value if v not in absent]
+    return {**raw, "columns": columns}
 
 
 def assign(folder: Path, customers: Path | None, transactions: Path | None, reference_date: date | None = None,
@@ -139,7 +183,7 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
         if given[kind] is not None and kind not in need[model.kind]:
             raise UserError(f"--{kind}: the model in {folder} was built from {' and '.join(need[model.kind])} only")
     files = {k: Path(v) for k, v in given.items() if v is not None}
-    _check_schema(model, folder, files)
+    absent = _check_schema(model, folder, files)
 
     fitted = Fitted(**{**model.cleaning, "reference_date": reference_date or date.fromisoformat(
         model.cleaning["reference_date"]), "fences": {k: tuple(v) for k, v in model.cleaning["fences"].items()}})
@@ -150,6 +194,8 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
         same_kind = Path(str(raw_cfg[kind].get("path") or "")).suffix.lower() == path.suffix.lower()
         raw_cfg[kind] = {**{k: v for k, v in raw_cfg[kind].items() if k not in ("table", "delimiter", "encoding")
                             and (k != "sheet" or same_kind)}, "path": str(path.resolve())}
+    for kind, columns in absent.items():
+        raw_cfg = _without(raw_cfg, kind, columns)
     raw_cfg["report"] = {**raw_cfg["report"], "reference_date": fitted.reference_date.isoformat()}
     raw_cfg.pop("compare_with", None)
     raw_cfg["report"].pop("overrides", None)
@@ -170,11 +216,11 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
     del inp  # the input as text is no longer needed: a million customers' text is hundreds of MB
     _release()
     table, _ = build_table(data, cfg)
-    missing = [f for f in model.features if f not in table.columns]
+    scaling = tuple(Scaling(**s) for s in model.scaling)
+    missing = [s.name for s in scaling if s.name not in table.columns]
     if missing:
         raise UserError(f"{path}: the model's feature {missing[0]!r} cannot be made from this input; "
                         f"the model in {folder} was built from another layout")
-    scaling = tuple(Scaling(**s) for s in model.scaling)
     x = replay(table, scaling)
     progress(f"placing {len(x):,} customers in {len(model.segments)} segments")
     seg = model.segment(model.rule.raw(x, table))
@@ -219,6 +265,8 @@ def drift(model: Model, table: pd.DataFrame, data, cfg, seg: np.ndarray, near: n
         flags.append(f"{far / n:.1%} of customers far from every segment centre (limit {limit:.1%})")
     outside = {}
     for f, (lo, hi) in model.ranges.items():
+        if f not in table:  # a profiled column the batch does not have
+            continue
         v = table[f].to_numpy(dtype=float)
         share = float(((v < lo) | (v > hi)).mean()) if n else 0.0
         if share > 0:

@@ -104,7 +104,7 @@ def test_order_lines_model_reproduces_its_run(tmp_path):
     # Order lines of another layout are refused by the schema check, in one line naming the column.
     t = cfg["transactions"]
     pd.read_parquet(paths["lines"]).drop(columns=[t["quantity"]]).to_parquet(tmp_path / "other.parquet")
-    with pytest.raises(UserError, match=rf"other.parquet: 1 column\(s\) of the model's input schema are missing "
+    with pytest.raises(UserError, match=rf"other.parquet: 1 column\(s\) the model needs are missing "
                                         rf"\(first '{t['quantity']}'\)"):
         assign(tmp_path / "model", None, tmp_path / "other.parquet")
     # The same lines read without their prices (unit_price: null): the model keeps its categories of units.
@@ -206,7 +206,7 @@ def test_table_of_another_layout_is_refused(trained, tmp_path, capsys):
     synth.write(df.drop(columns=["Income", "MntFruits"]), tmp_path / "other.tsv")
     err = _cli_error(capsys, "--model", str(folder / "model"), "--customers", str(tmp_path / "other.tsv"),
                      "--out", str(tmp_path / "o.csv"))
-    assert "2 column(s) of the model's input schema are missing (first 'Income')" in err
+    assert "2 column(s) the model needs are missing (first 'Income')" in err
     err = _cli_error(capsys, "--model", str(folder / "model"), "--transactions", str(tmp_path / "other.tsv"),
                      "--out", str(tmp_path / "o.csv"))
     assert "the model was built from customers: give --customers FILE" in err
@@ -292,3 +292,17 @@ def test_a_score_written_in_levels_places_a_batch_that_holds_one_level_only(tmp_
     placed = assign(tmp_path / "model", tmp_path / "new.csv", None).assignments
     trained_as = run.assignments.set_index("customer_id").loc[high.id, "segment"].tolist()
     assert placed.set_index("customer_id").loc[high.id, "segment"].tolist() == trained_as
+
+
+def test_new_customers_need_not_have_the_columns_only_profiled(trained, tmp_path):
+    """Who complained, the campaigns' answers and the categories are profiled, never segmented on: a
+    batch of new customers without them is placed as it would be with them."""
+    folder, df, _ = trained
+    new, _ = synth.generate(600, 4, seed=9)
+    synth.write(new, tmp_path / "full.tsv")
+    profiled = ["Complain", "Education", "Marital_Status", "Response"] + [f"AcceptedCmp{i}" for i in range(1, 6)]
+    synth.write(new.drop(columns=profiled), tmp_path / "lean.tsv")
+    full = assign(folder / "model", tmp_path / "full.tsv", None).assignments
+    lean = assign(folder / "model", tmp_path / "lean.tsv", None)
+    assert lean.assignments["segment"].equals(full["segment"]) and len(full) == 600
+    assert lean.drift.unseen == {}
