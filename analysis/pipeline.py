@@ -111,6 +111,9 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     cats = data.customers[cat_cols].rename(columns=lambda col: cfg.labels.get(col, col))
     profiles = build_profiles(feats, labels, cats, cfg.report.min_segment_size,
                               stability, segments.unassigned)
+    if not any(p.public for p in profiles):  # said where the user looks, not only on the pages
+        progress(f"note: no segment holds report.min_segment_size = {cfg.report.min_segment_size:,} customers "
+                 f"(the largest holds {max(p.size for p in profiles):,}): the public pages describe none")
     answers = data.customers[list(c.campaigns.values())]
     camps = campaign_results(answers, dict(c.campaigns), labels, cfg.seed) if c.campaigns else ()
     latest = camps[-1] if camps else None

@@ -264,3 +264,4 @@ def test_the_command_line_imports_nothing_heavy_before_it_parses():
             "'analysis.publish.outputs') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+

@@ -72,6 +72,15 @@ def test_small_segments_have_no_name_size_or_statistic(built):
         assert f"{s['size']} customers" not in body and not re.search(r"\d+(\.\d+)?%", body)
 
 
+def test_a_site_that_can_describe_no_segment_says_why(built):
+    """30 customers in segments of fewer than 20: the overview says why no segment is described,
+    instead of an empty table under '30 customers fall into 2 segments'."""
+    site, results, hidden = built
+    index = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (site / "index.html").read_text(encoding="utf-8")))
+    said = "No segment holds the 20 customers a public page needs to describe it (report.min_segment_size)" in index
+    assert said == (len(hidden) == len(results["segments"]))
+
+
 def test_rare_category_is_not_published(built):
     site, _, _ = built
     assert RARE not in _public_text(site)

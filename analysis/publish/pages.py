@@ -308,6 +308,10 @@ def _unassigned(r: Results) -> str:
 def _lead(r: Results) -> str:
     """The overview's claim about spend, computed: which public segment spends most on average."""
     segs = [p for p in r.segments if p.public and not p.unassigned]  # the noise group is no segment to name
+    if not segs and r.segments:
+        return (f"No segment holds the {fmt.integer(r.min_segment_size)} customers a public page needs to describe "
+                f"it (report.min_segment_size): none is described here, to protect small groups. Lower that "
+                f"setting to publish them.")
     if not segs or not _has(r, "total_spend"):
         return ""
     top = max(segs, key=lambda p: (p.stat("total_spend").mean, -p.id))
