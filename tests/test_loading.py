@@ -374,3 +374,14 @@ def test_excel_number_cells_beside_numbers_typed_with_a_decimal_comma_read_as_on
     assert to_numbers(read_table(path).frame["Stukprijs"]).tolist() == values
     from analysis.ingest.orders import excel_text
     assert to_numbers(excel_text(path)["Stukprijs"]).tolist() == values
+
+
+def test_a_file_split_by_another_delimiter_than_the_configured_one_says_so(tmp_path):
+    """A ';' file read with delimiter ',': one column, so the message names the delimiter to set,
+    not a missing 'customer_id'."""
+    write(tmp_path, "semi.csv", "customer_id;income\n1;100\n2;200\n")
+    cfg = parse_config({"customers": {"path": "semi.csv", "delimiter": ","},
+                        "columns": {"id": "customer_id", "income": "income"}}, base_dir=tmp_path)
+    with pytest.raises(UserError, match=r"semi.csv: only one column found with delimiter ',' \(its header holds ';'\); "
+                                        r"set customers.delimiter"):
+        check_columns(load_customers(cfg), cfg)
