@@ -575,6 +575,34 @@ def _placeholder(data: object, key: str = "") -> str | None:
     return key if isinstance(data, str) and data.strip() == PLACEHOLDER else None
 
 
+class _OnceLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping (YAML keeps the last silently:
+    'seed: 42' then 'seed: 7' would run with 7 though the user reads 42 first)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise _Twice(key, key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+class _Twice(yaml.YAMLError):
+    def __init__(self, key, mark):
+        super().__init__(f"key {key!r} twice")
+        self.key, self.mark = key, mark
+
+
+def read_yaml(path: Path):
+    """A user's YAML file as data; a key written twice in one mapping is one line naming it."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_OnceLoader)  # noqa: S506 (a safe loader)
+    except _Twice as e:
+        raise UserError(f"{path}: key {e.key!r} written twice at line {e.mark.line + 1}; keep one") from None
+
+
 def load_config(path: str | Path) -> Config:
     path = Path(path)
     if path.is_dir():
@@ -582,7 +610,7 @@ def load_config(path: str | Path) -> Config:
     if not path.is_file():
         raise UserError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

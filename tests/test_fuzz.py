@@ -446,6 +446,8 @@ conf("spend as a list", "error", "key 'columns.spend'", config({**BASE_COLUMNS, 
 conf("compare_with empty", "error", "key 'compare_with': compare_with is empty", {**config(), "compare_with": " "})
 conf("overrides empty", "error", "key 'report.overrides': report.overrides is empty", config(report={"overrides": ""}))
 conf("invalid YAML", "error", "not valid YAML at line 3", "customers:\n  path: [x\n")
+conf("a key written twice", "error", "config.yml: key 'seed' written twice at line 4; keep one",
+     "customers:\n  path: customers.csv\nseed: 42\nseed: 7\n")
 conf("empty config", "error", "the config is empty", "")
 conf("config is a list", "error", "expected a mapping of keys at the top level", "- a\n- b\n")
 conf("config not UTF-8", "error", "config is not UTF-8 text", None)

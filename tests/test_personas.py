@@ -397,3 +397,9 @@ def test_a_skewed_measure_a_third_of_the_average_names_the_segment_as_its_traits
     assert "within 0.5 standard deviations" not in text  # income reads 'much higher' (twice the average)
     quiet = dataclasses.replace(p, stats=stats[:2] + (FeatureStat("income", 50.0, 50.0, 45.0, 45.0, 0.3),))
     assert ("within 0.5 standard deviations" in ps._describe(c, quiet)) == (spend != 543.0)
+
+
+def test_an_overrides_file_with_a_key_written_twice_is_refused(tmp_path):
+    (tmp_path / "personas.yml").write_text("segments:\n  - name: A\n    name: B\n")
+    with pytest.raises(UserError, match=r"personas.yml: key 'name' written twice at line 3; keep one"):
+        ps.load_overrides(tmp_path / "personas.yml")

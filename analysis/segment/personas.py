@@ -19,6 +19,7 @@ from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
 from ..labels import PERIOD_WORDS, deliberate_capitals, german, plain, readable
+from ..config import read_yaml
 from ..errors import UserError
 from ..ingest.season import month_before
 from .features import DAYS_PER_MONTH, SEASON_FEATURE
@@ -1109,7 +1110,7 @@ def load_overrides(path: Path) -> list[_Entry]:
     if not path.is_file():
         raise UserError(f"{path}: overrides file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
         return _Overrides.model_validate(data or {"segments": []}).segments
     except yaml.YAMLError:
         raise UserError(f"{path}: not valid YAML") from None
