@@ -111,7 +111,9 @@ def header(path: Path) -> list[str] | None:
     if head[:4] == b"PK\x03\x04":
         return None
     text = head.decode(detect_encoding(head), errors="replace").lstrip("\ufeff")
-    first = text.splitlines()[0] if text else ""
+    if not text.strip():
+        raise UserError(f"{path}: file is empty")
+    first = text.splitlines()[0]
     delim = max(DELIMITERS, key=first.count)
     return [c.strip() for c in next(csv.reader(io.StringIO(first), delimiter=delim), [])]
 

@@ -488,7 +488,9 @@ def _describe(err: dict, source: str) -> str:
         return f"{source}: unknown key '{loc}'{hint}"
     if err["type"] == "missing":
         return f"{source}: missing key '{loc}'"
-    return f"{source}: key '{loc}': {err['msg']} (got {err.get('input')!r})"
+    # pydantic's own prefix ('Value error, k must be ...') says nothing to a user.
+    msg = re.sub(r"^(Value|Assertion) error, ", "", err["msg"])
+    return f"{source}: key '{loc}': {msg} (got {err.get('input')!r})"
 
 
 def parse_config(data: object, source: str = "config", base_dir: Path = Path(".")) -> Config:

@@ -207,6 +207,10 @@ def test_table_of_another_layout_is_refused(trained, tmp_path, capsys):
     err = _cli_error(capsys, "--model", str(folder / "model"), "--customers", str(tmp_path / "other.tsv"),
                      "--out", str(tmp_path / "o.csv"))
     assert "2 column(s) the model needs are missing (first 'Income')" in err
+    (tmp_path / "empty.csv").write_text("")
+    err = _cli_error(capsys, "--model", str(folder / "model"), "--customers", str(tmp_path / "empty.csv"),
+                     "--out", str(tmp_path / "o.csv"))
+    assert err.strip().endswith("empty.csv: file is empty")
     err = _cli_error(capsys, "--model", str(folder / "model"), "--transactions", str(tmp_path / "other.tsv"),
                      "--out", str(tmp_path / "o.csv"))
     assert "the model was built from customers: give --customers FILE" in err

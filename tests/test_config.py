@@ -130,7 +130,7 @@ def test_misspelt_key_under_transactions_gets_a_hint(tmp_path):
 
 def test_missing_customers_path_is_named(tmp_path):
     message = error_of(tmp_path, "customers:\n  delimiter: ','\n")
-    assert "key 'customers': Value error, give path (a file, or a folder of Parquet parts) or table" in message
+    assert "key 'customers': give path (a file, or a folder of Parquet parts) or table" in message
 
 
 def test_invalid_yaml_gives_the_line(tmp_path):

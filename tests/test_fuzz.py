@@ -373,7 +373,7 @@ def cust_file(**kw) -> dict:
     return config(customers={"path": "customers.csv", **kw})
 
 
-conf("delimiter empty", "error", "key 'customers.delimiter': Value error, delimiter must be 'auto' or a single character", cust_file(delimiter=""))
+conf("delimiter empty", "error", "key 'customers.delimiter': delimiter must be 'auto' or a single character", cust_file(delimiter=""))
 conf("delimiter backslash", "error", "delimiter cannot be '\\\\'", cust_file(delimiter="\\"))
 conf("delimiter two characters", "error", "single character", cust_file(delimiter=";;"))
 conf("delimiter quote", "error", "delimiter cannot be '\"'", cust_file(delimiter='"'))
@@ -382,14 +382,14 @@ conf("delimiter newline", "error", "delimiter cannot be", cust_file(delimiter="\
 conf("delimiter escaped tab", "ok", "40 usable customers", cust_file(delimiter="\\t"), csv_text(base_rows(), sep="\t"))
 conf("delimiter tab word", "ok", "40 usable customers", cust_file(delimiter="tab"), csv_text(base_rows(), sep="\t"))
 conf("delimiter semicolon", "ok", "40 usable customers", cust_file(delimiter=";"), csv_text(base_rows(), sep=";"))
-conf("encoding unknown", "error", "key 'customers.encoding': Value error, encoding: unknown text encoding 'klingon'",
+conf("encoding unknown", "error", "key 'customers.encoding': encoding: unknown text encoding 'klingon'",
      cust_file(encoding="klingon"))
 conf("encoding latin-1", "ok", "40 usable customers", cust_file(encoding="latin-1"))
-conf("path empty", "error", "key 'customers.path': Value error, path is empty", cust_file(path=""))
+conf("path empty", "error", "key 'customers.path': path is empty", cust_file(path=""))
 conf("path with NUL", "error", "contains a NUL character", cust_file(path="cu\x00stomers.csv"))
-conf("path missing", "error", "key 'customers': Value error, give path (a file, or a folder of Parquet parts) or table",
+conf("path missing", "error", "key 'customers': give path (a file, or a folder of Parquet parts) or table",
      {"customers": {}, "columns": BASE_COLUMNS})
-conf("date format bad directive", "error", "key 'columns.signup_date_format': Value error, signup_date_format: unknown directive '%Q'",
+conf("date format bad directive", "error", "key 'columns.signup_date_format': signup_date_format: unknown directive '%Q'",
      config({**BASE_COLUMNS, "signup_date_format": "%Q-%m"}))
 conf("date format without directive", "error", "has no date directive", config({**BASE_COLUMNS, "signup_date_format": "YYYY-MM-DD"}))
 conf("birth date format bad", "error", "birth_date_format: unknown directive '%k'",
@@ -401,7 +401,7 @@ conf("seed text", "error", "key 'seed': Input should be a valid integer", {**con
 conf("seed fraction", "error", "key 'seed'", {**config(), "seed": 1.5})
 conf("seed 0", "ok", "40 usable customers", {**config(), "seed": 0})
 conf("seed 2**32-1", "ok", "40 usable customers", {**config(), "seed": 2**32 - 1})
-conf("k 500", "error", "key 'segmentation.k': Value error, k must be 'auto' or from 2 to 30", config(segmentation={"k": 500}))
+conf("k 500", "error", "key 'segmentation.k': k must be 'auto' or from 2 to 30", config(segmentation={"k": 500}))
 conf("k 31", "error", "k must be 'auto' or from 2 to 30", config(segmentation={"k": 31}))
 conf("k 1", "error", "k must be 'auto' or from 2 to 30", config(segmentation={"k": 1}))
 conf("k 30 on 40 customers", "error", "40 usable customers are too few for 30 segments", config(segmentation={"k": 30}))
