@@ -403,3 +403,11 @@ def test_an_overrides_file_with_a_key_written_twice_is_refused(tmp_path):
     (tmp_path / "personas.yml").write_text("segments:\n  - name: A\n    name: B\n")
     with pytest.raises(UserError, match=r"personas.yml: key 'name' written twice at line 3; keep one"):
         ps.load_overrides(tmp_path / "personas.yml")
+
+
+def test_customers_without_orders_are_not_named_for_their_first_order():
+    """A joined table's customers who never ordered have no first order: 'Low months since first
+    order customers without orders' names them by what they do not have."""
+    labels = {"first_order_months": "Months since first order", "orders": "Orders", "age": "Age"}
+    name = ps.name_segment({"first_order_months": -1.4, "orders": -1.5, "age": 0.2}, labels, means={"orders": 0.1})
+    assert name == "Typical customers without orders"

@@ -73,7 +73,7 @@ UNASSIGNED_NAME = "Unassigned: in no dense group"
 # Features an order gives: a customer without one has none of them (zero, or recency set to the
 # whole history), so they describe no habit of a segment most of whose customers never ordered.
 ORDER_FEATURES = ("orders", "recency_days", "basket_size", "avg_order_value", "total_spend", "total_units", "orders_at_weekends",
-                  "orders_in_the_morning", "orders_in_the_evening")
+                  "orders_in_the_morning", "orders_in_the_evening", "first_order_months")
 HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_morning": "sent in the morning",
                  "orders_in_the_evening": "sent in the evening"}
 
