@@ -19,13 +19,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-# Debian's Chromium draws the PDF's static charts (through kaleido) and runs the browser tests.
+# Debian's Chromium draws the PDF's static charts (through kaleido) and runs the browser tests;
+# WenQuanYi Micro Hei gives the PDF and its charts the glyphs of Chinese, Japanese and Korean names.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 system:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian's chromium (for PDF charts)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: chromium not found and cannot be installed here; the PDF will be skipped"; fi; }
+	@[ -e $(CJK_FONT) ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's fonts-wqy-microhei (CJK glyphs for the PDF)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  else echo "note: no CJK font here; Chinese, Japanese or Korean text in the PDF would show as boxes"; fi; }
 
 report: setup
 	$(BIN)/segments report --config data/marketing_campaign.yml --out .

@@ -1678,3 +1678,17 @@ def test_a_service_business_dates_its_first_visit_and_last_service(tmp_path):
     c = parse(draft_config(tmp_path / "s.csv", config_dir=tmp_path), tmp_path).columns
     assert (c.signup_date, c.last_purchase) == ("First Visit", "Last Service Date")
     assert (c.signup_date_format, c.last_purchase_format) == ("%m/%d/%Y", "%m/%d/%Y")
+
+
+def test_a_korean_membership_table_drafts_its_join_date_and_payments(tmp_path):
+    """'가입일' written 2019.09.27 (year first, with dots) is the signup; '누적 결제금액' (payments to
+    date, '₩977,000') is the spend, in won."""
+    rng = np.random.default_rng(6)
+    n = 60
+    joined = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2000, n), unit="D")
+    pd.DataFrame({"회원번호": [f"M{i:05d}" for i in range(n)], "가입일": joined.strftime("%Y.%m.%d"),
+                  "누적 결제금액": [f"₩{v:,}" for v in rng.integers(10, 3000, n) * 1000]}
+                 ).to_csv(tmp_path / "회원.csv", index=False, encoding="utf-8-sig")
+    cfg = parse(draft_config(tmp_path / "회원.csv", config_dir=tmp_path), tmp_path)
+    assert (cfg.columns.signup_date, cfg.columns.signup_date_format) == ("가입일", "%Y.%m.%d")
+    assert list(cfg.columns.spend.values()) == ["누적 결제금액"] and cfg.report.currency == "₩"

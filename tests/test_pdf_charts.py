@@ -3,6 +3,7 @@ come out as kaleido draws them with its reloads; a browser that cannot start is 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import kaleido
 import pytest
 from kaleido._kaleido_tab._tab import _KaleidoTab
@@ -116,3 +117,19 @@ def test_a_browser_that_stops_answering_is_replaced_and_the_pdf_is_built(monkeyp
     finally:
         drawer.close()
     assert calls == [tmp_path.name, "again"] and document[:4] == b"%PDF" and len(document) > 100_000
+
+
+def test_chinese_japanese_and_korean_text_has_glyphs_in_the_pdf(tmp_path):
+    """A Japanese table's '顧客' in the title, a Korean column in a table: the report's fonts fall back
+    to one with their glyphs (installed by `make setup`), not to empty boxes."""
+    import typst
+    from pypdf import PdfReader
+
+    template = Path(__file__).resolve().parents[1] / "templates" / "report.typ"
+    fonts = next(line for line in template.read_text(encoding="utf-8").splitlines() if line.startswith("#set text(font:"))
+    (tmp_path / "t.typ").write_text(fonts + "\n顧客 회원 会员\n", encoding="utf-8")
+    (tmp_path / "t.pdf").write_bytes(typst.compile(str(tmp_path / "t.typ")))
+    page = PdfReader(tmp_path / "t.pdf").pages[0]
+    used = {f.get_object()["/BaseFont"] for f in page["/Resources"]["/Font"].values()}
+    assert any("WenQuanYiMicroHei" in name for name in used), used
+    assert page.extract_text().split() == ["顧客", "회원", "会员"]
