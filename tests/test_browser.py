@@ -446,6 +446,10 @@ def test_phone_width_layout_has_no_horizontal_overflow_and_a_working_menu(site, 
         link = page.locator("#site-nav a[href='methodology.html']")
         toggle = page.locator(".navbar-toggler")
         assert toggle.is_visible() and not link.is_visible()
+        # The demo's title takes two lines on a phone: the menu button stays beside it, on the right.
+        brand, button = page.locator(".navbar-brand").bounding_box(), toggle.bounding_box()
+        assert brand["height"] > 30 and button["y"] < brand["y"] + brand["height"] / 2, (brand, button)
+        assert button["x"] > brand["x"] + brand["width"], (brand, button)
         assert page.locator("details.toc").get_attribute("open") is None  # contents folded on a phone
         toggle.click()
         link.wait_for(state="visible", timeout=TIMEOUT_MS)
