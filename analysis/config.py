@@ -585,6 +585,8 @@ class _OnceLoader(yaml.SafeLoader):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                continue  # a list or mapping as a key: the config's own checks refuse it
             if key in seen:
                 raise _Twice(key, key_node.start_mark)
             seen.add(key)
