@@ -411,3 +411,18 @@ def test_customers_without_orders_are_not_named_for_their_first_order():
     labels = {"first_order_months": "Months since first order", "orders": "Orders", "age": "Age"}
     name = ps.name_segment({"first_order_months": -1.4, "orders": -1.5, "age": 0.2}, labels, means={"orders": 0.1})
     assert name == "Typical customers without orders"
+
+
+@pytest.mark.parametrize("label, said", [("Annual spend (CHF)", "higher annual spend (CHF 41,724 against CHF 7,267)"),
+                                         ("Tenure (yrs)", None)])
+def test_a_money_label_does_not_repeat_the_currency_its_amounts_carry(label, said):
+    from analysis.segment.profiles import FeatureStat, Profile
+
+    stats = (FeatureStat("x", 41724.0, 41724.0, 7267.0, 7267.0, 1.6),)
+    p = Profile(id=1, name="", size=96, share_customers=0.06, share_value=None, stats=stats, categories=(),
+                traits=("x",), actions=(), public=True, stability=None, unassigned=False)
+    c = ps.Context(labels={"x": label}, kinds={"x": "money" if said else "number"}, clustering=("x",), currency="CHF ",
+                   latest_rate={}, overall_latest_rate=None, latest_name=None, profit_per_contact={},
+                   break_even_rate=None)
+    text = ps._describe(c, p)
+    assert (said in text) if said else "higher tenure (yrs) at 41,724 against 7,267" in text, text

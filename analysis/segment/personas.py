@@ -614,7 +614,10 @@ def _describe(c: Context, p: Profile) -> str:
         for f in strong:
             s = p.stat(f)
             a, b = _pair(c, f, s.mean, s.overall_mean)
-            said = _compare(f, c.labels[f], c.kinds[f], s.effect > 0, names_cased(c.labels))
+            label = c.labels[f]
+            if c.kinds[f].startswith("money") and c.currency.strip():  # 'CHF 41,724' says the unit already
+                label = re.sub(rf"\s*\((?:k\s*)?{re.escape(c.currency.strip())}\)", "", label)
+            said = _compare(f, label, c.kinds[f], s.effect > 0, names_cased(c.labels))
             # A label that ends in its own brackets ('spending score (1-100)') is not followed by more.
             phrases.append(f"{said} at {a} against {b}" if said.endswith(")") else f"{said} ({a} against {b})")
         parts.append("Compared with the average customer they show " + _join(phrases) + ".")
