@@ -132,7 +132,7 @@ def _profiled(model: Model) -> dict[str, set[str]]:
         value = columns.get(role)
         if not value or (feature and feature in segmented):
             continue
-        out["customers"] |= set(value.values() if isinstance(value, dict) else [value] if isinstance(value, str) else value)
+        out["customers"] |= {value} if isinstance(value, str) else set(value.values() if isinstance(value, dict) else value)
     out["transactions"] |= set((model.config.get("transactions") or {}).get("customer_columns") or [])
     return out
 

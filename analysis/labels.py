@@ -112,6 +112,11 @@ def item_name(name: str, level: str) -> str:
     return readable(name) if level == "category" else name
 
 
+def items_text(names, level: str) -> str:
+    """A rule's side as pages and charts write it: 'cama mesa banho + bebes'."""
+    return " + ".join(item_name(x, level) for x in names)
+
+
 def plain(column: str) -> str:
     """A readable label for a column name (see the module docstring)."""
     text = str(column).strip()

@@ -360,8 +360,6 @@ def describe(p: Profile) -> str:
     return text
 
 
-MONTH_WORD = r"month|mes|mois|monat|maand|mesi"
-
 # A code or discount used or applied: a deal taken, whatever campaign word the name holds.
 USED_CODE = r"code|coupon|cupon|cupom|gutschein|discount|rabatt|descuento|desconto|remise|sconto|korting|used|applied"
 
@@ -393,7 +391,7 @@ def _fits(role: str, p: Profile) -> bool:
     if role == "tenure_months":
         # A bare 'tenure' may count years (a bank's 0 to 10): it is months only when the name says so or a
         # value exceeds 30 (30 months is two and a half years; more than 30 years as a customer is rare).
-        months = bool(re.search(MONTH_WORD, p.key)) or (len(p.numbers) and p.numbers.max() > 30)
+        months = bool(re.search(r"month|mes|mois|monat|maand|mesi", p.key)) or (len(p.numbers) and p.numbers.max() > 30)
         return p.numeric and not p.constant and not p.date_formats and p.share_between(0, 1200) >= NUMERIC_SHARE and months
     if role == "tenure_years":
         return p.numeric and not p.constant and not p.date_formats and p.share_between(0, 100) >= NUMERIC_SHARE

@@ -130,9 +130,9 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     rename = {c: (f"{c}{FROM_LINES}" if c in taken else c) for c in derived.columns if c != "customer_id"}
     keys = customer_keys(table.frame[key_col])
     present = (keys != "").to_numpy()
-    unpadded: dict[str, str] = {}
+    loosely: dict[str, str] = {}
     if not keys[present].isin(derived["customer_id"]).all():
-        orders, unpadded = _match_loosely(keys, present, orders)
+        orders, loosely = _match_loosely(keys, present, orders)
         derived = orders.frame
     lines = derived.set_index("customer_id").rename(columns=rename)
     if lines.index.has_duplicates:  # one row per customer by construction; a join must not multiply rows
@@ -143,9 +143,9 @@ def join(table: Table, orders: OrderData, cfg: Config) -> Input:
     frame = pd.concat([table.frame, added], axis=1)
 
     log = list(orders.log)
-    if unpadded:
-        line_id, table_id = next(iter(unpadded.items()))
-        log.append(LogEntry("odd categories", cfg.transactions.customer, len(unpadded),
+    if loosely:
+        line_id, table_id = next(iter(loosely.items()))
+        log.append(LogEntry("odd categories", cfg.transactions.customer, len(loosely),
                             "matched without leading zeros or case",
                             f"customer ids of the order lines that differ from column {key_col!r} of "
                             f"{_named(table.path)} only by leading zeros or case (e.g. {line_id!r} for {table_id!r}); "

@@ -509,15 +509,16 @@ CODES_AROUND_NA = 3  # distinct two-letter codes beside 'NA' that make it one of
 def check_columns(table: Table, cfg: Config) -> None:
     """Every column the config names must exist in the table."""
     present = set(table.frame.columns)
-    named = [col for _, col in cfg.columns.named()]
-    if len(present) == 1 and table.delimiter not in ("parquet", "excel", "table") and any(c not in present for c in named):
+    named = cfg.columns.named()
+    if (len(present) == 1 and table.delimiter not in ("parquet", "excel", "table")
+            and any(col not in present for _, col in named)):
         # One column read: the file is split by another character than the one configured.
         header = next(iter(present))
         other = max((d for d in DELIMITERS if d != table.delimiter), key=header.count)
         guess = f" (its header holds {other!r})" if header.count(other) else ""
         raise UserError(f"{table.path}: only one column found with delimiter {table.delimiter!r}{guess}; "
                         "set customers.delimiter")
-    for role, col in cfg.columns.named():
+    for role, col in named:
         if col not in present:
             import difflib
 

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from .. import formatters as fmt
 from ..escaping import plotly as _text
-from ..labels import item_name
+from ..labels import items_text
 from ..results import Results
 
 # Okabe-Ito, safe for colour-blind readers; a segment keeps its colour on every chart.
@@ -459,8 +459,8 @@ def strongest_rules(level) -> go.Figure:
     """The level's top rules over all baskets by lift, with confidence and baskets on hover."""
     rules = list(level.top)[::-1]  # strongest at the top of a horizontal bar chart
     # The right-hand item always shows: a long left-hand side is cut first.
-    lhs = [" + ".join(item_name(i, level.level) for i in x.lhs) for x in rules]
-    rhs = [item_name(x.rhs[0], level.level) for x in rules]
+    lhs = [items_text(x.lhs, level.level) for x in rules]
+    rhs = [items_text(x.rhs[:1], level.level) for x in rules]
     text = _unique([_wrap(a, 26, LABEL_LINES - 1) + "<br>→ " + _wrap(b, 24, 1) for a, b in zip(lhs, rhs)])
     fig = go.Figure(go.Bar(
         x=[x.lift for x in rules], y=text, orientation="h", marker_color="#1B4F72",

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from .. import __version__, escaping
 from .. import formatters as fmt
 from . import figures, quality_page
-from ..labels import item_name, plain
+from ..labels import item_name, items_text, plain
 from ..results import VALUE_RATIO, Results
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -747,12 +747,8 @@ def campaigns(r: Results, chart: Chart) -> dict:
     }
 
 
-def _items(items, level: str) -> str:
-    return " + ".join(item_name(x, level) for x in items)
-
-
 def _rule_text(rule, level: str) -> str:
-    return _items(rule.lhs, level) + " → " + _items(rule.rhs, level)
+    return items_text(rule.lhs, level) + " → " + items_text(rule.rhs, level)
 
 
 def _rule_row(rule, level: str) -> dict:
@@ -764,7 +760,7 @@ def _rule_row(rule, level: str) -> dict:
 
 
 def _promotion_row(r: Results, x, level: str) -> dict:
-    lhs, rhs = _items(x.rule.lhs, level), item_name(x.rule.rhs[0], level)
+    lhs, rhs = items_text(x.rule.lhs, level), item_name(x.rule.rhs[0], level)
     offer = f"Bundle {lhs} with {rhs}" if x.kind == "bundle" else f"Offer {rhs} to buyers of {lhs}"
     return {"kind": x.kind, "offer": offer, "reach": fmt.integer(x.reach),
             "buyers": fmt.number(x.expected_buyers, 0), "revenue": fmt.money(x.expected_revenue, r.currency),
@@ -869,13 +865,16 @@ def _and(words: list[str]) -> str:
     return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
 
 
-def features_sentence(used: list[str], labels: dict[str, str]) -> str:
-    """What the segments are found on, from the features the distances use."""
+def bought(r: Results) -> str:
+    """What category shares are shares of: spend, or units where the order lines have no prices."""
+    return "units" if r.value_word == "units bought" else "spend"
+
+
+def features_sentence(used: list[str], labels: dict[str, str], of: str = "spend") -> str:
+    """What the segments are found on, from the features the distances use (`of`: what shares are of)."""
     # Shares are named by their prefix: spend per category, purchases per channel, orders at a time
     # (every habit feature is 'orders_' and the moment, features.build_table).
-    mix = "units by category" if any(labels[f].startswith("Share of units") for f in used if f.startswith("share_")) \
-        else "spend by category"
-    kinds = [what for what, prefix in ((mix, "share_"), ("purchases by channel", "channel_"),
+    kinds = [what for what, prefix in ((f"{of} by category", "share_"), ("purchases by channel", "channel_"),
                                        ("orders by time of week and day", "orders_"))
              if any(f.startswith(prefix) for f in used)]
     scale = [fmt.mid_sentence(labels[f]) for f in used if not f.startswith(("share_", "channel_", "orders_"))]
@@ -927,9 +926,9 @@ def methodology(r: Results, chart: Chart) -> dict:
                      for f in r.clustering_features],
         # What the distances use: features left out (weight 0) are listed in the table, not here.
         "features_sentence": features_sentence([d.name for d in r.features if d.name in r.clustering_features
-                                                and (d.weight is None or d.weight > 0)], labels),
-        "mix_amounts": _and([what for what, prefix in ((f"{'units' if r.value_word == 'units bought' else 'spend'} "
-                                                         "per category", "share_"), ("purchases per channel", "channel_"))
+                                                and (d.weight is None or d.weight > 0)], labels, bought(r)),
+        "mix_amounts": _and([what for what, prefix in ((f"{bought(r)} per category", "share_"),
+                                                       ("purchases per channel", "channel_"))
                              if any(f.startswith(prefix) for f in r.clustering_features)]),
         "profile_only": [labels[d.name] for d in r.features if d.name not in r.clustering_features],
         "rule": r.chosen.rule, "reason": r.chosen.reason, "k": str(r.chosen.k),

@@ -198,13 +198,9 @@ CATCH_ALL = {"other", "others", "misc", "miscellaneous", "other categories", "un
              "unknown", "all products"}
 
 
-def bought(label: str) -> str:
-    """What a category share is a share of: spend, or units where the order lines have no prices."""
-    return "units" if label.startswith("Share of units") else "spend"
-
-
-def _amounts(c: Context) -> str:
-    """What the input measures buying in: spend, or units where order lines have no prices."""
+def bought(c: Context) -> str:
+    """What the input measures buying in, and so what a category share is a share of: spend, or units
+    where the order lines have no prices."""
     return "units" if c.value_word == "units bought" else "spend"
 
 
@@ -617,7 +613,7 @@ def _describe(c: Context, p: Profile) -> str:
             label = c.labels[f]
             if c.kinds[f].startswith("money") and c.currency.strip():  # 'CHF 41,724' says the unit already
                 label = re.sub(rf"\s*\((?:k\s*)?{re.escape(c.currency.strip())}\)", "", label)
-            said = _compare(f, label, c.kinds[f], s.effect > 0, names_cased(c.labels))
+            said = _compare(f, label, c.kinds[f], s.effect > 0, names_cased(c.labels), bought(c))
             # A label that ends in its own brackets ('spending score (1-100)') is not followed by more.
             phrases.append(f"{said} at {a} against {b}" if said.endswith(")") else f"{said} ({a} against {b})")
         parts.append("Compared with the average customer they show " + _join(phrases) + ".")
@@ -635,7 +631,7 @@ def _describe(c: Context, p: Profile) -> str:
         cat = ch = None
     if cat:
         # Means of each customer's share, not the segment's pooled share: said "on average".
-        parts.append(f"On average they put {fmt.percent(cat[1])} of their {bought(c.labels[cat[0]])} on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
+        parts.append(f"On average they put {fmt.percent(cat[1])} of their {bought(c)} on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
                      + (", their largest category," if ch else ", their largest category"))
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
@@ -660,10 +656,10 @@ def _describe(c: Context, p: Profile) -> str:
     return " ".join(parts)
 
 
-def _compare(feature: str, label: str, kind: str, above: bool, cased: bool = False) -> str:
-    """'a larger share of spend on wines', 'higher income', 'more purchases'."""
+def _compare(feature: str, label: str, kind: str, above: bool, cased: bool = False, of: str = "spend") -> str:
+    """'a larger share of spend on wines', 'higher income', 'more purchases'; `of`: what shares are of."""
     if feature.startswith("share_"):
-        return f"a {'larger' if above else 'smaller'} share of {bought(label)} on {category(_part(label), cased)}"
+        return f"a {'larger' if above else 'smaller'} share of {of} on {category(_part(label), cased)}"
     if feature.startswith("channel_"):
         return f"a {'larger' if above else 'smaller'} share of purchases through {lower(_part(label))}"
     # 'more family size' and 'fewer number of products' are no English.
@@ -847,7 +843,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if cross:
         mine, average = _pair(c, cross.feature, cross.mean, cross.overall_mean)
         cross_text = (f"cross-sell {category(_part(c.labels[cross.feature]), cased)} ({mine} of their "
-                      f"{bought(c.labels[cross.feature])} against {average})")
+                      f"{bought(c)} against {average})")
     else:
         cross_text = None
     means = rhythm_means(p, c)
@@ -942,24 +938,24 @@ def recommend(c: Context, p: Profile) -> Recommendation:
             f"the only category below its average share is {category(_part(c.labels[cat.feature]), cased)}, their largest"
             if focus_below else
             f"the category furthest below its average share, {category(_part(c.labels[untried.feature]), cased)}, they hardly "
-            f"buy ({fmt.percent(untried.mean)} of their {bought(c.labels[untried.feature])} against {fmt.percent(untried.overall_mean)}): nothing "
+            f"buy ({fmt.percent(untried.mean)} of their {bought(c)} against {fmt.percent(untried.overall_mean)}): nothing "
             f"shows they want it" if untried else
             "no category of theirs falls below its average share" if below else
-            f"the input has no {_amounts(c)} per category to cross-sell"))
+            f"the input has no {bought(c)} per category to cross-sell"))
     if cat:
         product = _part(c.labels[cat.feature])
-        product_why = _pick_why(cat, bought(c.labels[cat.feature])) + (f"; {cross_text}" if cross and offer != "Cross-sell offer" else "")
+        product_why = _pick_why(cat, bought(c)) + (f"; {cross_text}" if cross and offer != "Cross-sell offer" else "")
     elif spread:
         # Never "20% against 20%": the digits that tell the two apart, or "as on average".
         d = next((d for d in (0, 1, 2) if fmt.percent(spread.share, d) != fmt.percent(spread.average, d)), None)
         product, product_why = "Your usual range", (
-            f"no category stands out and none takes half of their {bought(c.labels[spread.feature])}: the largest, "
+            f"no category stands out and none takes half of their {bought(c)}: the largest, "
             f"{category(_part(c.labels[spread.feature]), cased)}, takes " + (
                 f"{fmt.percent(spread.share, d)} against {fmt.percent(spread.average, d)} on average" if d is not None
                 else f"{fmt.percent(spread.share)}, as on average"))
     else:
         product, product_why = (("Best sellers", "most of them have bought nothing yet") if never else
-                                ("Your usual range", f"the input has no {_amounts(c)} per category"))
+                                ("Your usual range", f"the input has no {bought(c)} per category"))
 
     # Paid contact: the response model's contact list when there is one, else the segment's expected profit.
     profit = c.profit_per_contact.get(p.id)
