@@ -265,3 +265,20 @@ def test_the_command_line_imports_nothing_heavy_before_it_parses():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
+
+
+def test_numpy_huge_page_advice_is_off_unless_the_user_asks_for_it():
+    """Large arrays faulted in with huge-page advice stall on memory compaction on Debian's default
+    kernel settings: the package turns NumPy's advice off, whether NumPy was imported before it or
+    after, and keeps the user's own NUMPY_MADVISE_HUGEPAGE."""
+    import os
+    import subprocess
+    import sys
+    get = "import numpy; print(numpy._core.multiarray._get_madvise_hugepage())"
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    for code in ("import analysis; " + get, "import numpy, analysis; " + get):
+        assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env=env).stdout.strip() == "False", code
+    asked = subprocess.run([sys.executable, "-c", "import analysis; " + get], capture_output=True, text=True,
+                           check=True, env={**env, "NUMPY_MADVISE_HUGEPAGE": "1"}).stdout.strip()
+    assert asked == "True"
