@@ -544,6 +544,14 @@ def test_a_product_is_shown_by_its_most_frequent_spelling_and_compared_by_code(t
         ("odd categories", "Description", 1)}  # the double space only: capitals are not an error
 
 
+def test_spellings_that_differ_only_in_spaces_are_counted_together_for_a_products_name(tmp_path):
+    # 'Zupa  dnia' and 'Zupa dnia' are one spelling (2 lines) against 'Barszcz' (1): counted apart,
+    # three spellings of one line each would tie and the first alphabetically ('Barszcz') win.
+    lines = HEADER + "".join(f"{o},Z1,{n},1,2024-03-0{d} 10:00,4.00,{c},Polska\n" for o, n, d, c in [
+        (1, "Zupa  dnia", 2, 21), (2, "Zupa dnia", 3, 22), (3, "Barszcz", 4, 21)])
+    assert load(tmp_path, lines, products=None).baskets.products == ("Zupa dnia",)
+
+
 def test_decimal_commas_with_euro_signs(tmp_path, orders):
     got = load(tmp_path, _comma_lines())
     assert "3,00\u00a0€" in _comma_lines()

@@ -592,7 +592,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         FROM (SELECT DISTINCT CAST({_q(t.product)} AS VARCHAR) AS _raw FROM src)
         {"LEFT JOIN pmap ON pmap.product = upper(" + code + ")" if in_map else ""}""")
     _run(con, f"""
-        CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed
+        CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed,
+            dense_rank() OVER (ORDER BY {name}) AS _id
         FROM (SELECT DISTINCT CAST({_q(name_col)} AS VARCHAR) AS _raw FROM src)""")
     comma = decimal_conventions({c: _written(con, c, path) for c in (t.quantity, t.money) if c and c not in numeric})
     money = _number(t.money, t.money in numeric, comma.get(t.money, False)) if t.money else UNPRICED
@@ -612,7 +613,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
             {ts} AS ts,
             codes._product AS product,
             codes._changed AS product_changed,
-            names._name AS name,
+            names._id AS name,
             names._changed AS name_changed,
             {qty} AS qty,
             {price} AS price,
@@ -936,12 +937,15 @@ def _baskets(con, categories: tuple[str, ...], priced: bool = True) -> OrderBask
     (`priced` false) a product's value per order is unknown (NaN)."""
     _run(con, """CREATE TEMP TABLE b_orders AS SELECT ord, max(customer) AS customer,
                    (row_number() OVER (ORDER BY ord) - 1)::INTEGER AS i FROM per_order GROUP BY ord""")
-    # A product's name is its most frequent spelling (ties: the first alphabetically).
+    # A product's name is its most frequent spelling (ties: the first alphabetically). The lines
+    # hold a number per distinct name (names._id), the names table its text.
     _run(con, """CREATE TEMP TABLE b_products AS SELECT product, name, category,
                    (row_number() OVER (ORDER BY product) - 1)::INTEGER AS i FROM (
                      SELECT product, name, category, row_number() OVER (PARTITION BY product
                         ORDER BY n DESC, name NULLS LAST, category NULLS LAST) AS r
-                     FROM (SELECT product, name, category, count(*) AS n FROM valid GROUP BY ALL))
+                     FROM (SELECT product, _name AS name, category, n
+                           FROM (SELECT product, name AS _id, category, count(*) AS n FROM valid GROUP BY ALL)
+                           LEFT JOIN (SELECT DISTINCT _id, _name FROM names) USING (_id)))
                    WHERE r = 1""")
     # Each (order, product) pair once, with its money: the baskets, and a product's value per order
     # (its pairs are the orders holding it). An order of two customers (or of lines with and
