@@ -382,7 +382,9 @@ def refit(algorithm: str, k: int, params: dict, x: np.ndarray, seed: int) -> cl.
     if k >= len(np.unique(x, axis=0)):
         return None  # a subsample too small for k segments cannot reproduce them
     if algorithm == "kmeans":
-        return cl.kmeans(x, k, seed, n_init=2)  # resamples only need a good solution, not the best of many
+        # The fit's own number of starts: stability is that of the procedure that made the segments (a
+        # resample fitted with fewer starts fails for its own reasons, and the segment reads unstable).
+        return cl.kmeans(x, k, seed, n_init=params.get("n_init", cl.N_INIT))
     if algorithm == "gmm":
         return cl.gmm(x, k, seed)
     if algorithm == "ward":
