@@ -40,6 +40,7 @@ def test_one_threshold_is_the_midpoint_between_the_nearest_incomes():
     assert e.depth == 1  # depth 2 was allowed, one pure split needs no second level
     assert e.accuracy == e.train_accuracy == 1.0
     assert e.overlap is False
+    assert e.held_out == 10 / 40  # 25% of 40 customers, five of each segment, measured the accuracy
 
 
 def three_segments():

@@ -96,6 +96,18 @@ def test_charts_are_embedded(built):
     assert "Plotly.newPlot" in (site / "segment-1.html").read_text()
 
 
+def test_the_trees_accuracy_says_which_tree_it_is_of(built):
+    # Measured on the customers held out from one fit; the rules shown are that tree refitted with them.
+    _, out, _ = built
+    results = json.loads((out / "exports" / "results.json").read_text())
+    held = f"{results['explanation']['held_out']:.0%}"
+    method = " ".join((out / "site" / "methodology.html").read_text().split())  # pandoc wraps lines
+    assert f"of customers it was not fitted on (the {held} held out)" in method and held == "25%"
+    assert "The rules on each segment’s page are from the same tree refitted with the customers held out." in method
+    segment = " ".join((out / "site" / "segment-1.html").read_text().split())
+    assert f"(the {held} held out; the rules below are from the same tree refitted with them)" in segment
+
+
 def test_no_customer_id_or_input_row_in_site(built):
     folder, out, pdf = built
     ids = pd.read_csv(folder / "customers.tsv", sep="\t", dtype=str)["ID"].tolist()

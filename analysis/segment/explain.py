@@ -53,6 +53,7 @@ class Explanation:
     rules: tuple[Rule, ...]  # by segment, then by customers covered, largest first
     distinguishing: dict[int, tuple[Effect, ...]]  # segment -> largest |d| first
     overlap: bool  # accuracy < OVERLAP_BELOW: the page must say that segments overlap
+    held_out: float  # share of the customers fitted from that was held out to measure `accuracy`
 
 
 def explain(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], docs: dict[str, tuple[str, str]],
@@ -90,7 +91,7 @@ def explain(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], 
         depth=int(final.get_depth()), accuracy=accuracy, train_accuracy=train_accuracy,
         rules=_rules(final, x, y, features, docs, currency),
         distinguishing=_distinguishing(x, y, features, docs),
-        overlap=accuracy < OVERLAP_BELOW,
+        overlap=accuracy < OVERLAP_BELOW, held_out=float(test.mean()),
     )
 
 
