@@ -378,7 +378,7 @@ class Segmentation(_Strict):
 
 class Report(_Strict):
     title: str = "Customer segments"
-    currency: str = Field("$", description="symbol put before money amounts")
+    currency: str = Field("$", description="symbol put before money amounts; one starting with a space (' zł') goes after them")
     reference_date: date | None = Field(None, description="date ages, tenure and recency are measured at; default: the latest last_purchase or signup date")
     min_segment_size: int = Field(20, ge=1, description="smaller segments are not profiled on public pages")
     overrides: str | None = Field(None, description="persona overrides (YAML, see exports/personas.yml); relative to this file")

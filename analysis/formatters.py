@@ -44,10 +44,14 @@ def percent(x, digits: int = 0) -> str:
 
 
 def money(x, currency: str = "$", digits: int = 0) -> str:
+    """An amount with its currency: before it ('$1,250', 'CHF 1,250'), or after it when the currency
+    starts with a space (' zł': '1,250 zł', as złoty, koruna, forint, leu and crowns are written)."""
     if _bad(x):
         return "–"
     x = round(x, digits) + 0.0  # so that -0.4 shows as $0, not -$0
     sign = "-" if x < 0 else ""
+    if currency[:1].isspace():  # a no-break space: '10,141' and 'zł' stay on one line
+        return f"{sign}{abs(x):,.{digits}f}\u00a0{currency.lstrip()}"
     return f"{sign}{currency}{abs(x):,.{digits}f}"
 
 

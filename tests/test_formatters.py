@@ -47,6 +47,12 @@ def test_money_with_currency_and_cents():
     assert money(-0.25, "£", 2) == "-£0.25"
 
 
+def test_a_currency_starting_with_a_space_is_written_after_the_amount():
+    # A no-break space between: a line does not end between the amount and its currency.
+    assert money(10141, " zł") == "10,141\u00a0zł" and money(-3.5, " Kč", 2) == "-3.50\u00a0Kč"
+    assert money(10141, "CHF ") == "CHF 10,141"  # a space after: before the amount
+
+
 def test_money_that_rounds_to_zero_has_no_sign():
     assert money(-0.4) == "$0"
 

@@ -814,8 +814,19 @@ def currency_of(prices: pd.Series) -> str | None:
     if len(signs) < 0.5 * len(text) and not (signs.nunique() == 1 and len(signs) >= MIN_SIGNS):
         return None
     sign = str(signs.value_counts().index[0])
-    shown = CODE_SIGNS.get(sign, sign)
-    return f"{shown} " if shown[-1].isalpha() else shown  # CHF 12, zł 12
+    return _placed(CODE_SIGNS.get(sign, sign))
+
+
+# Signs written after the amount where they are used (12 zł, 12 Kč, 12 Ft, 12 lei, 12 kr): the
+# report puts a currency that starts with a space after its amounts (formatters.money).
+AFTER_AMOUNT = ("zł", "Kč", "Ft", "lei", "kr")
+
+
+def _placed(shown: str) -> str:
+    """The currency as the config writes it: ' zł' (after amounts), 'CHF ' (before, spaced), '$'."""
+    if shown in AFTER_AMOUNT:
+        return " " + shown
+    return f"{shown} " if shown[-1].isalpha() else shown  # CHF 12
 
 
 def currency_in_names(names: list[str]) -> str | None:
@@ -827,8 +838,7 @@ def currency_in_names(names: list[str]) -> str | None:
     if len(found) != 1:
         return None
     sign = found.pop()
-    shown = CODE_SIGNS.get(sign, sign)
-    return f"{shown} " if shown[-1].isalpha() else shown
+    return _placed(CODE_SIGNS.get(sign, sign))
 
 
 # Where no sign or code is written anywhere, the language of the column names implies a currency:
@@ -847,7 +857,7 @@ LANGUAGE_WORDS = {
     "Polish": frozenset({"zamowienia", "zamowienie", "zamowien", "klienta", "klient", "cena", "jednostkowa", "ilosc",
                          "miasto", "wartosc", "kategoria", "produkt", "data"}),
 }
-LANGUAGE_CURRENCY = {"German": "€", "French": "€", "Italian": "€", "Dutch": "€", "Polish": "zł ", "Japanese": "¥",
+LANGUAGE_CURRENCY = {"German": "€", "French": "€", "Italian": "€", "Dutch": "€", "Polish": " zł", "Japanese": "¥",
                      "Chinese": "¥", "Korean": "₩"}
 MIN_LANGUAGE_WORDS = 2  # words of one language, more than of any other, that tell a table's language
 
