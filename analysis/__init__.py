@@ -10,6 +10,6 @@ __version__ = "0.1.0"
 # 24 s in the kernel. Off unless the user says otherwise (NUMPY_MADVISE_HUGEPAGE=1).
 if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
     os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"
-    if "numpy" in sys.modules:  # imported before this package: the variable is read at NumPy's import only
-        _core = getattr(sys.modules["numpy"], "_core", None) or getattr(sys.modules["numpy"], "core", None)
-        getattr(getattr(_core, "multiarray", None), "_set_madvise_hugepage", lambda on: on)(False)
+    _numpy = sys.modules.get("numpy")
+    if _numpy is not None:  # imported before this package: the variable is read at NumPy's import only
+        (getattr(_numpy, "_core", None) or _numpy.core).multiarray._set_madvise_hugepage(False)  # NumPy 2, 1
