@@ -872,3 +872,24 @@ def test_categories_merge_as_the_row_by_row_rule_does(values, share):
     merged, canon = _merge_categories(series, "c", share, 5, log)
     want, want_canon = _merged_row_by_row(series, share)
     assert merged.tolist() == want and canon == want_canon and list(canon) == list(want_canon)
+
+
+def test_a_row_of_typed_values_holding_only_its_id_is_not_a_customer(config_for):
+    """Columns read typed (numbers and dates made from order lines) are not searched as text; a
+    missing typed value is still an empty field, so a row with nothing but its id is set aside as
+    a text row would be, while a row with one typed value besides its id is a customer."""
+    from pathlib import Path
+
+    from analysis.ingest.cleaning import ROW_REASONS, clean
+    from analysis.ingest.loading import Table
+
+    cfg = config_for("id,income,wine\n1,1,1\n", {"columns": {"id": "id", "income": "income",
+                                                                "spend": {"Wine": "wine"}}, **REF})
+    n = 12
+    frame = pd.DataFrame({"id": [str(i) for i in range(n)],
+                          "income": [100.0 + i for i in range(n - 2)] + [np.nan, np.nan],
+                          "wine": [float(i) for i in range(n - 1)] + [np.nan]})
+    data = clean(Table(path=Path("typed"), frame=frame, delimiter="parquet", encoding="binary", sha256="",
+                       plain=True), cfg)
+    assert data.reasons[-1] == ROW_REASONS[2] and data.reasons[-2] == ""
+    assert len(data.customers) == n - 1

@@ -172,3 +172,27 @@ def test_a_column_of_0_and_1_shows_its_share_of_1_not_a_median(tmp_path):
     senior, tenure = profile_columns(raw, pd.DataFrame(index=raw.index), cfg, [], 5)
     assert (KINDS[senior.kind], _values(senior)) == ("0/1", "16% are 1")
     assert (KINDS[tenure.kind], _values(tenure)) == ("number", "median 13; 90% from 1 to 28")
+
+
+def test_columns_read_typed_are_profiled_as_their_text_would_be(tmp_path):
+    """Order lines make typed columns (numbers, dates); they are counted without writing them as
+    text, and must read as the same columns written in a file: missing, distinct, kind, range."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.ingest.column_profile import profile_columns
+    from analysis.ingest.loading import text_of
+
+    spend = pd.Series([float(i % 40) for i in range(97)] + [np.nan] * 3)
+    first = pd.Series(pd.date_range("2020-01-01", periods=100, freq="D"))
+    loose = pd.Series([float(i % 7) for i in range(100)])  # named by no role: judged by its values
+    typed_raw = pd.DataFrame({"Income": spend, "Dt_Customer": first, "Loose": loose})
+    text_raw = pd.DataFrame({c: text_of(v).fillna("") for c, v in typed_raw.items()})
+    cfg = load_config_text(tmp_path, CONFIG["columns"])
+    parsed = typed_raw[["Income", "Dt_Customer"]]
+    from_typed = profile_columns(typed_raw, parsed, cfg, [], 5, dates=("Dt_Customer",))
+    from_text = profile_columns(text_raw, parsed, cfg, [], 5, dates=("Dt_Customer",))
+    assert from_typed == from_text
+    income, dates, loose_p = from_typed
+    assert (income.missing, income.distinct, income.kind) == (3, 40, "number")
+    assert (dates.kind, dates.first, loose_p.kind, loose_p.distinct) == ("date", "2020-01-05", "number", 7)

@@ -332,7 +332,7 @@ def parse_flags(values: pd.Series, column: str, path, churn: bool = False) -> pd
 
 def yes_no(values: pd.Series) -> bool:
     """Text answers (yes/no, ja/nein ...: TRUE_WORDS and FALSE_WORDS), not digits alone."""
-    if _typed(values):
+    if typed_column(values):
         return False
     low = values.astype(str).str.strip().str.lower()
     words = low[~is_missing(low) | low.isin(FALSE_WORDS)]
@@ -668,6 +668,9 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     missing = {}
     for col in range(raw.shape[1]):  # column by column: every cell as text, as written
         cells = raw.iloc[:, col]
+        if typed_column(cells):  # numbers, flags and dates made from order lines: no text to search,
+            filled += cells.notna().to_numpy()  # and no number's text is a missing-value marker
+            continue
         own = isinstance(cells.dtype, pd.StringDtype)
         if not own:
             cells = text_of(cells)
@@ -737,7 +740,7 @@ def _missing_codes(typed: pd.DataFrame, cols: list[str], log: list[LogEntry]) ->
             typed[col] = x.where(~code)
 
 
-def _typed(values: pd.Series) -> bool:
+def typed_column(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
 
 
@@ -783,7 +786,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     blanked = bool(not_customer.any())
     if blanked:  # (then each column's missing values are found anew)
         missing = {}
-        raw = pd.DataFrame({col: raw[col].where(~not_customer) if _typed(raw[col]) else raw[col].where(~not_customer, "")
+        raw = pd.DataFrame({col: raw[col].where(~not_customer) if typed_column(raw[col]) else raw[col].where(~not_customer, "")
                             for col in raw.columns}, index=raw.index)
     # A corrupt line's id is not written anywhere (it may hold NUL bytes): the row is named by its number.
     if not table.plain:
@@ -794,7 +797,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
 
     typed = pd.DataFrame(index=raw.index)
     # A file writes its numbers one way: decimal commas in one column make '2.486' in another 2486.
-    file_comma = any(decimal_commas(raw[col]) for col in dict.fromkeys(_numeric_columns(cfg)) if not _typed(raw[col]))
+    file_comma = any(decimal_commas(raw[col]) for col in dict.fromkeys(_numeric_columns(cfg)) if not typed_column(raw[col]))
     for col in _numeric_columns(cfg):
         # Discounts as one yes/no answer per customer ('Discount Applied: Yes'): a 0/1 flag, not a count.
         typed[col] = (parse_flags(raw[col], col, path) if col == c.deal_purchases and yes_no(raw[col])
@@ -813,7 +816,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         typed[c.previous_segment] = raw[c.previous_segment].where(~is_missing(raw[c.previous_segment]), "")
 
     # A totals row labelled by a word no list holds is known by its amounts.
-    written = [x for x in dict.fromkeys(_numeric_columns(cfg)) if not _typed(raw[x])]
+    written = [x for x in dict.fromkeys(_numeric_columns(cfg)) if not typed_column(raw[x])]
     sums = sum_rows(typed[written], (reason == "").to_numpy())
     if sums.any():
         reason[sums] = SUM_ROW
@@ -822,7 +825,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         log.append(LogEntry("not customers", c.id or "", int(sums.sum()), "excluded", SUM_ROW))
     _implausible_numbers(typed, _numeric_columns(cfg), list(c.habits.values()), log)
     # Only columns as written in a file can hold such a code; those computed from order lines cannot.
-    _missing_codes(typed, [x for x in _numeric_columns(cfg) if not _typed(raw[x])], log)
+    _missing_codes(typed, [x for x in _numeric_columns(cfg) if not typed_column(raw[x])], log)
     # Dates after today or before 1900 are typos (2099 for 2019): never a reference date.
     dates = [x for x in (c.signup_date, c.first_order, c.birth_date, c.last_purchase) if x]
     today = pd.Timestamp(date.today())
@@ -911,7 +914,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     # no typing error, and is kept as bought.
     for role in OUTLIER_ROLES:
         for col in columns_by_role(cfg, role):
-            if _typed(raw[col]):
+            if typed_column(raw[col]):
                 continue
             if fitted:
                 fences = (*fitted.fences[col], False) if col in fitted.fences else None

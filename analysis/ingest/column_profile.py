@@ -52,7 +52,7 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
     """One profile per column of `raw` (text as read, rows that are not customers blanked);
     `typed` holds the parsed values of the columns the config names (before imputation);
     `missing`: is_missing of some columns of text of `raw`, as cleaning found them on every row."""
-    from .cleaning import to_numbers
+    from .cleaning import to_numbers, typed_column
 
     roles = _roles(cfg)
     answers_to = set(cfg.columns.campaigns.values())
@@ -60,15 +60,20 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
     out = []
     for col in raw.columns:
         values = raw[col]
-        if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
-            values = text_of(values)
-        text = values.astype(str)
-        known = missing is not None and col in missing and text.dtype == values.dtype  # the same text
-        miss = missing[col] if known else is_missing(text)
-        present = values[~miss].astype(str)
+        if typed_column(values):  # numbers, flags and dates made from order lines: counted as they are
+            miss = values.isna()
+            distinct = int(values.nunique())
+            present = values[~miss]
+            if not (col in typed and (col in flags or col in dates or pd.api.types.is_numeric_dtype(typed[col]))):
+                present = text_of(present)  # judged below by its text, as a file's column is
+        else:
+            text = values.astype(str)
+            known = missing is not None and col in missing and text.dtype == values.dtype  # the same text
+            miss = missing[col] if known else is_missing(text)
+            present = values[~miss].astype(str)
+            distinct = int(present.nunique())
         role = roles.get(col, "")
-        base = dict(name=str(col), role=role, rows=len(values), missing=int(miss.sum()),
-                    distinct=int(present.nunique()))
+        base = dict(name=str(col), role=role, rows=len(values), missing=int(miss.sum()), distinct=distinct)
         entries = tuple((e.step, int(e.count), e.action) for e in log if e.column == col)
         if present.empty:
             out.append(ColumnProfile(kind="empty", cleaning=entries, **base))
