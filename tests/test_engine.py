@@ -123,3 +123,15 @@ def test_the_final_fit_keeps_the_segments_the_search_scored():
     assert adjusted_rand_score(x[:, 0] > 0, fresh) == 1.0  # what fresh starts would have given
     scrambled = Fit("kmeans", 2, np.arange(len(x)) % 2)
     assert np.array_equal(refit_all(scrambled, x, x, seed=1), scrambled.labels)
+
+
+def test_centres_are_each_segments_mean_and_an_empty_segment_keeps_its_previous_centre():
+    x = np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 50.0], [7.0, 70.0]])
+    assert np.array_equal(centres(x, np.array([0, 0, 1, 1]), 2), [[2.0, 20.0], [6.0, 60.0]])
+    previous = np.array([[0.0, 0.0], [9.0, 9.0], [8.0, 8.0]])
+    got = centres(x, np.array([0, 2, 2, -1]), 3, previous=previous)  # -1: no segment (left out)
+    assert np.array_equal(got, [[1.0, 10.0], [9.0, 9.0], [4.0, 40.0]])
+    assert np.isnan(centres(x, np.array([0, 0, 0, 0]), 2)[1]).all()
+    rng = np.random.default_rng(3)
+    big, labels = rng.lognormal(size=(20_000, 6)), rng.integers(0, 5, 20_000)
+    assert np.array_equal(centres(big, labels, 5), np.vstack([big[labels == s].mean(axis=0) for s in range(5)]))

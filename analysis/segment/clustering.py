@@ -40,8 +40,21 @@ class Fit:
     model: object = field(default=None, repr=False, compare=False)
 
 
-def centres(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    return np.vstack([x[labels == s].mean(axis=0) for s in range(k)])
+def centres(x: np.ndarray, labels: np.ndarray, k: int, previous: np.ndarray | None = None) -> np.ndarray:
+    """The mean of the rows of each label 0..k-1 (other labels ignored), summed one feature at a
+    time in row order: x[labels == s].mean(axis=0) without copying each label's rows (to the bit
+    for two features or more; numpy sums a single column pairwise). A label without rows keeps
+    its `previous` centre, else gets NaN."""
+    labels = np.asarray(labels)
+    ok = (labels >= 0) & (labels < k)
+    lab, rows = (labels, x) if ok.all() else (labels[ok], x[ok])
+    n = np.bincount(lab, minlength=k)
+    sums = np.column_stack([np.bincount(lab, weights=rows[:, j], minlength=k) for j in range(x.shape[1])])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = sums / n[:, None]
+    if previous is not None:
+        out[n == 0] = previous[n == 0]
+    return out
 
 
 def nearest_centre(x: np.ndarray, c: np.ndarray, chunk: int = 200_000) -> np.ndarray:

@@ -115,7 +115,7 @@ def fit_rule(found, x: np.ndarray, table, value_feature: str | None, seed: int) 
             if np.array_equal(new, current):
                 break
             current = new
-            c = np.vstack([x[current == s].mean(axis=0) if (current == s).any() else c[s] for s in range(k)])
+            c = cl.centres(x, current, k, previous=c)
         return Rule("centres", {"centres": c})
     if choice.algorithm == "hdbscan":
         return Rule("neighbours", {"points": xs, "point_label": np.asarray(found.sample_labels, dtype=np.int64)})
