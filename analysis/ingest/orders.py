@@ -812,11 +812,6 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
     _run(con, """CREATE TEMP TABLE per_order AS SELECT customer, ord, min(ts) AS ts, count(*) AS products
                  FROM pairs GROUP BY customer, ord""")
     months = ", ".join(f"count_if(month(ts) = {m})::DOUBLE AS {_q(col)}" for m, col in enumerate(MONTH_COLUMNS, 1))
-    frame = con.execute(f"""
-        SELECT customer AS customer_id, min(ts) AS "First order",
-               date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
-               count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}, {months}
-        FROM per_order WHERE customer IS NOT NULL GROUP BY customer ORDER BY customer""").df()
     word = measure(t)[1]
     if categories:
         spend_cols = {c: amount_column(t, c) for c in categories}
@@ -825,19 +820,27 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
     else:
         sums = f'{money_sum()} AS "{word}"'
         spend_cols = {"All products": word}
-    spend = con.execute(f"SELECT customer AS customer_id, {sums} FROM valid WHERE customer IS NOT NULL "
-                        f"GROUP BY customer ORDER BY customer").df()
-    frame = frame.merge(spend, on="customer_id", how="left", validate="one_to_one")
+    # Each customer's most frequent value of a customer column; ties go to the first in order.
+    modes = "".join(f"""
+        LEFT JOIN (SELECT customer AS customer_id, v AS {_q(c)} FROM (
+            SELECT customer, {_q('cc_' + c)} AS v,
+                   row_number() OVER (PARTITION BY customer ORDER BY count(*) DESC, {_q('cc_' + c)}) AS r
+            FROM valid WHERE customer IS NOT NULL AND {_q('cc_' + c)} IS NOT NULL GROUP BY customer, v)
+            WHERE r = 1) AS m{i} USING (customer_id)""" for i, c in enumerate(t.customer_columns))
+    picked = "".join(f", m{i}.{_q(c)}" for i, c in enumerate(t.customer_columns))
+    # The orders' measures, the spend and the customer columns, each grouped by customer, joined
+    # by DuckDB (one row per customer with a usable line).
+    frame = con.execute(f"""
+        SELECT o.*, s.* EXCLUDE (customer_id){picked} FROM (
+            SELECT customer AS customer_id, min(ts) AS "First order",
+                   date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
+                   count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}, {months}
+            FROM per_order WHERE customer IS NOT NULL GROUP BY customer) AS o
+        LEFT JOIN (SELECT customer AS customer_id, {sums} FROM valid WHERE customer IS NOT NULL GROUP BY customer) AS s
+        USING (customer_id){modes} ORDER BY customer_id""").df()
     frame = net_of_returns(frame, con.execute("SELECT customer, category, money FROM returned").df(), spend_cols, log,
                            measure(t)[0])
-    for c in t.customer_columns:  # the customer's most frequent value; ties go to the first in order
-        mode = con.execute(f"""
-            SELECT customer AS customer_id, v FROM (
-                SELECT customer, {_q('cc_' + c)} AS v, count(*) AS n,
-                       row_number() OVER (PARTITION BY customer ORDER BY count(*) DESC, {_q('cc_' + c)}) AS r
-                FROM valid WHERE customer IS NOT NULL AND {_q('cc_' + c)} IS NOT NULL GROUP BY customer, v)
-            WHERE r = 1""").df()
-        frame = frame.merge(mode.rename(columns={"v": c}), on="customer_id", how="left", validate="one_to_one")
+    for c in t.customer_columns:
         frame[c] = frame[c].fillna("").astype(str)
     frame["customer_id"] = frame["customer_id"].astype(str)
     columns = Columns(
@@ -955,7 +958,8 @@ def _baskets(con, categories: tuple[str, ...], priced: bool = True) -> OrderBask
     _run(con, f"CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, sum(v.m) AS m {codes} GROUP BY ALL" if shared
          else f"CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, v.m AS m {codes}")
     pairs = con.execute("SELECT b, p FROM b_pairs ORDER BY b, p").fetchnumpy()
-    orders = [r[0] for r in con.execute("SELECT customer FROM b_orders ORDER BY i").fetchall()]
+    # Through Arrow: one object array (None where an order has no customer), not a tuple per order.
+    orders = con.sql("SELECT customer FROM b_orders ORDER BY i").to_arrow_table()["customer"].to_numpy(zero_copy_only=False)
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
     value = con.execute("SELECT sum(m)::DOUBLE / count(*) AS value FROM b_pairs GROUP BY p ORDER BY p").fetchnumpy()["value"]
     # Two codes with one name (a product re-coded) stay apart: the code is the product.
@@ -969,7 +973,7 @@ def _baskets(con, categories: tuple[str, ...], priced: bool = True) -> OrderBask
     prod_cat = np.array([cat_index.get(c, -1) for _, _, c in prods], dtype=np.int32)
     return OrderBaskets(
         order_idx=np.asarray(pairs["b"], dtype=np.int32), product_idx=np.asarray(pairs["p"], dtype=np.int32),
-        order_customer=np.asarray(orders, dtype=object),
+        order_customer=orders.astype(object, copy=False),
         products=tuple(names), product_category=prod_cat, categories=categories,
         product_value=np.asarray(value, dtype=float) if priced else np.full(len(names), np.nan),
     )
