@@ -263,3 +263,26 @@ def test_a_stopped_build_stops_the_chart_drawer_before_removing_its_staging(case
         report.build_report(config, out)
     assert drawer.stop.is_set() and not drawer.thread.is_alive()
     assert not list(out.glob(outputs.STAGING + "*"))
+
+
+def test_a_large_csv_is_written_a_block_of_rows_at_a_time_and_reads_as_one(tmp_path, monkeypatch):
+    """exports.write_csv writes blocks of rows: the file is csv_bytes of the whole table, header
+    once (a name with a comma, a quote and a line break), formulas made inert in every block."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.publish import exports
+
+    n = 23
+    frame = pd.DataFrame({"id": [f"=c{i}" if i % 5 == 0 else f"c{i}" for i in range(n)],
+                          'spend, "net"\nEUR': np.linspace(-1.123456789, 3e-7, n), "flag": [i % 2 == 0 for i in range(n)]},
+                         index=pd.Index([f"+{i}" for i in range(n)], name="customer"))
+    monkeypatch.setattr(exports, "CSV_BLOCK", 4)
+    for index, places in ((False, None), (True, 6)):
+        path = tmp_path / f"t{index}.csv"
+        exports.write_csv(frame, path, index=index, places=places)
+        whole = exports.csv_bytes(frame if places is None else frame.round(places), index)
+        assert path.read_bytes() == whole
+        assert whole.count(b"spend") == 1 and whole.count(b"'=c") == 5
+    exports.write_csv(frame.iloc[:0], tmp_path / "empty.csv")
+    assert (tmp_path / "empty.csv").read_bytes() == exports.csv_bytes(frame.iloc[:0])

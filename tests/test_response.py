@@ -178,6 +178,11 @@ def test_beyond_max_train_a_stratified_sample_is_fitted_and_the_rest_scored(monk
     assert model.measured_contacts > 0.5 * model.contacts
     unscaled, _ = _fit(x.iloc[:300], y.iloc[:300], resamples=20)
     assert unscaled.contacted == unscaled.trained == 300
+    # The customers not fitted on are scored a block at a time, each as it would be alone.
+    monkeypatch.setattr(rs, "SCORE_BLOCK", 7)
+    _, blocked = _fit(x, y, resamples=20)
+    assert blocked["score"].tolist() == scores["score"].tolist()
+    assert blocked.index.equals(x.index)
 
 
 def _two_segments(seed: int, signal: float, cost: float = 3.0):

@@ -33,6 +33,7 @@ MIN_CLASS = 20  # answers and non-answers the latest campaign needs before a mod
 CALIBRATION_BINS = 10
 CURVE_POINTS = 100
 MAX_TRAIN = 5_000  # contacted customers the model is fitted and evaluated on (a stratified sample beyond)
+SCORE_BLOCK = 100_000  # customers scored at a time by the fitted model
 
 # Candidate models, as data: (key, label). Built by `_model`.
 CANDIDATES = (
@@ -422,7 +423,10 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
     scores[known] = oof[key]
     if (~known).any():  # never contacted (or not sampled): scored by the model fitted on every contacted customer
         final = _model(key, seed).fit(xv[known], y.astype(int))
-        scores[~known] = final.predict_proba(xv[~known])[:, 1]
+        rest = np.flatnonzero(~known)
+        for i in range(0, len(rest), SCORE_BLOCK):  # a block at a time: no copy of every row (and the scaler's)
+            block = rest[i:i + SCORE_BLOCK]
+            scores[block] = final.predict_proba(xv[block])[:, 1]
     expected = np.round(scores * revenue - cost, 4)
     worth = scores > be_all
     contact = (scores >= threshold) & worth
