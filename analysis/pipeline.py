@@ -82,6 +82,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     table = dataclasses.replace(table, frame=pd.DataFrame(columns=table.frame.columns))
     orders = dataclasses.replace(orders, frame=pd.DataFrame(columns=orders.frame.columns)) if orders is not None else None
     inp = dataclasses.replace(inp, table=table, orders=orders)
+    _release_arrow_memory()
     data = with_extra(data, inp)
     progress("building features")
     feats = engine.features(data, cfg)
@@ -184,6 +185,14 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     customers = feats.table.assign(segment=labels)
     model = saved_model(given, cfg, inp, data, feats, rule, raw, labels, names)
     return Run(results, assignments, customers, _private_tables(feats.table, labels, names, scored), model)
+
+
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow freed (the table's text) back to the system now: its allocator keeps
+    freed pages for a while, where NumPy's arrays, allocated elsewhere, cannot use them."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: np.ndarray, labels: np.ndarray,
