@@ -318,9 +318,12 @@ def _assignments(data, labels: np.ndarray, names: dict[int, str]) -> pd.DataFram
     kept = (reasons == "").to_numpy()
     segment = pd.Series(pd.NA, index=reasons.index, dtype="Int64")
     segment[kept] = labels
+    # Each row points to its segment's one name (not a text of its own per row: 60 MiB at 1M).
+    segment_name = np.full(len(reasons), "", dtype=object)
+    segment_name[kept] = pd.Series(names, dtype=object).reindex(np.asarray(labels)).fillna("").to_numpy()
     return pd.DataFrame({
         "customer_id": pd.Series(data.all_ids, dtype=object),
         "segment": segment,
-        "segment_name": segment.map(names).fillna("").astype(object),
+        "segment_name": segment_name,
         "excluded_reason": reasons,
     })
