@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Callable
 
@@ -82,7 +83,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     table = dataclasses.replace(table, frame=pd.DataFrame(columns=table.frame.columns))
     orders = dataclasses.replace(orders, frame=pd.DataFrame(columns=orders.frame.columns)) if orders is not None else None
     inp = dataclasses.replace(inp, table=table, orders=orders)
-    _release_arrow_memory()
+    _release_memory()
     data = with_extra(data, inp)
     progress("building features")
     feats = engine.features(data, cfg)
@@ -111,6 +112,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         mix=mix_evidence(feats.table, feats.clustering, feats.matrix, found.choice.k, cfg.seed),
     )
     stability = {to_final[r]: v for r, v in found.diagnostics.jaccard.items()}
+    _release_memory()
     progress(f"profiling {segments.k} segments")
     c = cfg.columns
     cat_cols = [x for x in [c.gender, c.loyalty_card] + c.categorical if x]
@@ -130,6 +132,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         progress("scoring every customer's chance to answer (response model, cross-validated)")
         scored = _response(cfg, data, feats.table, answers, labels)
     response = scored[0] if scored else None
+    _release_memory()
     progress("explaining segments with a surrogate tree")
     explanation = explain(feats.table, labels, feats.clustering, {d.name: (d.label, d.kind) for d in feats.docs},
                           cfg.report.currency, cfg.seed)
@@ -147,6 +150,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         rhythm=any(d.name == "tenure_months" and from_first_order(d.source) for d in feats.docs),
         spend_rate=spend_is_rate(cfg),
     )
+    _release_memory()
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None
     comparison = _comparison(cfg, data, feats.table.index, labels)
     profiles, personas, matches = build_personas(profiles, feats.table.std(ddof=0).to_dict(), context, overrides)
@@ -187,12 +191,28 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     return Run(results, assignments, customers, _private_tables(feats.table, labels, names, scored), model)
 
 
-def _release_arrow_memory() -> None:
-    """Hand the memory Arrow freed (the table's text) back to the system now: its allocator keeps
-    freed pages for a while, where NumPy's arrays, allocated elsewhere, cannot use them."""
+def _release_memory() -> None:
+    """Hand freed memory back to the system between stages, where the next stage's arrays could
+    not use it: Arrow's allocator keeps freed pages for a while (the table's text), and glibc's
+    heap keeps freed blocks of a few MiB (a stage's temporary arrays of 1M rows) resident."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc():
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # not glibc
+        return None
+
+
+_LIBC = _glibc() if sys.platform.startswith("linux") else None
 
 
 def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: np.ndarray, labels: np.ndarray,
@@ -281,7 +301,7 @@ def _private_tables(table: pd.DataFrame, labels: np.ndarray, names: dict[int, st
                     ) -> tuple[tuple[str, pd.DataFrame], ...]:
     """exports/contact_list.csv (the response model's contact plan) and exports/segments/segment-N.csv."""
     base = pd.DataFrame({"customer_id": table.index.astype(str), "segment": labels,
-                         "segment_name": [names[int(s)] for s in labels]})
+                         "segment_name": pd.Series(names, dtype=object).reindex(labels).to_numpy()})
     out = []
     feats = table[[f for f in LIST_FEATURES if f in table.columns]].round(2).reset_index(drop=True)
     if scored:
@@ -296,9 +316,9 @@ def _private_tables(table: pd.DataFrame, labels: np.ndarray, names: dict[int, st
         out.append(("contact_list.csv", listed[["rank", "customer_id", "segment", "segment_name", "response_score",
                                                  "expected_value", "cost", "revenue"]].reset_index(drop=True)))
         base, feats = base.take(order), feats.take(order)
-    full = pd.concat([base, feats], axis=1)
-    for seg in sorted(int(v) for v in np.unique(labels)):
-        out.append((f"segments/segment-{seg}.csv", full[full["segment"] == seg].reset_index(drop=True)))
+    for seg in sorted(int(v) for v in np.unique(labels)):  # (no table of every customer's columns side by side)
+        mine = (base["segment"] == seg).to_numpy()
+        out.append((f"segments/segment-{seg}.csv", pd.concat([base[mine], feats[mine]], axis=1).reset_index(drop=True)))
     return tuple(out)
 
 

@@ -284,3 +284,19 @@ def test_demo_distinguishing_means_agree_with_pandas(demo_run, demo_explained):
         for x in effects:
             assert x.segment_mean == pytest.approx(customers.loc[customers["segment"] == s, x.feature].mean())
             assert x.rest_mean == pytest.approx(customers.loc[customers["segment"] != s, x.feature].mean())
+
+
+def test_leaves_found_a_block_at_a_time_and_segments_summed_one_at_a_time_change_nothing(monkeypatch):
+    import analysis.segment.explain as ex
+
+    table, labels = noise()
+    feats = ("income", "share_wines", "children")
+    whole = explain(table, labels, feats, DOCS, seed=3)
+    monkeypatch.setattr(ex, "APPLY_BLOCK", 7)
+    assert explain(table, labels, feats, DOCS, seed=3) == whole
+    x = table[list(feats)].to_numpy(dtype=float)
+    for s, effects in ex._distinguishing(x, labels, feats, DOCS).items():
+        mine = np.asarray(labels) == s
+        for e, col in zip(sorted(effects, key=lambda e: feats.index(e.feature)), x.T):
+            assert e.segment_mean == pytest.approx(col[mine].mean()) and e.rest_mean == pytest.approx(col[~mine].mean())
+            assert e.effect == pytest.approx(cohens_d(col[mine], col[~mine]))

@@ -22,6 +22,7 @@ from ..formatters import by_kind, integer
 HOLDOUT = 0.25  # share of customers kept aside to measure the tree's accuracy
 DEPTH_TOLERANCE = 0.02  # a shallower tree this close to the best accuracy reads better, so it wins
 MAX_ROWS = 200_000  # above this the trees are fitted on a stratified sample: cost stays linear
+APPLY_BLOCK = 200_000  # rows whose leaves are found at a time
 OVERLAP_BELOW = 0.8
 TOP_EFFECTS = 5
 TIME_UNITS = ("years", "months", "days")
@@ -236,7 +237,8 @@ def _conditions(tests, features, docs, currency, whole: frozenset = frozenset())
 
 def _rules(tree, x, y, features, docs, currency) -> tuple[Rule, ...]:
     # Counts over every customer, not only the fitted sample: the page reports real numbers.
-    leaves = tree.apply(x)
+    # (A block of rows at a time: the tree reads a float32 copy of what it is given.)
+    leaves = np.concatenate([tree.apply(x[i:i + APPLY_BLOCK]) for i in range(0, len(x), APPLY_BLOCK)])
     segments = np.unique(y)
     paths = _paths(tree)
     nodes = np.array(sorted(paths))
@@ -272,10 +274,11 @@ def _distinguishing(x, y, features, docs) -> dict[int, tuple[Effect, ...]]:
     accuracy by subtraction (a column without spread inside the segments stays exactly 0)."""
     x = np.asarray(x, dtype=float)
     segments = np.unique(y)
-    parts = [x[y == s] for s in segments]
-    n = np.array([len(p) for p in parts], dtype=float)
-    mean = np.stack([p.mean(axis=0) for p in parts])
-    ss = np.stack([((p - m) ** 2).sum(axis=0) for p, m in zip(parts, mean)])
+    n, mean, ss = np.zeros(len(segments)), np.zeros((len(segments), x.shape[1])), np.zeros((len(segments), x.shape[1]))
+    for i, s in enumerate(segments):  # one segment's rows copied at a time
+        part = x[y == s]
+        n[i], mean[i] = len(part), part.mean(axis=0)
+        ss[i] = ((part - mean[i]) ** 2).sum(axis=0)
     out = {}
     for i, s in enumerate(segments):
         rest = np.arange(len(segments)) != i
