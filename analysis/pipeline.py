@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Callable, Iterable, Iterator
 
@@ -30,6 +29,7 @@ from .results import Evidence, Manifest, Results, Thresholds, value_word
 from .segment.relevance import rule_text as relevance_rule
 from .segment.selection import BORDER_SHARE, INDEX_NOTES, VALLEY_MAX, mix_evidence, search
 from .engine import Engine, get_engine
+from .memory import release_memory
 
 PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "plotly", "jinja2")
 
@@ -83,7 +83,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     table = dataclasses.replace(table, frame=pd.DataFrame(columns=table.frame.columns))
     orders = dataclasses.replace(orders, frame=pd.DataFrame(columns=orders.frame.columns)) if orders is not None else None
     inp = dataclasses.replace(inp, table=table, orders=orders)
-    _release_memory()
+    release_memory()
     data = with_extra(data, inp)
     progress("building features")
     feats = engine.features(data, cfg)
@@ -112,7 +112,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         mix=mix_evidence(feats.table, feats.clustering, feats.matrix, found.choice.k, cfg.seed),
     )
     stability = {to_final[r]: v for r, v in found.diagnostics.jaccard.items()}
-    _release_memory()
+    release_memory()
     progress(f"profiling {segments.k} segments")
     c = cfg.columns
     cat_cols = [x for x in [c.gender, c.loyalty_card] + c.categorical if x]
@@ -132,7 +132,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         progress("scoring every customer's chance to answer (response model, cross-validated)")
         scored = _response(cfg, data, feats.table, answers, labels)
     response = scored[0] if scored else None
-    _release_memory()
+    release_memory()
     progress("explaining segments with a surrogate tree")
     explanation = explain(feats.table, labels, feats.clustering, {d.name: (d.label, d.kind) for d in feats.docs},
                           cfg.report.currency, cfg.seed)
@@ -150,7 +150,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         rhythm=any(d.name == "tenure_months" and from_first_order(d.source) for d in feats.docs),
         spend_rate=spend_is_rate(cfg),
     )
-    _release_memory()
+    release_memory()
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None
     comparison = _comparison(cfg, data, feats.table.index, labels)
     profiles, personas, matches = build_personas(profiles, feats.table.std(ddof=0).to_dict(), context, overrides)
@@ -189,30 +189,6 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     customers = feats.table.assign(segment=labels)
     model = saved_model(given, cfg, inp, data, feats, rule, raw, labels, names)
     return Run(results, assignments, customers, PrivateTables(feats.table, labels, names, scored), model)
-
-
-def _release_memory() -> None:
-    """Hand freed memory back to the system between stages, where the next stage's arrays could
-    not use it: Arrow's allocator keeps freed pages for a while (the table's text), and glibc's
-    heap keeps freed blocks of a few MiB (a stage's temporary arrays of 1M rows) resident."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _glibc():
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:  # not glibc
-        return None
-
-
-_LIBC = _glibc() if sys.platform.startswith("linux") else None
 
 
 def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: np.ndarray, labels: np.ndarray,

@@ -179,18 +179,18 @@ def _validate(table, labels, features, docs, max_depth) -> tuple[np.ndarray, np.
     present = np.unique(y)
     if len(present) < 2:
         raise ValueError(f"need at least 2 segments to explain, found {len(present)} ({', '.join(map(str, present))})")
-    cols = []
-    for f in features:
+    # Filled a column at a time (a list of columns stacked at the end held the matrix twice).
+    x = np.empty((len(table), len(features)))
+    for j, f in enumerate(features):
         try:
-            v = table[f].to_numpy(dtype=float, na_value=np.nan)
+            x[:, j] = table[f].to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError) as e:
             raise ValueError(f"feature {f!r} is not numeric (dtype {table[f].dtype}): {e}") from None
-        bad = ~np.isfinite(v)
+        bad = ~np.isfinite(x[:, j])
         if bad.any():
             raise ValueError(f"feature {f!r} has {int(bad.sum())} missing or infinite values (first at row "
                              f"{int(np.argmax(bad))}); the tree needs a number for every customer")
-        cols.append(v)
-    return np.column_stack(cols), y
+    return x, y
 
 
 def _stratified(y: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -278,7 +278,9 @@ def _distinguishing(x, y, features, docs) -> dict[int, tuple[Effect, ...]]:
     for i, s in enumerate(segments):  # one segment's rows copied at a time
         part = x[y == s]
         n[i], mean[i] = len(part), part.mean(axis=0)
-        ss[i] = ((part - mean[i]) ** 2).sum(axis=0)
+        part -= mean[i]  # in place: the copy is this loop's own
+        part **= 2
+        ss[i] = part.sum(axis=0)
     out = {}
     for i, s in enumerate(segments):
         rest = np.arange(len(segments)) != i
