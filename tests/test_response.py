@@ -49,6 +49,17 @@ def test_inputs_leave_out_the_latest_answer():
     assert x["segment_2"].tolist() == [0.0, 1.0, 1.0]
 
 
+def test_inputs_fill_a_missing_value_with_its_column_median_and_an_empty_column_with_zero():
+    table = pd.DataFrame({"income": [1.0, np.nan, 3, 10], "kids": pd.array([2, None, 0, 1], dtype="Int64"),
+                          "unknown": [np.nan] * 4}, index=list("abcd"))
+    answers = pd.DataFrame({"latest": [0.0, 1, 0, 1]}, index=table.index)
+    x = rs.model_inputs(table, answers, ["latest"], np.array([1, 1, 2, 3]))
+    assert list(x.columns) == ["income", "kids", "unknown", "segment_2", "segment_3"]
+    assert x["income"].tolist() == [1.0, 3.0, 3.0, 10.0] and x["kids"].tolist() == [2.0, 1.0, 0.0, 1.0]
+    assert x["unknown"].tolist() == [0.0] * 4 and x["segment_3"].tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert x.index.equals(table.index)
+
+
 def _synthetic(n: int, signal: float, seed: int):
     rng = np.random.default_rng(seed)
     x = pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd"), index=[f"c{i}" for i in range(n)])

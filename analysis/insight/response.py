@@ -198,17 +198,28 @@ def model_inputs(table: pd.DataFrame, answers: pd.DataFrame, columns: list[str],
     answer), each earlier campaign's answer (missing: 0), their count, and the segment."""
     if len(table) != len(answers) or len(labels) != len(table):
         raise ValueError(f"features ({len(table)} rows), answers ({len(answers)}) and labels ({len(labels)}) differ in length")
-    x = table.drop(columns=[c for c in LEAKING if c in table.columns]).astype(float)
-    x = x.fillna(x.median()).fillna(0.0)  # logistic regression takes no missing value
+    features = [c for c in table.columns if c not in LEAKING]
     earlier = answers[columns[:-1]].fillna(0).to_numpy(dtype=float)
-    for i, col in enumerate(columns[:-1]):
-        x[f"answered_{col}"] = earlier[:, i]
-    if len(columns) > 1:
-        x["earlier_answers"] = earlier.sum(axis=1)
     labels = np.asarray(labels)
-    for s in np.unique(labels)[1:] if len(np.unique(labels)) > 1 else []:
-        x[f"segment_{int(s)}"] = (labels == s).astype(float)
-    return x
+    segments = [int(s) for s in np.unique(labels)[1:]]
+    names = (features + [f"answered_{col}" for col in columns[:-1]] + (["earlier_answers"] if len(columns) > 1 else [])
+             + [f"segment_{s}" for s in segments])
+    # One float matrix filled a column at a time, the frame a view of it: the model reads it
+    # without a copy (a frame grown column by column was copied twice more at 1M customers).
+    x = np.empty((len(table), len(names)))
+    for j, col in enumerate(features):
+        v = pd.Series(table[col].to_numpy(dtype=float, na_value=np.nan))
+        x[:, j] = v.fillna(v.median()).fillna(0.0)  # logistic regression takes no missing value
+    j = len(features)
+    x[:, j:j + earlier.shape[1]] = earlier
+    j += earlier.shape[1]
+    if len(columns) > 1:
+        x[:, j] = earlier.sum(axis=1)
+        j += 1
+    for s in segments:
+        x[:, j] = labels == s
+        j += 1
+    return pd.DataFrame(x, index=table.index, columns=names, copy=False)
 
 
 # ---------------------------------------------------------------- the model and the plan

@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
 from ..formatters import by_kind, integer
+from ..memory import release_memory
 
 HOLDOUT = 0.25  # share of customers kept aside to measure the tree's accuracy
 DEPTH_TOLERANCE = 0.02  # a shallower tree this close to the best accuracy reads better, so it wins
@@ -88,6 +89,8 @@ def explain(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], 
     chosen = min(d for d, (acc, _) in scores.items() if acc >= best - DEPTH_TOLERANCE)
     final = tree(chosen).fit(xs, ys)
     accuracy, train_accuracy = scores[chosen]
+    del xs  # the trees' float32 copies are freed too: handed back before the passes over every row
+    release_memory()
     return Explanation(
         depth=int(final.get_depth()), accuracy=accuracy, train_accuracy=train_accuracy,
         rules=_rules(final, x, y, features, docs, currency),

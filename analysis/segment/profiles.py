@@ -51,10 +51,20 @@ VALUE_FEATURES = ("total_spend", "total_units")
 UNSTABLE = 0.6  # mean Jaccard below this: the segment does not reliably come back on resampling
 
 
+def column_summary(table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Every column's mean, median and standard deviation (ddof 0), a column at a time: the same
+    numbers as the frame's own methods, which take a copy of every column at once (at 1M customers
+    300 MiB more, at the run's peak)."""
+    cols = {c: table[c] for c in table.columns}
+    return (pd.Series({c: v.mean() for c, v in cols.items()}, dtype=float),
+            pd.Series({c: v.median() for c, v in cols.items()}, dtype=float),
+            pd.Series({c: v.std(ddof=0) for c, v in cols.items()}, dtype=float))
+
+
 def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.DataFrame, min_size: int,
                    stability: dict[int, float] | None = None, unassigned: bool = False) -> tuple[Profile, ...]:
     table = features.table
-    overall_mean, overall_median, overall_sd = table.mean(), table.median(), table.std(ddof=0)
+    overall_mean, overall_median, overall_sd = column_summary(table)
     value = table[features.value_feature] if features.value_feature in VALUE_FEATURES else None
     k = int(labels.max())
     # Rows sorted by segment once (stably, so each segment keeps its order): a segment is a slice,
