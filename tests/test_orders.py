@@ -705,6 +705,17 @@ def _status_lines() -> str:
     return "\n".join(out) + "\n"
 
 
+def test_a_status_in_capitals_matches_the_configured_word_whatever_its_sigma(tmp_path):
+    """'ΑΚΥΡΩΜΕΝΟΣ' in the lines is the configured 'ακυρωμενος' (DuckDB lowers the last Σ to σ, Python
+    to ς); 'İPTAL' is 'iptal'."""
+    lines = _status_lines().replace(",Refunded", ",ΑΚΥΡΩΜΕΝΟΣ").replace(",completed", ",İPTAL", 1)
+    got = load(tmp_path, lines, transactions={"status": "Status", "cancelled_statuses": ["ακυρωμενος", "iptal"],
+                                              "cancelled_prefix": None})
+    cancelled = next(e for e in got.log if e.step == "cancellations")
+    assert cancelled.count == 3 + 4  # the three lines of 1005, and the four of 1001 (its first line says İPTAL)
+    assert not [e for e in got.log if e.step == "order statuses" and "ακυρωμεν" in e.detail]
+
+
 def test_an_order_with_a_cancelled_status_on_any_line_is_a_cancellation(tmp_path, orders):
     got = load(tmp_path, _status_lines(), transactions={"status": "Status"})
     cancelled = next(e for e in got.log if e.step == "cancellations")

@@ -274,8 +274,10 @@ def test_java_pattern():
     assert java_pattern("%Y-%m-%d %H:%M") == "yyyy-M-d H:m"
     assert java_pattern("%d/%m/%YT%I:%M %p") == "d/M/yyyy'T'h:m a"
     assert java_pattern("%Y%m%d") == "yyyyMMd"
-    with pytest.raises(ValueError, match="%j"):
-        java_pattern("%Y %j")
+    assert java_pattern("%a %d %b %y") == "EEE d MMM yy" and java_pattern("%A %d %B %Y, day %j") == "EEEE d MMMM yyyy, 'day' DDD"
+    with pytest.raises(ValueError, match="%U is not read by the Spark engine"):
+        java_pattern("%Y %U")
+    assert java_pattern("%d/%m/%YT%H o'clock") == "d/M/yyyy'T'H 'o''clock'"  # a quote in literal text doubled
 
 
 def test_numbered_in_sorted_order_across_partitions(engine):

@@ -118,7 +118,7 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     assert [e.count for e in b.log if e.detail == "return (negative quantity)"] == [1]
     assert b.frame["Country"].tolist() == ["NA", "MI", "RM", "TO"]
     # No price at all (unit_price: null): units per category net of returns, no price rule, as locally.
-    from test_orders import LINES, PRODUCTS
+    from test_orders import LINES, PRODUCTS, make_config
     (tmp_path / "lines.csv").write_text(LINES, encoding="utf-8")
     (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
     unpriced = make_config(tmp_path, transactions={"unit_price": None})
@@ -187,3 +187,47 @@ def test_a_season_and_a_saved_models_season_as_locally(engine, local, tmp_path):
     assert a.season == (11, 12) and b.season == (12, 1) and "Orders in season (December and January)" in b.frame
     # The month counts behind the shares are the same: the local engine given the same season agrees exactly.
     _same_orders(local.load_orders(cfg, **fixed), b)
+
+
+def test_line_breaks_in_quotes_utf16_two_digit_years_month_names_and_float_ids_as_locally(engine, local, tmp_path):
+    """A quoted product name on two lines in a UTF-16 file with Windows line ends; dates written
+    '02-mar-24 09:30 AM' (%y read as DuckDB reads it: 69 and later in the 1900s); customer ids
+    stored as floats in Parquet, large enough for Java to write them in scientific notation."""
+    import re
+    from datetime import datetime
+
+    from test_orders import LINES, PRODUCTS, make_config
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    cfg = make_config(tmp_path)
+    two_lines = LINES.replace("RED CANDLE", '"RED\nCANDLE"')
+    (tmp_path / "lines.csv").write_text(two_lines.replace("\n", "\r\n"), encoding="utf-16")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert "RED CANDLE" in b.baskets.products and b.n_lines == a.n_lines == LINES.count("\n") - 1
+
+    def written(m: re.Match) -> str:
+        when = datetime.strptime(m.group(0), "%Y-%m-%d %H:%M")
+        return (when.replace(year=1970) if when.day == 5 else when).strftime("%d-%b-%y %I:%M %p").lower()
+    (tmp_path / "lines.csv").write_text(re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", written, LINES), encoding="utf-8")
+    dated = make_config(tmp_path, transactions={"timestamp_format": "%d-%b-%y %I:%M %p"})
+    a, b = local.load_orders(dated), engine.load_orders(dated)
+    _same_orders(a, b)
+    assert a.frame["First order"].min().year == 1970 and b.reference_date == a.reference_date
+    with pytest.raises(UserError, match="transactions.timestamp_format .*%U is not read by the Spark engine"):
+        engine.load_orders(make_config(tmp_path, transactions={"timestamp_format": "%d-%b-%y %U"}))
+
+    frame = pd.read_csv(pd.io.common.StringIO(LINES), dtype={"Customer ID": float})
+    frame["Customer ID"] = frame["Customer ID"] + 20_000_000
+    frame.loc[frame.index[-1], "Customer ID"] = np.nan
+    frame.to_parquet(tmp_path / "lines.parquet")
+    ids = make_config(tmp_path, transactions={"path": "lines.parquet"})
+    a, b = local.load_orders(ids), engine.load_orders(ids)
+    _same_orders(a, b)
+    assert "20000012" in set(b.frame["customer_id"])
+
+    # A line short of two fields: one line naming the file and the line, as locally (no traceback).
+    (tmp_path / "lines.csv").write_text(LINES.replace("1001,B2,RED CANDLE,1,", "1001,B2,", 1), encoding="utf-8")
+    with pytest.raises(UserError, match=r"lines.csv: a line has more or fewer fields than the header: '1001,B2,"):
+        engine.load_orders(cfg)
+    with pytest.raises(UserError, match="lines.csv"):
+        local.load_orders(cfg)

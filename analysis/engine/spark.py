@@ -48,7 +48,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, decimal_conventions, _head, line_rules, net_of_returns,
-                             no_product_note, price_typo, sales_statuses, without_products,
+                             no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
 from ..publish.exports import csv_bytes, csv_safe, overrides_template
@@ -69,15 +69,26 @@ HABIT_EXPRS = {
     "in the evening (from 17:00)": lambda ts: F.hour(ts) >= 17,
 }
 # strftime -> Spark datetime pattern; one letter where strptime also reads unpadded numbers.
+# Month and day names are English and read in any case, as DuckDB reads them; %y is read as 20yy
+# and moved to 19yy from 69 on, as DuckDB does (see _two_digit_years).
 _PATTERN = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%I": "h", "%M": "m", "%S": "s", "%p": "a",
-            "%f": "SSSSSS", "%z": "XX"}
+            "%f": "SSSSSS", "%z": "XX", "%y": "yy", "%b": "MMM", "%B": "MMMM", "%a": "EEE", "%A": "EEEE",
+            "%j": "DDD"}
 
 
 def java_pattern(fmt: str) -> str:
     """A strftime format as a Spark datetime pattern (literal text quoted)."""
-    out, i = [], 0
+    out, i, text = [], 0, []
+
+    def quoted() -> None:  # a run of literal letters as one quoted section ('day', not 'd''a''y')
+        if text:
+            out.append("'" + "".join(text).replace("'", "''") + "'")
+            text.clear()
+
     while i < len(fmt):
         code = fmt[i:i + 2]
+        if code in _PATTERN or code.startswith("%"):
+            quoted()
         if code in _PATTERN:
             letters = _PATTERN[code]
             if len(letters) == 1 and fmt[i + 2:i + 3] == "%" and letters != "a":
@@ -85,11 +96,17 @@ def java_pattern(fmt: str) -> str:
             out.append(letters)
             i += 2
         elif code.startswith("%"):
-            raise ValueError(f"timestamp format {fmt!r}: {code} has no Spark equivalent")
+            raise ValueError(f"timestamp_format {fmt!r}: {code} is not read by the Spark engine (it reads "
+                             f"{' '.join(_PATTERN)}); use another format or engine: local")
         else:
             ch = fmt[i]
-            out.append(f"'{ch}'" if ch.isalpha() or ch == "'" else ch)
+            if ch.isalpha() or ch == "'":
+                text.append(ch)
+            else:
+                quoted()
+                out.append(ch)
             i += 1
+    quoted()
     return "".join(out)
 
 
@@ -138,7 +155,14 @@ class SparkEngine(LocalEngine):
         for _, df in self._lists.values():
             df.unpersist()
         self._lists.clear()
-        data, lists = _load_orders(self.spark, cfg, progress, categories, product_map, season)
+        try:
+            data, lists = _load_orders(self.spark, cfg, progress, categories, product_map, season)
+        except Exception as e:  # Spark's reader stops at a line it cannot split (FAILFAST)
+            record = re.search(r"Malformed CSV record: ([^\n]*)", str(e))
+            if record is None:
+                raise
+            raise UserError(f"{cfg.transactions_path}: a line has more or fewer fields than the header: "
+                            f"{record.group(1)[:200]!r} (check transactions.delimiter and the file's quotes)") from None
         self._lists[id(data.baskets)] = (data.baskets, lists)
         return data
 
@@ -240,9 +264,9 @@ def _coded(src: DataFrame, col: str) -> bool:
 
 
 def _status(col: str):
-    """A status in lower case, as DuckDB lowers it: the Turkish capital İ becomes i (Java would give
-    i and a combining dot, and 'İPTAL' would not be 'iptal')."""
-    return F.lower(F.replace(_text(col), F.lit("İ"), F.lit("i")))
+    """A status as orders.status_key writes it: the Turkish capital İ becomes i, as DuckDB lowers it
+    (Java would give i and a combining dot, and 'İPTAL' would not be 'iptal'); every sigma σ."""
+    return F.replace(F.lower(F.replace(_text(col), F.lit("İ"), F.lit("i"))), F.lit("ς"), F.lit("σ"))
 
 
 def _bare(col: str, text=None):
@@ -320,6 +344,12 @@ def _zone_dropped(col):
     return F.regexp_replace(F.trim(col), ZONE, "$1")
 
 
+def _two_digit_years(ts):
+    """Two-digit years as DuckDB reads them: 00 to 68 in 2000 to 2068, 69 to 99 in 1969 to 1999
+    (Spark reads all of them as 20yy)."""
+    return F.when(F.year(ts) >= 2069, ts - F.expr("INTERVAL 100 YEARS")).otherwise(ts)
+
+
 def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
     """orders._timestamp_expr: the configured format, else the first that reads every distinct value."""
     if typed:
@@ -327,9 +357,12 @@ def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
     col = _text(t.timestamp)
     if t.timestamp_format:
         bare = zoneless(t.timestamp_format)
-        if bare is not None:  # the time as written, zone dropped, as locally
-            return F.try_to_timestamp(_zone_dropped(col), F.lit(java_pattern(bare)))
-        return F.try_to_timestamp(col, F.lit(java_pattern(t.timestamp_format)))
+        try:
+            pattern = java_pattern(bare if bare is not None else t.timestamp_format)
+        except ValueError as e:
+            raise UserError(f"{path}: transactions.{e}") from None
+        read = F.try_to_timestamp(_zone_dropped(col) if bare is not None else col, F.lit(pattern))  # zone dropped, as locally
+        return _two_digit_years(read) if "%y" in t.timestamp_format else read
     from ..ingest.orders import TIMESTAMP_FORMATS
     values = src.select(col.alias("v")).where(F.col("v").isNotNull()).distinct()
     formats = (None, *TIMESTAMP_FORMATS)
@@ -380,8 +413,11 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
     if looks_binary(text):
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
     delim = detect_delimiter(text) if t.delimiter == "auto" else unescape_delimiter(t.delimiter)
+    # multiLine: a quoted field may hold a line break (a product name written on two lines), and
+    # UTF-16 lines are only split right this way; the price: each file is read by one task.
     src = (spark.read.option("header", True).option("sep", delim).option("quote", '"').option("escape", '"')
-           .option("encoding", spark_enc).option("mode", "FAILFAST").option("inferSchema", False).csv(str(path)))
+           .option("encoding", spark_enc).option("multiLine", True).option("mode", "FAILFAST")
+           .option("inferSchema", False).csv(str(path)))
     if len(src.columns) < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return src, delim, enc
@@ -518,6 +554,9 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     name = F.regexp_replace(_text(name_col), r"\s+", " ")
     log: list[LogEntry] = []
     customer = F.regexp_replace(_text(t.customer), r"\.0+$", "")
+    if isinstance(types[t.customer], (T.FloatType, T.DoubleType)):  # as DuckDB writes them: 20012346, not 2.0012346E7
+        c = F.col(f"`{t.customer}`")
+        customer = F.coalesce(F.when((c == F.floor(c)) & (F.abs(c) < 2.0 ** 53), c.cast("long").cast("string")), customer)
     ts = _timestamp(src, path, t, typed_ts)
     # As locally: without an order id, an order is a customer's lines at one date and time.
     order = _text(t.order) if t.order else F.concat(customer, F.lit(" @ "), ts.cast("string"))
@@ -529,8 +568,8 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     # As locally: one unit per line, or one returned where a line's total is negative (a refund).
     qty = (_number(t.quantity, t.quantity in numeric, comma.get(t.quantity, False)) if t.quantity
            else F.when(money < 0, F.lit(-1.0)).otherwise(F.lit(1.0)) if t.amount else F.lit(1.0))
-    statuses = [v.strip().lower() for v in t.cancelled_statuses]
-    returned = [v.strip().lower() for v in t.returned_statuses]
+    statuses = [status_value(v) for v in t.cancelled_statuses]
+    returned = [status_value(v) for v in t.returned_statuses]
     if t.status and statuses:  # as locally: an order any of whose lines has a cancelled status
         by_status = (src.where(_status(t.status).isin(*statuses))
                      .select(order.alias("_cancelled_ord")).distinct())

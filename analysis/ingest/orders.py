@@ -172,6 +172,17 @@ def to_utf8(path: Path, enc: str, folder: Path) -> Path:
     return out
 
 
+def status_key(text_sql: str) -> str:
+    """SQL: a status as compared and listed, in lower case with one sigma: DuckDB lowers Σ to σ
+    everywhere, Python and Java to ς at a word's end ('ΑΚΥΡΩΜΕΝΟΣ' and 'ακυρωμενος' are one status)."""
+    return f"replace(lower({text_sql}), 'ς', 'σ')"
+
+
+def status_value(value: str) -> str:
+    """A configured status as status_key writes the lines' ('İPTAL' is 'iptal', as DuckDB lowers it)."""
+    return value.strip().replace("İ", "i").lower().replace("ς", "σ")
+
+
 def _run(con, sql: str, params: list | None = None) -> None:
     """Run a statement and consume its result (DuckDB keeps the connection busy until then)."""
     con.execute(sql, params or []).fetchall()
@@ -566,13 +577,13 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     prefix = f"starts_with(coalesce({order}, ''), {_lit(t.cancelled_prefix)})" if t.order and t.cancelled_prefix else "false"
     if t.status:  # an order is cancelled when any of its lines says so (shops write the status on one line)
         _run(con, f"""CREATE TEMP TABLE cancelled_orders AS SELECT DISTINCT {order} AS ord FROM src
-                      WHERE lower({_text(t.status)}) IN ({', '.join(_lit(v.strip().lower()) for v in t.cancelled_statuses) or 'NULL'})""")
+                      WHERE {status_key(_text(t.status))} IN ({', '.join(_lit(status_value(v)) for v in t.cancelled_statuses) or 'NULL'})""")
         prefix = f"({prefix} OR {order} IN (SELECT ord FROM cancelled_orders))"
-    returned = (f"coalesce(lower({_text(t.status)}) IN ({', '.join(_lit(v.strip().lower()) for v in t.returned_statuses)}), false)"
+    returned = (f"coalesce({status_key(_text(t.status))} IN ({', '.join(_lit(status_value(v)) for v in t.returned_statuses)}), false)"
                 if t.status and t.returned_statuses else "false")
     extra = "".join(f", {_text(c, _coded(con, c))} AS {_q('cc_' + c)}" for c in t.customer_columns)
     if t.status:  # the statuses of the lines kept, for the log (sales_statuses)
-        extra += f", lower({_text(t.status)}) AS _status"
+        extra += f", {status_key(_text(t.status))} AS _status"
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos (2099 for 2019)
     derived = "FALSE" if t.order else "TRUE"
     reason = "CASE " + " ".join(f"WHEN {cond.format(tomorrow=tomorrow, derived=derived)} THEN {_lit(why)}"
