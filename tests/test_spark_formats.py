@@ -199,11 +199,15 @@ def test_line_breaks_in_quotes_utf16_two_digit_years_month_names_and_float_ids_a
     from test_orders import LINES, PRODUCTS, make_config
     (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
     cfg = make_config(tmp_path)
-    two_lines = LINES.replace("RED CANDLE", '"RED\nCANDLE"')
+    two_lines = LINES.replace("RED CANDLE", '"RED\nCANDLE"').replace(",C3,", ",Maß-3,")  # and a sharp s in a code
+    (tmp_path / "products.csv").write_text(PRODUCTS.replace("C3,", "maß-3,"), encoding="utf-8")
     (tmp_path / "lines.csv").write_text(two_lines.replace("\n", "\r\n"), encoding="utf-16")
     a, b = local.load_orders(cfg), engine.load_orders(cfg)
     _same_orders(a, b)
     assert "RED CANDLE" in b.baskets.products and b.n_lines == a.n_lines == LINES.count("\n") - 1
+    lamp = b.baskets.products.index("LAMP")  # code Maß-3, found in the map as maß-3: one letter for ß both ways
+    assert b.baskets.categories[b.baskets.product_category[lamp]] == "Home"
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
 
     def written(m: re.Match) -> str:
         when = datetime.strptime(m.group(0), "%Y-%m-%d %H:%M")

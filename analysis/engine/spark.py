@@ -550,7 +550,9 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     rows = src.distinct() if t.duplicate_lines == "drop" else src
     name_col = t.product_name or t.product
     not_products = [p.strip().upper() for p in t.not_products]
-    product = F.upper(_text(t.product))
+    # Upper case one letter for one, as DuckDB and Arrow (the products map) write it: Java's ß is SS,
+    # theirs ẞ, and 'Maß-1' would find no 'MAẞ-1' in the map.
+    product = F.upper(F.replace(_text(t.product), F.lit("ß"), F.lit("ẞ")))
     name = F.regexp_replace(_text(name_col), r"\s+", " ")
     log: list[LogEntry] = []
     customer = F.regexp_replace(_text(t.customer), r"\.0+$", "")
