@@ -275,15 +275,3 @@ def test_lists_rank_best_score_first_missing_last_ties_by_id_as_text():
     assert ids[order].tolist() == ["x", "10", "9", "é1", "z", "a", "b"]
     frame = pd.DataFrame({"s": score, "i": ids})  # as pandas sorts them
     assert order.tolist() == frame.sort_values(["s", "i"], ascending=[False, True], kind="stable").index.tolist()
-
-
-def test_the_candidate_models_fitted_side_by_side_score_as_in_one_loop(monkeypatch):
-    from analysis import parallel
-
-    x, y = _synthetic(400, 1.5, 3)
-    oof = {}
-    for n in (1, 2):
-        monkeypatch.setattr(parallel, "cores", lambda n=n: n)
-        oof[n] = rs._oof(x.to_numpy(), y.to_numpy().astype(int), seed=4)
-    assert list(oof[1]) == [k for k, _ in rs.CANDIDATES] == list(oof[2])
-    assert all(np.array_equal(oof[1][k], oof[2][k]) for k in oof[1])

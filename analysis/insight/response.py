@@ -26,8 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..parallel import fit_each
-
 FOLDS = 5
 RESAMPLES = 1000
 BLOCK = 250  # bootstrap resamples evaluated together (memory: customers x BLOCK numbers per array)
@@ -230,9 +228,8 @@ def _oof(x: np.ndarray, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     cv = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    keys = [key for key, _ in CANDIDATES]
-    return dict(zip(keys, fit_each(lambda key: cross_val_predict(_model(key, seed), x, y, cv=cv,
-                                                                 method="predict_proba")[:, 1], keys)))
+    return {key: cross_val_predict(_model(key, seed), x, y, cv=cv, method="predict_proba")[:, 1]
+            for key, _ in CANDIDATES}
 
 
 def breakeven(cost: np.ndarray, revenue: np.ndarray) -> np.ndarray:

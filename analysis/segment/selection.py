@@ -17,7 +17,6 @@ from . import clustering as cl
 from .. import formatters as fmt
 from ..config import Segmentation
 from ..errors import UserError
-from ..parallel import fit_each
 
 NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward hierarchical",
          "two_stage": "two-stage (Ward niches, then k-means)", "hdbscan": "HDBSCAN (density)"}
@@ -253,7 +252,7 @@ def gap_statistic(x: np.ndarray, ks: list[int], seed: int
         wr = np.array([log_w(r, k) for r in refs])
         return k, float(wr.mean() - w), float(wr.std() * np.sqrt(1 + 1 / GAP_REFERENCES))
 
-    rows = fit_each(row, [1] + list(ks))
+    rows = cl.fit_each(row, [1] + list(ks))
     multi = rows[1:]
     best = next((multi[i][0] for i in range(len(multi) - 1) if multi[i][1] >= multi[i + 1][1] - multi[i + 1][2]),
                 None)
@@ -407,7 +406,7 @@ def stability(fit: cl.Fit, x: np.ndarray, resamples: int, seed: int) -> tuple[fl
         sub = refit(fit.algorithm, fit.k, fit.params, x[idx], seed + 100 + b)
         return None if sub is None else cl.extend(sub, x[idx], x)
 
-    for other in fit_each(resample, range(resamples)):
+    for other in cl.fit_each(resample, range(resamples)):
         if other is None:
             aris.append(0.0)
             for s in jac:
@@ -471,7 +470,7 @@ def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str
             return cl.two_stage(x, tree, k, seed, niches)
         return cl.hdbscan(x, k)  # k: the minimum cluster size
 
-    return [f for f in fit_each(fit, jobs) if f is not None]
+    return [f for f in cl.fit_each(fit, jobs) if f is not None]
 
 
 def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | None = None,
