@@ -115,22 +115,6 @@ def test_same_seed_same_labels():
     assert a.candidates == b.candidates
 
 
-def test_the_fits_side_by_side_give_the_one_loop_answer(monkeypatch):
-    """Candidates, gap and stability fits run on every core: the search's answer is the same as on one."""
-    from analysis.segment import clustering
-
-    x, _ = make_blobs(n_samples=400, centers=4, n_features=3, cluster_std=1.5, random_state=5)
-    found = {}
-    for n in (1, 3):
-        monkeypatch.setattr(clustering, "cores", lambda n=n: n)
-        found[n] = search(x, Segmentation(), seed=11)
-    assert found[1].candidates == found[3].candidates and found[1].choice == found[3].choice
-    assert np.array_equal(found[1].labels, found[3].labels)
-    assert found[1].diagnostics.gap == found[3].diagnostics.gap
-    assert found[1].diagnostics.jaccard == found[3].diagnostics.jaccard
-    assert clustering.fit_each(lambda v: v * v, range(7)) == [v * v for v in range(7)]
-
-
 def test_fewer_customers_than_k_is_a_user_error():
     x = np.array([[0.0], [1.0], [2.0]])
     with pytest.raises(UserError, match=r"3 customers .* k=5"):

@@ -247,12 +247,11 @@ def gap_statistic(x: np.ndarray, ks: list[int], seed: int
             return float(np.log(max(((a - a.mean(axis=0)) ** 2).sum(), 1e-12)))
         return float(np.log(max(cl.kmeans(a, k, seed, n_init=2).inertia, 1e-12)))
 
-    def row(k: int) -> tuple[int, float, float]:
+    rows = []
+    for k in [1] + list(ks):
         w = log_w(x, k)
         wr = np.array([log_w(r, k) for r in refs])
-        return k, float(wr.mean() - w), float(wr.std() * np.sqrt(1 + 1 / GAP_REFERENCES))
-
-    rows = cl.fit_each(row, [1] + list(ks))
+        rows.append((k, float(wr.mean() - w), float(wr.std() * np.sqrt(1 + 1 / GAP_REFERENCES))))
     multi = rows[1:]
     best = next((multi[i][0] for i in range(len(multi) - 1) if multi[i][1] >= multi[i + 1][1] - multi[i + 1][2]),
                 None)
@@ -399,19 +398,15 @@ def stability(fit: cl.Fit, x: np.ndarray, resamples: int, seed: int) -> tuple[fl
     """Mean and sd of the ARI between the fit and refits on subsamples, and per-segment Jaccard."""
     rng = np.random.default_rng(seed + 1)
     aris, jac = [], {int(s): [] for s in np.unique(fit.labels[fit.labels >= 0])}
-    draws = [np.sort(rng.choice(len(x), int(SUBSAMPLE * len(x)), replace=False)) for _ in range(resamples)]
-
-    def resample(b: int) -> np.ndarray | None:
-        idx = draws[b]
+    for b in range(resamples):
+        idx = np.sort(rng.choice(len(x), int(SUBSAMPLE * len(x)), replace=False))
         sub = refit(fit.algorithm, fit.k, fit.params, x[idx], seed + 100 + b)
-        return None if sub is None else cl.extend(sub, x[idx], x)
-
-    for other in cl.fit_each(resample, range(resamples)):
-        if other is None:
+        if sub is None:
             aris.append(0.0)
             for s in jac:
                 jac[s].append(0.0)
             continue
+        other = cl.extend(sub, x[idx], x)
         aris.append(adjusted_rand_score(fit.labels, other))
         for s, v in _jaccard(fit.labels, other).items():
             jac[s].append(v)
@@ -444,8 +439,8 @@ def _silhouette_profile(dist, x, labels, seed) -> dict:
 
 def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str], seed: int,
                 tree: np.ndarray, dist: np.ndarray | None = None) -> list[cl.Fit]:
+    fits: list[cl.Fit] = []
     niches = cl.find_niches(x, tree, dist) if "two_stage" in algos else []
-    jobs = []
     for a in algos:
         if a == "hdbscan":
             if seg.k != "auto":
@@ -454,23 +449,21 @@ def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str
                 sizes = [max(10, int(len(x) * 0.03))]
             else:
                 sizes = [seg.min_cluster_size]
-            jobs += [(a, m) for m in sizes if 2 * m <= len(x)]  # two dense groups must fit in the sample
-        else:
-            jobs += [(a, k) for k in ks]
-
-    def fit(job: tuple[str, int]) -> cl.Fit | None:
-        a, k = job
-        if a == "kmeans":
-            return cl.kmeans(x, k, seed)
-        if a == "gmm":
-            return cl.gmm(x, k, seed)
-        if a == "ward":
-            return cl.ward(tree, k)
-        if a == "two_stage":
-            return cl.two_stage(x, tree, k, seed, niches)
-        return cl.hdbscan(x, k)  # k: the minimum cluster size
-
-    return [f for f in cl.fit_each(fit, jobs) if f is not None]
+            sizes = [m for m in sizes if 2 * m <= len(x)]  # two dense groups must fit in the sample
+            fits += [cl.hdbscan(x, m) for m in sizes]
+            continue
+        for k in ks:
+            if a == "kmeans":
+                fits.append(cl.kmeans(x, k, seed))
+            elif a == "gmm":
+                fits.append(cl.gmm(x, k, seed))
+            elif a == "ward":
+                fits.append(cl.ward(tree, k))
+            elif a == "two_stage":
+                f = cl.two_stage(x, tree, k, seed, niches)
+                if f is not None:
+                    fits.append(f)
+    return fits
 
 
 def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | None = None,
