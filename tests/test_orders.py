@@ -705,6 +705,18 @@ def _status_lines() -> str:
     return "\n".join(out) + "\n"
 
 
+def test_two_digit_years_are_found_and_read_in_their_century(tmp_path):
+    """'03/02/24 09:30' with no timestamp_format: a two-digit year (2024), not the year 24, nor the
+    year 3 (DuckDB's own cast reads it so; it is tried on ISO-looking values only)."""
+    import re
+    us = re.sub(r"(\d{4})-(\d\d)-(\d\d) ", lambda m: f"{m[2]}/{m[3]}/{m[1][2:]} ", LINES)
+    got = load(tmp_path, us)
+    assert got.reference_date.year == 2024 and got.frame["Orders"].sum() > 0
+    assert got.frame["First order"].min().year == 2024
+    sixties = load(tmp_path, us.replace("/24 ", "/69 "))
+    assert sixties.reference_date.year == 1969
+
+
 def test_a_status_in_capitals_matches_the_configured_word_whatever_its_sigma(tmp_path):
     """'ΑΚΥΡΩΜΕΝΟΣ' in the lines is the configured 'ακυρωμενος' (DuckDB lowers the last Σ to σ, Python
     to ς); 'İPTAL' is 'iptal'."""

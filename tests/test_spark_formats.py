@@ -217,6 +217,12 @@ def test_line_breaks_in_quotes_utf16_two_digit_years_month_names_and_float_ids_a
     a, b = local.load_orders(dated), engine.load_orders(dated)
     _same_orders(a, b)
     assert a.frame["First order"].min().year == 1970 and b.reference_date == a.reference_date
+    # Found without a format: day/month/two-digit year, as locally.
+    (tmp_path / "lines.csv").write_text(re.sub(r"(\d{4})-(\d\d)-(\d\d) ", lambda m: f"{m[3]}/{m[2]}/{m[1][2:]} ",
+                                               LINES).replace("/24 ", "/70 ", 2), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert a.frame["First order"].min().year == 1970
     with pytest.raises(UserError, match="transactions.timestamp_format .*%U is not read by the Spark engine"):
         engine.load_orders(make_config(tmp_path, transactions={"timestamp_format": "%d-%b-%y %U"}))
 

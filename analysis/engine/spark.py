@@ -44,7 +44,7 @@ from ..ingest.loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, Table, check_
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
                              CODE_SAMPLE, GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT,
-                             NORMALISED,
+                             ISO_START, NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, decimal_conventions, _head, line_rules, net_of_returns,
@@ -337,7 +337,8 @@ def _unreadable_example(src: DataFrame, path, t: TransactionsFile, types: dict[s
 
 
 def _iso_timestamp(v):
-    return v.try_cast("timestamp")
+    """As orders.ISO_PROBE: values that begin as ISO dates do."""
+    return F.when(v.rlike(ISO_START), v.try_cast("timestamp"))
 
 
 def _zone_dropped(col):
@@ -367,7 +368,11 @@ def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
     values = src.select(col.alias("v")).where(F.col("v").isNotNull()).distinct()
     formats = (None, *TIMESTAMP_FORMATS)
     # ISO times: Spark would turn a zone into UTC; DuckDB keeps the time as written.
-    probe = lambda fmt, v: _iso_timestamp(_zone_dropped(v)) if fmt is None else F.try_to_timestamp(v, F.lit(java_pattern(fmt)))  # noqa: E731
+    def probe(fmt, v):
+        if fmt is None:
+            return _iso_timestamp(_zone_dropped(v))
+        read = F.try_to_timestamp(v, F.lit(java_pattern(fmt)))
+        return _two_digit_years(read) if "%y" in fmt else read
     # One pass over the distinct values: how many each format fails to read (and one example).
     row = values.agg(F.count(F.lit(1)).alias("n"), F.first("v").alias("example"),
                      *[F.count_if(probe(f, F.col("v")).isNull()).alias(f"f{i}") for i, f in enumerate(formats)]).collect()[0]

@@ -18,7 +18,10 @@ from ..errors import UserError
 from .loading import CONTROL, UNKNOWN_WORDS, Table, is_missing, text_of
 
 # Year first with dots (2019.09.27) as Korean tables write dates.
-DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y.%m.%d", "%Y%m%d"]
+# Two-digit years (%y: 00 to 68 in the 2000s, 69 to 99 in the 1900s) before four: %Y would read
+# 12/01/10 as the year 10, and %y reads no four-digit year.
+DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%y", "%d-%m-%Y", "%m-%d-%y", "%m-%d-%Y", "%d/%m/%y", "%d/%m/%Y", "%m/%d/%y",
+                "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%y", "%d.%m.%Y", "%Y.%m.%d", "%Y%m%d"]
 # Times that may follow a date: 24-hour, 12-hour with AM/PM (3/14/1985 12:00:00 AM), ISO 8601 with
 # a T and a time zone (2014-03-01T10:00:00Z, +02:00; read as UTC).
 TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", "T%H:%M", "T%H:%M:%S", "T%H:%M:%S%z",

@@ -398,6 +398,12 @@ FIRST_ORDER = "First order"  # each customer's first order: the order lines' sig
 TIMESTAMP_FORMATS = tuple(f + s for f in DATE_FORMATS for s in (" %H:%M:%S", " %H:%M", "", " %I:%M:%S %p", " %I:%M %p"))
 
 
+# DuckDB's own reading, for values that begin as ISO dates do: its cast also takes '03/02/24 09:30'
+# (as the year 3), which is 3 February 2024 in a file's own format.
+ISO_START = r"^\d{4}-\d"
+ISO_PROBE = f"CASE WHEN regexp_matches(v, '{ISO_START}') THEN TRY_CAST(v AS TIMESTAMP) END"
+
+
 def timestamp_formats(con, column: str, first_only: bool = False) -> list[str | None]:
     """The formats that read every distinct value of a text column of `src` (None: DuckDB's own
     ISO reading), best first. Every distinct value is tried, not the first lines: the first days
@@ -408,7 +414,7 @@ def timestamp_formats(con, column: str, first_only: bool = False) -> list[str | 
         return []
     fits = []
     for fmt in (None, *TIMESTAMP_FORMATS):
-        probe = "TRY_CAST(v AS TIMESTAMP)" if fmt is None else f"TRY_STRPTIME(v, {_lit(fmt)})"
+        probe = ISO_PROBE if fmt is None else f"TRY_STRPTIME(v, {_lit(fmt)})"
         if con.execute(f"SELECT count(*) FROM ts_values WHERE {probe} IS NULL").fetchall()[0][0] == 0:
             fits.append(fmt)
             if first_only:
