@@ -23,7 +23,7 @@ from .segment.model import Model, Rule, fit_rule, nearest
 from .segment.features import build_features, from_first_order, spend_is_rate
 from .ingest.joining import load_input, with_extra
 from .segment.personas import NAMING_RULE, RECOMMENDATION_RULES, Context, build_personas, load_overrides
-from .segment.profiles import UNSTABLE, build_profiles, column_summary
+from .segment.profiles import UNSTABLE, build_profiles, column_sd
 from .insight.response import fit_response, model_inputs
 from .results import Evidence, Manifest, Results, Thresholds, value_word
 from .segment.relevance import rule_text as relevance_rule
@@ -153,7 +153,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     release_memory()
     overrides = load_overrides(cfg.overrides_path) if cfg.overrides_path else None
     comparison = _comparison(cfg, data, feats.table.index, labels)
-    profiles, personas, matches = build_personas(profiles, column_summary(feats.table)[2].to_dict(), context, overrides)
+    profiles, personas, matches = build_personas(profiles, column_sd(feats.table).to_dict(), context, overrides)
 
     names = {p.id: p.name for p in profiles}
     assignments = _assignments(data, labels, names)

@@ -70,7 +70,7 @@ HABIT_EXPRS = {
 }
 # strftime -> Spark datetime pattern; one letter where strptime also reads unpadded numbers.
 # Month and day names are English and read in any case, as DuckDB reads them; %y is read as 20yy
-# and moved to 19yy from 69 on, as DuckDB does (see _two_digit_years).
+# and moved to 19yy from 69 on, as DuckDB does (see _strptime).
 _PATTERN = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%I": "h", "%M": "m", "%S": "s", "%p": "a",
             "%f": "SSSSSS", "%z": "XX", "%y": "yy", "%b": "MMM", "%B": "MMMM", "%a": "EEE", "%A": "EEEE",
             "%j": "DDD"}
@@ -87,7 +87,7 @@ def java_pattern(fmt: str) -> str:
 
     while i < len(fmt):
         code = fmt[i:i + 2]
-        if code in _PATTERN or code.startswith("%"):
+        if code.startswith("%"):
             quoted()
         if code in _PATTERN:
             letters = _PATTERN[code]
@@ -345,10 +345,11 @@ def _zone_dropped(col):
     return F.regexp_replace(F.trim(col), ZONE, "$1")
 
 
-def _two_digit_years(ts):
-    """Two-digit years as DuckDB reads them: 00 to 68 in 2000 to 2068, 69 to 99 in 1969 to 1999
-    (Spark reads all of them as 20yy)."""
-    return F.when(F.year(ts) >= 2069, ts - F.expr("INTERVAL 100 YEARS")).otherwise(ts)
+def _strptime(v, fmt: str):
+    """DuckDB's TRY_STRPTIME(v, fmt) in Spark; two-digit years as DuckDB reads them: 00 to 68 in
+    2000 to 2068, 69 to 99 in 1969 to 1999 (Spark reads all of them as 20yy)."""
+    ts = F.try_to_timestamp(v, F.lit(java_pattern(fmt)))
+    return F.when(F.year(ts) >= 2069, ts - F.expr("INTERVAL 100 YEARS")).otherwise(ts) if "%y" in fmt else ts
 
 
 def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
@@ -358,21 +359,16 @@ def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
     col = _text(t.timestamp)
     if t.timestamp_format:
         bare = zoneless(t.timestamp_format)
-        try:
-            pattern = java_pattern(bare if bare is not None else t.timestamp_format)
+        try:  # the zone dropped, as locally
+            return _strptime(col, t.timestamp_format) if bare is None else _strptime(_zone_dropped(col), bare)
         except ValueError as e:
             raise UserError(f"{path}: transactions.{e}") from None
-        read = F.try_to_timestamp(_zone_dropped(col) if bare is not None else col, F.lit(pattern))  # zone dropped, as locally
-        return _two_digit_years(read) if "%y" in t.timestamp_format else read
     from ..ingest.orders import TIMESTAMP_FORMATS
     values = src.select(col.alias("v")).where(F.col("v").isNotNull()).distinct()
     formats = (None, *TIMESTAMP_FORMATS)
     # ISO times: Spark would turn a zone into UTC; DuckDB keeps the time as written.
     def probe(fmt, v):
-        if fmt is None:
-            return _iso_timestamp(_zone_dropped(v))
-        read = F.try_to_timestamp(v, F.lit(java_pattern(fmt)))
-        return _two_digit_years(read) if "%y" in fmt else read
+        return _iso_timestamp(_zone_dropped(v)) if fmt is None else _strptime(v, fmt)
     # One pass over the distinct values: how many each format fails to read (and one example).
     row = values.agg(F.count(F.lit(1)).alias("n"), F.first("v").alias("example"),
                      *[F.count_if(probe(f, F.col("v")).isNull()).alias(f"f{i}") for i, f in enumerate(formats)]).collect()[0]

@@ -179,7 +179,7 @@ def write_exports(run, exports: Path) -> None:
     (exports / "results.json").write_text(run.results.to_json(), encoding="utf-8")
     # The analysis's freed heap handed back first, then once more before the lists: each table's
     # text blocks are freed as it is written, and the heap does not grow by every table (at 1M
-    # customers the exports' peak 1,476 -> about 1,300 MiB; after every table it cost a second more).
+    # customers the exports' peak 1,476 -> about 1,200 to 1,300 MiB).
     release_memory()
     write_csv(run.assignments, exports / "assignments.csv")
     write_csv(run.customers, exports / "customers_features.csv", index=True, places=6)

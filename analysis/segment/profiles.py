@@ -55,10 +55,13 @@ def column_summary(table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series
     """Every column's mean, median and standard deviation (ddof 0), a column at a time: the same
     numbers as the frame's own methods, which take a copy of every column at once (at 1M customers
     300 MiB more, at the run's peak)."""
-    cols = {c: table[c] for c in table.columns}
-    return (pd.Series({c: v.mean() for c, v in cols.items()}, dtype=float),
-            pd.Series({c: v.median() for c, v in cols.items()}, dtype=float),
-            pd.Series({c: v.std(ddof=0) for c, v in cols.items()}, dtype=float))
+    return (pd.Series({c: table[c].mean() for c in table.columns}, dtype=float),
+            pd.Series({c: table[c].median() for c in table.columns}, dtype=float), column_sd(table))
+
+
+def column_sd(table: pd.DataFrame) -> pd.Series:
+    """Every column's standard deviation (ddof 0), a column at a time (see column_summary)."""
+    return pd.Series({c: table[c].std(ddof=0) for c in table.columns}, dtype=float)
 
 
 def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.DataFrame, min_size: int,
