@@ -43,8 +43,11 @@ def wilson(accepted: int, n: int, z: float = Z95) -> tuple[float, float] | tuple
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def rate(answers: pd.Series, overall: float | None = None) -> Rate:
-    a = answers.dropna()
+def rate(answers: pd.Series | np.ndarray, overall: float | None = None) -> Rate:
+    """The rate of yes (1) among the customers with an answer (missing: not contacted)."""
+    # Values, not the Series: pandas' dropna builds a hash table of a large index first.
+    a = answers.to_numpy(dtype=float, na_value=np.nan) if isinstance(answers, pd.Series) else np.asarray(answers, dtype=float)
+    a = a[~np.isnan(a)]
     return rate_of(int(len(a)), int(a.sum()), overall)
 
 
@@ -226,14 +229,15 @@ def targeting(answers: pd.DataFrame, names: dict[str, str], labels: np.ndarray,
 
     columns = list(names.values())
     latest_col = columns[-1]
-    overall = rate(answers[latest_col]).rate
+    latest_answers = answers[latest_col].to_numpy(dtype=float, na_value=np.nan)
+    overall = rate(latest_answers).rate
     contacted = answers[columns].notna().to_numpy()
     accepted = answers[columns].fillna(0).to_numpy(dtype=float)
     k = int(labels.max()) if len(labels) else 0
     values = []
     for s in range(1, k + 1):
         seg = labels == s
-        latest = rate(answers.loc[seg, latest_col], overall)
+        latest = rate(latest_answers[seg], overall)
         n_hist = int(contacted[seg].sum())
         history = float(accepted[seg].sum()) / n_hist if n_hist else None
         cs = float(c[seg].mean()) if seg.any() else math.nan  # a segment number nobody has

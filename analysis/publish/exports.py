@@ -34,8 +34,8 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def _inert(values: pd.Series) -> pd.Series:
     """`csv_cell` of every value: the strings that start like a formula are found in vectorised
     passes (Arrow for columns of text only, else pandas) and only they are changed."""
-    try:
-        text = pa.array(values, type=pa.string(), from_pandas=True)
+    try:  # (the values, not the Series: pyarrow's probes of a Series hash its whole index first)
+        text = pa.array(values.array, type=pa.string(), from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):  # not only text
         text = None
     if text is not None:
@@ -76,7 +76,7 @@ def decimals(values) -> pa.Array:
     """`_decimal` of every float as Arrow text (null where missing), the common cells at C speed:
     Arrow's shortest round-trip text is kept where it has no exponent, at most 10 decimals and
     the value is below FAST_BELOW; any other cell goes through `_decimal` itself."""
-    x = np.asarray(values, dtype=float)
+    x = values.to_numpy(dtype=float, na_value=np.nan) if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values, dtype=float)
     x = np.where(x == 0, 0.0, x)  # -0.0 is written 0
     arr = pa.array(x, mask=np.isnan(x))  # NaN -> null (a mask: far faster than from_pandas' scan)
     text = pc.cast(arr, pa.string())
@@ -124,11 +124,11 @@ def _cells(col: pd.Series) -> pa.Array | None:
     if pd.api.types.is_float_dtype(dtype):  # numbers need no quotes
         return pc.fill_null(decimals(col), "")
     if pd.api.types.is_integer_dtype(dtype):
-        return pc.fill_null(pc.cast(pa.array(col, from_pandas=True), pa.string()), "")
+        return pc.fill_null(pc.cast(pa.array(col.array, from_pandas=True), pa.string()), "")
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return None
     try:
-        cells = pc.fill_null(pa.array(col, type=pa.string(), from_pandas=True), "")
+        cells = pc.fill_null(pa.array(col.array, type=pa.string(), from_pandas=True), "")
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text (numbers among the strings)
         return None
     # A carriage return is quoted too, as Python 3.12's csv module does (3.11's leaves it bare, which

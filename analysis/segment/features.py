@@ -182,7 +182,8 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             add(f"share_{slug(cat)}", _safe_share(d[col], total_u), f"Share of units: {readable(cat)}",
                 f"Share of units bought that were {readable(cat)}", "share", col)
     # A yes/no answer per customer (used a discount or a code): the share of customers who did.
-    deal_flag = bool(c.deal_purchases) and bool(d[c.deal_purchases].dropna().isin([0.0, 1.0]).all()) and \
+    deals_x = d[c.deal_purchases].to_numpy(dtype=float, na_value=np.nan) if c.deal_purchases else np.array([])
+    deal_flag = bool(c.deal_purchases) and bool(np.isin(deals_x[~np.isnan(deals_x)], [0.0, 1.0]).all()) and \
         d[c.deal_purchases].max() == 1
     if deal_flag:
         add("deal_share", d[c.deal_purchases], lab(c.deal_purchases, "Bought on deal"),
