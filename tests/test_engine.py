@@ -135,3 +135,9 @@ def test_centres_are_each_segments_mean_and_an_empty_segment_keeps_its_previous_
     rng = np.random.default_rng(3)
     big, labels = rng.lognormal(size=(20_000, 6)), rng.integers(0, 5, 20_000)
     assert np.array_equal(centres(big, labels, 5), np.vstack([big[labels == s].mean(axis=0) for s in range(5)]))
+    # The contiguous copy of the columns a caller may pass gives the same bits, labels left out too.
+    cols = np.ascontiguousarray(big.T)
+    assert np.array_equal(centres(big, labels, 5, columns=cols), centres(big, labels, 5))
+    some = np.where(labels == 4, -1, labels)
+    assert np.array_equal(centres(big, some, 5, previous=np.ones((5, 6)), columns=cols),
+                          np.vstack([big[labels == s].mean(axis=0) for s in range(4)] + [np.ones(6)]))

@@ -311,8 +311,9 @@ def chance_share(share: pd.Series, orders: pd.Series) -> float:
     """The part of a per-customer share's variance that chance alone gives: with every order placed
     then with the same probability p (the average share), a customer's share of n orders varies by
     p(1 - p) / n. Near 1: the differences between customers are noise of few orders each."""
-    ok = (orders >= 1) & share.notna()
-    x, n = share[ok].to_numpy(dtype=float), orders[ok].to_numpy(dtype=float)
+    x, n = share.to_numpy(dtype=float, na_value=np.nan), orders.to_numpy(dtype=float, na_value=np.nan)
+    ok = (n >= 1) & ~np.isnan(x)  # (arrays: a Series' boolean mask hashes its whole index first)
+    x, n = x[ok], n[ok]
     var = x.var() if len(x) else 0.0
     if var <= 0:
         return 1.0

@@ -109,13 +109,15 @@ def fit_rule(found, x: np.ndarray, table, value_feature: str | None, seed: int) 
         return Rule("tiers", {**arrays, "mins": mins}, feature)
     k = choice.k
     if choice.algorithm == "kmeans":
-        c, current = cl.centres(x, labels, k), labels
+        cols = np.ascontiguousarray(x.T)  # one copy for every step's sums (see cl.centres)
+        c, current = cl.centres(x, labels, k, columns=cols), labels
         for _ in range(LLOYD_STEPS):
             new = nearest(x, c)[0]
             if np.array_equal(new, current):
                 break
             current = new
-            c = cl.centres(x, current, k, previous=c)
+            c = cl.centres(x, current, k, previous=c, columns=cols)
+        del cols
         return Rule("centres", {"centres": c})
     if choice.algorithm == "hdbscan":
         return Rule("neighbours", {"points": xs, "point_label": np.asarray(found.sample_labels, dtype=np.int64)})
