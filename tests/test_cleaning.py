@@ -893,3 +893,24 @@ def test_a_row_of_typed_values_holding_only_its_id_is_not_a_customer(config_for)
                        plain=True), cfg)
     assert data.reasons[-1] == ROW_REASONS[2] and data.reasons[-2] == ""
     assert len(data.customers) == n - 1
+
+
+def test_date_cells_of_a_sheet_or_parquet_file_are_read_beside_a_configured_format(tmp_path):
+    """A date cell has no format: Excel's and Parquet's dates come as ISO text ('2012-09-04 00:00:00'),
+    read as they are where the configured format (for dates typed as text) does not fit; a text
+    date the format does not fit is still an error."""
+    from analysis.ingest.loading import read_table
+    out = parse_dates(pd.Series(["04-09-2012", "2012-09-05 00:00:00", "2013-01-02", "2013-01-03 12:30:00.5", ""]),
+                      "%d-%m-%Y", "joined", "f")
+    assert out.tolist()[:4] == [pd.Timestamp("2012-09-04"), pd.Timestamp("2012-09-05"), pd.Timestamp("2013-01-02"),
+                                pd.Timestamp("2013-01-03 12:30:00.5")] and pd.isna(out.iloc[4])
+    for bad in ("2012-09-04T00:00:00", "12-09-04 00:00:00", "2012-9-4"):  # not a cell's text, not the format
+        with pytest.raises(UserError, match=f"'{bad}'"):
+            parse_dates(pd.Series(["04-09-2012", bad]), "%d-%m-%Y", "joined", "f")
+    when = pd.to_datetime(["2012-09-04", "2014-03-08", "2013-08-21"])
+    frame = pd.DataFrame({"id": [1, 2, 3], "joined": when})
+    frame.to_excel(tmp_path / "c.xlsx", index=False)
+    frame.to_parquet(tmp_path / "c.parquet")
+    for name in ("c.xlsx", "c.parquet"):
+        text = read_table(tmp_path / name).frame["joined"]
+        assert parse_dates(text, "%d-%m-%Y", "joined", name).tolist() == list(when)

@@ -973,3 +973,17 @@ def test_lines_without_prices_count_what_customers_bought_in_units(tmp_path, ord
     with pytest.raises(UserError, match="write unit_price: null if the lines carry no price"):
         parse_config({"transactions": {k: v for k, v in TRANSACTIONS.items() if k != "unit_price"}}, "c.yml",
                      base_dir=tmp_path)
+
+
+def test_excel_date_cells_are_read_beside_a_configured_format(tmp_path, orders):
+    """Times typed as date cells come as ISO text: read as they are, where the configured format
+    (for times typed as text) does not fit, with the same result as the text file."""
+    import io
+
+    frame = pd.read_csv(io.StringIO(LINES), dtype=str, keep_default_na=False)
+    frame["InvoiceDate"] = pd.to_datetime(frame["InvoiceDate"])
+    frame.to_excel(tmp_path / "lines.xlsx", index=False)
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    got = load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx", "timestamp_format": "%d/%m/%Y %H:%M"}))
+    pd.testing.assert_frame_equal(got.frame, orders.frame)
+    assert got.log == orders.log

@@ -37,7 +37,7 @@ from pyspark.sql import types as T
 
 from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
-from ..ingest.cleaning import DOT_GROUPS, WHOLE, ZONE, LogEntry, zoneless
+from ..ingest.cleaning import DATE_CELL, DOT_GROUPS, WHOLE, ZONE, LogEntry, zoneless
 from ..ingest.season import MONTH_COLUMNS, with_season
 from ..ingest.loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
                               not_read, parquet_parts, sha256_of, two_letter_codes, typed_table)
@@ -360,9 +360,11 @@ def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
     if t.timestamp_format:
         bare = zoneless(t.timestamp_format)
         try:  # the zone dropped, as locally
-            return _strptime(col, t.timestamp_format) if bare is None else _strptime(_zone_dropped(col), bare)
+            read = _strptime(col, t.timestamp_format) if bare is None else _strptime(_zone_dropped(col), bare)
         except ValueError as e:
             raise UserError(f"{path}: transactions.{e}") from None
+        # A spreadsheet's date cells, written as text: read as they are (cleaning.DATE_CELL), as locally.
+        return F.coalesce(read, F.when(col.rlike(f"^{DATE_CELL}$"), col.try_cast("timestamp")))
     from ..ingest.orders import TIMESTAMP_FORMATS
     values = src.select(col.alias("v")).where(F.col("v").isNotNull()).distinct()
     formats = (None, *TIMESTAMP_FORMATS)

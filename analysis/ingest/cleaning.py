@@ -355,6 +355,10 @@ def guess_date_format(values: pd.Series) -> str | None:
 # date is never taken for one): Z, +02, +0200, +02:00, with or without a space before it. The
 # time is group 1: replace the match by it.
 ZONE = r"(:\d{2}(?:\.\d+)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+# The text of a date or time cell of a spreadsheet or a Parquet file (str() of the value): ISO, year
+# first, which no other way of writing a date can be confused with. A configured format describes
+# dates typed as text; such a cell has no format and is read as it is where the format does not fit.
+DATE_CELL = r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)?"
 
 
 def zoneless(fmt: str) -> str | None:
@@ -392,6 +396,12 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
         if fmt is None:
             raise UserError(f"{path}: column {column!r}: dates in no known format; set its _format key in the config")
     out = by_value(values.where(~miss, None), lambda v: to_dates(v, fmt))
+    cell = ~miss & out.isna()
+    if cell.any():
+        cell &= values.str.fullmatch(DATE_CELL).fillna(False).astype(bool)
+        if cell.any():
+            out = out.copy()
+            out[cell] = pd.to_datetime(values[cell], format="ISO8601")
     _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold dates in format {fmt!r} but")
     return out
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import cleaning
-from .cleaning import CODE_SIGNS, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntry, comma_decimals, zoneless
+from .cleaning import CODE_SIGNS, DATE_CELL, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntry, comma_decimals, zoneless
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
@@ -430,10 +430,13 @@ def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False) -
     if t.timestamp_format:
         bare = zoneless(t.timestamp_format)
         if bare is not None:  # the time as written, as DuckDB's own ISO reading does
-            return f"TRY_STRPTIME(regexp_replace(trim({col}), {_lit(ZONE)}, '\\1'), {_lit(bare)})"
-        if "%z" in t.timestamp_format:  # a zone before other fields: UTC
-            return f"CAST(TRY_STRPTIME({col}, {_lit(t.timestamp_format)}) AS TIMESTAMP)"
-        return f"TRY_STRPTIME({col}, {_lit(t.timestamp_format)})"
+            read = f"TRY_STRPTIME(regexp_replace(trim({col}), {_lit(ZONE)}, '\\1'), {_lit(bare)})"
+        elif "%z" in t.timestamp_format:  # a zone before other fields: UTC
+            read = f"CAST(TRY_STRPTIME({col}, {_lit(t.timestamp_format)}) AS TIMESTAMP)"
+        else:
+            read = f"TRY_STRPTIME({col}, {_lit(t.timestamp_format)})"
+        # A spreadsheet's date cells, written as text: read as they are (cleaning.DATE_CELL).
+        return f"COALESCE({read}, CASE WHEN regexp_full_match({col}, {_lit(DATE_CELL)}) THEN TRY_CAST({col} AS TIMESTAMP) END)"
     fits = timestamp_formats(con, t.timestamp, first_only=True)
     if fits:
         return f"TRY_CAST({col} AS TIMESTAMP)" if fits[0] is None else f"TRY_STRPTIME({col}, {_lit(fits[0])})"
