@@ -412,6 +412,24 @@ def test_a_file_with_decimal_commas_groups_thousands_with_dots_in_every_column(c
     assert data.customers["minutes"].tolist() == pytest.approx(minutes)
 
 
+@pytest.mark.parametrize("sep, visits, income", [
+    (";", "7", [58138, 46344, 1500]),  # a German spreadsheet's CSV: the dots group thousands
+    (";", "7.5", [58.138, 46.344, 1.5]),  # ... unless another column writes a decimal point
+    ("\t", "7", [58.138, 46.344, 1.5]),  # split by tabs, nothing tells: decimal points
+])
+def test_dots_group_thousands_in_a_semicolon_file(clean_csv, sep, visits, income):
+    """A file split by semicolons is written where the comma is the decimal mark: an income written
+    58.138 is 58,138, in cleaning and in the draft's profile of the column alike."""
+    from analysis.ingest.drafting import profile_table
+    csv = sep.join(["id", "income", "visits"]) + "\n" + "".join(
+        sep.join([str(i), v, visits]) + "\n" for i, v in enumerate(["58.138", "46.344", "1.500"], start=1))
+    data = clean_csv(csv, {"columns": {"id": "id", "income": "income", "numeric": ["visits"]}})
+    assert data.customers["income"].tolist() == pytest.approx(income)
+    profile = {p.name: p for p in profile_table(pd.DataFrame({"id": ["1", "2", "3"], "income": ["58.138", "46.344", "1.500"],
+                                                              "visits": [visits] * 3}), sep)}
+    assert profile["income"].numbers.tolist() == pytest.approx(income)
+
+
 def test_negative_money_with_sign_before_the_symbol():
     assert parse_numbers(pd.Series(["-$1,234.50"]), "c", "f").tolist() == [-1234.5]
 

@@ -1613,8 +1613,12 @@ def test_thousands_dots_are_read_as_cleaning_reads_them_in_a_file_of_decimal_com
     text = draft_config(path, config_dir=tmp_path)
     line = next(x for x in text.splitlines() if x.strip().startswith("income: ingresos_anuales"))
     assert "integers 12000 to 101300" in line, line
-    only = "\n".join(f"{i};{12 + i % 90}.{(i * 7) % 10}00 €" for i in range(120))  # no decimal comma anywhere
-    path.write_text("id_cliente;ingresos_anuales\n" + only + "\n", encoding="utf-8")
+    # No decimal comma anywhere: split by semicolons, the file is still written where the comma is
+    # the decimal mark (cleaning.comma_file); split by tabs nothing tells, and the dots are decimal points.
+    only = [f"{12 + i % 90}.{(i * 7) % 10}00 €" for i in range(120)]
+    path.write_text("id_cliente;ingresos_anuales\n" + "".join(f"{i};{v}\n" for i, v in enumerate(only)), encoding="utf-8")
+    assert "integers 12000 to 101300" in draft_config(path, config_dir=tmp_path)
+    path.write_text("id_cliente\tingresos_anuales\n" + "".join(f"{i}\t{v}\n" for i, v in enumerate(only)), encoding="utf-8")
     assert "numbers 12 to 101.3" in draft_config(path, config_dir=tmp_path)
 
 

@@ -184,7 +184,9 @@ cust("text in a numeric column", "error", "column 'income' should hold numbers b
      with_column("income", lambda i: "high"))
 cust("one text value among numbers", "error", "e.g. 'lots' on line 7", with_cell(5, "wine", "lots"))
 cust("dates in another format", "error", "column 'signup' should hold dates in format '%d-%m-%Y'",
-     with_column("signup", lambda i: f"2013-01-{1 + i % 28:02d}"))
+     with_column("signup", lambda i: f"01/{1 + i % 28:02d}/2013"))
+# ISO dates, year first (as a spreadsheet's date cells come), cannot be misread: read beside the format.
+cust("ISO dates beside another format", "ok", "40 usable customers", with_column("signup", lambda i: f"2013-01-{1 + i % 28:02d}"))
 cust("date with a time under a date format", "error", "should hold dates in format",
      with_cell(3, "signup", "01-02-2013 10:00"))
 cust("text in an answer column", "error", "column 'cmp1' should hold 0/1 answers", with_cell(2, "cmp1", "maybe"))

@@ -533,6 +533,32 @@ def test_a_quantity_written_with_a_dot_reads_as_the_files_prices_write_numbers(t
     pd.testing.assert_frame_equal(dots.frame, orders.frame)
 
 
+def _dot_thousand_lines(sep: str = ";") -> str:
+    """LINES with every price a thousand times larger, its thousands grouped by a dot and no decimals
+    ('3.000' for 3000), as a German spreadsheet's CSV writes formatted whole numbers."""
+    import re
+
+    def grouped(m: re.Match) -> str:
+        n = round(float(m.group(1)) * 1000)
+        return f"{sep}{'-' if n < 0 else ''}{abs(n):,}".replace(",", ".") + sep if n else f"{sep}0{sep}"
+    return re.sub(r",(-?\d+\.\d\d),", grouped, LINES).replace(",", sep)
+
+
+def test_dots_group_thousands_in_a_semicolon_file_unless_a_column_writes_a_decimal_point(tmp_path, orders):
+    """A file split by semicolons writes numbers where the comma is the decimal mark: prices written
+    '3.000' are three thousand; split by tabs they stay 3 (nothing else tells); beside a quantity
+    written 2.5 (a decimal point) they stay 3 too."""
+    def spend(data):
+        return data.frame.filter(like="Spend on").sum(axis=1).tolist()
+    got = load(tmp_path, _dot_thousand_lines(";"))
+    assert got.delimiter == ";" and "3.000" in _dot_thousand_lines(";")
+    assert spend(got) == pytest.approx([x * 1000 for x in spend(orders)]) and max(spend(orders)) > 0
+    tabs = load(tmp_path, _dot_thousand_lines("\t"))
+    assert spend(tabs) == pytest.approx(spend(orders))
+    point = load(tmp_path, _dot_thousand_lines(";").replace("1005;A1;WHITE MUG;4;", "1005;A1;WHITE MUG;4.5;"))
+    assert 0 < max(spend(point)) < 1000
+
+
 def test_a_product_is_shown_by_its_most_frequent_spelling_and_compared_by_code(tmp_path):
     # A shop writing names in mixed case: shown as written most often, not in capitals; one code, one product.
     lines = HEADER + "".join(f"{o},K1,{n},1,2024-03-0{d} 10:00,4.00,{c},Polska\n" for o, n, d, c in [

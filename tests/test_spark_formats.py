@@ -42,6 +42,12 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     a, b = local.load_orders(cfg), engine.load_orders(cfg)
     _same_orders(a, b)
     assert not any("not a number" in e.detail for e in b.log) and b.delimiter == ";"
+    # Prices written 3.000 in a file split by semicolons: three thousand, as locally (cleaning.comma_file).
+    from test_orders import _dot_thousand_lines
+    (tmp_path / "lines.csv").write_text(_dot_thousand_lines(), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert a.frame.filter(like="Spend on").to_numpy().max() >= 1000
     # Times with zones (+0100, -05:00, Z ...), read as ISO times: the time as written, as DuckDB
     # reads them (Spark alone would turn them into UTC). A %z format drops the zone by the same
     # expression (_zone_dropped).

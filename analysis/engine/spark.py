@@ -295,7 +295,8 @@ def _number(col: str, typed: bool, decimal_comma: bool):
     return F.coalesce(plain.try_cast("double"), F.coalesce(text, t).try_cast("double"))
 
 
-def _decimal_commas(src: DataFrame, cols: Sequence[str], path: Path | None = None) -> dict[str, bool]:
+def _decimal_commas(src: DataFrame, cols: Sequence[str], path: Path | None = None,
+                    delimiter: str | None = None) -> dict[str, bool]:
     """orders.decimal_conventions for `cols` (orders._written for each), in one pass over the lines
     with no shuffle (a Spark job costs the same on a few lines as on many): a dot anywhere, the
     patterns among the values that are not plain numbers, whether every dot groups three digits,
@@ -323,16 +324,17 @@ def _decimal_commas(src: DataFrame, cols: Sequence[str], path: Path | None = Non
         dot = bool(row[f"dot{i}"])
         written[col] = (dot, *(bool(row[f"{k}{i}"]) for k in ("us", "eu", "comma")),
                         dot and not row[f"ungrouped{i}"], row[f"whole{i}"])
-    return decimal_conventions(written)
+    return decimal_conventions(written, delimiter)
 
 
-def _unreadable_example(src: DataFrame, path, t: TransactionsFile, types: dict[str, T.DataType], col: str):
+def _unreadable_example(src: DataFrame, path, t: TransactionsFile, types: dict[str, T.DataType], col: str,
+                        delimiter: str | None = None):
     """The smallest value of `col` that is not read (as orders.load_orders shows it)."""
     if col == t.timestamp:
         parsed = _timestamp(src, path, t, isinstance(types.get(col), (T.TimestampType, T.TimestampNTZType, T.DateType)))
     else:
         typed = isinstance(types.get(col), T.NumericType)
-        parsed = _number(col, typed, not typed and _decimal_commas(src, [col], path)[col])
+        parsed = _number(col, typed, not typed and _decimal_commas(src, [col], path, delimiter)[col])
     return src.where(_text(col).isNotNull() & parsed.isNull()).agg(F.min(_text(col))).collect()[0][0]
 
 
@@ -544,7 +546,7 @@ def _reason(tomorrow: str, derived: bool):
 
 
 def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: dict[str, T.DataType],
-           given_map: pd.DataFrame | None = None) -> tuple[DataFrame, list[LogEntry], pd.DataFrame | None]:
+           given_map: pd.DataFrame | None = None, delimiter: str | None = None) -> tuple[DataFrame, list[LogEntry], pd.DataFrame | None]:
     """One row per line (duplicates dropped when configured): typed values, why it is not used,
     whether its code or name needed normalising; the products map's log and the map applied."""
     t = cfg.transactions
@@ -567,7 +569,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     order = _text(t.order) if t.order else F.concat(customer, F.lit(" @ "), ts.cast("string"))
     cancelled = (F.startswith(F.coalesce(order, F.lit("")), F.lit(t.cancelled_prefix)) if t.order and t.cancelled_prefix
                  else F.lit(False))
-    comma = _decimal_commas(src, [c for c in (t.quantity, t.money) if c and c not in numeric], path)
+    comma = _decimal_commas(src, [c for c in (t.quantity, t.money) if c and c not in numeric], path, delimiter)
     # As locally: lines without prices are read at a price of 1 (orders.UNPRICED), counted in units.
     money = _number(t.money, t.money in numeric, comma.get(t.money, False)) if t.money else F.lit(1.0)
     # As locally: one unit per line, or one returned where a line's total is negative (a refund).
@@ -631,7 +633,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     if n_raw == 0:
         raise UserError(f"{path}: has {'no rows' if isinstance(path, CatalogTable) else 'a header but no rows'}")
     progress(f"order lines: cleaning {n_raw:,} lines (Spark)")
-    judged, cat_log, pmap = _judge(spark, cfg, src, path, types, product_map)
+    judged, cat_log, pmap = _judge(spark, cfg, src, path, types, product_map, delim)
     # Cached before any filter: a filter on `reason` would otherwise be pushed down to the raw
     # columns, every parsed number and date written out again in each rule of it (a generated
     # method beyond Java's 64 KB, then run interpreted).
@@ -672,7 +674,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         if step == "unreadable values" and n > 0.01 * n_lines:
             col = {"quantity": t.quantity, "unit price": t.money, "timestamp": t.timestamp}[why.split(" is ")[0]]
             raise UserError(unreadable_column(path, col, "timestamp" in why, n, n_lines,
-                                              _unreadable_example(src, path, t, types, col), t.timestamp_format))
+                                              _unreadable_example(src, path, t, types, col, delim), t.timestamp_format))
         detail = ""
         if why == cancelled:
             orders = judged.where(F.col("reason") == cancelled).select("ord").distinct().count()

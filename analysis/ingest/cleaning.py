@@ -118,6 +118,25 @@ def comma_decimals(has_dot: bool, us_only: bool, eu_only: bool, comma_decimal: b
     return grouped and (file_comma or (whole_max is not None and 100 <= whole_max < 1000))
 
 
+def comma_file(delimiter: str | None) -> bool:
+    """Whether a text file is split by semicolons, as a spreadsheet's CSV is where the comma is the
+    decimal mark (German, French, Spanish, Italian, Dutch...): a dot before three digits there
+    groups thousands ('58.138'), as beside a column of decimal commas (`file_comma`), unless
+    another column writes a decimal point (`dot_decimals`: one file, one way of writing numbers)."""
+    return delimiter == ";"
+
+
+def dot_decimals(values: pd.Series) -> bool:
+    """Whether a column of text writes some number with a decimal point: a dot that does not stand
+    before exactly three digits ('12.5', '0.987', '1,234.56'); '2.486' and '1.234,56' do not tell."""
+    dotted = values[values.str.contains(".", regex=False).fillna(False).astype(bool)]
+    if dotted.empty:
+        return False
+    b = _bare(dotted.str.strip())
+    point = b.str.fullmatch(r"-?\d*\.\d+|-?\d{1,3}(?:,\d{3})+\.\d+").fillna(False).astype(bool)
+    return bool((point & ~b.str.fullmatch(DOT_GROUPS).fillna(False).astype(bool)).any())
+
+
 def _bare(s: pd.Series) -> pd.Series:
     """Text of numbers without currency signs, percent signs, accounting parentheses and
     digit-group spaces or apostrophes."""
@@ -401,7 +420,7 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
         cell &= values.str.fullmatch(DATE_CELL).fillna(False).astype(bool)
         if cell.any():
             out = out.copy()
-            out[cell] = pd.to_datetime(values[cell], format="ISO8601")
+            out[cell] = pd.to_datetime(values[cell], format="ISO8601", errors="coerce")
     _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold dates in format {fmt!r} but")
     return out
 
@@ -810,7 +829,9 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
 
     typed = pd.DataFrame(index=raw.index)
     # A file writes its numbers one way: decimal commas in one column make '2.486' in another 2486.
-    file_comma = any(decimal_commas(raw[col]) for col in dict.fromkeys(_numeric_columns(cfg)) if not typed_column(raw[col]))
+    written = [raw[col] for col in dict.fromkeys(_numeric_columns(cfg)) if not typed_column(raw[col])]
+    file_comma = any(decimal_commas(v) for v in written) or (
+        comma_file(table.delimiter) and not any(dot_decimals(v) for v in written))
     for col in _numeric_columns(cfg):
         # Discounts as one yes/no answer per customer ('Discount Applied: Yes'): a 0/1 flag, not a count.
         typed[col] = (parse_flags(raw[col], col, path) if col == c.deal_purchases and yes_no(raw[col])

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ..config import Cleaning, Columns, Economics, Report, Segmentation
 from ..labels import GERMAN, PERIOD_WORDS, UNIT_CODES, plain
-from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, CURRENCY, CURRENCY_CODES, FALSE_WORDS, decimal_commas, LEVELS, TRUE_WORDS, folded, levels, standing, totals_word, sum_rows, to_dates,
+from .cleaning import (ALL_DATE_FORMATS, CODE_SIGNS, comma_file, dot_decimals, CURRENCY, CURRENCY_CODES, FALSE_WORDS, decimal_commas, LEVELS, TRUE_WORDS, folded, levels, standing, totals_word, sum_rows, to_dates,
                        to_numbers)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
@@ -322,10 +322,12 @@ def profile_column(name: str, values: pd.Series, position: int = 0, distinct_row
     )
 
 
-def profile_table(frame: pd.DataFrame) -> list[Profile]:
+def profile_table(frame: pd.DataFrame, delimiter: str | None = None) -> list[Profile]:
     distinct_rows = len(frame.drop_duplicates())
     text = {c: frame[c].astype(str) for c in frame.columns}
-    file_comma = any(decimal_commas(v) for v in text.values())  # one file, one way of writing numbers
+    # One file, one way of writing numbers (as cleaning reads them: see cleaning.comma_file).
+    file_comma = any(decimal_commas(v) for v in text.values()) or (
+        comma_file(delimiter) and not any(dot_decimals(v) for v in text.values()))
     return [profile_column(str(c), text[c], i, distinct_rows, file_comma) for i, c in enumerate(frame.columns)]
 
 
@@ -986,10 +988,10 @@ def draft_config(customers_path: str | Path, config_dir: Path | None = None) -> 
     except (OSError, ValueError) as e:  # read_table reports the usual problems itself
         raise UserError(f"{path}: cannot be read ({type(e).__name__}: {' '.join(str(e).split())})") from None
     frame = table.frame
-    customers = customer_rows(frame, profile_table(frame))
+    customers = customer_rows(frame, profile_table(frame, table.delimiter))
     if not customers.all():  # a footer's blanks and sums would make the id repeat and the amounts run to the total
         frame = frame[customers]
-    return render(table, guess_roles(profile_table(frame)), config_dir, sheets)
+    return render(table, guess_roles(profile_table(frame, table.delimiter)), config_dir, sheets)
 
 
 def customer_rows(frame: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:

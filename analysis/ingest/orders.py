@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import cleaning
-from .cleaning import CODE_SIGNS, DATE_CELL, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntry, comma_decimals, zoneless
+from .cleaning import CODE_SIGNS, DATE_CELL, comma_file, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntry, comma_decimals, zoneless
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
@@ -376,11 +376,15 @@ def _written(con, col: str, path: Path | None = None) -> tuple[bool, ...]:
     return tuple(row)
 
 
-def decimal_conventions(written: dict[str, tuple]) -> dict[str, bool]:
+def decimal_conventions(written: dict[str, tuple], delimiter: str | None = None) -> dict[str, bool]:
     """comma_decimals for each column of one file (`_written` for each): dots that only group three
-    digits are thousands when another column writes decimal commas."""
+    digits are thousands when another column writes decimal commas, or in a file split by
+    semicolons (cleaning.comma_file)."""
     own = {c: comma_decimals(*w) for c, w in written.items()}
-    return {c: comma_decimals(*w, file_comma=any(own.values())) for c, w in written.items()}
+    # A decimal point: a column not read with commas whose dots do not all group three digits.
+    point = any(not own[c] and (w[1] or (w[0] and not w[4])) for c, w in written.items())
+    file_comma = any(own.values()) or (comma_file(delimiter) and not point)
+    return {c: comma_decimals(*w, file_comma=file_comma) for c, w in written.items()}
 
 
 def one_currency(signs: list[str], col: str, path: Path | None) -> None:
@@ -615,7 +619,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         CREATE TEMP TABLE names AS SELECT _raw, {name} AS _name, _raw <> {name} AS _changed,
             dense_rank() OVER (ORDER BY {name}) AS _id
         FROM (SELECT DISTINCT CAST({_q(name_col)} AS VARCHAR) AS _raw FROM src)""")
-    comma = decimal_conventions({c: _written(con, c, path) for c in (t.quantity, t.money) if c and c not in numeric})
+    comma = decimal_conventions({c: _written(con, c, path) for c in (t.quantity, t.money) if c and c not in numeric}, delim)
     money = _number(t.money, t.money in numeric, comma.get(t.money, False)) if t.money else UNPRICED
     # No quantity column: one unit per line, or one returned where a line's total is negative (a card's
     # refund), so that its money is taken off the customer's spend as a return's is.
