@@ -600,6 +600,32 @@ def test_windows_1252_lines_with_euro_signs(tmp_path, orders, gzipped):
     assert [(e.step, e.count) for e in got.log] == [(e.step, e.count) for e in orders.log]
 
 
+def _late_pound_lines(n: int = 1500) -> str:
+    """Lines whose first character beyond ASCII ('£') comes after the first 64 KB, all that is sniffed."""
+    early = "".join(f"2{i:05d},A1,WHITE MUG,1,2024-03-02 09:30,3.00,{12 + i % 40},United Kingdom\n" for i in range(n))
+    late = "".join(f"3{i:05d},B2,CANDLE £5 OFF,1,2024-03-04 10:00,5.00,{12 + i % 40},United Kingdom\n" for i in range(200))
+    return HEADER + early + late
+
+
+@pytest.mark.parametrize("n", [1500, 30000])  # caught while DuckDB sniffs the file, and later while it reads it
+def test_windows_1252_beyond_the_sniffed_head_is_read_as_windows_1252(tmp_path, n):
+    text = _late_pound_lines(n)
+    data = text.encode("cp1252")
+    assert data[:1 << 16].isascii() and b"\xa3" in data
+    as_utf8 = load(tmp_path, text)
+    (tmp_path / "lines.csv").write_bytes(data)
+    got = load_orders(make_config(tmp_path))
+    assert got.encoding == "cp1252" and "CANDLE £5 OFF" in got.baskets.products
+    pd.testing.assert_frame_equal(got.frame, as_utf8.frame)
+    assert got.baskets.products == as_utf8.baskets.products
+    assert [(e.step, e.count) for e in got.log] == [(e.step, e.count) for e in as_utf8.log]
+    # Declared UTF-8, it is not: one line naming the byte and where it is.
+    at = data.index(b"\xa3")
+    with pytest.raises(UserError, match=rf"lines.csv: is not utf-8 text \(byte b'\\xa3' at about byte "
+                                         rf"{at:,}\); set transactions.encoding"):
+        load_orders(make_config(tmp_path, transactions={"encoding": "utf-8"}))
+
+
 def test_a_byte_the_encoding_lacks_is_one_error_line(tmp_path):
     # The first 64 KB (all that is sniffed) read as Windows-1252; a later byte 0x81 has no character there.
     filler = "".join(f"2{i:04d},A1,WHITE MUG €,1,2024-03-02 09:30,3.00,12,United Kingdom\n" for i in range(1500))

@@ -36,6 +36,12 @@ def test_windows_1252_euro_signs_decimal_commas_and_zones_as_locally(engine, loc
     _same_orders(a, b)
     assert b.encoding == "cp1252" and "LAMPE ŒIL" in b.baskets.products
     assert not any("not a number" in e.detail for e in b.log)
+    # The first '£' after the sniffed 64 KB: Windows-1252 as locally, not '\ufffd' (Spark's UTF-8 reading).
+    from test_orders import _late_pound_lines
+    (tmp_path / "lines.csv").write_bytes(_late_pound_lines().encode("cp1252"))
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert b.encoding == "cp1252" and "CANDLE £5 OFF" in b.baskets.products
     # Decimal commas, a no-break space and the euro sign after each price, as a French spreadsheet writes them.
     from test_orders import _comma_lines
     (tmp_path / "lines.csv").write_text(_comma_lines(), encoding="utf-8")

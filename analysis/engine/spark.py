@@ -45,9 +45,9 @@ from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
                              CODE_SAMPLE, GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT,
                              ISO_START, NORMALISED,
-                             OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, amount_column, measure, return_action,
+                             OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, decimal_conventions, _head, line_rules, net_of_returns,
+                             cancelled_detail, check_named_columns, decimal_conventions, _head, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
@@ -411,6 +411,8 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
     if not head.strip():
         raise UserError(f"{path}: file is empty")
     enc = detect_encoding(head) if t.encoding == "auto" else t.encoding
+    if enc.lower() in UTF8:  # Spark would read a later byte that is not UTF-8 as '\ufffd' without a word
+        enc = later_encoding(path, t, enc)
     spark_enc = java_charset(enc)
     if spark_enc not in SPARK_CHARSETS:  # Spark 4 reads other Java charsets (windows-1252 ...) only when told
         spark.conf.set("spark.sql.legacy.javaCharsets", "true")

@@ -172,6 +172,42 @@ def to_utf8(path: Path, enc: str, folder: Path) -> Path:
     return out
 
 
+UTF8 = ("utf-8", "utf-8-sig", "ascii")
+NOT_UTF8 = "not utf-8 encoded"  # DuckDB's words when a line of a file read as UTF-8 is not
+
+
+def utf8_break(path: Path) -> int | None:
+    """Where the first byte that is not UTF-8 is (about), or None: one pass over the whole file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    done = 0
+    with _opener(path)(path, "rb") as raw:
+        try:
+            while piece := raw.read(1 << 20):
+                decoder.decode(piece)
+                done += len(piece)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as e:  # e.object: the piece after what the last one left unfinished
+            return done - (len(e.object) - len(piece)) + e.start
+    return None
+
+
+def later_encoding(path: Path, t: TransactionsFile, enc: str) -> str:
+    """The encoding of a file whose head reads as UTF-8 (all that is sniffed is the first 64 KB) but
+    a later byte does not (a Windows-1252 export whose first '£' is on line 5,000): detected from the
+    bytes there when the encoding is 'auto', else one line naming the byte."""
+    at = utf8_break(path)
+    if at is None:
+        return enc
+    with _opener(path)(path, "rb") as raw:
+        raw.read(at)
+        window = raw.read(1 << 16)
+    if t.encoding != "auto":
+        raise UserError(f"{path}: is not {t.encoding} text (byte {window[:1]!r} at about byte {at:,}); "
+                        "set transactions.encoding")
+    found = detect_encoding(window)
+    return "cp1252" if found.lower() in UTF8 else found
+
+
 def status_key(text_sql: str) -> str:
     """SQL: a status as compared and listed, in lower case with one sigma: DuckDB lowers Σ to σ
     everywhere, Python and Java to ς at a word's end ('ΑΚΥΡΩΜΕΝΟΣ' and 'ακυρωμενος' are one status)."""
@@ -251,6 +287,8 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str) -> tuple[str, str, s
             f"null_padding = false, strict_mode = true)")
         n_cols = len(con.execute("DESCRIBE src").fetchall())
     except duckdb.Error as e:
+        if NOT_UTF8 in str(e):  # load_orders finds the whole file's encoding and reads it again
+            raise
         raise UserError(f"{path}: cannot be read as {enc} text with delimiter {delim!r} "
                         f"({str(e).splitlines()[0][:160]})") from None
     if n_cols < 2:
@@ -538,16 +576,22 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
     if t.table is not None:
         raise UserError(f"transactions.table ({t.table}) is read from a Spark catalog: run with --engine spark "
                         "(or engine: spark in the config), or give transactions.path")
-    with tempfile.TemporaryDirectory(prefix="segments-duckdb-") as tmp:
-        # A memory cap makes DuckDB spill to disk instead of holding tens of millions of lines in RAM.
-        # in_clause off: DuckDB plans a constant IN list (the missing-value markers) as a join of
-        # every line with the list; evaluated as an expression it costs a fraction (same answers).
-        con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,
-                                     "memory_limit": MEMORY_LIMIT, "disabled_optimizers": "in_clause"})
-        try:
-            return _load(con, cfg, t, path, tmp, progress, categories, product_map, season)
-        finally:
-            con.close()
+    for _ in range(2):  # again when a line after the head is not UTF-8, in the whole file's encoding
+        with tempfile.TemporaryDirectory(prefix="segments-duckdb-") as tmp:
+            # A memory cap makes DuckDB spill to disk instead of holding tens of millions of lines in RAM.
+            # in_clause off: DuckDB plans a constant IN list (the missing-value markers) as a join of
+            # every line with the list; evaluated as an expression it costs a fraction (same answers).
+            con = duckdb.connect(config={"temp_directory": tmp, "threads": 2, "preserve_insertion_order": False,
+                                         "memory_limit": MEMORY_LIMIT, "disabled_optimizers": "in_clause"})
+            try:
+                return _load(con, cfg, t, path, tmp, progress, categories, product_map, season)
+            except duckdb.InvalidInputException as e:
+                enc = later_encoding(path, t, "utf-8") if NOT_UTF8 in str(e) else "utf-8"
+                if enc.lower() in UTF8 or t.encoding != "auto":
+                    raise
+                t = t.model_copy(update={"encoding": enc})
+            finally:
+                con.close()
 
 
 def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress: Callable[[str], None],
