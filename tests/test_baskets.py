@@ -317,6 +317,27 @@ def test_mining_a_sample_then_counting_exactly_gives_the_full_rules():
     assert len(wrong) < len(full)
 
 
+def test_an_offers_reach_counts_the_segments_customers_with_every_item_on_the_left_and_not_all_on_the_right():
+    from analysis.insight.baskets import _buyers, _reach
+    from analysis.insight.rules import ItemsetCounter, baskets_from_lists
+
+    baskets = [("AB", 0), ("C", 0),  # customer 0: A and B, and C in another order: has the right side
+               ("A", 1), ("B", 1),  # customer 1: A and B in two orders: reached
+               ("A", 2),  # customer 2: A without B
+               ("AB", 3),  # customer 3, of another segment: not this segment's
+               ("ABC", 4),  # customer 4: everything in one basket
+               ("AB", 5), ("AB", 5),  # customer 5: reached once, however many baskets
+               ("CA", 6), ("B", 6)]  # customer 6: all of A, B and C
+    counter = ItemsetCounter(baskets_from_lists([tuple(items) for items, _ in baskets]))
+    owner = np.array([c for _, c in baskets])
+    segment = _buyers(counter, owner != 3, owner, 7)
+    assert _reach(segment, ("A", "B"), ("C",)) == 2  # customers 1 and 5
+    assert _reach(segment, ("C",), ("A", "B")) == 0  # every buyer of C has A and B
+    assert _reach(segment, ("A",), ("B",)) == 1  # customer 2
+    everyone = _buyers(counter, np.ones(len(owner), dtype=bool), owner, 7)
+    assert _reach(everyone, ("A", "B"), ("C",)) == 3  # with customer 3
+
+
 def test_promotions_below_the_minimum_reach_are_left_out():
     # Same baskets as test_bundle_promotions: A=>B reaches 2 customers of segment 1, C=>D 1 of segment 2.
     b = order_baskets(ORDERS, VALUE)

@@ -272,20 +272,31 @@ def within_segments(rules: list[Rule], strata: list[np.ndarray], count_in) -> li
     return [float(o / e) if e > 0 else None for o, e in zip(observed, expected)]
 
 
-def _customer_items(b: Baskets, rows: np.ndarray, customers: np.ndarray) -> sp.csr_matrix:
-    """customers x items: which items each customer bought in any basket (rows: the baskets)."""
-    codes, uniq = pd.factorize(customers)
-    owner = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (codes, np.arange(len(rows)))),
-                          shape=(len(uniq), len(rows)))
-    return (owner @ b.matrix[rows].astype(np.int32)).tocsc()
+def _buyers(counter: ItemsetCounter, in_segment: np.ndarray, owner: np.ndarray, n_customers: int
+            ) -> Callable[[str], np.ndarray]:
+    """Who bought an item in a segment's baskets, as a flag per customer (owner: each basket's
+    customer as a number < n_customers), remembered: an offer's two rules share their items.
+    Only the item's baskets are read, not a customers x items table of the segment."""
+    memo: dict[str, np.ndarray] = {}
+
+    def of(item: str) -> np.ndarray:
+        if item not in memo:
+            rows = counter.baskets_of(item)
+            memo[item] = np.zeros(n_customers, dtype=bool)
+            memo[item][owner[rows[in_segment[rows]]]] = True
+        return memo[item]
+    return of
 
 
-def _holds(m: sp.csc_matrix, items: tuple[str, ...], names: tuple[str, ...]) -> np.ndarray:
-    idx = np.searchsorted(names, items)
-    return m[:, idx].getnnz(axis=1) == len(items)
+def _reach(buyers_of: Callable[[str], np.ndarray], lhs: tuple[str, ...], rhs: tuple[str, ...]) -> int:
+    """Customers who bought every item of lhs (in any of their baskets) but not every item of rhs."""
+    def every(items: tuple[str, ...]) -> np.ndarray:
+        return np.logical_and.reduce([buyers_of(item) for item in items])
+    return int(np.count_nonzero(every(lhs) & ~every(rhs)))
 
 
-def _promotions(segment_rules: list[Rule], reverse: set[tuple[tuple[str, ...], tuple[str, ...]]], cust_items: sp.csc_matrix, names: tuple[str, ...],
+def _promotions(segment_rules: list[Rule], reverse: set[tuple[tuple[str, ...], tuple[str, ...]]],
+                reach_of: Callable[[tuple[str, ...], tuple[str, ...]], int],
                 value: dict[str, float], limit: int, min_reach: int) -> tuple[Promotion, ...]:
     out, seen = [], set()
     for r in segment_rules:
@@ -294,7 +305,7 @@ def _promotions(segment_rules: list[Rule], reverse: set[tuple[tuple[str, ...], t
         pair = frozenset(r.lhs + r.rhs)
         if pair in seen:  # A => B and B => A are one offer
             continue
-        reach = int(np.count_nonzero(_holds(cust_items, r.lhs, names) & ~_holds(cust_items, r.rhs, names)))
+        reach = reach_of(r.lhs, r.rhs)
         if reach < min_reach:  # too few to be worth a campaign, and too few to describe on a public page
             continue
         seen.add(pair)
@@ -305,9 +316,10 @@ def _promotions(segment_rules: list[Rule], reverse: set[tuple[tuple[str, ...], t
     return tuple(out)
 
 
-def _order_segments(order_customer: np.ndarray, segment_of: pd.Series) -> np.ndarray:
-    """Each order's segment as a float, NaN for an order without a customer or of one not segmented.
-    The ids are looked up by Arrow's hashing: pandas' map of 2.6M Python strings took 3 s."""
+def _order_segments(order_customer: np.ndarray, segment_of: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each order's segment as a float, NaN for an order without a customer or of one not segmented,
+    and its customer's place in segment_of (-1 for none). The ids are looked up by Arrow's hashing:
+    pandas' map of 2.6M Python strings took 3 s."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -315,8 +327,10 @@ def _order_segments(order_customer: np.ndarray, segment_of: pd.Series) -> np.nda
     at = pc.index_in(pa.array(order_customer, type=pa.string()), value_set=ids).to_numpy(zero_copy_only=False)
     found = ~np.isnan(at)
     seg = np.full(len(order_customer), np.nan)
-    seg[found] = segment_of.to_numpy(dtype=float)[at[found].astype(np.int64)]
-    return seg
+    owner = np.full(len(order_customer), -1, dtype=np.int64)
+    owner[found] = at[found].astype(np.int64)
+    seg[found] = segment_of.to_numpy(dtype=float)[owner[found]]
+    return seg, owner
 
 
 def _scoped(recount, ob: OrderBaskets, level: str, orders: np.ndarray | None):
@@ -332,7 +346,7 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
     recount: an engine's `count_itemsets(baskets, level, itemsets, orders)` for the exact recount
     of sampled candidates (None: bitsets on this machine)."""
     n = len(ob.order_customer)
-    seg = _order_segments(ob.order_customer, segment_of)
+    seg, owner = _order_segments(ob.order_customer, segment_of)
     known = ~np.isnan(seg)
     strata = [np.flatnonzero(seg == s) for s in np.unique(seg[known])] + [np.flatnonzero(~known)]
     levels = []
@@ -378,8 +392,9 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
             # converts well in the segment is worth making there even where other segments buy the pair as much.
             offers = distinct or [every[i] for i in _first(lambda i: real[i] and shown(i), len(every), cfg.top)]
             if level == "product" and offers:
-                cust = _customer_items(b, rows, ob.order_customer[rows])
-                promos = _promotions(offers, reverse, cust, b.items, value, limit=3, min_reach=cfg.min_reach)
+                buyers_of = _buyers(overall, seg == s, owner, len(segment_of))
+                promos = _promotions(offers, reverse, lambda lhs, rhs: _reach(buyers_of, lhs, rhs),
+                                     value, limit=3, min_reach=cfg.min_reach)
             segments.append(SegmentRules(int(s), len(rows), scount, len(srules), tuple(rules),
                                          tuple(distinct[: cfg.top]), promos))
         levels.append(LevelRules(level, len(b.items), n, count, len(found), top, tuple(segments)))

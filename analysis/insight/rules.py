@@ -134,7 +134,8 @@ class ItemsetCounter:
         self.memo: dict[tuple[str, ...], int] = {}
         self.bits: dict[str, np.ndarray] = {}
 
-    def _rows(self, item: str) -> np.ndarray:
+    def baskets_of(self, item: str) -> np.ndarray:
+        """The baskets holding the item, in order (none for an item never seen)."""
         j = bisect.bisect_left(self.items, item)
         if j == len(self.items) or self.items[j] != item:
             return np.empty(0, dtype=self.m.indices.dtype)
@@ -145,7 +146,7 @@ class ItemsetCounter:
             if (len(self.bits) + 1) * (self.n // 8 + 1) > BITS_BUDGET:
                 return None
             flags = np.zeros(self.n, dtype=bool)
-            flags[self._rows(item)] = True
+            flags[self.baskets_of(item)] = True
             self.bits[item] = np.packbits(flags)
         return self.bits[item]
 
@@ -162,9 +163,9 @@ class ItemsetCounter:
                     np.bitwise_and(held, b, out=held)
                 self.memo[key] = int(np.bitwise_count(held).sum())
             else:
-                held = self._rows(key[0])
+                held = self.baskets_of(key[0])
                 for item in key[1:]:
-                    held = np.intersect1d(held, self._rows(item), assume_unique=True)
+                    held = np.intersect1d(held, self.baskets_of(item), assume_unique=True)
                 self.memo[key] = len(held)
         return self.memo[key]
 
