@@ -15,6 +15,7 @@ from analysis.cli import main
 from analysis.config import parse_config
 from analysis.errors import UserError
 from analysis.ingest.joining import NOT_IN_TABLE, NO_ORDERS
+from analysis.insight.baskets import _order_segments
 from analysis.pipeline import analyse
 
 
@@ -136,6 +137,13 @@ def test_join_matches_ids_that_lost_their_leading_zeros_when_no_two_ids_merge(tm
     entry = next(e for e in inp.log if e.action == "matched without leading zeros or case")
     assert entry.count == 2 and "'1' for '001'" in entry.detail
     assert sorted(inp.orders.baskets.order_customer) == ["001", "002", "9"]
+    # A guest order (no customer id) stays without a customer, and the baskets' segments still read.
+    guest = LINES + ",d,2020-01-05 09:00,Y,1,1.0\n"
+    inp = load_input(load_config(_write(tmp_path, "key,income\n001,10\n002,20\n003,30\n", guest, extra)))
+    owners = list(inp.orders.baskets.order_customer)
+    assert sorted(o for o in owners if o is not None) == ["001", "002", "9"] and owners.count(None) == 1
+    seg, owner = _order_segments(inp.orders.baskets.order_customer, pd.Series([0.0, 1.0], index=["001", "002"]))
+    assert sorted(zip(owners, owner.tolist()), key=str) == [("001", 0), ("002", 1), ("9", -1), (None, -1)]
     inp = load_input(load_config(_write(tmp_path, "key,income\n01,10\n1,20\n002,30\n", LINES, extra)))
     assert list(inp.table.frame["Orders"]) == [0.0, 1.0, 0.0]
     assert not [e for e in inp.log if e.action == "matched without leading zeros or case"]

@@ -113,7 +113,12 @@ def _match_loosely(keys: pd.Series, present: np.ndarray, orders: OrderData) -> t
     rekey = dict(zip(line_ids[changed], new[changed]))
     baskets = orders.baskets
     if baskets is not None:
-        mapped = pd.Series(baskets.order_customer).map(lambda c: rekey.get(c, c)).to_numpy(dtype=object)
+        # Each distinct id rewritten once; an order without a customer keeps None (a map over the
+        # Series would turn it into NaN, which reads as a customer id downstream).
+        codes, ids = pd.factorize(baskets.order_customer)
+        mapped = np.full(len(codes), None, dtype=object)
+        has = codes >= 0
+        mapped[has] = np.array([rekey.get(c, c) for c in ids], dtype=object)[codes[has]]
         baskets = dataclasses.replace(baskets, order_customer=mapped)
     frame = orders.frame.assign(customer_id=new.to_numpy())
     excluded = {rekey.get(c, c): why for c, why in orders.excluded.items()}
