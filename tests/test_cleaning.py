@@ -107,6 +107,14 @@ def test_signup_after_reference_date_is_implausible(clean_csv, find_log):
     assert entry.count == 1
     # Replaced by the median of the two valid dates (the upper one of an even count).
     assert data.customers.loc["3", "joined"] == pd.Timestamp("2014-03-01")
+    # A signup during the reference day is not after it, and the day the latest signup gives is its own.
+    csv = "id,income,joined\n1,10,2014-01-01 09:00\n2,20,2014-03-01 10:00\n3,30,2014-06-30 22:15\n4,40,2014-07-01 00:00\n"
+    cols = {"columns": {"id": "id", "income": "income", "signup_date": "joined"}}
+    data = clean_csv(csv, {**cols, **REF})
+    assert only(find_log(data.log, "implausible values", "joined")).count == 1
+    assert data.customers.loc["3", "joined"] == pd.Timestamp("2014-06-30 22:15")
+    data = clean_csv(csv.replace("2014-07-01", "2014-06-29"), cols)
+    assert data.reference_date == date(2014, 6, 30) and not find_log(data.log, "implausible values", "joined")
 
 
 def test_missing_answers_stay_missing_and_are_logged(clean_csv, find_log):

@@ -265,6 +265,17 @@ def test_parquet_lines_give_the_same_result(tmp_path, orders):
     assert_same(summary(data), summary(orders))
 
 
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "+09:30", "UTC"])
+def test_parquet_instants_are_read_at_the_hour_of_the_zone_the_file_declares(tmp_path, orders, zone):
+    """A Parquet column of instants with its zone ('2024-03-01 09:15-08:00'): the hour as the shop's
+    clock showed it, as a column of local times gives, whatever zone the machine is in."""
+    typed = _typed_lines(tmp_path)
+    typed["InvoiceDate"] = typed["InvoiceDate"].dt.tz_localize(zone)
+    typed.to_parquet(tmp_path / "lines.parquet", index=False)
+    data = load_orders(make_config(tmp_path, transactions={"path": "lines.parquet"}))
+    assert_same(summary(data), summary(orders))
+
+
 def test_a_folder_of_parquet_parts_gives_the_same_result(tmp_path, orders):
     # As Spark writes a table: part files, a _SUCCESS marker and hidden checksums, which are not data.
     typed = _typed_lines(tmp_path)

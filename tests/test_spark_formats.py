@@ -244,10 +244,16 @@ def test_line_breaks_in_quotes_utf16_two_digit_years_month_names_and_float_ids_a
     frame = pd.read_csv(pd.io.common.StringIO(LINES), dtype={"Customer ID": float})
     frame["Customer ID"] = frame["Customer ID"] + 20_000_000
     frame.loc[frame.index[-1], "Customer ID"] = np.nan
+    # Instants with their zone: read at the hour the shop's clock showed, as locally (the session is UTC).
+    frame["InvoiceDate"] = pd.to_datetime(frame["InvoiceDate"])
+    frame.to_parquet(tmp_path / "naive.parquet")
+    frame["InvoiceDate"] = frame["InvoiceDate"].dt.tz_localize("America/Los_Angeles")
     frame.to_parquet(tmp_path / "lines.parquet")
     ids = make_config(tmp_path, transactions={"path": "lines.parquet"})
     a, b = local.load_orders(ids), engine.load_orders(ids)
     _same_orders(a, b)
+    naive = local.load_orders(make_config(tmp_path, transactions={"path": "naive.parquet"}))
+    pd.testing.assert_frame_equal(naive.frame, a.frame)
     assert "20000012" in set(b.frame["customer_id"])
 
     # A line short of two fields: one line naming the file and the line, as locally (no traceback).

@@ -40,7 +40,7 @@ from ..errors import UserError
 from ..ingest.cleaning import DATE_CELL, DOT_GROUPS, WHOLE, ZONE, LogEntry, zoneless
 from ..ingest.season import MONTH_COLUMNS, with_season
 from ..ingest.loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
-                              not_read, parquet_parts, sha256_of, two_letter_codes, typed_table)
+                              not_read, parquet_parts, parquet_zone, sha256_of, two_letter_codes, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
                              CODE_SAMPLE, GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT,
@@ -331,7 +331,7 @@ def _unreadable_example(src: DataFrame, path, t: TransactionsFile, types: dict[s
                         delimiter: str | None = None):
     """The smallest value of `col` that is not read (as orders.load_orders shows it)."""
     if col == t.timestamp:
-        parsed = _timestamp(src, path, t, isinstance(types.get(col), (T.TimestampType, T.TimestampNTZType, T.DateType)))
+        parsed = _timestamp(src, path, t, types)
     else:
         typed = isinstance(types.get(col), T.NumericType)
         parsed = _number(col, typed, not typed and _decimal_commas(src, [col], path, delimiter)[col])
@@ -354,9 +354,15 @@ def _strptime(v, fmt: str):
     return F.when(F.year(ts) >= 2069, ts - F.expr("INTERVAL 100 YEARS")).otherwise(ts) if "%y" in fmt else ts
 
 
-def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, typed: bool):
-    """orders._timestamp_expr: the configured format, else the first that reads every distinct value."""
-    if typed:
+def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, types: dict[str, T.DataType]):
+    """orders._timestamp_expr: the configured format, else the first that reads every distinct value.
+    A Parquet file's instants are read in the zone the file declares (loading.parquet_zone), as locally."""
+    kind = types.get(t.timestamp)
+    if isinstance(kind, T.TimestampType) and isinstance(path, Path):
+        zone = parquet_zone(path, t.timestamp)
+        if zone:  # the session is UTC: the shop's clock is the instant shifted to its zone
+            return F.from_utc_timestamp(F.col(f"`{t.timestamp}`"), zone)
+    if isinstance(kind, (T.TimestampType, T.TimestampNTZType, T.DateType)):
         return F.col(f"`{t.timestamp}`").cast("timestamp")
     col = _text(t.timestamp)
     if t.timestamp_format:
@@ -553,7 +559,6 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     whether its code or name needed normalising; the products map's log and the map applied."""
     t = cfg.transactions
     numeric = {c for c, ty in types.items() if isinstance(ty, T.NumericType)}
-    typed_ts = isinstance(types[t.timestamp], (T.TimestampType, T.TimestampNTZType, T.DateType))
     rows = src.distinct() if t.duplicate_lines == "drop" else src
     name_col = t.product_name or t.product
     not_products = [p.strip().upper() for p in t.not_products]
@@ -566,7 +571,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     if isinstance(types[t.customer], (T.FloatType, T.DoubleType)):  # as DuckDB writes them: 20012346, not 2.0012346E7
         c = F.col(f"`{t.customer}`")
         customer = F.coalesce(F.when((c == F.floor(c)) & (F.abs(c) < 2.0 ** 53), c.cast("long").cast("string")), customer)
-    ts = _timestamp(src, path, t, typed_ts)
+    ts = _timestamp(src, path, t, types)
     # As locally: without an order id, an order is a customer's lines at one date and time.
     order = _text(t.order) if t.order else F.concat(customer, F.lit(" @ "), ts.cast("string"))
     cancelled = (F.startswith(F.coalesce(order, F.lit("")), F.lit(t.cancelled_prefix)) if t.order and t.cancelled_prefix

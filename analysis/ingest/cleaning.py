@@ -911,7 +911,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             log.append(LogEntry("implausible values", col, int(neg.sum()), "treated as missing", "negative values"))
             typed[col] = typed[col].where(~neg)
     for col in [x for x in (c.signup_date, c.first_order, c.last_purchase) if x]:
-        late = typed[col] > pd.Timestamp(ref)
+        late = typed[col] >= pd.Timestamp(ref) + pd.Timedelta(days=1)  # a time during the reference day is not after it
         if late.any():
             log.append(LogEntry("implausible values", col, int(late.sum()), "treated as missing",
                                 f"after the reference date {ref:%Y-%m-%d}"))

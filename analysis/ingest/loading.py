@@ -84,6 +84,29 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def parquet_zone(path: Path, column: str) -> str | None:
+    """The time zone a Parquet file's timestamp column declares ('America/Los_Angeles', '+02:00'),
+    'UTC' for instants without one, None for a column of local times. Such a column holds instants:
+    read in its own zone it gives the time as the shop's clock showed it, the hour that a customer's
+    habits are about; read in the machine's zone, the same file would give other hours elsewhere."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = parquet_parts(path)[0] if path.is_dir() else path
+    try:
+        schema = pq.read_schema(first)
+    except (pa.ArrowException, OSError):
+        return None
+    if column not in schema.names:
+        return None
+    kind = schema.field(column).type
+    if not pa.types.is_timestamp(kind) or kind.tz is None:
+        return None
+    zone = kind.tz
+    return f"GMT{zone}" if zone[:1] in "+-" else zone  # a fixed offset as the zone databases name it (ICU reads
+    # 'UTC+09:30' as +09:00)
+
+
 def parquet_parts(folder: Path) -> list[Path]:
     """The Parquet files of a folder as Spark, Hive and DuckDB write them (part files, in
     partition folders such as `year=2024/` too), in name order. Names starting with `_` or `.`

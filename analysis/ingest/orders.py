@@ -25,7 +25,7 @@ from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
 from .loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, detect_delimiter, detect_encoding, largest_sheet, looks_binary,
-                      native_numbers_as_written, not_read, parquet_parts, read_table, sha256_of, two_letter_codes)
+                      native_numbers_as_written, not_read, parquet_parts, parquet_zone, read_table, sha256_of, two_letter_codes)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -464,9 +464,17 @@ def timestamp_formats(con, column: str, first_only: bool = False) -> list[str | 
     return fits
 
 
-def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False) -> str:
-    """SQL parsing the timestamp column: the configured format, else the first that reads every value."""
-    if typed:  # a Parquet timestamp or date column
+def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False, zone: str | None = None) -> str:
+    """SQL parsing the timestamp column: the configured format, else the first that reads every value.
+    typed: a Parquet timestamp or date column; zone: the zone its instants are read in (parquet_zone)."""
+    if typed and zone:
+        try:
+            con.execute(f"SELECT timezone({_lit(zone)}, TIMESTAMPTZ '2020-01-01 00:00:00+00')")
+        except Exception:  # an engine without the zone database, or a zone it does not know
+            raise UserError(f"{path}: column {t.timestamp!r}: time zone {zone!r} is unknown; "
+                            "write the times without a zone, as the shop's clock showed them") from None
+        return f"timezone({_lit(zone)}, {_q(t.timestamp)})"
+    if typed:
         return f"CAST({_q(t.timestamp)} AS TIMESTAMP)"
     col = _text(t.timestamp)
     if t.timestamp_format:
@@ -622,7 +630,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
                 f"SELECT DISTINCT * FROM src WHERE {row_hash} IN (SELECT h FROM dup_hashes))")
 
     cat_sql, cat_log, pmap = _categories(con, cfg, path, product_map)
-    ts = _timestamp_expr(con, path, t, typed=types[t.timestamp].startswith(("TIMESTAMP", "DATE")))
+    zone = parquet_zone(path, t.timestamp) if types[t.timestamp] == "TIMESTAMP WITH TIME ZONE" else None
+    ts = _timestamp_expr(con, path, t, typed=types[t.timestamp].startswith(("TIMESTAMP", "DATE")), zone=zone)
     name_col = t.product_name or t.product
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
     # An id read as text loses a spreadsheet's '.0' (12345.0 is customer 12345); whole numbers need no text route.
