@@ -611,6 +611,16 @@ def test_windows_1252_lines_with_euro_signs(tmp_path, orders, gzipped):
     assert [(e.step, e.count) for e in got.log] == [(e.step, e.count) for e in orders.log]
 
 
+@pytest.mark.parametrize("name", ["lines.csv.gz", "lines.csv", "lines.txt"])
+def test_gzipped_lines_are_read_whatever_their_name(tmp_path, orders, name):
+    """A download saved without its .gz: known by its bytes, as the customer-table loader knows it."""
+    import gzip
+
+    (tmp_path / name).write_bytes(gzip.compress(LINES.encode("utf-8")))
+    got = load_orders(make_config(tmp_path, transactions={"path": name}))
+    assert_same(summary(got), summary(orders))
+
+
 def _late_pound_lines(n: int = 1500) -> str:
     """Lines whose first character beyond ASCII ('£') comes after the first 64 KB, all that is sniffed."""
     early = "".join(f"2{i:05d},A1,WHITE MUG,1,2024-03-02 09:30,3.00,{12 + i % 40},United Kingdom\n" for i in range(n))

@@ -256,6 +256,11 @@ def test_line_breaks_in_quotes_utf16_two_digit_years_month_names_and_float_ids_a
     pd.testing.assert_frame_equal(naive.frame, a.frame)
     assert "20000012" in set(b.frame["customer_id"])
 
+    # Gzipped lines saved without their .gz: Spark knows compression by the name only, and says so.
+    import gzip
+    (tmp_path / "lines.csv").write_bytes(gzip.compress(LINES.encode("utf-8")))
+    with pytest.raises(UserError, match=r"lines.csv: is gzip-compressed but its name does not end in .gz.*rename it lines.csv.gz"):
+        engine.load_orders(cfg)
     # A line short of two fields: one line naming the file and the line, as locally (no traceback).
     (tmp_path / "lines.csv").write_text(LINES.replace("1001,B2,RED CANDLE,1,", "1001,B2,", 1), encoding="utf-8")
     with pytest.raises(UserError, match=r"lines.csv: a line has more or fewer fields than the header: '1001,B2,"):

@@ -47,7 +47,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              ISO_START, NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, decimal_conventions, _head, later_encoding, line_rules, net_of_returns,
+                             cancelled_detail, check_named_columns, decimal_conventions, gzipped, _head, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
@@ -416,6 +416,9 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
     head = _head(path)
     if not head.strip():
         raise UserError(f"{path}: file is empty")
+    if gzipped(path) and path.suffix.lower() != ".gz":  # Spark tells gzip by the name only
+        raise UserError(f"{path}: is gzip-compressed but its name does not end in .gz, by which Spark knows it; "
+                        f"rename it {path.name}.gz")
     enc = detect_encoding(head) if t.encoding == "auto" else t.encoding
     if enc.lower() in UTF8:  # Spark would read a later byte that is not UTF-8 as '\ufffd' without a word
         enc = later_encoding(path, t, enc)

@@ -137,10 +137,15 @@ class OrderData:
     season: tuple[int, ...] = ()  # the calendar months of the season habit, if any (see season.py)
 
 
+def gzipped(path: Path) -> bool:
+    """Whether a file is gzip-compressed, whatever its name says."""
+    with path.open("rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
 def _opener(path: Path):
     """gzip.open for a gzip-compressed file, else open."""
-    with path.open("rb") as f:
-        return gzip.open if f.read(2) == b"\x1f\x8b" else open
+    return gzip.open if gzipped(path) else open
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
@@ -278,13 +283,15 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str) -> tuple[str, str, s
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
     delim = detect_delimiter(text) if t.delimiter == "auto" else unescape_delimiter(t.delimiter)
     read_path = path
+    # DuckDB tells gzip by the name: a download saved as .csv is said to be compressed.
+    compression = "gzip" if gzipped(path) else "none"
     if duck_enc is None:  # DuckDB reads UTF-8 and UTF-16 only: other encodings are written out as UTF-8
-        read_path, duck_enc = to_utf8(path, enc, Path(tmp)), "utf-8"
+        read_path, duck_enc, compression = to_utf8(path, enc, Path(tmp)), "utf-8", "none"
     try:
         _run(
             con, f"CREATE VIEW src AS SELECT * FROM read_csv({_lit(str(read_path))}, all_varchar = true, header = true, "
             f"delim = {_lit(delim)}, quote = '\"', escape = '\"', encoding = {_lit(duck_enc)}, "
-            f"null_padding = false, strict_mode = true)")
+            f"compression = {_lit(compression)}, null_padding = false, strict_mode = true)")
         n_cols = len(con.execute("DESCRIBE src").fetchall())
     except duckdb.Error as e:
         if NOT_UTF8 in str(e):  # load_orders finds the whole file's encoding and reads it again
