@@ -16,7 +16,7 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -80,6 +80,14 @@ class Drift:
 class Assigned:
     assignments: pd.DataFrame  # customer_id, segment, segment_name, distance, excluded_reason
     drift: Drift
+    reference_date: date  # the date ages, tenure and recency were measured at
+    model_reference_date: date  # the model's
+
+    def measured(self) -> str:
+        """The reference date used, in words."""
+        why = ("the model's" if self.reference_date == self.model_reference_date
+               else f"later than the model's {self.model_reference_date.isoformat()}")
+        return f"ages, tenure and recency measured at {self.reference_date.isoformat()} ({why})"
 
 
 def _limit(expected: float, n: int) -> float:
@@ -187,8 +195,12 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
     files = {k: Path(v) for k, v in given.items() if v is not None}
     absent = _check_schema(model, folder, files)
 
-    fitted = Fitted(**{**model.cleaning, "reference_date": reference_date or date.fromisoformat(
-        model.cleaning["reference_date"]), "fences": {k: tuple(v) for k, v in model.cleaning["fences"].items()}})
+    # Ages, tenure and recency are measured at the model's reference date, or at the one the new data
+    # give (the day after their latest order line, their latest signup) when they go on past it: new
+    # lines of a later year would otherwise have happened before they were placed. A date given is kept.
+    model_ref = date.fromisoformat(model.cleaning["reference_date"])
+    fitted = Fitted(**{**model.cleaning, "reference_date": reference_date or model_ref,
+                       "fences": {k: tuple(v) for k, v in model.cleaning["fences"].items()}})
     raw_cfg = dict(model.config)
     for kind, path in files.items():  # the new input replaces the model's (a catalog table too)
         # Its delimiter and encoding are its own (a training file's draft names the detected ones),
@@ -198,7 +210,7 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
                             and (k != "sheet" or same_kind)}, "path": str(path.resolve())}
     for kind, columns in absent.items():
         raw_cfg = _without(raw_cfg, kind, columns)
-    raw_cfg["report"] = {**raw_cfg["report"], "reference_date": fitted.reference_date.isoformat()}
+    raw_cfg["report"] = {**raw_cfg["report"], "reference_date": reference_date and reference_date.isoformat()}
     raw_cfg.pop("compare_with", None)
     raw_cfg["report"].pop("overrides", None)
     if model.product_map is not None:
@@ -212,6 +224,13 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
             saved["product_map"] = pd.DataFrame({"product": list(model.product_map),
                                                  "category": list(model.product_map.values())})
     inp = load_input(cfg, progress, **saved)
+    if inp.orders is not None and reference_date is None and inp.orders.reference_date < model_ref:
+        # Lines that end before the model's date (a part of its period): measured at the model's date.
+        raw_cfg["report"]["reference_date"] = model_ref.isoformat()
+        cfg = parse_config(raw_cfg, f"{folder}/model.json", Path.cwd())
+        inp = load_input(cfg, progress, **saved)
+    if inp.orders is not None and reference_date is not None:
+        _no_lines_after(inp, reference_date)
     progress(f"cleaning {len(inp.table.frame):,} customers with the model's parameters")
     data = with_extra(clean(inp.table, inp.cfg, fitted), inp)
     cfg, path = inp.cfg, inp.table.path
@@ -235,7 +254,18 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
         own[i:i + CHUNK] = np.sqrt((d ** 2).sum(axis=1))
     del x
     out = _assignments(data, seg, own, model.segments)
-    return Assigned(out, drift(model, table, data, cfg, seg, near))
+    return Assigned(out, drift(model, table, data, cfg, seg, near), data.reference_date, model_ref)
+
+
+def _no_lines_after(inp, reference_date: date) -> None:
+    """Order lines after a reference date given would make negative recencies: one line instead."""
+    days = pd.to_numeric(inp.orders.frame["Days since last order"], errors="coerce")
+    late = int((days < 0).sum())
+    if late:
+        latest = reference_date - timedelta(days=int(days.min()))
+        raise UserError(f"--reference-date {reference_date.isoformat()}: {late:,} customers have order lines after it "
+                        f"(the latest on {latest.isoformat()}); give a later date, or none to measure at the day "
+                        "after the latest line")
 
 
 def _release() -> None:
@@ -348,4 +378,6 @@ def csv_text(frame: pd.DataFrame) -> str:
 def write(assigned: Assigned, out: Path, drift_path: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(csv_text(assigned.assignments), encoding="utf-8")
-    drift_path.write_text(json.dumps(assigned.drift.to_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    report = {**assigned.drift.to_dict(), "reference_date": assigned.reference_date.isoformat(),
+              "model_reference_date": assigned.model_reference_date.isoformat()}
+    drift_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -347,6 +347,7 @@ def cmd_assign(args) -> int:
     drift = Path(args.drift) if args.drift else out.with_name(out.name.removesuffix(".csv") + ".drift.json")
     write(done, out, drift)
     print(done.drift.line())
+    print(done.measured())
     say(f"done: {out} and {drift}")
     return 0
 

@@ -3,6 +3,7 @@ customers placed as a fresh run would, drift flagged only when there is drift, d
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from analysis.assign import assign
 from analysis.cli import main
 from analysis.config import parse_config
 from analysis.errors import UserError
+from analysis.ingest.joining import load_input
 from analysis.pipeline import analyse
 from analysis.segment.model import load, save, tier_of
 
@@ -114,6 +116,51 @@ def test_order_lines_model_reproduces_its_run(tmp_path):
     assert unpriced.model.order_categories == sorted(run.model.order_categories) != ["All products"]
     save(unpriced.model, tmp_path / "unpriced")
     _same(unpriced, assign(tmp_path / "unpriced", None, paths["lines"]).assignments)
+
+
+def test_order_lines_of_a_later_period_are_measured_at_their_own_date(tmp_path, monkeypatch):
+    """The same customers' lines 52 weeks later (same weekdays): each placed as before, measured at
+    the day after the new latest line, not at the model's date (which came before every new line).
+    Lines that end before the model's date are measured at the model's; a date given is kept, and
+    one before the lines is refused in one line."""
+    paths = synth.write_orders(synth.generate_orders(300, 6000, 3, seed=2), tmp_path)
+    cfg = yaml.safe_load(paths["config"].read_text())
+    t = cfg["transactions"]
+    run = analyse(parse_config({**cfg, "segmentation": {"algorithm": "kmeans"}, "baskets": {"levels": []}},
+                               base_dir=tmp_path))
+    save(run.model, tmp_path / "model")
+    lines = pd.read_parquet(paths["lines"])
+    when = pd.to_datetime(lines[t["timestamp"]])
+    model_ref = run.results.reference_date
+    assert model_ref == (when.max() + pd.Timedelta(days=1)).date()
+    lines.assign(**{t["timestamp"]: when + pd.Timedelta(weeks=52)}).to_parquet(tmp_path / "later.parquet")
+    later = assign(tmp_path / "model", None, tmp_path / "later.parquet")
+    _same(run, later.assignments)
+    assert (later.reference_date, later.model_reference_date) == (model_ref + timedelta(weeks=52), model_ref)
+    assert later.measured() == (f"ages, tenure and recency measured at {model_ref + timedelta(weeks=52)} "
+                                f"(later than the model's {model_ref})")
+    # The customers whose last order is over 90 days old: their lines end before the model's date.
+    last = when.groupby(lines[t["customer"]]).max()
+    lines[lines[t["customer"]].isin(last[last < when.max() - pd.Timedelta(days=90)].index)].to_parquet(
+        tmp_path / "lapsed.parquet")
+    lapsed = assign(tmp_path / "model", None, tmp_path / "lapsed.parquet")
+    assert lapsed.reference_date == model_ref and lapsed.measured().endswith("(the model's)")
+    # Every feature measured at that date (recency too: this model gives it no weight, so the
+    # placement alone would not show it): as when the date is given.
+    from analysis import assign as assigning
+    loaded = []
+    monkeypatch.setattr(assigning, "load_input", lambda *a, **k: loaded.append(load_input(*a, **k)) or loaded[-1])
+    at_model = assign(tmp_path / "model", None, tmp_path / "lapsed.parquet", model_ref)
+    given_days = loaded[-1].orders.frame["Days since last order"]
+    lapsed = assign(tmp_path / "model", None, tmp_path / "lapsed.parquet")
+    assert len(lapsed.assignments) > 50 and given_days.min() > 90
+    pd.testing.assert_frame_equal(lapsed.assignments, at_model.assignments)
+    pd.testing.assert_series_equal(loaded[-1].orders.frame["Days since last order"], given_days)
+    given = assign(tmp_path / "model", None, tmp_path / "later.parquet", model_ref + timedelta(weeks=60))
+    assert given.reference_date == model_ref + timedelta(weeks=60)
+    with pytest.raises(UserError, match=rf"--reference-date {model_ref}: \d+ customers have order lines after it "
+                                        rf"\(the latest on {model_ref + timedelta(weeks=52) - timedelta(days=1)}\)"):
+        assign(tmp_path / "model", None, tmp_path / "later.parquet", model_ref)
 
 
 def _new(seed: int, n: int, offset: int) -> pd.DataFrame:

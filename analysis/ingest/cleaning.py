@@ -53,7 +53,7 @@ class Fitted:
     """What cleaning learnt from the training customers, so that new customers are cleaned alike
     (`clean(table, cfg, fitted)`): no median, fence or category is recomputed from new data."""
 
-    reference_date: date
+    reference_date: date  # replayed on new data that end before it; data that go on move it later
     fences: dict[str, tuple[float, float]]  # column -> (low, high) fence where the outlier rule applied
     medians: dict[str, float]  # numeric column (or '_age') -> value imputed for missing ones
     median_dates: dict[str, str]  # date column -> ISO date imputed for missing ones
@@ -877,11 +877,13 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     # (A shallow copy: copy-on-write keeps it as it is now while `typed` changes, column by column.)
     parsed = typed.copy(deep=False) if fitted is None else None
 
-    ref = fitted.reference_date if fitted else cfg.report.reference_date
+    ref = cfg.report.reference_date
     # Without one given, the latest date the table knows of: a purchase, else a signup.
     latest = [typed[x].max() for x in (c.last_purchase, c.signup_date) if x and typed[x].notna().any()]
     if ref is None and latest:
         ref = max(latest).date()
+    if fitted:  # new customers of a saved model: its date, or a later one the new data give
+        ref = max(fitted.reference_date, ref or fitted.reference_date)
     undated = ref is None
     if undated:
         ref = date.today()
