@@ -40,6 +40,10 @@ MIN_EXCESS = 0.01
 OUTSIDE_MAX = 0.01  # a feature drifts when more than this share of customers fall outside its training range
 UNSEEN_MAX = 0.01  # a category column drifts when more than this share holds values never seen
 SHARE_SHIFT = 0.05  # a segment's share drifts when it moves more than this (and the test agrees)
+# Spend (or units) on categories the model was not built with (new products missing from its map):
+# counted in the customer's total, in no share the model reads, so its category shares read lower.
+# Up to this much, every share is off by at most as many points as a segment share may move unflagged.
+UNKNOWN_SPEND_MAX = SHARE_SHIFT
 SHARE_P = 0.001
 
 
@@ -54,6 +58,7 @@ class Drift:
     shares: dict[int, tuple[float, float]]  # segment -> (training share, new share)
     shares_p: float | None  # chi-square test of the new counts against the training shares
     flags: tuple[str, ...] = field(default=())  # what drifted, in words
+    unknown_spend: float = 0.0  # share of the order lines' amount in categories the model does not have
 
     @property
     def drifted(self) -> bool:
@@ -73,7 +78,8 @@ class Drift:
                         "training_quantile": FAR_QUANTILE},
                 "features_outside_range": self.outside, "unseen_categories": self.unseen,
                 "segment_shares": {str(k): {"training": v[0], "new": v[1]} for k, v in self.shares.items()},
-                "segment_shares_p": self.shares_p, "summary": self.line()}
+                "segment_shares_p": self.shares_p, "unknown_category_share": self.unknown_spend,
+                "summary": self.line()}
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,7 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
         inp = load_input(cfg, progress, **saved)
     if inp.orders is not None and reference_date is not None:
         _no_lines_after(inp, reference_date)
+    unknown = _unknown_share(inp.orders, model.order_categories)
     progress(f"cleaning {len(inp.table.frame):,} customers with the model's parameters")
     data = with_extra(clean(inp.table, inp.cfg, fitted), inp)
     cfg, path = inp.cfg, inp.table.path
@@ -254,7 +261,17 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
         own[i:i + CHUNK] = np.sqrt((d ** 2).sum(axis=1))
     del x
     out = _assignments(data, seg, own, model.segments)
-    return Assigned(out, drift(model, table, data, cfg, seg, near), data.reference_date, model_ref)
+    return Assigned(out, drift(model, table, data, cfg, seg, near, unknown), data.reference_date, model_ref)
+
+
+def _unknown_share(orders, categories: list[str] | None) -> float:
+    """The share of the lines' amount pooled into a category the model does not have (orders.unknown_category)."""
+    if orders is None or not categories:
+        return 0.0
+    amounts = next(iter(v for v in (orders.columns.spend, orders.columns.units) if v), {})
+    new = [col for cat, col in amounts.items() if cat not in categories]
+    total = float(orders.frame[list(amounts.values())].to_numpy(dtype=float).sum()) if amounts else 0.0
+    return float(orders.frame[new].to_numpy(dtype=float).sum()) / total if new and total > 0 else 0.0
 
 
 def _no_lines_after(inp, reference_date: date) -> None:
@@ -288,9 +305,13 @@ def _assignments(data, seg: np.ndarray, distance: np.ndarray, names: dict[int, s
                          "excluded_reason": reasons})
 
 
-def drift(model: Model, table: pd.DataFrame, data, cfg, seg: np.ndarray, near: np.ndarray) -> Drift:
+def drift(model: Model, table: pd.DataFrame, data, cfg, seg: np.ndarray, near: np.ndarray,
+          unknown_spend: float = 0.0) -> Drift:
     n = len(seg)
     flags = []
+    if unknown_spend > UNKNOWN_SPEND_MAX:
+        flags.append(f"{unknown_spend:.0%} of the amount bought in categories the model was not built with "
+                     f"(products missing from its map; limit {UNKNOWN_SPEND_MAX:.0%})")
     far = int((near > model.distance_p99).sum())
     limit = _limit(1 - FAR_QUANTILE, n)
     if far / max(n, 1) > limit:
@@ -326,7 +347,7 @@ def drift(model: Model, table: pd.DataFrame, data, cfg, seg: np.ndarray, near: n
         moved = max(abs(b - a) for a, b in shares.values())
         if p < SHARE_P and moved > SHARE_SHIFT:
             flags.append(f"segment shares changed (up to {100 * moved:.0f} points)")
-    return Drift(n, far, far / max(n, 1), limit, outside, unseen, shares, p, tuple(flags))
+    return Drift(n, far, far / max(n, 1), limit, outside, unseen, shares, p, tuple(flags), unknown_spend)
 
 
 def _decimals(x: pd.Series) -> pd.Series:

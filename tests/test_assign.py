@@ -163,6 +163,40 @@ def test_order_lines_of_a_later_period_are_measured_at_their_own_date(tmp_path, 
         assign(tmp_path / "model", None, tmp_path / "later.parquet", model_ref)
 
 
+def test_lines_of_products_the_model_has_no_category_for_keep_their_spend(tmp_path, monkeypatch):
+    """Products relaunched under codes the model's map does not hold: their money stays in each
+    customer's spend (in no share the model reads), and past 5% of the money it is flagged as drift."""
+    paths = synth.write_orders(synth.generate_orders(300, 6000, 3, seed=2), tmp_path)
+    cfg = yaml.safe_load(paths["config"].read_text())
+    t = cfg["transactions"]
+    run = analyse(parse_config({**cfg, "segmentation": {"algorithm": "kmeans"}, "baskets": {"levels": []}},
+                               base_dir=tmp_path))
+    save(run.model, tmp_path / "model")
+    lines = pd.read_parquet(paths["lines"])
+    lines[t["product"]] = lines[t["product"]].astype(str)
+    money = (lines[t["quantity"]] * lines[t["unit_price"]]).where(lines[t["quantity"]] > 0, 0.0)
+    by_product = money.groupby(lines[t["product"]]).sum().drop(index="POST").sort_values(kind="stable")
+    from analysis import assign as assigning
+    loaded = []
+    monkeypatch.setattr(assigning, "load_input", lambda *a, **k: loaded.append(load_input(*a, **k)) or loaded[-1])
+    assign(tmp_path / "model", None, paths["lines"])
+
+    def total(frame):
+        return frame.set_index("customer_id")[[c for c in frame if c.startswith("Spend on ")]].sum(axis=1)
+    before = total(loaded[-1].orders.frame)
+    for target, flagged in ((0.03, False), (0.08, True)):
+        relaunched = by_product.index[by_product.cumsum() <= target * money.sum()]
+        share = by_product[relaunched].sum() / money.sum()
+        new = lines.assign(**{t["product"]: lines[t["product"]].where(~lines[t["product"]].isin(relaunched),
+                                                                      "N" + lines[t["product"]])})
+        new.to_parquet(tmp_path / "relaunched.parquet")
+        placed = assign(tmp_path / "model", None, tmp_path / "relaunched.parquet")
+        pd.testing.assert_series_equal(total(loaded[-1].orders.frame), before)
+        assert "Spend on Uncategorised" in loaded[-1].orders.frame
+        assert placed.drift.unknown_spend == pytest.approx(share, abs=0.005) and target - 0.01 < share <= target
+        assert any("categories the model was not built with" in f for f in placed.drift.flags) == flagged
+
+
 def _new(seed: int, n: int, offset: int) -> pd.DataFrame:
     df, _ = synth.generate(n, 4, seed=seed)
     return df.assign(ID=df["ID"] + offset)

@@ -47,7 +47,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              ISO_START, NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, decimal_conventions, gzipped, _head, later_encoding, line_rules, net_of_returns,
+                             cancelled_detail, check_named_columns, decimal_conventions, gzipped, _head, unknown_category, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
@@ -798,13 +798,13 @@ def _fixed_categories(valid: DataFrame, log: list[LogEntry], fixed: tuple[str, .
         return valid.withColumn("category", F.lit(None).cast("string")), ()
     valid = valid.withColumn("category", F.coalesce("category", F.lit(UNCATEGORISED)))
     n = valid.where(~F.col("category").isin(*fixed)).count()
-    if n:
-        into = OTHER if OTHER in fixed else None
-        valid = valid.withColumn("category", F.when(F.col("category").isin(*fixed), F.col("category"))
-                                 .otherwise(F.lit(into).cast("string")))
-        log.append(LogEntry("odd categories", "category", int(n), f"pooled into '{into}'" if into else "left out of spend",
-                            "lines of categories the model was not built with"))
-    return valid, tuple(sorted(fixed))
+    if not n:
+        return valid, tuple(sorted(fixed))
+    into = unknown_category(fixed)
+    valid = valid.withColumn("category", F.when(F.col("category").isin(*fixed), F.col("category")).otherwise(F.lit(into)))
+    log.append(LogEntry("odd categories", "category", int(n), f"pooled into '{into}'",
+                        "lines of categories the model was not built with"))
+    return valid, tuple(sorted({*fixed, into}))
 
 
 def line_money():

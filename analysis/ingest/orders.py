@@ -835,20 +835,28 @@ def no_usable_line(reasons: list[str]) -> str:
     return f"no usable order line: {'; '.join(sorted(reasons))}"
 
 
+def unknown_category(fixed: tuple[str, ...]) -> str:
+    """Where a saved model's new data put lines of categories it was not built with (products missing
+    from its map, a category column's new values): pooled as the model pooled its small ones, else
+    with the products it had no category for. Their money stays in the customer's spend."""
+    return OTHER if OTHER in fixed else UNCATEGORISED
+
+
 def _fixed_categories(con, log: list[LogEntry], fixed: tuple[str, ...]) -> tuple[str, ...]:
-    """A saved model's categories: others are pooled as the model pooled them (or left out of spend)."""
+    """A saved model's categories, and unknown_category's when lines need it."""
     if fixed == ("All products",):  # the model had no categories: one spend column
         _run(con, "UPDATE judged SET category = NULL")
         return ()
     names = ", ".join(map(_lit, fixed))
     _run(con, f"UPDATE judged SET category = {_lit(UNCATEGORISED)} WHERE category IS NULL AND reason IS NULL")
     n = con.execute(f"SELECT count(*) FROM valid WHERE category NOT IN ({names})").fetchall()[0][0]
-    if n:
-        into = OTHER if OTHER in fixed else None
-        _run(con, f"UPDATE judged SET category = {_lit(into) if into else 'NULL'} WHERE category NOT IN ({names})")
-        log.append(LogEntry("odd categories", "category", int(n), f"pooled into '{into}'" if into else "left out of spend",
-                            "lines of categories the model was not built with"))
-    return tuple(sorted(fixed))
+    if not n:
+        return tuple(sorted(fixed))
+    into = unknown_category(fixed)
+    _run(con, f"UPDATE judged SET category = {_lit(into)} WHERE category NOT IN ({names})")
+    log.append(LogEntry("odd categories", "category", int(n), f"pooled into '{into}'",
+                        "lines of categories the model was not built with"))
+    return tuple(sorted({*fixed, into}))
 
 
 def _category_names(con, log: list[LogEntry], any_category: bool, what: str = "spend") -> tuple[str, ...]:
