@@ -436,7 +436,13 @@ def _odd_lines(tmp_path, header: str, timed: bool = True):
                                     "N° commande,Date,N° client,Réf produit,Quantité,Prix",
                                     "Bestellnr,Bestelldatum,Kd.-Nr.,Artikelnummer,Menge,Einzelpreis",
                                     "id_pedido,data_pedido,cod_cliente,produto,quantidade,preco_unitario",
-                                    "numero_ordine,data_ordine,codice_cliente,codice_articolo,quantita,prezzo"])
+                                    "numero_ordine,data_ordine,codice_cliente,codice_articolo,quantita,prezzo",
+                                    # invoice numbers and ids written with their joining words
+                                    "Rechnungsnummer,Rechnungsdatum,Kundennummer,Artikelnummer,Menge,Einzelpreis",
+                                    "Numéro de facture,Date de facture,Numéro client,Code article,Quantité,Prix unitaire",
+                                    "Número de factura,Fecha de factura,ID cliente,Código de producto,Cantidad,Precio unitario",
+                                    "Número da fatura,Data da fatura,ID do cliente,Código do produto,Quantidade,Preço unitário",
+                                    "Numer faktury,Data faktury,ID klienta,Kod produktu,Ilość,Cena jednostkowa"])
 def test_order_lines_roles_from_other_names(tmp_path, header):
     from analysis.ingest.drafting_orders import draft_orders_config
 
@@ -1697,3 +1703,13 @@ def test_a_korean_membership_table_drafts_its_join_date_and_payments(tmp_path):
     cfg = parse(draft_config(tmp_path / "회원.csv", config_dir=tmp_path), tmp_path)
     assert (cfg.columns.signup_date, cfg.columns.signup_date_format) == ("가입일", "%Y.%m.%d")
     assert list(cfg.columns.spend.values()) == ["누적 결제금액"] and cfg.report.currency == "₩"
+
+
+@pytest.mark.parametrize("name", ["Opis", "Opis produktu", "Descrição", "Bezeichnung", "Désignation"])
+def test_product_descriptions_in_other_languages_are_names_not_codes(name):
+    import re
+
+    from analysis.ingest.drafting import normalise
+    from analysis.ingest.drafting_orders import NAMES
+
+    assert re.search(NAMES["product_name"], normalise(name)) and not re.search(NAMES["product"], normalise(name))

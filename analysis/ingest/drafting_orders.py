@@ -26,19 +26,19 @@ SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
 NAMES = {
     "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant|musteri)(unique)?"
-    r"(id|no|nr|num|number|nummer|numero|code|key|kodu|kod)?$|^(n|id|num|numero|nr|no|code|codice|codigo|cod)(client|cliente"
+    r"(id|no|nr|num|number|nummer|numero|code|key|kodu|kod)?$|^(n|id|num|numero|numer|nr|no|code|codice|codigo|cod)(de|da|do|del|du)?(client|cliente"
     r"|klant|kunden?|klienta?)$|^kdn?r$"
     r"|^(customer|client|buyer|kunden?)?e?mail(address|adresse)?$"
     r"|^(顧客|会員|客户|客戶|用户|用戶|ユーザー?|고객|회원)(id|no|番号|コード|编号|編號|代码|번호|코드)?$",
-    "order": r"^(n|no|nr|num|numero|id|ref)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|bestel|kassabon|bon|rechnung|beleg|commande"
-    r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino|zamowienia|zamowienie|faktura"
+    "order": r"^(n|no|nr|num|numer|numero|id|ref)?(de|da|do|del|du)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|bestel|kassabon|bon|rechnungs?|belegs?|commande"
+    r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino|zamowienia|zamowienie|faktura|faktury"
     r"|objednavka|objednavky|siparis|fatura|fis)"
     r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference|kodu)?$|^orderref(erence)?$"
     r"|^(注文|受注|订单|訂單|伝票|주문)(id|no|番号|コード|编号|編號|号|번호|코드)?$",
     "timestamp": r"date|time|timestamp|^ts$|when|placed|datum|zeit|fecha|heure|hora|tijd|^data$|dataora|tarih|zaman"
     r"|^data(do|da|de|del|dell)?(pedido|compra|venda|emissao|encomenda|ordine|acquisto|vendita|fattura|zamowienia)$"
     r"|(order|purchas|creat|plac|book)edat$|日時|日付|日期|时间|時間|일시|일자|날짜|^(注文|購入|受注|订单|下单|주문)日$",
-    "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(stockcode|sku|productid|productcode|itemid"
+    "product": r"^(ref|reference|code|cod|codigo|codice|id|n|no|nr|num|numero)?(de|da|do|del|du)?(stockcode|sku|productid|productcode|itemid"
     r"|itemcode|articleid|article|ean|upc|barcode|product|item|artikel|artikelnummer|artikelnr|produkt|produit"
     r"|producto|produto|artigo|articulo|prodotto|articolo|produktu|towaru|zbozi|urun|stok)(id|code|ref|no|nr|num|number|nummer"
     r"|numero|kodu|kod)?$"
@@ -47,7 +47,7 @@ NAMES = {
     "product_name": r"description|^desc$|productname|itemname|^name$|title|bezeichnung|beschreibung|libelle"
     r"|descripcion|descricao|omschrijving|descrizione|designation|artikelname|productnaam"
     r"|^nom(du)?(produit|article)$|^nombre(del)?(producto|articulo)$|^nome(do|del)?(produto|prodotto|artigo|articolo)$"
-    r"|^nazwa(produktu|towaru)?$|^nazev(produktu|zbozi)?$|^urun(adi|ismi)$|aciklama|^(商品|产品|產品|製品|상품|제품)(名|名称|名稱|명)$|^品名$",
+    r"|^nazwa(produktu|towaru)?$|^opis(produktu|towaru)?$|^nazev(produktu|zbozi)?$|^urun(adi|ismi)$|aciklama|^(商品|产品|產品|製品|상품|제품)(名|名称|名稱|명)$|^品名$",
     "quantity": r"^(qty|quantity|units|unitsold|count|amount|number|menge|anzahl|quantite|cantidad|quantidade|aantal"
     r"|quantita|stuck|pieces|pcs|ilosc|liczba|mnozstvi|adet|miktar)$|quantity|qty|menge|数量|個数|수량",
     "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
