@@ -464,3 +464,53 @@ def test_the_recency_of_a_last_activity_date_is_named_for_what_it_records(column
     """A SaaS table's last login is no purchase: its recency reads 'Days since last login'."""
     from analysis.segment.features import last_event
     assert f"Days since last {last_event(column)}" == label
+
+
+def _demo_features(tmp_path, factor: float):
+    """The bundled table's features with every money column (income, spend) multiplied by factor."""
+    from pathlib import Path
+
+    import pandas as pd
+    import yaml
+
+    from analysis.config import parse_config
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    base = yaml.safe_load((data / "marketing_campaign.yml").read_text(encoding="utf-8"))
+    table = pd.read_csv(data / "marketing_campaign.csv", sep="\t")
+    money = ["Income", *base["columns"]["spend"].values()]
+    table[money] = table[money] * factor
+    folder = tmp_path / f"x{factor:g}"
+    folder.mkdir()
+    table.to_csv(folder / "c.tsv", sep="\t", index=False)
+    cfg = parse_config({**base, "customers": {**base["customers"], "path": "c.tsv"}}, base_dir=folder)
+    cleaned = clean(load_customers(cfg), cfg)
+    return build_features(cleaned, cfg), cleaned
+
+
+def test_money_in_other_units_gives_the_same_clustering_matrix(tmp_path):
+    """Cents, euros or thousands: the log scale follows the unit (cleaning.log_offset), so the matrix the
+    segments are found in, the outliers and the relevance weights are the same."""
+    (base, clean_base), (cents, clean_cents), (thousands, _) = (_demo_features(tmp_path, f) for f in (1, 100, 0.001))
+    assert base.clustering == cents.clustering == thousands.clustering
+    np.testing.assert_allclose(cents.matrix, base.matrix, atol=1e-9)
+    np.testing.assert_allclose(thousands.matrix, base.matrix, atol=1e-9)
+    average = base.doc("avg_purchase")  # skewed: on the log scale, whose offset follows the unit
+    assert average.transform.startswith("log(1 + x / 6.33") and cents.doc("avg_purchase").transform.startswith(
+        "log(1 + x / 633.3")
+    assert base.doc("share_fruits").transform.startswith("log(1 + x),")  # a share's unit is the whole
+    fences = clean_base.fitted.fences
+    money = {"Income", *(c for c in fences if c.startswith("Mnt"))}
+    assert len(money) == 7 and set(fences) == set(clean_cents.fitted.fences)
+    for col, (lo, hi) in fences.items():
+        factor = 100 if col in money else 1
+        assert clean_cents.fitted.fences[col] == pytest.approx((factor * lo, factor * hi), rel=1e-9)
+
+
+def test_log_offset_is_the_fifth_percentile_of_positive_values():
+    from analysis.ingest.cleaning import log_offset
+
+    v = np.concatenate([np.zeros(50), np.arange(1, 101, dtype=float)])
+    assert log_offset(v) == pytest.approx(np.percentile(np.arange(1, 101), 5)) == pytest.approx(5.95)
+    assert log_offset(v * 100) == pytest.approx(595) and log_offset(np.zeros(5)) == 1.0
+    assert log_offset(np.array([1.0, 1.0, 2.0, 3.0, 40.0])) == 1.0  # counts: log(1 + x)

@@ -591,20 +591,31 @@ def _robust_skew(x: np.ndarray) -> float:
     return float(pd.Series(core).skew())
 
 
+def log_offset(v: np.ndarray) -> float:
+    """c in log(1 + x / c), the log scale of a skewed non-negative measure: the 5th percentile of its
+    positive values, in the measure's own unit. For counts that is 1, log(1 + x) as usual; for money,
+    units or days it follows the unit, so that prices in cents or in euros, quantities in packs or in
+    pieces, give the same scale (with c = 1 the log of small amounts bends where that of large ones
+    does not, and the segments depended on the unit)."""
+    positive = v[v > 0]
+    return float(f"{np.percentile(positive, 5):.12g}") if len(positive) else 1.0
+
+
 def _outlier_fences(x: pd.Series, k: float) -> tuple[float, float, bool] | None:
-    """Tukey far-out fences, on the log scale for skewed non-negative measures."""
+    """Tukey far-out fences, on the log scale (log_offset) for skewed non-negative measures."""
     v = x.dropna().to_numpy(dtype=float)
     if len(v) < 20:
         return None
     use_log = bool(v.min() >= 0 and _robust_skew(v) > 1)
-    w = np.log1p(v) if use_log else v
+    c = log_offset(v) if use_log else 1.0
+    w = np.log1p(v / c) if use_log else v
     q1, q3 = np.percentile(w, [25, 75])
     iqr = q3 - q1
     if iqr <= 0:
         return None
     lo, hi = q1 - k * iqr, q3 + k * iqr
     if use_log:
-        lo, hi = np.expm1(lo), np.expm1(hi)
+        lo, hi = c * np.expm1(lo), c * np.expm1(hi)
     # To 12 significant digits: the log round trip leaves 30.999999999999996 where the quartiles
     # make the fence 31, and a customer with 31 orders is not beyond it.
     return float(f"{lo:.12g}"), float(f"{hi:.12g}"), use_log

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..ingest.cleaning import CODE_SIGNS, CURRENCY, CleanData, _robust_skew
+from ..ingest.cleaning import CODE_SIGNS, CURRENCY, CleanData, _robust_skew, log_offset
 from ..ingest.joining import FROM_LINES
 from ..ingest.orders import FIRST_ORDER
 from ..ingest.season import MAX_CHANCE, SEASON
@@ -53,11 +53,12 @@ class Scaling:
     mean: float
     sd: float
     weight: float
+    offset: float = 1.0  # c in log(1 + x / c) (cleaning.log_offset)
 
     def apply(self, x: pd.Series) -> np.ndarray:
         v = x.to_numpy(dtype=float)
         if self.log:
-            v = np.log1p(v)
+            v = np.log1p(v / self.offset)
         return (v - self.mean) / self.sd * self.weight
 
 
@@ -321,14 +322,18 @@ def chance_share(share: pd.Series, orders: pd.Series) -> float:
     return float(min(1.0, np.mean(p * (1 - p) / n) / var))
 
 
-def _transform(x: pd.Series) -> tuple[bool, float, float, str]:
-    """log1p for skewed non-negative measures, then standardised: (log, mean, sd, how)."""
+def _transform(x: pd.Series, kind: str) -> tuple[bool, float, float, float, str]:
+    """log(1 + x / c) for skewed non-negative measures, then standardised: (log, mean, sd, c, how).
+    c follows the measure's unit (cleaning.log_offset); a share's unit is the whole, c = 1."""
     v = x.to_numpy(dtype=float)
     log = bool(v.min() >= 0 and _robust_skew(v) > 1)
+    c = (1.0 if kind in ("share", "flag") else log_offset(v)) if log else 1.0
     if log:
-        v = np.log1p(v)
+        v = np.log1p(v / c)
     sd = float(v.std())
-    return log, float(v.mean()), sd if sd > 0 else 1.0, "log(1 + x), then standardised" if log else "standardised"
+    how = ("log(1 + x), then standardised" if c == 1 else f"log(1 + x / {c:,.6g}), then standardised") if log \
+        else "standardised"
+    return log, float(v.mean()), sd if sd > 0 else 1.0, c, how
 
 
 def replay(table: pd.DataFrame, scaling: tuple[Scaling, ...]) -> np.ndarray:
@@ -372,9 +377,10 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
     mostly = ({d.name: imputed[d.source] / len(table) for d in docs if d.name in chosen and d.source in imputed
                and imputed[d.source] > MAX_IMPUTED * len(table)} if cfg.features is None else {})
     how, fitted = {}, []
+    kinds = {d.name: d.kind for d in docs}
     for n in chosen:
-        log, mean, sd, how[n] = _transform(table[n])
-        fitted.append(Scaling(n, log, mean, sd, 0.0 if n in noisy or n in mostly else 1.0))
+        log, mean, sd, c, how[n] = _transform(table[n], kinds.get(n, "number"))
+        fitted.append(Scaling(n, log, mean, sd, 0.0 if n in noisy or n in mostly else 1.0, c))
     matrix = replay(table, tuple(fitted))
     score = relevance(matrix, cfg.seed, cfg.segmentation.search_sample)
     # The user's own list is used as given; otherwise features without segment structure are left out.
@@ -388,7 +394,7 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
             weight[i] = 0.0
             how[n] += (f"; left out of the distances: {mostly[n]:.0%} of the customers had no value and were given "
                        "the median")
-    scaling = tuple(Scaling(f.name, f.log, f.mean, f.sd, float(w)) for f, w in zip(fitted, weight))
+    scaling = tuple(Scaling(f.name, f.log, f.mean, f.sd, float(w), f.offset) for f, w in zip(fitted, weight))
     matrix = replay(table, scaling)
     rel = {n: (float(score[i]), float(weight[i])) for i, n in enumerate(chosen)}
     for i, n in enumerate(chosen):

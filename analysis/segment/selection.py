@@ -16,6 +16,7 @@ from sklearn.metrics import silhouette_samples, silhouette_score
 from . import clustering as cl
 from .. import formatters as fmt
 from ..config import Segmentation
+from ..ingest.cleaning import log_offset
 from ..errors import UserError
 
 NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward hierarchical",
@@ -821,7 +822,7 @@ def mix_evidence(table, clustering: tuple[str, ...], matrix: np.ndarray, k: int,
             v = v * table[total].to_numpy()
         elif f.startswith("channel_") and "purchases" in table:
             v = v * table["purchases"].to_numpy()
-        v = np.log1p(np.clip(v, 0, None)) if v.min() >= 0 else v
+        v = np.log1p(np.clip(v, 0, None) / log_offset(v)) if v.min() >= 0 else v  # in the amount's own unit
         cols.append(((v - v.mean()) / (v.std() or 1.0))[idx])  # standardised on everyone, kept for the sample
     amounts = np.column_stack(cols)
     lab_a = cl.kmeans(amounts, k, seed).labels
