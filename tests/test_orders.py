@@ -1060,3 +1060,30 @@ def test_excel_date_cells_are_read_beside_a_configured_format(tmp_path, orders):
     got = load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx", "timestamp_format": "%d/%m/%Y %H:%M"}))
     pd.testing.assert_frame_equal(got.frame, orders.frame)
     assert got.log == orders.log
+
+
+def _guest_lines(zero_orders: int) -> str:
+    """Customers 11 to 15 with two orders each, guest checkouts under 'Guest' and 'walk-in', and
+    customer '0' with `zero_orders` orders."""
+    rows, n = [], 0
+    buyers = [str(c) for c in range(11, 16) for _ in range(2)] + ["Guest"] * 3 + ["walk-in"] + ["0"] * zero_orders
+    for i, who in enumerate(buyers):
+        n += 1
+        rows.append(f"5{n:04d},A1,WHITE MUG,1,2024-03-{1 + i % 27:02d} 09:30,3.00,{who},France\n")
+        rows.append(f"5{n:04d},B2,RED CANDLE,2,2024-03-{1 + i % 27:02d} 09:30,5.00,{who},France\n")
+    return HEADER + "".join(rows)
+
+
+@pytest.mark.parametrize("zero_orders, zero_kept", [(21, False), (20, True)])
+def test_guest_checkout_ids_are_not_one_customer(tmp_path, zero_orders, zero_kept):
+    """'Guest' and 'walk-in' are everyone who bought without an account: listed as excluded, their
+    orders kept for baskets. An id of zeros is such a placeholder only when it holds over 10 times
+    the orders of the busiest other customer (here 2)."""
+    from analysis.ingest.orders import GUEST
+
+    data = load(tmp_path, _guest_lines(zero_orders))
+    ids = set(data.frame["customer_id"])
+    assert {"11", "15"} <= ids and not {"Guest", "walk-in"} & ids and ("0" in ids) == zero_kept
+    assert data.excluded == {"Guest": GUEST, "walk-in": GUEST, **({} if zero_kept else {"0": GUEST})}
+    orders = data.baskets.order_customer
+    assert list(orders).count("Guest") == 3 and list(orders).count("0") == zero_orders

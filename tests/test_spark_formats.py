@@ -226,10 +226,15 @@ def test_line_breaks_in_quotes_utf16_two_digit_years_month_names_and_float_ids_a
         if when.day == 7:  # a spreadsheet's date cells, as text: read as they are beside the format
             return when.strftime("%Y-%m-%d %H:%M:%S")
         return (when.replace(year=1970) if when.day == 5 else when).strftime("%d-%b-%y %I:%M %p").lower()
-    (tmp_path / "lines.csv").write_text(re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", written, LINES), encoding="utf-8")
+    # With guest checkouts, which are excluded alike (orders.without_guests).
+    guests = "".join(f"9{i},A1,WHITE MUG,1,2024-03-0{1 + i} 10:00,3.00,{who},France\n"
+                     for i, who in enumerate(["Guest", "guest", "walk-in"]))
+    (tmp_path / "lines.csv").write_text(re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", written, LINES + guests),
+                                        encoding="utf-8")
     dated = make_config(tmp_path, transactions={"timestamp_format": "%d-%b-%y %I:%M %p"})
     a, b = local.load_orders(dated), engine.load_orders(dated)
     _same_orders(a, b)
+    assert [c for c, why in b.excluded.items() if "guest" in why] == ["Guest", "guest", "walk-in"]
     assert a.frame["First order"].min().year == 1970 and b.reference_date == a.reference_date
     assert a.n_lines == b.n_lines and not any(e.step == "unreadable values" for e in a.log + b.log)
     # Found without a format: day/month/two-digit year, as locally.

@@ -47,7 +47,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              ISO_START, NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, decimal_conventions, gzipped, _head, unknown_category, later_encoding, line_rules, net_of_returns,
+                             cancelled_detail, check_named_columns, decimal_conventions, gzipped, _head, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
@@ -721,14 +721,14 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     progress(f"order lines: one row per customer from {c['n']:,} usable lines (Spark)")
     frame, columns, per_order = _customers(valid, t, ref, categories)
     frame = net_of_returns(frame, _to_pandas(returned), columns.spend or columns.units, log, measure(t)[0])
-    frame, columns = without_clock(frame, columns, t, log)
-    frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None,
-                                         c["max_ts"], season, log, t.timestamp)
-    no_product_note(frame, t, log)
     gone = (judged.where(F.col("customer").isNotNull()).groupBy("customer")
             .agg(F.count_if(F.col("reason").isNull()).alias("usable"), F.collect_set("reason").alias("why"))
             .where(F.col("usable") == 0).collect())
     excluded = {r["customer"]: no_usable_line(list(r["why"])) for r in sorted(gone, key=lambda r: r["customer"])}
+    frame, columns = without_clock(without_guests(frame, excluded, t), columns, t, log)
+    frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None,
+                                         c["max_ts"], season, log, t.timestamp)
+    no_product_note(frame, t, log)
     progress("order lines: baskets of orders and products (Spark)")
     baskets, lists = _baskets(valid, per_order, categories, bool(t.money))
     valid.unpersist()

@@ -21,7 +21,7 @@ from ..config import CatalogTable, Config, Join
 from ..errors import UserError
 from .cleaning import CleanData, LogEntry, guess_date_format, to_dates
 from .loading import Table, is_missing, load_customers
-from .orders import OrderData, load_orders
+from .orders import GUEST, OrderData, load_orders
 
 NOT_IN_TABLE = "in the order lines only, not in the customer table"
 NO_ORDERS = "no usable order line (joined input, join.without_orders: exclude)"
@@ -76,7 +76,7 @@ def _source(path, digest: str) -> dict[str, str]:
 
 
 def _excluded_log(excluded: dict[str, str]) -> tuple[LogEntry, ...]:
-    return tuple(LogEntry("no usable order", "customers", n, "excluded", why)
+    return tuple(LogEntry("not customers" if why == GUEST else "no usable order", "customers", n, "excluded", why)
                  for why, n in sorted(Counter(excluded.values()).items()))
 
 

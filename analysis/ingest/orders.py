@@ -771,16 +771,17 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     categories = (_category_names(con, log, with_category > 0, measure(t)[0]) if fixed is None
                   else _fixed_categories(con, log, fixed))
     progress(f"order lines: one row per customer from {n_valid:,} usable lines")
-    frame, columns = without_clock(*_customers(con, cfg, t, ref, categories, log), t, log)
-    frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None, max_ts,
-                                         season, log, t.timestamp)
-    no_product_note(frame, t, log)
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
     # The reasons are gathered for the few customers without a usable line only, not for every one.
     excluded = {r[0]: no_usable_line(r[1]) for r in con.execute(
         "SELECT customer, list(DISTINCT reason ORDER BY reason) FROM judged WHERE customer IN ("
         "SELECT customer FROM judged WHERE customer IS NOT NULL GROUP BY customer HAVING count_if(reason IS NULL) = 0) "
         "GROUP BY customer ORDER BY customer").fetchall()}
+    frame, columns = _customers(con, cfg, t, ref, categories, log)
+    frame, columns = without_clock(without_guests(frame, excluded, t), columns, t, log)
+    frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None, max_ts,
+                                         season, log, t.timestamp)
+    no_product_note(frame, t, log)
     progress("order lines: baskets of orders and products")
     return OrderData(frame=frame, columns=columns, log=tuple(log), excluded=excluded, reference_date=ref,
                      baskets=_baskets(con, categories, bool(t.money)), n_lines=int(n_raw), sha256=sha, delimiter=delim, encoding=enc,
@@ -1010,6 +1011,38 @@ def _owners_filled(con) -> int:
     if n:
         _run(con, "UPDATE judged SET customer = owners.c FROM owners WHERE judged.customer IS NULL AND judged.ord = owners.o")
     return n
+
+
+# Customer ids that shops write for guest checkouts and walk-in sales, compared in lower case without
+# spaces, hyphens or underscores: not one customer but many, each unknown.
+GUEST_IDS = frozenset({"guest", "guests", "guestcustomer", "guestcheckout", "guestuser", "gast", "gastkunde",
+                       "invite", "invité", "invitado", "convidado", "ospite", "anonymous", "anonym", "anonyme",
+                       "anonimo", "anónimo", "walkin", "walkincustomer", "cashcustomer", "cashsale", "barverkauf",
+                       "laufkunde", "passant", "clientedemostrador", "nocustomer", "nonmember"})
+# An id of zeros or -1 is such a placeholder only when it holds over this many times the orders of the
+# busiest other customer: a shop's customer 0 may be a real one.
+PLACEHOLDER_MULTIPLE = 10
+GUEST = "a placeholder id for guest or walk-in orders, not one customer (its orders are used for baskets)"
+
+
+def without_guests(frame: pd.DataFrame, excluded: dict[str, str], t: TransactionsFile) -> pd.DataFrame:
+    """The per-customer rows without guest placeholders (GUEST_IDS, and an id of zeros or -1 far busier
+    than every other customer), which are listed in `excluded` instead: a segment of one 'customer' who
+    is everyone who bought without an account would say nothing. Both engines call this alike."""
+    ids = frame["customer_id"].astype(str)
+    key = ids.str.lower().str.replace(r"[\s_-]+", "", regex=True)
+    guest = key.isin(GUEST_IDS).to_numpy(dtype=bool)
+    zero = ids.str.fullmatch(r"0+|-0*1").to_numpy(dtype=bool, na_value=False).copy()
+    if zero.any():
+        orders = frame["Orders"].to_numpy(dtype=float)
+        busiest = orders[~zero & ~guest].max(initial=0.0)
+        zero &= orders > PLACEHOLDER_MULTIPLE * max(busiest, 1.0)
+    gone = guest | zero
+    if not gone.any():
+        return frame
+    for c in ids[gone]:
+        excluded[c] = GUEST
+    return frame[~gone].reset_index(drop=True)
 
 
 def without_clock(frame: pd.DataFrame, columns: Columns, t: TransactionsFile, log: list[LogEntry]):
