@@ -1087,3 +1087,19 @@ def test_guest_checkout_ids_are_not_one_customer(tmp_path, zero_orders, zero_kep
     assert data.excluded == {"Guest": GUEST, "walk-in": GUEST, **({} if zero_kept else {"0": GUEST})}
     orders = data.baskets.order_customer
     assert list(orders).count("Guest") == 3 and list(orders).count("0") == zero_orders
+
+
+def _email_lines() -> str:
+    who = ["Ann@Shop.com", "ann@shop.com", "ann@shop.com", "bob@mail.de", "Bob@Mail.de", "eve@web.fr", "Guest"]
+    return HEADER + "".join(f"6{i:03d},A1,WHITE MUG,1,2024-03-{1 + i:02d} 09:30,3.00,{w},France\n" for i, w in enumerate(who))
+
+
+def test_email_ids_written_in_two_cases_are_one_customer(tmp_path):
+    data = load(tmp_path, _email_lines())
+    assert sorted(data.frame["customer_id"]) == ["ann@shop.com", "bob@mail.de", "eve@web.fr"]
+    assert data.frame.set_index("customer_id").loc["ann@shop.com", "Orders"] == 3
+    entry = next(e for e in data.log if e.action == "compared in lower case")
+    assert (entry.column, entry.count) == ("Customer ID", 2)
+    # Ids that are not e-mail addresses keep their case: a system may tell 'a1' from 'A1'.
+    data = load(tmp_path, _email_lines().replace("@", "-at-"))
+    assert len(data.frame) == 5 and not [e for e in data.log if e.action == "compared in lower case"]

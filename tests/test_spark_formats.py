@@ -261,6 +261,12 @@ def test_line_breaks_in_quotes_utf16_two_digit_years_month_names_and_float_ids_a
     pd.testing.assert_frame_equal(naive.frame, a.frame)
     assert "20000012" in set(b.frame["customer_id"])
 
+    # E-mail ids written in two cases: one customer, as locally.
+    from test_orders import _email_lines
+    (tmp_path / "lines.csv").write_text(_email_lines(), encoding="utf-8")
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert sorted(b.frame["customer_id"]) == ["ann@shop.com", "bob@mail.de", "eve@web.fr"]
     # Gzipped lines saved without their .gz: Spark knows compression by the name only, and says so.
     import gzip
     (tmp_path / "lines.csv").write_bytes(gzip.compress(LINES.encode("utf-8")))

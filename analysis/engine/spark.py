@@ -47,7 +47,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              ISO_START, NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, decimal_conventions, gzipped, _head, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
+                             cancelled_detail, check_named_columns, cased_entry, decimal_conventions, email_ids, gzipped, _head, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
@@ -574,6 +574,11 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     if isinstance(types[t.customer], (T.FloatType, T.DoubleType)):  # as DuckDB writes them: 20012346, not 2.0012346E7
         c = F.col(f"`{t.customer}`")
         customer = F.coalesce(F.when((c == F.floor(c)) & (F.abs(c) < 2.0 ** 53), c.cast("long").cast("string")), customer)
+    cased = 0  # as locally: e-mail ids written in more than one case are one customer
+    if not isinstance(types[t.customer], T.NumericType) and email_ids(
+            [r[0] for r in src.select(_text(t.customer).alias("v")).where(F.col("v").isNotNull()).limit(CODE_SAMPLE).collect()]):
+        row = src.agg(F.count_distinct(customer).alias("a"), F.count_distinct(F.lower(customer)).alias("b")).collect()[0]
+        cased, customer = row["a"] - row["b"], F.lower(customer)
     ts = _timestamp(src, path, t, types)
     # As locally: without an order id, an order is a customer's lines at one date and time.
     order = _text(t.order) if t.order else F.concat(customer, F.lit(" @ "), ts.cast("string"))
@@ -624,7 +629,7 @@ def _judge(spark: SparkSession, cfg: Config, src: DataFrame, path: Path, types: 
     else:
         judged = rows.select(*cols, F.lit(None).cast("string").alias("category"))
     tomorrow = (date.today() + timedelta(days=1)).isoformat()  # dates after today are typos
-    return judged.withColumn("reason", _reason(tomorrow, t.order is None)), log, applied
+    return judged.withColumn("reason", _reason(tomorrow, t.order is None)), log, applied, cased
 
 
 def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], None],
@@ -643,7 +648,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     if n_raw == 0:
         raise UserError(f"{path}: has {'no rows' if isinstance(path, CatalogTable) else 'a header but no rows'}")
     progress(f"order lines: cleaning {n_raw:,} lines (Spark)")
-    judged, cat_log, pmap = _judge(spark, cfg, src, path, types, product_map, delim)
+    judged, cat_log, pmap, cased = _judge(spark, cfg, src, path, types, product_map, delim)
     # Cached before any filter: a filter on `reason` would otherwise be pushed down to the raw
     # columns, every parsed number and date written out again in each rule of it (a generated
     # method beyond Java's 64 KB, then run interpreted).
@@ -704,6 +709,8 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
         raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
                         f"{c['n']:,} usable lines")
     filled = sum(r["filled"] for r in per.values())
+    if cased:
+        log.append(cased_entry(t, cased))
     if filled:
         log.append(LogEntry("missing values", t.customer, int(filled), OWNER_ACTION, OWNER_DETAIL))
     if c["no_customer"]:

@@ -10,6 +10,7 @@ import codecs
 import difflib
 import gzip
 import io
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -644,6 +645,13 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     # An id read as text loses a spreadsheet's '.0' (12345.0 is customer 12345); whole numbers need no text route.
     customer = (f"CAST({_q(t.customer)} AS VARCHAR)" if types[t.customer].split("(")[0] in INTEGER_TYPES
                 else f"regexp_replace({_text(t.customer)}, '\\.0+$', '')")
+    cased = 0  # e-mail ids written in more than one case, made one
+    if types[t.customer].split("(")[0] not in NUMERIC_TYPES and email_ids(  # the file's first ids suffice
+            [r[0] for r in con.execute(f"SELECT v FROM (SELECT {_text(t.customer)} AS v FROM src) WHERE v IS NOT NULL "
+                                       f"LIMIT {CODE_SAMPLE}").fetchall()]):
+        cased = con.execute(f"SELECT count(DISTINCT {customer}) - count(DISTINCT lower({customer})) FROM src"
+                            ).fetchall()[0][0]
+        customer = f"lower({customer})"
     # Without an order id, an order is a customer's lines at one date and time (a line without a
     # customer then has no order and is set aside).
     order = _text(t.order) if t.order else f"({customer} || ' @ ' || CAST({ts} AS VARCHAR))"
@@ -757,6 +765,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     if no_customer == n_valid:
         raise UserError(f"{path}: column {t.customer!r} (transactions.customer) holds no customer id on any of the "
                         f"{n_valid:,} usable lines")
+    if cased:
+        log.append(cased_entry(t, cased))
     if filled:
         log.append(LogEntry("missing values", t.customer, int(filled), OWNER_ACTION, OWNER_DETAIL))
     if no_customer:
@@ -829,6 +839,22 @@ def sales_statuses(t: TransactionsFile, min_size: int, counts: list[tuple[str | 
     common = [(v, n) for v, n in seen if n >= min_size]
     return [LogEntry("order statuses", t.status, sum(n for _, n in seen), "counted as sales", said(seen),
                      said(common, len(seen) - len(common)) if len(common) < len(seen) else None)]
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email_ids(values: list[str]) -> bool:
+    """Whether customer ids are e-mail addresses (9 in 10 of the file's first ids): then
+    'Ann@Shop.com' and 'ann@shop.com' are one customer, as every mail provider reads them."""
+    ids = [v for v in values if re.sub(r"[\s_-]+", "", v.lower()) not in GUEST_IDS]  # a guest's placeholder is no id
+    return bool(ids) and sum(bool(EMAIL.fullmatch(v)) for v in ids) >= 0.9 * len(ids)
+
+
+def cased_entry(t: TransactionsFile, n: int) -> LogEntry:
+    return LogEntry("odd categories", t.customer, int(n), "compared in lower case",
+                    "customer ids that are e-mail addresses written in more than one case ('Ann@Shop.com' and "
+                    "'ann@shop.com' are one customer)")
 
 
 def no_usable_line(reasons: list[str]) -> str:
