@@ -118,17 +118,22 @@ def test_order_lines_model_reproduces_its_run(tmp_path):
     _same(unpriced, assign(tmp_path / "unpriced", None, paths["lines"]).assignments)
 
 
+def _lines_model(folder: Path):
+    """A k-means model of 300 synthetic customers' order lines, saved in folder/model: (paths, transactions, run)."""
+    paths = synth.write_orders(synth.generate_orders(300, 6000, 3, seed=2), folder)
+    cfg = yaml.safe_load(paths["config"].read_text())
+    run = analyse(parse_config({**cfg, "segmentation": {"algorithm": "kmeans"}, "baskets": {"levels": []}},
+                               base_dir=folder))
+    save(run.model, folder / "model")
+    return paths, cfg["transactions"], run
+
+
 def test_order_lines_of_a_later_period_are_measured_at_their_own_date(tmp_path, monkeypatch):
     """The same customers' lines 52 weeks later (same weekdays): each placed as before, measured at
     the day after the new latest line, not at the model's date (which came before every new line).
     Lines that end before the model's date are measured at the model's; a date given is kept, and
     one before the lines is refused in one line."""
-    paths = synth.write_orders(synth.generate_orders(300, 6000, 3, seed=2), tmp_path)
-    cfg = yaml.safe_load(paths["config"].read_text())
-    t = cfg["transactions"]
-    run = analyse(parse_config({**cfg, "segmentation": {"algorithm": "kmeans"}, "baskets": {"levels": []}},
-                               base_dir=tmp_path))
-    save(run.model, tmp_path / "model")
+    paths, t, run = _lines_model(tmp_path)
     lines = pd.read_parquet(paths["lines"])
     when = pd.to_datetime(lines[t["timestamp"]])
     model_ref = run.results.reference_date
@@ -166,12 +171,7 @@ def test_order_lines_of_a_later_period_are_measured_at_their_own_date(tmp_path, 
 def test_lines_of_products_the_model_has_no_category_for_keep_their_spend(tmp_path, monkeypatch):
     """Products relaunched under codes the model's map does not hold: their money stays in each
     customer's spend (in no share the model reads), and past 5% of the money it is flagged as drift."""
-    paths = synth.write_orders(synth.generate_orders(300, 6000, 3, seed=2), tmp_path)
-    cfg = yaml.safe_load(paths["config"].read_text())
-    t = cfg["transactions"]
-    run = analyse(parse_config({**cfg, "segmentation": {"algorithm": "kmeans"}, "baskets": {"levels": []}},
-                               base_dir=tmp_path))
-    save(run.model, tmp_path / "model")
+    paths, t, run = _lines_model(tmp_path)
     lines = pd.read_parquet(paths["lines"])
     lines[t["product"]] = lines[t["product"]].astype(str)
     money = (lines[t["quantity"]] * lines[t["unit_price"]]).where(lines[t["quantity"]] > 0, 0.0)
