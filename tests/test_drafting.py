@@ -642,6 +642,24 @@ def test_a_channel_is_named_without_its_preposition(name, label):
     assert channel_label(name) == label
 
 
+@pytest.mark.parametrize("header, birth, channels", [
+    # German written without umlauts (ae for ä), Spanish without the tilde (anio for año)
+    ("Kundennummer;Geburtsjahr;Kaeufe_Online;Kaeufe_Filiale;Kaeufe_Katalog", "Geburtsjahr",
+     {"Online": "Kaeufe_Online", "Filiale": "Kaeufe_Filiale", "Katalog": "Kaeufe_Katalog"}),
+    ("Kundennummer;Jahrgang;Einkaeufe_Web;Einkaeufe_Laden", "Jahrgang", {"Web": "Einkaeufe_Web", "Laden": "Einkaeufe_Laden"}),
+    ("id_cliente;anio_nacimiento;compras_web;compras_tienda", "anio_nacimiento",
+     {"Web": "compras_web", "Tienda": "compras_tienda"}),
+])
+def test_purchase_channels_and_birth_years_spelled_without_accents(tmp_path, header, birth, channels):
+    n = len(header.split(";")) - 2
+    rows = "".join(f"{i};{1950 + i % 50};" + ";".join(str((i * (j + 3)) % 17) for j in range(n)) + "\n"
+                   for i in range(1, 81))
+    path = tmp_path / "kunden.csv"
+    path.write_text(header + "\n" + rows, encoding="utf-8")
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert c.birth_year == birth and c.purchases == channels and not c.numeric
+
+
 def test_campaigns_numbered_in_other_languages(tmp_path):
     rows = "".join(f"{i};{['Sim', 'Não', 'sim', 'NÃO'][i % 4]};{['Não', 'Sim'][i % 2]};{100 + i}\n" for i in range(1, 61))
     path = tmp_path / "clientes.csv"

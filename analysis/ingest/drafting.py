@@ -56,7 +56,7 @@ NAME_PATTERNS: dict[str, str] = {
     "spending_score": r"^(spending|spend|purchase|purchasing|buying|shopping)score",
     "deal_purchases": r"deal|discount|promo|coupon|cupon|cupom|gutschein|rabatt|angebot|remise|descuento|oferta|desconto"
     r"|korting|sconto",
-    "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|kaufe$|^(anzahl)?kaufe|achats|compras|aankopen"
+    "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|k(a|ae)ufe$|^(anzahl)?(ein)?k(a|ae)ufe|achats|compras|aankopen"
     r"|^(num|nb|n)?(web|online|internet|app|mobile|store|shop|instore|catalog|catalogue|phone|ecommerce|marketplace)"
     r"(orders|transactions)$"
     r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$",
@@ -84,7 +84,7 @@ NAME_PATTERNS: dict[str, str] = {
     "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
     r"|crianca|figli|bambini",
     "birth_year": r"^(yearbirth|yearofbirth|birthyear|yob|byear|birthyr|geburtsjahr|jahrgang|anneenaissance"
-    r"|anneedenaissance|anonacimiento|anodenacimiento|anonascimento|anodenascimento|geboortejaar|annodinascita"
+    r"|anneedenaissance|anonacimiento|anodenacimiento|anionacimiento|aniodenacimiento|anonascimento|anodenascimento|geboortejaar|annodinascita"
     r"|annonascita)$",
     "birth_date": r"^(birthdate|dateofbirth|dob|birthday|bdate|datebirth|geburtsdatum|geburtstag|datenaissance"
     r"|datedenaissance|fechanacimiento|fechadenacimiento|datanascimento|datadenascimento|geboortedatum"
@@ -444,7 +444,7 @@ def spend_label(name: str) -> str:
 def channel_label(name: str) -> str:
     """NumWebPurchases -> Web, store_purchases -> Store; '' for a plain purchase count."""
     drop = {"num", "number", "nb", "n", "d", "l", "of", "purchases", "purchase", "orders", "transactions", "visits", "count",
-            "käufe", "kaufe", "einkäufe", "anzahl",
+            "käufe", "kaufe", "kaeufe", "einkäufe", "einkaufe", "einkaeufe", "anzahl",
             "achats", "compras", "aankopen", "acquisti", "de", "en", "per",
             # prepositions and articles: 'Compras na loja' is the loja (shop) channel, not 'na loja'
             "in", "im", "at", "on", "via", "through", "the", "na", "no", "nas", "nos", "em", "el", "la", "le", "les",
