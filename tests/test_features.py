@@ -97,7 +97,10 @@ def test_default_clustering_features(feats):
 def test_matrix_is_standardised_and_aligned(feats):
     assert feats.matrix.shape == (3, len(feats.clustering))
     assert np.allclose(feats.matrix.mean(axis=0), 0)
-    assert np.allclose(feats.matrix.std(axis=0), 1)
+    # Every column standardised, but those left out of the distances (shares of a purchase or two, chance)
+    kept = np.array([s.weight > 0 for s in feats.scaling])
+    assert np.allclose(feats.matrix.std(axis=0)[kept], 1) and np.all(feats.matrix[:, ~kept] == 0)
+    assert {s.name for s in feats.scaling if s.weight == 0} == {"channel_web", "channel_store", "deal_share"}
     assert list(feats.table.index) == ["1", "2", "3"]
     # Income 100, 200, 300: standardised to -1.2247, 0, 1.2247 (population sd 81.65).
     i = feats.clustering.index("income")
@@ -342,6 +345,53 @@ def test_a_habit_is_left_out_when_chance_gives_more_than_half_its_variance(confi
         f"{i + 1},4,{0.5 + (d if i % 2 else -d):.4f},{100 if i % 2 else 5},{50 + i % 7}" for i in range(400)]
     f = features(config_for, HABITS, csv="\n".join(rows) + "\n")
     doc = next(x for x in f.docs if x.name == "orders_at_weekends")
+    assert ("by chance" in doc.transform) == left_out
+    assert doc.weight == (0.0 if left_out else 1.0)
+
+
+def _channel_csv(purchases, web_p, seed=0) -> str:
+    """Customers whose purchases go to the web with their own probability (the rest to the store,
+    a fifth of them on deal), and two spend columns that carry two groups."""
+    rng = np.random.default_rng(seed)
+    rows = ["id,web,store,deals,wine,meat"]
+    for i, (n, p) in enumerate(zip(purchases, web_p)):
+        web = rng.binomial(n, p)
+        wine = int(rng.integers(80, 120)) if i % 2 else int(rng.integers(0, 10))
+        rows.append(f"{i + 1},{web},{n - web},{rng.binomial(n, 0.2)},{wine},{int(rng.integers(40, 60))}")
+    return "\n".join(rows) + "\n"
+
+
+CHANNELS = {"columns": {"id": "id", "purchases": {"Web": "web", "Store": "store"}, "deal_purchases": "deals",
+                        "spend": {"Wine": "wine", "Meat": "meat"}}, "report": {"reference_date": "2014-06-30"}}
+
+
+def test_a_channel_or_deal_share_of_few_purchases_each_is_chance_and_left_out(config_for):
+    """One to three purchases each, every one on the web with the same 35%: shares of 0, 1/3, 1/2,
+    1, all chance, which the relevance rule would take for groups of web-only and store-only
+    customers. Twenty purchases each by two kinds of customers (90% and 10% on the web): a channel
+    mix, kept. The share bought on deal (20% for everyone) is chance in both."""
+    n = 400
+    few = features(config_for, CHANNELS, csv=_channel_csv([1 + i % 3 for i in range(n)], [0.35] * n))
+    for name in ("channel_web", "channel_store", "deal_share"):
+        doc = next(d for d in few.docs if d.name == name)
+        assert doc.weight == 0.0 and "is what their few purchases each give by chance" in doc.transform
+    many = features(config_for, CHANNELS, csv=_channel_csv([20] * n, [0.9 if i % 4 == 0 else 0.1 for i in range(n)]))
+    web = next(d for d in many.docs if d.name == "channel_web")
+    assert web.weight == 1.0 and "chance" not in web.transform
+    assert "by chance" in next(d for d in many.docs if d.name == "deal_share").transform
+
+
+@pytest.mark.parametrize("d, left_out", [(0.3727, False), (0.3371, True)])
+def test_a_channel_share_is_left_out_when_chance_gives_more_than_half_its_variance(config_for, d, left_out):
+    """Four purchases each, web shares 0.5 - d and 0.5 + d: chance gives 0.25 / 4 against a variance
+    of d squared, 45% of it for d = 0.3727 and 55% for d = 0.3371."""
+    rows = ["id,web,store,wine,meat"] + [
+        f"{i + 1},{4 * (0.5 + (d if i % 2 else -d)):.4f},{4 * (0.5 - (d if i % 2 else -d)):.4f},"
+        f"{100 if i % 2 else 5},{50 + i % 7}" for i in range(400)]
+    cfg = {"columns": {"id": "id", "purchases": {"Web": "web", "Store": "store"}, "spend": {"Wine": "wine", "Meat": "meat"}},
+           "report": {"reference_date": "2014-06-30"}}
+    f = features(config_for, cfg, csv="\n".join(rows) + "\n")
+    doc = next(x for x in f.docs if x.name == "channel_web")
     assert ("by chance" in doc.transform) == left_out
     assert doc.weight == (0.0 if left_out else 1.0)
 

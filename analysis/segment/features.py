@@ -322,6 +322,17 @@ def chance_share(share: pd.Series, orders: pd.Series) -> float:
     return float(min(1.0, np.mean(p * (1 - p) / n) / var))
 
 
+def _counted_shares(docs, cfg: Config, table: pd.DataFrame) -> dict[str, str]:
+    """Each share of a count of events per customer -> the feature counting those events."""
+    habits = {d.name for d in docs if d.source in cfg.columns.habits.values() and d.name != SEASON_FEATURE}
+    out = {n: "orders" for n in habits if "orders" in table}
+    events = "purchases" if "purchases" in table else "orders" if "orders" in table else None
+    for d in docs:
+        if events and d.kind == "share" and (d.name == "deal_share" or d.name.startswith("channel_")):
+            out[d.name] = events
+    return out
+
+
 def _transform(x: pd.Series, kind: str) -> tuple[bool, float, float, float, str]:
     """log(1 + x / c) for skewed non-negative measures, then standardised: (log, mean, sd, c, how).
     c follows the measure's unit (cleaning.log_offset); a share's unit is the whole, c = 1."""
@@ -365,12 +376,12 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
     chosen = [n for n in chosen if n not in constant]
     if not chosen:
         raise UserError(f"{cfg.customers_path}: no varying numeric feature to segment on; name columns in the config")
-    # Shares of a customer's orders placed at a time, from one or two orders each, are mostly chance:
-    # those are left out of the distances (unless the config lists them), before the relevance rule.
+    # Shares of a customer's orders placed at a time, or of purchases by channel or on deal, from one
+    # or two each, are mostly chance: those are left out of the distances (unless the config lists
+    # them), before the relevance rule, which would take their 0s and 1s for groups.
     # (The season was kept only for being beyond chance, by its own test: see ingest/season.py.)
-    habits = {d.name for d in docs if d.source in cfg.columns.habits.values() and d.name != SEASON_FEATURE}
-    chance = ({n: chance_share(table[n], table["orders"]) for n in chosen if n in habits}
-              if cfg.features is None and "orders" in table else {})
+    counted = _counted_shares(docs, cfg, table) if cfg.features is None else {}
+    chance = {n: chance_share(table[n], table[counts]) for n, counts in counted.items() if n in chosen}
     noisy = {n for n, v in chance.items() if v > MAX_CHANCE}
     # A column most of whose values were missing is mostly the median cleaning gave: no trait to segment by.
     imputed = {e.column: e.count for e in data.log if e.action == "imputed with the median"}
@@ -389,7 +400,7 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
         if n in noisy:
             weight[i] = 0.0
             how[n] += (f"; left out of the distances: {chance[n]:.0%} of its spread between customers is what "
-                       "their few orders each give by chance")
+                       f"their few {counted[n]} each give by chance")
         elif n in mostly:
             weight[i] = 0.0
             how[n] += (f"; left out of the distances: {mostly[n]:.0%} of the customers had no value and were given "
