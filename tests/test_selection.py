@@ -451,6 +451,26 @@ def test_weak_separation_is_reported_with_the_overlap():
     assert found.choice.valleys and max(found.choice.valleys.values()) > sel.VALLEY_MAX
 
 
+@pytest.mark.parametrize("sep, noise, valleys", [(4.0, 12, True), (3.5, 14, False)])
+def test_weak_segments_are_said_weak_for_the_reason_that_holds(sep, noise, valleys):
+    """Three groups along one axis among many noise columns: 4 sd apart, every border has a valley but
+    the silhouette is low (weak for that, and the note must not deny the valleys); 3.5 sd apart, some
+    borders have none (weak for that)."""
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 3, 1500)
+    x = np.hstack([rng.normal(truth[:, None] * sep, 1.0, (1500, 1)), rng.normal(0, 1, (1500, noise))])
+    c = search(x, Segmentation(), 0).choice
+    assert (c.k, c.structure) == (3, "weak")
+    assert (max(c.valleys.values()) <= sel.VALLEY_MAX) == valleys
+    note = c.structure_note
+    assert note in c.reason
+    if valleys:
+        assert note.startswith("Every segment is separated from those it borders by a valley") and "no valley" not in note
+        assert f"(silhouette {c.silhouette:.2f}; up to 0.25 is no substantial structure)" in note
+    else:
+        assert note == sel.STRUCTURE_TEXT["weak"] and "between some of them there is no valley" in note
+
+
 def test_gap_statistic_finds_one_group_in_a_uniform_cube_and_several_in_blobs():
     cube = np.random.default_rng(3).uniform(size=(1000, 3))
     rows, _, none = sel.gap_statistic((cube - cube.mean(axis=0)) / cube.std(axis=0), [2, 3, 4, 5, 6], seed=0)

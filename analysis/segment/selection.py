@@ -103,9 +103,21 @@ STRUCTURE_TEXT = {
 
 
 
-def structure_note(structure: str, seg: Segmentation) -> str:
+def structure_note(structure: str, seg: Segmentation, best: dict | None = None) -> str:
     """STRUCTURE_TEXT, but with k set in the config only that number of segments was looked at: no
-    valley between them says nothing of other ways of dividing the customers."""
+    valley between them says nothing of other ways of dividing the customers; and segments that all
+    have valleys are weak for another reason, said as it is (`best`: the chosen candidate)."""
+    if structure == "weak" and best is not None and best["valley"] is not None and best["valley"] <= VALLEY_MAX:
+        if best["silhouette"] <= WEAK_SILHOUETTE:
+            return ("Every segment is separated from those it borders by a valley of fewer customers, but the "
+                    "segments lie close together: customers are on average little nearer their own segment's "
+                    f"customers than the next segment's (silhouette {best['silhouette']:.2f}; up to "
+                    f"{WEAK_SILHOUETTE} is no substantial structure), so customers near a border could as well "
+                    "belong to the neighbouring segment. Treat the segments as a useful division rather than as "
+                    "sharply distinct groups.")
+        return ("Every segment is separated from those it borders by a valley of fewer customers, but refitted on "
+                f"subsamples of the customers the segments change (stability {best['stability']:.2f}, under "
+                f"{seg.min_stability}): treat them as indicative rather than as sharply distinct groups.")
     if structure == "none" and seg.k != "auto":
         return (f"The {seg.k} segments set in the configuration (segmentation.k) are not separated by valleys of "
                 "fewer customers: they divide a continuum. Other numbers of segments were not looked at; with "
@@ -640,7 +652,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                        silhouette_profile=_silhouette_profile(dist, x, sample_labels, seed), jaccard=jaccard)
     choice = Choice(
         "tiers" if use_tiers else fit.algorithm, TIERS if use_tiers else fit.k, reason, rule, knee_k, gap_k,
-        len(x), n, structure=structure, structure_note=structure_note(structure, seg), votes=votes,
+        len(x), n, structure=structure, structure_note=structure_note(structure, seg, best), votes=votes,
         valleys={} if use_tiers else best["valleys"], overlap=overlap,
         silhouette=float(sil_all.mean()) if sil_all is not None and len(sil_all) else None, gap_none=gap_none,
         fallback=("value_tiers" if value is not None else "pc_tiers") if use_tiers else None,
@@ -783,7 +795,7 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
     if seg.k != "auto":
         text += f" The number of segments (k={seg.k}) was set in the configuration."
     if structure != "clear":
-        text += " " + structure_note(structure, seg)
+        text += " " + structure_note(structure, seg, best)
     return text
 
 
