@@ -316,6 +316,19 @@ def test_duplicate_header_names_are_an_error(tmp_path):
         read_table(write(tmp_path, "c.csv", "id,income,income\n1,2,3\n4,5,6\n"))
 
 
+def test_nameless_columns_are_dropped_when_empty_and_named_by_position_otherwise(tmp_path):
+    """A spreadsheet's trailing separators ('a,b,,,', the UCI Wholesale customers file) made columns
+    named '' that stopped every run as 'column '' appears more than once'; empty, they are nothing
+    to read, and a nameless column with values keeps them under its position."""
+    table = read_table(write(tmp_path, "c.csv", "id,income,,,\n1,10,,,\n2,20,,,\n3,30,,,\n"))
+    assert list(table.frame.columns) == ["id", "income"] and table.frame["income"].tolist() == ["10", "20", "30"]
+    table = read_table(write(tmp_path, "d.csv", "id,income,,,\n1,10,,,\n2,20,,note,\n3,30,,,\n"))
+    assert list(table.frame.columns) == ["id", "income", "column 4"]
+    assert table.frame["column 4"].tolist() == ["", "note", ""]
+    with pytest.raises(UserError, match="'income' appears more than once"):  # a name written twice still is an error
+        read_table(write(tmp_path, "e.csv", "id,income,income,,\n1,2,3,,\n"))
+
+
 def test_row_with_too_many_fields_is_a_one_line_error(tmp_path):
     with pytest.raises(UserError) as e:
         read_table(write(tmp_path, "c.csv", "id,income\n1,2\n3,4,5\n6,7\n"))

@@ -404,13 +404,29 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
     # pandas renames a repeated header ('income', 'income.1'): read the header as written.
     header = next(csv.reader(io.StringIO(head_lines(text, 1)[0]), delimiter=delim), []) if len(delim) == 1 else []
     names = [h.strip() for h in header]
-    repeated = sorted({h for h in names if names.count(h) > 1})
+    repeated = sorted({h for h in names if h and names.count(h) > 1})
     if repeated:
         raise UserError(f"{path}: column {repeated[0]!r} appears more than once in the header")
     frame.columns = [str(c).strip() for c in frame.columns]
     short = _field_counts(path, text, delim, frame.shape[1], len(frame))
     frame = frame.fillna("").apply(lambda s: s.str.strip())
+    if len(names) == frame.shape[1]:
+        frame = _unnamed(frame, names)
     return _checked(path, frame, delim, enc, sha, short)
+
+
+def _unnamed(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Header fields left empty (`names`, as written): a column that holds nothing either (a
+    spreadsheet's trailing separators, 'a,b,,,') is dropped; one that holds values is named by its
+    position ('column 9'), so that a config can name it."""
+    keep, columns = [], []
+    for i, name in enumerate(names):
+        if name or (frame.iloc[:, i] != "").any():
+            keep.append(i)
+            columns.append(name or f"column {i + 1}")
+    out = frame.iloc[:, keep]
+    out.columns = columns
+    return out
 
 
 def _read_plain(path: Path, raw: bytes, text: str, enc: str, delim: str) -> pd.DataFrame | None:
