@@ -451,6 +451,18 @@ def test_order_lines_roles_from_other_names(tmp_path, header):
     assert (t.order, t.timestamp, t.customer, t.product, t.quantity, t.unit_price) == tuple(header.split(","))
 
 
+def test_an_empty_column_is_not_taken_for_the_timestamp(tmp_path):
+    """An empty column (a spreadsheet's trailing separator, 'c0' before the dates here) reads as dates
+    in any format, having none: the dates are in the column that holds some."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    lines = _odd_lines(tmp_path, "order_ref,c2,customer,sku,c5,c6")
+    text = lines.read_text(encoding="utf-8").splitlines()
+    lines.write_text("\n".join(["c0," + text[0]] + ["," + r for r in text[1:]]) + "\n", encoding="utf-8")
+    t = parse(draft_orders_config(lines, config_dir=tmp_path), tmp_path).transactions
+    assert (t.timestamp, t.quantity, t.unit_price) == ("c2", "c5", "c6")
+
+
 def test_order_lines_roles_from_values_when_names_say_nothing(tmp_path):
     from analysis.ingest.drafting_orders import draft_orders_config
 
@@ -658,6 +670,20 @@ def test_purchase_channels_and_birth_years_spelled_without_accents(tmp_path, hea
     path.write_text(header + "\n" + rows, encoding="utf-8")
     c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
     assert c.birth_year == birth and c.purchases == channels and not c.numeric
+
+
+def test_a_table_with_trailing_separators_and_notes_on_a_few_rows(tmp_path):
+    """The UCI Wholesale customers file as published: every row ends in four empty fields, and the
+    last of them holds the data dictionary on 8 of 440 rows. The empty columns are not read and the
+    notes (8 values, each on one row) are no category to profile segments by."""
+    notes = [f"{i}) {w}: annual spending (m.u.) on {w.lower()} products" for i, w in enumerate(["FRESH", "MILK", "GROCERY"], 1)]
+    rows = "".join(f"{1 + i % 2},{1 + i % 3},{(i * 37) % 900 + 3},{(i * 53) % 700 + 5},{(i * 71) % 800 + 2},,,,"
+                   f"{notes[i - 10] if 10 <= i < 13 else ''}\n" for i in range(120))
+    path = tmp_path / "wholesale.csv"
+    path.write_text("Channel,Region,Fresh,Milk,Grocery,,,,\n" + rows, encoding="utf-8")
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert c.spend == {"Fresh": "Fresh", "Milk": "Milk", "Grocery": "Grocery"}
+    assert c.categorical == ["Channel", "Region"]
 
 
 def test_campaigns_numbered_in_other_languages(tmp_path):

@@ -608,9 +608,12 @@ def _leftover(p: Profile) -> tuple[str, str]:
         return "ignore", f"mixed: {p.present - len(p.numbers)} values are not numbers (e.g. {p.not_numbers[0]!r})"
     if re.search(FREE_TEXT_NAME, p.key):
         return "ignore", f"free text ({describe(p)}): notes describe one customer, not a group"
-    if p.distinct <= MAX_CATEGORIES and p.distinct < p.rows / 2:
+    # A category is shared: on average two customers or more per value among those that have one (a
+    # column of notes written on a few rows is as distinct as its rows, however many rows are empty).
+    if p.distinct <= MAX_CATEGORIES and p.distinct < p.present / 2:
         return "categorical", describe(p)
-    return "ignore", f"text with {p.distinct} distinct values in {p.rows} rows (free text or an identifier)"
+    filled = f"{p.present} filled rows of {p.rows}" if p.present < p.rows else f"{p.rows} rows"
+    return "ignore", f"text with {p.distinct} distinct values in {filled} (free text or an identifier)"
 
 
 # Product categories as names of amounts (the Wholesale customers table's Fresh, Milk, Grocery, Frozen,

@@ -226,6 +226,8 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
         return _numbers(sample[col])
 
     def timestamp(col):
+        if is_missing(sample[col]).all():  # an empty column reads as dates of any format: none
+            return None
         fmt = guess_date_format(sample[col]) if numbers(col) is None else None
         if fmt is not None:
             timed = "%H" in fmt or "%I" in fmt or "T" in fmt
