@@ -157,17 +157,36 @@ def test_distinguishing_features_by_hand():
 
 
 def test_unclaimed_segment_still_gets_its_best_leaf():
-    # 100 customers of segment 1 at incomes 1k..100k, 4 of segment 2 at 101k..104k. Leaves hold at
-    # least 10 customers, so segment 2 can never be a majority. The best cut keeps the mixed leaf
-    # smallest (weighted Gini (8m - 32) / m grows with its size m): the top 10, cut at 94,500.
-    income = np.concatenate([np.arange(1, 101), np.arange(101, 105)]) * 1000.0
-    labels = np.repeat([1, 2], [100, 4])
+    # 100 customers of segment 1 at incomes 1k..100k, 2 of segment 2 at 101k..102k. Leaves hold at
+    # least 5 customers, so segment 2 can never be a majority. The best cut keeps the mixed leaf
+    # smallest (weighted Gini grows with its size): the top 5, cut at 97,500.
+    income = np.concatenate([np.arange(1, 101), np.arange(101, 103)]) * 1000.0
+    labels = np.repeat([1, 2], [100, 2])
     e = explain(pd.DataFrame({"income": income}), labels, ("income",), DOCS)
     assert e.rules == (
-        Rule(1, ("Income at most $94,500",), 94, 1.0, 0.94),
-        Rule(1, ("Income above $94,500",), 10, 0.6, 0.06),
-        Rule(2, ("Income above $94,500",), 10, 0.4, 1.0),  # low precision says it is not theirs
+        Rule(1, ("Income at most $97,500",), 97, 1.0, 0.97),
+        Rule(1, ("Income above $97,500",), 5, 0.6, 0.03),
+        Rule(2, ("Income above $97,500",), 5, 0.4, 1.0),  # low precision says it is not theirs
     )
+    # Four of segment 2: a leaf of five (half the smallest segment, at least 5) is theirs.
+    income = np.concatenate([np.arange(1, 101), np.arange(101, 105)]) * 1000.0
+    e = explain(pd.DataFrame({"income": income}), np.repeat([1, 2], [100, 4]), ("income",), DOCS)
+    assert Rule(2, ("Income above $99,500",), 5, 0.8, 1.0) in e.rules
+
+
+def test_a_segment_under_one_percent_gets_a_rule_of_its_own():
+    """9,900 customers of segment 1 at incomes up to 100k and 100 of segment 2 (1%) above: leaves of
+    1% of the customers (75 of segment 2 are fitted on) left segment 2 no leaf, and the tree agreed
+    with the segments for 99% by naming segment 1 for everyone. Leaves of at most half the smallest
+    segment give it its rule."""
+    rng = np.random.default_rng(0)
+    income = np.concatenate([rng.uniform(1_000, 100_000, 9_900), rng.uniform(101_000, 110_000, 100)]).round()
+    labels = np.repeat([1, 2], [9_900, 100])
+    e = explain(pd.DataFrame({"income": income}), labels, ("income",), DOCS)
+    own = [r for r in e.rules if r.segment == 2]
+    assert e.depth >= 1 and e.accuracy == 1.0
+    assert own and own[0].precision == 1.0 and own[0].recall == 1.0 and own[0].customers == 100
+    assert own[0].conditions[0].startswith("Income above $100,")
 
 
 def noise(n=600, seed=3):
