@@ -686,6 +686,21 @@ def test_a_table_with_trailing_separators_and_notes_on_a_few_rows(tmp_path):
     assert c.categorical == ["Channel", "Region"]
 
 
+@pytest.mark.parametrize("name, form", [("customer_unique_id", "hex"), ("ref", "uuid"), ("unique_customer_id", "uuid")])
+def test_ids_of_32_hex_digits_or_uuids_identify_the_customers(tmp_path, name, form):
+    """Olist's customer_unique_id holds 32 hex digits; other systems write UUIDs (36 characters): both
+    were left out as 'free text or an identifier' and the rows numbered instead."""
+    import uuid
+
+    rng = np.random.default_rng(0)
+    ids = [uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | i) for i in range(120)]
+    rows = "".join(f"{u.hex if form == 'hex' else u},{1000 + (i * 37) % 9000},{['SP', 'RJ', 'MG'][i % 3]}\n"
+                   for i, u in enumerate(ids))
+    path = tmp_path / "clientes.csv"
+    path.write_text(f"{name},zip_code_prefix,state\n" + rows, encoding="utf-8")
+    assert parse(draft_config(path, config_dir=tmp_path), tmp_path).columns.id == name
+
+
 def test_campaigns_numbered_in_other_languages(tmp_path):
     rows = "".join(f"{i};{['Sim', 'Não', 'sim', 'NÃO'][i % 4]};{['Não', 'Sim'][i % 2]};{100 + i}\n" for i in range(1, 61))
     path = tmp_path / "clientes.csv"

@@ -32,7 +32,7 @@ _IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|kodu|key|ref|ç
 ANSWER_WORDS = ("responded", "response", "reactie", "antwort", "reponse", "respuesta", "resposta", "risposta", "reagiert",
                 "arepondu", "repondu", "respondio", "respondeu", "harespondido", "risposto", "hageantwortet", "geantwortet")
 NAME_PATTERNS: dict[str, str] = {
-    "id": rf"^(id|{_CUSTOMER}{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
+    "id": rf"^(id|(unique)?{_CUSTOMER}(unique|uniq|global|master)?{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
     "campaigns": r"(cmp|campaign|kampagne|campagne|campana|campanha|campagna)\d+",
     "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse|y"
     r"|subscribed|antwort|reponse|respuesta|resposta|antwoord|risposta|respondio|respondeu|reagiert|arepondu|reactie"
@@ -565,9 +565,10 @@ def _date_comment(p: Profile) -> str:
 
 
 def _fallback_id(free: list[Profile]) -> Profile | None:
-    """An unnamed id: all values distinct, integers or short codes, first column or named like a code."""
+    """An unnamed id: all values distinct, integers or codes without spaces (a UUID's 36 characters,
+    a SHA-1's 40), first column or named like a code."""
     for p in free:
-        code_like = not p.numeric and p.top and all(re.fullmatch(r"[\w\-]{1,30}", v) for v in p.top[:3])
+        code_like = not p.numeric and p.top and all(re.fullmatch(r"[\w\-]{1,40}", v) for v in p.top[:3])
         if p.unique and (p.integer or code_like) and (p.position == 0 or _named_like_id(p)):
             return p
     return None
