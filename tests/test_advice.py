@@ -1422,6 +1422,23 @@ def test_a_segments_largest_category_is_said_to_be_an_average_of_its_customers_s
             "purchases through the web channel.") in text
 
 
+def test_a_largest_category_beside_a_larger_catch_all_is_said_to_be_the_largest_named_one():
+    """Order lines whose products mostly have no category: 97% of the segment's spend is
+    'Uncategorised'. Health & beauty at 1% is its largest named category, not its largest; a named
+    category nobody in the segment bought is none of theirs."""
+    labels = {**LABELS, "share_uncategorised": "Share of spend: Uncategorised", "share_beauty": "Share of spend: Beauty"}
+    c = _context(labels=labels)
+    p = _profile({"share_uncategorised": (0.97, 0.95, 0.3), "share_beauty": (0.01, 0.02, -0.1)})
+    text = ps._describe(c, p)
+    assert "On average they put 1% of their spend on beauty, their largest named category." in text
+    assert "97% of their spend goes to uncategorised." in text and "their largest category" not in text
+    p = _profile({"share_uncategorised": (0.40, 0.60, -0.3), "share_beauty": (0.60, 0.40, 0.5)})
+    text = ps._describe(c, p)
+    assert "on beauty, their largest category." in text and "goes to" not in text
+    p = _profile({"share_uncategorised": (1.0, 0.9, 0.3), "share_beauty": (0.0, 0.1, -0.3)})
+    assert "On average they put" not in ps._describe(c, p)
+
+
 def test_a_category_most_of_a_segment_holds_and_few_others_do_is_one_of_its_traits():
     """Wholesale's retail segment is 100% Channel 2 against 30% of all customers: that says who they
     are, where the numbers only say how much they buy. A value as common elsewhere, a minority of

@@ -624,6 +624,11 @@ def _describe(c: Context, p: Profile) -> str:
         parts.append(f"They are within {THRESHOLD:g} standard deviations of the average customer on every feature.")
     catch_all = lambda f: _part(c.labels[f]).lower() in CATCH_ALL  # noqa: E731
     cat, ch = _top(p, "share_", skip=catch_all), _top(p, "channel_")
+    pooled = _top(p, "share_", skip=lambda f: not catch_all(f))  # 'Other categories', 'Uncategorised'
+    if cat and cat[1] <= 0:  # no spend on any named category: none is theirs
+        cat = None
+    # The largest named category, said so where a catch-all takes more of their spend.
+    largest = "their largest named category" if pooled and cat and pooled[1] > cat[1] else "their largest category"
     if _never(p):
         o = p.stat("orders")
         parts.append(f"Most of them have never ordered: {fmt.number(o.mean, 2)} orders per customer against "
@@ -632,11 +637,13 @@ def _describe(c: Context, p: Profile) -> str:
     if cat:
         # Means of each customer's share, not the segment's pooled share: said "on average".
         parts.append(f"On average they put {fmt.percent(cat[1])} of their {bought(c)} on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
-                     + (", their largest category," if ch else ", their largest category"))
+                     + f", {largest}" + ("," if ch else ""))
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
                          f"{lower(_part(c.labels[ch[0]]))} channel"
         parts[-1] += "."
+        if largest != "their largest category":
+            parts.append(f"{fmt.percent(pooled[1])} of their {bought(c)} goes to {lower(_part(c.labels[pooled[0]]))}.")
         # A name's 'lovers' of another category than the largest: the share that names them, beside it.
         loved = named_category({s.feature: s.effect for s in p.stats}, c.labels, {s.feature: s.mean for s in p.stats})
         if loved and loved != cat[0] and p.stat(loved).overall_mean > 0:
