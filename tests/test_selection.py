@@ -471,6 +471,20 @@ def test_weak_segments_are_said_weak_for_the_reason_that_holds(sep, noise, valle
         assert note == sel.STRUCTURE_TEXT["weak"] and "between some of them there is no valley" in note
 
 
+def test_a_choice_among_candidates_none_of_them_actionable_is_not_said_to_be_among_actionable_ones():
+    """1,000 customers and a far group of 9 (0.9%): every split holds a segment under 5%, so the rule
+    falls back to any split into two groups; the reason says so rather than "among 35 actionable
+    candidates", and a table with actionable candidates still says that."""
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(0, 1, (1000, 3)), rng.normal(12, 0.5, (9, 3))])
+    found = search(x, Segmentation(), 0)
+    assert not any(c.eligible for c in found.candidates) and found.choice.k == 2
+    assert "none of them actionable" in found.choice.reason and "actionable candidates" not in found.choice.reason
+    blobs, _ = make_blobs(n_samples=900, centers=3, n_features=3, random_state=1)
+    reason = search(blobs, Segmentation(), 0).choice.reason
+    assert "actionable candidates" in reason and "none of them actionable" not in reason
+
+
 def test_gap_statistic_finds_one_group_in_a_uniform_cube_and_several_in_blobs():
     cube = np.random.default_rng(3).uniform(size=(1000, 3))
     rows, _, none = sel.gap_statistic((cube - cube.mean(axis=0)) / cube.std(axis=0), [2, 3, 4, 5, 6], seed=0)

@@ -760,6 +760,12 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
     if seg.k != "auto" and seg.algorithm != "auto":
         return f"{NAMES[f.algorithm]} with {f.k} segments, as set in the configuration."
     fixed = seg.k != "auto"  # only the algorithm was chosen: no claim about the number of segments
+    # The pool holds the actionable candidates, or, where none is, every split into two groups or more.
+    relaxed = any(r["why_not"] for r in pool)
+    of_pool = (f"{len(pool)} candidates, none of them actionable (too few segments, a segment too small or too "
+               f"many customers unassigned), so any split into two groups or more was considered" if relaxed
+               else f"{len(pool)} actionable candidates")
+    among = f"among {of_pool}"
     text = (f"Silhouette {best['silhouette']:.3f}, Calinski-Harabasz {best['calinski_harabasz']:,.0f}, "
             f"Davies-Bouldin {best['davies_bouldin']:.3f}, stability (mean ARI) {best['stability']:.2f}"
             + (f", largest border-to-centre density {best['valley']:.2f}. " if best["valley"] is not None else ". "))
@@ -780,15 +786,15 @@ def _reason(best: dict, stable: list, short: list, pool: list, seg: Segmentation
         parted = sum(v <= VALLEY_MAX for v in best["valleys"].values())
         text += (f"No candidate has every segment separated from those it borders by a valley and is stable; the most "
                  f"segments ({f.k}) of which most are ({parted} of {f.k}; median border-to-centre density "
-                 f"{_median_valley(best):.2f}) and that are stable, among {len(pool)} actionable candidates.")
+                 f"{_median_valley(best):.2f}) and that are stable, {among}.")
     elif (structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX)) and fixed:
         text += f"All {f.k} segments are separated from those they border by a valley and are stable."
     elif structure == "clear" or (best["valley"] is not None and best["valley"] <= VALLEY_MAX):
         text += (f"The most segments ({f.k}) that are all separated from those they border by a valley "
-                 f"and stable, among {len(pool)} actionable candidates.")
+                 f"and stable, {among}.")
     elif best["stability"] >= seg.min_stability:
         text += (f"Best mean rank ({best['final_rank']:.2f}) of the {len(stable)} stable candidate(s) among the "
-                 f"{len(short)} shortlisted from {len(pool)} actionable ones.")
+                 f"{len(short)} shortlisted from {of_pool}.")
     else:
         text += (f"No shortlisted candidate reached stability {seg.min_stability}, so the most stable of the "
                  f"{len(short)} was chosen: the segments overlap and are indicative rather than sharp.")
