@@ -87,6 +87,10 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     data = with_extra(data, inp)
     progress("building features")
     feats = engine.features(data, cfg)
+    if orders is not None and one_order_each(feats.table):  # said where the user looks
+        progress(f"note: every customer with an order has exactly one ({int((feats.table['orders'] > 0).sum()):,} "
+                 f"customers): if {cfg.transactions.customer!r} holds an id per order "
+                 "rather than per person, name the person's id instead; recency and tenure then measure the same date")
     seg = cfg.segmentation
     what = "every algorithm" if seg.algorithm == "auto" else seg.algorithm
     ks = f"k = {seg.k_min}..{seg.k_max}" if seg.k == "auto" else f"k = {seg.k}"
@@ -189,6 +193,18 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     customers = feats.table.assign(segment=labels)
     model = saved_model(given, cfg, inp, data, feats, rule, raw, labels, names)
     return Run(results, assignments, customers, PrivateTables(feats.table, labels, names, scored), model)
+
+
+ONE_ORDER_MIN = 100  # customers with an order before one order each is a pattern, not chance
+
+
+def one_order_each(table: pd.DataFrame) -> bool:
+    """Every customer who ordered did so exactly once, over ONE_ORDER_MIN of them or more: customer ids
+    written per order (Olist's customer_id) look so."""
+    if "orders" not in table:
+        return False
+    buyers = table["orders"][table["orders"] > 0]
+    return len(buyers) >= ONE_ORDER_MIN and bool((buyers == 1).all())
 
 
 def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: np.ndarray, labels: np.ndarray,

@@ -147,3 +147,34 @@ def test_seed_option_reaches_the_results(write_case, run_cli, tmp_path):
     data = json.loads((out / "exports" / "results.json").read_text(encoding="utf-8"))
     assert data["manifest"]["seed"] == 7
     assert len(pd.read_csv(out / "exports" / "assignments.csv")) == 120
+
+
+@pytest.mark.parametrize("per_order, said", [(True, True), (False, False)])
+def test_customer_ids_written_per_order_are_pointed_out(tmp_path, per_order, said):
+    """Olist's order lines name each order's own customer_id, one order each: recency and tenure are
+    then one date, and the user is told to name the person's id. With two orders per customer, not."""
+    from analysis.config import parse_config
+    from analysis.pipeline import one_order_each
+
+    rng = np.random.default_rng(0)
+    rows = ["order,customer,when,product,quantity,price"]
+    for o in range(300):
+        customer = o if per_order else o // 2
+        day = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 700)), hours=int(rng.integers(8, 22)))
+        for j in range(int(rng.integers(1, 4))):
+            rows.append(f"O{o},C{customer},{day:%Y-%m-%d %H:%M},P{int(rng.integers(0, 30))},{int(rng.integers(1, 4))},"
+                        f"{rng.uniform(2, 60):.2f}")
+    (tmp_path / "lines.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = parse_config({"transactions": {"path": "lines.csv", "customer": "customer", "order": "order",
+                                         "timestamp": "when", "timestamp_format": "%Y-%m-%d %H:%M", "product": "product",
+                                         "quantity": "quantity", "unit_price": "price"}}, "cfg", tmp_path)
+    said_lines = []
+    run = analyse(cfg, progress=said_lines.append)
+    notes = [s for s in said_lines if s.startswith("note: every customer with an order has exactly one")]
+    assert bool(notes) == said and one_order_each(run.customers) == said
+    if said:
+        assert notes == ["note: every customer with an order has exactly one (300 customers): if 'customer' holds an id "
+                         "per order rather than per person, name the person's id instead; recency and tenure then "
+                         "measure the same date"]
+    assert not one_order_each(pd.DataFrame({"orders": [1] * 99 + [0] * 50}))  # too few to say
+    assert one_order_each(pd.DataFrame({"orders": [1] * 100 + [0] * 50}))  # customers without orders aside
