@@ -11,6 +11,7 @@ text; every CSV cell that starts like a formula must be neutralised.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -139,7 +140,9 @@ def _customer_case(root: Path) -> Path:
         df[col] = df[col].map({v: (PAYLOADS + [LONG])[i % (len(PAYLOADS) + 1)] for i, v in enumerate(values)})
     df["ID"] = [f"=HYPERLINK(\"x{i}\")" if i % 2 else f"+{i}" for i in range(len(df))]
     df.to_csv(folder / "customers.tsv", sep="\t", index=False)
-    cfg["report"]["title"] = '"Premium" <b>customers</b> in $ and £ #set @x'
+    # Characters beyond the Basic Multilingual Plane (an emoji, a rare CJK ideograph) too: written as
+    # JSON's surrogate escapes into the pages' YAML metadata, they stopped pandoc and no site was built.
+    cfg["report"]["title"] = '"Premium" <b>customers</b> in $ and £ #set @x 🍷 𠮷野家'
     cfg["report"]["currency"] = "<i>€</i>"
     (folder / "config.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     _add_overrides(folder)
@@ -191,6 +194,11 @@ def built(request, tmp_path_factory) -> Path:
     assert main(["report", "--config", str(config), "--out", str(out)]) == 0
     assert (out / "site" / "report.pdf").is_file(), "the PDF must build with payloads in every role"
     return out
+
+
+def test_characters_beyond_the_basic_plane_in_the_title_reach_the_pages(built):
+    if built.parent.name.startswith("payload-customers"):
+        assert "#set @x 🍷 𠮷野家" in html.unescape((built / "site" / "index.html").read_text(encoding="utf-8"))
 
 
 class _Tags(HTMLParser):

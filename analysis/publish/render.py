@@ -64,7 +64,7 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 def quarto_yml(title: str, pre_render: str, pages: tuple[tuple[str, str], ...] = NAV) -> str:
     """A `_quarto.yml` that makes `quarto render` build the same pages into site/."""
-    nav = "\n".join(f"      - href: {f}\n        text: {json.dumps(markdown(t))}" for f, t in pages)
+    nav = "\n".join(f"      - href: {f}\n        text: {json.dumps(markdown(t), ensure_ascii=False)}" for f, t in pages)
     return f"""# Quarto project: `quarto render` (Quarto >= 1.5) runs the pipeline, then builds site/.
 # Without Quarto, `segments report` builds the same pages with its built-in pandoc renderer.
 project:
@@ -79,7 +79,7 @@ project:
     - downloads/segments.csv
     - report.pdf
 website:
-  title: {json.dumps(markdown(title))}
+  title: {json.dumps(markdown(title), ensure_ascii=False)}
   search: true
   navbar:
     left:
@@ -143,7 +143,7 @@ def build_site(pages: list[Page], sources: Path, site: Path, common: dict, files
         metas = []
         for p in pages:
             meta = meta_dir / f"{p.name}.json"
-            meta.write_text(json.dumps(_page_meta(p, common)), encoding="utf-8")
+            meta.write_text(json.dumps(_page_meta(p, common), ensure_ascii=False), encoding="utf-8")
             metas.append((sources / p.name, site / p.name.replace(".qmd", ".html"), meta))
         pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
         try:
