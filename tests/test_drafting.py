@@ -701,6 +701,17 @@ def test_ids_of_32_hex_digits_or_uuids_identify_the_customers(tmp_path, name, fo
     assert parse(draft_config(path, config_dir=tmp_path), tmp_path).columns.id == name
 
 
+def test_a_german_count_per_month_is_no_deal_count(tmp_path):
+    """'Webbesuche pro Monat' folds to 'webbesuchepromonat', where 'promo' was found: web visits were
+    drafted as purchases on deal, and a false deal share turned a segment's offer into a discount."""
+    rows = "".join(f"{i};{20 + i % 50};{(i * 37) % 900};{(i * 11) % 300};{i % 9};{i % 7};{i % 15}\n" for i in range(1, 121))
+    path = tmp_path / "kunden.csv"
+    path.write_text("Kundennummer;Alter;Ausgaben Wein;Ausgaben Obst;Käufe Web;Käufe Laden;Webbesuche pro Monat\n" + rows,
+                    encoding="utf-8")
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert c.web_visits == "Webbesuche pro Monat" and c.deal_purchases is None
+
+
 def test_campaigns_numbered_in_other_languages(tmp_path):
     rows = "".join(f"{i};{['Sim', 'Não', 'sim', 'NÃO'][i % 4]};{['Não', 'Sim'][i % 2]};{100 + i}\n" for i in range(1, 61))
     path = tmp_path / "clientes.csv"

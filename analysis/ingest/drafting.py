@@ -54,7 +54,8 @@ NAME_PATTERNS: dict[str, str] = {
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
     r"|revenu|opbrengst)(por|per|pro|par)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$",
     "spending_score": r"^(spending|spend|purchase|purchasing|buying|shopping)score",
-    "deal_purchases": r"deal|discount|promo|coupon|cupon|cupom|gutschein|rabatt|angebot|remise|descuento|oferta|desconto"
+    # 'promo' but not the 'pro Monat' (per month) of 'Webbesuche pro Monat', folded to 'webbesuchepromonat'
+    "deal_purchases": r"deal|discount|promo(?!nat)|coupon|cupon|cupom|gutschein|rabatt|angebot|remise|descuento|oferta|desconto"
     r"|korting|sconto",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|k(a|ae)ufe$|^(anzahl)?(ein)?k(a|ae)ufe|achats|compras|aankopen"
     r"|^(num|nb|n)?(web|online|internet|app|mobile|store|shop|instore|catalog|catalogue|phone|ecommerce|marketplace)"
