@@ -76,7 +76,7 @@ def explain(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], 
     # Leaves of at least 1% of the customers (10 at least) keep the rules general; but never more
     # than half the smallest segment fitted on (5 at least), or that segment could get no leaf of its own (a
     # segment of 0.9% was left without a rule, and the tree "agreed" by naming the largest segment).
-    smallest = int(np.bincount(ys[~test]).astype(float)[np.unique(ys[~test])].min())
+    smallest = int(np.unique(ys[~test], return_counts=True)[1].min())
     leaf = max(5, min(max(10, math.ceil(0.01 * len(ys))), smallest // 2))
 
     def tree(depth: int) -> DecisionTreeClassifier:

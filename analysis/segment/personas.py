@@ -628,7 +628,7 @@ def _describe(c: Context, p: Profile) -> str:
     if cat and cat[1] <= 0:  # no spend on any named category: none is theirs
         cat = None
     # The largest named category, said so where a catch-all takes more of their spend.
-    largest = "their largest named category" if pooled and cat and pooled[1] > cat[1] else "their largest category"
+    named_only = bool(pooled and cat and pooled[1] > cat[1])
     if _never(p):
         o = p.stat("orders")
         parts.append(f"Most of them have never ordered: {fmt.number(o.mean, 2)} orders per customer against "
@@ -637,12 +637,13 @@ def _describe(c: Context, p: Profile) -> str:
     if cat:
         # Means of each customer's share, not the segment's pooled share: said "on average".
         parts.append(f"On average they put {fmt.percent(cat[1])} of their {bought(c)} on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
-                     + f", {largest}" + ("," if ch else ""))
+                     + (", their largest named category" if named_only else ", their largest category")
+                     + ("," if ch else ""))
         if ch:
             parts[-1] += f" and make {fmt.percent(ch[1])} of their purchases through the " \
                          f"{lower(_part(c.labels[ch[0]]))} channel"
         parts[-1] += "."
-        if largest != "their largest category":
+        if named_only:
             parts.append(f"{fmt.percent(pooled[1])} of their {bought(c)} goes to {lower(_part(c.labels[pooled[0]]))}.")
         # A name's 'lovers' of another category than the largest: the share that names them, beside it.
         loved = named_category({s.feature: s.effect for s in p.stats}, c.labels, {s.feature: s.mean for s in p.stats})

@@ -107,7 +107,8 @@ def structure_note(structure: str, seg: Segmentation, best: dict | None = None) 
     """STRUCTURE_TEXT, but with k set in the config only that number of segments was looked at: no
     valley between them says nothing of other ways of dividing the customers; and segments that all
     have valleys are weak for another reason, said as it is (`best`: the chosen candidate)."""
-    if structure == "weak" and best is not None and best["valley"] is not None and best["valley"] <= VALLEY_MAX:
+    parted = structure == "weak" and best is not None and best["valley"] is not None and best["valley"] <= VALLEY_MAX
+    if parted:
         if best["silhouette"] <= WEAK_SILHOUETTE:
             return ("Every segment is separated from those it borders by a valley of fewer customers, but the "
                     "segments lie close together: customers are on average little nearer their own segment's "
@@ -115,9 +116,10 @@ def structure_note(structure: str, seg: Segmentation, best: dict | None = None) 
                     f"{WEAK_SILHOUETTE} is no substantial structure), so customers near a border could as well "
                     "belong to the neighbouring segment. Treat the segments as a useful division rather than as "
                     "sharply distinct groups.")
-        return ("Every segment is separated from those it borders by a valley of fewer customers, but refitted on "
-                f"subsamples of the customers the segments change (stability {best['stability']:.2f}, under "
-                f"{seg.min_stability}): treat them as indicative rather than as sharply distinct groups.")
+        if best.get("stability", 1.0) < seg.min_stability:
+            return ("Every segment is separated from those it borders by a valley of fewer customers, but refitted "
+                    f"on subsamples of the customers the segments change (stability {best['stability']:.2f}, under "
+                    f"{seg.min_stability}): treat them as indicative rather than as sharply distinct groups.")
     if structure == "none" and seg.k != "auto":
         return (f"The {seg.k} segments set in the configuration (segmentation.k) are not separated by valleys of "
                 "fewer customers: they divide a continuum. Other numbers of segments were not looked at; with "
