@@ -522,6 +522,15 @@ def parse_config(data: object, source: str = "config", base_dir: Path = Path("."
     if cfg.columns.recency_days and cfg.columns.last_purchase:
         raise UserError(f"{source}: keys 'columns.recency_days' and 'columns.last_purchase' both give the recency: "
                         "keep one")
+    roles: dict[str, list[str]] = {}
+    for role, col in cfg.columns.named():
+        roles.setdefault(col, []).append(role)
+    twice = next(((col, r) for col, r in roles.items() if len(r) > 1), None)
+    if twice:
+        # One column read in two ways (a number and a category, a feature and ignored) has no single meaning.
+        col, r = twice
+        keys = " and ".join(f"'columns.{x}'" for x in r)
+        raise UserError(f"{source}: column {col!r} is named under {keys}: a column plays one role; keep one")
     if cfg.customers is None and cfg.columns.named():
         raise UserError(f"{source}: 'columns' describes a customer table; with 'transactions' the columns are derived")
     if cfg.joined:

@@ -229,3 +229,19 @@ def test_a_catalog_table_is_named_like_a_file(tmp_path):
                                          "timestamp": "t", "product": "p", "quantity": "q", "unit_price": "u"}})
     assert str(cfg.transactions_path) == "table main.sales.order_lines" == str(cfg.customers_path)
     assert cfg.transactions_path.name == "main.sales.order_lines"  # the manifest's input name
+
+
+@pytest.mark.parametrize("columns, keys", [
+    ("  numeric: [Kidhome]\n  categorical: [Kidhome]\n", "'columns.numeric' and 'columns.categorical'"),
+    ("  income: Income\n  categorical: [Income]\n", "'columns.income' and 'columns.categorical'"),
+    ("  spend:\n    Wine: MntWines\n  ignore: [MntWines]\n", "'columns.spend.Wine' and 'columns.ignore'"),
+])
+def test_a_column_named_under_two_roles_is_refused_in_one_line(tmp_path, columns, keys):
+    # A number that is also a category used to stop in cleaning with a traceback.
+    message = error_of(tmp_path, MINIMAL + "columns:\n" + columns)
+    assert keys in message and "keep one" in message
+
+
+def test_different_columns_in_each_role_are_accepted(tmp_path):
+    cfg = load_config(write_yaml(tmp_path, MINIMAL + "columns:\n  numeric: [Kidhome]\n  categorical: [Teenhome]\n"))
+    assert cfg.columns.categorical == ["Teenhome"]
