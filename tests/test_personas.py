@@ -426,3 +426,45 @@ def test_a_money_label_does_not_repeat_the_currency_its_amounts_carry(label, sai
                    break_even_rate=None)
     text = ps._describe(c, p)
     assert (said in text) if said else "higher tenure (yrs) at 41,724 against 7,267" in text, text
+
+
+def test_order_habits_of_buyers_are_compared_with_other_buyers_not_with_zeros_of_customers_who_never_ordered():
+    """A customer table joined with order lines where most customers never ordered: their basket,
+    order value and category shares hold 0. Averaged in, they made one-order buyers of a single product
+    'wide-basket' and 'toy lovers' (the zeros pulled every average down); a habit is compared with
+    those who have one."""
+    from analysis.segment.features import FeatureSet
+    from analysis.segment.profiles import build_profiles
+
+    rng = np.random.default_rng(0)
+    n_buy, n_never = 300, 2700
+    basket = np.r_[rng.choice([1, 1, 1, 2], n_buy), np.zeros(n_never)]
+    toys = np.r_[rng.uniform(0, 0.4, n_buy), np.zeros(n_never)]
+    table = pd.DataFrame({"orders": np.r_[np.ones(n_buy), np.zeros(n_never)], "basket_size": basket,
+                          "share_toys": toys, "age": rng.normal(40, 10, n_buy + n_never)})
+    labels = np.r_[np.ones(n_buy, int), np.full(n_never, 2)]
+    cols = tuple(table.columns)
+    fs = FeatureSet(table=table, docs=(), clustering=cols, matrix=np.zeros((len(table), len(cols))), value_feature=None)
+    buyers, never = build_profiles(fs, labels, pd.DataFrame(index=table.index), min_size=1)
+    width = buyers.stat("basket_size")
+    assert width.buyers_only and width.overall_mean == pytest.approx(basket[:n_buy].mean())
+    assert abs(width.effect) < 1e-9 and abs(buyers.stat("share_toys").effect) < 1e-9
+    assert buyers.stat("orders").effect > 2 and not buyers.stat("orders").buyers_only  # zero orders is a count
+    assert never.stat("basket_size").effect == 0 and never.stat("basket_size").mean == 0
+    assert not buyers.stat("age").buyers_only
+
+    every = table.assign(orders=1.0)  # every customer ordered (order lines alone): the whole table, as before
+    fs_all = FeatureSet(table=every, docs=(), clustering=cols, matrix=fs.matrix, value_feature=None)
+    width_all = build_profiles(fs_all, labels, pd.DataFrame(index=table.index), min_size=1)[0].stat("basket_size")
+    assert not width_all.buyers_only and width_all.overall_mean == pytest.approx(basket.mean())
+
+
+@pytest.mark.parametrize("once, name", [(1.0, "High-spending customers"), (0.0, "Frequent, high-spending customers")])
+def test_a_segment_half_of_which_bought_once_is_not_named_frequent(once, name):
+    """More orders than customers who never ordered is not repeat buying: a segment whose median
+    customer ordered once is not 'frequent', however far its average is above the table's."""
+    labels = {"orders": "Orders", "total_spend": "Total spend"}
+    eff = {"orders": 2.5, "total_spend": 2.0}
+    assert ps.name_segment(eff, labels, means={"orders": 1.1, "total_spend": 120.0, ps.ONCE: once}) == name
+    # fewer orders than average stays said, whatever the median
+    assert ps.name_segment({"orders": -1.0}, labels, means={"orders": 1.0, ps.ONCE: 1.0}) == "Occasional customers"

@@ -184,6 +184,9 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     filled = filled_in(r)
     for f, share in filled.items():
         labels[f] += f" ({fmt.percent(share)} filled in with the median)"
+    for s in p.stats:
+        if s.buyers_only:
+            labels[s.feature] += " (customers with orders)"
     rows = [  # a 0/1 flag's median is 0% or 100%: a share says it, a median does not
         {"label": labels[s.feature], "mean": _feature_value(r, s.feature, s.mean),
          "median": "–" if kinds[s.feature] == "flag" else _feature_value(r, s.feature, s.median),

@@ -88,8 +88,10 @@ NAMING_RULE = (
     "('buying by catalog'). A segment whose last purchase is long ago is named 'Lapsing' first (the win-back "
     f"rule below), 'Lapsed' when it is more than {LAPSED_GAPS:g} of their own gaps between orders back. A newer "
     f"segment (tenure {THRESHOLD} sd below average) is not named for low spend: spend adds up over the time one has "
-    "been a customer, so a short relationship explains it (the onboarding rule below). Names are unique: a clash "
-    "takes the next adjectives."
+    "been a customer, so a short relationship explains it (the onboarding rule below). A segment half of which or more "
+    "has bought once is not called frequent, however far above average its orders are. Habits only an order "
+    "has (basket, order value, category shares, time of ordering, recency) are compared among customers with an order "
+    "where the table also holds customers without one. Names are unique: a clash takes the next adjectives."
 )
 RECOMMENDATION_RULES = (
     f"Channel and product focus: the channel (category) whose share of the segment's purchases (spend) is most "
@@ -277,6 +279,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         effects = {f: e for f, e in effects.items() if _without_orders(f)}
     if effects.get("recency_days", 0) >= THRESHOLD and means and not lapsing(effects["recency_days"], means):
         effects = {f: e for f, e in effects.items() if f != "recency_days"}  # on their own cycle: not "lapsing"
+    if means.get(ONCE):  # half of them or more bought once: more orders than customers who never ordered, not frequent
+        effects = {f: e for f, e in effects.items() if not (f in ("orders", "purchases") and e > 0)}
     if wide_orders(effects):  # larger orders of more products, not of pricier ones: no "big-ticket"
         effects = {f: e for f, e in effects.items() if f != "avg_order_value"}
     if short_relationship(effects):  # spend adds up over tenure: newer customers have had less time to spend

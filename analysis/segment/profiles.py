@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .features import FeatureSet
+from .features import SEASON_FEATURE, FeatureSet
 
 @dataclass(frozen=True)
 class FeatureStat:
@@ -17,6 +17,9 @@ class FeatureStat:
     overall_mean: float
     overall_median: float
     effect: float  # (segment mean - overall mean) / overall standard deviation
+    # Measured over the customers with an order only (means, medians and the spread alike): a
+    # customer who never ordered has no basket, order value, time of ordering or category mix.
+    buyers_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,15 @@ class Profile:
 # order lines carry no price, units bought (shares of revenue, or of units).
 VALUE_FEATURES = ("total_spend", "total_units")
 UNSTABLE = 0.6  # mean Jaccard below this: the segment does not reliably come back on resampling
+# Features an order defines (the table holds 0, or the whole history for recency, where there is none).
+PER_ORDER = ("recency_days", "basket_size", "avg_order_value", "orders_at_weekends", "orders_in_the_morning",
+             "orders_in_the_evening", SEASON_FEATURE, "first_order_months")
+
+
+def per_order(feature: str, table: pd.DataFrame) -> bool:
+    """Whether the feature is measured only over the customers with an order: one an order defines,
+    where the table also holds customers without one (a customer table joined with its order lines)."""
+    return (feature in PER_ORDER or feature.startswith("share_")) and "orders" in table.columns
 
 
 def column_summary(table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -68,6 +80,14 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
                    stability: dict[int, float] | None = None, unassigned: bool = False) -> tuple[Profile, ...]:
     table = features.table
     overall_mean, overall_median, overall_sd = column_summary(table)
+    ordered = table["orders"].to_numpy() > 0 if "orders" in table.columns else None
+    if ordered is not None and ordered.all():
+        ordered = None  # every customer ordered: nothing to leave out
+    if ordered is not None:
+        only = [c for c in table.columns if per_order(c, table)]
+        if ordered.any():  # the average customer with an order, not one averaged with the zeros of those without
+            m, med, sd = column_summary(table.loc[ordered, only])
+            overall_mean[only], overall_median[only], overall_sd[only] = m, med, sd
     value = table[features.value_feature] if features.value_feature in VALUE_FEATURES else None
     k = int(labels.max())
     # Rows sorted by segment once (stably, so each segment keeps its order): a segment is a slice,
@@ -76,15 +96,21 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
     bounds = np.searchsorted(labels[order], np.arange(1, k + 2))
     parts = [slice(bounds[s - 1], bounds[s]) for s in range(1, k + 1)]
     columns = {col: table[col].to_numpy()[order] for col in table.columns}
+    buyers = ordered[order] if ordered is not None else None
     stats_by_seg, effects = [], []
     for part in parts:
         stats = {}
         for col, values in columns.items():
             seg = pd.Series(values[part])
+            only = buyers is not None and per_order(col, table)
+            if only and buyers[part].any():
+                seg = seg[buyers[part]]
             sd = overall_sd[col]
-            eff = float((seg.mean() - overall_mean[col]) / sd) if sd > 0 else 0.0
+            # A segment none of whose customers ordered has no such habit to compare: no difference.
+            none = only and not buyers[part].any()
+            eff = float((seg.mean() - overall_mean[col]) / sd) if sd > 0 and not none else 0.0
             stats[col] = FeatureStat(col, float(seg.mean()), float(seg.median()),
-                                     float(overall_mean[col]), float(overall_median[col]), round(eff, 6))
+                                     float(overall_mean[col]), float(overall_median[col]), round(eff, 6), only)
         stats_by_seg.append(stats)
         effects.append({n: stats[n].effect for n in features.clustering})
     overall_mix = {col: _shares(categorical[col]) for col in categorical.columns}
