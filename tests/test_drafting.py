@@ -1783,3 +1783,52 @@ def test_product_descriptions_in_other_languages_are_names_not_codes(name):
     from analysis.ingest.drafting_orders import NAMES
 
     assert re.search(NAMES["product_name"], normalise(name)) and not re.search(NAMES["product"], normalise(name))
+
+
+# The bundled table's columns under Chinese, French, German and Spanish names, as a team there writes them.
+TRANSLATED = {
+    "zh": ["客户ID", "出生年份", "学历", "婚姻状况", "年收入", "家中儿童", "家中青少年", "注册日期", "最近购买天数", "葡萄酒消费额",
+           "水果消费额", "肉类消费额", "鱼类消费额", "甜品消费额", "黄金消费额", "折扣购买次数", "网店购买次数", "目录购买次数",
+           "门店购买次数", "每月网站访问次数", "活动3响应", "活动4响应", "活动5响应", "活动1响应", "活动2响应", "投诉",
+           "每次联系成本", "每次响应收入", "最近活动响应"],
+    "fr": ["ID_Client", "Annee_Naissance", "Niveau_Etudes", "Situation_Familiale", "Revenu", "Enfants", "Adolescents",
+           "Date_Inscription", "Jours_Depuis_Dernier_Achat", "Depenses_Vins", "Depenses_Fruits", "Depenses_Viande",
+           "Depenses_Poisson", "Depenses_Sucreries", "Depenses_Or", "Achats_En_Promotion", "Achats_Web", "Achats_Catalogue",
+           "Achats_Magasin", "Visites_Web_Mois", "Campagne_3", "Campagne_4", "Campagne_5", "Campagne_1", "Campagne_2",
+           "Plainte", "Coût par contact", "Revenu par réponse", "Reponse_Derniere_Campagne"],
+    "de": ["Kundennummer", "Geburtsjahr", "Bildung", "Familienstand", "Einkommen", "Kinder", "Jugendliche", "Kunde_seit",
+           "Tage_seit_letztem_Kauf", "Ausgaben_Wein", "Ausgaben_Obst", "Ausgaben_Fleisch", "Ausgaben_Fisch",
+           "Ausgaben_Suesswaren", "Ausgaben_Gold", "Rabattkaeufe", "Kaeufe_Web", "Kaeufe_Katalog", "Kaeufe_Laden",
+           "Webbesuche_pro_Monat", "Kampagne_3", "Kampagne_4", "Kampagne_5", "Kampagne_1", "Kampagne_2", "Beschwerde",
+           "Kosten pro Kontakt", "Umsatz je Antwort", "Antwort_letzte_Kampagne"],
+    "es": ["ID_Cliente", "Anio_Nacimiento", "Educacion", "Estado_Civil", "Ingresos", "Ninos", "Adolescentes", "Fecha_Alta",
+           "Dias_Desde_Ultima_Compra", "Gasto_Vinos", "Gasto_Frutas", "Gasto_Carne", "Gasto_Pescado", "Gasto_Dulces",
+           "Gasto_Oro", "Compras_Con_Descuento", "Compras_Web", "Compras_Catalogo", "Compras_Tienda", "Visitas_Web_Mes",
+           "Campana_3", "Campana_4", "Campana_5", "Campana_1", "Campana_2", "Queja", "Coste por contacto",
+           "Ingreso por respuesta", "Respuesta"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(TRANSLATED))
+def test_the_bundled_table_under_translated_names_is_drafted_as_in_english(tmp_path, language):
+    """Every role of the English draft found under the other names: the household's teenagers
+    (Adolescents, Jugendliche, 家中青少年), the cost of a contact and the revenue of an answer, and in
+    Chinese the birth year, recency, channels, deals, web visits, campaigns and complaints, which
+    were plain numbers or categories. Chinese categories and channels lose the role's word (葡萄酒消费额
+    is the spend on 葡萄酒)."""
+    frame = pd.read_csv(MARKETING, sep="\t", nrows=300)
+    english = parse(draft_config(MARKETING, config_dir=REPO / "data"), REPO / "data").columns
+    path = tmp_path / f"{language}.csv"
+    frame.set_axis(TRANSLATED[language], axis=1).to_csv(path, index=False)
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    to = dict(zip(frame.columns, TRANSLATED[language]))
+    for role in ("id", "birth_year", "income", "recency_days", "deal_purchases", "web_visits", "complaints",
+                 "contact_cost", "revenue_per_answer", "signup_date"):
+        assert getattr(c, role) == to[getattr(english, role)], role
+    assert c.household == [to[x] for x in english.household]
+    assert sorted(c.purchases.values()) == sorted(to[x] for x in english.purchases.values())
+    assert sorted(c.spend.values()) == sorted(to[x] for x in english.spend.values())
+    assert c.campaigns == {k: to[v] for k, v in english.campaigns.items()}
+    assert not c.numeric
+    if language == "zh":
+        assert c.spend["葡萄酒"] == "葡萄酒消费额" and c.purchases["门店"] == "门店购买次数"

@@ -33,34 +33,41 @@ ANSWER_WORDS = ("responded", "response", "reactie", "antwort", "reponse", "respu
                 "arepondu", "repondu", "respondio", "respondeu", "harespondido", "risposto", "hageantwortet", "geantwortet")
 NAME_PATTERNS: dict[str, str] = {
     "id": rf"^(id|(unique)?{_CUSTOMER}(unique|uniq|global|master)?{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
-    "campaigns": r"(cmp|campaign|kampagne|campagne|campana|campanha|campagna)\d+",
+    "campaigns": r"(cmp|campaign|kampagne|campagne|campana|campanha|campagna|活动|活動|キャンペーン|캠페인)\d+",
     "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse|y"
     r"|subscribed|antwort|reponse|respuesta|resposta|antwoord|risposta|respondio|respondeu|reagiert|arepondu|reactie"
     r"|(response|responded|respondio|respondeu|reponducampagne|reagiertkampagne|risposto|reactie|antwort|reponse"
     r"|respuesta|resposta|risposta)(to|op|auf|a|al)?(the|de|die|la|le|il)?(last|latest|laatste|letzte|derniere"
     r"|ultima|ultimo)?(campaign|campana|campanha|campagne|kampagne|campagna|promo|promotion|offer|actie|aktion"
-    r"|mailing))$",
+    r"|mailing))$"
+    r"|^(最近|最新|上次|最后|最後|前回|최근)(一次|の)?(营销)?(活动|活動|キャンペーン|캠페인)(响应|響應|回应|回應|反応|応答|반응|응답)$",
     # An answer to one named campaign ('reactie_voorjaarsactie', 'response_summer_sale'): earlier than the latest.
     # ... or a campaign word and its name ('Aktion_Frühjahr', 'promo_verano') over yes/no answers.
     "campaign_response": rf"^({'|'.join(ANSWER_WORDS)})(to|op|auf|a|al)?.+"
     r"|^(aktion|actie|promo|promotion|campaign|kampagne|campagne|campana|campanha|campagna|mailing)[^\d].+"
     r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|aktion|actie|mailing)$"  # 'spring_campaign'
     r"|^[a-z]+(campaign|kampagne|campagne|campana|campanha|campagna|mailing)(q[1-4]|h[12]|\d{2}|\d{4})$",  # 'upsell_campaign_q3'
-    "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo|sikayet",
+    "complaints": r"complain|beschwerde|reklamation|plainte|reclamation|queja|reclamacao|klacht|reclamo|sikayet"
+    r"|投诉|投訴|苦情|クレーム|불만|민원",
     "churned": r"^(churn|churned|churnflag|churnlabel|churnvalue|ischurn|ischurned|haschurned|exited|attrition|attrited"
     r"|attritionflag|cancelled|canceled|abwanderung|gekundigt|kundigung|resilie|resiliation|desabonne"
     r"|baja|abandono|cancelado|cancelada|cancelou|cancelo|desistiu|opgezegd|disdetta|disdetto|abbandono)$",
-    "contact_cost": r"costcontact|contactcost|costpercontact|kontaktkosten|coutcontact|costecontacto|custocontato",
+    "contact_cost": r"costcontact|contactcost|kontaktkosten|contactkosten"
+    r"|(cost|kosten|cout|coste|custo|costo)(per|pro|par|por|je|pour)?(contact|kontakt|contacto|contato|contatto)"
+    r"|(联系|聯繫|联络|聯絡|接触|接觸)(成本|费用|費用)|(コンタクト|接触)(単価|コスト|費用)|(연락|접촉)비용",
     "revenue_per_answer": r"^z?revenue$|revenueper(answer|response|contact)|^(ingreso|ingresos|receita|ricavo|umsatz|erlos"
-    r"|revenu|opbrengst)(por|per|pro|par)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$",
+    r"|revenu|opbrengst)(por|per|pro|par|je)?(respuesta|resposta|risposta|antwort|reponse|antwoord)$"
+    r"|(响应|響應|回应|回應)(收入|收益)|反応(単価|収益|売上)|응답(당)?(수익|매출)",
     "spending_score": r"^(spending|spend|purchase|purchasing|buying|shopping)score",
     # 'promo' but not the 'pro Monat' (per month) of 'Webbesuche pro Monat', folded to 'webbesuchepromonat'
     "deal_purchases": r"deal|discount|promo(?!nat)|coupon|cupon|cupom|gutschein|rabatt|angebot|remise|descuento|oferta|desconto"
-    r"|korting|sconto",
+    r"|korting|sconto|折扣|优惠|優惠|促销|促銷|割引|クーポン|할인|쿠폰",
     "purchases": r"^num.+purchases$|.+purchases$|^purchases.+|k(a|ae)ufe$|^(anzahl)?(ein)?k(a|ae)ufe|achats|compras|aankopen"
     r"|^(num|nb|n)?(web|online|internet|app|mobile|store|shop|instore|catalog|catalogue|phone|ecommerce|marketplace)"
     r"(orders|transactions)$"
-    r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$",
+    r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$"
+    r"|^(网店|網店|网上|網上|线上|線上|网站|網站|目录|目錄|门店|門店|实体店|實體店|电话|電話|app|ウェブ|オンライン|カタログ"
+    r"|店舗|実店舗|電話|웹|온라인|카탈로그|매장|전화)(购买|購買|購入|구매)(次数|次數|回数|件数|수|횟수)$",
     "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
     r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia|transactions|txns?|trx)"
     r"(count|number|total|anzahl)?(last\d*(days?|weeks?|months?|years?)|l\d+[mdy]|ltm|ttm|ytd|per(year|month))?$"
@@ -68,7 +75,8 @@ NAME_PATTERNS: dict[str, str] = {
     r"|^(購入|注文|购买|購買|订单|訂單)(回数|件数|次数|數|数)$|^주문(수|횟수)$|^구매(수|횟수)$",
     # Visits of a web site or app: plain 'visits' may be to a gym or a shop (bezoeken_per_maand).
     "web_visits": r"(web|site|online|internet|app)\w*(visits|besuche|visites|visitas|bezoeken|visite|bezoek)"
-    r"|(visits|besuche|visites|visitas|bezoeken|visite)\w*(web|site|online|internet|app)|sessions",
+    r"|(visits|besuche|visites|visitas|bezoeken|visite)\w*(web|site|online|internet|app)|sessions"
+    r"|(网站|網站|网页|網頁|ウェブサイト|サイト|웹사이트)(访问|訪問|방문)",
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
     r"|^(purchase|order|transaction|basket|ticket)s?(amount|value|total|sum)(usd|eur|gbp|chf|cad|aud)?$"
     r"|^purchases$"  # amounts only (see _fits): a card table's PURCHASES in 10,626.40; a count is purchases
@@ -83,10 +91,10 @@ NAME_PATTERNS: dict[str, str] = {
     "income": r"income|salary|earning|wage|einkommen|gehalt|revenu(?!e)|salaire|ingreso|renda|rendimento|salario|gelir|maas"
     r"|inkomen|reddito|stipendio|年収|収入|收入|소득|연봉",
     "household": r"kid|teen|child|dependen|familysize|householdsize|famsize|kinder|kind|enfant|hijo|ninos|filho"
-    r"|crianca|figli|bambini",
+    r"|crianca|figli|bambini|adolesc|jugendlich|儿童|兒童|孩子|子女|青少年|子供|子ども|こども|자녀",
     "birth_year": r"^(yearbirth|yearofbirth|birthyear|yob|byear|birthyr|geburtsjahr|jahrgang|anneenaissance"
     r"|anneedenaissance|anonacimiento|anodenacimiento|anionacimiento|aniodenacimiento|anonascimento|anodenascimento|geboortejaar|annodinascita"
-    r"|annonascita)$",
+    r"|annonascita|出生年份|出生年|出生年度|生年|生まれ年|출생연도|출생년도)$",
     "birth_date": r"^(birthdate|dateofbirth|dob|birthday|bdate|datebirth|geburtsdatum|geburtstag|datenaissance"
     r"|datedenaissance|fechanacimiento|fechadenacimiento|datanascimento|datadenascimento|geboortedatum"
     r"|datadinascita|datanascita)$",
@@ -125,7 +133,9 @@ NAME_PATTERNS: dict[str, str] = {
     r"|kundenseitjahren|kundendauerjahre|jahrekunde|klantjaren|jarenklant)$",
     "recency_days": r"recency|dayssince|lastpurchase|daysfromlast|tageseit|joursdepuis|diasdesde|recencia"
     r"|dagensinds|giornidal|^dias(desde)?(la)?ultim|^giorni(dal|dall)?ultim|^jours(depuis)?(le|la)?dernier"
-    r"|^tage(seit)?(dem)?letzte",
+    r"|^tage(seit)?(dem)?letzte"
+    r"|(最近|上次|最后一次|最後一次|距上次)(购买|購買|消费|消費)(距今)?(天数|天數)|(最終|前回)(購入|注文)(から)?の?(経過)?日数"
+    r"|(마지막|최근)구매(후)?(경과)?일수",
 }
 # Role -> words that rule a name out although the role's pattern matched: store visits are not web
 # visits; days since a login, visit or call are not days since a purchase.
@@ -428,6 +438,24 @@ def _without_period(words: list[str]) -> list[str]:
     return kept if kept else words
 
 
+# Words of a role that CJK names write onto the category or channel, unspaced: 葡萄酒消费额 is wine spend.
+CJK_SPEND = re.compile(r"(消费额|消費額|消费金额|消費金額|消费|消費|金额|金額|支出|购买额|購買額|購入額|購入金額|売上|구매금액|구매액|매출)$")
+CJK_CHANNEL = re.compile(r"(购买次数|購買次數|购买|購買|購入回数|購入件数|購入|구매횟수|구매수|구매)$")
+
+
+# What is left of a total's name (年間購入金額, a year's purchase amount) once the role's word is off: no category.
+CJK_TOTAL = re.compile(r"(年間|年度|月間|毎月|每月|每年|年|月|累计|累計|総|总|合計|合计|总计|總計|平均)?")
+
+
+def _cjk_stem(words: list[str], affix: re.Pattern) -> list[str]:
+    """'葡萄酒消费额' -> '葡萄酒': the role's word taken off a word in a CJK script (the word kept whole if
+    only a period or a total is left)."""
+    def stem(w: str) -> str:
+        rest = affix.sub("", w)
+        return w if w.isascii() or CJK_TOTAL.fullmatch(rest) else rest
+    return [stem(w) for w in words]
+
+
 def spend_label(name: str) -> str:
     """MntWines -> Wines, MntGoldProds -> Gold products, wine_spent -> Wine, SpendOnline12m -> Online."""
     drop = {"mnt", "amount", "amt", "spend", "spending", "spent", "on", "lifetime", "ausgaben", "umsatz", "depenses",
@@ -436,7 +464,7 @@ def spend_label(name: str) -> str:
             "de", "per"}  # compared without accents: 'Dépenses' is 'depenses', 'für' 'fur'
     # A currency code is the unit and a year the period, no part of the category: 'Cargo mensual (MXN)'
     # is Cargo mensual; 'Umsatz 2024 (EUR)', with nothing left, is Umsatz.
-    words = _words(name)
+    words = _cjk_stem(_words(name), CJK_SPEND)
     unit = [w for w in words if w.upper() not in UNIT_CODES and not re.fullmatch(r"(19|20)\d\d", w)]
     kept = [w for w in unit if folded(w) not in drop] or (unit if len(unit) < len(words) else [])
     return _readable(_without_period(kept))
@@ -450,11 +478,11 @@ def channel_label(name: str) -> str:
             # prepositions and articles: 'Compras na loja' is the loja (shop) channel, not 'na loja'
             "in", "im", "at", "on", "via", "through", "the", "na", "no", "nas", "nos", "em", "el", "la", "le", "les",
             "par", "por", "sur", "auf", "del", "des", "du", "do", "da", "dans", "nel", "nella"}
-    return _readable(_without_period([w for w in _words(name) if w not in drop]))
+    return _readable(_without_period([w for w in _cjk_stem(_words(name), CJK_CHANNEL) if w not in drop]))
 
 
 def campaign_number(p: Profile) -> int | None:
-    m = re.search(r"(?:cmp|campaign|kampagne|campagne|campana|campanha|campagna)(\d+)", p.key)
+    m = re.search(r"(?:cmp|campaign|kampagne|campagne|campana|campanha|campagna|活动|活動|キャンペーン|캠페인)(\d+)", p.key)
     return int(m.group(1)) if m else None
 
 
