@@ -940,3 +940,34 @@ def test_date_cells_of_a_sheet_or_parquet_file_are_read_beside_a_configured_form
     for name in ("c.xlsx", "c.parquet"):
         text = read_table(tmp_path / name).frame["joined"]
         assert parse_dates(text, "%d-%m-%Y", "joined", name).tolist() == list(when)
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["'58138", "'1200", "'-3.5", ""], [58138.0, 1200.0, -3.5, np.nan]),  # Excel's text mark before a number
+    (["'$1,234.00", "12"], [1234.0, 12.0]),
+    (["58k", "1.2M", "300", "2.5K"], [58000.0, 1_200_000.0, 300.0, 2500.0]),  # dashboards' thousands and millions
+    (["1,5k", "2,3 Mio", "12,5"], [1500.0, 2_300_000.0, 12.5]),  # with decimal commas
+    (["5m", "3"], [np.nan, 3.0]),  # a small m may be minutes or metres: not read as millions
+    (["Rock'n roll", "k", "'"], [np.nan, np.nan, np.nan]),
+])
+def test_numbers_written_with_an_excel_apostrophe_or_a_thousands_suffix_are_read(values, expected):
+    """'58138 and 58k were not numbers: init drafted the income as free text and the spend with
+    'values that are not numbers', and a report left them out."""
+    from analysis.ingest.cleaning import to_numbers
+
+    got = to_numbers(pd.Series(values, dtype="str"))
+    assert np.allclose(got.to_numpy(), np.array(expected), equal_nan=True)
+
+
+def test_a_drafted_table_of_apostrophe_incomes_and_k_amounts_gets_income_and_spend(tmp_path):
+    import yaml
+
+    from analysis.ingest.drafting import draft_config
+    from analysis.config import parse_config
+
+    rows = "".join(f"{i}\t'{30000 + 37 * i}\t{f'{i / 10:.1f}k' if i >= 10 else i * 90}\t{i % 30}\n" for i in range(1, 200))
+    path = tmp_path / "c.tsv"
+    path.write_text("ID\tIncome\tMntWines\tMntFruits\n" + rows, encoding="utf-8")
+    text = draft_config(path, config_dir=tmp_path)
+    c = parse_config(yaml.safe_load(text), base_dir=tmp_path).columns
+    assert c.income == "Income" and c.spend["Wines"] == "MntWines" and "not numbers" not in text

@@ -140,7 +140,8 @@ def dot_decimals(values: pd.Series) -> bool:
 def _bare(s: pd.Series) -> pd.Series:
     """Text of numbers without currency signs, percent signs, accounting parentheses and
     digit-group spaces or apostrophes."""
-    t = s.str.replace(rf"^(-?)\s*(?:{CURRENCY})\s*", r"\1", regex=True)
+    t = s.str.replace(r"^'(?=[-+(\d.]|\s*(?:" + CURRENCY + "))", "", regex=True)  # Excel's text mark: '58138
+    t = t.str.replace(rf"^(-?)\s*(?:{CURRENCY})\s*", r"\1", regex=True)
     t = t.str.replace(rf"\s*(?:{CURRENCY}|%)$", "", regex=True)
     t = t.str.replace(r"^\((\d.*)\)$", r"-\1", regex=True)  # accounting negatives (1,234.00)
     return t.str.replace(_GROUP_SPACE, "", regex=True)
@@ -194,10 +195,17 @@ def _number_text(s: pd.Series, file_comma: bool = False) -> pd.Series:
     comma decimals (15.000,50) when the column is written so."""
     t = _bare(s)
     if _comma_column(t, file_comma):
-        eu = t.str.fullmatch(_EU)
-        return t.where(~eu, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+        eu = t.str.fullmatch(_EU) | t.str.fullmatch(r"-?\d+,\d+\s*(?:[kK]|M|Mio|mio|Mn|mn)")  # '1,5k', '2,3 Mio'
+        return _scaled(t.where(~eu, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)))
     us = t.str.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-    return t.where(~us, t.str.replace(",", "", regex=False))
+    return _scaled(t.where(~us, t.str.replace(",", "", regex=False)))
+
+
+def _scaled(t: pd.Series) -> pd.Series:
+    """'58k' -> '58e3', '1.2M' -> '1.2e6': thousands and millions written as dashboards abbreviate them
+    (a small m is left alone: minutes or metres as often as millions)."""
+    t = t.str.replace(r"^([+-]?\d+(?:\.\d+)?)\s*[kK]$", r"\1e3", regex=True)
+    return t.str.replace(r"^([+-]?\d+(?:\.\d+)?)\s*(?:M|Mio|mio|Mn|mn)$", r"\1e6", regex=True)
 
 
 # A plain decimal number, as pandas.to_numeric reads it (digits ASCII only).
