@@ -1832,3 +1832,35 @@ def test_the_bundled_table_under_translated_names_is_drafted_as_in_english(tmp_p
     assert not c.numeric
     if language == "zh":
         assert c.spend["葡萄酒"] == "葡萄酒消费额" and c.purchases["门店"] == "门店购买次数"
+
+
+@pytest.mark.parametrize("written, fmt", [("%d %b %Y", "%d %b %Y"), ("%B %d, %Y", "%B %d, %Y"), ("%d-%b-%y", "%d-%b-%y")])
+def test_signup_dates_with_english_month_names_are_dates(tmp_path, written, fmt):
+    """'04 Sep 2012' and 'September 04, 2012' were free text: the tenure was lost without a word."""
+    frame = pd.read_csv(MARKETING, sep="\t", nrows=200)
+    frame["Dt_Customer"] = pd.to_datetime(frame["Dt_Customer"], format="%d-%m-%Y").dt.strftime(written)
+    path = tmp_path / "c.tsv"
+    frame.to_csv(path, sep="\t", index=False)
+    c = parse(draft_config(path, config_dir=tmp_path), tmp_path).columns
+    assert (c.signup_date, c.signup_date_format) == ("Dt_Customer", fmt)
+    from analysis.ingest.cleaning import to_dates
+    assert to_dates(frame["Dt_Customer"].astype("string"), fmt).notna().all()
+
+
+def test_a_date_column_of_two_formats_or_of_spreadsheet_day_numbers_is_said_not_decided(tmp_path):
+    frame = pd.read_csv(MARKETING, sep="\t", nrows=200)
+    dates = pd.to_datetime(frame["Dt_Customer"], format="%d-%m-%Y")
+    mixed = frame.assign(Dt_Customer=[d.strftime("%Y-%m-%d" if i % 4 else "%d/%m/%Y") for i, d in enumerate(dates)])
+    serial = frame.assign(Dt_Customer=(dates - pd.Timestamp("1899-12-30")).dt.days)
+    texts = {}
+    for name, table in (("mixed", mixed), ("serial", serial)):
+        table.to_csv(tmp_path / f"{name}.tsv", sep="\t", index=False)
+        texts[name] = draft_config(tmp_path / f"{name}.tsv", config_dir=tmp_path)
+        assert parse(texts[name], tmp_path).columns.signup_date is None
+    assert "'Dt_Customer' is named like the signup date and holds dates written in two ways: 150 as %Y-%m-%d" in texts["mixed"]
+    assert "50 as %d/%m/%Y" in texts["mixed"]
+    first, last = dates.min().strftime("%Y-%m-%d"), dates.max().strftime("%Y-%m-%d")
+    assert f"which read as a spreadsheet's day numbers from {first} to {last}" in texts["serial"]
+    # a count named so is no date: nothing said of numbers outside the days a customer table holds
+    frame.assign(Dt_Customer=range(200)).to_csv(tmp_path / "count.tsv", sep="\t", index=False)
+    assert "day numbers" not in draft_config(tmp_path / "count.tsv", config_dir=tmp_path)

@@ -21,7 +21,9 @@ from .loading import CONTROL, UNKNOWN_WORDS, Table, is_missing, text_of
 # Two-digit years (%y: 00 to 68 in the 2000s, 69 to 99 in the 1900s) before four: %Y would read
 # 12/01/10 as the year 10, and %y reads no four-digit year.
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%y", "%d-%m-%Y", "%m-%d-%y", "%m-%d-%Y", "%d/%m/%y", "%d/%m/%Y", "%m/%d/%y",
-                "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%y", "%d.%m.%Y", "%Y.%m.%d", "%Y%m%d"]
+                "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%y", "%d.%m.%Y", "%Y.%m.%d", "%Y%m%d",
+                # English month names, which no numeric format reads: 04 Sep 2012, 4-Sep-12, September 4, 2012
+                "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%d/%b/%Y"]
 # Times that may follow a date: 24-hour, 12-hour with AM/PM (3/14/1985 12:00:00 AM), ISO 8601 with
 # a T and a time zone (2014-03-01T10:00:00Z, +02:00; read as UTC).
 TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", "T%H:%M", "T%H:%M:%S", "T%H:%M:%S%z",

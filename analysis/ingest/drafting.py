@@ -1024,7 +1024,56 @@ def draft_config(customers_path: str | Path, config_dir: Path | None = None) -> 
     customers = customer_rows(frame, profile_table(frame, table.delimiter))
     if not customers.all():  # a footer's blanks and sums would make the id repeat and the amounts run to the total
         frame = frame[customers]
-    return render(table, guess_roles(profile_table(frame, table.delimiter)), config_dir, sheets)
+    profiles = profile_table(frame, table.delimiter)
+    guess = guess_roles(profiles)
+    guess.notes.extend(undated_notes(frame, guess, profiles))
+    return render(table, guess, config_dir, sheets)
+
+
+DATE_ROLES = ("signup_date", "birth_date", "last_purchase")
+SHEET_EPOCH = pd.Timestamp("1899-12-30")  # day 0 of a spreadsheet's day numbers (1900 date system)
+SHEET_DAYS = (7_306, 73_051)  # day numbers of 1920-01-01 and 2099-12-31: dates a customer table holds
+
+
+def undated_notes(frame: pd.DataFrame, guess: Guess, profiles: list[Profile]) -> list[str]:
+    """Why a column named like a date role got none: its dates are written in two ways, or they are a
+    spreadsheet's day numbers (41156 for 4 September 2012). Neither is guessed into dates: a mixed
+    column may read a day as a month, and day numbers may be counts."""
+    notes = []
+    for p in profiles:
+        role = next((r for r in DATE_ROLES if re.search(NAME_PATTERNS[r], p.key)), None)
+        if role is None or p.date_formats or guess.scalars.get(role, ("",))[0] == p.name or not p.present:
+            continue
+        key = f"columns.{role} and columns.{role}_format"
+        if p.integer and SHEET_DAYS[0] <= p.numbers.min() and p.numbers.max() <= SHEET_DAYS[1]:
+            first, last = (SHEET_EPOCH + pd.Timedelta(days=int(d)) for d in (p.numbers.min(), p.numbers.max()))
+            notes.append(f"{p.name!r} is named like the {role.replace('_', ' ')} and holds whole numbers "
+                         f"{int(p.numbers.min())} to {int(p.numbers.max())}, which read as a spreadsheet's day numbers "
+                         f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}: save the column as dates, then set {key}")
+            continue
+        two = _two_date_formats(frame[p.name])
+        if two:
+            said = ", ".join(f"{n:,} as {fmt} (e.g. {ex!r})" for fmt, n, ex in two)
+            notes.append(f"{p.name!r} is named like the {role.replace('_', ' ')} and holds dates written in two ways: "
+                         f"{said}; write them one way, then set {key}")
+    return notes
+
+
+def _two_date_formats(values: pd.Series) -> list[tuple[str, int, str]] | None:
+    """[(format, values, example)] for the two formats that together read every distinct value
+    present, when no one format does; None otherwise."""
+    text = values.dropna().astype(str).str.strip()
+    uniques = pd.Series(pd.unique(text[text != ""]), dtype=object)
+    if uniques.empty or not uniques.str.contains(r"\d").all():
+        return None
+    read = {fmt: to_dates(uniques, fmt).notna().to_numpy() for fmt in DATE_FORMATS}
+    best = max(read, key=lambda f: read[f].sum())  # the first of the formats reading the most
+    rest = ~read[best]
+    other = next((f for f in DATE_FORMATS if f != best and read[f][rest].all()), None) if rest.any() else None
+    if other is None:
+        return None
+    count = text.isin(set(uniques[~rest])).sum()
+    return [(best, int(count), str(uniques[~rest].iloc[0])), (other, int(len(text) - count), str(uniques[rest].iloc[0]))]
 
 
 def customer_rows(frame: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:
