@@ -398,3 +398,48 @@ def test_a_file_split_by_another_delimiter_than_the_configured_one_says_so(tmp_p
     with pytest.raises(UserError, match=r"semi.csv: only one column found with delimiter ',' \(its header holds ';'\); "
                                         r"set customers.delimiter"):
         check_columns(load_customers(cfg), cfg)
+
+
+TITLED_ROWS = [[f"C{i}", str(1960 + i % 40), str(30000 + 97 * i), "Master" if i % 3 else "PhD"] for i in range(40)]
+
+
+@pytest.mark.parametrize("title, delimiter", [
+    ("Customer list, exported 2024-05-01\n\n", "\t"),  # the title holds a comma, the table tabs
+    ("Kundenliste;Stand 1.5.2024\nQuelle: CRM\n", ","),  # two lines above, with another delimiter
+    ("Customers\n", ";"),
+])
+def test_a_title_above_the_header_is_skipped_and_line_numbers_stay_the_files(tmp_path, title, delimiter):
+    """An export with a title line (and a blank line) above the column names: the title was read as
+    the header, every column 'Unnamed', and a comma in it split a tab file wrongly."""
+    body = delimiter.join(["ID", "Year_Birth", "Income", "Education"]) + "\n" + "".join(
+        delimiter.join(r) + "\n" for r in TITLED_ROWS)
+    table = read_table(write(tmp_path, "c.csv", title + body))
+    assert list(table.frame.columns) == ["ID", "Year_Birth", "Income", "Education"] and len(table.frame) == 40
+    assert table.header_line == title.count("\n") + 1
+    bad = title + body.replace("30291", "abc")  # the income of the fourth customer
+    cfg = parse_config({"customers": {"path": "c.csv"}, "columns": {"id": "ID", "income": "Income"}}, base_dir=tmp_path)
+    write(tmp_path, "c.csv", bad)
+    from analysis.ingest.cleaning import clean
+    with pytest.raises(UserError) as e:
+        clean(load_customers(cfg), cfg)
+    line = next(i for i, text in enumerate(bad.splitlines(), 1) if "abc" in text)
+    assert f"'abc' on line {line}" in str(e.value)
+
+
+def test_a_title_row_above_an_excel_table_is_skipped(tmp_path):
+    frame = pd.DataFrame(TITLED_ROWS, columns=["ID", "Year_Birth", "Income", "Education"])
+    path = tmp_path / "c.xlsx"
+    with pd.ExcelWriter(path) as w:
+        pd.DataFrame([["Customer list"]]).to_excel(w, header=False, index=False, sheet_name="S")
+        frame.to_excel(w, startrow=2, index=False, sheet_name="S")
+    table = read_table(path)
+    assert list(table.frame.columns) == ["ID", "Year_Birth", "Income", "Education"] and len(table.frame) == 40
+    assert table.header_line == 3 and table.frame["Income"].iloc[1] == "30097"
+
+
+@pytest.mark.parametrize("header", ["ID,Income,,,", "ID,Income,Note"])
+def test_a_header_is_not_taken_for_a_title(tmp_path, header):
+    """Sparse rows under a full header, or a header with empty trailing names: the first line is the header."""
+    rows = "".join(f"C{i},{100 + i},,,\n" if header.endswith(",,,") else f"C{i},{100 + i},\n" for i in range(30))
+    table = read_table(write(tmp_path, "c.csv", header + "\n" + rows))
+    assert table.header_line == 1 and list(table.frame.columns)[:2] == ["ID", "Income"]

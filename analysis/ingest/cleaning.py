@@ -77,8 +77,8 @@ class CleanData:
     undated: bool = False  # no date in the data or the config: the reference date is the run's
 
 
-def _line(i: int) -> int:
-    return i + 2  # header is line 1
+def _line(i: int, header: int = 1) -> int:
+    return i + header + 1  # the header's line (1, or later below a title), then the rows
 
 
 # Currency signs and ISO codes read beside amounts, by customer tables, order lines and drafts
@@ -260,11 +260,11 @@ def to_numbers(values: pd.Series, keep_infinite: bool = False, missing: pd.Serie
     return out if keep_infinite else out.where(np.isfinite(out))
 
 
-def _reject(values: pd.Series, bad: pd.Series, what: str) -> None:
+def _reject(values: pd.Series, bad: pd.Series, what: str, header: int = 1) -> None:
     """One error line for the values that failed: how many, the first of them and its line."""
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise UserError(f"{what} {int(bad.sum())} value(s) do not, e.g. {values.iloc[i]!r} on line {_line(i)}")
+        raise UserError(f"{what} {int(bad.sum())} value(s) do not, e.g. {values.iloc[i]!r} on line {_line(i, header)}")
 
 
 def _unread(values: pd.Series, miss: pd.Series, out: pd.Series) -> pd.Series:
@@ -315,7 +315,7 @@ def levels(values: pd.Series, least: int = 2) -> dict[str, float] | None:
 
 
 def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False, least_levels: int = 2,
-                  missing: pd.Series | None = None) -> pd.Series:
+                  missing: pd.Series | None = None, header: int = 1) -> pd.Series:
     """Numbers from text (see to_numbers), or from ordered levels (see levels: at least two of them, as
     one word throughout is more likely text where a number belongs; one will do for customers placed
     by a saved model, a few of whom may all be 'High'); any other text is an error naming column and line."""
@@ -326,7 +326,7 @@ def parse_numbers(values: pd.Series, column: str, path, file_comma: bool = False
     if words:
         return values.map(words).where(~miss).astype(float)
     out = to_numbers(values, keep_infinite=True, missing=miss, file_comma=file_comma)  # infinite: see clean()
-    _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold numbers but")
+    _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold numbers but", header)
     return out
 
 
@@ -349,7 +349,7 @@ def standing(values: pd.Series) -> dict[str, float] | None:
     return {v: 1.0 if gone else 0.0 for v, gone in zip(seen, left)}
 
 
-def parse_flags(values: pd.Series, column: str, path, churn: bool = False) -> pd.Series:
+def parse_flags(values: pd.Series, column: str, path, churn: bool = False, header: int = 1) -> pd.Series:
     """0/1 answers (also yes/no, true/false, in seven languages: TRUE_WORDS); missing stays missing.
     `churn`: a churn column may also name each customer's standing (see `standing`)."""
     low = values.str.strip().str.lower()
@@ -358,7 +358,7 @@ def parse_flags(values: pd.Series, column: str, path, churn: bool = False) -> pd
     words = standing(low[~miss]) if churn and (~miss & out.isna()).any() else None
     if words:
         out = low.map(words).astype(float).where(~miss)
-    _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold 0/1 answers but")
+    _reject(values, ~miss & out.isna(), f"{path}: column {column!r} should hold 0/1 answers but", header)
     return out
 
 
@@ -416,7 +416,7 @@ def by_value(values: pd.Series, fn) -> pd.Series:
     return pd.Series(done.array.take(codes), index=values.index, name=values.name)
 
 
-def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Series:
+def parse_dates(values: pd.Series, fmt: str | None, column: str, path, header: int = 1) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
     miss = is_missing(values)
@@ -431,7 +431,8 @@ def parse_dates(values: pd.Series, fmt: str | None, column: str, path) -> pd.Ser
         if cell.any():
             out = out.copy()
             out[cell] = pd.to_datetime(values[cell], format="ISO8601", errors="coerce")
-    _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold dates in format {fmt!r} but")
+    _reject(values, _unread(values, miss, out), f"{path}: column {column!r} should hold dates in format {fmt!r} but",
+            header)
     return out
 
 
@@ -822,6 +823,10 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     log: list[LogEntry] = []
     table = _own_markers(table, cfg.cleaning.missing_values, log)
     raw, path, c, rules = table.frame, table.path, cfg.columns, cfg.cleaning
+    top = table.header_line
+    if top > 1:
+        log.append(LogEntry("not customers", "", top - 1, "skipped above the header",
+                            f"lines of a title or notes before the column names on line {top}"))
     learnt = {"fences": {}, "medians": {}, "median_dates": {}, "categories": {}}
     # Rows equal in every column but the id, judged on the table as read (see `twin` below).
     others = [x for x in raw.columns if x != c.id]
@@ -855,16 +860,16 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
         comma_file(table.delimiter) and not any(dot_decimals(v) for v in written))
     for col in _numeric_columns(cfg):
         # Discounts as one yes/no answer per customer ('Discount Applied: Yes'): a 0/1 flag, not a count.
-        typed[col] = (parse_flags(raw[col], col, path) if col == c.deal_purchases and yes_no(raw[col])
+        typed[col] = (parse_flags(raw[col], col, path, header=top) if col == c.deal_purchases and yes_no(raw[col])
                       else parse_numbers(raw[col], col, path, file_comma, least_levels=1 if fitted else 2,
-                                         missing=missing.get(col)))
+                                         missing=missing.get(col), header=top))
     for col in _flag_columns(cfg):
-        typed[col] = parse_flags(raw[col], col, path, churn=col == c.churned)
+        typed[col] = parse_flags(raw[col], col, path, churn=col == c.churned, header=top)
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),
                                           (c.last_purchase, c.last_purchase_format)) if x]:
-        typed[col] = parse_dates(raw[col], fmt, col, path)
+        typed[col] = parse_dates(raw[col], fmt, col, path, top)
     if c.birth_date:
-        typed[c.birth_date] = parse_dates(raw[c.birth_date], c.birth_date_format, c.birth_date, path)
+        typed[c.birth_date] = parse_dates(raw[c.birth_date], c.birth_date_format, c.birth_date, path, top)
     for col in _category_columns(cfg):
         typed[col] = raw[col]
     if c.previous_segment:  # an earlier label is compared as written: no merging of rare values

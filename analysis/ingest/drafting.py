@@ -947,7 +947,9 @@ def render(table: Table, guess: Guess, config_dir: Path | None, sheets: tuple[st
     )
     lines = [
         f"# Draft config written by inspecting{_comment(table.path)[3:]}",
-        f"# {rows} rows and {cols} columns; {found}.",
+        f"# {rows} rows and {cols} columns; {found}"
+        + (f"; the column names are on line {table.header_line}, below a title (the lines above are skipped)."
+           if table.header_line > 1 else "."),
         "# Every role below is a guess from the column names and values, with the reason beside it.",
         "# Check every guess, then run: segments report --config THIS.yml",
     ]

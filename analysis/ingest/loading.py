@@ -48,6 +48,7 @@ class Table:
     encoding: str
     sha256: str
     short_rows: tuple[int, ...] = ()  # rows (0-based) with fewer fields than the header
+    header_line: int = 1  # the line (sheet row) of the column names: later than 1 below a title
     plain: bool = False  # no cell holds a control character (read_table checked; cleaning need not)
 
 
@@ -159,6 +160,38 @@ def head_lines(text: str, n: int) -> list[str]:
     return text[:end + 1].splitlines()[:n]
 
 
+PREAMBLE_LOOK = 25  # lines (sheet rows) looked at for a title above the header
+
+
+def preamble(rows: list[list[str]]) -> int:
+    """How many rows above the header are a title or notes ('Customer list, exported 1 May 2024', a
+    blank line): the leading rows with fewer than half the filled cells of the rows below them,
+    where at least two are filled in those. 0 when the first row is the header."""
+    filled = [sum(1 for c in r if c is not None and str(c).strip() and str(c) != "nan") for r in rows[:PREAMBLE_LOOK]]
+    below = sorted(filled[len(filled) // 3:])  # the rows past any title: most of them data
+    if len(filled) < 3 or not below:
+        return 0
+    need = max(2, -(-below[len(below) // 2] // 2))  # half the median row's cells, rounded up
+    first = next((i for i, n in enumerate(filled) if n >= need), 0)
+    return first if first < len(filled) - 2 else 0
+
+
+def text_preamble(text: str, delimiter: str | None = None) -> int:
+    """preamble() of a text file's first lines, split by its delimiter, found on the lines past any
+    title (a title may hold any delimiter: 'Customer list, May 2024' above a tab file)."""
+    lines = head_lines(text, PREAMBLE_LOOK)
+    if len(lines) < 3:
+        return 0
+    tried = [delimiter] if delimiter else [detect_delimiter("\n".join(lines) + "\n"),
+                                            detect_delimiter("\n".join(lines[len(lines) // 3:]) + "\n")]
+    for d in dict.fromkeys(tried):  # the whole head's delimiter first; the lines past a title's if it splits nothing
+        rows = [next(csv.reader([line], delimiter=d), []) for line in lines] if len(d) == 1 else []
+        width = sorted(len(r) for r in rows[len(rows) // 3:])
+        if width and width[len(width) // 2] >= 2:
+            return preamble(rows)
+    return 0
+
+
 def _agreement(sample: str, delimiter: str) -> float:
     """Share of the sample's rows that split into as many fields as its header (0 for one field)."""
     rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r]
@@ -241,12 +274,16 @@ def _read_excel(path: Path, raw: bytes, sheet: str | None) -> pd.DataFrame:
                         "set customers.sheet")
     if sheet is None and len(book.sheet_names) > 1:
         sheet = largest_sheet(book)[0]
+    name = sheet if sheet is not None else 0
     try:
-        frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str, keep_default_na=False)
+        top = pd.read_excel(book, sheet_name=name, header=None, nrows=PREAMBLE_LOOK, dtype=str)
+        skip = preamble(top.values.tolist())
+        frame = pd.read_excel(book, sheet_name=name, header=skip, dtype=str, keep_default_na=False)
     except Exception as e:
         raise UserError(f"{path}: cannot read sheet {sheet or book.sheet_names[0]!r} ({type(e).__name__})") from None
     frame = frame.dropna(how="all").fillna("")
-    return native_numbers_as_written(frame.astype(str), book, sheet)
+    frame.attrs["header_line"] = skip + 1
+    return native_numbers_as_written(frame.astype(str), book, sheet, skip)
 
 
 # A currency sign or code beside an amount typed as text ('€ 11,25', '11,25 EUR', 'R$ 9,90').
@@ -255,14 +292,14 @@ DECIMAL_COMMA = (rf"\s*{_SIGN}[-+]?(?:\d{{1,3}}(?:\.\d{{3}})*|\d+),\d+\s*(?:[^\d
 DOT_DECIMAL = rf"\s*{_SIGN}[-+]?\d+\.(?:\d{{1,2}}|\d{{4,}})\s*(?:[^\d\s.,]{{1,3}})?\s*|.*\d,\d{{3}}\.\d.*"  # 12.50 / 1,234.56
 
 
-def native_numbers_as_written(frame: pd.DataFrame, book, sheet) -> pd.DataFrame:
+def native_numbers_as_written(frame: pd.DataFrame, book, sheet, header: int = 0) -> pd.DataFrame:
     """A column mixing number cells (677.25 once read) with numbers typed as text with a decimal comma
     ('677,25', a French or German sheet) reads in one convention: the number cells written with a
     comma too. A number cell is unambiguous; only the text needs a convention."""
     mixed = [c for c in frame.columns if frame[c].str.fullmatch(DECIMAL_COMMA).any()]
     if not mixed:
         return frame
-    native = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=object,
+    native = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=object, header=header,
                            keep_default_na=False).dropna(how="all")
     for c in mixed:
         cells = native[c].reindex(frame.index)
@@ -376,19 +413,27 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
         if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
             raise UserError(f"{path}: is a zip or Office file, not a CSV, TSV, Parquet or Excel (.xlsx) table")
         frame = _read_excel(path, raw, sheet)
+        header_line = frame.attrs.get("header_line", 1)
         frame.columns = [str(c).strip() for c in frame.columns]
         frame = frame.apply(lambda s: s.str.strip())
-        return _checked(path, frame, "excel", "binary", sha)
+        return _checked(path, frame, "excel", "binary", sha, header_line=header_line)
     if not raw.strip():
         raise UserError(f"{path}: file is empty")
     enc = detect_encoding(raw) if encoding == "auto" else encoding
     text = _decode(path, raw, enc)
     if looks_binary(text):
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV, Parquet or Excel file")
+    skip = text_preamble(text, None if delimiter == "auto" else unescape_delimiter(delimiter))
+    if skip:  # a title above the header: the table starts at its column names
+        end = -1
+        for _ in range(skip):
+            end = text.find("\n", end + 1)
+        text = text[end + 1:]
+        raw = text.encode("utf-8")
     delim = detect_delimiter(text) if delimiter == "auto" else unescape_delimiter(delimiter)
-    fast = _read_plain(path, raw, text, enc, delim)
+    fast = _read_plain(path, raw, text, "utf-8" if skip else enc, delim)
     if fast is not None:
-        return _checked(path, fast, delim, enc, sha, plain=True)
+        return _checked(path, fast, delim, enc, sha, plain=True, header_line=skip + 1)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)  # long rows are reported below
@@ -412,7 +457,7 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
     frame = frame.fillna("").apply(lambda s: s.str.strip())
     if len(names) == frame.shape[1]:
         frame = _unnamed(frame, names)
-    return _checked(path, frame, delim, enc, sha, short)
+    return _checked(path, frame, delim, enc, sha, short, header_line=skip + 1)
 
 
 def _unnamed(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -512,7 +557,7 @@ def _field_counts(path: Path, text: str, delim: str, n_columns: int, n_rows: int
 
 
 def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str, short: tuple[int, ...] = (),
-             plain: bool = False) -> Table:
+             plain: bool = False, header_line: int = 1) -> Table:
     if frame.shape[1] == 0:
         raise UserError(f"{path}: no columns found")
     if len(frame) == 0:
@@ -521,7 +566,8 @@ def _checked(path: Path, frame: pd.DataFrame, delim: str, enc: str, sha: str, sh
     if dupes:
         raise UserError(f"{path}: column {dupes[0]!r} appears more than once in the header")
     frame = frame.reset_index(drop=True)
-    return Table(path=path, frame=frame, delimiter=delim, encoding=enc, sha256=sha, short_rows=short, plain=plain)
+    return Table(path=path, frame=frame, delimiter=delim, encoding=enc, sha256=sha, short_rows=short, plain=plain,
+                 header_line=header_line)
 
 
 def is_missing(values: pd.Series) -> pd.Series:
