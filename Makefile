@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml constraints.txt
 # Debian's Chromium draws the PDF's static charts (through kaleido) and runs the browser tests;
 # WenQuanYi Micro Hei gives the PDF and its charts the glyphs of Chinese, Japanese and Korean names.
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# Noto Color Emoji gives an emoji in a title, a category or a segment name its picture (pages and PDF).
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 system:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -33,6 +35,11 @@ system:
 	    echo "installing Debian's fonts-wqy-microhei (CJK glyphs for the PDF)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
 	  else echo "note: no CJK font here; Chinese, Japanese or Korean text in the PDF would show as boxes"; fi; }
+	@[ -e $(EMOJI_FONT) ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's fonts-noto-color-emoji (emoji in titles and names)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; \
+	  else echo "note: no emoji font here; an emoji in a title or name would show as a box"; fi; }
 
 report: setup
 	$(BIN)/segments report --config data/marketing_campaign.yml --out .

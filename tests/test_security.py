@@ -199,6 +199,12 @@ def built(request, tmp_path_factory) -> Path:
 def test_characters_beyond_the_basic_plane_in_the_title_reach_the_pages(built):
     if built.parent.name.startswith("payload-customers"):
         assert "#set @x 🍷 𠮷野家" in html.unescape((built / "site" / "index.html").read_text(encoding="utf-8"))
+        # The emoji is drawn with the emoji font (set up by make), not left to a missing-glyph box.
+        from pypdf import PdfReader
+
+        page = PdfReader(built / "site" / "report.pdf").pages[0]
+        fonts = {str(f.get_object().get("/BaseFont") or f.get_object().get("/Name")) for f in page["/Resources"]["/Font"].values()}
+        assert any("NotoColorEmoji" in f for f in fonts), fonts
 
 
 class _Tags(HTMLParser):
