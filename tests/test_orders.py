@@ -744,6 +744,31 @@ def test_excel_lines_give_the_same_result(tmp_path, orders):
         load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx", "sheet": "About"}))
 
 
+def test_excel_lines_split_over_sheets_of_the_same_columns_are_read_together(tmp_path, orders):
+    """Online Retail II comes as one workbook with a sheet per year (a sheet holds at most 1,048,576
+    rows): reading the largest sheet alone dropped the other year's lines without a word."""
+    import io
+
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    frame = pd.read_csv(io.StringIO(LINES), dtype=str, keep_default_na=False)
+    with pd.ExcelWriter(tmp_path / "lines.xlsx") as w:
+        frame.iloc[:8].to_excel(w, sheet_name="Year 1", index=False)
+        pd.DataFrame({"note": ["not the lines"]}).to_excel(w, sheet_name="About", index=False)
+        frame.iloc[8:].to_excel(w, sheet_name="Year 2", index=False)
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    said = []
+    got = load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx"}), progress=said.append)
+    pd.testing.assert_frame_equal(got.frame, orders.frame)
+    assert got.log == orders.log and got.excluded == orders.excluded
+    assert any("sheets 'Year 1', 'Year 2' have the same columns: read as one table of 19 lines" in x for x in said)
+    one = load_orders(make_config(tmp_path, transactions={"path": "lines.xlsx", "sheet": "Year 2"}))
+    assert len(one.frame) < len(orders.frame)  # a sheet named is read alone
+    draft = draft_orders_config(tmp_path / "lines.xlsx")
+    assert "read from the Excel sheets 'Year 1', 'Year 2', which have the same columns" in draft
+    assert "\n  sheet:" not in draft and "19 order lines" in draft
+
+
 def _zoned_lines() -> str:
     """LINES with a zone after every time, in the styles shops write: +0100, -05:00, Z, +02."""
     import re

@@ -19,8 +19,8 @@ from ..config import CANCELLED_STATUSES, RETURNED_STATUSES, Baskets, Cleaning, S
 from .drafting import _comment, _config_path, _model_section, currency_of, normalise, quote, report_section
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
-from .loading import is_missing, largest_sheet
-from .orders import EXCEL, _lit, _q, _source, read_products, timestamp_formats
+from .loading import is_missing
+from .orders import EXCEL, _lit, _q, _source, read_products, same_sheets, timestamp_formats
 
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
@@ -332,7 +332,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
                         config_dir: Path | None = None) -> str:
     """The text of a YAML config for order lines, with every guess commented."""
     path = Path(lines_path)
-    sheet = largest_sheet(path)[0] if path.suffix.lower() in EXCEL and path.is_file() else None
+    sheets = same_sheets(pd.ExcelFile(path)) if path.suffix.lower() in EXCEL and path.is_file() else []
+    sheet = sheets[0] if len(sheets) == 1 else None  # several of the same columns: read together, none named
     defaults = TransactionsFile.model_construct(path=str(path), delimiter="auto", encoding="auto", sheet=sheet)
     with tempfile.TemporaryDirectory(prefix="segments-draft-") as tmp:  # for a UTF-8 or Parquet copy, if needed
         con = duckdb.connect()
@@ -353,7 +354,8 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     head = [
         f"# Draft config written by inspecting{_comment(path)[3:]}",
         f"# {n_lines:,} order lines and {sample.shape[1]} columns; " + (
-            "read as Parquet." if kind == "parquet" else f"read from the Excel sheet {sheet!r}." if kind == "excel" else
+            "read as Parquet." if kind == "parquet" else f"read from the Excel sheet {sheet!r}." if sheet else
+            f"read from the Excel sheets {', '.join(map(repr, sheets))}, which have the same columns." if kind == "excel" else
             f"delimiter {DELIMITER_NAMES.get(delim, repr(delim))} and encoding {enc} detected."),
         "# Every role below is a guess from the column names and a sample of values, with the reason beside it.",
         "# Check every guess, then run: segments report --config THIS.yml",
@@ -363,8 +365,11 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     ]
     if kind == "csv":
         head += [f"  delimiter: {quote(delim)}  # detected", f"  encoding: {quote(enc)}  # detected"]
-    elif kind == "excel":
+    elif kind == "excel" and sheet:
         head.append(f"  sheet: {quote(sheet)}  # the sheet with the most filled cells; name another here")
+    elif kind == "excel":
+        head.append(f"  # sheet: {quote(sheets[0])}  # left out: every sheet with the same columns is read, one after "
+                    "another; name one here to read it alone")
     money = "amount" if "amount" in roles else "unit_price"
     for role in ("customer", "order", "timestamp", "product", "product_name", "quantity", money, "category"):
         if role in roles:

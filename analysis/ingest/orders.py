@@ -238,7 +238,8 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _source(con, path: Path, t: TransactionsFile, tmp: str) -> tuple[str, str, str]:
+def _source(con, path: Path, t: TransactionsFile, tmp: str,
+            progress: Callable[[str], None] = lambda s: None) -> tuple[str, str, str]:
     """Register the raw lines as view `src` (CSV columns as text, Parquet columns with their own
     types); return (kind, delimiter, encoding). `tmp`: a folder for a UTF-8 copy, when one is needed."""
     import duckdb  # here, not at import: a run on a customer table never needs it
@@ -261,6 +262,9 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str) -> tuple[str, str, s
         frame = excel_text(path, t.sheet)
         if not len(frame.columns):
             raise UserError(f"{path}: no columns found")
+        if len(frame.attrs["sheets"]) > 1:
+            progress(f"order lines: sheets {', '.join(map(repr, frame.attrs['sheets']))} have the same columns: "
+                     f"read as one table of {len(frame):,} lines")
         out = Path(tmp) / "lines-excel.parquet"
         pq.write_table(pa.table({c: pa.array(frame[c].astype(str).tolist(), pa.string()) for c in frame.columns}), out)
         _run(con, f"CREATE VIEW src AS SELECT * FROM read_parquet({_lit(str(out))})")
@@ -533,19 +537,35 @@ def read_products(path: Path, sheet: str | None = None) -> pd.DataFrame:
 
 
 def excel_text(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """An Excel sheet (default the one with the most filled cells) as text, empty cells ''."""
+    """An Excel sheet as text, empty cells ''. Without a sheet named: the one with the most filled
+    cells, and after it every other sheet with the very same columns, in the workbook's order (a
+    sheet holds at most 1,048,576 rows, so long order lines come split by year: Online Retail II);
+    the sheets read are in `frame.attrs["sheets"]`."""
     if not path.exists():
         raise UserError(f"{path}: file not found")
-    sheet = sheet or largest_sheet(path)[0]
     try:
         book = pd.ExcelFile(path)
-        frame = pd.read_excel(book, sheet_name=sheet, dtype=str).fillna("")
+        names = [sheet] if sheet else same_sheets(book)
+        frames = []
+        for name in names:
+            frame = pd.read_excel(book, sheet_name=name, dtype=str).fillna("")
+            # Number cells beside prices typed as text ('€ 11,25') are written in the text's convention.
+            frames.append(native_numbers_as_written(frame, book, name))
     except (OSError, ValueError) as e:
         raise UserError(f"{path}: cannot be read as Excel ({' '.join(str(e).split())})") from None
-    # Number cells beside prices typed as text ('€ 11,25') are written in the text's convention.
-    frame = native_numbers_as_written(frame, book, sheet)
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs["sheets"] = tuple(map(str, names))
     return frame
+
+
+def same_sheets(book: pd.ExcelFile) -> list[str]:
+    """The largest sheet and every sheet with its columns, in the workbook's order."""
+    best, names = largest_sheet(book)
+    if len(names) == 1:
+        return [best]
+    columns = {n: [str(c).strip() for c in pd.read_excel(book, sheet_name=n, nrows=0).columns] for n in names}
+    return [n for n in names if columns[n] == columns[best]]
 
 
 def _categories(con, cfg: Config, path: Path, given: pd.DataFrame | None = None
@@ -613,7 +633,7 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
 def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress: Callable[[str], None],
           fixed: tuple[str, ...] | None = None, product_map: pd.DataFrame | None = None,
           season: tuple[int, ...] | None = None) -> OrderData:
-    _, delim, enc = _source(con, path, t, tmp)
+    _, delim, enc = _source(con, path, t, tmp, progress)
     if t.product is None:  # every line of one product: customers and spend as usual, no baskets
         _run(con, "ALTER VIEW src RENAME TO lines_read")
         _run(con, f"CREATE TEMP VIEW src AS SELECT *, {_lit(ALL_PRODUCTS)} AS {_q(NO_PRODUCT)} FROM lines_read")
