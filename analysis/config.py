@@ -122,7 +122,8 @@ class CustomersFile(_FileOrTable):
                              "Parquet parts, or Excel; relative to the config file")
     table: str | None = Field(None, description="instead of path, with engine: spark: a table in the Spark catalog "
                               "(Hive metastore, Unity Catalog, Delta), e.g. crm.customers")
-    delimiter: str = Field("auto", description="field separator, or auto to detect it")
+    delimiter: str = Field("auto", description="field separator, whitespace for columns aligned by runs of spaces, "
+                           "or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
     sheet: str | None = Field(None, description="Excel sheet name (default: the one with the most filled cells)")
 
@@ -134,9 +135,12 @@ class TransactionsFile(_FileOrTable):
                              "Parquet parts, or Excel; relative to the config file")
     table: str | None = Field(None, description="instead of path, with engine: spark: a table in the Spark catalog "
                               "(Hive metastore, Unity Catalog, Delta), e.g. sales.order_lines")
-    delimiter: str = Field("auto", description="field separator, or auto to detect it")
+    delimiter: str = Field("auto", description="field separator, whitespace for columns aligned by runs of spaces, "
+                           "or auto to detect it")
     encoding: str = Field("auto", description="text encoding, or auto to detect it")
     sheet: str | None = Field(None, description="Excel sheet name (default: the one with the most filled cells)")
+    header: bool = Field(True, description="false: the file has no header row; its columns are named column 1, "
+                         "column 2, ... in the other keys")
     customer: str = Field(description="customer id column (lines without one are used for baskets only)")
     order: str | None = Field(None, description="order or invoice id column: the lines of one order form a basket; "
                               "without one, an order is a customer's lines at one date and time")

@@ -375,7 +375,7 @@ def cust_file(**kw) -> dict:
     return config(customers={"path": "customers.csv", **kw})
 
 
-conf("delimiter empty", "error", "key 'customers.delimiter': delimiter must be 'auto' or a single character", cust_file(delimiter=""))
+conf("delimiter empty", "error", "key 'customers.delimiter': delimiter must be 'auto', 'whitespace' or a single character", cust_file(delimiter=""))
 conf("delimiter backslash", "error", "delimiter cannot be '\\\\'", cust_file(delimiter="\\"))
 conf("delimiter two characters", "error", "single character", cust_file(delimiter=";;"))
 conf("delimiter quote", "error", "delimiter cannot be '\"'", cust_file(delimiter='"'))

@@ -443,3 +443,14 @@ def test_a_header_is_not_taken_for_a_title(tmp_path, header):
     rows = "".join(f"C{i},{100 + i},,,\n" if header.endswith(",,,") else f"C{i},{100 + i},\n" for i in range(30))
     table = read_table(write(tmp_path, "c.csv", header + "\n" + rows))
     assert table.header_line == 1 and list(table.frame.columns)[:2] == ["ID", "Income"]
+
+
+def test_a_customer_table_with_columns_aligned_by_spaces_is_split_there(tmp_path):
+    """A fixed-width export (pandas' to_string, a mainframe report): one column named by the whole
+    header line before; now every column, as the same table written as a CSV."""
+    frame = pd.DataFrame({"ID": [5524, 2174, 4141], "Income": [58138.0, 46344.0, 71613.0], "Kidhome": [0, 1, 0]})
+    write(tmp_path, "c.txt", frame.to_string(index=False) + "\n")
+    write(tmp_path, "c.csv", frame.to_csv(index=False))
+    fixed, csv = read_table(tmp_path / "c.txt"), read_table(tmp_path / "c.csv")
+    assert fixed.delimiter == "whitespace"
+    pd.testing.assert_frame_equal(fixed.frame, csv.frame)

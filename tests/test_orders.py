@@ -9,6 +9,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+import numpy as np
 import yaml
 
 from analysis.config import parse_config
@@ -1128,3 +1129,54 @@ def test_email_ids_written_in_two_cases_are_one_customer(tmp_path):
     # Ids that are not e-mail addresses keep their case: a system may tell 'a1' from 'A1'.
     data = load(tmp_path, _email_lines().replace("@", "-at-"))
     assert len(data.frame) == 5 and not [e for e in data.log if e.action == "compared in lower case"]
+
+
+def _cdnow(rows: int = 60) -> str:
+    """CDNOW_master.txt's layout: no header, columns aligned by runs of spaces (customer, date as
+    eight digits, units, the line's total)."""
+    out = []
+    for i in range(rows):
+        customer, day, units = 1 + i % 17, 1 + (i * 7) % 28, 1 + i % 3
+        out.append(f"{customer:>5} 1997{1 + i % 12:02d}{day:02d} {units:>3} {units * (11.77 + i % 5):>7.2f}")
+    return "\n".join(out) + "\n"
+
+
+def test_a_fixed_width_file_without_a_header_is_drafted_and_read_as_the_same_lines_with_one(tmp_path):
+    """CDNOW's order lines: before, init and report stopped on 'only one column found'; now the runs of
+    spaces split the columns, the first line of numbers is data (named column 1, column 2, ...), and the
+    draft finds each role by its values."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    (tmp_path / "CDNOW_master.txt").write_text(_cdnow(), encoding="utf-8")
+    draft = draft_orders_config(tmp_path / "CDNOW_master.txt", config_dir=tmp_path)
+    cfg = parse_config(yaml.safe_load(draft), "draft.yml", base_dir=tmp_path)
+    t = cfg.transactions
+    assert (t.delimiter, t.header) == ("whitespace", False)
+    assert (t.customer, t.timestamp, t.timestamp_format, t.quantity, t.amount) == (
+        "column 1", "column 2", "%Y%m%d", "column 3", "column 4")
+    got = load_orders(cfg)
+    # The same lines as a CSV with a header, named by the draft's columns.
+    csv_text = "column 1,column 2,column 3,column 4\n" + "".join(",".join(line.split()) + "\n" for line in _cdnow().splitlines())
+    (tmp_path / "lines.csv").write_text(csv_text, encoding="utf-8")
+    same = load_orders(parse_config({"transactions": {**t.model_dump(exclude={"path", "delimiter", "header"}),
+                                                      "path": "lines.csv"}}, "c.yml", base_dir=tmp_path))
+    pd.testing.assert_frame_equal(got.frame, same.frame)
+    assert len(got.frame) == 17 and got.n_lines == 60
+
+
+def test_a_headerless_csv_and_a_fixed_width_file_with_a_header(tmp_path):
+    plain = "".join(",".join(line.split()) + "\n" for line in _cdnow().splitlines())
+    (tmp_path / "a.csv").write_text(plain, encoding="utf-8")
+    roles = {"customer": "column 1", "timestamp": "column 2", "quantity": "column 3", "amount": "column 4"}
+    a = load_orders(parse_config({"transactions": {"path": "a.csv", "header": False, **roles}}, "c.yml", base_dir=tmp_path))
+    (tmp_path / "b.txt").write_text("  cust        day  units  total\n" + _cdnow(), encoding="utf-8")
+    b = load_orders(parse_config({"transactions": {"path": "b.txt", "customer": "cust", "timestamp": "day",
+                                                   "quantity": "units", "amount": "total"}}, "c.yml", base_dir=tmp_path))
+    assert b.delimiter == "whitespace" and len(a.frame) == len(b.frame) == 17
+    assert np.allclose(np.sort(a.frame.select_dtypes("number").to_numpy(), axis=0),
+                       np.sort(b.frame.select_dtypes("number").to_numpy(), axis=0), equal_nan=True)
+    # A value with a space in it splits into one field too many: one line naming it, not shifted columns.
+    (tmp_path / "c.txt").write_text(_cdnow() + "    3 19970105   1   1 1.50\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"c.txt: 1 line\(s\) do not split into 4 fields at runs of spaces, e.g. '3 19970105 1 1 1.50'"):
+        load_orders(parse_config({"transactions": {"path": "c.txt", "header": False, "delimiter": "whitespace", **roles}},
+                                 "c.yml", base_dir=tmp_path))

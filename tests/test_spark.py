@@ -273,7 +273,7 @@ def test_java_pattern():
     from analysis.engine.spark import java_pattern
     assert java_pattern("%Y-%m-%d %H:%M") == "yyyy-M-d H:m"
     assert java_pattern("%d/%m/%YT%I:%M %p") == "d/M/yyyy'T'h:m a"
-    assert java_pattern("%Y%m%d") == "yyyyMMd"
+    assert java_pattern("%Y%m%d") == "yyyyMMdd"  # the day too: "yyyyMMd" reads no 19970101
     assert java_pattern("%a %d %b %y") == "EEE d MMM yy" and java_pattern("%A %d %B %Y, day %j") == "EEEE d MMMM yyyy, 'day' DDD"
     with pytest.raises(ValueError, match="%U is not read by the Spark engine"):
         java_pattern("%Y %U")

@@ -278,3 +278,18 @@ def test_line_breaks_in_quotes_utf16_two_digit_years_month_names_and_float_ids_a
         engine.load_orders(cfg)
     with pytest.raises(UserError, match="lines.csv"):
         local.load_orders(cfg)
+
+
+def test_fixed_width_lines_without_a_header_as_locally(engine, local, tmp_path):
+    """CDNOW's layout (runs of spaces, no header) and the same lines as a headerless CSV."""
+    from analysis.config import parse_config
+    from test_orders import _cdnow
+
+    roles = {"customer": "column 1", "timestamp": "column 2", "quantity": "column 3", "amount": "column 4"}
+    (tmp_path / "CDNOW_master.txt").write_text(_cdnow(), encoding="utf-8")
+    (tmp_path / "lines.csv").write_text("".join(",".join(x.split()) + "\n" for x in _cdnow().splitlines()), encoding="utf-8")
+    for name in ("CDNOW_master.txt", "lines.csv"):
+        cfg = parse_config({"transactions": {"path": name, "header": False, **roles}}, "c.yml", base_dir=tmp_path)
+        a, b = local.load_orders(cfg), engine.load_orders(cfg)
+        _same_orders(a, b)
+        assert len(b.frame) == 17 and b.n_lines == 60

@@ -36,6 +36,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
+from ..options import WHITESPACE
 from ..errors import UserError
 from ..ingest.cleaning import DATE_CELL, DOT_GROUPS, WHOLE, ZONE, LogEntry, zoneless
 from ..ingest.season import MONTH_COLUMNS, with_season
@@ -47,7 +48,8 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              ISO_START, NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
-                             cancelled_detail, check_named_columns, cased_entry, decimal_conventions, email_ids, gzipped, _head, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
+                             cancelled_detail, check_named_columns, cased_entry, decimal_conventions, email_ids, gzipped, _head,
+                             head_fields, line_delimiter, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
@@ -91,8 +93,8 @@ def java_pattern(fmt: str) -> str:
             quoted()
         if code in _PATTERN:
             letters = _PATTERN[code]
-            if len(letters) == 1 and fmt[i + 2:i + 3] == "%" and letters != "a":
-                letters *= 2  # numbers written back to back (%Y%m%d) have fixed widths
+            if len(letters) == 1 and letters != "a" and (fmt[i + 2:i + 3] == "%" or fmt[i - 2:i] in _PATTERN):
+                letters *= 2  # numbers written back to back (%Y%m%d, the day too) have fixed widths
             out.append(letters)
             i += 2
         elif code.startswith("%"):
@@ -428,12 +430,27 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
     text = head.decode(enc, errors="replace")
     if looks_binary(text):
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
-    delim = detect_delimiter(text) if t.delimiter == "auto" else unescape_delimiter(t.delimiter)
+    delim = line_delimiter(text, t.delimiter)
+    first = head_fields(text, delim)
+    names = first if t.header else [f"column {i}" for i in range(1, len(first) + 1)]
+    if delim == WHITESPACE:  # each line read whole, then split at its runs of spaces (orders._source)
+        lines = spark.read.option("encoding", spark_enc).option("lineSep", "\n").text(str(path))
+        if t.header:  # id 0 is the first row of the first split, which starts at the file's first byte
+            lines = lines.where(F.monotonically_increasing_id() > 0)
+        parts = lines.where(F.trim("value") != "").select(F.split(F.trim("value"), r"\s+").alias("p"))
+        odd = parts.where(F.size("p") != len(names)).select(F.array_join("p", " ").alias("x"))
+        bad = odd.count()
+        if bad:
+            raise UserError(f"{path}: {bad:,} line(s) do not split into {len(names)} fields at runs of spaces, e.g. "
+                            f"{odd.first()['x'][:120]!r} (a value with a space in it?); save the file with a delimiter")
+        return parts.select([F.col("p")[i].alias(n) for i, n in enumerate(names)]), delim, enc
     # multiLine: a quoted field may hold a line break (a product name written on two lines), and
     # UTF-16 lines are only split right this way; the price: each file is read by one task.
-    src = (spark.read.option("header", True).option("sep", delim).option("quote", '"').option("escape", '"')
+    src = (spark.read.option("header", t.header).option("sep", delim).option("quote", '"').option("escape", '"')
            .option("encoding", spark_enc).option("multiLine", True).option("mode", "FAILFAST")
            .option("inferSchema", False).csv(str(path)))
+    if not t.header:
+        src = src.toDF(*names[:len(src.columns)], *[f"column {i}" for i in range(len(names) + 1, len(src.columns) + 1)])
     if len(src.columns) < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return src, delim, enc

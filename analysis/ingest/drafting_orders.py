@@ -19,8 +19,8 @@ from ..config import CANCELLED_STATUSES, RETURNED_STATUSES, Baskets, Cleaning, S
 from .drafting import _comment, _config_path, _model_section, currency_of, normalise, quote, report_section
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
-from .loading import is_missing
-from .orders import EXCEL, _lit, _q, _source, read_products, same_sheets, timestamp_formats
+from .loading import detect_encoding, headerless, is_missing
+from .orders import EXCEL, _head, _lit, _q, _source, head_fields, line_delimiter, read_products, same_sheets, timestamp_formats
 
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
@@ -218,6 +218,21 @@ def _numbers(values: pd.Series) -> pd.Series | None:
     return x if len(present) and x.notna().mean() >= 0.99 else None
 
 
+def _headerless(path: Path) -> bool:
+    """Whether a text file's first line is data (numbers and dates only) rather than column names."""
+    head = _head(path)
+    if head[:4] == b"PAR1" or not head.strip():
+        return False
+    text = head.decode(detect_encoding(head), errors="replace")
+    return headerless(head_fields(text, line_delimiter(text, "auto")))
+
+
+def _compact_dates(values: pd.Series) -> bool:
+    """Dates written as eight digits, year first (19970101): numbers that are dates."""
+    v = values[~is_missing(values)].astype(str).str.strip()
+    return bool(len(v)) and bool(v.str.fullmatch(r"(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])").all())
+
+
 def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict) -> None:
     """Roles the names left undecided, guessed from the values: a column holding nothing but dates
     and times is the timestamp, one of positive decimals the unit price, one of small positive whole
@@ -228,10 +243,16 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
     def timestamp(col):
         if is_missing(sample[col]).all():  # an empty column reads as dates of any format: none
             return None
-        fmt = guess_date_format(sample[col]) if numbers(col) is None else None
+        fmt = guess_date_format(sample[col]) if numbers(col) is None or _compact_dates(sample[col]) else None
         if fmt is not None:
             timed = "%H" in fmt or "%I" in fmt or "T" in fmt
             return f"values are all dates{' and times' if timed else ''} ({fmt}); check"
+
+    def customer(col):
+        x = sample[col][~is_missing(sample[col])]
+        whole = numbers(col)
+        if (whole is None or (whole == whole.round()).all()) and 1 < x.nunique() < 0.9 * len(x):
+            return "values are codes or whole numbers that repeat over lines, like customer ids; check"
 
     def unit_price(col):
         x = numbers(col)
@@ -246,7 +267,9 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
             return "values are small whole numbers, like quantities; check"
 
     free = [c for c in cols if c not in used]
-    for role, guess in (("timestamp", timestamp), ("unit_price", unit_price), ("quantity", quantity)):
+    # The customer only where no name says anything (a file without a header): the first such column.
+    customers = (("customer", customer),) if all(re.fullmatch(r"column \d+", c) for c in cols) else ()
+    for role, guess in (("timestamp", timestamp), *customers, ("unit_price", unit_price), ("quantity", quantity)):
         if role in out or (role == "unit_price" and "amount" in out):
             continue
         for col in free:
@@ -334,7 +357,9 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     path = Path(lines_path)
     sheets = same_sheets(pd.ExcelFile(path)) if path.suffix.lower() in EXCEL and path.is_file() else []
     sheet = sheets[0] if len(sheets) == 1 else None  # several of the same columns: read together, none named
-    defaults = TransactionsFile.model_construct(path=str(path), delimiter="auto", encoding="auto", sheet=sheet)
+    header = not (path.suffix.lower() not in EXCEL and path.is_file() and _headerless(path))
+    defaults = TransactionsFile.model_construct(path=str(path), delimiter="auto", encoding="auto", sheet=sheet,
+                                                header=header)
     with tempfile.TemporaryDirectory(prefix="segments-draft-") as tmp:  # for a UTF-8 or Parquet copy, if needed
         con = duckdb.connect()
         try:
@@ -365,6 +390,9 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
     ]
     if kind == "csv":
         head += [f"  delimiter: {quote(delim)}  # detected", f"  encoding: {quote(enc)}  # detected"]
+        if not header:
+            head.append("  header: false  # the first line holds numbers and dates only, no column names: the columns "
+                        "are named column 1, column 2, ...")
     elif kind == "excel" and sheet:
         head.append(f"  sheet: {quote(sheet)}  # the sheet with the most filled cells; name another here")
     elif kind == "excel":

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..config import CatalogTable, Config, unescape_delimiter
 from ..errors import UserError
+from ..options import WHITESPACE
 
 DELIMITERS = [",", ";", "\t", "|"]
 # Compared in lower case. Also as German, French, Spanish and Dutch exports write them: keine Angabe,
@@ -190,6 +191,20 @@ def text_preamble(text: str, delimiter: str | None = None) -> int:
         if width and width[len(width) // 2] >= 2:
             return preamble(rows)
     return 0
+
+
+def whitespace_aligned(text: str) -> bool:
+    """Whether the first lines split into the same number (2 or more) of fields at runs of spaces or
+    tabs, as a fixed-width export aligns its columns ('    1 19970101   1   11.77')."""
+    lines = [line for line in head_lines(text, 50) if line.strip()]
+    lines = lines[:-1] if len(lines) > 2 else lines  # the last line read may be cut short
+    counts = {len(line.split()) for line in lines}
+    return len(counts) == 1 and counts.pop() >= 2
+
+
+def headerless(fields: list[str]) -> bool:
+    """A first line of numbers and dates only, no letter anywhere: data, not column names."""
+    return bool(fields) and not any(re.search(r"[^\W\d_]", f) for f in fields)
 
 
 def _agreement(sample: str, delimiter: str) -> float:
@@ -431,6 +446,12 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
         text = text[end + 1:]
         raw = text.encode("utf-8")
     delim = detect_delimiter(text) if delimiter == "auto" else unescape_delimiter(delimiter)
+    if delim == WHITESPACE or (delimiter == "auto" and len(delim) == 1 and whitespace_aligned(text)
+                               and len(next(csv.reader([head_lines(text, 1)[0]], delimiter=delim), [])) < 2):
+        # Columns aligned by runs of spaces (a fixed-width export): split there.
+        frame = pd.read_csv(io.StringIO(text), sep=r"\s+", dtype=str, keep_default_na=False, engine="python")
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return _checked(path, frame.fillna(""), WHITESPACE, enc, sha, header_line=skip + 1)
     fast = _read_plain(path, raw, text, "utf-8" if skip else enc, delim)
     if fast is not None:
         return _checked(path, fast, delim, enc, sha, plain=True, header_line=skip + 1)

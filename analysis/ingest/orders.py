@@ -7,6 +7,7 @@ only per-customer rows and two integer columns per basket line (order, product) 
 from __future__ import annotations
 
 import codecs
+import csv
 import difflib
 import gzip
 import io
@@ -25,8 +26,10 @@ from .cleaning import CODE_SIGNS, DATE_CELL, comma_file, DATE_FORMATS, DOT_GROUP
 from ..config import Columns, Config, TransactionsFile, unescape_delimiter
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
-from .loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, detect_delimiter, detect_encoding, largest_sheet, looks_binary,
-                      native_numbers_as_written, not_read, parquet_parts, parquet_zone, read_table, sha256_of, two_letter_codes)
+from ..options import WHITESPACE
+from .loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, detect_delimiter, detect_encoding, head_lines, largest_sheet,
+                      looks_binary, native_numbers_as_written, not_read, parquet_parts, parquet_zone, read_table, sha256_of,
+                      two_letter_codes, whitespace_aligned)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -286,17 +289,37 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str,
     text = head.decode(enc, errors="replace")
     if looks_binary(text):
         raise UserError(f"{path}: contains binary data; expected a CSV, TSV or Parquet file")
-    delim = detect_delimiter(text) if t.delimiter == "auto" else unescape_delimiter(t.delimiter)
+    delim = line_delimiter(text, t.delimiter)
     read_path = path
     # DuckDB tells gzip by the name: a download saved as .csv is said to be compressed.
     compression = "gzip" if gzipped(path) else "none"
     if duck_enc is None:  # DuckDB reads UTF-8 and UTF-16 only: other encodings are written out as UTF-8
         read_path, duck_enc, compression = to_utf8(path, enc, Path(tmp)), "utf-8", "none"
+    first = head_fields(text, delim)
+    names = first if t.header else [f"column {i}" for i in range(1, len(first) + 1)]
     try:
-        _run(
-            con, f"CREATE VIEW src AS SELECT * FROM read_csv({_lit(str(read_path))}, all_varchar = true, header = true, "
-            f"delim = {_lit(delim)}, quote = '\"', escape = '\"', encoding = {_lit(duck_enc)}, "
-            f"compression = {_lit(compression)}, null_padding = false, strict_mode = true)")
+        if delim == WHITESPACE:  # each line read whole, then split at its runs of spaces
+            parts = "regexp_split_to_array(trim(line), '\\s+')"
+            picked = ", ".join(f"p[{i}] AS {_q(n)}" for i, n in enumerate(names, 1))
+            _run(con, f"""CREATE VIEW src AS SELECT {picked} FROM (
+                SELECT {parts} AS p FROM read_csv({_lit(str(read_path))}, columns = {{'line': 'VARCHAR'}}, header = false,
+                    skip = {int(t.header)}, delim = '\x1f', quote = '', escape = '', encoding = {_lit(duck_enc)},
+                    compression = {_lit(compression)}) WHERE trim(line) <> '')""")
+            odd = con.execute(f"SELECT count(*), any_value(array_to_string(p, ' ')) FROM (SELECT {parts} AS p FROM "
+                              f"read_csv({_lit(str(read_path))}, columns = {{'line': 'VARCHAR'}}, header = false, "
+                              f"skip = {int(t.header)}, delim = '\x1f', quote = '', escape = '', encoding = {_lit(duck_enc)}, "
+                              f"compression = {_lit(compression)}) WHERE trim(line) <> '') "
+                              f"WHERE len(p) <> {len(names)}").fetchall()[0]
+            if odd[0]:
+                raise UserError(f"{path}: {odd[0]:,} line(s) do not split into {len(names)} fields at runs of spaces, "
+                                f"e.g. {odd[1][:120]!r} (a value with a space in it?); save the file with a delimiter")
+        else:
+            given = "" if t.header else ", names = [" + ", ".join(_lit(n) for n in names) + "]"
+            _run(
+                con, f"CREATE VIEW src AS SELECT * FROM read_csv({_lit(str(read_path))}, all_varchar = true, "
+                f"header = {str(t.header).lower()}{given}, "
+                f"delim = {_lit(delim)}, quote = '\"', escape = '\"', encoding = {_lit(duck_enc)}, "
+                f"compression = {_lit(compression)}, null_padding = false, strict_mode = true)")
         n_cols = len(con.execute("DESCRIBE src").fetchall())
     except duckdb.Error as e:
         if NOT_UTF8 in str(e):  # load_orders finds the whole file's encoding and reads it again
@@ -306,6 +329,25 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str,
     if n_cols < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return "csv", delim, enc
+
+
+def line_delimiter(text: str, given: str) -> str:
+    """The lines' delimiter: the one given, else detected; runs of spaces (WHITESPACE) where no one
+    character splits the lines but they are aligned in columns."""
+    if given != "auto":
+        return unescape_delimiter(given)
+    delim = detect_delimiter(text)
+    if len(head_fields(text, delim)) < 2 and whitespace_aligned(text):
+        return WHITESPACE
+    return delim
+
+
+def head_fields(text: str, delim: str) -> list[str]:
+    """The first line's fields."""
+    line = head_lines(text, 1)[0] if text.strip() else ""
+    if delim == WHITESPACE:
+        return line.split()
+    return [f.strip() for f in next(csv.reader([line], delimiter=delim), [])] if len(delim) == 1 else line.split(delim)
 
 
 def _check_columns(con, path: Path, t: TransactionsFile, joined_key: str | None = None) -> dict[str, str]:
