@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..order import projection
+
 FOLDS = 5
 RESAMPLES = 1000
 BLOCK = 250  # bootstrap resamples evaluated together (memory: customers x BLOCK numbers per array)
@@ -408,19 +410,25 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
     cost, revenue = np.asarray(cost, dtype=float), np.asarray(revenue, dtype=float)
     everyone = float((np.where(a[known] == 1, revenue[known], 0.0) - cost[known]).sum())  # exact, sampled or not
     contacted = int(known.sum())
-    known = _sample(known, a, seed)  # beyond MAX_TRAIN: the others are scored like the never contacted
-    scale = contacted / int(known.sum())  # 1 unless sampled: a stratified sample's sums, scaled to all
-    y = a[known].astype(bool)
     labels = np.asarray(labels)
     xv = x.to_numpy(dtype=float)
-    gain = np.where(y, revenue[known], 0.0) - cost[known]
+    # The contacted customers in their canonical order, not the file's: the sample, folds, halves and
+    # resamples drawn by position then hold the same customers however the file sorts its rows.
+    rows = np.lexsort((labels, revenue, cost, np.nan_to_num(a, nan=-1.0), projection(xv)))
+    sampled = _sample(known[rows], a[rows], seed)  # beyond MAX_TRAIN: the others are scored like the never contacted
+    known = np.zeros(n, dtype=bool)
+    known[rows[sampled]] = True
+    order = rows[sampled]  # the rows trained on, in that order: every array below '[known]' is read through it
+    scale = contacted / int(known.sum())  # 1 unless sampled: a stratified sample's sums, scaled to all
+    y = a[order].astype(bool)
+    gain = np.where(y, revenue[order], 0.0) - cost[order]
     be_all = breakeven(cost, revenue)
-    be = be_all[known]
+    be = be_all[order]
 
-    oof = _oof(xv[known], y.astype(int), seed)
+    oof = _oof(xv[order], y.astype(int), seed)
     first = halves(y, seed)
     a_idx, b_idx = np.flatnonzero(first), np.flatnonzero(~first)
-    seg_known = labels[known]
+    seg_known = labels[order]
     seg_ids = sorted(int(v) for v in np.unique(labels))
     cf_scores, cf_contact, cf_seg_contact = _cross_fit(a_idx, b_idx, oof, y, gain, seg_known, be)
     rng = np.random.default_rng(seed)
@@ -431,9 +439,9 @@ def fit_response(x: pd.DataFrame, answer: pd.Series, cost: np.ndarray, revenue: 
     everyone_idx = np.arange(len(y))
     key, threshold = _choose(everyone_idx, oof, y, gain, be)
     scores = np.full(n, np.nan)
-    scores[known] = oof[key]
+    scores[order] = oof[key]
     if (~known).any():  # never contacted (or not sampled): scored by the model fitted on every contacted customer
-        final = _model(key, seed).fit(xv[known], y.astype(int))
+        final = _model(key, seed).fit(xv[order], y.astype(int))
         rest = np.flatnonzero(~known)
         for i in range(0, len(rest), SCORE_BLOCK):  # a block at a time: no copy of every row (and the scaler's)
             block = rest[i:i + SCORE_BLOCK]

@@ -17,6 +17,7 @@ from sklearn.metrics import silhouette_samples
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
+from ..order import canonical_order
 from .features import FeatureSet
 
 ALGORITHMS = ("kmeans", "gmm", "ward", "two_stage", "hdbscan")
@@ -229,7 +230,8 @@ def segment_map(x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], seed:
     k = labels.max()
     centers = np.vstack([coords[labels == s].mean(axis=0) for s in range(1, k + 1)])
     rng = np.random.default_rng(seed)
-    pick = np.sort(rng.choice(len(x), size=min(MAP_POINTS, len(x)), replace=False))
+    # The points shown drawn by who the customers are, not by the file's row order.
+    pick = canonical_order(x)[np.sort(rng.choice(len(x), size=min(MAP_POINTS, len(x)), replace=False))]
     # A feature left out of the distances (a column of zeros) has no place on the axes.
     loadings = {n: tuple(round(float(v), 4) for v in pca.components_[:, i]) for i, n in enumerate(names)
                 if x[:, i].any()}

@@ -19,6 +19,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from ..formatters import by_kind, integer
 from ..memory import release_memory
+from ..order import projection
 
 HOLDOUT = 0.25  # share of customers kept aside to measure the tree's accuracy
 DEPTH_TOLERANCE = 0.02  # a shallower tree this close to the best accuracy reads better, so it wins
@@ -66,6 +67,8 @@ def explain(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], 
     they read in the customers' own units.
     """
     x, y = _validate(table, labels, features, docs, max_depth)
+    canon = np.lexsort((y, projection(x)))  # the held-out customers by who they are, not by the file's row order
+    x, y = x[canon], y[canon]
     rng = np.random.default_rng(seed)
     fit_rows = _stratified(y, MAX_ROWS, rng) if len(y) > MAX_ROWS else np.arange(len(y))
     xs, ys = x[fit_rows], y[fit_rows]

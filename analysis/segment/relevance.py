@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans
 
+from ..order import canonical_order
+
 MIN_RELEVANCE = 0.10  # share of a feature's variance between preliminary segments
 MIN_KEPT = 2
 PRELIMINARY_K = (3, 4, 5, 6, 8)
@@ -54,6 +56,7 @@ def relevance(x: np.ndarray, seed: int, sample: int = SAMPLE) -> np.ndarray:
     if x.ndim != 2 or x.shape[1] == 0:
         raise ValueError(f"relevance needs a 2-d matrix with columns, got shape {x.shape}")
     rng = np.random.default_rng(seed)
+    x = x[canonical_order(x)]  # the sample and the starts by the customers, not by the file's row order
     if len(x) > sample:
         x = x[np.sort(rng.choice(len(x), sample, replace=False))]
     distinct = len(np.unique(x, axis=0))

@@ -15,6 +15,7 @@ from sklearn.metrics import silhouette_samples, silhouette_score
 
 from . import clustering as cl
 from .. import formatters as fmt
+from ..order import canonical_order
 from ..config import Segmentation
 from ..ingest.cleaning import log_offset
 from ..errors import UserError
@@ -488,7 +489,10 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
     spend) or, without one, by the first principal component."""
     n = len(x_all)
     rng = np.random.default_rng(seed)
-    sample_idx = np.arange(n) if n <= seg.search_sample else np.sort(rng.choice(n, seg.search_sample, replace=False))
+    # The search's customers in an order of their own, not the file's: the same customers, however
+    # their rows are sorted, give the same sample, the same starts and so the same segments.
+    canon = canonical_order(x_all)
+    sample_idx = canon if n <= seg.search_sample else canon[np.sort(rng.choice(n, seg.search_sample, replace=False))]
     x = x_all[sample_idx]
     distinct = len(np.unique(x, axis=0))
     if seg.k != "auto":
@@ -633,6 +637,9 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                   f"silhouette {best['silhouette']:.3f}). Customers are grouped into {TIERS} "
                   f"{'value tiers' if value is not None else 'tiers'} of "
                   f"{fmt.equal_size(np.bincount(labels_all))} size by {what} instead.")
+    elif len(x) == n:  # fitted on every customer: the fit is the answer, put back in the file's order
+        labels_all = np.empty(n, dtype=np.asarray(fit.labels).dtype)
+        labels_all[sample_idx] = fit.labels
     else:
         # The final fit on every customer: the engine's (`refit`), else this machine's.
         labels_all = (refit or cl.refit_all)(fit, x, x_all, seed)
