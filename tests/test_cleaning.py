@@ -971,3 +971,21 @@ def test_a_drafted_table_of_apostrophe_incomes_and_k_amounts_gets_income_and_spe
     text = draft_config(path, config_dir=tmp_path)
     c = parse_config(yaml.safe_load(text), base_dir=tmp_path).columns
     assert c.income == "Income" and c.spend["Wines"] == "MntWines" and "not numbers" not in text
+
+
+def test_a_row_that_repeats_the_header_is_not_a_customer(tmp_path):
+    """Two exports joined: the second one's header in the middle of the rows stopped the run ('Year_Birth'
+    should hold numbers); now it is set aside as not a customer, said in the log."""
+    from analysis.config import parse_config
+    from analysis.ingest.cleaning import clean
+    from analysis.ingest.loading import load_customers
+
+    rows = [f"{i}\t{1960 + i % 30}\t{30000 + 97 * i}\n" for i in range(40)]
+    text = "ID\tYear_Birth\tIncome\n" + "".join(rows[:20]) + "ID\tYear_Birth\tIncome\n" + "".join(rows[20:])
+    (tmp_path / "c.tsv").write_text(text, encoding="utf-8")
+    cfg = parse_config({"customers": {"path": "c.tsv"}, "columns": {"id": "ID", "birth_year": "Year_Birth",
+                                                                    "income": "Income"}}, base_dir=tmp_path)
+    out = clean(load_customers(cfg), cfg)
+    assert len(out.customers) == 40
+    assert any(e.step == "not customers" and e.count == 1 and e.detail == "repeated header row (files joined together)"
+               for e in out.log)

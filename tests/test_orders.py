@@ -14,7 +14,7 @@ import yaml
 
 from analysis.config import parse_config
 from analysis.errors import UserError
-from analysis.ingest.cleaning import to_numbers
+from analysis.ingest.cleaning import LogEntry, to_numbers
 from analysis.ingest.orders import RETURN_ACTION, load_orders
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
@@ -1180,3 +1180,14 @@ def test_a_headerless_csv_and_a_fixed_width_file_with_a_header(tmp_path):
     with pytest.raises(UserError, match=r"c.txt: 1 line\(s\) do not split into 4 fields at runs of spaces, e.g. '3 19970105 1 1 1.50'"):
         load_orders(parse_config({"transactions": {"path": "c.txt", "header": False, "delimiter": "whitespace", **roles}},
                                  "c.yml", base_dir=tmp_path))
+
+
+def test_lines_that_repeat_the_header_are_dropped_and_counted(tmp_path, orders):
+    """Monthly exports joined into one file keep each month's header line: its 'InvoiceDate' stopped the
+    run ('no one known format reads every date'); now such lines are left out and counted."""
+    body = LINES.splitlines(keepends=True)
+    joined = "".join(body[:8]) + body[0] + "".join(body[8:]) + body[0]
+    got = load(tmp_path, lines=joined)
+    pd.testing.assert_frame_equal(got.frame, orders.frame)
+    assert got.log[0] == LogEntry("duplicates", "order lines", 2, "dropped", "lines that repeat the header (files joined together)")
+    assert got.log[1:] == orders.log and got.n_lines == orders.n_lines

@@ -385,7 +385,7 @@ def test_stable_segments_mostly_parted_by_valleys_beat_two_far_groups():
     x, truth = _far_groups_of_overlapping_segments(1)
     found = search(x, Segmentation(), 1)
     c = found.choice
-    assert (c.k, c.algorithm, c.structure) == (5, "kmeans", "weak"), c.reason
+    assert (c.k, c.structure) == (5, "weak") and c.algorithm in ("kmeans", "gmm"), c.reason  # (equal-ranked fits)
     assert adjusted_rand_score(truth, found.labels) >= 0.9
     assert max(c.valleys.values()) > sel.VALLEY_MAX >= float(np.median(list(c.valleys.values())))
     assert "of which most are (" in c.reason and "median border-to-centre density" in c.reason

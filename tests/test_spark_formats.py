@@ -293,3 +293,15 @@ def test_fixed_width_lines_without_a_header_as_locally(engine, local, tmp_path):
         a, b = local.load_orders(cfg), engine.load_orders(cfg)
         _same_orders(a, b)
         assert len(b.frame) == 17 and b.n_lines == 60
+
+
+def test_lines_that_repeat_the_header_as_locally(engine, local, tmp_path):
+    from test_orders import LINES, PRODUCTS, make_config
+
+    body = LINES.splitlines(keepends=True)
+    (tmp_path / "lines.csv").write_text("".join(body[:8]) + body[0] + "".join(body[8:]), encoding="utf-8")
+    (tmp_path / "products.csv").write_text(PRODUCTS, encoding="utf-8")
+    cfg = make_config(tmp_path)
+    a, b = local.load_orders(cfg), engine.load_orders(cfg)
+    _same_orders(a, b)
+    assert b.log[0].detail == "lines that repeat the header (files joined together)" and b.log[0].count == 1

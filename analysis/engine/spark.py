@@ -49,7 +49,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, cased_entry, decimal_conventions, email_ids, gzipped, _head,
-                             head_fields, line_delimiter, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
+                             head_fields, line_delimiter, REPEATED_HEADER, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)
@@ -395,6 +395,17 @@ def _timestamp(src: DataFrame, path: Path, t: TransactionsFile, types: dict[str,
     raise UserError(no_timestamp_format(path, t.timestamp, row["n"], formats[i], row["n"] - row[f"f{i}"], example))
 
 
+AGAIN = "_header_again"  # a column of the raw lines: the line repeats the header
+
+
+def _header_again(columns: list[str]):
+    """orders.header_again as a Spark expression."""
+    out = F.lit(True)
+    for c in columns:
+        out = out & F.coalesce(F.trim(F.col(f"`{c}`")) == F.lit(c.strip()), F.lit(False))
+    return out
+
+
 def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile) -> tuple[DataFrame, str, str]:
     """The raw lines (CSV columns as text, Parquet and catalog tables with their own types),
     delimiter, encoding."""
@@ -451,6 +462,8 @@ def _source(spark: SparkSession, path: Path | CatalogTable, t: TransactionsFile)
            .option("inferSchema", False).csv(str(path)))
     if not t.header:
         src = src.toDF(*names[:len(src.columns)], *[f"column {i}" for i in range(len(names) + 1, len(src.columns) + 1)])
+    else:  # lines that repeat the header (orders.header_again) are counted apart and left out
+        src = src.withColumn(AGAIN, _header_again(src.columns))
     if len(src.columns) < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return src, delim, enc
@@ -655,13 +668,18 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     t = cfg.transactions
     path = getattr(cfg, "transactions_path", None) or cfg.customers_path
     src, delim, enc = _source(spark, path, t)
+    again, n_all = 0, None
+    if AGAIN in src.columns:  # one pass: the lines, and those that repeat the header
+        row = src.agg(F.count(F.lit(1)).alias("n"), F.count_if(F.col(AGAIN)).alias("again")).collect()[0]
+        n_all, again = int(row["n"]), int(row["again"])
+        src = src.where(~F.col(AGAIN)).drop(AGAIN)
     if t.product is None:  # as locally: every line of one product
         src = src.withColumn(NO_PRODUCT, F.lit(ALL_PRODUCTS))
         t = without_products(t)
         cfg = cfg.model_copy(update={"transactions": t})
     types = _check_columns(src, path, t, cfg.join.transactions if cfg.join else None)
     sha = sha256_of(path) if isinstance(path, Path) else _files_digest(src)
-    n_raw = src.count()
+    n_raw = n_all - again if n_all is not None else src.count()
     if n_raw == 0:
         raise UserError(f"{path}: has {'no rows' if isinstance(path, CatalogTable) else 'a header but no rows'}")
     progress(f"order lines: cleaning {n_raw:,} lines (Spark)")
@@ -680,7 +698,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
                   .withColumn("reason", F.when(typo, F.lit(price_typo(t))).otherwise(F.col("reason")))
                   .drop("_up", "_um", "_un"))
     judged, owners = _owners_filled(judged, bool(t.order))
-    log: list[LogEntry] = []
+    log = [LogEntry("duplicates", "order lines", again, "dropped", REPEATED_HEADER)] if again else []
     # One pass for every count the log needs: lines per reason and the usable lines' counts (the
     # row of reason NULL). Plain aggregates only: a distinct count among them would make Spark
     # shuffle every line (the cancelled orders are counted apart, from their lines only).

@@ -666,7 +666,7 @@ def _fmt(x: float) -> str:
 
 ROW_REASONS = ("row with control characters (a corrupt line)", "empty row (every field missing)",
                "totals or footer row (at most one field filled)", "row with fewer fields than the header",
-               "totals row ('{value}' in the first column)")
+               "totals row ('{value}' in the first column)", "repeated header row (files joined together)")
 SUM_ROW = "totals row (its amounts are the sums of the other rows')"
 SUM_EDGE = 3  # totals are written above or below the customers: only the first and last rows in play are judged
 SUM_MIN_ROWS = 10  # ... of a table of more than this many rows (a total of at least this many customers)
@@ -719,6 +719,7 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     reason = reason.copy()
     control = np.zeros(len(raw), dtype=bool)
     filled = np.zeros(len(raw), dtype=np.int64)
+    named = np.zeros(len(raw), dtype=np.int64)  # cells that hold their own column's name
     missing = {}
     for col in range(raw.shape[1]):  # column by column: every cell as text, as written
         cells = raw.iloc[:, col]
@@ -732,6 +733,7 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
             control |= cells.str.contains(CONTROL, regex=True).to_numpy(dtype=bool)
         miss = is_missing(cells)
         filled += ~miss.to_numpy(dtype=bool)
+        named += (cells.str.strip() == str(raw.columns[col]).strip()).to_numpy(dtype=bool)
         if own:
             missing[raw.columns[col]] = miss
     control = pd.Series(control, index=raw.index)
@@ -743,6 +745,8 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     if short:
         reason.iloc[list(short)] = ROW_REASONS[3]
     reason[few] = ROW_REASONS[2]
+    # A line of the header again, every field its column's name: exports of several files joined.
+    reason[(named == raw.shape[1]) & (raw.shape[1] >= 2) & ~control] = ROW_REASONS[5]
     reason[filled == 0] = ROW_REASONS[1]
     reason[control] = ROW_REASONS[0]
     return reason, missing
@@ -834,12 +838,12 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     ids, reason = _ids(table, cfg, groups)
     reason, missing = _row_checks(raw, c.id, reason, table.short_rows, table.plain)
     for why, n in reason[reason != ""].value_counts().sort_index().items():
-        step = ("duplicates" if "duplicate" in why or "repeated" in why else
-                "not customers" if why in ROW_REASONS[:4] or why.startswith("totals row") else "missing values")
+        step = ("not customers" if why in ROW_REASONS[:4] + ROW_REASONS[5:] or why.startswith("totals row") else
+                "duplicates" if "duplicate" in why or "repeated" in why else "missing values")
         log.append(LogEntry(step, c.id or "", int(n), "excluded", why))
     # Numbers and dates are read from the rows that are customers only: a corrupt line or a
     # footer's text must not stop the run.
-    not_customer = reason.str.match(r"row with control|empty row|totals|row with fewer")
+    not_customer = reason.str.match(r"row with control|empty row|totals|row with fewer|repeated header")
     # Typed columns (derived from order lines) stay typed: missing rather than "".
     blanked = bool(not_customer.any())
     if blanked:  # (then each column's missing values are found anew)

@@ -316,10 +316,12 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str,
         else:
             given = "" if t.header else ", names = [" + ", ".join(_lit(n) for n in names) + "]"
             _run(
-                con, f"CREATE VIEW src AS SELECT * FROM read_csv({_lit(str(read_path))}, all_varchar = true, "
+                con, f"CREATE VIEW src_all AS SELECT * FROM read_csv({_lit(str(read_path))}, all_varchar = true, "
                 f"header = {str(t.header).lower()}{given}, "
                 f"delim = {_lit(delim)}, quote = '\"', escape = '\"', encoding = {_lit(duck_enc)}, "
                 f"compression = {_lit(compression)}, null_padding = false, strict_mode = true)")
+            columns = [r[0] for r in con.execute("DESCRIBE src_all").fetchall()]
+            _run(con, f"CREATE VIEW src AS SELECT * FROM src_all WHERE NOT ({header_again(columns)})")
         n_cols = len(con.execute("DESCRIBE src").fetchall())
     except duckdb.Error as e:
         if NOT_UTF8 in str(e):  # load_orders finds the whole file's encoding and reads it again
@@ -329,6 +331,14 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str,
     if n_cols < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return "csv", delim, enc
+
+
+def header_again(columns: list[str]) -> str:
+    """SQL: the line repeats the header, every field its column's name (exports of several files joined)."""
+    return " AND ".join(f"coalesce(trim({_q(c)}) = {_lit(c.strip())}, false)" for c in columns) or "false"
+
+
+REPEATED_HEADER = "lines that repeat the header (files joined together)"
 
 
 def line_delimiter(text: str, given: str) -> str:
@@ -682,11 +692,18 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         t = without_products(t)
     types = _check_columns(con, path, t, cfg.join.transactions if cfg.join else None)
     sha = sha256_of(path)
-    n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+    log: list[LogEntry] = []
+    if con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'src_all'").fetchall()[0][0]:
+        columns = [r[0] for r in con.execute("DESCRIBE src_all").fetchall()]
+        n_all, again = con.execute(f"SELECT count(*), count_if({header_again(columns)}) FROM src_all").fetchall()[0]
+        n_raw = n_all - again
+        if again:
+            log.append(LogEntry("duplicates", "order lines", int(again), "dropped", REPEATED_HEADER))
+    else:
+        n_raw = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
     if n_raw == 0:
         raise UserError(f"{path}: has a header but no rows")
     progress(f"order lines: cleaning {n_raw:,} lines")
-    log: list[LogEntry] = []
 
     numeric = {c for c, sql_type in types.items() if sql_type.split("(")[0] in NUMERIC_TYPES}
     # Exact duplicate lines (every column equal) are a double export more often than a real repeat.
