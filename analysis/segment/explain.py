@@ -67,10 +67,10 @@ def explain(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], 
     they read in the customers' own units.
     """
     x, y = _validate(table, labels, features, docs, max_depth)
-    canon = np.lexsort((y, projection(x)))  # the held-out customers by who they are, not by the file's row order
-    x, y = x[canon], y[canon]
+    # The rows fitted on and held out drawn in the customers' own order, not the file's (no copy of x).
+    canon = np.lexsort((y, projection(x)))
     rng = np.random.default_rng(seed)
-    fit_rows = _stratified(y, MAX_ROWS, rng) if len(y) > MAX_ROWS else np.arange(len(y))
+    fit_rows = canon[_stratified(y[canon], MAX_ROWS, rng)] if len(y) > MAX_ROWS else canon
     xs, ys = x[fit_rows], y[fit_rows]
     test = np.zeros(len(ys), dtype=bool)
     test[_stratified(ys, round(HOLDOUT * len(ys)), rng)] = True

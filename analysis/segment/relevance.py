@@ -56,9 +56,8 @@ def relevance(x: np.ndarray, seed: int, sample: int = SAMPLE) -> np.ndarray:
     if x.ndim != 2 or x.shape[1] == 0:
         raise ValueError(f"relevance needs a 2-d matrix with columns, got shape {x.shape}")
     rng = np.random.default_rng(seed)
-    x = x[canonical_order(x)]  # the sample and the starts by the customers, not by the file's row order
-    if len(x) > sample:
-        x = x[np.sort(rng.choice(len(x), sample, replace=False))]
+    order = canonical_order(x)  # the sample and the starts by the customers, not by the file's row order
+    x = x[order[np.sort(rng.choice(len(x), sample, replace=False))] if len(x) > sample else order]
     distinct = len(np.unique(x, axis=0))
     ks = [k for k in PRELIMINARY_K if k < distinct]
     if not ks:
