@@ -671,7 +671,7 @@ def _load_orders(spark: SparkSession, cfg: Config, progress: Callable[[str], Non
     again, n_all = 0, None
     if AGAIN in src.columns:  # one pass: the lines, and those that repeat the header
         row = src.agg(F.count(F.lit(1)).alias("n"), F.count_if(F.col(AGAIN)).alias("again")).collect()[0]
-        n_all, again = int(row["n"]), int(row["again"])
+        n_all, again = int(row["n"]), int(row["again"] or 0)
         src = src.where(~F.col(AGAIN)).drop(AGAIN)
     if t.product is None:  # as locally: every line of one product
         src = src.withColumn(NO_PRODUCT, F.lit(ALL_PRODUCTS))

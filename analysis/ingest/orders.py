@@ -695,7 +695,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     log: list[LogEntry] = []
     if con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'src_all'").fetchall()[0][0]:
         columns = [r[0] for r in con.execute("DESCRIBE src_all").fetchall()]
-        n_all, again = con.execute(f"SELECT count(*), count_if({header_again(columns)}) FROM src_all").fetchall()[0]
+        n_all, again = con.execute(f"SELECT count(*), coalesce(count_if({header_again(columns)}), 0) FROM src_all").fetchall()[0]
         n_raw = n_all - again
         if again:
             log.append(LogEntry("duplicates", "order lines", int(again), "dropped", REPEATED_HEADER))
