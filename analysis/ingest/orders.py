@@ -299,16 +299,13 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str,
     names = first if t.header else [f"column {i}" for i in range(1, len(first) + 1)]
     try:
         if delim == WHITESPACE:  # each line read whole, then split at its runs of spaces
-            parts = "regexp_split_to_array(trim(line), '\\s+')"
-            picked = ", ".join(f"p[{i}] AS {_q(n)}" for i, n in enumerate(names, 1))
-            _run(con, f"""CREATE VIEW src AS SELECT {picked} FROM (
-                SELECT {parts} AS p FROM read_csv({_lit(str(read_path))}, columns = {{'line': 'VARCHAR'}}, header = false,
+            _run(con, f"""CREATE VIEW split_lines AS SELECT regexp_split_to_array(trim(line), '\\s+') AS p
+                FROM read_csv({_lit(str(read_path))}, columns = {{'line': 'VARCHAR'}}, header = false,
                     skip = {int(t.header)}, delim = '\x1f', quote = '', escape = '', encoding = {_lit(duck_enc)},
-                    compression = {_lit(compression)}) WHERE trim(line) <> '')""")
-            odd = con.execute(f"SELECT count(*), any_value(array_to_string(p, ' ')) FROM (SELECT {parts} AS p FROM "
-                              f"read_csv({_lit(str(read_path))}, columns = {{'line': 'VARCHAR'}}, header = false, "
-                              f"skip = {int(t.header)}, delim = '\x1f', quote = '', escape = '', encoding = {_lit(duck_enc)}, "
-                              f"compression = {_lit(compression)}) WHERE trim(line) <> '') "
+                    compression = {_lit(compression)}) WHERE trim(line) <> ''""")
+            picked = ", ".join(f"p[{i}] AS {_q(n)}" for i, n in enumerate(names, 1))
+            _run(con, f"CREATE VIEW src AS SELECT {picked} FROM split_lines")
+            odd = con.execute("SELECT count(*), any_value(array_to_string(p, ' ')) FROM split_lines "
                               f"WHERE len(p) <> {len(names)}").fetchall()[0]
             if odd[0]:
                 raise UserError(f"{path}: {odd[0]:,} line(s) do not split into {len(names)} fields at runs of spaces, "
