@@ -319,3 +319,27 @@ def test_leaves_found_a_block_at_a_time_and_segments_summed_one_at_a_time_change
         for e, col in zip(sorted(effects, key=lambda e: feats.index(e.feature)), x.T):
             assert e.segment_mean == pytest.approx(col[mine].mean()) and e.rest_mean == pytest.approx(col[~mine].mean())
             assert e.effect == pytest.approx(cohens_d(col[mine], col[~mine]))
+
+
+def test_an_orders_habit_is_compared_among_customers_with_an_order():
+    """A customer table joined with order lines: customers without an order hold 0 products per order.
+    Counted in, they made the buyers' baskets stand out from '0.00' (effect +9.6 on a real run); a
+    basket is compared with other baskets, and orders (0 is a count) with everyone."""
+    rng = np.random.default_rng(0)
+    n = 300
+    basket = np.r_[rng.normal(3, 0.3, n), rng.normal(1.2, 0.3, n), np.zeros(2 * n)]
+    orders = np.r_[rng.integers(1, 4, n), rng.integers(1, 4, n), np.zeros(2 * n, dtype=int)].astype(float)
+    table = pd.DataFrame({"basket_size": basket, "orders": orders, "age": rng.normal(40, 10, 4 * n)})
+    labels = np.repeat([1, 2, 3], [n, n, 2 * n])
+    docs = {"basket_size": ("Products per order", "number"), "orders": ("Orders", "count"), "age": ("Age", "years")}
+    e = explain(table, labels, ("basket_size", "orders", "age"), docs)
+    wide = next(x for x in e.distinguishing[1] if x.feature == "basket_size")
+    assert wide.rest_mean == pytest.approx(basket[n:2 * n].mean())  # segment 2's baskets, not the zeros of 3
+    narrow = next(x for x in e.distinguishing[2] if x.feature == "basket_size")
+    assert narrow.effect < 0  # smaller baskets than segment 1's: no longer 'larger than 0'
+    never = {x.feature: x for x in e.distinguishing[3]}
+    assert never["orders"].effect < 0 and never.get("basket_size") is None or never["basket_size"].effect == 0
+    every = table.assign(orders=orders + 1)  # every customer ordered: everyone is compared, as before
+    rest = next(x for x in explain(every, labels, ("basket_size", "orders", "age"), docs).distinguishing[1]
+                if x.feature == "basket_size").rest_mean
+    assert rest == pytest.approx(basket[n:].mean())

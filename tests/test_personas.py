@@ -281,7 +281,10 @@ def test_a_segment_most_of_whose_customers_never_ordered_is_named_and_advised_so
                                          ("Olives", "olive"), ("Garden / Tools", "tool"), ("Electronics", "electronics"),
                                          # plural in every word, as Portuguese and Spanish write it: kept
                                          ("utilidades domesticas", "utilidades domesticas"),
-                                         ("Frutas y verduras", "frutas y verduras"), ("cama mesa banho", "cama mesa banho")])
+                                         ("Frutas y verduras", "frutas y verduras"), ("cama mesa banho", "cama mesa banho"),
+                                         # 'watche buyers' before
+                                         ("watches", "watch"), ("Brushes", "brush"), ("Gift boxes", "gift box"),
+                                         ("Dresses", "dress"), ("Cakes", "cake"), ("Clothes", "clothes")])
 def test_a_category_is_named_by_its_singular(label, word):
     from analysis.segment.personas import _singular
     assert _singular(label) == word

@@ -20,6 +20,7 @@ from sklearn.tree import DecisionTreeClassifier
 from ..formatters import by_kind, integer
 from ..memory import release_memory
 from ..order import projection
+from .profiles import per_order
 
 HOLDOUT = 0.25  # share of customers kept aside to measure the tree's accuracy
 DEPTH_TOLERANCE = 0.02  # a shallower tree this close to the best accuracy reads better, so it wins
@@ -101,9 +102,19 @@ def explain(table: pd.DataFrame, labels: np.ndarray, features: tuple[str, ...], 
     return Explanation(
         depth=int(final.get_depth()), accuracy=accuracy, train_accuracy=train_accuracy,
         rules=_rules(final, x, y, features, docs, currency),
-        distinguishing=_distinguishing(x, y, features, docs),
+        distinguishing=_distinguishing(x, y, features, docs, _unmeasured(table, features)),
         overlap=accuracy < OVERLAP_BELOW, held_out=float(test.mean()),
     )
+
+
+def _unmeasured(table: pd.DataFrame, features: tuple[str, ...]) -> tuple[list[int], np.ndarray] | None:
+    """The features only an order defines and the customers without one, where the table holds both
+    (profiles.per_order): such a customer's 0 basket is no small basket."""
+    cols = [c for c, f in enumerate(features) if per_order(f, table)]
+    if not cols:
+        return None
+    absent = table["orders"].to_numpy() <= 0
+    return (cols, absent) if absent.any() else None
 
 
 def cohens_d(segment: np.ndarray, rest: np.ndarray) -> float:
@@ -277,30 +288,40 @@ def _rules(tree, x, y, features, docs, currency) -> tuple[Rule, ...]:
     return tuple(out)
 
 
-def _distinguishing(x, y, features, docs) -> dict[int, tuple[Effect, ...]]:
+def _distinguishing(x, y, features, docs, unmeasured: tuple[list[int], np.ndarray] | None = None
+                    ) -> dict[int, tuple[Effect, ...]]:
     """Each segment against the rest: cohens_d of every feature. Each segment's mean and sum of
     squares are taken once; the rest's are combined from the other segments' (Chan et al.'s
     pairwise formula), so no copy of the rest is made per segment and no sum of squares loses
-    accuracy by subtraction (a column without spread inside the segments stays exactly 0)."""
+    accuracy by subtraction (a column without spread inside the segments stays exactly 0).
+    `unmeasured`: (columns, rows) whose values measure nothing (an order's habits for a customer
+    without an order): left out of both sides, each column counting its own customers."""
     x = np.asarray(x, dtype=float)
     segments = np.unique(y)
-    n, mean, ss = np.zeros(len(segments)), np.zeros((len(segments), x.shape[1])), np.zeros((len(segments), x.shape[1]))
+    shape = (len(segments), x.shape[1])
+    n, mean, ss = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    cols, absent = unmeasured if unmeasured is not None else ([], None)
     for i, s in enumerate(segments):  # one segment's rows copied at a time
-        part = x[y == s]
-        n[i], mean[i] = len(part), part.mean(axis=0)
+        rows = y == s
+        part = x[rows]
+        n[i] = len(part)
+        for c in cols:  # an unmeasured cell set to the measured ones' mean adds nothing to the sums below
+            gone = absent[rows]
+            kept = part[~gone, c]
+            n[i, c] = len(kept)
+            part[gone, c] = kept.mean() if len(kept) else 0.0
+        mean[i] = part.mean(axis=0)
         part -= mean[i]  # in place: the copy is this loop's own
         part **= 2
         ss[i] = part.sum(axis=0)
     out = {}
     for i, s in enumerate(segments):
         rest = np.arange(len(segments)) != i
-        n1, n2 = int(n[i]), int(n[rest].sum())
-        if n2:
-            m2 = (n[rest, None] * mean[rest]).sum(axis=0) / n2
-            ss2 = (ss[rest] + n[rest, None] * (mean[rest] - m2) ** 2).sum(axis=0)
-            d = _pooled_d(mean[i], m2, ss[i] + ss2, n1, n2) if n1 + n2 > 2 else np.zeros_like(m2)
-        else:
-            m2, d = np.full_like(mean[i], np.nan), np.zeros_like(mean[i])
+        n1, n2 = n[i], n[rest].sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m2 = np.where(n2 > 0, (n[rest] * mean[rest]).sum(axis=0) / np.where(n2 > 0, n2, 1.0), np.nan)
+            ss2 = (ss[rest] + n[rest] * (mean[rest] - np.nan_to_num(m2)) ** 2).sum(axis=0)
+            d = np.where((n1 > 0) & (n2 > 0) & (n1 + n2 > 2), _pooled_d(mean[i], np.nan_to_num(m2), ss[i] + ss2, n1, n2), 0.0)
         effects = [Effect(feature=f, label=docs[f][0], segment_mean=float(mean[i, c]), rest_mean=float(m2[c]),
                           effect=float(d[c])) for c, f in enumerate(features)]
         # Effects equal to 12 digits tie (sums in another order differ in the last bits): by name.

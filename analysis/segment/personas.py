@@ -176,7 +176,8 @@ def lower(words: str) -> str:
 
 # Plurals in -ves whose singular is not the word less its s.
 IRREGULAR = {"knives": "knife", "shelves": "shelf", "leaves": "leaf", "loaves": "loaf", "halves": "half",
-             "wolves": "wolf", "scarves": "scarf", "wives": "wife", "calves": "calf", "hooves": "hoof"}
+             "wolves": "wolf", "scarves": "scarf", "wives": "wife", "calves": "calf", "hooves": "hoof",
+             "clothes": "clothes", "sales": "sales", "series": "series", "species": "species"}
 
 
 def _singular(words: str, cased: bool = False) -> str:
@@ -191,6 +192,8 @@ def _singular(words: str, cased: bool = False) -> str:
         return f"{head} {IRREGULAR[last.lower()]}".strip()
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "sses", "xes", "zzes")) and len(w) > 5:  # 'watches', 'brushes', 'boxes'
+        return w[:-2]
     keep = ("ss", "us", "is", "mas", "ics", "news")  # 'glass', 'Christmas', 'electronics' stay as they are
     return w[:-1] if w.endswith("s") and not w.endswith(keep) and len(w) > 3 else w
 
