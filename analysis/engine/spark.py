@@ -35,12 +35,13 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..config import CatalogTable, Columns, Config, TransactionsFile, unescape_delimiter
+from ..config import CatalogTable, Columns, Config, TransactionsFile
 from ..options import WHITESPACE
 from ..errors import UserError
 from ..ingest.cleaning import DATE_CELL, DOT_GROUPS, WHOLE, ZONE, LogEntry, zoneless
 from ..ingest.season import MONTH_COLUMNS, with_season
-from ..ingest.loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, Table, check_columns, detect_delimiter, detect_encoding, looks_binary,
+from ..ingest.loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, Table, check_columns, detect_encoding, head_fields,
+                              line_delimiter, looks_binary,
                               not_read, parquet_parts, parquet_zone, sha256_of, two_letter_codes, typed_table)
 from ..ingest.loading import load_customers as load_customers_file
 from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROUPS, CURRENCY, EU_NUMBER, EU_ONLY, EXCEL,
@@ -49,7 +50,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
                              SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
                              cancelled_detail, check_named_columns, cased_entry, decimal_conventions, email_ids, gzipped, _head,
-                             head_fields, line_delimiter, REPEATED_HEADER, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
+                             REPEATED_HEADER, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
                              no_timestamp_format, no_usable_line, one_currency, read_products, unreadable_column,
                              without_clock)

@@ -19,8 +19,8 @@ from ..config import CANCELLED_STATUSES, RETURNED_STATUSES, Baskets, Cleaning, S
 from .drafting import _comment, _config_path, _model_section, currency_of, normalise, quote, report_section
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
-from .loading import detect_encoding, headerless, is_missing
-from .orders import EXCEL, _head, _lit, _q, _source, head_fields, line_delimiter, read_products, same_sheets, timestamp_formats
+from .loading import detect_encoding, head_fields, headerless, is_missing, line_delimiter
+from .orders import EXCEL, _head, _lit, _q, _source, read_products, same_sheets, timestamp_formats
 
 SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.

@@ -202,6 +202,25 @@ def whitespace_aligned(text: str) -> bool:
     return len(counts) == 1 and counts.pop() >= 2
 
 
+def line_delimiter(text: str, given: str) -> str:
+    """The lines' delimiter: the one given, else detected; runs of spaces (WHITESPACE) where no one
+    character splits the lines but they are aligned in columns."""
+    if given != "auto":
+        return unescape_delimiter(given)
+    delim = detect_delimiter(text)
+    if len(head_fields(text, delim)) < 2 and whitespace_aligned(text):
+        return WHITESPACE
+    return delim
+
+
+def head_fields(text: str, delim: str) -> list[str]:
+    """The first line's fields."""
+    line = head_lines(text, 1)[0] if text.strip() else ""
+    if delim == WHITESPACE:
+        return line.split()
+    return [f.strip() for f in next(csv.reader([line], delimiter=delim), [])] if len(delim) == 1 else line.split(delim)
+
+
 def headerless(fields: list[str]) -> bool:
     """A first line of numbers and dates only, no letter anywhere: data, not column names."""
     return bool(fields) and not any(re.search(r"[^\W\d_]", f) for f in fields)
@@ -445,10 +464,8 @@ def read_table(path: str | Path, delimiter: str = "auto", encoding: str = "auto"
             end = text.find("\n", end + 1)
         text = text[end + 1:]
         raw = text.encode("utf-8")
-    delim = detect_delimiter(text) if delimiter == "auto" else unescape_delimiter(delimiter)
-    if delim == WHITESPACE or (delimiter == "auto" and len(delim) == 1 and whitespace_aligned(text)
-                               and len(next(csv.reader([head_lines(text, 1)[0]], delimiter=delim), [])) < 2):
-        # Columns aligned by runs of spaces (a fixed-width export): split there.
+    delim = line_delimiter(text, delimiter)
+    if delim == WHITESPACE:  # columns aligned by runs of spaces (a fixed-width export): split there
         frame = pd.read_csv(io.StringIO(text), sep=r"\s+", dtype=str, keep_default_na=False, engine="python")
         frame.columns = [str(c).strip() for c in frame.columns]
         return _checked(path, frame.fillna(""), WHITESPACE, enc, sha, header_line=skip + 1)

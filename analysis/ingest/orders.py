@@ -7,7 +7,6 @@ only per-customer rows and two integer columns per basket line (order, product) 
 from __future__ import annotations
 
 import codecs
-import csv
 import difflib
 import gzip
 import io
@@ -23,13 +22,13 @@ import pandas as pd
 
 from . import cleaning
 from .cleaning import CODE_SIGNS, DATE_CELL, comma_file, DATE_FORMATS, DOT_GROUPS, WHOLE, ZONE, LogEntry, comma_decimals, zoneless
-from ..config import Columns, Config, TransactionsFile, unescape_delimiter
+from ..config import Columns, Config, TransactionsFile
 from ..errors import UserError
 from .season import MONTH_COLUMNS, with_season
 from ..options import WHITESPACE
-from .loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, detect_delimiter, detect_encoding, head_lines, largest_sheet,
-                      looks_binary, native_numbers_as_written, not_read, parquet_parts, parquet_zone, read_table, sha256_of,
-                      two_letter_codes, whitespace_aligned)
+from .loading import (MISSING_MARKERS, TWO_LETTER_MARKERS, detect_encoding, head_fields, largest_sheet,
+                      line_delimiter, looks_binary, native_numbers_as_written, not_read, parquet_parts, parquet_zone,
+                      read_table, sha256_of, two_letter_codes)
 
 NUMERIC_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                  "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"}
@@ -336,25 +335,6 @@ def header_again(columns: list[str]) -> str:
 
 
 REPEATED_HEADER = "lines that repeat the header (files joined together)"
-
-
-def line_delimiter(text: str, given: str) -> str:
-    """The lines' delimiter: the one given, else detected; runs of spaces (WHITESPACE) where no one
-    character splits the lines but they are aligned in columns."""
-    if given != "auto":
-        return unescape_delimiter(given)
-    delim = detect_delimiter(text)
-    if len(head_fields(text, delim)) < 2 and whitespace_aligned(text):
-        return WHITESPACE
-    return delim
-
-
-def head_fields(text: str, delim: str) -> list[str]:
-    """The first line's fields."""
-    line = head_lines(text, 1)[0] if text.strip() else ""
-    if delim == WHITESPACE:
-        return line.split()
-    return [f.strip() for f in next(csv.reader([line], delimiter=delim), [])] if len(delim) == 1 else line.split(delim)
 
 
 def _check_columns(con, path: Path, t: TransactionsFile, joined_key: str | None = None) -> dict[str, str]:

@@ -23,7 +23,7 @@ from ..config import read_yaml
 from ..errors import UserError
 from ..ingest.season import month_before
 from .features import DAYS_PER_MONTH, SEASON_FEATURE
-from .profiles import Profile
+from .profiles import PER_ORDER, Profile
 
 THRESHOLD = 0.5  # standardised difference from the average needed to call something a trait
 MIN_FOCUS_SHARE = 0.05  # a product category leads the advice only if it takes at least this share of spend
@@ -72,8 +72,7 @@ CHANNEL_PHRASES = {"web": "buying online", "online": "buying online", "internet"
 UNASSIGNED_NAME = "Unassigned: in no dense group"
 # Features an order gives: a customer without one has none of them (zero, or recency set to the
 # whole history), so they describe no habit of a segment most of whose customers never ordered.
-ORDER_FEATURES = ("orders", "recency_days", "basket_size", "avg_order_value", "total_spend", "total_units", "orders_at_weekends",
-                  "orders_in_the_morning", "orders_in_the_evening", "first_order_months")
+ORDER_FEATURES = ("orders", "total_spend", "total_units", *(f for f in PER_ORDER if f != SEASON_FEATURE))
 HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_morning": "sent in the morning",
                  "orders_in_the_evening": "sent in the evening"}
 
