@@ -233,6 +233,11 @@ def _run(con, sql: str, params: list | None = None) -> None:
     con.execute(sql, params or []).fetchall()
 
 
+def text(column: str) -> str:
+    """SQL: a customer id as the text it leaves DuckDB as (whole-number ids are kept as numbers within)."""
+    return f"CAST({column} AS VARCHAR)"
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -703,8 +708,10 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     name_col = t.product_name or t.product
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
     # An id read as text loses a spreadsheet's '.0' (12345.0 is customer 12345); whole numbers need no text route.
-    customer = (f"CAST({_q(t.customer)} AS VARCHAR)" if types[t.customer].split("(")[0] in INTEGER_TYPES
-                else f"regexp_replace({_text(t.customer)}, '\\.0+$', '')")
+    # Whole-number ids stay numbers in the lines (grouped and joined as such, faster than as text),
+    # and become text where they leave DuckDB (text(customer)).
+    whole = types[t.customer].split("(")[0] in INTEGER_TYPES
+    customer = _q(t.customer) if whole else f"regexp_replace({_text(t.customer)}, '\\.0+$', '')"
     cased = 0  # e-mail ids written in more than one case, made one
     if types[t.customer].split("(")[0] not in NUMERIC_TYPES and email_ids(  # the file's first ids suffice
             [r[0] for r in con.execute(f"SELECT v FROM (SELECT {_text(t.customer)} AS v FROM src) WHERE v IS NOT NULL "
@@ -714,7 +721,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
         customer = f"lower({customer})"
     # Without an order id, an order is a customer's lines at one date and time (a line without a
     # customer then has no order and is set aside).
-    order = _text(t.order) if t.order else f"({customer} || ' @ ' || CAST({ts} AS VARCHAR))"
+    order = _text(t.order) if t.order else f"(CAST({customer} AS VARCHAR) || ' @ ' || CAST({ts} AS VARCHAR))"
     prefix = f"starts_with(coalesce({order}, ''), {_lit(t.cancelled_prefix)})" if t.order and t.cancelled_prefix else "false"
     if t.status:  # an order is cancelled when any of its lines says so (shops write the status on one line)
         _run(con, f"""CREATE TEMP TABLE cancelled_orders AS SELECT DISTINCT {order} AS ord FROM src
@@ -739,6 +746,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     in_map = cat_sql == "pmap.category"
     _run(con, f"""
         CREATE TEMP TABLE codes AS SELECT _raw, upper({code}) AS _product,
+            (CASE WHEN upper({code}) IS NOT NULL THEN dense_rank() OVER (ORDER BY upper({code})) END)::INTEGER AS _pid,
             _raw <> upper({code}) AND count(*) OVER (PARTITION BY upper({code})) > 1 AS _changed,
             upper({code}) IN ({not_products}) AS _not_product{", pmap.category AS _category" if in_map else ""}
         FROM (SELECT DISTINCT CAST({_q(t.product)} AS VARCHAR) AS _raw FROM src)
@@ -763,7 +771,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
             {customer} AS customer,
             {order} AS ord,
             {ts} AS ts,
-            codes._product AS product,
+            codes._pid AS product,
             codes._changed AS product_changed,
             names._id AS name,
             names._changed AS name_changed,
@@ -844,9 +852,9 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
     # The reasons are gathered for the few customers without a usable line only, not for every one.
     excluded = {r[0]: no_usable_line(r[1]) for r in con.execute(
-        "SELECT customer, list(DISTINCT reason ORDER BY reason) FROM judged WHERE customer IN ("
+        f"SELECT {text('customer')} AS c, list(DISTINCT reason ORDER BY reason) FROM judged WHERE customer IN ("
         "SELECT customer FROM judged WHERE customer IS NOT NULL GROUP BY customer HAVING count_if(reason IS NULL) = 0) "
-        "GROUP BY customer ORDER BY customer").fetchall()}
+        "GROUP BY c ORDER BY c").fetchall()}
     frame, columns = _customers(con, cfg, t, ref, categories, log)
     frame, columns = without_clock(without_guests(frame, excluded, t), columns, t, log)
     frame, columns, months = with_season(frame, columns, frame["First order"].min() if len(frame) else None, max_ts,
@@ -1018,7 +1026,7 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
     # by DuckDB (one row per customer with a usable line), sorted by Arrow (DuckDB's sort of the
     # whole rows took seven times longer).
     rows = con.sql(f"""
-        SELECT o.*, s.* EXCLUDE (customer_id){picked} FROM (
+        SELECT {text('o.customer_id')} AS customer_id, o.* EXCLUDE (customer_id), s.* EXCLUDE (customer_id){picked} FROM (
             SELECT customer AS customer_id, min(ts) AS "First order",
                    date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
                    count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}, {months}
@@ -1027,7 +1035,7 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
             SELECT customer, category, {line_money()} AS m FROM valid WHERE customer IS NOT NULL) GROUP BY customer) AS s
         USING (customer_id){modes}""").to_arrow_table()
     frame = rows.take(pc.sort_indices(rows["customer_id"])).to_pandas()
-    frame = net_of_returns(frame, con.execute("SELECT customer, category, money FROM returned").df(), spend_cols, log,
+    frame = net_of_returns(frame, con.execute(f"SELECT {text('customer')} AS customer, category, money FROM returned").df(), spend_cols, log,
                            measure(t)[0])
     for c in t.customer_columns:
         frame[c] = frame[c].fillna("").astype(str)
@@ -1159,23 +1167,25 @@ def without_clock(frame: pd.DataFrame, columns: Columns, t: TransactionsFile, lo
 def _baskets(con, categories: tuple[str, ...], priced: bool = True) -> OrderBaskets:
     """Orders and products as dense integer codes, in a stable (sorted) order; without prices
     (`priced` false) a product's value per order is unknown (NaN)."""
-    _run(con, """CREATE TEMP TABLE b_orders AS SELECT ord, max(customer) AS customer,
+    _run(con, f"""CREATE TEMP TABLE b_orders AS SELECT ord, max({text('customer')}) AS customer,
                    (row_number() OVER (ORDER BY ord) - 1)::INTEGER AS i FROM per_order GROUP BY ord""")
     # A product's name is its most frequent spelling (ties: the first alphabetically). The lines
-    # hold a number per distinct name (names._id), the names table its text.
-    _run(con, """CREATE TEMP TABLE b_products AS SELECT product, name, category,
-                   (row_number() OVER (ORDER BY product) - 1)::INTEGER AS i FROM (
-                     SELECT product, name, category, row_number() OVER (PARTITION BY product
+    # hold a number per distinct name (names._id), the names table its text; likewise a number per
+    # product code (codes._pid, numbered in the codes' order), the codes table its text.
+    _run(con, """CREATE TEMP TABLE b_products AS SELECT _pid, _product AS product, name, category,
+                   (row_number() OVER (ORDER BY _pid) - 1)::INTEGER AS i FROM (
+                     SELECT _pid, name, category, row_number() OVER (PARTITION BY _pid
                         ORDER BY n DESC, name NULLS LAST, category NULLS LAST) AS r
-                     FROM (SELECT product, _name AS name, category, n
-                           FROM (SELECT product, name AS _id, category, count(*) AS n FROM valid GROUP BY ALL)
+                     FROM (SELECT _pid, _name AS name, category, n
+                           FROM (SELECT product AS _pid, name AS _id, category, count(*) AS n FROM valid GROUP BY ALL)
                            LEFT JOIN (SELECT DISTINCT _id, _name FROM names) USING (_id)))
+                   LEFT JOIN (SELECT DISTINCT _pid, _product FROM codes) USING (_pid)
                    WHERE r = 1""")
     # Each (order, product) pair once, with its money: the baskets, and a product's value per order
     # (its pairs are the orders holding it). An order of two customers (or of lines with and
     # without one) has its pairs added up; otherwise `pairs` holds each once already.
     shared = con.execute("SELECT count(*) > count(DISTINCT ord) FROM per_order").fetchall()[0][0]
-    codes = "FROM pairs v JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p.product = v.product"
+    codes = "FROM pairs v JOIN b_orders o ON o.ord = v.ord JOIN b_products p ON p._pid = v.product"
     _run(con, f"CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, sum(v.m) AS m {codes} GROUP BY ALL" if shared
          else f"CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, v.m AS m {codes}")
     pairs = con.execute("SELECT b, p FROM b_pairs ORDER BY b, p").fetchnumpy()
