@@ -266,6 +266,30 @@ def test_parquet_lines_give_the_same_result(tmp_path, orders):
     assert_same(summary(data), summary(orders))
 
 
+def test_whole_number_customer_ids_in_parquet_give_what_the_same_ids_as_text_give(tmp_path):
+    """Whole-number ids are kept as numbers inside DuckDB: every id that leaves it is text, the
+    customers in the text's order ('10' before '9'), and an order shared by two customers is the
+    one that text picks ('9' over '10' and '100')."""
+    lines = HEADER + (
+        "2001,A1,WHITE MUG,1,2024-03-02 09:30,3.00,9,France\n"
+        "2001,B2,RED CANDLE,1,2024-03-02 09:30,5.00,10,France\n"  # one order, two customers
+        "2001,C3,LAMP,1,2024-03-02 09:30,7.00,100,France\n"
+        "2002,A1,WHITE MUG,2,2024-03-03 10:00,3.00,10,France\n"
+        "2003,B2,RED CANDLE,1,2024-03-04 11:00,5.00,100,Spain\n"
+        "C2004,A1,WHITE MUG,-1,2024-03-05 12:00,3.00,7,Spain\n"  # customer 7: only a cancelled order
+    )
+    text = load(tmp_path, lines)
+    (tmp_path / "raw.csv").write_text(lines, encoding="utf-8")
+    typed = pd.read_csv(tmp_path / "raw.csv", dtype={"StockCode": str, "Description": str}, parse_dates=["InvoiceDate"])
+    assert typed["Customer ID"].dtype.kind == "i"
+    typed.to_parquet(tmp_path / "lines.parquet", index=False)
+    whole = load_orders(make_config(tmp_path, transactions={"path": "lines.parquet"}))
+    assert whole.frame["customer_id"].tolist() == text.frame["customer_id"].tolist() == ["10", "100", "9"]
+    pd.testing.assert_frame_equal(whole.frame, text.frame)
+    assert list(whole.excluded) == list(text.excluded) == ["7"]
+    assert whole.baskets.order_customer.tolist() == text.baskets.order_customer.tolist() == ["9", "10", "100"]
+
+
 @pytest.mark.parametrize("zone", ["America/Los_Angeles", "+09:30", "UTC"])
 def test_parquet_instants_are_read_at_the_hour_of_the_zone_the_file_declares(tmp_path, orders, zone):
     """A Parquet column of instants with its zone ('2024-03-01 09:15-08:00'): the hour as the shop's
