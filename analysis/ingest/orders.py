@@ -1034,7 +1034,9 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
         LEFT JOIN (SELECT customer AS customer_id, {sums} FROM (
             SELECT customer, category, {line_money()} AS m FROM valid WHERE customer IS NOT NULL) GROUP BY customer) AS s
         USING (customer_id){modes}""").to_arrow_table()
-    frame = rows.take(pc.sort_indices(rows["customer_id"])).to_pandas()
+    rows = rows.take(pc.sort_indices(rows["customer_id"]))
+    frame = rows.to_pandas(self_destruct=True)  # each column freed as it is converted
+    del rows
     frame = net_of_returns(frame, con.execute(f"SELECT {text('customer')} AS customer, category, money FROM returned").df(), spend_cols, log,
                            measure(t)[0])
     for c in t.customer_columns:
