@@ -379,6 +379,18 @@ def error_of(tmp_path, lines: str | None, transactions=None) -> str:
     return message
 
 
+@pytest.mark.parametrize("odd, found", [(",extra", 9), ("", 7)])
+def test_a_line_of_more_or_fewer_fields_far_into_the_file_is_named(tmp_path, odd, found):
+    """Beyond the lines DuckDB sniffs (20,480), a line of the wrong width stopped the run with a
+    traceback; it is named by its number and its text."""
+    good = "{},A1,WHITE MUG,1,2024-03-02 09:30,3.00,{},France"
+    rows = [HEADER.strip()] + [good.format(1000 + i // 5, i % 700) for i in range(30_000)]
+    rows[25_000] = rows[25_000] + odd if odd else rows[25_000].rsplit(",", 1)[0]
+    message = error_of(tmp_path, "\n".join(rows) + "\n")
+    assert message.startswith(f"{tmp_path / 'lines.csv'}: line 25,001 has {found} fields where the header has 8")
+    assert rows[25_000][:40] in message
+
+
 def test_missing_file(tmp_path):
     message = error_of(tmp_path, None)
     assert "lines.csv" in message and "not found" in message

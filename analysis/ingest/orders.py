@@ -334,11 +334,24 @@ def _source(con, path: Path, t: TransactionsFile, tmp: str,
     except duckdb.Error as e:
         if NOT_UTF8 in str(e):  # load_orders finds the whole file's encoding and reads it again
             raise
-        raise UserError(f"{path}: cannot be read as {enc} text with delimiter {delim!r} "
-                        f"({str(e).splitlines()[0][:160]})") from None
+        raise UserError(unreadable_text(path, str(e), enc, delim)) from None
     if n_cols < 2:
         raise UserError(f"{path}: only one column found with delimiter {delim!r}; set transactions.delimiter")
     return "csv", delim, enc
+
+
+def unreadable_text(path: Path, error: str, enc: str, delim: str) -> str:
+    """One line for a CSV that DuckDB cannot parse: a line of more or fewer fields than the header
+    is named with its number and its text; any other error by DuckDB's first line."""
+    line = re.search(r"CSV Error on Line: (\d+)", error)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", error)
+    text = re.search(r"Original Line: (.*)", error)
+    if line and fields:
+        shown = f": {text.group(1)[:120]!r}" if text else ""
+        return (f"{path}: line {int(line.group(1)):,} has {fields.group(2)} fields where the header has "
+                f"{fields.group(1)} (delimiter {delim!r}){shown}; fix or remove that line, or quote a value "
+                "that holds the delimiter")
+    return f"{path}: cannot be read as {enc} text with delimiter {delim!r} ({error.splitlines()[0][:160]})"
 
 
 def header_again(columns: list[str]) -> str:
