@@ -233,7 +233,7 @@ def _run(con, sql: str, params: list | None = None) -> None:
     con.execute(sql, params or []).fetchall()
 
 
-def text(column: str) -> str:
+def id_text(column: str) -> str:
     """SQL: a customer id as the text it leaves DuckDB as (whole-number ids are kept as numbers within)."""
     return f"CAST({column} AS VARCHAR)"
 
@@ -723,9 +723,8 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     ts = _timestamp_expr(con, path, t, typed=types[t.timestamp].startswith(("TIMESTAMP", "DATE")), zone=zone)
     name_col = t.product_name or t.product
     not_products = ", ".join(_lit(p.strip().upper()) for p in t.not_products) or "NULL"
-    # An id read as text loses a spreadsheet's '.0' (12345.0 is customer 12345); whole numbers need no text route.
-    # Whole-number ids stay numbers in the lines (grouped and joined as such, faster than as text),
-    # and become text where they leave DuckDB (text(customer)).
+    # An id read as text loses a spreadsheet's '.0' (12345.0 is customer 12345). Whole-number ids stay
+    # numbers in the lines (grouped and joined faster than text) and become text where they leave DuckDB (id_text).
     whole = types[t.customer].split("(")[0] in INTEGER_TYPES
     customer = _q(t.customer) if whole else f"regexp_replace({_text(t.customer)}, '\\.0+$', '')"
     cased = 0  # e-mail ids written in more than one case, made one
@@ -868,7 +867,7 @@ def _load(con, cfg: Config, t: TransactionsFile, path: Path, tmp: str, progress:
     # Customers whose every line is unused (found in one pass, not by comparing a million names).
     # The reasons are gathered for the few customers without a usable line only, not for every one.
     excluded = {r[0]: no_usable_line(r[1]) for r in con.execute(
-        f"SELECT {text('customer')} AS c, list(DISTINCT reason ORDER BY reason) FROM judged WHERE customer IN ("
+        f"SELECT {id_text('customer')} AS c, list(DISTINCT reason ORDER BY reason) FROM judged WHERE customer IN ("
         "SELECT customer FROM judged WHERE customer IS NOT NULL GROUP BY customer HAVING count_if(reason IS NULL) = 0) "
         "GROUP BY c ORDER BY c").fetchall()}
     frame, columns = _customers(con, cfg, t, ref, categories, log)
@@ -997,16 +996,15 @@ def line_money(prefix: str = "") -> str:
     return f"({prefix}qty * {prefix}price)::DECIMAL(38, 6)"
 
 
-def money_sum(where: str | None = None) -> str:
-    """SQL for the exact sum of qty x price (line_money), as a double; `where`: of those lines only.
-    A CASE, not a FILTER clause: a dozen filtered sums over millions of lines took 2.5 times longer."""
-    money = f"CASE WHEN {where} THEN {line_money()} END" if where else line_money()
-    return f"(sum({money}))::DOUBLE"
+def money_sum() -> str:
+    """SQL for the exact sum of qty x price (line_money), as a double."""
+    return f"(sum({line_money()}))::DOUBLE"
 
 
 def category_sum(category: str) -> str:
     """SQL for the exact sum of a column `m` (a line's money, computed once per line) over the lines
-    of one category, as a double (0 without any)."""
+    of one category, as a double (0 without any). A CASE, not a FILTER clause over line_money: a
+    dozen filtered sums over millions of lines computed the money again for each (2.5 times longer)."""
     return f"coalesce(sum(CASE WHEN category = {_lit(category)} THEN m END)::DOUBLE, 0)"
 
 
@@ -1042,7 +1040,7 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
     # by DuckDB (one row per customer with a usable line), sorted by Arrow (DuckDB's sort of the
     # whole rows took seven times longer).
     rows = con.sql(f"""
-        SELECT {text('o.customer_id')} AS customer_id, o.* EXCLUDE (customer_id), s.* EXCLUDE (customer_id){picked} FROM (
+        SELECT {id_text('o.customer_id')} AS customer_id, o.* EXCLUDE (customer_id), s.* EXCLUDE (customer_id){picked} FROM (
             SELECT customer AS customer_id, min(ts) AS "First order",
                    date_diff('day', max(ts)::DATE, {_lit(ref.isoformat())}::DATE)::DOUBLE AS "Days since last order",
                    count(*)::DOUBLE AS "Orders", avg(products)::DOUBLE AS "Products per order", {habits}, {months}
@@ -1053,7 +1051,7 @@ def _customers(con, cfg: Config, t: TransactionsFile, ref: date, categories: tup
     rows = rows.take(pc.sort_indices(rows["customer_id"]))
     frame = rows.to_pandas(self_destruct=True)  # each column freed as it is converted
     del rows
-    frame = net_of_returns(frame, con.execute(f"SELECT {text('customer')} AS customer, category, money FROM returned").df(), spend_cols, log,
+    frame = net_of_returns(frame, con.execute(f"SELECT {id_text('customer')} AS customer, category, money FROM returned").df(), spend_cols, log,
                            measure(t)[0])
     for c in t.customer_columns:
         frame[c] = frame[c].fillna("").astype(str)
@@ -1185,7 +1183,7 @@ def without_clock(frame: pd.DataFrame, columns: Columns, t: TransactionsFile, lo
 def _baskets(con, categories: tuple[str, ...], priced: bool = True) -> OrderBaskets:
     """Orders and products as dense integer codes, in a stable (sorted) order; without prices
     (`priced` false) a product's value per order is unknown (NaN)."""
-    _run(con, f"""CREATE TEMP TABLE b_orders AS SELECT ord, max({text('customer')}) AS customer,
+    _run(con, f"""CREATE TEMP TABLE b_orders AS SELECT ord, max({id_text('customer')}) AS customer,
                    (row_number() OVER (ORDER BY ord) - 1)::INTEGER AS i FROM per_order GROUP BY ord""")
     # A product's name is its most frequent spelling (ties: the first alphabetically). The lines
     # hold a number per distinct name (names._id), the names table its text; likewise a number per

@@ -305,8 +305,8 @@ def _distinguishing(x, y, features, docs, unmeasured: tuple[list[int], np.ndarra
         rows = y == s
         part = x[rows]
         n[i] = len(part)
+        gone = absent[rows] if cols else None
         for c in cols:  # an unmeasured cell set to the measured ones' mean adds nothing to the sums below
-            gone = absent[rows]
             kept = part[~gone, c]
             n[i, c] = len(kept)
             part[gone, c] = kept.mean() if len(kept) else 0.0
