@@ -188,6 +188,7 @@ def test_csv_text_is_what_pandas_writes_with_the_cell_by_cell_rule(parallel_rows
     # byte, and frames of other types go through pandas itself.
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     from analysis.publish import exports
     from analysis.publish.exports import _decimal, csv_safe, csv_text
@@ -204,7 +205,14 @@ def test_csv_text_is_what_pandas_writes_with_the_cell_by_cell_rule(parallel_rows
         "int": rng.integers(-1000, 1000, n), "nullable": pd.array([None if i % 7 == 0 else i for i in range(n)],
                                                                    dtype="Int64"),
         "float": np.round(rng.normal(size=n) * 100, 3), "holes": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
-    }, index=pd.Index([f"{texts[i % len(texts)]}{i}" for i in range(n)], name="id,x"))
+    })
+    # Text Arrow holds in chunks, as a large CSV is read, block by block (none a formula, which
+    # would be rewritten into one array first).
+    safe = [texts[i] for i in rng.integers(0, 6, n)]
+    chunked = pa.chunked_array([safe[:n // 3], safe[n // 3:]], pa.string())
+    frame["chunks"] = pd.arrays.ArrowStringArray(chunked)
+    frame.index = pd.Index([f"{texts[i % len(texts)]}{i}" for i in range(n)], name="id,x")
+    assert frame[["text", "typed", "chunks"]].notna().all().all() and frame["gaps"].isna().sum() == n // 5
     for f, index in ((frame, False), (frame, True), (frame.assign(flag=rng.random(n) < 0.5), False),
                      (frame.assign(mixed=[1, "a"] * (n // 2)), True), (frame[["text"]], False)):
         want = csv_safe(f).to_csv(index=index, lineterminator="\n", float_format=_decimal)

@@ -128,9 +128,11 @@ def _cells(col: pd.Series) -> pa.Array | None:
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return None
     try:
-        cells = pc.fill_null(pa.array(col.array, type=pa.string(), from_pandas=True), "")
+        cells = pa.array(col.array, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not only text (numbers among the strings)
         return None
+    # (Text pandas holds in Arrow may be in chunks, a large CSV read's blocks: one array is joined below.)
+    cells = pc.fill_null(cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells, "")
     # A carriage return is quoted too, as Python 3.12's csv module does (3.11's leaves it bare, which
     # splits the row in spreadsheets).
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(cells, '"', '""'), '"', "")
