@@ -29,6 +29,7 @@ from .errors import UserError
 from .ingest.cleaning import Fitted, clean
 from .ingest.joining import load_input, with_extra
 from .ingest.loading import DELIMITERS, detect_encoding
+from .memory import use_system_allocator
 from .segment.features import Scaling, build_table, replay
 from .segment.model import CHUNK, Model, load, nearest
 
@@ -189,6 +190,7 @@ def _without(raw: dict, kind: str, absent: list[str]) -> dict:
 
 def assign(folder: Path, customers: Path | None, transactions: Path | None, reference_date: date | None = None,
            progress: Callable[[str], None] = lambda s: None) -> Assigned:
+    use_system_allocator()
     model = load(folder)
     need = {"customers": ["customers"], "transactions": ["transactions"], "joined": ["customers", "transactions"]}
     given = {"customers": customers, "transactions": transactions}

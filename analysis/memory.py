@@ -1,7 +1,20 @@
 """Freed memory handed back to the system between the steps that hold a million rows."""
 from __future__ import annotations
 
+import os
 import sys
+
+
+def use_system_allocator() -> None:
+    """Arrow's buffers (tables read, text columns, DuckDB's results) from the C library's malloc,
+    like numpy's, unless ARROW_DEFAULT_MEMORY_POOL names another. Arrow's bundled mimalloc hands
+    freed pages back to the system at once and faults them in again for the next array: a report
+    on 1M customers spent 13 to 16 of its 44 to 47 s in the kernel, against 5 of 33 to 39 s with
+    malloc (bench/bench_scale.py --customers 1000000)."""
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def release_memory() -> None:

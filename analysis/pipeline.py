@@ -29,7 +29,7 @@ from .results import Evidence, Manifest, Results, Thresholds, value_word
 from .segment.relevance import rule_text as relevance_rule
 from .segment.selection import BORDER_SHARE, INDEX_NOTES, VALLEY_MAX, mix_evidence, search
 from .engine import Engine, get_engine
-from .memory import release_memory
+from .memory import release_memory, use_system_allocator
 
 PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy", "plotly", "jinja2")
 
@@ -57,6 +57,7 @@ class Run:
 def analyse(cfg: Config, progress: Callable[[str], None] = lambda s: None, engine: Engine | None = None) -> Run:
     """`engine`: where the operations that grow with the data run (default: cfg.engine's, started
     and stopped here)."""
+    use_system_allocator()
     own = engine is None
     engine = engine or get_engine(cfg.engine, cfg.master)
     try:
