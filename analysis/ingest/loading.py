@@ -550,7 +550,9 @@ def _read_plain(path: Path, raw: bytes, text: str, enc: str, delim: str) -> pd.D
         return None
     if arrow.num_rows != len(fields) - 1:  # the header is the first line counted
         return None
-    stripped = pa.table([_stripped(arrow.column(i)) for i in range(len(names))], names=gen)
+    # One array per column, not the reader's blocks (96 at 1M customers): every later pass over a
+    # column of chunks paid per chunk, and cleaning took 16 s instead of 10.
+    stripped = pa.table([_stripped(arrow.column(i)).combine_chunks() for i in range(len(names))], names=gen)
     del arrow
     frame = stripped.to_pandas()
     del stripped
