@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 
 def use_system_allocator() -> None:
@@ -15,6 +16,23 @@ def use_system_allocator() -> None:
         import pyarrow as pa
 
         pa.set_memory_pool(pa.system_memory_pool())
+
+
+@contextmanager
+def arrow_pool(name: str):
+    """Arrow allocating from its `name` pool ("mimalloc", "system") inside the block, unless
+    ARROW_DEFAULT_MEMORY_POOL names one."""
+    import pyarrow as pa
+
+    if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
+        yield
+        return
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(getattr(pa, f"{name}_memory_pool")())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
 
 
 def release_memory() -> None:

@@ -92,6 +92,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
         progress(f"note: every customer with an order has exactly one ({int((feats.table['orders'] > 0).sum()):,} "
                  f"customers): if {cfg.transactions.customer!r} holds an id per order "
                  "rather than per person, name the person's id instead; recency and tenure then measure the same date")
+    release_memory()  # the features' temporaries, before the search's and the final fit's arrays of every row
     seg = cfg.segmentation
     what = "every algorithm" if seg.algorithm == "auto" else seg.algorithm
     ks = f"k = {seg.k_min}..{seg.k_max}" if seg.k == "auto" else f"k = {seg.k}"

@@ -299,8 +299,14 @@ def test_arrow_allocates_from_malloc_in_a_run_unless_the_user_names_a_pool(tmp_p
             "    try: run()\n"
             "    except UserError: pass\n"
             "    print(pa.default_memory_pool().backend_name)\n")
+    # The order lines' load allocates from mimalloc (less held beside DuckDB at its peak), then the
+    # run's pool again.
+    code += ("from analysis.memory import arrow_pool\n"
+             "pa.set_memory_pool(pa.system_memory_pool())\n"
+             "with arrow_pool('mimalloc'): print(pa.default_memory_pool().backend_name)\n"
+             "print(pa.default_memory_pool().backend_name)\n")
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     run = lambda env: subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
                                      check=True, env=env).stdout.split()
-    assert run(env) == ["system", "system"]
-    assert run({**env, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) == ["mimalloc", "mimalloc"]
+    assert run(env) == ["system", "system", "mimalloc", "system"]
+    assert run({**env, "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}) == ["mimalloc", "mimalloc", "system", "system"]
