@@ -135,6 +135,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     target = _targeting(cfg, data, answers, labels) if c.campaigns else None
     scored = None
     if target is not None:
+        release_memory()  # the profiles' temporaries, before the response model's matrix of every customer
         progress("scoring every customer's chance to answer (response model, cross-validated)")
         scored = _response(cfg, data, feats.table, answers, labels)
     response = scored[0] if scored else None
