@@ -857,7 +857,7 @@ def line_money():
 
 
 def money_sum(where=None):
-    """orders.money_sum: the exact sum of line_money as a double; `where`: only those lines."""
+    """As orders.money_sum: the exact sum of line_money as a double; `where`: only those lines (as orders.category_sum)."""
     amount = line_money()
     return F.sum(amount if where is None else F.when(where, amount)).cast("double")
 

@@ -672,7 +672,10 @@ def load_orders(cfg: Config, progress: Callable[[str], None] = lambda s: None,
         return _load_with_retry(cfg, t, path, progress, categories, product_map, season)
 
 
-def _load_with_retry(cfg, t, path, progress, categories, product_map, season) -> OrderData:
+def _load_with_retry(cfg: Config, t: TransactionsFile, path: Path, progress: Callable[[str], None],
+                     categories: tuple[str, ...] | None, product_map: pd.DataFrame | None,
+                     season: tuple[int, ...] | None) -> OrderData:
+    """load_orders' work: read again in the whole file's encoding when a line after the head is not UTF-8."""
     import duckdb
 
     for _ in range(2):  # again when a line after the head is not UTF-8, in the whole file's encoding
