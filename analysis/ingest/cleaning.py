@@ -4,8 +4,10 @@ No customer disappears here: rows that cannot be used are moved to `excluded` wi
 """
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -721,21 +723,29 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     filled = np.zeros(len(raw), dtype=np.int64)
     named = np.zeros(len(raw), dtype=np.int64)  # cells that hold their own column's name
     missing = {}
-    for col in range(raw.shape[1]):  # column by column: every cell as text, as written
+
+    def look(col: int):
+        """One column's cells as text, as written: control characters, missing, its own name."""
         cells = raw.iloc[:, col]
         if typed_column(cells):  # numbers, flags and dates made from order lines: no text to search,
-            filled += cells.notna().to_numpy()  # and no number's text is a missing-value marker
-            continue
-        own = isinstance(cells.dtype, pd.StringDtype)
-        if not own:
+            return None, cells.notna().to_numpy(), None, None  # and no number's text is a missing-value marker
+        if not isinstance(cells.dtype, pd.StringDtype):
             cells = text_of(cells)
-        if not plain:
-            control |= cells.str.contains(CONTROL, regex=True).to_numpy(dtype=bool)
+        bad = None if plain else cells.str.contains(CONTROL, regex=True).to_numpy(dtype=bool)
         miss = is_missing(cells)
-        filled += ~miss.to_numpy(dtype=bool)
-        named += (cells.str.strip() == str(raw.columns[col]).strip()).to_numpy(dtype=bool)
-        if own:
-            missing[raw.columns[col]] = miss
+        return (bad, ~miss.to_numpy(dtype=bool), miss,
+                (cells.str.strip() == str(raw.columns[col]).strip()).to_numpy(dtype=bool))
+
+    # Columns on both cores: Arrow's text kernels run outside the GIL (1M rows of 29 columns).
+    with ThreadPoolExecutor(min(os.cpu_count() or 1, max(raw.shape[1], 1))) as pool:
+        for col, (bad, present, miss, own_name) in enumerate(pool.map(look, range(raw.shape[1]))):
+            filled += present
+            if bad is not None:
+                control |= bad
+            if own_name is not None:
+                named += own_name
+            if miss is not None and isinstance(raw.iloc[:, col].dtype, pd.StringDtype):
+                missing[raw.columns[col]] = miss
     control = pd.Series(control, index=raw.index)
     filled = pd.Series(filled, index=raw.index)
     first = (raw[id_column] if id_column else raw.iloc[:, 0]).astype(str)
