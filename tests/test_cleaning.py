@@ -989,3 +989,19 @@ def test_a_row_that_repeats_the_header_is_not_a_customer(tmp_path):
     assert len(out.customers) == 40
     assert any(e.step == "not customers" and e.count == 1 and e.detail == "repeated header row (files joined together)"
                for e in out.log)
+
+
+def test_of_several_columns_that_hold_no_numbers_the_error_names_the_first_in_the_configs_order(clean_csv):
+    """Columns are read side by side; the one line a user gets names the first that fails (income
+    before the spend columns, numbers before answers), whichever finished first."""
+    rows = [f"{i},{40000 + i},{i % 7},{i % 2}" for i in range(1, 60)]
+    text = "id,income,wine,answered\n" + "\n".join(rows) + "\n"
+    conf = {"columns": {"id": "id", "income": "income", "spend": {"Wine": "wine"}, "campaigns": {"Spring": "answered"}}}
+    # Every income is text; a wine amount and an answer are too: income is named.
+    bad = text.replace(",40010,", ",forty,").replace("\n20,40020,6,", "\n20,40020,six,").replace(",40030,2,0", ",40030,2,maybe")
+    with pytest.raises(UserError, match="'income' should hold numbers but 1 value.*'forty' on line 11"):
+        clean_csv(bad, conf)
+    with pytest.raises(UserError, match="'wine' should hold numbers but 1 value.*'six' on line 21"):
+        clean_csv(bad.replace(",forty,", ",40010,"), conf)
+    with pytest.raises(UserError, match="'answered'"):
+        clean_csv(bad.replace(",forty,", ",40010,").replace(",six,", ",6,"), conf)

@@ -872,13 +872,22 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     written = [raw[col] for col in dict.fromkeys(_numeric_columns(cfg)) if not typed_column(raw[col])]
     file_comma = any(decimal_commas(v) for v in written) or (
         comma_file(table.delimiter) and not any(dot_decimals(v) for v in written))
-    for col in _numeric_columns(cfg):
+
+    def number(col: str) -> pd.Series:
         # Discounts as one yes/no answer per customer ('Discount Applied: Yes'): a 0/1 flag, not a count.
-        typed[col] = (parse_flags(raw[col], col, path, header=top) if col == c.deal_purchases and yes_no(raw[col])
-                      else parse_numbers(raw[col], col, path, file_comma, least_levels=1 if fitted else 2,
-                                         missing=missing.get(col), header=top))
-    for col in _flag_columns(cfg):
-        typed[col] = parse_flags(raw[col], col, path, churn=col == c.churned, header=top)
+        return (parse_flags(raw[col], col, path, header=top) if col == c.deal_purchases and yes_no(raw[col])
+                else parse_numbers(raw[col], col, path, file_comma, least_levels=1 if fitted else 2,
+                                   missing=missing.get(col), header=top))
+
+    def flag(col: str) -> pd.Series:
+        return parse_flags(raw[col], col, path, churn=col == c.churned, header=top)
+
+    # Columns on both cores (Arrow parses outside the GIL); read in order, so that the first
+    # column that fails is the one named.
+    jobs = [(col, number) for col in _numeric_columns(cfg)] + [(col, flag) for col in _flag_columns(cfg)]
+    with ThreadPoolExecutor(min(os.cpu_count() or 1, max(len(jobs), 1))) as pool:
+        for (col, _), values in zip(jobs, pool.map(lambda job: job[1](job[0]), jobs)):
+            typed[col] = values
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),
                                           (c.last_purchase, c.last_purchase_format)) if x]:
         typed[col] = parse_dates(raw[col], fmt, col, path, top)
