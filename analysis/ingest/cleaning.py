@@ -4,10 +4,8 @@ No customer disappears here: rows that cannot be used are moved to `excluded` wi
 """
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -17,6 +15,7 @@ import pandas as pd
 from ..labels import CURRENCY_CODES, FALSE_WORDS, TRUE_WORDS, folded
 from ..config import Config
 from ..errors import UserError
+from ..threads import each
 from .loading import CONTROL, UNKNOWN_WORDS, Table, is_missing, text_of
 
 # Year first with dots (2019.09.27) as Korean tables write dates.
@@ -736,16 +735,15 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
         return (bad, ~miss.to_numpy(dtype=bool), miss,
                 (cells.str.strip() == str(raw.columns[col]).strip()).to_numpy(dtype=bool))
 
-    # Columns on both cores: Arrow's text kernels run outside the GIL (1M rows of 29 columns).
-    with ThreadPoolExecutor(min(os.cpu_count() or 1, max(raw.shape[1], 1))) as pool:
-        for col, (bad, present, miss, own_name) in enumerate(pool.map(look, range(raw.shape[1]))):
-            filled += present
-            if bad is not None:
-                control |= bad
-            if own_name is not None:
-                named += own_name
-            if miss is not None and isinstance(raw.iloc[:, col].dtype, pd.StringDtype):
-                missing[raw.columns[col]] = miss
+    # Columns side by side: Arrow's text kernels run outside the GIL (1M rows of 29 columns).
+    for col, (bad, present, miss, own_name) in enumerate(each(look, range(raw.shape[1]))):
+        filled += present
+        if bad is not None:
+            control |= bad
+        if own_name is not None:
+            named += own_name
+        if miss is not None and isinstance(raw.iloc[:, col].dtype, pd.StringDtype):
+            missing[raw.columns[col]] = miss
     control = pd.Series(control, index=raw.index)
     filled = pd.Series(filled, index=raw.index)
     first = (raw[id_column] if id_column else raw.iloc[:, 0]).astype(str)
@@ -882,12 +880,11 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     def flag(col: str) -> pd.Series:
         return parse_flags(raw[col], col, path, churn=col == c.churned, header=top)
 
-    # Columns on both cores (Arrow parses outside the GIL); read in order, so that the first
-    # column that fails is the one named.
+    # Columns side by side (Arrow parses outside the GIL); the first column that fails, in the
+    # config's order, is the one named.
     jobs = [(col, number) for col in _numeric_columns(cfg)] + [(col, flag) for col in _flag_columns(cfg)]
-    with ThreadPoolExecutor(min(os.cpu_count() or 1, max(len(jobs), 1))) as pool:
-        for (col, _), values in zip(jobs, pool.map(lambda job: job[1](job[0]), jobs)):
-            typed[col] = values
+    for (col, _), values in zip(jobs, each(lambda job: job[1](job[0]), jobs)):
+        typed[col] = values
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),
                                           (c.last_purchase, c.last_purchase_format)) if x]:
         typed[col] = parse_dates(raw[col], fmt, col, path, top)

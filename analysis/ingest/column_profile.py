@@ -8,14 +8,13 @@ percentile dates, and a category is named only when at least `min_group` custome
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..config import Config
+from ..threads import each
 from .loading import is_missing, text_of
 
 MAX_CATEGORIES = 50  # more distinct values than this is text, not a category
@@ -116,6 +115,5 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
         pooled = int((counts < min_group).sum()) if kind == "category" else 0
         return ColumnProfile(kind=kind, top=shown, pooled=pooled, cleaning=entries, **base)
 
-    # Columns on both cores: counting distinct text and sorting numbers run outside the GIL.
-    with ThreadPoolExecutor(min(os.cpu_count() or 1, max(raw.shape[1], 1))) as pool:
-        return tuple(pool.map(profile, raw.columns))
+    # Columns side by side: counting distinct text and sorting numbers run outside the GIL.
+    return tuple(each(profile, raw.columns))

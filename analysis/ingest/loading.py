@@ -9,11 +9,9 @@ import csv
 import gzip
 import hashlib
 import io
-import os
 import re
 import warnings
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pandas as pd
 
 from ..config import CatalogTable, Config, unescape_delimiter
 from ..errors import UserError
+from ..threads import each
 from ..options import WHITESPACE
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -348,9 +347,8 @@ def native_numbers_as_written(frame: pd.DataFrame, book, sheet, header: int = 0)
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Typed Parquet columns as text, missing values as empty cells, like a CSV read: each value
     as Python's str() writes it."""
-    # Columns on both cores: Arrow writes the numbers outside the GIL.
-    with ThreadPoolExecutor(min(os.cpu_count() or 1, max(frame.shape[1], 1))) as pool:
-        texts = list(pool.map(lambda i: _text(frame.iloc[:, i]), range(frame.shape[1])))
+    # Columns side by side: Arrow writes the numbers outside the GIL.
+    texts = each(lambda i: _text(frame.iloc[:, i]), range(frame.shape[1]))
     out = pd.DataFrame(dict(enumerate(texts)), index=frame.index)
     out.columns = frame.columns
     return out
