@@ -6,15 +6,18 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, TypeVar
 
+PARALLEL_ROWS = 100_000  # from this many rows a column's work outweighs handing it to a thread
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def each(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """[fn(x) for x in items], computed side by side; results, and the exception raised if any, in
-    the items' order (the first failing item's, as a loop would raise)."""
+def each(fn: Callable[[T], R], items: Iterable[T], rows: int) -> list[R]:
+    """[fn(x) for x in items], computed side by side when each item covers `rows` rows, at least
+    PARALLEL_ROWS (on a smaller table the threads' hand-offs cost more than they save: the demo's
+    cleaning took 0.24 s in a loop, 0.34 s in threads); results, and the exception raised if any,
+    in the items' order (the first failing item's, as a loop would raise)."""
     items = list(items)
-    if len(items) < 2 or (os.cpu_count() or 1) < 2:
+    if len(items) < 2 or rows < PARALLEL_ROWS or (os.cpu_count() or 1) < 2:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(min(os.cpu_count() or 1, len(items))) as pool:
         return list(pool.map(fn, items))

@@ -190,10 +190,10 @@ def test_csv_text_is_what_pandas_writes_with_the_cell_by_cell_rule(parallel_rows
     import pandas as pd
     import pyarrow as pa
 
-    from analysis.publish import exports
+    from analysis import threads
     from analysis.publish.exports import _decimal, csv_safe, csv_text
 
-    monkeypatch.setattr(exports, "PARALLEL_ROWS", parallel_rows)
+    monkeypatch.setattr(threads, "PARALLEL_ROWS", parallel_rows)
 
     rng = np.random.default_rng(5)
     n = 3000

@@ -736,7 +736,7 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
                 (cells.str.strip() == str(raw.columns[col]).strip()).to_numpy(dtype=bool))
 
     # Columns side by side: Arrow's text kernels run outside the GIL (1M rows of 29 columns).
-    for col, (bad, present, miss, own_name) in enumerate(each(look, range(raw.shape[1]))):
+    for col, (bad, present, miss, own_name) in enumerate(each(look, range(raw.shape[1]), len(raw))):
         filled += present
         if bad is not None:
             control |= bad
@@ -883,7 +883,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
     # Columns side by side (Arrow parses outside the GIL); the first column that fails, in the
     # config's order, is the one named.
     jobs = [(col, number) for col in _numeric_columns(cfg)] + [(col, flag) for col in _flag_columns(cfg)]
-    for (col, _), values in zip(jobs, each(lambda job: job[1](job[0]), jobs)):
+    for (col, _), values in zip(jobs, each(lambda job: job[1](job[0]), jobs, len(raw))):
         typed[col] = values
     for col, fmt in [(x, f) for x, f in ((c.signup_date, c.signup_date_format), (c.first_order, c.first_order_format),
                                           (c.last_purchase, c.last_purchase_format)) if x]:

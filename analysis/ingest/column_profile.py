@@ -116,4 +116,4 @@ def profile_columns(raw: pd.DataFrame, typed: pd.DataFrame, cfg: Config, log, mi
         return ColumnProfile(kind=kind, top=shown, pooled=pooled, cleaning=entries, **base)
 
     # Columns side by side: counting distinct text and sorting numbers run outside the GIL.
-    return tuple(each(profile, raw.columns))
+    return tuple(each(profile, raw.columns, len(raw)))

@@ -348,7 +348,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Typed Parquet columns as text, missing values as empty cells, like a CSV read: each value
     as Python's str() writes it."""
     # Columns side by side: Arrow writes the numbers outside the GIL.
-    texts = each(lambda i: _text(frame.iloc[:, i]), range(frame.shape[1]))
+    texts = each(lambda i: _text(frame.iloc[:, i]), range(frame.shape[1]), len(frame))
     out = pd.DataFrame(dict(enumerate(texts)), index=frame.index)
     out.columns = frame.columns
     return out

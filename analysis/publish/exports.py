@@ -4,7 +4,6 @@ Every CSV goes through `csv_safe`, so that a cell a spreadsheet would read as a 
 """
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pyarrow.compute as pc
 from ..escaping import FORMULA_START, csv_cell
 from .. import formatters as fmt
 from ..memory import release_memory
+from ..threads import each
 from ..results import Persona
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -69,7 +69,6 @@ def _decimal(x: float) -> str:
 # Below 2**19 a double's unit in the last place is under 1e-10: the shortest text that reads back
 # as x, when it has at most 10 decimals, is then also x rounded to 10 places, i.e. _decimal(x).
 FAST_BELOW = 2.0**19
-PARALLEL_ROWS = 100_000  # from this many rows, a table's columns are turned into text in threads
 
 
 def decimals(values) -> pa.Array:
@@ -143,11 +142,7 @@ def _arrow_csv(frame: pd.DataFrame, index: bool) -> bytes | None:
     if len(frame) == 0 or frame.shape[1] + index < 2:  # a lone empty cell is quoted by pandas
         return None
     columns = ([frame.index.to_series()] if index else []) + [frame.iloc[:, i] for i in range(frame.shape[1])]
-    if len(frame) < PARALLEL_ROWS:
-        texts = [_cells(col) for col in columns]
-    else:  # Arrow's kernels release the GIL: columns become text side by side
-        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-            texts = list(pool.map(_cells, columns))
+    texts = each(_cells, columns, len(frame))  # Arrow's kernels release the GIL: columns side by side
     if any(t is None for t in texts):
         return None
     # Each row ends with its line break, so that the rows' text, back to back, is the body.

@@ -350,7 +350,7 @@ def _transform(x: pd.Series, kind: str) -> tuple[bool, float, float, float, str]
 
 def replay(table: pd.DataFrame, scaling: tuple[Scaling, ...]) -> np.ndarray:
     """The clustering matrix of new customers, with a training run's scaling and weights."""
-    return np.column_stack(each(lambda s: s.apply(table[s.name]), scaling))  # columns side by side
+    return np.column_stack(each(lambda s: s.apply(table[s.name]), scaling, len(table)))  # columns side by side
 
 
 # What a last-activity date records, from its column's name: a SaaS table's last_login_date is no purchase.
@@ -373,7 +373,7 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
         chosen = list(dict.fromkeys(cfg.features))
     else:
         chosen = [n for n in available if n not in PROFILE_ONLY]
-    constant = [n for n, distinct in zip(chosen, each(lambda n: table[n].nunique(), chosen)) if distinct <= 1]
+    constant = [n for n, distinct in zip(chosen, each(lambda n: table[n].nunique(), chosen, len(table))) if distinct <= 1]
     chosen = [n for n in chosen if n not in constant]
     if not chosen:
         raise UserError(f"{cfg.customers_path}: no varying numeric feature to segment on; name columns in the config")
@@ -390,7 +390,7 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
                and imputed[d.source] > MAX_IMPUTED * len(table)} if cfg.features is None else {})
     how, fitted = {}, []
     kinds = {d.name: d.kind for d in docs}
-    transforms = each(lambda n: _transform(table[n], kinds.get(n, "number")), chosen)  # columns side by side
+    transforms = each(lambda n: _transform(table[n], kinds.get(n, "number")), chosen, len(table))  # columns side by side
     for n, (log, mean, sd, c, text) in zip(chosen, transforms):
         how[n] = text
         fitted.append(Scaling(n, log, mean, sd, 0.0 if n in noisy or n in mostly else 1.0, c))

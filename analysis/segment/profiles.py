@@ -70,7 +70,7 @@ def column_summary(table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series
     300 MiB more, at the run's peak)."""
     cols = list(table.columns)
     # Columns side by side: numpy's sums and partitions run outside the GIL.
-    means, medians, sds = zip(*each(lambda c: (table[c].mean(), table[c].median(), table[c].std(ddof=0)), cols)) \
+    means, medians, sds = zip(*each(lambda c: (table[c].mean(), table[c].median(), table[c].std(ddof=0)), cols, len(table))) \
         if cols else ((), (), ())
     return (pd.Series(dict(zip(cols, means)), dtype=float), pd.Series(dict(zip(cols, medians)), dtype=float),
             pd.Series(dict(zip(cols, sds)), dtype=float))
@@ -78,7 +78,7 @@ def column_summary(table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series
 
 def column_sd(table: pd.DataFrame) -> pd.Series:
     """Every column's standard deviation (ddof 0), a column at a time (see column_summary)."""
-    return pd.Series(dict(zip(table.columns, each(lambda c: table[c].std(ddof=0), table.columns))), dtype=float)
+    return pd.Series(dict(zip(table.columns, each(lambda c: table[c].std(ddof=0), table.columns, len(table)))), dtype=float)
 
 
 def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.DataFrame, min_size: int,
@@ -119,7 +119,7 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
                                    float(overall_mean[col]), float(overall_median[col]), round(eff, 6), only))
         return out
 
-    by_column = dict(zip(columns, each(per_segment, list(columns))))  # columns side by side
+    by_column = dict(zip(columns, each(per_segment, list(columns), len(table))))  # columns side by side
     stats_by_seg = [{col: by_column[col][i] for col in columns} for i in range(len(parts))]
     effects = [{n: stats[n].effect for n in features.clustering} for stats in stats_by_seg]
     overall_mix = {col: _shares(categorical[col]) for col in categorical.columns}
