@@ -69,18 +69,26 @@ class Rule:
         raise ValueError(f"unknown rule kind {self.kind!r}")
 
 
-def nearest(x: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the nearest row of c for every row of x, and the distance to it (in blocks)."""
+def nearest(x: np.ndarray, c: np.ndarray, squares: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest row of c for every row of x, and the distance to it (in blocks).
+    `squares`: row_squares(x), from a caller that asks many times (Lloyd's steps)."""
     idx = np.empty(len(x), dtype=np.int64)
     dist = np.empty(len(x))
     cc = (c ** 2).sum(1)
+    twice = 2 * c  # p @ (2c) is (2p) @ c to the bit (doubling is exact), without doubling every row
     for i in range(0, len(x), CHUNK):
         p = x[i:i + CHUNK]
-        d = (p ** 2).sum(1)[:, None] - 2 * p @ c.T + cc[None, :]
+        pp = row_squares(p) if squares is None else squares[i:i + CHUNK]
+        d = pp[:, None] - p @ twice.T + cc[None, :]
         j = d.argmin(axis=1)
         idx[i:i + CHUNK] = j
         dist[i:i + CHUNK] = np.sqrt(np.maximum(d[np.arange(len(p)), j], 0.0))
     return idx, dist
+
+
+def row_squares(x: np.ndarray) -> np.ndarray:
+    """Each row's sum of squares (the same values a block of rows gives)."""
+    return (x ** 2).sum(1)
 
 
 def tier_of(score: np.ndarray, mins: np.ndarray) -> np.ndarray:
@@ -111,13 +119,14 @@ def fit_rule(found, x: np.ndarray, table, value_feature: str | None, seed: int) 
     if choice.algorithm == "kmeans":
         cols = np.ascontiguousarray(x.T)  # one copy for every step's sums (see cl.centres)
         c, current = cl.centres(x, labels, k, columns=cols), labels
+        squares = row_squares(x)  # the same every step
         for _ in range(LLOYD_STEPS):
-            new = nearest(x, c)[0]
+            new = nearest(x, c, squares)[0]
             if np.array_equal(new, current):
                 break
             current = new
             c = cl.centres(x, current, k, previous=c, columns=cols)
-        del cols
+        del cols, squares
         return Rule("centres", {"centres": c})
     if choice.algorithm == "hdbscan":
         return Rule("neighbours", {"points": xs, "point_label": np.asarray(found.sample_labels, dtype=np.int64)})
