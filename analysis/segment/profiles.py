@@ -70,15 +70,15 @@ def column_summary(table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series
     300 MiB more, at the run's peak)."""
     cols = list(table.columns)
     # Columns side by side: numpy's sums and partitions run outside the GIL.
-    means, medians, sds = zip(*each(lambda c: (table[c].mean(), table[c].median(), table[c].std(ddof=0)), cols, len(table))) \
-        if cols else ((), (), ())
-    return (pd.Series(dict(zip(cols, means)), dtype=float), pd.Series(dict(zip(cols, medians)), dtype=float),
-            pd.Series(dict(zip(cols, sds)), dtype=float))
+    stats = each(lambda c: (table[c].mean(), table[c].median(), table[c].std(ddof=0)), cols, len(table))
+    mean, median, sd = (pd.Series({c: s[i] for c, s in zip(cols, stats)}, dtype=float) for i in range(3))
+    return mean, median, sd
 
 
 def column_sd(table: pd.DataFrame) -> pd.Series:
     """Every column's standard deviation (ddof 0), a column at a time (see column_summary)."""
-    return pd.Series(dict(zip(table.columns, each(lambda c: table[c].std(ddof=0), table.columns, len(table)))), dtype=float)
+    sds = each(lambda c: table[c].std(ddof=0), table.columns, len(table))
+    return pd.Series(dict(zip(table.columns, sds)), dtype=float)
 
 
 def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.DataFrame, min_size: int,
