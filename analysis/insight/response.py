@@ -212,8 +212,11 @@ def model_inputs(table: pd.DataFrame, answers: pd.DataFrame, columns: list[str],
     # without a copy (a frame grown column by column was copied twice more at 1M customers).
     x = np.empty((len(table), len(names)))
     for j, col in enumerate(features):
-        v = pd.Series(table[col].to_numpy(dtype=float, na_value=np.nan))
-        x[:, j] = v.fillna(v.median()).fillna(0.0)  # logistic regression takes no missing value
+        v = table[col].to_numpy(dtype=float, na_value=np.nan)
+        if np.isnan(v).any():  # logistic regression takes no missing value: the median, else 0
+            v = pd.Series(v)
+            v = v.fillna(v.median()).fillna(0.0)
+        x[:, j] = v
     j = len(features)
     x[:, j:j + earlier.shape[1]] = earlier
     j += earlier.shape[1]
