@@ -724,15 +724,17 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
     missing = {}
 
     def look(col: int):
-        """One column's cells as text, as written: control characters, missing, its own name."""
+        """One column's cells as text, as written: control characters, filled cells, missing values
+        (kept for text as read), cells that hold its own name."""
         cells = raw.iloc[:, col]
         if typed_column(cells):  # numbers, flags and dates made from order lines: no text to search,
             return None, cells.notna().to_numpy(), None, None  # and no number's text is a missing-value marker
-        if not isinstance(cells.dtype, pd.StringDtype):
+        own = isinstance(cells.dtype, pd.StringDtype)  # text as read (others are written as text here)
+        if not own:
             cells = text_of(cells)
         bad = None if plain else cells.str.contains(CONTROL, regex=True).to_numpy(dtype=bool)
         miss = is_missing(cells)
-        return (bad, ~miss.to_numpy(dtype=bool), miss,
+        return (bad, ~miss.to_numpy(dtype=bool), miss if own else None,
                 (cells.str.strip() == str(raw.columns[col]).strip()).to_numpy(dtype=bool))
 
     # Columns side by side: Arrow's text kernels run outside the GIL (1M rows of 29 columns).
@@ -742,7 +744,7 @@ def _row_checks(raw: pd.DataFrame, id_column: str | None, reason: pd.Series, sho
             control |= bad
         if own_name is not None:
             named += own_name
-        if miss is not None and isinstance(raw.iloc[:, col].dtype, pd.StringDtype):
+        if miss is not None:
             missing[raw.columns[col]] = miss
     control = pd.Series(control, index=raw.index)
     filled = pd.Series(filled, index=raw.index)
