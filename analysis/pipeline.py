@@ -166,7 +166,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     assignments = _assignments(data, labels, names)
     basket = None
     if orders is not None and cfg.baskets.levels and cfg.transactions.product is not None:
-        progress(f"mining basket rules in {len(orders.baskets.order_customer):,} orders")
+        progress(f"mining basket rules in {orders.baskets.n_orders:,} orders")
         basket = basket_rules(orders.baskets, pd.Series(labels, index=feats.table.index),
                               {p.id for p in profiles if p.public and not p.unassigned}, cfg.baskets, cfg.seed,
                               # locally the bitsets on the matrix already built count fastest

@@ -69,7 +69,7 @@ def main() -> None:
         walls.append(time.perf_counter() - w)
         cpus.append(cpu() - c)
         digests.add(digest(result))
-    print(f"{args.lines:,} order lines, {len(baskets.order_customer):,} baskets: rules stage "
+    print(f"{args.lines:,} order lines, {baskets.n_orders:,} baskets: rules stage "
           f"wall {statistics.median(walls):.2f} s, CPU {statistics.median(cpus):.2f} s (median of {args.runs}); "
           f"rules digest {', '.join(sorted(digests))}; "
           + "; ".join(f"{lv.level}: {lv.n_rules} rules over all baskets" for lv in result.levels))

@@ -266,7 +266,7 @@ def engine_child(engine: str, master: str, config: Path, out_json: Path) -> None
         stats = eng.segment_stats(feats.table, labels + 1)
         times["segment aggregates"] = time.perf_counter() - t
         rows, cols, names = item_codes(orders.baskets, "product")
-        n_orders = len(orders.baskets.order_customer)
+        n_orders = orders.baskets.n_orders
         pick = np.random.default_rng(3).choice(n_orders, min(20_000, n_orders), replace=False)
         keep = np.isin(rows, pick)
         rules = mine(baskets_from_pairs(rows[keep], [names[i] for i in cols[keep]]), 0.005, 0.3,

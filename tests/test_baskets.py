@@ -11,7 +11,7 @@ import pytest
 
 from analysis.insight.baskets import basket_rules
 from analysis.config import Baskets
-from analysis.ingest.orders import OrderBaskets
+from analysis.ingest.orders import OrderBaskets, by_owner
 
 
 def order_baskets(orders, value, category=None) -> OrderBaskets:
@@ -24,9 +24,10 @@ def order_baskets(orders, value, category=None) -> OrderBaskets:
         for item in items:
             order_idx.append(o)
             product_idx.append(code[item])
+    owner, owners = by_owner([c for _, c in orders])
     return OrderBaskets(
         order_idx=np.array(order_idx, dtype=np.int32), product_idx=np.array(product_idx, dtype=np.int32),
-        order_customer=np.array([c for _, c in orders], dtype=object), products=products,
+        order_owner=owner, owners=owners, products=products,
         product_category=np.array([categories.index(category[p]) if category else -1 for p in products],
                                   dtype=np.int32),
         categories=categories, product_value=np.array([value[p] for p in products], dtype=float))
@@ -543,3 +544,10 @@ def test_category_items_read_as_words_as_their_spend_labels_do(demo_run, level, 
     bar = figures.strongest_rules(lv).data[0]
     assert bar.y[0].replace("<br>", " ") == f"{lhs} → {rhs}" and bar.customdata[0][2] == f"{lhs} → {rhs}"
     assert bar.customdata[0][3] == "1.02"  # the lift on hover tells 1.02 from 1
+
+
+def test_each_orders_customer_is_a_code_into_the_customers_named_once():
+    owner, owners = by_owner(["b", None, "a", "b"])
+    assert owner.dtype == np.int32 and owner.tolist() == [0, -1, 1, 0] and owners.tolist() == ["b", "a"]
+    ob = order_baskets([("A", "b"), ("A", None), ("B", "a"), ("AB", "b")], {"A": 1.0, "B": 1.0})
+    assert ob.n_orders == 4 and ob.order_customer.tolist() == ["b", None, "a", "b"]

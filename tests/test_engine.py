@@ -13,17 +13,18 @@ from sklearn.metrics import adjusted_rand_score
 
 from analysis.engine import ENGINES, SegmentStats, get_engine, item_codes, spark_missing
 from analysis.engine.local import LocalEngine, segment_stats
-from analysis.ingest.orders import OrderBaskets
+from analysis.ingest.orders import OrderBaskets, by_owner
 from analysis.segment.clustering import Fit, centres, kmeans, refit_all
 
 
 def _baskets() -> OrderBaskets:
     """Orders 0..3: {A, B}, {A}, {A, B, C}, {C}; A and B are toys, C is a book (D: no category)."""
     pairs = [(0, 0), (0, 1), (1, 0), (2, 0), (2, 1), (2, 2), (3, 2), (3, 3)]
+    owner, owners = by_owner(["c1", "c1", "c2", None])
     return OrderBaskets(
         order_idx=np.array([b for b, _ in pairs], dtype=np.int32),
         product_idx=np.array([p for _, p in pairs], dtype=np.int32),
-        order_customer=np.array(["c1", "c1", "c2", None], dtype=object),
+        order_owner=owner, owners=owners,
         products=("B", "A", "C", "D"),  # codes are not in name order: counts must go by name
         product_category=np.array([0, 0, 1, -1], dtype=np.int32),
         categories=("books", "toys"),

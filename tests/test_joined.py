@@ -142,7 +142,7 @@ def test_join_matches_ids_that_lost_their_leading_zeros_when_no_two_ids_merge(tm
     inp = load_input(load_config(_write(tmp_path, "key,income\n001,10\n002,20\n003,30\n", guest, extra)))
     owners = list(inp.orders.baskets.order_customer)
     assert sorted(o for o in owners if o is not None) == ["001", "002", "9"] and owners.count(None) == 1
-    seg, owner = _order_segments(inp.orders.baskets.order_customer, pd.Series([0.0, 1.0], index=["001", "002"]))
+    seg, owner = _order_segments(inp.orders.baskets, pd.Series([0.0, 1.0], index=["001", "002"]))
     assert sorted(zip(owners, owner.tolist()), key=str) == [("001", 0), ("002", 1), ("9", -1), (None, -1)]
     inp = load_input(load_config(_write(tmp_path, "key,income\n01,10\n1,20\n002,30\n", LINES, extra)))
     assert list(inp.table.frame["Orders"]) == [0.0, 1.0, 0.0]

@@ -200,10 +200,10 @@ def basket_contents(b, customers=("12", "13")):
     held: dict[int, list[str]] = {}
     for o, p in zip(b.order_idx, b.product_idx):
         held.setdefault(int(o), []).append(b.products[p])
-    assert sorted(held) == list(range(len(b.order_customer)))  # every order holds a product
+    owner = b.order_customer
+    assert sorted(held) == list(range(len(owner)))  # every order holds a product
     # (guests are compared as '' here; what order_customer holds for them is tested on its own)
-    return sorted((b.order_customer[o] if b.order_customer[o] in customers else "", tuple(sorted(items)))
-                  for o, items in held.items())
+    return sorted((owner[o] if owner[o] in customers else "", tuple(sorted(items))) for o, items in held.items())
 
 
 def test_baskets_by_hand(orders):

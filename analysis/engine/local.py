@@ -46,7 +46,7 @@ class LocalEngine:
     def count_itemsets(self, baskets: OrderBaskets, level: str, itemsets: Sequence[Sequence[str]],
                        orders: np.ndarray | None = None) -> np.ndarray:
         rows, cols, names = item_codes(baskets, level)
-        n = len(baskets.order_customer)
+        n = baskets.n_orders
         m = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, len(names)))
         m.sum_duplicates()
         if orders is not None:

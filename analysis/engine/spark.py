@@ -48,7 +48,7 @@ from ..ingest.orders import (ACCOUNTING, ALL_PRODUCTS, COMMA_DECIMAL, COMMA_GROU
                              CODE_SAMPLE, GROUP_MARK, GROUPED, HABITS, LINE_RULES, MAX_CATEGORIES, MIN_PRICED, NO_PRODUCT,
                              ISO_START, NORMALISED,
                              OTHER, OWNER_ACTION, OWNER_DETAIL, RETURN, RETURNED, UTF8, amount_column, measure, return_action,
-                             SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData,
+                             SIGN_AFTER, SIGN_BEFORE, UNCATEGORISED, US_GROUPED, US_ONLY, OrderBaskets, OrderData, by_owner,
                              cancelled_detail, check_named_columns, cased_entry, decimal_conventions, email_ids, gzipped, _head,
                              REPEATED_HEADER, unknown_category, without_guests, later_encoding, line_rules, net_of_returns,
                              no_product_note, price_typo, sales_statuses, status_value, without_products,
@@ -948,7 +948,7 @@ def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]
     arrays = lists.orderBy("b").toArrow()  # (caches the lists, so the pairs' money can go)
     with_money.unpersist()
     sizes = np.diff(arrays.column("items").combine_chunks().offsets.to_numpy())
-    orders = b_orders.orderBy("b").select("customer").toArrow().column(0).to_pylist()
+    order_owner, owners = by_owner(b_orders.orderBy("b").select("customer").toArrow().column(0))
     b_orders.unpersist()
     seen: dict[str, int] = {}
     names = []
@@ -960,7 +960,7 @@ def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]
     baskets = OrderBaskets(
         order_idx=np.repeat(arrays.column("b").to_numpy().astype(np.int32), sizes),
         product_idx=arrays.column("items").combine_chunks().flatten().to_numpy().astype(np.int32),
-        order_customer=np.asarray(orders, dtype=object),
+        order_owner=order_owner, owners=owners,
         products=tuple(names),
         product_category=np.array([cat_index.get(r["category"], -1) for r in prods], dtype=np.int32),
         categories=categories,
@@ -1092,7 +1092,7 @@ def recount(spark: SparkSession, lists: DataFrame, baskets: OrderBaskets, level:
     _, _, names = item_codes(baskets, level)
     code = {n: i for i, n in enumerate(names)}
     sets = [tuple(sorted(set(s))) for s in itemsets]
-    n_total = len(baskets.order_customer) if orders is None else len(orders)
+    n_total = baskets.n_orders if orders is None else len(orders)
     out = np.zeros(len(sets), dtype=np.int64)
     wanted, members = [], []
     for k, s in enumerate(sets):

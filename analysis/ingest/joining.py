@@ -113,13 +113,9 @@ def _match_loosely(keys: pd.Series, present: np.ndarray, orders: OrderData) -> t
     rekey = dict(zip(line_ids[changed], new[changed]))
     baskets = orders.baskets
     if baskets is not None:
-        # Each distinct id rewritten once; an order without a customer keeps None (a map over the
-        # Series would turn it into NaN, which reads as a customer id downstream).
-        codes, ids = pd.factorize(baskets.order_customer)
-        mapped = np.full(len(codes), None, dtype=object)
-        has = codes >= 0
-        mapped[has] = np.array([rekey.get(c, c) for c in ids], dtype=object)[codes[has]]
-        baskets = dataclasses.replace(baskets, order_customer=mapped)
+        # Each distinct id rewritten once (orders hold codes into them).
+        owners = np.array([rekey.get(c, c) for c in baskets.owners], dtype=object)
+        baskets = dataclasses.replace(baskets, owners=owners)
     frame = orders.frame.assign(customer_id=new.to_numpy())
     excluded = {rekey.get(c, c): why for c, why in orders.excluded.items()}
     return dataclasses.replace(orders, frame=frame, excluded=excluded, baskets=baskets), rekey

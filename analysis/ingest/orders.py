@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import cleaning
@@ -114,15 +115,40 @@ NO_PRODUCT, ALL_PRODUCTS = "_segments_product", "ALL PRODUCTS"  # a code as norm
 
 @dataclass(frozen=True)
 class OrderBaskets:
-    """Every used order as a basket: (order, product) pairs as integer codes."""
+    """Every used order as a basket: (order, product) pairs as integer codes. Each order's customer
+    is a code into the distinct customer ids (four bytes an order, not a Python text)."""
 
     order_idx: np.ndarray  # int32, one per basket line
     product_idx: np.ndarray  # int32
-    order_customer: np.ndarray  # object: customer id of each order, None without one
+    order_owner: np.ndarray  # int32 per order: its customer's place in `owners`, -1 without one
+    owners: np.ndarray  # object: the customer ids the orders name
     products: tuple[str, ...]  # product display names by code
     product_category: np.ndarray  # int32 code into categories, per product (-1: none)
     categories: tuple[str, ...]
     product_value: np.ndarray  # float: average spend on the product in an order that holds it
+
+    @property
+    def n_orders(self) -> int:
+        return len(self.order_owner)
+
+    @property
+    def order_customer(self) -> np.ndarray:
+        """Each order's customer id (None without one), made anew at each call."""
+        out = np.full(self.n_orders, None, dtype=object)
+        has = self.order_owner >= 0
+        out[has] = self.owners[self.order_owner[has]]
+        return out
+
+
+def by_owner(ids) -> tuple[np.ndarray, np.ndarray]:
+    """(order_owner, owners) of OrderBaskets from each order's customer id (None or null: none),
+    dictionary-encoded by Arrow: owners in order of first appearance."""
+    arr = ids if isinstance(ids, (pa.Array, pa.ChunkedArray)) else pa.array(ids, type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return codes, enc.dictionary.to_numpy(zero_copy_only=False).astype(object)
 
 
 @dataclass(frozen=True)
@@ -1227,8 +1253,8 @@ def _baskets(con, categories: tuple[str, ...], priced: bool = True) -> OrderBask
     _run(con, f"CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, sum(v.m) AS m {codes} GROUP BY ALL" if shared
          else f"CREATE TEMP TABLE b_pairs AS SELECT o.i AS b, p.i AS p, v.m AS m {codes}")
     pairs = con.execute("SELECT b, p FROM b_pairs ORDER BY b, p").fetchnumpy()
-    # Through Arrow: one object array (None where an order has no customer), not a tuple per order.
-    orders = con.sql("SELECT customer FROM b_orders ORDER BY i").to_arrow_table()["customer"].to_numpy(zero_copy_only=False)
+    # Through Arrow: each order's customer as a code into the distinct ids, not a text per order.
+    order_owner, owners = by_owner(con.sql("SELECT customer FROM b_orders ORDER BY i").to_arrow_table()["customer"])
     prods = con.execute("SELECT product, name, category FROM b_products ORDER BY i").fetchall()
     value = con.execute("SELECT sum(m)::DOUBLE / count(*) AS value FROM b_pairs GROUP BY p ORDER BY p").fetchnumpy()["value"]
     # Two codes with one name (a product re-coded) stay apart: the code is the product.
@@ -1242,7 +1268,7 @@ def _baskets(con, categories: tuple[str, ...], priced: bool = True) -> OrderBask
     prod_cat = np.array([cat_index.get(c, -1) for _, _, c in prods], dtype=np.int32)
     return OrderBaskets(
         order_idx=np.asarray(pairs["b"], dtype=np.int32), product_idx=np.asarray(pairs["p"], dtype=np.int32),
-        order_customer=orders.astype(object, copy=False),
+        order_owner=order_owner, owners=owners,
         products=tuple(names), product_category=prod_cat, categories=categories,
         product_value=np.asarray(value, dtype=float) if priced else np.full(len(names), np.nan),
     )

@@ -316,19 +316,21 @@ def _promotions(segment_rules: list[Rule], reverse: set[tuple[tuple[str, ...], t
     return tuple(out)
 
 
-def _order_segments(order_customer: np.ndarray, segment_of: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _order_segments(ob: OrderBaskets, segment_of: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Each order's segment as a float, NaN for an order without a customer or of one not segmented,
-    and its customer's place in segment_of (-1 for none). The ids are looked up by Arrow's hashing:
-    pandas' map of 2.6M Python strings took 3 s."""
+    and its customer's place in segment_of (-1 for none). Each distinct customer is looked up once,
+    by Arrow's hashing (pandas' map of 2.6M Python strings took 3 s)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     ids = pa.array(segment_of.index.astype(str), type=pa.string())
-    at = pc.index_in(pa.array(order_customer, type=pa.string()), value_set=ids).to_numpy(zero_copy_only=False)
-    found = ~np.isnan(at)
-    seg = np.full(len(order_customer), np.nan)
-    owner = np.full(len(order_customer), -1, dtype=np.int64)
-    owner[found] = at[found].astype(np.int64)
+    at = pc.index_in(pa.array(ob.owners, type=pa.string()), value_set=ids).to_numpy(zero_copy_only=False)
+    place = np.where(np.isnan(at), -1, at).astype(np.int64)  # per distinct customer
+    owner = np.full(ob.n_orders, -1, dtype=np.int64)
+    has = ob.order_owner >= 0
+    owner[has] = place[ob.order_owner[has]]
+    found = owner >= 0
+    seg = np.full(ob.n_orders, np.nan)
     seg[found] = segment_of.to_numpy(dtype=float)[owner[found]]
     return seg, owner
 
@@ -345,8 +347,8 @@ def basket_rules(ob: OrderBaskets, segment_of: pd.Series, public: set[int], cfg:
     segment_of: segment number by customer id (customers not segmented are absent).
     recount: an engine's `count_itemsets(baskets, level, itemsets, orders)` for the exact recount
     of sampled candidates (None: bitsets on this machine)."""
-    n = len(ob.order_customer)
-    seg, owner = _order_segments(ob.order_customer, segment_of)
+    n = ob.n_orders
+    seg, owner = _order_segments(ob, segment_of)
     known = ~np.isnan(seg)
     strata = [np.flatnonzero(seg == s) for s in np.unique(seg[known])] + [np.flatnonzero(~known)]
     levels = []
