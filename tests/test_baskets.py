@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analysis.insight.baskets import basket_rules
@@ -549,5 +550,8 @@ def test_category_items_read_as_words_as_their_spend_labels_do(demo_run, level, 
 def test_each_orders_customer_is_a_code_into_the_customers_named_once():
     owner, owners = by_owner(["b", None, "a", "b"])
     assert owner.dtype == np.int32 and owner.tolist() == [0, -1, 1, 0] and owners.tolist() == ["b", "a"]
+    # Arrow's chunks (a large query's batches) are encoded one by one against one dictionary.
+    owner, owners = by_owner(pa.chunked_array([pa.array(["b", None]), pa.array(["a", "b"]), pa.array([], pa.string())]))
+    assert owner.tolist() == [0, -1, 1, 0] and owners.tolist() == ["b", "a"]
     ob = order_baskets([("A", "b"), ("A", None), ("B", "a"), ("AB", "b")], {"A": 1.0, "B": 1.0})
     assert ob.n_orders == 4 and ob.order_customer.tolist() == ["b", None, "a", "b"]

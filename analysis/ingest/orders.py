@@ -144,11 +144,13 @@ def by_owner(ids) -> tuple[np.ndarray, np.ndarray]:
     """(order_owner, owners) of OrderBaskets from each order's customer id (None or null: none),
     dictionary-encoded by Arrow: owners in order of first appearance."""
     arr = ids if isinstance(ids, (pa.Array, pa.ChunkedArray)) else pa.array(ids, type=pa.string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    enc = pc.dictionary_encode(arr)
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
-    return codes, enc.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    # Encoded chunk by chunk, the text never joined into one array (past 2 GB its offsets would
+    # overflow): the chunks of the result share one dictionary.
+    chunks = pc.dictionary_encode(arr).chunks if isinstance(arr, pa.ChunkedArray) else [pc.dictionary_encode(arr)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in chunks])
+    return codes.astype(np.int32), chunks[0].dictionary.to_numpy(zero_copy_only=False).astype(object)
 
 
 @dataclass(frozen=True)
