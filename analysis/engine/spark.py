@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -947,7 +948,9 @@ def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]
     lists = basket_lists(with_money)
     arrays = lists.orderBy("b").toArrow()  # (caches the lists, so the pairs' money can go)
     with_money.unpersist()
-    sizes = np.diff(arrays.column("items").combine_chunks().offsets.to_numpy())
+    # Per batch, never joined into one list array (its 32-bit offsets end at 2**31 products).
+    items = arrays.column("items")
+    sizes = pc.list_value_length(items).to_numpy()
     order_owner, owners = by_owner(b_orders.orderBy("b").select("customer").toArrow().column(0))
     b_orders.unpersist()
     seen: dict[str, int] = {}
@@ -959,7 +962,7 @@ def _baskets(valid: DataFrame, per_order: DataFrame, categories: tuple[str, ...]
     cat_index = {c: i for i, c in enumerate(categories)}
     baskets = OrderBaskets(
         order_idx=np.repeat(arrays.column("b").to_numpy().astype(np.int32), sizes),
-        product_idx=arrays.column("items").combine_chunks().flatten().to_numpy().astype(np.int32),
+        product_idx=pc.list_flatten(items).to_numpy().astype(np.int32),
         order_owner=order_owner, owners=owners,
         products=tuple(names),
         product_category=np.array([cat_index.get(r["category"], -1) for r in prods], dtype=np.int32),
