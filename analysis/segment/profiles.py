@@ -71,8 +71,7 @@ def column_summary(table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series
     cols = list(table.columns)
     # Columns side by side: numpy's sums and partitions run outside the GIL.
     stats = each(lambda c: (table[c].mean(), table[c].median(), table[c].std(ddof=0)), cols, len(table))
-    mean, median, sd = (pd.Series({c: s[i] for c, s in zip(cols, stats)}, dtype=float) for i in range(3))
-    return mean, median, sd
+    return tuple(pd.Series({c: s[i] for c, s in zip(cols, stats)}, dtype=float) for i in range(3))  # mean, median, sd
 
 
 def column_sd(table: pd.DataFrame) -> pd.Series:
