@@ -136,6 +136,8 @@ def test_join_matches_ids_that_lost_their_leading_zeros_when_no_two_ids_merge(tm
     assert inp.extra == {"9": NOT_IN_TABLE}
     entry = next(e for e in inp.log if e.action == "matched without leading zeros or case")
     assert entry.count == 2 and "'1' for '001'" in entry.detail
+    # The site's data-quality page says the rule without the example ids (private results only).
+    assert entry.public_detail == entry.detail.replace(" (e.g. '1' for '001')", "")
     assert sorted(inp.orders.baskets.order_customer) == ["001", "002", "9"]
     # A guest order (no customer id) stays without a customer, and the baskets' segments still read.
     guest = LINES + ",d,2020-01-05 09:00,Y,1,1.0\n"
@@ -144,6 +146,12 @@ def test_join_matches_ids_that_lost_their_leading_zeros_when_no_two_ids_merge(tm
     assert sorted(o for o in owners if o is not None) == ["001", "002", "9"] and owners.count(None) == 1
     seg, owner = _order_segments(inp.orders.baskets, pd.Series([0.0, 1.0], index=["001", "002"]))
     assert sorted(zip(owners, owner.tolist()), key=str) == [("001", 0), ("002", 1), ("9", -1), (None, -1)]
+    # A table customer whose only line is a return: the same person in both files (kept with zero
+    # activity), not also listed as a customer of the lines alone.
+    returned = LINES + "3,d,2020-01-05 09:00,X,-1,2.5\n"
+    inp = load_input(load_config(_write(tmp_path, "key,income\n001,10\n002,20\n003,30\n", returned, extra)))
+    assert inp.extra == {"9": NOT_IN_TABLE} and list(inp.table.frame["Orders"]) == [1.0, 1.0, 0.0]
+    assert not [e for e in inp.log if "but for case or leading zeros" in e.detail]
     inp = load_input(load_config(_write(tmp_path, "key,income\n01,10\n1,20\n002,30\n", LINES, extra)))
     assert list(inp.table.frame["Orders"]) == [0.0, 1.0, 0.0]
     assert not [e for e in inp.log if e.action == "matched without leading zeros or case"]
@@ -169,6 +177,7 @@ def test_join_matches_ids_written_in_another_case_unless_the_lines_write_both(tm
     assert inp.extra == {"a1": NOT_IN_TABLE}
     entry = next(e for e in inp.log if e.action == "not segmented")
     assert "1 of them match an id of the table but for case or leading zeros (e.g. 'a1')" in entry.detail
+    assert entry.public_detail == entry.detail.replace(" (e.g. 'a1')", "") and "a1" not in entry.public_detail
 
 
 def test_lines_without_prices_join_a_table_that_gives_the_spend(tmp_path):
