@@ -1005,3 +1005,19 @@ def test_of_several_columns_that_hold_no_numbers_the_error_names_the_first_in_th
         clean_csv(bad.replace(",forty,", ",40010,"), conf)
     with pytest.raises(UserError, match="'answered'"):
         clean_csv(bad.replace(",forty,", ",40010,").replace(",six,", ",6,"), conf)
+
+
+def test_no_sums_row_in_columns_whose_values_cancel_out():
+    """Standardised scores sum to about 0: an ordinary customer near 0 at either end is no total
+    (six customers of a 1,000-row table of scores were once excluded as totals rows)."""
+    from analysis.ingest.cleaning import sum_rows
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(1000, 4))
+    x = np.round((x - x.mean(axis=0)) / x.std(axis=0), 3)
+    t = pd.DataFrame(x, columns=list("abcd"))
+    t.iloc[[0, 1, 2, -3, -2, -1]] = np.round(rng.uniform(-0.3, 0.3, size=(6, 4)), 3)  # small values at both ends
+    assert not sum_rows(t, np.ones(len(t), dtype=bool)).any()
+    # A total of such a table is still found when it is the largest value of its columns.
+    frame = _amounts()
+    total = _with_sums_at(frame, 20)
+    assert sum_rows(total, np.ones(len(total), dtype=bool))[20]

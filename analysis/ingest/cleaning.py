@@ -678,7 +678,9 @@ def sum_rows(numbers: pd.DataFrame, in_play: np.ndarray) -> np.ndarray:
     'Eindtotaal'): among the first or last SUM_EDGE rows in play, equal to the other rows' sum in
     two columns, or in one amount written with cents (a customer holding exactly half of every
     amount, to the cent, does not happen). Tolerance: half a cent per value summed, for amounts
-    written rounded. `numbers`: parsed columns (NaN missing)."""
+    written rounded. A total also exceeds every value it adds up in size: in a column whose values
+    cancel out (scores around 0) the sum is near 0, and an ordinary customer near 0 is not its
+    total. `numbers`: parsed columns (NaN missing)."""
     out = np.zeros(len(numbers), dtype=bool)
     play = np.flatnonzero(in_play)
     if len(play) <= SUM_MIN_ROWS or numbers.shape[1] == 0:
@@ -695,6 +697,9 @@ def sum_rows(numbers: pd.DataFrame, in_play: np.ndarray) -> np.ndarray:
         v = numbers[col].to_numpy(dtype=float)[edge]
         tol = 0.005 * known.sum() + 1e-9 * abs(total)  # the other values and the total, each rounded to a cent
         hit = np.isfinite(v) & (v != 0) & (np.abs(2 * v - total) <= tol)
+        if hit.any():  # larger than the column's second largest value: its largest, and alone
+            size = np.abs(x[known])
+            hit &= np.abs(v) > np.partition(size, len(size) - 2)[-2]
         matches += hit
         cents |= hit & (np.round(v) != v)
     out[edge[(matches >= 2) | ((matches == 1) & cents)]] = True
