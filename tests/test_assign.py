@@ -322,6 +322,17 @@ def test_model_files_are_plain_json_and_arrays(trained):
     assert model.kind == "customers" and "Income" in model.schema["customers"]
 
 
+def test_model_keeps_the_configs_order(trained):
+    """Spend columns are summed in the config's order (another order can differ in the last bit and
+    move a customer on a tier's cut point), and the last campaign named is the latest."""
+    folder, _, _ = trained
+    given = _config("train.tsv", algorithm="kmeans")["columns"]
+    saved = load(folder / "model").config["columns"]
+    assert list(given["spend"]) != sorted(given["spend"])  # (an order sorting would change)
+    for key in ("spend", "purchases", "campaigns"):
+        assert list(saved[key].items()) == list(given[key].items()), key
+
+
 def test_model_keeps_the_hash_of_every_training_input(trained, tmp_path):
     import dataclasses
 

@@ -205,8 +205,9 @@ def save(model: Model, folder: Path) -> None:
     body["rule"] = {"kind": model.rule.kind, "value_feature": model.rule.value_feature,
                     "arrays": sorted(model.rule.arrays)}
     path = folder / "model.json"
-    path.write_text(json.dumps(body, indent=1, sort_keys=True, allow_nan=False, default=_plain) + "\n",
-                    encoding="utf-8")
+    # Keys in the order written: the config's order means something (spend columns are added in it,
+    # to the bit; the last campaign is the latest), and sorted it was lost.
+    path.write_text(json.dumps(body, indent=1, allow_nan=False, default=_plain) + "\n", encoding="utf-8")
     files[path.name] = sha256(path)
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "segments_version": __version__,
                 "files": files}
