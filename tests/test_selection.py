@@ -411,6 +411,9 @@ def test_no_natural_segments_without_structure(kind):
         assert fixed.structure == "none" and "no natural segments" not in fixed.structure_note
         assert fixed.structure_note.startswith("The 4 segments set in the configuration (segmentation.k) are not "
                                                "separated by valleys")
+        from analysis.publish.pages import structure_title  # the pages' heading says no more either
+        assert structure_title(fixed) == "The 4 segments set in the configuration are not natural ones"
+        assert structure_title(found.choice) == "No natural segments"
 
 
 def test_fallback_groups_customers_into_value_tiers():

@@ -142,7 +142,7 @@ def overview(r: Results, chart: Chart, paper: bool = False) -> dict:
         # so (its first part, with the indices, is for the methodology page).
         "structure_note": r.chosen.structure_note + (f" {r.chosen.reason.split('). ', 1)[-1]}"
                                                      if r.chosen.fallback else ""),
-        "structure_title": STRUCTURE_TITLES.get(r.chosen.structure, ""),
+        "structure_title": structure_title(r.chosen),
         "title": r.title, "value_word": r.value_word,
         "n_input": fmt.integer(r.n_input), "n_segmented": fmt.integer(r.n_segmented),
         "n_excluded": fmt.integer(n_excl), "k": str(r.chosen.k), "tiers_by": r.chosen.tiers_by,
@@ -843,13 +843,21 @@ def _num(x, digits=3) -> str:
 STRUCTURE_TITLES = {"weak": "Weakly separated segments", "none": "No natural segments"}
 
 
+def structure_title(c) -> str:
+    """The warning's title. With k set in the config only that k was looked at: its segments are
+    not natural, which says nothing of whether the data holds others."""
+    if c.structure == "none" and c.set_in_config:
+        return f"The {c.k} segments set in the configuration are not natural ones"
+    return STRUCTURE_TITLES.get(c.structure, "")
+
+
 def _selection_evidence(r: Results) -> dict:
     c = r.chosen
     labels = {d.name: d.label for d in r.features}
     names = {p.id: f"{p.id}. {p.name}" for p in r.segments if p.public}
     return {
         "structure": c.structure, "structure_note": c.structure_note,
-        "structure_title": STRUCTURE_TITLES.get(c.structure, ""),
+        "structure_title": structure_title(c),
         "votes": [{"index": r.thresholds.index_notes[i][0], "k": str(k) if k else "none", "note": r.thresholds.index_notes[i][1]}
                   for i, k in c.votes],
         "relevance_rule": r.thresholds.relevance_rule,
