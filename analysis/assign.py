@@ -245,7 +245,7 @@ def assign(folder: Path, customers: Path | None, transactions: Path | None, refe
     cfg, path = inp.cfg, inp.table.path
     del inp  # the input as text is no longer needed: a million customers' text is hundreds of MB
     _release()
-    table, _ = build_table(data, cfg)
+    table, _, _ = build_table(data, cfg, model.mix)
     scaling = tuple(Scaling(**s) for s in model.scaling)
     missing = [s.name for s in scaling if s.name not in table.columns]
     if missing:

@@ -237,7 +237,7 @@ def saved_model(given: Config, cfg: Config, inp, data, feats, rule: Rule, raw: n
         segments={s: names[s] for s in segs}, centres=centres, distance_p99=float(np.percentile(dist, 99)),
         ranges={c: (float(feats.table[c].min()), float(feats.table[c].max())) for c in feats.table.columns},
         shares={s: float((labels == s).mean()) for s in segs}, n_training=len(labels), versions=_versions(),
-        inputs=inp.sources)
+        inputs=inp.sources, mix=dict(feats.mix))
 
 
 def _comparison(cfg: Config, data, ids: pd.Index, labels: np.ndarray) -> Comparison | None:

@@ -333,6 +333,14 @@ def test_model_keeps_the_configs_order(trained):
         assert list(saved[key].items()) == list(given[key].items()), key
 
 
+def test_model_keeps_the_share_a_customer_without_spend_is_given(trained):
+    """assign gives new non-buyers the training run's average mix (features._mix_share), not their batch's."""
+    folder, _, run = trained
+    saved = load(folder / "model").mix
+    assert saved == run.model.mix and set(saved) == {f for f in run.model.features if f.startswith(("share_", "channel_"))}
+    assert 0 < saved["share_wines"] < 1
+
+
 def test_model_keeps_the_hash_of_every_training_input(trained, tmp_path):
     import dataclasses
 

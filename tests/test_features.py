@@ -37,18 +37,32 @@ def column(feats, name):
     return feats.table[name].tolist()
 
 
-def test_spend_shares_sum_to_one_and_are_zero_without_spend(feats):
+def test_spend_shares_sum_to_one_and_without_spend_are_the_spenders_average(feats):
+    """A customer who spent nothing has no mix: the average share of those who spent, not 0% of
+    everything (which set non-buyers beside the buyers of one category, and named them after it)."""
     assert column(feats, "total_spend") == [40, 0, 20]
-    assert column(feats, "share_wine") == [0.75, 0.0, 0.25]
-    assert column(feats, "share_meat") == [0.25, 0.0, 0.75]
+    assert column(feats, "share_wine") == [0.75, 0.5, 0.25]
+    assert column(feats, "share_meat") == [0.25, 0.5, 0.75]
     shares = feats.table[["share_wine", "share_meat"]].sum(axis=1).tolist()
-    assert shares == [1.0, 0.0, 1.0]
+    assert shares == [1.0, 1.0, 1.0]
+    assert feats.mix == {"share_wine": 0.5, "share_meat": 0.5, "channel_web": 0.375, "channel_store": 0.625}
+    assert "customers with none have the average share of those with some" in feats.doc("share_wine").description
+
+
+def test_a_saved_models_mix_is_given_to_new_customers_without_spend(config_for):
+    """New customers are placed with the training run's average mix, not their own batch's."""
+    from analysis.segment.features import build_table
+    cfg = config_for(CSV, CFG)
+    given = {"share_wine": 0.9, "share_meat": 0.1, "channel_web": 0.2, "channel_store": 0.8}
+    table, _, mix = build_table(clean(load_customers(cfg), cfg), cfg, given)
+    assert table["share_wine"].tolist() == [0.75, 0.9, 0.25] and table["channel_web"].tolist() == [0.25, 0.2, 0.5]
+    assert mix == given
 
 
 def test_channel_shares_purchases_and_basket(feats):
     assert column(feats, "purchases") == [4, 0, 4]
-    assert column(feats, "channel_web") == [0.25, 0.0, 0.5]
-    assert column(feats, "channel_store") == [0.75, 0.0, 0.5]
+    assert column(feats, "channel_web") == [0.25, 0.375, 0.5]
+    assert column(feats, "channel_store") == [0.75, 0.625, 0.5]
     assert column(feats, "avg_purchase") == [10.0, 0.0, 5.0]
 
 
@@ -156,7 +170,7 @@ def test_units_bought_stand_in_for_spend_where_no_price_is_known(config_for):
     units = {k: v for k, v in COLUMNS.items() if k != "spend"} | {"units": {"Wine": "wine", "Meat": "meat"}}
     f = features(config_for, {"columns": units, "report": {"reference_date": "2014-06-30"}})
     assert column(f, "total_units") == [40, 0, 20]
-    assert column(f, "share_wine") == [0.75, 0.0, 0.25]
+    assert column(f, "share_wine") == [0.75, 0.5, 0.25]  # none bought: the average share
     docs = {d.name: d for d in f.docs}
     assert (docs["total_units"].kind, docs["share_meat"].kind) == ("count", "share")
     assert docs["share_meat"].label == "Share of units: Meat"
@@ -308,7 +322,7 @@ def test_a_column_named_like_a_built_feature_is_kept_once_or_apart(tmp_path):
         (tmp_path / "t.yml").write_text("customers: {path: t.csv}\ncolumns: {id: id, spend: {All: spend}, "
                                         "orders: orders, numeric: [avg_order_value, other]}\n")
         cfg = load_config(tmp_path / "t.yml")
-        table, docs = build_table(clean(load(cfg), cfg), cfg)
+        table, docs, _ = build_table(clean(load(cfg), cfg), cfg)
         assert ("avg_order_value_as_given" in table) == kept and "avg_order_value" in table and "other" in table
     # Under a name of its own ('Panier moyen (€)') and in cents, the same measure is still counted once.
     frame.assign(avg_order_value=spend / orders * 100).rename(columns={"avg_order_value": "Panier moyen"}).to_csv(
@@ -316,7 +330,7 @@ def test_a_column_named_like_a_built_feature_is_kept_once_or_apart(tmp_path):
     (tmp_path / "t.yml").write_text("customers: {path: t.csv}\ncolumns: {id: id, spend: {All: spend}, "
                                     "orders: orders, numeric: [Panier moyen, other]}\n")
     cfg = load_config(tmp_path / "t.yml")
-    table, docs = build_table(clean(load(cfg), cfg), cfg)
+    table, docs, _ = build_table(clean(load(cfg), cfg), cfg)
     assert "panier_moyen" not in table and {"avg_order_value", "other"} <= set(table)
 
 

@@ -6,7 +6,7 @@ profiling only, so that measuring campaign response per segment is not circular.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -72,6 +72,7 @@ class FeatureSet:
     # leaves out is a column of zeros (it keeps its place, so names and columns stay aligned)
     value_feature: str | None  # what "value" means for ordering and revenue shares
     scaling: tuple[Scaling, ...] = ()  # one per clustering feature: replays the matrix on new customers
+    mix: dict = field(default_factory=dict)  # mix feature -> share of a customer with no total (see _mix_share)
 
     def doc(self, name: str) -> FeatureDoc:
         return next(d for d in self.docs if d.name == name)
@@ -119,8 +120,31 @@ def _safe_share(part: pd.Series, total: pd.Series) -> pd.Series:
     return (part / total.where(total > 0)).fillna(0.0)
 
 
-def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[FeatureDoc]]:
+NO_MIX = "customers with none have the average share of those with some"
+
+
+def _mix_share(part: pd.Series, total: pd.Series, name: str, mix: dict[str, float], given: dict[str, float] | None
+               ) -> pd.Series:
+    """A share of a mix (spend by category, purchases by channel). A customer with no total has no
+    mix: not 0% of everything, which sets non-buyers beside the buyers of one category only (and
+    named after it), but the average share of the customers with a total, which pulls them towards
+    no segment; their total says what they are. `given`: a saved model's shares, else learnt into `mix`."""
+    has = total > 0
+    share = part / total.where(has)
+    if given is not None:
+        mix[name] = float(given.get(name, 0.0))
+    else:
+        mean = share[has].mean()
+        mix[name] = float(mean) if has.any() and np.isfinite(mean) else 0.0
+    return share.fillna(mix[name])
+
+
+def build_table(data: CleanData, cfg: Config, given_mix: dict[str, float] | None = None
+                ) -> tuple[pd.DataFrame, list[FeatureDoc], dict[str, float]]:
+    """The feature table, its documentation, and the share each mix feature gives a customer with
+    no total (`given_mix`: a saved model's, else learnt from these customers)."""
     c, d = cfg.columns, data.customers
+    mix: dict[str, float] = {}
     ref = pd.Timestamp(data.reference_date)
     cols: dict[str, pd.Series] = {}
     docs: list[FeatureDoc] = []
@@ -173,16 +197,18 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
             f"Money spent, as given in {next(iter(c.spend.values()))}", "money", ", ".join(c.spend.values()))
         # One spend column is the total itself: its share is 100% for every spender, no category.
         for cat, col in (c.spend.items() if len(c.spend) > 1 else ()):
-            add(f"share_{slug(cat)}", _safe_share(d[col], total), f"Share of spend: {readable(cat)}",
-                f"Share of total spend that went to {readable(cat)}", "share", col)
+            add(f"share_{slug(cat)}", _mix_share(d[col], total, f"share_{slug(cat)}", mix, given_mix),
+                f"Share of spend: {readable(cat)}",
+                f"Share of total spend that went to {readable(cat)} ({NO_MIX})", "share", col)
     if c.units:  # order lines without prices: how much, and of what, in units instead of money
         total_u = d[list(c.units.values())].sum(axis=1)
         add("total_units", total_u, "Units bought", "Units bought over all product categories", "count",
             ", ".join(c.units.values()))
         for cat, col in (c.units.items() if len(c.units) > 1 else ()):
             # Named as spend shares are (the two never meet): the category mix of what they buy.
-            add(f"share_{slug(cat)}", _safe_share(d[col], total_u), f"Share of units: {readable(cat)}",
-                f"Share of units bought that were {readable(cat)}", "share", col)
+            add(f"share_{slug(cat)}", _mix_share(d[col], total_u, f"share_{slug(cat)}", mix, given_mix),
+                f"Share of units: {readable(cat)}", f"Share of units bought that were {readable(cat)} ({NO_MIX})",
+                "share", col)
     # A yes/no answer per customer (used a discount or a code): the share of customers who did.
     deals_x = d[c.deal_purchases].to_numpy(dtype=float, na_value=np.nan) if c.deal_purchases else np.array([])
     deal_flag = bool(c.deal_purchases) and bool(np.isin(deals_x[~np.isnan(deals_x)], [0.0, 1.0]).all()) and \
@@ -196,8 +222,9 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
         add("purchases", total_p, "Purchases", "Purchases over all sales channels", "count",
             ", ".join(c.purchases.values()))
         for ch, col in (c.purchases.items() if len(c.purchases) > 1 else ()):  # one column: no channel mix
-            add(f"channel_{slug(ch)}", _safe_share(d[col], total_p), f"Share of purchases: {readable(ch)}",
-                f"Share of purchases made through the {readable(ch)} channel", "share", col)
+            add(f"channel_{slug(ch)}", _mix_share(d[col], total_p, f"channel_{slug(ch)}", mix, given_mix),
+                f"Share of purchases: {readable(ch)}",
+                f"Share of purchases made through the {readable(ch)} channel ({NO_MIX})", "share", col)
         if c.spend:
             add("avg_purchase", _safe_share(cols["total_spend"], total_p), "Average purchase value",
                 "Total spend divided by purchases", "money", "spend and purchase columns")
@@ -258,7 +285,7 @@ def build_table(data: CleanData, cfg: Config) -> tuple[pd.DataFrame, list[Featur
     if c.churned:  # an outcome, not a trait to segment on: its share per segment is what the advice reads
         add("churned", d[c.churned].fillna(0), lab(c.churned, "Churned"), "Left the business (share of customers)",
             "flag", c.churned)
-    return pd.DataFrame(cols, index=d.index), docs
+    return pd.DataFrame(cols, index=d.index), docs, mix
 
 
 # Words that name an amount of money in a column's name ('MonthlyCharges', 'account_balance', 'gasto_mensual'),
@@ -364,7 +391,7 @@ def last_event(column: str) -> str:
 
 
 def build_features(data: CleanData, cfg: Config) -> FeatureSet:
-    table, docs = build_table(data, cfg)
+    table, docs, mix = build_table(data, cfg)
     available = [d.name for d in docs]
     if cfg.features is not None:
         unknown = [f for f in cfg.features if f not in available]
@@ -419,4 +446,4 @@ def build_features(data: CleanData, cfg: Config) -> FeatureSet:
     # What a segment is worth: its spend; without prices the units bought; else the customers' income.
     value = next((f for f in ("total_spend", "total_units", "income") if f in table), None)
     return FeatureSet(table=table, docs=tuple(docs), clustering=tuple(chosen), matrix=matrix, value_feature=value,
-                      scaling=scaling)
+                      scaling=scaling, mix=mix)

@@ -177,6 +177,7 @@ class Model:
     # The training inputs: role (customers, transactions, products) -> {"file": name, "sha256": digest}
     inputs: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
     order_season: list[int] | None = None  # calendar months of the order lines' season habit ([] for none)
+    mix: dict[str, float] = dataclasses.field(default_factory=dict)  # features.FeatureSet.mix
 
     def segment(self, raw: np.ndarray) -> np.ndarray:
         lookup = np.zeros(max(self.segment_of_raw) + 2, dtype=np.int64)
