@@ -1864,3 +1864,22 @@ def test_a_date_column_of_two_formats_or_of_spreadsheet_day_numbers_is_said_not_
     # a count named so is no date: nothing said of numbers outside the days a customer table holds
     frame.assign(Dt_Customer=range(200)).to_csv(tmp_path / "count.tsv", sep="\t", index=False)
     assert "day numbers" not in draft_config(tmp_path / "count.tsv", config_dir=tmp_path)
+
+
+def test_columns_of_signed_values_are_no_days_counts_or_money(tmp_path):
+    """Cleaning reads a negative number of days, orders or money as a typo (made missing): a column
+    of standardised scores named 'recency_z' or 'orders_score' (half of them below 0) is drafted as
+    a number, not as days since the last purchase; a few negatives among days still are days."""
+    rng = np.random.default_rng(4)
+    n = 300
+    z = rng.normal(size=(n, 3)).round(3)
+    days = rng.integers(0, 400, n).astype(float)
+    days[:3] = -1  # typos, which cleaning treats as missing
+    frame = pd.DataFrame({"customer_id": range(1, n + 1), "recency_z": z[:, 0], "orders_score": z[:, 1],
+                          "spend_z": z[:, 2]})
+    frame.to_csv(tmp_path / "scores.csv", index=False)
+    cfg = parse(draft_config(tmp_path / "scores.csv", config_dir=tmp_path), tmp_path)
+    assert cfg.columns.recency_days is None and cfg.columns.orders is None and not cfg.columns.spend
+    assert {"recency_z", "orders_score", "spend_z"} <= set(cfg.columns.numeric)
+    frame.assign(recency=days).drop(columns="recency_z").to_csv(tmp_path / "days.csv", index=False)
+    assert parse(draft_config(tmp_path / "days.csv", config_dir=tmp_path), tmp_path).columns.recency_days == "recency"

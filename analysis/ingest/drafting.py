@@ -377,8 +377,15 @@ def describe(p: Profile) -> str:
 USED_CODE = r"code|coupon|cupon|cupom|gutschein|discount|rabatt|descuento|desconto|remise|sconto|korting|used|applied"
 
 
+# Days, counts and money: cleaning reads a negative value as a typo and makes it missing.
+NOT_NEGATIVE = ("recency_days", "orders", "purchases", "web_visits", "deal_purchases", "household", "spend",
+                "income", "tenure_months", "tenure_years")
+
+
 # Role -> does the column's content fit the role (the name has already matched)?
 def _fits(role: str, p: Profile) -> bool:
+    if role in NOT_NEGATIVE and p.numeric and p.share_between(0, np.inf) < NUMERIC_SHARE:
+        return False  # mostly signed values (standardised scores): a number of its own, not days or money
     if role == "id":  # a few repeated or missing ids are rows cleaning excludes and lists, not a reason to lose the id
         return p.unique or (p.rows > 1 and p.distinct >= ID_DISTINCT * p.rows)
     if role in ("campaigns", "latest_campaign", "campaign_response") and re.search(USED_CODE, p.key):
