@@ -1883,3 +1883,19 @@ def test_columns_of_signed_values_are_no_days_counts_or_money(tmp_path):
     assert {"recency_z", "orders_score", "spend_z"} <= set(cfg.columns.numeric)
     frame.assign(recency=days).drop(columns="recency_z").to_csv(tmp_path / "days.csv", index=False)
     assert parse(draft_config(tmp_path / "days.csv", config_dir=tmp_path), tmp_path).columns.recency_days == "recency"
+
+
+def test_date_cells_of_parquet_and_excel_leave_no_day_month_question(tmp_path):
+    """Typed dates are read as text with or without a zone, the same dates: not two readings; dates
+    written 03/04 as text still are."""
+    n = 40
+    frame = pd.DataFrame({"customer_id": range(n), "spend": np.arange(n) * 3.5 + 1,
+                          "last_purchase": pd.date_range("2024-01-01", periods=n, freq="5D")})
+    frame.to_parquet(tmp_path / "t.parquet")
+    frame.to_excel(tmp_path / "t.xlsx", index=False)
+    for name in ("t.parquet", "t.xlsx"):
+        text = draft_config(tmp_path / name, config_dir=tmp_path)
+        assert parse(text, tmp_path).columns.last_purchase == "last_purchase", name
+        assert "undecided" not in text, name
+    frame.assign(last_purchase=[f"0{1 + i % 9}/0{1 + i % 9}/2024" for i in range(n)]).to_csv(tmp_path / "t.csv", index=False)
+    assert "'last_purchase': day and month order undecided (also %m/%d/%Y)" in draft_config(tmp_path / "t.csv", config_dir=tmp_path)

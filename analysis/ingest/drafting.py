@@ -377,6 +377,10 @@ def describe(p: Profile) -> str:
 USED_CODE = r"code|coupon|cupon|cupom|gutschein|discount|rabatt|descuento|desconto|remise|sconto|korting|used|applied"
 
 
+def _day_month_swapped(fmt: str) -> str:
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
 # Days, counts and money: cleaning reads a negative value as a typo and makes it missing.
 NOT_NEGATIVE = ("recency_days", "orders", "purchases", "web_visits", "deal_purchases", "household", "spend",
                 "income", "tenure_months", "tenure_years")
@@ -723,8 +727,11 @@ def guess_roles(profiles: list[Profile]) -> Guess:
         guess.notes.append("id: no column identifies a customer; rows are numbered, so results cannot be joined "
                            "back to customers" + lines)
     for p in profiles:
-        if len(p.date_formats) > 1 and any(guess.scalars.get(r, ("",))[0] == p.name for r in ("signup_date", "birth_date", "last_purchase")):
-            guess.notes.append(f"{p.name!r}: day and month order undecided (also {', '.join(p.date_formats[1:3])})")
+        # Only a format with day and month swapped is another reading (dates written as date cells
+        # read as text with or without a zone too, the same dates).
+        swapped = [f for f in p.date_formats[1:] if f == _day_month_swapped(p.date_formats[0])]
+        if swapped and any(guess.scalars.get(r, ("",))[0] == p.name for r in ("signup_date", "birth_date", "last_purchase")):
+            guess.notes.append(f"{p.name!r}: day and month order undecided (also {swapped[0]})")
 
     if "spend" not in guess.dicts and "spend" not in guess.scalars:
         goods = [p for p in free if _spend_on_goods(p)]
