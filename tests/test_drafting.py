@@ -1899,3 +1899,28 @@ def test_date_cells_of_parquet_and_excel_leave_no_day_month_question(tmp_path):
         assert "undecided" not in text, name
     frame.assign(last_purchase=[f"0{1 + i % 9}/0{1 + i % 9}/2024" for i in range(n)]).to_csv(tmp_path / "t.csv", index=False)
     assert "'last_purchase': day and month order undecided (also %m/%d/%Y)" in draft_config(tmp_path / "t.csv", config_dir=tmp_path)
+
+
+def test_dates_written_three_ways_with_a_typo_are_not_decided(tmp_path):
+    """A signup column of ISO dates, 'March 12, 2022' and 15/01/2021, with one impossible date and
+    'N/A': listed under NOT DECIDED with each way, not drafted as free text to ignore; order lines'
+    dates written two ways are named where the timestamp is asked for."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+    n = 90
+    ways = [f"2021-03-{1 + i % 28:02d}" if i % 3 == 0 else f"March {1 + i % 28:02d}, 2022" if i % 3 == 1
+            else f"{13 + i % 15}/01/2021" for i in range(n)]
+    ways[5], ways[7] = "31/02/2020", "N/A"
+    pd.DataFrame({"customer_id": range(n), "spend": np.arange(n) * 2.5 + 1, "signup date": ways}).to_csv(
+        tmp_path / "c.csv", index=False)
+    text = draft_config(tmp_path / "c.csv", config_dir=tmp_path)
+    assert ("'signup date' is named like the signup date and holds dates written in three ways: 30 as %Y-%m-%d "
+            "(e.g. '2021-03-01'), 29 as %B %d, %Y (e.g. 'March 02, 2022'), 29 as %d/%m/%Y (e.g. '15/01/2021'); "
+            "1 read in none (e.g. '31/02/2020')") in text
+    lines = pd.DataFrame({"customer": [f"K{i % 20}" for i in range(200)], "order": [f"A{i // 3}" for i in range(200)],
+                          "product": [f"P{i % 7}" for i in range(200)], "quantity": 1 + np.arange(200) % 4,
+                          "price": 2.5 + np.arange(200) % 5,
+                          "Datum": [f"2022-05-{1 + i % 28:02d} 10:00:00" if i % 2 else f"{1 + i % 28:02d}.05.2022 10:00"
+                                    for i in range(200)]})
+    lines.to_csv(tmp_path / "l.csv", index=False)
+    text = draft_orders_config(tmp_path / "l.csv", config_dir=tmp_path)
+    assert "  timestamp: ???  # required: 'Datum' is named like a date and holds dates written in two ways: 100 as" in text

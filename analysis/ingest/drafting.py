@@ -1067,29 +1067,51 @@ def undated_notes(frame: pd.DataFrame, guess: Guess, profiles: list[Profile]) ->
                          f"{int(p.numbers.min())} to {int(p.numbers.max())}, which read as a spreadsheet's day numbers "
                          f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}: save the column as dates, then set {key}")
             continue
-        two = _two_date_formats(frame[p.name])
-        if two:
-            said = ", ".join(f"{n:,} as {fmt} (e.g. {ex!r})" for fmt, n, ex in two)
-            notes.append(f"{p.name!r} is named like the {role.replace('_', ' ')} and holds dates written in two ways: "
-                         f"{said}; write them one way, then set {key}")
+        ways = mixed_date_formats(frame[p.name])
+        if ways:
+            notes.append(f"{p.name!r} is named like the {role.replace('_', ' ')} and holds {ways_said(ways)}; "
+                         f"write them one way, then set {key}")
     return notes
 
 
-def _two_date_formats(values: pd.Series) -> list[tuple[str, int, str]] | None:
-    """[(format, values, example)] for the two formats that together read every distinct value
-    present, when no one format does; None otherwise."""
+MIXED_WAYS = 4  # the most ways of writing dates one column is said to mix (more: not dates at all)
+MIXED_UNREAD = 0.02  # share of its distinct values such a column may hold that no format reads (31/02/2020)
+
+
+def mixed_date_formats(values: pd.Series) -> list[tuple[str | None, int, str]] | None:
+    """[(format, values, example)] for the formats that together read the distinct values present,
+    when no one format does: each in turn the one reading most of the values still unread (at most
+    MIXED_WAYS of them), then (None, values, example) for those none reads, at most MIXED_UNREAD of
+    them; None otherwise."""
     text = values.dropna().astype(str).str.strip()
-    uniques = pd.Series(pd.unique(text[text != ""]), dtype=object)
+    text = text[~is_missing(text)]  # blanks and markers ('N/A') are no way of writing a date
+    uniques = pd.Series(pd.unique(text), dtype=object)
     if uniques.empty or not uniques.str.contains(r"\d").all():
         return None
     read = {fmt: to_dates(uniques, fmt).notna().to_numpy() for fmt in DATE_FORMATS}
-    best = max(read, key=lambda f: read[f].sum())  # the first of the formats reading the most
-    rest = ~read[best]
-    other = next((f for f in DATE_FORMATS if f != best and read[f][rest].all()), None) if rest.any() else None
-    if other is None:
+    left = np.ones(len(uniques), dtype=bool)
+    ways = []
+    while len(ways) < MIXED_WAYS:
+        best = max(read, key=lambda f: (read[f] & left).sum())  # the first of the formats reading the most
+        if not (read[best] & left).any():
+            break
+        ways.append((best, read[best] & left))
+        left &= ~read[best]
+    if len(ways) < 2 or left.sum() > MIXED_UNREAD * len(uniques) or (left.any() and any(r[left].any() for r in read.values())):
         return None
-    count = text.isin(set(uniques[~rest])).sum()
-    return [(best, int(count), str(uniques[~rest].iloc[0])), (other, int(len(text) - count), str(uniques[rest].iloc[0]))]
+    return [(fmt, int(text.isin(set(uniques[mine])).sum()), str(uniques[mine].iloc[0]))
+            for fmt, mine in ways + ([(None, left)] if left.any() else [])]
+
+
+def ways_said(ways: list[tuple[str | None, int, str]]) -> str:
+    """'dates written in two ways: 150 as %Y-%m-%d (e.g. '2014-03-02'), ...; 1 in none (e.g. ...)'."""
+    said = ", ".join(f"{n:,} as {fmt} (e.g. {ex!r})" for fmt, n, ex in ways if fmt)
+    unread = "".join(f"; {n:,} read in none (e.g. {ex!r})" for fmt, n, ex in ways if not fmt)
+    known = sum(1 for fmt, _, _ in ways if fmt)
+    return f"dates written in {NUMBER_WORDS.get(known, known)} ways: {said}{unread}"
+
+
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four"}
 
 
 def customer_rows(frame: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:

@@ -16,7 +16,8 @@ import pandas as pd
 
 from .cleaning import guess_date_format, to_numbers
 from ..config import CANCELLED_STATUSES, RETURNED_STATUSES, Baskets, Cleaning, Segmentation, TransactionsFile
-from .drafting import _comment, _config_path, _model_section, currency_of, normalise, quote, report_section
+from .drafting import (_comment, _config_path, _model_section, currency_of, mixed_date_formats, normalise, quote,
+                       report_section, ways_said)
 from ..errors import UserError
 from ..config import DELIMITER_NAMES
 from .loading import detect_encoding, head_fields, headerless, is_missing, line_delimiter
@@ -89,6 +90,14 @@ def _pick(role: str, columns: list[str], used: set[str]) -> str | None:
     for col in columns:
         if col not in used and re.search(NAMES[role], normalise(col)):
             return col
+    return None
+
+
+def _mixed_dates(sample: pd.DataFrame, columns: list[str]) -> tuple[str, list] | None:
+    """The first column named like a date whose dates are written in several ways, and those ways."""
+    for col in columns:
+        if re.search(NAMES["timestamp"], normalise(col)) and (ways := mixed_date_formats(sample[col])):
+            return col, ways
     return None
 
 
@@ -413,6 +422,10 @@ def draft_orders_config(lines_path: str | Path, products_path: str | Path | None
             numeric = [c for c, _ in others if _numbers(sample[c]) is not None]
             head.append(f"  unit_price: ???  # required: no column named like a price; name it among {', '.join(numeric)}, "
                         "or write null if there is none (what customers bought is then counted in units)")
+        elif role == "timestamp" and (mixed := _mixed_dates(sample, [c for c, _ in others])):
+            col, ways = mixed
+            head.append(f"  timestamp: ???  # required: {col!r} is named like a date and holds {ways_said(ways)} in the "
+                        f"first {len(sample):,} lines; write them one way, then name it here with its timestamp_format")
         elif role == "timestamp":
             head.append("  timestamp: ???  # required: no column of dates found; the report needs each order's date "
                         "(recency, tenure and the time habits are measured from it): name its column")
