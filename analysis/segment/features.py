@@ -129,14 +129,16 @@ def _mix_share(part: pd.Series, total: pd.Series, name: str, mix: dict[str, floa
     mix: not 0% of everything, which sets non-buyers beside the buyers of one category only (and
     named after it), but the average share of the customers with a total, which pulls them towards
     no segment; their total says what they are. `given`: a saved model's shares, else learnt into `mix`."""
-    has = total > 0
-    share = part / total.where(has)
+    t = total.to_numpy(dtype=float)
+    has = t > 0
+    with np.errstate(invalid="ignore", divide="ignore"):  # (numpy, not pandas: no copy of a million ids' index)
+        share = np.where(has, part.to_numpy(dtype=float) / np.where(has, t, 1.0), np.nan)
     if given is not None:
         mix[name] = float(given.get(name, 0.0))
     else:
-        mean = share[has].mean()
-        mix[name] = float(mean) if has.any() and np.isfinite(mean) else 0.0
-    return share.fillna(mix[name])
+        known = share[has & ~np.isnan(share)]
+        mix[name] = float(known.mean()) if len(known) else 0.0
+    return pd.Series(np.where(np.isnan(share), mix[name], share), index=part.index)
 
 
 def build_table(data: CleanData, cfg: Config, given_mix: dict[str, float] | None = None
