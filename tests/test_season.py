@@ -173,6 +173,7 @@ def test_seasonal_timing_needs_most_orders_in_season_and_a_clear_difference(mean
 @pytest.mark.parametrize("labels, cased", [
     (["Fleisch & Wurst", "Getränke"], True), (["Home Decor", "Garden"], True),
     (["Candles and lights", "Wines"], False), (["Getränke", "Backwaren"], False), (["TV and HiFi"], False),
+    (["Getränke", "Süßwaren"], True),  # ß: German, whose nouns keep their capitals
 ])
 def test_category_names_keep_their_capitals_where_the_input_writes_capitals_inside_them(labels, cased):
     named = {f"share_{i}": f"Share of spend: {x}" for i, x in enumerate(labels)}

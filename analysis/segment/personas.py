@@ -141,11 +141,13 @@ PROPER = ("christmas", "easter", "halloween", "valentine", "hanukkah", "diwali",
 
 
 def names_cased(labels: dict[str, str]) -> bool:
-    """The input writes capitals inside its category names ('Fleisch & Wurst', 'Home Decor'): then
-    capitals are part of its names (German nouns, say), kept in running text; names written in
-    sentence case ('Candles and lights') read in lower case."""
+    """The input writes capitals inside its category names ('Fleisch & Wurst', 'Home Decor'), or
+    one of them is German: then capitals are part of its names (German nouns), kept in running
+    text; names written in sentence case ('Candles and lights') read in lower case."""
     parts = [_part(v) for k, v in labels.items() if k.startswith("share_")]
-    return any(w[:1].isupper() and w[1:].islower() for part in parts for w in part.split()[1:])
+    # A German name among them ('Süßwaren') says the others are German nouns too ('Getränke').
+    return (any(w[:1].isupper() and w[1:].islower() for part in parts for w in part.split()[1:])
+            or german([w for part in parts for w in part.split()]))
 
 
 def category(part: str, cased: bool) -> str:
