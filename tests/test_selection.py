@@ -335,6 +335,32 @@ def test_relevance_leaves_out_columns_without_structure():
     assert weights(score).tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
 
 
+def test_a_feature_with_two_groups_of_its_own_keeps_its_weight_beside_many_others():
+    """A customer table's income of two kinds of customers beside the many order-line features that
+    draw the preliminary segments by what customers buy (independent of income): the income and
+    birth year were left out as 'no segment structure' (0.2%), and the segments ignored them."""
+    from analysis.segment.relevance import own_groups
+    rng = np.random.default_rng(0)
+    n = 3000
+    bought = rng.integers(0, 4, n)
+    rich = rng.integers(0, 2, n)
+    x = np.column_stack([rng.normal(0, 3, (4, 10))[bought] + rng.normal(size=(n, 10)),
+                         np.where(rich, 95_000, 32_000) + rng.normal(0, 5_000, n),
+                         np.where(rich, 1965, 1995) + rng.normal(0, 4, n).round(), rng.uniform(size=n)])
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    score = relevance(x, seed=0)
+    assert weights(score).tolist() == [1] * 12 + [0]  # income and birth year kept, the uniform column not
+    assert score[10] > 0.9 and score[11] > 0.9
+    # No two groups of its own: one bell, a flat spread, a skew, a flag, few counts, a mass at 0 beside buyers.
+    for v in (rng.normal(size=n), rng.uniform(size=n), rng.exponential(size=n), rng.integers(0, 2, n) * 1.0,
+              rng.poisson(3, n) * 1.0, np.r_[np.zeros(n // 3), rng.normal(3, 1, n - n // 3)],
+              np.r_[rng.normal(0, 1, n // 2), rng.normal(3, 1, n // 2)]):  # (3 sd apart: no valley half as dense)
+        assert own_groups(v) == 0.0
+    assert own_groups(np.r_[rng.normal(0, 1, n // 2), rng.normal(6, 1, n // 2)]) > 0.85
+    assert own_groups(np.r_[rng.normal(0, 1, n // 20), rng.normal(6, 1, n - n // 20)]) > 0.5  # 5%: a group
+    assert own_groups(np.r_[rng.normal(0, 1, 100), rng.normal(6, 1, n - 100)]) == 0.0  # 3%: too few to be one
+
+
 def test_relevance_keeps_at_least_two_features():
     assert weights(np.array([0.01, 0.05, 0.02])).tolist() == [0, 1, 1]
 

@@ -9,6 +9,11 @@ twice with every feature weighted by its relevance (relative to the most relevan
 one), so that features without structure stop steering them. A feature whose relevance is below
 `MIN_RELEVANCE` is left out of the distances (weight 0); the others count fully (weight 1). At least
 `MIN_KEPT` features are always kept. The user's own `features:` list is used as given.
+
+A feature whose own values fall in two groups with a valley between them (a customer table's
+incomes of two kinds of customers, beside order lines whose many features draw the preliminary
+segments by what customers buy) has segment structure of its own, whatever the others draw: its
+relevance is at least the share of its variance between those two groups (`own_groups`).
 """
 from __future__ import annotations
 
@@ -19,6 +24,10 @@ from ..order import canonical_order
 
 MIN_RELEVANCE = 0.10  # share of a feature's variance between preliminary segments
 MIN_KEPT = 2
+OWN_DISTINCT = 20  # a feature of fewer distinct values has gaps between its values, not valleys
+OWN_SHARE = 0.05  # each of a feature's own two groups holds at least this share of the customers
+OWN_MASS = 0.2  # a feature with one value this common is a mass at a point beside the rest, not two groups
+OWN_VALLEY = 0.5  # the border between them at most this dense against their centres (selection.VALLEY_MAX)
 PRELIMINARY_K = (3, 4, 5, 6, 8)
 ROUNDS = 3  # the first on equal weights, then two reweighted
 SAMPLE = 3000
@@ -27,14 +36,53 @@ RULE = (
     "Feature relevance: k-means with {ks} preliminary segments is fitted on a sample of customers; a feature's "
     "relevance is the share of its variance that lies between those segments (eta squared, averaged over the "
     "preliminary segmentations, which are refitted twice with each feature weighted by its relevance so that "
-    "features without structure stop steering them). Features with relevance under {min:.0%} are left out of "
+    "features without structure stop steering them); a feature whose own values fall in two groups of at least "
+    "{share:.0%} of the customers each, with a border at most {valley:.0%} as dense as their centres, has at least "
+    "the share of its variance between those groups. Features with relevance under {min:.0%} are left out of "
     "the distances; at least {kept} features are kept (every one, when there are no more). A features list in the "
     "configuration is used as given."
 )
 
 
 def rule_text() -> str:
-    return RULE.format(ks=", ".join(map(str, PRELIMINARY_K)), min=MIN_RELEVANCE, kept=MIN_KEPT)
+    return RULE.format(ks=", ".join(map(str, PRELIMINARY_K)), min=MIN_RELEVANCE, kept=MIN_KEPT, share=OWN_SHARE,
+                       valley=OWN_VALLEY)
+
+
+def own_groups(v: np.ndarray) -> float:
+    """The share of a column's variance between its own two groups when a valley parts them, else 0.
+    The groups: the split of the sorted values with the least sum of squares within (1-d k-means,
+    exact). The valley as the segments' (selection.valleys): values placed on the line from one
+    group's mean (0) to the other's (1); a point's density is the count within 0.1 of it; the
+    border's, the lowest over 0.3..0.7 taken one standard error high, against the lower centre's."""
+    t = np.sort(v[np.isfinite(v)])
+    n = len(t)
+    values, counts = np.unique(t, return_counts=True)
+    # A mass at one value (the customers who bought none of a category) beside the rest is what the
+    # share or count says already, and the rule for the preliminary segments judges it.
+    if n < 2 * OWN_DISTINCT or len(values) < OWN_DISTINCT or counts.max() >= OWN_MASS * n:
+        return 0.0
+    i = np.arange(1, n)  # the left group's size
+    s1, s2 = np.cumsum(t), np.cumsum(t ** 2)
+    left = s2[i - 1] - s1[i - 1] ** 2 / i
+    right = (s2[-1] - s2[i - 1]) - (s1[-1] - s1[i - 1]) ** 2 / (n - i)
+    k = int(i[np.argmin(left + right)])
+    if min(k, n - k) < OWN_SHARE * n:  # a far tail of a few: no group a team acts on
+        return 0.0
+    a, b = t[:k].mean(), t[k:].mean()
+    total = float(((t - t.mean()) ** 2).sum())
+    if b <= a or total <= 0:
+        return 0.0
+    u = (t - a) / (b - a)
+
+    def count(at: float) -> int:
+        return int(np.searchsorted(u, at + 0.1, "left") - np.searchsorted(u, at - 0.1, "left"))
+
+    border = min(count(m) for m in np.arange(0.30, 0.7001, 0.05))
+    centre = min(count(0.0), count(1.0))
+    if centre == 0 or (border + np.sqrt(border)) / centre > OWN_VALLEY:
+        return 0.0
+    return float(k * (a - t.mean()) ** 2 + (n - k) * (b - t.mean()) ** 2) / total
 
 
 def between_share(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -62,11 +110,12 @@ def relevance(x: np.ndarray, seed: int, sample: int = SAMPLE) -> np.ndarray:
     ks = [k for k in PRELIMINARY_K if k < distinct]
     if not ks:
         return np.ones(x.shape[1])
+    own = np.array([own_groups(x[:, j]) for j in range(x.shape[1])])
     w = np.ones(x.shape[1])
     score = np.zeros(x.shape[1])
     for _ in range(ROUNDS):
         rows = [between_share(x, KMeans(n_clusters=k, n_init=1, random_state=seed).fit(x * w).labels_) for k in ks]
-        score = np.mean(rows, axis=0)
+        score = np.maximum(np.mean(rows, axis=0), own)
         top = score.max()
         w = score / top if top > 0 else np.ones(x.shape[1])
     return score
