@@ -1097,10 +1097,14 @@ def mixed_date_formats(values: pd.Series) -> list[tuple[str | None, int, str]] |
             break
         ways.append((best, read[best] & left))
         left &= ~read[best]
-    if len(ways) < 2 or left.sum() > MIXED_UNREAD * len(uniques) or (left.any() and any(r[left].any() for r in read.values())):
+    more = any((r & left).any() for r in read.values())  # values a further way would read: not dates
+    if len(ways) < 2 or more or left.sum() > MIXED_UNREAD * len(uniques):
         return None
     return [(fmt, int(text.isin(set(uniques[mine])).sum()), str(uniques[mine].iloc[0]))
             for fmt, mine in ways + ([(None, left)] if left.any() else [])]
+
+
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four"}
 
 
 def ways_said(ways: list[tuple[str | None, int, str]]) -> str:
@@ -1109,9 +1113,6 @@ def ways_said(ways: list[tuple[str | None, int, str]]) -> str:
     unread = "".join(f"; {n:,} read in none (e.g. {ex!r})" for fmt, n, ex in ways if not fmt)
     known = sum(1 for fmt, _, _ in ways if fmt)
     return f"dates written in {NUMBER_WORDS.get(known, known)} ways: {said}{unread}"
-
-
-NUMBER_WORDS = {2: "two", 3: "three", 4: "four"}
 
 
 def customer_rows(frame: pd.DataFrame, profiles: list[Profile]) -> np.ndarray:

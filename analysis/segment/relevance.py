@@ -27,7 +27,6 @@ MIN_KEPT = 2
 OWN_DISTINCT = 20  # a feature of fewer distinct values has gaps between its values, not valleys
 OWN_SHARE = 0.05  # each of a feature's own two groups holds at least this share of the customers
 OWN_MASS = 0.2  # a feature with one value this common is a mass at a point beside the rest, not two groups
-OWN_VALLEY = 0.5  # the border between them at most this dense against their centres (selection.VALLEY_MAX)
 PRELIMINARY_K = (3, 4, 5, 6, 8)
 ROUNDS = 3  # the first on equal weights, then two reweighted
 SAMPLE = 3000
@@ -45,16 +44,18 @@ RULE = (
 
 
 def rule_text() -> str:
+    from .selection import VALLEY_MAX  # (see own_groups)
+
     return RULE.format(ks=", ".join(map(str, PRELIMINARY_K)), min=MIN_RELEVANCE, kept=MIN_KEPT, share=OWN_SHARE,
-                       valley=OWN_VALLEY)
+                       valley=VALLEY_MAX)
 
 
 def own_groups(v: np.ndarray) -> float:
     """The share of a column's variance between its own two groups when a valley parts them, else 0.
     The groups: the split of the sorted values with the least sum of squares within (1-d k-means,
-    exact). The valley as the segments' (selection.valleys): values placed on the line from one
-    group's mean (0) to the other's (1); a point's density is the count within 0.1 of it; the
-    border's, the lowest over 0.3..0.7 taken one standard error high, against the lower centre's."""
+    exact); the valley: the segments' own measure (selection.valleys, at most VALLEY_MAX)."""
+    from .selection import VALLEY_MAX, valleys  # (selection imports features, which imports this module)
+
     t = np.sort(v[np.isfinite(v)])
     n = len(t)
     values, counts = np.unique(t, return_counts=True)
@@ -69,20 +70,11 @@ def own_groups(v: np.ndarray) -> float:
     k = int(i[np.argmin(left + right)])
     if min(k, n - k) < OWN_SHARE * n:  # a far tail of a few: no group a team acts on
         return 0.0
-    a, b = t[:k].mean(), t[k:].mean()
-    total = float(((t - t.mean()) ** 2).sum())
-    if b <= a or total <= 0:
+    labels = (np.arange(n) >= k).astype(np.int64)
+    if max(valleys(t[:, None], labels).values()) > VALLEY_MAX:
         return 0.0
-    u = (t - a) / (b - a)
-
-    def count(at: float) -> int:
-        return int(np.searchsorted(u, at + 0.1, "left") - np.searchsorted(u, at - 0.1, "left"))
-
-    border = min(count(m) for m in np.arange(0.30, 0.7001, 0.05))
-    centre = min(count(0.0), count(1.0))
-    if centre == 0 or (border + np.sqrt(border)) / centre > OWN_VALLEY:
-        return 0.0
-    return float(k * (a - t.mean()) ** 2 + (n - k) * (b - t.mean()) ** 2) / total
+    between = (t[:k].mean() - t.mean()) ** 2 * k + (t[k:].mean() - t.mean()) ** 2 * (n - k)
+    return float(between / ((t - t.mean()) ** 2).sum())
 
 
 def between_share(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
