@@ -402,6 +402,33 @@ def test_a_skewed_measure_a_third_of_the_average_names_the_segment_as_its_traits
     assert ("within 0.5 standard deviations" in ps._describe(c, quiet)) == (spend != 543.0)
 
 
+@pytest.mark.parametrize("median, name", [(661.3, "Typical customers"), (440.0, "Low-spending customers"),
+                                          (990.0, "Typical customers"), (1000.0, "Low-spending customers")])
+def test_the_middle_third_by_a_skewed_spend_is_not_named_low_spending(median, name):
+    """Three value tiers of a skewed spend (the bundled order lines): the middle tier's mean, 698, is a
+    third of the average's 2,007, set by the top tier's largest buyers, while its median is the average
+    customer's (661). Its name is not 'Low-spending' beside the bottom tier's; its trait says both. A
+    median 1.5 times apart either way (440 or 1,000 against 661) does read low."""
+    from analysis.segment.profiles import FeatureStat, Profile
+
+    labels = {"total_spend": "Total spend", "age": "Age"}
+    stats = (FeatureStat("total_spend", 698.0, median, 2007.0, 661.4, -0.147),
+             FeatureStat("age", 46.0, 46.0, 48.0, 48.0, -0.1))
+    p = Profile(id=2, name="", size=1445, share_customers=0.33, share_value=0.12, stats=stats, categories=(),
+                traits=("total_spend", "age"), actions=(), public=True, stability=None, unassigned=False)
+    c = ps.Context(labels=labels, kinds={"total_spend": "money", "age": "years"}, clustering=tuple(labels),
+                   currency="£", latest_rate={}, overall_latest_rate=None, latest_name=None,
+                   profit_per_contact={}, break_even_rate=None)
+    profiles, personas, _ = ps.build_personas((p,), {f: 1.0 for f in labels}, c)
+    assert profiles[0].name == name
+    said = "; median £661.3 against £661.4)" if median == 661.3 else "; median £990 against £661)" if median == 990 else ")"
+    assert personas[0].traits[0] == f"Total spend: £698 against £2,007 on average (much lower{said}"
+    assert ("lower total spend (£698 against £2,007)" in personas[0].description) == (name != "Typical customers")
+    same = dataclasses.replace(stats[0], median=661.0, overall_median=661.0)
+    assert ps.trait_text(c, dataclasses.replace(p, stats=(same, stats[1])), "total_spend").endswith(
+        "(much lower; the same median, £661)")
+
+
 def test_an_overrides_file_with_a_key_written_twice_is_refused(tmp_path):
     (tmp_path / "personas.yml").write_text("segments:\n  - name: A\n    name: B\n")
     with pytest.raises(UserError, match=r"personas.yml: key 'name' written twice at line 3; keep one"):
@@ -471,3 +498,21 @@ def test_a_segment_half_of_which_bought_once_is_not_named_frequent(once, name):
     assert ps.name_segment(eff, labels, means={"orders": 1.1, "total_spend": 120.0, ps.ONCE: once}) == name
     # fewer orders than average stays said, whatever the median
     assert ps.name_segment({"orders": -1.0}, labels, means={"orders": 1.0, ps.ONCE: 1.0}) == "Occasional customers"
+
+
+def test_categories_of_a_table_named_in_another_language_keep_their_own_words():
+    """Spanish columns ('Gasto alimentos', 'Compras tienda'): 'Alimentos' is no English plural to make
+    singular ('alimento lovers'); German columns ('Jahreseinkommen', 'Webbesuche pro Monat') make their
+    categories and a label in a name German nouns with their capitals ('Lebensmittel', 'Einkünfte').
+    One word alone ('alter', an English word too) says nothing of the language."""
+    es = {"share_alimentos": "Share of spend: Alimentos", "compras_tienda": "Compras tienda"}
+    assert ps.name_segment({"share_alimentos": 0.9}, es) == "Alimentos lovers"
+    assert ps.name_segment({"share_alimentos": 0.9}, {**es, "compras_tienda": "Store purchases"}) == "Alimento lovers"
+    de = {"share_lebensmittel": "Share of spend: Lebensmittel", "einkunfte": "Einkünfte",
+          "jahreseinkommen": "Jahreseinkommen", "web": "Webbesuche pro Monat"}
+    assert ps.name_segment({"share_lebensmittel": 0.9, "einkunfte": -0.8, "age": 0.0}, {**de, "age": "Age"}) \
+        == "Low Einkünfte Lebensmittel lovers"
+    en = {"share_lebensmittel": "Share of spend: Lebensmittel", "einkunfte": "Einkünfte", "age": "Alter",
+          "web": "Web visits"}
+    assert ps.name_segment({"share_lebensmittel": 0.9, "einkunfte": -0.8}, en) == "Low einkünfte lebensmittel lovers"
+    assert ps.names_cased(de) and not ps.names_cased(en)

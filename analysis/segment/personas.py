@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy.optimize import linear_sum_assignment
 
 from .. import formatters as fmt
-from ..labels import PERIOD_WORDS, deliberate_capitals, german, plain, readable
+from ..labels import FOREIGN, GERMAN, PERIOD_WORDS, deliberate_capitals, folded, german, plain, readable
 from ..config import read_yaml
 from ..errors import UserError
 from ..ingest.season import month_before
@@ -79,7 +79,9 @@ HABIT_MOMENTS = {"orders_at_weekends": "sent at weekends", "orders_in_the_mornin
 NAMING_RULE = (
     f"A persona's name is made from the segment's numbers: up to two adjectives for the scale features on "
     f"which it differs most from the average customer (at least {THRESHOLD} standard deviations: income, "
-    "spend, age, tenure, recency, frequency, order value, deal share, time of ordering, season), a noun for the product category whose "
+    "spend, age, tenure, recency, frequency, order value, deal share, time of ordering, season; on spend and "
+    f"other amounts the advice does not read in sd also a mean {RATIO:g} times the average's or less than its 1/{RATIO:g} where the "
+    "segment's median is as far from the average customer's, since the largest buyers set a skewed mean), a noun for the product category whose "
     "share of spend (of units, from order lines without prices) is most above average ('wine lovers'; 'wine buyers' "
     "where half the segment or more has bought "
     "once; 'families' or 'bargain hunters' when children or "
@@ -145,9 +147,23 @@ def names_cased(labels: dict[str, str]) -> bool:
     one of them is German: then capitals are part of its names (German nouns), kept in running
     text; names written in sentence case ('Candles and lights') read in lower case."""
     parts = [_part(v) for k, v in labels.items() if k.startswith("share_")]
-    # A German name among them ('Süßwaren') says the others are German nouns too ('Getränke').
+    # A German name among them ('Süßwaren') says the others are German nouns too ('Getränke'), and so do
+    # German column names ('Jahreseinkommen', 'Webbesuche pro Monat' beside 'Lebensmittel', 'Mode').
     return (any(w[:1].isupper() and w[1:].islower() for part in parts for w in part.split()[1:])
-            or german([w for part in parts for w in part.split()]))
+            or german([w for part in parts for w in part.split()]) or in_words_of(labels, GERMAN))
+
+
+def in_words_of(labels: dict[str, str], vocabulary: set[str]) -> bool:
+    """Two different words of the vocabulary among the labels' words: the table's columns are named in
+    that language (one alone may be an English word: 'alter', 'die')."""
+    words = {folded(w) for v in labels.values() for w in re.split(r"[\W_]+", v) if w}
+    return len(words & vocabulary) >= 2
+
+
+def as_written(labels: dict[str, str]) -> bool:
+    """The columns are named in another language: its category names are its nouns, made singular by no
+    English rule ('Alimentos lovers', not 'alimento lovers')."""
+    return in_words_of(labels, FOREIGN)
 
 
 def category(part: str, cased: bool) -> str:
@@ -181,11 +197,13 @@ IRREGULAR = {"knives": "knife", "shelves": "shelf", "leaves": "leaf", "loaves": 
              "clothes": "clothes", "sales": "sales", "series": "series", "species": "species"}
 
 
-def _singular(words: str, cased: bool = False) -> str:
+def _singular(words: str, cased: bool = False, written: bool = False) -> str:
     """'Wines' -> 'wine', 'Meat products' -> 'meat product', 'Accessories' -> 'accessory', 'Knives'
     -> 'knife' (before 'lovers'); of a path of categories ('Home > Kitchen > Knives'), the last.
-    `cased`: capitals kept (see names_cased)."""
+    `cased`: capitals kept (see names_cased); `written`: not made singular (see as_written)."""
     w = category(re.split(r"\s+[>/|»]\s+", words.strip())[-1], cased)
+    if written:
+        return w
     if len([x for x in w.split() if len(x) > 3 and x.lower().endswith("s")]) > 1:
         return w  # plural in every word ('utilidades domesticas'): a language whose adjectives agree, kept
     head, _, last = w.rpartition(" ")
@@ -215,12 +233,14 @@ def _part(label: str) -> str:
     return label.split(": ", 1)[1] if ": " in label else label
 
 
-def _adjective(feature: str, label: str, effect: float) -> str:
+def _adjective(feature: str, label: str, effect: float, german_nouns: bool = False) -> str:
+    """`german_nouns`: the columns are named in German, whose nouns keep their capitals ('low Einkünfte')."""
     if feature.startswith(("share_", "channel_")) or abs(effect) < THRESHOLD:
         return ""
     if feature == "deal_share" and effect > 0:
         return ""  # the noun: 'bargain hunters'
-    plain = lower(re.sub(r"\s*\([^)]*\)", "", label).strip())  # 'Spending Score (1-100)' -> 'spending score'
+    plain = re.sub(r"\s*\([^)]*\)", "", label).strip()
+    plain = plain if german_nouns else lower(plain)  # 'Spending Score (1-100)' -> 'spending score'
     # The period every such column covers says nothing of the segment: 'high logins', not 'high logins 30 days'.
     plain = " ".join(PERIOD_WORDS.sub(" ", plain).split()) or plain
     hi, lo = ADJECTIVES.get(feature, (f"High {plain}", f"Low {plain}"))
@@ -297,7 +317,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
         effects = {f: e for f, e in effects.items() if f != "tenure_months"}
     ranked = sorted(effects.items(), key=lambda kv: (not (late and kv[0] == "recency_days"), -abs(kv[1]), kv[0]))
     # One word once: 'logins 7 days' and 'logins 30 days' both read 'high logins'.
-    adjs = list(dict.fromkeys(a for a in (_adjective(f, labels[f], e) for f, e in ranked) if a))[skip: skip + 2]
+    nouns = in_words_of(labels, GERMAN)
+    adjs = list(dict.fromkeys(a for a in (_adjective(f, labels[f], e, nouns) for f, e in ranked) if a))[skip: skip + 2]
     if late and adjs[:1] == ["Lapsing"] and lapsed(means):
         adjs[0] = "Lapsed"
     loved = named_category(effects, labels, means)
@@ -305,7 +326,8 @@ def name_segment(effects: dict[str, float], labels: dict[str, str], skip: int = 
                 and _part(labels[f]).lower() not in CATCH_ALL and means.get(f, 1.0) >= MIN_CHANNEL_SHARE]
     if loved:
         # One purchase makes a buyer of a category, not a lover of it.
-        noun = f"{_singular(_part(labels[loved]), names_cased(labels))} {'buyers' if means.get(ONCE) else 'lovers'}"
+        noun = _singular(_part(labels[loved]), names_cased(labels), as_written(labels))
+        noun = f"{noun} {'buyers' if means.get(ONCE) else 'lovers'}"
         if effects.get("children", 0) >= THRESHOLD:
             noun += " with children"
     elif effects.get("children", 0) >= THRESHOLD:
@@ -553,7 +575,13 @@ def _reads_apart(s) -> bool:
 def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
     a, b = _pair(c, feature, s.mean, s.overall_mean)
-    return f"{c.labels[feature]}: {a} against {b} on average ({how_different(s.effect, _ratio(s))})"
+    how = how_different(s.effect, _ratio(s))
+    if _reads_apart(s) and not (feature.startswith(("share_", "channel_", "orders_")) or feature in SD_RULED) \
+            and typical_median(s):  # the middle customer is no different: said beside the means
+        a_med, b_med = _pair(c, feature, s.median, s.overall_median)
+        how += f"; median {a_med} against {b_med}" if a_med != b_med else \
+            f"; the same median, {_value(c, feature, s.median)}"
+    return f"{c.labels[feature]}: {a} against {b} on average ({how})"
 
 
 MUCH = 1.0  # standardised differences from here on read "much higher" / "much lower"
@@ -575,7 +603,18 @@ def apparent_effect(s) -> float:
     if s.overall_mean <= 0 or s.mean < 0 or s.effect == 0:
         return s.effect
     times = float("inf") if s.mean == 0 else max(s.mean / s.overall_mean, s.overall_mean / s.mean)
-    return float(np.copysign(max(abs(s.effect), THRESHOLD), s.effect)) if times >= RATIO else s.effect
+    if times < RATIO or typical_median(s):
+        return s.effect
+    return float(np.copysign(max(abs(s.effect), THRESHOLD), s.effect))
+
+
+def typical_median(s) -> bool:
+    """The segment's median customer is the average customer's median, within RATIO times either way, though
+    its mean reads apart: on a skewed measure the few largest values set the mean, so the middle third by
+    spend has a third of the average's mean spend and the median one. No name calls it low-spending."""
+    if s.median <= 0 or s.overall_median <= 0:
+        return False
+    return max(s.median / s.overall_median, s.overall_median / s.median) < RATIO
 
 
 def how_different(effect: float, ratio: float | None = None) -> str:
@@ -1226,7 +1265,7 @@ def consistency_problems(persona: Persona, profile: Profile, labels: dict[str, s
     rec = persona.recommendation
     for s in profile.stats:
         part = _part(labels.get(s.feature, s.feature))
-        if s.feature.startswith("share_") and re.search(rf"\b{re.escape(_singular(part))} (lovers|buyers)\b", name) \
+        if s.feature.startswith("share_") and re.search(rf"\b{re.escape(_singular(part, written=as_written(labels)))} (lovers|buyers)\b", name) \
                 and rec.product_focus.lower() != part.lower():
             out.append(f"named for {part} but the product focus is {rec.product_focus}")
         if s.feature.startswith("channel_"):
