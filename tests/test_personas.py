@@ -516,3 +516,35 @@ def test_categories_of_a_table_named_in_another_language_keep_their_own_words():
           "web": "Web visits"}
     assert ps.name_segment({"share_lebensmittel": 0.9, "einkunfte": -0.8}, en) == "Low einkünfte lebensmittel lovers"
     assert ps.names_cased(de) and not ps.names_cased(en)
+
+
+@pytest.mark.parametrize("without, said", [(20, "20 of them (8%) have not ordered yet"),
+                                           (12, "Fewer than 20 of them have not ordered yet"), (0, None)])
+def test_a_segments_customers_without_orders_are_counted_apart_from_its_buyers_habits(without, said):
+    """A joined table's customers without an order, too few for a segment of their own, sit in a segment of
+    buyers named for its buyers' habits ('fashion lovers'): its description says how many have not ordered
+    (as 'fewer than' the public group size below it), so no reader takes them for fashion buyers."""
+    from types import SimpleNamespace
+
+    from analysis.segment.profiles import build_profiles
+
+    n = 250
+    orders = np.r_[np.zeros(without), np.full(n - without, 3.0), np.full(n, 5.0)]
+    table = pd.DataFrame({"orders": orders, "share_fashion": np.r_[np.zeros(without), np.full(2 * n - without, 0.7)],
+                          "age": np.r_[np.full(n, 30.0), np.full(n, 50.0)]})
+    labels = np.r_[np.ones(n, int), np.full(n, 2)]
+    features = SimpleNamespace(table=table, value_feature="orders", clustering=("orders", "share_fashion", "age"))
+    profiles = build_profiles(features, labels, pd.DataFrame(index=table.index), 20)
+    assert [p.without_orders for p in profiles] == [without, 0]
+    c = ps.Context(labels={"orders": "Orders", "share_fashion": "Share of spend: Fashion", "age": "Age"},
+                   kinds={"orders": "count", "share_fashion": "share", "age": "years"}, clustering=features.clustering,
+                   currency="$", latest_rate={}, overall_latest_rate=None, latest_name=None, profit_per_contact={},
+                   break_even_rate=None, min_size=20)
+    texts = [ps._describe(c, p) for p in profiles]
+    assert ("not ordered yet" in texts[0]) == bool(said) and "not ordered yet" not in texts[1]
+    if said:
+        assert said in texts[0]
+    everyone = dataclasses.replace(profiles[0], without_orders=n)  # a segment of non-buyers is named so instead
+    everyone = dataclasses.replace(everyone, stats=tuple(dataclasses.replace(s, mean=0.0) if s.feature == "orders"
+                                                         else s for s in everyone.stats))
+    assert "not ordered yet" not in ps._describe(c, everyone)

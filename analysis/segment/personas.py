@@ -681,6 +681,8 @@ def _describe(c: Context, p: Profile) -> str:
         parts.append(f"Most of them have never ordered: {fmt.number(o.mean, 2)} orders per customer against "
                      f"{fmt.number(o.overall_mean, 2)} on average.")
         cat = ch = None
+    if p.without_orders and not _never(p):
+        parts.append(_without_orders_said(c, p))
     if cat:
         # Means of each customer's share, not the segment's pooled share: said "on average".
         parts.append(f"On average they put {fmt.percent(cat[1])} of their {bought(c)} on {category(_part(c.labels[cat[0]]), names_cased(c.labels))}"
@@ -709,6 +711,17 @@ def _describe(c: Context, p: Profile) -> str:
         parts.append(f"{fmt.percent(rate)} of them answered {which}, against {fmt.percent(c.overall_latest_rate)} "
                      "of all customers.")
     return " ".join(parts)
+
+
+def _without_orders_said(c: Context, p: Profile) -> str:
+    """The segment's customers without an order, which its name and habits do not describe: placed here by
+    their other columns (a joined table's). Fewer than the public group size is not counted on the pages."""
+    n = p.without_orders
+    many = f"{fmt.integer(n)} of them ({fmt.percent(n / p.size)})" if n >= c.min_size else \
+        f"Fewer than {fmt.integer(c.min_size)} of them"
+    one = n == 1 and n >= c.min_size
+    return (f"{many} {'has' if one else 'have'} not ordered yet: {'it is' if one else 'they are'} placed here by "
+            "the other columns, and the order habits described are those of the rest.")
 
 
 def _compare(feature: str, label: str, kind: str, above: bool, cased: bool = False, of: str = "spend") -> str:

@@ -44,6 +44,9 @@ class Profile:
     public: bool  # large enough to be profiled on public pages
     stability: float | None  # mean Jaccard of the segment over resamples
     unassigned: bool  # the group of customers no dense segment took
+    # Its customers without an order, where the table also holds customers with one (joined input):
+    # their habits are not in the segment's order habits, which are its buyers'.
+    without_orders: int = 0
 
     def stat(self, feature: str) -> FeatureStat:
         return next(s for s in self.stats if s.feature == feature)
@@ -137,6 +140,7 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
             stats=tuple(stats.values()), categories=cats, traits=traits, actions=(),
             public=int(mask.sum()) >= min_size,
             stability=(stability or {}).get(s), unassigned=unassigned and s == k,
+            without_orders=int((~ordered[mask]).sum()) if ordered is not None else 0,
         ))
     return tuple(profiles)
 
