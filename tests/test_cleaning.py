@@ -628,6 +628,32 @@ def test_a_group_beyond_the_fence_keeps_its_real_values(clean_csv, find_log, bas
         assert "wine" not in data.fitted.fences  # `segments assign` caps nobody either
 
 
+@pytest.mark.parametrize("typo", [5_000_000, 60_000, None])
+def test_a_typing_error_among_a_group_beyond_the_fence_is_still_capped(clean_csv, find_log, typo):
+    """A group of big spenders past the fence keeps its real values, but one amount far beyond the
+    group's own spread (1.000.000,00 typed among spends up to 3,000) is no member of it: judged by the
+    group's own far-out fence, it is capped there, and the revenue shares are not made by it. A value
+    within the group's spread (60,000 beside 20,000 to 51,200) stays."""
+    base, big = 1000, 53
+    rows = [f"{i + 1},{40000 + 10 * i},{10 + i % 40}" for i in range(base)]
+    rows += [f"{base + 1 + i},{40000 + 10 * i},{20000 + 600 * i}" for i in range(big)]
+    if typo:
+        rows.append(f"{base + big + 1},41000,{typo}")
+    data = clean_csv("id,income,wine\n" + "\n".join(rows) + "\n", INCOME_CFG)
+    entries = find_log(data.log, "outliers", "wine")
+    group = big + (typo == 60_000)
+    assert entries[0].count == group and entries[0].action == "kept"
+    assert f"{group / len(rows):.1%} of the customers, too many to be errors" in entries[0].detail
+    if typo == 5_000_000:
+        assert [(e.count, e.action) for e in entries[1:]] == [(1, "capped at the fence")]
+        hi = data.fitted.fences["wine"][1]
+        assert 51_200 < hi < 200_000 and data.customers["wine"].max() == hi  # the group's own fence
+        assert f"of the {big} values past the first fence" in entries[1].detail
+    else:
+        assert len(entries) == 1 and "wine" not in data.fitted.fences
+        assert data.customers["wine"].max() == (typo or 51_200)
+
+
 def test_recency_from_a_last_purchase_date(clean_csv, config_for):
     """A date of the latest purchase gives the recency in days at the reference date, which is the
     latest purchase when none is given; a purchase after today is implausible."""

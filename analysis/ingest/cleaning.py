@@ -633,6 +633,20 @@ def _outlier_fences(x: pd.Series, k: float) -> tuple[float, float, bool] | None:
     return float(f"{lo:.12g}"), float(f"{hi:.12g}"), use_log
 
 
+def _group_fences(beyond: pd.Series, lo: float, hi: float, two_sided: bool, k: float) -> tuple[float, float]:
+    """The fences of a group past them (big spenders): each side's values judged by their own far-out fence
+    (_outlier_fences of the values on that side), so that one typing error among them (1,000,000 beside
+    values up to 3,000) is not kept with the group. A side of fewer than 20 values keeps them all: too few
+    to tell a spread."""
+    sides = [(beyond[beyond > hi], 1)] + ([(beyond[beyond < lo], 0)] if two_sided else [])
+    out = [min(lo, float(beyond.min())), max(hi, float(beyond.max()))]
+    for values, i in sides:
+        fences = _outlier_fences(values, k)
+        if fences is not None:
+            out[i] = fences[i]
+    return out[0], out[1]
+
+
 def _common_beyond(x: pd.Series, lo: float, hi: float, two_sided: bool, n: int, col: str,
                    log: list[LogEntry]) -> tuple[float, float]:
     """The fences moved out to the most extreme value beyond them that at least `n` customers hold
@@ -1016,7 +1030,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             if not fitted:
                 lo, hi = _common_beyond(typed.loc[keep, col], lo, hi, two_sided, cfg.segmentation.min_segment_customers,
                                         col, log)
-            x = typed[col]
+            x, whose = typed[col], ""
             low = (x < lo) if two_sided else pd.Series(False, index=x.index)
             out = keep & ((x > hi) | low)
             span = f"outside {_fmt(lo)} to {_fmt(hi)}" if (keep & low).any() else f"above {_fmt(hi)}"
@@ -1025,10 +1039,19 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
                 # Beyond a far-out fence lie about 2 in 10 million values of a normal distribution; as
                 # many customers beyond one as an actionable segment holds (min_segment_share, and
                 # enough to be shown) are a group, say of big spenders, whose real values count.
-                log.append(LogEntry("outliers", col, int(out.sum()), "kept",
-                                    f"values {span}: {out.sum() / keep.sum():.1%} of the customers, too many to be "
+                group_lo, group_hi = _group_fences(x[out], lo, hi, two_sided, rules.outlier_iqr)
+                out = keep & ((x > group_hi) | ((x < group_lo) if two_sided else False))
+                held = int((keep & ((x > hi) | low)).sum()) - int(out.sum())
+                log.append(LogEntry("outliers", col, held, "kept",
+                                    f"values {span}: {held / keep.sum():.1%} of the customers, too many to be "
                                     "errors (a group, not isolated values)"))
-                continue
+                if not out.any():
+                    continue
+                # Beyond the group's own far-out fence: isolated values, judged as below.
+                lo, hi = group_lo, group_hi
+                low = (x < lo) if two_sided else pd.Series(False, index=x.index)
+                span = f"outside {_fmt(lo)} to {_fmt(hi)}" if (keep & low).any() else f"above {_fmt(hi)}"
+                whose = f"quartiles +/- {rules.outlier_iqr:g} IQR of the {held:,} values past the first fence"
             learnt["fences"][col] = (lo, hi)
             if not out.any():
                 continue
@@ -1039,7 +1062,7 @@ def clean(table: Table, cfg: Config, fitted: Fitted | None = None) -> CleanData:
             extreme = float(x[out].loc[beyond.idxmax()]) if not beyond.index.has_duplicates else float(
                 x[out].iloc[int(np.argmax(beyond.to_numpy()))])
             scale = " on the log scale" if logged else ""
-            rule = f"values {span} (quartiles +/- {rules.outlier_iqr:g} IQR{scale})"
+            rule = f"values {span} ({whose or f'quartiles +/- {rules.outlier_iqr:g} IQR{scale}'})"
             detail = f"{rule}; most extreme {_fmt(extreme)}"
             if rules.outliers == "cap":
                 typed[col] = x.clip(lower=lo if two_sided else None, upper=hi).where(x.notna())

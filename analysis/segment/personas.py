@@ -576,8 +576,7 @@ def trait_text(c: Context, p: Profile, feature: str) -> str:
     s = p.stat(feature)
     a, b = _pair(c, feature, s.mean, s.overall_mean)
     how = how_different(s.effect, _ratio(s))
-    if _reads_apart(s) and not (feature.startswith(("share_", "channel_", "orders_")) or feature in SD_RULED) \
-            and typical_median(s):  # the middle customer is no different: said beside the means
+    if by_ratio(s) and typical_median(s):  # the middle customer is no different: said beside the means
         a_med, b_med = _pair(c, feature, s.median, s.overall_median)
         how += f"; median {a_med} against {b_med}" if a_med != b_med else \
             f"; the same median, {_value(c, feature, s.median)}"
@@ -595,17 +594,23 @@ SD_RULED = ("tenure_months", "recency_days", "orders", "purchases", "income", "s
 def apparent_effect(s) -> float:
     """The difference a reader is told of a measure, in sd: its effect, but at least THRESHOLD where the
     segment's mean is RATIO times the average or less than its 1 / RATIO, as the words of how_different
-    read it ($543 against $1,850 on a skewed spend is 0.3 sd, yet 'much lower': no 'typical' segment).
+    read it ($543 against $1,850 on a skewed spend is 0.3 sd, yet 'much lower': no 'typical' segment),
+    unless its median is the average customer's (typical_median).
     Shares and 0/1 answers keep their effect (6% against 3% of spend is no trait to name), and so do the
     measures whose rules read sd (SD_RULED), so that a name never claims what its advice does not act on."""
+    if not by_ratio(s) or typical_median(s):
+        return s.effect
+    return float(np.copysign(THRESHOLD, s.effect))
+
+
+def by_ratio(s) -> bool:
+    """The measure reads apart by the ratio of its means alone: RATIO times the average or less than its
+    1 / RATIO, under THRESHOLD sd, on a measure no rule reads in sd."""
     if s.feature.startswith(("share_", "channel_", "orders_")) or s.feature in SD_RULED:
-        return s.effect
-    if s.overall_mean <= 0 or s.mean < 0 or s.effect == 0:
-        return s.effect
-    times = float("inf") if s.mean == 0 else max(s.mean / s.overall_mean, s.overall_mean / s.mean)
-    if times < RATIO or typical_median(s):
-        return s.effect
-    return float(np.copysign(max(abs(s.effect), THRESHOLD), s.effect))
+        return False
+    if s.overall_mean <= 0 or s.mean < 0 or s.effect == 0 or abs(s.effect) >= THRESHOLD:
+        return False
+    return s.mean == 0 or max(s.mean / s.overall_mean, s.overall_mean / s.mean) >= RATIO
 
 
 def typical_median(s) -> bool:
