@@ -451,6 +451,43 @@ def test_order_lines_roles_from_other_names(tmp_path, header):
     assert (t.order, t.timestamp, t.customer, t.product, t.quantity, t.unit_price) == tuple(header.split(","))
 
 
+@pytest.mark.parametrize("customer", ["Courriel client", "E-mail client", "Adresse e-mail", "Kontakt"])
+def test_order_lines_customers_written_as_e_mail_addresses_and_iso_times_in_several_ways(tmp_path, customer):
+    """A French shop's export: the customer is an e-mail address (in upper and lower case), whatever the
+    column's name; its times are ISO 8601 in three ways (Z, +02:00, none), which the loader reads as they
+    are: no '???' to fill in. 'Client Ref', 'Txn' and a bare 'Item' beside the SKU name their roles."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    ways = ["2022-07-{d:02d}T09:{m:02d}:00Z", "2022-07-{d:02d}T10:{m:02d}:00+02:00", "2022-07-{d:02d} 11:{m:02d}:00"]
+    rows = [f"{customer},N° commande,Date de commande,Réf produit,Quantité,Prix unitaire"]
+    for o in range(150):
+        mail = f"client.{500 + o % 50}@exemple.fr"
+        mail = mail.upper() if o % 3 == 0 else mail
+        when = ways[o % 3].format(d=1 + o % 28, m=o % 60)
+        rows += [f"{mail},{1000 + o},{when},F{(o + j) % 20:02d},{1 + j},{10 + j}.50" for j in range(2)]
+    (tmp_path / "commandes.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = draft_orders_config(tmp_path / "commandes.csv", config_dir=tmp_path)
+    t = parse(text, tmp_path).transactions
+    assert (t.customer, t.timestamp, t.timestamp_format) == (customer, "Date de commande", None)
+    assert "values are e-mail addresses" in text and "# timestamp_format:  # not needed" in text
+
+    rows = ["Client Ref\tTxn\tWhen\tSKU\tItem\tUnits\tPrice"] + [
+        f"{11000 + o % 40}\t{109000 + o}\t7/{1 + o % 28}/2022 12:{o % 60:02d}:00 PM\tG{o % 9:02d}\tGrocery item {o % 9}"
+        f"\t{1 + o % 3}\t$2.{o % 90 + 10}" for o in range(300)]
+    (tmp_path / "export.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t = parse(draft_orders_config(tmp_path / "export.txt", config_dir=tmp_path), tmp_path).transactions
+    assert (t.customer, t.order, t.product, t.product_name) == ("Client Ref", "Txn", "SKU", "Item")
+
+
+def test_iso_times_are_read_as_they_are_but_other_mixed_ways_are_asked_for():
+    from analysis.ingest.drafting_orders import _iso_times
+
+    assert _iso_times(pd.Series(["2022-07-02T09:33:00Z", "2022-07-02T09:33:00+02:00", "2022-07-02 10:25", "2022-07-03",
+                                 "2022-07-02T09:33:00.125+0200", ""]))
+    assert not _iso_times(pd.Series(["2022-07-02T09:33:00Z", "02/07/2022 10:25"]))
+    assert not _iso_times(pd.Series(["2022-07-02T09:33:00Z", "2022-7-2"]))
+
+
 def test_an_empty_column_is_not_taken_for_the_timestamp(tmp_path):
     """An empty column (a spreadsheet's trailing separator, 'c0' before the dates here) reads as dates
     in any format, having none: the dates are in the column that holds some."""
@@ -1924,3 +1961,20 @@ def test_dates_written_three_ways_with_a_typo_are_not_decided(tmp_path):
     lines.to_csv(tmp_path / "l.csv", index=False)
     text = draft_orders_config(tmp_path / "l.csv", config_dir=tmp_path)
     assert "  timestamp: ???  # required: 'Datum' is named like a date and holds dates written in two ways: 100 as" in text
+
+
+def test_an_id_age_and_orders_named_with_units_and_other_words(tmp_path):
+    """'identifiant' is the French id, 'Age (yrs)' an age and 'No. of orders' the orders; the id's comment
+    counts the rows as they are: 15 exact duplicate rows are no '2,415 distinct values'."""
+    rng = np.random.default_rng(3)
+    n = 400
+    frame = pd.DataFrame({"identifiant": [f"{i:06d}" for i in range(n)], "Age (yrs)": rng.integers(18, 80, n),
+                          "No. of orders": rng.integers(0, 30, n), "Revenu": rng.integers(20000, 90000, n)})
+    frame = pd.concat([frame, frame.iloc[:15]])
+    frame.to_csv(tmp_path / "clients.csv", index=False)
+    text = draft_config(tmp_path / "clients.csv", tmp_path)
+    cfg = parse(text, tmp_path)
+    assert (cfg.columns.id, cfg.columns.age, cfg.columns.orders) == ("identifiant", "Age (yrs)", "No. of orders")
+    assert "values repeat only in 15 exact duplicate rows (cleaning excludes them)" in text
+    frame.iloc[:n].rename(columns={"identifiant": "c0"}).to_csv(tmp_path / "plain.csv", index=False)
+    assert "no id-like name, but all 400 values distinct; check" in draft_config(tmp_path / "plain.csv", tmp_path)

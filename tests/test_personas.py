@@ -328,7 +328,7 @@ def test_the_cross_sell_fallback_states_the_segment_s_value_not_near_the_average
 
 
 @pytest.mark.parametrize("channel, phrase", [("WhatsApp", "buying through WhatsApp"), ("SMS", "buying through SMS"),
-                                             ("Telephone", "buying through telephone"), ("eBay", "buying through eBay")])
+                                             ("Kiosk", "buying through kiosk"), ("eBay", "buying through eBay")])
 def test_a_channel_is_named_in_running_text_as_its_owner_spells_it(channel, phrase):
     """Lower case in running text, but for a brand's own capitals and acronyms."""
     labels = {"channel_x": f"Share of purchases: {channel}", "channel_web": "Share of purchases: Web"}
@@ -548,3 +548,13 @@ def test_a_segments_customers_without_orders_are_counted_apart_from_its_buyers_h
     everyone = dataclasses.replace(everyone, stats=tuple(dataclasses.replace(s, mean=0.0) if s.feature == "orders"
                                                          else s for s in everyone.stats))
     assert "not ordered yet" not in ps._describe(c, everyone)
+
+
+@pytest.mark.parametrize("channel, phrase", [("Magasin", "buying in store"), ("En ligne", "buying online"),
+                                             ("Ligne", "buying online"), ("Tienda", "buying in store"),
+                                             ("Geschäft", "buying in store"), ("Téléphone", "buying by phone"),
+                                             ("WhatsApp", "buying through WhatsApp")])
+def test_a_channel_named_in_another_language_reads_as_the_english_channel(channel, phrase):
+    """'Affluent customers buying through magasin' mixes two languages: a store, online shop, catalogue or
+    phone as the drafts' other languages name them reads as the English phrase; another channel as named."""
+    assert ps.channel_phrase(channel) == phrase

@@ -32,7 +32,7 @@ _IDWORD = r"(id|no|nr|num|number|nummer|numero|code|codigo|codice|kodu|key|ref|�
 ANSWER_WORDS = ("responded", "response", "reactie", "antwort", "reponse", "respuesta", "resposta", "risposta", "reagiert",
                 "arepondu", "repondu", "respondio", "respondeu", "harespondido", "risposto", "hageantwortet", "geantwortet")
 NAME_PATTERNS: dict[str, str] = {
-    "id": rf"^(id|(unique)?{_CUSTOMER}(unique|uniq|global|master)?{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
+    "id": rf"^(id|identifiant|identifier|identificador|identificativo|identificatie|kennung|(unique)?{_CUSTOMER}(unique|uniq|global|master)?{_IDWORD}?|{_IDWORD}{_CUSTOMER}|n{_CUSTOMER})$",
     "campaigns": r"(cmp|campaign|kampagne|campagne|campana|campanha|campagna|活动|活動|キャンペーン|캠페인)\d+",
     "latest_campaign": r"^(response|responded|acceptedlast|acceptedlatest|lastcampaign|latestcampaign|lastresponse|y"
     r"|subscribed|antwort|reponse|respuesta|resposta|antwoord|risposta|respondio|respondeu|reagiert|arepondu|reactie"
@@ -68,7 +68,7 @@ NAME_PATTERNS: dict[str, str] = {
     r"|acquisti|^(nb|nombre|num)?d?(commandes|visites)(en)?(magasin|ligne|internet|web|catalogue|boutique)$"
     r"|^(网店|網店|网上|網上|线上|線上|网站|網站|目录|目錄|门店|門店|实体店|實體店|电话|電話|app|ウェブ|オンライン|カタログ"
     r"|店舗|実店舗|電話|웹|온라인|카탈로그|매장|전화)(购买|購買|購入|구매)(次数|次數|回数|件数|수|횟수)$",
-    "orders": r"^(num|number|nb|n|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
+    "orders": r"^(num|number|nb|n|no|nr|total|count|anzahl|nombre|numero|aantal|liczba)?(of|de|der|di)?(orders|bestellungen"
     r"|auftrage|commandes|pedidos|encomendas|bestellingen|ordini|zamowien|zamowienia|transactions|txns?|trx)"
     r"(count|number|total|anzahl)?(last\d*(days?|weeks?|months?|years?)|l\d+[mdy]|ltm|ttm|ytd|per(year|month))?$"
     r"|^(order|transaction|txn)count$|^frequency$|^siparissayisi$"
@@ -98,7 +98,7 @@ NAME_PATTERNS: dict[str, str] = {
     "birth_date": r"^(birthdate|dateofbirth|dob|birthday|bdate|datebirth|geburtsdatum|geburtstag|datenaissance"
     r"|datedenaissance|fechanacimiento|fechadenacimiento|datanascimento|datadenascimento|geboortedatum"
     r"|datadinascita|datanascita)$",
-    "age": r"^(age|ageyears|ageinyears|customerage|clientage|alter|edad|idade|leeftijd|eta|etaanni|年齢|年龄|나이|연령)$",
+    "age": r"^(age|ageyears|ageinyears|ageyrs|ageinyrs|ageyr|customerage|clientage|alter|edad|idade|leeftijd|eta|etaanni|年齢|年龄|나이|연령)$",
     "gender": r"gender|^sex$|^genre$|geschlecht|^sexe$|^sexo$|^genero$|geslacht|^sesso$|^genere$|^cinsiyet$|^性別$|^性别$"
     r"|^성별$",
     # Not any card (HasCrCard is a credit card) nor any member (IsActiveMember): a loyalty or club card.
@@ -270,6 +270,19 @@ KEPT_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "GREEK")
 
 UNDECOMPOSED = str.maketrans({"ß": "ss", "ı": "i", "ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ð": "d",
                               "þ": "th"})
+
+
+def _id_why(p: Profile, said: str) -> str:
+    """Why a column is the id, as its values show: all distinct, distinct but for exact duplicate rows,
+    or repeated (rows cleaning excludes and lists)."""
+    if p.distinct == p.rows:
+        return f"{said} all {p.rows:,} values distinct"
+    if not p.unique:
+        return (f"{said} {p.distinct:,} distinct in {p.rows:,} rows: rows that repeat an id or have none are "
+                "excluded by cleaning and listed with why")
+    twins = p.rows - p.distinct_rows
+    return (f"{said} values repeat only in {twins:,} exact duplicate row{'s' if twins != 1 else ''} (cleaning "
+            f"excludes {'them' if twins != 1 else 'it'})")
 
 
 def normalise(name: str) -> str:
@@ -700,20 +713,14 @@ def guess_roles(profiles: list[Profile]) -> Guess:
                 take(p)
         elif found and not (role in TENURE_ROLES and set(TENURE_ROLES) & set(guess.scalars)):  # one tenure
             p = found[0]
-            why = describe(p) if role != "id" else (
-                f"named like an id; all {p.rows} values distinct" if p.distinct == p.rows else
-                f"named like an id; {p.distinct:,} distinct in {p.rows:,} rows: rows that repeat an id or have none are "
-                "excluded by cleaning and listed with why" if not p.unique else
-                f"named like an id; values repeat only in {p.rows - p.distinct_rows} exact duplicate "
-                f"row{'s' if p.rows - p.distinct_rows != 1 else ''} (cleaning excludes "
-                f"{'them' if p.rows - p.distinct_rows != 1 else 'it'})")
+            why = describe(p) if role != "id" else _id_why(p, "named like an id;")
             guess.scalars[role] = (p.name, why)
             if role in ("signup_date", "birth_date", "last_purchase"):
                 guess.scalars[f"{role}_format"] = (p.date_formats[0], _date_comment(p))
             take(p)
 
     if "id" not in guess.scalars and (p := _fallback_id(free)) is not None:
-        guess.scalars["id"] = (p.name, f"no id-like name, but all {p.rows} values are distinct; check")
+        guess.scalars["id"] = (p.name, _id_why(p, "no id-like name, but") + "; check")
         guess.notes.append(f"id: {p.name!r} taken as the customer id from its values only (no id-like name)")
         take(p)
     if "id" not in guess.scalars:

@@ -27,11 +27,11 @@ SAMPLE = 5000
 # Role -> pattern searched in the normalised column name, best first.
 NAMES = {
     "customer": r"^(customer|cust|client|cliente|member|user|account|buyer|shopper|kunden?|klant|musteri)(unique)?"
-    r"(id|no|nr|num|number|nummer|numero|code|key|kodu|kod)?$|^(n|id|num|numero|numer|nr|no|code|codice|codigo|cod)(de|da|do|del|du)?(client|cliente"
+    r"(id|no|nr|num|number|nummer|numero|code|key|kodu|kod|ref|reference)?$|^(n|id|num|numero|numer|nr|no|code|codice|codigo|cod)(de|da|do|del|du)?(client|cliente"
     r"|klant|kunden?|klienta?)$|^kdn?r$"
     r"|^(customer|client|buyer|kunden?)?e?mail(address|adresse)?$"
     r"|^(顧客|会員|客户|客戶|用户|用戶|ユーザー?|고객|회원)(id|no|番号|コード|编号|編號|代码|번호|코드)?$",
-    "order": r"^(n|no|nr|num|numer|numero|id|ref)?(de|da|do|del|du)?(invoice|order|receipt|transaction|basket|ticket|bill|bestellung|bestell|bestel|kassabon|bon|rechnungs?|belegs?|commande"
+    "order": r"^(n|no|nr|num|numer|numero|id|ref)?(de|da|do|del|du)?(invoice|order|receipt|transaction|txn|trx|basket|ticket|bill|bestellung|bestell|bestel|kassabon|bon|rechnungs?|belegs?|commande"
     r"|facture|pedido|factura|encomenda|bestelling|factuur|ordine|fattura|scontrino|zamowienia|zamowienie|faktura|faktury"
     r"|objednavka|objednavky|siparis|fatura|fis)"
     r"(id|no|nr|num|number|nummer|numero|code|key|ref|reference|kodu)?$|^orderref(erence)?$"
@@ -45,7 +45,9 @@ NAMES = {
     r"|numero|kodu|kod)?$"
     r"|^kod(produktu|towaru|zbozi)?$|^(referencia|riferimento|referentie|referencja|referenz)$"
     r"|^(商品|产品|產品|製品|品番|品目|상품|제품)(id|no|コード|番号|代码|编号|编码|코드|번호)?$",
-    "product_name": r"description|^desc$|productname|itemname|^name$|title|bezeichnung|beschreibung|libelle"
+    "product_name": r"description|^desc$|productname|itemname|^name$|title"
+    # a bare 'Item' or 'Product' beside the code another column holds (SKU): the names
+    r"|^(item|product|article|artikel|produit|producto|produto|prodotto|articolo|articulo)$|bezeichnung|beschreibung|libelle"
     r"|descripcion|descricao|omschrijving|descrizione|designation|artikelname|productnaam"
     r"|^nom(du)?(produit|article)$|^nombre(del)?(producto|articulo)$|^nome(do|del)?(produto|prodotto|artigo|articolo)$"
     r"|^nazwa(produktu|towaru)?$|^opis(produktu|towaru)?$|^nazev(produktu|zbozi)?$|^urun(adi|ismi)$|aciklama|^(商品|产品|產品|製品|상품|제품)(名|名称|名稱|명)$|^品名$",
@@ -93,6 +95,19 @@ def _pick(role: str, columns: list[str], used: set[str]) -> str | None:
     return None
 
 
+EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+# Dates and times written year first, ISO 8601 with or without a T, seconds, fractions or a zone: the
+# loader reads every such value without a format (the zone dropped: the time the shop's clock showed).
+ISO_TIME = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+
+
+def _iso_times(values: pd.Series) -> bool:
+    """Every value written ISO 8601 year first, in one way or several ('2022-07-02T09:33:00Z' beside
+    '2022-07-02 10:25:00'): read as they are, however many ways."""
+    present = values[~is_missing(values)].astype(str).str.strip()
+    return len(present) > 0 and bool(present.str.fullmatch(ISO_TIME).all())
+
+
 def _mixed_dates(sample: pd.DataFrame, columns: list[str]) -> tuple[str, list] | None:
     """The first column named like a date whose dates are written in several ways, and those ways."""
     for col in columns:
@@ -119,7 +134,8 @@ def guess_roles(sample: pd.DataFrame) -> tuple[dict[str, tuple[str, str]], list[
                 col = None  # a name like 'amount' over text is not a quantity
             elif role == "quantity" and normalise(col) == "amount" and (x != x.round()).mean() > 0.5:
                 col = None  # 'Amount' over decimals is money (the line's total), not a count of units
-        if role == "timestamp" and col is not None and guess_date_format(sample[col]) is None:
+        if role == "timestamp" and col is not None and guess_date_format(sample[col]) is None \
+                and not _iso_times(sample[col]):
             col = None
         if col is not None:
             used.add(col)
@@ -275,9 +291,16 @@ def _by_values(sample: pd.DataFrame, cols: list[str], used: set[str], out: dict)
         if x is not None and (x == x.round()).all() and x.median() <= 100 and 1 < x.nunique() < 0.5 * len(x):
             return "values are small whole numbers, like quantities; check"
 
+    def email(col):
+        x = sample[col][~is_missing(sample[col])].str.strip()
+        if len(x) and x.str.fullmatch(EMAIL).mean() >= 0.95 and 1 < x.str.lower().nunique() < 0.9 * len(x):
+            return "values are e-mail addresses that repeat over lines: the customer's; check"
+
     free = [c for c in cols if c not in used]
-    # The customer only where no name says anything (a file without a header): the first such column.
-    customers = (("customer", customer),) if all(re.fullmatch(r"column \d+", c) for c in cols) else ()
+    # The customer only where no name says anything (a file without a header): the first such column;
+    # else a column of e-mail addresses, whatever its name ('Courriel client').
+    customers = (("customer", customer),) if all(re.fullmatch(r"column \d+", c) for c in cols) else (
+        ("customer", email),)
     for role, guess in (("timestamp", timestamp), *customers, ("unit_price", unit_price), ("quantity", quantity)):
         if role in out or (role == "unit_price" and "amount" in out):
             continue

@@ -69,6 +69,16 @@ ADJECTIVES = {
 CHANNEL_PHRASES = {"web": "buying online", "online": "buying online", "internet": "buying online",
                    "catalog": "buying by catalog", "catalogue": "buying by catalogue", "store": "buying in store",
                    "shop": "buying in store", "phone": "buying by phone", "app": "buying in the app"}
+# The same channels as the other languages the drafts read name them (folded): a name reads in one language.
+CHANNEL_PHRASES.update({
+    **dict.fromkeys(("ligne", "en ligne", "enligne", "sitio web", "sito web", "webshop", "webwinkel",
+                     "onlineshop", "en linea", "em linha"), "buying online"),
+    **dict.fromkeys(("magasin", "en magasin", "boutique", "tienda", "en tienda", "loja", "na loja", "negozio",
+                     "in negozio", "winkel", "in de winkel", "laden", "filiale", "geschaft", "im laden"),
+                    "buying in store"),
+    **dict.fromkeys(("katalog", "catalogo", "par catalogue", "por catalogo"), "buying by catalog"),
+    **dict.fromkeys(("telefon", "telephone", "telefono", "telefone", "par telephone", "por telefono"), "buying by phone"),
+})
 UNASSIGNED_NAME = "Unassigned: in no dense group"
 # Features an order gives: a customer without one has none of them (zero, or recency set to the
 # whole history), so they describe no habit of a segment most of whose customers never ordered.
@@ -281,7 +291,7 @@ def wide_orders(effects: dict[str, float]) -> bool:
 
 def channel_phrase(channel: str, buyers: bool = False) -> str:
     """'buying online', 'buying through WhatsApp'; after 'buyers', without its 'buying' ('wine buyers online')."""
-    phrase = CHANNEL_PHRASES.get(channel.lower(), f"buying through {lower(channel)}")
+    phrase = CHANNEL_PHRASES.get(folded(channel), f"buying through {lower(channel)}")
     return phrase.removeprefix("buying ") if buyers else phrase
 
 
