@@ -558,3 +558,31 @@ def test_a_channel_named_in_another_language_reads_as_the_english_channel(channe
     """'Affluent customers buying through magasin' mixes two languages: a store, online shop, catalogue or
     phone as the drafts' other languages name them reads as the English phrase; another channel as named."""
     assert ps.channel_phrase(channel) == phrase
+
+
+def test_a_segments_customers_without_orders_get_a_first_order_offer_not_its_win_back():
+    """A lapsed segment of a joined table holds 40 customers who never ordered (their recency is the whole
+    history): the win-back is for the 774 who bought; the others get a first-order offer, said in the plan
+    and the steps; fewer than the public group size are not counted, not even by a difference."""
+    from analysis.segment.profiles import FeatureStat, Profile
+
+    labels = {"recency_days": "Days since last purchase", "orders": "Orders", "tenure_months": "Tenure"}
+    stats = (FeatureStat("recency_days", 594.0, 600.0, 228.0, 200.0, 1.6),
+             FeatureStat("orders", 1.1, 1.0, 5.0, 4.0, -0.9), FeatureStat("tenure_months", 30.0, 30.0, 20.0, 20.0, 0.6))
+    p = Profile(id=4, name="", size=814, share_customers=0.2, share_value=0.06, stats=stats, categories=(),
+                traits=tuple(labels), actions=(), public=True, stability=None, unassigned=False, without_orders=40)
+    c = ps.Context(labels=labels, kinds={"recency_days": "days", "orders": "count", "tenure_months": "months"},
+                   clustering=tuple(labels), currency="$", latest_rate={}, overall_latest_rate=None, latest_name=None,
+                   profit_per_contact={}, break_even_rate=None, min_size=20)
+    profiles, personas, _ = ps.build_personas((p,), {f: 1.0 for f in labels}, c)
+    plan = personas[0].recommendation.plan
+    assert personas[0].recommendation.offer.startswith("Win-back")
+    assert plan[0].endswith("to the 774 customers of this segment with an order.")
+    assert plan[1] == ("Without an order: its 40 customers who have not ordered yet get a first-order offer instead "
+                       "(they have no purchase to win back).")
+    assert "First-order offer to its 40 customers who have not ordered yet." in profiles[0].actions
+    few = ps.build_personas((dataclasses.replace(p, without_orders=12),), {f: 1.0 for f in labels}, c)
+    text = " ".join(few[1][0].recommendation.plan + few[0][0].actions)
+    assert "802" not in text and "12" not in text and "fewer than 20" in text
+    assert ps.build_personas((dataclasses.replace(p, without_orders=0),), {f: 1.0 for f in labels}, c)[1][0] \
+        .recommendation.plan[0].endswith("to the 814 customers of this segment.")

@@ -1089,6 +1089,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     on = category(on, cased) if offer == "Cross-sell offer" or cat else lower(on)
     offer_text = f"{fmt.offer_on(offer, on)}{via}"
     design = f"{offer_text} to the {fmt.integer(p.size)} customers of this segment"
+    if p.without_orders and not never:  # (a count under the public group size is not told by a difference)
+        buyers = fmt.integer(p.size - p.without_orders) + " " if p.without_orders >= c.min_size else ""
+        design = f"{offer_text} to the {buyers}customers of this segment with an order"
     # Every offer is for those still here: a segment's list names who left (churned), never to be sent one.
     gone = int(round(p.stat("churned").mean * p.size)) if any(s.feature == "churned" for s in p.stats) else 0
     if gone:
@@ -1132,6 +1135,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         kpis.insert(0, f"share of the segment who leave (so far {fmt.percent(p.stat('churned').mean)})")
     plan = (
         f"Campaign: {design}.",
+        *([f"Without an order: {_not_ordered(c, p)} get a first-order offer instead (they have no purchase to "
+           f"{'win back' if late else 'build on'})."] if p.without_orders and not never else []),
         "Track: " + (", ".join(kpis) if kpis else "answers and spend of the contacted customers") + ".",
         "Review: compare with a random hold-out group of the segment when the campaign closes, and re-run the "
         "segmentation each quarter to see customers move between segments.",
@@ -1168,9 +1173,18 @@ def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
         elif rate / overall <= 0.7:
             out.append(f"Contact less often: {fmt.percent(rate)} answered the latest campaign against "
                        f"{fmt.percent(overall)} overall.")
+    if p.without_orders and not _never(p):
+        out.append(f"First-order offer to {_not_ordered(c, p)}.")
     if p.share_value is not None and p.share_customers:
         out.append(f"Value: {_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers.")
     return tuple(out)
+
+
+def _not_ordered(c: Context, p: Profile) -> str:
+    """The segment's customers without an order, as pages may count them (none under the public group size)."""
+    n = p.without_orders
+    return (f"its {fmt.integer(n)} customer{'s' if n != 1 else ''} who {'have' if n != 1 else 'has'} not ordered yet"
+            if n >= c.min_size else f"its few customers who have not ordered yet (fewer than {fmt.integer(c.min_size)})")
 
 
 # ---------------------------------------------------------------- overrides
