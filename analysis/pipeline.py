@@ -102,7 +102,7 @@ def _analyse(cfg: Config, progress: Callable[[str], None], engine: Engine) -> Ru
     try:
         value_name = next((d.label for d in feats.docs if d.name == feats.value_feature), "total spend")
         found = search(feats.matrix, seg, cfg.seed, value=value, fallback=True, refit=engine.final_fit,
-                       value_name=fmt.mid_sentence(value_name))
+                       value_name=fmt.mid_sentence(value_name), shown=cfg.report.min_segment_size)
     except UserError as e:  # the search does not know the file: name it
         raise UserError(f"{cfg.customers_path}: {e}") from None
     # The saved model's rule labels every customer, so that the model reproduces the run exactly.

@@ -311,6 +311,7 @@ def battery(quick: bool) -> list[tuple[Case, int]]:
 
 
 def run(quick: bool = False, only: str | None = None, skip: str | None = None) -> list[dict]:
+    from analysis.config import Report
     from analysis.segment.selection import search
 
     old = _old_search()
@@ -324,7 +325,8 @@ def run(quick: bool = False, only: str | None = None, skip: str | None = None) -
             row = {"group": case.group, "setting": case.setting, "planted": case.planted, "seed": rep}
             for name, fn, x in (("new", search, new_x), ("old", old, old_x)):
                 t = time.perf_counter()
-                found = fn(x, seg, rep)
+                # As the report searches: no segment under the public pages' minimum (report.min_segment_size).
+                found = fn(x, seg, rep, shown=Report().min_segment_size) if name == "new" else fn(x, seg, rep)
                 c = found.choice
                 none = getattr(c, "structure", "clear") == "none"
                 row[f"{name}_k"] = c.k

@@ -596,3 +596,35 @@ def test_segment_stability_is_that_of_the_fit_with_its_own_number_of_starts():
     assert adjusted_rand_score(truth, fit.labels) >= 0.65
     _, _, jaccard = sel.stability(fit, x, 8, 0)
     assert min(jaccard.values()) >= UNSTABLE, jaccard
+
+
+@pytest.mark.parametrize("shown", [20, 5])
+def test_a_small_table_is_not_cut_into_segments_too_small_for_the_pages(write_case, shown):
+    """40 customers of two kinds (20 and 20): three segments left two of 10, under report.min_segment_size
+    (20), so the pages showed one segment of half the customers and called it the one that 'spends the
+    most of the segments large enough to show'. A segment the pages cannot show is no actionable one:
+    the two kinds are found. With a minimum of 5 the split into three is allowed again."""
+    import pandas as pd
+    from sklearn.metrics import adjusted_rand_score
+
+    from analysis.config import load_config
+    from analysis.pipeline import analyse
+
+    rng = np.random.default_rng(3)
+    y = rng.permutation(np.repeat([0, 1], 20))
+    frame = pd.DataFrame({"id": np.arange(1, 41), "income": np.where(y == 0, rng.normal(30000, 3000, 40),
+                                                                      rng.normal(90000, 6000, 40)).round(),
+                          "spend": np.where(y == 0, rng.normal(200, 30, 40), rng.normal(2000, 200, 40)).round(2),
+                          "orders": np.where(y == 0, rng.poisson(3, 40), rng.poisson(15, 40)),
+                          "age": rng.integers(20, 70, 40)})
+    path = write_case(frame.to_csv(index=False), {
+        "columns": {"id": "id", "income": "income", "age": "age", "orders": "orders", "spend": {"All": "spend"}},
+        "report": {"min_segment_size": shown}})
+    run = analyse(load_config(path))
+    sizes = [p.size for p in run.results.segments]
+    if shown == 20:
+        assert run.results.chosen.k == 2 and min(sizes) >= 20
+        assert adjusted_rand_score(y, run.customers["segment"].to_numpy()) == 1.0
+        assert "and 20 customers (the pages show no smaller segment)" in run.results.chosen.rule
+    else:
+        assert run.results.chosen.k == 3 and min(sizes) < 20

@@ -37,7 +37,7 @@ TIERS = 3  # the fallback when there are no natural segments: value tiers (third
 
 RULE = (
     "1. Actionable: from {min_segments} to {k_max} segments, the smallest holding at least {share:.0%} of "
-    "customers, and at most {unassigned:.0%} of customers left unassigned. "
+    "customers{shown}, and at most {unassigned:.0%} of customers left unassigned. "
     "2. Distinct: on the line through the centres of a segment and of each segment it borders (its nearest by "
     "centre, and any whose centre is the next-nearest of at least {border:.0%} of its customers), the density of "
     "customers around the border between them (the thinnest stretch of the middle 40%) is compared with the "
@@ -483,10 +483,11 @@ def _candidates(x: np.ndarray, seg: Segmentation, ks: list[int], algos: list[str
 
 
 def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | None = None,
-           fallback: bool = False, refit=None, value_name: str = "total spend") -> Search:
+           fallback: bool = False, refit=None, value_name: str = "total spend", shown: int = 0) -> Search:
     """Every candidate scored and one chosen by RULE. With `fallback`, data without natural segments
     (and k: auto) is grouped into value tiers instead: by `value` (one per row of x_all, e.g. total
-    spend) or, without one, by the first principal component."""
+    spend) or, without one, by the first principal component. `shown`: the fewest customers a segment
+    the pages describe holds (report.min_segment_size); a segment under it is no actionable one."""
     n = len(x_all)
     rng = np.random.default_rng(seed)
     # The search's customers in an order of their own, not the file's: the same customers, however
@@ -524,20 +525,25 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
             why.append(f"more than {seg.k_max} segments")
         if smallest < seg.min_segment_share:
             why.append(f"a segment under {seg.min_segment_share:.0%}")
-        if f.k and sizes.min() < seg.min_segment_customers:
-            why.append(f"a segment under {seg.min_segment_customers} customers")
         tiny = bool(f.k) and sizes.min() < seg.min_segment_customers
+        if tiny:
+            why.append(f"a segment under {seg.min_segment_customers} customers")
+        hidden = seg.k == "auto" and bool(f.k) and sizes.min() * n / len(x) < shown  # (sizes of the sample, scaled)
+        if hidden and not tiny:
+            why.append(f"a segment under {shown} customers, too few for the pages to show")
         if unassigned > seg.max_unassigned_share:
             why.append(f"{unassigned:.0%} unassigned")
         if np.isnan(sil):
             why.append("fewer than two groups")
         rows.append(dict(fit=f, silhouette=sil, calinski_harabasz=ch, davies_bouldin=db, smallest_share=smallest,
-                         unassigned_share=unassigned, why_not="; ".join(why), tiny=tiny))
+                         unassigned_share=unassigned, why_not="; ".join(why), tiny=tiny, hidden=hidden))
 
     # Where no candidate meets every condition, any with two groups will do, but never one with a
-    # segment under the minimum size in customers.
-    pool = ([r for r in rows if not r["why_not"]]
-            or [r for r in rows if not np.isnan(r["silhouette"]) and not r["tiny"]])
+    # segment under the minimum size in customers, nor one the pages cannot show all of where another can.
+    pool = [r for r in rows if not r["why_not"]]
+    if not pool:
+        pool = [r for r in rows if not np.isnan(r["silhouette"]) and not r["tiny"]]
+        pool = [r for r in pool if not r["hidden"]] or pool
     if not pool and any(r["tiny"] for r in rows):
         raise UserError(f"no segmentation found: the {n} customers give no split into segments of at least "
                         f"{seg.min_segment_customers} customers (segmentation.min_segment_customers)")
@@ -619,6 +625,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
     else:
         fb = NO_FALLBACK_TEXT
     rule = RULE.format(min_segments=seg.min_segments, k_max=seg.k_max, share=seg.min_segment_share,
+                       shown=f" and {shown:,} customers (the pages show no smaller segment)" if shown else "",
                        unassigned=seg.max_unassigned_share, shortlist=seg.shortlist,
                        resamples=seg.stability_resamples, sub=SUBSAMPLE, min_stability=seg.min_stability,
                        valley=VALLEY_MAX, no_valley=NO_VALLEY, fallback=fb, gap_tol=GAP_TOLERANCE,
