@@ -200,7 +200,8 @@ def phone_problems(page, width: int) -> list[str]:
 
 # Markdown syntax that pandoc leaves as text when a template line loses its blank line: a callout's
 # fence, a table's rule, bold marks, a heading.
-RAW_MARKDOWN = re.compile(r":::\s*\{|^\s*\|\s*:?-{3,}|\*\*\S|^#{1,4} \w", re.M)
+# (A table's rule row shown as text has its dashes made into em dashes by pandoc: '|:———|'.)
+RAW_MARKDOWN = re.compile(r":::\s*\{|(?:^|\s)\|\s*:?[-—–]{3,}|\*\*\S|^#{1,4} \w", re.M)
 
 
 def raw_markdown(site: Path) -> list[str]:
