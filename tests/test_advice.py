@@ -585,6 +585,12 @@ def test_the_campaigns_page_names_the_profitable_plan_with_its_measured_numbers(
                                                       fmt.integer(r.targeting.targeted[0]), fmt.integer(m.contacts),
                                                       fmt.integer(m.per_segment_contacts)]
     assert resp["plans"][3]["profit"] == fmt.money(m.per_segment_profit.value, "$")
+    assert resp["plans"][2]["plan"] == f"Contact the top {fmt.integer(m.contacts)} customers by score (the contact list)"
+    # An empty list on all customers is no 'top 0 customers' beside the loss its out-of-fold measurement made.
+    empty = dataclasses.replace(r, response=dataclasses.replace(m, contacts=0, per_segment_contacts=0))
+    plans = _render(empty, "campaigns.qmd.j2", pages.campaigns)[0]["response"]["plans"]
+    assert [p["plan"] for p in plans[2:]] == ["Contact those whose score pays for the contact: none of all the customers",
+                                              "Contact each segment's own best N: none of all the customers"]
     assert "exports/contact_list.csv" in text and "4 plans for the next campaign" in text
     # Each segment's own best N, measured out of fold, in the by-segment table.
     for row, s in zip(resp["segments"], [s for s in m.segments if r.segments[s.segment - 1].public]):

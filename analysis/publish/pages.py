@@ -623,13 +623,17 @@ def _response(r: Results, chart: Chart) -> dict | None:
              "profit": fmt.money(targets.profit, cur), "interval": "–",
              "basis": "the latest campaign's answer rates of those segments, on the same answers that chose them "
                       "(in sample, so optimistic)"},
-            {"plan": f"Contact the top {fmt.integer(m.contacts)} customers by score (the contact list)",
+            # An empty list on all customers may still contact some in the out-of-fold measurement: said so.
+            {"plan": (f"Contact the top {fmt.integer(m.contacts)} customers by score (the contact list)" if m.contacts
+                      else "Contact those whose score pays for the contact: none of all the customers"),
              "contacts": fmt.integer(m.contacts), "profit": fmt.money(m.measured_profit.value, cur),
              "interval": _money_range(m.measured_profit, cur),
              "basis": f"out of fold: chosen on one half of the customers, measured on the other (where it contacts "
                       f"{fmt.integer(m.measured_contacts)} of the {fmt.integer(m.contacted)} customers the latest "
                       "campaign contacted)"},
-        ] + ([{"plan": "Contact each segment's own best N", "contacts": fmt.integer(m.per_segment_contacts),
+        ] + ([{"plan": "Contact each segment's own best N" + ("" if m.per_segment_contacts else
+                                                               ": none of all the customers"),
+               "contacts": fmt.integer(m.per_segment_contacts),
                "profit": fmt.money(m.per_segment_profit.value, cur), "interval": _money_range(m.per_segment_profit, cur),
                "basis": "out of fold: each segment's N chosen on one half of its customers, measured on the other"}]
              if m.per_segment_profit else []),
