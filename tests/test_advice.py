@@ -1548,3 +1548,23 @@ def test_a_feature_mostly_filled_in_says_so_beside_its_segment_means(demo_run, s
     rows = {row["label"] for row in pages.segment(r, 1, lambda *a: "")["stats"]}
     assert (f"{label} ({count / r.n_segmented:.0%} filled in with the median)" in rows) == noted
     assert (label in rows) != noted
+
+
+@pytest.mark.parametrize("recall, precision, singled", [(0.95, 0.97, True), (0.94, 1.0, False), (1.0, 0.94, False)])
+def test_a_segment_its_rules_single_out_is_not_said_to_be_described_only_roughly(demo_run, recall, precision, singled):
+    """Where the tree agrees with the segments too rarely, the segments overlap; but a segment whose own
+    rules hold 95% of it, 95% of those they describe being in it, is no rough description: its page says so,
+    with both shares, instead of 'the rules below describe most of this segment rather than all of it'."""
+    from analysis.publish import pages
+    from analysis.segment.explain import Rule
+
+    r = demo_run.results
+    ex = r.explanation
+    rules = tuple(x for x in ex.rules if x.segment != 1) + (
+        Rule(segment=1, conditions=("Income above 60,000",), customers=600, precision=precision, recall=recall),)
+    r = dataclasses.replace(r, explanation=dataclasses.replace(ex, overlap=True, rules=rules))
+    _, text = _render(r, "segment.qmd.j2", lambda x, chart: pages.segment(x, 1, chart))
+    said = (f"other segments overlap, but not this one. Its rules below hold {pages.fmt.percent(recall)} of it, and "
+            f"{pages.fmt.percent(precision)} of the customers they describe are in it.")
+    assert (said in text) == singled
+    assert ("describe most of this segment rather than all of it" in text) == (not singled)

@@ -177,6 +177,10 @@ def filled_in(r: Results) -> dict[str, float]:
             if d.source in imputed and r.n_segmented and imputed[d.source] >= FILLED_NOTE * r.n_segmented}
 
 
+# A segment its tree rules hold to at least this share both ways (of it, and of those they describe).
+SINGLED_OUT = 0.95
+
+
 def segment(r: Results, seg_id: int, chart: Chart) -> dict:
     p = r.segments[seg_id - 1]
     labels = {d.name: d.label for d in r.features}
@@ -210,9 +214,13 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         {"what": "Timing", "advice": rec.timing, "why": rec.timing_why},
     ]
     ex = r.explanation
+    mine = [x for x in ex.rules if x.segment == seg_id]
     rules = [{"conditions": " and ".join(x.conditions) or "every customer", "customers": fmt.integer(x.customers),
-              "precision": fmt.percent(x.precision), "recall": fmt.percent(x.recall)}
-             for x in ex.rules if x.segment == seg_id]
+              "precision": fmt.percent(x.precision), "recall": fmt.percent(x.recall)} for x in mine]
+    # Segments that overlap elsewhere may have rules that hold this one all but exactly: not said to be rough.
+    covered = sum(x.recall for x in mine)
+    inside = sum(x.precision * x.customers for x in mine) / max(sum(x.customers for x in mine), 1)
+    singled_out = bool(mine) and min(covered, inside) >= SINGLED_OUT
     effects = [{"label": e.label, "segment": _feature_value(r, e.feature, e.segment_mean),
                 "rest": _feature_value(r, e.feature, e.rest_mean), "d": fmt.signed(e.effect, 2)}
                for e in ex.distinguishing.get(seg_id, ())]
@@ -240,6 +248,7 @@ def segment(r: Results, seg_id: int, chart: Chart) -> dict:
         "overridden": persona.overridden, "recommendation": recommendation, "plan": list(rec.plan),
         "contact": {True: "yes", False: "no", None: ""}[rec.contact],
         "rules": rules, "effects": effects, "accuracy": fmt.percent(ex.accuracy), "overlap": ex.overlap, "held_out": fmt.percent(ex.held_out),
+        "singled_out": singled_out, "covered": fmt.percent(min(covered, 1.0)), "inside": fmt.percent(inside),
         "depth": str(ex.depth), "value": value, "baskets": segment_baskets(r, seg_id) if p.public else [],
         "baskets_assumption": r.baskets.assumption if r.baskets else "",
         "chart_effects": chart(figures.segment_effects(r, seg_id), f"chart-effects-{seg_id}",
