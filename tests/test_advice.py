@@ -1568,3 +1568,20 @@ def test_a_segment_its_rules_single_out_is_not_said_to_be_described_only_roughly
             f"{pages.fmt.percent(precision)} of the customers they describe are in it.")
     assert (said in text) == singled
     assert ("describe most of this segment rather than all of it" in text) == (not singled)
+
+
+def test_a_k_set_in_the_config_has_no_elbow_and_no_lines_of_indices(demo_run):
+    """With k set in the config every candidate has that k: the indices are points, not lines, and no
+    curve has a knee ('The knee (k = none)' was printed under a one-point chart)."""
+    from analysis.publish import pages
+
+    def render(r):
+        ctx = pages.methodology(r, lambda fig, div_id, label: f"[{div_id}]")
+        return pages.environment().get_template("methodology.qmd.j2").render(**pages.site_meta(r, False), **ctx)
+
+    r = demo_run.results
+    text = render(r)
+    assert "*Each line is one method" in text and "### Elbow" in text
+    text = render(dataclasses.replace(r, model_selection=tuple(c for c in r.model_selection if c.k == r.chosen.k)))
+    assert f"*Each point is one method at the {r.chosen.k} segments set in the configuration" in text
+    assert "### Elbow" not in text and "k = none" not in text

@@ -973,8 +973,10 @@ def methodology(r: Results, chart: Chart) -> dict:
         "loadings": [{"label": labels[f], "pc1": f"{v[0]:+.2f}", "pc2": f"{v[1]:+.2f}" if len(v) > 1 else "–",
                       "pc3": f"{v[2]:+.2f}" if len(v) > 2 else "–"} for f, v in loadings],
         "explained": [fmt.percent(x) for x in r.map.explained],
+        # One k searched (set in the config): no curve to find a knee on.
+        "one_k": len({c.k for c in r.model_selection}) == 1,
         "chart_elbow": chart(figures.elbow(r), "chart-elbow", "Line chart of k-means inertia by number of segments")
-        if any(c.algorithm == "kmeans" for c in r.model_selection) else "",
+        if any(c.algorithm == "kmeans" for c in r.model_selection) and len({c.k for c in r.model_selection}) > 1 else "",
         "chart_indices": chart(figures.indices(r), "chart-indices", "Line charts of validity indices by number of segments"),
         "chart_gap": chart(figures.gap(r), "chart-gap", "Line chart of the gap statistic by k") if r.evidence.gap else "",
         "chart_dendrogram": chart(figures.dendrogram(r), "chart-dendrogram", "Ward dendrogram of the last merges"),
