@@ -1227,3 +1227,15 @@ def test_lines_that_repeat_the_header_are_dropped_and_counted(tmp_path, orders):
     pd.testing.assert_frame_equal(got.frame, orders.frame)
     assert got.log[0] == LogEntry("duplicates", "order lines", 2, "dropped", "lines that repeat the header (files joined together)")
     assert got.log[1:] == orders.log and got.n_lines == orders.n_lines
+
+
+@pytest.mark.parametrize("fmt, fails", [("%d/%m/%Y %H:%M", True), ("%Y-%m-%d %H:%M", False)])
+def test_a_timestamp_format_that_reads_none_of_a_text_files_values_is_refused(tmp_path, fmt, fails):
+    """'%d/%m/%Y %H:%M' set on times written '2024-03-02 09:30': every value read as a date cell anyway, so a
+    typo in the config went unnoticed; a text file's format must read some of its first values."""
+    if fails:
+        message = error_of(tmp_path, LINES, transactions={"timestamp_format": fmt})
+        assert ("lines.csv: column 'InvoiceDate': transactions.timestamp_format '%d/%m/%Y %H:%M' "
+                "reads none of its first 19 values (e.g. '2024-03-02 09:30')") in message
+    else:
+        assert load(tmp_path, transactions={"timestamp_format": fmt}).frame.shape[0] > 0

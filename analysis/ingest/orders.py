@@ -559,6 +559,9 @@ def timestamp_formats(con, column: str, first_only: bool = False) -> list[str | 
     return fits
 
 
+FORMAT_PROBE = 10_000  # first values a configured timestamp format must read some of
+
+
 def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False, zone: str | None = None) -> str:
     """SQL parsing the timestamp column: the configured format, else the first that reads every value.
     typed: a Parquet timestamp or date column; zone: the zone its instants are read in (parquet_zone)."""
@@ -580,6 +583,17 @@ def _timestamp_expr(con, path: Path, t: TransactionsFile, typed: bool = False, z
             read = f"CAST(TRY_STRPTIME({col}, {_lit(t.timestamp_format)}) AS TIMESTAMP)"
         else:
             read = f"TRY_STRPTIME({col}, {_lit(t.timestamp_format)})"
+        # In a text file, a format that reads none of the first values is a mistake in the config, even where
+        # the values read as date cells below: said, not left to the fallback (a typo would go unnoticed). A
+        # spreadsheet's or Parquet file's cells may all be dates, whatever format its typed text would have.
+        probe = read.replace(col, "v")
+        fit, seen, example = (1, 0, None) if path.name.lower().endswith((*EXCEL, ".parquet")) else con.execute(
+            f"SELECT count({probe}), count(*), min(v) FROM (SELECT {col} AS v FROM src WHERE {col} IS NOT NULL "
+            f"LIMIT {FORMAT_PROBE})").fetchall()[0]
+        if seen and not fit:
+            raise UserError(f"{path}: column {t.timestamp!r}: transactions.timestamp_format {t.timestamp_format!r} "
+                            f"reads none of its first {seen:,} values (e.g. {example!r}); correct it, or remove it "
+                            "where the values are written year first (2022-07-02 10:25), which are read without one")
         # A spreadsheet's date cells, written as text: read as they are (cleaning.DATE_CELL).
         return f"COALESCE({read}, CASE WHEN regexp_full_match({col}, {_lit(DATE_CELL)}) THEN TRY_CAST({col} AS TIMESTAMP) END)"
     fits = timestamp_formats(con, t.timestamp, first_only=True)
