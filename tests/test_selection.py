@@ -628,3 +628,19 @@ def test_a_small_table_is_not_cut_into_segments_too_small_for_the_pages(write_ca
         assert "and 20 customers (the pages show no smaller segment)" in run.results.chosen.rule
     else:
         assert run.results.chosen.k == 3 and min(sizes) < 20
+
+
+def test_weak_segments_say_how_many_lack_a_valley():
+    """Ten segments of which two have no valley on some border: 'treat the segments as a division of a
+    continuum' spoke of all ten where the methodology table shows a valley for eight. The note counts them."""
+    from analysis.config import Segmentation
+    from analysis.segment.selection import STRUCTURE_TEXT, VALLEY_MAX, structure_note
+
+    valleys = {i: 0.2 for i in range(8)} | {8: VALLEY_MAX + 0.01, 9: 1.3}
+    best = {"valleys": valleys, "valley": 1.3, "silhouette": 0.4, "stability": 0.9}
+    note = structure_note("weak", Segmentation(), best)
+    assert note.startswith("The segments overlap in part: 2 of the 10 have no valley of fewer customers on some border")
+    assert note.endswith("The other 8 are separated from every segment they border by a valley.")
+    one = structure_note("weak", Segmentation(), {**best, "valleys": valleys | {8: VALLEY_MAX}})
+    assert "1 of the 10 has no valley" in one and "treat it as" in one and "The other 9 are" in one
+    assert structure_note("weak", Segmentation(), {**best, "valleys": {i: 0.9 for i in range(10)}}) == STRUCTURE_TEXT["weak"]

@@ -121,6 +121,15 @@ def structure_note(structure: str, seg: Segmentation, best: dict | None = None) 
             return ("Every segment is separated from those it borders by a valley of fewer customers, but refitted "
                     f"on subsamples of the customers the segments change (stability {best['stability']:.2f}, under "
                     f"{seg.min_stability}): treat them as indicative rather than as sharply distinct groups.")
+    # Some segments parted by valleys and some not: how many of each, not all of them called a continuum.
+    without = [v for v in (best or {}).get("valleys", {}).values() if v > VALLEY_MAX] if structure == "weak" else []
+    if without and len(without) < len(best["valleys"]):
+        n, k = len(without), len(best["valleys"])
+        return (f"The segments overlap in part: {n} of the {k} {'has' if n == 1 else 'have'} no valley of fewer "
+                "customers on some border, so customers near those borders could as well belong to the neighbouring "
+                f"segment; treat {'it' if n == 1 else 'them'} as a division of a continuum rather than as a sharply "
+                f"distinct group. The other {k - n} {'is' if k - n == 1 else 'are'} separated from every segment "
+                f"{'it borders' if k - n == 1 else 'they border'} by a valley.")
     if structure == "none" and seg.k != "auto":
         return (f"The {seg.k} segments set in the configuration (segmentation.k) are not separated by valleys of "
                 "fewer customers: they divide a continuum. Other numbers of segments were not looked at; with "
