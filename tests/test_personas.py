@@ -586,3 +586,45 @@ def test_a_segments_customers_without_orders_get_a_first_order_offer_not_its_win
     assert "802" not in text and "12" not in text and "fewer than 20" in text
     assert ps.build_personas((dataclasses.replace(p, without_orders=0),), {f: 1.0 for f in labels}, c)[1][0] \
         .recommendation.plan[0].endswith("to the 814 customers of this segment.")
+
+
+@pytest.mark.parametrize("recent, campaign, kept", [
+    (282, "to the 1,106 customers of this segment whose last order is more than 272 days ago.",
+     "its 282 customers who ordered in the last 272 days"),
+    (12, "to the customers of this segment whose last order is more than 272 days ago.",
+     "its few customers who ordered in the last 272 days (fewer than 20)"),
+    (0, "to the 1,388 customers of this segment.", None)])
+def test_a_lapsed_segments_recent_buyers_get_no_win_back(recent, campaign, kept):
+    """A segment named for its mean recency ('Lapsed') may hold customers who ordered as lately as most
+    (the one-order fashion buyers beside the truly lapsed): the win-back is for those whose last order is
+    older than the average customer's median; the others stay on the regular cycle, said in plan and steps."""
+    from analysis.segment.profiles import FeatureStat, Profile
+
+    labels = {"recency_days": "Days since last purchase", "orders": "Orders", "age": "Age"}
+    stats = (FeatureStat("recency_days", 560.0, 580.0, 300.0, 272.0, 1.2),
+             FeatureStat("orders", 1.1, 1.0, 2.0, 1.0, -0.6), FeatureStat("age", 40.0, 40.0, 41.0, 41.0, -0.1))
+    p = Profile(id=3, name="", size=1388, share_customers=0.28, share_value=0.15, stats=stats, categories=(),
+                traits=tuple(labels), actions=(), public=True, stability=None, unassigned=False, recent=recent)
+    c = ps.Context(labels=labels, kinds={"recency_days": "days", "orders": "count", "age": "years"},
+                   clustering=tuple(labels), currency="€", latest_rate={}, overall_latest_rate=None, latest_name=None,
+                   profit_per_contact={}, break_even_rate=None, min_size=20)
+    profiles, personas, _ = ps.build_personas((p,), {f: 1.0 for f in labels}, c)
+    rec = personas[0].recommendation
+    assert rec.offer.startswith("Win-back") and rec.plan[0].endswith(campaign)
+    said = [x for x in rec.plan if x.startswith("Recently active")]
+    assert said == ([f"Recently active: {kept} stay on the regular cycle, without a win-back."] if kept else [])
+    assert (f"Regular cycle for {kept}." in profiles[0].actions) == bool(kept)
+
+
+def test_a_segments_recent_buyers_are_counted_against_the_average_customers_median():
+    from types import SimpleNamespace
+
+    from analysis.segment.profiles import build_profiles
+
+    recency = np.r_[np.arange(100.0), np.arange(100.0, 200.0)]  # median 99.5
+    table = pd.DataFrame({"recency_days": recency, "orders": np.r_[np.zeros(10), np.ones(190)]})
+    labels = np.r_[np.ones(50, int), np.full(150, 2)]
+    features = SimpleNamespace(table=table, value_feature="orders", clustering=("recency_days", "orders"))
+    profiles = build_profiles(features, labels, pd.DataFrame(index=table.index), 20)
+    # Buyers only (the first 10 never ordered): their median recency is 104.5; segment 1 holds recencies 0 to 49.
+    assert [p.recent for p in profiles] == [40, 105 - 50]

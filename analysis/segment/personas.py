@@ -116,7 +116,8 @@ RECOMMENDATION_RULES = (
     f"Offer, the first that applies: retention (where a churn column is given, the share who "
     f"left at least {RATIO:g} times the average, beyond chance at the segment's size; then timing now), win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
-    f"segment's name starts with 'Lapsing' or 'Lapsed'), premium (revenue share at least "
+    f"segment's name starts with 'Lapsing' or 'Lapsed'; its customers who ordered no longer ago than the average "
+    "customer's median stay on the regular cycle, and those without an order get a first-order offer), premium (revenue share at least "
     f"{VALUE_RATIO:g} times the customer share, as a follow-up of each purchase rather than loyalty rewards when orders or "
     f"purchases are {THRESHOLD} sd below average or half the segment or more has bought once (a median of 1); without spend, a spending score or else income {THRESHOLD} sd above "
     f"average), discount or bundle (deal "
@@ -1092,6 +1093,12 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if p.without_orders and not never:  # (a count under the public group size is not told by a difference)
         buyers = fmt.integer(p.size - p.without_orders) + " " if p.without_orders >= c.min_size else ""
         design = f"{offer_text} to the {buyers}customers of this segment with an order"
+    recent = p.recent if late and not never else 0
+    if recent:  # a win-back for those who stopped, not for its customers who bought as lately as most
+        told = recent >= c.min_size and (p.without_orders == 0 or p.without_orders >= c.min_size)
+        n = fmt.integer(p.size - p.without_orders - recent) + " " if told else ""
+        design = (f"{offer_text} to the {n}customers of this segment whose last order is more than "
+                  f"{_recent_days(p)} ago")
     # Every offer is for those still here: a segment's list names who left (churned), never to be sent one.
     gone = int(round(p.stat("churned").mean * p.size)) if any(s.feature == "churned" for s in p.stats) else 0
     if gone:
@@ -1137,6 +1144,7 @@ def recommend(c: Context, p: Profile) -> Recommendation:
         f"Campaign: {design}.",
         *([f"Without an order: {_not_ordered(c, p)} get a first-order offer instead (they have no purchase to "
            f"{'win back' if late else 'build on'})."] if p.without_orders and not never else []),
+        *([f"Recently active: {_recently(c, p)} stay on the regular cycle, without a win-back."] if recent else []),
         "Track: " + (", ".join(kpis) if kpis else "answers and spend of the contacted customers") + ".",
         "Review: compare with a random hold-out group of the segment when the campaign closes, and re-run the "
         "segmentation each quarter to see customers move between segments.",
@@ -1175,9 +1183,23 @@ def actions(c: Context, p: Profile, r: Recommendation) -> tuple[str, ...]:
                        f"{fmt.percent(overall)} overall.")
     if p.without_orders and not _never(p):
         out.append(f"First-order offer to {_not_ordered(c, p)}.")
+    if p.recent and r.offer.startswith("Win-back"):
+        out.append(f"Regular cycle for {_recently(c, p)}.")
     if p.share_value is not None and p.share_customers:
         out.append(f"Value: {_shares(c, p)[1]} of {c.value_word} from {_shares(c, p)[0]} of customers.")
     return tuple(out)
+
+
+def _recent_days(p: Profile) -> str:
+    """The average customer's median days since the last order: 'recently' in the win-back's terms."""
+    return f"{fmt.number(p.stat('recency_days').overall_median, 0)} days"
+
+
+def _recently(c: Context, p: Profile) -> str:
+    """The segment's customers who ordered as lately as the average customer's median, as pages may count them."""
+    n, days = p.recent, _recent_days(p)
+    return (f"its {fmt.integer(n)} customer{'s' if n != 1 else ''} who ordered in the last {days}" if n >= c.min_size
+            else f"its few customers who ordered in the last {days} (fewer than {fmt.integer(c.min_size)})")
 
 
 def _not_ordered(c: Context, p: Profile) -> str:

@@ -47,6 +47,9 @@ class Profile:
     # Its customers without an order, where the table also holds customers with one (joined input):
     # their habits are not in the segment's order habits, which are its buyers'.
     without_orders: int = 0
+    # Its customers (with an order) whose last purchase is no longer ago than the average customer's median:
+    # no win-back for them, whatever the segment's mean says.
+    recent: int = 0
 
     def stat(self, feature: str) -> FeatureStat:
         return next(s for s in self.stats if s.feature == feature)
@@ -97,6 +100,11 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
             overall_mean[only], overall_median[only], overall_sd[only] = m, med, sd
     value = table[features.value_feature] if features.value_feature in VALUE_FEATURES else None
     k = int(labels.max())
+    recent = None
+    if "recency_days" in table.columns:
+        recent = table["recency_days"].to_numpy() <= overall_median["recency_days"]
+        if ordered is not None:
+            recent &= ordered
     # Rows sorted by segment once (stably, so each segment keeps its order): a segment is a slice,
     # and its statistics are those of its rows taken out by a mask, without k copies of the table.
     order = np.argsort(labels, kind="stable")
@@ -141,6 +149,7 @@ def build_profiles(features: FeatureSet, labels: np.ndarray, categorical: pd.Dat
             public=int(mask.sum()) >= min_size,
             stability=(stability or {}).get(s), unassigned=unassigned and s == k,
             without_orders=int((~ordered[mask]).sum()) if ordered is not None else 0,
+            recent=int((mask & recent).sum()) if recent is not None else 0,
         ))
     return tuple(profiles)
 
