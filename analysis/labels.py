@@ -103,13 +103,22 @@ PERIOD_WORDS = re.compile(
 def readable(name: str) -> str:
     """A category or channel written in snake case ('cama_mesa_banho', 'Detergents_Paper') as words."""
     text = str(name).strip()
-    return re.sub(r"_+", " ", text).strip() if "_" in text and " " not in text else text
+    return isolated(re.sub(r"_+", " ", text).strip() if "_" in text and " " not in text else text)
+
+
+def isolated(text: str) -> str:
+    """A name written right to left (Arabic, Hebrew) between Unicode's first-strong isolate and its end
+    (U+2068, U+2069): in an English sentence the numbers after it stay after it ('حلويات: 51%', not
+    '51 :حلويات%'), on the pages, in the PDF and in the charts alike. Other names as they are."""
+    if text.startswith("\u2068") or not any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        return text
+    return f"\u2068{text}\u2069"
 
 
 def item_name(name: str, level: str) -> str:
     """A basket item as pages show it: a category as words, as its share of spend is labelled; a
     product as the data names it (a code such as 'SKU_0042' stays the code a catalogue lists)."""
-    return readable(name) if level == "category" else name
+    return readable(name) if level == "category" else isolated(name)
 
 
 def items_text(names, level: str) -> str:

@@ -628,3 +628,21 @@ def test_a_segments_recent_buyers_are_counted_against_the_average_customers_medi
     profiles = build_profiles(features, labels, pd.DataFrame(index=table.index), 20)
     # Buyers only (the first 10 never ordered): their median recency is 104.5; segment 1 holds recencies 0 to 49.
     assert [p.recent for p in profiles] == [40, 105 - 50]
+
+
+def test_a_name_written_right_to_left_keeps_the_numbers_after_it_in_place():
+    """'Share of spend: حلويات ومعجنات: 51% against 20%' showed as '51 :حلويات ومعجنات%' (an Arabic name takes
+    the numbers after it into its right-to-left run): such a name is isolated (U+2068 ... U+2069), others are not."""
+    from analysis.labels import isolated, item_name, readable
+
+    assert readable("حلويات_ومعجنات") == "\u2068حلويات ومعجنات\u2069" and isolated("\u2068שוקולד\u2069") == "\u2068שוקולד\u2069"
+    assert readable("Wines") == "Wines" and item_name("葡萄酒", "product") == "葡萄酒" and isolated("Ελληνικά") == "Ελληνικά"
+    c = ps.Context(labels={"share_x": f"Share of spend: {readable('حلويات ومعجنات')}"}, kinds={"share_x": "share"},
+                   clustering=("share_x",), currency="", latest_rate={}, overall_latest_rate=None, latest_name=None,
+                   profit_per_contact={}, break_even_rate=None)
+    from analysis.segment.profiles import FeatureStat, Profile
+
+    p = Profile(id=1, name="", size=260, share_customers=0.11, share_value=0.12,
+                stats=(FeatureStat("share_x", 0.51, 0.5, 0.2, 0.2, 1.4),), categories=(), traits=("share_x",),
+                actions=(), public=True, stability=None, unassigned=False)
+    assert ps.trait_text(c, p, "share_x") == "Share of spend: \u2068حلويات ومعجنات\u2069: 51% against 20% on average (much higher)"
