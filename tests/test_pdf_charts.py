@@ -133,3 +133,14 @@ def test_chinese_japanese_and_korean_text_has_glyphs_in_the_pdf(tmp_path):
     used = {f.get_object()["/BaseFont"] for f in page["/Resources"]["/Font"].values()}
     assert any("WenQuanYiMicroHei" in name for name in used), used
     assert page.extract_text().split() == ["顧客", "회원", "会员"]
+
+
+def test_emoji_are_left_out_of_the_static_charts_only():
+    """Typst draws a chart's text from outlines and the emoji font has none: 'Gadgets 📱 & gifts 🎁' showed
+    empty boxes in the PDF's charts. They are left out there, with their joiners and selectors; other
+    symbols, accents and scripts stay."""
+    from analysis.publish.pdf import without_emoji
+
+    svg = '<text>Gadgets 📱 & gifts 🎁</text><text>Team 👩‍👩‍👧 ❤️ ★ Café Ελληνικά 葡萄酒 \u2068حلويات\u2069</text>'
+    assert without_emoji(svg) == ('<text>Gadgets & gifts </text><text>Team ❤ ★ Café Ελληνικά 葡萄酒 '
+                                  '\u2068حلويات\u2069</text>')

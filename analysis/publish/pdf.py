@@ -177,6 +177,17 @@ def begin_pdf(results: Results, drawer: ChartDrawer, work: Path,
     return partial(_finish_pdf, results, drawn, work, progress, partial(_draw_anew, charts.figures, work))
 
 
+# Emoji (with their joiners and presentation selectors): Typst draws a chart's text from outlines, and the
+# emoji font has pictures only, so they came out as empty boxes ('gadgets ▯ & gifts ▯'). The PDF's own
+# text keeps them; its charts leave them out.
+EMOJI = re.compile("(?:[\U0001F300-\U0001FAFF\U0001F1E6-\U0001F1FF][\uFE0F\u200D]*)+ ?|\uFE0F")
+
+
+def without_emoji(svg: str) -> str:
+    """A chart's SVG without emoji (see EMOJI)."""
+    return EMOJI.sub("", svg)
+
+
 def _draw_anew(figures: dict[str, go.Figure], folder: Path) -> None:
     """The charts drawn by a browser of their own, waited for (at most CHART_TIMEOUT seconds), into
     a folder of their own first: the stuck browser may still write its files."""
@@ -216,6 +227,8 @@ def _finish_pdf(results: Results, drawn: Future, work: Path, progress: Callable[
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise UserError(f"pandoc could not write the PDF source: {done.stderr.strip()}")
+    for svg in work.glob("*.svg"):
+        svg.write_text(without_emoji(svg.read_text(encoding="utf-8")), encoding="utf-8")
     progress("typesetting the PDF")
     try:
         return typst.compile(str(work / "report.typ"), root=str(work))
