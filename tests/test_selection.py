@@ -456,6 +456,10 @@ def test_fallback_groups_customers_into_value_tiers():
     assert by_income.tiers_by == "income" and "by income instead" in by_income.reason and "spend" not in by_income.reason
     by_pc = search(x, Segmentation(), 0, fallback=True).choice
     assert by_pc.tiers_by == "the first principal component" and by_pc.fallback == "pc_tiers"
+    # Nobody spent anything (or all but a few): ties left one tier, and the explanation of one segment failed.
+    for spent in (np.zeros(600), np.r_[np.zeros(598), 5.0, 9.0]):
+        none_spent = search(x, Segmentation(), 0, value=spent, fallback=True)
+        assert none_spent.choice.fallback == "pc_tiers" and len(np.unique(none_spent.labels)) == 3
     # No spend or income: no value to tier by, so no "value tiers" anywhere.
     assert "value tier" not in by_pc.reason + by_pc.rule and "into 3 tiers" in by_pc.reason and by_pc.tiers_name == "tiers"
     # Without the fallback the best candidate is kept, and the choice says there are no natural segments.

@@ -628,6 +628,8 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
 
     votes = _votes(pool, gap_k, knee_k, distinct or ([best] if structure == "clear" else []))
     use_tiers = fallback and structure == "none" and seg.k == "auto" and len(x_all) >= TIERS
+    if use_tiers and value is not None and len(np.unique(tiers(value))) < TIERS:
+        value = None  # ties leave fewer tiers (nobody spent anything): tiers along the first component instead
     if fallback:
         what = value_name if value is not None else "the first principal component"
         fb = FALLBACK_TEXT.format(tiers=TIERS, value=what, name="value tiers" if value is not None else "tiers")
