@@ -421,12 +421,13 @@ def test_the_middle_third_by_a_skewed_spend_is_not_named_low_spending(median, na
                    profit_per_contact={}, break_even_rate=None)
     profiles, personas, _ = ps.build_personas((p,), {f: 1.0 for f in labels}, c)
     assert profiles[0].name == name
-    said = "; median £661.3 against £661.4)" if median == 661.3 else "; median £990 against £661)" if median == 990 else ")"
+    said = (" on average, but a median of £661.3 against £661.4)" if median == 661.3 else
+            " on average, but a median of £990 against £661)" if median == 990 else ")")
     assert personas[0].traits[0] == f"Total spend: £698 against £2,007 on average (much lower{said}"
     assert ("lower total spend (£698 against £2,007)" in personas[0].description) == (name != "Typical customers")
     same = dataclasses.replace(stats[0], median=661.0, overall_median=661.0)
     assert ps.trait_text(c, dataclasses.replace(p, stats=(same, stats[1])), "total_spend").endswith(
-        "(much lower; the same median, £661)")
+        "(much lower on average, but the same median, £661)")
 
 
 def test_an_overrides_file_with_a_key_written_twice_is_refused(tmp_path):

@@ -589,8 +589,8 @@ def trait_text(c: Context, p: Profile, feature: str) -> str:
     how = how_different(s.effect, _ratio(s))
     if by_ratio(s) and typical_median(s):  # the middle customer is no different: said beside the means
         a_med, b_med = _pair(c, feature, s.median, s.overall_median)
-        how += f"; median {a_med} against {b_med}" if a_med != b_med else \
-            f"; the same median, {_value(c, feature, s.median)}"
+        how += (f" on average, but a median of {a_med} against {b_med}" if a_med != b_med else
+                f" on average, but the same median, {_value(c, feature, s.median)}")
     return f"{c.labels[feature]}: {a} against {b} on average ({how})"
 
 
