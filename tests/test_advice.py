@@ -26,9 +26,9 @@ LABELS = {"share_wines": "Share of spend: Wines", "share_meat": "Share of spend:
 KINDS = {f: ("money" if f == "total_spend" else "share") for f in LABELS}
 
 
-def _profile(stats: dict[str, tuple[float, float, float]], size: int = 100) -> Profile:
+def _profile(stats: dict[str, tuple[float, float, float]], size: int = 100, share: float = 0.5) -> Profile:
     """stats: feature -> (segment mean, average, effect in sd)."""
-    return Profile(id=1, name="", size=size, share_customers=0.5, share_value=0.5,
+    return Profile(id=1, name="", size=size, share_customers=share, share_value=0.5,
                    stats=tuple(FeatureStat(f, m, m, a, a, e) for f, (m, a, e) in stats.items()), categories=(),
                    traits=(), actions=(), public=True, stability=None, unassigned=False)
 
@@ -1259,41 +1259,47 @@ def test_a_tenure_one_month_short_of_the_average_names_no_newer_segment():
 
 
 def test_a_segment_that_loses_far_more_customers_is_advised_retention_now():
-    # 40% of 100 customers left against 20%: twice the average and 5 standard errors (0.04) above it.
-    # Retention from 1.5 times the average (30%) when beyond chance: 1.96 standard errors above.
+    # 100 of 1,000 customers: 40% of them left against 20% of all, so 160 of the other 900 (17.8%).
+    # Retention from 1.5 times the others' share when beyond chance: 1.96 standard errors of the difference
+    # of two shares above it (sqrt(0.2 x 0.8 x (1/100 + 1/900)) = 0.042).
     labels = {**LABELS, "churned": "Churn", "recency_days": "Days since last purchase"}
     c = _context(kinds={**KINDS, "churned": "flag", "recency_days": "days"}, labels=labels)
 
-    def rec(mean: float, average: float, effect: float = 0.3, size: int = 100):
-        p = _profile({"churned": (mean, average, effect), "recency_days": (90.0, 30.0, 1.5)}, size=size)
-        return ps.recommend(c, p)
+    def profile(mean: float, average: float, effect: float = 0.3, size: int = 100, share: float = 0.1, **more):
+        return _profile({"churned": (mean, average, effect), **(more or {"recency_days": (90.0, 30.0, 1.5)})},
+                        size=size, share=share)
+
+    def rec(mean: float, average: float, effect: float = 0.3, size: int = 100, share: float = 0.1):
+        return ps.recommend(c, profile(mean, average, effect, size, share))
     r = rec(0.40, 0.20)
-    assert r.offer.startswith("Retention") and r.offer_why == "40% of them have left (churn) against 20% of all customers: keep the rest"
-    assert (r.timing, r.timing_why) == ("Now", "40% of them have left against 20%: the rest are at risk")
+    assert r.offer.startswith("Retention") and r.offer_why == ("40% of them have left (churn) against 18% of the other "
+                                                             "customers: keep the rest")
+    assert (r.timing, r.timing_why) == ("Now", "40% of them have left against 18% of the others: the rest are at risk")
     assert "Track: share of the segment who leave (so far 40%)" in r.plan[1]
     # A save offer goes to those still here: 60 of the 100, not the 40 who left.
     assert r.plan[0].startswith("Campaign: Retention") and ("to the 60 customers of this segment who have not left (the other 40 "
                                                   "have left: the segment's list marks them under churn)") in r.plan[0]
-    few = ps.recommend(dataclasses.replace(c, min_size=20),
-                       _profile({"churned": (0.85, 0.20, 0.3), "recency_days": (90.0, 30.0, 1.5)}, size=100))
+    few = ps.recommend(dataclasses.replace(c, min_size=20), profile(0.85, 0.20))
     assert "to the few customers (fewer than 20) of this segment who have not left (the other 85 have" in few.plan[0]
-    most = ps.recommend(dataclasses.replace(c, min_size=20),
-                        _profile({"churned": (0.15, 0.05, 0.3), "recency_days": (90.0, 30.0, 1.5)}, size=100))
+    most = ps.recommend(dataclasses.replace(c, min_size=20), profile(0.15, 0.05))
     assert "to the 85 customers of this segment who have not left (the others, fewer than 20, have left: the" in most.plan[0]
-    p = _profile({"churned": (0.40, 0.20, 0.5), "recency_days": (90.0, 30.0, 1.5)})
-    assert "40% of them have left (churn), against 20% of all customers." in ps._describe(c, p)
+    assert "40% of them have left (churn), against 20% of all customers." in ps._describe(c, profile(0.40, 0.20, 0.5))
     # Whatever the offer, it goes to those still here: a bank's loyalty rewards are not sent to leavers.
-    stay = ps.recommend(c, _profile({"churned": (0.20, 0.20, 0.0), "total_spend": (900.0, 400.0, 1.2)}))
+    stay = ps.recommend(c, profile(0.20, 0.20, 0.0, total_spend=(900.0, 400.0, 1.2)))
     assert not stay.offer.startswith("Retention")
     assert ("to the 80 customers of this segment who have not left (the other 20 have left: the segment's list "
             "marks them under churn)") in stay.plan[0]
-    none_left = ps.recommend(c, _profile({"churned": (0.0, 0.20, -0.6), "total_spend": (900.0, 400.0, 1.2)}))
+    none_left = ps.recommend(c, profile(0.0, 0.20, -0.6, total_spend=(900.0, 400.0, 1.2)))
     assert "to the 100 customers of this segment." in none_left.plan[0] and "not left" not in none_left.plan[0]
-    assert rec(0.2999, 0.20).offer.startswith("Win-back") and rec(0.2999, 0.2).timing == "Now"  # late buyers
-    assert rec(0.2999, 0.2).timing_why.startswith("90 days since their last purchase")
-    assert rec(0.30, 0.2).offer.startswith("Retention")
-    # 30% of 50 against 20% is within chance (1.96 x 0.0566 = 0.111 above 20% is 31.1%): no retention yet.
-    assert rec(0.30, 0.2, size=50).offer.startswith("Win-back") and rec(0.312, 0.2, size=50).offer.startswith("Retention")
+    # 1.5 times the others' share: m = 1.5 x (200 - 100 m) / 900, so m = 0.2857.
+    assert rec(0.2857, 0.20).offer.startswith("Win-back") and rec(0.2857, 0.2).timing == "Now"  # late buyers
+    assert rec(0.2857, 0.2).timing_why.startswith("90 days since their last purchase")
+    assert rec(0.2858, 0.2).offer.startswith("Retention")
+    # 50 of 500: 30% against 18.9% of the others is within chance (1.96 x 0.0596 = 0.117 above them needs 30.52%).
+    assert rec(0.305, 0.2, size=50).offer.startswith("Win-back") and rec(0.306, 0.2, size=50).offer.startswith("Retention")
+    # Half the customers losing 39% against 27% of all (1.44 times) but 15% of the others (2.6 times): retention.
+    assert rec(0.39, 0.27, size=3780, share=0.54).offer.startswith("Retention")
+    assert not rec(0.39, 0.27, size=3780, share=1.0).offer.startswith("Retention")  # no others to compare with
 
 
 def test_a_telecom_table_keeps_its_churning_segment_first(tmp_path):

@@ -556,7 +556,7 @@ def _contact_and_result(r: Results) -> tuple[str, str]:
 
 
 def _keep(r: Results) -> str:
-    """The public segments advised retention (far more of them left than of all customers), with how many left."""
+    """The public segments advised retention (far more of them left than of the other customers), with how many left."""
     keep = [p for p in r.segments if p.public and not p.unassigned
             and r.personas[p.id - 1].recommendation.offer.startswith("Retention")]
     if not keep:

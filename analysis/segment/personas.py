@@ -114,7 +114,8 @@ RECOMMENDATION_RULES = (
     f"channel, lead source) that at least {MAJORITY:.0%} of the segment holds, {MIN_INDEX:g} times its share of all "
     f"customers or more. Revenue shares are shares of units bought where the order lines carry no price. "
     f"Offer, the first that applies: retention (where a churn column is given, the share who "
-    f"left at least {RATIO:g} times the average, beyond chance at the segment's size; then timing now), win-back (recency {THRESHOLD} "
+    f"left at least {RATIO:g} times the share of the other customers who left, beyond chance at the sizes of both; "
+    "then timing now), win-back (recency {THRESHOLD} "
     f"sd above and, where their own rhythm is known, more than {LAPSE_GAPS:g} of their gaps between orders; such a "
     f"segment's name starts with 'Lapsing' or 'Lapsed'; its customers who ordered no longer ago than the average "
     "customer's median stay on the regular cycle, and those without an order get a first-order offer), premium (revenue share at least "
@@ -859,15 +860,25 @@ def short_tenure(p: Profile, ratio: float, rate: bool = False) -> bool:
 
 
 def leaving(p: Profile) -> bool:
-    """Far more of the segment has left (a churn column) than of all customers: at least RATIO times the
-    average share (a relative risk of 1.5), and beyond chance: above the average by 1.96 standard errors
-    of a share of the segment's size (a one-sided 97.5% test). Not in sd of the share: 34% against 21%
-    is 0.3 sd, yet one customer in three lost where one in five is usual."""
-    if not any(s.feature == "churned" for s in p.stats):
+    """Far more of the segment has left (a churn column) than of the other customers: at least RATIO times
+    their share (a relative risk of 1.5), and beyond chance: above it by 1.96 standard errors of the
+    difference of two shares of these sizes (a one-sided 97.5% test). Not against all customers: a segment
+    of half of them that loses 39% against 12% of the rest is most of the average's 27% itself. Not in sd of
+    the share: 34% against 21% is 0.3 sd, yet one customer in three lost where one in five is usual."""
+    rest = left_elsewhere(p)
+    if rest is None:
         return False
-    s = p.stat("churned")
-    se = float(np.sqrt(s.overall_mean * (1 - s.overall_mean) / max(p.size, 1)))
-    return s.mean >= RATIO * s.overall_mean * (1 - 1e-9) and s.mean - s.overall_mean >= Z95 * se
+    s, n_all = p.stat("churned"), p.size / p.share_customers
+    se = float(np.sqrt(s.overall_mean * (1 - s.overall_mean) * (1 / p.size + 1 / (n_all - p.size))))
+    return s.mean >= RATIO * rest * (1 - 1e-9) and s.mean - rest >= Z95 * se
+
+
+def left_elsewhere(p: Profile) -> float | None:
+    """The share of the other segments' customers who left (a churn column), or None without one or others."""
+    if not any(s.feature == "churned" for s in p.stats) or not 0 < p.share_customers < 1:
+        return None
+    s, n_all = p.stat("churned"), p.size / p.share_customers
+    return max(0.0, (s.overall_mean * n_all - s.mean * p.size) / (n_all - p.size))
 
 
 def lapsed(means: dict[str, float]) -> bool:
@@ -942,9 +953,9 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     if p.unassigned:
         offer, offer_why = "A test offer", "these customers share no dense profile; learn what works before spending more"
     elif leaving(p):  # before a win-back: they are not late buyers but customers who cancel
-        a, b = _pair(c, "churned", p.stat("churned").mean, p.stat("churned").overall_mean)
+        a, b = _pair(c, "churned", p.stat("churned").mean, left_elsewhere(p))
         offer, offer_why = "Retention: a save offer and a service call before they leave", (
-            f"{a} of them have left ({lower(c.labels['churned'])}) against {b} of all customers: keep the rest")
+            f"{a} of them have left ({lower(c.labels['churned'])}) against {b} of the other customers: keep the rest")
     elif never:
         o = p.stat("orders")
         offer, offer_why = "First-order offer", (f"most have never ordered ({fmt.number(o.mean, 2)} orders per customer "
@@ -1052,8 +1063,8 @@ def recommend(c: Context, p: Profile) -> Recommendation:
     rate, overall = c.latest_rate.get(p.id), c.overall_latest_rate
     if leaving(p) and not p.unassigned:
         s = p.stat("churned")
-        timing, timing_why = "Now", "{} of them have left against {}: the rest are at risk".format(
-            *_pair(c, "churned", s.mean, s.overall_mean))
+        timing, timing_why = "Now", "{} of them have left against {} of the others: the rest are at risk".format(
+            *_pair(c, "churned", s.mean, left_elsewhere(p)))
     elif late and not never:
         s = p.stat("recency_days")
         timing, timing_why = "Now", f"{fmt.number(s.mean, 0)} days since their last purchase against {fmt.number(s.overall_mean, 0)}"
