@@ -327,8 +327,8 @@ class Columns(_Strict):
 
 
 class Economics(_Strict):
-    contact_cost: float | None = Field(None, description="cost per contact when no column gives it")
-    revenue_per_answer: float | None = Field(None, description="revenue per answer when no column gives it")
+    contact_cost: float | None = Field(None, ge=0, allow_inf_nan=False, description="cost per contact when no column gives it")
+    revenue_per_answer: float | None = Field(None, ge=0, allow_inf_nan=False, description="revenue per answer when no column gives it")
 
 
 class Cleaning(_Strict):

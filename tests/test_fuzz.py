@@ -460,6 +460,12 @@ conf("products without transactions", "error", "'products' maps the order lines'
      {**config(), "products": {"path": "p.csv", "product": "a", "category": "b"}})
 conf("columns with transactions", "error", "'columns' describes a customer table", {**order_config(), "columns": {"id": "x"}},
      lines_text())
+conf("negative contact cost", "error", "key 'economics.contact_cost': Input should be greater than or equal to 0 (got -1)",
+     config(economics={"contact_cost": -1, "revenue_per_answer": 10}))
+conf("negative revenue per answer", "error", "key 'economics.revenue_per_answer': Input should be greater than or equal to 0",
+     config(economics={"contact_cost": 1, "revenue_per_answer": -10}))
+conf("unknown feature, found by check", "error", "config features: unknown feature 'monthly_spend'; available:",
+     config(features=["monthly_spend"]))
 conf("config is a folder", "error", "--config names a folder", config(), argv=("check", "--config", "{dir}"))
 conf("config not found", "error", "nope.yml: config file not found", config(), argv=("check", "--config", "{dir}/nope.yml"))
 conf("--customers with an order-lines config", "error", "--customers replaces the config's 'customers' file",

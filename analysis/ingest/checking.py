@@ -59,6 +59,9 @@ def check_config(cfg: Config) -> Checked:
     inp = load_input(cfg)
     data = clean(inp.table, inp.cfg)
     check_segmentable(data, inp.cfg, inp.table.path)
+    if inp.cfg.features is not None:  # the features named in the config exist only once the data is read
+        from ..segment.features import build_features
+        build_features(data, inp.cfg)
     reasons = Counter(r for r in data.reasons if r) + Counter(inp.extra.values())
     return Checked(path=inp.table.path, n_rows=data.n_input + len(inp.extra), n_usable=len(data.customers),
                    excluded=dict(sorted(reasons.items())), log=inp.log + data.log,
