@@ -537,20 +537,26 @@ def test_a_finer_split_left_out_only_for_a_small_segment_is_named():
 
     seg = Segmentation()
 
-    def row(k, why, valley, sil=0.45, share=0.0304):
+    def row(k, why, valley, sil=0.45, share=0.0304, stability=0.9):
         return {"fit": SimpleNamespace(k=k, algorithm="kmeans"), "why_not": why, "valley": valley,
-                "silhouette": sil, "smallest_share": share}
+                "silhouette": sil, "smallest_share": share, "stability": stability}
+
+    def split(rows, k):
+        return _smaller_split(rows, k, seg, lambda r: r["stability"] >= seg.min_stability)
     niche = row(4, "a segment under 5%", 0.05)
-    assert _smaller_split([niche], 3, seg) == (
+    assert split([niche], 3) == (
         " A split into 4 segments (k-means, silhouette 0.450) also parts every segment from those it borders by a valley, "
         "but its smallest holds 3.0% of the customers, under the minimum of 5%: set segmentation.min_segment_share "
         "to 0.03 to keep such a group apart.")
-    assert _smaller_split([row(4, "a segment under 5%", VALLEY_MAX + 0.01)], 3, seg) == ""  # no valley
-    assert _smaller_split([row(4, "a segment under 5%", VALLEY_MAX)], 3, seg) != ""
-    assert _smaller_split([row(3, "a segment under 5%", 0.05)], 3, seg) == ""  # no more segments than chosen
-    assert _smaller_split([row(4, "a segment under 5%; a segment under 20 customers", 0.05)], 3, seg) == ""
+    assert split([row(4, "a segment under 5%", VALLEY_MAX + 0.01)], 3) == ""  # no valley
+    assert split([row(4, "a segment under 5%", VALLEY_MAX)], 3) != ""
+    assert split([row(3, "a segment under 5%", 0.05)], 3) == ""  # no more segments than chosen
+    assert split([row(4, "a segment under 5%; a segment under 20 customers", 0.05)], 3) == ""
     # The best separated of several is named.
-    assert "into 5 segments" in _smaller_split([niche, row(5, "a segment under 5%", 0.1, sil=0.5)], 3, seg)
+    assert "into 5 segments" in split([niche, row(5, "a segment under 5%", 0.1, sil=0.5)], 3)
+    # An unstable split would not be chosen with the minimum lowered: no advice that changes nothing.
+    assert split([row(4, "a segment under 5%", 0.05, stability=0.67)], 3) == ""
+    assert "into 4 segments" in split([niche, row(5, "a segment under 5%", 0.1, sil=0.5, stability=0.7)], 3)
 
 
 def test_stable_segments_inside_the_groups_a_valley_parts_are_kept_as_weakly_separated():

@@ -643,7 +643,7 @@ def search(x_all: np.ndarray, seg: Segmentation, seed: int, value: np.ndarray | 
                        border=BORDER_SHARE, nested=NESTED)
     reason = _reason(best, winners or [best], short or [best], pool, seg, structure)
 
-    small = _smaller_split(rows, fit.k, seg) if seg.k == "auto" else ""
+    small = _smaller_split(rows, fit.k, seg, stable) if seg.k == "auto" else ""
     sample_labels = fit.labels
     jaccard = best.get("jaccard", {})
     if use_tiers:
@@ -765,13 +765,15 @@ def _fewer(rows: list, seg: Segmentation, stable) -> dict | None:
     return next((r for r in few[: seg.shortlist] if stable(r)), None)
 
 
-def _smaller_split(rows: list, k: int, seg: Segmentation) -> str:
-    """A split into more segments whose groups are parted by valleys, left out only because one
-    of them is under min_segment_share: said, so that a small distinct group is not folded away
-    unseen (a niche of big spenders, say)."""
+def _smaller_split(rows: list, k: int, seg: Segmentation, stable) -> str:
+    """A split into more segments whose groups are parted by valleys and that is stable (`stable(row)`),
+    left out only because one of them is under min_segment_share: said, so that a small distinct group is
+    not folded away unseen (a niche of big spenders, say). An unstable one is not: lowering the minimum
+    would not make the rule choose it, and the advice to do so would change nothing."""
     only_small = f"a segment under {seg.min_segment_share:.0%}"
     finer = [r for r in rows if r["why_not"] == only_small and r["fit"].k > k and r["valley"] is not None
              and r["valley"] <= VALLEY_MAX]
+    finer = [r for r in finer if stable(r)]
     if not finer:
         return ""
     r = max(finer, key=lambda r: (r["silhouette"], -r["fit"].k))
