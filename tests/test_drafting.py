@@ -1978,3 +1978,13 @@ def test_an_id_age_and_orders_named_with_units_and_other_words(tmp_path):
     assert "values repeat only in 15 exact duplicate rows (cleaning excludes them)" in text
     frame.iloc[:n].rename(columns={"identifiant": "c0"}).to_csv(tmp_path / "plain.csv", index=False)
     assert "no id-like name, but all 400 values distinct; check" in draft_config(tmp_path / "plain.csv", tmp_path)
+
+
+def test_japanese_purchase_amounts_are_spend_per_category(tmp_path):
+    """食品購入額 (food purchase amount) and 衣料品購入額: spend on 食品 and 衣料品, not plain numbers."""
+    rng = np.random.default_rng(8)
+    n = 200
+    pd.DataFrame({"顧客ID": range(1, n + 1), "年齢": rng.integers(20, 70, n), "食品購入額": rng.integers(1000, 30000, n),
+                  "衣料品購入額": rng.integers(500, 90000, n)}).to_csv(tmp_path / "kokyaku.csv", index=False)
+    cfg = parse(draft_config(tmp_path / "kokyaku.csv", tmp_path), tmp_path)
+    assert cfg.columns.spend == {"食品": "食品購入額", "衣料品": "衣料品購入額"} and cfg.columns.id == "顧客ID"

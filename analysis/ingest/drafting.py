@@ -80,7 +80,7 @@ NAME_PATTERNS: dict[str, str] = {
     "spend": r"^(mnt|amount|amt)|spend|spent|ausgaben|umsatz|depense|gasto|gastos|uitgave|spesa|spese|montant|omzet"
     r"|^(purchase|order|transaction|basket|ticket)s?(amount|value|total|sum)(usd|eur|gbp|chf|cad|aud)?$"
     r"|^purchases$"  # amounts only (see _fits): a card table's PURCHASES in 10,626.40; a count is purchases
-    r"|obrot|金額|金额|売上|消費額|消费额|利用額|구매금액|결제금액|결제액|이용금액|사용금액|매출|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
+    r"|obrot|金額|金额|売上|消費額|消费额|利用額|購入額|购买额|購買額|支出額|支出|消费|구매금액|결제금액|결제액|이용금액|사용금액|매출|^totalcharges$|^(monthly|annual|yearly|subscription|membership|plan)?fees?(usd|eur|gbp|chf|cad|aud)?$"
     r"|^(tot|total|gross|net)?(rev|revenue|sales|turnover)(l?\d+[mdy]|ltm|ttm|ytd|lifetime)?$"
     r"|^(current)?(mrr|arr|monthlyrecurringrevenue|annualrecurringrevenue)(usd|eur|gbp|chf|cad|aud)?$"  # recurring revenue
     r"|^(maand|monat|monats|jaar|jahres)?(bedrag|betrag)$"  # (monthly) amount: a fee paid
