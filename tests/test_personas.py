@@ -647,3 +647,16 @@ def test_a_name_written_right_to_left_keeps_the_numbers_after_it_in_place():
                 stats=(FeatureStat("share_x", 0.51, 0.5, 0.2, 0.2, 1.4),), categories=(), traits=("share_x",),
                 actions=(), public=True, stability=None, unassigned=False)
     assert ps.trait_text(c, p, "share_x") == "Share of spend: \u2068حلويات ومعجنات\u2069: 51% against 20% on average (much higher)"
+
+
+def test_two_typical_segments_are_told_apart_by_their_plain_effects_before_a_number():
+    """Tenure 24 and 48 months against 33 (0.8 and 1.2 sd, under 1.5 times): neither names a newer or
+    long-standing segment by the naming effects, so both were 'Typical customers', the second '(2)'.
+    The second takes the name its plain effects in sd give; a number only when those clash too."""
+    labels = {"tenure_months": "Tenure", "age": "Age"}
+    effects = [{"tenure_months": 0.0, "age": 0.1}, {"tenure_months": 0.0, "age": -0.1}]
+    plain = [{"tenure_months": -0.8, "age": 0.1}, {"tenure_months": 1.2, "age": -0.1}]
+    assert ps.unique_names(effects, labels) == ["Typical customers", "Typical customers (2)"]
+    assert ps.unique_names(effects, labels, plain=plain) == ["Typical customers", "Long-standing customers"]
+    assert ps.unique_names(effects, labels, plain=[plain[0], {"tenure_months": 0.3, "age": -0.1}]) == \
+        ["Typical customers", "Typical customers (2)"]

@@ -368,7 +368,11 @@ def named_category(effects: dict[str, float], labels: dict[str, str], means: dic
 
 
 def unique_names(effects: list[dict[str, float]], labels: dict[str, str],
-                 means: list[dict[str, float]] | None = None) -> list[str]:
+                 means: list[dict[str, float]] | None = None,
+                 plain: list[dict[str, float]] | None = None) -> list[str]:
+    """Names from the naming effects; a name taken already tries the next adjectives, then the segment's
+    `plain` effects in sd (a tenure 0.8 sd below average, under 1.5 times apart, names no 'newer' segment
+    unless two would be 'Typical customers'), and only then a number ('Typical customers (2)')."""
     def words(name: str) -> frozenset[str]:  # 'Newer, recently active' and 'Recently active, newer' clash
         return frozenset(re.split(r"[,\s]+", name.lower()))
 
@@ -379,6 +383,9 @@ def unique_names(effects: list[dict[str, float]], labels: dict[str, str],
         name, skip = name_segment(eff, labels, means=m), 1
         while words(name) in taken and skip < 4:
             name, skip = name_segment(eff, labels, skip, m), skip + 1
+        if words(name) in taken and plain:
+            name = next((x for x in (name_segment(plain[i], labels, k, m) for k in range(3))
+                         if words(x) not in taken), name)
         if words(name) in taken:
             name = f"{name} ({i + 1})"
         names.append(name)
@@ -1295,7 +1302,8 @@ def build_personas(profiles: tuple[Profile, ...], sd: dict[str, float], c: Conte
                                       else [fmt.percent(None)] * len(profiles)))))
     effects = [{f: _naming_effect(p, f) for f in c.clustering} for p in profiles]
     generated = unique_names(effects, c.labels, [{**rhythm_means(p, c), ONCE: float(bool(bought_once(p)))}
-                                                 for p in profiles])
+                                                 for p in profiles],
+                             [{f: p.stat(f).effect for f in c.clustering} for p in profiles])
     if profiles and profiles[-1].unassigned:
         generated[-1] = UNASSIGNED_NAME
     matches = match_overrides(overrides or [], profiles, c.clustering, sd)
