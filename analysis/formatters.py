@@ -79,8 +79,8 @@ def by_kind(x, kind: str, currency: str = "$") -> str:
     """A feature value by its kind (see FeatureDoc.kind)."""
     if kind == "money":  # small amounts keep their cents: $3.37 and $2.81 must not both read $3
         return money(x, currency, 2 if not _bad(x) and abs(x) < 10 else 0)
-    if kind == "money_k":  # an amount in thousands: $88k, $1.5k
-        return "–" if _bad(x) else money(x, currency, 1 if abs(x) < 10 else 0) + "k"
+    if kind in ("money_k", "money_10k"):  # an amount in thousands ($88k, $1.5k) or ten thousands (¥1,230万)
+        return "–" if _bad(x) else money(x, currency, 1 if abs(x) < 10 else 0) + ("k" if kind == "money_k" else "万")
     if kind in ("share", "flag"):
         return percent(x)
     if kind in ("years", "months", "days"):

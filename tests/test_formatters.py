@@ -241,3 +241,12 @@ def test_a_lift_is_never_written_as_no_lift(x, text):
     from analysis.formatters import lift
 
     assert lift(x) == text
+
+
+def test_amounts_in_ten_thousands_read_as_written():
+    """年収（万円） is yearly income in units of 10,000 yen: 1,230 reads ¥1,230万, not ¥1,230."""
+    from analysis.segment.features import money_kind
+
+    assert [money_kind(n) for n in ("年収（万円）", "收入(万元)", "Annual Income (k$)", "Income")] == \
+        ["money_10k", "money_10k", "money_k", "money"]
+    assert fmt.by_kind(1230.4, "money_10k", "¥") == "¥1,230万" and fmt.by_kind(88.0, "money_k", "$") == "$88k"

@@ -1038,7 +1038,7 @@ def dictionary(r: Results) -> dict:
     return {
         "title": "Data dictionary",
         "features": [{"name": d.name, "label": d.label, "description": d.description, "source": d.source,
-                      "kind": "money (thousands)" if d.kind == "money_k" else d.kind, "use": "segmentation" if d.name in r.clustering_features else "profile only",
+                      "kind": {"money_k": "money (thousands)", "money_10k": "money (ten thousands)"}.get(d.kind, d.kind), "use": "segmentation" if d.name in r.clustering_features else "profile only",
                       "transform": d.transform or "–"} for d in r.features],
         "roles": roles,
     }

@@ -38,7 +38,7 @@ class FeatureDoc:
     name: str
     label: str
     description: str
-    kind: str  # money, money_k (in thousands), count, share, years, days, months, flag, number
+    kind: str  # money, money_k (in thousands), money_10k (in ten thousands), count, share, years, days, months, flag, number
     source: str  # input columns it comes from
     transform: str = ""  # how it enters clustering ('' when profile only)
     relevance: float | None = None  # share of its variance between preliminary segments (clustering features)
@@ -302,8 +302,15 @@ THOUSANDS = (r"\(k ?[$€£¥]?\)|(?<![a-z])k[$€£¥]|[$€£¥]k(?![a-z])|in 
              r"|en miles|\(tsd\.?\)|\(mil\)")
 
 
+# Amounts in ten thousands, as Japanese and Chinese count money: 年収（万円） is yearly income in 10,000 yen.
+TEN_THOUSANDS = r"万円|万元|萬元|[（(]万[）)]"
+
+
 def money_kind(name: str) -> str:
-    """'money', or 'money_k' for an amount the name gives in thousands ('Annual Income (k$)', 'revenue_000s')."""
+    """'money', 'money_k' for an amount the name gives in thousands ('Annual Income (k$)', 'revenue_000s'),
+    or 'money_10k' in ten thousands ('年収（万円）')."""
+    if re.search(TEN_THOUSANDS, name):
+        return "money_10k"
     return "money_k" if re.search(THOUSANDS, name, flags=re.IGNORECASE) else "money"
 
 

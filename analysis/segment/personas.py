@@ -521,8 +521,8 @@ def _value(c: Context, feature: str, x: float) -> str:
 
 
 def _with_digits(x: float, kind: str, currency: str, digits: int) -> str:
-    if kind in ("money", "money_k"):
-        return fmt.money(x, currency, digits) + ("k" if kind == "money_k" else "")
+    if kind in ("money", "money_k", "money_10k"):
+        return fmt.money(x, currency, digits) + {"money_k": "k", "money_10k": "万"}.get(kind, "")
     if kind in ("share", "flag"):
         return fmt.percent(x, digits)
     if kind in ("years", "months", "days"):
