@@ -1988,3 +1988,19 @@ def test_japanese_purchase_amounts_are_spend_per_category(tmp_path):
                   "衣料品購入額": rng.integers(500, 90000, n)}).to_csv(tmp_path / "kokyaku.csv", index=False)
     cfg = parse(draft_config(tmp_path / "kokyaku.csv", tmp_path), tmp_path)
     assert cfg.columns.spend == {"食品": "食品購入額", "衣料品": "衣料品購入額"} and cfg.columns.id == "顧客ID"
+
+
+def test_a_woocommerce_item_cost_is_the_unit_price_not_the_order_total(tmp_path):
+    """WooCommerce lines repeat the order's total on every line ('Order Total') beside the unit price
+    ('Item Cost'): the total taken for the price made spend 27 times too large."""
+    from analysis.ingest.drafting_orders import draft_orders_config
+
+    rows = ["Order Number,Order Date,Billing Email,SKU,Item Name,Quantity,Item Cost,Order Total"]
+    for o in range(200):
+        lines = [(f"P{(o + j) % 30:02d}", 1 + j % 3, 2.5 + (o + j) % 30) for j in range(1 + o % 4)]
+        total = sum(q * p for _, q, p in lines)
+        rows += [f"{5000 + o},2024-03-{1 + o % 28:02d} 10:{o % 60:02d},c{o % 60}@shop.de,{sku},Item {sku},{q},{p:.2f},"
+                 f"{total:.2f}" for sku, q, p in lines]
+    (tmp_path / "woo.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t = parse(draft_orders_config(tmp_path / "woo.csv", config_dir=tmp_path), tmp_path).transactions
+    assert (t.unit_price, t.quantity, t.product) == ("Item Cost", "Quantity", "SKU")

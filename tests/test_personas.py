@@ -660,3 +660,16 @@ def test_two_typical_segments_are_told_apart_by_their_plain_effects_before_a_num
     assert ps.unique_names(effects, labels, plain=plain) == ["Typical customers", "Long-standing customers"]
     assert ps.unique_names(effects, labels, plain=[plain[0], {"tenure_months": 0.3, "age": -0.1}]) == \
         ["Typical customers", "Typical customers (2)"]
+
+
+def test_a_seasonal_segment_is_not_lapsing_one_season_after_its_last_order():
+    """Gift buyers ordering each December, 350 days after the last one: their gaps between orders average
+    105 days over the history, yet they buy once a year; at most twice a year late is lapsing."""
+    from analysis.segment.features import SEASON_FEATURE
+
+    means = {"recency_days": 350.0, "orders": 8.0, "tenure_months": 36.0, SEASON_FEATURE: 0.94}
+    assert ps.own_gap(means) < 350 / 2 and not ps.lapsing(1.2, means)
+    assert ps.lapsing(1.2, {**means, SEASON_FEATURE: 0.3})  # not seasonal: late by their own rhythm
+    assert ps.lapsing(1.2, {**means, "recency_days": 800.0})  # two seasons missed
+    labels = {"recency_days": "Days since last purchase", SEASON_FEATURE: "Orders in their season", "age": "Age"}
+    assert not ps.name_segment({"recency_days": 1.2, SEASON_FEATURE: 2.0, "age": 0.1}, labels, means=means).startswith("Lapsing")

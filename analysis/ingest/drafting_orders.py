@@ -53,7 +53,7 @@ NAMES = {
     r"|^nazwa(produktu|towaru)?$|^opis(produktu|towaru)?$|^nazev(produktu|zbozi)?$|^urun(adi|ismi)$|aciklama|^(商品|产品|產品|製品|상품|제품)(名|名称|名稱|명)$|^品名$",
     "quantity": r"^(qty|quantity|units|unitsold|count|amount|number|menge|anzahl|quantite|cantidad|quantidade|aantal"
     r"|quantita|stuck|pieces|pcs|ilosc|liczba|mnozstvi|adet|miktar)$|quantity|qty|menge|数量|個数|수량",
-    "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|preis|prix|precio|preco|prijs"
+    "unit_price": r"unitprice|^price$|priceperunit|price|unitcost|^cost$|costperunit|itemcost|costperitem|preis|prix|precio|preco|prijs"
     r"|prezzo|^cena|fiyat|単価|单价|單價|価格|价格|價格|値段|販売価格|단가|가격",
     # A line's total, not a unit price (checked on the money column's name, price words excluded).
     "amount": r"total|amount|value|sales|revenue|turnover|subtotal|betrag|umsatz|montant|importe|valor|bedrag"

@@ -797,8 +797,12 @@ def own_gap(means: dict[str, float]) -> float | None:
 def lapsing(recency_effect: float, means: dict[str, float]) -> bool:
     """Their last purchase is longer ago than most customers' and, where their own rhythm is known,
     beyond LAPSE_GAPS of their gaps between orders (for a customer who buys at a steady rate the
-    time since the last order averages one gap: being twice as late is the exception, e^-2)."""
+    time since the last order averages one gap: being twice as late is the exception, e^-2). A segment most
+    of whose orders fall in one season buys once a year: its gap is at least a year (gift buyers 350 days
+    after last December are on time, not lapsing)."""
     gap = own_gap(means)
+    if means.get(SEASON_FEATURE, 0.0) >= MAJORITY:
+        gap = max(gap or 0.0, 12 * DAYS_PER_MONTH)
     return recency_effect >= THRESHOLD and (gap is None or means["recency_days"] > LAPSE_GAPS * gap)
 
 
