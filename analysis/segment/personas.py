@@ -1219,16 +1219,21 @@ def _recent_days(p: Profile) -> str:
 
 def _recently(c: Context, p: Profile) -> str:
     """The segment's customers who ordered as lately as the average customer's median, as pages may count them."""
-    n, days = p.recent, _recent_days(p)
-    return (f"its {fmt.integer(n)} customer{'s' if n != 1 else ''} who ordered in the last {days}" if n >= c.min_size
-            else f"its few customers who ordered in the last {days} (fewer than {fmt.integer(c.min_size)})")
+    days = _recent_days(p)
+    return _its(c, p.recent, f"ordered in the last {days}", f"ordered in the last {days}")
 
 
 def _not_ordered(c: Context, p: Profile) -> str:
-    """The segment's customers without an order, as pages may count them (none under the public group size)."""
-    n = p.without_orders
-    return (f"its {fmt.integer(n)} customer{'s' if n != 1 else ''} who {'have' if n != 1 else 'has'} not ordered yet"
-            if n >= c.min_size else f"its few customers who have not ordered yet (fewer than {fmt.integer(c.min_size)})")
+    """The segment's customers without an order, as pages may count them."""
+    return _its(c, p.without_orders, "has not ordered yet", "have not ordered yet")
+
+
+def _its(c: Context, n: int, one: str, many: str) -> str:
+    """'its 40 customers who have ...', or under the public group size 'its few customers who have ... (fewer
+    than 20)': no group smaller than the pages show is counted."""
+    if n >= c.min_size:
+        return f"its {fmt.integer(n)} customer{'s' if n != 1 else ''} who {one if n == 1 else many}"
+    return f"its few customers who {many} (fewer than {fmt.integer(c.min_size)})"
 
 
 # ---------------------------------------------------------------- overrides
